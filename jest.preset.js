@@ -1,0 +1,25 @@
+// Shared jest configuration: TypeScript through SWC (type checking is `tsc -b`),
+// workspace packages resolved to their sources so tests never need a prior build.
+const path = require('node:path');
+
+module.exports = function preset(packageDir, overrides = {}) {
+  return {
+    rootDir: packageDir,
+    testEnvironment: 'node',
+    testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+    transform: {
+      '^.+\\.ts$': [
+        '@swc/jest',
+        {
+          jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+          module: { type: 'commonjs' },
+        },
+      ],
+    },
+    moduleNameMapper: {
+      '^@collabopt/([a-z-]+)$': path.join(__dirname, 'packages/$1/src/index.ts'),
+    },
+    moduleFileExtensions: ['ts', 'js', 'json'],
+    ...overrides,
+  };
+};

@@ -1,0 +1,171 @@
+// Errors
+export {
+  CollaboptError,
+  GraphError,
+  ShapeError,
+  UnknownOpError,
+  AttributeError,
+  ContractViolationError,
+  PipelineError,
+  FormatError,
+  UnsupportedError,
+  InvalidArgumentError,
+  CancelledError,
+  isCollaboptError,
+  type ErrorLocation,
+} from './errors';
+
+// Tensors
+export {
+  DTYPES,
+  DTYPE_BYTES,
+  allocate,
+  sizeOf,
+  stridesOf,
+  tensor,
+  floatTensor,
+  cloneTensor,
+  tensorBytes,
+  byteSize,
+  shapesEqual,
+  formatShape,
+  transposeTensor,
+  reshapeTensor,
+  type DType,
+  type Tensor,
+  type FloatTensor,
+  type TensorData,
+  type TypedArrayOf,
+} from './tensor';
+export { float32ToFloat16Bits, float16BitsToFloat32, toFloat16Array, fromFloat16Array } from './float16';
+export { channelLayout, channelIndices, channelMap, type ChannelLayout } from './channels';
+export { createRng, shuffledIndices, type Rng } from './random';
+
+// Graph IR
+export { Graph, Node, Value, type AttrValue, type Attributes, type Weight, type NodeSpec, type OutputSpec } from './graph';
+export { GraphBuilder, glorotUniform } from './graph-builder';
+export {
+  OpRegistry,
+  FIXED_WEIGHT,
+  attrInt,
+  attrFloat,
+  attrBool,
+  attrString,
+  attrInts,
+  attrPairs,
+  shapeFail,
+  type OpDef,
+  type AttrSpec,
+  type AttrKind,
+  type WeightSlot,
+  type WeightRole,
+  type WeightCapabilities,
+  type ShapeContext,
+  type OutputInfo,
+} from './op-registry';
+export { createOpRegistry, defaultOpRegistry } from './registry-default';
+export {
+  BUILTIN_OPS,
+  registerBuiltinOps,
+  ACTIVATIONS,
+  ACTIVATION_DEFAULTS,
+  applyActivation,
+  isActivationKind,
+  convOutputLength,
+  deconvOutputLength,
+  samePadding,
+  broadcastShapes,
+  UNKNOWN_DIM,
+  type ActivationKind,
+  type Padding,
+} from './ops';
+export { inferShapes, inferNode } from './shape-inference';
+export { verifyGraph, type VerifyOptions } from './verifier';
+
+// Annotations
+export type {
+  AnnotationKind,
+  WeightAnnotationKind,
+  ValueAnnotationKind,
+  MaskAnnotation,
+  CodebookAnnotation,
+  QuantAnnotation,
+  QuantDType,
+  RangeAnnotation,
+  WeightAnnotations,
+  ValueAnnotations,
+} from './annotations/types';
+export {
+  checkMask,
+  checkCodebook,
+  checkWeightQuant,
+  checkRange,
+  checkQuantParams,
+  quantRange,
+  type ContractCheck,
+} from './annotations/checks';
+export {
+  checkWeightContract,
+  checkValueContract,
+  WEIGHT_ANNOTATION_KINDS,
+  VALUE_ANNOTATION_KINDS,
+  ANNOTATION_MEANING,
+} from './annotations/contracts';
+
+// Passes
+export type { Pass, PassContext, PassResult } from './passes/pass';
+export { AnalysisCache } from './passes/analysis-cache';
+export { PassManager, type PassManagerOptions, type PipelineResult } from './passes/pass-manager';
+export { PassRegistry, defaultPassRegistry, type PassDefinition } from './passes/pass-registry';
+export { parsePipeline, type PipelineStep } from './passes/pipeline-parser';
+export {
+  resolveOptions,
+  type OptionSchema,
+  type OptionSpec,
+  type OptionKind,
+  type OptionValue,
+  type RawOptions,
+} from './passes/options';
+export { StatisticsInstrument, type Instrument, type PassRecord } from './passes/instrument';
+
+// Formats
+export {
+  FormatRegistry,
+  defaultFormatRegistry,
+  type FormatDefinition,
+  type ModelSource,
+  type ModelFile,
+  type ReadOptions,
+  type WriteOptions,
+} from './formats/format-registry';
+export {
+  readModel,
+  writeModel,
+  fileSource,
+  writeFilesAtomically,
+  SOURCE_FILES_KEY,
+  type ReadModelOptions,
+  type WriteModelOptions,
+} from './formats/model-io';
+
+// Statistics, reporting, logging, progress
+export {
+  weightStatistics,
+  graphStatistics,
+  countUnique,
+  countNonZeros,
+  deflatedSize,
+  type WeightStatistics,
+  type GraphStatistics,
+  type GraphWeightStatistics,
+} from './statistics';
+export { summarize, formatSummary, formatTable, type GraphSummary, type LayerSummary } from './summarize';
+export { createConsoleLogger, MemoryLogger, silentLogger, type Logger, type LogLevel, type LogRecord } from './logger';
+export {
+  createStreamProgress,
+  silentProgress,
+  throwIfCancelled,
+  type ProgressReporter,
+  type ProgressTask,
+  type ProgressInfo,
+} from './progress';

@@ -1,0 +1,230 @@
+import { ANNOTATION_MEANING, checkValueContract, checkWeightContract } from '../annotations/contracts';
+import type { AnnotationKind, ValueAnnotationKind, WeightAnnotationKind } from '../annotations/types';
+import { CollaboptError, ContractViolationError } from '../errors';
+import type { Graph } from '../graph';
+import { createConsoleLogger, type Logger } from '../logger';
+import type { OpRegistry } from '../op-registry';
+import { silentProgress, throwIfCancelled, type ProgressReporter } from '../progress';
+import { defaultOpRegistry } from '../registry-default';
+import { verifyGraph } from '../verifier';
+import { AnalysisCache } from './analysis-cache';
+import { StatisticsInstrument, type Instrument, type PassRecord } from './instrument';
+import type { Pass, PassContext, PassResult } from './pass';
+import { defaultPassRegistry, type PassRegistry } from './pass-registry';
+
+export interface PassManagerOptions {
+  registry?: OpRegistry;
+  passRegistry?: PassRegistry;
+  logger?: Logger;
+  progress?: ProgressReporter;
+  seed?: number;
+  signal?: AbortSignal;
+  data?: Record<string, unknown>;
+  engine?: unknown;
+  instruments?: Instrument[];
+  /** Verify the graph structure after every pass (default true). */
+  verify?: boolean;
+  /** Accept dead nodes when verifying. */
+  allowDeadNodes?: boolean;
+}
+
+export interface PipelineResult {
+  readonly graph: Graph;
+  /** Statistics before the first pass ('input') and after each pass. */
+  readonly records: readonly PassRecord[];
+  /** Warnings about dropped contracts. */
+  readonly warnings: readonly string[];
+}
+
+interface AnnotationSnapshot {
+  weights: { node: string; slot: string; kinds: WeightAnnotationKind[] }[];
+  values: { value: string; kinds: ValueAnnotationKind[] }[];
+}
+
+function snapshot(graph: Graph): AnnotationSnapshot {
+  const weights: AnnotationSnapshot['weights'] = [];
+  for (const { node, slot, weight } of graph.weights()) {
+    const kinds = (['mask', 'codebook', 'quant'] as const).filter((k) => weight.annotations[k] !== undefined);
+    if (kinds.length > 0) weights.push({ node: node.name, slot, kinds: [...kinds] });
+  }
+  const values: AnnotationSnapshot['values'] = [];
+  for (const node of graph.nodes) {
+    for (const v of node.outputs) {
+      const kinds = (['range', 'quant'] as const).filter((k) => v.annotations[k] !== undefined);
+      if (kinds.length > 0) values.push({ value: v.name, kinds: [...kinds] });
+    }
+  }
+  return { weights, values };
+}
+
+/**
+ * Runs passes in order. After each pass it verifies the graph, checks every annotation contract
+ * (kept ones must still hold; dropped ones that no longer hold are removed with a warning naming
+ * the preserving alternative), clears cached analyses when the graph changed, and records
+ * instrumentation.
+ */
+export class PassManager {
+  private readonly passes: Pass[] = [];
+  private readonly options: PassManagerOptions;
+  readonly statistics = new StatisticsInstrument();
+  /** Which pass first established each annotation kind (for warnings). */
+  private readonly establishedBy = new Map<AnnotationKind, string>();
+
+  constructor(options: PassManagerOptions = {}) {
+    this.options = options;
+  }
+
+  add(...passes: Pass[]): this {
+    this.passes.push(...passes);
+    return this;
+  }
+
+  /** Append the passes of a text pipeline, resolved through the pass registry. */
+  addPipeline(text: string): this {
+    this.passes.push(...(this.options.passRegistry ?? defaultPassRegistry).fromText(text));
+    return this;
+  }
+
+  get pipeline(): readonly Pass[] {
+    return this.passes;
+  }
+
+  async run(input: Graph): Promise<PipelineResult> {
+    const registry = this.options.registry ?? defaultOpRegistry;
+    const logger = this.options.logger ?? createConsoleLogger();
+    const analyses = new AnalysisCache();
+    const ctx: PassContext = {
+      registry,
+      logger,
+      progress: this.options.progress ?? silentProgress,
+      seed: this.options.seed ?? 0,
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
+      data: this.options.data ?? {},
+      ...(this.options.engine !== undefined ? { engine: this.options.engine } : {}),
+      analyses,
+    };
+    const instruments: Instrument[] = [this.statistics, ...(this.options.instruments ?? [])];
+    const warnings: string[] = [];
+    const verify = (g: Graph): void => {
+      if (this.options.verify !== false) verifyGraph(g, { registry, allowDeadNodes: this.options.allowDeadNodes ?? false });
+    };
+
+    let graph = input;
+    verify(graph);
+    this.checkAll(graph, undefined, warnings, logger);
+    this.noteEstablished(graph, 'input');
+    this.statistics.recordInput(graph);
+
+    for (const pass of this.passes) {
+      throwIfCancelled(ctx.signal, `pipeline before ${pass.name}`);
+      const before = snapshot(graph);
+      for (const ins of instruments) await ins.beforePass?.(pass, graph, ctx);
+      let result: PassResult;
+      try {
+        result = await pass.run(graph, ctx);
+      } catch (e) {
+        if (e instanceof CollaboptError && e.location.pass === undefined) {
+          (e.location as { pass?: string }).pass = pass.name;
+        }
+        throw e;
+      }
+      const next = result.graph ?? graph;
+      if (result.changed || next !== graph) analyses.invalidate();
+      graph = next;
+      verify(graph);
+      this.checkRemoved(graph, before, pass);
+      this.checkAll(graph, pass, warnings, logger);
+      this.noteEstablished(graph, pass.name);
+      for (const ins of instruments) await ins.afterPass?.(pass, graph, result, ctx);
+    }
+    return { graph, records: this.statistics.records, warnings };
+  }
+
+  private noteEstablished(graph: Graph, passName: string): void {
+    const s = snapshot(graph);
+    for (const w of s.weights) for (const k of w.kinds) if (!this.establishedBy.has(k)) this.establishedBy.set(k, passName);
+    for (const v of s.values) for (const k of v.kinds) if (!this.establishedBy.has(k)) this.establishedBy.set(k, passName);
+  }
+
+  /** Annotations present before the pass and gone after, without the pass declaring the drop. */
+  private checkRemoved(graph: Graph, before: AnnotationSnapshot, pass: Pass): void {
+    const drops = new Set<string>(pass.drops ?? []);
+    for (const w of before.weights) {
+      const node = graph.findNode(w.node);
+      const weight = node?.weights[w.slot];
+      if (weight === undefined) continue; // node or weight removed by the pass (e.g. folded away)
+      for (const k of w.kinds) {
+        if (weight.annotations[k] === undefined && !drops.has(k)) {
+          throw new ContractViolationError(`${pass.name} removed the ${k} annotation (${ANNOTATION_MEANING[k]}) but does not declare that it drops it`, {
+            pass: pass.name,
+            node: w.node,
+            field: w.slot,
+          });
+        }
+      }
+    }
+    for (const v of before.values) {
+      const value = graph.findValue(v.value);
+      if (value === undefined) continue;
+      for (const k of v.kinds) {
+        const kind: AnnotationKind = k === 'quant' ? 'quant' : 'range';
+        if (value.annotations[k] === undefined && !drops.has(kind)) {
+          throw new ContractViolationError(`${pass.name} removed the ${k} annotation of value "${v.value}" without declaring it`, {
+            pass: pass.name,
+            field: v.value,
+          });
+        }
+      }
+    }
+  }
+
+  /** Every annotation present must hold; dropped kinds that broke are removed with a warning. */
+  private checkAll(graph: Graph, pass: Pass | undefined, warnings: string[], logger: Logger): void {
+    const drops = new Set<string>(pass?.drops ?? []);
+    const broken = new Set<AnnotationKind>();
+    for (const { node, slot, weight } of graph.weights()) {
+      for (const kind of ['mask', 'codebook', 'quant'] as const) {
+        if (weight.annotations[kind] === undefined) continue;
+        const r = checkWeightContract(weight, kind);
+        if (r.ok) continue;
+        if (pass !== undefined && drops.has(kind)) {
+          delete weight.annotations[kind];
+          broken.add(kind);
+          continue;
+        }
+        const who = pass ? `${pass.name} broke` : 'input graph violates';
+        throw new ContractViolationError(
+          `${who} the ${kind} contract (${ANNOTATION_MEANING[kind]}) of weight ${node.name}/${slot}: ${r.message}` +
+            (r.index >= 0 ? ` [first offending element ${r.index}]` : ''),
+          { ...(pass ? { pass: pass.name } : {}), node: node.name, field: slot, ...(r.index >= 0 ? { position: r.index } : {}) },
+        );
+      }
+    }
+    for (const node of graph.nodes) {
+      for (const v of node.outputs) {
+        for (const kind of ['range', 'quant'] as const) {
+          if (v.annotations[kind] === undefined) continue;
+          const r = checkValueContract(v, kind);
+          if (r.ok) continue;
+          if (pass !== undefined && drops.has(kind)) {
+            delete v.annotations[kind];
+            broken.add(kind);
+            continue;
+          }
+          throw new ContractViolationError(`${pass ? pass.name : 'input graph'}: ${kind} annotation of value "${v.name}" is invalid: ${r.message}`, {
+            ...(pass ? { pass: pass.name } : {}),
+            node: node.name,
+            field: v.name,
+          });
+        }
+      }
+    }
+    if (pass === undefined || broken.size === 0) return;
+    const kinds = [...broken];
+    const alternative = (this.options.passRegistry ?? defaultPassRegistry).findPreserving(pass.family, kinds);
+    const what = kinds.map((k) => `the ${ANNOTATION_MEANING[k]} that ${this.establishedBy.get(k) ?? 'an earlier pass'} established`).join(' and ');
+    const message = `${pass.name} drops ${what}${alternative && alternative !== pass.name ? `; use ${alternative} to keep it` : ''}`;
+    warnings.push(message);
+    logger.warn(message);
+  }
+}
