@@ -1,0 +1,104 @@
+// Shared helpers for the format-keras real-runtime tests: the nsfwjs model files and
+// @tensorflow/tfjs-layers (CPU backend) as the independent runtime.
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { KerasArtifacts } from '@collabopt/format-keras';
+
+export { tf, tfl };
+
+let ready: Promise<void> | undefined;
+export function tfReady(): Promise<void> {
+  ready ??= tf.setBackend('cpu').then(() => tf.ready());
+  return ready;
+}
+
+const NSFWJS_MODEL_DIR = path.join(
+  path.dirname(require.resolve('nsfwjs')),
+  '..',
+  'models',
+  'mobilenet_v2',
+);
+
+/**
+ * The MobileNetV2 that nsfwjs@4.4.0 ships: its files are self-contained UMD modules exporting the
+ * model.json object and the shard as a base64 string (they import no TF.js).
+ */
+export function loadNsfwjsModel(): {
+  modelJson: Record<string, unknown>;
+  shards: Record<string, Uint8Array>;
+} {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const modelJson = require(path.join(NSFWJS_MODEL_DIR, 'model.min.js')) as Record<string, unknown>;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const shard = require(path.join(NSFWJS_MODEL_DIR, 'group1-shard1of1.min.js')) as string;
+  return {
+    modelJson,
+    shards: { 'group1-shard1of1': new Uint8Array(Buffer.from(shard, 'base64')) },
+  };
+}
+
+function concat(parts: readonly Uint8Array[]): ArrayBuffer {
+  const total = parts.reduce((a, p) => a + p.length, 0);
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out.buffer;
+}
+
+interface ManifestGroup {
+  paths: string[];
+  weights: tf.io.WeightsManifestEntry[];
+}
+
+/** Load a model.json object + its shards with tfjs-layers (what `loadLayersModel` does from files). */
+export async function loadInTfjs(
+  modelJson: Record<string, unknown>,
+  shards: Record<string, Uint8Array>,
+): Promise<tfl.LayersModel> {
+  await tfReady();
+  const groups = modelJson['weightsManifest'] as ManifestGroup[];
+  const weightSpecs = groups.flatMap((g) => g.weights);
+  const weightData = concat(groups.flatMap((g) => g.paths.map((p) => shards[p]!)));
+  return tfl.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: modelJson['modelTopology'] as object,
+      weightSpecs,
+      weightData,
+      ...(modelJson['userDefinedMetadata']
+        ? { userDefinedMetadata: modelJson['userDefinedMetadata'] as object }
+        : {}),
+    }),
+  );
+}
+
+/** Load our writer's output in tfjs-layers. */
+export async function loadArtifactsInTfjs(a: KerasArtifacts): Promise<tfl.LayersModel> {
+  const shards: Record<string, Uint8Array> = {};
+  for (const s of a.shards) shards[s.path] = s.bytes;
+  return loadInTfjs(a.modelJson as unknown as Record<string, unknown>, shards);
+}
+
+/** Run a tfjs model on float inputs; returns each output's data. */
+export function predictTfjs(
+  model: tfl.LayersModel,
+  inputs: { shape: number[]; data: Float32Array }[],
+): Float32Array[] {
+  return tf.tidy(() => {
+    const xs = inputs.map((i) => tf.tensor(i.data, i.shape, 'float32'));
+    const out = model.predict(xs.length === 1 ? xs[0]! : xs);
+    const list = Array.isArray(out) ? out : [out];
+    return list.map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
