@@ -1,6 +1,7 @@
 import {
   DTYPES,
   Graph,
+  cloneTensor,
   createRng,
   glorotUniform,
   inferNode,
@@ -451,8 +452,10 @@ export class TopologyReader {
         },
       );
     }
+    // Later calls of a shared layer get their own copy: IR nodes never alias weights.
+    const first = !this.usedWeights.has(found);
     this.usedWeights.add(found);
-    return t;
+    return first ? t : cloneTensor(t);
   }
 
   /** Keras-style initial values for topology-only files (what `model_from_json` does). */
