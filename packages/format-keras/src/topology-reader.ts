@@ -19,6 +19,9 @@ import { KERAS_ERROR_CODES, kerasError } from './errors';
 import { JsonReader } from './json';
 import { kerasLayerReader, knownKerasLayerClasses } from './layer-readers';
 
+/** Initial weights of topology-only files are allocated only up to this many elements. */
+const MAX_INITIAL_ELEMENTS = 2 ** 28;
+
 const MODEL_CLASSES = new Set(['Sequential', 'Model', 'Functional']);
 
 /** A reference to one output tensor of one call of a layer (Keras `[layer, node_index, tensor_index]`). */
@@ -355,6 +358,14 @@ export class TopologyReader {
         },
       );
     }
+    const def = registry.get(conv.op, l.name);
+    if (inputs.length < def.minInputs || inputs.length > def.maxInputs) {
+      throw kerasError(
+        KERAS_ERROR_CODES.badTopology,
+        `layer "${l.name}" (${l.className}) is called with ${inputs.length} input(s)`,
+        { node: l.name },
+      );
+    }
     const name = this.nodeName(callIndex === 0 ? l.name : `${l.name}_${callIndex}`, scope);
     const node = this.graph.addNode({ name, op: conv.op, inputs, attrs: conv.attrs });
     const slots = registry.weightSlots(node);
@@ -407,7 +418,7 @@ export class TopologyReader {
     node: string,
   ): Tensor {
     const weights = this.options.weights;
-    if (weights === undefined) return this.initialWeight(slot, expected);
+    if (weights === undefined) return this.initialWeight(slot, expected, node);
     const candidates: string[] = [];
     for (let i = 0; i <= scope.length; i++)
       candidates.push([...scope.slice(i), l.name, kerasName].join('/'));
@@ -459,8 +470,18 @@ export class TopologyReader {
   }
 
   /** Keras-style initial values for topology-only files (what `model_from_json` does). */
-  private initialWeight(slot: WeightSlot, shape: number[]): Tensor {
+  private initialWeight(slot: WeightSlot, shape: number[], node: string): Tensor {
     const n = sizeOf(shape);
+    if (n > MAX_INITIAL_ELEMENTS) {
+      throw kerasError(
+        KERAS_ERROR_CODES.badTopology,
+        `weight "${slot.name}" of shape [${shape.join(', ')}] is too large to initialise`,
+        {
+          node,
+          field: slot.name,
+        },
+      );
+    }
     switch (slot.role) {
       case 'kernel':
         return tensor('float32', shape, glorotUniform(shape, this.rng));
