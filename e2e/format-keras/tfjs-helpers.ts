@@ -102,3 +102,28 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 }
+
+/**
+ * A real photo-like input: Fashion-MNIST test image `index` (Debian dataset-fashion-mnist),
+ * upscaled to size×size by pixel repetition, replicated to 3 channels, scaled to [0, 1]. NHWC, batch 1.
+ */
+export function fashionImage(index: number, size: number): { shape: number[]; data: Float32Array } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const zlib = require('node:zlib') as typeof import('node:zlib');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fs = require('node:fs') as typeof import('node:fs');
+  const raw = zlib.gunzipSync(
+    fs.readFileSync('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz'),
+  );
+  const rows = raw.readUInt32BE(8);
+  const cols = raw.readUInt32BE(12);
+  const pixels = raw.subarray(16 + index * rows * cols, 16 + (index + 1) * rows * cols);
+  const data = new Float32Array(size * size * 3);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const v = pixels[Math.floor((y * rows) / size) * cols + Math.floor((x * cols) / size)]! / 255;
+      data.set([v, v, v], (y * size + x) * 3);
+    }
+  }
+  return { shape: [1, size, size, 3], data };
+}
