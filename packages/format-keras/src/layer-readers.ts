@@ -16,8 +16,11 @@ export interface KerasLayerContext {
 export interface LayerConversion {
   readonly op: string;
   readonly attrs: Attributes;
-  /** IR weight slot → Keras weight name within the layer (`kernel`, `depthwise_kernel`, `moving_mean`, ...). */
-  readonly weights: Readonly<Record<string, string>>;
+  /**
+   * IR weight slot → Keras weight name within the layer (`kernel`, `depthwise_kernel`, `moving_mean`, ...),
+   * or several accepted names, first match wins (Keras 3 names DepthwiseConv2D's kernel `kernel`).
+   */
+  readonly weights: Readonly<Record<string, string | readonly string[]>>;
 }
 
 /** Converts one Keras layer class to an IR node. Register custom ones with `registerKerasLayer`. */
@@ -69,7 +72,10 @@ function convCommon(l: KerasLayerContext): Attributes & { useBias: boolean } {
   };
 }
 
-function withBias(useBias: boolean, w: Record<string, string>): Record<string, string> {
+function withBias(
+  useBias: boolean,
+  w: Record<string, string | readonly string[]>,
+): Record<string, string | readonly string[]> {
   return useBias ? { ...w, bias: 'bias' } : w;
 }
 
@@ -161,7 +167,7 @@ export const BUILTIN_LAYER_READERS: Readonly<Record<string, KerasLayerReader>> =
     return {
       op: 'DepthwiseConv2D',
       attrs,
-      weights: withBias(attrs.useBias, { kernel: 'depthwise_kernel' }),
+      weights: withBias(attrs.useBias, { kernel: ['depthwise_kernel', 'kernel'] }),
     };
   },
   SeparableConv2D: (l) => {

@@ -3,6 +3,7 @@ import {
   type ActivationKind,
   type Attributes,
   type Node,
+  type Tensor,
 } from '@collabopt/core';
 import { tfjsActivationName } from './activations';
 import { kerasUnsupported } from './errors';
@@ -13,8 +14,14 @@ export interface EmittedLayer {
   /** Suffix appended to the node's name for helper layers; undefined for the node's own layer. */
   suffix?: string;
   config: Record<string, unknown>;
-  /** Keras weight name → IR weight slot, in Keras order. */
-  weights: [string, string][];
+  /** Keras weight name → IR weight slot of the node (or a literal tensor for helper layers), in Keras order. */
+  weights: [string, string | Tensor][];
+  /**
+   * Inputs of this layer: a number is the node's input of that index, a string the suffix of a
+   * helper layer emitted earlier for the same node. Default: the node's inputs for the first
+   * layer, the previous layer's output for the others.
+   */
+  inputs?: readonly (number | string)[];
 }
 
 /** Converts one IR node to Keras layers, chained in order (the last one's output is the node's output). */
@@ -251,7 +258,57 @@ export const BUILTIN_LAYER_WRITERS: Readonly<Record<string, KerasLayerWriter>> =
     { className: 'Dropout', config: { rate: attrs['rate'] }, weights: [] },
   ],
   Add: merge('Add'),
-  Sub: merge('Subtract'),
+  Sub: (node, attrs) => {
+    // TF.js Layers has no Subtract layer: a − b is written as Add(a, −b), with −b an exact
+    // multiplication by −1 (a 1×1 depthwise convolution on NHWC, an identity-shaped Dense otherwise).
+    const shape = node.inputs[1]?.shape;
+    const n = shape?.[shape.length - 1] ?? -1;
+    if (shape === undefined || n < 1) {
+      throw kerasUnsupported(`node "${node.name}" subtracts a value with unknown channel count`, {
+        node: node.name,
+      });
+    }
+    const negate: EmittedLayer =
+      shape.length === 4
+        ? {
+            className: 'DepthwiseConv2D',
+            suffix: 'negate',
+            inputs: [1],
+            config: {
+              kernel_size: [1, 1],
+              strides: [1, 1],
+              padding: 'valid',
+              depth_multiplier: 1,
+              data_format: 'channels_last',
+              activation: 'linear',
+              use_bias: false,
+            },
+            weights: [
+              [
+                'depthwise_kernel',
+                { dtype: 'float32', shape: [1, 1, n, 1], data: new Float32Array(n).fill(-1) },
+              ],
+            ],
+          }
+        : {
+            className: 'Dense',
+            suffix: 'negate',
+            inputs: [1],
+            config: { units: n, activation: 'linear', use_bias: false },
+            weights: [
+              [
+                'kernel',
+                {
+                  dtype: 'float32',
+                  shape: [n, n],
+                  data: new Float32Array(n * n).map((_, i) => (i % (n + 1) === 0 ? -1 : 0)),
+                },
+              ],
+            ],
+          };
+    const [add, ...after] = merge('Add')(node, attrs);
+    return [negate, { ...add!, inputs: [0, 'negate'] }, ...after];
+  },
   Mul: merge('Multiply'),
   Concat: (_node, attrs) => [
     { className: 'Concatenate', config: { axis: attrs['axis'] }, weights: [] },

@@ -412,19 +412,23 @@ export class TopologyReader {
   private weightFor(
     l: LayerJson,
     scope: string[],
-    kerasName: string,
+    kerasNames: string | readonly string[],
     expected: number[],
     slot: WeightSlot,
     node: string,
   ): Tensor {
     const weights = this.options.weights;
     if (weights === undefined) return this.initialWeight(slot, expected, node);
+    const names = typeof kerasNames === 'string' ? [kerasNames] : kerasNames;
+    const kerasName = names[0]!;
     const candidates: string[] = [];
-    for (let i = 0; i <= scope.length; i++)
-      candidates.push([...scope.slice(i), l.name, kerasName].join('/'));
+    for (const n of names)
+      for (let i = 0; i <= scope.length; i++)
+        candidates.push([...scope.slice(i), l.name, n].join('/'));
     let found = candidates.find((c) => weights.has(c));
-    if (found === undefined) {
-      const suffix = `/${l.name}/${kerasName}`;
+    for (const n of names) {
+      if (found !== undefined) break;
+      const suffix = `/${l.name}/${n}`;
       const matches = [...weights.keys()].filter((k) => k.endsWith(suffix));
       if (matches.length === 1) found = matches[0];
       else if (matches.length > 1) {

@@ -174,6 +174,40 @@ describe('writeKerasModel', () => {
     expect(back.outputs[0]!.shape).toEqual([-1, 1, 1, 2]);
   });
 
+  it('writes Sub (TF.js has no Subtract layer) as Add of an exact negation', async () => {
+    const b = new GraphBuilder('m', { seed: 1 });
+    const x = b.input('x', [-1, 2, 2, 3]);
+    const y = b.input('y', [-1, 3]);
+    const d4 = b.layer('Sub', 'd4', [x, x]);
+    const g = b.layer('GlobalMaxPool', 'g', d4);
+    const d2 = b.layer('Sub', 'd2', [g, y]);
+    const a = writeKerasModel(b.build(d2));
+    const layers = (
+      a.modelJson.modelTopology as {
+        config: { layers: { class_name: string; name: string; inbound_nodes: unknown }[] };
+      }
+    ).config.layers;
+    expect(layers.map((l) => `${l.class_name}:${l.name}`)).toEqual([
+      'InputLayer:x',
+      'InputLayer:y',
+      'DepthwiseConv2D:d4_negate',
+      'Add:d4',
+      'GlobalMaxPooling2D:g',
+      'Dense:d2_negate',
+      'Add:d2',
+    ]);
+    expect(layers[3]!.inbound_nodes).toEqual([
+      [
+        ['x', 0, 0, {}],
+        ['d4_negate', 0, 0, {}],
+      ],
+    ]);
+    const back = await readKerasModel(a.modelJson, reader(a));
+    expect(Array.from(back.node('d2_negate').weight('kernel').tensor.data as Float32Array)).toEqual(
+      [-1, 0, 0, 0, -1, 0, 0, 0, -1],
+    );
+  });
+
   it('refuses ops and options TF.js Layers cannot express, naming the node', () => {
     const b = new GraphBuilder('m');
     const x = b.input('x', [-1, 4, 4, 2]);

@@ -4,7 +4,6 @@ import {
   type Graph,
   type ModelFile,
   type OpRegistry,
-  type Tensor,
   type Value,
 } from '@collabopt/core';
 import { encodeAnnotations, METADATA_KEY } from './annotation-metadata';
@@ -116,17 +115,28 @@ export function writeKerasModel(graph: Graph, options: WriteKerasOptions = {}): 
         { node: node.name },
       );
     const emitted = writer(node, registry.resolveAttrs(node));
-    let inbound = node.inputs.map((v): [string, number, number, Record<string, never>] => [
-      producer.get(v)!,
+    const ref = (layer: string): [string, number, number, Record<string, never>] => [
+      layer,
       0,
       0,
       {},
-    ]);
+    ];
+    const helpers = new Map<string, string>();
+    let previous: string | undefined;
     for (const layer of emitted) {
       const layerName = name(
         layer.suffix === undefined ? node.name : `${node.name}_${layer.suffix}`,
       );
       if (layer.suffix === undefined) renamed.set(node.name, layerName);
+      else helpers.set(layer.suffix, layerName);
+      const inbound =
+        layer.inputs !== undefined
+          ? layer.inputs.map((i) =>
+              ref(typeof i === 'number' ? producer.get(node.inputs[i]!)! : helpers.get(i)!),
+            )
+          : previous !== undefined
+            ? [ref(previous)]
+            : node.inputs.map((v) => ref(producer.get(v)!));
       layers.push({
         class_name: layer.className,
         name: layerName,
@@ -134,18 +144,19 @@ export function writeKerasModel(graph: Graph, options: WriteKerasOptions = {}): 
         inbound_nodes: [inbound],
       });
       for (const [kerasName, slot] of layer.weights) {
-        const w = node.weights[slot];
-        if (w === undefined)
+        const t = typeof slot === 'string' ? node.weights[slot]?.tensor : slot;
+        if (t === undefined) {
           throw kerasError(
             KERAS_ERROR_CODES.manifestMismatch,
-            `node "${node.name}" lacks weight "${slot}"`,
-            { node: node.name, field: slot },
+            `node "${node.name}" lacks weight "${String(slot)}"`,
+            { node: node.name, field: String(slot) },
           );
-        tensors.push({ name: `${layerName}/${kerasName}`, tensor: w.tensor as Tensor });
+        }
+        tensors.push({ name: `${layerName}/${kerasName}`, tensor: t });
       }
-      inbound = [[layerName, 0, 0, {}]];
+      previous = layerName;
     }
-    producer.set(node.output, inbound[0]![0]);
+    producer.set(node.output, previous!);
   }
   for (const v of graph.inputs) inputLayers.push([producer.get(v)!, 0, 0]);
   const outputLayers = graph.outputs.map((v): [string, number, number] => [producer.get(v)!, 0, 0]);
