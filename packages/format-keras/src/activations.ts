@@ -64,24 +64,25 @@ export function readActivation(
   return { kind };
 }
 
-/** A fused activation attribute must use the IR defaults (fused attributes carry no parameters). */
+/**
+ * A fused activation: the IR kind for the layer's `activation` attribute, or — when its Keras
+ * parameters differ from the IR's fused defaults (Keras 2 hard_sigmoid) — `linear` plus the
+ * activation to apply as a separate node after the layer.
+ */
 export function readFusedActivation(
   r: JsonReader,
   generation: KerasGeneration,
   layer: string,
-): ActivationKind {
+): { activation: ActivationKind; split?: ActivationSpec } {
   const spec = readActivation(r, generation, layer);
   const defaults = ACTIVATION_DEFAULTS[spec.kind];
   if (
     (spec.alpha !== undefined && spec.alpha !== defaults?.alpha) ||
     (spec.beta !== undefined && spec.beta !== defaults?.beta)
   ) {
-    throw kerasUnsupported(
-      `fused activation "${spec.kind}" of layer "${layer}" uses Keras 2 parameters the IR cannot fuse; use a separate Activation layer`,
-      { node: layer, field: 'activation' },
-    );
+    return { activation: 'linear', split: spec };
   }
-  return spec.kind;
+  return { activation: spec.kind };
 }
 
 /** TF.js activation identifier for an IR activation, or undefined when TF.js has none. */

@@ -1,5 +1,10 @@
 import type { Attributes } from '@collabopt/core';
-import { readActivation, readFusedActivation, type KerasGeneration } from './activations';
+import {
+  readActivation,
+  readFusedActivation,
+  type ActivationSpec,
+  type KerasGeneration,
+} from './activations';
 import { KERAS_ERROR_CODES, kerasError, kerasUnsupported } from './errors';
 import type { JsonReader } from './json';
 
@@ -21,6 +26,8 @@ export interface LayerConversion {
    * or several accepted names, first match wins (Keras 3 names DepthwiseConv2D's kernel `kernel`).
    */
   readonly weights: Readonly<Record<string, string | readonly string[]>>;
+  /** An activation the IR cannot fuse with these parameters, applied as a following `<name>_activation` node. */
+  readonly splitActivation?: ActivationSpec;
 }
 
 /** Converts one Keras layer class to an IR node. Register custom ones with `registerKerasLayer`. */
@@ -67,8 +74,20 @@ function convCommon(l: KerasLayerContext): Attributes & { useBias: boolean } {
     strides: c.get('strides').intTuple(2, [1, 1]),
     padding: padding(l),
     dilations: c.get('dilation_rate').intTuple(2, [1, 1]),
-    activation: readFusedActivation(c.get('activation'), l.generation, l.name),
     useBias: c.get('use_bias').optBool(true),
+  };
+}
+
+/** Adds the fused `activation` attribute (or a split activation) of conv/dense layers. */
+function fused(reader: KerasLayerReader): KerasLayerReader {
+  return (l) => {
+    const conv = reader(l);
+    const f = readFusedActivation(l.config.get('activation'), l.generation, l.name);
+    return {
+      ...conv,
+      attrs: { ...conv.attrs, activation: f.activation },
+      ...(f.split ? { splitActivation: f.split } : {}),
+    };
   };
 }
 
@@ -146,31 +165,30 @@ function zeroPadding(l: KerasLayerContext): [number, number][] {
 
 /** Built-in Keras layer classes (Keras 2, Keras 3 and TF.js spellings). */
 export const BUILTIN_LAYER_READERS: Readonly<Record<string, KerasLayerReader>> = {
-  Dense: (l) => {
+  Dense: fused((l) => {
     const useBias = l.config.get('use_bias').optBool(true);
     return {
       op: 'Dense',
       attrs: {
         units: l.config.get('units').int(),
-        activation: readFusedActivation(l.config.get('activation'), l.generation, l.name),
         useBias,
       },
       weights: withBias(useBias, { kernel: 'kernel' }),
     };
-  },
-  Conv2D: (l) => {
+  }),
+  Conv2D: fused((l) => {
     const attrs = { filters: l.config.get('filters').int(), ...convCommon(l) };
     return { op: 'Conv2D', attrs, weights: withBias(attrs.useBias, { kernel: 'kernel' }) };
-  },
-  DepthwiseConv2D: (l) => {
+  }),
+  DepthwiseConv2D: fused((l) => {
     const attrs = { depthMultiplier: l.config.get('depth_multiplier').optInt(1), ...convCommon(l) };
     return {
       op: 'DepthwiseConv2D',
       attrs,
       weights: withBias(attrs.useBias, { kernel: ['depthwise_kernel', 'kernel'] }),
     };
-  },
-  SeparableConv2D: (l) => {
+  }),
+  SeparableConv2D: fused((l) => {
     const attrs = {
       filters: l.config.get('filters').int(),
       depthMultiplier: l.config.get('depth_multiplier').optInt(1),
@@ -184,8 +202,8 @@ export const BUILTIN_LAYER_READERS: Readonly<Record<string, KerasLayerReader>> =
         pointwiseKernel: 'pointwise_kernel',
       }),
     };
-  },
-  Conv2DTranspose: (l) => {
+  }),
+  Conv2DTranspose: fused((l) => {
     const op = l.config.get('output_padding');
     if (!op.isNull()) {
       throw kerasUnsupported(
@@ -198,7 +216,7 @@ export const BUILTIN_LAYER_READERS: Readonly<Record<string, KerasLayerReader>> =
     }
     const attrs = { filters: l.config.get('filters').int(), ...convCommon(l) };
     return { op: 'Conv2DTranspose', attrs, weights: withBias(attrs.useBias, { kernel: 'kernel' }) };
-  },
+  }),
   BatchNormalization: (l) => {
     const c = l.config;
     if (c.get('renorm').optBool(false)) {

@@ -406,7 +406,21 @@ export class TopologyReader {
       node.outputs[i]!.shape = info.shape;
       node.outputs[i]!.dtype = info.dtype;
     });
-    return node.outputs;
+    const split = conv.splitActivation;
+    if (split === undefined) return node.outputs;
+    // An activation the IR cannot fuse with these parameters becomes its own node.
+    const act = this.graph.addNode({
+      name: this.nodeName(`${name}_activation`, scope),
+      op: 'Activation',
+      inputs: [node.output],
+      attrs: {
+        activation: split.kind,
+        ...(split.alpha !== undefined ? { alpha: split.alpha } : {}),
+        ...(split.beta !== undefined ? { beta: split.beta } : {}),
+      },
+    });
+    act.output.shape = [...node.output.shape!];
+    return act.outputs;
   }
 
   private weightFor(
