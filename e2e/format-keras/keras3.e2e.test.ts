@@ -8,7 +8,13 @@ import * as path from 'node:path';
 import { readKerasModel, writeKerasModel } from '@collabopt/format-keras';
 import type { Graph } from '@collabopt/core';
 import { runPython } from '../helpers/oracle';
-import { loadArtifactsInTfjs, maxAbsDiff, predictTfjs } from './tfjs-helpers';
+import {
+  loadArtifactsInTfjs,
+  maxAbsDiff,
+  predictEngine,
+  predictTfjs,
+  tfReady,
+} from './tfjs-helpers';
 
 interface IoCase {
   inputs: { shape: number[]; data: number[] }[];
@@ -42,10 +48,17 @@ describe('Keras 3 model written by Keras itself', () => {
     expect(graph.node('leaky').attrs).toEqual({ activation: 'leaky_relu', alpha: 0.2 });
   });
 
+  it('runs in the collabopt engine with the outputs Keras computed', async () => {
+    const inputs = io.inputs.map((i) => ({ shape: i.shape, data: Float32Array.from(i.data) }));
+    const got = await predictEngine(graph, inputs);
+    got.forEach((y, k) => expect(maxAbsDiff(y, io.outputs[k]!.data)).toBeLessThanOrEqual(1e-4));
+  });
+
   it('exports a TF.js Layers model that tfjs-layers loads and that predicts what Keras predicted', async () => {
     const exported = writeKerasModel(graph, { shardSizeBytes: 2048 });
     expect(exported.shards.length).toBeGreaterThan(1);
     const model = await loadArtifactsInTfjs(exported);
+    await tfReady();
     const inputs = io.inputs.map((i) => ({ shape: i.shape, data: Float32Array.from(i.data) }));
     const got = predictTfjs(model, inputs);
     expect(got.length).toBe(2);

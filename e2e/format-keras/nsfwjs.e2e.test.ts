@@ -9,7 +9,9 @@ import {
   loadInTfjs,
   loadNsfwjsModel,
   maxAbsDiff,
+  predictEngine,
   predictTfjs,
+  tfReady,
   type tfl,
 } from './tfjs-helpers';
 
@@ -37,6 +39,7 @@ describe('nsfwjs MobileNetV2 (TF.js Layers, uint8-quantized)', () => {
       return s;
     });
     original = await loadInTfjs(modelJson, shards);
+    await tfReady();
     expected = predictTfjs(original, [image])[0]!;
   });
 
@@ -87,10 +90,17 @@ describe('nsfwjs MobileNetV2 (TF.js Layers, uint8-quantized)', () => {
     );
   });
 
+  it('runs in the collabopt engine with the outputs tfjs-layers computes (max abs diff ≤ 1e-4)', async () => {
+    const ours = (await predictEngine(graph, [image]))[0]!;
+    expect(ours.length).toBe(5);
+    expect(maxAbsDiff(ours, expected)).toBeLessThanOrEqual(1e-4);
+  });
+
   it('re-exports a model.json + shards that tfjs-layers loads and that predicts the same', async () => {
     const exported = writeKerasModel(graph);
     expect(exported.shards.length).toBe(Math.ceil(exported.weightData.length / (4 * 1024 * 1024)));
     const reloaded = await loadArtifactsInTfjs(exported);
+    await tfReady();
     const got = predictTfjs(reloaded, [image])[0]!;
     expect(maxAbsDiff(got, expected)).toBeLessThanOrEqual(1e-6);
 
@@ -101,5 +111,8 @@ describe('nsfwjs MobileNetV2 (TF.js Layers, uint8-quantized)', () => {
       async (p) => shards[p]!,
     );
     expect(again.nodes.map((n) => n.name)).toEqual(graph.nodes.map((n) => n.name));
+    expect(maxAbsDiff((await predictEngine(again, [image]))[0]!, expected)).toBeLessThanOrEqual(
+      1e-4,
+    );
   });
 });

@@ -1,17 +1,38 @@
 // Shared helpers for the format-keras real-runtime tests: the nsfwjs model files and
-// @tensorflow/tfjs-layers (CPU backend) as the independent runtime.
+// @tensorflow/tfjs-layers as the independent runtime (on the engine's TF.js instance and backend).
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
+import type { Graph } from '@collabopt/core';
+import { createEngine, tf, type Engine } from '@collabopt/engine';
 import type { KerasArtifacts } from '@collabopt/format-keras';
 
 export { tf, tfl };
 
-let ready: Promise<void> | undefined;
-export function tfReady(): Promise<void> {
-  ready ??= tf.setBackend('cpu').then(() => tf.ready());
-  return ready;
+let engine: Promise<Engine> | undefined;
+function theEngine(): Promise<Engine> {
+  engine ??= createEngine();
+  return engine;
+}
+
+/** tfjs-layers runs on the same TF.js instance and backend the engine chose (one active backend per process). */
+export async function tfReady(): Promise<void> {
+  const e = await theEngine();
+  if (tf.getBackend() !== e.backend) await tf.setBackend(e.backend);
+  await tf.ready();
+}
+
+/** Run an IR graph with the collabopt engine; returns each output's data. */
+export async function predictEngine(
+  graph: Graph,
+  inputs: { shape: number[]; data: Float32Array }[],
+): Promise<Float32Array[]> {
+  const outs = await (
+    await theEngine()
+  ).predict(
+    graph,
+    inputs.map((i) => ({ dtype: 'float32' as const, shape: i.shape, data: i.data })),
+  );
+  return outs.map((o) => o.data as Float32Array);
 }
 
 const NSFWJS_MODEL_DIR = path.join(

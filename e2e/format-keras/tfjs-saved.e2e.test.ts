@@ -1,7 +1,15 @@
 // Models saved by TF.js itself (`model.save()`): a Sequential and a functional model with shared
 // layers. Our reader must accept TF.js' own serialisation; our writer's file must predict the same.
 import { readKerasModel, writeKerasModel } from '@collabopt/format-keras';
-import { loadArtifactsInTfjs, maxAbsDiff, predictTfjs, tf, tfl, tfReady } from './tfjs-helpers';
+import {
+  loadArtifactsInTfjs,
+  maxAbsDiff,
+  predictEngine,
+  predictTfjs,
+  tf,
+  tfl,
+  tfReady,
+} from './tfjs-helpers';
 
 async function saveInMemory(
   model: tfl.LayersModel,
@@ -78,6 +86,7 @@ describe('models saved by TF.js model.save()', () => {
     });
     const x = randomInput([3, 10, 10, 2], 5);
     const expected = predictTfjs(model, [x])[0]!;
+    expect(maxAbsDiff((await predictEngine(graph, [x]))[0]!, expected)).toBeLessThanOrEqual(1e-4);
     const again = await loadArtifactsInTfjs(writeKerasModel(graph));
     expect(maxAbsDiff(predictTfjs(again, [x])[0]!, expected)).toBeLessThanOrEqual(1e-5);
   });
@@ -103,6 +112,9 @@ describe('models saved by TF.js model.save()', () => {
     expect(graph.node('shared_1').inputs[0]!.name).toBe('b');
     const xs = [randomInput([2, 6], 1), randomInput([2, 6], 2)];
     const expected = predictTfjs(model, xs);
+    (await predictEngine(graph, xs)).forEach((y, i) =>
+      expect(maxAbsDiff(y, expected[i]!)).toBeLessThanOrEqual(1e-5),
+    );
     const got = predictTfjs(await loadArtifactsInTfjs(writeKerasModel(graph)), xs);
     got.forEach((y, i) => expect(maxAbsDiff(y, expected[i]!)).toBeLessThanOrEqual(1e-6));
   });
