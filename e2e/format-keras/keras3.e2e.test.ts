@@ -46,6 +46,9 @@ describe('Keras 3 model written by Keras itself', () => {
     expect(graph.node('sep').inputs[0]!.name).toBe('relu6');
     expect(graph.node('shared_1').inputs[0]!.name).toBe('proj');
     expect(graph.node('leaky').attrs).toEqual({ activation: 'leaky_relu', alpha: 0.2 });
+    // The nested functional model called twice: one inlined copy per call.
+    expect(graph.node('inner_dense').inputs[0]!.name).toBe('shared_1');
+    expect(graph.node('inner_1/inner_dense').inputs[0]!.name).toBe('inner_dense');
   });
 
   it('runs in the collabopt engine with the outputs Keras computed', async () => {

@@ -216,6 +216,26 @@ describe('readKerasModel: Keras 2 / TF.js topologies', () => {
     expect((g.metadata['keras'] as { generation: number }).generation).toBe(3);
   });
 
+  it('inlines a nested functional model once per call', async () => {
+    const nested = JSON.parse(
+      readFileSync(
+        path.join(__dirname, '..', 'test', 'fixtures', 'keras3-nested-functional.json'),
+        'utf8',
+      ),
+    ) as unknown;
+    const g = await readKerasModel(nested);
+    expect(g.nodes.map((n) => n.name)).toEqual([
+      'x',
+      'inner_dense',
+      'pre',
+      'inner_1/inner_dense',
+      'cat',
+    ]);
+    expect(g.node('inner_dense').inputs[0]!.name).toBe('x');
+    expect(g.node('inner_1/inner_dense').inputs[0]!.name).toBe('pre');
+    expect(g.node('cat').inputs.map((v) => v.name)).toEqual(['inner_dense', 'inner_1/inner_dense']);
+  });
+
   it('reads Keras 3 weights given under their variable paths', async () => {
     const fixture = keras3Fixture();
     const init = await readKerasModel(fixture);
