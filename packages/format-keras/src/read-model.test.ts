@@ -226,8 +226,8 @@ describe('readKerasModel: Keras 2 / TF.js topologies', () => {
     const g = await readKerasModel(nested);
     expect(g.nodes.map((n) => n.name)).toEqual([
       'x',
-      'inner_dense',
       'pre',
+      'inner_dense',
       'inner_1/inner_dense',
       'cat',
     ]);
