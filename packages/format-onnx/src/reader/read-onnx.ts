@@ -135,7 +135,7 @@ async function loadExternal(t: TensorProto, options: ReadOnnxOptions, cache: Map
 async function importModel(model: ModelProto, options: ReadOnnxOptions, loc: (extra?: ErrorLocation) => ErrorLocation): Promise<Graph> {
   const registry = options.registry ?? defaultOpRegistry;
   const gp = model.graph;
-  if (gp === undefined) throw new FormatError('ONNX model has no graph', loc(), 'ONNX_INVALID_MODEL');
+  if (!gp) throw new FormatError('ONNX model has no graph', loc(), 'ONNX_INVALID_MODEL');
   const opsetEntry = (model.opsetImport ?? []).find((o) => o.domain === undefined || o.domain === '' || o.domain === 'ai.onnx');
   const opset = opsetEntry === undefined ? (model.opsetImport?.length ? 0 : 1) : toNumber(opsetEntry.version);
   if (opset < 7) throw new UnsupportedError(`ONNX default-domain opset ${opset} is not supported (need ≥ 7)`, loc(), 'ONNX_UNSUPPORTED_OPSET');
@@ -162,7 +162,7 @@ async function importModel(model: ModelProto, options: ReadOnnxOptions, loc: (ex
     if (table.has(name)) continue; // IR < 4 lists initializers as inputs
     const where = loc({ field: name });
     const tt = vi.type?.tensorType;
-    if (tt === undefined) throw new UnsupportedError(`graph input "${name}" is not a tensor`, where, 'ONNX_UNSUPPORTED_INPUT');
+    if (!tt) throw new UnsupportedError(`graph input "${name}" is not a tensor`, where, 'ONNX_UNSUPPORTED_INPUT');
     if (tt.elemType !== ONNX_DTYPE.FLOAT) throw new UnsupportedError(`graph input "${name}" has element type ${tt.elemType}; only float inputs are supported`, where, 'ONNX_UNSUPPORTED_DTYPE');
     const given = options.inputShapes?.[name];
     const dims = (tt.shape?.dim ?? []).map((d, i) => {
@@ -177,7 +177,7 @@ async function importModel(model: ModelProto, options: ReadOnnxOptions, loc: (ex
         'ONNX_DYNAMIC_SHAPE',
       );
     });
-    if (tt.shape === undefined) throw new FormatError(`graph input "${name}" has no shape; pass inputShapes`, where, 'ONNX_DYNAMIC_SHAPE');
+    if (!tt.shape) throw new FormatError(`graph input "${name}" has no shape; pass inputShapes`, where, 'ONNX_DYNAMIC_SHAPE');
     // A rank-4 input read first by Transpose(0,3,1,2) is an NHWC input (our nhwcIo models): keep it plain.
     const readers = nodes.filter((n) => (n.input ?? []).includes(name));
     const nhwcInput = dims.length === 4 && readers.length > 0 && readers.every((n) => n.opType === 'Transpose' && sameInts(new NodeReader(n, where).ints('perm'), [0, 3, 1, 2]));
