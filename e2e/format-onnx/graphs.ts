@@ -2,11 +2,11 @@
 import { GraphBuilder, type Graph } from '@collabopt/core';
 
 /** Conv-side ops: Conv2D, BatchNorm, DepthwiseConv2D, Pad, pools, Conv2DTranspose, Upsample2D, activations, Add/Sub/Mul, Concat, global pools, Flatten, Dense, Reshape, Softmax. */
-export function allOpsGraph(seed = 1): Graph {
+export function allOpsGraph(seed = 1, options: { batchNorm?: boolean } = {}): Graph {
   const g = new GraphBuilder('all_ops', { seed });
   const x = g.input('image', [-1, 8, 8, 3]);
   const c1 = g.layer('Conv2D', 'conv1', x, { filters: 6, kernelSize: [3, 3], padding: 'same', activation: 'relu' });
-  const bn = g.layer('BatchNorm', 'bn1', c1, { epsilon: 1e-3 });
+  const bn = options.batchNorm === false ? c1 : g.layer('BatchNorm', 'bn1', c1, { epsilon: 1e-3 });
   const dw = g.layer('DepthwiseConv2D', 'dw1', bn, { kernelSize: [3, 3], depthMultiplier: 2, strides: [2, 2], padding: 'same', activation: 'relu6' });
   const lr = g.layer('Activation', 'leaky', dw, { activation: 'leaky_relu', alpha: 0.1 });
   const pd = g.layer('Pad', 'pad1', lr, { padding: [[1, 0], [0, 1]] });

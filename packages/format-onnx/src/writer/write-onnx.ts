@@ -560,14 +560,16 @@ export function writeOnnx(source: Graph, options: WriteOnnxOptions = {}): OnnxWr
       },
     };
 
+    const written = new Set<Value>();
     const finish = (v: Value): void => {
       let n = pendingOut.get(v);
       if (n === undefined) throw new FormatError(`no ONNX node wrote value "${v.name}"`, { field: v.name }, 'ONNX_WRITE_ORDER');
       const transposed = nhwcIo && outputs.has(v) && rankOf(v) === 4;
       if (qdq?.hasActivationQuant(v)) n = qdq.quantizeDequantize(v, n, outputs.has(v) && !transposed ? v.name : b.name(`${v.name}_dq`));
       if (transposed) {
+        // The graph output is the NHWC copy; readers inside the graph keep the NCHW tensor.
         b.node('Transpose', `${v.name}_to_nhwc`, [n], [v.name], { perm: [...NCHW_TO_NHWC] });
-        n = v.name;
+        written.add(v);
       }
       names.set(v, n);
     };
@@ -595,7 +597,8 @@ export function writeOnnx(source: Graph, options: WriteOnnxOptions = {}): OnnxWr
 
     const outputInfos = graph.outputs.map((v) => {
       const n = names.get(v)!;
-      if (n !== v.name) b.node('Identity', `${v.name}_output`, [n], [v.name]);
+      // A graph input that is also an output is listed under its own name; others already carry it.
+      if (n !== v.name && !written.has(v) && !graph.inputs.includes(v)) b.node('Identity', `${v.name}_output`, [n], [v.name]);
       return valueInfo(v.name, nhwcIo ? v.shape! : onnxShape(v));
     });
 
