@@ -84,3 +84,21 @@ export function maxAbsError(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 }
+
+/** Write a float32 array as a .npy file (v1.0, little-endian, C order) under TMP; returns its path. */
+export function npy(name: string, data: Float32Array, dims: number[]): string {
+  // Minimal .npy (v1.0, little-endian float32, C order).
+  const header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims.join(', ')}${dims.length === 1 ? ',' : ''}), }`;
+  const pad = 16 - ((10 + header.length + 1) % 16);
+  const h = header + ' '.repeat(pad === 16 ? 0 : pad) + '\n';
+  const buf = Buffer.alloc(10 + h.length + data.byteLength);
+  buf.write('\x93NUMPY', 0, 'latin1');
+  buf[6] = 1;
+  buf[7] = 0;
+  buf.writeUInt16LE(h.length, 8);
+  buf.write(h, 10, 'latin1');
+  Buffer.from(data.buffer, data.byteOffset, data.byteLength).copy(buf, 10 + h.length);
+  const p = path.join(TMP, name);
+  writeFileSync(p, buf);
+  return p;
+}

@@ -4,13 +4,12 @@
  * QLinearConv / QLinearMatMul / QGemm in the optimised graph) and onnx.reference (exact QDQ
  * semantics); pruned zeros and clustered values survive in the int8 weights.
  */
-import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeOnnx } from '@collabopt/format-onnx';
 import { runPython } from '../helpers/oracle';
 import { annotateInt8, calibrate, pruneAndCluster } from './annotate';
 import { allOpsGraph, referenceCnnGraph } from './graphs';
-import { TMP, checkModels, maxAbsError, ortRun, randomArr, saveModel, toNchw } from './helpers';
+import { checkModels, maxAbsError, npy, ortRun, randomArr, saveModel, toNchw } from './helpers';
 
 interface QdqReport {
   reference: number[];
@@ -19,22 +18,6 @@ interface QdqReport {
   weights: Record<string, { zeros: number; size: number; maxUniquePerRow: number; unique: number }>;
 }
 
-function npy(name: string, data: Float32Array, dims: number[]): string {
-  // Minimal .npy (v1.0, little-endian float32, C order).
-  const header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims.join(', ')}${dims.length === 1 ? ',' : ''}), }`;
-  const pad = 16 - ((10 + header.length + 1) % 16);
-  const h = header + ' '.repeat(pad === 16 ? 0 : pad) + '\n';
-  const buf = Buffer.alloc(10 + h.length + data.byteLength);
-  buf.write('\x93NUMPY', 0, 'latin1');
-  buf[6] = 1;
-  buf[7] = 0;
-  buf.writeUInt16LE(h.length, 8);
-  buf.write(h, 10, 'latin1');
-  Buffer.from(data.buffer, data.byteOffset, data.byteLength).copy(buf, 10 + h.length);
-  const p = path.join(TMP, name);
-  writeFileSync(p, buf);
-  return p;
-}
 
 describe('QDQ int8 ONNX export in ONNX Runtime', () => {
   const cases = [
