@@ -16,7 +16,9 @@ export function hasTfliteIdentifier(bytes: Uint8Array): boolean {
 }
 
 /** Model: 0 version, 1 operator_codes, 2 subgraphs, 3 description, 4 buffers. */
-export function parseModel(bytes: Uint8Array, file?: string): TflModel {
+export function parseModel(input: Uint8Array, file?: string): TflModel {
+  // A plain Uint8Array view: Node Buffers have different slice() semantics.
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   if (bytes.length < 8) throw truncated(`the 8-byte header (file has ${bytes.length} bytes)`, 0, file);
   if (!hasTfliteIdentifier(bytes)) {
     throw badIdentifier(String.fromCharCode(...bytes.subarray(4, 8)).replace(/[^\x20-\x7e]/g, '?'), file);
