@@ -5,6 +5,7 @@ import { BuiltinOperator as Op, TensorType } from '../../schema/enums';
 import type { ExportContext } from '../context';
 import { copyBytes } from '../context';
 import { tensor } from '@collabopt/core';
+import { sameQuant } from '../../quant-encoding';
 
 /** Reshape / Flatten → RESHAPE [input, shape int32] with new_shape in the options (batch as −1). */
 export function exportReshape(node: Node, ctx: ExportContext): void {
@@ -19,7 +20,16 @@ export function exportReshape(node: Node, ctx: ExportContext): void {
 
 /** Concat → CONCATENATION (axis made non-negative). */
 export function exportConcat(node: Node, ctx: ExportContext): void {
-  const inputs = node.inputs.map((v) => ctx.tensorOf(v));
+  // TFLite's int8 CONCATENATION needs every input on the output's parameters: requantize the others.
+  const inputs = node.inputs.map((v, i) => {
+    const t = ctx.tensorOf(v);
+    if (!ctx.quantized) return t;
+    const want = ctx.activationQuant(node.output);
+    if (sameQuant(ctx.b.tensor(t).quantization, want)) return t;
+    const r = ctx.intermediate(`${node.name}/input_${i}_requantized`, ctx.shapeOf(v), want);
+    ctx.addOp(Op.QUANTIZE, [t], [r], BuiltinOptionsType.QuantizeOptions, {});
+    return r;
+  });
   const rank = ctx.shapeOf(node.output).length;
   const a = typeof node.attrs['axis'] === 'number' ? node.attrs['axis'] : -1;
   const axis = a < 0 ? a + rank : a;
