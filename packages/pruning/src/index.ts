@@ -17,3 +17,14 @@ export { computeMask, maskAnnotation, checkStructure, normalizeStructure, struct
 export { applyMasks, type ApplyMasksOptions } from './apply-masks';
 export { checkMN, type MNCheck, type MNLayerCheck } from './check-mn';
 export { pruningReport, formatPruningReport, type PruningReport, type LayerSparsity } from './report';
+export { pruningTransform, type PruningTransform, type PruningTransformOptions, type PruningState } from './pruning-transform';
+export {
+  PrunePass,
+  pruningPasses,
+  registerPruningPasses,
+  PRUNE_OPTIONS,
+  structureFromOptions,
+  policyFromOptions,
+  scheduleFromOptions,
+  type PruneOptions,
+} from './prune-pass';

@@ -1,4 +1,4 @@
-import type { Weight } from '@collabopt/core';
+import type { MaskAnnotation, Weight } from '@collabopt/core';
 import type { StepInfo, WeightTarget, WeightTransform, WeightTransformInstance } from '@collabopt/engine/dist/transforms'; // TODO(merge main): from '@collabopt/engine'
 import type * as tfc from '@tensorflow/tfjs-core';
 import { maskSparsity } from './mask';
@@ -13,6 +13,11 @@ export interface PruningTransformOptions {
   readonly structure?: MaskStructure;
   /** Which weights to prune (default: every weight the op registry marks prunable). */
   readonly policy?: PruningPolicy | CompiledPolicy;
+  /**
+   * Weights outside the policy that already carry a `mask` annotation (an earlier pruning pass)
+   * keep that mask fixed during training, so their sparsity survives the fine-tuning (default true).
+   */
+  readonly keepExistingMasks?: boolean;
 }
 
 /** What happened to one weight during training (for reports and tests). */
@@ -25,6 +30,8 @@ export interface PruningState {
   readonly lastSparsity: number;
   readonly threshold: number;
   readonly mask: Uint8Array;
+  /** True for a weight outside the policy whose existing mask is only kept. */
+  readonly fixed: boolean;
 }
 
 /** The pruning weight transform plus the per-weight states of its current/last training run. */
@@ -55,14 +62,17 @@ export function pruningTransform(options: PruningTransformOptions = {}): Pruning
   const structure = normalizeStructure(options.structure ?? UNSTRUCTURED);
   checkStructure(structure);
   const policy = options.policy === undefined ? compilePolicy() : isCompiled(options.policy) ? options.policy : compilePolicy(options.policy);
+  const keepExisting = options.keepExistingMasks ?? true;
+  const selected = (t: WeightTarget): boolean => policy.allows(t.node, t.slot, t.capabilities);
   const live: PruningInstance[] = [];
   return {
     name: 'prune',
     stage: 'mask',
-    appliesTo: (t: WeightTarget) => policy.allows(t.node, t.slot, t.capabilities),
+    appliesTo: (t: WeightTarget) => selected(t) || (keepExisting && t.weight.annotations.mask !== undefined),
     create(target: WeightTarget, raw: tfc.Variable): WeightTransformInstance {
-      checkWeightFits(target.node, target.slot, target.weight.tensor.shape, structure, schedule.finalSparsity);
-      const inst = new PruningInstance(target, raw, schedule, structure);
+      const fixed = !selected(target);
+      if (!fixed) checkWeightFits(target.node, target.slot, target.weight.tensor.shape, structure, schedule.finalSparsity);
+      const inst = new PruningInstance(target, raw, schedule, structure, fixed);
       live.push(inst);
       return inst;
     },
@@ -77,14 +87,17 @@ class PruningInstance implements WeightTransformInstance {
   private lastSparsity = 0;
   private threshold = 0;
   private readonly maskedForward: (w: tfc.Tensor) => tfc.Tensor;
+  private readonly kept: MaskAnnotation | undefined;
 
   constructor(
     private readonly target: WeightTarget,
     raw: tfc.Variable,
     private readonly schedule: PruningSchedule,
     private readonly structure: MaskStructure,
+    private readonly fixed: boolean,
   ) {
     const existing = target.weight.annotations.mask?.mask;
+    this.kept = fixed ? target.weight.annotations.mask : undefined;
     this.mask = existing && existing.length === raw.size ? Uint8Array.from(existing) : new Uint8Array(raw.size).fill(1);
     this.maskTensor = this.uploadMask();
     // straight-through: the value is w ⊙ mask, the gradient reaches every element of w
@@ -101,7 +114,7 @@ class PruningInstance implements WeightTransformInstance {
   }
 
   afterStep(raw: tfc.Variable, info: StepInfo): void {
-    if (this.structure.kind !== 'mn') this.maybeUpdate(info.step + 1, raw);
+    if (this.structure.kind !== 'mn' && !this.fixed) this.maybeUpdate(info.step + 1, raw);
     this.rezero(raw);
   }
 
@@ -110,7 +123,7 @@ class PruningInstance implements WeightTransformInstance {
   }
 
   strip(weight: Weight): void {
-    weight.annotations.mask = maskAnnotation(this.mask, this.structure, this.schedule.finalSparsity);
+    weight.annotations.mask = this.kept ?? maskAnnotation(this.mask, this.structure, this.schedule.finalSparsity);
   }
 
   dispose(): void {
@@ -125,11 +138,13 @@ class PruningInstance implements WeightTransformInstance {
       lastSparsity: this.structure.kind === 'mn' ? maskSparsity(this.mask) : this.lastSparsity,
       threshold: this.threshold,
       mask: this.mask,
+      fixed: this.fixed,
     };
   }
 
   /** Recompute the mask for `step` from the raw weights when the schedule (or m:n at step 1) says so. */
   private maybeUpdate(step: number, raw: tfc.Variable): void {
+    if (this.fixed) return;
     const decision = this.schedule.at(step);
     const due = this.structure.kind === 'mn' ? step === 1 : decision.shouldPrune;
     if (!due) return;
