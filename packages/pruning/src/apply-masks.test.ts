@@ -1,6 +1,7 @@
 import { checkMask, countNonZeros, PassManager, silentLogger } from '@collabopt/core';
 import { applyMasks } from './apply-masks';
 import { checkMN } from './check-mn';
+import { formatPruningReport } from './report';
 import { smallCnn } from '../test/small-cnn';
 
 describe('applyMasks (one-shot, no engine)', () => {
@@ -77,5 +78,14 @@ describe('applyMasks (one-shot, no engine)', () => {
       },
     };
     await expect(new PassManager({ logger: silentLogger }).add(breaker).run(g)).rejects.toThrow(/perturb broke the mask contract/);
+  });
+});
+
+describe('formatPruningReport', () => {
+  it('tabulates target vs achieved per weight', () => {
+    const g = smallCnn();
+    const text = formatPruningReport(applyMasks(g, { sparsity: 0.5, policy: { layers: ['logits'] } }));
+    expect(text.split('\n')[0]).toMatch(/weight\s+op\s+params\s+structure\s+target\s+achieved/);
+    expect(text).toMatch(/logits\/kernel\s+Dense\s+64\s+unstructured\s+50\.00%\s+50\.00%/);
   });
 });

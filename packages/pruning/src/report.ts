@@ -1,4 +1,4 @@
-import { countNonZeros, type Graph, type MaskAnnotation } from '@collabopt/core';
+import { countNonZeros, formatTable, type Graph, type MaskAnnotation } from '@collabopt/core';
 
 /** Per-layer pruning outcome. */
 export interface LayerSparsity {
@@ -54,15 +54,12 @@ export function pruningReport(graph: Graph): PruningReport {
   return { layers, params, zeros, sparsity: params === 0 ? 0 : zeros / params };
 }
 
-/** Fixed-width table of a report (for logs and benchmarks). */
-export function formatPruningReport(report: PruningReport): string {
-  const rows = report.layers.map((l) =>
-    [`${l.node}/${l.slot}`, l.op, String(l.params), l.structure, pct(l.targetSparsity), pct(l.achievedSparsity)].join('\t'),
+/** Table of a report (for logs and benchmarks). */
+export function formatPruningReport(report: Pick<PruningReport, 'layers'>): string {
+  return formatTable(
+    ['weight', 'op', 'params', 'structure', 'target', 'achieved'],
+    report.layers.map((l) => [`${l.node}/${l.slot}`, l.op, String(l.params), l.structure, pct(l.targetSparsity), pct(l.achievedSparsity)]),
   );
-  const header = ['weight', 'op', 'params', 'structure', 'target', 'achieved'].join('\t');
-  const cells = [header, ...rows].map((r) => r.split('\t'));
-  const widths = cells[0]!.map((_, c) => Math.max(...cells.map((r) => r[c]!.length)));
-  return cells.map((r) => r.map((v, c) => (c >= 2 ? v.padStart(widths[c]!) : v.padEnd(widths[c]!))).join('  ')).join('\n');
 }
 
 function pct(x: number): string {
