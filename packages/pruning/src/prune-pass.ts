@@ -181,6 +181,7 @@ export class PrunePass implements Pass {
         );
       }
       const transform = pruningTransform({ schedule, structure, policy });
+      const fitStarted = Date.now();
       await engine.fit(graph, train!, {
         epochs: o.epochs,
         batchSize: o.batchSize,
@@ -200,7 +201,7 @@ export class PrunePass implements Pass {
         }
       }
       graph.touch();
-      training = { epochs: o.epochs, steps: totalSteps, maskUpdateSteps: steps, schedule: schedule.config };
+      training = { epochs: o.epochs, steps: totalSteps, maskUpdateSteps: steps, schedule: schedule.config, fitSeconds: (Date.now() - fitStarted) / 1000 };
     }
 
     const staleRanges = dropActivationAnnotations(graph);
