@@ -11,12 +11,12 @@ import {
   type PassResult,
 } from '@collabopt/core';
 import { applyMasks } from './apply-masks';
-import { datasetFor, engineFor, type DatasetLike, type EngineLike } from './engine-access';
+import { getDataset, getEngine, type Dataset, type Engine } from '@collabopt/engine';
 import { selectPrunableWeights, type PruningPolicy } from './policy';
 import { pruningTransform } from './pruning-transform';
 import { pruningReport, type LayerSparsity } from './report';
 import { constantSparsity, polynomialDecay, pruningSteps, type PruningSchedule } from './schedules';
-import { checkStructure, checkWeightFits, normalizeStructure, structureTarget, type MaskStructure } from './structure';
+import { checkStructure, checkWeightFits, float32Data, normalizeStructure, structureTarget, type MaskStructure } from './structure';
 
 /** Options of the `prune` pass (text pipelines: `prune(sparsity=0.8, schedule=polynomial, epochs=2)`). */
 export interface PruneOptions {
@@ -114,7 +114,11 @@ interface Accuracy {
   readonly data: string;
 }
 
-async function accuracyOf(engine: EngineLike, graph: Graph, data: DatasetLike, batchSize: number): Promise<number> {
+function nonEmpty(d: Dataset | undefined): Dataset | undefined {
+  return d !== undefined && d.count > 0 ? d : undefined;
+}
+
+async function accuracyOf(engine: Engine, graph: Graph, data: Dataset, batchSize: number): Promise<number> {
   return (await engine.evaluate(graph, data, { batchSize })).accuracy;
 }
 
@@ -142,17 +146,20 @@ export class PrunePass implements Pass {
       ctx.logger.warn('prune: no prunable weight selected; the graph is unchanged');
       return { changed: false, report: { mode: 'none', layers: [] } };
     }
-    for (const t of targets) checkWeightFits(t.node, t.slot, t.weight.tensor.shape, structure, o.sparsity);
+    for (const t of targets) {
+      float32Data(t.node, t.slot, t.weight);
+      checkWeightFits(t.node, t.slot, t.weight.tensor.shape, structure, o.sparsity);
+    }
     const selected = new Set(targets.map((t) => `${t.node.name}/${t.slot}`));
-    const evalData = datasetFor(ctx, 'test') ?? datasetFor(ctx, 'validation');
-    const train = datasetFor(ctx, 'train');
+    const evalData = nonEmpty(getDataset(ctx, 'test')) ?? nonEmpty(getDataset(ctx, 'validation'));
+    const train = nonEmpty(getDataset(ctx, 'train'));
     const oneShot = o.oneShot || train === undefined || o.epochs === 0;
     const started = Date.now();
 
-    let engine: EngineLike | undefined;
+    let engine: Engine | undefined;
     let before: number | undefined;
-    if (evalData !== undefined && (!oneShot || ctx.engine !== undefined)) {
-      engine = await engineFor(ctx);
+    if (evalData !== undefined) {
+      engine = await getEngine(ctx);
       before = await accuracyOf(engine, graph, evalData, o.batchSize);
     }
     throwIfCancelled(ctx.signal, 'prune');
@@ -162,7 +169,7 @@ export class PrunePass implements Pass {
       if (!o.oneShot && train === undefined) ctx.logger.info('prune: no train data, pruning one-shot by magnitude (no fine-tuning)');
       applyMasks(graph, { sparsity: o.sparsity, structure, policy, registry: ctx.registry });
     } else {
-      engine ??= await engineFor(ctx);
+      engine ??= await getEngine(ctx);
       const stepsPerEpoch = Math.ceil(train!.count / o.batchSize);
       const totalSteps = stepsPerEpoch * o.epochs;
       const schedule = scheduleFromOptions(o, totalSteps);
@@ -210,7 +217,7 @@ export class PrunePass implements Pass {
     let accuracy: Accuracy | undefined;
     if (engine !== undefined && evalData !== undefined && before !== undefined) {
       const after = await accuracyOf(engine, graph, evalData, o.batchSize);
-      accuracy = { before, after, dropPoints: (before - after) * 100, data: evalData.name ?? (datasetFor(ctx, 'test') ? 'test' : 'validation') };
+      accuracy = { before, after, dropPoints: (before - after) * 100, data: evalData.name ?? (getDataset(ctx, 'test') ? 'test' : 'validation') };
     }
     const layers: LayerSparsity[] = pruningReport(graph).layers.filter((l) => selected.has(`${l.node}/${l.slot}`));
     return {

@@ -1,14 +1,12 @@
-import '@tensorflow/tfjs-backend-cpu';
-import { defaultOpRegistry, type Graph, type Weight } from '@collabopt/core';
-import type { WeightTarget } from '@collabopt/engine/dist/transforms';
+import { defaultOpRegistry, silentLogger, type Graph, type Weight } from '@collabopt/core';
+import { createEngine, tf, type WeightTarget } from '@collabopt/engine';
 import { smallCnn } from '../test/small-cnn';
 import { checkMN } from './check-mn';
 import { pruningTransform } from './pruning-transform';
 import { constantSparsity, polynomialDecay } from './schedules';
-import { tf } from './tf';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await createEngine({ backend: 'cpu', logger: silentLogger });
 });
 
 function target(graph: Graph, node: string, slot = 'kernel'): WeightTarget {

@@ -1,11 +1,9 @@
 import type { MaskAnnotation, Weight } from '@collabopt/core';
-import type { StepInfo, WeightTarget, WeightTransform, WeightTransformInstance } from '@collabopt/engine/dist/transforms'; // TODO(merge main): from '@collabopt/engine'
-import type * as tfc from '@tensorflow/tfjs-core';
+import { tf, type StepInfo, type WeightTarget, type WeightTransform, type WeightTransformInstance } from '@collabopt/engine';
 import { maskSparsity } from './mask';
 import { compilePolicy, type CompiledPolicy, type PruningPolicy } from './policy';
 import { constantSparsity, type PruningSchedule } from './schedules';
 import { checkStructure, checkWeightFits, computeMask, maskAnnotation, normalizeStructure, UNSTRUCTURED, type MaskStructure } from './structure';
-import { tf } from './tf';
 
 export interface PruningTransformOptions {
   /** Default: constantSparsity(0.5, 0, -1, 100), TFMOT's default. */
@@ -69,7 +67,7 @@ export function pruningTransform(options: PruningTransformOptions = {}): Pruning
     name: 'prune',
     stage: 'mask',
     appliesTo: (t: WeightTarget) => selected(t) || (keepExisting && t.weight.annotations.mask !== undefined),
-    create(target: WeightTarget, raw: tfc.Variable): WeightTransformInstance {
+    create(target: WeightTarget, raw: tf.Variable): WeightTransformInstance {
       const fixed = !selected(target);
       if (!fixed) checkWeightFits(target.node, target.slot, target.weight.tensor.shape, structure, schedule.finalSparsity);
       const inst = new PruningInstance(target, raw, schedule, structure, fixed);
@@ -82,16 +80,16 @@ export function pruningTransform(options: PruningTransformOptions = {}): Pruning
 
 class PruningInstance implements WeightTransformInstance {
   private mask: Uint8Array;
-  private maskTensor: tfc.Tensor;
+  private maskTensor: tf.Tensor;
   private readonly updates: number[] = [];
   private lastSparsity = 0;
   private threshold = 0;
-  private readonly maskedForward: (w: tfc.Tensor) => tfc.Tensor;
+  private readonly maskedForward: (w: tf.Tensor) => tf.Tensor;
   private readonly kept: MaskAnnotation | undefined;
 
   constructor(
     private readonly target: WeightTarget,
-    raw: tfc.Variable,
+    raw: tf.Variable,
     private readonly schedule: PruningSchedule,
     private readonly structure: MaskStructure,
     private readonly fixed: boolean,
@@ -101,24 +99,24 @@ class PruningInstance implements WeightTransformInstance {
     this.mask = existing && existing.length === raw.size ? Uint8Array.from(existing) : new Uint8Array(raw.size).fill(1);
     this.maskTensor = this.uploadMask();
     // straight-through: the value is w ⊙ mask, the gradient reaches every element of w
-    this.maskedForward = tf.customGrad((...args: (tfc.Tensor | tfc.GradSaveFunc)[]) => ({
-      value: tf.mul(args[0] as tfc.Tensor, this.maskTensor),
-      gradFunc: (dy: tfc.Tensor) => [dy],
-    })) as (w: tfc.Tensor) => tfc.Tensor;
+    this.maskedForward = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+      value: tf.mul(args[0] as tf.Tensor, this.maskTensor),
+      gradFunc: (dy: tf.Tensor) => [dy],
+    })) as (w: tf.Tensor) => tf.Tensor;
     this.maybeUpdate(1, raw);
     this.rezero(raw);
   }
 
-  forward(w: tfc.Tensor, _info: StepInfo): tfc.Tensor {
+  forward(w: tf.Tensor, _info: StepInfo): tf.Tensor {
     return this.maskedForward(w);
   }
 
-  afterStep(raw: tfc.Variable, info: StepInfo): void {
+  afterStep(raw: tf.Variable, info: StepInfo): void {
     if (this.structure.kind !== 'mn' && !this.fixed) this.maybeUpdate(info.step + 1, raw);
     this.rezero(raw);
   }
 
-  afterEpoch(raw: tfc.Variable, _info: StepInfo): void {
+  afterEpoch(raw: tf.Variable, _info: StepInfo): void {
     this.rezero(raw);
   }
 
@@ -143,7 +141,7 @@ class PruningInstance implements WeightTransformInstance {
   }
 
   /** Recompute the mask for `step` from the raw weights when the schedule (or m:n at step 1) says so. */
-  private maybeUpdate(step: number, raw: tfc.Variable): void {
+  private maybeUpdate(step: number, raw: tf.Variable): void {
     if (this.fixed) return;
     const decision = this.schedule.at(step);
     const due = this.structure.kind === 'mn' ? step === 1 : decision.shouldPrune;
@@ -158,11 +156,11 @@ class PruningInstance implements WeightTransformInstance {
     this.maskTensor = this.uploadMask();
   }
 
-  private uploadMask(): tfc.Tensor {
+  private uploadMask(): tf.Tensor {
     return tf.keep(tf.tensor(Float32Array.from(this.mask), [...this.target.weight.tensor.shape], 'float32'));
   }
 
-  private rezero(raw: tfc.Variable): void {
+  private rezero(raw: tf.Variable): void {
     // + 0 turns the −0 of negative pruned weights into +0 (exact zeros compress and export cleanly)
     tf.tidy(() => raw.assign(tf.add(tf.mul(raw, this.maskTensor), tf.scalar(0))));
   }
