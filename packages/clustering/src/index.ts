@@ -1,1 +1,28 @@
-export {};
+export { SortedValues, sortFloat32, searchSorted } from './sorted-values';
+export {
+  CENTROID_INITS,
+  DENSITY_GAP,
+  DENSITY_GRID_POINTS,
+  densityCentroids,
+  initialCentroids,
+  kmeansPlusPlusCandidates,
+  kmeansPlusPlusCentroids,
+  linearCentroids,
+  randomCentroids,
+  type CentroidInit,
+} from './initializers';
+export { kmeans1d, argsortStable, type KMeansOptions, type KMeansResult } from './kmeans';
+export { NearestCentroid, assignNearest, allocateIndices, type IndexArray } from './assign';
+export {
+  MAX_CLUSTERS,
+  assignCodebook,
+  codebookAnnotation,
+  codebookValues,
+  planCodebook,
+  splitZeroCentroidCounts,
+  usedCentroids,
+  type ClusterOptions,
+  type Codebook,
+  type CodebookPlan,
+} from './codebook';
+export { clusterWeight, type ClusteredWeight } from './cluster-weight';
