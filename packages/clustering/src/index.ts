@@ -26,3 +26,5 @@ export {
   type CodebookPlan,
 } from './codebook';
 export { clusterWeight, type ClusteredWeight } from './cluster-weight';
+export { clusterEligibility, type Eligibility } from './eligibility';
+export { createClusterTransform, codebookForValues, weightKey, type ClusterTransformOptions, type GradientAggregation } from './cluster-transform';
