@@ -28,3 +28,5 @@ export {
 export { clusterWeight, type ClusteredWeight } from './cluster-weight';
 export { clusterEligibility, type Eligibility } from './eligibility';
 export { createClusterTransform, codebookForValues, weightKey, type ClusterTransformOptions, type GradientAggregation } from './cluster-transform';
+export { ClusterPass, CLUSTER_OPTIONS, type ClusterPassOptions, type ClusterReport, type ClusterLayerReport, type ClusterSkip } from './cluster-pass';
+export { registerClusteringPasses } from './register';
