@@ -180,3 +180,35 @@ describe('cluster weight transform', () => {
     expect(createClusterTransform({ clusters: 4 }).appliesTo({ ...target, capabilities: { ...target.capabilities, clusterable: false } })).toBe(false);
   });
 });
+
+describe('cluster transform from an existing codebook (CQAT/PCQAT reuse)', () => {
+  it('keeps the annotated centroids, pins the zero centroid and the zeros', () => {
+    const graph = denseGraph(12, 4, 5);
+    const target = targetOf(graph, 'fc', 'kernel');
+    const data = target.weight.tensor.data as Float32Array;
+    // An earlier sparsity-preserving clustering: values in {−0.2, 0, 0.1, 0.3}, zero centroid 1.
+    const centroids = Float32Array.from([-0.2, 0, 0.1, 0.3]);
+    const indices = Uint8Array.from(data, (_, i) => (i % 3 === 0 ? 1 : i % 4 === 1 ? 0 : i % 2 ? 2 : 3));
+    indices.forEach((j, i) => (data[i] = centroids[j]!));
+    target.weight.annotations.codebook = { centroids, indices, clusters: 4, zeroCentroid: [1] };
+    const transform = createClusterTransform({ clusters: 4, initialFrom: 'annotation' });
+    expect(transform.appliesTo(target)).toBe(true);
+    expect(transform.appliesTo(targetOf(denseGraph(12, 4), 'fc', 'kernel'))).toBe(false);
+    const raw = tf.variable(tf.tensor(Float32Array.from(data), [12, 4]));
+    const inst = transform.create(target, raw);
+    expect(Array.from(inst.trainableVariables!()[0]!.dataSync())).toEqual(Array.from(centroids));
+    const goal = tf.randomNormal([12, 4], 0, 0.3, 'float32', 2);
+    train(raw, inst, goal, 20);
+    finish(raw, inst, target);
+    const out = target.weight.tensor.data as Float32Array;
+    const zerosBefore = indices.filter((j) => j === 1).length;
+    expect(out.length - countNonZeros(out)).toBe(zerosBefore);
+    const ann = target.weight.annotations.codebook!;
+    expect(ann.centroids[1]).toBe(0);
+    expect(ann.centroids[3]).not.toBe(0.3); // trained
+    expect(countUnique(out)).toBeLessThanOrEqual(4);
+    expect(checkCodebook(target.weight.tensor, ann)).toEqual({ ok: true });
+    inst.dispose();
+    tf.dispose([raw, goal]);
+  });
+});

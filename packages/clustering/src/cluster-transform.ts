@@ -1,4 +1,4 @@
-import { ContractViolationError, createRng, type CodebookAnnotation, type Weight } from '@collabopt/core';
+import { ContractViolationError, createRng, InvalidArgumentError, type CodebookAnnotation, type Weight } from '@collabopt/core';
 import { allocateIndices, type IndexArray } from './assign';
 import { assignCodebook, codebookAnnotation, codebookLayout, planCodebook, type Codebook } from './codebook';
 import { clusterEligibility } from './eligibility';
@@ -21,6 +21,29 @@ export interface ClusterTransformOptions {
   readonly select?: (target: WeightTarget) => boolean;
   /** Initial codebooks by `weightKey` (e.g. planned by the pass); others are planned on create. */
   readonly codebooks?: ReadonlyMap<string, Codebook>;
+  /**
+   * `annotation`: start from each weight's existing `codebook` annotation (CQAT/PCQAT keep the
+   * clusters of an earlier clustering; only annotated weights apply, and the zero centroid is
+   * pinned when the annotation has one). Default `weights`: plan a codebook from the values.
+   */
+  readonly initialFrom?: 'weights' | 'annotation';
+}
+
+/** A codebook from a `codebook` annotation (the centroids an earlier pass established). */
+export function codebookFromAnnotation(ann: CodebookAnnotation, shape: readonly number[]): Codebook {
+  const layout = codebookLayout(shape, ann.channelAxes);
+  return {
+    clusters: ann.clusters,
+    rows: layout ? layout.count : 1,
+    centroids: Float32Array.from(ann.centroids),
+    ...(ann.channelAxes ? { channelAxes: [...ann.channelAxes] } : {}),
+    ...(ann.zeroCentroid ? { zeroCentroid: [...ann.zeroCentroid] } : {}),
+  };
+}
+
+function withoutZeroCentroid(codebook: Codebook, drop: boolean): Codebook {
+  if (!drop || codebook.zeroCentroid === undefined) return codebook;
+  return { clusters: codebook.clusters, rows: codebook.rows, centroids: codebook.centroids, ...(codebook.channelAxes ? { channelAxes: codebook.channelAxes } : {}) };
 }
 
 /** Key of a weight in maps: "node/slot". */
@@ -39,12 +62,13 @@ export function weightKey(node: string, slot: string): string {
  */
 export function createClusterTransform(options: ClusterTransformOptions): WeightTransform {
   const perChannel = options.perChannel ?? false;
-  const preserveSparsity = options.preserveSparsity ?? false;
+  const fromAnnotation = options.initialFrom === 'annotation';
   const rng = createRng(options.seed ?? 0);
   return {
-    name: preserveSparsity ? 'sparsityPreservingCluster' : 'cluster',
+    name: options.preserveSparsity ? 'sparsityPreservingCluster' : 'cluster',
     stage: 'codebook',
     appliesTo(target) {
+      if (fromAnnotation) return target.weight.annotations.codebook !== undefined && (options.select?.(target) ?? true);
       if (options.codebooks !== undefined) return options.codebooks.has(weightKey(target.node.name, target.slot));
       if (options.select !== undefined && !options.select(target)) return false;
       return clusterEligibility(target.weight, target.capabilities, options.clusters, perChannel).ok;
@@ -53,12 +77,21 @@ export function createClusterTransform(options: ClusterTransformOptions): Weight
       const shape = raw.shape;
       const data = Float32Array.from(raw.dataSync() as Float32Array);
       const where = { node: target.node.name, field: target.slot };
+      const existing = target.weight.annotations.codebook;
+      const preserveSparsity = options.preserveSparsity ?? (fromAnnotation && existing?.zeroCentroid !== undefined);
       let frozen: Uint8Array | undefined;
       if (preserveSparsity) {
         const mask = target.weight.annotations.mask?.mask;
         frozen = Uint8Array.from(data, (v, i) => (v === 0 || (mask !== undefined && mask[i] === 0) ? 0 : 1));
       }
+      if (fromAnnotation && existing === undefined) {
+        throw new InvalidArgumentError('initialFrom=annotation needs a codebook annotation on the weight', where);
+      }
+      if (fromAnnotation && preserveSparsity && existing?.zeroCentroid === undefined) {
+        throw new InvalidArgumentError('preserving sparsity needs a codebook with a zero centroid (cluster with preserveSparsity=true first)', where);
+      }
       const codebook =
+        (fromAnnotation ? withoutZeroCentroid(codebookFromAnnotation(existing!, shape), !preserveSparsity) : undefined) ??
         options.codebooks?.get(weightKey(target.node.name, target.slot)) ??
         planCodebook(
           data,
