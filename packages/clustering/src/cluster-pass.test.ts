@@ -115,14 +115,22 @@ describe('cluster pass', () => {
 
   it('reports channels with fewer distinct values than clusters', async () => {
     const b = new GraphBuilder('few', { seed: 2 });
-    const x = b.input('x', [-1, 40]);
-    const graph = b.build(b.layer('Dense', 'fc', x, { units: 3, useBias: false }));
-    const data = graph.findNode('fc')!.weight('kernel').tensor.data as Float32Array;
+    const x = b.input('x', [-1, 6, 6, 10]);
+    const graph = b.build(b.layer('Conv2D', 'conv', x, { filters: 3, kernelSize: [2, 2], useBias: false }));
+    const data = graph.findNode('conv')!.weight('kernel').tensor.data as Float32Array;
     for (let i = 0; i < 40; i++) data[i * 3] = i % 2 ? 0.5 : -0.5; // channel 0: two values
     const { records } = await run(graph, 'cluster(clusters=4, perChannel=true)');
     const report = records[records.length - 1]!.report as unknown as ClusterReport;
     expect(report.layers[0]!.fewDistinctChannels).toEqual([0]);
     expect(new Set(Array.from({ length: 40 }, (_, i) => data[i * 3]))).toEqual(new Set([-0.5, 0.5]));
+  });
+
+  it('per channel applies to conv kernels; Dense keeps one codebook (as TFMOT)', async () => {
+    const graph = referenceCnn();
+    await run(graph, 'cluster(clusters=4, perChannel=true)');
+    expect(graph.findNode('conv1')!.weight('kernel').annotations.codebook!.channelAxes).toEqual([3]);
+    expect(graph.findNode('dense1')!.weight('kernel').annotations.codebook!.channelAxes).toBeUndefined();
+    expect(countUnique(graph.findNode('dense1')!.weight('kernel').tensor.data)).toBeLessThanOrEqual(4);
   });
 
   it('validates options through the pass registry', () => {

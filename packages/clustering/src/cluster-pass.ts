@@ -16,7 +16,7 @@ import {
 } from '@collabopt/core';
 import { assignCodebook, codebookAnnotation, codebookValues, planCodebook, usedCentroids, type Codebook, type CodebookPlan } from './codebook';
 import { createClusterTransform, weightKey, type GradientAggregation } from './cluster-transform';
-import { clusterEligibility } from './eligibility';
+import { clusterEligibility, clustersPerChannel } from './eligibility';
 import { getDataset, getEngine } from './engine-api';
 import { CENTROID_INITS, type CentroidInit } from './initializers';
 
@@ -40,7 +40,7 @@ export interface ClusterPassOptions {
 export const CLUSTER_OPTIONS: OptionSchema = {
   clusters: { kind: 'integer', description: 'centroids per codebook (per tensor, or per channel)', default: 16, min: 2, max: 65536 },
   init: { kind: 'enum', description: 'centroid initialisation', values: CENTROID_INITS, default: 'kmeans++' },
-  perChannel: { kind: 'boolean', description: 'one codebook per output channel', default: false },
+  perChannel: { kind: 'boolean', description: 'one codebook per output channel of conv kernels (Dense keeps one, as TFMOT)', default: false },
   preserveSparsity: { kind: 'boolean', description: 'pin a zero centroid and keep every zero weight at zero', default: false },
   oneShot: { kind: 'boolean', description: 'k-means only, no fine-tuning (also used when no training data is given)', default: false },
   kmeansIterations: {
@@ -143,6 +143,7 @@ export class ClusterPass implements Pass {
           continue;
         }
         throwIfCancelled(ctx.signal, `${this.name} planning`);
+        const perChannel = clustersPerChannel(weight, o.perChannel);
         const data = weight.tensor.data as Float32Array;
         const frozen = o.preserveSparsity ? frozenOf(weight) : undefined;
         const plan = planCodebook(
@@ -151,8 +152,8 @@ export class ClusterPass implements Pass {
           {
             clusters: o.clusters,
             init: o.init,
-            perChannel: o.perChannel,
-            ...(o.perChannel ? { channelAxes: slot.capabilities.channelAxes } : {}),
+            perChannel,
+            ...(perChannel ? { channelAxes: slot.capabilities.channelAxes } : {}),
             preserveSparsity: o.preserveSparsity,
             kmeansIterations: o.kmeansIterations ?? (oneShot ? 100 : 0),
             rng: rng.fork(),
@@ -162,7 +163,7 @@ export class ClusterPass implements Pass {
         );
         if (plan.fewDistinctRows.length > 0) {
           ctx.logger.info(
-            `${this.name}: ${node.name}/${slot.name}: ${plan.fewDistinctRows.length} ${o.perChannel ? 'channel(s)' : 'tensor'} with fewer distinct values than ${o.clusters} clusters keep their exact values`,
+            `${this.name}: ${node.name}/${slot.name}: ${plan.fewDistinctRows.length} ${perChannel ? 'channel(s)' : 'tensor'} with fewer distinct values than ${o.clusters} clusters keep their exact values`,
           );
         }
         targets.push({ node: node.name, slot: slot.name, weight, capabilities: slot.capabilities, plan, ...(frozen ? { frozen } : {}), sparsityBefore: sparsityOf(data) });

@@ -176,7 +176,10 @@ describe('cluster weight transform', () => {
     const target = targetOf(graph, 'fc', 'kernel');
     expect(createClusterTransform({ clusters: 8 }).appliesTo(target)).toBe(false); // 6 weights ≤ 8 clusters
     expect(createClusterTransform({ clusters: 4 }).appliesTo(target)).toBe(true);
-    expect(createClusterTransform({ clusters: 4, perChannel: true }).appliesTo(target)).toBe(false); // 2 per channel
+    expect(createClusterTransform({ clusters: 4, perChannel: true }).appliesTo(target)).toBe(true); // Dense: one codebook
+    const b = new GraphBuilder('pw', { seed: 1 });
+    const conv = b.build(b.layer('Conv2D', 'pw', b.input('x', [-1, 4, 4, 2]), { filters: 4, kernelSize: [1, 1] }));
+    expect(createClusterTransform({ clusters: 4, perChannel: true }).appliesTo(targetOf(conv, 'pw', 'kernel'))).toBe(false); // 2 per channel
     expect(createClusterTransform({ clusters: 4 }).appliesTo({ ...target, capabilities: { ...target.capabilities, clusterable: false } })).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { ContractViolationError, createRng, InvalidArgumentError, type CodebookAnnotation, type Weight } from '@collabopt/core';
 import { allocateIndices, type IndexArray } from './assign';
 import { assignCodebook, codebookAnnotation, codebookLayout, planCodebook, type Codebook } from './codebook';
-import { clusterEligibility } from './eligibility';
+import { clusterEligibility, clustersPerChannel } from './eligibility';
 import { tf, type StepInfo, type WeightTarget, type WeightTransform, type WeightTransformInstance } from './engine-api';
 import type { CentroidInit } from './initializers';
 
@@ -90,6 +90,7 @@ export function createClusterTransform(options: ClusterTransformOptions): Weight
       if (fromAnnotation && preserveSparsity && existing?.zeroCentroid === undefined) {
         throw new InvalidArgumentError('preserving sparsity needs a codebook with a zero centroid (cluster with preserveSparsity=true first)', where);
       }
+      const channelWise = clustersPerChannel(target.weight, perChannel);
       const codebook =
         (fromAnnotation ? withoutZeroCentroid(codebookFromAnnotation(existing!, shape), !preserveSparsity) : undefined) ??
         options.codebooks?.get(weightKey(target.node.name, target.slot)) ??
@@ -99,8 +100,8 @@ export function createClusterTransform(options: ClusterTransformOptions): Weight
           {
             clusters: options.clusters,
             init: options.init ?? 'kmeans++',
-            perChannel,
-            ...(perChannel ? { channelAxes: target.capabilities.channelAxes } : {}),
+            perChannel: channelWise,
+            ...(channelWise ? { channelAxes: target.capabilities.channelAxes } : {}),
             preserveSparsity,
             kmeansIterations: options.kmeansIterations ?? 0,
             rng: rng.fork(),

@@ -1,5 +1,14 @@
 import { channelLayout, sizeOf, type Weight, type WeightCapabilities } from '@collabopt/core';
 
+/**
+ * Whether `perChannel` gives this weight one codebook per output channel: conv kernels (rank 4:
+ * Conv2D, SeparableConv2D pointwise, Conv2DTranspose) do; other weights (Dense) keep one codebook,
+ * as TFMOT's `cluster_per_channel` applies to Conv2D only.
+ */
+export function clustersPerChannel(weight: Weight, perChannel: boolean): boolean {
+  return perChannel && weight.tensor.shape.length === 4;
+}
+
 /** Why a weight is or is not clustered. */
 export type Eligibility =
   | { readonly ok: true }
@@ -16,6 +25,7 @@ export function clusterEligibility(weight: Weight, capabilities: WeightCapabilit
     return { ok: false, reason: 'not-float32', message: `weight is ${weight.tensor.dtype}; clustering works on float32 weights` };
   }
   const size = sizeOf(weight.tensor.shape);
+  perChannel = clustersPerChannel(weight, perChannel);
   const channels = perChannel ? channelLayout(weight.tensor.shape, capabilities.channelAxes).count : 1;
   const perRow = size / channels;
   if (perRow <= clusters) {
