@@ -182,6 +182,7 @@ export class ClusterPass implements Pass {
         task.update(i + 1);
       });
       task.finish();
+      graph.touch();
     } else if (targets.length > 0) {
       const engine = await getEngine(ctx);
       const codebooks = new Map<string, Codebook>(targets.map((t) => [weightKey(t.node, t.slot), t.plan]));

@@ -1,10 +1,11 @@
-import '@tensorflow/tfjs-backend-cpu';
-import { checkCodebook, countNonZeros, countUnique, createRng, defaultOpRegistry, floatTensor, GraphBuilder, type Graph } from '@collabopt/core';
+import { checkCodebook, countNonZeros, countUnique, createRng, defaultOpRegistry, floatTensor, GraphBuilder, silentLogger, type Graph } from '@collabopt/core';
+import { createEngine } from '@collabopt/engine';
 import { createClusterTransform } from './cluster-transform';
 import { tf, type WeightTarget, type WeightTransformInstance } from './engine-api';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  // wasm: the backend CI uses when tfjs-node is not installed (it lacks some kernels cpu has).
+  await createEngine({ backend: 'wasm', logger: silentLogger });
 });
 
 function denseGraph(inputs: number, units: number, seed = 0): Graph {

@@ -163,31 +163,32 @@ class ClusterInstance implements WeightTransformInstance {
     const flat = new Int32Array(this.indices.length);
     for (let i = 0; i < flat.length; i++) flat[i] = (this.rowOf ? this.rowOf[i]! * k : 0) + this.indices[i]!;
     const slots = tf.tensor1d(flat, 'int32');
-    let scale: tf.Tensor | undefined;
+    let scale: Float32Array | undefined;
     if (this.aggregation === 'avg') {
       const counts = new Float32Array(rows * k);
       for (let i = 0; i < flat.length; i++) counts[flat[i]!]!++;
-      scale = tf.tensor2d(counts.map((c) => (c > 0 ? 1 / c : 0)), [rows, k]);
+      scale = counts.map((c) => (c > 0 ? 1 / c : 0));
     }
+    const pinned = this.initial.zeroCentroid;
     const trainable = this.trainable;
     const frozenMask = this.frozenMask;
     // Only the custom op is recorded on the tape: pinned zero centroids are zeroed in its forward
-    // and receive no gradient in its backward.
+    // and receive no gradient in its backward. The per-cluster gradient sum runs over typed arrays
+    // (every backend; TF.js's wasm backend has no UnsortedSegmentSum kernel).
     const clustered = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [weight, cents, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-      // Tensors the backward pass needs must be saved, or the forward scope disposes them.
-      save(scale ? [slots, scale] : [slots]);
+      const [weight, cents] = args as [tf.Tensor, tf.Tensor];
       const effective = trainable ? tf.mul(cents, trainable) : cents;
       const value = tf.reshape(tf.gather(tf.reshape(effective, [-1]), slots), weight.shape);
       return {
         value,
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [savedSlots, savedScale] = saved as [tf.Tensor1D, tf.Tensor | undefined];
+        gradFunc: (dy: tf.Tensor) => {
           const toWeight = frozenMask ? tf.mul(dy, frozenMask) : dy;
-          let toCentroids = tf.reshape(tf.unsortedSegmentSum(tf.reshape(dy, [-1]), savedSlots, rows * k), [rows, k]);
-          if (savedScale) toCentroids = tf.mul(toCentroids, savedScale);
-          if (trainable) toCentroids = tf.mul(toCentroids, trainable);
-          return [toWeight, toCentroids];
+          const g = dy.dataSync() as Float32Array;
+          const sums = new Float32Array(rows * k);
+          for (let i = 0; i < flat.length; i++) sums[flat[i]!]! += g[i]!;
+          if (scale) for (let j = 0; j < sums.length; j++) sums[j]! *= scale[j]!;
+          if (pinned) pinned.forEach((z, r) => (sums[r * k + z] = 0));
+          return [toWeight, tf.tensor2d(sums, [rows, k])];
         },
       };
     });
