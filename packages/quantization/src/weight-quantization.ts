@@ -66,7 +66,9 @@ export function symmetricScales(absMax: ArrayLike<number>, bits: number, narrowR
   const scales = new Float32Array(n);
   for (let c = 0; c < n; c++) scales[c] = symmetricParams(bounds[c]!, bits, narrowRange).scale;
   if (minScale) {
-    for (let c = 0; c < n; c++) scales[c] = Math.max(scales[c]!, minScale[c] ?? 0);
+    // A per-tensor scale must satisfy every channel's bound.
+    const bound = (c: number): number => (n === 1 ? Math.max(0, ...Array.from(minScale)) : (minScale[c] ?? 0));
+    for (let c = 0; c < n; c++) scales[c] = Math.max(scales[c]!, bound(c));
     if (sharedScale) scales.fill(Math.max(...scales));
   }
   return scales;
