@@ -13,7 +13,14 @@ import {
 } from '@collabopt/core';
 import { paramsOfValue } from './annotations';
 import { sqnrDb } from './sqnr';
-import { minWeightScalesForBias, quantizeBias, quantizeWeight, weightQuantAnnotation } from './weight-quantization';
+import {
+  minWeightScalesForBias,
+  quantizeBias,
+  quantizeSymmetric,
+  quantizeWeight,
+  weightQuantAnnotation,
+  type WeightQuantizationResult,
+} from './weight-quantization';
 
 /** Quantization modes of the contract (docs/quantization-contract.md). */
 export type QuantizationMode = 'int8' | 'int8-io' | 'dynamic' | 'float16' | 'int16x8';
@@ -43,11 +50,12 @@ function isFloat(w: Weight): boolean {
   return w.tensor.data instanceof Float32Array;
 }
 
-function snapKernel(node: Node, slot: string, registry: OpRegistry, minScale?: Float32Array): { scale: Float32Array; report: WeightQuantReport } {
+function snapKernel(node: Node, slot: string, registry: OpRegistry, codebookAware: boolean, minScale?: Float32Array): { scale: Float32Array; report: WeightQuantReport } {
   const w = node.weight(slot);
   const axes = PER_CHANNEL_OPS.has(node.op) ? registry.slot(node, slot)!.capabilities.channelAxes : undefined;
   const before = w.tensor.data as Float32Array;
-  const r = quantizeWeight(w, { ...(axes ? { channelAxes: axes } : {}), ...(minScale ? { minScale } : {}) });
+  const opts = { ...(axes ? { channelAxes: axes } : {}), ...(minScale ? { minScale } : {}) };
+  const r: WeightQuantizationResult = codebookAware ? quantizeWeight(w, opts) : quantizeSymmetric(w.tensor, opts);
   w.tensor = tensor('float32', w.tensor.shape, r.values);
   w.annotations.quant = weightQuantAnnotation(r);
   if (r.codebook) w.annotations.codebook = r.codebook;
@@ -87,7 +95,13 @@ function snapBias(node: Node, inputScale: number, weightScale: Float32Array, bit
  * first (bias scale = input scale × weight scale). Masks stay exact; codebooks are quantized
  * centroid-wise and updated.
  */
-export function quantizeGraphWeights(graph: Graph, mode: QuantizationMode, registry: OpRegistry = defaultOpRegistry): WeightQuantReport[] {
+export function quantizeGraphWeights(
+  graph: Graph,
+  mode: QuantizationMode,
+  registry: OpRegistry = defaultOpRegistry,
+  options: { codebookAware?: boolean } = {},
+): WeightQuantReport[] {
+  const codebookAware = options.codebookAware ?? true;
   const report: WeightQuantReport[] = [];
   for (const node of graph.topologicalOrder()) {
     if (node.op === 'SeparableConv2D' && mode !== 'float16') {
@@ -112,7 +126,7 @@ export function quantizeGraphWeights(graph: Graph, mode: QuantizationMode, regis
     const kernel = node.weights['kernel'];
     if (!kernel || !isFloat(kernel)) continue;
     if (mode === 'dynamic') {
-      if (sizeOf(kernel.tensor.shape) >= DYNAMIC_MIN_ELEMENTS) report.push(snapKernel(node, 'kernel', registry).report);
+      if (sizeOf(kernel.tensor.shape) >= DYNAMIC_MIN_ELEMENTS) report.push(snapKernel(node, 'kernel', registry, codebookAware).report);
       continue;
     }
     const inParams = paramsOfValue(node.inputs[0]!);
@@ -124,7 +138,7 @@ export function quantizeGraphWeights(graph: Graph, mode: QuantizationMode, regis
     const biasBits = mode === 'int16x8' ? 64 : 32;
     const bias = node.weights['bias'];
     const minScale = bias && isFloat(bias) ? minWeightScalesForBias(bias.tensor.data as Float32Array, inParams.scale, biasBits) : undefined;
-    const k = snapKernel(node, 'kernel', registry, minScale);
+    const k = snapKernel(node, 'kernel', registry, codebookAware, minScale);
     report.push(k.report);
     if (bias && isFloat(bias)) report.push(snapBias(node, inParams.scale, k.scale, biasBits));
   }
