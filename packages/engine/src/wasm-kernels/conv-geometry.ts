@@ -89,13 +89,10 @@ export function windowTaps(xp: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D[] {
     for (let e = 0; e < g.kw; e++) {
       const r0 = a * g.dh;
       const c0 = e * g.dw;
-      if (g.sh === 1 && g.sw === 1) {
-        taps.push(tf.slice(xp, [0, r0, c0, 0], [n, g.outH, g.outW, c]));
-      } else {
-        taps.push(
-          tf.stridedSlice(xp, [0, r0, c0, 0], [n, r0 + (g.outH - 1) * g.sh + 1, c0 + (g.outW - 1) * g.sw + 1, c], [1, g.sh, g.sw, 1]) as tf.Tensor4D,
-        );
-      }
+      // StridedSlice runs in wasm; Slice copies row by row in JavaScript (slow for few channels).
+      taps.push(
+        tf.stridedSlice(xp, [0, r0, c0, 0], [n, r0 + (g.outH - 1) * g.sh + 1, c0 + (g.outW - 1) * g.sw + 1, c], [1, g.sh, g.sw, 1]) as tf.Tensor4D,
+      );
     }
   }
   return taps;

@@ -1,7 +1,8 @@
 /**
  * Gradient kernels the TF.js wasm backend lacks (Conv2DBackpropFilter,
  * DepthwiseConv2dNativeBackpropFilter/Input, UnsortedSegmentSum) plus a faster Conv2DBackpropInput
- * and a correct MaxPoolGrad (the stock one misroutes gradients under 'same' padding),
+ * and a correct MaxPoolGrad (the stock one drops gradients of all-negative windows and misroutes
+ * them under 'same' padding),
  * composed from fast wasm primitives (slices + MatMul, convolutions) and registered with
  * `registerKernel`. Self-contained: depends only on @tensorflow/tfjs-core; usable without the rest
  * of collabopt (`registerWasmGradientKernels()` after importing @tensorflow/tfjs-backend-wasm).
@@ -10,13 +11,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv2d-backprop';
 import type { PadAttr } from './conv-geometry';
 import { depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './depthwise-backprop';
-import { maxPoolGrad } from './max-pool-grad';
+import { maxPoolGrad, maxPoolGradDisjoint } from './max-pool-grad';
 import { unsortedSegmentSum } from './unsorted-segment-sum';
 
 export { conv2dBackpropFilter, conv2dBackpropInput, chooseFilterGradMethod, type FilterGradMethod } from './conv2d-backprop';
 export { depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './depthwise-backprop';
 export { unsortedSegmentSum } from './unsorted-segment-sum';
-export { maxPoolGrad } from './max-pool-grad';
+export { maxPoolGrad, maxPoolGradDisjoint } from './max-pool-grad';
 
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 
@@ -83,18 +84,18 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
     if (tf.getKernel(kernelName, backendName) !== undefined) continue; // a future TF.js has its own
     tf.registerKernel({ kernelName, backendName, kernelFunc });
   }
-  const stockMaxPoolGrad = tf.getKernel('MaxPoolGrad', backendName);
-  replaceKernel(backendName, 'MaxPoolGrad', (args) => {
-    const { inputs, attrs } = args;
+  replaceKernel(backendName, 'MaxPoolGrad', ({ inputs, attrs }) => {
     const a = attrs as unknown as tf.MaxPoolGradAttrs;
     const input = asTensor<tf.Tensor4D>(inputs['input']);
+    const dy = asTensor<tf.Tensor4D>(inputs['dy']);
     const fs = typeof a.filterSize === 'number' ? [a.filterSize, a.filterSize] : a.filterSize;
     const info = tf.backend_util.computePool2DInfo(input.shape, fs as [number, number], a.strides, 1, a.pad, a.dimRoundingMode);
     const p = info.padInfo;
-    if (stockMaxPoolGrad !== undefined && p.top === 0 && p.left === 0 && p.bottom === 0 && p.right === 0) {
-      return stockMaxPoolGrad.kernelFunc(args); // correct (and fast) without padding
+    const unpadded = p.top === 0 && p.left === 0 && p.bottom === 0 && p.right === 0;
+    if (unpadded && info.strideHeight === info.filterHeight && info.strideWidth === info.filterWidth) {
+      return maxPoolGradDisjoint(dy, input, info.filterHeight, info.filterWidth);
     }
-    return maxPoolGrad(asTensor(inputs['dy']), input, asTensor(inputs['output']), a.filterSize, a.strides, a.pad as PadAttr, a.dimRoundingMode as Rounding);
+    return maxPoolGrad(dy, input, asTensor(inputs['output']), a.filterSize, a.strides, a.pad as PadAttr, a.dimRoundingMode as Rounding);
   });
   if (options.replaceConv2DBackpropInput !== false) {
     replaceKernel(backendName, 'Conv2DBackpropInput', ({ inputs, attrs }) => {

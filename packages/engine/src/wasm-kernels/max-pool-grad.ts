@@ -78,3 +78,28 @@ export function maxPoolGrad(
     ]);
   });
 }
+
+/**
+ * Fast path for non-overlapping windows without padding (pool size = stride, the usual 2×2/2):
+ * view the input as [N, oh, ow, C, kh·kw] windows, take the first argmax of each, and write dy
+ * there through a one-hot mask.
+ */
+export function maxPoolGradDisjoint(dy: tf.Tensor4D, input: tf.Tensor4D, kh: number, kw: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, h, w, c] = input.shape;
+    const oh = dy.shape[1];
+    const ow = dy.shape[2];
+    const used = oh * kh === h && ow * kw === w ? input : tf.slice(input, [0, 0, 0, 0], [n, oh * kh, ow * kw, c]);
+    const windows = tf.transpose(tf.reshape(used, [n, oh, kh, ow, kw, c]), [0, 1, 3, 5, 2, 4]); // [N, oh, ow, C, kh, kw]
+    const first = tf.argMax(tf.reshape(windows, [n, oh, ow, c, kh * kw]), -1);
+    const routed = tf.mul(tf.oneHot(first, kh * kw), tf.expandDims(dy, -1)); // [N, oh, ow, C, kh·kw]
+    const back = tf.reshape(tf.transpose(tf.reshape(routed, [n, oh, ow, c, kh, kw]), [0, 1, 4, 2, 5, 3]), [n, oh * kh, ow * kw, c]);
+    if (back.shape[1] === h && back.shape[2] === w) return back as tf.Tensor4D;
+    return tf.pad(back, [
+      [0, 0],
+      [0, h - oh * kh],
+      [0, w - ow * kw],
+      [0, 0],
+    ]) as tf.Tensor4D;
+  });
+}

@@ -195,8 +195,12 @@ describe('MaxPoolGrad (replaced where the pooling pads)', () => {
     { h: 7, w: 7, k: [3, 2], s: [2, 1], pad: 'same' },
     { h: 6, w: 7, k: [3, 3], s: [2, 2], pad: 'valid' },
     { h: 4, w: 4, k: [2, 2], s: [2, 2], pad: 'valid' },
-  ])('matches cpu: x[2,$h,$w,3] k$k s$s $pad', async ({ h, w, k, s, pad }) => {
+    { h: 5, w: 7, k: [2, 2], s: [2, 2], pad: 'valid', negative: true },
+    { h: 6, w: 6, k: [3, 3], s: [3, 3], pad: 'valid', negative: true },
+  ])('matches cpu: x[2,$h,$w,3] k$k s$s $pad', async ({ h, w, k, s, pad, negative }) => {
     const x = random([2, h, w, 3], 11);
+    // All-negative windows (the stock wasm kernel routes their gradient nowhere).
+    if (negative === true) x.values.forEach((v, i) => (x.values[i] = v - 1));
     await tf.setBackend('cpu');
     const y = tf.maxPool(tf.tensor4d(x.values, x.shape as [number, number, number, number]), k as [number, number], s as [number, number], pad as 'same');
     const output = { values: y.dataSync() as Float32Array, shape: y.shape };
