@@ -106,3 +106,8 @@ export function maxAbsError(a: ArrayLike<number>, b: ArrayLike<number>): number 
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 }
+
+/** The temp folder this test process writes models and requests to. */
+export function tempDir(): string {
+  return TMP;
+}
