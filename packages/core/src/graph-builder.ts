@@ -67,6 +67,10 @@ export class GraphBuilder {
     const ins = Array.isArray(inputs) ? inputs : [inputs];
     const node = this.graph.addNode({ name, op, inputs: ins, attrs, weights: {} });
     try {
+      inferNode(node, this.registry).forEach((info, i) => {
+        node.outputs[i]!.shape = info.shape;
+        node.outputs[i]!.dtype = info.dtype;
+      });
       const slots = this.registry.weightSlots(node);
       const resolved = this.registry.resolveAttrs(node);
       const ctx = { node: name, attrs: resolved, inputShapes: ins.map((v) => v.shape!), inputDtypes: ins.map((v) => v.dtype) };
@@ -79,10 +83,6 @@ export class GraphBuilder {
               ? given
               : { tensor: given, annotations: {} };
       }
-      inferNode(node, this.registry).forEach((info, i) => {
-        node.outputs[i]!.shape = info.shape;
-        node.outputs[i]!.dtype = info.dtype;
-      });
     } catch (e) {
       this.graph.removeNode(node);
       throw e;

@@ -100,7 +100,6 @@ export class Graph {
   private _version = 0;
   private readonly nodeByName = new Map<string, Node>();
   private readonly valueByName = new Map<string, Value>();
-  private consumerCache: { version: number; map: Map<Value, Node[]> } | undefined;
 
   constructor(name = 'model') {
     this.name = name;
@@ -184,20 +183,12 @@ export class Graph {
     return node;
   }
 
-  /** Nodes that read `value`, in graph order (a node reading it twice appears once). */
+  /**
+   * Nodes that read `value`, in graph order (a node reading it twice appears once). Computed from
+   * the nodes each time, so it stays right even after direct edits of `node.inputs`.
+   */
   consumers(value: Value): Node[] {
-    if (this.consumerCache?.version !== this._version) {
-      const map = new Map<Value, Node[]>();
-      for (const n of this.nodes) {
-        for (const v of new Set(n.inputs)) {
-          const list = map.get(v);
-          if (list) list.push(n);
-          else map.set(v, [n]);
-        }
-      }
-      this.consumerCache = { version: this._version, map };
-    }
-    return this.consumerCache.map.get(value) ?? [];
+    return this.nodes.filter((n) => n.inputs.includes(value));
   }
 
   /** Point every reader of `from` (nodes and graph outputs) at `to`. */
@@ -308,31 +299,33 @@ export class Graph {
 
   /** Nodes in a topological order (stable: ties keep insertion order). Throws on a cycle. */
   topologicalOrder(): Node[] {
+    const readers = new Map<Node, Node[]>();
     const indegree = new Map<Node, number>();
     for (const n of this.nodes) {
       const producers = new Set(n.inputs.map((v) => v.producer));
       indegree.set(n, producers.size);
+      for (const p of producers) {
+        const list = readers.get(p);
+        if (list) list.push(n);
+        else readers.set(p, [n]);
+      }
     }
+    const position = new Map(this.nodes.map((n, i) => [n, i] as const));
     const ready: Node[] = this.nodes.filter((n) => indegree.get(n) === 0);
     const order: Node[] = [];
-    const position = new Map(this.nodes.map((n, i) => [n, i] as const));
     while (ready.length > 0) {
       ready.sort((a, b) => position.get(a)! - position.get(b)!);
       const n = ready.shift()!;
       order.push(n);
-      const seen = new Set<Node>();
-      for (const out of n.outputs) {
-        for (const c of this.consumers(out)) {
-          if (seen.has(c)) continue;
-          seen.add(c);
-          const d = indegree.get(c)! - 1;
-          indegree.set(c, d);
-          if (d === 0) ready.push(c);
-        }
+      for (const c of readers.get(n) ?? []) {
+        const d = (indegree.get(c) ?? 0) - 1;
+        indegree.set(c, d);
+        if (d === 0) ready.push(c);
       }
     }
     if (order.length !== this.nodes.length) {
-      const stuck = this.nodes.filter((n) => !order.includes(n)).map((n) => n.name);
+      const done = new Set(order);
+      const stuck = this.nodes.filter((n) => !done.has(n)).map((n) => n.name);
       throw new GraphError(`graph has a cycle through ${stuck.join(', ')}`, { node: stuck[0] }, 'GRAPH_CYCLE');
     }
     return order;

@@ -106,8 +106,13 @@ export function tensor<D extends DType>(
   } else if (isTypedArrayOf(dtype, data)) {
     buf = data;
   } else {
-    buf = allocate(dtype, n);
     const src = data as ArrayLike<number>;
+    if (src.length !== n) {
+      throw new InvalidArgumentError(
+        `tensor data has ${src.length} elements but shape [${shape.join(', ')}] needs ${n}`,
+      );
+    }
+    buf = allocate(dtype, n);
     if (dtype === 'int64') {
       const b = buf as BigInt64Array;
       for (let i = 0; i < src.length; i++) b[i] = BigInt(Math.trunc(src[i]!));

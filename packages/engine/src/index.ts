@@ -1,1 +1,49 @@
-export {};
+export { tf } from './tf';
+export { BACKEND_NAMES, chooseBackend, activateBackend, type BackendName, type BackendChoice } from './backend';
+export {
+  Engine,
+  createEngine,
+  crossEntropyPerSample,
+  type EngineOptions,
+  type PredictOptions,
+  type EvaluateOptions,
+  type EvaluateResult,
+  type FitOptions,
+  type FitResult,
+  type FitCallbacks,
+  type EpochLog,
+  type TransformOptions,
+} from './engine';
+export { CompiledGraph, paramKey, type RunOptions } from './compile';
+export { KernelRegistry, type KernelContext, type OpKernel } from './kernel-registry';
+export { builtinKernels, avgPoolExcludingPadding, conv2dNhwc, depthwiseNhwc, dilateKernel } from './builtin-kernels';
+export { activate, softmaxAlong } from './activation';
+export { getEngine, getDataset, type DatasetRole } from './context';
+export {
+  createDataset,
+  checkDataset,
+  subset,
+  take,
+  shuffleDataset,
+  representativeSubset,
+  normalizeDataset,
+  datasetMoments,
+  batches,
+  type Dataset,
+  type Batch,
+} from './data/dataset';
+export { parseIdx, readIdxFile, type IdxArray } from './data/idx';
+export { loadFashionMnist, loadMnistDigits, idxImageDataset, FASHION_MNIST_DIR, type TrainTest } from './data/builtin-datasets';
+export { referenceCnn, benchmarkCnn } from './reference-cnn';
+export { registerWasmGradientKernels } from './wasm-kernels';
+export {
+  TRANSFORM_STAGE_ORDER,
+  type TransformStage,
+  type StepInfo,
+  type WeightTarget,
+  type WeightTransform,
+  type WeightTransformInstance,
+  type ValueTarget,
+  type ActivationTransform,
+  type ActivationTransformInstance,
+} from './transforms';

@@ -1,0 +1,179 @@
+import { ContractViolationError, PipelineError } from '../errors';
+import type { Graph } from '../graph';
+import { GraphBuilder } from '../graph-builder';
+import { MemoryLogger } from '../logger';
+import type { Pass, PassContext } from './pass';
+import { PassManager } from './pass-manager';
+import { PassRegistry, type PassDefinition } from './pass-registry';
+
+function model(): Graph {
+  const b = new GraphBuilder('m', { seed: 3 });
+  const x = b.input('x', [-1, 8]);
+  const h = b.layer('Dense', 'd1', x, { units: 4, activation: 'relu' });
+  return b.build(b.layer('Dense', 'd2', h, { units: 2 }));
+}
+
+/** Zero the smallest half of every kernel and record the mask (a tiny "prune"). */
+const pruneHalf: Pass = {
+  name: 'prune',
+  family: 'prune',
+  preserves: ['mask'],
+  run(graph) {
+    for (const { slot, weight } of graph.weights()) {
+      if (slot !== 'kernel') continue;
+      const d = weight.tensor.data as Float32Array;
+      const sorted = Float32Array.from(d, Math.abs).sort();
+      const t = sorted[Math.floor(d.length / 2)]!;
+      const mask = new Uint8Array(d.length);
+      d.forEach((v, i) => {
+        mask[i] = Math.abs(v) >= t ? 1 : 0;
+        if (!mask[i]) d[i] = 0;
+      });
+      weight.annotations.mask = { mask };
+    }
+    return { changed: true };
+  },
+};
+
+/** Adds a constant to every kernel: breaks sparsity. */
+function perturb(name: string, drops: Pass['drops'], family?: string): Pass {
+  return {
+    name,
+    ...(family ? { family } : {}),
+    drops,
+    run(graph) {
+      for (const { slot, weight } of graph.weights()) {
+        if (slot === 'kernel') (weight.tensor.data as Float32Array).forEach((_, i, a) => (a[i]! += 0.01));
+      }
+      return { changed: true };
+    },
+  };
+}
+
+describe('PassManager', () => {
+  it('runs passes in order and records statistics per pass', async () => {
+    const order: string[] = [];
+    const trace = (name: string): Pass => ({ name, run: () => (order.push(name), { changed: false }) });
+    const pm = new PassManager({ logger: new MemoryLogger() }).add(trace('a'), pruneHalf, trace('b'));
+    const r = await pm.run(model());
+    expect(order).toEqual(['a', 'b']);
+    expect(r.records.map((x) => x.pass)).toEqual(['input', 'a', 'prune', 'b']);
+    const input = r.records[0]!;
+    const pruned = r.records[2]!;
+    expect(input.params).toBe(8 * 4 + 4 + 4 * 2 + 2);
+    expect(pruned.nonZeros).toBeLessThan(input.nonZeros);
+    expect(pruned.sparsity).toBeGreaterThan(0.4);
+    expect(pruned.uniqueValues['d1/kernel']).toBeLessThanOrEqual(17);
+    expect(pruned.deflatedBytes).toBeGreaterThan(0);
+    expect(pruned.timeMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('fails loudly when a pass breaks a kept contract, naming pass, weight and element', async () => {
+    const pm = new PassManager({ logger: new MemoryLogger() }).add(pruneHalf, perturb('finetune', []));
+    await expect(pm.run(model())).rejects.toThrow(ContractViolationError);
+    await expect(new PassManager({ logger: new MemoryLogger() }).add(pruneHalf, perturb('finetune', [])).run(model())).rejects.toThrow(
+      /finetune broke the mask contract \(sparsity\) of weight d1\/kernel: element \d+ is pruned but holds .* \[first offending element \d+\]/,
+    );
+  });
+
+  it('warns when a pass drops a contract and names the preserving alternative', async () => {
+    const passes = new PassRegistry();
+    const def = (name: string, drops: PassDefinition['drops']): PassDefinition => ({
+      name,
+      description: name,
+      family: 'qat',
+      options: {},
+      ...(drops ? { drops } : {}),
+      create: () => perturb(name, drops ?? [], 'qat'),
+    });
+    passes.register(def('qat', ['mask', 'codebook']));
+    passes.register(def('pqat', ['codebook']));
+    passes.register(def('pcqat', []));
+    const logger = new MemoryLogger();
+    const pm = new PassManager({ logger, passRegistry: passes }).add(pruneHalf, passes.create('qat'));
+    const r = await pm.run(model());
+    expect(r.warnings).toEqual(['qat drops the sparsity that prune established; use pqat to keep it']);
+    expect(logger.messages('warn')).toEqual(r.warnings);
+    // the stale annotation is gone, so later passes are not held to it
+    expect(r.graph.node('d1').weight('kernel').annotations.mask).toBeUndefined();
+  });
+
+  it('rejects a pass that silently removes an annotation', async () => {
+    const strip: Pass = {
+      name: 'strip',
+      run(graph) {
+        for (const { weight } of graph.weights()) delete weight.annotations.mask;
+        return { changed: true };
+      },
+    };
+    await expect(new PassManager({ logger: new MemoryLogger() }).add(pruneHalf, strip).run(model())).rejects.toThrow(
+      /strip removed the mask annotation \(sparsity\) but does not declare that it drops it/,
+    );
+  });
+
+  it('verifies the graph after each pass', async () => {
+    const breaker: Pass = {
+      name: 'breaker',
+      run(graph) {
+        delete graph.node('d2').weights['bias'];
+        return { changed: true };
+      },
+    };
+    await expect(new PassManager({ logger: new MemoryLogger() }).add(breaker).run(model())).rejects.toThrow(/missing weight "bias".*node d2/);
+  });
+
+  it('caches analyses until a pass changes the graph', async () => {
+    const computed: number[] = [];
+    const analyse = (ctx: PassContext, g: Graph): number => ctx.analyses.get('count', g, () => (computed.push(1), g.nodes.length));
+    const reader = (name: string): Pass => ({ name, run: (g, ctx) => (analyse(ctx, g), { changed: false }) });
+    const writer: Pass = { name: 'writer', run: (g, ctx) => (analyse(ctx, g), { changed: true }) };
+    await new PassManager({ logger: new MemoryLogger() }).add(reader('r1'), reader('r2'), writer, reader('r3')).run(model());
+    // r1 computes, r2 hits, writer hits (before it changes), r3 recomputes after invalidation
+    expect(computed.length).toBe(2);
+  });
+
+  it('calls instruments around every pass', async () => {
+    const events: string[] = [];
+    const pm = new PassManager({
+      logger: new MemoryLogger(),
+      instruments: [{ name: 'trace', beforePass: (p) => void events.push(`before ${p.name}`), afterPass: (p, _g, r) => void events.push(`after ${p.name} ${r.changed}`) }],
+    }).add(pruneHalf);
+    await pm.run(model());
+    expect(events).toEqual(['before prune', 'after prune true']);
+  });
+
+  it('stops between passes when cancelled', async () => {
+    const ac = new AbortController();
+    const stopper: Pass = { name: 'stopper', run: () => (ac.abort(), { changed: false }) };
+    const never: Pass = { name: 'never', run: () => { throw new Error('ran'); } };
+    await expect(new PassManager({ logger: new MemoryLogger(), signal: ac.signal }).add(stopper, never).run(model())).rejects.toThrow(/cancelled/);
+  });
+
+  it('adds text pipelines through the pass registry', () => {
+    const passes = new PassRegistry();
+    passes.register({
+      name: 'cluster',
+      description: 'test',
+      family: 'cluster',
+      options: {
+        clusters: { kind: 'integer', min: 2, description: 'number of clusters' },
+        preserveSparsity: { kind: 'boolean', default: false, description: 'keep zeros' },
+      },
+      create: (o: { clusters: number; preserveSparsity: boolean }) => ({ name: `cluster${o.clusters}${o.preserveSparsity ? 'sp' : ''}`, run: () => ({ changed: false }) }),
+    });
+    passes.alias('sparsityPreservingCluster', 'cluster', { preserveSparsity: true }, 'cluster keeping zeros');
+    const pm = new PassManager({ passRegistry: passes }).addPipeline('cluster(clusters=8) | sparsityPreservingCluster(clusters=4)');
+    expect(pm.pipeline.map((p) => p.name)).toEqual(['cluster8', 'sparsityPreservingCluster']);
+    expect(() => passes.fromText('clustr(clusters=8)')).toThrow(/unknown pass "clustr"; did you mean "cluster"\?/);
+    expect(() => passes.fromText('cluster(clusters=8, k=2)')).toThrow(expect.objectContaining({ code: 'PIPELINE_UNKNOWN_OPTION' }));
+    expect(() => passes.fromText('cluster(clusters=1)')).toThrow(/option "clusters" of pass cluster must be an integer ≥ 2, got 1/);
+    expect(() => passes.fromText('cluster(clusters=yes)')).toThrow(PipelineError);
+    expect(() => passes.fromText('cluster')).toThrow(/needs option "clusters"/);
+    expect(() => passes.fromText('sparsityPreservingCluster(clusters=4, preserveSparsity=false)')).toThrow(/unknown option "preserveSparsity"/);
+    try {
+      passes.fromText('cluster(clusters=1.5)');
+    } catch (e) {
+      expect((e as PipelineError).message).toContain('\n  cluster(clusters=1.5)\n                   ^');
+    }
+  });
+});

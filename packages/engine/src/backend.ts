@@ -1,0 +1,100 @@
+import { InvalidArgumentError, type Logger } from '@collabopt/core';
+import { tf } from './tf';
+import { registerWasmGradientKernels } from './wasm-kernels';
+
+/** Backends the engine can run on: TensorFlow's C library (tfjs-node), WebAssembly (SIMD) or plain JS. */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+export interface BackendChoice {
+  readonly backend: BackendName;
+  /** Why this backend was chosen (reported once per process). */
+  readonly reason: string;
+}
+
+const loaded = new Map<BackendName, Promise<string | undefined>>();
+
+/** Load and register one backend; resolves to undefined on success or to why it is unavailable. */
+function loadBackend(name: BackendName): Promise<string | undefined> {
+  let p = loaded.get(name);
+  if (p === undefined) {
+    p = (async () => {
+      try {
+        switch (name) {
+          case 'tensorflow':
+            // Optional peer dependency: present only when installed (tools/setup-tfjs-node here).
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand (optional backends)
+            require('@tensorflow/tfjs-node');
+            break;
+          case 'wasm':
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand (optional backends)
+            require('@tensorflow/tfjs-backend-wasm');
+            registerWasmGradientKernels();
+            break;
+          case 'cpu':
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand (optional backends)
+            require('@tensorflow/tfjs-backend-cpu');
+            break;
+        }
+        if (tf.findBackendFactory(name) === null) return `backend "${name}" did not register`;
+        return undefined;
+      } catch (e) {
+        return e instanceof Error ? e.message.split('\n')[0] : String(e);
+      }
+    })();
+    loaded.set(name, p);
+  }
+  return p;
+}
+
+/** Make `name` the active TF.js backend (TF.js has one active backend per process). */
+export async function activateBackend(name: BackendName): Promise<void> {
+  if (tf.getBackend() === name) return;
+  const problem = await loadBackend(name);
+  if (problem !== undefined) throw new InvalidArgumentError(`TF.js backend "${name}" is not available: ${problem}`);
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new InvalidArgumentError(`TF.js backend "${name}" failed to initialise`);
+}
+
+function parseBackend(value: string, source: string): BackendName {
+  if ((BACKEND_NAMES as readonly string[]).includes(value)) return value as BackendName;
+  if (value === 'node' || value === 'tfjs-node') return 'tensorflow';
+  throw new InvalidArgumentError(`${source} must be one of ${BACKEND_NAMES.join(', ')}, got "${value}"`);
+}
+
+/**
+ * Choose a backend: the explicit request (API option, else COLLABOPT_BACKEND), else tfjs-node
+ * when it is installed and loads, else wasm (with our gradient kernels), else cpu.
+ */
+export async function chooseBackend(requested?: BackendName | string): Promise<BackendChoice> {
+  const fromEnv = process.env['COLLABOPT_BACKEND'];
+  if (requested !== undefined || (fromEnv !== undefined && fromEnv !== '')) {
+    const source = requested !== undefined ? 'the backend option' : 'COLLABOPT_BACKEND';
+    const name = parseBackend(String(requested ?? fromEnv), source);
+    await activateBackend(name);
+    return { backend: name, reason: `requested by ${source}` };
+  }
+  const skipped: string[] = [];
+  for (const name of BACKEND_NAMES) {
+    try {
+      await activateBackend(name);
+      const reason =
+        skipped.length === 0 ? 'fastest available' : `fastest available (${skipped.join('; ')})`;
+      return { backend: name, reason };
+    } catch (e) {
+      skipped.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  throw new InvalidArgumentError(`no TF.js backend could be loaded: ${skipped.join('; ')}`);
+}
+
+const reported = new Set<string>();
+
+/** Log the backend choice once per process and backend. */
+export function reportBackendOnce(choice: BackendChoice, logger: Logger): void {
+  const key = `${choice.backend}|${choice.reason}`;
+  if (reported.has(key)) return;
+  reported.add(key);
+  logger.info(`collabopt engine: TF.js backend "${choice.backend}" (${choice.reason})`);
+}

@@ -1,0 +1,152 @@
+import { GraphError, type Attributes, type Graph, type Node, type OpRegistry, type Value } from '@collabopt/core';
+import type { KernelContext, KernelRegistry, OpKernel } from './kernel-registry';
+import type { tf } from './tf';
+import type { ActivationTransformInstance, StepInfo } from './transforms';
+
+/** Key of a node's weight in a parameter map. */
+export function paramKey(node: string, slot: string): string {
+  return `${node}/${slot}`;
+}
+
+export interface RunOptions {
+  readonly training: boolean;
+  readonly info: StepInfo;
+  /** Effective weights by `paramKey`. */
+  readonly params: ReadonlyMap<string, tf.Tensor>;
+  /** Base seed of this step (Dropout). */
+  readonly seed?: number;
+  readonly activationTransforms?: ReadonlyMap<Value, readonly ActivationTransformInstance[]>;
+  /** Receives BatchNorm moving-statistic updates in training. */
+  readonly onStateUpdate?: (node: Node, slot: string, value: tf.Tensor) => void;
+  /** Return the pre-softmax logits of a classifier whose output ends in a softmax. */
+  readonly logits?: boolean;
+}
+
+interface CompiledNode {
+  readonly node: Node;
+  readonly attrs: Attributes;
+  /** Attributes when logits are requested (fused softmax turned into linear). */
+  readonly logitAttrs: Attributes;
+  readonly kernel: OpKernel;
+  readonly slots: readonly string[];
+  readonly index: number;
+}
+
+/** An IR graph compiled once into a TF.js function of (inputs, parameter map). */
+export class CompiledGraph {
+  readonly inputs: readonly Value[];
+  readonly outputs: readonly Value[];
+  /** The value holding logits when `logits` is requested (the output, or the input of a final softmax). */
+  readonly logitsValue: Value | undefined;
+  /** Whether the single output is a probability distribution (ends in a softmax). */
+  readonly outputsProbabilities: boolean;
+  private readonly steps: readonly CompiledNode[];
+  private readonly skippedForLogits: Node | undefined;
+
+  constructor(
+    readonly graph: Graph,
+    registry: OpRegistry,
+    kernels: KernelRegistry,
+  ) {
+    this.inputs = [...graph.inputs];
+    this.outputs = [...graph.outputs];
+    if (this.outputs.length === 0) throw new GraphError('graph has no outputs');
+    const order = graph.topologicalOrder();
+    const steps: CompiledNode[] = [];
+    order.forEach((node, index) => {
+      if (node.op === 'Input') {
+        if (!graph.inputs.includes(node.output)) {
+          throw new GraphError('Input node is not among the graph inputs', { node: node.name });
+        }
+        return;
+      }
+      const attrs = registry.resolveAttrs(node);
+      const logitAttrs = attrs['activation'] === 'softmax' && node.op !== 'Activation' ? { ...attrs, activation: 'linear' } : attrs;
+      steps.push({
+        node,
+        attrs,
+        logitAttrs,
+        kernel: kernels.get(node.op, node.name),
+        slots: registry.weightSlots(node).map((s) => s.name),
+        index,
+      });
+    });
+    this.steps = steps;
+    // Logits of a classifier: skip a final Softmax / Activation(softmax), or a fused softmax.
+    let logitsValue: Value | undefined;
+    let skipped: Node | undefined;
+    let probabilities = false;
+    if (this.outputs.length === 1) {
+      const out = this.outputs[0]!;
+      const producer = out.producer;
+      const rank = out.shape?.length ?? 2;
+      const isLastAxisSoftmax =
+        (producer.op === 'Softmax' && [-1, rank - 1].includes(Number(registry.resolveAttrs(producer)['axis']))) ||
+        (producer.op === 'Activation' && producer.attrs['activation'] === 'softmax');
+      if (isLastAxisSoftmax && producer.inputs.length === 1) {
+        logitsValue = producer.inputs[0];
+        skipped = producer;
+        probabilities = true;
+      } else {
+        logitsValue = out;
+        probabilities = producer.op !== 'Input' && registry.resolveAttrs(producer)['activation'] === 'softmax';
+      }
+    }
+    this.logitsValue = logitsValue;
+    this.skippedForLogits = skipped;
+    this.outputsProbabilities = probabilities;
+  }
+
+  /** Run the graph; returns the outputs (or `[logits]`). Call inside tf.tidy or a gradient tape. */
+  run(inputs: readonly tf.Tensor[], options: RunOptions): tf.Tensor[] {
+    if (inputs.length !== this.inputs.length) {
+      throw new GraphError(`graph has ${this.inputs.length} inputs, got ${inputs.length} tensors`);
+    }
+    const values = new Map<Value, tf.Tensor>();
+    const transformed = (v: Value, t: tf.Tensor): tf.Tensor => {
+      const list = options.activationTransforms?.get(v);
+      if (list === undefined) return t;
+      let out = t;
+      for (const inst of list) out = inst.forward(out, options.info);
+      return out;
+    };
+    this.inputs.forEach((v, i) => values.set(v, transformed(v, inputs[i]!)));
+    const baseSeed = options.seed ?? 0;
+    for (const step of this.steps) {
+      if (options.logits === true && step.node === this.skippedForLogits) continue;
+      const { node } = step;
+      const weights: Record<string, tf.Tensor> = {};
+      for (const slot of step.slots) {
+        const p = options.params.get(paramKey(node.name, slot));
+        if (p === undefined) throw new GraphError(`missing parameter for weight "${slot}"`, { node: node.name, field: slot });
+        weights[slot] = p;
+      }
+      const ins = node.inputs.map((v) => {
+        const t = values.get(v);
+        if (t === undefined) throw new GraphError(`value "${v.name}" is read before it is computed`, { node: node.name });
+        return t;
+      });
+      const isLogitNode = options.logits === true && this.logitsValue !== undefined && node.outputs.includes(this.logitsValue);
+      const ctx: KernelContext = {
+        node,
+        attrs: isLogitNode ? step.logitAttrs : step.attrs,
+        weights,
+        training: options.training,
+        seed: (Math.imul(baseSeed + 1, 0x9e3779b1) ^ Math.imul(step.index + 1, 0x85ebca6b)) >>> 0,
+        updateState: (slot, value) => options.onStateUpdate?.(node, slot, value),
+      };
+      const result = step.kernel(ins, ctx);
+      const outs = Array.isArray(result) ? result : [result];
+      if (outs.length !== node.outputs.length) {
+        throw new GraphError(`kernel for ${node.op} returned ${outs.length} outputs, node has ${node.outputs.length}`, { node: node.name });
+      }
+      node.outputs.forEach((v, i) => values.set(v, transformed(v, outs[i]!)));
+    }
+    const wanted = options.logits === true && this.logitsValue !== undefined ? [this.logitsValue] : this.outputs;
+    return wanted.map((v) => {
+      const t = values.get(v);
+      if (t === undefined) throw new GraphError(`output "${v.name}" was not computed`);
+      return t;
+    });
+  }
+}
