@@ -1,12 +1,15 @@
 /**
- * Files written by writeTflite run in the real TFLite runtimes and agree with each other:
- * TensorFlow 2.21's interpreter, the TFLite WASM build in @tensorflow/tfjs-tflite and, where it
- * has the ops, Arm NN. Float ≤ 1e-5 relative; int8 bit-exact between the TFLite builds.
- * All files are built first, then each runtime runs every file in one process (keeps the suite fast).
+ * Files written by writeTflite run in the real TFLite runtimes — TensorFlow 2.21's interpreter, the
+ * TFLite WASM build in @tensorflow/tfjs-tflite and, where it has the ops, Arm NN — and agree with
+ * our engine on the IR: float ≤ 1e-5 relative; int8 bit-exact between the TFLite builds and within
+ * 1 LSB of the engine's int8 simulation (grid weights, fake-quantized activations).
+ * Quantized graphs come from the quantization plugin's PTQ (docs/quantization-contract.md).
+ * All files are built first; each runtime then runs every file in one process.
  */
-import { float16BitsToFloat32, float32ToFloat16Bits, type Graph } from '@collabopt/core';
+import { tensor, type Graph, type QuantAnnotation, type Tensor } from '@collabopt/core';
+import { createDataset, createEngine, type Engine } from '@collabopt/engine';
 import { writeTflite } from '@collabopt/format-tflite';
-import { annotateDynamic, annotateFloat16, annotateInt8 } from '../../packages/format-tflite/src/__fixtures__/annotate';
+import { quantizePostTraining, simulationTransform, type QuantizationMode } from '@collabopt/quantization';
 import { convFamilyModel, elementwiseModel, sampleInput } from '../../packages/format-tflite/src/__fixtures__/models';
 import { hasArmnn } from '../helpers/oracle';
 import {
@@ -36,32 +39,16 @@ const CASES: ModelCase[] = [
 ];
 const SAMPLES = 4;
 const armnnAvailable = hasArmnn();
+type Kind = 'float32' | 'float16' | 'dynamic' | 'int8' | 'int8-io';
+const KINDS: Kind[] = ['float32', 'float16', 'dynamic', 'int8', 'int8-io'];
 
-function samplesFor(g: Graph, count = SAMPLES, seed = 11): SampleInput[][] {
-  const shape = g.inputs[0]!.shape!;
-  return Array.from({ length: count }, (_, i) => [{ data: sampleInput(shape, 1, seed + i), shape: [1, ...shape.slice(1)] }]);
-}
-
-function quantizeInputs(samples: SampleInput[][], scale: number, zp: number): SampleInput[][] {
-  return samples.map((s) =>
-    s.map((x) => ({ shape: x.shape, dtype: 'int8' as const, data: Array.from(x.data, (v) => Math.max(-128, Math.min(127, Math.round(v / scale) + zp))) })),
-  );
-}
-
-function roundedToHalf(g: Graph): Graph {
-  for (const { weight } of g.weights()) {
-    const d = weight.tensor.data as Float32Array;
-    for (let i = 0; i < d.length; i++) d[i] = float16BitsToFloat32(float32ToFloat16Bits(d[i]!));
-  }
-  return g;
-}
-
-type Kind = 'float32' | 'float16' | 'halfRef' | 'dynamic' | 'dynamicRef' | 'int8' | 'int8-io' | 'int8Ref';
 interface Built {
-  graphs: Partial<Record<Kind, Graph>>;
-  files: Partial<Record<Kind, Uint8Array>>;
+  graph: Graph;
+  file: Uint8Array;
+  /** Runtime inputs (int8 values for int8-io). */
   samples: SampleInput[][];
-  int8IoSamples?: SampleInput[][];
+  /** Our engine on the IR (int8: the simulation), one entry per sample. */
+  engine: number[][];
 }
 
 const built = new Map<string, Built>();
@@ -69,72 +56,70 @@ const tf = new Map<string, RuntimeTensor[][]>();
 const wasm = new Map<string, RuntimeTensor[][]>();
 const arm = new Map<string, RuntimeTensor[][] | string>();
 const key = (c: string, k: Kind): string => `${c}/${k}`;
+let engine: Engine;
 
-beforeAll(() => {
-  // Phase 1: float, float16, dynamic files and calibration of the float models in the interpreter.
-  const phase1: { c: string; k: Kind | 'calibration'; job: Job }[] = [];
-  for (const c of CASES) {
-    const b: Built = { graphs: {}, files: {}, samples: [] };
-    built.set(c.name, b);
-    b.graphs.float32 = c.make();
-    b.graphs.float16 = annotateFloat16(c.make());
-    b.graphs.halfRef = roundedToHalf(c.make());
-    b.graphs.dynamic = annotateDynamic(c.make());
-    b.samples = samplesFor(b.graphs.float32);
-    for (const k of ['float32', 'float16', 'halfRef', 'dynamic'] as Kind[]) b.files[k] = writeTflite(b.graphs[k]!);
-    b.files.dynamicRef = writeTflite(b.graphs.dynamic, { mode: 'float32' });
-    for (const k of ['float32', 'float16', 'halfRef', 'dynamic', 'dynamicRef'] as Kind[]) {
-      phase1.push({ c: c.name, k, job: { model: b.files[k]!, samples: b.samples } });
-    }
-    phase1.push({ c: c.name, k: 'calibration', job: { model: b.files.float32!, samples: samplesFor(b.graphs.float32, 8, 100), ranges: true } });
+function perSample(shape: readonly number[], count: number, seed: number): Float32Array[] {
+  return Array.from({ length: count }, (_, i) => sampleInput(shape, 1, seed + i));
+}
+
+function batchTensor(samples: Float32Array[], shape: readonly number[]): Tensor {
+  const per = samples[0]!.length;
+  const data = new Float32Array(per * samples.length);
+  samples.forEach((s, i) => data.set(s, i * per));
+  return tensor('float32', [samples.length, ...shape.slice(1)], data);
+}
+
+function quantize(x: number, q: QuantAnnotation): number {
+  const v = Math.round(x / q.scale[0]!) + q.zeroPoint[0]!;
+  return Math.max(-128, Math.min(127, v));
+}
+
+async function engineOutputs(g: Graph, samples: Float32Array[], int8: boolean): Promise<number[][]> {
+  const shape = g.inputs[0]!.shape!;
+  let xs = samples;
+  if (int8) {
+    // The graph input is quantized by TFLite's QUANTIZE (or given as int8): the simulation sees the same grid values.
+    const q = g.inputs[0]!.annotations.quant!;
+    xs = samples.map((s) => s.map((v) => q.scale[0]! * (quantize(v, q) - q.zeroPoint[0]!)));
   }
-  const r1 = runTfInterpreter(phase1.map((p) => p.job));
-  const ranges = new Map<string, Record<string, [number, number]>>();
-  phase1.forEach((p, i) => {
-    if (p.k === 'calibration') ranges.set(p.c, r1[i]!.ranges!);
-    else tf.set(key(p.c, p.k), outputsOf(r1[i], `TF ${p.c} ${p.k}`));
-  });
+  const [y] = await engine.predict(g, [batchTensor(xs, shape)], int8 ? { activationTransforms: [simulationTransform(g)] } : {});
+  const data = Array.from(y!.data as Float32Array);
+  const per = data.length / samples.length;
+  return samples.map((_, i) => data.slice(i * per, (i + 1) * per));
+}
 
-  // Phase 2: int8 files annotated from the calibration ranges (docs/quantization-contract.md rules).
-  const phase2: { c: string; k: Kind; job: Job }[] = [];
+beforeAll(async () => {
+  engine = await createEngine();
+  const jobs: { c: string; k: Kind; job: Job }[] = [];
   for (const c of CASES) {
-    const b = built.get(c.name)!;
-    const r = ranges.get(c.name)!;
-    const rangeOf = (name: string): [number, number] => {
-      const x = r[name];
-      if (!x) throw new Error(`no calibration range for ${name}`);
-      return x;
-    };
-    b.graphs.int8 = annotateInt8(c.make(), (v) => rangeOf(v.name), 'int8');
-    b.graphs['int8-io'] = annotateInt8(c.make(), (v) => rangeOf(v.name), 'int8-io');
-    b.files.int8 = writeTflite(b.graphs.int8);
-    b.files['int8-io'] = writeTflite(b.graphs['int8-io']);
-    b.files.int8Ref = writeTflite(b.graphs.int8, { mode: 'float32' });
-    const q = b.graphs.int8.inputs[0]!.annotations.quant!;
-    b.int8IoSamples = quantizeInputs(b.samples, q.scale[0]!, q.zeroPoint[0]!);
-    phase2.push({ c: c.name, k: 'int8', job: { model: b.files.int8, samples: b.samples } });
-    phase2.push({ c: c.name, k: 'int8-io', job: { model: b.files['int8-io'], samples: b.int8IoSamples } });
-    phase2.push({ c: c.name, k: 'int8Ref', job: { model: b.files.int8Ref, samples: b.samples } });
-  }
-  const r2 = runTfInterpreter(phase2.map((p) => p.job));
-  phase2.forEach((p, i) => tf.set(key(p.c, p.k), outputsOf(r2[i], `TF ${p.c} ${p.k}`)));
-
-  // The WASM TFLite runtime and Arm NN run every file (Arm NN: no float16, no hybrid kernels).
-  const wasmJobs: { c: string; k: Kind; job: Job }[] = [];
-  const armJobs: { c: string; k: Kind; job: Job }[] = [];
-  for (const c of CASES) {
-    const b = built.get(c.name)!;
-    for (const k of ['float32', 'float16', 'dynamic', 'int8', 'int8-io'] as Kind[]) {
-      const samples = k === 'int8-io' ? b.int8IoSamples! : b.samples;
-      wasmJobs.push({ c: c.name, k, job: { model: b.files[k]!, samples } });
-      if (c.armnn && (k === 'float32' || k === 'int8' || k === 'int8-io')) armJobs.push({ c: c.name, k, job: { model: b.files[k]!, samples } });
+    const shape = c.make().inputs[0]!.shape!;
+    const inputs = perSample(shape, SAMPLES, 11);
+    const calibration = perSample(shape, 64, 1000);
+    const calib = createDataset(batchTensor(calibration, shape).data as Float32Array, new Int32Array(64), shape.slice(1), `${c.name}-calibration`);
+    for (const k of KINDS) {
+      const g = c.make();
+      if (k !== 'float32') {
+        await quantizePostTraining(g, { mode: k as QuantizationMode, engine, data: calib, samples: 64, batchSize: 16 });
+      }
+      const file = writeTflite(g);
+      const int8 = k === 'int8' || k === 'int8-io';
+      const floatSamples: SampleInput[][] = inputs.map((x) => [{ data: x, shape: [1, ...shape.slice(1)] }]);
+      const q = g.inputs[0]!.annotations.quant;
+      const samples =
+        k === 'int8-io' ? inputs.map((x) => [{ data: Array.from(x, (v) => quantize(v, q!)), shape: [1, ...shape.slice(1)], dtype: 'int8' as const }]) : floatSamples;
+      built.set(key(c.name, k), { graph: g, file, samples, engine: await engineOutputs(g, inputs, int8) });
+      jobs.push({ c: c.name, k, job: { model: file, samples } });
     }
   }
-  const rw = runTfjsTflite(wasmJobs.map((p) => p.job));
-  wasmJobs.forEach((p, i) => wasm.set(key(p.c, p.k), outputsOf(rw[i], `tfjs-tflite ${p.c} ${p.k}`)));
+  const rt = runTfInterpreter(jobs.map((j) => j.job));
+  jobs.forEach((j, i) => tf.set(key(j.c, j.k), outputsOf(rt[i], `TF ${j.c} ${j.k}`)));
+  const rw = runTfjsTflite(jobs.map((j) => j.job));
+  jobs.forEach((j, i) => wasm.set(key(j.c, j.k), outputsOf(rw[i], `tfjs-tflite ${j.c} ${j.k}`)));
   if (armnnAvailable) {
-    const ra = runArmnn(armJobs.map((p) => p.job));
-    armJobs.forEach((p, i) => arm.set(key(p.c, p.k), ra[i]!.error ?? ra[i]!.samples));
+    // Arm NN: no float16 and no hybrid (dynamic-range) kernels.
+    const armJobs = jobs.filter((j) => CASES.find((c) => c.name === j.c)!.armnn && (j.k === 'float32' || j.k === 'int8' || j.k === 'int8-io'));
+    const ra = runArmnn(armJobs.map((j) => j.job));
+    armJobs.forEach((j, i) => arm.set(key(j.c, j.k), ra[i]!.error ?? ra[i]!.samples));
   }
 }, 240_000);
 
@@ -152,41 +137,47 @@ function armOutputs(c: string, k: Kind): RuntimeTensor[][] {
 }
 
 describe.each(CASES)('$name exported to TFLite', (c) => {
-  it('float32 agrees across the TFLite interpreter, tfjs-tflite and Arm NN', () => {
+  it('float32 agrees with our engine in the TFLite interpreter, tfjs-tflite and Arm NN (≤ 1e-5)', () => {
+    const b = built.get(key(c.name, 'float32'))!;
     for (let i = 0; i < SAMPLES; i++) {
-      const ref = first(tf.get(key(c.name, 'float32')), i);
-      expect(maxRelativeError(first(wasm.get(key(c.name, 'float32')), i), ref)).toBeLessThanOrEqual(1e-5);
-      if (c.armnn && armnnAvailable) expect(maxRelativeError(first(armOutputs(c.name, 'float32'), i), ref)).toBeLessThanOrEqual(1e-5);
+      const ours = b.engine[i]!;
+      expect(maxRelativeError(first(tf.get(key(c.name, 'float32')), i), ours)).toBeLessThanOrEqual(1e-5);
+      expect(maxRelativeError(first(wasm.get(key(c.name, 'float32')), i), ours)).toBeLessThanOrEqual(1e-5);
+      if (c.armnn && armnnAvailable) expect(maxRelativeError(first(armOutputs(c.name, 'float32'), i), ours)).toBeLessThanOrEqual(1e-5);
     }
   });
 
-  it('float16 weights + DEQUANTIZE compute what float32 weights rounded to half do', () => {
+  it('float16 weights + DEQUANTIZE agree with our engine on the half-rounded weights (≤ 1e-5)', () => {
+    const b = built.get(key(c.name, 'float16'))!;
     for (let i = 0; i < SAMPLES; i++) {
-      const ref = first(tf.get(key(c.name, 'halfRef')), i);
-      expect(maxRelativeError(first(tf.get(key(c.name, 'float16')), i), ref)).toBeLessThanOrEqual(1e-5);
-      expect(maxRelativeError(first(wasm.get(key(c.name, 'float16')), i), ref)).toBeLessThanOrEqual(1e-5);
+      expect(maxRelativeError(first(tf.get(key(c.name, 'float16')), i), b.engine[i]!)).toBeLessThanOrEqual(1e-5);
+      expect(maxRelativeError(first(wasm.get(key(c.name, 'float16')), i), b.engine[i]!)).toBeLessThanOrEqual(1e-5);
     }
   });
 
-  it('dynamic range (int8 weights, float activations) runs in both TFLite builds close to float', () => {
+  it('dynamic range (int8 weights, float activations) is close to our engine on the grid weights', () => {
+    const b = built.get(key(c.name, 'dynamic'))!;
     for (let i = 0; i < SAMPLES; i++) {
       const t = first(tf.get(key(c.name, 'dynamic')), i);
-      // Hybrid kernels quantize activations on the fly: agreement to a few activation steps.
-      expect(maxAbsError(t, first(tf.get(key(c.name, 'dynamicRef')), i))).toBeLessThan(0.05);
+      // Hybrid kernels quantize their input activations on the fly: agreement to a few activation steps.
+      expect(maxAbsError(t, b.engine[i]!)).toBeLessThan(0.05);
       expect(maxAbsError(first(wasm.get(key(c.name, 'dynamic')), i), t)).toBeLessThan(0.05);
     }
   });
 
-  it.each(['int8', 'int8-io'] as Kind[])('%s is bit-exact between the TFLite builds, Arm NN within 1 LSB, close to float', (k) => {
-    const g = built.get(c.name)!.graphs[k]!;
-    const outQ = g.outputs[0]!.annotations.quant!;
-    const lsb = k === 'int8-io' ? 1 : outQ.scale[0]!;
+  it.each(['int8', 'int8-io'] as Kind[])('%s is bit-exact between the TFLite builds and within 1 LSB of our int8 simulation', (k) => {
+    const b = built.get(key(c.name, k))!;
+    const outQ = b.graph.outputs[0]!.annotations.quant!;
+    const step = outQ.scale[0]!;
     for (let i = 0; i < SAMPLES; i++) {
       const t = first(tf.get(key(c.name, k)), i);
       expect(first(wasm.get(key(c.name, k)), i)).toEqual(t);
-      if (c.armnn && armnnAvailable) expect(maxAbsError(first(armOutputs(c.name, k), i), t)).toBeLessThanOrEqual(lsb * 1.0001);
-      const real = k === 'int8-io' ? t.map((q) => outQ.scale[0]! * (q - outQ.zeroPoint[0]!)) : t;
-      expect(maxAbsError(real, first(tf.get(key(c.name, 'int8Ref')), i))).toBeLessThan(12 * outQ.scale[0]!);
+      const real = k === 'int8-io' ? t.map((q) => step * (q - outQ.zeroPoint[0]!)) : t;
+      expect(maxAbsError(real, b.engine[i]!)).toBeLessThanOrEqual(step * 1.001);
+      if (c.armnn && armnnAvailable) {
+        const a = first(armOutputs(c.name, k), i);
+        expect(maxAbsError(a, t)).toBeLessThanOrEqual((k === 'int8-io' ? 1 : step) * 1.001);
+      }
     }
   });
 });
