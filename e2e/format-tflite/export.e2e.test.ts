@@ -52,6 +52,10 @@ interface Built {
 }
 
 const built = new Map<string, Built>();
+/** Pruned conv_family (75 % zeros in c2 and d1) written dense and with sparse: true. */
+const sparse: { mode: 'float32' | 'int8'; dense: Uint8Array; sparse: Uint8Array; samples: SampleInput[][] }[] = [];
+const sparseTf: RuntimeTensor[][][] = [];
+const sparseWasm: (RuntimeTensor[][] | string)[] = [];
 const tf = new Map<string, RuntimeTensor[][]>();
 const wasm = new Map<string, RuntimeTensor[][]>();
 const arm = new Map<string, RuntimeTensor[][] | string>();
@@ -111,6 +115,31 @@ beforeAll(async () => {
       jobs.push({ c: c.name, k, job: { model: file, samples } });
     }
   }
+  for (const mode of ['float32', 'int8'] as const) {
+    const g = convFamilyModel(1);
+    for (const name of ['c2', 'd1']) {
+      const d = g.node(name).weight('kernel').tensor.data as Float32Array;
+      const sorted = Array.from(d, Math.abs).sort((a, b) => a - b);
+      const threshold = sorted[Math.floor(sorted.length * 0.75)]!;
+      for (let i = 0; i < d.length; i++) if (Math.abs(d[i]!) < threshold) d[i] = 0;
+    }
+    const shape = g.inputs[0]!.shape!;
+    if (mode === 'int8') {
+      const calibration = perSample(shape, 64, 1000);
+      const calib = createDataset(batchTensor(calibration, shape).data as Float32Array, new Int32Array(64), shape.slice(1));
+      await quantizePostTraining(g, { mode: 'int8', engine, data: calib, samples: 64, batchSize: 16 });
+    }
+    const samples = perSample(shape, SAMPLES, 11).map((x) => [{ data: x, shape: [1, ...shape.slice(1)] }]);
+    sparse.push({ mode, dense: writeTflite(g), sparse: writeTflite(g, { sparse: true }), samples });
+  }
+  const sparseJobs = sparse.flatMap((s) => [
+    { model: s.dense, samples: s.samples },
+    { model: s.sparse, samples: s.samples },
+  ]);
+  const rs = runTfInterpreter(sparseJobs);
+  rs.forEach((r, i) => sparseTf.push(outputsOf(r, `TF sparse job ${i}`)));
+  runTfjsTflite(sparseJobs).forEach((r) => sparseWasm.push(r.error ?? r.samples));
+
   const rt = runTfInterpreter(jobs.map((j) => j.job));
   jobs.forEach((j, i) => tf.set(key(j.c, j.k), outputsOf(rt[i], `TF ${j.c} ${j.k}`)));
   const rw = runTfjsTflite(jobs.map((j) => j.job));
@@ -179,5 +208,22 @@ describe.each(CASES)('$name exported to TFLite', (c) => {
         expect(maxAbsError(a, t)).toBeLessThanOrEqual((k === 'int8-io' ? 1 : step) * 1.001);
       }
     }
+  });
+});
+
+describe('sparse weights (SparsityParameters + DENSIFY)', () => {
+  it.each([0, 1])('pruned conv_family (%#: float32, int8) is smaller and computes the same in the TFLite interpreter', (i) => {
+    const s = sparse[i]!;
+    expect(s.sparse.length).toBeLessThan(s.dense.length);
+    const dense = sparseTf[2 * i]!;
+    const sp = sparseTf[2 * i + 1]!;
+    dense.forEach((d, j) => expect(sp[j]![0]!.data).toEqual(d[0]!.data));
+  });
+
+  it('tfjs-tflite runs the sparse files with the same outputs as the interpreter', () => {
+    sparseWasm.forEach((r, i) => {
+      if (typeof r === 'string') throw new Error(`tfjs-tflite refused sparse job ${i}: ${r}`);
+      r.forEach((d, j) => expect(d[0]!.data).toEqual(sparseTf[i]![j]![0]!.data));
+    });
   });
 });
