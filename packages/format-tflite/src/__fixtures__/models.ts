@@ -2,12 +2,19 @@
 import { GraphBuilder, type Graph } from '@collabopt/core';
 
 /** Conv family: Conv2D, DepthwiseConv2D, Conv2DTranspose, Pad, pools, GlobalAvgPool, Dense, Softmax, activations. */
-export function convFamilyModel(seed = 1): Graph {
+export function convFamilyModel(seed = 1, options: { transposeBias?: boolean } = {}): Graph {
   const b = new GraphBuilder('conv_family', { seed });
   const x = b.input('input', [-1, 12, 12, 3]);
   let y = b.layer('Conv2D', 'c1', x, { filters: 8, kernelSize: [3, 3], padding: 'same', activation: 'relu' });
   y = b.layer('DepthwiseConv2D', 'dw', y, { kernelSize: [3, 3], depthMultiplier: 2, activation: 'relu6' });
-  y = b.layer('Conv2DTranspose', 'tc', y, { filters: 4, kernelSize: [3, 3], strides: [2, 2], padding: 'same', activation: 'relu' });
+  y = b.layer('Conv2DTranspose', 'tc', y, {
+    filters: 4,
+    kernelSize: [3, 3],
+    strides: [2, 2],
+    padding: 'same',
+    activation: 'relu',
+    useBias: options.transposeBias !== false,
+  });
   y = b.layer('Activation', 'leaky', y, { activation: 'leaky_relu', alpha: 0.1 });
   y = b.layer('Pad', 'pad', y, { padding: [[1, 1], [1, 1]] });
   y = b.layer('AvgPool2D', 'avg', y, { poolSize: [2, 2] });

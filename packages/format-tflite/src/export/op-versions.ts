@@ -56,8 +56,9 @@ export function operatorVersion(code: number, f: VersionFacts): number {
     case Op.RELU6:
     case Op.LOGISTIC:
     case Op.TANH:
-    case Op.LEAKY_RELU:
       return int8 ? 2 : 1;
+    case Op.LEAKY_RELU: // version 2 is int16 only
+      return 1;
     default:
       return 1;
   }
