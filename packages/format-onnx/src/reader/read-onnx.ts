@@ -57,6 +57,8 @@ interface Sym {
 type Entry = Sym | { kind: 'const'; c: Const };
 
 const FLT_MAX = 3.4028234663852886e38;
+/** Largest per-sample activation accepted (guards corrupt files against absurd shapes). */
+const MAX_SAMPLE_ELEMENTS = 2 ** 28;
 const FUSABLE_PRODUCERS = new Set(['Conv2D', 'DepthwiseConv2D', 'Dense', 'Conv2DTranspose']);
 
 function attrMap(n: NodeProto): Map<string, AttributeProto> {
@@ -178,6 +180,9 @@ async function importModel(model: ModelProto, options: ReadOnnxOptions, loc: (ex
       );
     });
     if (!tt.shape) throw new FormatError(`graph input "${name}" has no shape; pass inputShapes`, where, 'ONNX_DYNAMIC_SHAPE');
+    if (dims.slice(1).reduce((p, d) => p * d, 1) > MAX_SAMPLE_ELEMENTS) {
+      throw new FormatError(`graph input "${name}" has ${dims.slice(1).join('×')} elements per sample, more than supported`, where, 'ONNX_BAD_SHAPE');
+    }
     // A rank-4 input read first by Transpose(0,3,1,2) is an NHWC input (our nhwcIo models): keep it plain.
     const readers = nodes.filter((n) => (n.input ?? []).includes(name));
     const nhwcInput = dims.length === 4 && readers.length > 0 && readers.every((n) => n.opType === 'Transpose' && sameInts(new NodeReader(n, where).ints('perm'), [0, 3, 1, 2]));
@@ -627,6 +632,7 @@ function reshapeTo(ctx: ImportContext, r: NodeReader, x: Sym, target: number[]):
   if (x.layout === 'nchw' && !orderNeutral(irIn)) {
     if (outRank !== 2) r.fail('reshaping a multi-pixel NCHW feature map to anything but [N, features] is not supported');
     const [, h, w, c] = irIn as [number, number, number, number];
+    if (h * w * c > MAX_SAMPLE_ELEMENTS) r.fail(`feature map ${h}×${w}×${c} is too large`, 'ONNX_BAD_SHAPE');
     const v = emit(ctx, r, 'Flatten', [x.v], {}, {}, 'plain');
     ctx.table.set(outName(r), { kind: 'value', v, layout: 'plain', flatPerm: nchwToNhwcFlatIndex(h, w, c) });
     return;
