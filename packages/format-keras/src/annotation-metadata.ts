@@ -18,14 +18,26 @@ import { JsonReader, type JsonObject } from './json';
 export const METADATA_KEY = 'collabopt';
 const FORMAT_VERSION = 1;
 
+/** Base64 without Node's Buffer (the format also runs in browsers). */
 function b64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
 }
 
 function unb64(r: JsonReader): Uint8Array {
   const s = r.string();
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s)) r.fail('is not base64');
-  return new Uint8Array(Buffer.from(s, 'base64'));
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 === 1) r.fail('is not base64');
+  let binary: string;
+  try {
+    binary = atob(s);
+  } catch {
+    return r.fail('is not base64');
+  }
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
 }
 
 function packBits(mask: Uint8Array): Uint8Array {
