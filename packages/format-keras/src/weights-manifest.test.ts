@@ -190,3 +190,23 @@ describe('encodeWeights', () => {
     expect(() => splitShards(new Uint8Array(1), 0)).toThrow(CollaboptError);
   });
 });
+
+describe('readWeights cancellation and progress', () => {
+  it('reports each shard and stops with a CancelledError when aborted', async () => {
+    const updates: number[] = [];
+    const progress = {
+      start: () => ({ update: (d: number) => updates.push(d), finish: () => undefined }),
+    };
+    const m = manifest([
+      { paths: ['a', 'b'], weights: [{ name: 'w', shape: [2], dtype: 'float32' }] },
+    ]);
+    await readWeights(m, async () => new Uint8Array(4), { progress });
+    expect(updates).toEqual([1, 2]);
+    const controller = new AbortController();
+    controller.abort();
+    await expectCode(
+      readWeights(m, async () => new Uint8Array(4), { signal: controller.signal }),
+      'CANCELLED',
+    );
+  });
+});
