@@ -14,6 +14,13 @@ import {
 import { KERAS_ERROR_CODES, kerasError } from './errors';
 import { JsonReader, type JsonObject } from './json';
 
+/** Graph metadata key of the quantization mode (docs/quantization-contract.md), kept with the annotations. */
+const QUANTIZATION_KEY = 'quantization';
+
+function isQuantizationMode(v: unknown): v is { mode: string } {
+  return typeof v === 'object' && v !== null && typeof (v as { mode?: unknown }).mode === 'string';
+}
+
 /** Key under `userDefinedMetadata` holding collabopt's optimization annotations. */
 export const METADATA_KEY = 'collabopt';
 const FORMAT_VERSION = 1;
@@ -119,8 +126,15 @@ export function encodeAnnotations(
       if (Object.keys(out).length > 0) values[names.value(v)] = out;
     }
   }
-  if (Object.keys(weights).length === 0 && Object.keys(values).length === 0) return undefined;
-  return { version: FORMAT_VERSION, weights, values };
+  const quantization = graph.metadata[QUANTIZATION_KEY];
+  const mode = isQuantizationMode(quantization) ? { [QUANTIZATION_KEY]: quantization } : {};
+  if (
+    Object.keys(weights).length === 0 &&
+    Object.keys(values).length === 0 &&
+    !('quantization' in mode)
+  )
+    return undefined;
+  return { version: FORMAT_VERSION, weights, values, ...mode };
 }
 
 function ints(r: JsonReader): number[] {
@@ -250,6 +264,9 @@ export function restoreAnnotations(graph: Graph, metadata: unknown): string[] {
         }
       }
     }
+    const quantization = root.get(QUANTIZATION_KEY);
+    if (!quantization.isNull())
+      graph.metadata[QUANTIZATION_KEY] = { mode: quantization.get('mode').string() };
     const values = root.get('values');
     if (!values.isNull()) {
       for (const valueName of Object.keys(values.object())) {

@@ -183,6 +183,11 @@ describe('encodeWeights', () => {
     }
   });
 
+  it('refuses integer weights whose scale a manifest cannot carry', () => {
+    const t = { dtype: 'int8' as const, shape: [2], data: new Int8Array([1, -1]) };
+    expect(() => encodeWeights([{ name: 'q', tensor: t }])).toThrow(/int8/);
+  });
+
   it('splits shards at the requested size', () => {
     const parts = splitShards(new Uint8Array(10), 4);
     expect(parts.map((p) => p.length)).toEqual([4, 4, 2]);

@@ -322,17 +322,12 @@ function toFloat32(t: Tensor, name: string): Float32Array {
       return t.data as Float32Array;
     case 'float16':
       return fromFloat16Array(t.data as Uint16Array);
-    case 'int8':
-    case 'uint8':
-    case 'int16':
-      return Float32Array.from(t.data as ArrayLike<number>);
     default:
+      // Integer weights would be raw codes whose meaning (scale, zero point) a manifest cannot carry.
       throw kerasError(
         KERAS_ERROR_CODES.unsupported,
-        `weight "${name}" has dtype ${t.dtype}, which a TF.js manifest cannot hold`,
-        {
-          field: name,
-        },
+        `weight "${name}" has dtype ${t.dtype}; TF.js Layers weights are float32 or int32 (quantized IR weights stay float on their grid)`,
+        { field: name },
       );
   }
 }
