@@ -1,1 +1,36 @@
-export {};
+export {
+  readKerasModel,
+  KERAS_METADATA_KEY,
+  type ReadKerasOptions,
+  type KerasSourceInfo,
+} from './read-model';
+export {
+  writeKerasModel,
+  kerasModelFiles,
+  DEFAULT_SHARD_BYTES,
+  type WriteKerasOptions,
+  type KerasArtifacts,
+  type KerasModelJson,
+} from './write-model';
+export { kerasFormat, registerKerasFormat, looksLikeKerasJson } from './keras-format';
+export { KERAS_ERROR_CODES, type KerasErrorCode } from './errors';
+export {
+  registerKerasLayer,
+  knownKerasLayerClasses,
+  type KerasLayerReader,
+  type KerasLayerContext,
+  type LayerConversion,
+} from './layer-readers';
+export {
+  registerKerasLayerWriter,
+  type KerasLayerWriter,
+  type EmittedLayer,
+} from './layer-writers';
+export { JsonReader } from './json';
+export { METADATA_KEY as ANNOTATIONS_METADATA_KEY } from './annotation-metadata';
+export type {
+  ShardReader,
+  WeightSpec,
+  WeightQuantization,
+  WeightQuantizationSpec,
+} from './weights-manifest';

@@ -1,1 +1,89 @@
-export {};
+export { roundHalfAwayFromZero, roundHalfToEven } from './rounding';
+export {
+  asymmetricParams,
+  symmetricParams,
+  signedRange,
+  nudgeRange,
+  paramsFromNudged,
+  representableRange,
+  quantizeValue,
+  dequantizeValue,
+  type QuantParams,
+  type NudgedRange,
+} from './quant-params';
+export {
+  INT32_MIN,
+  INT32_MAX,
+  frexp,
+  quantizeMultiplier,
+  saturatingRoundingDoublingHighMul,
+  roundingDivideByPOT,
+  multiplyByQuantizedMultiplier,
+  multiplyByQuantizedMultiplierSingleRounding,
+  requantize,
+  activationRangeQuantized,
+  type QuantizedMultiplier,
+} from './multiplier';
+export { fakeQuantWithMinMax, fakeQuantGradientMask, quantizeDequantize, quantizeDequantizePerChannel } from './fake-quant';
+export {
+  MinMaxEstimator,
+  PercentileEstimator,
+  MseEstimator,
+  StreamingHistogram,
+  createRangeEstimator,
+  RANGE_ESTIMATORS,
+  type Range,
+  type RangeEstimator,
+  type RangeEstimatorKind,
+  type RangeEstimatorOptions,
+} from './range-estimators';
+export { sqnrDb, SqnrAccumulator } from './sqnr';
+export {
+  quantizeSymmetric,
+  quantizeWeight,
+  quantizeBias,
+  minWeightScalesForBias,
+  weightQuantAnnotation,
+  absMaxPerChannel,
+  symmetricScales,
+  snapToGrid,
+  type QuantizedWeight,
+  type QuantizedBias,
+  type SymmetricWeightOptions,
+  type WeightQuantizationResult,
+} from './weight-quantization';
+export { foldBatchNorm, BATCH_NORM_FOLD_TARGETS, type FoldBatchNormReport } from './fold-batch-norm';
+export {
+  activationGroups,
+  fixedOutputParams,
+  preservesGrid,
+  SHARED_PARAMS_OPS,
+  type ActivationBits,
+  type ActivationGroup,
+} from './activation-groups';
+export { activationParams, activationQuantAnnotation, annotateValue, paramsOfValue } from './annotations';
+export {
+  quantizeGraphWeights,
+  QUANTIZATION_MODES,
+  PER_CHANNEL_OPS,
+  KERNEL_OPS,
+  DYNAMIC_MIN_ELEMENTS,
+  type QuantizationMode,
+  type WeightQuantReport,
+} from './weight-plan';
+export { fakeQuantTensor, fakeQuantWeightTensor } from './tf-fake-quant';
+export { calibrate, observingTransform, type CalibrationOptions } from './calibration';
+export { simulationTransform, simulateQuantized } from './simulate';
+export { activationErrors, formatErrorReport, type ActivationQuantReport, type QuantizationErrorReport } from './error-report';
+export { quantizePostTraining, createPtqPass, annotateGroups, activationBitsOf, PTQ_DEFAULTS, type PtqOptions, type PtqResult } from './ptq';
+export {
+  qatWeightTransform,
+  qatActivationTransform,
+  ActivationRange,
+  EMA_DECAY,
+  EMA_INITIAL_RANGE,
+  type QatActivationState,
+  type RangeTracking,
+} from './qat-transforms';
+export { quantizationAwareTraining, createQatPass, QAT_DEFAULTS, type QatOptions, type QatResult } from './qat';
+export { registerQuantizationPasses, createFoldBatchNormPass } from './register';

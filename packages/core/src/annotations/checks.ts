@@ -62,7 +62,8 @@ export function quantRange(q: Pick<QuantAnnotation, 'dtype' | 'bits' | 'narrowRa
 
 /**
  * Float weights on the quantization grid: every element equals scale_c·(q − zp_c) for an
- * integer q in range (float32 rounding tolerated up to 1e-3 of a step).
+ * integer q in range (float32 rounding tolerated: 1e-3 of a step, or 2^−23·|q| steps for large
+ * integers such as int32 biases, whose exact product scale·q float32 cannot hold).
  */
 export function checkWeightQuant(t: Tensor, ann: QuantAnnotation): ContractCheck {
   if (ann.dtype === 'float16') return OK; // float16 storage: any float is representable after rounding
@@ -84,7 +85,7 @@ export function checkWeightQuant(t: Tensor, ann: QuantAnnotation): ContractCheck
     }
     const q = data[i]! / s + zp;
     const r = Math.round(q);
-    if (Math.abs(q - r) > 1e-3) return { ok: false, index: i, message: `element ${i} (${data[i]}) is off the grid of scale ${s}` };
+    if (Math.abs(q - r) > Math.max(1e-3, Math.abs(r) * 2 ** -23)) return { ok: false, index: i, message: `element ${i} (${data[i]}) is off the grid of scale ${s}` };
     if (r < qmin || r > qmax) return { ok: false, index: i, message: `element ${i} quantizes to ${r}, outside [${qmin}, ${qmax}]` };
   }
   return OK;

@@ -1,0 +1,218 @@
+import { checkCodebook, countNonZeros, countUnique, createRng, defaultOpRegistry, floatTensor, GraphBuilder, silentLogger, type Graph } from '@collabopt/core';
+import { createEngine } from '@collabopt/engine';
+import { createClusterTransform } from './cluster-transform';
+import { tf, type WeightTarget, type WeightTransformInstance } from './engine-api';
+
+beforeAll(async () => {
+  // wasm: the backend CI uses when tfjs-node is not installed (it lacks some kernels cpu has).
+  await createEngine({ backend: 'wasm', logger: silentLogger });
+});
+
+function denseGraph(inputs: number, units: number, seed = 0): Graph {
+  const b = new GraphBuilder('m', { seed });
+  const x = b.input('x', [-1, inputs]);
+  return b.build(b.layer('Dense', 'fc', x, { units, useBias: false }));
+}
+
+function targetOf(graph: Graph, node: string, slot: string): WeightTarget {
+  const n = graph.findNode(node)!;
+  const capabilities = defaultOpRegistry.slot(n, slot)!.capabilities;
+  return { graph, node: n, slot, weight: n.weight(slot), capabilities };
+}
+
+const info = { step: 1, epoch: 0, training: true };
+
+/**
+ * Gradients reaching the raw variable and the transform's variables for an upstream gradient `dy`
+ * on the effective weight (only the transform's own op is on the tape).
+ */
+function transformGrads(raw: tf.Variable, inst: WeightTransformInstance, dy: tf.Tensor): tf.Tensor[] {
+  const vars = [raw, ...(inst.trainableVariables?.() ?? [])];
+  return tf.engine().gradients(() => inst.forward(raw, info), vars, dy).grads;
+}
+
+/** Fine-tune like the trainer: Adam on ½‖W_eff − goal‖² with gradients through the transform. */
+function train(raw: tf.Variable, inst: WeightTransformInstance, goal: tf.Tensor, steps: number, lr = 0.02): number[] {
+  const optimizer = tf.train.adam(lr);
+  const losses: number[] = [];
+  const vars = [raw, ...(inst.trainableVariables?.() ?? [])];
+  for (let s = 0; s < steps; s++) {
+    const diff = tf.tidy(() => tf.sub(inst.forward(raw, { ...info, step: s + 1 }), goal));
+    losses.push(tf.tidy(() => tf.sum(tf.square(diff)).dataSync()[0]! / 2));
+    const grads = transformGrads(raw, inst, diff);
+    const named: tf.NamedTensorMap = {};
+    vars.forEach((v, i) => (named[v.name] = grads[i]!));
+    optimizer.applyGradients(named);
+    tf.dispose([diff, ...grads]);
+  }
+  optimizer.dispose();
+  return losses;
+}
+
+/** What the trainer does after training: final effective values into the IR, then strip. */
+function finish(raw: tf.Variable, inst: WeightTransformInstance, target: WeightTarget): void {
+  const eff = inst.forward(raw, { ...info, training: false });
+  target.weight.tensor = floatTensor(target.weight.tensor.shape, Float32Array.from(eff.dataSync() as Float32Array));
+  eff.dispose();
+  inst.strip(target.weight);
+}
+
+describe('cluster weight transform', () => {
+  it('forward uses centroids; gradients go straight through to w and summed per cluster to the centroids', () => {
+    const graph = denseGraph(6, 3);
+    const target = targetOf(graph, 'fc', 'kernel');
+    const transform = createClusterTransform({ clusters: 4, init: 'linear', kmeansIterations: 10 });
+    expect(transform.stage).toBe('codebook');
+    expect(transform.appliesTo(target)).toBe(true);
+    const raw = tf.variable(tf.tensor(target.weight.tensor.data as Float32Array, [6, 3]));
+    const inst = transform.create(target, raw);
+    const [centroids] = inst.trainableVariables!();
+    const g = tf.tensor2d(Float32Array.from({ length: 18 }, (_, i) => (i % 5) - 2 + i / 10), [6, 3]);
+    const [toRaw, toCentroids] = transformGrads(raw, inst, g);
+    const eff = tf.tidy(() => inst.forward(raw, info)).dataSync();
+    const c = centroids!.dataSync();
+    const w = raw.dataSync();
+    const gd = g.dataSync();
+    const expectedCentroidGrad = new Float32Array(4);
+    let offCentroid = 0;
+    for (let i = 0; i < 18; i++) {
+      let best = 0;
+      for (let j = 1; j < 4; j++) if (Math.abs(w[i]! - c[j]!) < Math.abs(w[i]! - c[best]!)) best = j;
+      if (eff[i] !== c[best]) offCentroid++;
+      expectedCentroidGrad[best]! += gd[i]!;
+    }
+    expect(offCentroid).toBe(0);
+    expect(Array.from(toRaw!.dataSync())).toEqual(Array.from(gd));
+    const cg = toCentroids!.dataSync();
+    for (let j = 0; j < 4; j++) expect(cg[j]).toBeCloseTo(expectedCentroidGrad[j]!, 5);
+    tf.dispose([g, raw, toRaw!, toCentroids!]);
+    inst.dispose();
+  });
+
+  it('averages centroid gradients with gradientAggregation=avg', () => {
+    const graph = denseGraph(6, 3);
+    const target = targetOf(graph, 'fc', 'kernel');
+    const raw = tf.variable(tf.tensor(target.weight.tensor.data as Float32Array, [6, 3]));
+    const sum = createClusterTransform({ clusters: 3, init: 'linear' }).create(target, raw);
+    const avg = createClusterTransform({ clusters: 3, init: 'linear', gradientAggregation: 'avg' }).create(target, raw);
+    const ones = tf.onesLike(raw);
+    const [, cs] = transformGrads(raw, sum, ones);
+    const [, ca] = transformGrads(raw, avg, ones);
+    // With dy = 1 the summed gradient is the cluster size and the averaged one is 1 (0 when empty).
+    expect(Array.from(ca!.dataSync())).toEqual(Array.from(cs!.dataSync(), (n) => (n > 0 ? 1 : 0)));
+    expect(Array.from(cs!.dataSync()).reduce((a, b) => a + b, 0)).toBe(18);
+    tf.dispose([raw, ones, cs!, ca!]);
+    sum.dispose();
+    avg.dispose();
+  });
+
+  it('fine-tuning lowers the loss, then strip leaves ≤ k values per tensor and a valid codebook', () => {
+    const graph = denseGraph(16, 8, 1);
+    const target = targetOf(graph, 'fc', 'kernel');
+    const raw = tf.variable(tf.tensor(target.weight.tensor.data as Float32Array, [16, 8]));
+    const goal = tf.randomNormal([16, 8], 0, 0.3, 'float32', 7);
+    const inst = createClusterTransform({ clusters: 8, init: 'kmeans++', seed: 4 }).create(target, raw);
+    const losses = train(raw, inst, goal, 60);
+    expect(losses[losses.length - 1]!).toBeLessThan(losses[0]! * 0.8);
+    finish(raw, inst, target);
+    const ann = target.weight.annotations.codebook!;
+    expect(ann.clusters).toBe(8);
+    expect(countUnique(target.weight.tensor.data)).toBeLessThanOrEqual(8);
+    expect(checkCodebook(target.weight.tensor, ann)).toEqual({ ok: true });
+    inst.dispose();
+    tf.dispose([raw, goal]);
+  });
+
+  it('per channel with preserved sparsity: zeros stay, the zero centroid stays 0, ≤ k values per channel', () => {
+    const b = new GraphBuilder('c', { seed: 3 });
+    const x = b.input('x', [-1, 6, 6, 4]);
+    const graph = b.build(b.layer('Conv2D', 'conv', x, { filters: 5, kernelSize: [3, 3], useBias: false }));
+    const target = targetOf(graph, 'conv', 'kernel');
+    const data = target.weight.tensor.data as Float32Array;
+    const rng = createRng(9);
+    const mask = Uint8Array.from(data, () => (rng.next() < 0.5 ? 0 : 1));
+    data.forEach((_, i) => (data[i] = mask[i] ? data[i]! : 0));
+    target.weight.annotations.mask = { mask };
+    const zerosBefore = data.length - countNonZeros(data);
+    const raw = tf.variable(tf.tensor(Float32Array.from(data), [3, 3, 4, 5]));
+    const inst = createClusterTransform({ clusters: 4, perChannel: true, preserveSparsity: true, init: 'density', kmeansIterations: 5 }).create(target, raw);
+    const goal = tf.randomNormal([3, 3, 4, 5], 0, 0.3, 'float32', 1);
+    train(raw, inst, goal, 30);
+    // Frozen zeros got no gradient: the raw variable is still zero there.
+    const rawData = raw.dataSync();
+    expect(mask.every((m, i) => m === 1 || rawData[i] === 0)).toBe(true);
+    finish(raw, inst, target);
+    const out = target.weight.tensor.data as Float32Array;
+    expect(out.length - countNonZeros(out)).toBe(zerosBefore);
+    expect(mask.every((m, i) => m === 1 || out[i] === 0)).toBe(true);
+    const ann = target.weight.annotations.codebook!;
+    expect(ann.channelAxes).toEqual([3]);
+    expect(ann.zeroCentroid).toHaveLength(5);
+    ann.zeroCentroid!.forEach((z, r) => expect(ann.centroids[r * 4 + z]).toBe(0));
+    expect(checkCodebook(target.weight.tensor, ann)).toEqual({ ok: true });
+    for (let ch = 0; ch < 5; ch++) expect(countUnique(out.filter((_, i) => i % 5 === ch))).toBeLessThanOrEqual(4);
+    inst.dispose();
+    tf.dispose([raw, goal]);
+  });
+
+  it('strip follows a later elementwise stage (fake-quant) and goes per channel when it must', () => {
+    const graph = denseGraph(10, 4, 2);
+    const target = targetOf(graph, 'fc', 'kernel');
+    const raw = tf.variable(tf.tensor(target.weight.tensor.data as Float32Array, [10, 4]));
+    const inst = createClusterTransform({ clusters: 3, init: 'linear' }).create(target, raw);
+    const eff = inst.forward(raw, { ...info, training: false });
+    // A per-output-channel grid: column c rounds to multiples of 0.01·(c+1).
+    const values = Float32Array.from(eff.dataSync() as Float32Array, (v, i) => Math.fround(Math.round(v / (0.01 * ((i % 4) + 1))) * 0.01 * ((i % 4) + 1)));
+    target.weight.tensor = floatTensor([10, 4], values);
+    inst.strip(target.weight);
+    const ann = target.weight.annotations.codebook!;
+    expect(ann.channelAxes).toEqual([1]);
+    expect(checkCodebook(target.weight.tensor, ann)).toEqual({ ok: true });
+    tf.dispose([eff, raw]);
+    inst.dispose();
+  });
+
+  it('skips weights with too few elements (TFMOT guard) and non-clusterable ones', () => {
+    const graph = denseGraph(2, 3);
+    const target = targetOf(graph, 'fc', 'kernel');
+    expect(createClusterTransform({ clusters: 8 }).appliesTo(target)).toBe(false); // 6 weights ≤ 8 clusters
+    expect(createClusterTransform({ clusters: 4 }).appliesTo(target)).toBe(true);
+    expect(createClusterTransform({ clusters: 4, perChannel: true }).appliesTo(target)).toBe(true); // Dense: one codebook
+    const b = new GraphBuilder('pw', { seed: 1 });
+    const conv = b.build(b.layer('Conv2D', 'pw', b.input('x', [-1, 4, 4, 2]), { filters: 4, kernelSize: [1, 1] }));
+    expect(createClusterTransform({ clusters: 4, perChannel: true }).appliesTo(targetOf(conv, 'pw', 'kernel'))).toBe(false); // 2 per channel
+    expect(createClusterTransform({ clusters: 4 }).appliesTo({ ...target, capabilities: { ...target.capabilities, clusterable: false } })).toBe(false);
+  });
+});
+
+describe('cluster transform from an existing codebook (CQAT/PCQAT reuse)', () => {
+  it('keeps the annotated centroids, pins the zero centroid and the zeros', () => {
+    const graph = denseGraph(12, 4, 5);
+    const target = targetOf(graph, 'fc', 'kernel');
+    const data = target.weight.tensor.data as Float32Array;
+    // An earlier sparsity-preserving clustering: values in {−0.2, 0, 0.1, 0.3}, zero centroid 1.
+    const centroids = Float32Array.from([-0.2, 0, 0.1, 0.3]);
+    const indices = Uint8Array.from(data, (_, i) => (i % 3 === 0 ? 1 : i % 4 === 1 ? 0 : i % 2 ? 2 : 3));
+    indices.forEach((j, i) => (data[i] = centroids[j]!));
+    target.weight.annotations.codebook = { centroids, indices, clusters: 4, zeroCentroid: [1] };
+    const transform = createClusterTransform({ clusters: 4, initialFrom: 'annotation' });
+    expect(transform.appliesTo(target)).toBe(true);
+    expect(transform.appliesTo(targetOf(denseGraph(12, 4), 'fc', 'kernel'))).toBe(false);
+    const raw = tf.variable(tf.tensor(Float32Array.from(data), [12, 4]));
+    const inst = transform.create(target, raw);
+    expect(Array.from(inst.trainableVariables!()[0]!.dataSync())).toEqual(Array.from(centroids));
+    const goal = tf.randomNormal([12, 4], 0, 0.3, 'float32', 2);
+    train(raw, inst, goal, 20);
+    finish(raw, inst, target);
+    const out = target.weight.tensor.data as Float32Array;
+    const zerosBefore = indices.filter((j) => j === 1).length;
+    expect(out.length - countNonZeros(out)).toBe(zerosBefore);
+    const ann = target.weight.annotations.codebook!;
+    expect(ann.centroids[1]).toBe(0);
+    expect(ann.centroids[3]).not.toBe(0.3); // trained
+    expect(countUnique(out)).toBeLessThanOrEqual(4);
+    expect(checkCodebook(target.weight.tensor, ann)).toEqual({ ok: true });
+    inst.dispose();
+    tf.dispose([raw, goal]);
+  });
+});

@@ -1,0 +1,264 @@
+import { ContractViolationError, createRng, InvalidArgumentError, type CodebookAnnotation, type Weight } from '@collabopt/core';
+import { allocateIndices, type IndexArray } from './assign';
+import { assignCodebook, codebookAnnotation, codebookLayout, planCodebook, type Codebook } from './codebook';
+import { clusterEligibility, clustersPerChannel } from './eligibility';
+import { tf, type StepInfo, type WeightTarget, type WeightTransform, type WeightTransformInstance } from './engine-api';
+import type { CentroidInit } from './initializers';
+
+export type GradientAggregation = 'sum' | 'avg';
+
+export interface ClusterTransformOptions {
+  readonly clusters: number;
+  readonly init?: CentroidInit;
+  readonly perChannel?: boolean;
+  readonly preserveSparsity?: boolean;
+  /** Lloyd iterations on the initial centroids before fine-tuning (default 0: the initialiser's centroids, as TFMOT). */
+  readonly kmeansIterations?: number;
+  /** Centroid gradient: sum of the member weights' gradients (TFMOT default) or their mean. */
+  readonly gradientAggregation?: GradientAggregation;
+  readonly seed?: number;
+  /** Only weights this accepts (default: every clusterable float32 weight with enough elements). */
+  readonly select?: (target: WeightTarget) => boolean;
+  /** Initial codebooks by `weightKey` (e.g. planned by the pass); others are planned on create. */
+  readonly codebooks?: ReadonlyMap<string, Codebook>;
+  /**
+   * `annotation`: start from each weight's existing `codebook` annotation (CQAT/PCQAT keep the
+   * clusters of an earlier clustering; only annotated weights apply, and the zero centroid is
+   * pinned when the annotation has one). Default `weights`: plan a codebook from the values.
+   */
+  readonly initialFrom?: 'weights' | 'annotation';
+}
+
+/** A codebook from a `codebook` annotation (the centroids an earlier pass established). */
+export function codebookFromAnnotation(ann: CodebookAnnotation, shape: readonly number[]): Codebook {
+  const layout = codebookLayout(shape, ann.channelAxes);
+  return {
+    clusters: ann.clusters,
+    rows: layout ? layout.count : 1,
+    centroids: Float32Array.from(ann.centroids),
+    ...(ann.channelAxes ? { channelAxes: [...ann.channelAxes] } : {}),
+    ...(ann.zeroCentroid ? { zeroCentroid: [...ann.zeroCentroid] } : {}),
+  };
+}
+
+function withoutZeroCentroid(codebook: Codebook, drop: boolean): Codebook {
+  if (!drop || codebook.zeroCentroid === undefined) return codebook;
+  return { clusters: codebook.clusters, rows: codebook.rows, centroids: codebook.centroids, ...(codebook.channelAxes ? { channelAxes: codebook.channelAxes } : {}) };
+}
+
+/** Key of a weight in maps: "node/slot". */
+export function weightKey(node: string, slot: string): string {
+  return `${node}/${slot}`;
+}
+
+/**
+ * The clustering weight transform (stage `codebook`, tfmot-spec §2.3): trainable centroids
+ * (`[rows, k]`), every forward pass re-assigns each weight to its nearest centroid and uses that
+ * centroid's value; the upstream gradient reaches the incoming weight unchanged (straight-through)
+ * and each centroid receives the sum of its members' gradients. With `preserveSparsity` the zero
+ * centroid is pinned at exactly 0 (no gradient), zeros of the weight (and of its `mask`) are frozen
+ * there with zero gradient, and non-zero weights only use the other centroids. `strip` records a
+ * `codebook` annotation matching the final weight values.
+ */
+export function createClusterTransform(options: ClusterTransformOptions): WeightTransform {
+  const perChannel = options.perChannel ?? false;
+  const fromAnnotation = options.initialFrom === 'annotation';
+  const rng = createRng(options.seed ?? 0);
+  return {
+    name: options.preserveSparsity ? 'sparsityPreservingCluster' : 'cluster',
+    stage: 'codebook',
+    appliesTo(target) {
+      if (fromAnnotation) return target.weight.annotations.codebook !== undefined && (options.select?.(target) ?? true);
+      if (options.codebooks !== undefined) return options.codebooks.has(weightKey(target.node.name, target.slot));
+      if (options.select !== undefined && !options.select(target)) return false;
+      return clusterEligibility(target.weight, target.capabilities, options.clusters, perChannel).ok;
+    },
+    create(target, raw) {
+      const shape = raw.shape;
+      const data = Float32Array.from(raw.dataSync() as Float32Array);
+      const where = { node: target.node.name, field: target.slot };
+      const existing = target.weight.annotations.codebook;
+      const preserveSparsity = options.preserveSparsity ?? (fromAnnotation && existing?.zeroCentroid !== undefined);
+      let frozen: Uint8Array | undefined;
+      if (preserveSparsity) {
+        const mask = target.weight.annotations.mask?.mask;
+        frozen = Uint8Array.from(data, (v, i) => (v === 0 || (mask !== undefined && mask[i] === 0) ? 0 : 1));
+      }
+      if (fromAnnotation && existing === undefined) {
+        throw new InvalidArgumentError('initialFrom=annotation needs a codebook annotation on the weight', where);
+      }
+      if (fromAnnotation && preserveSparsity && existing?.zeroCentroid === undefined) {
+        throw new InvalidArgumentError('preserving sparsity needs a codebook with a zero centroid (cluster with preserveSparsity=true first)', where);
+      }
+      const channelWise = clustersPerChannel(target.weight, perChannel);
+      const codebook =
+        (fromAnnotation ? withoutZeroCentroid(codebookFromAnnotation(existing!, shape), !preserveSparsity) : undefined) ??
+        options.codebooks?.get(weightKey(target.node.name, target.slot)) ??
+        planCodebook(
+          data,
+          shape,
+          {
+            clusters: options.clusters,
+            init: options.init ?? 'kmeans++',
+            perChannel: channelWise,
+            ...(channelWise ? { channelAxes: target.capabilities.channelAxes } : {}),
+            preserveSparsity,
+            kmeansIterations: options.kmeansIterations ?? 0,
+            rng: rng.fork(),
+            ...(frozen ? { frozen } : {}),
+          },
+          where,
+        );
+      return new ClusterInstance(target, codebook, frozen, options.gradientAggregation ?? 'sum');
+    },
+  };
+}
+
+class ClusterInstance implements WeightTransformInstance {
+  private readonly centroids: tf.Variable;
+  /** 1 for centroids that train, 0 for pinned zero centroids. */
+  private readonly trainable: tf.Tensor | undefined;
+  private readonly frozenMask: tf.Tensor | undefined;
+  private readonly shape: number[];
+  private readonly indices: IndexArray;
+  private readonly rowOf: Int32Array | undefined;
+  private assigned = false;
+
+  constructor(
+    private readonly target: WeightTarget,
+    private readonly initial: Codebook,
+    private readonly frozen: Uint8Array | undefined,
+    private readonly aggregation: GradientAggregation,
+  ) {
+    const { rows, clusters } = initial;
+    this.shape = [...target.weight.tensor.shape];
+    this.centroids = tf.variable(tf.tensor2d(initial.centroids, [rows, clusters]), true);
+    if (initial.zeroCentroid !== undefined) {
+      const keep = new Float32Array(rows * clusters).fill(1);
+      initial.zeroCentroid.forEach((z, r) => (keep[r * clusters + z] = 0));
+      this.trainable = tf.tensor2d(keep, [rows, clusters]);
+    }
+    if (frozen !== undefined) this.frozenMask = tf.tensor(Float32Array.from(frozen), this.shape);
+    this.indices = allocateIndices(frozen?.length ?? target.weight.tensor.data.length, clusters);
+    const layout = codebookLayout(this.shape, initial.channelAxes);
+    if (layout) {
+      this.rowOf = new Int32Array(this.indices.length);
+      for (let i = 0; i < this.rowOf.length; i++) this.rowOf[i] = Math.floor(i / layout.inner) % layout.count;
+    }
+  }
+
+  /** Current centroids with pinned zeros forced to exactly 0. */
+  private currentCodebook(): Codebook {
+    const values = Float32Array.from(this.centroids.dataSync() as Float32Array);
+    const k = this.initial.clusters;
+    this.initial.zeroCentroid?.forEach((z, r) => (values[r * k + z] = 0));
+    return { ...this.initial, centroids: values };
+  }
+
+  forward(w: tf.Tensor, _info: StepInfo): tf.Tensor {
+    const k = this.initial.clusters;
+    const rows = this.initial.rows;
+    assignCodebook(w.dataSync() as Float32Array, this.shape, this.currentCodebook(), this.frozen, this.indices);
+    this.assigned = true;
+    const flat = new Int32Array(this.indices.length);
+    for (let i = 0; i < flat.length; i++) flat[i] = (this.rowOf ? this.rowOf[i]! * k : 0) + this.indices[i]!;
+    const slots = tf.tensor1d(flat, 'int32');
+    let scale: Float32Array | undefined;
+    if (this.aggregation === 'avg') {
+      const counts = new Float32Array(rows * k);
+      for (let i = 0; i < flat.length; i++) counts[flat[i]!]!++;
+      scale = counts.map((c) => (c > 0 ? 1 / c : 0));
+    }
+    const pinned = this.initial.zeroCentroid;
+    const trainable = this.trainable;
+    const frozenMask = this.frozenMask;
+    // Only the custom op is recorded on the tape: pinned zero centroids are zeroed in its forward
+    // and receive no gradient in its backward. The per-cluster gradient sum runs over typed arrays
+    // (every backend; TF.js's wasm backend has no UnsortedSegmentSum kernel).
+    const clustered = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [weight, cents] = args as [tf.Tensor, tf.Tensor];
+      const effective = trainable ? tf.mul(cents, trainable) : cents;
+      const value = tf.reshape(tf.gather(tf.reshape(effective, [-1]), slots), weight.shape);
+      return {
+        value,
+        gradFunc: (dy: tf.Tensor) => {
+          const toWeight = frozenMask ? tf.mul(dy, frozenMask) : dy;
+          const g = dy.dataSync() as Float32Array;
+          const sums = new Float32Array(rows * k);
+          for (let i = 0; i < flat.length; i++) sums[flat[i]!]! += g[i]!;
+          if (scale) for (let j = 0; j < sums.length; j++) sums[j]! *= scale[j]!;
+          if (pinned) pinned.forEach((z, r) => (sums[r * k + z] = 0));
+          return [toWeight, tf.tensor2d(sums, [rows, k])];
+        },
+      };
+    });
+    return clustered(w, this.centroids) as tf.Tensor;
+  }
+
+  trainableVariables(): tf.Variable[] {
+    return [this.centroids];
+  }
+
+  strip(weight: Weight): void {
+    const data = weight.tensor.data;
+    if (!(data instanceof Float32Array)) {
+      throw new ContractViolationError(`cannot record a codebook on a ${weight.tensor.dtype} weight`, { node: this.target.node.name, field: this.target.slot });
+    }
+    const codebook = this.currentCodebook();
+    if (!this.assigned) assignCodebook(data, this.shape, codebook, this.frozen, this.indices);
+    weight.annotations.codebook = codebookForValues(data, this.shape, codebook, this.indices, this.target);
+  }
+
+  dispose(): void {
+    this.centroids.dispose();
+    this.trainable?.dispose();
+    this.frozenMask?.dispose();
+  }
+}
+
+/**
+ * The codebook annotation for final weight values. Normally they are exactly the centroids. When
+ * a later stage changed them elementwise (e.g. fake quantization in CQAT), the centroids are
+ * taken from the values themselves; if one centroid then maps to different values in different
+ * channels (per-channel quantization of a per-tensor codebook), the codebook becomes per channel.
+ */
+export function codebookForValues(data: Float32Array, shape: readonly number[], codebook: Codebook, indices: IndexArray, target: Pick<WeightTarget, 'capabilities' | 'node' | 'slot'>): CodebookAnnotation {
+  const derived = deriveCentroids(data, shape, codebook, indices);
+  if (derived !== undefined) return codebookAnnotation(derived, indices);
+  if (codebook.channelAxes === undefined) {
+    const layout = codebookLayout(shape, target.capabilities.channelAxes)!;
+    const k = codebook.clusters;
+    const centroids = new Float32Array(layout.count * k);
+    for (let r = 0; r < layout.count; r++) centroids.set(codebook.centroids.subarray(0, k), r * k);
+    const perChannel: Codebook = {
+      ...codebook,
+      rows: layout.count,
+      centroids,
+      channelAxes: [...target.capabilities.channelAxes],
+      ...(codebook.zeroCentroid ? { zeroCentroid: new Array<number>(layout.count).fill(codebook.zeroCentroid[0]!) } : {}),
+    };
+    const again = deriveCentroids(data, shape, perChannel, indices);
+    if (again !== undefined) return codebookAnnotation(again, indices);
+  }
+  throw new ContractViolationError('final weight values do not follow the cluster assignment (a later training stage mixed clusters)', {
+    node: target.node.name,
+    field: target.slot,
+  });
+}
+
+/** Centroids read back from the values (every element of a cluster must hold the same value). */
+function deriveCentroids(data: Float32Array, shape: readonly number[], codebook: Codebook, indices: IndexArray): Codebook | undefined {
+  const k = codebook.clusters;
+  const layout = codebookLayout(shape, codebook.channelAxes);
+  const centroids = Float32Array.from(codebook.centroids);
+  const seen = new Uint8Array(centroids.length);
+  for (let i = 0; i < data.length; i++) {
+    const slot = (layout ? layout.channelOf(i) * k : 0) + indices[i]!;
+    const v = data[i]! === 0 ? 0 : data[i]!; // −0 → 0
+    if (!seen[slot]) {
+      seen[slot] = 1;
+      centroids[slot] = v;
+    } else if (centroids[slot] !== v) return undefined;
+  }
+  return { ...codebook, centroids };
+}

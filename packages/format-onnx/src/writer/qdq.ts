@@ -1,0 +1,126 @@
+import {
+  UnsupportedError,
+  channelLayout,
+  defaultOpRegistry,
+  quantRange,
+  type Node,
+  type QuantAnnotation,
+  type Tensor,
+  type Value,
+} from '@collabopt/core';
+import type { OnnxGraphBuilder } from './onnx-builder';
+
+/** 7-bit symmetric weights: q in [−63, 63]. */
+const REDUCED_QMAX = 63;
+
+/**
+ * Writes QuantizeLinear/DequantizeLinear pairs from the quantization annotations
+ * (docs/quantization-contract.md): int8 weights per output channel (or per tensor) with zero
+ * point 0, int32 biases with scale = input scale × weight scale, int8 activations per tensor.
+ */
+export class QdqWriter {
+  /** Effective per-channel weight scales of each node's kernel (after reduce-range). */
+  private readonly kernelScales = new Map<Node, Float32Array>();
+
+  constructor(
+    private readonly b: OnnxGraphBuilder,
+    private readonly reduceRange: boolean,
+  ) {}
+
+  hasActivationQuant(v: Value): boolean {
+    const q = v.annotations.quant;
+    return q !== undefined && (q.dtype === 'int8' || q.dtype === 'uint8');
+  }
+
+  /** QuantizeLinear → DequantizeLinear of an activation; returns the dequantized tensor name. */
+  quantizeDequantize(v: Value, input: string, output: string): string {
+    const q = v.annotations.quant!;
+    if (q.scale.length !== 1) {
+      throw new UnsupportedError(`activation "${v.name}" has per-channel quantization; QDQ export expects per-tensor activations`, { field: v.name }, 'ONNX_UNSUPPORTED_QUANTIZATION');
+    }
+    const scale = this.b.initializer(`${v.name}_scale`, { dtype: 'float32', shape: [], data: new Float32Array([q.scale[0]!]) });
+    const zp =
+      q.dtype === 'uint8'
+        ? this.b.initializer(`${v.name}_zero_point`, { dtype: 'uint8', shape: [], data: new Uint8Array([q.zeroPoint[0]!]) })
+        : this.b.initializer(`${v.name}_zero_point`, { dtype: 'int8', shape: [], data: new Int8Array([q.zeroPoint[0]!]) });
+    const quantized = this.b.name(`${v.name}_quantized`);
+    this.b.node('QuantizeLinear', `${v.name}_quantize`, [input, scale, zp], [quantized]);
+    this.b.node('DequantizeLinear', `${v.name}_dequantize`, [quantized, scale, zp], [output]);
+    return output;
+  }
+
+  /**
+   * int8 initializer + DequantizeLinear for an annotated weight; `layout` converts the IR layout
+   * to ONNX's, `onnxAxis` is the ONNX channel axis. Undefined when the weight is not int8-annotated.
+   */
+  weight(node: Node, slot: string, layout: ((t: Tensor) => Tensor) | undefined, onnxAxis: number): string | undefined {
+    const w = node.weights[slot];
+    const ann = w?.annotations.quant;
+    if (w === undefined || ann === undefined || ann.dtype !== 'int8') return undefined;
+    if (w.tensor.dtype !== 'float32') {
+      throw new UnsupportedError(`weight ${slot} has dtype ${w.tensor.dtype}, expected float32 values on the int8 grid`, { node: node.name, field: slot }, 'ONNX_UNSUPPORTED_DTYPE');
+    }
+    const data = w.tensor.data as Float32Array;
+    const perChannel = ann.scale.length > 1;
+    const axes = ann.channelAxes ?? defaultOpRegistry.slot(node, slot)?.capabilities.channelAxes ?? [w.tensor.shape.length - 1];
+    const channels = perChannel ? channelLayout(w.tensor.shape, axes) : undefined;
+    if (channels && channels.count !== ann.scale.length) {
+      throw new UnsupportedError(`weight ${slot} has ${ann.scale.length} scales for ${channels.count} channels`, { node: node.name, field: slot }, 'ONNX_BAD_QUANTIZATION');
+    }
+    const [, annQmax] = quantRange(ann);
+    const reduce = this.reduceRange && ann.bits > 7;
+    const qmax = reduce ? REDUCED_QMAX : annQmax;
+    const scales = Float32Array.from(ann.scale, (s) => (reduce ? (s * annQmax) / REDUCED_QMAX : s));
+    const q = new Int8Array(data.length);
+    for (let i = 0; i < data.length; i++) {
+      const c = channels ? channels.channelOf(i) : 0;
+      const s = scales[c]!;
+      const v = s === 0 ? 0 : Math.round(data[i]! / s) + (ann.zeroPoint[c] ?? 0);
+      q[i] = Math.max(-qmax - 1, Math.min(qmax, v));
+    }
+    this.kernelScales.set(node, scales);
+    const qt: Tensor = layout ? layout({ dtype: 'int8', shape: w.tensor.shape, data: q }) : { dtype: 'int8', shape: w.tensor.shape, data: q };
+    const base = `${node.name}_${slot}`;
+    const qName = this.b.initializer(`${base}_quantized`, qt);
+    const scaleName = this.b.initializer(`${base}_scale`, { dtype: 'float32', shape: perChannel ? [scales.length] : [], data: scales });
+    const zps = Int8Array.from(perChannel ? ann.zeroPoint : [ann.zeroPoint[0] ?? 0]);
+    const zpName = this.b.initializer(`${base}_zero_point`, { dtype: 'int8', shape: perChannel ? [zps.length] : [], data: zps });
+    const out = this.b.name(base);
+    this.b.node('DequantizeLinear', `${base}_dequantize`, [qName, scaleName, zpName], [out], perChannel ? { axis: onnxAxis } : {});
+    return out;
+  }
+
+  /**
+   * int32 bias + DequantizeLinear (scale = input scale × kernel scale), written after the
+   * kernel. Undefined (float bias) when the kernel or the input is not quantized.
+   */
+  bias(node: Node, input: Value, _kernelSlot: string): string | undefined {
+    const bias = node.weights['bias'];
+    const kScales = this.kernelScales.get(node);
+    const inQ: QuantAnnotation | undefined = input.annotations.quant;
+    if (bias === undefined || kScales === undefined || inQ === undefined) return undefined;
+    const data = bias.tensor.data as Float32Array;
+    const inScale = inQ.scale[0]!;
+    const perChannel = kScales.length > 1;
+    const ann = bias.annotations.quant;
+    const scales = Float32Array.from(perChannel ? kScales : new Float32Array(1).fill(kScales[0]!), (s, c) =>
+      ann !== undefined && ann.dtype === 'int32' && !this.reduceRange && ann.scale.length === (perChannel ? kScales.length : 1) ? ann.scale[c]! : inScale * s,
+    );
+    const q = new Int32Array(data.length);
+    for (let i = 0; i < data.length; i++) {
+      const s = scales[perChannel ? i : 0]!;
+      q[i] = s === 0 ? 0 : Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(data[i]! / s)));
+    }
+    const base = `${node.name}_bias`;
+    const qName = this.b.initializer(`${base}_quantized`, { dtype: 'int32', shape: [data.length], data: q });
+    const scaleName = this.b.initializer(`${base}_scale`, { dtype: 'float32', shape: perChannel ? [scales.length] : [], data: scales });
+    const zpName = this.b.initializer(`${base}_zero_point`, {
+      dtype: 'int32',
+      shape: perChannel ? [scales.length] : [],
+      data: new Int32Array(perChannel ? scales.length : 1),
+    });
+    const out = this.b.name(base);
+    this.b.node('DequantizeLinear', `${base}_dequantize`, [qName, scaleName, zpName], [out], perChannel ? { axis: 0 } : {});
+    return out;
+  }
+}

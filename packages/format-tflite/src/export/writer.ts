@@ -1,0 +1,90 @@
+import { defaultOpRegistry, throwIfCancelled, verifyGraph, type Graph, type OpRegistry } from '@collabopt/core';
+import { unsupportedFeature, unsupportedNode } from '../errors';
+import { BuiltinOptionsType } from '../schema/builtin-options';
+import { BuiltinOperator as Op, TensorType } from '../schema/enums';
+import { serializeModel } from '../schema/tables/model';
+import { ExportContext } from './context';
+import { isExportMode, type ExportMode } from './export-mode';
+import { NODE_EXPORTERS } from './ops';
+
+export interface TfliteWriteOptions {
+  /**
+   * File kind; default: `graph.metadata.quantization.mode` (docs/quantization-contract.md), else
+   * float32. An explicit `float16` stores every float weight as float16 even without annotations.
+   */
+  readonly mode?: ExportMode;
+  /** Store pruned weights with TFLite SparsityParameters (+ DENSIFY) when smaller. Default false. */
+  readonly sparse?: boolean;
+  readonly registry?: OpRegistry;
+  /** Written to Model.description. */
+  readonly description?: string;
+  readonly signal?: AbortSignal;
+}
+
+function graphMode(graph: Graph): string | undefined {
+  const q = graph.metadata['quantization'];
+  if (q && typeof q === 'object' && 'mode' in q) return String((q as { mode: unknown }).mode);
+  return undefined;
+}
+
+/** Resolve which kind of file to write. */
+export function resolveExportMode(graph: Graph, requested?: ExportMode): ExportMode {
+  if (requested !== undefined) {
+    if (!isExportMode(requested)) throw unsupportedFeature(`unknown TFLite export mode "${String(requested)}"`);
+    return requested;
+  }
+  const m = graphMode(graph);
+  if (m === undefined) return 'float32';
+  if (!isExportMode(m)) throw unsupportedFeature(`quantization mode "${m}" cannot be written as TFLite by this exporter (supported: float32, float16, dynamic, int8, int8-io)`);
+  return m;
+}
+
+/**
+ * Write a graph as a TFLite flatbuffer ("TFL3", schema 3). The input graph is not modified.
+ * Throws typed errors for ops, activations or annotations the file kind cannot represent.
+ */
+export function writeTflite(input: Graph, options: TfliteWriteOptions = {}): Uint8Array {
+  const registry = options.registry ?? defaultOpRegistry;
+  const mode = resolveExportMode(input, options.mode);
+  const graph = input.clone();
+  verifyGraph(graph, { registry });
+  for (const node of graph.nodes) node.attrs = registry.resolveAttrs(node);
+
+  const ctx = new ExportContext(graph, { mode, sparse: options.sparse === true, allFloat16: options.mode === 'float16' });
+  const inputs: number[] = [];
+  for (const v of graph.inputs) {
+    const shape = ctx.shapeOf(v);
+    if (mode === 'int8') {
+      const f = ctx.b.addTensor({ name: v.name, type: TensorType.FLOAT32, shape });
+      const q = ctx.b.addTensor({ name: `${v.name}_int8`, type: TensorType.INT8, shape, quantization: ctx.activationQuant(v) });
+      ctx.addOp(Op.QUANTIZE, [f], [q], BuiltinOptionsType.QuantizeOptions, {}, { kind: 'int8' });
+      inputs.push(f);
+      ctx.bind(v, q);
+    } else {
+      const t = ctx.outputTensor(v);
+      inputs.push(t);
+      ctx.bind(v, t);
+    }
+  }
+  for (const node of graph.topologicalOrder()) {
+    throwIfCancelled(options.signal);
+    if (node.op === 'Input') continue;
+    if (node.op === 'BatchNorm') {
+      throw unsupportedNode(node.name, node.op, 'TFLite has no batch-norm kernel; fold it into the preceding layer first (foldBatchNorm pass)');
+    }
+    const exporter = NODE_EXPORTERS[node.op];
+    if (!exporter) {
+      throw unsupportedNode(node.name, node.op, `no TFLite mapping (supported: ${Object.keys(NODE_EXPORTERS).join(', ')})`);
+    }
+    exporter(node, ctx);
+  }
+  const outputs = graph.outputs.map((v) => {
+    const t = ctx.tensorOf(v);
+    if (mode !== 'int8') return t;
+    const f = ctx.b.addTensor({ name: v.name, type: TensorType.FLOAT32, shape: ctx.shapeOf(v) });
+    ctx.addOp(Op.DEQUANTIZE, [t], [f], 0, undefined, { kind: 'float', inputType: 'int8' });
+    return f;
+  });
+  const model = ctx.b.build(inputs, outputs, graph.name, options.description ?? `collabopt ${mode}`);
+  return serializeModel(model);
+}

@@ -1,0 +1,143 @@
+import {
+  InvalidArgumentError,
+  defaultOpRegistry,
+  type Graph,
+  type OpRegistry,
+  type Pass,
+  type PassContext,
+  type PassResult,
+  type Value,
+} from '@collabopt/core';
+import { getDataset, getEngine, type Dataset, type Engine } from '@collabopt/engine';
+import { activationGroups, type ActivationBits, type ActivationGroup } from './activation-groups';
+import { activationParams, annotateValue } from './annotations';
+import { calibrate } from './calibration';
+import { activationErrors, type QuantizationErrorReport } from './error-report';
+import { foldBatchNorm } from './fold-batch-norm';
+import { representableRange } from './quant-params';
+import type { Range, RangeEstimatorKind } from './range-estimators';
+import { quantizeGraphWeights, type QuantizationMode } from './weight-plan';
+
+export interface PtqOptions {
+  readonly mode: QuantizationMode;
+  readonly estimator: RangeEstimatorKind;
+  readonly percentile: number;
+  /** Representative samples for calibration. */
+  readonly samples: number;
+  readonly batchSize: number;
+  /** Samples for the per-activation SQNR report (0 = weights only). */
+  readonly reportSamples: number;
+}
+
+export const PTQ_DEFAULTS: PtqOptions = { mode: 'int8', estimator: 'minmax', percentile: 99.99, samples: 500, batchSize: 100, reportSamples: 0 };
+
+export function activationBitsOf(mode: QuantizationMode): ActivationBits | undefined {
+  return mode === 'int8' || mode === 'int8-io' ? 8 : mode === 'int16x8' ? 16 : undefined;
+}
+
+/**
+ * Give every value of each group the same parameters: the group's fixed parameters, or those of the
+ * union of its members' ranges. Returns the values that had no range.
+ */
+export function annotateGroups(groups: readonly ActivationGroup[], rangeOf: (v: Value) => Range | undefined, bits: ActivationBits, source: string): Value[] {
+  const missing: Value[] = [];
+  for (const g of groups) {
+    if (g.fixed) {
+      const r = representableRange(g.fixed);
+      for (const v of g.members) annotateValue(v, g.fixed, bits, r, 'fixed');
+      continue;
+    }
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of g.members) {
+      const r = rangeOf(v);
+      if (!r) continue;
+      lo = Math.min(lo, r.min);
+      hi = Math.max(hi, r.max);
+    }
+    if (lo > hi) {
+      missing.push(...g.members);
+      continue;
+    }
+    const p = activationParams({ min: lo, max: hi }, bits);
+    for (const v of g.members) annotateValue(v, p, bits, { min: lo, max: hi }, source);
+  }
+  return missing;
+}
+
+export interface PtqResult {
+  readonly foldedBatchNorms: number;
+  readonly report: QuantizationErrorReport;
+}
+
+/**
+ * Post-training quantization of `graph` in place (see docs/quantization-contract.md): folds
+ * BatchNorms, calibrates activation ranges on `data` (integer modes), writes `range` + `quant` on
+ * every activation value, quantizes weights (keeping masks and codebooks) and sets
+ * `graph.metadata.quantization.mode`.
+ */
+export async function quantizePostTraining(
+  graph: Graph,
+  options: Partial<PtqOptions> & { engine?: Engine; data?: Dataset; registry?: OpRegistry; signal?: AbortSignal; progress?: PassContext['progress']; logger?: PassContext['logger'] } = {},
+): Promise<PtqResult> {
+  const o = { ...PTQ_DEFAULTS, ...options };
+  const registry = options.registry ?? defaultOpRegistry;
+  const folded = foldBatchNorm(graph, registry);
+  for (const s of folded.skipped) options.logger?.warn(`ptq: BatchNorm "${s.batchNorm}" stays unfolded: ${s.reason}`);
+  const bits = activationBitsOf(o.mode);
+  const floatGraph = o.reportSamples > 0 && bits !== undefined ? graph.clone() : undefined;
+  if (bits !== undefined) {
+    if (!options.engine || !options.data) {
+      throw new InvalidArgumentError(`ptq(mode=${o.mode}) needs an engine and a calibration data set (PassContext data "calibration" or "train")`);
+    }
+    const ranges = await calibrate(options.engine, graph, options.data, {
+      estimator: o.estimator,
+      percentile: o.percentile,
+      bits,
+      samples: o.samples,
+      batchSize: o.batchSize,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.progress ? { progress: options.progress } : {}),
+    });
+    const missing = annotateGroups(activationGroups(graph, bits, registry), (v) => ranges.get(v), bits, `calibration:${o.estimator}`);
+    if (missing.length > 0) {
+      throw new InvalidArgumentError(`calibration observed no values for ${missing.map((v) => `"${v.name}"`).join(', ')}; the engine did not run them`);
+    }
+  }
+  const weights = quantizeGraphWeights(graph, o.mode, registry);
+  graph.metadata['quantization'] = { mode: o.mode };
+  graph.touch();
+  const activations =
+    floatGraph && options.engine && options.data
+      ? await activationErrors(options.engine, floatGraph, graph, options.data, { samples: o.reportSamples, batchSize: o.batchSize, ...(options.signal ? { signal: options.signal } : {}) })
+      : [];
+  return { foldedBatchNorms: folded.folded.length, report: { weights, activations } };
+}
+
+/** The `ptq` pass: calibration data from the context ("calibration", else "train"). */
+export function createPtqPass(options: Partial<PtqOptions> = {}): Pass {
+  const o = { ...PTQ_DEFAULTS, ...options };
+  return {
+    name: 'ptq',
+    preserves: ['mask', 'codebook', 'quant', 'range'],
+    drops: [],
+    async run(graph: Graph, ctx: PassContext): Promise<PassResult> {
+      const needsData = activationBitsOf(o.mode) !== undefined;
+      const data = needsData ? (getDataset(ctx, 'calibration') ?? getDataset(ctx, 'train')) : undefined;
+      if (needsData && !data) {
+        throw new InvalidArgumentError(`ptq(mode=${o.mode}) needs a representative data set: give the pipeline a "calibration" (or "train") data set`, { pass: 'ptq' });
+      }
+      const engine = needsData ? await getEngine(ctx) : undefined;
+      const r = await quantizePostTraining(graph, {
+        ...o,
+        registry: ctx.registry,
+        progress: ctx.progress,
+        logger: ctx.logger,
+        ...(engine ? { engine } : {}),
+        ...(data ? { data } : {}),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
+      return { changed: true, report: { mode: o.mode, foldedBatchNorms: r.foldedBatchNorms, weights: r.report.weights, activations: r.report.activations } };
+    },
+  };
+}

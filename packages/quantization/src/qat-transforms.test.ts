@@ -1,0 +1,96 @@
+import { createEngine } from '@collabopt/engine';
+import { GraphBuilder, checkWeightQuant, tensor as coreTensor, type Graph } from '@collabopt/core';
+import { ActivationRange, EMA_DECAY, qatActivationTransform, qatWeightTransform } from './qat-transforms';
+import { nudgeRange, paramsFromNudged } from './quant-params';
+import { tf } from './tf';
+
+beforeAll(async () => {
+  await createEngine({ backend: 'cpu' });
+});
+
+const TRAIN = { step: 1, epoch: 0, training: true };
+const EVAL = { step: 1, epoch: 0, training: false };
+
+describe('ActivationRange (spec §3.3)', () => {
+  it('EMA starts at [−6, 6] and moves by 0.001 of the batch range per step, without bias correction', () => {
+    const r = new ActivationRange('ema');
+    expect([r.min, r.max]).toEqual([-6, 6]);
+    r.update(0.5, 2); // relu-like batch: rmin = min(0.5, 0) = 0
+    expect(r.min).toBeCloseTo(EMA_DECAY * -6, 12);
+    expect(r.max).toBeCloseTo(EMA_DECAY * 6 + (1 - EMA_DECAY) * 2, 12);
+    for (let i = 0; i < 20000; i++) r.update(0, 2);
+    expect(r.min).toBeCloseTo(0, 6);
+    expect(r.max).toBeCloseTo(2, 6);
+  });
+
+  it('all-values (model inputs) starts at [0, 0] and keeps running extremes', () => {
+    const r = new ActivationRange('all-values');
+    expect(r.params()).toBeUndefined();
+    r.update(0.2, 1);
+    r.update(-0.5, 0.7);
+    expect([r.min, r.max]).toEqual([-0.5, 1]);
+    expect(r.params()).toEqual(paramsFromNudged(nudgeRange(-0.5, 1), 8));
+  });
+});
+
+function tinyGraph(): Graph {
+  const g = new GraphBuilder('m', { seed: 2 });
+  const x = g.input('x', [-1, 4, 4, 1]);
+  const c = g.layer('Conv2D', 'conv', x, { filters: 2, kernelSize: [3, 3], padding: 'same', activation: 'relu' });
+  const p = g.layer('MaxPool2D', 'pool', c);
+  const f = g.layer('Flatten', 'flat', p);
+  const d = g.layer('Dense', 'logits', f, { units: 3 });
+  return g.build(g.layer('Softmax', 'probs', d));
+}
+
+describe('QAT activation transform placement', () => {
+  it('quantizes the input, layer outputs after relu/linear, not max-pool/flatten/softmax', () => {
+    const graph = tinyGraph();
+    const { transform, state } = qatActivationTransform(graph);
+    const applies = graph.nodes.map((n) => [n.output.name, transform.appliesTo({ graph, value: n.output, producer: n })]);
+    expect(Object.fromEntries(applies)).toEqual({ x: true, conv: true, pool: false, flat: false, logits: true, probs: false });
+    expect(state.ranges.get(graph.value('x'))!.tracking).toBe('all-values');
+    expect(state.ranges.get(graph.value('conv'))!.tracking).toBe('ema');
+  });
+
+  it('updates the EMA in training, not in evaluation, and fake-quantizes with the nudged range', () => {
+    const graph = tinyGraph();
+    const { transform, state } = qatActivationTransform(graph);
+    const v = graph.value('conv');
+    const inst = transform.create({ graph, value: v, producer: v.producer });
+    const x = tf.tensor1d([0, 1, 3, 10]);
+    const y = inst.forward(x, TRAIN).dataSync();
+    const r = state.ranges.get(v)!;
+    expect(r.max).toBeCloseTo(0.999 * 6 + 0.001 * 10, 9);
+    expect(r.min).toBeCloseTo(0.999 * -6, 9);
+    const n = nudgeRange(r.min, r.max);
+    expect(y[3]).toBeCloseTo(n.nudgedMax, 5); // 10 clips to the range
+    expect(y[1]).toBeCloseTo(Math.round(1 / n.scale) * n.scale, 5);
+    const before = r.max;
+    inst.forward(x, EVAL);
+    expect(r.max).toBe(before);
+    inst.strip(v);
+    expect(v.annotations.quant).toMatchObject({ dtype: 'int8', bits: 8, narrowRange: false });
+    expect(v.annotations.quant!.zeroPoint[0]).toBe(n.zeroPoint - 128);
+    expect(v.annotations.range!.source).toBe('qat:ema');
+  });
+});
+
+describe('QAT weight transform', () => {
+  it('applies to conv/dense kernels (per channel for conv), strips onto the int8 grid', () => {
+    const graph = tinyGraph();
+    const t = qatWeightTransform();
+    const conv = graph.node('conv');
+    const target = { graph, node: conv, slot: 'kernel', weight: conv.weights['kernel']!, capabilities: { prunable: true, clusterable: true, quantizable: true, channelAxes: [3] } };
+    expect(t.appliesTo(target)).toBe(true);
+    expect(t.appliesTo({ ...target, slot: 'bias', capabilities: { ...target.capabilities, channelAxes: [0] } })).toBe(false);
+    const raw = tf.variable(tf.tensor(conv.weights['kernel']!.tensor.data as Float32Array, [3, 3, 1, 2]));
+    const inst = t.create(target, raw);
+    const eff = inst.forward(raw, TRAIN);
+    const w = conv.weights['kernel']!;
+    w.tensor = coreTensor('float32', [3, 3, 1, 2], eff.dataSync() as Float32Array);
+    inst.strip(w);
+    expect(w.annotations.quant).toMatchObject({ dtype: 'int8', narrowRange: true, channelAxes: [3] });
+    expect(checkWeightQuant(w.tensor, w.annotations.quant!)).toEqual({ ok: true });
+  });
+});

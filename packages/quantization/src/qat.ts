@@ -1,0 +1,117 @@
+import {
+  InvalidArgumentError,
+  defaultOpRegistry,
+  type Graph,
+  type OpRegistry,
+  type Pass,
+  type PassContext,
+  type PassResult,
+} from '@collabopt/core';
+import { getDataset, getEngine, type Dataset, type Engine } from '@collabopt/engine';
+import { annotateValue } from './annotations';
+import { representableRange } from './quant-params';
+import { qatActivationTransform, qatWeightTransform } from './qat-transforms';
+import { foldBatchNorm } from './fold-batch-norm';
+import { quantizeGraphWeights, type WeightQuantReport } from './weight-plan';
+
+export interface QatOptions {
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly optimizer: 'adam' | 'sgd';
+  /** Stop after this many optimizer steps (quick fine-tuning); default: all epochs. */
+  readonly maxSteps?: number;
+}
+
+export const QAT_DEFAULTS: QatOptions = { epochs: 1, batchSize: 128, learningRate: 1e-4, optimizer: 'adam' };
+
+export interface QatResult {
+  readonly foldedBatchNorms: number;
+  readonly history: unknown;
+  readonly weights: readonly WeightQuantReport[];
+}
+
+/**
+ * Quantization-aware fine-tuning of `graph` in place with the default 8-bit scheme: BatchNorms are
+ * folded first; kernels train through LastValue symmetric int8 fake-quant (per channel for convs),
+ * activations through asymmetric fake-quant with EMA ranges (inputs: running extremes). Afterwards
+ * every activation value carries `range` + `quant` (shared-parameter groups and fixed softmax /
+ * sigmoid / tanh outputs resolved as in PTQ), kernels and int32 biases are on their grids and
+ * `graph.metadata.quantization.mode` is 'int8', ready for export.
+ */
+export async function quantizationAwareTraining(
+  graph: Graph,
+  engine: Engine,
+  data: Dataset,
+  options: Partial<QatOptions> & { registry?: OpRegistry; seed?: number; signal?: AbortSignal; progress?: PassContext['progress']; logger?: PassContext['logger']; validation?: Dataset } = {},
+): Promise<QatResult> {
+  const o = { ...QAT_DEFAULTS, ...options };
+  const registry = options.registry ?? defaultOpRegistry;
+  const folded = foldBatchNorm(graph, registry);
+  for (const s of folded.skipped) options.logger?.warn(`qat: BatchNorm "${s.batchNorm}" stays unfolded: ${s.reason}`);
+  const { transform, state } = qatActivationTransform(graph, registry);
+  const result = await engine.fit(graph, data, {
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    optimizer: o.optimizer,
+    learningRate: o.learningRate,
+    ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}),
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    weightTransforms: [qatWeightTransform()],
+    activationTransforms: [transform],
+    ...(options.validation ? { validation: options.validation } : {}),
+    ...(options.progress ? { progress: options.progress } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  // Every member of a group takes the parameters its anchor was fake-quantized with.
+  const missing: string[] = [];
+  for (const g of state.groups) {
+    if (g.fixed) {
+      for (const v of g.members) annotateValue(v, g.fixed, 8, representableRange(g.fixed), 'fixed');
+      continue;
+    }
+    const r = state.ranges.get(g.anchor)!;
+    const p = r.params();
+    if (!p) {
+      missing.push(...g.members.map((v) => `"${v.name}"`));
+      continue;
+    }
+    for (const v of g.members) annotateValue(v, p, 8, { min: r.min, max: r.max }, `qat:${r.tracking}`);
+  }
+  if (missing.length > 0) {
+    throw new InvalidArgumentError(`qat tracked no range for ${missing.join(', ')}; the engine did not run them in training`);
+  }
+  // Kernels are on their grids already (strip); this quantizes the biases with input × weight scales.
+  // Codebooks are dropped by QAT: kernels are quantized element-wise, not centroid-wise.
+  const weights = quantizeGraphWeights(graph, 'int8', registry, { codebookAware: false });
+  graph.metadata['quantization'] = { mode: 'int8' };
+  graph.touch();
+  return { foldedBatchNorms: folded.folded.length, history: (result as { history?: unknown }).history, weights };
+}
+
+/** The `qat` pass: fine-tunes on the context's "train" data set. */
+export function createQatPass(options: Partial<QatOptions> = {}): Pass {
+  const o = { ...QAT_DEFAULTS, ...options };
+  return {
+    name: 'qat',
+    family: 'qat',
+    preserves: ['quant', 'range'],
+    drops: ['mask', 'codebook'],
+    async run(graph: Graph, ctx: PassContext): Promise<PassResult> {
+      const data = getDataset(ctx, 'train');
+      if (!data) throw new InvalidArgumentError('qat needs a "train" data set in the pipeline context', { pass: 'qat' });
+      const engine = await getEngine(ctx);
+      const validation = getDataset(ctx, 'validation');
+      const r = await quantizationAwareTraining(graph, engine, data, {
+        ...o,
+        registry: ctx.registry,
+        seed: ctx.seed,
+        progress: ctx.progress,
+        logger: ctx.logger,
+        ...(validation ? { validation } : {}),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
+      return { changed: true, report: { foldedBatchNorms: r.foldedBatchNorms, weights: r.weights } };
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import type * as tfc from '@tensorflow/tfjs-core';
+import { channelLayout } from '@collabopt/core';
+import type { QuantParams } from './quant-params';
+import { tf } from './tf';
+
+/**
+ * Fake quantization on TF.js tensors with straight-through gradients (tf.customGrad): the value is
+ * the quantize-dequantize of x; the gradient passes where x lies inside the representable range
+ * and is 0 where the forward pass clipped.
+ */
+export function fakeQuantTensor(x: tfc.Tensor, p: QuantParams): tfc.Tensor {
+  const lo = (p.qmin - p.zeroPoint) * p.scale;
+  const hi = (p.qmax - p.zeroPoint) * p.scale;
+  const op = tf.customGrad((input: tfc.Tensor | tfc.GradSaveFunc, save: tfc.Tensor | tfc.GradSaveFunc) => {
+    const t = input as tfc.Tensor;
+    (save as tfc.GradSaveFunc)([t]);
+    const q = tf.clipByValue(tf.add(tf.round(tf.div(t, p.scale)), p.zeroPoint), p.qmin, p.qmax);
+    const value = tf.mul(tf.sub(q, p.zeroPoint), p.scale);
+    return {
+      value,
+      gradFunc: (dy: tfc.Tensor, saved: tfc.Tensor[]) => {
+        const s = saved[0]!;
+        const inside = tf.logicalAnd(tf.greaterEqual(s, lo), tf.lessEqual(s, hi));
+        return tf.mul(dy, tf.cast(inside, 'float32'));
+      },
+    };
+  });
+  return op(x);
+}
+
+/** Scale per channel of a symmetric narrow-range grid: max|w_c|/qmax (1/qmax for an all-zero channel). */
+function symmetricScaleTensor(absMax: tfc.Tensor, qmax: number): tfc.Tensor {
+  return tf.div(tf.where(tf.greater(absMax, 0), absMax, tf.onesLike(absMax)), qmax);
+}
+
+/**
+ * LastValue symmetric narrow-range fake quantization of a weight (TFMOT's weight quantizer): the
+ * range is ±max|w| of the current weight, per channel along `channelAxes` or per tensor. Every
+ * weight lies inside its range, so the straight-through gradient is the identity.
+ */
+export function fakeQuantWeightTensor(w: tfc.Tensor, channelAxes: readonly number[] | undefined, bits = 8): tfc.Tensor {
+  const qmax = 2 ** (bits - 1) - 1;
+  const op = tf.customGrad((input: tfc.Tensor | tfc.GradSaveFunc) => {
+    const t = input as tfc.Tensor;
+    let scale: tfc.Tensor;
+    let shaped: tfc.Tensor = t;
+    if (channelAxes) {
+      const layout = channelLayout(t.shape, channelAxes);
+      shaped = tf.reshape(t, [layout.outer, layout.count, layout.inner]);
+      scale = symmetricScaleTensor(tf.max(tf.abs(shaped), [0, 2], true), qmax);
+    } else {
+      scale = symmetricScaleTensor(tf.max(tf.abs(t)), qmax);
+    }
+    const q = tf.clipByValue(tf.round(tf.div(shaped, scale)), -qmax, qmax);
+    const value = tf.reshape(tf.mul(q, scale), t.shape);
+    return { value, gradFunc: (dy: tfc.Tensor) => dy };
+  });
+  return op(w);
+}

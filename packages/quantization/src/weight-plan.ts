@@ -1,0 +1,146 @@
+import {
+  UnsupportedError,
+  defaultOpRegistry,
+  sizeOf,
+  tensor,
+  toFloat16Array,
+  fromFloat16Array,
+  type Graph,
+  type Node,
+  type OpRegistry,
+  type QuantAnnotation,
+  type Weight,
+} from '@collabopt/core';
+import { paramsOfValue } from './annotations';
+import { sqnrDb } from './sqnr';
+import {
+  minWeightScalesForBias,
+  quantizeBias,
+  quantizeSymmetric,
+  quantizeWeight,
+  weightQuantAnnotation,
+  type WeightQuantizationResult,
+} from './weight-quantization';
+
+/** Quantization modes of the contract (docs/quantization-contract.md). */
+export type QuantizationMode = 'int8' | 'int8-io' | 'dynamic' | 'float16' | 'int16x8';
+export const QUANTIZATION_MODES: readonly QuantizationMode[] = ['int8', 'int8-io', 'dynamic', 'float16', 'int16x8'];
+
+/** Ops whose kernels are quantized per output channel (the op's `channelAxes`); others per tensor. */
+export const PER_CHANNEL_OPS: ReadonlySet<string> = new Set(['Conv2D', 'DepthwiseConv2D', 'Conv2DTranspose']);
+
+/** Ops with a kernel + bias the int8 scheme quantizes. */
+export const KERNEL_OPS: ReadonlySet<string> = new Set(['Conv2D', 'DepthwiseConv2D', 'Conv2DTranspose', 'Dense']);
+
+/** The converter's dynamic-range threshold: smaller weights stay float. */
+export const DYNAMIC_MIN_ELEMENTS = 1024;
+
+/** Per-weight line of the quantization report. */
+export interface WeightQuantReport {
+  readonly node: string;
+  readonly slot: string;
+  readonly dtype: QuantAnnotation['dtype'];
+  readonly channels: number;
+  /** SQNR (dB) of the quantized weight against the float weight. */
+  readonly sqnrDb: number;
+  readonly uniqueValues?: number;
+}
+
+function isFloat(w: Weight): boolean {
+  return w.tensor.data instanceof Float32Array;
+}
+
+function snapKernel(node: Node, slot: string, registry: OpRegistry, codebookAware: boolean, minScale?: Float32Array): { scale: Float32Array; report: WeightQuantReport } {
+  const w = node.weight(slot);
+  const axes = PER_CHANNEL_OPS.has(node.op) ? registry.slot(node, slot)!.capabilities.channelAxes : undefined;
+  const before = w.tensor.data as Float32Array;
+  const opts = { ...(axes ? { channelAxes: axes } : {}), ...(minScale ? { minScale } : {}) };
+  const r: WeightQuantizationResult = codebookAware ? quantizeWeight(w, opts) : quantizeSymmetric(w.tensor, opts);
+  w.tensor = tensor('float32', w.tensor.shape, r.values);
+  w.annotations.quant = weightQuantAnnotation(r);
+  if (r.codebook) w.annotations.codebook = r.codebook;
+  return {
+    scale: r.scale,
+    report: {
+      node: node.name,
+      slot,
+      dtype: 'int8',
+      channels: r.scale.length,
+      sqnrDb: sqnrDb(before, r.values),
+      uniqueValues: new Set(r.q).size,
+    },
+  };
+}
+
+function snapBias(node: Node, inputScale: number, weightScale: Float32Array, bits: 32 | 64): WeightQuantReport {
+  const w = node.weight('bias');
+  const before = w.tensor.data as Float32Array;
+  const b = quantizeBias(before, inputScale, weightScale, bits);
+  w.tensor = tensor('float32', w.tensor.shape, b.values);
+  const perChannel = weightScale.length > 1;
+  w.annotations.quant = {
+    dtype: bits === 32 ? 'int32' : 'int64',
+    scale: perChannel ? b.scale : Float32Array.of(b.scale[0]!),
+    zeroPoint: new Int32Array(perChannel ? b.scale.length : 1),
+    ...(perChannel ? { channelAxes: [0] } : {}),
+    bits,
+    narrowRange: false,
+  };
+  return { node: node.name, slot: 'bias', dtype: bits === 32 ? 'int32' : 'int64', channels: weightScale.length, sqnrDb: sqnrDb(before, b.values) };
+}
+
+/**
+ * Quantize the weights of `graph` for `mode`, in place, writing `quant` annotations and snapping the
+ * float values to the grid. Integer modes need the input activation of each kernel op annotated
+ * first (bias scale = input scale × weight scale). Masks stay exact; codebooks are quantized
+ * centroid-wise and updated.
+ */
+export function quantizeGraphWeights(
+  graph: Graph,
+  mode: QuantizationMode,
+  registry: OpRegistry = defaultOpRegistry,
+  options: { codebookAware?: boolean } = {},
+): WeightQuantReport[] {
+  const codebookAware = options.codebookAware ?? true;
+  const report: WeightQuantReport[] = [];
+  for (const node of graph.topologicalOrder()) {
+    if (node.op === 'SeparableConv2D' && mode !== 'float16') {
+      throw new UnsupportedError(
+        `SeparableConv2D "${node.name}" cannot be integer-quantized as one node (its depthwise output needs its own range); split it into DepthwiseConv2D + Conv2D first`,
+        { node: node.name },
+      );
+    }
+    if (mode === 'float16') {
+      for (const slot of registry.weightSlots(node)) {
+        const w = node.weights[slot.name];
+        if (!w || !slot.capabilities.quantizable || !isFloat(w)) continue;
+        const before = w.tensor.data as Float32Array;
+        const values = fromFloat16Array(toFloat16Array(before));
+        w.tensor = tensor('float32', w.tensor.shape, values);
+        w.annotations.quant = { dtype: 'float16', scale: Float32Array.of(1), zeroPoint: Int32Array.of(0), bits: 16, narrowRange: false };
+        report.push({ node: node.name, slot: slot.name, dtype: 'float16', channels: 1, sqnrDb: sqnrDb(before, values) });
+      }
+      continue;
+    }
+    if (!KERNEL_OPS.has(node.op)) continue;
+    const kernel = node.weights['kernel'];
+    if (!kernel || !isFloat(kernel)) continue;
+    if (mode === 'dynamic') {
+      if (sizeOf(kernel.tensor.shape) >= DYNAMIC_MIN_ELEMENTS) report.push(snapKernel(node, 'kernel', registry, codebookAware).report);
+      continue;
+    }
+    const inParams = paramsOfValue(node.inputs[0]!);
+    if (!inParams) {
+      throw new UnsupportedError(`the input "${node.inputs[0]!.name}" of "${node.name}" has no activation quantization parameters`, {
+        node: node.name,
+      });
+    }
+    const biasBits = mode === 'int16x8' ? 64 : 32;
+    const bias = node.weights['bias'];
+    const minScale = bias && isFloat(bias) ? minWeightScalesForBias(bias.tensor.data as Float32Array, inParams.scale, biasBits) : undefined;
+    const k = snapKernel(node, 'kernel', registry, codebookAware, minScale);
+    report.push(k.report);
+    if (bias && isFloat(bias)) report.push(snapBias(node, inParams.scale, k.scale, biasBits));
+  }
+  return report;
+}
