@@ -3,6 +3,7 @@ import { defaultFormatRegistry, defaultPassRegistry } from '@collabopt/core';
 import { registerKerasFormat } from '@collabopt/format-keras';
 import { registerOnnxFormat } from '@collabopt/format-onnx';
 import { registerTfliteFormat } from '@collabopt/format-tflite';
+import { registerPreservePasses } from '@collabopt/preserve';
 import { registerPruningPasses } from '@collabopt/pruning';
 import { registerQuantizationPasses } from '@collabopt/quantization';
 
@@ -18,4 +19,5 @@ export function registerAllPlugins(): void {
   registerPruningPasses(defaultPassRegistry);
   registerClusteringPasses(defaultPassRegistry);
   registerQuantizationPasses(defaultPassRegistry);
+  registerPreservePasses(defaultPassRegistry);
 }
