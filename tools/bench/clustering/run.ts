@@ -9,11 +9,13 @@
  *    `sparsityPreservingCluster` (the pruned model comes from the pruning plugin's `prune` pass:
  *    constant 50%, 2 epochs). Prints test accuracy, unique values per kernel, sparsity,
  *    deflated weight bytes and wall time, and ends with one line of key figures.
+ *    One-shot rows (k-means only) show the cost of clustering before any fine-tuning; fine-tuned
+ *    rows train one more epoch than the baseline had, which can also raise accuracy.
  *    Targets: 16 clusters cost ≤ 0.7 points; sparsity-preserving clustering keeps exactly the
  *    pruned sparsity.
  *
  *   npm run bench:clustering [-- --speed-only --n=10000000 --k=256 --train-limit=N --epochs=1
- *                               --lr=1e-4 --baseline-epochs=3 --backend=wasm --peer=false]
+ *                               --lr=1e-4 --baseline-epochs=3 --backend=wasm --peer=false --one-shot=false --fine-tune=false]
  */
 import {
   countNonZeros,
@@ -119,6 +121,23 @@ async function main(): Promise<void> {
     if (result.warnings.length > 0) console.log(`  warnings: ${result.warnings.join('; ')}`);
     return { graph: result.graph, acc, drop, stats };
   };
+
+  // One-shot k-means (no training): the cost of clustering itself, before fine-tuning.
+  if (arg('one-shot', 'true') !== 'false') {
+    for (const clusters of [16, 8]) {
+      for (const perChannel of [false, true]) {
+        const label = `one-shot ${clusters} ${perChannel ? 'per-channel' : 'per-tensor'}`;
+        const r = await runPipeline(label, baseline, `cluster(clusters=${clusters}, perChannel=${perChannel}, oneShot=true)`, { acc: baseAcc, deflated: baseStats.deflatedBytes });
+        key.push(`${label} ${pct(r.acc)} (drop ${r.drop.toFixed(2)} pt)`);
+      }
+    }
+  }
+
+  if (arg('fine-tune', 'true') === 'false') {
+    console.log('\n' + formatTable(['model', 'test acc', 'drop', 'unique values per kernel', 'sparsity', 'deflated B', 'size ratio', 'wall time'], rows));
+    console.log(`\nKEY clustering (${engine.backend}, ${train.count} train imgs, one-shot only): ${speedKeyFigures(speed)}; ${key.join('; ')}`);
+    return;
+  }
 
   const fineTune = `epochs=${epochs}, batchSize=128, learningRate=${learningRate}`;
   for (const clusters of [16, 8]) {
