@@ -15,7 +15,10 @@ import { sampleInput } from '../../packages/format-tflite/src/__fixtures__/model
 import { REPO_ROOT, runPython } from '../helpers/oracle';
 import { maxAbsError, maxRelativeError, outputsOf, runTfInterpreter, tempDir, type Job, type RuntimeTensor, type SampleInput } from './runtimes';
 
-const FACE = path.join(REPO_ROOT, 'node_modules', '@mediapipe', 'face_detection', 'face_detection_short_range.tflite');
+const MEDIAPIPE = path.join(REPO_ROOT, 'node_modules', '@mediapipe', 'face_detection');
+const FACE = path.join(MEDIAPIPE, 'face_detection_short_range.tflite');
+const FACE_FULL = path.join(MEDIAPIPE, 'face_detection_full_range.tflite');
+const FACE_SPARSE = path.join(MEDIAPIPE, 'face_detection_full_range_sparse.tflite');
 
 interface Case {
   name: string;
@@ -84,6 +87,10 @@ beforeAll(async () => {
     rewritten: writeTflite(readTflite(face, { keepQuant: false })),
     samples: faceSamples,
   });
+  const full = new Uint8Array(readFileSync(FACE_FULL));
+  const fullGraph = readTflite(full, { file: FACE_FULL });
+  const fullSamples: SampleInput[][] = [[{ data: sampleInput([-1, 192, 192, 3], 1, 60), shape: [1, 192, 192, 3] }]];
+  cases.set('face_full', { name: 'face_full', file: FACE_FULL, original: full, graph: fullGraph, rewritten: writeTflite(fullGraph), samples: fullSamples });
   const jobs: { key: string; job: Job }[] = [];
   for (const c of cases.values()) {
     jobs.push({ key: `${c.name}/original`, job: { model: c.original, samples: c.samples } });
@@ -91,7 +98,7 @@ beforeAll(async () => {
   }
   const r = runTfInterpreter(jobs.map((j) => j.job));
   jobs.forEach((j, i) => results.set(j.key, outputsOf(r[i], j.key)));
-  for (const name of ['float', 'int8', 'int8_io', 'face']) {
+  for (const name of ['float', 'int8', 'int8_io', 'face', 'face_full']) {
     const c = cases.get(name)!;
     ours.set(name, await runEngine(c, name === 'int8_io' ? cases.get('int8')!.samples : c.samples));
   }
@@ -155,5 +162,32 @@ describe('MediaPipe face_detection_short_range.tflite', () => {
       const b = outputs(`${key}/rewritten`);
       a.forEach((s, i) => s.forEach((t, j) => expect(maxRelativeError(b[i]![j]!.data, t.data)).toBeLessThanOrEqual(1e-5)));
     }
+  });
+});
+
+describe('MediaPipe face_detection_full_range.tflite (RESIZE_BILINEAR) and its sparse variant', () => {
+  it('the full-range model reads, runs in our engine and re-exports to the same outputs', () => {
+    const c = cases.get('face_full')!;
+    expect(c.graph.nodes.some((n) => n.op === 'Upsample2D' && n.attrs['interpolation'] === 'bilinear')).toBe(true);
+    const a = outputs('face_full/original');
+    const b = outputs('face_full/rewritten');
+    const e = ours.get('face_full')!;
+    a.forEach((s, i) =>
+      s.forEach((t, j) => {
+        expect(maxRelativeError(b[i]![j]!.data, t.data)).toBeLessThanOrEqual(1e-5);
+        expect(maxRelativeError(e[i]![j]!, t.data)).toBeLessThanOrEqual(1e-4);
+      }),
+    );
+  });
+
+  it('the sparse variant is refused with a typed error naming DEPTH_TO_SPACE and its operator index', () => {
+    let err: unknown;
+    try {
+      readTflite(new Uint8Array(readFileSync(FACE_SPARSE)), { file: FACE_SPARSE });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'TFLITE_UNSUPPORTED_OP' });
+    expect((err as Error).message).toMatch(/DEPTH_TO_SPACE \(operator index \d+\)/);
   });
 });
