@@ -283,3 +283,12 @@ describe('resize', () => {
     ]);
   });
 });
+
+describe('buffer alignment and size', () => {
+  it('places every constant buffer on a 16-byte boundary of the file', () => {
+    const bytes = writeTflite(annotateInt8(convFamilyModel(), uniformRange));
+    const m = parseModel(bytes);
+    const base = bytes.byteOffset;
+    for (const buf of m.buffers) if (buf.length > 0) expect((buf.byteOffset - base) % 16).toBe(0);
+  });
+});
