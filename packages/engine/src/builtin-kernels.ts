@@ -84,36 +84,30 @@ export function dilateKernel(kernel: tf.Tensor4D, dilations: Pair): tf.Tensor4D 
   return tf.slice(flat, [0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, a, b]) as tf.Tensor4D;
 }
 
+/**
+ * TF.js has no gradients for dilated convolutions: in training a dilated kernel is spread into a
+ * dense one with zeros (same result, differentiable through pad/reshape/slice).
+ */
+function trainableDilation(kernel: tf.Tensor4D, dilations: Pair, training: boolean): { kernel: tf.Tensor4D; dilations: Pair } {
+  if (!training || (dilations[0] === 1 && dilations[1] === 1)) return { kernel, dilations };
+  return { kernel: dilateKernel(kernel, dilations), dilations: [1, 1] };
+}
+
 const conv2d: OpKernel = ([x], ctx) => {
-  const y = conv2dNhwc(
-    x as tf.Tensor4D,
-    ctx.weights['kernel'] as tf.Tensor4D,
-    pair(ctx, 'strides'),
-    attrString(ctx.attrs, 'padding') as Padding,
-    pair(ctx, 'dilations'),
-  );
+  const k = trainableDilation(ctx.weights['kernel'] as tf.Tensor4D, pair(ctx, 'dilations'), ctx.training);
+  const y = conv2dNhwc(x as tf.Tensor4D, k.kernel, pair(ctx, 'strides'), attrString(ctx.attrs, 'padding') as Padding, k.dilations);
   return withBiasAndActivation(y, ctx);
 };
 
 const depthwiseConv2d: OpKernel = ([x], ctx) => {
-  const y = depthwiseNhwc(
-    x as tf.Tensor4D,
-    ctx.weights['kernel'] as tf.Tensor4D,
-    pair(ctx, 'strides'),
-    attrString(ctx.attrs, 'padding') as Padding,
-    pair(ctx, 'dilations'),
-  );
+  const k = trainableDilation(ctx.weights['kernel'] as tf.Tensor4D, pair(ctx, 'dilations'), ctx.training);
+  const y = depthwiseNhwc(x as tf.Tensor4D, k.kernel, pair(ctx, 'strides'), attrString(ctx.attrs, 'padding') as Padding, k.dilations);
   return withBiasAndActivation(y, ctx);
 };
 
 const separableConv2d: OpKernel = ([x], ctx) => {
-  const dw = depthwiseNhwc(
-    x as tf.Tensor4D,
-    ctx.weights['depthwiseKernel'] as tf.Tensor4D,
-    pair(ctx, 'strides'),
-    attrString(ctx.attrs, 'padding') as Padding,
-    pair(ctx, 'dilations'),
-  );
+  const k = trainableDilation(ctx.weights['depthwiseKernel'] as tf.Tensor4D, pair(ctx, 'dilations'), ctx.training);
+  const dw = depthwiseNhwc(x as tf.Tensor4D, k.kernel, pair(ctx, 'strides'), attrString(ctx.attrs, 'padding') as Padding, k.dilations);
   const y = tf.conv2d(dw, ctx.weights['pointwiseKernel'] as tf.Tensor4D, 1, 'valid');
   return withBiasAndActivation(y, ctx);
 };

@@ -119,6 +119,13 @@ describe('ONNX writer and reader', () => {
     await expectCode(readOnnx(bytes), 'ONNX_EXTERNAL_DATA_UNAVAILABLE');
     const back = await readOnnx(bytes, { readRelated: async (p) => related.get(p)! });
     expect(floatValues(back, 'conv', 'kernel')).toEqual(floatValues(g, 'conv', 'kernel'));
+    // 'auto' switches to external data above the threshold (2 GiB − 64 MiB by default) only.
+    expect(writeOnnx(g, { fileName: 'm.onnx' }).files).toHaveLength(1);
+    expect(writeOnnx(g, { fileName: 'm.onnx', externalDataThreshold: 1000 }).files.map((f) => f.path)).toEqual(['m.onnx', 'm.onnx.data']);
+    // a bad external range is a typed error
+    const bad = decodeModel(bytes);
+    bad.graph!.initializer![0]!.externalData = [{ key: 'location', value: 'm.onnx.data' }, { key: 'offset', value: '999999' }, { key: 'length', value: '4' }];
+    await expectCode(readOnnx(encodeModel(bad), { readRelated: async (p) => related.get(p)! }), 'ONNX_BAD_EXTERNAL_DATA');
   });
 
   it('rejects invalid input with typed errors', async () => {

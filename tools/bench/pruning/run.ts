@@ -9,24 +9,18 @@
  * oracle venv (`peer_keras.py`; TFMOT itself needs tf_keras, which is not installed), run after
  * ours so the two do not share the cores; the table shows both and the time ratio.
  *
- *   npm run bench:pruning [-- --sparsities=0.5,0.8 --epochs=2 --baseline-epochs=3 --train-limit=N --lr=1e-4 --backend=wasm --peer=false]
+ *   npm run bench:pruning [-- --sparsities=0.5,0.8 --epochs=2 --baseline-epochs=3 --train-limit=N --lr=1e-4 --frequency=100 --backend=wasm --peer=false]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { formatTable, graphStatistics, PassManager, PassRegistry, silentLogger, type Graph } from '@collabopt/core';
-import { createEngine, loadFashionMnist, referenceCnn, type Dataset } from '@collabopt/engine';
+import { createEngine, loadFashionMnist, referenceCnn, take, type Dataset } from '@collabopt/engine';
 import { formatPruningReport, registerPruningPasses, type LayerSparsity } from '@collabopt/pruning';
 
 function arg(name: string, fallback: string): string {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
   return hit ? hit.slice(name.length + 3) : fallback;
-}
-
-function limit(d: Dataset, count: number): Dataset {
-  if (count >= d.count) return d;
-  const per = d.sampleShape.reduce((a, b) => a * b, 1);
-  return { ...d, x: d.x.subarray(0, count * per), y: d.y.subarray(0, count), count };
 }
 
 interface PeerResult {
@@ -65,12 +59,13 @@ async function main(): Promise<void> {
   const trainLimit = Number(arg('train-limit', 'Infinity'));
   const learningRate = Number(arg('lr', '1e-4'));
   const seed = Number(arg('seed', '42'));
+  const frequency = Number(arg('frequency', '100'));
   const backendArg = arg('backend', '');
   const peerWanted = arg('peer', 'true') !== 'false';
 
   const engine = await createEngine(backendArg ? { backend: backendArg as 'tensorflow' | 'wasm' | 'cpu' } : {});
   const data = loadFashionMnist();
-  const train = limit(data.train, trainLimit);
+  const train: Dataset = Number.isFinite(trainLimit) ? take(data.train, trainLimit) : data.train;
   const test = data.test;
   console.log(`backend ${engine.backend}; train ${train.count}, test ${test.count} Fashion-MNIST images`);
 
@@ -90,7 +85,7 @@ async function main(): Promise<void> {
 
   for (const sparsity of sparsities) {
     const graph = baseline.clone();
-    const pipeline = `prune(sparsity=${sparsity}, schedule=constant, epochs=${epochs}, batchSize=128, learningRate=${learningRate})`;
+    const pipeline = `prune(sparsity=${sparsity}, schedule=constant, frequency=${frequency}, epochs=${epochs}, batchSize=128, learningRate=${learningRate})`;
     t0 = Date.now();
     const result = await new PassManager({ passRegistry: passes, engine, data: { train, test }, seed, logger: silentLogger })
       .addPipeline(pipeline)
@@ -118,7 +113,7 @@ async function main(): Promise<void> {
   }
 
   if (peerWanted) {
-    const peerArgs = [`--sparsities=${sparsities.join(',')}`, `--epochs=${epochs}`, `--baseline-epochs=${baselineEpochs}`, `--seed=${seed}`, `--lr=${learningRate}`];
+    const peerArgs = [`--sparsities=${sparsities.join(',')}`, `--epochs=${epochs}`, `--baseline-epochs=${baselineEpochs}`, `--seed=${seed}`, `--lr=${learningRate}`, `--frequency=${frequency}`];
     if (Number.isFinite(trainLimit)) peerArgs.push(`--train-limit=${trainLimit}`);
     const peer = runPeer(peerArgs);
     if (peer) {
