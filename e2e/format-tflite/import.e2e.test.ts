@@ -75,6 +75,17 @@ beforeAll(async () => {
     const graph = readTflite(original, { file });
     cases.set(mode, { name: mode, file, original, graph, rewritten: writeTflite(graph), samples: mode === 'int8_io' ? int8Samples(floatSamples, graph) : floatSamples });
   }
+  const rescalingFile = path.join(dir, 'keras_rescaling.tflite');
+  const rescaling = new Uint8Array(readFileSync(rescalingFile));
+  const rescalingGraph = readTflite(rescaling, { file: rescalingFile });
+  cases.set('rescaling', {
+    name: 'rescaling',
+    file: rescalingFile,
+    original: rescaling,
+    graph: rescalingGraph,
+    rewritten: writeTflite(rescalingGraph),
+    samples: [0, 1].map((i) => [{ data: sampleInput([-1, 8, 8, 3], 1, 70 + i).map((v) => 255 * (v + 1) / 2), shape: [1, 8, 8, 3] }]),
+  });
   const face = new Uint8Array(readFileSync(FACE));
   const faceGraph = readTflite(face, { file: FACE });
   const faceSamples: SampleInput[][] = [0, 1].map((i) => [{ data: sampleInput([-1, 128, 128, 3], 1, 40 + i), shape: [1, 128, 128, 3] }]);
@@ -98,7 +109,7 @@ beforeAll(async () => {
   }
   const r = runTfInterpreter(jobs.map((j) => j.job));
   jobs.forEach((j, i) => results.set(j.key, outputsOf(r[i], j.key)));
-  for (const name of ['float', 'int8', 'int8_io', 'face', 'face_full']) {
+  for (const name of ['float', 'int8', 'int8_io', 'rescaling', 'face', 'face_full']) {
     const c = cases.get(name)!;
     ours.set(name, await runEngine(c, name === 'int8_io' ? cases.get('int8')!.samples : c.samples));
   }
@@ -125,6 +136,18 @@ describe('TFLite files from TensorFlow’s converter', () => {
       // and the converter's file is the Keras model
       expect(maxRelativeError(s[0]!.data, kerasReference.slice(i * 5, i * 5 + 5))).toBeLessThanOrEqual(1e-5);
     });
+  });
+
+  it('Rescaling layers (MUL/ADD with constant operands) import as exact per-channel affine layers', () => {
+    const c = cases.get('rescaling')!;
+    const a = outputs('rescaling/original');
+    const b = outputs('rescaling/rewritten');
+    const e = ours.get('rescaling')!;
+    a.forEach((s, i) => {
+      expect(maxRelativeError(e[i]![0]!, s[0]!.data)).toBeLessThanOrEqual(1e-5);
+      expect(maxRelativeError(b[i]![0]!.data, s[0]!.data)).toBeLessThanOrEqual(1e-5);
+    });
+    expect(c.graph.nodes.filter((n) => n.op === 'DepthwiseConv2D' || n.op === 'Dense').length).toBeGreaterThan(0);
   });
 
   it.each(['int8', 'int8_io'])('the %s file reads with its quantization kept, simulates within 1 LSB and re-exports bit-exactly', (mode) => {
