@@ -55,6 +55,7 @@ function readOptionsFrom(o: ReadOptions | undefined): ReadOnnxOptions {
   }
   const fuse = pick<boolean>(r, 'fuseActivations', isBool, 'a boolean');
   if (fuse !== undefined) out.fuseActivations = fuse;
+  if (r['signal'] instanceof AbortSignal) out.signal = r['signal'];
   return out;
 }
 
