@@ -15,7 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { formatTable, graphStatistics, PassManager, PassRegistry, silentLogger, type Graph } from '@collabopt/core';
+import { createStreamProgress, formatTable, graphStatistics, PassManager, PassRegistry, silentLogger, type Graph } from '@collabopt/core';
 import { createEngine, loadFashionMnist, referenceCnn, take, type Dataset } from '@collabopt/engine';
 import { formatPruningReport, registerPruningPasses, type LayerSparsity } from '@collabopt/pruning';
 
@@ -72,7 +72,8 @@ async function main(): Promise<void> {
 
   const baseline: Graph = referenceCnn(seed);
   let t0 = Date.now();
-  await engine.fit(baseline, train, { epochs: baselineEpochs, batchSize: 128, optimizer: 'adam', learningRate: 1e-3, seed });
+  const progress = createStreamProgress(process.stderr);
+  await engine.fit(baseline, train, { epochs: baselineEpochs, batchSize: 128, optimizer: 'adam', learningRate: 1e-3, seed, progress });
   const baselineTrainMs = Date.now() - t0;
   const baseEval = await engine.evaluate(baseline, test, { batchSize: 512 });
   const baseStats = graphStatistics(baseline);
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
     const graph = baseline.clone();
     const pipeline = `prune(sparsity=${sparsity}, schedule=constant, frequency=${frequency}, epochs=${epochs}, batchSize=128, learningRate=${learningRate})`;
     t0 = Date.now();
-    const result = await new PassManager({ passRegistry: passes, engine, data: { train, test }, seed, logger: silentLogger })
+    const result = await new PassManager({ passRegistry: passes, engine, data: { train, test }, seed, logger: silentLogger, progress })
       .addPipeline(pipeline)
       .run(graph);
     const pruneMs = Date.now() - t0;
