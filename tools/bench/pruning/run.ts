@@ -98,7 +98,8 @@ async function main(): Promise<void> {
     const accuracy = report.accuracy?.after ?? (await engine.evaluate(result.graph, test, { batchSize: 512 })).accuracy;
     const stats = graphStatistics(result.graph);
     const drop = (baseEval.accuracy - accuracy) * 100;
-    console.log(`\n${pipeline}: ${seconds(pruneMs)}`);
+    const dropNow = (baseEval.accuracy - accuracy) * 100;
+    console.log(`\n${pipeline}: ${seconds(pruneMs)} (fit ${seconds((report.fitSeconds ?? 0) * 1000)}), test accuracy ${pct(accuracy)} (drop ${dropNow.toFixed(2)} pt)`);
     console.log(formatPruningReport(report));
     rows.push([
       `collabopt pruned ${pct(sparsity)}`,
