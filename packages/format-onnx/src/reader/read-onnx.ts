@@ -6,6 +6,7 @@ import {
   defaultOpRegistry,
   inferNode,
   samePadding,
+  throwIfCancelled,
   verifyGraph,
   type Attributes,
   type ErrorLocation,
@@ -45,6 +46,7 @@ export interface ReadOnnxOptions {
   bindInputs?: Record<string, Tensor>;
   /** Fuse Relu/Clip(0,6)/Sigmoid/Tanh/HardSwish into the preceding Conv/Dense (default true). */
   fuseActivations?: boolean;
+  signal?: AbortSignal;
 }
 
 /** Where ONNX's view of a value differs from the IR's. */
@@ -202,6 +204,7 @@ async function importModel(model: ModelProto, options: ReadOnnxOptions, loc: (ex
 
   const ctx: ImportContext = { graph, registry, table, opset, uses, graphOutputs, loc, fuse: options.fuseActivations !== false };
   for (const n of nodes) {
+    if (options.signal) throwIfCancelled(options.signal);
     const domain = n.domain ?? '';
     const where = loc({ node: n.name || (n.output ?? [])[0] || n.opType || '?' });
     if (domain !== '' && domain !== 'ai.onnx') {
