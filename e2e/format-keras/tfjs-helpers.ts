@@ -35,29 +35,29 @@ export async function predictEngine(
   return outs.map((o) => o.data as Float32Array);
 }
 
-const NSFWJS_MODEL_DIR = path.join(
-  path.dirname(require.resolve('nsfwjs')),
-  '..',
-  'models',
-  'mobilenet_v2',
-);
+const NSFWJS_MODELS_DIR = path.join(path.dirname(require.resolve('nsfwjs')), '..', 'models');
 
 /**
- * The MobileNetV2 that nsfwjs@4.4.0 ships: its files are self-contained UMD modules exporting the
- * model.json object and the shard as a base64 string (they import no TF.js).
+ * A model nsfwjs@4.4.0 ships (`mobilenet_v2`, `inception_v3`, `mobilenet_v2_mid`): its files are
+ * self-contained UMD modules exporting the model.json object and each shard as a base64 string
+ * (they import no TF.js).
  */
-export function loadNsfwjsModel(): {
+export function loadNsfwjsModel(name = 'mobilenet_v2'): {
   modelJson: Record<string, unknown>;
   shards: Record<string, Uint8Array>;
 } {
+  const dir = path.join(NSFWJS_MODELS_DIR, name);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const modelJson = require(path.join(NSFWJS_MODEL_DIR, 'model.min.js')) as Record<string, unknown>;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const shard = require(path.join(NSFWJS_MODEL_DIR, 'group1-shard1of1.min.js')) as string;
-  return {
-    modelJson,
-    shards: { 'group1-shard1of1': new Uint8Array(Buffer.from(shard, 'base64')) },
-  };
+  const modelJson = require(path.join(dir, 'model.min.js')) as Record<string, unknown>;
+  const shards: Record<string, Uint8Array> = {};
+  for (const group of modelJson['weightsManifest'] as { paths: string[] }[]) {
+    for (const p of group.paths) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const base64 = require(path.join(dir, `${p}.min.js`)) as string;
+      shards[p] = new Uint8Array(Buffer.from(base64, 'base64'));
+    }
+  }
+  return { modelJson, shards };
 }
 
 function concat(parts: readonly Uint8Array[]): ArrayBuffer {

@@ -28,6 +28,7 @@ async function saveInMemory(
       format: 'layers-model',
       modelTopology: a.modelTopology,
       weightsManifest: [{ paths: ['w.bin'], weights: a.weightSpecs }],
+      ...(a.userDefinedMetadata ? { userDefinedMetadata: a.userDefinedMetadata } : {}),
     },
     shards: { 'w.bin': new Uint8Array(data) },
   };
@@ -117,5 +118,35 @@ describe('models saved by TF.js model.save()', () => {
     );
     const got = predictTfjs(await loadArtifactsInTfjs(writeKerasModel(graph)), xs);
     got.forEach((y, i) => expect(maxAbsDiff(y, expected[i]!)).toBeLessThanOrEqual(1e-6));
+  });
+});
+
+describe('annotations through tfjs-layers', () => {
+  beforeAll(() => tfReady());
+
+  it('keeps masks and codebooks in userDefinedMetadata across a tfjs-layers load and save', async () => {
+    const { GraphBuilder } = await import('@collabopt/core');
+    const b = new GraphBuilder('annotated', { seed: 4 });
+    const y = b.layer('Dense', 'd', b.input('x', [-1, 8]), { units: 4 });
+    const graph = b.build(y);
+    const w = graph.node('d').weight('kernel');
+    const data = w.tensor.data as Float32Array;
+    const centroids = new Float32Array([0, -0.5, 0.5]);
+    const indices = new Uint8Array(data.length).map((_, i) =>
+      i % 4 === 0 ? 0 : i % 2 === 0 ? 1 : 2,
+    );
+    indices.forEach((k, i) => (data[i] = centroids[k]!));
+    w.annotations.mask = { mask: indices.map((k) => (k === 0 ? 0 : 1)) };
+    w.annotations.codebook = { centroids, indices, clusters: 3 };
+
+    const model = await loadArtifactsInTfjs(writeKerasModel(graph));
+    expect(Object.keys(model.getUserDefinedMetadata() ?? {})).toEqual(['collabopt']);
+    const resaved = await saveInMemory(model);
+    // TF.js' own save carries the metadata along.
+    expect(resaved.json['userDefinedMetadata']).toEqual(model.getUserDefinedMetadata());
+    const back = await readKerasModel(resaved.json, async (p) => resaved.shards[p]!);
+    const ann = back.node('d').weight('kernel').annotations;
+    expect(ann.mask).toEqual(w.annotations.mask);
+    expect(ann.codebook).toEqual(w.annotations.codebook);
   });
 });

@@ -5,7 +5,10 @@
  * semantics); pruned zeros and clustered values survive in the int8 weights.
  */
 import * as path from 'node:path';
+import { floatTensor } from '@collabopt/core';
+import { createEngine } from '@collabopt/engine';
 import { writeOnnx } from '@collabopt/format-onnx';
+import { quantizePostTraining } from '@collabopt/quantization';
 import { runPython } from '../helpers/oracle';
 import { annotateInt8, calibrate, pruneAndCluster } from './annotate';
 import { allOpsGraph, referenceCnnGraph } from './graphs';
@@ -55,10 +58,34 @@ describe('QDQ int8 ONNX export in ONNX Runtime', () => {
         const range = graph.outputs[0]!.annotations.range!;
         if (reduceRange) expect(vsFloat).toBeLessThanOrEqual(Math.max(0.1 * (range.max - range.min), 4 * step));
         expect(report.optimizedOps).toContain('QLinearConv');
+        // the same model at the highest opset ONNX Runtime 1.30 loads gives the same int8 output
+        const out26 = Object.values(await ortRun(writeOnnx(graph, { reduceRange, opset: 26 }).bytes, { [inputName]: xNchw }))[0]!;
+        expect(maxAbsError(out26.data, ort)).toBeLessThanOrEqual(1e-6);
         const pruned = report.weights[`${c.prune}_kernel_quantized`]!;
         expect(pruned.zeros).toBeGreaterThanOrEqual(pruned.size / 2);
         expect(pruned.maxUniquePerRow).toBeLessThanOrEqual(5);
       }
     });
   }
+
+  it('annotations written by the ptq plugin export to QDQ that ONNX Runtime runs exactly (reduce-range)', async () => {
+    const engine = await createEngine();
+    const graph = referenceCnnGraph(5);
+    const calib = randomArr([64, 28, 28, 1], 8);
+    await quantizePostTraining(graph, { engine, data: { x: calib.data, y: new Int32Array(64), sampleShape: [28, 28, 1], count: 64 }, mode: 'int8', samples: 64, batchSize: 32 });
+    const x = randomArr([4, 28, 28, 1], 9);
+    const file = saveModel('ptq-qdq.onnx', writeOnnx(graph, { reduceRange: true }).bytes);
+    const file21 = saveModel('ptq-qdq21.onnx', writeOnnx(graph, { reduceRange: true, opset: 21 }).bytes);
+    expect(checkModels([file])[file]).toBe('ok');
+    const xNchw = toNchw(x);
+    const report = JSON.parse(runPython(path.join(__dirname, 'qdq_check.py'), [file, npy('ptq-x.npy', xNchw.data, xNchw.dims), file21]).stdout) as QdqReport;
+    const step = graph.outputs[0]!.annotations.quant!.scale[0]!;
+    expect(maxAbsError(Float32Array.from(report.ort), Float32Array.from(report.reference))).toBeLessThanOrEqual(1.01 * step);
+    expect(report.optimizedOps).toEqual(expect.arrayContaining(['QLinearConv']));
+    // and close to the float model the engine runs
+    const [float] = await engine.predict(referenceCnnGraph(5), [floatTensor(x.dims, x.data)]);
+    const err = maxAbsError(Float32Array.from(report.ort), float!.data as Float32Array);
+    console.log(`ptq plugin → QDQ: |int8 − float| = ${err.toExponential(2)} (${(err / step).toFixed(1)} output steps)`);
+    expect(err).toBeLessThanOrEqual(10 * step);
+  });
 });

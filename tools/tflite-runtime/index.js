@@ -46,16 +46,21 @@ function load() {
   return loaded;
 }
 
-/**
- * Run a model. inputs: [{ data: number[] | TypedArray, shape: number[], dtype: 'float32' | 'int32' }].
- * Returns [{ data: number[], shape: number[], dtype }] in model output order.
- */
-async function runTflite(modelBytes, inputs) {
+/** Load a model (ArrayBuffer copy of the bytes) into the WASM interpreter, one thread. */
+async function loadModel(modelBytes) {
   const { tf, tflite } = load();
   await tf.setBackend('cpu');
   const ab = modelBytes.buffer.slice(modelBytes.byteOffset, modelBytes.byteOffset + modelBytes.byteLength);
-  const model = await tflite.loadTFLiteModel(ab, { numThreads: 1 });
-  const xs = inputs.map((x) => tf.tensor(Array.from(x.data), x.shape, x.dtype ?? 'float32'));
+  return tflite.loadTFLiteModel(ab, { numThreads: 1 });
+}
+
+/**
+ * Run a loaded model. inputs: [{ data: number[] | TypedArray, shape: number[], dtype: 'float32' | 'int32' }]
+ * (int8 model inputs are passed as int32 holding the raw values). Returns [{ data, shape, dtype }].
+ */
+async function predict(model, inputs) {
+  const { tf } = load();
+  const xs = inputs.map((x) => tf.tensor(Array.from(x.data), x.shape, x.dtype === 'int8' ? 'int32' : (x.dtype ?? 'float32')));
   let ys = model.predict(xs.length === 1 ? xs[0] : xs);
   if (!Array.isArray(ys)) ys = ys instanceof tf.Tensor ? [ys] : model.outputs.map((o) => ys[o.name]);
   const out = [];
@@ -64,14 +69,34 @@ async function runTflite(modelBytes, inputs) {
   return out;
 }
 
-module.exports = { runTflite, wasmDir };
+async function runTflite(modelBytes, inputs) {
+  return predict(await loadModel(modelBytes), inputs);
+}
 
-// CLI: node tools/tflite-runtime/index.js request.json → prints JSON outputs.
+module.exports = { runTflite, loadModel, predict, wasmDir };
+
+// CLI: node tools/tflite-runtime/index.js request.json → prints {"results": [{"samples": [[outputs...], ...]} | {"error"}]}.
+// request: {"jobs": [{"model": path, "samples": [[{data, shape, dtype}, ...], ...]}, ...]}
+async function runSamples(req) {
+  const results = [];
+  for (const job of req.jobs) {
+    try {
+      const model = await loadModel(fs.readFileSync(job.model));
+      const samples = [];
+      for (const inputs of job.samples) samples.push(await predict(model, inputs));
+      results.push({ samples });
+    } catch (e) {
+      results.push({ error: String(e && e.message ? e.message : e) });
+    }
+  }
+  return { results };
+}
+
 if (require.main === module) {
   const req = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-  runTflite(fs.readFileSync(req.model), req.inputs)
+  runSamples(req)
     .then((out) => {
-      process.stdout.write(JSON.stringify({ outputs: out }));
+      process.stdout.write(JSON.stringify(out));
       process.exit(0);
     })
     .catch((e) => {

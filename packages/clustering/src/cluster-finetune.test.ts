@@ -35,8 +35,8 @@ function smallCnn(seed: number): Graph {
 }
 
 beforeAll(async () => {
-  // cpu: the wasm backend's conv gradient kernels are not on main yet.
-  engine = await createEngine({ backend: 'cpu', logger: silentLogger });
+  // wasm: the backend CI trains on when tfjs-node is not built.
+  engine = await createEngine({ backend: 'wasm', logger: silentLogger });
   train = synthetic(192, 1);
   base = smallCnn(3);
   await engine.fit(base, train, { epochs: 2, batchSize: 32, learningRate: 1e-2, seed: 1 });

@@ -79,7 +79,7 @@ describe('cluster pass', () => {
     pruneHalf(graph);
     // Linear centroids without k-means refinement do not include 0, so the zeros move.
     const { warnings } = await run(graph, 'cluster(clusters=8, init=linear, kmeansIterations=0)');
-    expect(warnings).toEqual(['cluster drops the sparsity that input established; use sparsityPreservingCluster to keep it']);
+    expect(warnings).toEqual(['cluster drops the sparsity the input model carries; use sparsityPreservingCluster to keep it']);
     expect(graph.findNode('dense1')!.weight('kernel').annotations.mask).toBeUndefined();
   });
 

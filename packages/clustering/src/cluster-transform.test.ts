@@ -28,7 +28,9 @@ const info = { step: 1, epoch: 0, training: true };
  */
 function transformGrads(raw: tf.Variable, inst: WeightTransformInstance, dy: tf.Tensor): tf.Tensor[] {
   const vars = [raw, ...(inst.trainableVariables?.() ?? [])];
-  return tf.engine().gradients(() => inst.forward(raw, info), vars, dy).grads;
+  const { value, grads } = tf.engine().gradients(() => inst.forward(raw, info), vars, dy);
+  value.dispose();
+  return grads;
 }
 
 /** Fine-tune like the trainer: Adam on ½‖W_eff − goal‖² with gradients through the transform. */
@@ -170,6 +172,22 @@ describe('cluster weight transform', () => {
     expect(checkCodebook(target.weight.tensor, ann)).toEqual({ ok: true });
     tf.dispose([eff, raw]);
     inst.dispose();
+  });
+
+  it('leaves no tensors behind (create, training steps, inference, dispose)', () => {
+    const graph = denseGraph(16, 8, 1);
+    const target = targetOf(graph, 'fc', 'kernel');
+    const raw = tf.variable(tf.tensor(target.weight.tensor.data as Float32Array, [16, 8]));
+    const goal = tf.zeros([16, 8]);
+    const start = tf.memory().numTensors;
+    for (const options of [{ clusters: 4 }, { clusters: 4, preserveSparsity: true, perChannel: true }, { clusters: 4, gradientAggregation: 'avg' as const }]) {
+      const inst = createClusterTransform(options).create(target, raw);
+      train(raw, inst, goal, 3);
+      tf.tidy(() => inst.forward(raw, { ...info, training: false })).dispose();
+      inst.dispose();
+      expect(tf.memory().numTensors).toBe(start);
+    }
+    tf.dispose([raw, goal]);
   });
 
   it('skips weights with too few elements (TFMOT guard) and non-clusterable ones', () => {

@@ -132,7 +132,9 @@ class ClusterInstance implements WeightTransformInstance {
   ) {
     const { rows, clusters } = initial;
     this.shape = [...target.weight.tensor.shape];
-    this.centroids = tf.variable(tf.tensor2d(initial.centroids, [rows, clusters]), true);
+    const init = tf.tensor2d(initial.centroids, [rows, clusters]);
+    this.centroids = tf.variable(init, true);
+    init.dispose();
     if (initial.zeroCentroid !== undefined) {
       const keep = new Float32Array(rows * clusters).fill(1);
       initial.zeroCentroid.forEach((z, r) => (keep[r * clusters + z] = 0));

@@ -11,6 +11,7 @@ import {
   type Padding,
 } from '@collabopt/core';
 import { activate, activationKind, softmaxAlong } from './activation';
+import { fusedConv2d, fusedDense, type FusedActivation } from './fused';
 import { KernelRegistry, type KernelContext, type OpKernel } from './kernel-registry';
 import { tf } from './tf';
 
@@ -84,36 +85,52 @@ export function dilateKernel(kernel: tf.Tensor4D, dilations: Pair): tf.Tensor4D 
   return tf.slice(flat, [0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, a, b]) as tf.Tensor4D;
 }
 
+/**
+ * TF.js has no gradients for dilated convolutions: in training a dilated kernel is spread into a
+ * dense one with zeros (same result, differentiable through pad/reshape/slice).
+ */
+function trainableDilation(kernel: tf.Tensor4D, dilations: Pair, training: boolean): { kernel: tf.Tensor4D; dilations: Pair } {
+  if (!training || (dilations[0] === 1 && dilations[1] === 1)) return { kernel, dilations };
+  return { kernel: dilateKernel(kernel, dilations), dilations: [1, 1] };
+}
+
+/** linear/relu activations run inside the fused kernels; others are applied separately. */
+function fusable(ctx: KernelContext): FusedActivation | undefined {
+  const a = ctx.attrs['activation'];
+  return a === 'linear' || a === 'relu' ? a : undefined;
+}
+
+/**
+ * Fused conv/dense + bias + ReLU kernels with registered gradients (src/fused.ts). Off by default:
+ * A/B runs on this machine kind showed no gain on tfjs-node and a loss on wasm (whose
+ * FusedConv2D with a bias is slower than Conv2D + Add + Relu there).
+ */
+export const FUSION = { enabled: false };
+
 const conv2d: OpKernel = ([x], ctx) => {
-  const y = conv2dNhwc(
-    x as tf.Tensor4D,
-    ctx.weights['kernel'] as tf.Tensor4D,
-    pair(ctx, 'strides'),
-    attrString(ctx.attrs, 'padding') as Padding,
-    pair(ctx, 'dilations'),
-  );
+  const act = fusable(ctx);
+  const dil = pair(ctx, 'dilations');
+  if (FUSION.enabled && act !== undefined && dil[0] === 1 && dil[1] === 1) {
+    return fusedConv2d(x as tf.Tensor4D, ctx.weights['kernel'] as tf.Tensor4D, ctx.weights['bias'], {
+      strides: pair(ctx, 'strides'),
+      padding: attrString(ctx.attrs, 'padding') as Padding,
+      activation: act,
+    });
+  }
+  const k = trainableDilation(ctx.weights['kernel'] as tf.Tensor4D, pair(ctx, 'dilations'), ctx.training);
+  const y = conv2dNhwc(x as tf.Tensor4D, k.kernel, pair(ctx, 'strides'), attrString(ctx.attrs, 'padding') as Padding, k.dilations);
   return withBiasAndActivation(y, ctx);
 };
 
 const depthwiseConv2d: OpKernel = ([x], ctx) => {
-  const y = depthwiseNhwc(
-    x as tf.Tensor4D,
-    ctx.weights['kernel'] as tf.Tensor4D,
-    pair(ctx, 'strides'),
-    attrString(ctx.attrs, 'padding') as Padding,
-    pair(ctx, 'dilations'),
-  );
+  const k = trainableDilation(ctx.weights['kernel'] as tf.Tensor4D, pair(ctx, 'dilations'), ctx.training);
+  const y = depthwiseNhwc(x as tf.Tensor4D, k.kernel, pair(ctx, 'strides'), attrString(ctx.attrs, 'padding') as Padding, k.dilations);
   return withBiasAndActivation(y, ctx);
 };
 
 const separableConv2d: OpKernel = ([x], ctx) => {
-  const dw = depthwiseNhwc(
-    x as tf.Tensor4D,
-    ctx.weights['depthwiseKernel'] as tf.Tensor4D,
-    pair(ctx, 'strides'),
-    attrString(ctx.attrs, 'padding') as Padding,
-    pair(ctx, 'dilations'),
-  );
+  const k = trainableDilation(ctx.weights['depthwiseKernel'] as tf.Tensor4D, pair(ctx, 'dilations'), ctx.training);
+  const dw = depthwiseNhwc(x as tf.Tensor4D, k.kernel, pair(ctx, 'strides'), attrString(ctx.attrs, 'padding') as Padding, k.dilations);
   const y = tf.conv2d(dw, ctx.weights['pointwiseKernel'] as tf.Tensor4D, 1, 'valid');
   return withBiasAndActivation(y, ctx);
 };
@@ -140,6 +157,8 @@ const dense: OpKernel = ([x], ctx) => {
   const kernel = ctx.weights['kernel'] as tf.Tensor2D;
   const input = x!;
   let y: tf.Tensor;
+  const act = fusable(ctx);
+  if (input.rank === 2 && FUSION.enabled && act !== undefined) return fusedDense(input as tf.Tensor2D, kernel, ctx.weights['bias'], act);
   if (input.rank === 2) {
     y = tf.matMul(input as tf.Tensor2D, kernel);
   } else {

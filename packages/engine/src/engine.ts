@@ -255,6 +255,8 @@ export class Engine {
           ? tf.train.momentum(lr, options.momentum!)
           : tf.train.sgd(lr);
     let step = 0;
+    let lossSum: tf.Tensor | undefined;
+    let correctSum: tf.Tensor | undefined;
     try {
       const vars = params.trainableVariables();
       const stepsPerEpoch = Math.ceil(data.count / batchSize);
@@ -263,8 +265,8 @@ export class Engine {
       for (let epoch = 0; epoch < epochs && step < totalSteps; epoch++) {
         const tEpoch = Date.now();
         const order = shuffledIndices(data.count, rng);
-        let lossSum: tf.Tensor = tf.scalar(0);
-        let correctSum: tf.Tensor = tf.scalar(0, 'int32');
+        lossSum = tf.scalar(0);
+        correctSum = tf.scalar(0, 'int32');
         let seen = 0;
         for (const batch of batches(data, batchSize, order)) {
           if (step >= totalSteps) break;
@@ -294,8 +296,8 @@ export class Engine {
             vars,
           )!;
           for (const u of stateUpdates) params.assignState(u.node, u.slot, u.value);
-          const newLoss = tf.tidy(() => tf.add(lossSum, tf.mul(loss, batch.size)));
-          const newCorrect = tf.add(correctSum, correct!);
+          const newLoss = tf.tidy(() => tf.add(lossSum!, tf.mul(loss, batch.size)));
+          const newCorrect: tf.Tensor = tf.add(correctSum!, correct!);
           tf.dispose([lossSum, correctSum, loss, correct!, x, y]);
           lossSum = newLoss;
           correctSum = newCorrect;
@@ -303,9 +305,10 @@ export class Engine {
           params.afterStep(info);
           await options.callbacks?.onStepEnd?.(info);
         }
-        const lossMean = (await lossSum.data())[0]! / Math.max(1, seen);
-        const acc = (await correctSum.data())[0]! / Math.max(1, seen);
-        tf.dispose([lossSum, correctSum]);
+        const lossMean = (await lossSum!.data())[0]! / Math.max(1, seen);
+        const acc = (await correctSum!.data())[0]! / Math.max(1, seen);
+        tf.dispose([lossSum!, correctSum!]);
+        lossSum = correctSum = undefined;
         params.afterEpoch({ step, epoch, training: true });
         const seconds = (Date.now() - tEpoch) / 1000;
         let log: EpochLog = { epoch, loss: lossMean, accuracy: acc, samplesPerSecond: seen / Math.max(seconds, 1e-9), seconds };
@@ -331,6 +334,7 @@ export class Engine {
       if (e instanceof CancelledError) progress.finish({ cancelled: 'yes' });
       throw e;
     } finally {
+      tf.dispose([lossSum, correctSum].filter((t): t is tf.Tensor => t !== undefined));
       optimizer.dispose();
       params.dispose();
       const leaked = tf.memory().numTensors - startTensors;

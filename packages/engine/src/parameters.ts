@@ -69,7 +69,9 @@ export class ParameterSet {
           if (weight === undefined) continue; // the compiler reports the missing weight
           const data = weightAsFloat32(weight, node, slot);
           const trainable = options.trainable && TRAINABLE_ROLES.has(slotDef.role);
-          const raw = tf.variable(tf.tensor(data, [...weight.tensor.shape], 'float32'), trainable);
+          const init = tf.tensor(data, [...weight.tensor.shape], 'float32');
+          const raw = tf.variable(init, trainable);
+          init.dispose();
           const target = { graph, node, slot, weight, capabilities: slotDef.capabilities };
           const instances: WeightTransformInstance[] = [];
           this.entries.push({ key: paramKey(node.name, slot), node, slot, weight, raw, trainable, instances });

@@ -14,18 +14,37 @@ import {
 import { KERAS_ERROR_CODES, kerasError } from './errors';
 import { JsonReader, type JsonObject } from './json';
 
+/** Graph metadata key of the quantization mode (docs/quantization-contract.md), kept with the annotations. */
+const QUANTIZATION_KEY = 'quantization';
+
+function isQuantizationMode(v: unknown): v is { mode: string } {
+  return typeof v === 'object' && v !== null && typeof (v as { mode?: unknown }).mode === 'string';
+}
+
 /** Key under `userDefinedMetadata` holding collabopt's optimization annotations. */
 export const METADATA_KEY = 'collabopt';
 const FORMAT_VERSION = 1;
 
+/** Base64 without Node's Buffer (the format also runs in browsers). */
 function b64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
 }
 
 function unb64(r: JsonReader): Uint8Array {
   const s = r.string();
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s)) r.fail('is not base64');
-  return new Uint8Array(Buffer.from(s, 'base64'));
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 === 1) r.fail('is not base64');
+  let binary: string;
+  try {
+    binary = atob(s);
+  } catch {
+    return r.fail('is not base64');
+  }
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
 }
 
 function packBits(mask: Uint8Array): Uint8Array {
@@ -107,8 +126,15 @@ export function encodeAnnotations(
       if (Object.keys(out).length > 0) values[names.value(v)] = out;
     }
   }
-  if (Object.keys(weights).length === 0 && Object.keys(values).length === 0) return undefined;
-  return { version: FORMAT_VERSION, weights, values };
+  const quantization = graph.metadata[QUANTIZATION_KEY];
+  const mode = isQuantizationMode(quantization) ? { [QUANTIZATION_KEY]: quantization } : {};
+  if (
+    Object.keys(weights).length === 0 &&
+    Object.keys(values).length === 0 &&
+    !('quantization' in mode)
+  )
+    return undefined;
+  return { version: FORMAT_VERSION, weights, values, ...mode };
 }
 
 function ints(r: JsonReader): number[] {
@@ -238,6 +264,9 @@ export function restoreAnnotations(graph: Graph, metadata: unknown): string[] {
         }
       }
     }
+    const quantization = root.get(QUANTIZATION_KEY);
+    if (!quantization.isNull())
+      graph.metadata[QUANTIZATION_KEY] = { mode: quantization.get('mode').string() };
     const values = root.get('values');
     if (!values.isNull()) {
       for (const valueName of Object.keys(values.object())) {

@@ -3,6 +3,7 @@ import {
   type FormatDefinition,
   type FormatRegistry,
   type OpRegistry,
+  type ProgressReporter,
 } from '@collabopt/core';
 import { parseJson } from './json';
 import { readKerasModel } from './read-model';
@@ -30,6 +31,10 @@ export function looksLikeKerasJson(bytes: Uint8Array): boolean {
   return /"modelTopology"\s*:/.test(head) || /"class_name"\s*:/.test(head);
 }
 
+function isProgressReporter(v: unknown): v is ProgressReporter {
+  return typeof v === 'object' && v !== null && typeof (v as ProgressReporter).start === 'function';
+}
+
 function optionNumber(v: unknown): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
@@ -46,6 +51,8 @@ export const kerasFormat: FormatDefinition = {
     return readKerasModel(json, (p) => source.readRelated(p), {
       ...(options?.registry ? { registry: options.registry } : {}),
       ...(seed !== undefined ? { seed } : {}),
+      ...(options?.['signal'] instanceof AbortSignal ? { signal: options['signal'] } : {}),
+      ...(isProgressReporter(options?.['progress']) ? { progress: options['progress'] } : {}),
     });
   },
   async write(graph, options) {

@@ -77,6 +77,15 @@ describe('readKerasModel: Keras 2 / TF.js topologies', () => {
     expect(g.outputs.map((v) => v.shape)).toEqual([[-1, 2]]);
   });
 
+  it('takes the input shape of a Sequential from build_input_shape when no layer declares one', async () => {
+    const g = await readKerasModel({
+      class_name: 'Sequential',
+      config: { name: 's', layers: [dense('d', 2)], build_input_shape: [null, 7] },
+      keras_version: '2.15.0',
+    });
+    expect(g.inputs.map((v) => [v.name, v.shape])).toEqual([['d_input', [-1, 7]]]);
+  });
+
   it('maps conv, pooling, padding, activation layers and their options', async () => {
     const g = await readKerasModel(
       keras2Sequential([

@@ -1,4 +1,10 @@
-import { defaultOpRegistry, verifyGraph, type Graph, type OpRegistry } from '@collabopt/core';
+import {
+  defaultOpRegistry,
+  verifyGraph,
+  type Graph,
+  type OpRegistry,
+  type ProgressReporter,
+} from '@collabopt/core';
 import type { KerasGeneration } from './activations';
 import { METADATA_KEY, restoreAnnotations } from './annotation-metadata';
 import { KERAS_ERROR_CODES, kerasError, kerasUnsupported } from './errors';
@@ -11,6 +17,10 @@ export interface ReadKerasOptions {
   registry?: OpRegistry;
   /** Seed for the initial weights of a topology-only file (`model.to_json()` output). */
   seed?: number;
+  /** Cancels reading between shards (a CancelledError). */
+  signal?: AbortSignal;
+  /** Reports shard reading. */
+  progress?: ProgressReporter;
 }
 
 /** Graph metadata key with facts about the source file (Keras version, producer, reader warnings). */
@@ -93,7 +103,10 @@ export async function readKerasModel(
         'model.json lists weight shards but no way to read them was given',
       );
     }
-    weights = await readWeights(manifest, readShard);
+    weights = await readWeights(manifest, readShard, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.progress ? { progress: options.progress } : {}),
+    });
   }
   const modelName =
     config.isObject() && typeof config.get('name').value === 'string'

@@ -209,8 +209,14 @@ export class TopologyReader {
         if (current === undefined) current = this.addInput(l, declaredInputShape(l));
         continue;
       }
-      if (current === undefined)
-        current = this.addInput(l, declaredInputShape(l), `${l.name}_input`);
+      if (current === undefined) {
+        // The first layer's batch_input_shape, else the model's build_input_shape (tf.keras 2.x).
+        const built =
+          config.isObject() && config.has('build_input_shape')
+            ? config.get('build_input_shape').shape()
+            : undefined;
+        current = this.addInput(l, declaredInputShape(l) ?? built, `${l.name}_input`);
+      }
       current = this.buildLayerCall(l, [current], scope, 0)[0]!;
     }
     if (current === undefined)

@@ -183,10 +183,35 @@ describe('encodeWeights', () => {
     }
   });
 
+  it('refuses integer weights whose scale a manifest cannot carry', () => {
+    const t = { dtype: 'int8' as const, shape: [2], data: new Int8Array([1, -1]) };
+    expect(() => encodeWeights([{ name: 'q', tensor: t }])).toThrow(/int8/);
+  });
+
   it('splits shards at the requested size', () => {
     const parts = splitShards(new Uint8Array(10), 4);
     expect(parts.map((p) => p.length)).toEqual([4, 4, 2]);
     expect(splitShards(new Uint8Array(0), 4).map((p) => p.length)).toEqual([0]);
     expect(() => splitShards(new Uint8Array(1), 0)).toThrow(CollaboptError);
+  });
+});
+
+describe('readWeights cancellation and progress', () => {
+  it('reports each shard and stops with a CancelledError when aborted', async () => {
+    const updates: number[] = [];
+    const progress = {
+      start: () => ({ update: (d: number) => updates.push(d), finish: () => undefined }),
+    };
+    const m = manifest([
+      { paths: ['a', 'b'], weights: [{ name: 'w', shape: [2], dtype: 'float32' }] },
+    ]);
+    await readWeights(m, async () => new Uint8Array(4), { progress });
+    expect(updates).toEqual([1, 2]);
+    const controller = new AbortController();
+    controller.abort();
+    await expectCode(
+      readWeights(m, async () => new Uint8Array(4), { signal: controller.signal }),
+      'CANCELLED',
+    );
   });
 });

@@ -1,4 +1,12 @@
-import { fromFloat16Array, sizeOf, toFloat16Array, type Tensor } from '@collabopt/core';
+import {
+  fromFloat16Array,
+  silentProgress,
+  sizeOf,
+  throwIfCancelled,
+  toFloat16Array,
+  type ProgressReporter,
+  type Tensor,
+} from '@collabopt/core';
 import { KERAS_ERROR_CODES, kerasError } from './errors';
 import { JsonReader } from './json';
 
@@ -155,9 +163,21 @@ function decodeWeight(entry: ParsedEntry, bytes: Uint8Array): Tensor {
 export async function readWeights(
   manifest: JsonReader,
   readShard: ShardReader,
+  options: { signal?: AbortSignal; progress?: ProgressReporter } = {},
 ): Promise<Map<string, Tensor>> {
   const out = new Map<string, Tensor>();
-  for (const groupReader of manifest.array()) {
+  const groups = manifest.array();
+  const totalShards = groups.reduce(
+    (a, g) => a + (g.has('paths') && g.get('paths').isArray() ? g.get('paths').array().length : 0),
+    0,
+  );
+  const task = (options.progress ?? silentProgress).start(
+    'reading weight shards',
+    totalShards,
+    'shards',
+  );
+  let shardsRead = 0;
+  for (const groupReader of groups) {
     const paths = groupReader
       .get('paths')
       .array()
@@ -177,6 +197,7 @@ export async function readWeights(
     }
     const shards: Uint8Array[] = [];
     for (const p of paths) {
+      throwIfCancelled(options.signal, 'reading the Keras model');
       let bytes: Uint8Array;
       try {
         bytes = await readShard(p);
@@ -196,6 +217,7 @@ export async function readWeights(
         );
       }
       shards.push(bytes);
+      task.update(++shardsRead);
     }
     const data = concat(shards);
     if (data.length < needed) {
@@ -225,6 +247,7 @@ export async function readWeights(
       offset += e.bytes;
     }
   }
+  task.finish({ weights: out.size });
   return out;
 }
 
@@ -299,17 +322,12 @@ function toFloat32(t: Tensor, name: string): Float32Array {
       return t.data as Float32Array;
     case 'float16':
       return fromFloat16Array(t.data as Uint16Array);
-    case 'int8':
-    case 'uint8':
-    case 'int16':
-      return Float32Array.from(t.data as ArrayLike<number>);
     default:
+      // Integer weights would be raw codes whose meaning (scale, zero point) a manifest cannot carry.
       throw kerasError(
         KERAS_ERROR_CODES.unsupported,
-        `weight "${name}" has dtype ${t.dtype}, which a TF.js manifest cannot hold`,
-        {
-          field: name,
-        },
+        `weight "${name}" has dtype ${t.dtype}; TF.js Layers weights are float32 or int32 (quantized IR weights stay float on their grid)`,
+        { field: name },
       );
   }
 }

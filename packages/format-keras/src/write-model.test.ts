@@ -107,6 +107,7 @@ describe('writeKerasModel', () => {
       narrowRange: true,
     };
     g.node('conv1').output.annotations.range = { min: 0, max: 5.5, source: 'calibration:minmax' };
+    g.metadata['quantization'] = { mode: 'int8' };
     const a = writeKerasModel(g);
     expect(a.modelJson.userDefinedMetadata).toBeDefined();
     const back = await readKerasModel(JSON.parse(JSON.stringify(a.modelJson)), reader(a));
@@ -119,6 +120,7 @@ describe('writeKerasModel', () => {
       max: 5.5,
       source: 'calibration:minmax',
     });
+    expect(back.metadata['quantization']).toEqual({ mode: 'int8' });
   });
 
   it('keeps the zeros of a masked weight under uint8 weight quantization, and drops what no longer holds', async () => {

@@ -119,6 +119,13 @@ describe('ONNX writer and reader', () => {
     await expectCode(readOnnx(bytes), 'ONNX_EXTERNAL_DATA_UNAVAILABLE');
     const back = await readOnnx(bytes, { readRelated: async (p) => related.get(p)! });
     expect(floatValues(back, 'conv', 'kernel')).toEqual(floatValues(g, 'conv', 'kernel'));
+    // 'auto' switches to external data above the threshold (2 GiB − 64 MiB by default) only.
+    expect(writeOnnx(g, { fileName: 'm.onnx' }).files).toHaveLength(1);
+    expect(writeOnnx(g, { fileName: 'm.onnx', externalDataThreshold: 1000 }).files.map((f) => f.path)).toEqual(['m.onnx', 'm.onnx.data']);
+    // a bad external range is a typed error
+    const bad = decodeModel(bytes);
+    bad.graph!.initializer![0]!.externalData = [{ key: 'location', value: 'm.onnx.data' }, { key: 'offset', value: '999999' }, { key: 'length', value: '4' }];
+    await expectCode(readOnnx(encodeModel(bad), { readRelated: async (p) => related.get(p)! }), 'ONNX_BAD_EXTERNAL_DATA');
   });
 
   it('rejects invalid input with typed errors', async () => {
@@ -143,6 +150,10 @@ describe('ONNX writer and reader', () => {
     expect(ok.inputs[0]!.shape).toEqual([-1, 4, 5, 3]);
     expect(() => writeOnnx(smallCnn(), { opset: 12 })).toThrow(InvalidArgumentError);
     expect(() => decodeModel(new Uint8Array([0xff]))).toThrow(FormatError);
+    const aborted = new AbortController();
+    aborted.abort();
+    await expectCode(readOnnx(writeOnnx(smallCnn()).bytes, { signal: aborted.signal }), 'CANCELLED');
+    expect(() => writeOnnx(smallCnn(), { signal: aborted.signal })).toThrow(/cancel/i);
   });
 
   it('registers as the onnx format and recognises ONNX bytes', async () => {

@@ -1,6 +1,6 @@
 import { float16BitsToFloat32, float32ToFloat16Bits, isCollaboptError, type Graph } from '@collabopt/core';
 import { annotateDynamic, annotateFloat16, annotateInt8 } from './__fixtures__/annotate';
-import { convFamilyModel, elementwiseModel } from './__fixtures__/models';
+import { convFamilyModel, elementwiseModel, resizeModel } from './__fixtures__/models';
 import { writeTflite } from './export/writer';
 import { readTflite } from './import/reader';
 import { BuiltinOperator as Op, TensorType, builtinOperatorName } from './schema/enums';
@@ -265,5 +265,30 @@ describe('sparse weights', () => {
     const back = readTflite(sparse);
     const d1 = back.nodes.find((n) => n.op === 'Dense' && n.weights['kernel']!.tensor.shape[1] === 40)!;
     expect(Array.from(d1.weight('kernel').tensor.data as Float32Array)).toEqual(Array.from(data));
+  });
+});
+
+describe('resize', () => {
+  it('writes Upsample2D as RESIZE_NEAREST_NEIGHBOR / RESIZE_BILINEAR (half-pixel) and reads it back', () => {
+    const g = resizeModel();
+    const bytes = writeTflite(g);
+    const m = parseModel(bytes);
+    expect(ops(m)).toEqual(['CONV_2D', 'RESIZE_NEAREST_NEIGHBOR', 'CONV_2D', 'RESIZE_BILINEAR', 'MEAN', 'FULLY_CONNECTED']);
+    expect(opVersion(m, Op.RESIZE_BILINEAR)).toEqual([3]);
+    const back = readTflite(bytes);
+    const ups = back.nodes.filter((n) => n.op === 'Upsample2D');
+    expect(ups.map((n) => [n.attrs['size'], n.attrs['interpolation']])).toEqual([
+      [[2, 2], 'nearest'],
+      [[2, 2], 'bilinear'],
+    ]);
+  });
+});
+
+describe('buffer alignment and size', () => {
+  it('places every constant buffer on a 16-byte boundary of the file', () => {
+    const bytes = writeTflite(annotateInt8(convFamilyModel(), uniformRange));
+    const m = parseModel(bytes);
+    const base = bytes.byteOffset;
+    for (const buf of m.buffers) if (buf.length > 0) expect((buf.byteOffset - base) % 16).toBe(0);
   });
 });

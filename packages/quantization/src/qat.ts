@@ -7,7 +7,7 @@ import {
   type PassContext,
   type PassResult,
 } from '@collabopt/core';
-import { getDataset, getEngine, type Dataset, type Engine } from '@collabopt/engine';
+import { getDataset, getEngine, type Dataset, type Engine, type WeightTransform } from '@collabopt/engine';
 import { annotateValue } from './annotations';
 import { representableRange } from './quant-params';
 import { qatActivationTransform, qatWeightTransform } from './qat-transforms';
@@ -43,7 +43,21 @@ export async function quantizationAwareTraining(
   graph: Graph,
   engine: Engine,
   data: Dataset,
-  options: Partial<QatOptions> & { registry?: OpRegistry; seed?: number; signal?: AbortSignal; progress?: PassContext['progress']; logger?: PassContext['logger']; validation?: Dataset } = {},
+  options: Partial<QatOptions> & {
+    registry?: OpRegistry;
+    seed?: number;
+    signal?: AbortSignal;
+    progress?: PassContext['progress'];
+    logger?: PassContext['logger'];
+    validation?: Dataset;
+    /**
+     * Transforms of earlier stages trained together with the fake-quant (collaborative QAT):
+     * a fixed-mask stage keeps sparsity (PQAT), a codebook stage keeps clusters (CQAT), both PCQAT.
+     */
+    preservingTransforms?: readonly WeightTransform[];
+    /** Quantize kept codebooks centroid-wise so every cluster stays one int8 value (CQAT/PCQAT). */
+    codebookAware?: boolean;
+  } = {},
 ): Promise<QatResult> {
   const o = { ...QAT_DEFAULTS, ...options };
   const registry = options.registry ?? defaultOpRegistry;
@@ -57,7 +71,7 @@ export async function quantizationAwareTraining(
     learningRate: o.learningRate,
     ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
-    weightTransforms: [qatWeightTransform()],
+    weightTransforms: [...(options.preservingTransforms ?? []), qatWeightTransform()],
     activationTransforms: [transform],
     ...(options.validation ? { validation: options.validation } : {}),
     ...(options.progress ? { progress: options.progress } : {}),
@@ -82,8 +96,8 @@ export async function quantizationAwareTraining(
     throw new InvalidArgumentError(`qat tracked no range for ${missing.join(', ')}; the engine did not run them in training`);
   }
   // Kernels are on their grids already (strip); this quantizes the biases with input × weight scales.
-  // Codebooks are dropped by QAT: kernels are quantized element-wise, not centroid-wise.
-  const weights = quantizeGraphWeights(graph, 'int8', registry, { codebookAware: false });
+  // Plain QAT drops codebooks (kernels are quantized element-wise); CQAT/PCQAT keep them.
+  const weights = quantizeGraphWeights(graph, 'int8', registry, { codebookAware: options.codebookAware ?? false });
   graph.metadata['quantization'] = { mode: 'int8' };
   graph.touch();
   return { foldedBatchNorms: folded.folded.length, history: (result as { history?: unknown }).history, weights };

@@ -6,7 +6,8 @@
  * 2. Fashion-MNIST, DESIGN.md's reference CNN trained as the baseline (3 epochs, Adam 1e-3, batch
  *    128, fixed seed), then clustered with 16 and 8 clusters, per tensor and per channel, through
  *    the `cluster` pass (k-means++ init, fine-tuned); and a 50%-pruned model clustered with
- *    `sparsityPreservingCluster`. Prints test accuracy, unique values per kernel, sparsity,
+ *    `sparsityPreservingCluster` (the pruned model comes from the pruning plugin's `prune` pass:
+ *    constant 50%, 2 epochs). Prints test accuracy, unique values per kernel, sparsity,
  *    deflated weight bytes and wall time, and ends with one line of key figures.
  *    Targets: 16 clusters cost ≤ 0.7 points; sparsity-preserving clustering keeps exactly the
  *    pruned sparsity.
@@ -25,7 +26,8 @@ import {
   type Graph,
 } from '@collabopt/core';
 import { registerClusteringPasses, type ClusterReport } from '@collabopt/clustering';
-import { createEngine, loadFashionMnist, referenceCnn, tf, type Dataset, type Engine, type WeightTransform } from '@collabopt/engine';
+import { createEngine, loadFashionMnist, referenceCnn, type Dataset } from '@collabopt/engine';
+import { registerPruningPasses } from '@collabopt/pruning';
 import { kmeansSpeed, speedKeyFigures } from './kmeans-speed';
 
 function arg(name: string, fallback: string): string {
@@ -67,34 +69,6 @@ function kernelSparsity(graph: Graph): number[] {
   return kernels(graph).map(({ weight }) => 1 - countNonZeros(weight.tensor.data) / weight.tensor.data.length);
 }
 
-/**
- * The 50%-pruned model: one-shot magnitude mask per kernel (`mask` annotation) plus fine-tuning
- * with the mask applied in every forward pass. Used because the pruning plugin is not on main yet.
- */
-async function pruneHalf(engine: Engine, baseline: Graph, train: Dataset, epochs: number, seed: number): Promise<Graph> {
-  const graph = baseline.clone();
-  for (const { weight } of kernels(graph)) {
-    const data = weight.tensor.data as Float32Array;
-    const sorted = Float32Array.from(data, Math.abs).sort();
-    const keep = Math.max(1, Math.round(data.length * 0.5));
-    const threshold = sorted[data.length - keep]!;
-    const mask = Uint8Array.from(data, (v) => (Math.abs(v) >= threshold ? 1 : 0));
-    data.forEach((v, i) => (data[i] = mask[i] ? v : 0));
-    weight.annotations.mask = { mask, structure: { kind: 'unstructured' }, targetSparsity: 0.5 };
-  }
-  const maskTransform: WeightTransform = {
-    name: 'bench-mask',
-    stage: 'mask',
-    appliesTo: (t) => t.weight.annotations.mask !== undefined,
-    create: (t) => {
-      const m = tf.tensor(Float32Array.from(t.weight.annotations.mask!.mask), [...t.weight.tensor.shape]);
-      return { forward: (w) => tf.mul(w, m), strip: () => {}, dispose: () => m.dispose() };
-    },
-  };
-  await engine.fit(graph, train, { epochs, batchSize: 128, optimizer: 'adam', learningRate: 1e-4, seed, weightTransforms: [maskTransform] });
-  return graph;
-}
-
 async function main(): Promise<void> {
   const n = Number(arg('n', '10000000'));
   const k = Number(arg('k', '256'));
@@ -127,6 +101,7 @@ async function main(): Promise<void> {
 
   const passes = new PassRegistry();
   registerClusteringPasses(passes);
+  registerPruningPasses(passes);
   const rows: string[][] = [['baseline', pct(baseAcc), '-', uniquePerKernel(baseline), pct(baseStats.sparsity), String(baseStats.deflatedBytes), '1.00', secs(baselineMs)]];
   const key: string[] = [`baseline ${pct(baseAcc)}`];
 
@@ -154,13 +129,15 @@ async function main(): Promise<void> {
     }
   }
 
+  const prunePipeline = `prune(sparsity=0.5, schedule=constant, epochs=2, batchSize=128, learningRate=1e-4)`;
   t0 = Date.now();
-  const pruned = await pruneHalf(engine, baseline, train, 2, seed);
+  const pruned = (await new PassManager({ passRegistry: passes, engine, data: { train }, seed, logger: silentLogger }).addPipeline(prunePipeline).run(baseline.clone())).graph;
   const prunedMs = Date.now() - t0;
+  console.log(`pruned: ${prunePipeline} in ${secs(prunedMs)}`);
   const prunedAcc = (await engine.evaluate(pruned, test, { batchSize: 512 })).accuracy;
   const prunedStats = graphStatistics(pruned);
   const prunedSparsity = kernelSparsity(pruned);
-  rows.push(['pruned 50% (magnitude mask + 2 ep)', pct(prunedAcc), `${((baseAcc - prunedAcc) * 100).toFixed(2)} pt`, uniquePerKernel(pruned), pct(prunedStats.sparsity), String(prunedStats.deflatedBytes), (baseStats.deflatedBytes / prunedStats.deflatedBytes).toFixed(2), secs(prunedMs)]);
+  rows.push(['pruned 50% (prune pass, 2 ep)', pct(prunedAcc), `${((baseAcc - prunedAcc) * 100).toFixed(2)} pt`, uniquePerKernel(pruned), pct(prunedStats.sparsity), String(prunedStats.deflatedBytes), (baseStats.deflatedBytes / prunedStats.deflatedBytes).toFixed(2), secs(prunedMs)]);
   key.push(`pruned ${pct(prunedAcc)}`);
   for (const clusters of [16, 8]) {
     const label = `pruned → sparsityPreservingCluster ${clusters}`;

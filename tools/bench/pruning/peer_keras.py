@@ -82,8 +82,9 @@ def main():
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--baseline-epochs", type=int, default=3)
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--train-limit", type=int, default=0)
+    p.add_argument("--frequency", type=int, default=100)
     a = p.parse_args()
     x = (idx("train-images-idx3-ubyte.gz").astype(np.float32) / 255.0)[..., None]
     y = idx("train-labels-idx1-ubyte.gz").astype(np.int32)
@@ -105,7 +106,7 @@ def main():
         m = reference_cnn(a.seed)
         m.set_weights(weights)
         m.compile(keras.optimizers.Adam(a.lr), loss, metrics=["accuracy"])
-        cb = MagnitudePruning(s)
+        cb = MagnitudePruning(s, frequency=a.frequency)
         t0 = time.time()
         m.fit(x, y, batch_size=128, epochs=a.epochs, shuffle=True, verbose=0, callbacks=[cb])
         seconds = time.time() - t0

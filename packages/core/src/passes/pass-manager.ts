@@ -222,7 +222,12 @@ export class PassManager {
     if (pass === undefined || broken.size === 0) return;
     const kinds = [...broken];
     const alternative = (this.options.passRegistry ?? defaultPassRegistry).findPreserving(pass.family, kinds);
-    const what = kinds.map((k) => `the ${ANNOTATION_MEANING[k]} that ${this.establishedBy.get(k) ?? 'an earlier pass'} established`).join(' and ');
+    const what = kinds
+      .map((k) => {
+        const by = this.establishedBy.get(k);
+        return by === undefined || by === 'input' ? `the ${ANNOTATION_MEANING[k]} the input model carries` : `the ${ANNOTATION_MEANING[k]} that ${by} established`;
+      })
+      .join(' and ');
     const message = `${pass.name} drops ${what}${alternative && alternative !== pass.name ? `; use ${alternative} to keep it` : ''}`;
     warnings.push(message);
     logger.warn(message);

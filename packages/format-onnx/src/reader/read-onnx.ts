@@ -6,6 +6,7 @@ import {
   defaultOpRegistry,
   inferNode,
   samePadding,
+  throwIfCancelled,
   verifyGraph,
   type Attributes,
   type ErrorLocation,
@@ -41,8 +42,11 @@ export interface ReadOnnxOptions {
   readRelated?: (relativePath: string) => Promise<Uint8Array>;
   /** File name used in error locations. */
   file?: string;
+  /** Graph inputs to treat as constants (e.g. weights fed as inputs), by input name. */
+  bindInputs?: Record<string, Tensor>;
   /** Fuse Relu/Clip(0,6)/Sigmoid/Tanh/HardSwish into the preceding Conv/Dense (default true). */
   fuseActivations?: boolean;
+  signal?: AbortSignal;
 }
 
 /** Where ONNX's view of a value differs from the IR's. */
@@ -57,6 +61,8 @@ interface Sym {
 type Entry = Sym | { kind: 'const'; c: Const };
 
 const FLT_MAX = 3.4028234663852886e38;
+/** Largest per-sample activation accepted (guards corrupt files against absurd shapes). */
+const MAX_SAMPLE_ELEMENTS = 2 ** 28;
 const FUSABLE_PRODUCERS = new Set(['Conv2D', 'DepthwiseConv2D', 'Dense', 'Conv2DTranspose']);
 
 function attrMap(n: NodeProto): Map<string, AttributeProto> {
@@ -138,7 +144,7 @@ async function importModel(model: ModelProto, options: ReadOnnxOptions, loc: (ex
   if (!gp) throw new FormatError('ONNX model has no graph', loc(), 'ONNX_INVALID_MODEL');
   const opsetEntry = (model.opsetImport ?? []).find((o) => o.domain === undefined || o.domain === '' || o.domain === 'ai.onnx');
   const opset = opsetEntry === undefined ? (model.opsetImport?.length ? 0 : 1) : toNumber(opsetEntry.version);
-  if (opset < 7) throw new UnsupportedError(`ONNX default-domain opset ${opset} is not supported (need ≥ 7)`, loc(), 'ONNX_UNSUPPORTED_OPSET');
+  if (opset < 6) throw new UnsupportedError(`ONNX default-domain opset ${opset} is not supported (need ≥ 6)`, loc(), 'ONNX_UNSUPPORTED_OPSET');
 
   const graph = new Graph(gp.name || 'onnx_model');
   const table = new Map<string, Entry>();
@@ -160,6 +166,11 @@ async function importModel(model: ModelProto, options: ReadOnnxOptions, loc: (ex
   for (const vi of gp.input ?? []) {
     const name = vi.name ?? '';
     if (table.has(name)) continue; // IR < 4 lists initializers as inputs
+    const bound = options.bindInputs?.[name];
+    if (bound !== undefined) {
+      table.set(name, { kind: 'const', c: constFromTensor(bound) });
+      continue;
+    }
     const where = loc({ field: name });
     const tt = vi.type?.tensorType;
     if (!tt) throw new UnsupportedError(`graph input "${name}" is not a tensor`, where, 'ONNX_UNSUPPORTED_INPUT');
@@ -178,6 +189,9 @@ async function importModel(model: ModelProto, options: ReadOnnxOptions, loc: (ex
       );
     });
     if (!tt.shape) throw new FormatError(`graph input "${name}" has no shape; pass inputShapes`, where, 'ONNX_DYNAMIC_SHAPE');
+    if (dims.slice(1).reduce((p, d) => p * d, 1) > MAX_SAMPLE_ELEMENTS) {
+      throw new FormatError(`graph input "${name}" has ${dims.slice(1).join('×')} elements per sample, more than supported`, where, 'ONNX_BAD_SHAPE');
+    }
     // A rank-4 input read first by Transpose(0,3,1,2) is an NHWC input (our nhwcIo models): keep it plain.
     const readers = nodes.filter((n) => (n.input ?? []).includes(name));
     const nhwcInput = dims.length === 4 && readers.length > 0 && readers.every((n) => n.opType === 'Transpose' && sameInts(new NodeReader(n, where).ints('perm'), [0, 3, 1, 2]));
@@ -190,6 +204,7 @@ async function importModel(model: ModelProto, options: ReadOnnxOptions, loc: (ex
 
   const ctx: ImportContext = { graph, registry, table, opset, uses, graphOutputs, loc, fuse: options.fuseActivations !== false };
   for (const n of nodes) {
+    if (options.signal) throwIfCancelled(options.signal);
     const domain = n.domain ?? '';
     const where = loc({ node: n.name || (n.output ?? [])[0] || n.opType || '?' });
     if (domain !== '' && domain !== 'ai.onnx') {
@@ -491,6 +506,7 @@ function channelVector(r: NodeReader, c: Const, x: Sym): Float64Array {
 
 function importBinary(ctx: ImportContext, r: NodeReader): void {
   const op = r.node.opType!;
+  if (ctx.opset < 7 && r.int('broadcast', 0) === 1) r.fail('opset < 7 broadcasting with the broadcast/axis attributes is not supported');
   const a = entry(ctx, r, 0);
   const b = entry(ctx, r, 1);
   if (a === undefined || b === undefined) r.fail('needs two inputs', 'ONNX_INVALID_MODEL');
@@ -504,7 +520,7 @@ function importBinary(ctx: ImportContext, r: NodeReader): void {
     const y = valueIn(ctx, r, 1);
     const rx = x.v.shape!.length;
     const ry = y.v.shape!.length;
-    if (rx !== ry && (rx === 4 || ry === 4)) r.fail('broadcasting between a rank-4 NCHW tensor and a lower-rank tensor is not supported');
+    if (rx !== ry) r.fail('broadcasting between computed tensors of different rank is not supported (dimension 0 is the batch in the IR)');
     if (rx === ry && x.layout !== y.layout) r.fail('inputs have different layouts (NCHW and NHWC)');
     emit(ctx, r, op, [x.v, y.v], {}, {}, x.layout);
     return;
@@ -627,6 +643,7 @@ function reshapeTo(ctx: ImportContext, r: NodeReader, x: Sym, target: number[]):
   if (x.layout === 'nchw' && !orderNeutral(irIn)) {
     if (outRank !== 2) r.fail('reshaping a multi-pixel NCHW feature map to anything but [N, features] is not supported');
     const [, h, w, c] = irIn as [number, number, number, number];
+    if (h * w * c > MAX_SAMPLE_ELEMENTS) r.fail(`feature map ${h}×${w}×${c} is too large`, 'ONNX_BAD_SHAPE');
     const v = emit(ctx, r, 'Flatten', [x.v], {}, {}, 'plain');
     ctx.table.set(outName(r), { kind: 'value', v, layout: 'plain', flatPerm: nchwToNhwcFlatIndex(h, w, c) });
     return;
@@ -770,6 +787,7 @@ function importConcat(ctx: ImportContext, r: NodeReader): void {
   if (xs.some((x) => x.layout !== layout)) r.fail('inputs have different layouts');
   const rank = xs[0]!.v.shape!.length;
   const axis = normAxis(r.int('axis', 1), rank, r.where);
+  if (axis === 0) r.fail('concatenation along dimension 0 (the batch) is not supported');
   const irAxis = layout === 'nchw' ? nchwAxisToNhwc(axis, rank) : axis;
   emit(ctx, r, 'Concat', xs.map((x) => x.v), { axis: irAxis === rank - 1 ? -1 : irAxis }, {}, layout);
 }
@@ -983,8 +1001,13 @@ function importNode(ctx: ImportContext, r: NodeReader): void {
     case 'Transpose':
       return importTranspose(ctx, r);
     case 'Identity':
-    case 'Dropout':
       return alias(ctx, r, valueIn(ctx, r, 0));
+    case 'Dropout': {
+      // Inference only: a training-mode Dropout (opset ≥ 12, constant true) is random, not an identity.
+      const training = ctx.opset >= 12 ? optConstIn(ctx, r, 2, 'training_mode') : undefined;
+      if (training !== undefined && training.values[0] !== 0) r.fail('training-mode Dropout is not supported (inference graphs only)');
+      return alias(ctx, r, valueIn(ctx, r, 0));
+    }
     case 'Cast': {
       const to = r.int('to', 0);
       if (to !== ONNX_DTYPE.FLOAT) r.fail(`Cast of a computed tensor to type ${to} is not supported`);

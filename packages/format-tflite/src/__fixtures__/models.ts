@@ -2,12 +2,19 @@
 import { GraphBuilder, type Graph } from '@collabopt/core';
 
 /** Conv family: Conv2D, DepthwiseConv2D, Conv2DTranspose, Pad, pools, GlobalAvgPool, Dense, Softmax, activations. */
-export function convFamilyModel(seed = 1): Graph {
+export function convFamilyModel(seed = 1, options: { transposeBias?: boolean } = {}): Graph {
   const b = new GraphBuilder('conv_family', { seed });
   const x = b.input('input', [-1, 12, 12, 3]);
   let y = b.layer('Conv2D', 'c1', x, { filters: 8, kernelSize: [3, 3], padding: 'same', activation: 'relu' });
   y = b.layer('DepthwiseConv2D', 'dw', y, { kernelSize: [3, 3], depthMultiplier: 2, activation: 'relu6' });
-  y = b.layer('Conv2DTranspose', 'tc', y, { filters: 4, kernelSize: [3, 3], strides: [2, 2], padding: 'same', activation: 'relu' });
+  y = b.layer('Conv2DTranspose', 'tc', y, {
+    filters: 4,
+    kernelSize: [3, 3],
+    strides: [2, 2],
+    padding: 'same',
+    activation: 'relu',
+    useBias: options.transposeBias !== false,
+  });
   y = b.layer('Activation', 'leaky', y, { activation: 'leaky_relu', alpha: 0.1 });
   y = b.layer('Pad', 'pad', y, { padding: [[1, 1], [1, 1]] });
   y = b.layer('AvgPool2D', 'avg', y, { poolSize: [2, 2] });
@@ -56,4 +63,17 @@ export function sampleInput(shape: readonly number[], batch = 1, seed = 7): Floa
     out[i] = (s / 2 ** 32) * 2 - 1;
   }
   return out;
+}
+
+/** Upsample2D nearest and bilinear (RESIZE_NEAREST_NEIGHBOR / RESIZE_BILINEAR). */
+export function resizeModel(seed = 3): Graph {
+  const b = new GraphBuilder('resize', { seed });
+  const x = b.input('input', [-1, 6, 6, 3]);
+  let y = b.layer('Conv2D', 'c1', x, { filters: 4, kernelSize: [3, 3], padding: 'same', activation: 'relu' });
+  y = b.layer('Upsample2D', 'up_nearest', y, { size: [2, 2] });
+  y = b.layer('Conv2D', 'c2', y, { filters: 4, kernelSize: [3, 3] });
+  y = b.layer('Upsample2D', 'up_bilinear', y, { size: [2, 2], interpolation: 'bilinear' });
+  y = b.layer('GlobalAvgPool', 'gap', y, {});
+  y = b.layer('Dense', 'd', y, { units: 3 });
+  return b.build(y);
 }

@@ -74,7 +74,9 @@ export function exportConv2dTranspose(node: Node, ctx: ExportContext): void {
   const kernel = ctx.kernelInput(node, 'kernel', 'transposeConv', false);
   const outShape = ctx.shapeOf(node.output);
   const filters = attrInt(node.attrs, 'filters');
-  const bias = ctx.biasInput(node, filters, input, kernel);
+  // Without a bias the op keeps 3 inputs (version 1/2), which older parsers such as Arm NN 20.08 need.
+  const hasBias = node.weights['bias'] !== undefined;
+  const bias = hasBias ? [ctx.biasInput(node, filters, input, kernel)] : [];
   const [dh, dw] = pair(node, 'dilations');
   if (dh !== 1 || dw !== 1) throw unsupportedNode(node.name, node.op, 'TRANSPOSE_CONV has no dilation');
   const [sh, sw] = pair(node, 'strides');
@@ -85,11 +87,11 @@ export function exportConv2dTranspose(node: Node, ctx: ExportContext): void {
     (out) =>
       ctx.addOp(
         Op.TRANSPOSE_CONV,
-        [shapeTensor, kernel.index, input, bias],
+        [shapeTensor, kernel.index, input, ...bias],
         [out],
         BuiltinOptionsType.TransposeConvOptions,
         { padding: paddingCode(node), strideW: sw, strideH: sh },
-        { kind: kernel.kind, hasBias: true },
+        { kind: kernel.kind, hasBias },
       ),
     false,
   );

@@ -1,6 +1,5 @@
 import type { Builder } from 'flatbuffers';
 import { invalid } from '../../errors';
-import { TENSOR_TYPE_NAMES } from '../enums';
 import type { FlatTable } from '../flat-reader';
 import type { TflTensor } from '../model-types';
 import { buildQuantization, readQuantization } from './quantization';
@@ -10,7 +9,8 @@ import { int32Vector } from './vectors';
 /** Tensor: 0 shape, 1 type, 2 buffer, 3 name, 4 quantization, 5 is_variable, 6 sparsity, 7 shape_signature. */
 export function readTensor(t: FlatTable, index: number): TflTensor {
   const type = t.i8(1, 0);
-  if (TENSOR_TYPE_NAMES[type] === undefined) throw invalid(`tensor ${index} has unknown type ${type}`, t.pos, t.view.file);
+  // Types this package does not handle (RESOURCE, VARIANT, ...) are rejected where they are used.
+  if (type < 0) throw invalid(`tensor ${index} has invalid type ${type}`, t.pos, t.view.file);
   const shape = t.i32s(0, `tensor ${index} shape`);
   if (shape.some((d) => d < 0)) throw invalid(`tensor ${index} has a negative dimension in shape [${shape.join(', ')}]`, t.pos, t.view.file);
   const tensor: TflTensor = {

@@ -1,0 +1,117 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { GraphBuilder, readModel, writeModel } from '@collabopt/core';
+import { runCli } from './run-cli';
+import { registerAllPlugins } from './plugins';
+import { treePlan } from './tree-plan';
+
+function io(): { io: Parameters<typeof runCli>[1]; out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  return {
+    io: { stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream, signal: new AbortController().signal },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+describe('collabopt command line', () => {
+  let dir: string;
+  let modelFile: string;
+
+  beforeAll(async () => {
+    registerAllPlugins();
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'collabopt-cli-'));
+    const b = new GraphBuilder('tiny', { seed: 5 });
+    const x = b.input('input', [-1, 8, 8, 1]);
+    let h = b.layer('Conv2D', 'conv', x, { filters: 8, kernelSize: [3, 3], activation: 'relu' });
+    h = b.layer('Flatten', 'flatten', h);
+    const g = b.build(b.layer('Dense', 'logits', h, { units: 4 }));
+    modelFile = path.join(dir, 'tiny.tflite');
+    await writeModel(g, modelFile);
+  });
+  afterAll(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('prints usage and rejects unknown commands and options with exit code 2', async () => {
+    const a = io();
+    expect(await runCli(['--help'], a.io)).toBe(0);
+    expect(a.out()).toContain('collabopt optimize <in> -o <out> -p <pipeline>');
+    const b = io();
+    expect(await runCli(['frobnicate'], b.io)).toBe(2);
+    expect(b.err()).toContain('error [INVALID_ARGUMENT]: unknown command "frobnicate"');
+    const c = io();
+    expect(await runCli(['inspect', '--colour'], c.io)).toBe(2);
+    expect(c.err()).toContain("Unknown option '--colour'");
+    const d = io();
+    expect(await runCli(['optimize', modelFile, '-o', path.join(dir, 'x.tflite')], d.io)).toBe(2);
+    expect(d.err()).toContain('missing --pipeline');
+  });
+
+  it('inspects a model file', async () => {
+    const a = io();
+    expect(await runCli(['inspect', modelFile], a.io)).toBe(0);
+    expect(a.out()).toMatch(/tflite "tiny"/);
+    expect(a.out()).toMatch(/conv\s+Conv2D\s+\[\?, 6, 6, 8\]\s+80/);
+  });
+
+  it('reports a missing file as a typed error naming it', async () => {
+    const a = io();
+    expect(await runCli(['inspect', path.join(dir, 'nope.tflite')], a.io)).toBe(2);
+    expect(a.err()).toMatch(/error \[FILE_NOT_READABLE\].*nope\.tflite/);
+  });
+
+  it('converts between formats', async () => {
+    const a = io();
+    const out = path.join(dir, 'tiny.onnx');
+    expect(await runCli(['convert', modelFile, out], a.io)).toBe(0);
+    const g = await readModel(out);
+    expect(g.nodes.map((n) => n.op)).toEqual(expect.arrayContaining(['Conv2D', 'Dense']));
+  });
+
+  it('optimizes with a one-shot text pipeline and keeps every contract', async () => {
+    const a = io();
+    const out = path.join(dir, 'opt.tflite');
+    const code = await runCli(
+      ['optimize', modelFile, '-o', out, '--data', 'none', '-p', 'prune(sparsity=0.5, oneShot=true) | sparsityPreservingCluster(clusters=4, oneShot=true)'],
+      a.io,
+    );
+    expect(a.err()).not.toContain('unexpected');
+    expect(code).toBe(0);
+    expect(a.out()).toMatch(/^prune\s/m);
+    const g = await readModel(out);
+    const k = g.node('logits').weight('kernel').tensor.data as Float32Array;
+    const zeros = k.filter((v) => v === 0).length;
+    expect(zeros / k.length).toBeGreaterThanOrEqual(0.5);
+    expect(new Set(k).size).toBeLessThanOrEqual(4);
+  });
+
+  it('refuses to overwrite the input file', async () => {
+    const a = io();
+    expect(await runCli(['convert', modelFile, modelFile], a.io)).toBe(2);
+    expect(a.err()).toContain('WRITE_WOULD_OVERWRITE_INPUT');
+  });
+
+  it('plans the deployment tree of DESIGN.md', () => {
+    const plan = treePlan();
+    expect(plan.branches.map((b) => b.id)).toEqual(['baseline', 'pruned', 'pruned-clustered', 'clustered']);
+    expect(plan.leaves.map((l) => l.label)).toEqual([
+      'baseline → PTQ',
+      'baseline → QAT',
+      'pruned → PTQ',
+      'pruned → PQAT',
+      'pruned → sp-clustered → PTQ',
+      'pruned → sp-clustered → PCQAT',
+      'clustered → PTQ',
+      'clustered → CQAT',
+    ]);
+    expect(plan.branches[2]!.pipeline).toBe('sparsityPreservingCluster(clusters=16, epochs=1)');
+  });
+});

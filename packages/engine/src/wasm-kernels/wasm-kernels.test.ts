@@ -1,0 +1,212 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { conv2dBackpropFilter, registerWasmGradientKernels } from './index';
+
+registerWasmGradientKernels();
+
+function random(shape: number[], seed: number): { values: Float32Array; shape: number[] } {
+  let s = seed * 2654435761 + 12345;
+  const n = shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    values[i] = s / 2 ** 32 - 0.5;
+  }
+  return { values, shape };
+}
+
+/** Run a kernel on one backend and return its values. */
+async function run(backend: string, kernel: string, inputs: Record<string, { values: Float32Array | Int32Array; shape: number[]; dtype?: 'int32' }>, attrs: object): Promise<{ values: Float32Array; shape: number[] }> {
+  await tf.setBackend(backend);
+  const ts: Record<string, tf.Tensor> = {};
+  for (const [k, v] of Object.entries(inputs)) ts[k] = tf.tensor(v.values, v.shape, v.dtype ?? 'float32');
+  const out = tf.engine().runKernel(kernel, ts, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+  const values = (await out.data()) as Float32Array;
+  const shape = out.shape;
+  tf.dispose([out, ...Object.values(ts)]);
+  return { values, shape };
+}
+
+function expectClose(a: { values: Float32Array; shape: number[] }, b: { values: Float32Array; shape: number[] }): void {
+  expect(a.shape).toEqual(b.shape);
+  let worst = 0;
+  let scale = 1e-6;
+  for (let i = 0; i < b.values.length; i++) {
+    worst = Math.max(worst, Math.abs(a.values[i]! - b.values[i]!));
+    scale = Math.max(scale, Math.abs(b.values[i]!));
+  }
+  expect(worst / scale).toBeLessThan(1e-4);
+}
+
+function outSize(x: number, k: number, s: number, d: number, pad: 'same' | 'valid'): number {
+  const eff = (k - 1) * d + 1;
+  return pad === 'same' ? Math.ceil(x / s) : Math.ceil((x - eff + 1) / s);
+}
+
+interface Case {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  k: [number, number];
+  s: [number, number];
+  d: [number, number];
+  pad: 'same' | 'valid';
+  out: number;
+}
+
+const CONV_CASES: Case[] = [
+  { n: 2, h: 7, w: 6, c: 3, k: [3, 3], s: [1, 1], d: [1, 1], pad: 'same', out: 4 },
+  { n: 2, h: 7, w: 6, c: 3, k: [3, 3], s: [1, 1], d: [1, 1], pad: 'valid', out: 4 },
+  { n: 3, h: 8, w: 9, c: 5, k: [3, 2], s: [2, 2], d: [1, 1], pad: 'same', out: 6 },
+  { n: 1, h: 9, w: 7, c: 2, k: [3, 3], s: [2, 1], d: [1, 1], pad: 'valid', out: 3 },
+  { n: 2, h: 10, w: 10, c: 4, k: [5, 5], s: [3, 3], d: [1, 1], pad: 'same', out: 2 },
+  { n: 4, h: 9, w: 9, c: 12, k: [3, 3], s: [1, 1], d: [1, 1], pad: 'valid', out: 6 },
+  { n: 2, h: 6, w: 6, c: 3, k: [1, 1], s: [2, 2], d: [1, 1], pad: 'valid', out: 5 },
+  { n: 6, h: 8, w: 8, c: 2, k: [3, 3], s: [2, 2], d: [1, 1], pad: 'same', out: 3 },
+];
+
+describe('Conv2DBackpropFilter', () => {
+  test.each(CONV_CASES)('matches cpu: x[$n,$h,$w,$c] k$k s$s $pad', async (c) => {
+    const filterShape: [number, number, number, number] = [c.k[0], c.k[1], c.c, c.out];
+    const dyShape = [c.n, outSize(c.h, c.k[0], c.s[0], 1, c.pad), outSize(c.w, c.k[1], c.s[1], 1, c.pad), c.out];
+    const inputs = { x: random([c.n, c.h, c.w, c.c], 1), dy: random(dyShape, 2) };
+    const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', filterShape };
+    const expected = await run('cpu', 'Conv2DBackpropFilter', inputs, attrs);
+    expectClose(await run('wasm', 'Conv2DBackpropFilter', inputs, attrs), expected);
+    // Both formulations agree, whichever the heuristic picks.
+    await tf.setBackend('wasm');
+    for (const method of ['im2col', 'conv'] as const) {
+      const x = tf.tensor4d(inputs.x.values, inputs.x.shape as [number, number, number, number]);
+      const dy = tf.tensor4d(inputs.dy.values, dyShape as [number, number, number, number]);
+      const dw = conv2dBackpropFilter(x, dy, filterShape, c.s, c.pad, undefined, method);
+      expectClose({ values: dw.dataSync() as Float32Array, shape: dw.shape }, expected);
+      tf.dispose([x, dy, dw]);
+    }
+  });
+});
+
+describe('Conv2DBackpropInput (replacement)', () => {
+  test.each(CONV_CASES)('matches cpu: x[$n,$h,$w,$c] k$k s$s $pad', async (c) => {
+    const dyShape = [c.n, outSize(c.h, c.k[0], c.s[0], 1, c.pad), outSize(c.w, c.k[1], c.s[1], 1, c.pad), c.out];
+    const inputs = { dy: random(dyShape, 3), filter: random([c.k[0], c.k[1], c.c, c.out], 4) };
+    const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', inputShape: [c.n, c.h, c.w, c.c] };
+    expectClose(await run('wasm', 'Conv2DBackpropInput', inputs, attrs), await run('cpu', 'Conv2DBackpropInput', inputs, attrs));
+  });
+});
+
+const DEPTHWISE_CASES: (Case & { mult: number })[] = [
+  { n: 2, h: 7, w: 6, c: 3, k: [3, 3], s: [1, 1], d: [1, 1], pad: 'same', out: 0, mult: 1 },
+  { n: 2, h: 7, w: 6, c: 3, k: [3, 3], s: [1, 1], d: [1, 1], pad: 'valid', out: 0, mult: 2 },
+  { n: 3, h: 9, w: 8, c: 4, k: [3, 3], s: [2, 2], d: [1, 1], pad: 'same', out: 0, mult: 1 },
+  { n: 1, h: 9, w: 9, c: 2, k: [3, 2], s: [2, 1], d: [1, 1], pad: 'valid', out: 0, mult: 3 },
+  { n: 2, h: 9, w: 9, c: 3, k: [3, 3], s: [1, 1], d: [2, 2], pad: 'same', out: 0, mult: 2 },
+  { n: 2, h: 10, w: 9, c: 2, k: [3, 3], s: [1, 1], d: [2, 3], pad: 'valid', out: 0, mult: 1 },
+];
+
+/** Naive dilated depthwise gradients (TF.js's cpu kernels ignore dilation in backprop). */
+function naiveDepthwiseGrads(c: Case & { mult: number }, x: Float32Array, dy: Float32Array, w: Float32Array, dyShape: number[]) {
+  const [, oh, ow] = dyShape as [number, number, number];
+  const effH = (c.k[0] - 1) * c.d[0] + 1;
+  const effW = (c.k[1] - 1) * c.d[1] + 1;
+  const top = c.pad === 'same' ? Math.floor(Math.max(0, (oh - 1) * c.s[0] + effH - c.h) / 2) : 0;
+  const left = c.pad === 'same' ? Math.floor(Math.max(0, (ow - 1) * c.s[1] + effW - c.w) / 2) : 0;
+  const dw = new Float32Array(c.k[0] * c.k[1] * c.c * c.mult);
+  const dx = new Float32Array(c.n * c.h * c.w * c.c);
+  const cm = c.c * c.mult;
+  for (let n = 0; n < c.n; n++)
+    for (let i = 0; i < oh; i++)
+      for (let j = 0; j < ow; j++)
+        for (let a = 0; a < c.k[0]; a++)
+          for (let e = 0; e < c.k[1]; e++) {
+            const r = i * c.s[0] + a * c.d[0] - top;
+            const q = j * c.s[1] + e * c.d[1] - left;
+            if (r < 0 || q < 0 || r >= c.h || q >= c.w) continue;
+            for (let ch = 0; ch < c.c; ch++)
+              for (let m = 0; m < c.mult; m++) {
+                const g = dy[((n * oh + i) * ow + j) * cm + ch * c.mult + m]!;
+                const xi = ((n * c.h + r) * c.w + q) * c.c + ch;
+                const wi = ((a * c.k[1] + e) * c.c + ch) * c.mult + m;
+                dw[wi]! += x[xi]! * g;
+                dx[xi]! += w[wi]! * g;
+              }
+          }
+  return { dw, dx };
+}
+
+describe('DepthwiseConv2dNative backprop', () => {
+  test.each(DEPTHWISE_CASES.filter((c) => c.d[0] > 1 || c.d[1] > 1))(
+    'dilated: filter and input match a naive reference: x[$n,$h,$w,$c] ×$mult k$k d$d $pad',
+    async (c) => {
+      const filterShape = [c.k[0], c.k[1], c.c, c.mult];
+      const dyShape = [c.n, outSize(c.h, c.k[0], c.s[0], c.d[0], c.pad), outSize(c.w, c.k[1], c.s[1], c.d[1], c.pad), c.c * c.mult];
+      const x = random([c.n, c.h, c.w, c.c], 5);
+      const dy = random(dyShape, 6);
+      const w = random(filterShape, 8);
+      const ref = naiveDepthwiseGrads(c, x.values, dy.values, w.values, dyShape);
+      const fAttrs = { strides: c.s, dilations: c.d, pad: c.pad, filterShape };
+      expectClose(await run('wasm', 'DepthwiseConv2dNativeBackpropFilter', { x, dy }, fAttrs), { values: ref.dw, shape: filterShape });
+      const iAttrs = { strides: c.s, dilations: c.d, pad: c.pad, inputShape: [c.n, c.h, c.w, c.c] };
+      expectClose(await run('wasm', 'DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, iAttrs), { values: ref.dx, shape: x.shape });
+    },
+  );
+
+  test.each(DEPTHWISE_CASES.filter((c) => c.d[0] === 1 && c.d[1] === 1))('filter and input match cpu: x[$n,$h,$w,$c] ×$mult k$k s$s d$d $pad', async (c) => {
+    const filterShape = [c.k[0], c.k[1], c.c, c.mult];
+    const dyShape = [c.n, outSize(c.h, c.k[0], c.s[0], c.d[0], c.pad), outSize(c.w, c.k[1], c.s[1], c.d[1], c.pad), c.c * c.mult];
+    const fIn = { x: random([c.n, c.h, c.w, c.c], 5), dy: random(dyShape, 6) };
+    const fAttrs = { strides: c.s, dilations: c.d, pad: c.pad, filterShape };
+    expectClose(await run('wasm', 'DepthwiseConv2dNativeBackpropFilter', fIn, fAttrs), await run('cpu', 'DepthwiseConv2dNativeBackpropFilter', fIn, fAttrs));
+    const iIn = { dy: random(dyShape, 7), filter: random(filterShape, 8) };
+    const iAttrs = { strides: c.s, dilations: c.d, pad: c.pad, inputShape: [c.n, c.h, c.w, c.c] };
+    expectClose(await run('wasm', 'DepthwiseConv2dNativeBackpropInput', iIn, iAttrs), await run('cpu', 'DepthwiseConv2dNativeBackpropInput', iIn, iAttrs));
+  });
+});
+
+describe('UnsortedSegmentSum', () => {
+  test.each([
+    { xShape: [6], ids: [0, 2, 2, 1, 0, 4], num: 5 },
+    { xShape: [5, 3], ids: [1, 1, 0, 3, 1], num: 4 },
+    { xShape: [4, 2], ids: [0, -1, 5, 1], num: 2 },
+  ])('matches cpu for x$xShape and ids $ids', async ({ xShape, ids, num }) => {
+    const inputs = {
+      x: random(xShape, 9),
+      segmentIds: { values: Int32Array.from(ids), shape: [ids.length], dtype: 'int32' as const },
+    };
+    expectClose(await run('wasm', 'UnsortedSegmentSum', inputs, { numSegments: num }), await run('cpu', 'UnsortedSegmentSum', inputs, { numSegments: num }));
+  });
+});
+
+test('UnsortedSegmentSum with rank-2 segment ids (hand-computed)', async () => {
+  const x = { values: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), shape: [2, 3, 2] };
+  const segmentIds = { values: Int32Array.from([0, 1, 0, 1, 1, 2]), shape: [2, 3], dtype: 'int32' as const };
+  const out = await run('wasm', 'UnsortedSegmentSum', { x, segmentIds }, { numSegments: 3 });
+  expect(out.shape).toEqual([3, 2]);
+  expect(Array.from(out.values)).toEqual([1 + 5, 2 + 6, 3 + 7 + 9, 4 + 8 + 10, 11, 12]);
+});
+
+describe('MaxPoolGrad (replaced where the pooling pads)', () => {
+  test.each([
+    { h: 5, w: 5, k: [3, 3], s: [2, 2], pad: 'same' },
+    { h: 4, w: 6, k: [3, 3], s: [2, 2], pad: 'same' },
+    { h: 5, w: 5, k: [2, 2], s: [2, 2], pad: 'same' },
+    { h: 5, w: 4, k: [3, 3], s: [1, 1], pad: 'same' },
+    { h: 7, w: 7, k: [3, 2], s: [2, 1], pad: 'same' },
+    { h: 6, w: 7, k: [3, 3], s: [2, 2], pad: 'valid' },
+    { h: 4, w: 4, k: [2, 2], s: [2, 2], pad: 'valid' },
+    { h: 5, w: 7, k: [2, 2], s: [2, 2], pad: 'valid', negative: true },
+    { h: 6, w: 6, k: [3, 3], s: [3, 3], pad: 'valid', negative: true },
+  ])('matches cpu: x[2,$h,$w,3] k$k s$s $pad', async ({ h, w, k, s, pad, negative }) => {
+    const x = random([2, h, w, 3], 11);
+    // All-negative windows (the stock wasm kernel routes their gradient nowhere).
+    if (negative === true) x.values.forEach((v, i) => (x.values[i] = v - 1));
+    await tf.setBackend('cpu');
+    const y = tf.maxPool(tf.tensor4d(x.values, x.shape as [number, number, number, number]), k as [number, number], s as [number, number], pad as 'same');
+    const output = { values: y.dataSync() as Float32Array, shape: y.shape };
+    const inputs = { dy: random(y.shape, 12), input: x, output };
+    y.dispose();
+    const attrs = { filterSize: k, strides: s, pad };
+    expectClose(await run('wasm', 'MaxPoolGrad', inputs, attrs), await run('cpu', 'MaxPoolGrad', inputs, attrs));
+  });
+});

@@ -1,0 +1,90 @@
+import { GraphBuilder, MemoryLogger, PassManager, PassRegistry, createRng, type Graph } from '@collabopt/core';
+import { registerClusteringPasses } from '@collabopt/clustering';
+import { createDataset, createEngine, type Dataset, type Engine } from '@collabopt/engine';
+import { registerPruningPasses } from '@collabopt/pruning';
+import { registerQuantizationPasses } from '@collabopt/quantization';
+import { registerPreservePasses } from './register';
+
+/** A small conv net and a separable toy task (class = quadrant with the brightest pixel). */
+function model(): Graph {
+  const b = new GraphBuilder('toy', { seed: 11 });
+  const x = b.input('input', [-1, 8, 8, 1]);
+  let h = b.layer('Conv2D', 'conv', x, { filters: 8, kernelSize: [3, 3], activation: 'relu' });
+  h = b.layer('MaxPool2D', 'pool', h);
+  h = b.layer('Flatten', 'flatten', h);
+  h = b.layer('Dense', 'hidden', h, { units: 16, activation: 'relu' });
+  return b.build(b.layer('Dense', 'logits', h, { units: 4 }));
+}
+
+function data(n: number, seed: number): Dataset {
+  const rng = createRng(seed);
+  const x = new Float32Array(n * 64);
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = rng.int(4);
+    y[i] = c;
+    for (let p = 0; p < 64; p++) x[i * 64 + p] = rng.next() * 0.3;
+    const r = (c >> 1) * 4 + 1 + rng.int(2);
+    const col = (c & 1) * 4 + 1 + rng.int(2);
+    x[i * 64 + r * 8 + col] = 1;
+  }
+  return createDataset(x, y, [8, 8, 1], 'quadrants');
+}
+
+function kernelFacts(g: Graph, node: string): { zeros: number; unique: number; size: number } {
+  const k = g.node(node).weight('kernel').tensor.data as Float32Array;
+  return { zeros: k.filter((v) => v === 0).length, unique: new Set(k).size, size: k.length };
+}
+
+describe('collaborative QAT (pqat, cqat, pcqat)', () => {
+  let engine: Engine;
+  const passes = new PassRegistry();
+  registerPruningPasses(passes);
+  registerClusteringPasses(passes);
+  registerQuantizationPasses(passes);
+  registerPreservePasses(passes);
+  const train = data(256, 1);
+
+  beforeAll(async () => {
+    engine = await createEngine({ backend: 'wasm', logger: new MemoryLogger() });
+  });
+
+  async function run(g: Graph, pipeline: string): Promise<{ graph: Graph; warnings: readonly string[] }> {
+    const pm = new PassManager({ passRegistry: passes, logger: new MemoryLogger(), engine, data: { train }, seed: 3 }).addPipeline(pipeline);
+    return pm.run(g);
+  }
+
+  it('pcqat keeps the pruned zeros and at most k int8 values per kernel', async () => {
+    const pruned = (await run(model(), 'prune(sparsity=0.5, oneShot=true) | sparsityPreservingCluster(clusters=6, oneShot=true)')).graph;
+    const before = kernelFacts(pruned, 'hidden');
+    expect(before.zeros).toBeGreaterThanOrEqual(before.size / 2);
+    const r = await run(pruned, 'pcqat(epochs=1, batchSize=32)');
+    expect(r.warnings).toEqual([]);
+    const after = kernelFacts(r.graph, 'hidden');
+    expect(after.zeros).toBe(before.zeros);
+    expect(after.unique).toBeLessThanOrEqual(6);
+    const k = r.graph.node('hidden').weight('kernel');
+    expect(k.annotations.mask).toBeDefined();
+    expect(k.annotations.codebook).toBeDefined();
+    expect(k.annotations.quant?.dtype).toBe('int8');
+    expect(r.graph.metadata['quantization']).toEqual({ mode: 'int8' });
+  });
+
+  it('plain qat on a pruned model drops the sparsity and names pqat', async () => {
+    const pruned = (await run(model(), 'prune(sparsity=0.5, oneShot=true)')).graph;
+    // a large learning rate moves pruned weights well past half a quantization step (short, gentle QAT can keep zeros by accident)
+    const r = await run(pruned, 'qat(epochs=2, batchSize=32, learningRate=0.01)');
+    expect(r.warnings).toEqual(['qat drops the sparsity the input model carries; use pqat to keep it']);
+    const pq = await run(pruned, 'pqat(epochs=2, batchSize=32, learningRate=0.01)');
+    expect(pq.warnings).toEqual([]);
+    expect(kernelFacts(pq.graph, 'hidden').zeros).toBe(kernelFacts(pruned, 'hidden').zeros);
+  });
+
+  it('cqat keeps the clusters of a clustered model', async () => {
+    const clustered = (await run(model(), 'cluster(clusters=8, oneShot=true)')).graph;
+    const r = await run(clustered, 'cqat(epochs=1, batchSize=32)');
+    expect(r.warnings).toEqual([]);
+    expect(kernelFacts(r.graph, 'hidden').unique).toBeLessThanOrEqual(8);
+    expect(r.graph.node('hidden').weight('kernel').annotations.codebook?.clusters).toBe(8);
+  });
+});

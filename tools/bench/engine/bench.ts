@@ -1,0 +1,175 @@
+/**
+ * Engine benchmark: training and inference throughput of the benchmark CNN and the reference CNN
+ * (DESIGN.md) on Fashion-MNIST for every available TF.js backend, against TensorFlow 2.21 Keras on
+ * the same models, batch and data in the same run (Python oracle venv), printed as ratios; then
+ * the reference CNN's test accuracy after the DESIGN.md recipe (3 epochs, Adam 1e-3, batch 128,
+ * full 60k/10k) on each backend next to Keras's.
+ *
+ *   npm run bench:engine                       # everything
+ *   npm run bench:engine -- --no-accuracy      # throughput only (a few minutes)
+ *   npm run bench:engine -- --backends=wasm --steps=20 --epochs=1
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { silentLogger, type Graph } from '@collabopt/core';
+import {
+  FASHION_MNIST_DIR,
+  activateBackend,
+  benchmarkCnn,
+  createEngine,
+  loadFashionMnist,
+  referenceCnn,
+  take,
+  type BackendName,
+  type Engine,
+} from '@collabopt/engine';
+
+const REPO = path.resolve(__dirname, '../../..');
+
+function arg(name: string): string | undefined {
+  const hit = process.argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (hit === undefined) return undefined;
+  return hit.includes('=') ? hit.slice(hit.indexOf('=') + 1) : 'true';
+}
+
+const BATCH = Number(arg('batch') ?? 64);
+const STEPS = Number(arg('steps') ?? 40);
+const INFER = Number(arg('infer') ?? 4096);
+const EPOCHS = Number(arg('epochs') ?? 3);
+const ACCURACY = arg('no-accuracy') === undefined;
+const WANTED = (arg('backends') ?? 'tensorflow,wasm,cpu').split(',') as BackendName[];
+
+const MODELS: { key: 'bench' | 'reference'; label: string; build: (seed: number) => Graph }[] = [
+  { key: 'bench', label: 'CNN conv32-pool-conv64-pool-dense10', build: benchmarkCnn },
+  { key: 'reference', label: 'reference CNN (DESIGN.md)', build: referenceCnn },
+];
+
+interface Throughput {
+  trainPerSec?: number;
+  inferPerSec: number;
+}
+
+function oraclePython(): string | undefined {
+  const p = process.env['COLLABOPT_ORACLE_PYTHON'] ?? path.join(REPO, '.venv-oracle', 'bin', 'python');
+  return existsSync(p) ? p : undefined;
+}
+
+function runKeras(config: object): Record<string, unknown> | undefined {
+  const python = oraclePython();
+  if (python === undefined) {
+    console.log('TensorFlow/Keras: oracle venv missing (run tools/setup-oracle); ratios skipped');
+    return undefined;
+  }
+  const r = spawnSync(python, [path.join(__dirname, 'keras_bench.py'), JSON.stringify(config)], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3', CUDA_VISIBLE_DEVICES: '' },
+  });
+  if (r.status !== 0) {
+    console.log(`Keras run failed:\n${r.stderr}`);
+    return undefined;
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+}
+
+async function availableBackends(): Promise<{ backend: BackendName; engine: Engine }[]> {
+  const out: { backend: BackendName; engine: Engine }[] = [];
+  for (const backend of WANTED) {
+    try {
+      await activateBackend(backend);
+      out.push({ backend, engine: await createEngine({ backend, logger: silentLogger }) });
+    } catch (e) {
+      const why = backend === 'tensorflow' ? 'tfjs-node not installed/loadable (tools/setup-tfjs-node builds it offline)' : String(e);
+      console.log(`backend ${backend}: unavailable — ${why}`);
+    }
+  }
+  return out;
+}
+
+const fmt = (v: number | undefined, d = 0): string => (v === undefined ? '—' : v.toFixed(d));
+
+async function main(): Promise<void> {
+  if (!existsSync(FASHION_MNIST_DIR)) throw new Error(`Fashion-MNIST not found in ${FASHION_MNIST_DIR} (apt-get install dataset-fashion-mnist)`);
+  const { train, test } = loadFashionMnist();
+  const backends = await availableBackends();
+  console.log(`engine benchmark: Fashion-MNIST, batch ${BATCH}, Adam 1e-3, ${STEPS} training steps, ${INFER} inference samples`);
+  console.log(`backends: ${backends.map((b) => b.backend).join(', ')}`);
+
+  // Keras first (one Python process: model tracing is paid once per model).
+  const keras = runKeras({
+    dataDir: FASHION_MNIST_DIR,
+    throughput: MODELS.map((m) => ({ model: m.key, batchSize: BATCH, trainSamples: BATCH * STEPS, inferSamples: INFER, inferBatchSize: 256 })),
+    ...(ACCURACY ? { accuracy: { epochs: EPOCHS, batchSize: 128, seed: 0 } } : {}),
+  });
+  const kerasTp = (m: string): Throughput | undefined => keras?.[`${m}:throughput`] as Throughput | undefined;
+
+  const results = new Map<string, Throughput>();
+  for (const { backend, engine } of backends) {
+    for (const m of MODELS) {
+      const g = m.build(0);
+      let trainPerSec: number | undefined;
+      // The cpu backend trains at ~1 sample/s: measure only its inference.
+      if (backend !== 'cpu') {
+        await engine.fit(g, take(train, BATCH * 3), { epochs: 1, batchSize: BATCH });
+        const t0 = performance.now();
+        await engine.fit(g, take(train, BATCH * STEPS), { epochs: 1, batchSize: BATCH });
+        trainPerSec = (BATCH * STEPS) / ((performance.now() - t0) / 1000);
+      }
+      const inferN = backend === 'cpu' ? Math.min(INFER, 512) : INFER;
+      await engine.predict(g, [{ dtype: 'float32', shape: [256, 28, 28, 1], data: test.x.subarray(0, 256 * 784) }], { batchSize: 256 });
+      const t1 = performance.now();
+      await engine.predict(g, [{ dtype: 'float32', shape: [inferN, 28, 28, 1], data: test.x.subarray(0, inferN * 784) }], { batchSize: 256 });
+      const inferPerSec = inferN / ((performance.now() - t1) / 1000);
+      results.set(`${backend}:${m.key}`, { ...(trainPerSec !== undefined ? { trainPerSec } : {}), inferPerSec });
+      console.log(`  measured ${backend} ${m.key}: train ${fmt(trainPerSec)} samples/s, infer ${fmt(inferPerSec)} samples/s`);
+    }
+  }
+
+  console.log('\nthroughput (samples/s; ratio = TF.js / TensorFlow Keras in this run)');
+  console.log('model       backend      train   ×TF   infer   ×TF');
+  for (const m of MODELS) {
+    const k = kerasTp(m.key);
+    if (k) console.log(`${m.key.padEnd(11)} ${'keras'.padEnd(10)} ${fmt(k.trainPerSec).padStart(7)}  1.00 ${fmt(k.inferPerSec).padStart(7)}  1.00`);
+    for (const { backend } of backends) {
+      const r = results.get(`${backend}:${m.key}`)!;
+      const tr = k?.trainPerSec && r.trainPerSec ? r.trainPerSec / k.trainPerSec : undefined;
+      const ir = k ? r.inferPerSec / k.inferPerSec : undefined;
+      console.log(`${m.key.padEnd(11)} ${backend.padEnd(10)} ${fmt(r.trainPerSec).padStart(7)} ${fmt(tr, 2).padStart(5)} ${fmt(r.inferPerSec).padStart(7)} ${fmt(ir, 2).padStart(5)}`);
+    }
+  }
+
+  const accuracy = new Map<string, number>();
+  if (ACCURACY) {
+    const ka = keras?.['reference:accuracy'] as { accuracy: number; seconds: number } | undefined;
+    if (ka) accuracy.set('keras', ka.accuracy);
+    console.log(`\nreference CNN accuracy after ${EPOCHS} epochs (Adam 1e-3, batch 128, 60k/10k):`);
+    if (ka) console.log(`  keras       ${(ka.accuracy * 100).toFixed(2)}%  (${ka.seconds.toFixed(0)} s)`);
+    for (const { backend, engine } of backends) {
+      if (backend === 'cpu') continue;
+      const g = referenceCnn(0);
+      const t0 = performance.now();
+      await engine.fit(g, train, { epochs: EPOCHS, batchSize: 128, seed: 0 });
+      const seconds = (performance.now() - t0) / 1000;
+      const r = await engine.evaluate(g, test);
+      accuracy.set(backend, r.accuracy);
+      const delta = ka ? ` (${((r.accuracy - ka.accuracy) * 100).toFixed(2)} points vs Keras${Math.abs(r.accuracy - ka.accuracy) <= 0.01 ? ', within 1 point' : ', NOT within 1 point'})` : '';
+      console.log(`  ${backend.padEnd(10)}  ${(r.accuracy * 100).toFixed(2)}%  (${seconds.toFixed(0)} s)${delta}`);
+    }
+  }
+
+  // One line of key figures.
+  const key: string[] = [];
+  for (const { backend } of backends) {
+    const r = results.get(`${backend}:bench`);
+    const k = kerasTp('bench');
+    if (r?.trainPerSec && k?.trainPerSec) key.push(`${backend} train ${(r.trainPerSec / k.trainPerSec).toFixed(2)}×TF`);
+  }
+  for (const [b, a] of accuracy) key.push(`${b} acc ${(a * 100).toFixed(2)}%`);
+  console.log(`\nkey figures: ${key.join(', ')}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,90 @@
+"""Keras (TensorFlow 2.21, CPU) side of tools/bench/engine: the same models, data, batch and
+optimizer as the TF.js engine, timed in the same run. Prints one JSON object on stdout."""
+import gzip
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+import keras  # noqa: E402
+
+cfg = json.loads(sys.argv[1])
+data_dir = cfg["dataDir"]
+
+
+def idx(name):
+    path = os.path.join(data_dir, name + ".gz")
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    dims = raw[3]
+    shape = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+x_train = (idx("train-images-idx3-ubyte").astype(np.float32) / 255.0)[..., None]
+y_train = idx("train-labels-idx1-ubyte").astype(np.int32)
+x_test = (idx("t10k-images-idx3-ubyte").astype(np.float32) / 255.0)[..., None]
+y_test = idx("t10k-labels-idx1-ubyte").astype(np.int32)
+
+
+def build(kind, seed):
+    keras.utils.set_random_seed(seed)
+    layers = [keras.Input((28, 28, 1))]
+    if kind == "bench":
+        layers += [
+            keras.layers.Conv2D(32, 3, activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Conv2D(64, 3, activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10),
+        ]
+    else:
+        layers += [
+            keras.layers.Conv2D(16, 3, activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Conv2D(32, 3, activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Flatten(),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(10),
+        ]
+    model = keras.Sequential(layers)
+    model.compile(
+        optimizer=keras.optimizers.Adam(cfg.get("learningRate", 1e-3)),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    return model
+
+
+out = {"tensorflow": tf.__version__, "threads": tf.config.threading.get_intra_op_parallelism_threads()}
+for job in cfg["throughput"]:
+    model = build(job["model"], 0)
+    b = job["batchSize"]
+    n = job["trainSamples"]
+    model.fit(x_train[: b * 3], y_train[: b * 3], batch_size=b, epochs=1, verbose=0)  # trace + warm up
+    t0 = time.perf_counter()
+    model.fit(x_train[:n], y_train[:n], batch_size=b, epochs=1, verbose=0, shuffle=False)
+    train_s = time.perf_counter() - t0
+    m = job["inferSamples"]
+    model.predict(x_test[:256], batch_size=job["inferBatchSize"], verbose=0)
+    t0 = time.perf_counter()
+    model.predict(x_test[:m], batch_size=job["inferBatchSize"], verbose=0)
+    infer_s = time.perf_counter() - t0
+    out[f"{job['model']}:throughput"] = {"trainPerSec": n / train_s, "inferPerSec": m / infer_s}
+
+if cfg.get("accuracy"):
+    acc = cfg["accuracy"]
+    model = build("reference", acc["seed"])
+    t0 = time.perf_counter()
+    model.fit(x_train, y_train, batch_size=acc["batchSize"], epochs=acc["epochs"], verbose=0, shuffle=True)
+    seconds = time.perf_counter() - t0
+    loss, accuracy = model.evaluate(x_test, y_test, batch_size=512, verbose=0)
+    out["reference:accuracy"] = {"accuracy": float(accuracy), "loss": float(loss), "seconds": seconds}
+
+print(json.dumps(out))
