@@ -1,6 +1,6 @@
 import { float16BitsToFloat32, float32ToFloat16Bits, isCollaboptError, type Graph } from '@collabopt/core';
 import { annotateDynamic, annotateFloat16, annotateInt8 } from './__fixtures__/annotate';
-import { convFamilyModel, elementwiseModel, resizeModel } from './__fixtures__/models';
+import { activationsModel, convFamilyModel, elementwiseModel, resizeModel } from './__fixtures__/models';
 import { writeTflite } from './export/writer';
 import { readTflite } from './import/reader';
 import { BuiltinOperator as Op, TensorType, builtinOperatorName } from './schema/enums';
@@ -86,7 +86,7 @@ describe('writeTflite float32', () => {
 
   it('rejects an activation TFLite has no builtin for, naming the node', () => {
     const g = elementwiseModel();
-    g.node('tanh').attrs['activation'] = 'elu';
+    g.node('tanh').attrs['activation'] = 'gelu';
     expect(() => writeTflite(g)).toThrow(expect.objectContaining({ code: 'TFLITE_UNSUPPORTED_OP', location: expect.objectContaining({ node: 'tanh' }) }));
   });
 
@@ -290,5 +290,19 @@ describe('buffer alignment and size', () => {
     const m = parseModel(bytes);
     const base = bytes.byteOffset;
     for (const buf of m.buffers) if (buf.length > 0) expect((buf.byteOffset - base) % 16).toBe(0);
+  });
+});
+
+describe('lowered activations', () => {
+  it('writes elu as ELU, swish as LOGISTIC·MUL and hard_sigmoid as MUL/ADD+RELU6/MUL in float files', () => {
+    const m = parseModel(writeTflite(activationsModel()));
+    expect(ops(m)).toEqual(['CONV_2D', 'ELU', 'CONV_2D', 'LOGISTIC', 'MUL', 'ADD', 'MUL', 'MUL', 'ADD', 'MUL', 'MEAN', 'FULLY_CONNECTED']);
+    const back = readTflite(writeTflite(activationsModel()));
+    expect(back.nodes.some((n) => n.op === 'Activation' && n.attrs['activation'] === 'elu')).toBe(true);
+  });
+
+  it('refuses them in int8 files with a typed error naming the node', () => {
+    const g = annotateInt8(activationsModel(), uniformRange);
+    expect(() => writeTflite(g)).toThrow(expect.objectContaining({ code: 'TFLITE_UNSUPPORTED_OP', location: expect.objectContaining({ node: 'c2' }) }));
   });
 });

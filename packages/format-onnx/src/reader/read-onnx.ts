@@ -10,7 +10,6 @@ import {
   verifyGraph,
   type Attributes,
   type ErrorLocation,
-  type Node,
   type OpRegistry,
   type Tensor,
   type Value,
@@ -18,7 +17,7 @@ import {
 import { NCHW_TO_NHWC, nchwAxisToNhwc, nchwToNhwcFlatIndex, oihwToConvKernel, oihwToDepthwiseKernel, onnxToDeconvKernel, permuteRows, permuteShape } from '../layout';
 import { decodeModel } from '../proto/codec';
 import { fromTensorProto } from '../proto/tensor-proto';
-import { ATTR_TYPE, ONNX_DTYPE, toNumber, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from '../proto/types';
+import { ONNX_DTYPE, toNumber, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from '../proto/types';
 import {
   binaryConst,
   concatConst,
@@ -1018,5 +1017,3 @@ function importNode(ctx: ImportContext, r: NodeReader): void {
   }
 }
 
-export { ATTR_TYPE };
-export type { Node };

@@ -77,3 +77,17 @@ export function resizeModel(seed = 3): Graph {
   y = b.layer('Dense', 'd', y, { units: 3 });
   return b.build(y);
 }
+
+/** Activations TFLite lowers or has without fusion: elu (ELU), swish (LOGISTIC·MUL), hard_sigmoid (MUL/ADD/RELU6/MUL). */
+export function activationsModel(seed = 4): Graph {
+  const b = new GraphBuilder('activations', { seed });
+  const x = b.input('input', [-1, 6, 6, 3]);
+  let y = b.layer('Conv2D', 'c1', x, { filters: 4, kernelSize: [3, 3], padding: 'same' });
+  y = b.layer('Activation', 'elu', y, { activation: 'elu' });
+  y = b.layer('Conv2D', 'c2', y, { filters: 4, kernelSize: [3, 3], padding: 'same', activation: 'swish' });
+  y = b.layer('Activation', 'hsig', y, { activation: 'hard_sigmoid' });
+  y = b.layer('Activation', 'hsig2', y, { activation: 'hard_sigmoid', alpha: 0.2, beta: 0.4 });
+  y = b.layer('GlobalAvgPool', 'gap', y, {});
+  y = b.layer('Dense', 'd', y, { units: 3 });
+  return b.build(y);
+}

@@ -63,6 +63,8 @@ export function operatorVersion(code: number, f: VersionFacts): number {
     case Op.LOGISTIC:
     case Op.TANH:
       return int8 ? 2 : 1;
+    case Op.ELU:
+      return int8 ? 2 : 1;
     case Op.LEAKY_RELU: // version 2 is int16 only
       return 1;
     default:

@@ -54,6 +54,7 @@ export const BuiltinOperator = {
   REDUCE_MAX: 82,
   RESIZE_NEAREST_NEIGHBOR: 97,
   LEAKY_RELU: 98,
+  ELU: 111,
   QUANTIZE: 114,
   HARD_SWISH: 117,
   DENSIFY: 124,

@@ -33,6 +33,7 @@ export const OPERATOR_IMPORTERS: Readonly<Record<number, OperatorImporter>> = {
   [Op.TANH]: importActivation(Op.TANH),
   [Op.LEAKY_RELU]: importActivation(Op.LEAKY_RELU),
   [Op.HARD_SWISH]: importActivation(Op.HARD_SWISH),
+  [Op.ELU]: importActivation(Op.ELU),
   [Op.QUANTIZE]: importQuantizeLike,
   [Op.DEQUANTIZE]: importQuantizeLike,
   [Op.DENSIFY]: importQuantizeLike,
