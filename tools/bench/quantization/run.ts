@@ -10,9 +10,9 @@
  * weights are also quantized by TensorFlow 2.21's TFLiteConverter (full integer, same calibration
  * samples) as the peer.
  *
- * The float baseline is trained by Keras in the oracle (default, `--baseline keras`: same
- * architecture, same initial weights, same recipe) or by our engine (`--baseline engine`, slow on
- * the plain-JS backends); either way it is cached in the OS temp dir (`--retrain` trains again).
+ * The float baseline is trained by our engine when it runs on tfjs-node (`tools/setup-tfjs-node`),
+ * else by Keras in the oracle (same architecture, same initial weights, same recipe); force with
+ * `--baseline engine|keras`. It is cached in the OS temp dir (`--retrain` trains again).
  *
  * Usage: npm run bench:quantization [-- --retrain] [--baseline keras|engine] [--seed N]
  *        [--backend wasm|cpu|tensorflow] [--qat-max-steps N] [--keep DIR]
@@ -140,7 +140,9 @@ async function main(): Promise<void> {
   // Baseline (cached across runs in the OS temp dir; --retrain forces training).
   const cacheDir = path.join(os.tmpdir(), 'collabopt-bench-cache');
   mkdirSync(cacheDir, { recursive: true });
-  const trainer = option('--baseline', 'keras');
+  // Train with our engine when it runs on TensorFlow's kernels (tfjs-node, tools/setup-tfjs-node);
+  // on wasm/cpu three epochs take too long on these shared machines, so Keras trains the same graph.
+  const trainer = option('--baseline', engine.backend === 'tensorflow' ? 'engine' : 'keras');
   const cache = path.join(cacheDir, `reference-cnn-fashion-${trainer}-seed${SEED}-e${BASELINE.epochs}`);
   const baseline = referenceCnn(SEED);
   if (!flag('--retrain') && existsSync(`${cache}.bin`)) {
