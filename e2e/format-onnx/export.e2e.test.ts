@@ -37,7 +37,7 @@ describe('float ONNX export in ONNX Runtime and the ONNX checker', () => {
   it('every exported model passes check_model(full_check) and strict shape inference', () => {
     const files: string[] = [];
     for (const [name, build] of GRAPHS) {
-      for (const opset of [13, 17, 21, 23]) files.push(saveModel(`${name}-${opset}.onnx`, writeOnnx(build(), { opset }).bytes));
+      for (const opset of [13, 17, 21, 23, 26]) files.push(saveModel(`${name}-${opset}.onnx`, writeOnnx(build(), { opset }).bytes));
       files.push(saveModel(`${name}-nhwc.onnx`, writeOnnx(build(), { nhwcIo: true }).bytes));
       files.push(saveModel(`${name}-ext.onnx`, writeOnnx(build(), { externalData: 'always', fileName: `${name}-ext.onnx` }).files[0]!.bytes));
     }
@@ -51,11 +51,11 @@ describe('float ONNX export in ONNX Runtime and the ONNX checker', () => {
   });
 
   for (const [name, build, shape] of GRAPHS) {
-    it(`${name}: ONNX Runtime output equals the engine's (≤ 1e-5 relative), NCHW and NHWC I/O, opsets 13 and 23`, async () => {
+    it(`${name}: ONNX Runtime output equals the engine's (≤ 1e-5 relative), NCHW and NHWC I/O, opsets 13, 23 and 26`, async () => {
       const graph = build();
       const x = randomArr(shape, 9);
       const expected = await enginePredict(engine, graph, x);
-      for (const opset of [13, 23]) {
+      for (const opset of [13, 23, 26]) {
         const out = await ortRun(writeOnnx(graph, { opset }).bytes, { [graph.inputs[0]!.name]: toNchw(x) });
         graph.outputs.forEach((v, i) => {
           const got = toNhwc(out[v.name]!);

@@ -10,7 +10,7 @@ import { tensor, type Graph, type QuantAnnotation, type Tensor } from '@collabop
 import { createDataset, createEngine, type Engine } from '@collabopt/engine';
 import { writeTflite } from '@collabopt/format-tflite';
 import { quantizePostTraining, simulationTransform, type QuantizationMode } from '@collabopt/quantization';
-import { convFamilyModel, elementwiseModel, sampleInput } from '../../packages/format-tflite/src/__fixtures__/models';
+import { activationsModel, convFamilyModel, elementwiseModel, resizeModel, sampleInput } from '../../packages/format-tflite/src/__fixtures__/models';
 import { hasArmnn } from '../helpers/oracle';
 import {
   maxAbsError,
@@ -29,6 +29,10 @@ interface ModelCase {
   make: () => Graph;
   /** Arm NN 20.08 has every op of this model. */
   armnn: boolean;
+  /** Allowed distance to our int8 simulation, in output steps (default 1). */
+  int8Lsb?: number;
+  /** Float files only (activations lowered to several ops have no int8 form). */
+  floatOnly?: boolean;
 }
 
 const CASES: ModelCase[] = [
@@ -36,6 +40,12 @@ const CASES: ModelCase[] = [
   // Arm NN 20.08 parses TRANSPOSE_CONV only without the bias input.
   { name: 'conv_family_no_transpose_bias', make: () => convFamilyModel(1, { transposeBias: false }), armnn: true },
   { name: 'elementwise', make: () => elementwiseModel(2), armnn: true },
+  // Arm NN 20.08 has no half-pixel bilinear resize. TFLite's int8 RESIZE_BILINEAR interpolates in
+  // fixed point with its own rounding, the simulation rounds the float interpolation: measured up
+  // to 2 output steps after MEAN and FULLY_CONNECTED (every other model stays within 1).
+  { name: 'resize', make: () => resizeModel(3), armnn: false, int8Lsb: 2 },
+  // elu, swish, hard_sigmoid (ELU is not in Arm NN 20.08's parser).
+  { name: 'activations', make: () => activationsModel(4), armnn: false, floatOnly: true },
 ];
 const SAMPLES = 4;
 const armnnAvailable = hasArmnn();
@@ -101,6 +111,7 @@ beforeAll(async () => {
     const calibration = perSample(shape, 64, 1000);
     const calib = createDataset(batchTensor(calibration, shape).data as Float32Array, new Int32Array(64), shape.slice(1), `${c.name}-calibration`);
     for (const k of KINDS) {
+      if (c.floatOnly && (k === 'int8' || k === 'int8-io')) continue;
       const g = c.make();
       if (k !== 'float32') {
         await quantizePostTraining(g, { mode: k as QuantizationMode, engine, data: calib, samples: 64, batchSize: 16 });
@@ -194,7 +205,8 @@ describe.each(CASES)('$name exported to TFLite', (c) => {
     }
   });
 
-  it.each(['int8', 'int8-io'] as Kind[])('%s is bit-exact between the TFLite builds and within 1 LSB of our int8 simulation', (k) => {
+  const int8Kinds: Kind[] = c.floatOnly ? [] : ['int8', 'int8-io'];
+  for (const k of int8Kinds) it(`${k} is bit-exact between the TFLite builds and within 1 LSB of our int8 simulation (resize: 2)`, () => {
     const b = built.get(key(c.name, k))!;
     const outQ = b.graph.outputs[0]!.annotations.quant!;
     const step = outQ.scale[0]!;
@@ -202,7 +214,7 @@ describe.each(CASES)('$name exported to TFLite', (c) => {
       const t = first(tf.get(key(c.name, k)), i);
       expect(first(wasm.get(key(c.name, k)), i)).toEqual(t);
       const real = k === 'int8-io' ? t.map((q) => step * (q - outQ.zeroPoint[0]!)) : t;
-      expect(maxAbsError(real, b.engine[i]!)).toBeLessThanOrEqual(step * 1.001);
+      expect(maxAbsError(real, b.engine[i]!)).toBeLessThanOrEqual(step * (c.int8Lsb ?? 1) * 1.001);
       if (c.armnn && armnnAvailable) {
         const a = first(armOutputs(c.name, k), i);
         expect(maxAbsError(a, t)).toBeLessThanOrEqual((k === 'int8-io' ? 1 : step) * 1.001);

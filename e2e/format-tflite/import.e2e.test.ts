@@ -15,7 +15,10 @@ import { sampleInput } from '../../packages/format-tflite/src/__fixtures__/model
 import { REPO_ROOT, runPython } from '../helpers/oracle';
 import { maxAbsError, maxRelativeError, outputsOf, runTfInterpreter, tempDir, type Job, type RuntimeTensor, type SampleInput } from './runtimes';
 
-const FACE = path.join(REPO_ROOT, 'node_modules', '@mediapipe', 'face_detection', 'face_detection_short_range.tflite');
+const MEDIAPIPE = path.join(REPO_ROOT, 'node_modules', '@mediapipe', 'face_detection');
+const FACE = path.join(MEDIAPIPE, 'face_detection_short_range.tflite');
+const FACE_FULL = path.join(MEDIAPIPE, 'face_detection_full_range.tflite');
+const FACE_SPARSE = path.join(MEDIAPIPE, 'face_detection_full_range_sparse.tflite');
 
 interface Case {
   name: string;
@@ -72,6 +75,17 @@ beforeAll(async () => {
     const graph = readTflite(original, { file });
     cases.set(mode, { name: mode, file, original, graph, rewritten: writeTflite(graph), samples: mode === 'int8_io' ? int8Samples(floatSamples, graph) : floatSamples });
   }
+  const rescalingFile = path.join(dir, 'keras_rescaling.tflite');
+  const rescaling = new Uint8Array(readFileSync(rescalingFile));
+  const rescalingGraph = readTflite(rescaling, { file: rescalingFile });
+  cases.set('rescaling', {
+    name: 'rescaling',
+    file: rescalingFile,
+    original: rescaling,
+    graph: rescalingGraph,
+    rewritten: writeTflite(rescalingGraph),
+    samples: [0, 1].map((i) => [{ data: sampleInput([-1, 8, 8, 3], 1, 70 + i).map((v) => 255 * (v + 1) / 2), shape: [1, 8, 8, 3] }]),
+  });
   const face = new Uint8Array(readFileSync(FACE));
   const faceGraph = readTflite(face, { file: FACE });
   const faceSamples: SampleInput[][] = [0, 1].map((i) => [{ data: sampleInput([-1, 128, 128, 3], 1, 40 + i), shape: [1, 128, 128, 3] }]);
@@ -84,6 +98,10 @@ beforeAll(async () => {
     rewritten: writeTflite(readTflite(face, { keepQuant: false })),
     samples: faceSamples,
   });
+  const full = new Uint8Array(readFileSync(FACE_FULL));
+  const fullGraph = readTflite(full, { file: FACE_FULL });
+  const fullSamples: SampleInput[][] = [[{ data: sampleInput([-1, 192, 192, 3], 1, 60), shape: [1, 192, 192, 3] }]];
+  cases.set('face_full', { name: 'face_full', file: FACE_FULL, original: full, graph: fullGraph, rewritten: writeTflite(fullGraph), samples: fullSamples });
   const jobs: { key: string; job: Job }[] = [];
   for (const c of cases.values()) {
     jobs.push({ key: `${c.name}/original`, job: { model: c.original, samples: c.samples } });
@@ -91,7 +109,7 @@ beforeAll(async () => {
   }
   const r = runTfInterpreter(jobs.map((j) => j.job));
   jobs.forEach((j, i) => results.set(j.key, outputsOf(r[i], j.key)));
-  for (const name of ['float', 'int8', 'int8_io', 'face']) {
+  for (const name of ['float', 'int8', 'int8_io', 'rescaling', 'face', 'face_full']) {
     const c = cases.get(name)!;
     ours.set(name, await runEngine(c, name === 'int8_io' ? cases.get('int8')!.samples : c.samples));
   }
@@ -118,6 +136,18 @@ describe('TFLite files from TensorFlow’s converter', () => {
       // and the converter's file is the Keras model
       expect(maxRelativeError(s[0]!.data, kerasReference.slice(i * 5, i * 5 + 5))).toBeLessThanOrEqual(1e-5);
     });
+  });
+
+  it('Rescaling layers (MUL/ADD with constant operands) import as exact per-channel affine layers', () => {
+    const c = cases.get('rescaling')!;
+    const a = outputs('rescaling/original');
+    const b = outputs('rescaling/rewritten');
+    const e = ours.get('rescaling')!;
+    a.forEach((s, i) => {
+      expect(maxRelativeError(e[i]![0]!, s[0]!.data)).toBeLessThanOrEqual(1e-5);
+      expect(maxRelativeError(b[i]![0]!.data, s[0]!.data)).toBeLessThanOrEqual(1e-5);
+    });
+    expect(c.graph.nodes.filter((n) => n.op === 'DepthwiseConv2D' || n.op === 'Dense').length).toBeGreaterThan(0);
   });
 
   it.each(['int8', 'int8_io'])('the %s file reads with its quantization kept, simulates within 1 LSB and re-exports bit-exactly', (mode) => {
@@ -155,5 +185,32 @@ describe('MediaPipe face_detection_short_range.tflite', () => {
       const b = outputs(`${key}/rewritten`);
       a.forEach((s, i) => s.forEach((t, j) => expect(maxRelativeError(b[i]![j]!.data, t.data)).toBeLessThanOrEqual(1e-5)));
     }
+  });
+});
+
+describe('MediaPipe face_detection_full_range.tflite (RESIZE_BILINEAR) and its sparse variant', () => {
+  it('the full-range model reads, runs in our engine and re-exports to the same outputs', () => {
+    const c = cases.get('face_full')!;
+    expect(c.graph.nodes.some((n) => n.op === 'Upsample2D' && n.attrs['interpolation'] === 'bilinear')).toBe(true);
+    const a = outputs('face_full/original');
+    const b = outputs('face_full/rewritten');
+    const e = ours.get('face_full')!;
+    a.forEach((s, i) =>
+      s.forEach((t, j) => {
+        expect(maxRelativeError(b[i]![j]!.data, t.data)).toBeLessThanOrEqual(1e-5);
+        expect(maxRelativeError(e[i]![j]!, t.data)).toBeLessThanOrEqual(1e-4);
+      }),
+    );
+  });
+
+  it('the sparse variant is refused with a typed error naming DEPTH_TO_SPACE and its operator index', () => {
+    let err: unknown;
+    try {
+      readTflite(new Uint8Array(readFileSync(FACE_SPARSE)), { file: FACE_SPARSE });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'TFLITE_UNSUPPORTED_OP' });
+    expect((err as Error).message).toMatch(/DEPTH_TO_SPACE \(operator index \d+\)/);
   });
 });

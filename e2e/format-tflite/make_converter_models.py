@@ -42,6 +42,18 @@ def build():
     return model
 
 
+def build_rescaling():
+    """Rescaling layers become MUL/ADD with constant operands in the converted file."""
+    keras.utils.set_random_seed(4)
+    x = keras.Input(shape=(8, 8, 3), batch_size=1, name="pixels")
+    y = keras.layers.Rescaling(1 / 255.0, offset=-0.5, name="rescale_in")(x)
+    y = keras.layers.Conv2D(4, 3, activation="relu", name="conv")(y)
+    y = keras.layers.GlobalAveragePooling2D(name="gap")(y)
+    y = keras.layers.Activation("tanh", name="tanh")(y)
+    y = keras.layers.Rescaling(3.0, offset=0.25, name="rescale_out")(y)
+    return keras.Model(x, y)
+
+
 def convert(model, mode, calib):
     conv = tf.lite.TFLiteConverter.from_keras_model(model)
     if mode != "float":
@@ -67,6 +79,11 @@ def main():
         with open(path, "wb") as f:
             f.write(data)
         summary[mode] = {"path": path, "bytes": len(data)}
+    data = convert(build_rescaling(), "float", None)
+    path = os.path.join(out, "keras_rescaling.tflite")
+    with open(path, "wb") as f:
+        f.write(data)
+    summary["rescaling"] = {"path": path, "bytes": len(data)}
     inputs = rng.uniform(0, 1, size=(4, 16, 16, 3)).astype(np.float32)
     keras_out = model.predict(inputs, verbose=0)
     with open(os.path.join(out, "inputs.json"), "w") as f:

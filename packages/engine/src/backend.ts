@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Logger } from '@collabopt/core';
 import { tf } from './tf';
+import { registerTfjsNodeFixes } from './tfjs-node-fixes';
 import { registerWasmGradientKernels } from './wasm-kernels';
 
 /** Backends the engine can run on: TensorFlow's C library (tfjs-node), WebAssembly (SIMD) or plain JS. */
@@ -26,6 +27,7 @@ function loadBackend(name: BackendName): Promise<string | undefined> {
             // Optional peer dependency: present only when installed (tools/setup-tfjs-node here).
             // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand (optional backends)
             require('@tensorflow/tfjs-node');
+            registerTfjsNodeFixes();
             break;
           case 'wasm':
             // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand (optional backends)

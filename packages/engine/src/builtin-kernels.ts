@@ -11,6 +11,7 @@ import {
   type Padding,
 } from '@collabopt/core';
 import { activate, activationKind, softmaxAlong } from './activation';
+import { fusedConv2d, fusedDense, type FusedActivation } from './fused';
 import { KernelRegistry, type KernelContext, type OpKernel } from './kernel-registry';
 import { tf } from './tf';
 
@@ -93,7 +94,29 @@ function trainableDilation(kernel: tf.Tensor4D, dilations: Pair, training: boole
   return { kernel: dilateKernel(kernel, dilations), dilations: [1, 1] };
 }
 
+/** linear/relu activations run inside the fused kernels; others are applied separately. */
+function fusable(ctx: KernelContext): FusedActivation | undefined {
+  const a = ctx.attrs['activation'];
+  return a === 'linear' || a === 'relu' ? a : undefined;
+}
+
+/**
+ * Fused conv/dense + bias + ReLU kernels with registered gradients (src/fused.ts). Off by default:
+ * A/B runs on this machine kind showed no gain on tfjs-node and a loss on wasm (whose
+ * FusedConv2D with a bias is slower than Conv2D + Add + Relu there).
+ */
+export const FUSION = { enabled: false };
+
 const conv2d: OpKernel = ([x], ctx) => {
+  const act = fusable(ctx);
+  const dil = pair(ctx, 'dilations');
+  if (FUSION.enabled && act !== undefined && dil[0] === 1 && dil[1] === 1) {
+    return fusedConv2d(x as tf.Tensor4D, ctx.weights['kernel'] as tf.Tensor4D, ctx.weights['bias'], {
+      strides: pair(ctx, 'strides'),
+      padding: attrString(ctx.attrs, 'padding') as Padding,
+      activation: act,
+    });
+  }
   const k = trainableDilation(ctx.weights['kernel'] as tf.Tensor4D, pair(ctx, 'dilations'), ctx.training);
   const y = conv2dNhwc(x as tf.Tensor4D, k.kernel, pair(ctx, 'strides'), attrString(ctx.attrs, 'padding') as Padding, k.dilations);
   return withBiasAndActivation(y, ctx);
@@ -134,6 +157,8 @@ const dense: OpKernel = ([x], ctx) => {
   const kernel = ctx.weights['kernel'] as tf.Tensor2D;
   const input = x!;
   let y: tf.Tensor;
+  const act = fusable(ctx);
+  if (input.rank === 2 && FUSION.enabled && act !== undefined) return fusedDense(input as tf.Tensor2D, kernel, ctx.weights['bias'], act);
   if (input.rank === 2) {
     y = tf.matMul(input as tf.Tensor2D, kernel);
   } else {

@@ -112,6 +112,11 @@ export function registerCoreGradients(): void {
   if (registered) return;
   registered = true;
   if (tf.getGradient('Conv2D') !== undefined && tf.getGradient('Mean') !== undefined) return; // e.g. tfjs-node loaded the umbrella
-  const root = join(dirname(require.resolve('@tensorflow/tfjs-core/package.json')), 'dist');
-  new EsmLoader(root).load(join(root, 'register_all_gradients.js'));
+  try {
+    const root = join(dirname(require.resolve('@tensorflow/tfjs-core/package.json')), 'dist');
+    new EsmLoader(root).load(join(root, 'register_all_gradients.js'));
+  } catch (e) {
+    // Inference still works; training reports the missing gradient when it needs it.
+    process.emitWarning(`collabopt engine: could not register TF.js gradients (${e instanceof Error ? e.message : String(e)}); training will fail`);
+  }
 }

@@ -22,6 +22,7 @@ import {
   type Engine,
   type WeightTransform,
 } from './index';
+import { FUSION } from './builtin-kernels';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -337,4 +338,21 @@ describe('training every op on wasm matches the cpu backend', () => {
     expect(unmoved).toEqual([]);
     expect(sizeOf([1])).toBe(1);
   }, 60000);
+});
+
+test('fused conv/dense kernels train exactly like the unfused ones', async () => {
+  const data = bands(48, 21);
+  const run = async (fused: boolean): Promise<Float32Array[]> => {
+    FUSION.enabled = fused;
+    try {
+      const g = smallNet(9);
+      await engine.fit(g, data, { epochs: 1, batchSize: 16, seed: 2 });
+      return snapshot(g);
+    } finally {
+      FUSION.enabled = false;
+    }
+  };
+  const fused = await run(true);
+  const plain = await run(false);
+  fused.forEach((w, i) => w.forEach((v, j) => expect(Math.abs(v - plain[i]![j]!)).toBeLessThan(1e-5)));
 });

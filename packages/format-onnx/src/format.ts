@@ -55,13 +55,14 @@ function readOptionsFrom(o: ReadOptions | undefined): ReadOnnxOptions {
   }
   const fuse = pick<boolean>(r, 'fuseActivations', isBool, 'a boolean');
   if (fuse !== undefined) out.fuseActivations = fuse;
+  if (r['signal'] instanceof AbortSignal) out.signal = r['signal'];
   return out;
 }
 
 /** The ONNX format definition (name `onnx`, extension `.onnx`). */
 export const onnxFormat: FormatDefinition = {
   name: 'onnx',
-  description: 'ONNX (NCHW, opset 13–23 written, ≥ 7 read; float32 or QDQ int8)',
+  description: 'ONNX (NCHW, opset 13–26 written, ≥ 6 read; float32 or QDQ int8)',
   extensions: ['.onnx'],
   detect: looksLikeOnnx,
   read: (source, options) => readOnnx(source.bytes, { ...readOptionsFrom(options), file: source.path, readRelated: (p) => source.readRelated(p) }),

@@ -150,6 +150,10 @@ describe('ONNX writer and reader', () => {
     expect(ok.inputs[0]!.shape).toEqual([-1, 4, 5, 3]);
     expect(() => writeOnnx(smallCnn(), { opset: 12 })).toThrow(InvalidArgumentError);
     expect(() => decodeModel(new Uint8Array([0xff]))).toThrow(FormatError);
+    const aborted = new AbortController();
+    aborted.abort();
+    await expectCode(readOnnx(writeOnnx(smallCnn()).bytes, { signal: aborted.signal }), 'CANCELLED');
+    expect(() => writeOnnx(smallCnn(), { signal: aborted.signal })).toThrow(/cancel/i);
   });
 
   it('registers as the onnx format and recognises ONNX bytes', async () => {

@@ -1,6 +1,6 @@
 import { float16BitsToFloat32, float32ToFloat16Bits, isCollaboptError, type Graph } from '@collabopt/core';
 import { annotateDynamic, annotateFloat16, annotateInt8 } from './__fixtures__/annotate';
-import { convFamilyModel, elementwiseModel } from './__fixtures__/models';
+import { activationsModel, convFamilyModel, elementwiseModel, resizeModel } from './__fixtures__/models';
 import { writeTflite } from './export/writer';
 import { readTflite } from './import/reader';
 import { BuiltinOperator as Op, TensorType, builtinOperatorName } from './schema/enums';
@@ -86,7 +86,7 @@ describe('writeTflite float32', () => {
 
   it('rejects an activation TFLite has no builtin for, naming the node', () => {
     const g = elementwiseModel();
-    g.node('tanh').attrs['activation'] = 'elu';
+    g.node('tanh').attrs['activation'] = 'gelu';
     expect(() => writeTflite(g)).toThrow(expect.objectContaining({ code: 'TFLITE_UNSUPPORTED_OP', location: expect.objectContaining({ node: 'tanh' }) }));
   });
 
@@ -265,5 +265,44 @@ describe('sparse weights', () => {
     const back = readTflite(sparse);
     const d1 = back.nodes.find((n) => n.op === 'Dense' && n.weights['kernel']!.tensor.shape[1] === 40)!;
     expect(Array.from(d1.weight('kernel').tensor.data as Float32Array)).toEqual(Array.from(data));
+  });
+});
+
+describe('resize', () => {
+  it('writes Upsample2D as RESIZE_NEAREST_NEIGHBOR / RESIZE_BILINEAR (half-pixel) and reads it back', () => {
+    const g = resizeModel();
+    const bytes = writeTflite(g);
+    const m = parseModel(bytes);
+    expect(ops(m)).toEqual(['CONV_2D', 'RESIZE_NEAREST_NEIGHBOR', 'CONV_2D', 'RESIZE_BILINEAR', 'MEAN', 'FULLY_CONNECTED']);
+    expect(opVersion(m, Op.RESIZE_BILINEAR)).toEqual([3]);
+    const back = readTflite(bytes);
+    const ups = back.nodes.filter((n) => n.op === 'Upsample2D');
+    expect(ups.map((n) => [n.attrs['size'], n.attrs['interpolation']])).toEqual([
+      [[2, 2], 'nearest'],
+      [[2, 2], 'bilinear'],
+    ]);
+  });
+});
+
+describe('buffer alignment and size', () => {
+  it('places every constant buffer on a 16-byte boundary of the file', () => {
+    const bytes = writeTflite(annotateInt8(convFamilyModel(), uniformRange));
+    const m = parseModel(bytes);
+    const base = bytes.byteOffset;
+    for (const buf of m.buffers) if (buf.length > 0) expect((buf.byteOffset - base) % 16).toBe(0);
+  });
+});
+
+describe('lowered activations', () => {
+  it('writes elu as ELU, swish as LOGISTIC·MUL and hard_sigmoid as MUL/ADD+RELU6/MUL in float files', () => {
+    const m = parseModel(writeTflite(activationsModel()));
+    expect(ops(m)).toEqual(['CONV_2D', 'ELU', 'CONV_2D', 'LOGISTIC', 'MUL', 'ADD', 'MUL', 'MUL', 'ADD', 'MUL', 'MEAN', 'FULLY_CONNECTED']);
+    const back = readTflite(writeTflite(activationsModel()));
+    expect(back.nodes.some((n) => n.op === 'Activation' && n.attrs['activation'] === 'elu')).toBe(true);
+  });
+
+  it('refuses them in int8 files with a typed error naming the node', () => {
+    const g = annotateInt8(activationsModel(), uniformRange);
+    expect(() => writeTflite(g)).toThrow(expect.objectContaining({ code: 'TFLITE_UNSUPPORTED_OP', location: expect.objectContaining({ node: 'c2' }) }));
   });
 });

@@ -1,8 +1,8 @@
-import { InvalidArgumentError, type AnnotationKind, type Graph, type Pass, type PassContext, type PassResult } from '@collabopt/core';
+import type { AnnotationKind, Pass } from '@collabopt/core';
 import { createClusterTransform } from '@collabopt/clustering';
-import { getDataset, getEngine, type WeightTransform } from '@collabopt/engine';
+import type { WeightTransform } from '@collabopt/engine';
 import { pruningTransform } from '@collabopt/pruning';
-import { QAT_DEFAULTS, quantizationAwareTraining, type QatOptions } from '@collabopt/quantization';
+import { createQatPass, type QatOptions, type QatVariant } from '@collabopt/quantization';
 
 /** Which earlier results a collaborative QAT keeps. */
 export interface Preservation {
@@ -33,35 +33,22 @@ export function droppedKinds(p: Preservation): AnnotationKind[] {
   return drops;
 }
 
+/** The QAT variant that keeps `p`: its contracts and preserving stages. */
+export function collaborativeVariant(name: string, p: Preservation): QatVariant {
+  return {
+    name,
+    preserves: ['quant', 'range', ...(p.sparsity ? (['mask'] as const) : []), ...(p.clusters ? (['codebook'] as const) : [])],
+    drops: droppedKinds(p),
+    preservingTransforms: (seed) => preservingTransforms(p, seed),
+    codebookAware: p.clusters,
+  };
+}
+
 /**
  * Quantization-aware fine-tuning that keeps what earlier passes achieved: QAT's fake-quant stage
  * stacked on the preserving stages (mask → codebook → quantize), so the exported int8 kernels keep
  * the pruned zeros and at most k distinct values per codebook.
  */
 export function createCollaborativeQatPass(name: string, p: Preservation, options: Partial<QatOptions> = {}): Pass {
-  const o = { ...QAT_DEFAULTS, ...options };
-  return {
-    name,
-    family: 'qat',
-    preserves: ['quant', 'range', ...(p.sparsity ? (['mask'] as const) : []), ...(p.clusters ? (['codebook'] as const) : [])],
-    drops: droppedKinds(p),
-    async run(graph: Graph, ctx: PassContext): Promise<PassResult> {
-      const data = getDataset(ctx, 'train');
-      if (!data) throw new InvalidArgumentError(`${name} needs a "train" data set in the pipeline context`, { pass: name });
-      const engine = await getEngine(ctx);
-      const validation = getDataset(ctx, 'validation');
-      const r = await quantizationAwareTraining(graph, engine, data, {
-        ...o,
-        registry: ctx.registry,
-        seed: ctx.seed,
-        progress: ctx.progress,
-        logger: ctx.logger,
-        preservingTransforms: preservingTransforms(p, ctx.seed),
-        codebookAware: p.clusters,
-        ...(validation ? { validation } : {}),
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-      });
-      return { changed: true, report: { foldedBatchNorms: r.foldedBatchNorms, weights: r.weights } };
-    },
-  };
+  return createQatPass(options, collaborativeVariant(name, p));
 }

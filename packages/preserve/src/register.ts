@@ -1,6 +1,6 @@
 import { defaultPassRegistry, type OptionSchema, type PassRegistry } from '@collabopt/core';
 import { QAT_DEFAULTS, type QatOptions } from '@collabopt/quantization';
-import { createCollaborativeQatPass, droppedKinds, type Preservation } from './collaborative-qat';
+import { collaborativeVariant, createCollaborativeQatPass, type Preservation } from './collaborative-qat';
 
 const QAT_OPTIONS: OptionSchema = {
   epochs: { kind: 'integer', min: 0, default: QAT_DEFAULTS.epochs, description: 'fine-tuning epochs' },
@@ -30,8 +30,8 @@ export function registerPreservePasses(registry: PassRegistry = defaultPassRegis
       description: v.description,
       family: 'qat',
       options: QAT_OPTIONS,
-      preserves: ['quant', 'range', ...(v.keeps.sparsity ? (['mask'] as const) : []), ...(v.keeps.clusters ? (['codebook'] as const) : [])],
-      drops: droppedKinds(v.keeps),
+      preserves: collaborativeVariant(v.name, v.keeps).preserves,
+      drops: collaborativeVariant(v.name, v.keeps).drops,
       create: (o) => createCollaborativeQatPass(v.name, v.keeps, o),
     });
   }

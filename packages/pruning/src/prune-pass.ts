@@ -187,7 +187,7 @@ export class PrunePass implements Pass {
           `prune: the last mask update (step ${steps[steps.length - 1]}) prunes to ${(lastSparsity * 100).toFixed(1)}%, not the final ${(o.sparsity * 100).toFixed(1)}%; set endStep ≤ ${totalSteps}`,
         );
       }
-      const transform = pruningTransform({ schedule, structure, policy });
+      const transform = pruningTransform({ schedule, structure, policy, lastStep: totalSteps });
       const fitStarted = Date.now();
       await engine.fit(graph, train!, {
         epochs: o.epochs,
@@ -208,7 +208,8 @@ export class PrunePass implements Pass {
         }
       }
       graph.touch();
-      training = { epochs: o.epochs, steps: totalSteps, maskUpdateSteps: steps, schedule: schedule.config, fitSeconds: (Date.now() - fitStarted) / 1000 };
+      const updated = transform.states().find((st) => !st.fixed)?.updates ?? [];
+      training = { epochs: o.epochs, steps: totalSteps, maskUpdateSteps: updated, schedule: schedule.config, fitSeconds: (Date.now() - fitStarted) / 1000 };
     }
 
     const staleRanges = dropActivationAnnotations(graph);

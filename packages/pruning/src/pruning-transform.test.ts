@@ -84,6 +84,18 @@ describe('pruningTransform', () => {
     raw.dispose();
   });
 
+  it('does not update masks for a step after the last one (TFMOT updates at the start of a batch)', () => {
+    const g = smallCnn();
+    const tg = target(g, 'logits');
+    const raw = variableOf(tg.weight);
+    const transform = pruningTransform({ schedule: constantSparsity(0.5, 0, -1, 3), lastStep: 5 });
+    const inst = transform.create(tg, raw);
+    for (let step = 1; step <= 5; step++) inst.afterStep!(raw, info(step));
+    expect(transform.states()[0]!.updates).toEqual([3]); // step 6 never runs
+    inst.dispose();
+    raw.dispose();
+  });
+
   it('m:n masks are computed once at step 1 and kept', () => {
     const g = smallCnn();
     const tg = target(g, 'dense1');

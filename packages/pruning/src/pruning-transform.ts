@@ -16,6 +16,12 @@ export interface PruningTransformOptions {
    * keep that mask fixed during training, so their sparsity survives the fine-tuning (default true).
    */
   readonly keepExistingMasks?: boolean;
+  /**
+   * Last training step of the run, when known. TFMOT updates a mask at the start of a batch, so no
+   * update happens for a step that never runs; without this, a schedule step right after the
+   * last batch would still recompute the masks written by strip.
+   */
+  readonly lastStep?: number;
 }
 
 /** What happened to one weight during training (for reports and tests). */
@@ -70,7 +76,7 @@ export function pruningTransform(options: PruningTransformOptions = {}): Pruning
     create(target: WeightTarget, raw: tf.Variable): WeightTransformInstance {
       const fixed = !selected(target);
       if (!fixed) checkWeightFits(target.node, target.slot, target.weight.tensor.shape, structure, schedule.finalSparsity);
-      const inst = new PruningInstance(target, raw, schedule, structure, fixed);
+      const inst = new PruningInstance(target, raw, schedule, structure, fixed, options.lastStep ?? Infinity);
       live.push(inst);
       return inst;
     },
@@ -93,6 +99,7 @@ class PruningInstance implements WeightTransformInstance {
     private readonly schedule: PruningSchedule,
     private readonly structure: MaskStructure,
     private readonly fixed: boolean,
+    private readonly lastStep: number,
   ) {
     const existing = target.weight.annotations.mask?.mask;
     this.kept = fixed ? target.weight.annotations.mask : undefined;
@@ -112,7 +119,7 @@ class PruningInstance implements WeightTransformInstance {
   }
 
   afterStep(raw: tf.Variable, info: StepInfo): void {
-    if (this.structure.kind !== 'mn' && !this.fixed) this.maybeUpdate(info.step + 1, raw);
+    if (this.structure.kind !== 'mn' && info.step + 1 <= this.lastStep) this.maybeUpdate(info.step + 1, raw);
     this.rezero(raw);
   }
 

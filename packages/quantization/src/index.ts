@@ -85,5 +85,5 @@ export {
   type QatActivationState,
   type RangeTracking,
 } from './qat-transforms';
-export { quantizationAwareTraining, createQatPass, QAT_DEFAULTS, type QatOptions, type QatResult } from './qat';
+export { quantizationAwareTraining, createQatPass, PLAIN_QAT, QAT_DEFAULTS, type QatOptions, type QatResult, type QatVariant } from './qat';
 export { registerQuantizationPasses, createFoldBatchNormPass } from './register';

@@ -1,5 +1,5 @@
 import type * as tfc from '@tensorflow/tfjs-core';
-import { defaultOpRegistry, type Graph, type OpRegistry, type Value, type Weight } from '@collabopt/core';
+import { defaultOpRegistry, tensor, type Graph, type OpRegistry, type Value, type Weight } from '@collabopt/core';
 import type {
   ActivationTransform,
   ActivationTransformInstance,
@@ -74,7 +74,7 @@ export function qatWeightTransform(): WeightTransform {
         forward: (w: tfc.Tensor) => fakeQuantWeightTensor(w, axes),
         strip: (weight: Weight) => {
           const qw = quantizeSymmetric(weight.tensor, axes ? { channelAxes: axes } : {});
-          weight.tensor = { dtype: 'float32', shape: weight.tensor.shape, data: qw.values };
+          weight.tensor = tensor('float32', weight.tensor.shape, qw.values);
           weight.annotations.quant = weightQuantAnnotation(qw);
         },
         dispose: () => {},

@@ -1,6 +1,7 @@
 import {
   InvalidArgumentError,
   defaultOpRegistry,
+  type AnnotationKind,
   type Graph,
   type OpRegistry,
   type Pass,
@@ -103,25 +104,45 @@ export async function quantizationAwareTraining(
   return { foldedBatchNorms: folded.folded.length, history: (result as { history?: unknown }).history, weights };
 }
 
-/** The `qat` pass: fine-tunes on the context's "train" data set. */
-export function createQatPass(options: Partial<QatOptions> = {}): Pass {
+/**
+ * A QAT variant: the collaborative passes (PQAT, CQAT, PCQAT) are QAT with preserving stages
+ * stacked before the fake-quant; they differ only in name, declared contracts and those stages.
+ */
+export interface QatVariant {
+  readonly name: string;
+  readonly preserves: readonly AnnotationKind[];
+  readonly drops: readonly AnnotationKind[];
+  /** Preserving weight transforms for one run (seeded from the pass context). */
+  preservingTransforms?(seed: number): readonly WeightTransform[];
+  readonly codebookAware?: boolean;
+}
+
+/** Plain QAT: drops sparsity and clusters (the pass manager then names pqat/cqat/pcqat). */
+export const PLAIN_QAT: QatVariant = { name: 'qat', preserves: ['quant', 'range'], drops: ['mask', 'codebook'] };
+
+/** The `qat` pass (or a collaborative variant): fine-tunes on the context's "train" data set. */
+export function createQatPass(options: Partial<QatOptions> = {}, variant: QatVariant = PLAIN_QAT): Pass {
   const o = { ...QAT_DEFAULTS, ...options };
+  const name = variant.name;
   return {
-    name: 'qat',
+    name,
     family: 'qat',
-    preserves: ['quant', 'range'],
-    drops: ['mask', 'codebook'],
+    preserves: variant.preserves,
+    drops: variant.drops,
     async run(graph: Graph, ctx: PassContext): Promise<PassResult> {
       const data = getDataset(ctx, 'train');
-      if (!data) throw new InvalidArgumentError('qat needs a "train" data set in the pipeline context', { pass: 'qat' });
+      if (!data) throw new InvalidArgumentError(`${name} needs a "train" data set in the pipeline context`, { pass: name });
       const engine = await getEngine(ctx);
       const validation = getDataset(ctx, 'validation');
+      const preserving = variant.preservingTransforms?.(ctx.seed);
       const r = await quantizationAwareTraining(graph, engine, data, {
         ...o,
         registry: ctx.registry,
         seed: ctx.seed,
         progress: ctx.progress,
         logger: ctx.logger,
+        ...(preserving ? { preservingTransforms: preserving } : {}),
+        ...(variant.codebookAware !== undefined ? { codebookAware: variant.codebookAware } : {}),
         ...(validation ? { validation } : {}),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });

@@ -2,9 +2,7 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import type { Graph } from '@collabopt/core';
 import type { ActivationTransform, Dataset, Engine, ValueTarget } from '@collabopt/engine';
 import { paramsOfValue } from './annotations';
-import { tf } from './tf';
 import { fakeQuantTensor } from './tf-fake-quant';
-import type { QuantParams } from './quant-params';
 
 /**
  * Activation transform that quantize-dequantizes every value carrying an integer `quant`
@@ -20,11 +18,6 @@ export function simulationTransform(graph: Graph): ActivationTransform {
       return { forward: (x: tfc.Tensor) => fakeQuantTensor(x, p), strip: () => {}, dispose: () => {} };
     },
   };
-}
-
-/** Quantize-dequantize a graph input batch (for engines that do not hand Input values to transforms). */
-export function quantizeInputBatch(x: tfc.Tensor, p: QuantParams): tfc.Tensor {
-  return tf.tidy(() => fakeQuantTensor(x, p));
 }
 
 /** Accuracy and loss of the simulated quantized graph on `data` (engine evaluation with fake-quant activations). */

@@ -22,7 +22,7 @@ const train = quadrantDataset(256, 1);
 const test = quadrantDataset(256, 2);
 
 beforeAll(async () => {
-  engine = await createEngine({ backend: 'cpu' });
+  engine = await createEngine({ backend: 'wasm' });
   trained = smallCnn(3);
   await engine.fit(trained, train, { epochs: 5, batchSize: 64, learningRate: 1e-2, seed: 1 });
 }, 60_000);

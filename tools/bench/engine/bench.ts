@@ -7,7 +7,7 @@
  *
  *   npm run bench:engine                       # everything
  *   npm run bench:engine -- --no-accuracy      # throughput only (a few minutes)
- *   npm run bench:engine -- --backends=wasm --steps=20 --epochs=1
+ *   npm run bench:engine -- --backends=wasm --steps=20 --epochs=1 --reps=1
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -38,6 +38,7 @@ const STEPS = Number(arg('steps') ?? 40);
 const INFER = Number(arg('infer') ?? 4096);
 const EPOCHS = Number(arg('epochs') ?? 3);
 const ACCURACY = arg('no-accuracy') === undefined;
+const REPS = Number(arg('reps') ?? 2);
 const WANTED = (arg('backends') ?? 'tensorflow,wasm,cpu').split(',') as BackendName[];
 
 const MODELS: { key: 'bench' | 'reference'; label: string; build: (seed: number) => Graph }[] = [
@@ -96,37 +97,55 @@ async function main(): Promise<void> {
   console.log(`engine benchmark: Fashion-MNIST, batch ${BATCH}, Adam 1e-3, ${STEPS} training steps, ${INFER} inference samples`);
   console.log(`backends: ${backends.map((b) => b.backend).join(', ')}`);
 
-  // Keras first (one Python process: model tracing is paid once per model).
-  const keras = runKeras({
-    dataDir: FASHION_MNIST_DIR,
-    throughput: MODELS.map((m) => ({ model: m.key, batchSize: BATCH, trainSamples: BATCH * STEPS, inferSamples: INFER, inferBatchSize: 256 })),
-    ...(ACCURACY ? { accuracy: { epochs: EPOCHS, batchSize: 128, seed: 0 } } : {}),
-  });
-  const kerasTp = (m: string): Throughput | undefined => keras?.[`${m}:throughput`] as Throughput | undefined;
-
-  const results = new Map<string, Throughput>();
-  for (const { backend, engine } of backends) {
+  // Absolute speed drifts with the load of this shared machine: measure Keras and every backend
+  // model by model, back to back, REPS times, and report medians.
+  const kerasRuns = new Map<string, Throughput[]>();
+  const runs = new Map<string, Throughput[]>();
+  const push = (map: Map<string, Throughput[]>, key: string, t: Throughput): void => void map.set(key, [...(map.get(key) ?? []), t]);
+  for (let rep = 0; rep < REPS; rep++) {
     for (const m of MODELS) {
-      const g = m.build(0);
-      let trainPerSec: number | undefined;
-      // The cpu backend trains at ~1 sample/s: measure only its inference.
-      if (backend !== 'cpu') {
-        await engine.fit(g, take(train, BATCH * 3), { epochs: 1, batchSize: BATCH });
-        const t0 = performance.now();
-        await engine.fit(g, take(train, BATCH * STEPS), { epochs: 1, batchSize: BATCH });
-        trainPerSec = (BATCH * STEPS) / ((performance.now() - t0) / 1000);
+      const k = runKeras({
+        dataDir: FASHION_MNIST_DIR,
+        throughput: [{ model: m.key, batchSize: BATCH, trainSamples: BATCH * STEPS, inferSamples: INFER, inferBatchSize: 256 }],
+      })?.[`${m.key}:throughput`] as Throughput | undefined;
+      if (k) {
+        push(kerasRuns, m.key, k);
+        console.log(`  measured keras ${m.key}: train ${fmt(k.trainPerSec)} samples/s, infer ${fmt(k.inferPerSec)} samples/s`);
       }
-      const inferN = backend === 'cpu' ? Math.min(INFER, 512) : INFER;
-      await engine.predict(g, [{ dtype: 'float32', shape: [256, 28, 28, 1], data: test.x.subarray(0, 256 * 784) }], { batchSize: 256 });
-      const t1 = performance.now();
-      await engine.predict(g, [{ dtype: 'float32', shape: [inferN, 28, 28, 1], data: test.x.subarray(0, inferN * 784) }], { batchSize: 256 });
-      const inferPerSec = inferN / ((performance.now() - t1) / 1000);
-      results.set(`${backend}:${m.key}`, { ...(trainPerSec !== undefined ? { trainPerSec } : {}), inferPerSec });
-      console.log(`  measured ${backend} ${m.key}: train ${fmt(trainPerSec)} samples/s, infer ${fmt(inferPerSec)} samples/s`);
+      for (const { backend, engine } of backends) {
+        const g = m.build(0);
+        let trainPerSec: number | undefined;
+        // The cpu backend trains at ~1 sample/s: measure only its inference.
+        if (backend !== 'cpu') {
+          await engine.fit(g, take(train, BATCH * 3), { epochs: 1, batchSize: BATCH });
+          const t0 = performance.now();
+          await engine.fit(g, take(train, BATCH * STEPS), { epochs: 1, batchSize: BATCH });
+          trainPerSec = (BATCH * STEPS) / ((performance.now() - t0) / 1000);
+        }
+        const inferN = backend === 'cpu' ? Math.min(INFER, 512) : INFER;
+        await engine.predict(g, [{ dtype: 'float32', shape: [256, 28, 28, 1], data: test.x.subarray(0, 256 * 784) }], { batchSize: 256 });
+        const t1 = performance.now();
+        await engine.predict(g, [{ dtype: 'float32', shape: [inferN, 28, 28, 1], data: test.x.subarray(0, inferN * 784) }], { batchSize: 256 });
+        const inferPerSec = inferN / ((performance.now() - t1) / 1000);
+        push(runs, `${backend}:${m.key}`, { ...(trainPerSec !== undefined ? { trainPerSec } : {}), inferPerSec });
+        console.log(`  measured ${backend} ${m.key}: train ${fmt(trainPerSec)} samples/s, infer ${fmt(inferPerSec)} samples/s`);
+      }
     }
   }
+  const median = (xs: (number | undefined)[]): number | undefined => {
+    const v = xs.filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+    return v.length === 0 ? undefined : v.length % 2 === 1 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+  };
+  const summarize = (ts: Throughput[] | undefined): Throughput | undefined => {
+    if (ts === undefined || ts.length === 0) return undefined;
+    const trainPerSec = median(ts.map((t) => t.trainPerSec));
+    return { ...(trainPerSec !== undefined ? { trainPerSec } : {}), inferPerSec: median(ts.map((t) => t.inferPerSec))! };
+  };
+  const kerasTp = (m: string): Throughput | undefined => summarize(kerasRuns.get(m));
+  const results = new Map<string, Throughput>([...runs].map(([k, v]) => [k, summarize(v)!]));
+  const keras = ACCURACY ? runKeras({ dataDir: FASHION_MNIST_DIR, throughput: [], accuracy: { epochs: EPOCHS, batchSize: 128, seed: 0 } }) : undefined;
 
-  console.log('\nthroughput (samples/s; ratio = TF.js / TensorFlow Keras in this run)');
+  console.log(`\nthroughput (samples/s, median of ${REPS} interleaved runs; ratio = TF.js / TensorFlow Keras)`);
   console.log('model       backend      train   ×TF   infer   ×TF');
   for (const m of MODELS) {
     const k = kerasTp(m.key);

@@ -82,7 +82,7 @@ def main():
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--baseline-epochs", type=int, default=3)
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--train-limit", type=int, default=0)
     p.add_argument("--frequency", type=int, default=100)
     a = p.parse_args()

@@ -7,7 +7,7 @@ import {
   createStreamProgress,
   defaultPassRegistry,
   formatTable,
-  graphStatistics,
+  channelLayout,
   readModel,
   writeModel,
   type Graph,
@@ -38,15 +38,43 @@ export interface LeafResult {
   readonly runtimeAccuracy?: number;
   readonly sparsity?: number;
   readonly maxUniquePerKernel?: number;
+  readonly maxUniquePerChannel?: number;
   readonly fileBytes?: number;
   readonly deflatedBytes?: number;
 }
 
-function kernelFigures(graph: Graph): { sparsity: number; maxUnique: number } {
-  const kernels = graphStatistics(graph).weights.filter((w) => /kernel$/i.test(w.slot));
-  const params = kernels.reduce((a, w) => a + w.params, 0);
-  const zeros = kernels.reduce((a, w) => a + (w.params - w.nonZeros), 0);
-  return { sparsity: params ? zeros / params : 0, maxUnique: Math.max(0, ...kernels.map((w) => w.uniqueValues)) };
+/**
+ * Kernel figures of a quantized graph as the exported file stores them: the fraction of zero
+ * kernel weights, and the distinct int8 codes q = round(w / scale) per kernel (whole tensor) and
+ * per output channel (what per-channel kernels and a compressor see).
+ */
+export function kernelFigures(graph: Graph): { sparsity: number; maxUnique: number; maxUniquePerChannel: number } {
+  let params = 0;
+  let zeros = 0;
+  let maxUnique = 0;
+  let maxPerChannel = 0;
+  for (const { slot, weight } of graph.weights()) {
+    if (!/kernel$/i.test(slot) || !(weight.tensor.data instanceof Float32Array)) continue;
+    const data = weight.tensor.data;
+    params += data.length;
+    const q = weight.annotations.quant;
+    const layout = q?.channelAxes ? channelLayout(weight.tensor.shape, q.channelAxes) : undefined;
+    const codes = new Set<number>();
+    const perChannel = new Map<number, Set<number>>();
+    for (let i = 0; i < data.length; i++) {
+      if (data[i] === 0) zeros++;
+      const c = layout ? layout.channelOf(i) : 0;
+      const scale = q && q.dtype !== 'float16' ? q.scale[c]! : 0;
+      const code = scale > 0 ? Math.round(data[i]! / scale) : data[i]!;
+      codes.add(code);
+      let set = perChannel.get(c);
+      if (!set) perChannel.set(c, (set = new Set()));
+      set.add(code);
+    }
+    maxUnique = Math.max(maxUnique, codes.size);
+    for (const set of perChannel.values()) maxPerChannel = Math.max(maxPerChannel, set.size);
+  }
+  return { sparsity: params ? zeros / params : 0, maxUnique, maxUniquePerChannel: maxPerChannel };
 }
 
 async function runPipeline(graph: Graph, pipeline: string, data: PipelineData, engine: Engine, options: TreeOptions, io: CliIo): Promise<{ graph: Graph; warnings: readonly string[] }> {
@@ -103,7 +131,7 @@ export async function treeCommand(input: string | undefined, options: TreeOption
     graphs.set(b.id, r.graph);
     const acc = (await engine.evaluate(r.graph, data.test, { signal: io.signal })).accuracy;
     const k = kernelFigures(r.graph);
-    print(io, `  float accuracy ${(acc * 100).toFixed(2)}%, kernel sparsity ${(k.sparsity * 100).toFixed(1)}%, max unique values per kernel ${k.maxUnique}`);
+    print(io, `  float accuracy ${(acc * 100).toFixed(2)}%, kernel sparsity ${(k.sparsity * 100).toFixed(1)}%, max distinct values per kernel ${k.maxUnique}`);
   }
 
   const runtime = loadTfliteRuntime();
@@ -131,6 +159,7 @@ export async function treeCommand(input: string | undefined, options: TreeOption
       ...(runtime ? { runtimeAccuracy: await tfliteAccuracy(runtime, bytes, data.test, options.runtimeSamples, io.signal) } : {}),
       sparsity: k.sparsity,
       maxUniquePerKernel: k.maxUnique,
+      maxUniquePerChannel: k.maxUniquePerChannel,
       fileBytes: bytes.length,
       deflatedBytes: deflateSync(bytes).length,
     });
@@ -139,10 +168,10 @@ export async function treeCommand(input: string | undefined, options: TreeOption
   const pct = (x?: number): string => (x === undefined ? '' : `${(x * 100).toFixed(2)}%`);
   const rows = results.map((r) =>
     r.status === 'ok'
-      ? [r.label, pct(r.simulatedAccuracy), pct(r.runtimeAccuracy), pct(r.sparsity), String(r.maxUniquePerKernel), String(r.fileBytes), String(r.deflatedBytes)]
-      : [r.label, `unavailable: ${r.reason}`, '', '', '', '', ''],
+      ? [r.label, pct(r.simulatedAccuracy), pct(r.runtimeAccuracy), pct(r.sparsity), String(r.maxUniquePerKernel), String(r.maxUniquePerChannel), String(r.fileBytes), String(r.deflatedBytes)]
+      : [r.label, `unavailable: ${r.reason}`, '', '', '', '', '', ''],
   );
-  print(io, formatTable(['leaf (int8 TFLite)', 'int8 sim acc', 'TFLite runtime acc', 'kernel sparsity', 'max unique/kernel', 'bytes', 'deflated'], rows));
+  print(io, formatTable(['leaf (int8 TFLite)', 'int8 sim acc', 'TFLite runtime acc', 'kernel sparsity', 'int8 codes/kernel', 'int8 codes/channel', 'bytes', 'deflated'], rows));
   if (!runtime) print(io, '(TFLite runtime not installed: accuracy from the engine int8 simulation only)');
   await fs.writeFile(path.join(options.output, 'tree-report.json'), JSON.stringify({ floatAccuracy, leaves: results }, null, 2));
   print(io, `files and tree-report.json in ${options.output}`);

@@ -4,7 +4,7 @@
  * and x · HardSigmoid(x) with alpha 1/6, beta 1/2.
  */
 import { fromTensorProto } from '../proto/tensor-proto';
-import { toNumber, type NodeProto } from '../proto/types';
+import type { NodeProto } from '../proto/types';
 import type { Const } from './fold';
 
 type Table = Map<string, { kind: 'const'; c: Const } | { kind: 'value' }>;
@@ -99,4 +99,3 @@ export function rewritePatterns(nodes: readonly NodeProto[], table: Table): Node
   return nodes.flatMap((n, i) => (replaced.has(i) ? [replaced.get(i)!] : removed.has(i) ? [] : [n]));
 }
 
-export { toNumber };

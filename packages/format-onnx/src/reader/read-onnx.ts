@@ -6,10 +6,10 @@ import {
   defaultOpRegistry,
   inferNode,
   samePadding,
+  throwIfCancelled,
   verifyGraph,
   type Attributes,
   type ErrorLocation,
-  type Node,
   type OpRegistry,
   type Tensor,
   type Value,
@@ -17,7 +17,7 @@ import {
 import { NCHW_TO_NHWC, nchwAxisToNhwc, nchwToNhwcFlatIndex, oihwToConvKernel, oihwToDepthwiseKernel, onnxToDeconvKernel, permuteRows, permuteShape } from '../layout';
 import { decodeModel } from '../proto/codec';
 import { fromTensorProto } from '../proto/tensor-proto';
-import { ATTR_TYPE, ONNX_DTYPE, toNumber, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from '../proto/types';
+import { ONNX_DTYPE, toNumber, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from '../proto/types';
 import {
   binaryConst,
   concatConst,
@@ -45,6 +45,7 @@ export interface ReadOnnxOptions {
   bindInputs?: Record<string, Tensor>;
   /** Fuse Relu/Clip(0,6)/Sigmoid/Tanh/HardSwish into the preceding Conv/Dense (default true). */
   fuseActivations?: boolean;
+  signal?: AbortSignal;
 }
 
 /** Where ONNX's view of a value differs from the IR's. */
@@ -202,6 +203,7 @@ async function importModel(model: ModelProto, options: ReadOnnxOptions, loc: (ex
 
   const ctx: ImportContext = { graph, registry, table, opset, uses, graphOutputs, loc, fuse: options.fuseActivations !== false };
   for (const n of nodes) {
+    if (options.signal) throwIfCancelled(options.signal);
     const domain = n.domain ?? '';
     const where = loc({ node: n.name || (n.output ?? [])[0] || n.opType || '?' });
     if (domain !== '' && domain !== 'ai.onnx') {
@@ -1015,5 +1017,3 @@ function importNode(ctx: ImportContext, r: NodeReader): void {
   }
 }
 
-export { ATTR_TYPE };
-export type { Node };

@@ -31,9 +31,9 @@ import { moveToExternalData } from './external-data';
 import { OnnxGraphBuilder } from './onnx-builder';
 import { QdqWriter } from './qdq';
 
-/** Lowest and highest default-domain opset the writer emits (ONNX Runtime 1.30 runs up to 23). */
+/** Lowest and highest default-domain opset the writer emits (ONNX Runtime 1.30 loads up to 26). */
 export const MIN_WRITE_OPSET = 13;
-export const MAX_WRITE_OPSET = 23;
+export const MAX_WRITE_OPSET = 26;
 
 /** IR version that goes with each opset (the ONNX release that introduced the opset). */
 export function irVersionForOpset(opset: number): number {
@@ -41,11 +41,13 @@ export function irVersionForOpset(opset: number): number {
   if (opset <= 18) return 8;
   if (opset <= 20) return 9;
   if (opset <= 22) return 10;
-  return 11;
+  if (opset === 23) return 11;
+  if (opset === 24) return 12;
+  return 13;
 }
 
 export interface WriteOnnxOptions {
-  /** Default-domain opset, 13 (default) to 23. */
+  /** Default-domain opset, 13 (default) to 26. */
   opset?: number;
   /**
    * 'float' writes float weights and ignores quantization annotations; 'qdq' writes
@@ -320,6 +322,9 @@ function nhwcView(e: Emitter, v: Value, base: string): string {
   if ((h === 1 && w === 1) || c === 1) return e.name(v);
   const t = e.b.name(`${base}_nhwc`);
   e.b.node('Transpose', `${base}_nhwc`, [e.name(v)], [t], { perm: [...NCHW_TO_NHWC] });
+  // In QDQ graphs the Transpose gets its own Q/DQ pair (same parameters): ORT runs it in int8 and
+  // its transpose optimizer (opset ≥ 21) otherwise inserts a mistyped QuantizeLinear here.
+  if (e.qdq?.hasActivationQuant(v)) return e.qdq.quantizeDequantize(v, t, e.b.name(`${base}_nhwc_dq`));
   return t;
 }
 

@@ -64,3 +64,30 @@ export function sampleInput(shape: readonly number[], batch = 1, seed = 7): Floa
   }
   return out;
 }
+
+/** Upsample2D nearest and bilinear (RESIZE_NEAREST_NEIGHBOR / RESIZE_BILINEAR). */
+export function resizeModel(seed = 3): Graph {
+  const b = new GraphBuilder('resize', { seed });
+  const x = b.input('input', [-1, 6, 6, 3]);
+  let y = b.layer('Conv2D', 'c1', x, { filters: 4, kernelSize: [3, 3], padding: 'same', activation: 'relu' });
+  y = b.layer('Upsample2D', 'up_nearest', y, { size: [2, 2] });
+  y = b.layer('Conv2D', 'c2', y, { filters: 4, kernelSize: [3, 3] });
+  y = b.layer('Upsample2D', 'up_bilinear', y, { size: [2, 2], interpolation: 'bilinear' });
+  y = b.layer('GlobalAvgPool', 'gap', y, {});
+  y = b.layer('Dense', 'd', y, { units: 3 });
+  return b.build(y);
+}
+
+/** Activations TFLite lowers or has without fusion: elu (ELU), swish (LOGISTIC·MUL), hard_sigmoid (MUL/ADD/RELU6/MUL). */
+export function activationsModel(seed = 4): Graph {
+  const b = new GraphBuilder('activations', { seed });
+  const x = b.input('input', [-1, 6, 6, 3]);
+  let y = b.layer('Conv2D', 'c1', x, { filters: 4, kernelSize: [3, 3], padding: 'same' });
+  y = b.layer('Activation', 'elu', y, { activation: 'elu' });
+  y = b.layer('Conv2D', 'c2', y, { filters: 4, kernelSize: [3, 3], padding: 'same', activation: 'swish' });
+  y = b.layer('Activation', 'hsig', y, { activation: 'hard_sigmoid' });
+  y = b.layer('Activation', 'hsig2', y, { activation: 'hard_sigmoid', alpha: 0.2, beta: 0.4 });
+  y = b.layer('GlobalAvgPool', 'gap', y, {});
+  y = b.layer('Dense', 'd', y, { units: 3 });
+  return b.build(y);
+}

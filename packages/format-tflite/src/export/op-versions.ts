@@ -9,6 +9,8 @@ export interface VersionFacts {
   dilated?: boolean;
   keepNumDims?: boolean;
   hasBias?: boolean;
+  /** RESIZE_*: half-pixel centers. */
+  halfPixel?: boolean;
   /** DEQUANTIZE / QUANTIZE input type. */
   inputType?: 'float16' | 'int8' | 'float32';
 }
@@ -41,6 +43,10 @@ export function operatorVersion(code: number, f: VersionFacts): number {
       return 1;
     case Op.QUANTIZE:
       return 1;
+    case Op.RESIZE_BILINEAR:
+    case Op.RESIZE_NEAREST_NEIGHBOR:
+      if (f.halfPixel) return 3;
+      return int8 ? 2 : 1;
     case Op.ADD:
     case Op.SUB:
     case Op.MUL:
@@ -56,6 +62,8 @@ export function operatorVersion(code: number, f: VersionFacts): number {
     case Op.RELU6:
     case Op.LOGISTIC:
     case Op.TANH:
+      return int8 ? 2 : 1;
+    case Op.ELU:
       return int8 ? 2 : 1;
     case Op.LEAKY_RELU: // version 2 is int16 only
       return 1;

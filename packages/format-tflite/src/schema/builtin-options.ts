@@ -32,6 +32,7 @@ export const BuiltinOptionsType = {
   Pool2DOptions: 5,
   FullyConnectedOptions: 8,
   SoftmaxOptions: 9,
+  ResizeBilinearOptions: 15,
   ConcatenationOptions: 10,
   AddOptions: 11,
   ReshapeOptions: 17,
@@ -42,6 +43,7 @@ export const BuiltinOptionsType = {
   DequantizeOptions: 38,
   PadV2Options: 43,
   TransposeConvOptions: 49,
+  ResizeNearestNeighborOptions: 74,
   LeakyReluOptions: 75,
   QuantizeOptions: 89,
   HardSwishOptions: 91,
@@ -105,6 +107,12 @@ const OPTION_TABLES: Readonly<Record<number, OptionsTable>> = {
   [T.TransposeConvOptions]: {
     name: 'TransposeConvOptions',
     fields: [f('padding', 0, 'i8'), f('strideW', 1, 'i32'), f('strideH', 2, 'i32'), f('fusedActivationFunction', 3, 'i8')],
+  },
+  // ResizeBilinearOptions: ids 0/1 are the deprecated new_height/new_width.
+  [T.ResizeBilinearOptions]: { name: 'ResizeBilinearOptions', fields: [f('alignCorners', 2, 'bool'), f('halfPixelCenters', 3, 'bool')] },
+  [T.ResizeNearestNeighborOptions]: {
+    name: 'ResizeNearestNeighborOptions',
+    fields: [f('alignCorners', 0, 'bool'), f('halfPixelCenters', 1, 'bool')],
   },
   [T.LeakyReluOptions]: { name: 'LeakyReluOptions', fields: [f('alpha', 0, 'f32')] },
   [T.QuantizeOptions]: { name: 'QuantizeOptions', fields: [] },

@@ -3,7 +3,7 @@ import { ACTIVATION_DEFAULTS, isActivationKind } from '@collabopt/core';
 import { unsupportedNode } from '../../errors';
 import { toTfliteQuant } from '../../quant-encoding';
 import { BuiltinOptionsType } from '../../schema/builtin-options';
-import { BuiltinOperator as Op } from '../../schema/enums';
+import { Activation, BuiltinOperator as Op } from '../../schema/enums';
 import type { ExportContext } from '../context';
 
 /** Fixed int8 output parameters of TFLite's LOGISTIC/SOFTMAX and TANH kernels (tfmot-spec.md §5.4). */
@@ -41,13 +41,57 @@ export function emitActivation(ctx: ExportContext, node: Node, kind: string, alp
     case 'softmax':
       emitSoftmax(ctx, input, out);
       return;
+    case 'elu': {
+      const a = typeof alpha === 'number' ? alpha : 1;
+      if (a !== 1) throw unsupportedNode(node.name, node.op, `TFLite's ELU has alpha 1, got ${a}`);
+      ctx.emitWithOutputQuant(out, undefined, (o) => ctx.addOp(Op.ELU, [input], [o], 0, undefined));
+      return;
+    }
+    case 'swish':
+    case 'hard_sigmoid':
+      if (ctx.quantized) {
+        throw unsupportedNode(node.name, node.op, `'${kind}' is lowered to several TFLite ops whose intermediates have no calibrated range in an int8 model`);
+      }
+      if (kind === 'swish') emitSwish(ctx, node, input, out);
+      else emitHardSigmoid(ctx, node, input, out, alpha, node.attrs['beta']);
+      return;
     default:
       throw unsupportedNode(
         node.name,
         node.op,
-        `activation '${kind}' has no TFLite builtin here (supported: linear, relu, relu6, leaky_relu, sigmoid, tanh, hard_swish, softmax)`,
+        `activation '${kind}' has no TFLite mapping here (supported: linear, relu, relu6, leaky_relu, sigmoid, tanh, hard_swish, softmax, elu, and in float files swish, hard_sigmoid)`,
       );
   }
+}
+
+/** swish(x) = x · sigmoid(x): LOGISTIC then MUL (float modes). */
+function emitSwish(ctx: ExportContext, node: Node, input: number, out: Value): void {
+  const shape = ctx.shapeOf(out);
+  const sig = ctx.intermediate(`${node.name}/sigmoid`, shape);
+  ctx.addOp(Op.LOGISTIC, [input], [sig], 0, undefined);
+  ctx.emitWithOutputQuant(out, undefined, (o) => ctx.addOp(Op.MUL, [input, sig], [o], BuiltinOptionsType.MulOptions, { fusedActivationFunction: 0 }));
+}
+
+/** hard_sigmoid(x) = clip(αx + β, 0, 1) = relu6(6αx + 6β) / 6: MUL, ADD, RELU6, MUL with constants (float modes). */
+function emitHardSigmoid(ctx: ExportContext, node: Node, input: number, out: Value, alpha: AttrValue | undefined, beta: AttrValue | undefined): void {
+  const a = typeof alpha === 'number' ? alpha : ACTIVATION_DEFAULTS.hard_sigmoid!.alpha!;
+  const b = typeof beta === 'number' ? beta : ACTIVATION_DEFAULTS.hard_sigmoid!.beta!;
+  const shape = ctx.shapeOf(out);
+  let x = input;
+  if (6 * a !== 1) {
+    const scaled = ctx.intermediate(`${node.name}/scaled`, shape);
+    ctx.addOp(Op.MUL, [x, ctx.constFloat(`${node.name}/six_alpha`, new Float32Array([6 * a]), [])], [scaled], BuiltinOptionsType.MulOptions, { fusedActivationFunction: 0 });
+    x = scaled;
+  }
+  const clipped = ctx.intermediate(`${node.name}/relu6`, shape);
+  ctx.addOp(Op.ADD, [x, ctx.constFloat(`${node.name}/six_beta`, new Float32Array([6 * b]), [])], [clipped], BuiltinOptionsType.AddOptions, {
+    fusedActivationFunction: Activation.RELU6,
+  });
+  ctx.emitWithOutputQuant(out, undefined, (o) =>
+    ctx.addOp(Op.MUL, [clipped, ctx.constFloat(`${node.name}/one_sixth`, new Float32Array([1 / 6]), [])], [o], BuiltinOptionsType.MulOptions, {
+      fusedActivationFunction: 0,
+    }),
+  );
 }
 
 export function emitSoftmax(ctx: ExportContext, input: number, out: Value): void {

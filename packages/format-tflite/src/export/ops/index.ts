@@ -5,6 +5,7 @@ import { exportConv2d, exportConv2dTranspose, exportDepthwiseConv2d, exportSepar
 import { exportDense } from './dense';
 import { exportBinary } from './elementwise';
 import { exportPool, exportReduce } from './pooling';
+import { exportUpsample } from './resize';
 import { exportConcat, exportIdentity, exportPad, exportReshape } from './structural';
 
 export type NodeExporter = (node: Node, ctx: ExportContext) => void;
@@ -31,4 +32,5 @@ export const NODE_EXPORTERS: Readonly<Record<string, NodeExporter>> = {
   Dropout: exportIdentity,
   Activation: exportActivation,
   Softmax: exportSoftmax,
+  Upsample2D: exportUpsample,
 };

@@ -10,9 +10,10 @@ const KINDS: Record<number, string> = {
   [Op.TANH]: 'tanh',
   [Op.LEAKY_RELU]: 'leaky_relu',
   [Op.HARD_SWISH]: 'hard_swish',
+  [Op.ELU]: 'elu',
 };
 
-/** RELU / RELU6 / LOGISTIC / TANH / LEAKY_RELU / HARD_SWISH → Activation. */
+/** RELU / RELU6 / LOGISTIC / TANH / LEAKY_RELU / HARD_SWISH / ELU → Activation. */
 export function importActivation(code: number) {
   return (op: TflOperator, ctx: ImportContext): void => {
     const x = ctx.value(inputAt(op, 0, ctx));

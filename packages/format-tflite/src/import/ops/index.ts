@@ -6,6 +6,7 @@ import { importFullyConnected } from './dense';
 import { importBinary } from './elementwise';
 import { importPool, importReduce } from './pooling';
 import { importQuantizeLike } from './quantize';
+import { importResize } from './resize';
 import { importConcat, importPad, importReshape } from './structural';
 
 /** TFLite builtin code → IR mapping. */
@@ -32,7 +33,10 @@ export const OPERATOR_IMPORTERS: Readonly<Record<number, OperatorImporter>> = {
   [Op.TANH]: importActivation(Op.TANH),
   [Op.LEAKY_RELU]: importActivation(Op.LEAKY_RELU),
   [Op.HARD_SWISH]: importActivation(Op.HARD_SWISH),
+  [Op.ELU]: importActivation(Op.ELU),
   [Op.QUANTIZE]: importQuantizeLike,
   [Op.DEQUANTIZE]: importQuantizeLike,
   [Op.DENSIFY]: importQuantizeLike,
+  [Op.RESIZE_BILINEAR]: importResize(Op.RESIZE_BILINEAR),
+  [Op.RESIZE_NEAREST_NEIGHBOR]: importResize(Op.RESIZE_NEAREST_NEIGHBOR),
 };

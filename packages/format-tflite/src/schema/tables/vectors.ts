@@ -25,11 +25,14 @@ export function uint16Vector(b: Builder, values: readonly number[]): number {
   return b.endVector();
 }
 
-/** A byte vector with the given alignment of its first element (Buffer.data needs 16). */
+/**
+ * A byte vector whose first element is aligned to `alignment` (Buffer.data needs 16). `prep`
+ * pads so that the position after the bytes is aligned (flatbuffers align from the buffer end, and
+ * the finished buffer is padded to the largest alignment used); the bytes are then copied at once.
+ */
 export function byteVector(b: Builder, bytes: Uint8Array, alignment: number): number {
-  b.startVector(1, bytes.length, alignment);
-  for (let i = bytes.length - 1; i >= 0; i--) b.addInt8(bytes[i]!);
-  return b.endVector();
+  b.prep(Math.max(4, alignment), bytes.length);
+  return b.createByteVector(bytes);
 }
 
 export function offsetVector(b: Builder, offsets: readonly number[]): number {

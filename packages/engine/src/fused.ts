@@ -1,0 +1,105 @@
+import { tf } from './tf';
+
+/**
+ * Convolution / MatMul + bias + ReLU as one forward kernel (FusedConv2D / _FusedMatMul). TF.js's
+ * own fused ops fall back to three separate kernels whenever a gradient is recorded; here the
+ * fused kernels are called directly and get a registered gradient, which (unlike tf.customGrad)
+ * is lazy per input: the first layer never computes the gradient of the image.
+ */
+export type FusedActivation = 'linear' | 'relu';
+
+function reluMask(dy: tf.Tensor, y: tf.Tensor, activation: string): tf.Tensor {
+  if (activation === 'linear') return dy;
+  if (activation !== 'relu') throw new Error(`fused gradient for activation "${activation}" is not implemented`);
+  return tf.mul(dy, tf.getBackend() === 'wasm' ? tf.step(y) : tf.cast(tf.greater(y, 0), dy.dtype));
+}
+
+/** Σ over all axes but the last; on wasm a ones-row MatMul (its Sum transposes the whole input first). */
+function biasGradient(dy: tf.Tensor): tf.Tensor {
+  const channels = dy.shape[dy.rank - 1]!;
+  const rows = dy.size / channels;
+  const flat = tf.reshape(dy, [rows, channels]) as tf.Tensor2D;
+  if (tf.getBackend() !== 'wasm') return tf.sum(flat, 0);
+  return tf.reshape(tf.matMul(tf.ones([1, rows]) as tf.Tensor2D, flat), [channels]);
+}
+
+let registered = false;
+
+/** Register the gradients of FusedConv2D and _FusedMatMul (linear and relu activations). */
+export function registerFusedGradients(): void {
+  if (registered) return;
+  registered = true;
+  if (tf.getGradient('FusedConv2D') === undefined) {
+    tf.registerGradient({
+      kernelName: 'FusedConv2D',
+      inputsToSave: ['x', 'filter'],
+      outputsToSave: [true],
+      gradFunc: (dy, saved, attrs) => {
+        const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+        const a = attrs as unknown as { strides: [number, number]; pad: 'same' | 'valid'; activation: string };
+        const conv = { strides: a.strides, pad: a.pad, dataFormat: 'NHWC' };
+        const dya = (): tf.Tensor => reluMask(dy as tf.Tensor, y, a.activation);
+        return {
+          x: () => tf.engine().runKernel('Conv2DBackpropInput', { dy: dya(), filter }, { ...conv, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+          filter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dya() }, { ...conv, filterShape: filter.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+          bias: () => biasGradient(dya()),
+        };
+      },
+    });
+  }
+  if (tf.getGradient('_FusedMatMul') === undefined) {
+    tf.registerGradient({
+      kernelName: '_FusedMatMul',
+      inputsToSave: ['a', 'b'],
+      outputsToSave: [true],
+      gradFunc: (dy, saved, attrs) => {
+        const [a, b, y] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+        const at = attrs as unknown as { transposeA: boolean; transposeB: boolean; activation: string };
+        if (at.transposeA || at.transposeB) throw new Error('fused MatMul gradient supports untransposed operands only');
+        const dya = (): tf.Tensor3D => reluMask(dy as tf.Tensor, y, at.activation) as tf.Tensor3D;
+        return {
+          a: () => tf.matMul(dya(), b, false, true),
+          b: () => tf.matMul(a, dya(), true, false),
+          bias: () => biasGradient(dya()),
+        };
+      },
+    });
+  }
+}
+
+export interface FusedConvOptions {
+  strides: [number, number];
+  padding: 'same' | 'valid';
+  activation: FusedActivation;
+}
+
+/** y = act(conv2d(x, filter) + bias), NHWC, no dilation. */
+export function fusedConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor | undefined, o: FusedConvOptions): tf.Tensor4D {
+  registerFusedGradients();
+  return tf.engine().runKernel(
+    'FusedConv2D',
+    (bias !== undefined ? { x, filter, bias } : { x, filter }) as unknown as tf.NamedTensorMap,
+    {
+      strides: o.strides,
+      pad: o.padding,
+      dataFormat: 'NHWC',
+      dilations: [1, 1],
+      dimRoundingMode: undefined,
+      activation: o.activation,
+      leakyreluAlpha: 0,
+    } as unknown as tf.NamedAttrMap,
+  ) as tf.Tensor4D;
+}
+
+/** y = act(x · kernel + bias) for 2-D x (the _FusedMatMul kernels take rank-3 operands). */
+export function fusedDense(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor | undefined, activation: FusedActivation): tf.Tensor2D {
+  registerFusedGradients();
+  const a = tf.reshape(x, [1, ...x.shape]);
+  const b = tf.reshape(kernel, [1, ...kernel.shape]);
+  const y = tf.engine().runKernel(
+    '_FusedMatMul',
+    (bias !== undefined ? { a, b, bias } : { a, b }) as unknown as tf.NamedTensorMap,
+    { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0 } as unknown as tf.NamedAttrMap,
+  ) as tf.Tensor3D;
+  return tf.reshape(y, [x.shape[0], kernel.shape[1]]);
+}
