@@ -112,6 +112,6 @@ describe('collabopt command line', () => {
       'clustered → PTQ',
       'clustered → CQAT',
     ]);
-    expect(plan.branches[2]!.pipeline).toBe('sparsityPreservingCluster(clusters=16, epochs=1)');
+    expect(plan.branches[2]!.pipeline).toBe('sparsityPreservingCluster(clusters=16, epochs=1, kmeansIterations=100, learningRate=0.0001)');
   });
 });
