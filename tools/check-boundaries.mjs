@@ -38,22 +38,32 @@ const packages = readdirSync(pkgDir).filter((p) => existsSync(join(pkgDir, p, 'p
 for (const pkg of packages) {
   const allowed = ALLOWED[pkg];
   if (!allowed) {
-    problems.push(`packages/${pkg}: not in DESIGN.md's package table (add it to tools/check-boundaries.mjs with its allowed imports)`);
+    problems.push(
+      `packages/${pkg}: not in DESIGN.md's package table (add it to tools/check-boundaries.mjs with its allowed imports)`,
+    );
     continue;
   }
   const ok = (dep) => allowed.includes('*') || allowed.includes(dep);
   const manifest = JSON.parse(readFileSync(join(pkgDir, pkg, 'package.json'), 'utf8'));
   for (const dep of Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies })) {
-    if (dep.startsWith('@collabopt/') && !ok(dep.slice(11))) problems.push(`packages/${pkg}/package.json depends on ${dep}, which DESIGN.md forbids`);
-    if (NO_TFJS.has(pkg) && dep.startsWith('@tensorflow/')) problems.push(`packages/${pkg}/package.json depends on ${dep}: ${pkg} must not use TF.js at run time`);
+    if (dep.startsWith('@collabopt/') && !ok(dep.slice(11)))
+      problems.push(`packages/${pkg}/package.json depends on ${dep}, which DESIGN.md forbids`);
+    if (NO_TFJS.has(pkg) && dep.startsWith('@tensorflow/'))
+      problems.push(
+        `packages/${pkg}/package.json depends on ${dep}: ${pkg} must not use TF.js at run time`,
+      );
   }
   for (const file of sources(join(pkgDir, pkg, 'src'))) {
-    const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    const text = readFileSync(file, 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, '');
     for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|require\s*\(\s*)['"]([^'"]+)['"]/g)) {
       const spec = m[1];
       const rel = relative(root, file);
-      if (spec.startsWith('@collabopt/') && !ok(spec.slice(11).split('/')[0])) problems.push(`${rel} imports ${spec}, which DESIGN.md forbids for ${pkg}`);
-      if (NO_TFJS.has(pkg) && spec.startsWith('@tensorflow/')) problems.push(`${rel} imports ${spec}: ${pkg} must not use TF.js`);
+      if (spec.startsWith('@collabopt/') && !ok(spec.slice(11).split('/')[0]))
+        problems.push(`${rel} imports ${spec}, which DESIGN.md forbids for ${pkg}`);
+      if (NO_TFJS.has(pkg) && spec.startsWith('@tensorflow/'))
+        problems.push(`${rel} imports ${spec}: ${pkg} must not use TF.js`);
     }
   }
 }
@@ -73,7 +83,8 @@ try {
     if (!allowed || allowed.includes('*')) continue;
     for (const d of deps) {
       const target = d.target.replace('@collabopt/', '');
-      if (d.target.startsWith('@collabopt/') && !allowed.includes(target)) problems.push(`nx graph: ${project} → ${d.target} is forbidden`);
+      if (d.target.startsWith('@collabopt/') && !allowed.includes(target))
+        problems.push(`nx graph: ${project} → ${d.target} is forbidden`);
     }
   }
 } finally {

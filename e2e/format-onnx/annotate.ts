@@ -3,21 +3,49 @@
  * will write): calibrated activation ranges (ONNX Runtime on the float export), per-channel
  * symmetric weights snapped onto their grid, int32 biases with scale = input scale × weight scale.
  */
-import { channelLayout, defaultOpRegistry, type Graph, type QuantAnnotation, type Value } from '@collabopt/core';
+import {
+  channelLayout,
+  defaultOpRegistry,
+  type Graph,
+  type QuantAnnotation,
+  type Value,
+} from '@collabopt/core';
 import { writeOnnx } from '@collabopt/format-onnx';
 import { ortRun, type Arr } from './helpers';
 
-const SHARE_INPUT = new Set(['MaxPool2D', 'AvgPool2D', 'Reshape', 'Flatten', 'Pad', 'Dropout', 'Upsample2D']);
+const SHARE_INPUT = new Set([
+  'MaxPool2D',
+  'AvgPool2D',
+  'Reshape',
+  'Flatten',
+  'Pad',
+  'Dropout',
+  'Upsample2D',
+]);
 
 function actQuant(min: number, max: number): QuantAnnotation {
   const lo = Math.min(min, 0);
   const hi = Math.max(max, 0);
   const scale = hi > lo ? (hi - lo) / 255 : 1;
   const zp = Math.max(-128, Math.min(127, Math.round(-128 - lo / scale)));
-  return { dtype: 'int8', scale: new Float32Array([scale]), zeroPoint: new Int32Array([zp]), bits: 8, narrowRange: false, min: lo, max: hi };
+  return {
+    dtype: 'int8',
+    scale: new Float32Array([scale]),
+    zeroPoint: new Int32Array([zp]),
+    bits: 8,
+    narrowRange: false,
+    min: lo,
+    max: hi,
+  };
 }
 
-const fixed = (scale: number, zp: number): QuantAnnotation => ({ dtype: 'int8', scale: new Float32Array([scale]), zeroPoint: new Int32Array([zp]), bits: 8, narrowRange: false });
+const fixed = (scale: number, zp: number): QuantAnnotation => ({
+  dtype: 'int8',
+  scale: new Float32Array([scale]),
+  zeroPoint: new Int32Array([zp]),
+  bits: 8,
+  narrowRange: false,
+});
 
 /** Float ranges of every value of `graph` on `x` (NHWC), from ONNX Runtime running the float export. */
 export async function calibrate(graph: Graph, x: Arr): Promise<Map<string, [number, number]>> {
@@ -47,10 +75,17 @@ export function annotateInt8(graph: Graph, ranges: Map<string, [number, number]>
     for (const v of node.outputs) {
       const r = ranges.get(v.name);
       if (!r) throw new Error(`no calibration range for ${v.name}`);
-      const act = node.op === 'Activation' ? (node.attrs['activation'] as string) : node.op === 'Softmax' ? 'softmax' : (node.attrs['activation'] as string | undefined);
-      if (act === 'softmax' || act === 'sigmoid' || act === 'hard_sigmoid') v.annotations.quant = fixed(1 / 256, -128);
+      const act =
+        node.op === 'Activation'
+          ? (node.attrs['activation'] as string)
+          : node.op === 'Softmax'
+            ? 'softmax'
+            : (node.attrs['activation'] as string | undefined);
+      if (act === 'softmax' || act === 'sigmoid' || act === 'hard_sigmoid')
+        v.annotations.quant = fixed(1 / 256, -128);
       else if (act === 'tanh') v.annotations.quant = fixed(1 / 128, 0);
-      else if (SHARE_INPUT.has(node.op) && node.inputs[0]!.annotations.quant) v.annotations.quant = node.inputs[0]!.annotations.quant;
+      else if (SHARE_INPUT.has(node.op) && node.inputs[0]!.annotations.quant)
+        v.annotations.quant = node.inputs[0]!.annotations.quant;
       else v.annotations.quant = actQuant(r[0], r[1]);
       v.annotations.range = { min: r[0], max: r[1], source: 'test:calibration' };
     }
@@ -80,14 +115,34 @@ export function annotateInt8(graph: Graph, ranges: Map<string, [number, number]>
       const s = scale[layout ? layout.channelOf(i) : 0]!;
       w[i] = Math.fround(s * Math.max(-127, Math.min(127, Math.round(w[i]! / s))));
     }
-    kernel.annotations.quant = { dtype: 'int8', scale, zeroPoint: new Int32Array(count), ...(perChannel ? { channelAxes: axes } : {}), bits: 8, narrowRange: true };
+    kernel.annotations.quant = {
+      dtype: 'int8',
+      scale,
+      zeroPoint: new Int32Array(count),
+      ...(perChannel ? { channelAxes: axes } : {}),
+      bits: 8,
+      narrowRange: true,
+    };
     const bias = node.weights['bias'];
     const inQ = node.inputs[0]!.annotations.quant;
     if (bias && inQ) {
       const b = bias.tensor.data as Float32Array;
-      const bScale = Float32Array.from({ length: perChannel ? count : 1 }, (_, c) => inQ.scale[0]! * scale[c]!);
-      for (let i = 0; i < b.length; i++) b[i] = Math.fround(bScale[perChannel ? i : 0]! * Math.round(b[i]! / bScale[perChannel ? i : 0]!));
-      bias.annotations.quant = { dtype: 'int32', scale: bScale, zeroPoint: new Int32Array(bScale.length), ...(perChannel ? { channelAxes: [0] } : {}), bits: 32, narrowRange: false };
+      const bScale = Float32Array.from(
+        { length: perChannel ? count : 1 },
+        (_, c) => inQ.scale[0]! * scale[c]!,
+      );
+      for (let i = 0; i < b.length; i++)
+        b[i] = Math.fround(
+          bScale[perChannel ? i : 0]! * Math.round(b[i]! / bScale[perChannel ? i : 0]!),
+        );
+      bias.annotations.quant = {
+        dtype: 'int32',
+        scale: bScale,
+        zeroPoint: new Int32Array(bScale.length),
+        ...(perChannel ? { channelAxes: [0] } : {}),
+        bits: 32,
+        narrowRange: false,
+      };
     }
   }
   graph.metadata['quantization'] = { mode: 'int8' };
@@ -102,6 +157,6 @@ export function pruneAndCluster(graph: Graph, node: string): void {
   for (let i = 0; i < w.length; i++) {
     const c = i % cout;
     if (Math.floor(i / cout) % 2 === 0) w[i] = 0;
-    else w[i] = (((Math.round(w[i]! * 1000) % 4) + 4) % 4 - 1.5) * 0.1 * (1 + c / cout); // 4 levels
+    else w[i] = ((((Math.round(w[i]! * 1000) % 4) + 4) % 4) - 1.5) * 0.1 * (1 + c / cout); // 4 levels
   }
 }

@@ -8,7 +8,16 @@ import { floatTensor, type Graph } from '@collabopt/core';
 import { createEngine, type Engine } from '@collabopt/engine';
 import { readOnnx, writeOnnx } from '@collabopt/format-onnx';
 import { allOpsGraph, moreOpsGraph, referenceCnnGraph } from './graphs';
-import { checkModels, maxAbsError, ortRun, randomArr, saveModel, toNchw, toNhwc, type Arr } from './helpers';
+import {
+  checkModels,
+  maxAbsError,
+  ortRun,
+  randomArr,
+  saveModel,
+  toNchw,
+  toNhwc,
+  type Arr,
+} from './helpers';
 
 const GRAPHS: [string, () => Graph, number[]][] = [
   ['all_ops', () => allOpsGraph(1), [3, 8, 8, 3]],
@@ -37,9 +46,16 @@ describe('float ONNX export in ONNX Runtime and the ONNX checker', () => {
   it('every exported model passes check_model(full_check) and strict shape inference', () => {
     const files: string[] = [];
     for (const [name, build] of GRAPHS) {
-      for (const opset of [13, 17, 21, 23, 26]) files.push(saveModel(`${name}-${opset}.onnx`, writeOnnx(build(), { opset }).bytes));
+      for (const opset of [13, 17, 21, 23, 26])
+        files.push(saveModel(`${name}-${opset}.onnx`, writeOnnx(build(), { opset }).bytes));
       files.push(saveModel(`${name}-nhwc.onnx`, writeOnnx(build(), { nhwcIo: true }).bytes));
-      files.push(saveModel(`${name}-ext.onnx`, writeOnnx(build(), { externalData: 'always', fileName: `${name}-ext.onnx` }).files[0]!.bytes));
+      files.push(
+        saveModel(
+          `${name}-ext.onnx`,
+          writeOnnx(build(), { externalData: 'always', fileName: `${name}-ext.onnx` }).files[0]!
+            .bytes,
+        ),
+      );
     }
     // external data files beside their models
     for (const [name, build] of GRAPHS) {
@@ -56,17 +72,25 @@ describe('float ONNX export in ONNX Runtime and the ONNX checker', () => {
       const x = randomArr(shape, 9);
       const expected = await enginePredict(engine, graph, x);
       for (const opset of [13, 23, 26]) {
-        const out = await ortRun(writeOnnx(graph, { opset }).bytes, { [graph.inputs[0]!.name]: toNchw(x) });
+        const out = await ortRun(writeOnnx(graph, { opset }).bytes, {
+          [graph.inputs[0]!.name]: toNchw(x),
+        });
         graph.outputs.forEach((v, i) => {
           const got = toNhwc(out[v.name]!);
           expect(got.dims).toEqual(expected[i]!.dims);
           const err = relError(got.data, expected[i]!.data);
-          console.log(`${name} opset ${opset} output ${v.name}: max relative error ${err.toExponential(2)}`);
+          console.log(
+            `${name} opset ${opset} output ${v.name}: max relative error ${err.toExponential(2)}`,
+          );
           expect(err).toBeLessThanOrEqual(1e-5);
         });
       }
-      const nhwc = await ortRun(writeOnnx(graph, { nhwcIo: true }).bytes, { [graph.inputs[0]!.name]: x });
-      graph.outputs.forEach((v, i) => expect(relError(nhwc[v.name]!.data, expected[i]!.data)).toBeLessThanOrEqual(1e-5));
+      const nhwc = await ortRun(writeOnnx(graph, { nhwcIo: true }).bytes, {
+        [graph.inputs[0]!.name]: x,
+      });
+      graph.outputs.forEach((v, i) =>
+        expect(relError(nhwc[v.name]!.data, expected[i]!.data)).toBeLessThanOrEqual(1e-5),
+      );
     });
 
     it(`${name}: the exported file read back runs in the engine with the same outputs`, async () => {

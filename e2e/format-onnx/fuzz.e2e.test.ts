@@ -78,8 +78,24 @@ function mutate(src: Uint8Array, rand: () => number): Uint8Array {
 
 describe('ONNX reader under fuzzing', () => {
   it(`${CASES} mutated files give a graph or a typed error, each within ${PER_CASE_LIMIT_MS} ms`, async () => {
-    const ocr = new Uint8Array(readFileSync(path.join(REPO_ROOT, 'node_modules', '@gutenye', 'ocr-models', 'assets', 'ch_ppocr_mobile_v2.0_cls_infer.onnx')));
-    const seeds = [writeOnnx(allOpsGraph(1)).bytes, writeOnnx(moreOpsGraph(3), { opset: 17 }).bytes, writeOnnx(referenceCnnGraph(7), { nhwcIo: true }).bytes, ocr];
+    const ocr = new Uint8Array(
+      readFileSync(
+        path.join(
+          REPO_ROOT,
+          'node_modules',
+          '@gutenye',
+          'ocr-models',
+          'assets',
+          'ch_ppocr_mobile_v2.0_cls_infer.onnx',
+        ),
+      ),
+    );
+    const seeds = [
+      writeOnnx(allOpsGraph(1)).bytes,
+      writeOnnx(moreOpsGraph(3), { opset: 17 }).bytes,
+      writeOnnx(referenceCnnGraph(7), { nhwcIo: true }).bytes,
+      ocr,
+    ];
     const rand = rng(12345);
     const codes = new Map<string, number>();
     let parsed = 0;
@@ -94,14 +110,22 @@ describe('ONNX reader under fuzzing', () => {
         verifyGraph(g);
         parsed++;
       } catch (e) {
-        if (!(e instanceof CollaboptError)) throw new Error(`case ${i}: untyped ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+        if (!(e instanceof CollaboptError))
+          throw new Error(
+            `case ${i}: untyped ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`,
+          );
         codes.set(e.code, (codes.get(e.code) ?? 0) + 1);
       }
       const dt = performance.now() - t0;
       slowest = Math.max(slowest, dt);
       expect(dt).toBeLessThan(PER_CASE_LIMIT_MS);
     }
-    console.log(`fuzz: ${parsed} still valid, errors by code: ${[...codes].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c}×${n}`).join(' ')}; slowest case ${slowest.toFixed(0)} ms`);
+    console.log(
+      `fuzz: ${parsed} still valid, errors by code: ${[...codes]
+        .sort((a, b) => b[1] - a[1])
+        .map(([c, n]) => `${c}×${n}`)
+        .join(' ')}; slowest case ${slowest.toFixed(0)} ms`,
+    );
     expect(parsed + [...codes.values()].reduce((a, b) => a + b, 0)).toBe(CASES);
   });
 });

@@ -13,20 +13,30 @@ export interface Arr {
 }
 
 /** Run a model in ONNX Runtime (CPU); feeds and results by name. */
-export async function ortRun(model: Uint8Array | string, feeds: Record<string, Arr>): Promise<Record<string, Arr>> {
-  const session = typeof model === 'string' ? await ort.InferenceSession.create(model) : await ort.InferenceSession.create(model);
+export async function ortRun(
+  model: Uint8Array | string,
+  feeds: Record<string, Arr>,
+): Promise<Record<string, Arr>> {
+  const session =
+    typeof model === 'string'
+      ? await ort.InferenceSession.create(model)
+      : await ort.InferenceSession.create(model);
   const input: Record<string, ort.Tensor> = {};
   for (const [k, v] of Object.entries(feeds)) input[k] = new ort.Tensor('float32', v.data, v.dims);
   const out = await session.run(input);
   const result: Record<string, Arr> = {};
-  for (const [k, t] of Object.entries(out)) result[k] = { data: t.data as Float32Array, dims: [...t.dims] };
+  for (const [k, t] of Object.entries(out))
+    result[k] = { data: t.data as Float32Array, dims: [...t.dims] };
   await session.release();
   return result;
 }
 
 /** onnx.checker.check_model(full_check=True) + strict shape inference for each file: 'ok' or the error. */
 export function checkModels(paths: string[]): Record<string, string> {
-  return JSON.parse(runPython(path.join(__dirname, 'check_onnx.py'), paths).stdout) as Record<string, string>;
+  return JSON.parse(runPython(path.join(__dirname, 'check_onnx.py'), paths).stdout) as Record<
+    string,
+    string
+  >;
 }
 
 export function saveModel(name: string, bytes: Uint8Array): string {
@@ -75,7 +85,8 @@ export function randomArr(dims: number[], seed = 1): Arr {
 /** max |a − b| / max(|b|, floor) over elements. */
 export function maxRelError(a: Float32Array, b: Float32Array, floor = 1e-3): number {
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!) / Math.max(Math.abs(b[i]!), floor));
+  for (let i = 0; i < a.length; i++)
+    m = Math.max(m, Math.abs(a[i]! - b[i]!) / Math.max(Math.abs(b[i]!), floor));
   return m;
 }
 

@@ -31,7 +31,12 @@ beforeAll(async () => {
   const x = new Float32Array(64 * per);
   for (let i = 0; i < 64; i++) x.set(sampleInput(shape, 1, 500 + i), i * per);
   const calibration = createDataset(x, new Int32Array(64), shape.slice(1), 'calibration');
-  const result = await new PassManager({ engine, data: { calibration, train: calibration }, logger: silentLogger, seed: 3 })
+  const result = await new PassManager({
+    engine,
+    data: { calibration, train: calibration },
+    logger: silentLogger,
+    seed: 3,
+  })
     .addPipeline(
       `prune(sparsity=0.6, epochs=0) | cluster(clusters=${CLUSTERS}, preserveSparsity=true, oneShot=true) | ptq(mode=int8, samples=64, batchSize=16)`,
     )
@@ -54,7 +59,11 @@ describe('prune → sparsity-preserving cluster → PTQ int8 exported to TFLite'
       // Map every file element back to its IR element: the file is the IR weight in TFLite layout.
       const irShape = w.tensor.shape;
       const irIndex = new Int32Array(q.length);
-      const layouts: Record<string, number[]> = { Conv2D: [3, 0, 1, 2], Dense: [1, 0], Conv2DTranspose: [2, 0, 1, 3] };
+      const layouts: Record<string, number[]> = {
+        Conv2D: [3, 0, 1, 2],
+        Dense: [1, 0],
+        Conv2DTranspose: [2, 0, 1, 3],
+      };
       const perm = layouts[node.op]!;
       const strides = irShape.map((_, i) => irShape.slice(i + 1).reduce((a, d) => a * d, 1));
       const outShape = perm.map((p) => irShape[p]!);
@@ -73,7 +82,9 @@ describe('prune → sparsity-preserving cluster → PTQ int8 exported to TFLite'
       const layout = channelLayout(t.shape, [0]);
       const perChannel = Array.from({ length: channels }, () => new Set<number>());
       for (let f = 0; f < q.length; f++) {
-        expect(q[f] === 0).toBe(mask[irIndex[f]!] === 0 || (w.tensor.data as Float32Array)[irIndex[f]!] === 0);
+        expect(q[f] === 0).toBe(
+          mask[irIndex[f]!] === 0 || (w.tensor.data as Float32Array)[irIndex[f]!] === 0,
+        );
         perChannel[channels > 1 ? layout.channelOf(f) : 0]!.add(q[f]!);
       }
       const zerosInFile = q.filter((v) => v === 0).length;
@@ -89,15 +100,25 @@ describe('prune → sparsity-preserving cluster → PTQ int8 exported to TFLite'
     const inputs = [0, 1, 2].map((i) => sampleInput(shape, 1, 900 + i));
     const samples = inputs.map((x) => [{ data: x, shape: [1, ...shape.slice(1)] }]);
     const tf = outputsOf(runTfInterpreter([{ model: file, samples }])[0], 'TF');
-    const arm = hasArmnn() ? outputsOf(runArmnn([{ model: file, samples }])[0], 'Arm NN') : undefined;
+    const arm = hasArmnn()
+      ? outputsOf(runArmnn([{ model: file, samples }])[0], 'Arm NN')
+      : undefined;
     const q = graph.inputs[0]!.annotations.quant!;
     const outStep = graph.outputs[0]!.annotations.quant!.scale[0]!;
     for (let i = 0; i < inputs.length; i++) {
-      const xq = inputs[i]!.map((v) => q.scale[0]! * (Math.max(-128, Math.min(127, Math.round(v / q.scale[0]!) + q.zeroPoint[0]!)) - q.zeroPoint[0]!));
-      const [y] = await engine.predict(graph, [tensor('float32', [1, ...shape.slice(1)], xq)], { activationTransforms: [simulationTransform(graph)] });
+      const xq = inputs[i]!.map(
+        (v) =>
+          q.scale[0]! *
+          (Math.max(-128, Math.min(127, Math.round(v / q.scale[0]!) + q.zeroPoint[0]!)) -
+            q.zeroPoint[0]!),
+      );
+      const [y] = await engine.predict(graph, [tensor('float32', [1, ...shape.slice(1)], xq)], {
+        activationTransforms: [simulationTransform(graph)],
+      });
       const ours = Array.from(y!.data as Float32Array);
       expect(maxAbsError(tf[i]![0]!.data, ours)).toBeLessThanOrEqual(outStep * 1.001);
-      if (arm) expect(maxAbsError(arm[i]![0]!.data, tf[i]![0]!.data)).toBeLessThanOrEqual(outStep * 1.001);
+      if (arm)
+        expect(maxAbsError(arm[i]![0]!.data, tf[i]![0]!.data)).toBeLessThanOrEqual(outStep * 1.001);
     }
   });
 });

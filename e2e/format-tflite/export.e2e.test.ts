@@ -9,8 +9,18 @@
 import { tensor, type Graph, type QuantAnnotation, type Tensor } from '@collabopt/core';
 import { createDataset, createEngine, type Engine } from '@collabopt/engine';
 import { writeTflite } from '@collabopt/format-tflite';
-import { quantizePostTraining, simulationTransform, type QuantizationMode } from '@collabopt/quantization';
-import { activationsModel, convFamilyModel, elementwiseModel, resizeModel, sampleInput } from '../../packages/format-tflite/src/__fixtures__/models';
+import {
+  quantizePostTraining,
+  simulationTransform,
+  type QuantizationMode,
+} from '@collabopt/quantization';
+import {
+  activationsModel,
+  convFamilyModel,
+  elementwiseModel,
+  resizeModel,
+  sampleInput,
+} from '../../packages/format-tflite/src/__fixtures__/models';
 import { hasArmnn } from '../helpers/oracle';
 import {
   maxAbsError,
@@ -38,7 +48,11 @@ interface ModelCase {
 const CASES: ModelCase[] = [
   { name: 'conv_family', make: () => convFamilyModel(1), armnn: false },
   // Arm NN 20.08 parses TRANSPOSE_CONV only without the bias input.
-  { name: 'conv_family_no_transpose_bias', make: () => convFamilyModel(1, { transposeBias: false }), armnn: true },
+  {
+    name: 'conv_family_no_transpose_bias',
+    make: () => convFamilyModel(1, { transposeBias: false }),
+    armnn: true,
+  },
   { name: 'elementwise', make: () => elementwiseModel(2), armnn: true },
   // Arm NN 20.08 has no half-pixel bilinear resize. TFLite's int8 RESIZE_BILINEAR interpolates in
   // fixed point with its own rounding, the simulation rounds the float interpolation: measured up
@@ -63,7 +77,12 @@ interface Built {
 
 const built = new Map<string, Built>();
 /** Pruned conv_family (75 % zeros in c2 and d1) written dense and with sparse: true. */
-const sparse: { mode: 'float32' | 'int8'; dense: Uint8Array; sparse: Uint8Array; samples: SampleInput[][] }[] = [];
+const sparse: {
+  mode: 'float32' | 'int8';
+  dense: Uint8Array;
+  sparse: Uint8Array;
+  samples: SampleInput[][];
+}[] = [];
 const sparseTf: RuntimeTensor[][][] = [];
 const sparseWasm: (RuntimeTensor[][] | string)[] = [];
 const tf = new Map<string, RuntimeTensor[][]>();
@@ -88,7 +107,11 @@ function quantize(x: number, q: QuantAnnotation): number {
   return Math.max(-128, Math.min(127, v));
 }
 
-async function engineOutputs(g: Graph, samples: Float32Array[], int8: boolean): Promise<number[][]> {
+async function engineOutputs(
+  g: Graph,
+  samples: Float32Array[],
+  int8: boolean,
+): Promise<number[][]> {
   const shape = g.inputs[0]!.shape!;
   let xs = samples;
   if (int8) {
@@ -96,7 +119,11 @@ async function engineOutputs(g: Graph, samples: Float32Array[], int8: boolean): 
     const q = g.inputs[0]!.annotations.quant!;
     xs = samples.map((s) => s.map((v) => q.scale[0]! * (quantize(v, q) - q.zeroPoint[0]!)));
   }
-  const [y] = await engine.predict(g, [batchTensor(xs, shape)], int8 ? { activationTransforms: [simulationTransform(g)] } : {});
+  const [y] = await engine.predict(
+    g,
+    [batchTensor(xs, shape)],
+    int8 ? { activationTransforms: [simulationTransform(g)] } : {},
+  );
   const data = Array.from(y!.data as Float32Array);
   const per = data.length / samples.length;
   return samples.map((_, i) => data.slice(i * per, (i + 1) * per));
@@ -109,20 +136,46 @@ beforeAll(async () => {
     const shape = c.make().inputs[0]!.shape!;
     const inputs = perSample(shape, SAMPLES, 11);
     const calibration = perSample(shape, 64, 1000);
-    const calib = createDataset(batchTensor(calibration, shape).data as Float32Array, new Int32Array(64), shape.slice(1), `${c.name}-calibration`);
+    const calib = createDataset(
+      batchTensor(calibration, shape).data as Float32Array,
+      new Int32Array(64),
+      shape.slice(1),
+      `${c.name}-calibration`,
+    );
     for (const k of KINDS) {
       if (c.floatOnly && (k === 'int8' || k === 'int8-io')) continue;
       const g = c.make();
       if (k !== 'float32') {
-        await quantizePostTraining(g, { mode: k as QuantizationMode, engine, data: calib, samples: 64, batchSize: 16 });
+        await quantizePostTraining(g, {
+          mode: k as QuantizationMode,
+          engine,
+          data: calib,
+          samples: 64,
+          batchSize: 16,
+        });
       }
       const file = writeTflite(g);
       const int8 = k === 'int8' || k === 'int8-io';
-      const floatSamples: SampleInput[][] = inputs.map((x) => [{ data: x, shape: [1, ...shape.slice(1)] }]);
+      const floatSamples: SampleInput[][] = inputs.map((x) => [
+        { data: x, shape: [1, ...shape.slice(1)] },
+      ]);
       const q = g.inputs[0]!.annotations.quant;
       const samples =
-        k === 'int8-io' ? inputs.map((x) => [{ data: Array.from(x, (v) => quantize(v, q!)), shape: [1, ...shape.slice(1)], dtype: 'int8' as const }]) : floatSamples;
-      built.set(key(c.name, k), { graph: g, file, samples, engine: await engineOutputs(g, inputs, int8) });
+        k === 'int8-io'
+          ? inputs.map((x) => [
+              {
+                data: Array.from(x, (v) => quantize(v, q!)),
+                shape: [1, ...shape.slice(1)],
+                dtype: 'int8' as const,
+              },
+            ])
+          : floatSamples;
+      built.set(key(c.name, k), {
+        graph: g,
+        file,
+        samples,
+        engine: await engineOutputs(g, inputs, int8),
+      });
       jobs.push({ c: c.name, k, job: { model: file, samples } });
     }
   }
@@ -137,10 +190,22 @@ beforeAll(async () => {
     const shape = g.inputs[0]!.shape!;
     if (mode === 'int8') {
       const calibration = perSample(shape, 64, 1000);
-      const calib = createDataset(batchTensor(calibration, shape).data as Float32Array, new Int32Array(64), shape.slice(1));
-      await quantizePostTraining(g, { mode: 'int8', engine, data: calib, samples: 64, batchSize: 16 });
+      const calib = createDataset(
+        batchTensor(calibration, shape).data as Float32Array,
+        new Int32Array(64),
+        shape.slice(1),
+      );
+      await quantizePostTraining(g, {
+        mode: 'int8',
+        engine,
+        data: calib,
+        samples: 64,
+        batchSize: 16,
+      });
     }
-    const samples = perSample(shape, SAMPLES, 11).map((x) => [{ data: x, shape: [1, ...shape.slice(1)] }]);
+    const samples = perSample(shape, SAMPLES, 11).map((x) => [
+      { data: x, shape: [1, ...shape.slice(1)] },
+    ]);
     sparse.push({ mode, dense: writeTflite(g), sparse: writeTflite(g, { sparse: true }), samples });
   }
   const sparseJobs = sparse.flatMap((s) => [
@@ -157,7 +222,11 @@ beforeAll(async () => {
   jobs.forEach((j, i) => wasm.set(key(j.c, j.k), outputsOf(rw[i], `tfjs-tflite ${j.c} ${j.k}`)));
   if (armnnAvailable) {
     // Arm NN: no float16 and no hybrid (dynamic-range) kernels.
-    const armJobs = jobs.filter((j) => CASES.find((c) => c.name === j.c)!.armnn && (j.k === 'float32' || j.k === 'int8' || j.k === 'int8-io'));
+    const armJobs = jobs.filter(
+      (j) =>
+        CASES.find((c) => c.name === j.c)!.armnn &&
+        (j.k === 'float32' || j.k === 'int8' || j.k === 'int8-io'),
+    );
     const ra = runArmnn(armJobs.map((j) => j.job));
     armJobs.forEach((j, i) => arm.set(key(j.c, j.k), ra[i]!.error ?? ra[i]!.samples));
   }
@@ -181,17 +250,28 @@ describe.each(CASES)('$name exported to TFLite', (c) => {
     const b = built.get(key(c.name, 'float32'))!;
     for (let i = 0; i < SAMPLES; i++) {
       const ours = b.engine[i]!;
-      expect(maxRelativeError(first(tf.get(key(c.name, 'float32')), i), ours)).toBeLessThanOrEqual(1e-5);
-      expect(maxRelativeError(first(wasm.get(key(c.name, 'float32')), i), ours)).toBeLessThanOrEqual(1e-5);
-      if (c.armnn && armnnAvailable) expect(maxRelativeError(first(armOutputs(c.name, 'float32'), i), ours)).toBeLessThanOrEqual(1e-5);
+      expect(maxRelativeError(first(tf.get(key(c.name, 'float32')), i), ours)).toBeLessThanOrEqual(
+        1e-5,
+      );
+      expect(
+        maxRelativeError(first(wasm.get(key(c.name, 'float32')), i), ours),
+      ).toBeLessThanOrEqual(1e-5);
+      if (c.armnn && armnnAvailable)
+        expect(maxRelativeError(first(armOutputs(c.name, 'float32'), i), ours)).toBeLessThanOrEqual(
+          1e-5,
+        );
     }
   });
 
   it('float16 weights + DEQUANTIZE agree with our engine on the half-rounded weights (≤ 1e-5)', () => {
     const b = built.get(key(c.name, 'float16'))!;
     for (let i = 0; i < SAMPLES; i++) {
-      expect(maxRelativeError(first(tf.get(key(c.name, 'float16')), i), b.engine[i]!)).toBeLessThanOrEqual(1e-5);
-      expect(maxRelativeError(first(wasm.get(key(c.name, 'float16')), i), b.engine[i]!)).toBeLessThanOrEqual(1e-5);
+      expect(
+        maxRelativeError(first(tf.get(key(c.name, 'float16')), i), b.engine[i]!),
+      ).toBeLessThanOrEqual(1e-5);
+      expect(
+        maxRelativeError(first(wasm.get(key(c.name, 'float16')), i), b.engine[i]!),
+      ).toBeLessThanOrEqual(1e-5);
     }
   });
 
@@ -206,31 +286,37 @@ describe.each(CASES)('$name exported to TFLite', (c) => {
   });
 
   const int8Kinds: Kind[] = c.floatOnly ? [] : ['int8', 'int8-io'];
-  for (const k of int8Kinds) it(`${k} is bit-exact between the TFLite builds and within 1 LSB of our int8 simulation (resize: 2)`, () => {
-    const b = built.get(key(c.name, k))!;
-    const outQ = b.graph.outputs[0]!.annotations.quant!;
-    const step = outQ.scale[0]!;
-    for (let i = 0; i < SAMPLES; i++) {
-      const t = first(tf.get(key(c.name, k)), i);
-      expect(first(wasm.get(key(c.name, k)), i)).toEqual(t);
-      const real = k === 'int8-io' ? t.map((q) => step * (q - outQ.zeroPoint[0]!)) : t;
-      expect(maxAbsError(real, b.engine[i]!)).toBeLessThanOrEqual(step * (c.int8Lsb ?? 1) * 1.001);
-      if (c.armnn && armnnAvailable) {
-        const a = first(armOutputs(c.name, k), i);
-        expect(maxAbsError(a, t)).toBeLessThanOrEqual((k === 'int8-io' ? 1 : step) * 1.001);
+  for (const k of int8Kinds)
+    it(`${k} is bit-exact between the TFLite builds and within 1 LSB of our int8 simulation (resize: 2)`, () => {
+      const b = built.get(key(c.name, k))!;
+      const outQ = b.graph.outputs[0]!.annotations.quant!;
+      const step = outQ.scale[0]!;
+      for (let i = 0; i < SAMPLES; i++) {
+        const t = first(tf.get(key(c.name, k)), i);
+        expect(first(wasm.get(key(c.name, k)), i)).toEqual(t);
+        const real = k === 'int8-io' ? t.map((q) => step * (q - outQ.zeroPoint[0]!)) : t;
+        expect(maxAbsError(real, b.engine[i]!)).toBeLessThanOrEqual(
+          step * (c.int8Lsb ?? 1) * 1.001,
+        );
+        if (c.armnn && armnnAvailable) {
+          const a = first(armOutputs(c.name, k), i);
+          expect(maxAbsError(a, t)).toBeLessThanOrEqual((k === 'int8-io' ? 1 : step) * 1.001);
+        }
       }
-    }
-  });
+    });
 });
 
 describe('sparse weights (SparsityParameters + DENSIFY)', () => {
-  it.each([0, 1])('pruned conv_family (%#: float32, int8) is smaller and computes the same in the TFLite interpreter', (i) => {
-    const s = sparse[i]!;
-    expect(s.sparse.length).toBeLessThan(s.dense.length);
-    const dense = sparseTf[2 * i]!;
-    const sp = sparseTf[2 * i + 1]!;
-    dense.forEach((d, j) => expect(sp[j]![0]!.data).toEqual(d[0]!.data));
-  });
+  it.each([0, 1])(
+    'pruned conv_family (%#: float32, int8) is smaller and computes the same in the TFLite interpreter',
+    (i) => {
+      const s = sparse[i]!;
+      expect(s.sparse.length).toBeLessThan(s.dense.length);
+      const dense = sparseTf[2 * i]!;
+      const sp = sparseTf[2 * i + 1]!;
+      dense.forEach((d, j) => expect(sp[j]![0]!.data).toEqual(d[0]!.data));
+    },
+  );
 
   it('tfjs-tflite runs the sparse files with the same outputs as the interpreter', () => {
     sparseWasm.forEach((r, i) => {

@@ -80,7 +80,11 @@ export function runArmnn(jobs: Job[]): JobResult[] {
 /** The TFLite WASM runtime of @tensorflow/tfjs-tflite in a child Node process (shim in tools/tflite-runtime). */
 export function runTfjsTflite(jobs: Job[]): JobResult[] {
   const script = path.join(REPO_ROOT, 'tools', 'tflite-runtime', 'index.js');
-  const r = spawnSync(process.execPath, [script, request(jobs, 'tfjs')], { encoding: 'utf8', timeout: 240_000, maxBuffer: 256 << 20 });
+  const r = spawnSync(process.execPath, [script, request(jobs, 'tfjs')], {
+    encoding: 'utf8',
+    timeout: 240_000,
+    maxBuffer: 256 << 20,
+  });
   if (r.status !== 0) throw new Error(`tfjs-tflite failed (${r.status}):\n${r.stderr}`);
   return parse(r.stdout);
 }
@@ -96,7 +100,8 @@ export function outputsOf(result: JobResult | undefined, what: string): RuntimeT
 export function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Infinity;
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
+  for (let i = 0; i < a.length; i++)
+    m = Math.max(m, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
   return m;
 }
 

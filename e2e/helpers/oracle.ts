@@ -10,9 +10,12 @@ export const REPO_ROOT = path.resolve(__dirname, '../..');
 
 /** Path of the oracle's python: $COLLABOPT_ORACLE_PYTHON, else <repo>/.venv-oracle/bin/python. */
 export function oraclePython(): string {
-  const p = process.env['COLLABOPT_ORACLE_PYTHON'] ?? path.join(REPO_ROOT, '.venv-oracle', 'bin', 'python');
+  const p =
+    process.env['COLLABOPT_ORACLE_PYTHON'] ?? path.join(REPO_ROOT, '.venv-oracle', 'bin', 'python');
   if (!existsSync(p)) {
-    throw new Error(`Python oracle not found at ${p}: run tools/setup-oracle (or set COLLABOPT_ORACLE_PYTHON)`);
+    throw new Error(
+      `Python oracle not found at ${p}: run tools/setup-oracle (or set COLLABOPT_ORACLE_PYTHON)`,
+    );
   }
   return p;
 }
@@ -26,7 +29,11 @@ export interface PythonRun {
 }
 
 /** Run a Python script with arguments; throws with stderr on a non-zero exit. */
-export function runPython(script: string, args: string[] = [], options: { python?: string; input?: string; timeoutMs?: number } = {}): PythonRun {
+export function runPython(
+  script: string,
+  args: string[] = [],
+  options: { python?: string; input?: string; timeoutMs?: number } = {},
+): PythonRun {
   const python = options.python ?? oraclePython();
   const r = spawnSync(python, [script, ...args], {
     input: options.input,

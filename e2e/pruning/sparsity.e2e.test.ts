@@ -36,7 +36,12 @@ test('50% magnitude pruning survives TFLite export', () => {
   const g = referenceCnn(7);
   const report = applyMasks(g, { sparsity: 0.5 });
   const weights = inspect(writeTflite(g), 'pruned50.tflite');
-  expect(weights.map((w) => w.op)).toEqual(['CONV_2D', 'CONV_2D', 'FULLY_CONNECTED', 'FULLY_CONNECTED']);
+  expect(weights.map((w) => w.op)).toEqual([
+    'CONV_2D',
+    'CONV_2D',
+    'FULLY_CONNECTED',
+    'FULLY_CONNECTED',
+  ]);
   weights.forEach((w, i) => expect(w.sparsity).toBeCloseTo(report.layers[i]!.achievedSparsity, 6));
   for (const w of weights) expect(w.sparsity).toBeCloseTo(0.5, 2);
 });
@@ -44,7 +49,12 @@ test('50% magnitude pruning survives TFLite export', () => {
 test('2:4 pruning is 2:4 along input channels in the TFLite layout (TFMOT checker semantics)', () => {
   const g = referenceCnn(7);
   // before pruning only conv1 (a single input channel) passes the check trivially
-  expect(inspect(writeTflite(g), 'dense.tflite').map((w) => w.mn)).toEqual([true, false, false, false]);
+  expect(inspect(writeTflite(g), 'dense.tflite').map((w) => w.mn)).toEqual([
+    true,
+    false,
+    false,
+    false,
+  ]);
   applyMasks(g, { sparsity: 0, structure: { kind: 'mn', m: 2, n: 4 } });
   expect(checkMN(g, 2, 4).ok).toBe(true);
   const weights = inspect(writeTflite(g), 'pruned24.tflite');

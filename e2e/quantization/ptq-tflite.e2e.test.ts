@@ -10,7 +10,12 @@ import * as path from 'node:path';
 import { GraphBuilder, createRng, tensor, type Graph } from '@collabopt/core';
 import { createEngine, type Dataset, type Engine } from '@collabopt/engine';
 import * as tflite from '@collabopt/format-tflite';
-import { paramsOfValue, quantizationAwareTraining, quantizePostTraining, simulationTransform } from '@collabopt/quantization';
+import {
+  paramsOfValue,
+  quantizationAwareTraining,
+  quantizePostTraining,
+  simulationTransform,
+} from '@collabopt/quantization';
 import { runPython } from '../helpers/oracle';
 
 const writeTflite = (tflite as { writeTflite?: (g: Graph) => Uint8Array }).writeTflite;
@@ -26,16 +31,26 @@ function dataset(count: number, seed: number): Dataset {
 function cnn(): Graph {
   const b = new GraphBuilder('e2e_cnn', { seed: 7 });
   const x = b.input('input', [-1, 8, 8, 1]);
-  let h = b.layer('Conv2D', 'conv1', x, { filters: 4, kernelSize: [3, 3], padding: 'same', activation: 'relu' });
+  let h = b.layer('Conv2D', 'conv1', x, {
+    filters: 4,
+    kernelSize: [3, 3],
+    padding: 'same',
+    activation: 'relu',
+  });
   h = b.layer('MaxPool2D', 'pool1', h, { poolSize: [2, 2] });
-  h = b.layer('DepthwiseConv2D', 'dw', h, { kernelSize: [3, 3], padding: 'same', activation: 'relu' });
+  h = b.layer('DepthwiseConv2D', 'dw', h, {
+    kernelSize: [3, 3],
+    padding: 'same',
+    activation: 'relu',
+  });
   h = b.layer('Conv2D', 'conv2', h, { filters: 8, kernelSize: [3, 3], activation: 'relu' });
   h = b.layer('Flatten', 'flatten', h);
   h = b.layer('Dense', 'dense1', h, { units: 16, activation: 'relu' });
   const g = b.build(b.layer('Dense', 'logits', h, { units: 4 }));
   const rng = createRng(11);
   for (const { slot, weight } of g.weights()) {
-    if (slot === 'bias') (weight.tensor.data as Float32Array).forEach((_, i, a) => (a[i] = rng.uniform(-0.1, 0.1)));
+    if (slot === 'bias')
+      (weight.tensor.data as Float32Array).forEach((_, i, a) => (a[i] = rng.uniform(-0.1, 0.1)));
   }
   return g;
 }
@@ -49,7 +64,11 @@ beforeAll(async () => {
   engine = await createEngine();
 });
 
-async function compareWithInterpreter(g: Graph, name: string, runner: Engine = engine): Promise<void> {
+async function compareWithInterpreter(
+  g: Graph,
+  name: string,
+  runner: Engine = engine,
+): Promise<void> {
   const file = path.join(work, `${name}.tflite`);
   writeFileSync(file, writeTflite!(g));
   const inFile = path.join(work, `${name}.in.bin`);
@@ -58,12 +77,15 @@ async function compareWithInterpreter(g: Graph, name: string, runner: Engine = e
   runPython(path.join(__dirname, 'run_tflite.py'), [file, inFile, `${probe.count},8,8,1`, outFile]);
   const buf = readFileSync(outFile);
   const real = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-  const [sim] = await runner.predict(g, [tensor('float32', [probe.count, 8, 8, 1], probe.x)], { activationTransforms: [simulationTransform(g)] });
+  const [sim] = await runner.predict(g, [tensor('float32', [probe.count, 8, 8, 1], probe.x)], {
+    activationTransforms: [simulationTransform(g)],
+  });
   const simData = sim!.data as Float32Array;
   const step = paramsOfValue(g.outputs[0]!)!.scale;
   expect(real.length).toBe(simData.length);
   let within = 0;
-  for (let i = 0; i < real.length; i++) if (Math.abs(real[i]! - simData[i]!) <= step * 1.001) within++;
+  for (let i = 0; i < real.length; i++)
+    if (Math.abs(real[i]! - simData[i]!) <= step * 1.001) within++;
   // integer requantization may differ from float math by one step; allow a few more after propagation
   expect(within / real.length).toBeGreaterThanOrEqual(0.95);
   const argmaxAgree = Array.from({ length: probe.count }, (_, s) => {

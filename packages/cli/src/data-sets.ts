@@ -1,5 +1,10 @@
 import { InvalidArgumentError } from '@collabopt/core';
-import { loadFashionMnist, loadMnistDigits, representativeSubset, type Dataset } from '@collabopt/engine';
+import {
+  loadFashionMnist,
+  loadMnistDigits,
+  representativeSubset,
+  type Dataset,
+} from '@collabopt/engine';
 
 export type DataSetName = 'mnist' | 'fashion-mnist' | 'none';
 
@@ -24,9 +29,17 @@ export function loadDataSets(name: string, seed: number): PipelineData {
     case 'none':
       return { name: 'none' };
     default:
-      throw new InvalidArgumentError(`unknown data set "${name}": use mnist (embedded), fashion-mnist or none`, { field: '--data' });
+      throw new InvalidArgumentError(
+        `unknown data set "${name}": use mnist (embedded), fashion-mnist or none`,
+        { field: '--data' },
+      );
   }
-  return { name, train: tt.train, test: tt.test, calibration: representativeSubset(tt.train, 500, seed) };
+  return {
+    name,
+    train: tt.train,
+    test: tt.test,
+    calibration: representativeSubset(tt.train, 500, seed),
+  };
 }
 
 /** The PassContext `data` record for a pipeline. */

@@ -20,5 +20,8 @@ export function formatPassRecords(records: readonly PassRecord[]): string {
       kb(r.deflatedBytes),
     ];
   });
-  return formatTable(['pass', 'seconds', 'params', 'sparsity', 'max unique/kernel', 'KiB', 'deflated KiB'], rows);
+  return formatTable(
+    ['pass', 'seconds', 'params', 'sparsity', 'max unique/kernel', 'KiB', 'deflated KiB'],
+    rows,
+  );
 }

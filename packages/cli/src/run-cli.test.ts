@@ -15,7 +15,11 @@ function io(): { io: Parameters<typeof runCli>[1]; out: () => string; err: () =>
   stdout.on('data', (c: Buffer) => (out += c.toString()));
   stderr.on('data', (c: Buffer) => (err += c.toString()));
   return {
-    io: { stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream, signal: new AbortController().signal },
+    io: {
+      stdout: stdout as unknown as NodeJS.WriteStream,
+      stderr: stderr as unknown as NodeJS.WriteStream,
+      signal: new AbortController().signal,
+    },
     out: () => out,
     err: () => err,
   };
@@ -80,7 +84,16 @@ describe('collabopt command line', () => {
     const a = io();
     const out = path.join(dir, 'opt.tflite');
     const code = await runCli(
-      ['optimize', modelFile, '-o', out, '--data', 'none', '-p', 'prune(sparsity=0.5, oneShot=true) | sparsityPreservingCluster(clusters=4, oneShot=true)'],
+      [
+        'optimize',
+        modelFile,
+        '-o',
+        out,
+        '--data',
+        'none',
+        '-p',
+        'prune(sparsity=0.5, oneShot=true) | sparsityPreservingCluster(clusters=4, oneShot=true)',
+      ],
       a.io,
     );
     expect(a.err()).not.toContain('unexpected');
@@ -101,7 +114,12 @@ describe('collabopt command line', () => {
 
   it('plans the deployment tree of DESIGN.md', () => {
     const plan = treePlan();
-    expect(plan.branches.map((b) => b.id)).toEqual(['baseline', 'pruned', 'pruned-clustered', 'clustered']);
+    expect(plan.branches.map((b) => b.id)).toEqual([
+      'baseline',
+      'pruned',
+      'pruned-clustered',
+      'clustered',
+    ]);
     expect(plan.leaves.map((l) => l.label)).toEqual([
       'baseline → PTQ',
       'baseline → QAT',
@@ -112,6 +130,8 @@ describe('collabopt command line', () => {
       'clustered → PTQ',
       'clustered → CQAT',
     ]);
-    expect(plan.branches[2]!.pipeline).toBe('sparsityPreservingCluster(clusters=16, epochs=1, kmeansIterations=100, learningRate=0.0001)');
+    expect(plan.branches[2]!.pipeline).toBe(
+      'sparsityPreservingCluster(clusters=16, epochs=1, kmeansIterations=100, learningRate=0.0001)',
+    );
   });
 });

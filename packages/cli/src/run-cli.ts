@@ -23,19 +23,28 @@ const OPTIONS = {
 function integer(name: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`--${name} must be an integer ≥ ${min}, got "${value}"`, { field: `--${name}` });
+  if (!Number.isInteger(n) || n < min)
+    throw new InvalidArgumentError(`--${name} must be an integer ≥ ${min}, got "${value}"`, {
+      field: `--${name}`,
+    });
   return n;
 }
 
 function need(value: string | undefined, what: string): string {
-  if (value === undefined || value === '') throw new InvalidArgumentError(`missing ${what}; see collabopt --help`, { field: what });
+  if (value === undefined || value === '')
+    throw new InvalidArgumentError(`missing ${what}; see collabopt --help`, { field: what });
   return value;
 }
 
 /** Run the command line; returns the process exit code (0 ok, 1 unexpected, 2 bad input, 130 cancelled). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   try {
-    const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
     const [command, ...rest] = positionals;
     if (values.help || command === undefined || command === 'help') {
       print(io, USAGE);
@@ -48,12 +57,23 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         await inspectCommand(need(rest[0], 'model file'), io);
         return 0;
       case 'convert':
-        await convertCommand(need(rest[0], 'input file'), need(rest[1], 'output file'), io, values.format ? { format: values.format } : {});
+        await convertCommand(
+          need(rest[0], 'input file'),
+          need(rest[1], 'output file'),
+          io,
+          values.format ? { format: values.format } : {},
+        );
         return 0;
       case 'optimize':
         await optimizeCommand(
           need(rest[0], 'input file'),
-          { pipeline: need(values.pipeline, '--pipeline'), output: need(values.output, '--output'), data: values.data, seed, ...(values.format ? { format: values.format } : {}) },
+          {
+            pipeline: need(values.pipeline, '--pipeline'),
+            output: need(values.output, '--output'),
+            data: values.data,
+            seed,
+            ...(values.format ? { format: values.format } : {}),
+          },
           io,
         );
         return 0;
@@ -61,7 +81,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         const runtimeSamples = integer('runtime-samples', values['runtime-samples'], 1);
         await treeCommand(
           rest[0],
-          { data: values.data, seed, epochs: integer('epochs', values.epochs, 1) ?? 3, output: values.output ?? 'collabopt-tree', ...(runtimeSamples ? { runtimeSamples } : {}) },
+          {
+            data: values.data,
+            seed,
+            epochs: integer('epochs', values.epochs, 1) ?? 3,
+            output: values.output ?? 'collabopt-tree',
+            ...(runtimeSamples ? { runtimeSamples } : {}),
+          },
           io,
         );
         return 0;
@@ -73,7 +99,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         formatsCommand(io);
         return 0;
       default:
-        throw new InvalidArgumentError(`unknown command "${command}"; commands: inspect, convert, optimize, tree, passes, formats`, { field: 'command' });
+        throw new InvalidArgumentError(
+          `unknown command "${command}"; commands: inspect, convert, optimize, tree, passes, formats`,
+          { field: 'command' },
+        );
     }
   } catch (e) {
     if (e instanceof CancelledError || io.signal.aborted) {
@@ -84,11 +113,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr.write(`error [${e.code}]: ${e.message}\n`);
       return 2;
     }
-    if (typeof (e as { code?: unknown }).code === 'string' && (e as { code: string }).code.startsWith('ERR_PARSE_ARGS')) {
+    if (
+      typeof (e as { code?: unknown }).code === 'string' &&
+      (e as { code: string }).code.startsWith('ERR_PARSE_ARGS')
+    ) {
       io.stderr.write(`error: ${(e as Error).message}\n${USAGE}`);
       return 2;
     }
-    io.stderr.write(`unexpected failure: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    io.stderr.write(
+      `unexpected failure: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
     return 1;
   }
 }

@@ -24,13 +24,25 @@ export function loadTfliteRuntime(): TfliteRuntime | undefined {
 }
 
 /** Top-1 accuracy of a .tflite classifier (float I/O) run sample by sample in the TFLite runtime. */
-export async function tfliteAccuracy(runtime: TfliteRuntime, model: Uint8Array, data: Dataset, limit = data.count, signal?: AbortSignal): Promise<number> {
+export async function tfliteAccuracy(
+  runtime: TfliteRuntime,
+  model: Uint8Array,
+  data: Dataset,
+  limit = data.count,
+  signal?: AbortSignal,
+): Promise<number> {
   const per = data.sampleShape.reduce((a, b) => a * b, 1);
   const n = Math.min(limit, data.count);
   let correct = 0;
   for (let i = 0; i < n; i++) {
     if (signal?.aborted) throw new Error('cancelled');
-    const [out] = await runtime.runTflite(model, [{ data: data.x.subarray(i * per, (i + 1) * per), shape: [1, ...data.sampleShape], dtype: 'float32' }]);
+    const [out] = await runtime.runTflite(model, [
+      {
+        data: data.x.subarray(i * per, (i + 1) * per),
+        shape: [1, ...data.sampleShape],
+        dtype: 'float32',
+      },
+    ]);
     const logits = out!.data;
     let best = 0;
     for (let j = 1; j < logits.length; j++) if (logits[j]! > logits[best]!) best = j;

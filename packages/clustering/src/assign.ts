@@ -5,7 +5,11 @@ export type IndexArray = Uint8Array | Uint16Array | Int32Array;
 
 /** Smallest index array type that holds indices 0..k−1. */
 export function allocateIndices(size: number, k: number): IndexArray {
-  return k <= 256 ? new Uint8Array(size) : k <= 65536 ? new Uint16Array(size) : new Int32Array(size);
+  return k <= 256
+    ? new Uint8Array(size)
+    : k <= 65536
+      ? new Uint16Array(size)
+      : new Int32Array(size);
 }
 
 /**
@@ -23,11 +27,13 @@ export class NearestCentroid {
     const order = Array.from(argsortStable(centroids)).filter((i) => i !== exclude);
     // Among equal centroids keep the lowest index only: a duplicate can never win argmin.
     const keep: number[] = [];
-    for (const i of order) if (keep.length === 0 || centroids[keep[keep.length - 1]!] !== centroids[i]) keep.push(i);
+    for (const i of order)
+      if (keep.length === 0 || centroids[keep[keep.length - 1]!] !== centroids[i]) keep.push(i);
     this.index = Int32Array.from(keep);
     this.sorted = Float64Array.from(keep, (i) => centroids[i]!);
     this.midpoints = new Float64Array(Math.max(0, keep.length - 1));
-    for (let j = 0; j + 1 < keep.length; j++) this.midpoints[j] = (this.sorted[j]! + this.sorted[j + 1]!) / 2;
+    for (let j = 0; j + 1 < keep.length; j++)
+      this.midpoints[j] = (this.sorted[j]! + this.sorted[j + 1]!) / 2;
   }
 
   get size(): number {
@@ -48,7 +54,8 @@ export class NearestCentroid {
       else hi = mid;
     }
     // On a midpoint both neighbours are equally near: prefer the lower centroid index.
-    if (lo < m.length && m[lo] === x && this.index[lo + 1]! < this.index[lo]!) return this.index[lo + 1]!;
+    if (lo < m.length && m[lo] === x && this.index[lo + 1]! < this.index[lo]!)
+      return this.index[lo + 1]!;
     return this.index.length === 0 ? -1 : this.index[lo]!;
   }
 
@@ -107,7 +114,11 @@ export class NearestCentroid {
 }
 
 /** Nearest centroid of every value (per-tensor codebook). */
-export function assignNearest(values: ArrayLike<number>, centroids: ArrayLike<number>, out: IndexArray = allocateIndices(values.length, centroids.length)): IndexArray {
+export function assignNearest(
+  values: ArrayLike<number>,
+  centroids: ArrayLike<number>,
+  out: IndexArray = allocateIndices(values.length, centroids.length),
+): IndexArray {
   new NearestCentroid(centroids).assignAll(values, out);
   return out;
 }

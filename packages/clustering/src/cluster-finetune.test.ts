@@ -1,4 +1,15 @@
-import { checkCodebook, countNonZeros, countUnique, createRng, GraphBuilder, MemoryLogger, PassManager, PassRegistry, silentLogger, type Graph } from '@collabopt/core';
+import {
+  checkCodebook,
+  countNonZeros,
+  countUnique,
+  createRng,
+  GraphBuilder,
+  MemoryLogger,
+  PassManager,
+  PassRegistry,
+  silentLogger,
+  type Graph,
+} from '@collabopt/core';
 import { createDataset, createEngine, type Dataset, type Engine } from '@collabopt/engine';
 import type { ClusterReport } from './cluster-pass';
 import { registerClusteringPasses } from './register';
@@ -47,7 +58,15 @@ const pretrained = (): Graph => base.clone();
 function run(graph: Graph, pipeline: string) {
   const passRegistry = new PassRegistry();
   registerClusteringPasses(passRegistry);
-  return new PassManager({ passRegistry, engine, data: { train }, logger: new MemoryLogger(), seed: 5 }).addPipeline(pipeline).run(graph);
+  return new PassManager({
+    passRegistry,
+    engine,
+    data: { train },
+    logger: new MemoryLogger(),
+    seed: 5,
+  })
+    .addPipeline(pipeline)
+    .run(graph);
 }
 
 const kernels = (g: Graph) => [...g.weights()].filter((w) => w.slot === 'kernel');
@@ -56,7 +75,10 @@ describe('cluster pass with fine-tuning (engine)', () => {
   it('fine-tunes, then every kernel takes ≤ k values of its codebook', async () => {
     const graph = pretrained();
     const before = (await engine.evaluate(graph, train)).accuracy;
-    const { records } = await run(graph, 'cluster(clusters=8, epochs=1, batchSize=32, learningRate=1e-3)');
+    const { records } = await run(
+      graph,
+      'cluster(clusters=8, epochs=1, batchSize=32, learningRate=1e-3)',
+    );
     const report = records[records.length - 1]!.report as unknown as ClusterReport;
     expect(report.mode).toBe('fine-tune');
     for (const { weight } of kernels(graph)) {
@@ -64,7 +86,9 @@ describe('cluster pass with fine-tuning (engine)', () => {
       expect(checkCodebook(weight.tensor, weight.annotations.codebook!)).toEqual({ ok: true });
     }
     // The task is easy: clustering with fine-tuning keeps it solved.
-    expect((await engine.evaluate(graph, train)).accuracy).toBeGreaterThan(Math.min(before, 0.9) - 0.05);
+    expect((await engine.evaluate(graph, train)).accuracy).toBeGreaterThan(
+      Math.min(before, 0.9) - 0.05,
+    );
   });
 
   it('per channel + sparsity preserving after pruning: zero count unchanged, ≤ k values per channel', async () => {
@@ -76,13 +100,23 @@ describe('cluster pass with fine-tuning (engine)', () => {
       data.forEach((v, i) => (data[i] = mask[i] ? v : 0));
       weight.annotations.mask = { mask };
     }
-    const zeros = kernels(graph).map(({ weight }) => weight.tensor.data.length - countNonZeros(weight.tensor.data));
-    const { warnings } = await run(graph, 'sparsityPreservingCluster(clusters=4, perChannel=true, epochs=1, batchSize=32, learningRate=1e-3)');
+    const zeros = kernels(graph).map(
+      ({ weight }) => weight.tensor.data.length - countNonZeros(weight.tensor.data),
+    );
+    const { warnings } = await run(
+      graph,
+      'sparsityPreservingCluster(clusters=4, perChannel=true, epochs=1, batchSize=32, learningRate=1e-3)',
+    );
     expect(warnings).toEqual([]);
-    expect(kernels(graph).map(({ weight }) => weight.tensor.data.length - countNonZeros(weight.tensor.data))).toEqual(zeros);
+    expect(
+      kernels(graph).map(
+        ({ weight }) => weight.tensor.data.length - countNonZeros(weight.tensor.data),
+      ),
+    ).toEqual(zeros);
     const conv = graph.findNode('conv')!.weight('kernel');
     const data = conv.tensor.data as Float32Array;
-    for (let ch = 0; ch < 8; ch++) expect(countUnique(data.filter((_, i) => i % 8 === ch))).toBeLessThanOrEqual(4);
+    for (let ch = 0; ch < 8; ch++)
+      expect(countUnique(data.filter((_, i) => i % 8 === ch))).toBeLessThanOrEqual(4);
     expect(conv.annotations.mask).toBeDefined();
     expect(conv.annotations.codebook!.zeroCentroid).toHaveLength(8);
   });

@@ -68,7 +68,8 @@ describe('cluster pass', () => {
     await run(graph, 'cluster(clusters=8, perChannel=true)');
     const w = graph.findNode('conv2')!.weight('kernel');
     const data = w.tensor.data as Float32Array;
-    for (let ch = 0; ch < 32; ch++) expect(countUnique(data.filter((_, i) => i % 32 === ch))).toBeLessThanOrEqual(8);
+    for (let ch = 0; ch < 32; ch++)
+      expect(countUnique(data.filter((_, i) => i % 32 === ch))).toBeLessThanOrEqual(8);
     expect(countUnique(data)).toBeGreaterThan(8);
     expect(w.annotations.codebook!.channelAxes).toEqual([3]);
     expect(w.annotations.codebook!.centroids).toHaveLength(32 * 8);
@@ -79,7 +80,9 @@ describe('cluster pass', () => {
     pruneHalf(graph);
     // Linear centroids without k-means refinement do not include 0, so the zeros move.
     const { warnings } = await run(graph, 'cluster(clusters=8, init=linear, kmeansIterations=0)');
-    expect(warnings).toEqual(['cluster drops the sparsity the input model carries; use sparsityPreservingCluster to keep it']);
+    expect(warnings).toEqual([
+      'cluster drops the sparsity the input model carries; use sparsityPreservingCluster to keep it',
+    ]);
     expect(graph.findNode('dense1')!.weight('kernel').annotations.mask).toBeUndefined();
   });
 
@@ -87,7 +90,10 @@ describe('cluster pass', () => {
     const graph = referenceCnn();
     pruneHalf(graph);
     const before = kernels(graph).map(({ weight }) => countNonZeros(weight.tensor.data));
-    const { warnings, records } = await run(graph, 'sparsityPreservingCluster(clusters=8, init=density)');
+    const { warnings, records } = await run(
+      graph,
+      'sparsityPreservingCluster(clusters=8, init=density)',
+    );
     expect(warnings).toEqual([]);
     expect(kernels(graph).map(({ weight }) => countNonZeros(weight.tensor.data))).toEqual(before);
     for (const { weight } of kernels(graph)) {
@@ -108,29 +114,47 @@ describe('cluster pass', () => {
     const { records } = await run(graph, 'cluster(clusters=16, perChannel=true)', logger);
     const report = records[records.length - 1]!.report as unknown as ClusterReport;
     expect(report.layers).toEqual([]);
-    expect(report.skipped).toEqual([{ node: 'pointwise', slot: 'kernel', reason: expect.stringMatching(/2 weight\(s\) per channel for 16 clusters/) }]);
-    expect(logger.records.some((r) => r.level === 'warn' && /not enough weights/.test(r.message))).toBe(true);
+    expect(report.skipped).toEqual([
+      {
+        node: 'pointwise',
+        slot: 'kernel',
+        reason: expect.stringMatching(/2 weight\(s\) per channel for 16 clusters/),
+      },
+    ]);
+    expect(
+      logger.records.some((r) => r.level === 'warn' && /not enough weights/.test(r.message)),
+    ).toBe(true);
     expect(graph.findNode('pointwise')!.weight('kernel').annotations.codebook).toBeUndefined();
   });
 
   it('reports channels with fewer distinct values than clusters', async () => {
     const b = new GraphBuilder('few', { seed: 2 });
     const x = b.input('x', [-1, 6, 6, 10]);
-    const graph = b.build(b.layer('Conv2D', 'conv', x, { filters: 3, kernelSize: [2, 2], useBias: false }));
+    const graph = b.build(
+      b.layer('Conv2D', 'conv', x, { filters: 3, kernelSize: [2, 2], useBias: false }),
+    );
     const data = graph.findNode('conv')!.weight('kernel').tensor.data as Float32Array;
     for (let i = 0; i < 40; i++) data[i * 3] = i % 2 ? 0.5 : -0.5; // channel 0: two values
     const { records } = await run(graph, 'cluster(clusters=4, perChannel=true)');
     const report = records[records.length - 1]!.report as unknown as ClusterReport;
     expect(report.layers[0]!.fewDistinctChannels).toEqual([0]);
-    expect(new Set(Array.from({ length: 40 }, (_, i) => data[i * 3]))).toEqual(new Set([-0.5, 0.5]));
+    expect(new Set(Array.from({ length: 40 }, (_, i) => data[i * 3]))).toEqual(
+      new Set([-0.5, 0.5]),
+    );
   });
 
   it('per channel applies to conv kernels; Dense keeps one codebook (as TFMOT)', async () => {
     const graph = referenceCnn();
     await run(graph, 'cluster(clusters=4, perChannel=true)');
-    expect(graph.findNode('conv1')!.weight('kernel').annotations.codebook!.channelAxes).toEqual([3]);
-    expect(graph.findNode('dense1')!.weight('kernel').annotations.codebook!.channelAxes).toBeUndefined();
-    expect(countUnique(graph.findNode('dense1')!.weight('kernel').tensor.data)).toBeLessThanOrEqual(4);
+    expect(graph.findNode('conv1')!.weight('kernel').annotations.codebook!.channelAxes).toEqual([
+      3,
+    ]);
+    expect(
+      graph.findNode('dense1')!.weight('kernel').annotations.codebook!.channelAxes,
+    ).toBeUndefined();
+    expect(countUnique(graph.findNode('dense1')!.weight('kernel').tensor.data)).toBeLessThanOrEqual(
+      4,
+    );
   });
 
   it('validates options through the pass registry', () => {
@@ -138,11 +162,19 @@ describe('cluster pass', () => {
     registerClusteringPasses(registry);
     registerClusteringPasses(registry); // idempotent
     expect(() => registry.fromText('cluster(clusters=1)')).toThrow(PipelineError);
-    expect(() => registry.fromText('cluster(init=kmeans)')).toThrow(/one of linear, random, density, kmeans\+\+/);
-    expect(() => registry.fromText('sparsityPreservingCluster(preserveSparsity=false)')).toThrow(/unknown option/);
+    expect(() => registry.fromText('cluster(init=kmeans)')).toThrow(
+      /one of linear, random, density, kmeans\+\+/,
+    );
+    expect(() => registry.fromText('sparsityPreservingCluster(preserveSparsity=false)')).toThrow(
+      /unknown option/,
+    );
     const [pass] = registry.fromText('sparsityPreservingCluster(clusters=8)');
     expect(pass!.name).toBe('sparsityPreservingCluster');
     expect(pass!.drops).toEqual(['quant']);
-    expect(() => new PassManager({ passRegistry: registry }).addPipeline('sparsityPreservingCluster(clusters=2)').run(referenceCnn())).rejects.toThrow(/at least 3 clusters/);
+    expect(() =>
+      new PassManager({ passRegistry: registry })
+        .addPipeline('sparsityPreservingCluster(clusters=2)')
+        .run(referenceCnn()),
+    ).rejects.toThrow(/at least 3 clusters/);
   });
 });

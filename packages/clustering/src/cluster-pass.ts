@@ -14,7 +14,15 @@ import {
   type Weight,
   type WeightCapabilities,
 } from '@collabopt/core';
-import { assignCodebook, codebookAnnotation, codebookValues, planCodebook, usedCentroids, type Codebook, type CodebookPlan } from './codebook';
+import {
+  assignCodebook,
+  codebookAnnotation,
+  codebookValues,
+  planCodebook,
+  usedCentroids,
+  type Codebook,
+  type CodebookPlan,
+} from './codebook';
 import { createClusterTransform, weightKey, type GradientAggregation } from './cluster-transform';
 import { clusterEligibility, clustersPerChannel } from './eligibility';
 import { getDataset, getEngine } from './engine-api';
@@ -38,22 +46,61 @@ export interface ClusterPassOptions {
 }
 
 export const CLUSTER_OPTIONS: OptionSchema = {
-  clusters: { kind: 'integer', description: 'centroids per codebook (per tensor, or per channel)', default: 16, min: 2, max: 65536 },
-  init: { kind: 'enum', description: 'centroid initialisation', values: CENTROID_INITS, default: 'kmeans++' },
-  perChannel: { kind: 'boolean', description: 'one codebook per output channel of conv kernels (Dense keeps one, as TFMOT)', default: false },
-  preserveSparsity: { kind: 'boolean', description: 'pin a zero centroid and keep every zero weight at zero', default: false },
-  oneShot: { kind: 'boolean', description: 'k-means only, no fine-tuning (also used when no training data is given)', default: false },
+  clusters: {
+    kind: 'integer',
+    description: 'centroids per codebook (per tensor, or per channel)',
+    default: 16,
+    min: 2,
+    max: 65536,
+  },
+  init: {
+    kind: 'enum',
+    description: 'centroid initialisation',
+    values: CENTROID_INITS,
+    default: 'kmeans++',
+  },
+  perChannel: {
+    kind: 'boolean',
+    description: 'one codebook per output channel of conv kernels (Dense keeps one, as TFMOT)',
+    default: false,
+  },
+  preserveSparsity: {
+    kind: 'boolean',
+    description: 'pin a zero centroid and keep every zero weight at zero',
+    default: false,
+  },
+  oneShot: {
+    kind: 'boolean',
+    description: 'k-means only, no fine-tuning (also used when no training data is given)',
+    default: false,
+  },
   kmeansIterations: {
     kind: 'integer',
-    description: 'Lloyd iterations after initialisation (default 100 one-shot, 0 before fine-tuning)',
+    description:
+      'Lloyd iterations after initialisation (default 100 one-shot, 0 before fine-tuning)',
     min: 0,
     optional: true,
   },
   epochs: { kind: 'integer', description: 'fine-tuning epochs', default: 1, min: 1 },
   batchSize: { kind: 'integer', description: 'fine-tuning batch size', default: 128, min: 1 },
-  learningRate: { kind: 'number', description: 'Adam learning rate for fine-tuning', default: 1e-5, min: 0, exclusiveMin: true },
-  gradientAggregation: { kind: 'enum', description: 'centroid gradient: sum or mean of member gradients', values: ['sum', 'avg'], default: 'sum' },
-  layers: { kind: 'strings', description: 'cluster only these layers (node names)', optional: true },
+  learningRate: {
+    kind: 'number',
+    description: 'Adam learning rate for fine-tuning',
+    default: 1e-5,
+    min: 0,
+    exclusiveMin: true,
+  },
+  gradientAggregation: {
+    kind: 'enum',
+    description: 'centroid gradient: sum or mean of member gradients',
+    values: ['sum', 'avg'],
+    default: 'sum',
+  },
+  layers: {
+    kind: 'strings',
+    description: 'cluster only these layers (node names)',
+    optional: true,
+  },
 };
 
 /** Per-weight line of the pass report. */
@@ -103,7 +150,9 @@ function sparsityOf(data: Float32Array): number {
 function frozenOf(weight: Weight): Uint8Array {
   const data = weight.tensor.data as Float32Array;
   const mask = weight.annotations.mask?.mask;
-  return Uint8Array.from(data, (v, i) => (v === 0 || (mask !== undefined && mask[i] === 0) ? 0 : 1));
+  return Uint8Array.from(data, (v, i) =>
+    v === 0 || (mask !== undefined && mask[i] === 0) ? 0 : 1,
+  );
 }
 
 /** The clustering pass (tfmot-spec §2): one-shot k-means, or initialisation plus fine-tuning. */
@@ -123,7 +172,10 @@ export class ClusterPass implements Pass {
     const o = this.options;
     const train = o.oneShot ? undefined : getDataset(ctx, 'train');
     const oneShot = train === undefined;
-    if (!o.oneShot && oneShot) ctx.logger.info(`${this.name}: no training data in the context, clustering one-shot (k-means only)`);
+    if (!o.oneShot && oneShot)
+      ctx.logger.info(
+        `${this.name}: no training data in the context, clustering one-shot (k-means only)`,
+      );
     const rng = createRng(ctx.seed);
     const skipped: ClusterSkip[] = [];
     const targets: Target[] = [];
@@ -166,7 +218,15 @@ export class ClusterPass implements Pass {
             `${this.name}: ${node.name}/${slot.name}: ${plan.fewDistinctRows.length} ${perChannel ? 'channel(s)' : 'tensor'} with fewer distinct values than ${o.clusters} clusters keep their exact values`,
           );
         }
-        targets.push({ node: node.name, slot: slot.name, weight, capabilities: slot.capabilities, plan, ...(frozen ? { frozen } : {}), sparsityBefore: sparsityOf(data) });
+        targets.push({
+          node: node.name,
+          slot: slot.name,
+          weight,
+          capabilities: slot.capabilities,
+          plan,
+          ...(frozen ? { frozen } : {}),
+          sparsityBefore: sparsityOf(data),
+        });
       }
     }
 
@@ -176,7 +236,12 @@ export class ClusterPass implements Pass {
       targets.forEach((t, i) => {
         throwIfCancelled(ctx.signal, this.name);
         const shape = t.weight.tensor.shape;
-        const indices = assignCodebook(t.weight.tensor.data as Float32Array, shape, t.plan, t.frozen);
+        const indices = assignCodebook(
+          t.weight.tensor.data as Float32Array,
+          shape,
+          t.plan,
+          t.frozen,
+        );
         t.weight.tensor = floatTensor(shape, codebookValues(shape, t.plan, indices));
         t.weight.annotations.codebook = codebookAnnotation(t.plan, indices);
         task.update(i + 1);
@@ -185,7 +250,9 @@ export class ClusterPass implements Pass {
       graph.touch();
     } else if (targets.length > 0) {
       const engine = await getEngine(ctx);
-      const codebooks = new Map<string, Codebook>(targets.map((t) => [weightKey(t.node, t.slot), t.plan]));
+      const codebooks = new Map<string, Codebook>(
+        targets.map((t) => [weightKey(t.node, t.slot), t.plan]),
+      );
       const transform = createClusterTransform({
         clusters: o.clusters,
         init: o.init,
@@ -213,7 +280,19 @@ export class ClusterPass implements Pass {
     const layers = targets.map((t): ClusterLayerReport => {
       const data = t.weight.tensor.data as Float32Array;
       const ann = t.weight.annotations.codebook;
-      const perCodebook = ann ? usedCentroids({ ...t.plan, ...ann, rows: ann.channelAxes ? channelLayout(t.weight.tensor.shape, ann.channelAxes).count : 1 }, t.weight.tensor.shape, ann.indices) : [];
+      const perCodebook = ann
+        ? usedCentroids(
+            {
+              ...t.plan,
+              ...ann,
+              rows: ann.channelAxes
+                ? channelLayout(t.weight.tensor.shape, ann.channelAxes).count
+                : 1,
+            },
+            t.weight.tensor.shape,
+            ann.indices,
+          )
+        : [];
       return {
         node: t.node,
         slot: t.slot,
@@ -226,7 +305,12 @@ export class ClusterPass implements Pass {
         fewDistinctChannels: t.plan.fewDistinctRows,
       };
     });
-    const report: ClusterReport = { mode: oneShot ? 'one-shot' : 'fine-tune', layers, skipped, ...(history !== undefined ? { history } : {}) };
+    const report: ClusterReport = {
+      mode: oneShot ? 'one-shot' : 'fine-tune',
+      layers,
+      skipped,
+      ...(history !== undefined ? { history } : {}),
+    };
     return { changed: targets.length > 0, report: report as unknown as Record<string, unknown> };
   }
 }

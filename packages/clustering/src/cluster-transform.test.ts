@@ -1,4 +1,14 @@
-import { checkCodebook, countNonZeros, countUnique, createRng, defaultOpRegistry, floatTensor, GraphBuilder, silentLogger, type Graph } from '@collabopt/core';
+import {
+  checkCodebook,
+  countNonZeros,
+  countUnique,
+  createRng,
+  defaultOpRegistry,
+  floatTensor,
+  GraphBuilder,
+  silentLogger,
+  type Graph,
+} from '@collabopt/core';
 import { createEngine } from '@collabopt/engine';
 import { createClusterTransform } from './cluster-transform';
 import { tf, type WeightTarget, type WeightTransformInstance } from './engine-api';
@@ -26,7 +36,11 @@ const info = { step: 1, epoch: 0, training: true };
  * Gradients reaching the raw variable and the transform's variables for an upstream gradient `dy`
  * on the effective weight (only the transform's own op is on the tape).
  */
-function transformGrads(raw: tf.Variable, inst: WeightTransformInstance, dy: tf.Tensor): tf.Tensor[] {
+function transformGrads(
+  raw: tf.Variable,
+  inst: WeightTransformInstance,
+  dy: tf.Tensor,
+): tf.Tensor[] {
   const vars = [raw, ...(inst.trainableVariables?.() ?? [])];
   const { value, grads } = tf.engine().gradients(() => inst.forward(raw, info), vars, dy);
   value.dispose();
@@ -34,7 +48,13 @@ function transformGrads(raw: tf.Variable, inst: WeightTransformInstance, dy: tf.
 }
 
 /** Fine-tune like the trainer: Adam on ½‖W_eff − goal‖² with gradients through the transform. */
-function train(raw: tf.Variable, inst: WeightTransformInstance, goal: tf.Tensor, steps: number, lr = 0.02): number[] {
+function train(
+  raw: tf.Variable,
+  inst: WeightTransformInstance,
+  goal: tf.Tensor,
+  steps: number,
+  lr = 0.02,
+): number[] {
   const optimizer = tf.train.adam(lr);
   const losses: number[] = [];
   const vars = [raw, ...(inst.trainableVariables?.() ?? [])];
@@ -54,7 +74,10 @@ function train(raw: tf.Variable, inst: WeightTransformInstance, goal: tf.Tensor,
 /** What the trainer does after training: final effective values into the IR, then strip. */
 function finish(raw: tf.Variable, inst: WeightTransformInstance, target: WeightTarget): void {
   const eff = inst.forward(raw, { ...info, training: false });
-  target.weight.tensor = floatTensor(target.weight.tensor.shape, Float32Array.from(eff.dataSync() as Float32Array));
+  target.weight.tensor = floatTensor(
+    target.weight.tensor.shape,
+    Float32Array.from(eff.dataSync() as Float32Array),
+  );
   eff.dispose();
   inst.strip(target.weight);
 }
@@ -69,7 +92,10 @@ describe('cluster weight transform', () => {
     const raw = tf.variable(tf.tensor(target.weight.tensor.data as Float32Array, [6, 3]));
     const inst = transform.create(target, raw);
     const [centroids] = inst.trainableVariables!();
-    const g = tf.tensor2d(Float32Array.from({ length: 18 }, (_, i) => (i % 5) - 2 + i / 10), [6, 3]);
+    const g = tf.tensor2d(
+      Float32Array.from({ length: 18 }, (_, i) => (i % 5) - 2 + i / 10),
+      [6, 3],
+    );
     const [toRaw, toCentroids] = transformGrads(raw, inst, g);
     const eff = tf.tidy(() => inst.forward(raw, info)).dataSync();
     const c = centroids!.dataSync();
@@ -79,7 +105,8 @@ describe('cluster weight transform', () => {
     let offCentroid = 0;
     for (let i = 0; i < 18; i++) {
       let best = 0;
-      for (let j = 1; j < 4; j++) if (Math.abs(w[i]! - c[j]!) < Math.abs(w[i]! - c[best]!)) best = j;
+      for (let j = 1; j < 4; j++)
+        if (Math.abs(w[i]! - c[j]!) < Math.abs(w[i]! - c[best]!)) best = j;
       if (eff[i] !== c[best]) offCentroid++;
       expectedCentroidGrad[best]! += gd[i]!;
     }
@@ -96,7 +123,11 @@ describe('cluster weight transform', () => {
     const target = targetOf(graph, 'fc', 'kernel');
     const raw = tf.variable(tf.tensor(target.weight.tensor.data as Float32Array, [6, 3]));
     const sum = createClusterTransform({ clusters: 3, init: 'linear' }).create(target, raw);
-    const avg = createClusterTransform({ clusters: 3, init: 'linear', gradientAggregation: 'avg' }).create(target, raw);
+    const avg = createClusterTransform({
+      clusters: 3,
+      init: 'linear',
+      gradientAggregation: 'avg',
+    }).create(target, raw);
     const ones = tf.onesLike(raw);
     const [, cs] = transformGrads(raw, sum, ones);
     const [, ca] = transformGrads(raw, avg, ones);
@@ -113,7 +144,10 @@ describe('cluster weight transform', () => {
     const target = targetOf(graph, 'fc', 'kernel');
     const raw = tf.variable(tf.tensor(target.weight.tensor.data as Float32Array, [16, 8]));
     const goal = tf.randomNormal([16, 8], 0, 0.3, 'float32', 7);
-    const inst = createClusterTransform({ clusters: 8, init: 'kmeans++', seed: 4 }).create(target, raw);
+    const inst = createClusterTransform({ clusters: 8, init: 'kmeans++', seed: 4 }).create(
+      target,
+      raw,
+    );
     const losses = train(raw, inst, goal, 60);
     expect(losses[losses.length - 1]!).toBeLessThan(losses[0]! * 0.8);
     finish(raw, inst, target);
@@ -128,7 +162,9 @@ describe('cluster weight transform', () => {
   it('per channel with preserved sparsity: zeros stay, the zero centroid stays 0, ≤ k values per channel', () => {
     const b = new GraphBuilder('c', { seed: 3 });
     const x = b.input('x', [-1, 6, 6, 4]);
-    const graph = b.build(b.layer('Conv2D', 'conv', x, { filters: 5, kernelSize: [3, 3], useBias: false }));
+    const graph = b.build(
+      b.layer('Conv2D', 'conv', x, { filters: 5, kernelSize: [3, 3], useBias: false }),
+    );
     const target = targetOf(graph, 'conv', 'kernel');
     const data = target.weight.tensor.data as Float32Array;
     const rng = createRng(9);
@@ -137,7 +173,13 @@ describe('cluster weight transform', () => {
     target.weight.annotations.mask = { mask };
     const zerosBefore = data.length - countNonZeros(data);
     const raw = tf.variable(tf.tensor(Float32Array.from(data), [3, 3, 4, 5]));
-    const inst = createClusterTransform({ clusters: 4, perChannel: true, preserveSparsity: true, init: 'density', kmeansIterations: 5 }).create(target, raw);
+    const inst = createClusterTransform({
+      clusters: 4,
+      perChannel: true,
+      preserveSparsity: true,
+      init: 'density',
+      kmeansIterations: 5,
+    }).create(target, raw);
     const goal = tf.randomNormal([3, 3, 4, 5], 0, 0.3, 'float32', 1);
     train(raw, inst, goal, 30);
     // Frozen zeros got no gradient: the raw variable is still zero there.
@@ -152,7 +194,8 @@ describe('cluster weight transform', () => {
     expect(ann.zeroCentroid).toHaveLength(5);
     ann.zeroCentroid!.forEach((z, r) => expect(ann.centroids[r * 4 + z]).toBe(0));
     expect(checkCodebook(target.weight.tensor, ann)).toEqual({ ok: true });
-    for (let ch = 0; ch < 5; ch++) expect(countUnique(out.filter((_, i) => i % 5 === ch))).toBeLessThanOrEqual(4);
+    for (let ch = 0; ch < 5; ch++)
+      expect(countUnique(out.filter((_, i) => i % 5 === ch))).toBeLessThanOrEqual(4);
     inst.dispose();
     tf.dispose([raw, goal]);
   });
@@ -164,7 +207,9 @@ describe('cluster weight transform', () => {
     const inst = createClusterTransform({ clusters: 3, init: 'linear' }).create(target, raw);
     const eff = inst.forward(raw, { ...info, training: false });
     // A per-output-channel grid: column c rounds to multiples of 0.01·(c+1).
-    const values = Float32Array.from(eff.dataSync() as Float32Array, (v, i) => Math.fround(Math.round(v / (0.01 * ((i % 4) + 1))) * 0.01 * ((i % 4) + 1)));
+    const values = Float32Array.from(eff.dataSync() as Float32Array, (v, i) =>
+      Math.fround(Math.round(v / (0.01 * ((i % 4) + 1))) * 0.01 * ((i % 4) + 1)),
+    );
     target.weight.tensor = floatTensor([10, 4], values);
     inst.strip(target.weight);
     const ann = target.weight.annotations.codebook!;
@@ -180,7 +225,11 @@ describe('cluster weight transform', () => {
     const raw = tf.variable(tf.tensor(target.weight.tensor.data as Float32Array, [16, 8]));
     const goal = tf.zeros([16, 8]);
     const start = tf.memory().numTensors;
-    for (const options of [{ clusters: 4 }, { clusters: 4, preserveSparsity: true, perChannel: true }, { clusters: 4, gradientAggregation: 'avg' as const }]) {
+    for (const options of [
+      { clusters: 4 },
+      { clusters: 4, preserveSparsity: true, perChannel: true },
+      { clusters: 4, gradientAggregation: 'avg' as const },
+    ]) {
       const inst = createClusterTransform(options).create(target, raw);
       train(raw, inst, goal, 3);
       tf.tidy(() => inst.forward(raw, { ...info, training: false })).dispose();
@@ -197,9 +246,20 @@ describe('cluster weight transform', () => {
     expect(createClusterTransform({ clusters: 4 }).appliesTo(target)).toBe(true);
     expect(createClusterTransform({ clusters: 4, perChannel: true }).appliesTo(target)).toBe(true); // Dense: one codebook
     const b = new GraphBuilder('pw', { seed: 1 });
-    const conv = b.build(b.layer('Conv2D', 'pw', b.input('x', [-1, 4, 4, 2]), { filters: 4, kernelSize: [1, 1] }));
-    expect(createClusterTransform({ clusters: 4, perChannel: true }).appliesTo(targetOf(conv, 'pw', 'kernel'))).toBe(false); // 2 per channel
-    expect(createClusterTransform({ clusters: 4 }).appliesTo({ ...target, capabilities: { ...target.capabilities, clusterable: false } })).toBe(false);
+    const conv = b.build(
+      b.layer('Conv2D', 'pw', b.input('x', [-1, 4, 4, 2]), { filters: 4, kernelSize: [1, 1] }),
+    );
+    expect(
+      createClusterTransform({ clusters: 4, perChannel: true }).appliesTo(
+        targetOf(conv, 'pw', 'kernel'),
+      ),
+    ).toBe(false); // 2 per channel
+    expect(
+      createClusterTransform({ clusters: 4 }).appliesTo({
+        ...target,
+        capabilities: { ...target.capabilities, clusterable: false },
+      }),
+    ).toBe(false);
   });
 });
 
@@ -210,7 +270,9 @@ describe('cluster transform from an existing codebook (CQAT/PCQAT reuse)', () =>
     const data = target.weight.tensor.data as Float32Array;
     // An earlier sparsity-preserving clustering: values in {−0.2, 0, 0.1, 0.3}, zero centroid 1.
     const centroids = Float32Array.from([-0.2, 0, 0.1, 0.3]);
-    const indices = Uint8Array.from(data, (_, i) => (i % 3 === 0 ? 1 : i % 4 === 1 ? 0 : i % 2 ? 2 : 3));
+    const indices = Uint8Array.from(data, (_, i) =>
+      i % 3 === 0 ? 1 : i % 4 === 1 ? 0 : i % 2 ? 2 : 3,
+    );
     indices.forEach((j, i) => (data[i] = centroids[j]!));
     target.weight.annotations.codebook = { centroids, indices, clusters: 4, zeroCentroid: [1] };
     const transform = createClusterTransform({ clusters: 4, initialFrom: 'annotation' });

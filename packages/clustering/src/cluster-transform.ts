@@ -1,8 +1,26 @@
-import { ContractViolationError, createRng, InvalidArgumentError, type CodebookAnnotation, type Weight } from '@collabopt/core';
+import {
+  ContractViolationError,
+  createRng,
+  InvalidArgumentError,
+  type CodebookAnnotation,
+  type Weight,
+} from '@collabopt/core';
 import { allocateIndices, type IndexArray } from './assign';
-import { assignCodebook, codebookAnnotation, codebookLayout, planCodebook, type Codebook } from './codebook';
+import {
+  assignCodebook,
+  codebookAnnotation,
+  codebookLayout,
+  planCodebook,
+  type Codebook,
+} from './codebook';
 import { clusterEligibility, clustersPerChannel } from './eligibility';
-import { tf, type StepInfo, type WeightTarget, type WeightTransform, type WeightTransformInstance } from './engine-api';
+import {
+  tf,
+  type StepInfo,
+  type WeightTarget,
+  type WeightTransform,
+  type WeightTransformInstance,
+} from './engine-api';
 import type { CentroidInit } from './initializers';
 
 export type GradientAggregation = 'sum' | 'avg';
@@ -30,7 +48,10 @@ export interface ClusterTransformOptions {
 }
 
 /** A codebook from a `codebook` annotation (the centroids an earlier pass established). */
-export function codebookFromAnnotation(ann: CodebookAnnotation, shape: readonly number[]): Codebook {
+export function codebookFromAnnotation(
+  ann: CodebookAnnotation,
+  shape: readonly number[],
+): Codebook {
   const layout = codebookLayout(shape, ann.channelAxes);
   return {
     clusters: ann.clusters,
@@ -43,7 +64,12 @@ export function codebookFromAnnotation(ann: CodebookAnnotation, shape: readonly 
 
 function withoutZeroCentroid(codebook: Codebook, drop: boolean): Codebook {
   if (!drop || codebook.zeroCentroid === undefined) return codebook;
-  return { clusters: codebook.clusters, rows: codebook.rows, centroids: codebook.centroids, ...(codebook.channelAxes ? { channelAxes: codebook.channelAxes } : {}) };
+  return {
+    clusters: codebook.clusters,
+    rows: codebook.rows,
+    centroids: codebook.centroids,
+    ...(codebook.channelAxes ? { channelAxes: codebook.channelAxes } : {}),
+  };
 }
 
 /** Key of a weight in maps: "node/slot". */
@@ -68,31 +94,47 @@ export function createClusterTransform(options: ClusterTransformOptions): Weight
     name: options.preserveSparsity ? 'sparsityPreservingCluster' : 'cluster',
     stage: 'codebook',
     appliesTo(target) {
-      if (fromAnnotation) return target.weight.annotations.codebook !== undefined && (options.select?.(target) ?? true);
-      if (options.codebooks !== undefined) return options.codebooks.has(weightKey(target.node.name, target.slot));
+      if (fromAnnotation)
+        return (
+          target.weight.annotations.codebook !== undefined && (options.select?.(target) ?? true)
+        );
+      if (options.codebooks !== undefined)
+        return options.codebooks.has(weightKey(target.node.name, target.slot));
       if (options.select !== undefined && !options.select(target)) return false;
-      return clusterEligibility(target.weight, target.capabilities, options.clusters, perChannel).ok;
+      return clusterEligibility(target.weight, target.capabilities, options.clusters, perChannel)
+        .ok;
     },
     create(target, raw) {
       const shape = raw.shape;
       const data = Float32Array.from(raw.dataSync() as Float32Array);
       const where = { node: target.node.name, field: target.slot };
       const existing = target.weight.annotations.codebook;
-      const preserveSparsity = options.preserveSparsity ?? (fromAnnotation && existing?.zeroCentroid !== undefined);
+      const preserveSparsity =
+        options.preserveSparsity ?? (fromAnnotation && existing?.zeroCentroid !== undefined);
       let frozen: Uint8Array | undefined;
       if (preserveSparsity) {
         const mask = target.weight.annotations.mask?.mask;
-        frozen = Uint8Array.from(data, (v, i) => (v === 0 || (mask !== undefined && mask[i] === 0) ? 0 : 1));
+        frozen = Uint8Array.from(data, (v, i) =>
+          v === 0 || (mask !== undefined && mask[i] === 0) ? 0 : 1,
+        );
       }
       if (fromAnnotation && existing === undefined) {
-        throw new InvalidArgumentError('initialFrom=annotation needs a codebook annotation on the weight', where);
+        throw new InvalidArgumentError(
+          'initialFrom=annotation needs a codebook annotation on the weight',
+          where,
+        );
       }
       if (fromAnnotation && preserveSparsity && existing?.zeroCentroid === undefined) {
-        throw new InvalidArgumentError('preserving sparsity needs a codebook with a zero centroid (cluster with preserveSparsity=true first)', where);
+        throw new InvalidArgumentError(
+          'preserving sparsity needs a codebook with a zero centroid (cluster with preserveSparsity=true first)',
+          where,
+        );
       }
       const channelWise = clustersPerChannel(target.weight, perChannel);
       const codebook =
-        (fromAnnotation ? withoutZeroCentroid(codebookFromAnnotation(existing!, shape), !preserveSparsity) : undefined) ??
+        (fromAnnotation
+          ? withoutZeroCentroid(codebookFromAnnotation(existing!, shape), !preserveSparsity)
+          : undefined) ??
         options.codebooks?.get(weightKey(target.node.name, target.slot)) ??
         planCodebook(
           data,
@@ -145,7 +187,8 @@ class ClusterInstance implements WeightTransformInstance {
     const layout = codebookLayout(this.shape, initial.channelAxes);
     if (layout) {
       this.rowOf = new Int32Array(this.indices.length);
-      for (let i = 0; i < this.rowOf.length; i++) this.rowOf[i] = Math.floor(i / layout.inner) % layout.count;
+      for (let i = 0; i < this.rowOf.length; i++)
+        this.rowOf[i] = Math.floor(i / layout.inner) % layout.count;
     }
   }
 
@@ -160,10 +203,17 @@ class ClusterInstance implements WeightTransformInstance {
   forward(w: tf.Tensor, _info: StepInfo): tf.Tensor {
     const k = this.initial.clusters;
     const rows = this.initial.rows;
-    assignCodebook(w.dataSync() as Float32Array, this.shape, this.currentCodebook(), this.frozen, this.indices);
+    assignCodebook(
+      w.dataSync() as Float32Array,
+      this.shape,
+      this.currentCodebook(),
+      this.frozen,
+      this.indices,
+    );
     this.assigned = true;
     const flat = new Int32Array(this.indices.length);
-    for (let i = 0; i < flat.length; i++) flat[i] = (this.rowOf ? this.rowOf[i]! * k : 0) + this.indices[i]!;
+    for (let i = 0; i < flat.length; i++)
+      flat[i] = (this.rowOf ? this.rowOf[i]! * k : 0) + this.indices[i]!;
     const slots = tf.tensor1d(flat, 'int32');
     let scale: Float32Array | undefined;
     if (this.aggregation === 'avg') {
@@ -204,11 +254,20 @@ class ClusterInstance implements WeightTransformInstance {
   strip(weight: Weight): void {
     const data = weight.tensor.data;
     if (!(data instanceof Float32Array)) {
-      throw new ContractViolationError(`cannot record a codebook on a ${weight.tensor.dtype} weight`, { node: this.target.node.name, field: this.target.slot });
+      throw new ContractViolationError(
+        `cannot record a codebook on a ${weight.tensor.dtype} weight`,
+        { node: this.target.node.name, field: this.target.slot },
+      );
     }
     const codebook = this.currentCodebook();
     if (!this.assigned) assignCodebook(data, this.shape, codebook, this.frozen, this.indices);
-    weight.annotations.codebook = codebookForValues(data, this.shape, codebook, this.indices, this.target);
+    weight.annotations.codebook = codebookForValues(
+      data,
+      this.shape,
+      codebook,
+      this.indices,
+      this.target,
+    );
   }
 
   dispose(): void {
@@ -224,7 +283,13 @@ class ClusterInstance implements WeightTransformInstance {
  * taken from the values themselves; if one centroid then maps to different values in different
  * channels (per-channel quantization of a per-tensor codebook), the codebook becomes per channel.
  */
-export function codebookForValues(data: Float32Array, shape: readonly number[], codebook: Codebook, indices: IndexArray, target: Pick<WeightTarget, 'capabilities' | 'node' | 'slot'>): CodebookAnnotation {
+export function codebookForValues(
+  data: Float32Array,
+  shape: readonly number[],
+  codebook: Codebook,
+  indices: IndexArray,
+  target: Pick<WeightTarget, 'capabilities' | 'node' | 'slot'>,
+): CodebookAnnotation {
   const derived = deriveCentroids(data, shape, codebook, indices);
   if (derived !== undefined) return codebookAnnotation(derived, indices);
   if (codebook.channelAxes === undefined) {
@@ -237,19 +302,29 @@ export function codebookForValues(data: Float32Array, shape: readonly number[], 
       rows: layout.count,
       centroids,
       channelAxes: [...target.capabilities.channelAxes],
-      ...(codebook.zeroCentroid ? { zeroCentroid: new Array<number>(layout.count).fill(codebook.zeroCentroid[0]!) } : {}),
+      ...(codebook.zeroCentroid
+        ? { zeroCentroid: new Array<number>(layout.count).fill(codebook.zeroCentroid[0]!) }
+        : {}),
     };
     const again = deriveCentroids(data, shape, perChannel, indices);
     if (again !== undefined) return codebookAnnotation(again, indices);
   }
-  throw new ContractViolationError('final weight values do not follow the cluster assignment (a later training stage mixed clusters)', {
-    node: target.node.name,
-    field: target.slot,
-  });
+  throw new ContractViolationError(
+    'final weight values do not follow the cluster assignment (a later training stage mixed clusters)',
+    {
+      node: target.node.name,
+      field: target.slot,
+    },
+  );
 }
 
 /** Centroids read back from the values (every element of a cluster must hold the same value). */
-function deriveCentroids(data: Float32Array, shape: readonly number[], codebook: Codebook, indices: IndexArray): Codebook | undefined {
+function deriveCentroids(
+  data: Float32Array,
+  shape: readonly number[],
+  codebook: Codebook,
+  indices: IndexArray,
+): Codebook | undefined {
   const k = codebook.clusters;
   const layout = codebookLayout(shape, codebook.channelAxes);
   const centroids = Float32Array.from(codebook.centroids);

@@ -1,6 +1,13 @@
 import type { CodebookAnnotation, ErrorLocation } from '@collabopt/core';
 import type { IndexArray } from './assign';
-import { assignCodebook, codebookAnnotation, codebookValues, planCodebook, type ClusterOptions, type CodebookPlan } from './codebook';
+import {
+  assignCodebook,
+  codebookAnnotation,
+  codebookValues,
+  planCodebook,
+  type ClusterOptions,
+  type CodebookPlan,
+} from './codebook';
 
 /** A weight clustered in one shot: centroid values, indices and the annotation to record. */
 export interface ClusteredWeight {
@@ -15,7 +22,12 @@ export interface ClusteredWeight {
  * element to its nearest centroid (zeros to the zero centroid when preserving sparsity) and
  * replace it by that centroid. `data` is not modified.
  */
-export function clusterWeight(data: Float32Array, shape: readonly number[], options: ClusterOptions, where: ErrorLocation = {}): ClusteredWeight {
+export function clusterWeight(
+  data: Float32Array,
+  shape: readonly number[],
+  options: ClusterOptions,
+  where: ErrorLocation = {},
+): ClusteredWeight {
   const plan = planCodebook(data, shape, options, where);
   const indices = assignCodebook(data, shape, plan, options.frozen);
   const values = codebookValues(shape, plan, indices);

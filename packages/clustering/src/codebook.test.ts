@@ -14,7 +14,9 @@ const base = (over: Partial<ClusterOptions> = {}): ClusterOptions => ({
 
 function randomWeights(size: number, seed: number, sparsity = 0): Float32Array {
   const rng = createRng(seed);
-  return Float32Array.from({ length: size }, () => (rng.next() < sparsity ? 0 : rng.normal() * 0.1));
+  return Float32Array.from({ length: size }, () =>
+    rng.next() < sparsity ? 0 : rng.normal() * 0.1,
+  );
 }
 
 describe('clusterWeight', () => {
@@ -58,10 +60,15 @@ describe('clusterWeight', () => {
     const data = randomWeights(5 * 5 * 16 * 32, 2, 0.5);
     for (const init of ['linear', 'random', 'density', 'kmeans++'] as const) {
       for (const perChannel of [false, true]) {
-        const r = clusterWeight(data, shape, base({ clusters: 8, init, perChannel, channelAxes: [3], preserveSparsity: true }));
+        const r = clusterWeight(
+          data,
+          shape,
+          base({ clusters: 8, init, perChannel, channelAxes: [3], preserveSparsity: true }),
+        );
         expect(countNonZeros(r.values)).toBe(countNonZeros(data));
         let patternChanges = 0;
-        for (let i = 0; i < data.length; i++) if ((r.values[i] === 0) !== (data[i] === 0)) patternChanges++;
+        for (let i = 0; i < data.length; i++)
+          if ((r.values[i] === 0) !== (data[i] === 0)) patternChanges++;
         expect(patternChanges).toBe(0);
         const zc = r.annotation.zeroCentroid!;
         expect(zc).toHaveLength(perChannel ? 32 : 1);
@@ -83,8 +90,12 @@ describe('clusterWeight', () => {
 
   it('rejects bad options with typed errors', () => {
     const data = randomWeights(10, 3);
-    expect(() => clusterWeight(data, [10], base({ clusters: 1 }))).toThrow(/clusters must be an integer/);
-    expect(() => clusterWeight(data, [10], base({ clusters: 2, preserveSparsity: true }))).toThrow(/at least 3 clusters/);
+    expect(() => clusterWeight(data, [10], base({ clusters: 1 }))).toThrow(
+      /clusters must be an integer/,
+    );
+    expect(() => clusterWeight(data, [10], base({ clusters: 2, preserveSparsity: true }))).toThrow(
+      /at least 3 clusters/,
+    );
     expect(() => clusterWeight(data, [10], base({ perChannel: true }))).toThrow(/channel axes/);
   });
 });

@@ -70,7 +70,13 @@ function roundHalfEven(x: number): number {
  * spec, a non-empty side is given at least one centroid when the other side can spare it, and no
  * side gets more centroids than it has distinct values (the rest go to the other side).
  */
-export function splitZeroCentroidCounts(k: number, nNeg: number, nPos: number, distinctNeg = Infinity, distinctPos = Infinity): [number, number] {
+export function splitZeroCentroidCounts(
+  k: number,
+  nNeg: number,
+  nPos: number,
+  distinctNeg = Infinity,
+  distinctPos = Infinity,
+): [number, number] {
   const free = k - 1;
   if (nNeg + nPos === 0) return [0, 0];
   let kNeg = roundHalfEven((free * nNeg) / (nNeg + nPos));
@@ -78,7 +84,8 @@ export function splitZeroCentroidCounts(k: number, nNeg: number, nPos: number, d
   if (nNeg > 0 && kNeg === 0 && kPos > 1) [kNeg, kPos] = [1, kPos - 1];
   if (nPos > 0 && kPos === 0 && kNeg > 1) [kNeg, kPos] = [kNeg - 1, 1];
   if (kNeg > distinctNeg) [kNeg, kPos] = [distinctNeg, kPos + kNeg - distinctNeg];
-  if (kPos > distinctPos) [kNeg, kPos] = [Math.min(distinctNeg, kNeg + kPos - distinctPos), distinctPos];
+  if (kPos > distinctPos)
+    [kNeg, kPos] = [Math.min(distinctNeg, kNeg + kPos - distinctPos), distinctPos];
   return [kNeg, kPos];
 }
 
@@ -97,22 +104,39 @@ interface RowPlan {
   iterations: number;
 }
 
-function planRow(values: Float32Array, frozen: Uint8Array | undefined, options: ClusterOptions, where: ErrorLocation): RowPlan {
+function planRow(
+  values: Float32Array,
+  frozen: Uint8Array | undefined,
+  options: ClusterOptions,
+  where: ErrorLocation,
+): RowPlan {
   const k = options.clusters;
   if (!options.preserveSparsity) {
     const sorted = SortedValues.from(values, where);
     if (sorted.distinctCount() <= k) {
       const distinct = sorted.distinct();
-      return { centroids: padRow(distinct, k), fewDistinct: distinct.length < k, inertia: 0, iterations: 0 };
+      return {
+        centroids: padRow(distinct, k),
+        fewDistinct: distinct.length < k,
+        inertia: 0,
+        iterations: 0,
+      };
     }
     const init = initialCentroids(sorted, k, options.init, options.rng);
     const km = kmeans1d(sorted, init, { maxIterations: options.kmeansIterations });
-    return { centroids: km.centroids, fewDistinct: false, inertia: km.inertia, iterations: km.iterations };
+    return {
+      centroids: km.centroids,
+      fewDistinct: false,
+      inertia: km.inertia,
+      iterations: km.iterations,
+    };
   }
   let free = 0;
-  for (let i = 0; i < values.length; i++) if (values[i] !== 0 && !(frozen && frozen[i] === 0)) free++;
+  for (let i = 0; i < values.length; i++)
+    if (values[i] !== 0 && !(frozen && frozen[i] === 0)) free++;
   const nonZero = new Float32Array(free);
-  for (let i = 0, j = 0; i < values.length; i++) if (values[i] !== 0 && !(frozen && frozen[i] === 0)) nonZero[j++] = values[i]!;
+  for (let i = 0, j = 0; i < values.length; i++)
+    if (values[i] !== 0 && !(frozen && frozen[i] === 0)) nonZero[j++] = values[i]!;
   const sorted = SortedValues.from(nonZero, where);
   const nNeg = sorted.countBelow(0);
   const negative = sorted.slice(0, nNeg);
@@ -121,46 +145,96 @@ function planRow(values: Float32Array, frozen: Uint8Array | undefined, options: 
   const distinctPos = positive.distinctCount();
   if (distinctNeg + distinctPos <= k - 1) {
     const row = [...negative.distinct(), 0, ...positive.distinct()];
-    return { centroids: padRow(row, k), zero: distinctNeg, fewDistinct: row.length < k, inertia: 0, iterations: 0 };
+    return {
+      centroids: padRow(row, k),
+      zero: distinctNeg,
+      fewDistinct: row.length < k,
+      inertia: 0,
+      iterations: 0,
+    };
   }
-  const [kNeg, kPos] = splitZeroCentroidCounts(k, negative.length, positive.length, distinctNeg, distinctPos);
+  const [kNeg, kPos] = splitZeroCentroidCounts(
+    k,
+    negative.length,
+    positive.length,
+    distinctNeg,
+    distinctPos,
+  );
   // Density grids must not cross zero: TFMOT narrows the gap to half the distance to 0.
-  const gap = (side: SortedValues): number => Math.min(DENSITY_GAP, Math.min(Math.abs(side.min), Math.abs(side.max)) / 2);
-  const negInit = kNeg > 0 ? initialCentroids(negative, kNeg, options.init, options.rng, gap(negative)) : new Float64Array(0);
-  const posInit = kPos > 0 ? initialCentroids(positive, kPos, options.init, options.rng, gap(positive)) : new Float64Array(0);
-  const km = kmeans1d(sorted, [...negInit, ...posInit], { maxIterations: options.kmeansIterations });
+  const gap = (side: SortedValues): number =>
+    Math.min(DENSITY_GAP, Math.min(Math.abs(side.min), Math.abs(side.max)) / 2);
+  const negInit =
+    kNeg > 0
+      ? initialCentroids(negative, kNeg, options.init, options.rng, gap(negative))
+      : new Float64Array(0);
+  const posInit =
+    kPos > 0
+      ? initialCentroids(positive, kPos, options.init, options.rng, gap(positive))
+      : new Float64Array(0);
+  const km = kmeans1d(sorted, [...negInit, ...posInit], {
+    maxIterations: options.kmeansIterations,
+  });
   const c = km.centroids;
   for (let j = 0; j < c.length; j++) {
     // A free centroid must never be 0 in float32, or non-zero weights would become zeros.
     if (Math.fround(c[j]!) === 0) c[j] = j < kNeg ? -SMALLEST_FLOAT32 : SMALLEST_FLOAT32;
   }
   const row = [...c.subarray(0, kNeg), 0, ...c.subarray(kNeg)];
-  return { centroids: Float64Array.from(row), zero: kNeg, fewDistinct: false, inertia: km.inertia, iterations: km.iterations };
+  return {
+    centroids: Float64Array.from(row),
+    zero: kNeg,
+    fewDistinct: false,
+    inertia: km.inertia,
+    iterations: km.iterations,
+  };
 }
 
 /** Codebook rows layout of a weight for the given options (undefined per tensor). */
-export function codebookLayout(shape: readonly number[], channelAxes: readonly number[] | undefined): ChannelLayout | undefined {
+export function codebookLayout(
+  shape: readonly number[],
+  channelAxes: readonly number[] | undefined,
+): ChannelLayout | undefined {
   return channelAxes ? channelLayout(shape, channelAxes) : undefined;
 }
 
 function validate(options: ClusterOptions, size: number, where: ErrorLocation): void {
   const k = options.clusters;
   if (!Number.isInteger(k) || k < 2 || k > MAX_CLUSTERS) {
-    throw new InvalidArgumentError(`clusters must be an integer in [2, ${MAX_CLUSTERS}], got ${k}`, { ...where, field: 'clusters' });
+    throw new InvalidArgumentError(
+      `clusters must be an integer in [2, ${MAX_CLUSTERS}], got ${k}`,
+      { ...where, field: 'clusters' },
+    );
   }
   if (options.preserveSparsity && k < 3) {
-    throw new InvalidArgumentError(`sparsity-preserving clustering needs at least 3 clusters (one is pinned at 0), got ${k}`, { ...where, field: 'clusters' });
+    throw new InvalidArgumentError(
+      `sparsity-preserving clustering needs at least 3 clusters (one is pinned at 0), got ${k}`,
+      { ...where, field: 'clusters' },
+    );
   }
-  if (options.perChannel && (options.channelAxes === undefined || options.channelAxes.length === 0)) {
-    throw new InvalidArgumentError('per-channel clustering needs the weight\'s channel axes', { ...where, field: 'perChannel' });
+  if (
+    options.perChannel &&
+    (options.channelAxes === undefined || options.channelAxes.length === 0)
+  ) {
+    throw new InvalidArgumentError("per-channel clustering needs the weight's channel axes", {
+      ...where,
+      field: 'perChannel',
+    });
   }
   if (options.frozen !== undefined && options.frozen.length !== size) {
-    throw new InvalidArgumentError(`frozen mask has ${options.frozen.length} entries, weight has ${size}`, where);
+    throw new InvalidArgumentError(
+      `frozen mask has ${options.frozen.length} entries, weight has ${size}`,
+      where,
+    );
   }
 }
 
 /** Compute the codebook of a float32 weight (initialisation, then k-means when kmeansIterations > 0). */
-export function planCodebook(data: Float32Array, shape: readonly number[], options: ClusterOptions, where: ErrorLocation = {}): CodebookPlan {
+export function planCodebook(
+  data: Float32Array,
+  shape: readonly number[],
+  options: ClusterOptions,
+  where: ErrorLocation = {},
+): CodebookPlan {
   validate(options, data.length, where);
   const k = options.clusters;
   const layout = options.perChannel ? codebookLayout(shape, options.channelAxes) : undefined;
@@ -181,7 +255,12 @@ export function planCodebook(data: Float32Array, shape: readonly number[], optio
         frozen = Uint8Array.from(idx, (i) => f[i]!);
       }
     }
-    const row = planRow(values, frozen, options, layout ? { ...where, field: `${where.field ?? 'weight'}[channel ${r}]` } : where);
+    const row = planRow(
+      values,
+      frozen,
+      options,
+      layout ? { ...where, field: `${where.field ?? 'weight'}[channel ${r}]` } : where,
+    );
     for (let j = 0; j < k; j++) centroids[r * k + j] = row.centroids[j]!;
     if (row.zero !== undefined) zeroCentroid.push(row.zero);
     if (row.fewDistinct) fewDistinctRows.push(r);
@@ -205,20 +284,32 @@ export function planCodebook(data: Float32Array, shape: readonly number[], optio
  * frozen elements take it and every other element takes the nearest of the remaining centroids,
  * so the zero pattern is kept exactly.
  */
-export function assignCodebook(data: ArrayLike<number>, shape: readonly number[], codebook: Codebook, frozen?: Uint8Array, out?: IndexArray): IndexArray {
+export function assignCodebook(
+  data: ArrayLike<number>,
+  shape: readonly number[],
+  codebook: Codebook,
+  frozen?: Uint8Array,
+  out?: IndexArray,
+): IndexArray {
   const k = codebook.clusters;
   const indices = out ?? allocateIndices(data.length, k);
   const layout = codebookLayout(shape, codebook.channelAxes);
   const lookups: NearestCentroid[] = [];
   for (let r = 0; r < codebook.rows; r++) {
-    lookups.push(new NearestCentroid(codebook.centroids.subarray(r * k, (r + 1) * k), codebook.zeroCentroid?.[r]));
+    lookups.push(
+      new NearestCentroid(
+        codebook.centroids.subarray(r * k, (r + 1) * k),
+        codebook.zeroCentroid?.[r],
+      ),
+    );
   }
   const zeros = codebook.zeroCentroid;
   if (layout === undefined && lookups[0]!.size > 0) {
     lookups[0]!.assignAll(data, indices);
     if (zeros !== undefined) {
       const z = zeros[0]!;
-      for (let i = 0; i < data.length; i++) if (data[i] === 0 || (frozen !== undefined && frozen[i] === 0)) indices[i] = z;
+      for (let i = 0; i < data.length; i++)
+        if (data[i] === 0 || (frozen !== undefined && frozen[i] === 0)) indices[i] = z;
     }
     return indices;
   }
@@ -227,14 +318,23 @@ export function assignCodebook(data: ArrayLike<number>, shape: readonly number[]
   for (let i = 0; i < data.length; i++) {
     const r = layout ? Math.floor(i / inner) % count : 0;
     const v = data[i]!;
-    if (zeros !== undefined && (v === 0 || (frozen !== undefined && frozen[i] === 0) || lookups[r]!.size === 0)) indices[i] = zeros[r]!;
+    if (
+      zeros !== undefined &&
+      (v === 0 || (frozen !== undefined && frozen[i] === 0) || lookups[r]!.size === 0)
+    )
+      indices[i] = zeros[r]!;
     else indices[i] = lookups[r]!.nearest(v);
   }
   return indices;
 }
 
 /** The weight with every element replaced by its centroid. */
-export function codebookValues(shape: readonly number[], codebook: Codebook, indices: IndexArray, out = new Float32Array(indices.length)): Float32Array {
+export function codebookValues(
+  shape: readonly number[],
+  codebook: Codebook,
+  indices: IndexArray,
+  out = new Float32Array(indices.length),
+): Float32Array {
   const k = codebook.clusters;
   const layout = codebookLayout(shape, codebook.channelAxes);
   const inner = layout ? layout.inner : 1;
@@ -258,7 +358,11 @@ export function codebookAnnotation(codebook: Codebook, indices: IndexArray): Cod
 }
 
 /** Unique values per codebook row actually used by the indices (for reports). */
-export function usedCentroids(codebook: Codebook, shape: readonly number[], indices: IndexArray): number[] {
+export function usedCentroids(
+  codebook: Codebook,
+  shape: readonly number[],
+  indices: IndexArray,
+): number[] {
   const k = codebook.clusters;
   const layout = codebookLayout(shape, codebook.channelAxes);
   const seen = new Uint8Array(codebook.rows * k);
@@ -267,6 +371,7 @@ export function usedCentroids(codebook: Codebook, shape: readonly number[], indi
     seen[r * k + indices[i]!] = 1;
   }
   const out: number[] = [];
-  for (let r = 0; r < codebook.rows; r++) out.push(seen.subarray(r * k, (r + 1) * k).reduce((a, b) => a + b, 0));
+  for (let r = 0; r < codebook.rows; r++)
+    out.push(seen.subarray(r * k, (r + 1) * k).reduce((a, b) => a + b, 0));
   return out;
 }

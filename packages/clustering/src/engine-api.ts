@@ -2,4 +2,13 @@
  * The one place this package reaches the engine: its TF.js instance, the training-hook contract,
  * and the engine/dataset accessors of the pass context.
  */
-export { tf, getDataset, getEngine, type Dataset, type StepInfo, type WeightTarget, type WeightTransform, type WeightTransformInstance } from '@collabopt/engine';
+export {
+  tf,
+  getDataset,
+  getEngine,
+  type Dataset,
+  type StepInfo,
+  type WeightTarget,
+  type WeightTransform,
+  type WeightTransformInstance,
+} from '@collabopt/engine';

@@ -27,6 +27,20 @@ export {
 } from './codebook';
 export { clusterWeight, type ClusteredWeight } from './cluster-weight';
 export { clusterEligibility, clustersPerChannel, type Eligibility } from './eligibility';
-export { createClusterTransform, codebookForValues, codebookFromAnnotation, weightKey, type ClusterTransformOptions, type GradientAggregation } from './cluster-transform';
-export { ClusterPass, CLUSTER_OPTIONS, type ClusterPassOptions, type ClusterReport, type ClusterLayerReport, type ClusterSkip } from './cluster-pass';
+export {
+  createClusterTransform,
+  codebookForValues,
+  codebookFromAnnotation,
+  weightKey,
+  type ClusterTransformOptions,
+  type GradientAggregation,
+} from './cluster-transform';
+export {
+  ClusterPass,
+  CLUSTER_OPTIONS,
+  type ClusterPassOptions,
+  type ClusterReport,
+  type ClusterLayerReport,
+  type ClusterSkip,
+} from './cluster-pass';
 export { registerClusteringPasses } from './register';

@@ -72,7 +72,12 @@ export function kmeansPlusPlusCandidates(k: number): number {
  * prefix sums, a draw picks a cell then an index by binary search, and a new centroid only
  * changes its two neighbouring cells.
  */
-export function kmeansPlusPlusCentroids(values: SortedValues, k: number, rng: Rng, candidates = kmeansPlusPlusCandidates(k)): Float64Array {
+export function kmeansPlusPlusCentroids(
+  values: SortedValues,
+  k: number,
+  rng: Rng,
+  candidates = kmeansPlusPlusCandidates(k),
+): Float64Array {
   const n = values.length;
   const out = new Float64Array(Math.max(0, k));
   if (k <= 0 || n === 0) return out;
@@ -96,7 +101,8 @@ export function kmeansPlusPlusCentroids(values: SortedValues, k: number, rng: Rn
     const pLeft = left >= 0 ? values.squaredDistance(lo, bLeft, centres[left]!) : 0;
     const pMid = values.squaredDistance(bLeft, bRight, x);
     const pRight = right < centres.length ? values.squaredDistance(bRight, hi, centres[right]!) : 0;
-    const before = (left >= 0 ? potentials[left]! : 0) + (right < centres.length ? potentials[right]! : 0);
+    const before =
+      (left >= 0 ? potentials[left]! : 0) + (right < centres.length ? potentials[right]! : 0);
     return { pos, bLeft, bRight, pLeft, pMid, pRight, delta: pLeft + pMid + pRight - before };
   };
 
@@ -145,7 +151,13 @@ export function kmeansPlusPlusCentroids(values: SortedValues, k: number, rng: Rn
 }
 
 /** Dispatch on the initialisation name. `gap` applies to density only. */
-export function initialCentroids(values: SortedValues, k: number, init: CentroidInit, rng: Rng, gap?: number): Float64Array {
+export function initialCentroids(
+  values: SortedValues,
+  k: number,
+  init: CentroidInit,
+  rng: Rng,
+  gap?: number,
+): Float64Array {
   switch (init) {
     case 'linear':
       return linearCentroids(values, k);
@@ -156,6 +168,9 @@ export function initialCentroids(values: SortedValues, k: number, init: Centroid
     case 'kmeans++':
       return kmeansPlusPlusCentroids(values, k, rng);
     default:
-      throw new InvalidArgumentError(`unknown centroid initialisation "${String(init)}"; use one of ${CENTROID_INITS.join(', ')}`, { field: 'init' });
+      throw new InvalidArgumentError(
+        `unknown centroid initialisation "${String(init)}"; use one of ${CENTROID_INITS.join(', ')}`,
+        { field: 'init' },
+      );
   }
 }

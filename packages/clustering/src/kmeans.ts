@@ -28,7 +28,11 @@ export function argsortStable(c: ArrayLike<number>): Int32Array {
  * O(k log n) instead of O(n·k). A value exactly on a midpoint joins the lower centroid; an empty
  * cluster keeps its centroid.
  */
-export function kmeans1d(values: SortedValues, initial: ArrayLike<number>, options: KMeansOptions = {}): KMeansResult {
+export function kmeans1d(
+  values: SortedValues,
+  initial: ArrayLike<number>,
+  options: KMeansOptions = {},
+): KMeansResult {
   const k = initial.length;
   const maxIterations = options.maxIterations ?? 100;
   const c = Float64Array.from(initial);
@@ -70,6 +74,7 @@ export function kmeans1d(values: SortedValues, initial: ArrayLike<number>, optio
     computeSplits();
   }
   let inertia = 0;
-  for (let j = 0; j < k; j++) inertia += values.squaredDistance(splits[j]!, splits[j + 1]!, c[order[j]!]!);
+  for (let j = 0; j < k; j++)
+    inertia += values.squaredDistance(splits[j]!, splits[j + 1]!, c[order[j]!]!);
   return { centroids: c, iterations, converged, inertia };
 }

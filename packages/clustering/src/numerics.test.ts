@@ -1,6 +1,11 @@
 import { createRng, type Rng } from '@collabopt/core';
 import { assignNearest, NearestCentroid } from './assign';
-import { densityCentroids, kmeansPlusPlusCentroids, linearCentroids, randomCentroids } from './initializers';
+import {
+  densityCentroids,
+  kmeansPlusPlusCentroids,
+  linearCentroids,
+  randomCentroids,
+} from './initializers';
 import { kmeans1d } from './kmeans';
 import { SortedValues, sortFloat32 } from './sorted-values';
 
@@ -9,7 +14,9 @@ const sv = (xs: number[]): SortedValues => SortedValues.from(Float32Array.from(x
 describe('sortFloat32', () => {
   it('sorts like a numeric sort, negatives and zeros included (radix path)', () => {
     const rng = createRng(1);
-    const data = Float32Array.from({ length: 5000 }, (_, i) => (i % 7 === 0 ? 0 : rng.normal() * 10 ** rng.int(5)));
+    const data = Float32Array.from({ length: 5000 }, (_, i) =>
+      i % 7 === 0 ? 0 : rng.normal() * 10 ** rng.int(5),
+    );
     data[3] = -0;
     const expected = Float32Array.from(data).sort();
     const got = sortFloat32(data);
@@ -54,14 +61,19 @@ describe('initialisers', () => {
 
   it('kmeans++: a second centroid never lands on a point at distance 0', () => {
     for (let seed = 0; seed < 20; seed++) {
-      const got = Array.from(kmeansPlusPlusCentroids(sv([0, 0, 0, 10, 10, 10]), 2, createRng(seed))).sort((a, b) => a - b);
+      const got = Array.from(
+        kmeansPlusPlusCentroids(sv([0, 0, 0, 10, 10, 10]), 2, createRng(seed)),
+      ).sort((a, b) => a - b);
       expect(got).toEqual([0, 10]);
     }
   });
 
   it('kmeans++: identical to a brute-force O(n·k) greedy k-means++ with the same draws', () => {
     const rng = createRng(7);
-    const data = Float32Array.from({ length: 300 }, () => rng.normal() + (rng.next() < 0.3 ? 4 : 0));
+    const data = Float32Array.from(
+      { length: 300 },
+      () => rng.normal() + (rng.next() < 0.3 ? 4 : 0),
+    );
     const values = SortedValues.from(data);
     const k = 8;
     const candidates = 4;
@@ -72,7 +84,12 @@ describe('initialisers', () => {
 });
 
 /** Reference: D² sampling over every point with explicit cumulative sums (same RNG consumption). */
-function bruteForceKmeansPlusPlus(v: Float32Array, k: number, rng: Rng, candidates: number): Float64Array {
+function bruteForceKmeansPlusPlus(
+  v: Float32Array,
+  k: number,
+  rng: Rng,
+  candidates: number,
+): Float64Array {
   const n = v.length;
   const out = new Float64Array(k);
   const d2 = new Float64Array(n);
@@ -133,7 +150,8 @@ describe('kmeans1d', () => {
       const cnt = new Float64Array(c.length);
       for (const x of data) {
         let best = 0;
-        for (let j = 1; j < c.length; j++) if (Math.abs(x - c[j]!) < Math.abs(x - c[best]!)) best = j;
+        for (let j = 1; j < c.length; j++)
+          if (Math.abs(x - c[j]!) < Math.abs(x - c[best]!)) best = j;
         sum[best] += x;
         cnt[best]++;
       }
@@ -167,10 +185,18 @@ describe('nearest centroid', () => {
     let mismatches = 0;
     for (let i = 0; i < values.length; i++) {
       let best = 0;
-      for (let j = 1; j < centroids.length; j++) if (Math.abs(values[i]! - centroids[j]!) < Math.abs(values[i]! - centroids[best]!)) best = j;
-      if (bulk[i] !== best && Math.abs(values[i]! - centroids[best]!) !== Math.abs(values[i]! - centroids[bulk[i]!]!)) mismatches++;
+      for (let j = 1; j < centroids.length; j++)
+        if (Math.abs(values[i]! - centroids[j]!) < Math.abs(values[i]! - centroids[best]!))
+          best = j;
+      if (
+        bulk[i] !== best &&
+        Math.abs(values[i]! - centroids[best]!) !== Math.abs(values[i]! - centroids[bulk[i]!]!)
+      )
+        mismatches++;
     }
     expect(mismatches).toBe(0);
-    expect(Array.from(bulk.subarray(1, 2000))).toEqual(Array.from(values.subarray(1, 2000), (x) => lookup.nearest(x)));
+    expect(Array.from(bulk.subarray(1, 2000))).toEqual(
+      Array.from(values.subarray(1, 2000), (x) => lookup.nearest(x)),
+    );
   });
 });

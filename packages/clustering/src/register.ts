@@ -11,7 +11,8 @@ export function registerClusteringPasses(registry: PassRegistry = defaultPassReg
   if (!registry.has('cluster')) {
     registry.register<ClusterPassOptions>({
       name: 'cluster',
-      description: 'weight clustering: k-means codebooks (per tensor or per channel), one-shot or fine-tuned',
+      description:
+        'weight clustering: k-means codebooks (per tensor or per channel), one-shot or fine-tuned',
       family: 'cluster',
       options: CLUSTER_OPTIONS,
       preserves: ['codebook'],

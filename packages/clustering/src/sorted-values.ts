@@ -51,11 +51,20 @@ export function sortFloat32(values: Float32Array, where: ErrorLocation = {}): Fl
 }
 
 function nanError(index: number, where: ErrorLocation): InvalidArgumentError {
-  return new InvalidArgumentError(`cannot cluster a weight holding NaN (element ${index})`, { ...where, position: index });
+  return new InvalidArgumentError(`cannot cluster a weight holding NaN (element ${index})`, {
+    ...where,
+    position: index,
+  });
 }
 
 /** First index in `sorted[lo, hi)` whose value is > x (`strict = false`: ≥ x). */
-export function searchSorted(sorted: ArrayLike<number>, x: number, strict: boolean, lo = 0, hi = sorted.length): number {
+export function searchSorted(
+  sorted: ArrayLike<number>,
+  x: number,
+  strict: boolean,
+  lo = 0,
+  hi = sorted.length,
+): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const v = sorted[mid]!;
@@ -133,7 +142,8 @@ export class SortedValues {
   distinct(): Float64Array {
     const v = this.values;
     const out: number[] = [];
-    for (let i = 0; i < v.length; i++) if (i === 0 || v[i] !== v[i - 1]) out.push(v[i] === 0 ? 0 : v[i]!);
+    for (let i = 0; i < v.length; i++)
+      if (i === 0 || v[i] !== v[i - 1]) out.push(v[i] === 0 ? 0 : v[i]!);
     return Float64Array.from(out);
   }
 

@@ -14,7 +14,10 @@ export interface ChannelLayout {
   channelOf(index: number): number;
 }
 
-export function channelLayout(shape: readonly number[], channelAxes: readonly number[]): ChannelLayout {
+export function channelLayout(
+  shape: readonly number[],
+  channelAxes: readonly number[],
+): ChannelLayout {
   if (channelAxes.length === 0) throw new InvalidArgumentError('channelAxes must not be empty');
   const axes = channelAxes.map((a) => (a < 0 ? a + shape.length : a));
   for (let i = 0; i < axes.length; i++) {

@@ -21,7 +21,12 @@ export class CollaboptError extends Error {
   readonly code: string;
   readonly location: ErrorLocation;
 
-  constructor(code: string, message: string, location: ErrorLocation = {}, options?: { cause?: unknown }) {
+  constructor(
+    code: string,
+    message: string,
+    location: ErrorLocation = {},
+    options?: { cause?: unknown },
+  ) {
     super(withLocation(message, location), options);
     this.name = new.target.name;
     this.code = code;

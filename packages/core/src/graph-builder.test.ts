@@ -22,7 +22,9 @@ describe('GraphBuilder', () => {
     const limit = Math.sqrt(6 / (9 * 1 + 9 * 16));
     expect(Math.max(...k.map(Math.abs))).toBeLessThanOrEqual(limit);
     expect(Math.max(...k.map(Math.abs))).toBeGreaterThan(limit * 0.8);
-    expect([...(g.node('conv1').weight('bias').tensor.data as Float32Array)]).toEqual(new Array(16).fill(0));
+    expect([...(g.node('conv1').weight('bias').tensor.data as Float32Array)]).toEqual(
+      new Array(16).fill(0),
+    );
     expect(() => verifyGraph(g.clone())).not.toThrow();
   });
 });

@@ -37,7 +37,11 @@ function initialValue(slot: WeightSlot, shape: number[], rng: Rng): Tensor {
     case 'scale':
       return tensor('float32', shape, new Float32Array(sizeOf(shape)).fill(1));
     case 'statistic':
-      return tensor('float32', shape, new Float32Array(sizeOf(shape)).fill(slot.name.toLowerCase().includes('var') ? 1 : 0));
+      return tensor(
+        'float32',
+        shape,
+        new Float32Array(sizeOf(shape)).fill(slot.name.toLowerCase().includes('var') ? 1 : 0),
+      );
     default:
       return tensor('float32', shape);
   }
@@ -63,7 +67,13 @@ export class GraphBuilder {
   }
 
   /** Add a layer reading `inputs`; returns its (first) output value. */
-  layer(op: string, name: string, inputs: Value | Value[], attrs: Attributes = {}, weights: Record<string, Tensor | Weight> = {}): Value {
+  layer(
+    op: string,
+    name: string,
+    inputs: Value | Value[],
+    attrs: Attributes = {},
+    weights: Record<string, Tensor | Weight> = {},
+  ): Value {
     const ins = Array.isArray(inputs) ? inputs : [inputs];
     const node = this.graph.addNode({ name, op, inputs: ins, attrs, weights: {} });
     try {
@@ -73,7 +83,12 @@ export class GraphBuilder {
       });
       const slots = this.registry.weightSlots(node);
       const resolved = this.registry.resolveAttrs(node);
-      const ctx = { node: name, attrs: resolved, inputShapes: ins.map((v) => v.shape!), inputDtypes: ins.map((v) => v.dtype) };
+      const ctx = {
+        node: name,
+        attrs: resolved,
+        inputShapes: ins.map((v) => v.shape!),
+        inputDtypes: ins.map((v) => v.dtype),
+      };
       for (const slot of slots) {
         const given = weights[slot.name];
         node.weights[slot.name] =

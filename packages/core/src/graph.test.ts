@@ -24,17 +24,30 @@ describe('Graph', () => {
 
   it('rejects duplicate names and foreign values', () => {
     const g = chain();
-    expect(() => g.addNode({ name: 'd1', op: 'Dropout', inputs: [g.value('x')] })).toThrow(/already exists/);
+    expect(() => g.addNode({ name: 'd1', op: 'Dropout', inputs: [g.value('x')] })).toThrow(
+      /already exists/,
+    );
     const other = chain();
-    expect(() => g.addNode({ name: 'z', op: 'Dropout', inputs: [other.value('x')] })).toThrow(/does not belong/);
+    expect(() => g.addNode({ name: 'z', op: 'Dropout', inputs: [other.value('x')] })).toThrow(
+      /does not belong/,
+    );
   });
 
   it('inserts a node after a value and rewires every reader', () => {
     const g = chain();
     const v = g.value('d2');
-    const n = g.insertAfter(v, { name: 'drop', op: 'Dropout', attrs: { rate: 0.1 }, outputs: [{ name: 'drop', shape: [-1, 2] }] });
+    const n = g.insertAfter(v, {
+      name: 'drop',
+      op: 'Dropout',
+      attrs: { rate: 0.1 },
+      outputs: [{ name: 'drop', shape: [-1, 2] }],
+    });
     expect(g.outputs).toEqual([n.output]);
-    g.insertAfter(g.value('d1'), { name: 'drop1', op: 'Dropout', outputs: [{ name: 'drop1', shape: [-1, 3] }] });
+    g.insertAfter(g.value('d1'), {
+      name: 'drop1',
+      op: 'Dropout',
+      outputs: [{ name: 'drop1', shape: [-1, 3] }],
+    });
     expect(g.node('act').inputs[0]!.name).toBe('drop1');
     expect(() => verifyGraph(g)).not.toThrow();
   });
@@ -68,7 +81,13 @@ describe('Graph', () => {
 
   it('replaceAllUsesWith redirects nodes and outputs', () => {
     const g = chain();
-    const extra = g.addNode({ name: 'alt', op: 'Dense', inputs: [g.value('act')], attrs: { units: 2 }, outputs: [{ name: 'alt', shape: [-1, 2] }] });
+    const extra = g.addNode({
+      name: 'alt',
+      op: 'Dense',
+      inputs: [g.value('act')],
+      attrs: { units: 2 },
+      outputs: [{ name: 'alt', shape: [-1, 2] }],
+    });
     extra.weights = g.node('d2').weights;
     g.replaceAllUsesWith(g.value('d2'), extra.output);
     expect(g.outputs[0]).toBe(extra.output);

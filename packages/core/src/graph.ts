@@ -3,7 +3,14 @@ import { GraphError } from './errors';
 import { cloneTensor, type DType, type Tensor } from './tensor';
 
 /** Attribute values a node may carry (JSON-like, so graphs serialise trivially). */
-export type AttrValue = number | string | boolean | null | readonly number[] | readonly string[] | readonly (readonly number[])[];
+export type AttrValue =
+  | number
+  | string
+  | boolean
+  | null
+  | readonly number[]
+  | readonly string[]
+  | readonly (readonly number[])[];
 export type Attributes = Record<string, AttrValue>;
 
 /** A named parameter tensor of a node (kernel, bias, gamma, ...) with the contracts it carries. */
@@ -60,7 +67,8 @@ export class Node {
 
   weight(slot: string): Weight {
     const w = this.weights[slot];
-    if (w === undefined) throw new GraphError(`node has no weight "${slot}"`, { node: this.name, field: slot });
+    if (w === undefined)
+      throw new GraphError(`node has no weight "${slot}"`, { node: this.name, field: slot });
     return w;
   }
 }
@@ -149,7 +157,12 @@ export class Graph {
 
   /** Add a graph input (an `Input` node producing one value). */
   addInput(name: string, shape: readonly number[], dtype: DType = 'float32'): Value {
-    const node = this.addNode({ name, op: 'Input', attrs: { shape: [...shape], dtype }, outputs: [{ name, shape, dtype }] });
+    const node = this.addNode({
+      name,
+      op: 'Input',
+      attrs: { shape: [...shape], dtype },
+      outputs: [{ name, shape, dtype }],
+    });
     this.inputs.push(node.output);
     return node.output;
   }
@@ -164,7 +177,10 @@ export class Graph {
     const outputs = outSpecs.map((o, i) => {
       const vname = o.name ?? (outSpecs.length === 1 ? spec.name : `${spec.name}:${i}`);
       if (this.valueByName.has(vname)) {
-        throw new GraphError(`a value named "${vname}" already exists`, { node: spec.name, field: vname });
+        throw new GraphError(`a value named "${vname}" already exists`, {
+          node: spec.name,
+          field: vname,
+        });
       }
       return new Value(vname, o.shape, o.dtype ?? 'float32');
     });
@@ -172,7 +188,14 @@ export class Graph {
     for (const [slot, w] of Object.entries(spec.weights ?? {})) {
       weights[slot] = isWeight(w) ? w : { tensor: w, annotations: {} };
     }
-    const node = new Node(spec.name, spec.op, [...inputs], outputs, { ...(spec.attrs ?? {}) }, weights);
+    const node = new Node(
+      spec.name,
+      spec.op,
+      [...inputs],
+      outputs,
+      { ...(spec.attrs ?? {}) },
+      weights,
+    );
     for (const v of outputs) {
       v.producer = node;
       this.valueByName.set(v.name, v);
@@ -228,12 +251,17 @@ export class Graph {
     for (const v of node.outputs) {
       const users = this.consumers(v).filter((n) => n !== node);
       if (users.length > 0) {
-        throw new GraphError(`cannot remove node: value "${v.name}" is still read by ${users.map((u) => u.name).join(', ')}`, {
-          node: node.name,
-        });
+        throw new GraphError(
+          `cannot remove node: value "${v.name}" is still read by ${users.map((u) => u.name).join(', ')}`,
+          {
+            node: node.name,
+          },
+        );
       }
       if (this.outputs.includes(v)) {
-        throw new GraphError(`cannot remove node: value "${v.name}" is a graph output`, { node: node.name });
+        throw new GraphError(`cannot remove node: value "${v.name}" is a graph output`, {
+          node: node.name,
+        });
       }
     }
     this.nodes.splice(this.nodes.indexOf(node), 1);
@@ -245,23 +273,28 @@ export class Graph {
 
   /** Replace `node` by a new node built from `spec`; its outputs take over the old outputs' users. */
   replaceNode(node: Node, spec: NodeSpec): Node {
-    const tmpName = spec.name === node.name ? this.uniqueName(`${spec.name}__replacement`) : spec.name;
+    const tmpName =
+      spec.name === node.name ? this.uniqueName(`${spec.name}__replacement`) : spec.name;
     const outputs = spec.outputs?.map((o, i) => ({
       ...o,
       name: o.name === node.outputs[i]?.name ? this.uniqueName(`${o.name}__replacement`) : o.name,
     }));
     const created = this.addNode({ ...spec, name: tmpName, ...(outputs ? { outputs } : {}) });
     if (created.outputs.length !== node.outputs.length) {
-      throw new GraphError(`replacement has ${created.outputs.length} outputs, node has ${node.outputs.length}`, {
-        node: node.name,
-      });
+      throw new GraphError(
+        `replacement has ${created.outputs.length} outputs, node has ${node.outputs.length}`,
+        {
+          node: node.name,
+        },
+      );
     }
     const wasInput = this.inputs.indexOf(node.outputs[0]!);
     this.removeNode(node, created.outputs);
     if (wasInput >= 0) this.inputs.splice(wasInput, 0, created.outputs[0]!);
     if (tmpName !== spec.name) this.renameNode(created, spec.name);
     created.outputs.forEach((v, i) => {
-      const wanted = spec.outputs?.[i]?.name ?? (created.outputs.length === 1 ? spec.name : `${spec.name}:${i}`);
+      const wanted =
+        spec.outputs?.[i]?.name ?? (created.outputs.length === 1 ? spec.name : `${spec.name}:${i}`);
       if (v.name !== wanted && !this.valueByName.has(wanted)) this.renameValue(v, wanted);
     });
     return created;
@@ -282,7 +315,8 @@ export class Graph {
   }
 
   renameNode(node: Node, name: string): void {
-    if (this.nodeByName.has(name)) throw new GraphError(`a node named "${name}" already exists`, { node: name });
+    if (this.nodeByName.has(name))
+      throw new GraphError(`a node named "${name}" already exists`, { node: name });
     this.nodeByName.delete(node.name);
     (node as { name: string }).name = name;
     this.nodeByName.set(name, node);
@@ -290,7 +324,8 @@ export class Graph {
   }
 
   renameValue(value: Value, name: string): void {
-    if (this.valueByName.has(name)) throw new GraphError(`a value named "${name}" already exists`, { field: name });
+    if (this.valueByName.has(name))
+      throw new GraphError(`a value named "${name}" already exists`, { field: name });
     this.valueByName.delete(value.name);
     (value as { name: string }).name = name;
     this.valueByName.set(name, value);
@@ -326,7 +361,11 @@ export class Graph {
     if (order.length !== this.nodes.length) {
       const done = new Set(order);
       const stuck = this.nodes.filter((n) => !done.has(n)).map((n) => n.name);
-      throw new GraphError(`graph has a cycle through ${stuck.join(', ')}`, { node: stuck[0] }, 'GRAPH_CYCLE');
+      throw new GraphError(
+        `graph has a cycle through ${stuck.join(', ')}`,
+        { node: stuck[0] },
+        'GRAPH_CYCLE',
+      );
     }
     return order;
   }
@@ -345,14 +384,18 @@ export class Graph {
     const map = new Map<Value, Value>();
     const mapped = (v: Value): Value => {
       const m = map.get(v);
-      if (m === undefined) throw new GraphError(`value "${v.name}" is read before it is produced`, { field: v.name });
+      if (m === undefined)
+        throw new GraphError(`value "${v.name}" is read before it is produced`, { field: v.name });
       return m;
     };
     const order = this.topologicalOrder();
     for (const n of order) {
       const weights: Record<string, Weight> = {};
       for (const [slot, w] of Object.entries(n.weights)) {
-        weights[slot] = { tensor: cloneTensor(w.tensor), annotations: structuredClone(w.annotations) };
+        weights[slot] = {
+          tensor: cloneTensor(w.tensor),
+          annotations: structuredClone(w.annotations),
+        };
       }
       const created = g.addNode({
         name: n.name,
@@ -360,7 +403,11 @@ export class Graph {
         inputs: n.inputs.map(mapped),
         attrs: structuredClone(n.attrs) as Attributes,
         weights,
-        outputs: n.outputs.map((v) => ({ name: v.name, ...(v.shape ? { shape: v.shape } : {}), dtype: v.dtype })),
+        outputs: n.outputs.map((v) => ({
+          name: v.name,
+          ...(v.shape ? { shape: v.shape } : {}),
+          dtype: v.dtype,
+        })),
       });
       n.outputs.forEach((v, i) => {
         const nv = created.outputs[i]!;
@@ -375,7 +422,10 @@ export class Graph {
 
   private assertOwnValue(v: Value, node?: string): void {
     if (this.valueByName.get(v.name) !== v) {
-      throw new GraphError(`value "${v.name}" does not belong to this graph`, { ...(node ? { node } : {}), field: v.name });
+      throw new GraphError(`value "${v.name}" does not belong to this graph`, {
+        ...(node ? { node } : {}),
+        field: v.name,
+      });
     }
   }
 }

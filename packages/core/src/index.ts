@@ -37,12 +37,26 @@ export {
   type TensorData,
   type TypedArrayOf,
 } from './tensor';
-export { float32ToFloat16Bits, float16BitsToFloat32, toFloat16Array, fromFloat16Array } from './float16';
+export {
+  float32ToFloat16Bits,
+  float16BitsToFloat32,
+  toFloat16Array,
+  fromFloat16Array,
+} from './float16';
 export { channelLayout, channelIndices, channelMap, type ChannelLayout } from './channels';
 export { createRng, shuffledIndices, type Rng } from './random';
 
 // Graph IR
-export { Graph, Node, Value, type AttrValue, type Attributes, type Weight, type NodeSpec, type OutputSpec } from './graph';
+export {
+  Graph,
+  Node,
+  Value,
+  type AttrValue,
+  type Attributes,
+  type Weight,
+  type NodeSpec,
+  type OutputSpec,
+} from './graph';
 export { GraphBuilder, glorotUniform } from './graph-builder';
 export {
   OpRegistry,
@@ -159,8 +173,21 @@ export {
   type GraphStatistics,
   type GraphWeightStatistics,
 } from './statistics';
-export { summarize, formatSummary, formatTable, type GraphSummary, type LayerSummary } from './summarize';
-export { createConsoleLogger, MemoryLogger, silentLogger, type Logger, type LogLevel, type LogRecord } from './logger';
+export {
+  summarize,
+  formatSummary,
+  formatTable,
+  type GraphSummary,
+  type LayerSummary,
+} from './summarize';
+export {
+  createConsoleLogger,
+  MemoryLogger,
+  silentLogger,
+  type Logger,
+  type LogLevel,
+  type LogRecord,
+} from './logger';
 export {
   createStreamProgress,
   silentProgress,

@@ -10,7 +10,10 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
 
 /** Logger writing to stderr (so stdout stays clean for data), filtered by level. */
-export function createConsoleLogger(level: LogLevel = 'info', stream: NodeJS.WritableStream = process.stderr): Logger {
+export function createConsoleLogger(
+  level: LogLevel = 'info',
+  stream: NodeJS.WritableStream = process.stderr,
+): Logger {
   const emit = (l: LogLevel, m: string): void => {
     if (ORDER[l] >= ORDER[level]) stream.write(`${l === 'info' ? '' : `${l}: `}${m}\n`);
   };
@@ -43,8 +46,15 @@ export class MemoryLogger implements Logger {
     this.records.push({ level: 'error', message });
   }
   messages(level?: LogRecord['level']): string[] {
-    return this.records.filter((r) => level === undefined || r.level === level).map((r) => r.message);
+    return this.records
+      .filter((r) => level === undefined || r.level === level)
+      .map((r) => r.message);
   }
 }
 
-export const silentLogger: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+export const silentLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+};

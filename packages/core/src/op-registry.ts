@@ -3,7 +3,8 @@ import type { AttrValue, Attributes, Node } from './graph';
 import type { DType } from './tensor';
 
 /** Attribute kinds an op can declare. */
-export type AttrKind = 'int' | 'float' | 'bool' | 'string' | 'ints' | 'floats' | 'intPairs' | 'enum' | 'any';
+export type AttrKind =
+  'int' | 'float' | 'bool' | 'string' | 'ints' | 'floats' | 'intPairs' | 'enum' | 'any';
 
 export interface AttrSpec {
   readonly kind: AttrKind;
@@ -81,7 +82,9 @@ export class OpRegistry {
 
   register(def: OpDef, options: { replace?: boolean } = {}): void {
     if (this.defs.has(def.name) && !options.replace) {
-      throw new AttributeError(`op "${def.name}" is already registered; pass { replace: true } to override it`);
+      throw new AttributeError(
+        `op "${def.name}" is already registered; pass { replace: true } to override it`,
+      );
     }
     this.defs.set(def.name, def);
   }
@@ -108,7 +111,10 @@ export class OpRegistry {
       const raw = node.attrs[key];
       const value = raw === undefined ? spec.default : raw;
       if (value === undefined) {
-        throw new AttributeError(`missing required attribute "${key}" of ${node.op}`, { node: node.name, field: key });
+        throw new AttributeError(`missing required attribute "${key}" of ${node.op}`, {
+          node: node.name,
+          field: key,
+        });
       }
       checkAttr(value, spec, node.name, key);
       out[key] = value;
@@ -139,7 +145,10 @@ export class OpRegistry {
 
 function checkAttr(value: AttrValue, spec: AttrSpec, node: string, key: string): void {
   const fail = (what: string): never => {
-    throw new AttributeError(`attribute "${key}" must be ${what}, got ${JSON.stringify(value)}`, { node, field: key });
+    throw new AttributeError(`attribute "${key}" must be ${what}, got ${JSON.stringify(value)}`, {
+      node,
+      field: key,
+    });
   };
   const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
   switch (spec.kind) {
@@ -156,12 +165,16 @@ function checkAttr(value: AttrValue, spec: AttrSpec, node: string, key: string):
       if (typeof value !== 'string') fail('a string');
       break;
     case 'enum':
-      if (typeof value !== 'string' || !(spec.values ?? []).includes(value)) fail(`one of ${(spec.values ?? []).join(', ')}`);
+      if (typeof value !== 'string' || !(spec.values ?? []).includes(value))
+        fail(`one of ${(spec.values ?? []).join(', ')}`);
       break;
     case 'ints':
     case 'floats': {
       const intOnly = spec.kind === 'ints';
-      if (!Array.isArray(value) || !value.every((x) => isNum(x) && (!intOnly || Number.isInteger(x)))) {
+      if (
+        !Array.isArray(value) ||
+        !value.every((x) => isNum(x) && (!intOnly || Number.isInteger(x)))
+      ) {
         fail(intOnly ? 'a list of integers' : 'a list of numbers');
       }
       if (spec.length !== undefined && (value as readonly number[]).length !== spec.length) {
@@ -172,7 +185,10 @@ function checkAttr(value: AttrValue, spec: AttrSpec, node: string, key: string):
     case 'intPairs':
       if (
         !Array.isArray(value) ||
-        !value.every((p) => Array.isArray(p) && p.length === 2 && p.every((x) => isNum(x) && Number.isInteger(x)))
+        !value.every(
+          (p) =>
+            Array.isArray(p) && p.length === 2 && p.every((x) => isNum(x) && Number.isInteger(x)),
+        )
       ) {
         fail('a list of [before, after] integer pairs');
       }

@@ -17,7 +17,9 @@ describe('progress', () => {
     task.update(1, { loss: 0.5 });
     task.finish({ loss: 0.25, accuracy: 0.9 });
     expect(text()).toContain('\r\x1b[2Ktrain [#####...............] 1/4 epochs  ETA');
-    expect(text()).toMatch(/train \[#{20}\] 4\/4 epochs {2}\d+s {2}loss 0\.2500 {2}accuracy 0\.9000\n$/);
+    expect(text()).toMatch(
+      /train \[#{20}\] 4\/4 epochs {2}\d+s {2}loss 0\.2500 {2}accuracy 0\.9000\n$/,
+    );
   });
 
   it('prints only the final line when not a TTY', () => {
@@ -33,6 +35,8 @@ describe('progress', () => {
     expect(() => throwIfCancelled(ac.signal)).not.toThrow();
     ac.abort(new Error('user pressed ctrl-c'));
     expect(() => throwIfCancelled(ac.signal, 'training')).toThrow(CancelledError);
-    expect(() => throwIfCancelled(ac.signal, 'training')).toThrow('training was cancelled: user pressed ctrl-c');
+    expect(() => throwIfCancelled(ac.signal, 'training')).toThrow(
+      'training was cancelled: user pressed ctrl-c',
+    );
   });
 });

@@ -40,7 +40,10 @@ function formatSeconds(s: number): string {
  * Progress on a stream: a redrawn line with a bar and ETA when the stream is a TTY; otherwise one
  * line per finished task (so logs stay readable in CI).
  */
-export function createStreamProgress(stream: NodeJS.WriteStream = process.stderr, options: { minIntervalMs?: number } = {}): ProgressReporter {
+export function createStreamProgress(
+  stream: NodeJS.WriteStream = process.stderr,
+  options: { minIntervalMs?: number } = {},
+): ProgressReporter {
   const tty = stream.isTTY === true;
   const minInterval = options.minIntervalMs ?? 100;
   return {

@@ -14,10 +14,14 @@ describe('statistics', () => {
     const make = (values: (i: number) => number) => {
       const b = new GraphBuilder('s');
       const x = b.input('x', [-1, 64]);
-      const k = tensor('float32', [64, 64], Float32Array.from({ length: 4096 }, (_, i) => values(i)));
+      const k = tensor(
+        'float32',
+        [64, 64],
+        Float32Array.from({ length: 4096 }, (_, i) => values(i)),
+      );
       return b.build(b.layer('Dense', 'd', x, { units: 64, useBias: false }, { kernel: k }));
     };
-    const random = graphStatistics(make((i) => Math.sin(i * 12.9898) * 43758.5453 % 1));
+    const random = graphStatistics(make((i) => (Math.sin(i * 12.9898) * 43758.5453) % 1));
     const sparse = graphStatistics(make((i) => (i % 2 === 0 ? 0 : [0.1, -0.2, 0.3][i % 3]!)));
     expect(sparse.bytes).toBe(random.bytes);
     expect(sparse.deflatedBytes).toBeLessThan(random.deflatedBytes / 4);
@@ -36,7 +40,12 @@ describe('summarize', () => {
     k.annotations.mask = { mask: Uint8Array.from([0, 0, 0, 0, 1, 1, 1, 1]) };
     const s = summarize(g);
     expect(s.layers.map((l) => l.name)).toEqual(['x', 'd']);
-    expect(s.layers[1]).toMatchObject({ op: 'Dense', outputShape: '[?, 2]', params: 10, annotations: ['kernel:mask'] });
+    expect(s.layers[1]).toMatchObject({
+      op: 'Dense',
+      outputShape: '[?, 2]',
+      params: 10,
+      annotations: ['kernel:mask'],
+    });
     expect(s.layers[1]!.sparsity).toBeCloseTo(6 / 10); // 4 pruned kernel entries + 2 zero biases
     expect(s.totalParams).toBe(10);
     const text = formatSummary(s);
@@ -45,6 +54,14 @@ describe('summarize', () => {
   });
 
   it('aligns tables with numbers to the right', () => {
-    expect(formatTable(['a', 'n'], [['x', '1'], ['yy', '10']])).toBe('a    n\n--  --\nx    1\nyy  10');
+    expect(
+      formatTable(
+        ['a', 'n'],
+        [
+          ['x', '1'],
+          ['yy', '10'],
+        ],
+      ),
+    ).toBe('a    n\n--  --\nx    1\nyy  10');
   });
 });

@@ -39,7 +39,8 @@ export function summarize(graph: Graph): GraphSummary {
       bytes += s.bytes;
       if (s.params > 1 && w.tensor.shape.length > 1) unique = Math.max(unique, s.uniqueValues);
       for (const kind of Object.keys(w.annotations)) {
-        if (w.annotations[kind as keyof typeof w.annotations] !== undefined) annotations.push(`${slot}:${kind}`);
+        if (w.annotations[kind as keyof typeof w.annotations] !== undefined)
+          annotations.push(`${slot}:${kind}`);
       }
     }
     return {
@@ -74,14 +75,24 @@ export function formatSummary(summary: GraphSummary): string {
     String(l.bytes),
     l.annotations.join(' '),
   ]);
-  return formatTable(header, rows) + `\ntotal params ${summary.totalParams}, ${summary.totalBytes} bytes`;
+  return (
+    formatTable(header, rows) + `\ntotal params ${summary.totalParams}, ${summary.totalBytes} bytes`
+  );
 }
 
 /** Aligned plain-text table (numbers right-aligned). */
-export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+export function formatTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => /^-?[\d.]+%?$|^$/.test(r[i] ?? '')));
+  const numeric = header.map(
+    (_, i) => rows.length > 0 && rows.every((r) => /^-?[\d.]+%?$|^$/.test(r[i] ?? '')),
+  );
   const line = (cells: readonly string[]): string =>
-    cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }

@@ -1,4 +1,9 @@
-import { float16BitsToFloat32, float32ToFloat16Bits, fromFloat16Array, toFloat16Array } from './float16';
+import {
+  float16BitsToFloat32,
+  float32ToFloat16Bits,
+  fromFloat16Array,
+  toFloat16Array,
+} from './float16';
 import { InvalidArgumentError } from './errors';
 import { reshapeTensor, sizeOf, stridesOf, tensor, transposeTensor } from './tensor';
 

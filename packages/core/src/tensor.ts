@@ -181,7 +181,9 @@ export function formatShape(shape: readonly number[]): string {
 export function transposeTensor<D extends DType>(t: Tensor<D>, perm: readonly number[]): Tensor<D> {
   const rank = t.shape.length;
   if (perm.length !== rank || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) {
-    throw new InvalidArgumentError(`perm [${perm.join(', ')}] is not a permutation of rank ${rank}`);
+    throw new InvalidArgumentError(
+      `perm [${perm.join(', ')}] is not a permutation of rank ${rank}`,
+    );
   }
   const outShape = perm.map((p) => t.shape[p]!);
   const inStrides = stridesOf(t.shape);

@@ -29,7 +29,9 @@ describe('verifyGraph', () => {
     expect(() => verifyGraph(g)).toThrow(expect.objectContaining({ code: 'GRAPH_MISSING_WEIGHT' }));
     const h = small();
     h.node('flat').weights['gamma'] = { tensor: tensor('float32', [1]), annotations: {} };
-    expect(() => verifyGraph(h)).toThrow(expect.objectContaining({ code: 'GRAPH_UNEXPECTED_WEIGHT' }));
+    expect(() => verifyGraph(h)).toThrow(
+      expect.objectContaining({ code: 'GRAPH_UNEXPECTED_WEIGHT' }),
+    );
   });
 
   it('rejects values produced outside the graph', () => {
@@ -44,7 +46,12 @@ describe('verifyGraph', () => {
     g.node('conv').inputs[0] = g.value('conv');
     expect(() => verifyGraph(g)).toThrow(expect.objectContaining({ code: 'GRAPH_CYCLE' }));
     const d = small();
-    d.addNode({ name: 'unused', op: 'Dropout', inputs: [d.value('conv')], outputs: [{ name: 'unused', shape: [-1, 4, 4, 3] }] });
+    d.addNode({
+      name: 'unused',
+      op: 'Dropout',
+      inputs: [d.value('conv')],
+      outputs: [{ name: 'unused', shape: [-1, 4, 4, 3] }],
+    });
     expect(() => verifyGraph(d)).toThrow(expect.objectContaining({ code: 'GRAPH_DEAD_NODE' }));
     expect(() => verifyGraph(d, { allowDeadNodes: true })).not.toThrow();
     const e = small();
@@ -55,7 +62,9 @@ describe('verifyGraph', () => {
   it('rejects a declared shape that inference contradicts', () => {
     const g = small();
     g.value('conv').shape = [-1, 5, 5, 3];
-    expect(() => verifyGraph(g)).toThrow(/declared \[\?, 5, 5, 3\] but Conv2D produces \[\?, 4, 4, 3\]/);
+    expect(() => verifyGraph(g)).toThrow(
+      /declared \[\?, 5, 5, 3\] but Conv2D produces \[\?, 4, 4, 3\]/,
+    );
   });
 
   it('rejects annotations whose size does not match the weight', () => {
@@ -67,7 +76,12 @@ describe('verifyGraph', () => {
   it('rejects unknown ops naming the node', () => {
     const g = new Graph('u');
     const x = g.addInput('x', [-1, 2]);
-    const n = g.addNode({ name: 'mystery', op: 'Mystery', inputs: [x], outputs: [{ name: 'mystery', shape: [-1, 2] }] });
+    const n = g.addNode({
+      name: 'mystery',
+      op: 'Mystery',
+      inputs: [x],
+      outputs: [{ name: 'mystery', shape: [-1, 2] }],
+    });
     g.outputs = [n.output];
     expect(() => verifyGraph(g)).toThrow(/unknown op "Mystery".*node mystery/);
   });

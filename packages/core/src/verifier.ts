@@ -25,33 +25,51 @@ export function verifyGraph(graph: Graph, options: VerifyOptions = {}): void {
     registry.get(node.op, node.name);
     node.inputs.forEach((v, i) => {
       if (!produced.has(v)) {
-        throw new GraphError(`input ${i} reads value "${v.name}" that no node of this graph produces`, {
-          node: node.name,
-          field: `inputs[${i}]`,
-        }, 'GRAPH_DANGLING_VALUE');
+        throw new GraphError(
+          `input ${i} reads value "${v.name}" that no node of this graph produces`,
+          {
+            node: node.name,
+            field: `inputs[${i}]`,
+          },
+          'GRAPH_DANGLING_VALUE',
+        );
       }
     });
   }
   for (const v of graph.outputs) {
     if (!produced.has(v)) {
-      throw new GraphError(`graph output "${v.name}" is not produced by any node`, { field: v.name }, 'GRAPH_DANGLING_VALUE');
+      throw new GraphError(
+        `graph output "${v.name}" is not produced by any node`,
+        { field: v.name },
+        'GRAPH_DANGLING_VALUE',
+      );
     }
   }
   for (const v of graph.inputs) {
     if (!produced.has(v) || v.producer.op !== 'Input') {
-      throw new GraphError(`graph input "${v.name}" is not produced by an Input node`, { field: v.name });
+      throw new GraphError(`graph input "${v.name}" is not produced by an Input node`, {
+        field: v.name,
+      });
     }
   }
-  if (graph.outputs.length === 0) throw new GraphError('graph has no outputs', {}, 'GRAPH_NO_OUTPUTS');
+  if (graph.outputs.length === 0)
+    throw new GraphError('graph has no outputs', {}, 'GRAPH_NO_OUTPUTS');
   graph.topologicalOrder(); // throws on cycles
   inferShapes(graph, { registry, check: true });
 
   const outputs = new Set(graph.outputs);
   for (const node of graph.nodes) {
-    if (!options.allowDeadNodes && node.outputs.every((v) => !outputs.has(v) && graph.consumers(v).length === 0)) {
-      throw new GraphError('node output is never used (dead node); remove it or mark it as a graph output', {
-        node: node.name,
-      }, 'GRAPH_DEAD_NODE');
+    if (
+      !options.allowDeadNodes &&
+      node.outputs.every((v) => !outputs.has(v) && graph.consumers(v).length === 0)
+    ) {
+      throw new GraphError(
+        'node output is never used (dead node); remove it or mark it as a graph output',
+        {
+          node: node.name,
+        },
+        'GRAPH_DEAD_NODE',
+      );
     }
     const attrs = registry.resolveAttrs(node);
     const slots = registry.weightSlots(node);
@@ -63,39 +81,68 @@ export function verifyGraph(graph: Graph, options: VerifyOptions = {}): void {
     };
     for (const slot of slots) {
       const w = node.weights[slot.name];
-      if (w === undefined) throw new GraphError(`missing weight "${slot.name}"`, { node: node.name, field: slot.name }, 'GRAPH_MISSING_WEIGHT');
+      if (w === undefined)
+        throw new GraphError(
+          `missing weight "${slot.name}"`,
+          { node: node.name, field: slot.name },
+          'GRAPH_MISSING_WEIGHT',
+        );
       const expected = slot.shape(ctx);
       if (!shapesEqual(w.tensor.shape, expected)) {
-        throw new ShapeError(`weight "${slot.name}" has shape ${formatShape(w.tensor.shape)}, ${node.op} expects ${formatShape(expected)}`, {
-          node: node.name,
-          field: slot.name,
-        });
+        throw new ShapeError(
+          `weight "${slot.name}" has shape ${formatShape(w.tensor.shape)}, ${node.op} expects ${formatShape(expected)}`,
+          {
+            node: node.name,
+            field: slot.name,
+          },
+        );
       }
       if (w.tensor.data.length !== sizeOf(w.tensor.shape)) {
-        throw new ShapeError(`weight "${slot.name}" holds ${w.tensor.data.length} elements for shape ${formatShape(w.tensor.shape)}`, {
-          node: node.name,
-          field: slot.name,
-        });
+        throw new ShapeError(
+          `weight "${slot.name}" holds ${w.tensor.data.length} elements for shape ${formatShape(w.tensor.shape)}`,
+          {
+            node: node.name,
+            field: slot.name,
+          },
+        );
       }
       const n = w.tensor.data.length;
       const { mask, codebook, quant } = w.annotations;
       const where = { node: node.name, field: slot.name };
-      if (mask && mask.mask.length !== n) throw new GraphError(`mask has ${mask.mask.length} entries for ${n} weights`, where, 'ANNOTATION_INVALID');
+      if (mask && mask.mask.length !== n)
+        throw new GraphError(
+          `mask has ${mask.mask.length} entries for ${n} weights`,
+          where,
+          'ANNOTATION_INVALID',
+        );
       if (codebook && codebook.indices.length !== n) {
-        throw new GraphError(`codebook has ${codebook.indices.length} indices for ${n} weights`, where, 'ANNOTATION_INVALID');
+        throw new GraphError(
+          `codebook has ${codebook.indices.length} indices for ${n} weights`,
+          where,
+          'ANNOTATION_INVALID',
+        );
       }
       if (quant?.channelAxes) {
         const c = channelLayout(w.tensor.shape, quant.channelAxes).count;
-        if (quant.scale.length !== c) throw new GraphError(`quant has ${quant.scale.length} scales for ${c} channels`, where, 'ANNOTATION_INVALID');
+        if (quant.scale.length !== c)
+          throw new GraphError(
+            `quant has ${quant.scale.length} scales for ${c} channels`,
+            where,
+            'ANNOTATION_INVALID',
+          );
       }
     }
     const declared = new Set(slots.map((s) => s.name));
     for (const slot of Object.keys(node.weights)) {
       if (!declared.has(slot)) {
-        throw new GraphError(`unexpected weight "${slot}"; ${node.op} declares ${[...declared].join(', ') || 'no weights'} for these attributes`, {
-          node: node.name,
-          field: slot,
-        }, 'GRAPH_UNEXPECTED_WEIGHT');
+        throw new GraphError(
+          `unexpected weight "${slot}"; ${node.op} declares ${[...declared].join(', ') || 'no weights'} for these attributes`,
+          {
+            node: node.name,
+            field: slot,
+          },
+          'GRAPH_UNEXPECTED_WEIGHT',
+        );
       }
     }
   }

@@ -1,8 +1,18 @@
-import { ACTIVATION_DEFAULTS, AttributeError, isActivationKind, type ActivationKind } from '@collabopt/core';
+import {
+  ACTIVATION_DEFAULTS,
+  AttributeError,
+  isActivationKind,
+  type ActivationKind,
+} from '@collabopt/core';
 import { tf } from './tf';
 
 /** Apply an IR activation (core's `applyActivation` semantics, including alpha/beta defaults). */
-export function activate(x: tf.Tensor, kind: ActivationKind, alpha?: number | null, beta?: number | null): tf.Tensor {
+export function activate(
+  x: tf.Tensor,
+  kind: ActivationKind,
+  alpha?: number | null,
+  beta?: number | null,
+): tf.Tensor {
   const a = alpha ?? ACTIVATION_DEFAULTS[kind]?.alpha ?? 0;
   const b = beta ?? ACTIVATION_DEFAULTS[kind]?.beta ?? 0;
   switch (kind) {
@@ -37,7 +47,11 @@ export function activate(x: tf.Tensor, kind: ActivationKind, alpha?: number | nu
 
 /** Read a fused/explicit activation attribute, rejecting unknown names with a typed error. */
 export function activationKind(value: unknown, node: string): ActivationKind {
-  if (!isActivationKind(value)) throw new AttributeError(`unknown activation ${JSON.stringify(value)}`, { node, field: 'activation' });
+  if (!isActivationKind(value))
+    throw new AttributeError(`unknown activation ${JSON.stringify(value)}`, {
+      node,
+      field: 'activation',
+    });
   return value;
 }
 

@@ -54,7 +54,8 @@ function loadBackend(name: BackendName): Promise<string | undefined> {
 export async function activateBackend(name: BackendName): Promise<void> {
   if (tf.getBackend() === name) return;
   const problem = await loadBackend(name);
-  if (problem !== undefined) throw new InvalidArgumentError(`TF.js backend "${name}" is not available: ${problem}`);
+  if (problem !== undefined)
+    throw new InvalidArgumentError(`TF.js backend "${name}" is not available: ${problem}`);
   const ok = await tf.setBackend(name);
   if (!ok) throw new InvalidArgumentError(`TF.js backend "${name}" failed to initialise`);
 }
@@ -62,7 +63,9 @@ export async function activateBackend(name: BackendName): Promise<void> {
 function parseBackend(value: string, source: string): BackendName {
   if ((BACKEND_NAMES as readonly string[]).includes(value)) return value as BackendName;
   if (value === 'node' || value === 'tfjs-node') return 'tensorflow';
-  throw new InvalidArgumentError(`${source} must be one of ${BACKEND_NAMES.join(', ')}, got "${value}"`);
+  throw new InvalidArgumentError(
+    `${source} must be one of ${BACKEND_NAMES.join(', ')}, got "${value}"`,
+  );
 }
 
 /**

@@ -48,7 +48,12 @@ function stridedDilated(
   }
   const full = op(input);
   const [n, h, w, c] = full.shape;
-  return tf.stridedSlice(full, [0, 0, 0, 0], [n, h, w, c], [1, strides[0], strides[1], 1]) as tf.Tensor4D;
+  return tf.stridedSlice(
+    full,
+    [0, 0, 0, 0],
+    [n, h, w, c],
+    [1, strides[0], strides[1], 1],
+  ) as tf.Tensor4D;
 }
 
 function needsSplit(strides: Pair, dilations: Pair): boolean {
@@ -56,16 +61,34 @@ function needsSplit(strides: Pair, dilations: Pair): boolean {
 }
 
 /** Conv2D with TensorFlow semantics for any stride/dilation combination. */
-export function conv2dNhwc(x: tf.Tensor4D, kernel: tf.Tensor4D, strides: Pair, padding: Padding, dilations: Pair): tf.Tensor4D {
-  if (!needsSplit(strides, dilations)) return tf.conv2d(x, kernel, strides, padding, 'NHWC', dilations);
+export function conv2dNhwc(
+  x: tf.Tensor4D,
+  kernel: tf.Tensor4D,
+  strides: Pair,
+  padding: Padding,
+  dilations: Pair,
+): tf.Tensor4D {
+  if (!needsSplit(strides, dilations))
+    return tf.conv2d(x, kernel, strides, padding, 'NHWC', dilations);
   const k: Pair = [kernel.shape[0], kernel.shape[1]];
-  return stridedDilated(x, k, strides, dilations, padding, (i) => tf.conv2d(i, kernel, 1, 'valid', 'NHWC', dilations));
+  return stridedDilated(x, k, strides, dilations, padding, (i) =>
+    tf.conv2d(i, kernel, 1, 'valid', 'NHWC', dilations),
+  );
 }
 
-export function depthwiseNhwc(x: tf.Tensor4D, kernel: tf.Tensor4D, strides: Pair, padding: Padding, dilations: Pair): tf.Tensor4D {
-  if (!needsSplit(strides, dilations)) return tf.depthwiseConv2d(x, kernel, strides, padding, 'NHWC', dilations);
+export function depthwiseNhwc(
+  x: tf.Tensor4D,
+  kernel: tf.Tensor4D,
+  strides: Pair,
+  padding: Padding,
+  dilations: Pair,
+): tf.Tensor4D {
+  if (!needsSplit(strides, dilations))
+    return tf.depthwiseConv2d(x, kernel, strides, padding, 'NHWC', dilations);
   const k: Pair = [kernel.shape[0], kernel.shape[1]];
-  return stridedDilated(x, k, strides, dilations, padding, (i) => tf.depthwiseConv2d(i, kernel, 1, 'valid', 'NHWC', dilations));
+  return stridedDilated(x, k, strides, dilations, padding, (i) =>
+    tf.depthwiseConv2d(i, kernel, 1, 'valid', 'NHWC', dilations),
+  );
 }
 
 /** Insert (d − 1) zeros between kernel taps: a dilated kernel as a dense one. */
@@ -89,7 +112,11 @@ export function dilateKernel(kernel: tf.Tensor4D, dilations: Pair): tf.Tensor4D 
  * TF.js has no gradients for dilated convolutions: in training a dilated kernel is spread into a
  * dense one with zeros (same result, differentiable through pad/reshape/slice).
  */
-function trainableDilation(kernel: tf.Tensor4D, dilations: Pair, training: boolean): { kernel: tf.Tensor4D; dilations: Pair } {
+function trainableDilation(
+  kernel: tf.Tensor4D,
+  dilations: Pair,
+  training: boolean,
+): { kernel: tf.Tensor4D; dilations: Pair } {
   if (!training || (dilations[0] === 1 && dilations[1] === 1)) return { kernel, dilations };
   return { kernel: dilateKernel(kernel, dilations), dilations: [1, 1] };
 }
@@ -111,26 +138,61 @@ const conv2d: OpKernel = ([x], ctx) => {
   const act = fusable(ctx);
   const dil = pair(ctx, 'dilations');
   if (FUSION.enabled && act !== undefined && dil[0] === 1 && dil[1] === 1) {
-    return fusedConv2d(x as tf.Tensor4D, ctx.weights['kernel'] as tf.Tensor4D, ctx.weights['bias'], {
-      strides: pair(ctx, 'strides'),
-      padding: attrString(ctx.attrs, 'padding') as Padding,
-      activation: act,
-    });
+    return fusedConv2d(
+      x as tf.Tensor4D,
+      ctx.weights['kernel'] as tf.Tensor4D,
+      ctx.weights['bias'],
+      {
+        strides: pair(ctx, 'strides'),
+        padding: attrString(ctx.attrs, 'padding') as Padding,
+        activation: act,
+      },
+    );
   }
-  const k = trainableDilation(ctx.weights['kernel'] as tf.Tensor4D, pair(ctx, 'dilations'), ctx.training);
-  const y = conv2dNhwc(x as tf.Tensor4D, k.kernel, pair(ctx, 'strides'), attrString(ctx.attrs, 'padding') as Padding, k.dilations);
+  const k = trainableDilation(
+    ctx.weights['kernel'] as tf.Tensor4D,
+    pair(ctx, 'dilations'),
+    ctx.training,
+  );
+  const y = conv2dNhwc(
+    x as tf.Tensor4D,
+    k.kernel,
+    pair(ctx, 'strides'),
+    attrString(ctx.attrs, 'padding') as Padding,
+    k.dilations,
+  );
   return withBiasAndActivation(y, ctx);
 };
 
 const depthwiseConv2d: OpKernel = ([x], ctx) => {
-  const k = trainableDilation(ctx.weights['kernel'] as tf.Tensor4D, pair(ctx, 'dilations'), ctx.training);
-  const y = depthwiseNhwc(x as tf.Tensor4D, k.kernel, pair(ctx, 'strides'), attrString(ctx.attrs, 'padding') as Padding, k.dilations);
+  const k = trainableDilation(
+    ctx.weights['kernel'] as tf.Tensor4D,
+    pair(ctx, 'dilations'),
+    ctx.training,
+  );
+  const y = depthwiseNhwc(
+    x as tf.Tensor4D,
+    k.kernel,
+    pair(ctx, 'strides'),
+    attrString(ctx.attrs, 'padding') as Padding,
+    k.dilations,
+  );
   return withBiasAndActivation(y, ctx);
 };
 
 const separableConv2d: OpKernel = ([x], ctx) => {
-  const k = trainableDilation(ctx.weights['depthwiseKernel'] as tf.Tensor4D, pair(ctx, 'dilations'), ctx.training);
-  const dw = depthwiseNhwc(x as tf.Tensor4D, k.kernel, pair(ctx, 'strides'), attrString(ctx.attrs, 'padding') as Padding, k.dilations);
+  const k = trainableDilation(
+    ctx.weights['depthwiseKernel'] as tf.Tensor4D,
+    pair(ctx, 'dilations'),
+    ctx.training,
+  );
+  const dw = depthwiseNhwc(
+    x as tf.Tensor4D,
+    k.kernel,
+    pair(ctx, 'strides'),
+    attrString(ctx.attrs, 'padding') as Padding,
+    k.dilations,
+  );
   const y = tf.conv2d(dw, ctx.weights['pointwiseKernel'] as tf.Tensor4D, 1, 'valid');
   return withBiasAndActivation(y, ctx);
 };
@@ -158,7 +220,8 @@ const dense: OpKernel = ([x], ctx) => {
   const input = x!;
   let y: tf.Tensor;
   const act = fusable(ctx);
-  if (input.rank === 2 && FUSION.enabled && act !== undefined) return fusedDense(input as tf.Tensor2D, kernel, ctx.weights['bias'], act);
+  if (input.rank === 2 && FUSION.enabled && act !== undefined)
+    return fusedDense(input as tf.Tensor2D, kernel, ctx.weights['bias'], act);
   if (input.rank === 2) {
     y = tf.matMul(input as tf.Tensor2D, kernel);
   } else {
@@ -179,7 +242,10 @@ function alongAxis(v: tf.Tensor, axis: number, rank: number): tf.Tensor {
 
 function normAxis(axis: number, rank: number, ctx: KernelContext): number {
   const a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank) throw new InvalidArgumentError(`axis ${axis} is out of range for rank ${rank}`, { node: ctx.node.name });
+  if (a < 0 || a >= rank)
+    throw new InvalidArgumentError(`axis ${axis} is out of range for rank ${rank}`, {
+      node: ctx.node.name,
+    });
   return a;
 }
 
@@ -197,7 +263,10 @@ const batchNorm: OpKernel = ([x], ctx) => {
     const mv = ctx.weights['movingVariance']!;
     ctx.updateState('movingMean', tf.add(tf.mul(mm, momentum), tf.mul(mean, 1 - momentum)));
     ctx.updateState('movingVariance', tf.add(tf.mul(mv, momentum), tf.mul(variance, 1 - momentum)));
-    let y = tf.mul(tf.sub(input, alongAxis(mean, axis, input.rank)), alongAxis(tf.rsqrt(tf.add(variance, eps)), axis, input.rank));
+    let y = tf.mul(
+      tf.sub(input, alongAxis(mean, axis, input.rank)),
+      alongAxis(tf.rsqrt(tf.add(variance, eps)), axis, input.rank),
+    );
     if (gamma !== undefined) y = tf.mul(y, alongAxis(gamma, axis, input.rank));
     if (beta !== undefined) y = tf.add(y, alongAxis(beta, axis, input.rank));
     return y;
@@ -207,7 +276,10 @@ const batchNorm: OpKernel = ([x], ctx) => {
   if (gamma !== undefined) scale = tf.mul(scale, gamma);
   let shift = tf.neg(tf.mul(ctx.weights['movingMean']!, scale));
   if (beta !== undefined) shift = tf.add(shift, beta);
-  return tf.add(tf.mul(input, alongAxis(scale, axis, input.rank)), alongAxis(shift, axis, input.rank));
+  return tf.add(
+    tf.mul(input, alongAxis(scale, axis, input.rank)),
+    alongAxis(shift, axis, input.rank),
+  );
 };
 
 const layerNorm: OpKernel = ([x], ctx) => {
@@ -220,7 +292,8 @@ const layerNorm: OpKernel = ([x], ctx) => {
   // gamma/beta have the normalised dims in the order the axis attribute lists them.
   const shape = input.shape.map((d, i) => (sorted.includes(i) ? d : 1));
   const perm = sorted.map((a) => given.indexOf(a));
-  const place = (p: tf.Tensor): tf.Tensor => tf.reshape(perm.every((v, i) => v === i) ? p : tf.transpose(p, perm), shape);
+  const place = (p: tf.Tensor): tf.Tensor =>
+    tf.reshape(perm.every((v, i) => v === i) ? p : tf.transpose(p, perm), shape);
   if (ctx.weights['gamma'] !== undefined) y = tf.mul(y, place(ctx.weights['gamma']));
   if (ctx.weights['beta'] !== undefined) y = tf.add(y, place(ctx.weights['beta']));
   return y;
@@ -237,7 +310,8 @@ const activation: OpKernel = ([x], ctx) =>
 function poolGeometry(ctx: KernelContext): { size: Pair; strides: Pair; padding: Padding } {
   const size = pair(ctx, 'poolSize');
   const s = ctx.attrs['strides'];
-  const strides: Pair = s === null || s === undefined ? size : [(s as number[])[0]!, (s as number[])[1]!];
+  const strides: Pair =
+    s === null || s === undefined ? size : [(s as number[])[0]!, (s as number[])[1]!];
   return { size, strides, padding: attrString(ctx.attrs, 'padding') as Padding };
 }
 
@@ -251,7 +325,12 @@ const maxPool2d: OpKernel = ([x], ctx) => {
  * directions: zero-pad explicitly, average with 'valid' (every window full), then rescale each
  * output by window size / number of real pixels.
  */
-export function avgPoolExcludingPadding(x: tf.Tensor4D, size: Pair, strides: Pair, padding: Padding): tf.Tensor4D {
+export function avgPoolExcludingPadding(
+  x: tf.Tensor4D,
+  size: Pair,
+  strides: Pair,
+  padding: Padding,
+): tf.Tensor4D {
   if (padding === 'valid') return tf.avgPool(x, size, strides, 'valid');
   const [, h, w] = x.shape;
   const ph = samePadding(h, size[0], strides[0]);
@@ -267,7 +346,8 @@ export function avgPoolExcludingPadding(x: tf.Tensor4D, size: Pair, strides: Pai
   };
   for (let i = 0; i < oh; i++) {
     const ch = covered(i, strides[0], size[0], ph[0], h);
-    for (let j = 0; j < ow; j++) factor[i * ow + j] = (size[0] * size[1]) / (ch * covered(j, strides[1], size[1], pw[0], w));
+    for (let j = 0; j < ow; j++)
+      factor[i * ow + j] = (size[0] * size[1]) / (ch * covered(j, strides[1], size[1], pw[0], w));
   }
   return tf.mul(pooled, tf.tensor4d(factor, [1, oh, ow, 1]));
 }
@@ -290,7 +370,8 @@ function binary(op: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): OpKernel {
 
 const concat: OpKernel = (inputs, ctx) => tf.concat(inputs, attrInt(ctx.attrs, 'axis'));
 
-const reshape: OpKernel = ([x], ctx) => tf.reshape(x!, [x!.shape[0]!, ...attrInts(ctx.attrs, 'targetShape')]);
+const reshape: OpKernel = ([x], ctx) =>
+  tf.reshape(x!, [x!.shape[0]!, ...attrInts(ctx.attrs, 'targetShape')]);
 
 const flatten: OpKernel = ([x]) => tf.reshape(x!, [x!.shape[0]!, -1]);
 
@@ -304,13 +385,17 @@ const dropout: OpKernel = ([x], ctx) => {
   const rate = attrFloat(ctx.attrs, 'rate');
   if (!ctx.training || rate <= 0) return x!;
   if (rate >= 1) return tf.zerosLike(x!);
-  const keep = tf.cast(tf.greaterEqual(tf.randomUniform(x!.shape, 0, 1, 'float32', ctx.seed), rate), 'float32');
+  const keep = tf.cast(
+    tf.greaterEqual(tf.randomUniform(x!.shape, 0, 1, 'float32', ctx.seed), rate),
+    'float32',
+  );
   return tf.mul(x!, tf.mul(keep, 1 / (1 - rate)));
 };
 
 const softmax: OpKernel = ([x], ctx) => softmaxAlong(x!, attrInt(ctx.attrs, 'axis'));
 
-const mean: OpKernel = ([x], ctx) => tf.mean(x!, attrInts(ctx.attrs, 'axes'), attrBool(ctx.attrs, 'keepDims'));
+const mean: OpKernel = ([x], ctx) =>
+  tf.mean(x!, attrInts(ctx.attrs, 'axes'), attrBool(ctx.attrs, 'keepDims'));
 
 const upsample2d: OpKernel = ([x], ctx) => {
   const [a, b] = pair(ctx, 'size');

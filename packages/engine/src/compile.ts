@@ -1,4 +1,11 @@
-import { GraphError, type Attributes, type Graph, type Node, type OpRegistry, type Value } from '@collabopt/core';
+import {
+  GraphError,
+  type Attributes,
+  type Graph,
+  type Node,
+  type OpRegistry,
+  type Value,
+} from '@collabopt/core';
 import type { KernelContext, KernelRegistry, OpKernel } from './kernel-registry';
 import type { tf } from './tf';
 import type { ActivationTransformInstance, StepInfo } from './transforms';
@@ -61,7 +68,10 @@ export class CompiledGraph {
         return;
       }
       const attrs = registry.resolveAttrs(node);
-      const logitAttrs = attrs['activation'] === 'softmax' && node.op !== 'Activation' ? { ...attrs, activation: 'linear' } : attrs;
+      const logitAttrs =
+        attrs['activation'] === 'softmax' && node.op !== 'Activation'
+          ? { ...attrs, activation: 'linear' }
+          : attrs;
       steps.push({
         node,
         attrs,
@@ -81,7 +91,8 @@ export class CompiledGraph {
       const producer = out.producer;
       const rank = out.shape?.length ?? 2;
       const isLastAxisSoftmax =
-        (producer.op === 'Softmax' && [-1, rank - 1].includes(Number(registry.resolveAttrs(producer)['axis']))) ||
+        (producer.op === 'Softmax' &&
+          [-1, rank - 1].includes(Number(registry.resolveAttrs(producer)['axis']))) ||
         (producer.op === 'Activation' && producer.attrs['activation'] === 'softmax');
       if (isLastAxisSoftmax && producer.inputs.length === 1) {
         logitsValue = producer.inputs[0];
@@ -89,7 +100,8 @@ export class CompiledGraph {
         probabilities = true;
       } else {
         logitsValue = out;
-        probabilities = producer.op !== 'Input' && registry.resolveAttrs(producer)['activation'] === 'softmax';
+        probabilities =
+          producer.op !== 'Input' && registry.resolveAttrs(producer)['activation'] === 'softmax';
       }
     }
     this.logitsValue = logitsValue;
@@ -118,15 +130,25 @@ export class CompiledGraph {
       const weights: Record<string, tf.Tensor> = {};
       for (const slot of step.slots) {
         const p = options.params.get(paramKey(node.name, slot));
-        if (p === undefined) throw new GraphError(`missing parameter for weight "${slot}"`, { node: node.name, field: slot });
+        if (p === undefined)
+          throw new GraphError(`missing parameter for weight "${slot}"`, {
+            node: node.name,
+            field: slot,
+          });
         weights[slot] = p;
       }
       const ins = node.inputs.map((v) => {
         const t = values.get(v);
-        if (t === undefined) throw new GraphError(`value "${v.name}" is read before it is computed`, { node: node.name });
+        if (t === undefined)
+          throw new GraphError(`value "${v.name}" is read before it is computed`, {
+            node: node.name,
+          });
         return t;
       });
-      const isLogitNode = options.logits === true && this.logitsValue !== undefined && node.outputs.includes(this.logitsValue);
+      const isLogitNode =
+        options.logits === true &&
+        this.logitsValue !== undefined &&
+        node.outputs.includes(this.logitsValue);
       const ctx: KernelContext = {
         node,
         attrs: isLogitNode ? step.logitAttrs : step.attrs,
@@ -138,11 +160,15 @@ export class CompiledGraph {
       const result = step.kernel(ins, ctx);
       const outs = Array.isArray(result) ? result : [result];
       if (outs.length !== node.outputs.length) {
-        throw new GraphError(`kernel for ${node.op} returned ${outs.length} outputs, node has ${node.outputs.length}`, { node: node.name });
+        throw new GraphError(
+          `kernel for ${node.op} returned ${outs.length} outputs, node has ${node.outputs.length}`,
+          { node: node.name },
+        );
       }
       node.outputs.forEach((v, i) => values.set(v, transformed(v, outs[i]!)));
     }
-    const wanted = options.logits === true && this.logitsValue !== undefined ? [this.logitsValue] : this.outputs;
+    const wanted =
+      options.logits === true && this.logitsValue !== undefined ? [this.logitsValue] : this.outputs;
     return wanted.map((v) => {
       const t = values.get(v);
       if (t === undefined) throw new GraphError(`output "${v.name}" was not computed`);

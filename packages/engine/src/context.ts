@@ -9,7 +9,9 @@ export async function getEngine(ctx?: Pick<PassContext, 'engine'>): Promise<Engi
   const e = ctx?.engine;
   if (e instanceof Engine) return e;
   if (e !== undefined && e !== null) {
-    throw new InvalidArgumentError('PassContext.engine is not a collabopt Engine (create it with createEngine())');
+    throw new InvalidArgumentError(
+      'PassContext.engine is not a collabopt Engine (create it with createEngine())',
+    );
   }
   defaultEngine ??= createEngine();
   return defaultEngine;
@@ -19,13 +21,22 @@ export type DatasetRole = 'train' | 'validation' | 'test' | 'calibration';
 
 function isDataset(x: unknown): x is Dataset {
   const d = x as Dataset | undefined;
-  return d !== undefined && d !== null && d.x instanceof Float32Array && d.y instanceof Int32Array && Array.isArray(d.sampleShape);
+  return (
+    d !== undefined &&
+    d !== null &&
+    d.x instanceof Float32Array &&
+    d.y instanceof Int32Array &&
+    Array.isArray(d.sampleShape)
+  );
 }
 
 /** The data set the pass context holds for `role`, or undefined. A non-Dataset value is a typed error. */
 export function getDataset(ctx: Pick<PassContext, 'data'>, role: DatasetRole): Dataset | undefined {
   const d = ctx.data[role];
   if (d === undefined || d === null) return undefined;
-  if (!isDataset(d)) throw new InvalidArgumentError(`PassContext.data.${role} is not a Dataset ({ x: Float32Array, y: Int32Array, sampleShape, count })`);
+  if (!isDataset(d))
+    throw new InvalidArgumentError(
+      `PassContext.data.${role} is not a Dataset ({ x: Float32Array, y: Int32Array, sampleShape, count })`,
+    );
   return d;
 }

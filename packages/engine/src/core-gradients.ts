@@ -61,13 +61,26 @@ class EsmLoader {
           });
         return `const { ${pairs.map(([f, a]) => (f === a ? f : `${f}: ${a}`)).join(', ')} } = __import(${JSON.stringify(pairs.map((p) => p[0]))}, ${JSON.stringify(spec)});`;
       })
-      .replace(/^import \* as (\w+) from '([^']+)';$/gm, (_m, ns: string, spec: string) => `const ${ns} = __namespace(${JSON.stringify(ns)}, ${JSON.stringify(spec)});`)
-      .replace(/^export (const|let|var|function|class) (\w+)/gm, (_m, kind: string, name: string) => {
-        exported.push(name);
-        return `${kind} ${name}`;
-      });
-    if (/^\s*(import|export)\b/m.test(body)) throw new Error(`unsupported module syntax in ${file}`);
-    const epilogue = exported.map((n) => `Object.defineProperty(__exports, ${JSON.stringify(n)}, { enumerable: true, get: () => ${n} });`).join('\n');
+      .replace(
+        /^import \* as (\w+) from '([^']+)';$/gm,
+        (_m, ns: string, spec: string) =>
+          `const ${ns} = __namespace(${JSON.stringify(ns)}, ${JSON.stringify(spec)});`,
+      )
+      .replace(
+        /^export (const|let|var|function|class) (\w+)/gm,
+        (_m, kind: string, name: string) => {
+          exported.push(name);
+          return `${kind} ${name}`;
+        },
+      );
+    if (/^\s*(import|export)\b/m.test(body))
+      throw new Error(`unsupported module syntax in ${file}`);
+    const epilogue = exported
+      .map(
+        (n) =>
+          `Object.defineProperty(__exports, ${JSON.stringify(n)}, { enumerable: true, get: () => ${n} });`,
+      )
+      .join('\n');
     const fn = new Function('__import', '__namespace', '__exports', `${epilogue}\n${body}`) as (
       imp: (names: string[], spec: string) => ModuleExports,
       ns: (name: string, spec: string) => unknown,
@@ -117,6 +130,8 @@ export function registerCoreGradients(): void {
     new EsmLoader(root).load(join(root, 'register_all_gradients.js'));
   } catch (e) {
     // Inference still works; training reports the missing gradient when it needs it.
-    process.emitWarning(`collabopt engine: could not register TF.js gradients (${e instanceof Error ? e.message : String(e)}); training will fail`);
+    process.emitWarning(
+      `collabopt engine: could not register TF.js gradients (${e instanceof Error ? e.message : String(e)}); training will fail`,
+    );
   }
 }

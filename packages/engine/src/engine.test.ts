@@ -1,5 +1,14 @@
 import { GraphBuilder, floatTensor, silentLogger, type PassContext } from '@collabopt/core';
-import { createDataset, createEngine, getDataset, getEngine, loadMnistDigits, referenceCnn, take, type Engine } from './index';
+import {
+  createDataset,
+  createEngine,
+  getDataset,
+  getEngine,
+  loadMnistDigits,
+  referenceCnn,
+  take,
+  type Engine,
+} from './index';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -10,7 +19,13 @@ function identityClassifier(softmax: boolean) {
   const b = new GraphBuilder('id');
   const x = b.input('x', [-1, 3]);
   const eye = floatTensor([3, 3], [1, 0, 0, 0, 1, 0, 0, 0, 1]);
-  const d = b.layer('Dense', 'logits', x, { units: 3, useBias: false, ...(softmax ? { activation: 'softmax' } : {}) }, { kernel: eye });
+  const d = b.layer(
+    'Dense',
+    'logits',
+    x,
+    { units: 3, useBias: false, ...(softmax ? { activation: 'softmax' } : {}) },
+    { kernel: eye },
+  );
   return b.build(d);
 }
 
@@ -27,11 +42,16 @@ describe('engine', () => {
     const whole = await engine.predict(g, [x]);
     const batched = await engine.predict(g, [x], { batchSize: 3 });
     expect(whole[0]!.shape).toEqual([10, 10]);
-    for (let i = 0; i < 100; i++) expect(batched[0]!.data[i]).toBeCloseTo(Number(whole[0]!.data[i]), 5);
+    for (let i = 0; i < 100; i++)
+      expect(batched[0]!.data[i]).toBeCloseTo(Number(whole[0]!.data[i]), 5);
   });
 
   test('evaluate: loss, accuracy and confusion of a known classifier', async () => {
-    const data = createDataset(new Float32Array([3, 0, 0, 0, 3, 0, 0, 0, 3, 3, 0, 0]), [0, 1, 2, 1], [3]);
+    const data = createDataset(
+      new Float32Array([3, 0, 0, 0, 3, 0, 0, 0, 3, 3, 0, 0]),
+      [0, 1, 2, 1],
+      [3],
+    );
     for (const softmax of [false, true]) {
       const r = await engine.evaluate(identityClassifier(softmax), data);
       expect(r.count).toBe(4);
@@ -44,8 +64,12 @@ describe('engine', () => {
   });
 
   test('evaluate rejects labels outside the classes and wrong sample shapes', async () => {
-    await expect(engine.evaluate(identityClassifier(false), createDataset(new Float32Array(3), [5], [3]))).rejects.toThrow(/outside/);
-    await expect(engine.evaluate(identityClassifier(false), createDataset(new Float32Array(4), [0], [4]))).rejects.toThrow(/expects samples/);
+    await expect(
+      engine.evaluate(identityClassifier(false), createDataset(new Float32Array(3), [5], [3])),
+    ).rejects.toThrow(/outside/);
+    await expect(
+      engine.evaluate(identityClassifier(false), createDataset(new Float32Array(4), [0], [4])),
+    ).rejects.toThrow(/expects samples/);
   });
 
   test('untrained reference CNN is near chance on MNIST digits', async () => {
@@ -60,7 +84,11 @@ describe('engine', () => {
     expect(await getEngine(ctx)).toBe(engine);
     expect(getDataset(ctx, 'train')).toBe(data);
     expect(getDataset(ctx, 'calibration')).toBeUndefined();
-    expect(() => getDataset({ data: { test: [1, 2] } } as unknown as PassContext, 'test')).toThrow(/not a Dataset/);
-    await expect(getEngine({ engine: {} } as unknown as PassContext)).rejects.toThrow(/not a collabopt Engine/);
+    expect(() => getDataset({ data: { test: [1, 2] } } as unknown as PassContext, 'test')).toThrow(
+      /not a Dataset/,
+    );
+    await expect(getEngine({ engine: {} } as unknown as PassContext)).rejects.toThrow(
+      /not a collabopt Engine/,
+    );
   });
 });

@@ -128,20 +128,28 @@ export class Engine {
   }
 
   /** Run the graph on `inputs` (batch first) in inference mode; returns one tensor per graph output. */
-  async predict(graph: Graph, inputs: readonly Tensor[], options: PredictOptions = {}): Promise<Tensor[]> {
+  async predict(
+    graph: Graph,
+    inputs: readonly Tensor[],
+    options: PredictOptions = {},
+  ): Promise<Tensor[]> {
     await this.activate();
     const compiled = this.compile(graph);
     if (inputs.length !== compiled.inputs.length) {
-      throw new InvalidArgumentError(`graph "${graph.name}" has ${compiled.inputs.length} inputs, got ${inputs.length}`);
+      throw new InvalidArgumentError(
+        `graph "${graph.name}" has ${compiled.inputs.length} inputs, got ${inputs.length}`,
+      );
     }
     const floats = inputs.map((t, i) => {
       const v = compiled.inputs[i]!;
       checkSampleShape(v.shape, t.shape.slice(1), v.name);
-      if (t.dtype !== 'float32') throw new UnsupportedError(`input "${v.name}" must be float32, got ${t.dtype}`);
+      if (t.dtype !== 'float32')
+        throw new UnsupportedError(`input "${v.name}" must be float32, got ${t.dtype}`);
       return t.data as Float32Array;
     });
     const count = inputs[0]?.shape[0] ?? 0;
-    if (inputs.some((t) => t.shape[0] !== count)) throw new InvalidArgumentError('all inputs must have the same batch size');
+    if (inputs.some((t) => t.shape[0] !== count))
+      throw new InvalidArgumentError('all inputs must have the same batch size');
     const batchSize = options.batchSize ?? 256;
     const params = new ParameterSet(graph, this.registry, { ...options, trainable: false });
     try {
@@ -152,12 +160,22 @@ export class Engine {
         const outs = tf.tidy(() => {
           const xs = inputs.map((t, i) => {
             const per = sizeOf(t.shape.slice(1));
-            return tf.tensor(floats[i]!.subarray(start * per, (start + size) * per), [size, ...t.shape.slice(1)], 'float32');
+            return tf.tensor(
+              floats[i]!.subarray(start * per, (start + size) * per),
+              [size, ...t.shape.slice(1)],
+              'float32',
+            );
           });
-          return compiled.run(xs, { training: false, info: INFERENCE, params: params.effective(INFERENCE), activationTransforms: params.activations });
+          return compiled.run(xs, {
+            training: false,
+            info: INFERENCE,
+            params: params.effective(INFERENCE),
+            activationTransforms: params.activations,
+          });
         });
         outShapes = outs.map((o) => o.shape.slice(1));
-        for (let i = 0; i < outs.length; i++) chunks[i]!.push((await outs[i]!.data()) as Float32Array);
+        for (let i = 0; i < outs.length; i++)
+          chunks[i]!.push((await outs[i]!.data()) as Float32Array);
         tf.dispose(outs);
       }
       return chunks.map((parts, i) => {
@@ -167,7 +185,11 @@ export class Engine {
           data.set(p, off);
           off += p.length;
         }
-        return coreTensor('float32', [count, ...(outShapes[i] ?? compiled.outputs[i]!.shape!.slice(1))], data);
+        return coreTensor(
+          'float32',
+          [count, ...(outShapes[i] ?? compiled.outputs[i]!.shape!.slice(1))],
+          data,
+        );
       });
     } finally {
       params.dispose();
@@ -175,12 +197,22 @@ export class Engine {
   }
 
   /** Loss, top-1 accuracy and confusion matrix of a classifier on a data set (inference mode). */
-  async evaluate(graph: Graph, data: Dataset, options: EvaluateOptions = {}): Promise<EvaluateResult> {
+  async evaluate(
+    graph: Graph,
+    data: Dataset,
+    options: EvaluateOptions = {},
+  ): Promise<EvaluateResult> {
     await this.activate();
     const compiled = this.compile(graph);
     const params = new ParameterSet(graph, this.registry, { ...options, trainable: false });
     try {
-      return await this.evaluateWith(compiled, params, data, options.batchSize ?? 256, options.signal);
+      return await this.evaluateWith(
+        compiled,
+        params,
+        data,
+        options.batchSize ?? 256,
+        options.signal,
+      );
     } finally {
       params.dispose();
     }
@@ -196,7 +228,9 @@ export class Engine {
     const numClasses = classifierClasses(compiled);
     checkDataset(data, numClasses);
     checkSampleShape(compiled.inputs[0]!.shape, data.sampleShape, compiled.inputs[0]!.name);
-    const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+    const confusion = Array.from({ length: numClasses }, () =>
+      new Array<number>(numClasses).fill(0),
+    );
     let lossSum = 0;
     let correct = 0;
     for (const batch of batches(data, batchSize)) {
@@ -223,7 +257,12 @@ export class Engine {
         if (t === p) correct++;
       }
     }
-    return { loss: lossSum / data.count, accuracy: correct / data.count, confusion, count: data.count };
+    return {
+      loss: lossSum / data.count,
+      accuracy: correct / data.count,
+      confusion,
+      count: data.count,
+    };
   }
 
   /**
@@ -233,8 +272,10 @@ export class Engine {
   async fit(graph: Graph, data: Dataset, options: FitOptions): Promise<FitResult> {
     await this.activate();
     const { epochs, batchSize } = options;
-    if (!Number.isInteger(epochs) || epochs < 0) throw new InvalidArgumentError(`epochs must be a non-negative integer, got ${epochs}`);
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidArgumentError(`batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(epochs) || epochs < 0)
+      throw new InvalidArgumentError(`epochs must be a non-negative integer, got ${epochs}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new InvalidArgumentError(`batchSize must be a positive integer, got ${batchSize}`);
     const compiled = this.compile(graph);
     const numClasses = classifierClasses(compiled);
     checkDataset(data, numClasses);
@@ -244,7 +285,11 @@ export class Engine {
     const lr = options.learningRate ?? (kind === 'adam' ? 1e-3 : 1e-2);
     const seed = options.seed ?? 0;
     const rng = createRng(seed);
-    const progress = (options.progress ?? silentProgress).start(`fit ${graph.name}`, epochs, ' epochs');
+    const progress = (options.progress ?? silentProgress).start(
+      `fit ${graph.name}`,
+      epochs,
+      ' epochs',
+    );
     const history: EpochLog[] = [];
     const startTensors = tf.memory().numTensors;
     const params = new ParameterSet(graph, this.registry, { ...options, trainable: true });
@@ -276,7 +321,11 @@ export class Engine {
           const stepSeed = rng.int(0x7fffffff);
           const x = tf.tensor(batch.x, [batch.size, ...data.sampleShape], 'float32');
           const y = tf.tensor1d(batch.y, 'int32');
-          const stateUpdates: { node: Parameters<ParameterSet['assignState']>[0]; slot: string; value: tf.Tensor }[] = [];
+          const stateUpdates: {
+            node: Parameters<ParameterSet['assignState']>[0];
+            slot: string;
+            value: tf.Tensor;
+          }[] = [];
           let correct: tf.Tensor | undefined;
           const loss = optimizer.minimize(
             () => {
@@ -286,7 +335,8 @@ export class Engine {
                 seed: stepSeed,
                 params: params.effective(info),
                 activationTransforms: params.activations,
-                onStateUpdate: (node, slot, value) => stateUpdates.push({ node, slot, value: tf.keep(value) }),
+                onStateUpdate: (node, slot, value) =>
+                  stateUpdates.push({ node, slot, value: tf.keep(value) }),
                 logits: true,
               })[0]!;
               correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), y), 'int32')));
@@ -311,9 +361,21 @@ export class Engine {
         lossSum = correctSum = undefined;
         params.afterEpoch({ step, epoch, training: true });
         const seconds = (Date.now() - tEpoch) / 1000;
-        let log: EpochLog = { epoch, loss: lossMean, accuracy: acc, samplesPerSecond: seen / Math.max(seconds, 1e-9), seconds };
+        let log: EpochLog = {
+          epoch,
+          loss: lossMean,
+          accuracy: acc,
+          samplesPerSecond: seen / Math.max(seconds, 1e-9),
+          seconds,
+        };
         if (options.validation !== undefined) {
-          const v = await this.evaluateWith(compiled, params, options.validation, Math.max(batchSize, 256), options.signal);
+          const v = await this.evaluateWith(
+            compiled,
+            params,
+            options.validation,
+            Math.max(batchSize, 256),
+            options.signal,
+          );
           log = { ...log, valLoss: v.loss, valAccuracy: v.accuracy };
         }
         history.push(log);
@@ -329,7 +391,14 @@ export class Engine {
         await options.callbacks?.onEpochEnd?.(log);
       }
       params.writeBack({ step, epoch: Math.max(0, history.length - 1), training: false });
-      progress.finish(history.length > 0 ? { loss: history[history.length - 1]!.loss, accuracy: history[history.length - 1]!.accuracy } : {});
+      progress.finish(
+        history.length > 0
+          ? {
+              loss: history[history.length - 1]!.loss,
+              accuracy: history[history.length - 1]!.accuracy,
+            }
+          : {},
+      );
     } catch (e) {
       if (e instanceof CancelledError) progress.finish({ cancelled: 'yes' });
       throw e;
@@ -348,7 +417,11 @@ export class Engine {
 }
 
 /** Per-sample sparse categorical cross-entropy from logits. */
-export function crossEntropyPerSample(logits: tf.Tensor, labels: tf.Tensor, numClasses: number): tf.Tensor {
+export function crossEntropyPerSample(
+  logits: tf.Tensor,
+  labels: tf.Tensor,
+  numClasses: number,
+): tf.Tensor {
   const logp = tf.logSoftmax(logits as tf.Tensor2D);
   return tf.neg(tf.sum(tf.mul(logp, tf.oneHot(labels as tf.Tensor1D, numClasses)), -1));
 }
@@ -364,12 +437,19 @@ function classifierClasses(compiled: CompiledGraph): number {
   return shape[1]!;
 }
 
-function checkSampleShape(declared: readonly number[] | undefined, given: readonly number[], input: string): void {
+function checkSampleShape(
+  declared: readonly number[] | undefined,
+  given: readonly number[],
+  input: string,
+): void {
   if (declared === undefined) return;
   const sample = declared.slice(1);
   const ok = sample.length === given.length && sample.every((d, i) => d < 0 || d === given[i]);
   if (!ok) {
-    throw new ShapeError(`input "${input}" expects samples of [${sample.join(', ')}], got [${given.join(', ')}]`, { field: input });
+    throw new ShapeError(
+      `input "${input}" expects samples of [${sample.join(', ')}], got [${given.join(', ')}]`,
+      { field: input },
+    );
   }
 }
 
@@ -377,5 +457,10 @@ function checkSampleShape(declared: readonly number[] | undefined, given: readon
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   const choice = await chooseBackend(options.backend);
   reportBackendOnce(choice, options.logger ?? createConsoleLogger('info'));
-  return new Engine(choice.backend, choice.reason, options.kernels ?? builtinKernels(), options.registry ?? defaultOpRegistry);
+  return new Engine(
+    choice.backend,
+    choice.reason,
+    options.kernels ?? builtinKernels(),
+    options.registry ?? defaultOpRegistry,
+  );
 }

@@ -33,7 +33,12 @@ beforeAll(async () => {
 function smallNet(seed = 1, extra: 'plain' | 'bn-dropout' = 'plain'): Graph {
   const b = new GraphBuilder('small', { seed });
   let h: Value = b.input('x', [-1, 8, 8, 1]);
-  h = b.layer('Conv2D', 'conv', h, { filters: 4, kernelSize: [3, 3], padding: 'same', activation: 'relu' });
+  h = b.layer('Conv2D', 'conv', h, {
+    filters: 4,
+    kernelSize: [3, 3],
+    padding: 'same',
+    activation: 'relu',
+  });
   if (extra === 'bn-dropout') h = b.layer('BatchNorm', 'bn', h);
   h = b.layer('MaxPool2D', 'pool', h);
   h = b.layer('Flatten', 'flat', h);
@@ -57,14 +62,21 @@ function bands(count: number, seed: number): Dataset {
   return createDataset(x, y, [8, 8, 1], 'bands');
 }
 
-const snapshot = (g: Graph): Float32Array[] => [...g.weights()].map(({ weight }) => Float32Array.from(weight.tensor.data as Float32Array));
+const snapshot = (g: Graph): Float32Array[] =>
+  [...g.weights()].map(({ weight }) => Float32Array.from(weight.tensor.data as Float32Array));
 
 describe('fit', () => {
   test('learns a separable problem and reports history', async () => {
     const g = smallNet();
     const data = bands(192, 1);
     const before = await engine.evaluate(g, data);
-    const { history, steps } = await engine.fit(g, data, { epochs: 4, batchSize: 32, learningRate: 0.01, seed: 3, validation: bands(60, 2) });
+    const { history, steps } = await engine.fit(g, data, {
+      epochs: 4,
+      batchSize: 32,
+      learningRate: 0.01,
+      seed: 3,
+      validation: bands(60, 2),
+    });
     expect(steps).toBe(24);
     expect(history).toHaveLength(4);
     expect(history[3]!.loss).toBeLessThan(history[0]!.loss);
@@ -127,7 +139,17 @@ describe('fit', () => {
     const compiled = engine.compile(g);
     const ones = tf.ones([1, 400]);
     const run = (training: boolean, seed: number): Float32Array =>
-      tf.tidy(() => compiled.run([ones], { training, seed, info: { step: 1, epoch: 0, training }, params: new Map() })[0]!.dataSync() as Float32Array);
+      tf.tidy(
+        () =>
+          compiled
+            .run([ones], {
+              training,
+              seed,
+              info: { step: 1, epoch: 0, training },
+              params: new Map(),
+            })[0]!
+            .dataSync() as Float32Array,
+      );
     const t1 = run(true, 1);
     const zeros = t1.filter((v) => v === 0).length;
     expect(zeros).toBeGreaterThan(60);
@@ -163,12 +185,17 @@ describe('fit', () => {
       start: (label, total) => {
         expect(label).toContain('small');
         expect(total).toBe(2);
-        return { update: (done, info) => void updates.push([done, info]), finish: () => void (finished = true) };
+        return {
+          update: (done, info) => void updates.push([done, info]),
+          finish: () => void (finished = true),
+        };
       },
     };
     await engine.fit(smallNet(), bands(32, 9), { epochs: 2, batchSize: 16, progress });
     expect(updates.map((u) => u[0])).toEqual([1, 2]);
-    expect(Object.keys(updates[0]![1]!)).toEqual(expect.arrayContaining(['loss', 'accuracy', 'samples/s', 'eta']));
+    expect(Object.keys(updates[0]![1]!)).toEqual(
+      expect.arrayContaining(['loss', 'accuracy', 'samples/s', 'eta']),
+    );
     expect(finished).toBe(true);
   });
 
@@ -190,7 +217,10 @@ describe('transforms', () => {
       appliesTo: (t) => t.capabilities.prunable,
       create: (target, raw) => {
         const n = raw.size;
-        const mask = tf.tensor(Float32Array.from({ length: n }, (_, i) => (i < n / 2 ? 0 : 1)), raw.shape);
+        const mask = tf.tensor(
+          Float32Array.from({ length: n }, (_, i) => (i < n / 2 ? 0 : 1)),
+          raw.shape,
+        );
         let steps = 0;
         return {
           forward: (w, info) => {
@@ -199,7 +229,13 @@ describe('transforms', () => {
           },
           afterStep: () => void steps++,
           strip: (weight: Weight) => {
-            weight.annotations.mask = { mask: { dtype: 'uint8', shape: [...raw.shape], data: Uint8Array.from({ length: n }, (_, i) => (i < n / 2 ? 0 : 1)) } } as never;
+            weight.annotations.mask = {
+              mask: {
+                dtype: 'uint8',
+                shape: [...raw.shape],
+                data: Uint8Array.from({ length: n }, (_, i) => (i < n / 2 ? 0 : 1)),
+              },
+            } as never;
             log.push(`strip-mask:${target.node.name}:${steps}`);
           },
           dispose: () => mask.dispose(),
@@ -236,7 +272,11 @@ describe('transforms', () => {
     const g = smallNet(4);
     const start = tf.memory().numTensors;
     // Listed in the "wrong" order on purpose: the engine orders by stage.
-    await engine.fit(g, bands(64, 10), { epochs: 1, batchSize: 16, weightTransforms: [scaled(log), halfMask(log)] });
+    await engine.fit(g, bands(64, 10), {
+      epochs: 1,
+      batchSize: 16,
+      weightTransforms: [scaled(log), halfMask(log)],
+    });
     expect(tf.memory().numTensors).toBe(start);
     const firstLogitsForward = log.findIndex((l) => l === 'mask:logits:true');
     expect(log[firstLogitsForward + 1]).toBe('quantize');
@@ -289,30 +329,82 @@ describe('training every op on wasm matches the cpu backend', () => {
   function everyOpNet(): Graph {
     const b = new GraphBuilder('every', { seed: 11 });
     const x = b.input('x', [-1, 8, 8, 2]);
-    const c = b.layer('Conv2D', 'conv', x, { filters: 3, kernelSize: [3, 3], strides: [2, 2], padding: 'same', activation: 'relu6' });
-    const d = b.layer('DepthwiseConv2D', 'dw', x, { depthMultiplier: 2, kernelSize: [3, 3], padding: 'same', activation: 'swish' });
-    const dil = b.layer('Conv2D', 'dilated', x, { filters: 2, kernelSize: [3, 3], dilations: [2, 2], padding: 'same', activation: 'elu' });
-    const s = b.layer('SeparableConv2D', 'sep', d, { filters: 3, kernelSize: [3, 3], strides: [2, 2], padding: 'same' });
-    const up = b.layer('Conv2DTranspose', 'deconv', s, { filters: 2, kernelSize: [3, 3], strides: [2, 2], padding: 'same' });
+    const c = b.layer('Conv2D', 'conv', x, {
+      filters: 3,
+      kernelSize: [3, 3],
+      strides: [2, 2],
+      padding: 'same',
+      activation: 'relu6',
+    });
+    const d = b.layer('DepthwiseConv2D', 'dw', x, {
+      depthMultiplier: 2,
+      kernelSize: [3, 3],
+      padding: 'same',
+      activation: 'swish',
+    });
+    const dil = b.layer('Conv2D', 'dilated', x, {
+      filters: 2,
+      kernelSize: [3, 3],
+      dilations: [2, 2],
+      padding: 'same',
+      activation: 'elu',
+    });
+    const s = b.layer('SeparableConv2D', 'sep', d, {
+      filters: 3,
+      kernelSize: [3, 3],
+      strides: [2, 2],
+      padding: 'same',
+    });
+    const up = b.layer('Conv2DTranspose', 'deconv', s, {
+      filters: 2,
+      kernelSize: [3, 3],
+      strides: [2, 2],
+      padding: 'same',
+    });
     const cat = b.layer('Concat', 'cat', [up, dil, x]);
     const bn = b.layer('BatchNorm', 'bn', cat);
-    const ap = b.layer('AvgPool2D', 'avg', bn, { poolSize: [3, 3], strides: [2, 2], padding: 'same' });
-    const sum = b.layer('Add', 'add', [ap, b.layer('Conv2D', 'proj', c, { filters: 6, kernelSize: [1, 1] })], { activation: 'hard_swish' });
+    const ap = b.layer('AvgPool2D', 'avg', bn, {
+      poolSize: [3, 3],
+      strides: [2, 2],
+      padding: 'same',
+    });
+    const sum = b.layer(
+      'Add',
+      'add',
+      [ap, b.layer('Conv2D', 'proj', c, { filters: 6, kernelSize: [1, 1] })],
+      { activation: 'hard_swish' },
+    );
     const ln = b.layer('LayerNorm', 'ln', sum);
     // Max pooling before the upsampling: tied maxima (repeated pixels) would route gradients differently per backend.
-    const padded = b.layer('Pad', 'pad', ln, { padding: [[1, 0], [0, 1]] });
-    const mp = b.layer('MaxPool2D', 'mp', padded, { poolSize: [3, 3], strides: [2, 2], padding: 'same' });
+    const padded = b.layer('Pad', 'pad', ln, {
+      padding: [
+        [1, 0],
+        [0, 1],
+      ],
+    });
+    const mp = b.layer('MaxPool2D', 'mp', padded, {
+      poolSize: [3, 3],
+      strides: [2, 2],
+      padding: 'same',
+    });
     const bil = b.layer('Upsample2D', 'bil', mp, { interpolation: 'bilinear' });
     const gap = b.layer('GlobalAvgPool', 'gap', bil);
     const dn = b.layer('Dense', 'hidden', gap, { units: 5, activation: 'gelu' });
-    const mul = b.layer('Mul', 'mul', [dn, b.layer('Activation', 'sig', dn, { activation: 'sigmoid' })]);
+    const mul = b.layer('Mul', 'mul', [
+      dn,
+      b.layer('Activation', 'sig', dn, { activation: 'sigmoid' }),
+    ]);
     return b.build(b.layer('Dense', 'logits', mul, { units: 3, activation: 'softmax' }));
   }
 
   test('one SGD step gives the same weights on both backends', async () => {
     const cpu = await createEngine({ backend: 'cpu', logger: silentLogger });
     const rng = createRng(3);
-    const data = createDataset(Float32Array.from({ length: 6 * 128 }, () => rng.uniform(-1, 1)), [0, 1, 2, 0, 1, 2], [8, 8, 2]);
+    const data = createDataset(
+      Float32Array.from({ length: 6 * 128 }, () => rng.uniform(-1, 1)),
+      [0, 1, 2, 0, 1, 2],
+      [8, 8, 2],
+    );
     const results: Float32Array[][] = [];
     for (const e of [cpu, engine]) {
       const g = everyOpNet();
@@ -334,7 +426,9 @@ describe('training every op on wasm matches the cpu backend', () => {
     expect(bad).toEqual([]);
     // Every trainable weight received a gradient.
     const names = [...everyOpNet().weights()].map(({ node, slot }) => `${node.name}/${slot}`);
-    const unmoved = names.filter((n, i) => !n.includes('moving') && results[1]![i]!.every((v, j) => v === initial[i]![j]));
+    const unmoved = names.filter(
+      (n, i) => !n.includes('moving') && results[1]![i]!.every((v, j) => v === initial[i]![j]),
+    );
     expect(unmoved).toEqual([]);
     expect(sizeOf([1])).toBe(1);
   }, 60000);
@@ -354,5 +448,7 @@ test('fused conv/dense kernels train exactly like the unfused ones', async () =>
   };
   const fused = await run(true);
   const plain = await run(false);
-  fused.forEach((w, i) => w.forEach((v, j) => expect(Math.abs(v - plain[i]![j]!)).toBeLessThan(1e-5)));
+  fused.forEach((w, i) =>
+    w.forEach((v, j) => expect(Math.abs(v - plain[i]![j]!)).toBeLessThan(1e-5)),
+  );
 });

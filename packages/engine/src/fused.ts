@@ -10,7 +10,8 @@ export type FusedActivation = 'linear' | 'relu';
 
 function reluMask(dy: tf.Tensor, y: tf.Tensor, activation: string): tf.Tensor {
   if (activation === 'linear') return dy;
-  if (activation !== 'relu') throw new Error(`fused gradient for activation "${activation}" is not implemented`);
+  if (activation !== 'relu')
+    throw new Error(`fused gradient for activation "${activation}" is not implemented`);
   return tf.mul(dy, tf.getBackend() === 'wasm' ? tf.step(y) : tf.cast(tf.greater(y, 0), dy.dtype));
 }
 
@@ -36,12 +37,28 @@ export function registerFusedGradients(): void {
       outputsToSave: [true],
       gradFunc: (dy, saved, attrs) => {
         const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-        const a = attrs as unknown as { strides: [number, number]; pad: 'same' | 'valid'; activation: string };
+        const a = attrs as unknown as {
+          strides: [number, number];
+          pad: 'same' | 'valid';
+          activation: string;
+        };
         const conv = { strides: a.strides, pad: a.pad, dataFormat: 'NHWC' };
         const dya = (): tf.Tensor => reluMask(dy as tf.Tensor, y, a.activation);
         return {
-          x: () => tf.engine().runKernel('Conv2DBackpropInput', { dy: dya(), filter }, { ...conv, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
-          filter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dya() }, { ...conv, filterShape: filter.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+          x: () =>
+            tf
+              .engine()
+              .runKernel('Conv2DBackpropInput', { dy: dya(), filter }, {
+                ...conv,
+                inputShape: x.shape,
+              } as unknown as tf.NamedAttrMap) as tf.Tensor,
+          filter: () =>
+            tf
+              .engine()
+              .runKernel('Conv2DBackpropFilter', { x, dy: dya() }, {
+                ...conv,
+                filterShape: filter.shape,
+              } as unknown as tf.NamedAttrMap) as tf.Tensor,
           bias: () => biasGradient(dya()),
         };
       },
@@ -54,8 +71,13 @@ export function registerFusedGradients(): void {
       outputsToSave: [true],
       gradFunc: (dy, saved, attrs) => {
         const [a, b, y] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-        const at = attrs as unknown as { transposeA: boolean; transposeB: boolean; activation: string };
-        if (at.transposeA || at.transposeB) throw new Error('fused MatMul gradient supports untransposed operands only');
+        const at = attrs as unknown as {
+          transposeA: boolean;
+          transposeB: boolean;
+          activation: string;
+        };
+        if (at.transposeA || at.transposeB)
+          throw new Error('fused MatMul gradient supports untransposed operands only');
         const dya = (): tf.Tensor3D => reluMask(dy as tf.Tensor, y, at.activation) as tf.Tensor3D;
         return {
           a: () => tf.matMul(dya(), b, false, true),
@@ -74,7 +96,12 @@ export interface FusedConvOptions {
 }
 
 /** y = act(conv2d(x, filter) + bias), NHWC, no dilation. */
-export function fusedConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor | undefined, o: FusedConvOptions): tf.Tensor4D {
+export function fusedConv2d(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  bias: tf.Tensor | undefined,
+  o: FusedConvOptions,
+): tf.Tensor4D {
   registerFusedGradients();
   return tf.engine().runKernel(
     'FusedConv2D',
@@ -92,14 +119,26 @@ export function fusedConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor
 }
 
 /** y = act(x · kernel + bias) for 2-D x (the _FusedMatMul kernels take rank-3 operands). */
-export function fusedDense(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor | undefined, activation: FusedActivation): tf.Tensor2D {
+export function fusedDense(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor | undefined,
+  activation: FusedActivation,
+): tf.Tensor2D {
   registerFusedGradients();
   const a = tf.reshape(x, [1, ...x.shape]);
   const b = tf.reshape(kernel, [1, ...kernel.shape]);
-  const y = tf.engine().runKernel(
-    '_FusedMatMul',
-    (bias !== undefined ? { a, b, bias } : { a, b }) as unknown as tf.NamedTensorMap,
-    { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0 } as unknown as tf.NamedAttrMap,
-  ) as tf.Tensor3D;
+  const y = tf
+    .engine()
+    .runKernel(
+      '_FusedMatMul',
+      (bias !== undefined ? { a, b, bias } : { a, b }) as unknown as tf.NamedTensorMap,
+      {
+        transposeA: false,
+        transposeB: false,
+        activation,
+        leakyreluAlpha: 0,
+      } as unknown as tf.NamedAttrMap,
+    ) as tf.Tensor3D;
   return tf.reshape(y, [x.shape[0], kernel.shape[1]]);
 }

@@ -1,5 +1,11 @@
 export { tf } from './tf';
-export { BACKEND_NAMES, chooseBackend, activateBackend, type BackendName, type BackendChoice } from './backend';
+export {
+  BACKEND_NAMES,
+  chooseBackend,
+  activateBackend,
+  type BackendName,
+  type BackendChoice,
+} from './backend';
 export {
   Engine,
   createEngine,
@@ -16,7 +22,13 @@ export {
 } from './engine';
 export { CompiledGraph, paramKey, type RunOptions } from './compile';
 export { KernelRegistry, type KernelContext, type OpKernel } from './kernel-registry';
-export { builtinKernels, avgPoolExcludingPadding, conv2dNhwc, depthwiseNhwc, dilateKernel } from './builtin-kernels';
+export {
+  builtinKernels,
+  avgPoolExcludingPadding,
+  conv2dNhwc,
+  depthwiseNhwc,
+  dilateKernel,
+} from './builtin-kernels';
 export { activate, softmaxAlong } from './activation';
 export { getEngine, getDataset, type DatasetRole } from './context';
 export {
@@ -33,7 +45,13 @@ export {
   type Batch,
 } from './data/dataset';
 export { parseIdx, readIdxFile, type IdxArray } from './data/idx';
-export { loadFashionMnist, loadMnistDigits, idxImageDataset, FASHION_MNIST_DIR, type TrainTest } from './data/builtin-datasets';
+export {
+  loadFashionMnist,
+  loadMnistDigits,
+  idxImageDataset,
+  FASHION_MNIST_DIR,
+  type TrainTest,
+} from './data/builtin-datasets';
 export { referenceCnn, benchmarkCnn } from './reference-cnn';
 export { registerWasmGradientKernels } from './wasm-kernels';
 export {

@@ -32,7 +32,9 @@ export class KernelRegistry {
 
   register(op: string, kernel: OpKernel, options: { replace?: boolean } = {}): void {
     if (this.kernels.has(op) && !options.replace) {
-      throw new AttributeError(`a kernel for op "${op}" is already registered; pass { replace: true } to override it`);
+      throw new AttributeError(
+        `a kernel for op "${op}" is already registered; pass { replace: true } to override it`,
+      );
     }
     this.kernels.set(op, kernel);
   }

@@ -1,10 +1,23 @@
-import { ACTIVATIONS, GraphBuilder, applyActivation, createRng, floatTensor, sizeOf, type Attributes, type Graph, type Tensor } from '@collabopt/core';
+import {
+  ACTIVATIONS,
+  GraphBuilder,
+  applyActivation,
+  createRng,
+  floatTensor,
+  sizeOf,
+  type Attributes,
+  type Graph,
+  type Tensor,
+} from '@collabopt/core';
 import { createEngine, type Engine } from './index';
 import { refConv, refConvTranspose, refPool, type Nhwc } from './test-util/reference-ops';
 
 let engine: Engine;
 beforeAll(async () => {
-  engine = await createEngine({ backend: 'wasm', logger: { debug() {}, info() {}, warn() {}, error() {} } });
+  engine = await createEngine({
+    backend: 'wasm',
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
+  });
 });
 
 function randomTensor(shape: number[], seed: number, lo = -1, hi = 1): Tensor<'float32'> {
@@ -30,15 +43,22 @@ function nhwc(t: Tensor): Nhwc {
   return { n: n!, h: h!, w: w!, c: c!, data: t.data as Float32Array };
 }
 
-function expectClose(actual: Tensor, expected: { data: ArrayLike<number> } & Partial<Nhwc>, tol = 1e-4): void {
+function expectClose(
+  actual: Tensor,
+  expected: { data: ArrayLike<number> } & Partial<Nhwc>,
+  tol = 1e-4,
+): void {
   expect(actual.data.length).toBe(expected.data.length);
-  if (expected.h !== undefined) expect(actual.shape.slice(1)).toEqual([expected.h, expected.w, expected.c]);
+  if (expected.h !== undefined)
+    expect(actual.shape.slice(1)).toEqual([expected.h, expected.w, expected.c]);
   let worst = 0;
-  for (let i = 0; i < expected.data.length; i++) worst = Math.max(worst, Math.abs(Number(actual.data[i]) - expected.data[i]!));
+  for (let i = 0; i < expected.data.length; i++)
+    worst = Math.max(worst, Math.abs(Number(actual.data[i]) - expected.data[i]!));
   expect(worst).toBeLessThan(tol);
 }
 
-const weight = (g: Graph, slot: string): Float32Array => g.node('op').weight(slot).tensor.data as Float32Array;
+const weight = (g: Graph, slot: string): Float32Array =>
+  g.node('op').weight(slot).tensor.data as Float32Array;
 
 describe('convolutions', () => {
   const cases: { name: string; k: number[]; s: number[]; d: number[]; p: 'same' | 'valid' }[] = [
@@ -50,7 +70,11 @@ describe('convolutions', () => {
     { name: '3x3 dilation 2 stride 2 valid', k: [3, 3], s: [2, 2], d: [2, 2], p: 'valid' },
   ];
   test.each(cases)('Conv2D $name matches the reference (bias, relu)', async ({ k, s, d, p }) => {
-    const g = single('Conv2D', { filters: 4, kernelSize: k, strides: s, dilations: d, padding: p, activation: 'relu' }, [[9, 8, 3]]);
+    const g = single(
+      'Conv2D',
+      { filters: 4, kernelSize: k, strides: s, dilations: d, padding: p, activation: 'relu' },
+      [[9, 8, 3]],
+    );
     g.node('op').weight('bias').tensor = randomTensor([4], 7);
     const x = randomTensor([2, 9, 8, 3], 2);
     const ref = refConv(nhwc(x), weight(g, 'kernel'), k, 4, s, d, p);
@@ -59,19 +83,39 @@ describe('convolutions', () => {
     expectClose(await run(g, [x]), expected);
   });
 
-  test.each(cases)('DepthwiseConv2D $name (multiplier 2) matches the reference', async ({ k, s, d, p }) => {
-    const g = single('DepthwiseConv2D', { depthMultiplier: 2, kernelSize: k, strides: s, dilations: d, padding: p }, [[9, 8, 3]]);
-    g.node('op').weight('kernel').tensor = randomTensor([k[0]!, k[1]!, 3, 2], 5);
-    const x = randomTensor([2, 9, 8, 3], 3);
-    expectClose(await run(g, [x]), refConv(nhwc(x), weight(g, 'kernel'), k, 6, s, d, p, true));
-  });
+  test.each(cases)(
+    'DepthwiseConv2D $name (multiplier 2) matches the reference',
+    async ({ k, s, d, p }) => {
+      const g = single(
+        'DepthwiseConv2D',
+        { depthMultiplier: 2, kernelSize: k, strides: s, dilations: d, padding: p },
+        [[9, 8, 3]],
+      );
+      g.node('op').weight('kernel').tensor = randomTensor([k[0]!, k[1]!, 3, 2], 5);
+      const x = randomTensor([2, 9, 8, 3], 3);
+      expectClose(await run(g, [x]), refConv(nhwc(x), weight(g, 'kernel'), k, 6, s, d, p, true));
+    },
+  );
 
   test('SeparableConv2D = depthwise then pointwise, plus bias', async () => {
-    const g = single('SeparableConv2D', { filters: 5, depthMultiplier: 2, kernelSize: [3, 3], padding: 'same', strides: [2, 2] }, [[7, 7, 2]]);
+    const g = single(
+      'SeparableConv2D',
+      { filters: 5, depthMultiplier: 2, kernelSize: [3, 3], padding: 'same', strides: [2, 2] },
+      [[7, 7, 2]],
+    );
     g.node('op').weight('depthwiseKernel').tensor = randomTensor([3, 3, 2, 2], 9);
     g.node('op').weight('bias').tensor = randomTensor([5], 10);
     const x = randomTensor([1, 7, 7, 2], 4);
-    const dw = refConv(nhwc(x), weight(g, 'depthwiseKernel'), [3, 3], 4, [2, 2], [1, 1], 'same', true);
+    const dw = refConv(
+      nhwc(x),
+      weight(g, 'depthwiseKernel'),
+      [3, 3],
+      4,
+      [2, 2],
+      [1, 1],
+      'same',
+      true,
+    );
     const pw = refConv(dw, weight(g, 'pointwiseKernel'), [1, 1], 5, [1, 1], [1, 1], 'valid');
     const bias = weight(g, 'bias');
     expectClose(await run(g, [x]), { ...pw, data: pw.data.map((v, i) => v + bias[i % 5]!) });
@@ -83,16 +127,24 @@ describe('convolutions', () => {
     { k: [2, 2], s: [2, 2], p: 'valid' as const },
     { k: [3, 3], s: [1, 1], p: 'same' as const },
   ])('Conv2DTranspose k$k s$s $p matches the scatter reference', async ({ k, s, p }) => {
-    const g = single('Conv2DTranspose', { filters: 3, kernelSize: k, strides: s, padding: p }, [[4, 5, 2]]);
+    const g = single('Conv2DTranspose', { filters: 3, kernelSize: k, strides: s, padding: p }, [
+      [4, 5, 2],
+    ]);
     const x = randomTensor([2, 4, 5, 2], 6);
     expectClose(await run(g, [x]), refConvTranspose(nhwc(x), weight(g, 'kernel'), k, 3, s, p));
   });
 
   test('Conv2DTranspose with dilation equals the transpose with a zero-spread kernel', async () => {
-    const g = single('Conv2DTranspose', { filters: 2, kernelSize: [2, 2], dilations: [2, 2], padding: 'valid' }, [[3, 3, 1]]);
+    const g = single(
+      'Conv2DTranspose',
+      { filters: 2, kernelSize: [2, 2], dilations: [2, 2], padding: 'valid' },
+      [[3, 3, 1]],
+    );
     const k = weight(g, 'kernel'); // [2,2,2,1]
     const spread = new Float32Array(3 * 3 * 2);
-    for (let a = 0; a < 2; a++) for (let e = 0; e < 2; e++) for (let f = 0; f < 2; f++) spread[((a * 2 * 3 + e * 2) * 2) + f] = k[(a * 2 + e) * 2 + f]!;
+    for (let a = 0; a < 2; a++)
+      for (let e = 0; e < 2; e++)
+        for (let f = 0; f < 2; f++) spread[(a * 2 * 3 + e * 2) * 2 + f] = k[(a * 2 + e) * 2 + f]!;
     const x = randomTensor([1, 3, 3, 1], 8);
     expectClose(await run(g, [x]), refConvTranspose(nhwc(x), spread, [3, 3], 2, [1, 1], 'valid'));
   });
@@ -124,7 +176,10 @@ describe('dense and normalisation', () => {
     n.weight('movingMean').tensor = floatTensor([3], [0.5, -1, 2]);
     n.weight('movingVariance').tensor = floatTensor([3], [1, 4, 0.25]);
     const x = randomTensor([2, 2, 3], 3);
-    const mm = [0.5, -1, 2], mv = [1, 4, 0.25], ga = [1, 2, 3], be = [0, 1, -1];
+    const mm = [0.5, -1, 2],
+      mv = [1, 4, 0.25],
+      ga = [1, 2, 3],
+      be = [0, 1, -1];
     const exp = Array.from(x.data as Float32Array, (v, i) => {
       const c = i % 3;
       return ((v - mm[c]!) / Math.sqrt(mv[c]! + 0.01)) * ga[c]! + be[c]!;
@@ -136,7 +191,10 @@ describe('dense and normalisation', () => {
     const g = single('BatchNorm', { axis: 1, center: false, scale: false }, [[2, 3]]);
     g.node('op').weight('movingMean').tensor = floatTensor([2], [1, -1]);
     const x = randomTensor([1, 2, 3], 4);
-    const exp = Array.from(x.data as Float32Array, (v, i) => (v - (i < 3 ? 1 : -1)) / Math.sqrt(1 + 1e-3));
+    const exp = Array.from(
+      x.data as Float32Array,
+      (v, i) => (v - (i < 3 ? 1 : -1)) / Math.sqrt(1 + 1e-3),
+    );
     expectClose(await run(g, [x]), { data: exp });
   });
 
@@ -151,7 +209,9 @@ describe('dense and normalisation', () => {
       const row = Array.from(d.subarray(r * 4, r * 4 + 4));
       const m = row.reduce((a, b) => a + b) / 4;
       const v = row.reduce((a, b) => a + (b - m) ** 2, 0) / 4;
-      row.forEach((val, i) => exp.push(((val - m) / Math.sqrt(v + 1e-3)) * [1, 2, 3, 4][i]! + [0, 0, 1, 1][i]!));
+      row.forEach((val, i) =>
+        exp.push(((val - m) / Math.sqrt(v + 1e-3)) * [1, 2, 3, 4][i]! + [0, 0, 1, 1][i]!),
+      );
     }
     expectClose(await run(g, [x]), { data: exp });
   });
@@ -166,12 +226,15 @@ describe('activations', () => {
     expectClose(await run(g, [x]), { data: exp }, 2e-4);
   });
 
-  test.each(['leaky_relu', 'elu', 'hard_sigmoid'] as const)('Activation %s honours alpha/beta', async (kind) => {
-    const g = single('Activation', { activation: kind, alpha: 0.3, beta: 0.4 }, [[12]]);
-    const x = randomTensor([1, 12], 12, -4, 4);
-    const exp = Array.from(x.data as Float32Array, (v) => applyActivation(kind, v, 0.3, 0.4));
-    expectClose(await run(g, [x]), { data: exp });
-  });
+  test.each(['leaky_relu', 'elu', 'hard_sigmoid'] as const)(
+    'Activation %s honours alpha/beta',
+    async (kind) => {
+      const g = single('Activation', { activation: kind, alpha: 0.3, beta: 0.4 }, [[12]]);
+      const x = randomTensor([1, 12], 12, -4, 4);
+      const exp = Array.from(x.data as Float32Array, (v) => applyActivation(kind, v, 0.3, 0.4));
+      expectClose(await run(g, [x]), { data: exp });
+    },
+  );
 
   test('softmax (activation, Softmax op on axis 1)', async () => {
     const x = randomTensor([1, 2, 3], 13);
@@ -182,9 +245,18 @@ describe('activations', () => {
       return e.map((q) => q / s);
     };
     const last = [...sm(d.slice(0, 3)), ...sm(d.slice(3))];
-    expectClose(await run(single('Activation', { activation: 'softmax' }, [[2, 3]]), [x]), { data: last });
+    expectClose(await run(single('Activation', { activation: 'softmax' }, [[2, 3]]), [x]), {
+      data: last,
+    });
     const cols = [0, 1, 2].map((j) => sm([d[j]!, d[3 + j]!]));
-    const axis1 = [cols[0]![0]!, cols[1]![0]!, cols[2]![0]!, cols[0]![1]!, cols[1]![1]!, cols[2]![1]!];
+    const axis1 = [
+      cols[0]![0]!,
+      cols[1]![0]!,
+      cols[2]![0]!,
+      cols[0]![1]!,
+      cols[1]![1]!,
+      cols[2]![1]!,
+    ];
     expectClose(await run(single('Softmax', { axis: 1 }, [[2, 3]]), [x]), { data: axis1 });
   });
 });
@@ -197,14 +269,23 @@ describe('pooling', () => {
     { kind: 'avg' as const, size: [3, 3], strides: [2, 2], p: 'same' as const },
     { kind: 'avg' as const, size: [3, 3], strides: [1, 1], p: 'same' as const },
     { kind: 'avg' as const, size: [2, 2], strides: [2, 2], p: 'same' as const },
-  ])('$kind pool $size strides $strides $p (padding excluded from averages)', async ({ kind, size, strides, p }) => {
-    const g = single(kind === 'max' ? 'MaxPool2D' : 'AvgPool2D', { poolSize: size, strides, padding: p }, [[7, 5, 2]]);
-    const x = randomTensor([2, 7, 5, 2], 14);
-    expectClose(await run(g, [x]), refPool(nhwc(x), size, strides ?? size, p, kind));
-  });
+  ])(
+    '$kind pool $size strides $strides $p (padding excluded from averages)',
+    async ({ kind, size, strides, p }) => {
+      const g = single(
+        kind === 'max' ? 'MaxPool2D' : 'AvgPool2D',
+        { poolSize: size, strides, padding: p },
+        [[7, 5, 2]],
+      );
+      const x = randomTensor([2, 7, 5, 2], 14);
+      expectClose(await run(g, [x]), refPool(nhwc(x), size, strides ?? size, p, kind));
+    },
+  );
 
   test('a 2×2 average with same padding on a 3×3 input: corner averages real pixels only', async () => {
-    const g = single('AvgPool2D', { poolSize: [2, 2], strides: [2, 2], padding: 'same' }, [[3, 3, 1]]);
+    const g = single('AvgPool2D', { poolSize: [2, 2], strides: [2, 2], padding: 'same' }, [
+      [3, 3, 1],
+    ]);
     const x = floatTensor([1, 3, 3, 1], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expectClose(await run(g, [x]), { data: [3, 4.5, 7.5, 9] });
   });
@@ -224,15 +305,49 @@ describe('element-wise and structural ops', () => {
   test('Add/Sub/Mul broadcast and apply the fused activation', async () => {
     const a = floatTensor([1, 2, 3], [1, -2, 3, -4, 5, -6]);
     const b = floatTensor([1, 1, 3], [1, 1, -10]);
-    expectClose(await run(single('Add', { activation: 'relu' }, [[2, 3], [1, 3]]), [a, b]), { data: [2, 0, 0, 0, 6, 0] });
-    expectClose(await run(single('Sub', {}, [[2, 3], [1, 3]]), [a, b]), { data: [0, -3, 13, -5, 4, 4] });
-    expectClose(await run(single('Mul', {}, [[2, 3], [1, 3], [1, 3]]), [a, b, b]), { data: [1, -2, 300, -4, 5, -600] });
+    expectClose(
+      await run(
+        single('Add', { activation: 'relu' }, [
+          [2, 3],
+          [1, 3],
+        ]),
+        [a, b],
+      ),
+      { data: [2, 0, 0, 0, 6, 0] },
+    );
+    expectClose(
+      await run(
+        single('Sub', {}, [
+          [2, 3],
+          [1, 3],
+        ]),
+        [a, b],
+      ),
+      { data: [0, -3, 13, -5, 4, 4] },
+    );
+    expectClose(
+      await run(
+        single('Mul', {}, [
+          [2, 3],
+          [1, 3],
+          [1, 3],
+        ]),
+        [a, b, b],
+      ),
+      { data: [1, -2, 300, -4, 5, -600] },
+    );
   });
 
   test('Concat, Reshape, Flatten, Mean', async () => {
     const a = floatTensor([1, 2, 2], [1, 2, 3, 4]);
     const b = floatTensor([1, 2, 1], [5, 6]);
-    const c = await run(single('Concat', { axis: -1 }, [[2, 2], [2, 1]]), [a, b]);
+    const c = await run(
+      single('Concat', { axis: -1 }, [
+        [2, 2],
+        [2, 1],
+      ]),
+      [a, b],
+    );
     expect(c.shape).toEqual([1, 2, 3]);
     expectClose(c, { data: [1, 2, 5, 3, 4, 6] });
     const r = await run(single('Reshape', { targetShape: [4, -1] }, [[2, 2]]), [a]);
@@ -246,14 +361,29 @@ describe('element-wise and structural ops', () => {
 
   test('Pad with a constant value', async () => {
     const x = floatTensor([1, 1, 2, 1], [1, 2]);
-    const y = await run(single('Pad', { padding: [[1, 0], [0, 1]], constantValue: -1 }, [[1, 2, 1]]), [x]);
+    const y = await run(
+      single(
+        'Pad',
+        {
+          padding: [
+            [1, 0],
+            [0, 1],
+          ],
+          constantValue: -1,
+        },
+        [[1, 2, 1]],
+      ),
+      [x],
+    );
     expect(y.shape).toEqual([1, 2, 3, 1]);
     expectClose(y, { data: [-1, -1, -1, 1, 2, -1] });
   });
 
   test('Dropout is the identity at inference', async () => {
     const x = randomTensor([2, 5], 3);
-    expectClose(await run(single('Dropout', { rate: 0.9 }, [[5]]), [x]), { data: x.data as Float32Array });
+    expectClose(await run(single('Dropout', { rate: 0.9 }, [[5]]), [x]), {
+      data: x.data as Float32Array,
+    });
   });
 
   test('Upsample2D nearest repeats, bilinear interpolates with half-pixel centres', async () => {
@@ -261,7 +391,10 @@ describe('element-wise and structural ops', () => {
     const near = await run(single('Upsample2D', { size: [2, 2] }, [[2, 2, 1]]), [x]);
     expectClose(near, { data: [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4] });
     const row = floatTensor([1, 1, 2, 1], [0, 4]);
-    const bil = await run(single('Upsample2D', { size: [1, 2], interpolation: 'bilinear' }, [[1, 2, 1]]), [row]);
+    const bil = await run(
+      single('Upsample2D', { size: [1, 2], interpolation: 'bilinear' }, [[1, 2, 1]]),
+      [row],
+    );
     // half-pixel: output x maps to (x + 0.5) / 2 − 0.5 → −0.25, 0.25, 0.75, 1.25 (clamped)
     expectClose(bil, { data: [0, 1, 3, 4] });
   });
@@ -280,7 +413,11 @@ describe('custom ops', () => {
       weights: [],
       infer: (ctx) => [{ shape: [...ctx.inputShapes[0]!], dtype: 'float32' }],
     });
-    const custom = await createEngine({ backend: 'wasm', registry, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+    const custom = await createEngine({
+      backend: 'wasm',
+      registry,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    });
     const { tf } = await import('./index');
     custom.kernels.register('Double', ([x]) => tf.mul(x!, 2));
     const b = new GraphBuilder('c', { registry });

@@ -50,12 +50,17 @@ interface Entry {
 export class ParameterSet {
   private readonly entries: Entry[] = [];
   readonly activations = new Map<Value, ActivationTransformInstance[]>();
-  private readonly activationList: { value: Value; instances: ActivationTransformInstance[] }[] = [];
+  private readonly activationList: { value: Value; instances: ActivationTransformInstance[] }[] =
+    [];
 
   constructor(
     readonly graph: Graph,
     registry: OpRegistry,
-    options: { weightTransforms?: readonly WeightTransform[]; activationTransforms?: readonly ActivationTransform[]; trainable: boolean },
+    options: {
+      weightTransforms?: readonly WeightTransform[];
+      activationTransforms?: readonly ActivationTransform[];
+      trainable: boolean;
+    },
   ) {
     const transforms = [...(options.weightTransforms ?? [])].sort(
       (a, b) => TRANSFORM_STAGE_ORDER[a.stage] - TRANSFORM_STAGE_ORDER[b.stage],
@@ -74,8 +79,17 @@ export class ParameterSet {
           init.dispose();
           const target = { graph, node, slot, weight, capabilities: slotDef.capabilities };
           const instances: WeightTransformInstance[] = [];
-          this.entries.push({ key: paramKey(node.name, slot), node, slot, weight, raw, trainable, instances });
-          for (const t of transforms) if (t.appliesTo(target)) instances.push(t.create(target, raw));
+          this.entries.push({
+            key: paramKey(node.name, slot),
+            node,
+            slot,
+            weight,
+            raw,
+            trainable,
+            instances,
+          });
+          for (const t of transforms)
+            if (t.appliesTo(target)) instances.push(t.create(target, raw));
         }
       }
       for (const t of options.activationTransforms ?? []) {
@@ -151,10 +165,14 @@ export class ParameterSet {
       });
       const data = Float32Array.from(values);
       const shape = [...e.weight.tensor.shape];
-      e.weight.tensor = e.weight.tensor.dtype === 'float16' ? coreTensor('float16', shape, toFloat16Array(data)) : coreTensor('float32', shape, data);
+      e.weight.tensor =
+        e.weight.tensor.dtype === 'float16'
+          ? coreTensor('float16', shape, toFloat16Array(data))
+          : coreTensor('float32', shape, data);
       for (const inst of e.instances) inst.strip(e.weight);
     }
-    for (const { value, instances } of this.activationList) for (const inst of instances) inst.strip(value);
+    for (const { value, instances } of this.activationList)
+      for (const inst of instances) inst.strip(value);
     this.graph.touch();
   }
 

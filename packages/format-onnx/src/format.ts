@@ -1,4 +1,11 @@
-import { InvalidArgumentError, defaultFormatRegistry, type FormatDefinition, type FormatRegistry, type ReadOptions, type WriteOptions } from '@collabopt/core';
+import {
+  InvalidArgumentError,
+  defaultFormatRegistry,
+  type FormatDefinition,
+  type FormatRegistry,
+  type ReadOptions,
+  type WriteOptions,
+} from '@collabopt/core';
 import { readOnnx, type ReadOnnxOptions } from './reader/read-onnx';
 import { writeOnnx, type WriteOnnxOptions } from './writer/write-onnx';
 
@@ -8,10 +15,21 @@ import { writeOnnx, type WriteOnnxOptions } from './writer/write-onnx';
  * anything else falls back to the `.onnx` extension.
  */
 export function looksLikeOnnx(bytes: Uint8Array): boolean {
-  return bytes.length > 3 && bytes[0] === 0x08 && bytes[1]! >= 1 && bytes[1]! <= 15 && [0x12, 0x1a, 0x3a, 0x42].includes(bytes[2]!);
+  return (
+    bytes.length > 3 &&
+    bytes[0] === 0x08 &&
+    bytes[1]! >= 1 &&
+    bytes[1]! <= 15 &&
+    [0x12, 0x1a, 0x3a, 0x42].includes(bytes[2]!)
+  );
 }
 
-function pick<T>(options: Record<string, unknown>, key: string, check: (v: unknown) => boolean, what: string): T | undefined {
+function pick<T>(
+  options: Record<string, unknown>,
+  key: string,
+  check: (v: unknown) => boolean,
+  what: string,
+): T | undefined {
   const v = options[key];
   if (v === undefined) return undefined;
   if (!check(v)) throw new InvalidArgumentError(`ONNX option ${key} must be ${what}`);
@@ -27,13 +45,23 @@ function writeOptionsFrom(o: WriteOptions): WriteOnnxOptions {
   const out: WriteOnnxOptions = { fileName: o.fileName };
   const opset = pick<number>(r, 'opset', isNum, 'a number');
   if (opset !== undefined) out.opset = opset;
-  const mode = pick<'auto' | 'float' | 'qdq'>(r, 'mode', (v) => v === 'auto' || v === 'float' || v === 'qdq', "'auto', 'float' or 'qdq'");
+  const mode = pick<'auto' | 'float' | 'qdq'>(
+    r,
+    'mode',
+    (v) => v === 'auto' || v === 'float' || v === 'qdq',
+    "'auto', 'float' or 'qdq'",
+  );
   if (mode !== undefined) out.mode = mode;
   const reduceRange = pick<boolean>(r, 'reduceRange', isBool, 'a boolean');
   if (reduceRange !== undefined) out.reduceRange = reduceRange;
   const nhwcIo = pick<boolean>(r, 'nhwcIo', isBool, 'a boolean');
   if (nhwcIo !== undefined) out.nhwcIo = nhwcIo;
-  const ext = pick<'auto' | 'always' | 'never'>(r, 'externalData', (v) => v === 'auto' || v === 'always' || v === 'never', "'auto', 'always' or 'never'");
+  const ext = pick<'auto' | 'always' | 'never'>(
+    r,
+    'externalData',
+    (v) => v === 'auto' || v === 'always' || v === 'never',
+    "'auto', 'always' or 'never'",
+  );
   if (ext !== undefined) out.externalData = ext;
   const threshold = pick<number>(r, 'externalDataThreshold', isNum, 'a number');
   if (threshold !== undefined) out.externalDataThreshold = threshold;
@@ -50,7 +78,8 @@ function readOptionsFrom(o: ReadOptions | undefined): ReadOnnxOptions {
   if (o.registry) out.registry = o.registry;
   const shapes = r['inputShapes'];
   if (shapes !== undefined) {
-    if (typeof shapes !== 'object' || shapes === null) throw new InvalidArgumentError('ONNX option inputShapes must map input names to shapes');
+    if (typeof shapes !== 'object' || shapes === null)
+      throw new InvalidArgumentError('ONNX option inputShapes must map input names to shapes');
     out.inputShapes = shapes as Record<string, number[]>;
   }
   const fuse = pick<boolean>(r, 'fuseActivations', isBool, 'a boolean');
@@ -65,7 +94,12 @@ export const onnxFormat: FormatDefinition = {
   description: 'ONNX (NCHW, opset 13–26 written, ≥ 6 read; float32 or QDQ int8)',
   extensions: ['.onnx'],
   detect: looksLikeOnnx,
-  read: (source, options) => readOnnx(source.bytes, { ...readOptionsFrom(options), file: source.path, readRelated: (p) => source.readRelated(p) }),
+  read: (source, options) =>
+    readOnnx(source.bytes, {
+      ...readOptionsFrom(options),
+      file: source.path,
+      readRelated: (p) => source.readRelated(p),
+    }),
   write: async (graph, options) => writeOnnx(graph, writeOptionsFrom(options)).files,
 };
 

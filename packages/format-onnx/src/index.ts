@@ -1,5 +1,19 @@
 export { registerOnnxFormat, onnxFormat, looksLikeOnnx } from './format';
 export { readOnnx, type ReadOnnxOptions } from './reader/read-onnx';
-export { writeOnnx, irVersionForOpset, MIN_WRITE_OPSET, MAX_WRITE_OPSET, type WriteOnnxOptions, type OnnxWriteResult } from './writer/write-onnx';
+export {
+  writeOnnx,
+  irVersionForOpset,
+  MIN_WRITE_OPSET,
+  MAX_WRITE_OPSET,
+  type WriteOnnxOptions,
+  type OnnxWriteResult,
+} from './writer/write-onnx';
 export { encodeModel, decodeModel, decodeTensorProto } from './proto/codec';
-export type { ModelProto, GraphProto, NodeProto, TensorProto, AttributeProto, ValueInfoProto } from './proto/types';
+export type {
+  ModelProto,
+  GraphProto,
+  NodeProto,
+  TensorProto,
+  AttributeProto,
+  ValueInfoProto,
+} from './proto/types';

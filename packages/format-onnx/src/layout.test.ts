@@ -23,7 +23,9 @@ describe('layout conversions', () => {
   it('lays a Conv2D kernel out as OIHW and back', () => {
     // kernel [kh=1, kw=2, cin=2, cout=3]; element value = 100·x + 10·ci + co
     const data: number[] = [];
-    for (let x = 0; x < 2; x++) for (let ci = 0; ci < 2; ci++) for (let co = 0; co < 3; co++) data.push(100 * x + 10 * ci + co);
+    for (let x = 0; x < 2; x++)
+      for (let ci = 0; ci < 2; ci++)
+        for (let co = 0; co < 3; co++) data.push(100 * x + 10 * ci + co);
     const k = tensor('float32', [1, 2, 2, 3], data);
     const w = convKernelToOihw(k);
     expect(w.shape).toEqual([3, 2, 1, 2]);

@@ -85,10 +85,19 @@ export function nchwToNhwcFlatIndex(h: number, w: number, c: number): Int32Array
  * Reorder the rows (axis 0) of a [rows, cols] tensor: out row j = in row map[j] (or the inverse:
  * out row map[j] = in row j when `inverse`).
  */
-export function permuteRows<D extends DType>(t: Tensor<D>, map: Int32Array, inverse = false): Tensor<D> {
+export function permuteRows<D extends DType>(
+  t: Tensor<D>,
+  map: Int32Array,
+  inverse = false,
+): Tensor<D> {
   const [rows, cols] = t.shape as [number, number];
-  if (map.length !== rows) throw new RangeError(`row map has ${map.length} entries, tensor has ${rows} rows`);
-  const src = t.data as unknown as { [i: number]: number | bigint; length: number; constructor: new (n: number) => unknown };
+  if (map.length !== rows)
+    throw new RangeError(`row map has ${map.length} entries, tensor has ${rows} rows`);
+  const src = t.data as unknown as {
+    [i: number]: number | bigint;
+    length: number;
+    constructor: new (n: number) => unknown;
+  };
   const out = new src.constructor(src.length) as { [i: number]: number | bigint };
   for (let j = 0; j < rows; j++) {
     const from = inverse ? j : map[j]!;

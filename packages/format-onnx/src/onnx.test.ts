@@ -17,8 +17,17 @@ import { writeOnnx } from './writer/write-onnx';
 function smallCnn(): Graph {
   const g = new GraphBuilder('small', { seed: 5 });
   const x = g.input('image', [-1, 6, 6, 2]);
-  const c = g.layer('Conv2D', 'conv', x, { filters: 4, kernelSize: [3, 3], padding: 'same', activation: 'relu' });
-  const d = g.layer('DepthwiseConv2D', 'dw', c, { kernelSize: [3, 3], depthMultiplier: 2, strides: [2, 2] });
+  const c = g.layer('Conv2D', 'conv', x, {
+    filters: 4,
+    kernelSize: [3, 3],
+    padding: 'same',
+    activation: 'relu',
+  });
+  const d = g.layer('DepthwiseConv2D', 'dw', c, {
+    kernelSize: [3, 3],
+    depthMultiplier: 2,
+    strides: [2, 2],
+  });
   const f = g.layer('Flatten', 'flatten', d);
   const o = g.layer('Dense', 'logits', f, { units: 3 });
   return g.build(o);
@@ -45,7 +54,12 @@ function model(nodes: ModelProto['graph'], opset = 13): Uint8Array {
 
 const floatInput = (name: string, dims: (number | string)[]) => ({
   name,
-  type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } },
+  type: {
+    tensorType: {
+      elemType: 1,
+      shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
+    },
+  },
 });
 
 describe('ONNX writer and reader', () => {
@@ -54,12 +68,24 @@ describe('ONNX writer and reader', () => {
     const { bytes, files } = writeOnnx(g);
     expect(files).toHaveLength(1);
     const m = decodeModel(bytes);
-    expect(m.opsetImport?.[0]?.version !== undefined && toNumber(m.opsetImport[0].version)).toBe(13);
-    expect(m.graph?.input?.[0]?.type?.tensorType?.shape?.dim?.map((d) => d.dimParam || toNumber(d.dimValue))).toEqual(['batch', 2, 6, 6]);
+    expect(m.opsetImport?.[0]?.version !== undefined && toNumber(m.opsetImport[0].version)).toBe(
+      13,
+    );
+    expect(
+      m.graph?.input?.[0]?.type?.tensorType?.shape?.dim?.map(
+        (d) => d.dimParam || toNumber(d.dimValue),
+      ),
+    ).toEqual(['batch', 2, 6, 6]);
     const ops = m.graph!.node!.map((n) => n.opType);
     expect(ops).toEqual(['Conv', 'Relu', 'Conv', 'Flatten', 'Gemm']);
     const back = await readOnnx(bytes);
-    expect(back.nodes.map((n) => n.op)).toEqual(['Input', 'Conv2D', 'DepthwiseConv2D', 'Flatten', 'Dense']);
+    expect(back.nodes.map((n) => n.op)).toEqual([
+      'Input',
+      'Conv2D',
+      'DepthwiseConv2D',
+      'Flatten',
+      'Dense',
+    ]);
     expect(back.node('conv').attrs['activation']).toBe('relu');
     expect(back.node('conv').attrs['padding']).toBe('same');
     expect(floatValues(back, 'conv', 'kernel')).toEqual(floatValues(g, 'conv', 'kernel'));
@@ -76,14 +102,29 @@ describe('ONNX writer and reader', () => {
     expect(toNumber(m.irVersion)).toBe(8);
     const back = await readOnnx(bytes);
     expect(back.inputs[0]!.shape).toEqual([-1, 6, 6, 2]);
-    expect((back.metadata['onnx'] as { inputLayouts: Record<string, string> }).inputLayouts['image']).toBe('nhwc');
+    expect(
+      (back.metadata['onnx'] as { inputLayouts: Record<string, string> }).inputLayouts['image'],
+    ).toBe('nhwc');
   });
 
   it('writes QDQ int8 with per-channel weights, int32 bias and 7-bit reduce-range', () => {
     const g = smallCnn();
     g.metadata['quantization'] = { mode: 'int8' };
-    const act = (s: number, z: number): QuantAnnotation => ({ dtype: 'int8', scale: new Float32Array([s]), zeroPoint: new Int32Array([z]), bits: 8, narrowRange: false });
-    for (const v of [g.value('image'), g.value('conv'), g.value('dw'), g.value('flatten'), g.value('logits')]) v.annotations.quant = act(0.05, -3);
+    const act = (s: number, z: number): QuantAnnotation => ({
+      dtype: 'int8',
+      scale: new Float32Array([s]),
+      zeroPoint: new Int32Array([z]),
+      bits: 8,
+      narrowRange: false,
+    });
+    for (const v of [
+      g.value('image'),
+      g.value('conv'),
+      g.value('dw'),
+      g.value('flatten'),
+      g.value('logits'),
+    ])
+      v.annotations.quant = act(0.05, -3);
     const conv = g.node('conv').weight('kernel');
     const k = conv.tensor.data as Float32Array;
     const scales = new Float32Array(4).map((_, c) => 0.01 * (c + 1));
@@ -92,7 +133,14 @@ describe('ONNX writer and reader', () => {
       const c = i % 4;
       k[i] = i % 3 === 0 ? 0 : scales[c]! * (i % 2 === 0 ? 40 : -17);
     }
-    conv.annotations.quant = { dtype: 'int8', scale: scales, zeroPoint: new Int32Array(4), channelAxes: [3], bits: 8, narrowRange: true };
+    conv.annotations.quant = {
+      dtype: 'int8',
+      scale: scales,
+      zeroPoint: new Int32Array(4),
+      channelAxes: [3],
+      bits: 8,
+      narrowRange: true,
+    };
     const { bytes } = writeOnnx(g);
     const m = decodeModel(bytes);
     const ops = m.graph!.node!.map((n) => n.opType);
@@ -108,7 +156,9 @@ describe('ONNX writer and reader', () => {
     // reduce range: 8-bit q → round(q · 63/127), zeros stay zeros
     const r = decodeModel(writeOnnx(g, { reduceRange: true }).bytes);
     const rq = r.graph!.initializer!.find((t) => t.name === 'conv_kernel_quantized')!;
-    expect(new Set(new Int8Array(rq.rawData!.buffer, rq.rawData!.byteOffset, rq.rawData!.length))).toEqual(new Set([0, 20, -8]));
+    expect(
+      new Set(new Int8Array(rq.rawData!.buffer, rq.rawData!.byteOffset, rq.rawData!.length)),
+    ).toEqual(new Set([0, 20, -8]));
   });
 
   it('moves weights to external data files and reads them back', async () => {
@@ -121,15 +171,27 @@ describe('ONNX writer and reader', () => {
     expect(floatValues(back, 'conv', 'kernel')).toEqual(floatValues(g, 'conv', 'kernel'));
     // 'auto' switches to external data above the threshold (2 GiB − 64 MiB by default) only.
     expect(writeOnnx(g, { fileName: 'm.onnx' }).files).toHaveLength(1);
-    expect(writeOnnx(g, { fileName: 'm.onnx', externalDataThreshold: 1000 }).files.map((f) => f.path)).toEqual(['m.onnx', 'm.onnx.data']);
+    expect(
+      writeOnnx(g, { fileName: 'm.onnx', externalDataThreshold: 1000 }).files.map((f) => f.path),
+    ).toEqual(['m.onnx', 'm.onnx.data']);
     // a bad external range is a typed error
     const bad = decodeModel(bytes);
-    bad.graph!.initializer![0]!.externalData = [{ key: 'location', value: 'm.onnx.data' }, { key: 'offset', value: '999999' }, { key: 'length', value: '4' }];
-    await expectCode(readOnnx(encodeModel(bad), { readRelated: async (p) => related.get(p)! }), 'ONNX_BAD_EXTERNAL_DATA');
+    bad.graph!.initializer![0]!.externalData = [
+      { key: 'location', value: 'm.onnx.data' },
+      { key: 'offset', value: '999999' },
+      { key: 'length', value: '4' },
+    ];
+    await expectCode(
+      readOnnx(encodeModel(bad), { readRelated: async (p) => related.get(p)! }),
+      'ONNX_BAD_EXTERNAL_DATA',
+    );
   });
 
   it('rejects invalid input with typed errors', async () => {
-    await expectCode(readOnnx(new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x0f, 1, 2])), 'ONNX_INVALID_PROTOBUF');
+    await expectCode(
+      readOnnx(new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x0f, 1, 2])),
+      'ONNX_INVALID_PROTOBUF',
+    );
     await expectCode(readOnnx(encodeModel({ irVersion: 7 })), 'ONNX_INVALID_MODEL');
     const unsupported = model({
       name: 'g',
@@ -142,9 +204,17 @@ describe('ONNX writer and reader', () => {
     expect(e.message).toMatch(/TopK/);
     expect(e.location.node).toBe('topk_node');
     expect(e.location.file).toBe('u.onnx');
-    const custom = model({ input: [floatInput('x', ['N', 4])], output: [{ name: 'y' }], node: [{ name: 'n', opType: 'Foo', domain: 'com.example', input: ['x'], output: ['y'] }] });
+    const custom = model({
+      input: [floatInput('x', ['N', 4])],
+      output: [{ name: 'y' }],
+      node: [{ name: 'n', opType: 'Foo', domain: 'com.example', input: ['x'], output: ['y'] }],
+    });
     await expect(readOnnx(custom)).rejects.toThrow(/domain "com.example"/);
-    const dynamic = model({ input: [floatInput('x', ['N', 3, 'H', 'W'])], output: [{ name: 'y' }], node: [{ name: 'r', opType: 'Relu', input: ['x'], output: ['y'] }] });
+    const dynamic = model({
+      input: [floatInput('x', ['N', 3, 'H', 'W'])],
+      output: [{ name: 'y' }],
+      node: [{ name: 'r', opType: 'Relu', input: ['x'], output: ['y'] }],
+    });
     await expectCode(readOnnx(dynamic), 'ONNX_DYNAMIC_SHAPE');
     const ok = await readOnnx(dynamic, { inputShapes: { x: [1, 3, 4, 5] } });
     expect(ok.inputs[0]!.shape).toEqual([-1, 4, 5, 3]);
@@ -152,7 +222,10 @@ describe('ONNX writer and reader', () => {
     expect(() => decodeModel(new Uint8Array([0xff]))).toThrow(FormatError);
     const aborted = new AbortController();
     aborted.abort();
-    await expectCode(readOnnx(writeOnnx(smallCnn()).bytes, { signal: aborted.signal }), 'CANCELLED');
+    await expectCode(
+      readOnnx(writeOnnx(smallCnn()).bytes, { signal: aborted.signal }),
+      'CANCELLED',
+    );
     expect(() => writeOnnx(smallCnn(), { signal: aborted.signal })).toThrow(/cancel/i);
   });
 
@@ -166,7 +239,11 @@ describe('ONNX writer and reader', () => {
     expect(registry.forFile('model.onnx').name).toBe('onnx');
     const files = await registry.get('onnx').write!(smallCnn(), { fileName: 'a.onnx', opset: 15 });
     expect(files[0]!.path).toBe('a.onnx');
-    const g = await registry.get('onnx').read!({ path: 'a.onnx', bytes: files[0]!.bytes, readRelated: async () => new Uint8Array() });
+    const g = await registry.get('onnx').read!({
+      path: 'a.onnx',
+      bytes: files[0]!.bytes,
+      readRelated: async () => new Uint8Array(),
+    });
     expect(g.nodes).toHaveLength(5);
   });
 });

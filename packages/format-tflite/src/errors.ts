@@ -11,11 +11,19 @@ import { FormatError, ShapeError, UnsupportedError, type ErrorLocation } from '@
  * - `SHAPE_MISMATCH` (ShapeError): declared tensor shapes that contradict each other.
  */
 export function truncated(what: string, position: number, file?: string): FormatError {
-  return new FormatError(`TFLite file is truncated: ${what} runs past the end of the file`, loc(file, position), 'TFLITE_TRUNCATED');
+  return new FormatError(
+    `TFLite file is truncated: ${what} runs past the end of the file`,
+    loc(file, position),
+    'TFLITE_TRUNCATED',
+  );
 }
 
 export function invalid(what: string, position?: number, file?: string): FormatError {
-  return new FormatError(`invalid TFLite flatbuffer: ${what}`, loc(file, position), 'TFLITE_INVALID');
+  return new FormatError(
+    `invalid TFLite flatbuffer: ${what}`,
+    loc(file, position),
+    'TFLITE_INVALID',
+  );
 }
 
 export function badIdentifier(found: string, file?: string): FormatError {
@@ -26,7 +34,12 @@ export function badIdentifier(found: string, file?: string): FormatError {
   );
 }
 
-export function unsupportedOperator(opName: string, operatorIndex: number, why: string, file?: string): UnsupportedError {
+export function unsupportedOperator(
+  opName: string,
+  operatorIndex: number,
+  why: string,
+  file?: string,
+): UnsupportedError {
   return new UnsupportedError(
     `TFLite operator ${opName} (operator index ${operatorIndex}) is not supported: ${why}`,
     { ...(file !== undefined ? { file } : {}), node: `operator ${operatorIndex}`, field: opName },
@@ -35,15 +48,26 @@ export function unsupportedOperator(opName: string, operatorIndex: number, why: 
 }
 
 export function unsupportedNode(node: string, op: string, why: string): UnsupportedError {
-  return new UnsupportedError(`cannot export ${op} to TFLite: ${why}`, { node, field: op }, 'TFLITE_UNSUPPORTED_OP');
+  return new UnsupportedError(
+    `cannot export ${op} to TFLite: ${why}`,
+    { node, field: op },
+    'TFLITE_UNSUPPORTED_OP',
+  );
 }
 
-export function unsupportedFeature(message: string, location: ErrorLocation = {}): UnsupportedError {
+export function unsupportedFeature(
+  message: string,
+  location: ErrorLocation = {},
+): UnsupportedError {
   return new UnsupportedError(message, location, 'TFLITE_UNSUPPORTED');
 }
 
 export function quantMissing(message: string, location: ErrorLocation): FormatError {
-  return new FormatError(`${message}; run the quantization pass (ptq or qat) first`, location, 'TFLITE_QUANT_MISSING');
+  return new FormatError(
+    `${message}; run the quantization pass (ptq or qat) first`,
+    location,
+    'TFLITE_QUANT_MISSING',
+  );
 }
 
 export function shapeMismatch(message: string, location: ErrorLocation = {}): ShapeError {
@@ -51,5 +75,8 @@ export function shapeMismatch(message: string, location: ErrorLocation = {}): Sh
 }
 
 function loc(file: string | undefined, position: number | undefined): ErrorLocation {
-  return { ...(file !== undefined ? { file } : {}), ...(position !== undefined ? { position } : {}) };
+  return {
+    ...(file !== undefined ? { file } : {}),
+    ...(position !== undefined ? { position } : {}),
+  };
 }

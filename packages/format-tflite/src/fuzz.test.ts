@@ -35,14 +35,24 @@ function mutate(src: Uint8Array, kind: Mutation, r: () => number): Uint8Array {
   // Offset corruption: overwrite an aligned 32-bit word with a small, large, negative or nearby value.
   const p = int(out.length >> 2) << 2;
   const old = dv.getUint32(p, true);
-  const choices = [int(out.length * 2), 0xffffffff, 0x7fffffff, old + 4 * (int(64) - 32), int(256), 0];
+  const choices = [
+    int(out.length * 2),
+    0xffffffff,
+    0x7fffffff,
+    old + 4 * (int(64) - 32),
+    int(256),
+    0,
+  ];
   dv.setUint32(p, choices[int(choices.length)]! >>> 0, true);
   return out;
 }
 
 describe('fuzzed .tflite files', () => {
   it('5,000 mutated files give only typed errors, each within a bounded time', () => {
-    const seeds = [writeTflite(convFamilyModel()), writeTflite(annotateInt8(elementwiseModel(), () => [-2, 2]))];
+    const seeds = [
+      writeTflite(convFamilyModel()),
+      writeTflite(annotateInt8(elementwiseModel(), () => [-2, 2])),
+    ];
     const r = rng(20261126);
     const kinds: Mutation[] = ['bitflip', 'truncate', 'offset'];
     const codes = new Map<string, number>();
@@ -62,7 +72,9 @@ describe('fuzzed .tflite files', () => {
       }
       slowest = Math.max(slowest, performance.now() - t0);
     }
-    console.log(`fuzz: ${accepted} accepted, errors ${JSON.stringify(Object.fromEntries(codes))}, slowest ${slowest.toFixed(1)} ms`);
+    console.log(
+      `fuzz: ${accepted} accepted, errors ${JSON.stringify(Object.fromEntries(codes))}, slowest ${slowest.toFixed(1)} ms`,
+    );
     expect(slowest).toBeLessThan(2000);
     expect(codes.get('TFLITE_TRUNCATED') ?? 0).toBeGreaterThan(0);
     expect(codes.get('TFLITE_INVALID') ?? 0).toBeGreaterThan(0);

@@ -31,9 +31,27 @@ function affineModel(): TflModel {
         inputs: [0],
         outputs: [6],
         operators: [
-          { opcodeIndex: 0, inputs: [0, 1], outputs: [2], builtinOptionsType: BuiltinOptionsType.MulOptions, builtinOptions: { fusedActivationFunction: 0 } },
-          { opcodeIndex: 1, inputs: [3, 2], outputs: [4], builtinOptionsType: BuiltinOptionsType.AddOptions, builtinOptions: { fusedActivationFunction: 1 } },
-          { opcodeIndex: 2, inputs: [5, 4], outputs: [6], builtinOptionsType: BuiltinOptionsType.SubOptions, builtinOptions: { fusedActivationFunction: 0 } },
+          {
+            opcodeIndex: 0,
+            inputs: [0, 1],
+            outputs: [2],
+            builtinOptionsType: BuiltinOptionsType.MulOptions,
+            builtinOptions: { fusedActivationFunction: 0 },
+          },
+          {
+            opcodeIndex: 1,
+            inputs: [3, 2],
+            outputs: [4],
+            builtinOptionsType: BuiltinOptionsType.AddOptions,
+            builtinOptions: { fusedActivationFunction: 1 },
+          },
+          {
+            opcodeIndex: 2,
+            inputs: [5, 4],
+            outputs: [6],
+            builtinOptionsType: BuiltinOptionsType.SubOptions,
+            builtinOptions: { fusedActivationFunction: 0 },
+          },
         ],
       },
     ],
@@ -45,7 +63,11 @@ describe('element-wise ops with a constant operand', () => {
   it('become exact 1×1 depthwise convolutions (x·s + t per channel)', () => {
     const g = readTflite(serializeModel(affineModel()));
     const nodes = g.nodes.filter((n) => n.op !== 'Input');
-    expect(nodes.map((n) => n.op)).toEqual(['DepthwiseConv2D', 'DepthwiseConv2D', 'DepthwiseConv2D']);
+    expect(nodes.map((n) => n.op)).toEqual([
+      'DepthwiseConv2D',
+      'DepthwiseConv2D',
+      'DepthwiseConv2D',
+    ]);
     const [mul, add, sub] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]];
     expect(Array.from(mul.weight('kernel').tensor.data as Float32Array)).toEqual([2, 3, 4]);
     expect(mul.weights['bias']).toBeUndefined();
@@ -60,6 +82,8 @@ describe('element-wise ops with a constant operand', () => {
   it('rejects a constant that is not a scalar or per-channel', () => {
     const m = affineModel();
     m.subgraphs[0]!.tensors[1]!.shape = [3, 1];
-    expect(() => readTflite(serializeModel(m))).toThrow(expect.objectContaining({ code: 'TFLITE_UNSUPPORTED_OP' }));
+    expect(() => readTflite(serializeModel(m))).toThrow(
+      expect.objectContaining({ code: 'TFLITE_UNSUPPORTED_OP' }),
+    );
   });
 });

@@ -2,7 +2,12 @@ import { tensor } from '@collabopt/core';
 import { fromTfliteLayout, toTfliteLayout } from './layout';
 
 describe('weight layouts', () => {
-  const k = (shape: number[]) => tensor('float32', shape, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i));
+  const k = (shape: number[]) =>
+    tensor(
+      'float32',
+      shape,
+      Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i),
+    );
 
   it('conv [kh, kw, cin, cout] → OHWI', () => {
     const t = toTfliteLayout(k([2, 1, 2, 3]), 'conv');
@@ -25,6 +30,8 @@ describe('weight layouts', () => {
     expect(Array.from(d.data)).toEqual([0, 3, 1, 4, 2, 5]);
     const tc = toTfliteLayout(k([1, 2, 3, 2]), 'transposeConv');
     expect(tc.shape).toEqual([3, 1, 2, 2]);
-    expect(Array.from(fromTfliteLayout(tc, 'transposeConv').data)).toEqual(Array.from(k([1, 2, 3, 2]).data));
+    expect(Array.from(fromTfliteLayout(tc, 'transposeConv').data)).toEqual(
+      Array.from(k([1, 2, 3, 2]).data),
+    );
   });
 });

@@ -37,7 +37,11 @@ export function toTfliteLayout<D extends DType>(t: Tensor<D>, layout: WeightLayo
 }
 
 /** Inverse of `toTfliteLayout`; depthwise needs the input channel count to split `cin·mult`. */
-export function fromTfliteLayout<D extends DType>(t: Tensor<D>, layout: WeightLayout, inChannels = 0): Tensor<D> {
+export function fromTfliteLayout<D extends DType>(
+  t: Tensor<D>,
+  layout: WeightLayout,
+  inChannels = 0,
+): Tensor<D> {
   switch (layout) {
     case 'conv':
       return transposeTensor(t, [1, 2, 3, 0]);

@@ -11,7 +11,8 @@ import type { TflQuantization } from './schema/model-types';
 export function quantizeOnGrid(t: Tensor, ann: QuantAnnotation, out: Int8Array | Int32Array): void {
   const data = t.data as Float32Array;
   const perChannel = ann.scale.length > 1;
-  const layout = perChannel && ann.channelAxes ? channelLayout(t.shape, ann.channelAxes) : undefined;
+  const layout =
+    perChannel && ann.channelAxes ? channelLayout(t.shape, ann.channelAxes) : undefined;
   const [qmin, qmax] = quantRange(ann);
   for (let i = 0; i < data.length; i++) {
     const c = layout ? layout.channelOf(i) : 0;
@@ -39,16 +40,22 @@ export function quantizeSymmetric(
   }
 }
 
-export function toTfliteQuant(scale: ArrayLike<number>, zeroPoint: ArrayLike<number>, quantizedDimension = 0): TflQuantization {
+export function toTfliteQuant(
+  scale: ArrayLike<number>,
+  zeroPoint: ArrayLike<number>,
+  quantizedDimension = 0,
+): TflQuantization {
   return { scale: Float32Array.from(scale), zeroPoint: Array.from(zeroPoint), quantizedDimension };
 }
 
 /** Same quantization parameters (per-tensor or per-axis). */
 export function sameQuant(a: TflQuantization | undefined, b: TflQuantization | undefined): boolean {
   if (a?.scale === undefined || b?.scale === undefined) return a?.scale === b?.scale;
-  if (a.scale.length !== b.scale.length || a.quantizedDimension !== b.quantizedDimension) return false;
+  if (a.scale.length !== b.scale.length || a.quantizedDimension !== b.quantizedDimension)
+    return false;
   for (let i = 0; i < a.scale.length; i++) {
-    if (a.scale[i] !== b.scale[i] || (a.zeroPoint?.[i] ?? 0) !== (b.zeroPoint?.[i] ?? 0)) return false;
+    if (a.scale[i] !== b.scale[i] || (a.zeroPoint?.[i] ?? 0) !== (b.zeroPoint?.[i] ?? 0))
+      return false;
   }
   return true;
 }

@@ -44,13 +44,17 @@ describe('readTflite errors', () => {
     const bad = good.slice();
     bad[4] = 0x58;
     expect(codeOf(() => readTflite(bad))).toBe('TFLITE_BAD_IDENTIFIER');
-    expect(codeOf(() => readTflite(new TextEncoder().encode('{"format": "layers-model"}')))).toBe('TFLITE_BAD_IDENTIFIER');
+    expect(codeOf(() => readTflite(new TextEncoder().encode('{"format": "layers-model"}')))).toBe(
+      'TFLITE_BAD_IDENTIFIER',
+    );
   });
 
   it('rejects truncated files', () => {
     expect(codeOf(() => readTflite(good.subarray(0, 5)))).toBe('TFLITE_TRUNCATED');
     for (const n of [16, 200, good.length >> 1, good.length - 7]) {
-      expect(['TFLITE_TRUNCATED', 'TFLITE_INVALID']).toContain(codeOf(() => readTflite(good.subarray(0, n))));
+      expect(['TFLITE_TRUNCATED', 'TFLITE_INVALID']).toContain(
+        codeOf(() => readTflite(good.subarray(0, n))),
+      );
     }
   });
 
@@ -97,7 +101,9 @@ describe('readTflite errors', () => {
   it('round-trips a model through parse and serialize', () => {
     const m = parseModel(good);
     const again = parseModel(serializeModel(m));
-    expect(again.subgraphs[0]!.tensors.map((t) => t.name)).toEqual(m.subgraphs[0]!.tensors.map((t) => t.name));
+    expect(again.subgraphs[0]!.tensors.map((t) => t.name)).toEqual(
+      m.subgraphs[0]!.tensors.map((t) => t.name),
+    );
     expect(again.buffers.map((b) => b.length)).toEqual(m.buffers.map((b) => b.length));
   });
 });

@@ -20,7 +20,12 @@ describe('sparse tensor encoding', () => {
       blockMap: [0, 1],
       dimMetadata: [
         { format: DimensionType.DENSE, denseSize: 2 },
-        { format: DimensionType.SPARSE_CSR, denseSize: 0, arraySegments: [0, 2, 3], arrayIndices: [0, 1, 1] },
+        {
+          format: DimensionType.SPARSE_CSR,
+          denseSize: 0,
+          arraySegments: [0, 2, 3],
+          arrayIndices: [0, 1, 1],
+        },
         { format: DimensionType.DENSE, denseSize: 2 },
         { format: DimensionType.DENSE, denseSize: 2 },
       ],
@@ -36,11 +41,20 @@ describe('sparse tensor encoding', () => {
       blockMap: [],
       dimMetadata: [
         { format: DimensionType.DENSE, denseSize: 2 },
-        { format: DimensionType.SPARSE_CSR, denseSize: 0, arraySegments: [0, 1, 2], arrayIndices: [0, 9] },
+        {
+          format: DimensionType.SPARSE_CSR,
+          denseSize: 0,
+          arraySegments: [0, 1, 2],
+          arrayIndices: [0, 9],
+        },
       ],
     };
-    expect(() => sparseToDenseIndices(bad, [2, 4], 2, 't')).toThrow(expect.objectContaining({ code: 'TFLITE_INVALID' }));
-    expect(() => sparseToDenseIndices(bad, [2, 4], 5, 't')).toThrow(expect.objectContaining({ code: 'TFLITE_INVALID' }));
+    expect(() => sparseToDenseIndices(bad, [2, 4], 2, 't')).toThrow(
+      expect.objectContaining({ code: 'TFLITE_INVALID' }),
+    );
+    expect(() => sparseToDenseIndices(bad, [2, 4], 5, 't')).toThrow(
+      expect.objectContaining({ code: 'TFLITE_INVALID' }),
+    );
   });
 
   it('returns nothing for a tensor without zeros', () => {

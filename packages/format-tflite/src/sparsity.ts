@@ -53,7 +53,12 @@ export function encodeSparse(t: Tensor): SparseEncoding | undefined {
   const dims = shape.map((d, i) =>
     i < shape.length - 1
       ? { format: DimensionType.DENSE, denseSize: d }
-      : { format: DimensionType.SPARSE_CSR, denseSize: 0, arraySegments: segments, arrayIndices: indices },
+      : {
+          format: DimensionType.SPARSE_CSR,
+          denseSize: 0,
+          arraySegments: segments,
+          arrayIndices: indices,
+        },
   );
   return {
     sparsity: { traversalOrder: shape.map((_, i) => i), blockMap: [], dimMetadata: dims },
@@ -66,12 +71,19 @@ export function encodeSparse(t: Tensor): SparseEncoding | undefined {
  * Expand sparse storage to dense row-major element order: returns, for each stored value k, its
  * flat index in the dense tensor of `shape`. Every index is bounds-checked.
  */
-export function sparseToDenseIndices(sparsity: TflSparsity, shape: readonly number[], storedCount: number, what: string): Int32Array {
+export function sparseToDenseIndices(
+  sparsity: TflSparsity,
+  shape: readonly number[],
+  storedCount: number,
+  what: string,
+): Int32Array {
   const n = shape.length;
   const { traversalOrder: order, blockMap, dimMetadata: dims } = sparsity;
   const k = blockMap.length;
   if (order.length !== n + k || dims.length !== n + k) {
-    throw invalid(`${what}: sparsity has ${order.length} traversal entries and ${dims.length} dimensions for a rank-${n} tensor with ${k} block dims`);
+    throw invalid(
+      `${what}: sparsity has ${order.length} traversal entries and ${dims.length} dimensions for a rank-${n} tensor with ${k} block dims`,
+    );
   }
   const blockSize = new Array<number>(n).fill(1);
   blockMap.forEach((d, i) => {
@@ -81,7 +93,8 @@ export function sparseToDenseIndices(sparsity: TflSparsity, shape: readonly numb
     blockSize[d] = size;
   });
   const seen = new Set(order);
-  if (seen.size !== n + k || order.some((o) => o < 0 || o >= n + k)) throw invalid(`${what}: traversal order is not a permutation`);
+  if (seen.size !== n + k || order.some((o) => o < 0 || o >= n + k))
+    throw invalid(`${what}: traversal order is not a permutation`);
   const strides = stridesOf(shape);
   const total = sizeOf(shape);
   const out = new Int32Array(storedCount).fill(-1);
@@ -89,13 +102,17 @@ export function sparseToDenseIndices(sparsity: TflSparsity, shape: readonly numb
   let written = 0;
   const visit = (level: number, position: number): void => {
     if (level === n + k) {
-      if (position < 0 || position >= storedCount) throw invalid(`${what}: sparse position ${position} beyond ${storedCount} stored values`);
+      if (position < 0 || position >= storedCount)
+        throw invalid(`${what}: sparse position ${position} beyond ${storedCount} stored values`);
       let flat = 0;
       for (let d = 0; d < n; d++) {
         let c = coord[d]! * blockSize[d]!;
         const bi = blockMap.indexOf(d);
         if (bi >= 0) c += coord[n + bi]!;
-        if (c >= shape[d]!) throw invalid(`${what}: sparse coordinate ${c} outside dimension ${d} of size ${shape[d]}`);
+        if (c >= shape[d]!)
+          throw invalid(
+            `${what}: sparse coordinate ${c} outside dimension ${d} of size ${shape[d]}`,
+          );
         flat += c * strides[d]!;
       }
       if (flat >= total) throw invalid(`${what}: sparse element outside the tensor`);
@@ -127,6 +144,7 @@ export function sparseToDenseIndices(sparsity: TflSparsity, shape: readonly numb
     }
   };
   visit(0, 0);
-  if (written !== storedCount) throw invalid(`${what}: sparsity describes ${written} values, buffer holds ${storedCount}`);
+  if (written !== storedCount)
+    throw invalid(`${what}: sparsity describes ${written} values, buffer holds ${storedCount}`);
   return out;
 }

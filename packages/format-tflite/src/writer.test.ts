@@ -1,6 +1,16 @@
-import { float16BitsToFloat32, float32ToFloat16Bits, isCollaboptError, type Graph } from '@collabopt/core';
+import {
+  float16BitsToFloat32,
+  float32ToFloat16Bits,
+  isCollaboptError,
+  type Graph,
+} from '@collabopt/core';
 import { annotateDynamic, annotateFloat16, annotateInt8 } from './__fixtures__/annotate';
-import { activationsModel, convFamilyModel, elementwiseModel, resizeModel } from './__fixtures__/models';
+import {
+  activationsModel,
+  convFamilyModel,
+  elementwiseModel,
+  resizeModel,
+} from './__fixtures__/models';
 import { writeTflite } from './export/writer';
 import { readTflite } from './import/reader';
 import { BuiltinOperator as Op, TensorType, builtinOperatorName } from './schema/enums';
@@ -9,7 +19,9 @@ import type { TflModel } from './schema/model-types';
 import { parseModel } from './schema/tables/model';
 
 function ops(m: TflModel): string[] {
-  return m.subgraphs[0]!.operators.map((o) => builtinOperatorName(m.operatorCodes[o.opcodeIndex]!.builtinCode));
+  return m.subgraphs[0]!.operators.map((o) =>
+    builtinOperatorName(m.operatorCodes[o.opcodeIndex]!.builtinCode),
+  );
 }
 
 function tensorByName(m: TflModel, name: string) {
@@ -58,7 +70,12 @@ describe('writeTflite float32', () => {
     const back = readTflite(bytes);
     for (const name of ['c1', 'dw', 'tc', 'c2', 'd1', 'd2']) {
       const original = g.node(name);
-      const read = back.nodes.find((n) => n.op === original.op && n.weights['kernel'] && sameData(n.weights['kernel'].tensor.data, original.weight('kernel').tensor.data));
+      const read = back.nodes.find(
+        (n) =>
+          n.op === original.op &&
+          n.weights['kernel'] &&
+          sameData(n.weights['kernel'].tensor.data, original.weight('kernel').tensor.data),
+      );
       expect(read).toBeDefined();
       expect(read!.weights['kernel']!.tensor.shape).toEqual(original.weight('kernel').tensor.shape);
     }
@@ -87,7 +104,12 @@ describe('writeTflite float32', () => {
   it('rejects an activation TFLite has no builtin for, naming the node', () => {
     const g = elementwiseModel();
     g.node('tanh').attrs['activation'] = 'gelu';
-    expect(() => writeTflite(g)).toThrow(expect.objectContaining({ code: 'TFLITE_UNSUPPORTED_OP', location: expect.objectContaining({ node: 'tanh' }) }));
+    expect(() => writeTflite(g)).toThrow(
+      expect.objectContaining({
+        code: 'TFLITE_UNSUPPORTED_OP',
+        location: expect.objectContaining({ node: 'tanh' }),
+      }),
+    );
   });
 
   it('rejects full-int8 export without annotations', () => {
@@ -118,10 +140,13 @@ describe('writeTflite float16', () => {
     const back = readTflite(writeTflite(g));
     expect(back.metadata['quantization']).toEqual({ mode: 'float16' });
     const orig = g.node('c2').weight('kernel').tensor.data as Float32Array;
-    const read = back.nodes.find((n) => n.op === 'Conv2D' && n.weights['kernel']!.tensor.shape[3] === 32)!.weight('kernel');
+    const read = back.nodes
+      .find((n) => n.op === 'Conv2D' && n.weights['kernel']!.tensor.shape[3] === 32)!
+      .weight('kernel');
     expect(read.annotations.quant?.dtype).toBe('float16');
     const rd = read.tensor.data as Float32Array;
-    for (let i = 0; i < orig.length; i++) expect(rd[i]).toBe(float16BitsToFloat32(float32ToFloat16Bits(orig[i]!)));
+    for (let i = 0; i < orig.length; i++)
+      expect(rd[i]).toBe(float16BitsToFloat32(float32ToFloat16Bits(orig[i]!)));
   });
 });
 
@@ -175,7 +200,8 @@ describe('writeTflite full int8', () => {
     expect(softmaxOut.quantization!.scale![0]).toBeCloseTo(1 / 256, 10);
     expect(softmaxOut.quantization!.zeroPoint![0]).toBe(-128);
     for (const t of sg.tensors) {
-      if (t.buffer === 0 && t.name !== 'input' && t.name !== 'probs') expect(t.type).toBe(TensorType.INT8);
+      if (t.buffer === 0 && t.name !== 'input' && t.name !== 'probs')
+        expect(t.type).toBe(TensorType.INT8);
     }
   });
 
@@ -226,12 +252,17 @@ describe('writeTflite full int8', () => {
     const ann = conv.weight('kernel').annotations.quant!;
     expect(ann.dtype).toBe('int8');
     expect(ann.channelAxes).toEqual([3]);
-    expect(Array.from(ann.scale)).toEqual(Array.from(g.node('c1').weight('kernel').annotations.quant!.scale));
+    expect(Array.from(ann.scale)).toEqual(
+      Array.from(g.node('c1').weight('kernel').annotations.quant!.scale),
+    );
     // Dequantized weights are the grid values the IR held.
     const a = conv.weight('kernel').tensor.data as Float32Array;
     const b = g.node('c1').weight('kernel').tensor.data as Float32Array;
     for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i]!, 6);
-    expect(back.inputs[0]!.annotations.quant!.scale[0]).toBeCloseTo(g.inputs[0]!.annotations.quant!.scale[0]!, 9);
+    expect(back.inputs[0]!.annotations.quant!.scale[0]).toBeCloseTo(
+      g.inputs[0]!.annotations.quant!.scale[0]!,
+      9,
+    );
     const dw = back.nodes.find((n) => n.op === 'DepthwiseConv2D')!;
     expect(dw.weight('kernel').annotations.quant!.channelAxes).toEqual([2, 3]);
   });
@@ -243,7 +274,20 @@ describe('writeTflite full int8', () => {
       if (mode === 'dynamic') g = annotateDynamic(g);
       const bytes = writeTflite(g, { mode });
       const m = parseModel(bytes);
-      expect(ops(m)).toEqual(expect.arrayContaining(['ADD', 'SUB', 'MUL', 'CONCATENATION', 'TANH', 'LOGISTIC', 'MEAN', 'RESHAPE', 'RELU', 'RELU6']));
+      expect(ops(m)).toEqual(
+        expect.arrayContaining([
+          'ADD',
+          'SUB',
+          'MUL',
+          'CONCATENATION',
+          'TANH',
+          'LOGISTIC',
+          'MEAN',
+          'RESHAPE',
+          'RELU',
+          'RELU6',
+        ]),
+      );
       const back = readTflite(bytes, { keepQuant: false });
       expect(back.outputs[0]!.shape).toEqual([-1, 10]);
     }
@@ -263,7 +307,9 @@ describe('sparse weights', () => {
     expect(tensorByName(m, 'd1/kernel/sparse').sparsity).toBeDefined();
     expect(tensorByName(m, 'c1/kernel').sparsity).toBeUndefined();
     const back = readTflite(sparse);
-    const d1 = back.nodes.find((n) => n.op === 'Dense' && n.weights['kernel']!.tensor.shape[1] === 40)!;
+    const d1 = back.nodes.find(
+      (n) => n.op === 'Dense' && n.weights['kernel']!.tensor.shape[1] === 40,
+    )!;
     expect(Array.from(d1.weight('kernel').tensor.data as Float32Array)).toEqual(Array.from(data));
   });
 });
@@ -273,7 +319,14 @@ describe('resize', () => {
     const g = resizeModel();
     const bytes = writeTflite(g);
     const m = parseModel(bytes);
-    expect(ops(m)).toEqual(['CONV_2D', 'RESIZE_NEAREST_NEIGHBOR', 'CONV_2D', 'RESIZE_BILINEAR', 'MEAN', 'FULLY_CONNECTED']);
+    expect(ops(m)).toEqual([
+      'CONV_2D',
+      'RESIZE_NEAREST_NEIGHBOR',
+      'CONV_2D',
+      'RESIZE_BILINEAR',
+      'MEAN',
+      'FULLY_CONNECTED',
+    ]);
     expect(opVersion(m, Op.RESIZE_BILINEAR)).toEqual([3]);
     const back = readTflite(bytes);
     const ups = back.nodes.filter((n) => n.op === 'Upsample2D');
@@ -296,13 +349,33 @@ describe('buffer alignment and size', () => {
 describe('lowered activations', () => {
   it('writes elu as ELU, swish as LOGISTIC·MUL and hard_sigmoid as MUL/ADD+RELU6/MUL in float files', () => {
     const m = parseModel(writeTflite(activationsModel()));
-    expect(ops(m)).toEqual(['CONV_2D', 'ELU', 'CONV_2D', 'LOGISTIC', 'MUL', 'ADD', 'MUL', 'MUL', 'ADD', 'MUL', 'MEAN', 'FULLY_CONNECTED']);
+    expect(ops(m)).toEqual([
+      'CONV_2D',
+      'ELU',
+      'CONV_2D',
+      'LOGISTIC',
+      'MUL',
+      'ADD',
+      'MUL',
+      'MUL',
+      'ADD',
+      'MUL',
+      'MEAN',
+      'FULLY_CONNECTED',
+    ]);
     const back = readTflite(writeTflite(activationsModel()));
-    expect(back.nodes.some((n) => n.op === 'Activation' && n.attrs['activation'] === 'elu')).toBe(true);
+    expect(back.nodes.some((n) => n.op === 'Activation' && n.attrs['activation'] === 'elu')).toBe(
+      true,
+    );
   });
 
   it('refuses them in int8 files with a typed error naming the node', () => {
     const g = annotateInt8(activationsModel(), uniformRange);
-    expect(() => writeTflite(g)).toThrow(expect.objectContaining({ code: 'TFLITE_UNSUPPORTED_OP', location: expect.objectContaining({ node: 'c2' }) }));
+    expect(() => writeTflite(g)).toThrow(
+      expect.objectContaining({
+        code: 'TFLITE_UNSUPPORTED_OP',
+        location: expect.objectContaining({ node: 'c2' }),
+      }),
+    );
   });
 });

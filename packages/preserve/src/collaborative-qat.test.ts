@@ -1,4 +1,11 @@
-import { GraphBuilder, MemoryLogger, PassManager, PassRegistry, createRng, type Graph } from '@collabopt/core';
+import {
+  GraphBuilder,
+  MemoryLogger,
+  PassManager,
+  PassRegistry,
+  createRng,
+  type Graph,
+} from '@collabopt/core';
 import { registerClusteringPasses } from '@collabopt/clustering';
 import { createDataset, createEngine, type Dataset, type Engine } from '@collabopt/engine';
 import { registerPruningPasses } from '@collabopt/pruning';
@@ -49,13 +56,27 @@ describe('collaborative QAT (pqat, cqat, pcqat)', () => {
     engine = await createEngine({ backend: 'wasm', logger: new MemoryLogger() });
   });
 
-  async function run(g: Graph, pipeline: string): Promise<{ graph: Graph; warnings: readonly string[] }> {
-    const pm = new PassManager({ passRegistry: passes, logger: new MemoryLogger(), engine, data: { train }, seed: 3 }).addPipeline(pipeline);
+  async function run(
+    g: Graph,
+    pipeline: string,
+  ): Promise<{ graph: Graph; warnings: readonly string[] }> {
+    const pm = new PassManager({
+      passRegistry: passes,
+      logger: new MemoryLogger(),
+      engine,
+      data: { train },
+      seed: 3,
+    }).addPipeline(pipeline);
     return pm.run(g);
   }
 
   it('pcqat keeps the pruned zeros and at most k int8 values per kernel', async () => {
-    const pruned = (await run(model(), 'prune(sparsity=0.5, oneShot=true) | sparsityPreservingCluster(clusters=6, oneShot=true)')).graph;
+    const pruned = (
+      await run(
+        model(),
+        'prune(sparsity=0.5, oneShot=true) | sparsityPreservingCluster(clusters=6, oneShot=true)',
+      )
+    ).graph;
     const before = kernelFacts(pruned, 'hidden');
     expect(before.zeros).toBeGreaterThanOrEqual(before.size / 2);
     const r = await run(pruned, 'pcqat(epochs=1, batchSize=32)');
@@ -74,7 +95,9 @@ describe('collaborative QAT (pqat, cqat, pcqat)', () => {
     const pruned = (await run(model(), 'prune(sparsity=0.5, oneShot=true)')).graph;
     // a large learning rate moves pruned weights well past half a quantization step (short, gentle QAT can keep zeros by accident)
     const r = await run(pruned, 'qat(epochs=2, batchSize=32, learningRate=0.01)');
-    expect(r.warnings).toEqual(['qat drops the sparsity the input model carries; use pqat to keep it']);
+    expect(r.warnings).toEqual([
+      'qat drops the sparsity the input model carries; use pqat to keep it',
+    ]);
     const pq = await run(pruned, 'pqat(epochs=2, batchSize=32, learningRate=0.01)');
     expect(pq.warnings).toEqual([]);
     expect(kernelFacts(pq.graph, 'hidden').zeros).toBe(kernelFacts(pruned, 'hidden').zeros);

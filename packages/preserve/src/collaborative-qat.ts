@@ -20,8 +20,10 @@ export interface Preservation {
  */
 export function preservingTransforms(p: Preservation, seed = 0): WeightTransform[] {
   const stages: WeightTransform[] = [];
-  if (p.sparsity) stages.push(pruningTransform({ policy: { allow: () => false }, keepExistingMasks: true }));
-  if (p.clusters) stages.push(createClusterTransform({ clusters: 2, initialFrom: 'annotation', seed }));
+  if (p.sparsity)
+    stages.push(pruningTransform({ policy: { allow: () => false }, keepExistingMasks: true }));
+  if (p.clusters)
+    stages.push(createClusterTransform({ clusters: 2, initialFrom: 'annotation', seed }));
   return stages;
 }
 
@@ -37,7 +39,12 @@ export function droppedKinds(p: Preservation): AnnotationKind[] {
 export function collaborativeVariant(name: string, p: Preservation): QatVariant {
   return {
     name,
-    preserves: ['quant', 'range', ...(p.sparsity ? (['mask'] as const) : []), ...(p.clusters ? (['codebook'] as const) : [])],
+    preserves: [
+      'quant',
+      'range',
+      ...(p.sparsity ? (['mask'] as const) : []),
+      ...(p.clusters ? (['codebook'] as const) : []),
+    ],
     drops: droppedKinds(p),
     preservingTransforms: (seed) => preservingTransforms(p, seed),
     codebookAware: p.clusters,
@@ -49,6 +56,10 @@ export function collaborativeVariant(name: string, p: Preservation): QatVariant 
  * stacked on the preserving stages (mask → codebook → quantize), so the exported int8 kernels keep
  * the pruned zeros and at most k distinct values per codebook.
  */
-export function createCollaborativeQatPass(name: string, p: Preservation, options: Partial<QatOptions> = {}): Pass {
+export function createCollaborativeQatPass(
+  name: string,
+  p: Preservation,
+  options: Partial<QatOptions> = {},
+): Pass {
   return createQatPass(options, collaborativeVariant(name, p));
 }

@@ -1,2 +1,8 @@
-export { createCollaborativeQatPass, collaborativeVariant, preservingTransforms, droppedKinds, type Preservation } from './collaborative-qat';
+export {
+  createCollaborativeQatPass,
+  collaborativeVariant,
+  preservingTransforms,
+  droppedKinds,
+  type Preservation,
+} from './collaborative-qat';
 export { registerPreservePasses, COLLABORATIVE_QAT } from './register';

@@ -1,22 +1,66 @@
 import { defaultPassRegistry, type OptionSchema, type PassRegistry } from '@collabopt/core';
 import { QAT_DEFAULTS, type QatOptions } from '@collabopt/quantization';
-import { collaborativeVariant, createCollaborativeQatPass, type Preservation } from './collaborative-qat';
+import {
+  collaborativeVariant,
+  createCollaborativeQatPass,
+  type Preservation,
+} from './collaborative-qat';
 
 const QAT_OPTIONS: OptionSchema = {
-  epochs: { kind: 'integer', min: 0, default: QAT_DEFAULTS.epochs, description: 'fine-tuning epochs' },
-  batchSize: { kind: 'integer', min: 1, default: QAT_DEFAULTS.batchSize, description: 'batch size' },
-  learningRate: { kind: 'number', min: 0, exclusiveMin: true, default: QAT_DEFAULTS.learningRate, description: 'optimizer learning rate' },
-  optimizer: { kind: 'enum', values: ['adam', 'sgd'], default: QAT_DEFAULTS.optimizer, description: 'optimizer' },
-  maxSteps: { kind: 'integer', min: 1, optional: true, description: 'stop after this many optimizer steps' },
+  epochs: {
+    kind: 'integer',
+    min: 0,
+    default: QAT_DEFAULTS.epochs,
+    description: 'fine-tuning epochs',
+  },
+  batchSize: {
+    kind: 'integer',
+    min: 1,
+    default: QAT_DEFAULTS.batchSize,
+    description: 'batch size',
+  },
+  learningRate: {
+    kind: 'number',
+    min: 0,
+    exclusiveMin: true,
+    default: QAT_DEFAULTS.learningRate,
+    description: 'optimizer learning rate',
+  },
+  optimizer: {
+    kind: 'enum',
+    values: ['adam', 'sgd'],
+    default: QAT_DEFAULTS.optimizer,
+    description: 'optimizer',
+  },
+  maxSteps: {
+    kind: 'integer',
+    min: 1,
+    optional: true,
+    description: 'stop after this many optimizer steps',
+  },
 };
 
 /** The collaborative QAT variants of the deployment tree. */
-export const COLLABORATIVE_QAT: readonly { name: string; description: string; keeps: Preservation }[] = [
-  { name: 'pqat', description: 'prune-preserving QAT: int8 fake-quant training that keeps the pruned zeros', keeps: { sparsity: true, clusters: false } },
-  { name: 'cqat', description: 'cluster-preserving QAT: int8 fake-quant training that keeps ≤ k values per codebook', keeps: { sparsity: false, clusters: true } },
+export const COLLABORATIVE_QAT: readonly {
+  name: string;
+  description: string;
+  keeps: Preservation;
+}[] = [
+  {
+    name: 'pqat',
+    description: 'prune-preserving QAT: int8 fake-quant training that keeps the pruned zeros',
+    keeps: { sparsity: true, clusters: false },
+  },
+  {
+    name: 'cqat',
+    description:
+      'cluster-preserving QAT: int8 fake-quant training that keeps ≤ k values per codebook',
+    keeps: { sparsity: false, clusters: true },
+  },
   {
     name: 'pcqat',
-    description: 'sparsity- and cluster-preserving QAT: keeps the zeros and the clusters (fully optimized leaf)',
+    description:
+      'sparsity- and cluster-preserving QAT: keeps the zeros and the clusters (fully optimized leaf)',
     keeps: { sparsity: true, clusters: true },
   },
 ];

@@ -7,7 +7,9 @@ import { smallCnn } from '../test/small-cnn';
 describe('applyMasks (one-shot, no engine)', () => {
   it('prunes every selected weight to the exact target and records the mask contract', () => {
     const g = smallCnn();
-    const biasBefore = Float32Array.from(g.node('dense1').weight('bias').tensor.data as Float32Array);
+    const biasBefore = Float32Array.from(
+      g.node('dense1').weight('bias').tensor.data as Float32Array,
+    );
     const dwBefore = Float32Array.from(g.node('dw').weight('kernel').tensor.data as Float32Array);
     const report = applyMasks(g, { sparsity: 0.75 });
     expect(report.layers.map((l) => l.node)).toEqual(['conv1', 'dense1', 'logits']);
@@ -44,23 +46,35 @@ describe('applyMasks (one-shot, no engine)', () => {
     // conv1 has cin = 1: groups of one element, nothing to prune there
     expect(report.layers.find((l) => l.node === 'conv1')!.achievedSparsity).toBe(0);
     expect(report.layers.find((l) => l.node === 'dense1')!.achievedSparsity).toBe(0.5);
-    expect(g.node('dense1').weight('kernel').annotations.mask!.structure).toEqual({ kind: 'mn', m: 2, n: 4 });
+    expect(g.node('dense1').weight('kernel').annotations.mask!.structure).toEqual({
+      kind: 'mn',
+      m: 2,
+      n: 4,
+    });
     expect(g.node('dense1').weight('kernel').annotations.mask!.targetSparsity).toBe(0.5);
   });
 
   it('block pruning on Dense layers, rejected on conv kernels', () => {
     const g = smallCnn();
-    expect(() => applyMasks(g, { sparsity: 0.5, structure: { kind: 'block', blockSize: [2, 2], pooling: 'avg' } })).toThrow(
-      /block pruning needs rank-2 weights; conv1\/kernel/,
-    );
-    const r = applyMasks(g, { sparsity: 0.5, structure: { kind: 'block', blockSize: [4, 2], pooling: 'max' }, policy: { ops: ['Dense'] } });
+    expect(() =>
+      applyMasks(g, {
+        sparsity: 0.5,
+        structure: { kind: 'block', blockSize: [2, 2], pooling: 'avg' },
+      }),
+    ).toThrow(/block pruning needs rank-2 weights; conv1\/kernel/);
+    const r = applyMasks(g, {
+      sparsity: 0.5,
+      structure: { kind: 'block', blockSize: [4, 2], pooling: 'max' },
+      policy: { ops: ['Dense'] },
+    });
     const d = g.node('dense1').weight('kernel');
     const [rows, cols] = d.tensor.shape as [number, number];
     const m = d.annotations.mask!.mask;
     for (let r0 = 0; r0 < rows; r0 += 4) {
       for (let c0 = 0; c0 < cols; c0 += 2) {
         const first = m[r0 * cols + c0];
-        for (let i = r0; i < r0 + 4; i++) for (let j = c0; j < c0 + 2; j++) expect(m[i * cols + j]).toBe(first);
+        for (let i = r0; i < r0 + 4; i++)
+          for (let j = c0; j < c0 + 2; j++) expect(m[i * cols + j]).toBe(first);
       }
     }
     expect(r.layers.find((l) => l.node === 'dense1')!.maskSparsity).toBe(0.5);
@@ -77,14 +91,18 @@ describe('applyMasks (one-shot, no engine)', () => {
         return { changed: true };
       },
     };
-    await expect(new PassManager({ logger: silentLogger }).add(breaker).run(g)).rejects.toThrow(/perturb broke the mask contract/);
+    await expect(new PassManager({ logger: silentLogger }).add(breaker).run(g)).rejects.toThrow(
+      /perturb broke the mask contract/,
+    );
   });
 });
 
 describe('formatPruningReport', () => {
   it('tabulates target vs achieved per weight', () => {
     const g = smallCnn();
-    const text = formatPruningReport(applyMasks(g, { sparsity: 0.5, policy: { layers: ['logits'] } }));
+    const text = formatPruningReport(
+      applyMasks(g, { sparsity: 0.5, policy: { layers: ['logits'] } }),
+    );
     expect(text.split('\n')[0]).toMatch(/weight\s+op\s+params\s+structure\s+target\s+achieved/);
     expect(text).toMatch(/logits\/kernel\s+Dense\s+64\s+unstructured\s+50\.00%\s+50\.00%/);
   });

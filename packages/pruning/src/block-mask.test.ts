@@ -2,9 +2,21 @@ import { blockMask, poolBlocks } from './block-mask';
 
 describe('poolBlocks', () => {
   const w = Float32Array.from([
-    1, 2, 3, 4, 5, //
-    6, 7, 8, 9, 10, //
-    11, 12, 13, 14, 15,
+    1,
+    2,
+    3,
+    4,
+    5, //
+    6,
+    7,
+    8,
+    9,
+    10, //
+    11,
+    12,
+    13,
+    14,
+    15,
   ]);
   it('averages 2×2 blocks, partial edge blocks over their own cells', () => {
     // blocks: rows {0,1} × cols {0,1}: (1+2+6+7)/4 = 4; cols {2,3}: (3+4+8+9)/4 = 6; col {4}: (5+10)/2 = 7.5
@@ -20,10 +32,22 @@ describe('blockMask', () => {
   it('prunes whole blocks by pooled magnitude (hand-computed)', () => {
     // 4×4, 2×2 blocks, avg of |w|: [[1, 4], [0.5, 2]] → s = 0.5 keeps blocks with avg ≥ 2
     const w = [
-      1, -1, 4, 4, //
-      1, 1, -4, 4, //
-      0.5, 0.5, 2, 2, //
-      -0.5, 0.5, 2, -2,
+      1,
+      -1,
+      4,
+      4, //
+      1,
+      1,
+      -4,
+      4, //
+      0.5,
+      0.5,
+      2,
+      2, //
+      -0.5,
+      0.5,
+      2,
+      -2,
     ];
     const r = blockMask(w, [4, 4], 0.5, [2, 2], 'avg');
     expect([...r.mask]).toEqual([0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1]);
@@ -37,9 +61,15 @@ describe('blockMask', () => {
   });
   it('handles partial edge blocks (3×3 weight, 2×2 blocks → 2×2 pooled)', () => {
     const w = [
-      9, 9, 1, //
-      9, 9, 1, //
-      1, 1, 8,
+      9,
+      9,
+      1, //
+      9,
+      9,
+      1, //
+      1,
+      1,
+      8,
     ];
     // pooled avg: [[9, 1], [1, 8]]; s = 0.5 → k = 2 → keep 9 and 8
     expect([...blockMask(w, [3, 3], 0.5, [2, 2], 'avg').mask]).toEqual([1, 1, 0, 1, 1, 0, 0, 0, 1]);

@@ -15,7 +15,12 @@ export type BlockPooling = 'avg' | 'max';
  * the pooled block and the masked block are always the same elements. Where padding is 0 or 1 per
  * dimension (e.g. dimensions divisible by the block) both give identical masks.
  */
-export function poolBlocks(abs: Float32Array, shape: readonly number[], blockSize: readonly [number, number], pooling: BlockPooling): Float32Array {
+export function poolBlocks(
+  abs: Float32Array,
+  shape: readonly number[],
+  blockSize: readonly [number, number],
+  pooling: BlockPooling,
+): Float32Array {
   const [rows, cols] = checkBlockArgs(abs.length, shape, blockSize);
   const [bh, bw] = blockSize;
   const pr = Math.ceil(rows / bh);
@@ -65,17 +70,24 @@ export function blockMask(
   return { mask, threshold };
 }
 
-function checkBlockArgs(size: number, shape: readonly number[], blockSize: readonly [number, number]): [number, number] {
+function checkBlockArgs(
+  size: number,
+  shape: readonly number[],
+  blockSize: readonly [number, number],
+): [number, number] {
   if (shape.length !== 2) {
     throw new InvalidArgumentError(
       `block pruning needs a rank-2 weight (e.g. a Dense kernel), got shape [${shape.join(', ')}]; restrict block pruning to Dense layers`,
     );
   }
   const [rows, cols] = shape as [number, number];
-  if (rows * cols !== size) throw new InvalidArgumentError(`shape [${rows}, ${cols}] does not match ${size} values`);
+  if (rows * cols !== size)
+    throw new InvalidArgumentError(`shape [${rows}, ${cols}] does not match ${size} values`);
   const [bh, bw] = blockSize;
   if (!Number.isInteger(bh) || !Number.isInteger(bw) || bh < 1 || bw < 1) {
-    throw new InvalidArgumentError(`blockSize must be two integers ≥ 1, got [${bh}, ${bw}]`, { field: 'blockSize' });
+    throw new InvalidArgumentError(`blockSize must be two integers ≥ 1, got [${bh}, ${bw}]`, {
+      field: 'blockSize',
+    });
   }
   return [rows, cols];
 }

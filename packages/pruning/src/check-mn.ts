@@ -21,14 +21,32 @@ export interface MNCheck {
  * inspect: conv and dense kernels) has at least m zeros in every n consecutive values along its
  * input-channel axis in the TFLite layout. Weights that are not float32 are skipped.
  */
-export function checkMN(graph: Graph, m: number, n: number, registry: OpRegistry = defaultOpRegistry): MNCheck {
+export function checkMN(
+  graph: Graph,
+  m: number,
+  n: number,
+  registry: OpRegistry = defaultOpRegistry,
+): MNCheck {
   const layers: MNLayerCheck[] = [];
   for (const node of graph.nodes) {
     if (Object.keys(node.weights).length === 0) continue;
     for (const slot of registry.weightSlots(node)) {
       const weight = node.weights[slot.name];
-      if (!weight || !slot.capabilities.prunable || !(weight.tensor.data instanceof Float32Array) || weight.tensor.shape.length < 2) continue;
-      const r = mnViolations(weight.tensor.data, weight.tensor.shape, slot.capabilities.channelAxes, m, n, 5);
+      if (
+        !weight ||
+        !slot.capabilities.prunable ||
+        !(weight.tensor.data instanceof Float32Array) ||
+        weight.tensor.shape.length < 2
+      )
+        continue;
+      const r = mnViolations(
+        weight.tensor.data,
+        weight.tensor.shape,
+        slot.capabilities.channelAxes,
+        m,
+        n,
+        5,
+      );
       layers.push({ node: node.name, slot: slot.name, ...r, ok: r.violationCount === 0 });
     }
   }

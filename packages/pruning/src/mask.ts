@@ -31,9 +31,12 @@ export function magnitudes(values: ArrayLike<number>, where = 'weight'): Float32
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (!Number.isFinite(v)) {
-      throw new InvalidArgumentError(`${where} holds a non-finite value (${v}) at element ${i}; cannot rank magnitudes`, {
-        position: i,
-      });
+      throw new InvalidArgumentError(
+        `${where} holds a non-finite value (${v}) at element ${i}; cannot rank magnitudes`,
+        {
+          position: i,
+        },
+      );
     }
     out[i] = Math.abs(v);
   }
@@ -62,7 +65,8 @@ export function magnitudeMask(values: ArrayLike<number>, sparsity: number): Mask
 
 /** The k-th largest element (1-based) of `data` (not modified). */
 export function kthLargest(data: Float32Array, k: number): number {
-  if (k < 1 || k > data.length) throw new InvalidArgumentError(`k=${k} outside [1, ${data.length}]`);
+  if (k < 1 || k > data.length)
+    throw new InvalidArgumentError(`k=${k} outside [1, ${data.length}]`);
   const sorted = Float32Array.from(data).sort();
   return sorted[data.length - k]!;
 }

@@ -22,11 +22,15 @@ export function mnRows(shape: readonly number[], channelAxes: readonly number[])
   const rank = shape.length;
   const axes = channelAxes.map((a) => (a < 0 ? a + rank : a));
   if (rank < 2 || axes.length === 0 || axes.some((a) => a < 0 || a >= rank)) {
-    throw new InvalidArgumentError(`m:n sparsity needs a weight of rank ≥ 2 with output-channel axes, got shape [${shape.join(', ')}]`);
+    throw new InvalidArgumentError(
+      `m:n sparsity needs a weight of rank ≥ 2 with output-channel axes, got shape [${shape.join(', ')}]`,
+    );
   }
   const rest = [...Array(rank).keys()].filter((a) => !axes.includes(a));
   if (rest.length === 0) {
-    throw new InvalidArgumentError(`m:n sparsity: shape [${shape.join(', ')}] has no input-channel axis besides channel axes [${axes.join(', ')}]`);
+    throw new InvalidArgumentError(
+      `m:n sparsity: shape [${shape.join(', ')}] has no input-channel axis besides channel axes [${axes.join(', ')}]`,
+    );
   }
   const perm = [...axes, ...rest];
   const permShape = perm.map((a) => shape[a]!);
@@ -53,7 +57,9 @@ export function mnRows(shape: readonly number[], channelAxes: readonly number[])
 
 function checkMN(m: number, n: number): void {
   if (!Number.isInteger(m) || !Number.isInteger(n) || m < 0 || n < 1 || m >= n) {
-    throw new InvalidArgumentError(`m:n sparsity needs integers 0 ≤ m < n, got ${m}:${n}`, { field: 'm' });
+    throw new InvalidArgumentError(`m:n sparsity needs integers 0 ≤ m < n, got ${m}:${n}`, {
+      field: 'm',
+    });
   }
 }
 
@@ -62,11 +68,19 @@ function checkMN(m: number, n: number): void {
  * input-channel axis of the TFLite layout the n−m largest |w| are kept (ties: the earlier element
  * wins, as top-k does); a short last group is padded with zeros, so it keeps min(len, n−m).
  */
-export function mnMask(values: ArrayLike<number>, shape: readonly number[], channelAxes: readonly number[], m: number, n: number): MaskResult {
+export function mnMask(
+  values: ArrayLike<number>,
+  shape: readonly number[],
+  channelAxes: readonly number[],
+  m: number,
+  n: number,
+): MaskResult {
   checkMN(m, n);
   const layout = mnRows(shape, channelAxes);
   if (layout.index.length !== values.length) {
-    throw new InvalidArgumentError(`shape [${shape.join(', ')}] does not match ${values.length} values`);
+    throw new InvalidArgumentError(
+      `shape [${shape.join(', ')}] does not match ${values.length} values`,
+    );
   }
   const abs = magnitudes(values);
   const keep = n - m;
@@ -75,9 +89,12 @@ export function mnMask(values: ArrayLike<number>, shape: readonly number[], chan
   for (let r = 0; r < layout.rows; r++) {
     for (let g = 0; g < layout.length; g += n) {
       group.length = 0;
-      for (let j = g; j < Math.min(g + n, layout.length); j++) group.push(layout.index[r * layout.length + j]!);
+      for (let j = g; j < Math.min(g + n, layout.length); j++)
+        group.push(layout.index[r * layout.length + j]!);
       // stable sort by magnitude, descending: equal magnitudes keep their order (earlier wins)
-      const ranked = group.map((flat, pos) => ({ flat, pos })).sort((a, b) => abs[b.flat]! - abs[a.flat]! || a.pos - b.pos);
+      const ranked = group
+        .map((flat, pos) => ({ flat, pos }))
+        .sort((a, b) => abs[b.flat]! - abs[a.flat]! || a.pos - b.pos);
       for (let t = 0; t < Math.min(keep, ranked.length); t++) mask[ranked[t]!.flat] = 1;
     }
   }
@@ -111,10 +128,17 @@ export function mnViolations(
     for (let g = 0; g < layout.length; g += n) {
       groups++;
       let nz = 0;
-      for (let j = g; j < Math.min(g + n, layout.length); j++) if (values[layout.index[r * layout.length + j]!] !== 0) nz++;
+      for (let j = g; j < Math.min(g + n, layout.length); j++)
+        if (values[layout.index[r * layout.length + j]!] !== 0) nz++;
       if (nz <= n - m) continue;
       violationCount++;
-      if (violations.length < limit) violations.push({ row: r, group: g / n, nonZeros: nz, index: layout.index[r * layout.length + g]! });
+      if (violations.length < limit)
+        violations.push({
+          row: r,
+          group: g / n,
+          nonZeros: nz,
+          index: layout.index[r * layout.length + g]!,
+        });
     }
   }
   return { groups, violationCount, violations };

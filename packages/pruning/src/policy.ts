@@ -1,4 +1,11 @@
-import { InvalidArgumentError, type Graph, type Node, type OpRegistry, type Weight, type WeightCapabilities } from '@collabopt/core';
+import {
+  InvalidArgumentError,
+  type Graph,
+  type Node,
+  type OpRegistry,
+  type Weight,
+  type WeightCapabilities,
+} from '@collabopt/core';
 
 /**
  * Which weights a pruning pass touches. Only weights the op registry marks prunable are candidates
@@ -25,7 +32,11 @@ export interface PrunableWeight {
   readonly capabilities: WeightCapabilities;
 }
 
-type Matcher = { readonly text: string; readonly test: (name: string) => boolean; readonly regex: boolean };
+type Matcher = {
+  readonly text: string;
+  readonly test: (name: string) => boolean;
+  readonly regex: boolean;
+};
 
 function matcher(pattern: string, field: string): Matcher {
   const m = /^\/(.*)\/([a-z]*)$/s.exec(pattern);
@@ -34,7 +45,10 @@ function matcher(pattern: string, field: string): Matcher {
     const re = new RegExp(m[1]!, m[2]);
     return { text: pattern, test: (name) => re.test(name), regex: true };
   } catch (e) {
-    throw new InvalidArgumentError(`${field}: invalid regular expression ${pattern}: ${(e as Error).message}`, { field });
+    throw new InvalidArgumentError(
+      `${field}: invalid regular expression ${pattern}: ${(e as Error).message}`,
+      { field },
+    );
   }
 }
 
@@ -64,14 +78,21 @@ export function compilePolicy(policy: PruningPolicy = {}): CompiledPolicy {
  * registry does not know, a layer name that is not in the graph, a named layer without prunable
  * weights, or a pattern that matches no layer is an InvalidArgumentError.
  */
-export function selectPrunableWeights(graph: Graph, registry: OpRegistry, policy: PruningPolicy = {}): PrunableWeight[] {
+export function selectPrunableWeights(
+  graph: Graph,
+  registry: OpRegistry,
+  policy: PruningPolicy = {},
+): PrunableWeight[] {
   for (const [field, list] of [
     ['ops', policy.ops],
     ['excludeOps', policy.excludeOps],
   ] as const) {
     for (const op of list ?? []) {
       if (!registry.has(op)) {
-        throw new InvalidArgumentError(`${field}: unknown op type "${op}" (known: ${registry.names().join(', ')})`, { field });
+        throw new InvalidArgumentError(
+          `${field}: unknown op type "${op}" (known: ${registry.names().join(', ')})`,
+          { field },
+        );
       }
     }
   }
@@ -83,16 +104,22 @@ export function selectPrunableWeights(graph: Graph, registry: OpRegistry, policy
       const m = matcher(pattern, field);
       const hits = graph.nodes.filter((n) => m.test(n.name));
       if (hits.length === 0) {
-        throw new InvalidArgumentError(`${field}: ${m.regex ? 'pattern' : 'layer'} ${pattern} matches no layer of the graph`, {
-          field,
-          ...(m.regex ? {} : { node: pattern }),
-        });
+        throw new InvalidArgumentError(
+          `${field}: ${m.regex ? 'pattern' : 'layer'} ${pattern} matches no layer of the graph`,
+          {
+            field,
+            ...(m.regex ? {} : { node: pattern }),
+          },
+        );
       }
       if (field === 'layers' && !m.regex) {
         const node = hits[0]!;
         const prunable = registry.weightSlots(node).some((s) => s.capabilities.prunable);
         if (!prunable) {
-          throw new InvalidArgumentError(`layers: ${node.name} (${node.op}) has no prunable weight`, { field, node: node.name });
+          throw new InvalidArgumentError(
+            `layers: ${node.name} (${node.op}) has no prunable weight`,
+            { field, node: node.name },
+          );
         }
       }
     }
@@ -104,7 +131,8 @@ export function selectPrunableWeights(graph: Graph, registry: OpRegistry, policy
     for (const slot of registry.weightSlots(node)) {
       const weight = node.weights[slot.name];
       if (weight === undefined) continue;
-      if (compiled.allows(node, slot.name, slot.capabilities)) out.push({ node, slot: slot.name, weight, capabilities: slot.capabilities });
+      if (compiled.allows(node, slot.name, slot.capabilities))
+        out.push({ node, slot: slot.name, weight, capabilities: slot.capabilities });
     }
   }
   return out;

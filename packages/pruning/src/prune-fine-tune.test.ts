@@ -1,4 +1,11 @@
-import { checkMask, countNonZeros, MemoryLogger, PassManager, PassRegistry, silentLogger } from '@collabopt/core';
+import {
+  checkMask,
+  countNonZeros,
+  MemoryLogger,
+  PassManager,
+  PassRegistry,
+  silentLogger,
+} from '@collabopt/core';
 import { createEngine, type Engine } from '@collabopt/engine';
 import { quadrantDataset } from '../test/synthetic';
 import { tinyMlp } from '../test/small-cnn';
@@ -19,12 +26,26 @@ beforeAll(async () => {
 async function prune(pipeline: string, logger = new MemoryLogger()) {
   const passes = new PassRegistry();
   registerPruningPasses(passes);
-  const result = await new PassManager({ passRegistry: passes, engine, data: { train, test }, logger, seed: 3 }).addPipeline(pipeline).run(tinyMlp());
-  const report = result.records[result.records.length - 1]!.report as Record<string, unknown> & { layers: LayerSparsity[] };
+  const result = await new PassManager({
+    passRegistry: passes,
+    engine,
+    data: { train, test },
+    logger,
+    seed: 3,
+  })
+    .addPipeline(pipeline)
+    .run(tinyMlp());
+  const report = result.records[result.records.length - 1]!.report as Record<string, unknown> & {
+    layers: LayerSparsity[];
+  };
   return { graph: result.graph, report, logger };
 }
 
-function expectExactSparsity(graph: ReturnType<typeof tinyMlp>, layers: readonly string[], sparsity: number): void {
+function expectExactSparsity(
+  graph: ReturnType<typeof tinyMlp>,
+  layers: readonly string[],
+  sparsity: number,
+): void {
   for (const name of layers) {
     const w = graph.node(name).weight('kernel');
     const size = w.tensor.data.length;
@@ -35,7 +56,9 @@ function expectExactSparsity(graph: ReturnType<typeof tinyMlp>, layers: readonly
 
 describe('prune pass, fine-tuning through the engine', () => {
   it('constant schedule: exact target sparsity per layer, masks updated at the schedule steps, contract after strip', async () => {
-    const { graph, report } = await prune('prune(sparsity=0.6, frequency=4, epochs=2, batchSize=32, learningRate=0.01)');
+    const { graph, report } = await prune(
+      'prune(sparsity=0.6, frequency=4, epochs=2, batchSize=32, learningRate=0.01)',
+    );
     expect(report['mode']).toBe('fine-tune');
     expect(report['steps']).toBe(16);
     expect(report['maskUpdateSteps']).toEqual([4, 8, 12, 16]);
@@ -52,7 +75,9 @@ describe('prune pass, fine-tuning through the engine', () => {
   });
 
   it('polynomial schedule reaches the final sparsity at the last step', async () => {
-    const { graph, report } = await prune('prune(schedule=polynomial, initialSparsity=0.2, sparsity=0.7, frequency=4, epochs=2, batchSize=32, learningRate=0.01)');
+    const { graph, report } = await prune(
+      'prune(schedule=polynomial, initialSparsity=0.2, sparsity=0.7, frequency=4, epochs=2, batchSize=32, learningRate=0.01)',
+    );
     expect(report['maskUpdateSteps']).toEqual([4, 8, 12, 16]);
     expectExactSparsity(graph, ['dense1', 'logits'], 0.7);
   });
@@ -61,11 +86,15 @@ describe('prune pass, fine-tuning through the engine', () => {
     const { graph } = await prune('prune(m=2, n=4, epochs=1, batchSize=32, learningRate=0.01)');
     const check = checkMN(graph, 2, 4);
     expect(check.ok).toBe(true);
-    expect(countNonZeros(graph.node('dense1').weight('kernel').tensor.data)).toBe(graph.node('dense1').weight('kernel').tensor.data.length / 2);
+    expect(countNonZeros(graph.node('dense1').weight('kernel').tensor.data)).toBe(
+      graph.node('dense1').weight('kernel').tensor.data.length / 2,
+    );
   });
 
   it('a later fine-tuning prune keeps the masks of earlier pruned layers (the manager checks them)', async () => {
-    const { graph } = await prune('prune(oneShot=true, sparsity=0.5, layers=[logits]) | prune(sparsity=0.6, frequency=4, epochs=1, batchSize=32, layers=[dense1])');
+    const { graph } = await prune(
+      'prune(oneShot=true, sparsity=0.5, layers=[logits]) | prune(sparsity=0.6, frequency=4, epochs=1, batchSize=32, layers=[dense1])',
+    );
     expectExactSparsity(graph, ['logits'], 0.5);
     expectExactSparsity(graph, ['dense1'], 0.6);
   });
@@ -78,6 +107,8 @@ describe('prune pass, fine-tuning through the engine', () => {
   });
 
   it('refuses a schedule that never updates a mask within the run', async () => {
-    await expect(prune('prune(sparsity=0.5, epochs=1, batchSize=32)')).rejects.toThrow(/never updates the masks within the 8 training steps/);
+    await expect(prune('prune(sparsity=0.5, epochs=1, batchSize=32)')).rejects.toThrow(
+      /never updates the masks within the 8 training steps/,
+    );
   });
 });

@@ -1,7 +1,24 @@
-import { AnalysisCache, checkMask, countNonZeros, defaultOpRegistry, MemoryLogger, PassManager, PassRegistry, silentProgress, type PassContext } from '@collabopt/core';
+import {
+  AnalysisCache,
+  checkMask,
+  countNonZeros,
+  defaultOpRegistry,
+  MemoryLogger,
+  PassManager,
+  PassRegistry,
+  silentProgress,
+  type PassContext,
+} from '@collabopt/core';
 import { smallCnn } from '../test/small-cnn';
 import { checkMN } from './check-mn';
-import { PrunePass, PRUNE_OPTIONS, pruningPasses, registerPruningPasses, scheduleFromOptions, structureFromOptions } from './prune-pass';
+import {
+  PrunePass,
+  PRUNE_OPTIONS,
+  pruningPasses,
+  registerPruningPasses,
+  scheduleFromOptions,
+  structureFromOptions,
+} from './prune-pass';
 import type { LayerSparsity } from './report';
 
 function registry(): PassRegistry {
@@ -20,11 +37,24 @@ describe('prune pass registration and options', () => {
     expect(def.drops).toContain('codebook');
     expect(def.drops).toContain('quant');
     expect(pruningPasses.map((d) => d.name)).toEqual(['prune']);
-    expect(Object.keys(PRUNE_OPTIONS)).toEqual(expect.arrayContaining(['sparsity', 'schedule', 'blockSize', 'm', 'n', 'layers', 'exclude', 'oneShot']));
+    expect(Object.keys(PRUNE_OPTIONS)).toEqual(
+      expect.arrayContaining([
+        'sparsity',
+        'schedule',
+        'blockSize',
+        'm',
+        'n',
+        'layers',
+        'exclude',
+        'oneShot',
+      ]),
+    );
   });
   it('parses text pipelines and rejects bad options with the pass name', () => {
     const r = registry();
-    const [pass] = r.fromText('prune(sparsity=0.8, schedule=polynomial, initialSparsity=0.2, ops=[Dense], exclude=["/^logits$/"])');
+    const [pass] = r.fromText(
+      'prune(sparsity=0.8, schedule=polynomial, initialSparsity=0.2, ops=[Dense], exclude=["/^logits$/"])',
+    );
     const o = (pass as PrunePass).options;
     expect(o.sparsity).toBe(0.8);
     expect(o.schedule).toBe('polynomial');
@@ -39,11 +69,22 @@ describe('prune pass registration and options', () => {
     const base = { blockSize: [1, 1], blockPooling: 'avg' as const };
     expect(structureFromOptions(base)).toEqual({ kind: 'unstructured' });
     expect(structureFromOptions({ ...base, m: 2, n: 4 })).toEqual({ kind: 'mn', m: 2, n: 4 });
-    expect(structureFromOptions({ ...base, blockSize: [2, 4] })).toEqual({ kind: 'block', blockSize: [2, 4], pooling: 'avg' });
+    expect(structureFromOptions({ ...base, blockSize: [2, 4] })).toEqual({
+      kind: 'block',
+      blockSize: [2, 4],
+      pooling: 'avg',
+    });
     expect(() => structureFromOptions({ ...base, m: 2 })).toThrow(/both m and n/);
-    expect(() => structureFromOptions({ ...base, blockSize: [2, 2], m: 2, n: 4 })).toThrow(/either block/);
+    expect(() => structureFromOptions({ ...base, blockSize: [2, 2], m: 2, n: 4 })).toThrow(
+      /either block/,
+    );
     expect(() => structureFromOptions({ ...base, blockSize: [2] })).toThrow(/blockSize/);
-    const o = registry().create('prune', { schedule: 'polynomial', sparsity: 0.8, initialSparsity: 0.5, frequency: 10 }) as PrunePass;
+    const o = registry().create('prune', {
+      schedule: 'polynomial',
+      sparsity: 0.8,
+      initialSparsity: 0.5,
+      frequency: 10,
+    }) as PrunePass;
     const s = scheduleFromOptions(o.options, 200);
     expect(s.config).toMatchObject({ kind: 'polynomial', endStep: 200, beginStep: 0 });
     expect(s.at(200).sparsity).toBeCloseTo(0.8, 6);
@@ -53,7 +94,9 @@ describe('prune pass registration and options', () => {
 describe('prune pass, one-shot (no train data)', () => {
   it('prunes to the target through the pass manager and reports per layer', async () => {
     const logger = new MemoryLogger();
-    const result = await new PassManager({ logger, passRegistry: registry() }).addPipeline('prune(sparsity=0.8)').run(smallCnn());
+    const result = await new PassManager({ logger, passRegistry: registry() })
+      .addPipeline('prune(sparsity=0.8)')
+      .run(smallCnn());
     const g = result.graph;
     for (const name of ['conv1', 'dense1', 'logits']) {
       const w = g.node(name).weight('kernel');
@@ -67,9 +110,21 @@ describe('prune pass, one-shot (no train data)', () => {
   });
 
   it('reports target vs achieved and the mode', async () => {
-    const pass = registry().create('prune', { sparsity: 0.5, m: 2, n: 4, ops: ['Dense'] }) as PrunePass;
+    const pass = registry().create('prune', {
+      sparsity: 0.5,
+      m: 2,
+      n: 4,
+      ops: ['Dense'],
+    }) as PrunePass;
     const g = smallCnn();
-    const ctx: PassContext = { registry: defaultOpRegistry, logger: new MemoryLogger(), progress: silentProgress, seed: 0, data: {}, analyses: new AnalysisCache() };
+    const ctx: PassContext = {
+      registry: defaultOpRegistry,
+      logger: new MemoryLogger(),
+      progress: silentProgress,
+      seed: 0,
+      data: {},
+      analyses: new AnalysisCache(),
+    };
     const r = await pass.run(g, ctx);
     expect(r.changed).toBe(true);
     expect(r.report!['mode']).toBe('one-shot');
@@ -93,8 +148,9 @@ describe('prune pass, one-shot (no train data)', () => {
 
   it('warns when nothing is selected', async () => {
     const logger = new MemoryLogger();
-    await new PassManager({ logger, passRegistry: registry() }).addPipeline('prune(ops=[DepthwiseConv2D])').run(smallCnn());
+    await new PassManager({ logger, passRegistry: registry() })
+      .addPipeline('prune(ops=[DepthwiseConv2D])')
+      .run(smallCnn());
     expect(logger.records.some((r) => /no prunable weight selected/.test(r.message))).toBe(true);
   });
 });
-

@@ -16,7 +16,14 @@ import { selectPrunableWeights, type PruningPolicy } from './policy';
 import { pruningTransform } from './pruning-transform';
 import { pruningReport, type LayerSparsity } from './report';
 import { constantSparsity, polynomialDecay, pruningSteps, type PruningSchedule } from './schedules';
-import { checkStructure, checkWeightFits, float32Data, normalizeStructure, structureTarget, type MaskStructure } from './structure';
+import {
+  checkStructure,
+  checkWeightFits,
+  float32Data,
+  normalizeStructure,
+  structureTarget,
+  type MaskStructure,
+} from './structure';
 
 /** Options of the `prune` pass (text pipelines: `prune(sparsity=0.8, schedule=polynomial, epochs=2)`). */
 export interface PruneOptions {
@@ -48,40 +55,125 @@ export interface PruneOptions {
 }
 
 export const PRUNE_OPTIONS: OptionSchema = {
-  sparsity: { kind: 'number', description: 'final target sparsity', default: 0.5, min: 0, max: 1, exclusiveMax: true },
-  schedule: { kind: 'enum', description: 'pruning schedule', values: ['constant', 'polynomial'], default: 'constant' },
-  initialSparsity: { kind: 'number', description: 'polynomial schedule: sparsity at beginStep', default: 0, min: 0, max: 1, exclusiveMax: true },
-  beginStep: { kind: 'integer', description: 'first training step that may update masks', default: 0, min: 0 },
-  endStep: { kind: 'integer', description: 'last step that may update masks (−1: end of training)', default: -1, min: -1 },
+  sparsity: {
+    kind: 'number',
+    description: 'final target sparsity',
+    default: 0.5,
+    min: 0,
+    max: 1,
+    exclusiveMax: true,
+  },
+  schedule: {
+    kind: 'enum',
+    description: 'pruning schedule',
+    values: ['constant', 'polynomial'],
+    default: 'constant',
+  },
+  initialSparsity: {
+    kind: 'number',
+    description: 'polynomial schedule: sparsity at beginStep',
+    default: 0,
+    min: 0,
+    max: 1,
+    exclusiveMax: true,
+  },
+  beginStep: {
+    kind: 'integer',
+    description: 'first training step that may update masks',
+    default: 0,
+    min: 0,
+  },
+  endStep: {
+    kind: 'integer',
+    description: 'last step that may update masks (−1: end of training)',
+    default: -1,
+    min: -1,
+  },
   frequency: { kind: 'integer', description: 'steps between mask updates', default: 100, min: 1 },
   power: { kind: 'number', description: 'polynomial schedule exponent', default: 3 },
   epochs: { kind: 'integer', description: 'fine-tuning epochs', default: 2, min: 0 },
   batchSize: { kind: 'integer', description: 'fine-tuning batch size', default: 128, min: 1 },
-  optimizer: { kind: 'enum', description: 'fine-tuning optimizer', values: ['adam', 'sgd'], default: 'adam' },
-  learningRate: { kind: 'number', description: 'fine-tuning learning rate', default: 1e-4, min: 0, exclusiveMin: true },
-  blockSize: { kind: 'numbers', description: 'block [height, width] for block sparsity of rank-2 weights', default: [1, 1], min: 1 },
-  blockPooling: { kind: 'enum', description: 'how a block is scored', values: ['avg', 'max'], default: 'avg' },
+  optimizer: {
+    kind: 'enum',
+    description: 'fine-tuning optimizer',
+    values: ['adam', 'sgd'],
+    default: 'adam',
+  },
+  learningRate: {
+    kind: 'number',
+    description: 'fine-tuning learning rate',
+    default: 1e-4,
+    min: 0,
+    exclusiveMin: true,
+  },
+  blockSize: {
+    kind: 'numbers',
+    description: 'block [height, width] for block sparsity of rank-2 weights',
+    default: [1, 1],
+    min: 1,
+  },
+  blockPooling: {
+    kind: 'enum',
+    description: 'how a block is scored',
+    values: ['avg', 'max'],
+    default: 'avg',
+  },
   m: { kind: 'integer', description: 'm:n sparsity: zeros per group', optional: true, min: 1 },
-  n: { kind: 'integer', description: 'm:n sparsity: group length along input channels', optional: true, min: 2 },
-  layers: { kind: 'strings', description: 'prune only these layers (names or /regex/)', optional: true },
+  n: {
+    kind: 'integer',
+    description: 'm:n sparsity: group length along input channels',
+    optional: true,
+    min: 2,
+  },
+  layers: {
+    kind: 'strings',
+    description: 'prune only these layers (names or /regex/)',
+    optional: true,
+  },
   ops: { kind: 'strings', description: 'prune only layers of these op types', optional: true },
-  exclude: { kind: 'strings', description: 'never prune these layers (names or /regex/)', optional: true },
-  excludeOps: { kind: 'strings', description: 'never prune layers of these op types', optional: true },
-  oneShot: { kind: 'boolean', description: 'prune by magnitude without fine-tuning', default: false },
+  exclude: {
+    kind: 'strings',
+    description: 'never prune these layers (names or /regex/)',
+    optional: true,
+  },
+  excludeOps: {
+    kind: 'strings',
+    description: 'never prune layers of these op types',
+    optional: true,
+  },
+  oneShot: {
+    kind: 'boolean',
+    description: 'prune by magnitude without fine-tuning',
+    default: false,
+  },
 };
 
 /** The mask structure the options ask for (typed errors for inconsistent combinations). */
-export function structureFromOptions(o: Pick<PruneOptions, 'blockSize' | 'blockPooling' | 'm' | 'n'>): MaskStructure {
+export function structureFromOptions(
+  o: Pick<PruneOptions, 'blockSize' | 'blockPooling' | 'm' | 'n'>,
+): MaskStructure {
   if ((o.m === undefined) !== (o.n === undefined)) {
-    throw new InvalidArgumentError('m:n sparsity needs both m and n (e.g. m=2, n=4)', { field: o.m === undefined ? 'm' : 'n' });
+    throw new InvalidArgumentError('m:n sparsity needs both m and n (e.g. m=2, n=4)', {
+      field: o.m === undefined ? 'm' : 'n',
+    });
   }
   if (o.blockSize.length !== 2 || !o.blockSize.every((x) => Number.isInteger(x) && x >= 1)) {
-    throw new InvalidArgumentError(`blockSize must be [height, width] of integers ≥ 1, got [${o.blockSize.join(', ')}]`, { field: 'blockSize' });
+    throw new InvalidArgumentError(
+      `blockSize must be [height, width] of integers ≥ 1, got [${o.blockSize.join(', ')}]`,
+      { field: 'blockSize' },
+    );
   }
-  const block: MaskStructure = { kind: 'block', blockSize: [o.blockSize[0]!, o.blockSize[1]!], pooling: o.blockPooling };
+  const block: MaskStructure = {
+    kind: 'block',
+    blockSize: [o.blockSize[0]!, o.blockSize[1]!],
+    pooling: o.blockPooling,
+  };
   if (o.m !== undefined && o.n !== undefined) {
     if (normalizeStructure(block).kind !== 'unstructured') {
-      throw new InvalidArgumentError('choose either block sparsity (blockSize) or m:n sparsity, not both', { field: 'blockSize' });
+      throw new InvalidArgumentError(
+        'choose either block sparsity (blockSize) or m:n sparsity, not both',
+        { field: 'blockSize' },
+      );
     }
     const mn: MaskStructure = { kind: 'mn', m: o.m, n: o.n };
     checkStructure(mn);
@@ -90,7 +182,9 @@ export function structureFromOptions(o: Pick<PruneOptions, 'blockSize' | 'blockP
   return normalizeStructure(block);
 }
 
-export function policyFromOptions(o: Pick<PruneOptions, 'layers' | 'ops' | 'exclude' | 'excludeOps'>): PruningPolicy {
+export function policyFromOptions(
+  o: Pick<PruneOptions, 'layers' | 'ops' | 'exclude' | 'excludeOps'>,
+): PruningPolicy {
   return {
     ...(o.layers ? { layers: o.layers } : {}),
     ...(o.ops ? { ops: o.ops } : {}),
@@ -101,7 +195,8 @@ export function policyFromOptions(o: Pick<PruneOptions, 'layers' | 'ops' | 'excl
 
 /** The schedule for a run of `totalSteps` optimizer steps. */
 export function scheduleFromOptions(o: PruneOptions, totalSteps: number): PruningSchedule {
-  if (o.schedule === 'constant') return constantSparsity(o.sparsity, o.beginStep, o.endStep, o.frequency);
+  if (o.schedule === 'constant')
+    return constantSparsity(o.sparsity, o.beginStep, o.endStep, o.frequency);
   const end = o.endStep === -1 ? Math.max(totalSteps, o.beginStep) : o.endStep;
   return polynomialDecay(o.initialSparsity, o.sparsity, o.beginStep, end, o.power, o.frequency);
 }
@@ -118,7 +213,12 @@ function nonEmpty(d: Dataset | undefined): Dataset | undefined {
   return d !== undefined && d.count > 0 ? d : undefined;
 }
 
-async function accuracyOf(engine: Engine, graph: Graph, data: Dataset, batchSize: number): Promise<number> {
+async function accuracyOf(
+  engine: Engine,
+  graph: Graph,
+  data: Dataset,
+  batchSize: number,
+): Promise<number> {
   return (await engine.evaluate(graph, data, { batchSize })).accuracy;
 }
 
@@ -166,7 +266,8 @@ export class PrunePass implements Pass {
 
     let training: Record<string, unknown> = {};
     if (oneShot) {
-      if (!o.oneShot && train === undefined) ctx.logger.info('prune: no train data, pruning one-shot by magnitude (no fine-tuning)');
+      if (!o.oneShot && train === undefined)
+        ctx.logger.info('prune: no train data, pruning one-shot by magnitude (no fine-tuning)');
       applyMasks(graph, { sparsity: o.sparsity, structure, policy, registry: ctx.registry });
     } else {
       engine ??= await getEngine(ctx);
@@ -201,31 +302,55 @@ export class PrunePass implements Pass {
       });
       for (const t of targets) {
         if (t.node.weights[t.slot]?.annotations.mask === undefined) {
-          throw new InvalidArgumentError(`the engine did not strip the pruning transform: ${t.node.name}/${t.slot} has no mask annotation`, {
-            node: t.node.name,
-            field: t.slot,
-          });
+          throw new InvalidArgumentError(
+            `the engine did not strip the pruning transform: ${t.node.name}/${t.slot} has no mask annotation`,
+            {
+              node: t.node.name,
+              field: t.slot,
+            },
+          );
         }
       }
       graph.touch();
       const updated = transform.states().find((st) => !st.fixed)?.updates ?? [];
-      training = { epochs: o.epochs, steps: totalSteps, maskUpdateSteps: updated, schedule: schedule.config, fitSeconds: (Date.now() - fitStarted) / 1000 };
+      training = {
+        epochs: o.epochs,
+        steps: totalSteps,
+        maskUpdateSteps: updated,
+        schedule: schedule.config,
+        fitSeconds: (Date.now() - fitStarted) / 1000,
+      };
     }
 
     const staleRanges = dropActivationAnnotations(graph);
-    if (staleRanges > 0) ctx.logger.info(`prune: removed ${staleRanges} activation range/quant annotations the changed weights invalidate`);
+    if (staleRanges > 0)
+      ctx.logger.info(
+        `prune: removed ${staleRanges} activation range/quant annotations the changed weights invalidate`,
+      );
 
     let accuracy: Accuracy | undefined;
     if (engine !== undefined && evalData !== undefined && before !== undefined) {
       const after = await accuracyOf(engine, graph, evalData, o.batchSize);
-      accuracy = { before, after, dropPoints: (before - after) * 100, data: evalData.name ?? (getDataset(ctx, 'test') ? 'test' : 'validation') };
+      accuracy = {
+        before,
+        after,
+        dropPoints: (before - after) * 100,
+        data: evalData.name ?? (getDataset(ctx, 'test') ? 'test' : 'validation'),
+      };
     }
-    const layers: LayerSparsity[] = pruningReport(graph).layers.filter((l) => selected.has(`${l.node}/${l.slot}`));
+    const layers: LayerSparsity[] = pruningReport(graph).layers.filter((l) =>
+      selected.has(`${l.node}/${l.slot}`),
+    );
     return {
       changed: true,
       report: {
         mode: oneShot ? 'one-shot' : 'fine-tune',
-        structure: structure.kind === 'mn' ? `${structure.m}:${structure.n}` : structure.kind === 'block' ? `block ${structure.blockSize.join('x')}` : 'unstructured',
+        structure:
+          structure.kind === 'mn'
+            ? `${structure.m}:${structure.n}`
+            : structure.kind === 'block'
+              ? `block ${structure.blockSize.join('x')}`
+              : 'unstructured',
         targetSparsity: structureTarget(structure, o.sparsity),
         layers,
         ...training,
@@ -256,7 +381,8 @@ function dropActivationAnnotations(graph: Graph): number {
 export const pruningPasses: readonly PassDefinition<PruneOptions>[] = [
   {
     name: 'prune',
-    description: 'magnitude pruning (TFMOT prune_low_magnitude): constant/polynomial schedules, block and m:n sparsity, fine-tuned or one-shot',
+    description:
+      'magnitude pruning (TFMOT prune_low_magnitude): constant/polynomial schedules, block and m:n sparsity, fine-tuned or one-shot',
     family: 'prune',
     options: PRUNE_OPTIONS,
     preserves: ['mask'],

@@ -16,7 +16,9 @@ function target(graph: Graph, node: string, slot = 'kernel'): WeightTarget {
 }
 
 function variableOf(w: Weight): ReturnType<typeof tf.variable> {
-  return tf.variable(tf.tensor(Float32Array.from(w.tensor.data as Float32Array), [...w.tensor.shape]));
+  return tf.variable(
+    tf.tensor(Float32Array.from(w.tensor.data as Float32Array), [...w.tensor.shape]),
+  );
 }
 
 const info = (step: number) => ({ step, epoch: 0, training: true });
@@ -44,8 +46,11 @@ describe('pruningTransform', () => {
     const w = tf.randomNormal(raw.shape);
     const eff = inst.forward(w, info(1)).dataSync();
     const wv = w.dataSync();
-    for (let i = 0; i < wv.length; i++) expect(eff[i] === (rawValues[i] === 0 ? 0 : wv[i])).toBe(true);
-    const grad = tf.grad((x: ReturnType<typeof tf.tensor>) => inst.forward(x, info(1)))(w, tf.fill(w.shape, 3)).dataSync();
+    for (let i = 0; i < wv.length; i++)
+      expect(eff[i] === (rawValues[i] === 0 ? 0 : wv[i])).toBe(true);
+    const grad = tf
+      .grad((x: ReturnType<typeof tf.tensor>) => inst.forward(x, info(1)))(w, tf.fill(w.shape, 3))
+      .dataSync();
     for (const gv of grad) expect(gv).toBe(3); // pruned positions get gradient too (TFMOT semantics)
     inst.dispose();
     raw.dispose();
@@ -66,7 +71,8 @@ describe('pruningTransform', () => {
       const v = raw.dataSync();
       const st = transform.states()[0]!;
       let nonZeroPruned = 0;
-      for (let i = 0; i < v.length; i++) if (st.mask[i] === 0 && !Object.is(v[i], 0)) nonZeroPruned++;
+      for (let i = 0; i < v.length; i++)
+        if (st.mask[i] === 0 && !Object.is(v[i], 0)) nonZeroPruned++;
       expect(nonZeroPruned).toBe(0); // exactly +0, not −0
     }
     const st = transform.states()[0]!;
@@ -75,7 +81,10 @@ describe('pruningTransform', () => {
     const zeros = st.mask.reduce((a, m) => a + (m === 0 ? 1 : 0), 0);
     expect(zeros).toBe(raw.size - Math.round(raw.size * 0.25));
     // strip: the trainer wrote the effective weights, then strip records the annotation
-    const weight: Weight = { tensor: { ...tg.weight.tensor, data: Float32Array.from(raw.dataSync()) }, annotations: {} };
+    const weight: Weight = {
+      tensor: { ...tg.weight.tensor, data: Float32Array.from(raw.dataSync()) },
+      annotations: {},
+    };
     inst.strip(weight);
     expect(weight.annotations.mask!.mask).toEqual(st.mask);
     expect(weight.annotations.mask!.targetSparsity).toBeCloseTo(0.75, 6);
@@ -100,7 +109,10 @@ describe('pruningTransform', () => {
     const g = smallCnn();
     const tg = target(g, 'dense1');
     const raw = variableOf(tg.weight);
-    const transform = pruningTransform({ structure: { kind: 'mn', m: 2, n: 4 }, schedule: constantSparsity(0.9, 0, -1, 1) });
+    const transform = pruningTransform({
+      structure: { kind: 'mn', m: 2, n: 4 },
+      schedule: constantSparsity(0.9, 0, -1, 1),
+    });
     const inst = transform.create(tg, raw);
     const first = Uint8Array.from(transform.states()[0]!.mask);
     for (let step = 1; step <= 3; step++) {

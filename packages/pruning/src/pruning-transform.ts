@@ -1,9 +1,23 @@
 import type { MaskAnnotation, Weight } from '@collabopt/core';
-import { tf, type StepInfo, type WeightTarget, type WeightTransform, type WeightTransformInstance } from '@collabopt/engine';
+import {
+  tf,
+  type StepInfo,
+  type WeightTarget,
+  type WeightTransform,
+  type WeightTransformInstance,
+} from '@collabopt/engine';
 import { maskSparsity } from './mask';
 import { compilePolicy, type CompiledPolicy, type PruningPolicy } from './policy';
 import { constantSparsity, type PruningSchedule } from './schedules';
-import { checkStructure, checkWeightFits, computeMask, maskAnnotation, normalizeStructure, UNSTRUCTURED, type MaskStructure } from './structure';
+import {
+  checkStructure,
+  checkWeightFits,
+  computeMask,
+  maskAnnotation,
+  normalizeStructure,
+  UNSTRUCTURED,
+  type MaskStructure,
+} from './structure';
 
 export interface PruningTransformOptions {
   /** Default: constantSparsity(0.5, 0, -1, 100), TFMOT's default. */
@@ -65,18 +79,38 @@ export function pruningTransform(options: PruningTransformOptions = {}): Pruning
   const schedule = options.schedule ?? constantSparsity(0.5, 0, -1, 100);
   const structure = normalizeStructure(options.structure ?? UNSTRUCTURED);
   checkStructure(structure);
-  const policy = options.policy === undefined ? compilePolicy() : isCompiled(options.policy) ? options.policy : compilePolicy(options.policy);
+  const policy =
+    options.policy === undefined
+      ? compilePolicy()
+      : isCompiled(options.policy)
+        ? options.policy
+        : compilePolicy(options.policy);
   const keepExisting = options.keepExistingMasks ?? true;
   const selected = (t: WeightTarget): boolean => policy.allows(t.node, t.slot, t.capabilities);
   const live: PruningInstance[] = [];
   return {
     name: 'prune',
     stage: 'mask',
-    appliesTo: (t: WeightTarget) => selected(t) || (keepExisting && t.weight.annotations.mask !== undefined),
+    appliesTo: (t: WeightTarget) =>
+      selected(t) || (keepExisting && t.weight.annotations.mask !== undefined),
     create(target: WeightTarget, raw: tf.Variable): WeightTransformInstance {
       const fixed = !selected(target);
-      if (!fixed) checkWeightFits(target.node, target.slot, target.weight.tensor.shape, structure, schedule.finalSparsity);
-      const inst = new PruningInstance(target, raw, schedule, structure, fixed, options.lastStep ?? Infinity);
+      if (!fixed)
+        checkWeightFits(
+          target.node,
+          target.slot,
+          target.weight.tensor.shape,
+          structure,
+          schedule.finalSparsity,
+        );
+      const inst = new PruningInstance(
+        target,
+        raw,
+        schedule,
+        structure,
+        fixed,
+        options.lastStep ?? Infinity,
+      );
       live.push(inst);
       return inst;
     },
@@ -103,7 +137,10 @@ class PruningInstance implements WeightTransformInstance {
   ) {
     const existing = target.weight.annotations.mask?.mask;
     this.kept = fixed ? target.weight.annotations.mask : undefined;
-    this.mask = existing && existing.length === raw.size ? Uint8Array.from(existing) : new Uint8Array(raw.size).fill(1);
+    this.mask =
+      existing && existing.length === raw.size
+        ? Uint8Array.from(existing)
+        : new Uint8Array(raw.size).fill(1);
     this.maskTensor = this.uploadMask();
     // straight-through: the value is w ⊙ mask, the gradient reaches every element of w
     this.maskedForward = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
@@ -119,7 +156,8 @@ class PruningInstance implements WeightTransformInstance {
   }
 
   afterStep(raw: tf.Variable, info: StepInfo): void {
-    if (this.structure.kind !== 'mn' && info.step + 1 <= this.lastStep) this.maybeUpdate(info.step + 1, raw);
+    if (this.structure.kind !== 'mn' && info.step + 1 <= this.lastStep)
+      this.maybeUpdate(info.step + 1, raw);
     this.rezero(raw);
   }
 
@@ -128,7 +166,8 @@ class PruningInstance implements WeightTransformInstance {
   }
 
   strip(weight: Weight): void {
-    weight.annotations.mask = this.kept ?? maskAnnotation(this.mask, this.structure, this.schedule.finalSparsity);
+    weight.annotations.mask =
+      this.kept ?? maskAnnotation(this.mask, this.structure, this.schedule.finalSparsity);
   }
 
   dispose(): void {
@@ -154,7 +193,13 @@ class PruningInstance implements WeightTransformInstance {
     const due = this.structure.kind === 'mn' ? step === 1 : decision.shouldPrune;
     if (!due) return;
     const values = raw.dataSync() as Float32Array;
-    const { mask, threshold } = computeMask(values, raw.shape, this.target.capabilities, decision.sparsity, this.structure);
+    const { mask, threshold } = computeMask(
+      values,
+      raw.shape,
+      this.target.capabilities,
+      decision.sparsity,
+      this.structure,
+    );
     this.mask = mask;
     this.threshold = threshold;
     this.lastSparsity = decision.sparsity;
@@ -164,7 +209,9 @@ class PruningInstance implements WeightTransformInstance {
   }
 
   private uploadMask(): tf.Tensor {
-    return tf.keep(tf.tensor(Float32Array.from(this.mask), [...this.target.weight.tensor.shape], 'float32'));
+    return tf.keep(
+      tf.tensor(Float32Array.from(this.mask), [...this.target.weight.tensor.shape], 'float32'),
+    );
   }
 
   private rezero(raw: tf.Variable): void {

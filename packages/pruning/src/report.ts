@@ -25,7 +25,8 @@ export interface PruningReport {
 
 function describe(structure: NonNullable<MaskAnnotation['structure']> | undefined): string {
   if (structure === undefined || structure.kind === 'unstructured') return 'unstructured';
-  if (structure.kind === 'block') return `block ${structure.blockSize[0]}x${structure.blockSize[1]}`;
+  if (structure.kind === 'block')
+    return `block ${structure.blockSize[0]}x${structure.blockSize[1]}`;
   return `${structure.m}:${structure.n}`;
 }
 
@@ -58,7 +59,14 @@ export function pruningReport(graph: Graph): PruningReport {
 export function formatPruningReport(report: Pick<PruningReport, 'layers'>): string {
   return formatTable(
     ['weight', 'op', 'params', 'structure', 'target', 'achieved'],
-    report.layers.map((l) => [`${l.node}/${l.slot}`, l.op, String(l.params), l.structure, pct(l.targetSparsity), pct(l.achievedSparsity)]),
+    report.layers.map((l) => [
+      `${l.node}/${l.slot}`,
+      l.op,
+      String(l.params),
+      l.structure,
+      pct(l.targetSparsity),
+      pct(l.achievedSparsity),
+    ]),
   );
 }
 

@@ -1,4 +1,10 @@
-import { constantSparsity, polynomialDecay, pruningSteps, scheduleFromConfig, shouldPruneAt } from './schedules';
+import {
+  constantSparsity,
+  polynomialDecay,
+  pruningSteps,
+  scheduleFromConfig,
+  shouldPruneAt,
+} from './schedules';
 
 describe('constantSparsity', () => {
   it('prunes at begin + k·frequency, step counted from 1', () => {

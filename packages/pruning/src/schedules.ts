@@ -9,7 +9,13 @@ export interface ScheduleDecision {
 
 /** Serialisable description of a schedule (TFMOT-style class name + config). */
 export type ScheduleConfig =
-  | { readonly kind: 'constant'; readonly sparsity: number; readonly beginStep: number; readonly endStep: number; readonly frequency: number }
+  | {
+      readonly kind: 'constant';
+      readonly sparsity: number;
+      readonly beginStep: number;
+      readonly endStep: number;
+      readonly frequency: number;
+    }
   | {
       readonly kind: 'polynomial';
       readonly initialSparsity: number;
@@ -27,9 +33,16 @@ export interface PruningSchedule {
   at(step: number): ScheduleDecision;
 }
 
-function checkSteps(beginStep: number, endStep: number, frequency: number, allowOpenEnd: boolean): void {
+function checkSteps(
+  beginStep: number,
+  endStep: number,
+  frequency: number,
+  allowOpenEnd: boolean,
+): void {
   if (!Number.isInteger(beginStep) || beginStep < 0) {
-    throw new InvalidArgumentError(`beginStep must be an integer ≥ 0, got ${beginStep}`, { field: 'beginStep' });
+    throw new InvalidArgumentError(`beginStep must be an integer ≥ 0, got ${beginStep}`, {
+      field: 'beginStep',
+    });
   }
   if (!Number.isInteger(endStep) || (endStep === -1 ? !allowOpenEnd : endStep < beginStep)) {
     throw new InvalidArgumentError(
@@ -40,24 +53,41 @@ function checkSteps(beginStep: number, endStep: number, frequency: number, allow
     );
   }
   if (!Number.isInteger(frequency) || frequency < 1) {
-    throw new InvalidArgumentError(`frequency must be an integer ≥ 1, got ${frequency}`, { field: 'frequency' });
+    throw new InvalidArgumentError(`frequency must be an integer ≥ 1, got ${frequency}`, {
+      field: 'frequency',
+    });
   }
 }
 
 /** TFMOT `_should_prune_in_step`: begin ≤ step ≤ end (or end < 0) and (step − begin) divisible by frequency. */
-export function shouldPruneAt(step: number, beginStep: number, endStep: number, frequency: number): boolean {
-  return step >= beginStep && (endStep < 0 || step <= endStep) && (step - beginStep) % frequency === 0;
+export function shouldPruneAt(
+  step: number,
+  beginStep: number,
+  endStep: number,
+  frequency: number,
+): boolean {
+  return (
+    step >= beginStep && (endStep < 0 || step <= endStep) && (step - beginStep) % frequency === 0
+  );
 }
 
 /** TFMOT `ConstantSparsity(target, begin, end=-1, frequency=100)`. */
-export function constantSparsity(sparsity: number, beginStep = 0, endStep = -1, frequency = 100): PruningSchedule {
+export function constantSparsity(
+  sparsity: number,
+  beginStep = 0,
+  endStep = -1,
+  frequency = 100,
+): PruningSchedule {
   checkSparsity(sparsity, 'sparsity');
   checkSteps(beginStep, endStep, frequency, true);
   const s = Math.fround(sparsity);
   return {
     config: { kind: 'constant', sparsity, beginStep, endStep, frequency },
     finalSparsity: s,
-    at: (step) => ({ shouldPrune: shouldPruneAt(step, beginStep, endStep, frequency), sparsity: s }),
+    at: (step) => ({
+      shouldPrune: shouldPruneAt(step, beginStep, endStep, frequency),
+      sparsity: s,
+    }),
   };
 }
 
@@ -77,17 +107,28 @@ export function polynomialDecay(
   checkSparsity(initialSparsity, 'initialSparsity');
   checkSparsity(finalSparsity, 'finalSparsity');
   checkSteps(beginStep, endStep, frequency, false);
-  if (!Number.isFinite(power)) throw new InvalidArgumentError(`power must be finite, got ${power}`, { field: 'power' });
+  if (!Number.isFinite(power))
+    throw new InvalidArgumentError(`power must be finite, got ${power}`, { field: 'power' });
   const f32 = Math.fround;
   return {
-    config: { kind: 'polynomial', initialSparsity, finalSparsity, beginStep, endStep, power, frequency },
+    config: {
+      kind: 'polynomial',
+      initialSparsity,
+      finalSparsity,
+      beginStep,
+      endStep,
+      power,
+      frequency,
+    },
     finalSparsity: f32(finalSparsity),
     at: (step) => {
       let p: number;
       if (endStep === beginStep) p = step >= beginStep ? 1 : 0;
       else p = Math.min(1, Math.max(0, f32(f32(step - beginStep) / f32(endStep - beginStep))));
       const decay = f32(Math.pow(f32(1 - p), power));
-      const sparsity = f32(f32(finalSparsity) + f32(f32(f32(initialSparsity) - f32(finalSparsity)) * decay));
+      const sparsity = f32(
+        f32(finalSparsity) + f32(f32(f32(initialSparsity) - f32(finalSparsity)) * decay),
+      );
       return { shouldPrune: shouldPruneAt(step, beginStep, endStep, frequency), sparsity };
     },
   };
@@ -97,7 +138,14 @@ export function polynomialDecay(
 export function scheduleFromConfig(config: ScheduleConfig): PruningSchedule {
   return config.kind === 'constant'
     ? constantSparsity(config.sparsity, config.beginStep, config.endStep, config.frequency)
-    : polynomialDecay(config.initialSparsity, config.finalSparsity, config.beginStep, config.endStep, config.power, config.frequency);
+    : polynomialDecay(
+        config.initialSparsity,
+        config.finalSparsity,
+        config.beginStep,
+        config.endStep,
+        config.power,
+        config.frequency,
+      );
 }
 
 /** Steps in [1, totalSteps] at which the schedule updates masks. */

@@ -5,7 +5,12 @@ describe('activationGroups', () => {
   it('groups pooling/flatten outputs with their inputs and all concat inputs with the output', () => {
     const g = new GraphBuilder('m', { seed: 1 });
     const x = g.input('x', [-1, 8, 8, 1]);
-    const a = g.layer('Conv2D', 'a', x, { filters: 2, kernelSize: [3, 3], padding: 'same', activation: 'relu' });
+    const a = g.layer('Conv2D', 'a', x, {
+      filters: 2,
+      kernelSize: [3, 3],
+      padding: 'same',
+      activation: 'relu',
+    });
     const b = g.layer('Conv2D', 'b', x, { filters: 2, kernelSize: [1, 1] });
     const cat = g.layer('Concat', 'cat', [a, b]);
     const pool = g.layer('MaxPool2D', 'pool', cat);
@@ -14,7 +19,12 @@ describe('activationGroups', () => {
     const probs = g.layer('Softmax', 'probs', logits);
     const graph = g.build(probs);
     const groups = activationGroups(graph);
-    const names = groups.map((gr) => gr.members.map((v) => v.name).sort().join(','));
+    const names = groups.map((gr) =>
+      gr.members
+        .map((v) => v.name)
+        .sort()
+        .join(','),
+    );
     expect(names.sort()).toEqual(['a,b,cat,flat,pool', 'logits', 'probs', 'x']);
     const catGroup = groups.find((gr) => gr.members.some((v) => v.name === 'cat'))!;
     expect(catGroup.anchor.name).toBe('cat');
@@ -22,6 +32,8 @@ describe('activationGroups', () => {
     expect(probsGroup.fixed).toMatchObject({ scale: 1 / 256, zeroPoint: -128 });
     expect(groups.find((gr) => gr.anchor.name === 'logits')!.fixed).toBeUndefined();
     expect(preservesGrid(graph.node('pool'))).toBe(true);
-    expect(activationGroups(graph, 16).find((gr) => gr.anchor.name === 'probs')!.fixed).toMatchObject({ scale: 1 / 32768, zeroPoint: 0 });
+    expect(
+      activationGroups(graph, 16).find((gr) => gr.anchor.name === 'probs')!.fixed,
+    ).toMatchObject({ scale: 1 / 32768, zeroPoint: 0 });
   });
 });

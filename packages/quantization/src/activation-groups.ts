@@ -1,11 +1,25 @@
-import { defaultOpRegistry, type Graph, type Node, type OpRegistry, type Value } from '@collabopt/core';
+import {
+  defaultOpRegistry,
+  type Graph,
+  type Node,
+  type OpRegistry,
+  type Value,
+} from '@collabopt/core';
 import type { QuantParams } from './quant-params';
 
 /** Activation element type of a quantization scheme. */
 export type ActivationBits = 8 | 16;
 
 /** Ops whose output must share its (single) input's parameters (TFLite int8 spec). */
-export const SHARED_PARAMS_OPS: ReadonlySet<string> = new Set(['MaxPool2D', 'AvgPool2D', 'Reshape', 'Flatten', 'Pad', 'Dropout', 'Upsample2D']);
+export const SHARED_PARAMS_OPS: ReadonlySet<string> = new Set([
+  'MaxPool2D',
+  'AvgPool2D',
+  'Reshape',
+  'Flatten',
+  'Pad',
+  'Dropout',
+  'Upsample2D',
+]);
 
 /**
  * Ops whose output is already on the input's grid (max of, or a copy of, grid values), so QAT
@@ -17,7 +31,11 @@ export function preservesGrid(node: Node, registry: OpRegistry = defaultOpRegist
 }
 
 /** Fixed output parameters of a value produced with a fixed-range function (softmax, sigmoid, tanh). */
-export function fixedOutputParams(node: Node, bits: ActivationBits, registry: OpRegistry = defaultOpRegistry): QuantParams | undefined {
+export function fixedOutputParams(
+  node: Node,
+  bits: ActivationBits,
+  registry: OpRegistry = defaultOpRegistry,
+): QuantParams | undefined {
   let fn: string | undefined;
   if (node.op === 'Softmax') fn = 'softmax';
   else {
@@ -25,10 +43,12 @@ export function fixedOutputParams(node: Node, bits: ActivationBits, registry: Op
     if ('activation' in def.attrs) fn = String(registry.resolveAttrs(node)['activation']);
   }
   if (bits === 16) {
-    if (fn === 'softmax' || fn === 'sigmoid' || fn === 'tanh') return { scale: 1 / 32768, zeroPoint: 0, qmin: -32768, qmax: 32767 };
+    if (fn === 'softmax' || fn === 'sigmoid' || fn === 'tanh')
+      return { scale: 1 / 32768, zeroPoint: 0, qmin: -32768, qmax: 32767 };
     return undefined;
   }
-  if (fn === 'softmax' || fn === 'sigmoid') return { scale: 1 / 256, zeroPoint: -128, qmin: -128, qmax: 127 };
+  if (fn === 'softmax' || fn === 'sigmoid')
+    return { scale: 1 / 256, zeroPoint: -128, qmin: -128, qmax: 127 };
   if (fn === 'tanh') return { scale: 1 / 128, zeroPoint: 0, qmin: -128, qmax: 127 };
   return undefined;
 }
@@ -51,7 +71,11 @@ export interface ActivationGroup {
  * share parameters: outputs of MaxPool2D, AvgPool2D, Reshape, Flatten, Pad, Dropout and Upsample2D
  * join their input's group; every input of a Concat joins the Concat output's group.
  */
-export function activationGroups(graph: Graph, bits: ActivationBits = 8, registry: OpRegistry = defaultOpRegistry): ActivationGroup[] {
+export function activationGroups(
+  graph: Graph,
+  bits: ActivationBits = 8,
+  registry: OpRegistry = defaultOpRegistry,
+): ActivationGroup[] {
   const order = graph.topologicalOrder();
   const values: Value[] = [];
   for (const n of order) for (const v of n.outputs) if (v.dtype === 'float32') values.push(v);

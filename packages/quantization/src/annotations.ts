@@ -1,5 +1,10 @@
 import type { QuantAnnotation, RangeAnnotation, Value } from '@collabopt/core';
-import { asymmetricParams, representableRange, symmetricParams, type QuantParams } from './quant-params';
+import {
+  asymmetricParams,
+  representableRange,
+  symmetricParams,
+  type QuantParams,
+} from './quant-params';
 import type { ActivationBits } from './activation-groups';
 import type { Range } from './range-estimators';
 
@@ -29,12 +34,27 @@ export function paramsOfValue(value: Value): QuantParams | undefined {
   const q = value.annotations.quant;
   if (!q || q.dtype === 'float16' || q.scale.length !== 1) return undefined;
   const half = 2 ** (q.bits - 1);
-  return { scale: q.scale[0]!, zeroPoint: q.zeroPoint[0]!, qmin: q.narrowRange ? -half + 1 : -half, qmax: half - 1 };
+  return {
+    scale: q.scale[0]!,
+    zeroPoint: q.zeroPoint[0]!,
+    qmin: q.narrowRange ? -half + 1 : -half,
+    qmax: half - 1,
+  };
 }
 
 /** Record range and quant on a value. */
-export function annotateValue(value: Value, p: QuantParams, bits: ActivationBits, range: Range, source: string): void {
-  const rangeAnnotation: RangeAnnotation = { min: Math.min(range.min, 0), max: Math.max(range.max, 0), source };
+export function annotateValue(
+  value: Value,
+  p: QuantParams,
+  bits: ActivationBits,
+  range: Range,
+  source: string,
+): void {
+  const rangeAnnotation: RangeAnnotation = {
+    min: Math.min(range.min, 0),
+    max: Math.max(range.max, 0),
+    source,
+  };
   value.annotations.range = rangeAnnotation;
   value.annotations.quant = activationQuantAnnotation(p, bits);
 }

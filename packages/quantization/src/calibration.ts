@@ -1,8 +1,20 @@
 import type * as tfc from '@tensorflow/tfjs-core';
-import { UnsupportedError, silentProgress, throwIfCancelled, type Graph, type ProgressReporter, type Value } from '@collabopt/core';
+import {
+  UnsupportedError,
+  silentProgress,
+  throwIfCancelled,
+  type Graph,
+  type ProgressReporter,
+  type Value,
+} from '@collabopt/core';
 import type { ActivationTransform, Dataset, Engine, ValueTarget } from '@collabopt/engine';
 import { sampleBatches, spreadIndices } from './dataset-batches';
-import { createRangeEstimator, type Range, type RangeEstimator, type RangeEstimatorKind } from './range-estimators';
+import {
+  createRangeEstimator,
+  type Range,
+  type RangeEstimator,
+  type RangeEstimatorKind,
+} from './range-estimators';
 
 export interface CalibrationOptions {
   readonly estimator?: RangeEstimatorKind;
@@ -20,10 +32,14 @@ export interface CalibrationOptions {
  * An inference-mode activation transform that feeds every value it sees to a range estimator and
  * returns it unchanged.
  */
-export function observingTransform(graph: Graph, estimatorFor: (v: Value) => RangeEstimator): ActivationTransform {
+export function observingTransform(
+  graph: Graph,
+  estimatorFor: (v: Value) => RangeEstimator,
+): ActivationTransform {
   return {
     name: 'calibration-observer',
-    appliesTo: (t: ValueTarget) => t.graph === graph && t.value.dtype === 'float32' && t.producer.op !== 'Input',
+    appliesTo: (t: ValueTarget) =>
+      t.graph === graph && t.value.dtype === 'float32' && t.producer.op !== 'Input',
     create: (t: ValueTarget) => {
       const est = estimatorFor(t.value);
       return {
@@ -43,16 +59,26 @@ export function observingTransform(graph: Graph, estimatorFor: (v: Value) => Ran
  * and estimate a range for every activation value (graph input and node outputs), streaming, one
  * batch in memory at a time.
  */
-export async function calibrate(engine: Engine, graph: Graph, data: Dataset, options: CalibrationOptions = {}): Promise<Map<Value, Range>> {
+export async function calibrate(
+  engine: Engine,
+  graph: Graph,
+  data: Dataset,
+  options: CalibrationOptions = {},
+): Promise<Map<Value, Range>> {
   if (graph.inputs.length !== 1) {
-    throw new UnsupportedError(`calibration supports graphs with one input, "${graph.name}" has ${graph.inputs.length}`);
+    throw new UnsupportedError(
+      `calibration supports graphs with one input, "${graph.name}" has ${graph.inputs.length}`,
+    );
   }
   const kind = options.estimator ?? 'minmax';
   const estimators = new Map<Value, RangeEstimator>();
   const estimatorFor = (v: Value): RangeEstimator => {
     let e = estimators.get(v);
     if (!e) {
-      e = createRangeEstimator(kind, { ...(options.percentile !== undefined ? { percentile: options.percentile } : {}), ...(options.bits !== undefined ? { bits: options.bits } : {}) });
+      e = createRangeEstimator(kind, {
+        ...(options.percentile !== undefined ? { percentile: options.percentile } : {}),
+        ...(options.bits !== undefined ? { bits: options.bits } : {}),
+      });
       estimators.set(v, e);
     }
     return e;

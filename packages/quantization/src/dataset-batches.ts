@@ -10,7 +10,11 @@ export function spreadIndices(count: number, n: number): Uint32Array {
 }
 
 /** Yield batches of the chosen samples as core tensors [b, ...sampleShape] (one batch in memory at a time). */
-export function* sampleBatches(data: Dataset, indices: Uint32Array, batchSize: number): Generator<{ x: Tensor; y: Int32Array; start: number }> {
+export function* sampleBatches(
+  data: Dataset,
+  indices: Uint32Array,
+  batchSize: number,
+): Generator<{ x: Tensor; y: Int32Array; start: number }> {
   const per = data.sampleShape.reduce((a, b) => a * b, 1);
   for (let start = 0; start < indices.length; start += batchSize) {
     const b = Math.min(batchSize, indices.length - start);
@@ -34,5 +38,11 @@ export function subsetDataset(data: Dataset, indices: Uint32Array): Dataset {
     x.set(data.x.subarray(s * per, (s + 1) * per), i * per);
     y[i] = data.y[s]!;
   });
-  return { x, y, sampleShape: data.sampleShape, count: indices.length, ...(data.name ? { name: `${data.name} (subset)` } : {}) };
+  return {
+    x,
+    y,
+    sampleShape: data.sampleShape,
+    count: indices.length,
+    ...(data.name ? { name: `${data.name} (subset)` } : {}),
+  };
 }

@@ -17,7 +17,11 @@ export interface QuantizationErrorReport {
   readonly activations: readonly ActivationQuantReport[];
 }
 
-function recorder(graph: Graph, onValue: (name: string, data: Float32Array) => void, inner?: ActivationTransform): ActivationTransform {
+function recorder(
+  graph: Graph,
+  onValue: (name: string, data: Float32Array) => void,
+  inner?: ActivationTransform,
+): ActivationTransform {
   return {
     name: 'recorder',
     appliesTo: (t: ValueTarget) => t.graph === graph && t.value.dtype === 'float32',
@@ -54,7 +58,10 @@ export async function activationErrors(
   for (const batch of sampleBatches(data, indices, batchSize)) {
     throwIfCancelled(options.signal, 'quantization error report');
     const reference = new Map<string, Float32Array>();
-    await engine.predict(floatGraph, [batch.x], { batchSize, activationTransforms: [recorder(floatGraph, (n, d) => reference.set(n, d))] });
+    await engine.predict(floatGraph, [batch.x], {
+      batchSize,
+      activationTransforms: [recorder(floatGraph, (n, d) => reference.set(n, d))],
+    });
     const sim = recorder(
       quantGraph,
       (n, d) => {
@@ -82,7 +89,8 @@ export function formatErrorReport(r: QuantizationErrorReport): string {
   }
   if (r.activations.length > 0) {
     lines.push('activation                      SQNR dB');
-    for (const a of r.activations) lines.push(`${a.value.padEnd(32)}${a.sqnrDb.toFixed(1).padStart(7)}`);
+    for (const a of r.activations)
+      lines.push(`${a.value.padEnd(32)}${a.sqnrDb.toFixed(1).padStart(7)}`);
   }
   return lines.join('\n');
 }

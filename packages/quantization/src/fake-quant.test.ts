@@ -1,4 +1,9 @@
-import { fakeQuantGradientMask, fakeQuantWithMinMax, quantizeDequantize, quantizeDequantizePerChannel } from './fake-quant';
+import {
+  fakeQuantGradientMask,
+  fakeQuantWithMinMax,
+  quantizeDequantize,
+  quantizeDequantizePerChannel,
+} from './fake-quant';
 import { asymmetricParams, symmetricParams } from './quant-params';
 
 describe('fake quantization forward', () => {
@@ -31,7 +36,12 @@ describe('fake quantization forward', () => {
   });
 
   it('quantizes per channel', () => {
-    const y = quantizeDequantizePerChannel([0.5, 0.011, -1.27, -0.02], [2, 2], [1], [symmetricParams(1.27), symmetricParams(0.02)]);
+    const y = quantizeDequantizePerChannel(
+      [0.5, 0.011, -1.27, -0.02],
+      [2, 2],
+      [1],
+      [symmetricParams(1.27), symmetricParams(0.02)],
+    );
     expect(y[0]).toBeCloseTo(0.5, 6);
     expect(y[1]).toBeCloseTo((70 * 0.02) / 127, 7);
     expect(y[2]).toBeCloseTo(-1.27, 6);
@@ -41,6 +51,8 @@ describe('fake quantization forward', () => {
 
 describe('fake quantization gradient (straight-through with clipping)', () => {
   it('passes the gradient inside the nudged range and blocks it outside', () => {
-    expect(Array.from(fakeQuantGradientMask([-4, -3, 0, 4.98, 4.99], -3, 5))).toEqual([0, 1, 1, 1, 0]); // nudged max = 159·8/255 = 4.988
+    expect(Array.from(fakeQuantGradientMask([-4, -3, 0, 4.98, 4.99], -3, 5))).toEqual([
+      0, 1, 1, 1, 0,
+    ]); // nudged max = 159·8/255 = 4.988
   });
 });

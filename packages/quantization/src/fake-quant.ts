@@ -11,7 +11,13 @@ import { roundHalfAwayFromZero } from './rounding';
  * `fake_quant_with_min_max_vars` forward exactly as TensorFlow's kernel: nudge the range, clamp,
  * y = floor((x_c − nudgedMin)/scale + 0.5)·scale + nudgedMin.
  */
-export function fakeQuantWithMinMax(x: ArrayLike<number>, min: number, max: number, bits = 8, narrowRange = false): Float32Array {
+export function fakeQuantWithMinMax(
+  x: ArrayLike<number>,
+  min: number,
+  max: number,
+  bits = 8,
+  narrowRange = false,
+): Float32Array {
   const n = nudgeRange(min, max, bits, narrowRange);
   const invScale = Math.fround((n.qmax - n.qmin) / Math.fround(max - min));
   const out = new Float32Array(x.length);
@@ -27,7 +33,13 @@ export function fakeQuantWithMinMax(x: ArrayLike<number>, min: number, max: numb
  * Straight-through gradient of fake quantization with clipping: 1 where the input lies inside the
  * nudged range (inclusive), 0 outside.
  */
-export function fakeQuantGradientMask(x: ArrayLike<number>, min: number, max: number, bits = 8, narrowRange = false): Float32Array {
+export function fakeQuantGradientMask(
+  x: ArrayLike<number>,
+  min: number,
+  max: number,
+  bits = 8,
+  narrowRange = false,
+): Float32Array {
   const n = nudgeRange(min, max, bits, narrowRange);
   const out = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = x[i]! >= n.nudgedMin && x[i]! <= n.nudgedMax ? 1 : 0;
@@ -38,7 +50,11 @@ export function fakeQuantGradientMask(x: ArrayLike<number>, min: number, max: nu
  * Quantize-dequantize with signed parameters, as a TFLite QUANTIZE followed by DEQUANTIZE:
  * y = (clamp(round(x/s) + zp, qmin, qmax) − zp)·s. This is the grid the exported file uses.
  */
-export function quantizeDequantize(x: ArrayLike<number>, p: QuantParams, out = new Float32Array(x.length)): Float32Array {
+export function quantizeDequantize(
+  x: ArrayLike<number>,
+  p: QuantParams,
+  out = new Float32Array(x.length),
+): Float32Array {
   for (let i = 0; i < x.length; i++) {
     let q = roundHalfAwayFromZero(x[i]! / p.scale) + p.zeroPoint;
     q = q < p.qmin ? p.qmin : q > p.qmax ? p.qmax : q;

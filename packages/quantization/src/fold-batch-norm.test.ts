@@ -1,4 +1,11 @@
-import { GraphBuilder, createRng, tensor, verifyGraph, type Graph, type Node } from '@collabopt/core';
+import {
+  GraphBuilder,
+  createRng,
+  tensor,
+  verifyGraph,
+  type Graph,
+  type Node,
+} from '@collabopt/core';
 import { foldBatchNorm } from './fold-batch-norm';
 
 /** A tiny reference evaluator (NHWC, stride 1, 'same' or 'valid') for the ops these tests use. */
@@ -13,7 +20,11 @@ function evaluate(graph: Graph, x: Float32Array, inShape: number[]): Float32Arra
   return vals.get(graph.outputs[0]!.name)!.data;
 }
 
-function run(node: Node, x: Float32Array, shape: number[]): { data: Float32Array; shape: number[] } {
+function run(
+  node: Node,
+  x: Float32Array,
+  shape: number[],
+): { data: Float32Array; shape: number[] } {
   const w = (slot: string): Float32Array => node.weights[slot]!.tensor.data as Float32Array;
   const bias = node.weights['bias'] ? w('bias') : undefined;
   if (node.op === 'Flatten') return { data: x, shape: [shape[0]!, x.length / shape[0]!] };
@@ -35,7 +46,10 @@ function run(node: Node, x: Float32Array, shape: number[]): { data: Float32Array
     const out = new Float32Array(x.length);
     for (let i = 0; i < x.length; i++) {
       const ch = i % c;
-      out[i] = (w('gamma')[ch]! * (x[i]! - w('movingMean')[ch]!)) / Math.sqrt(w('movingVariance')[ch]! + eps) + w('beta')[ch]!;
+      out[i] =
+        (w('gamma')[ch]! * (x[i]! - w('movingMean')[ch]!)) /
+          Math.sqrt(w('movingVariance')[ch]! + eps) +
+        w('beta')[ch]!;
     }
     return { data: out, shape };
   }
@@ -64,7 +78,8 @@ function run(node: Node, x: Float32Array, shape: number[]): { data: Float32Array
                 const c = Math.floor(o / mult);
                 s += x[base + c]! * k[((di * kw + dj) * cin + c) * mult + (o % mult)]!;
               } else {
-                for (let c = 0; c < cin; c++) s += x[base + c]! * k[((di * kw + dj) * cin + c) * cout + o]!;
+                for (let c = 0; c < cin; c++)
+                  s += x[base + c]! * k[((di * kw + dj) * cin + c) * cout + o]!;
               }
             }
           out[((b * h + i) * wd + j) * cout + o] = s;
@@ -90,14 +105,20 @@ function randomInput(n: number, seed: number): Float32Array {
 
 function expectClose(a: Float32Array, b: Float32Array): void {
   expect(a.length).toBe(b.length);
-  for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(1e-4 * (1 + Math.abs(b[i]!)));
+  for (let i = 0; i < a.length; i++)
+    expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(1e-4 * (1 + Math.abs(b[i]!)));
 }
 
 describe('foldBatchNorm', () => {
   it('folds Conv2D (no bias) + BatchNorm numerically exactly', () => {
     const g = new GraphBuilder('m', { seed: 1 });
     const x = g.input('x', [-1, 5, 5, 2]);
-    const c = g.layer('Conv2D', 'conv', x, { filters: 3, kernelSize: [3, 3], padding: 'same', useBias: false });
+    const c = g.layer('Conv2D', 'conv', x, {
+      filters: 3,
+      kernelSize: [3, 3],
+      padding: 'same',
+      useBias: false,
+    });
     const bn = g.layer('BatchNorm', 'bn', c, {}, bnWeights(3, 2));
     const out = g.layer('Dense', 'head', g.layer('Flatten', 'flat', bn), { units: 4 });
     const graph = g.build(out);
@@ -108,7 +129,11 @@ describe('foldBatchNorm', () => {
     expect(report.folded).toEqual([{ batchNorm: 'bn', into: 'conv' }]);
     expect(graph.findNode('bn')).toBeUndefined();
     expect(graph.node('conv').attrs['useBias']).toBe(true);
-    expect(graph.node('conv').output.annotations.range).toEqual({ min: -3, max: 3, source: 'test' });
+    expect(graph.node('conv').output.annotations.range).toEqual({
+      min: -3,
+      max: 3,
+      source: 'test',
+    });
     verifyGraph(graph);
     expectClose(evaluateFlat(graph, input), before);
   });
@@ -116,7 +141,11 @@ describe('foldBatchNorm', () => {
   it('folds Dense + BatchNorm and DepthwiseConv2D (multiplier 2) + BatchNorm', () => {
     const g = new GraphBuilder('m', { seed: 4 });
     const x = g.input('x', [-1, 4, 4, 2]);
-    const dw = g.layer('DepthwiseConv2D', 'dw', x, { kernelSize: [3, 3], padding: 'same', depthMultiplier: 2 });
+    const dw = g.layer('DepthwiseConv2D', 'dw', x, {
+      kernelSize: [3, 3],
+      padding: 'same',
+      depthMultiplier: 2,
+    });
     const bn1 = g.layer('BatchNorm', 'bn1', dw, {}, bnWeights(4, 5));
     const fl = g.layer('Flatten', 'flat', bn1);
     const d = g.layer('Dense', 'dense', fl, { units: 3 });

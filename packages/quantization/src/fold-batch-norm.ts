@@ -30,7 +30,8 @@ function whyNotFoldable(graph: Graph, bn: Node, registry: OpRegistry): string | 
   const input = bn.inputs[0]!;
   const producer = input.producer;
   const slot = BATCH_NORM_FOLD_TARGETS[producer.op];
-  if (slot === undefined) return `its input comes from ${producer.op} "${producer.name}", not a Conv2D/DepthwiseConv2D/Dense`;
+  if (slot === undefined)
+    return `its input comes from ${producer.op} "${producer.name}", not a Conv2D/DepthwiseConv2D/Dense`;
   const attrs = registry.resolveAttrs(producer);
   if (attrs['activation'] !== undefined && attrString(attrs, 'activation') !== 'linear') {
     return `"${producer.name}" applies a fused ${String(attrs['activation'])} activation before the BatchNorm`;
@@ -42,9 +43,11 @@ function whyNotFoldable(graph: Graph, bn: Node, registry: OpRegistry): string | 
   const rank = input.shape?.length;
   const bnAttrs = registry.resolveAttrs(bn);
   const axis = attrInt(bnAttrs, 'axis');
-  if (rank === undefined || (axis < 0 ? axis + rank : axis) !== rank - 1) return 'it does not normalise the channel (last) axis';
+  if (rank === undefined || (axis < 0 ? axis + rank : axis) !== rank - 1)
+    return 'it does not normalise the channel (last) axis';
   for (const w of [...Object.values(bn.weights), ...Object.values(producer.weights)]) {
-    if (!(w.tensor.data instanceof Float32Array)) return `a weight is stored as ${w.tensor.dtype}, not float32`;
+    if (!(w.tensor.data instanceof Float32Array))
+      return `a weight is stored as ${w.tensor.dtype}, not float32`;
   }
   const ann = producer.weight(slot).annotations;
   if (ann.quant) return `"${producer.name}".${slot} is already quantized`;
@@ -87,15 +90,19 @@ function foldOne(bn: Node, registry: OpRegistry): Node {
   if (cb) {
     // Per-channel codebook along the same axes: scale each channel's centroids like its weights.
     const centroids = new Float32Array(cb.centroids.length);
-    for (let i = 0; i < centroids.length; i++) centroids[i] = cb.centroids[i]! * mult[Math.floor(i / cb.clusters)]!;
-    for (let i = 0; i < folded.length; i++) folded[i] = centroids[layout.channelOf(i) * cb.clusters + cb.indices[i]!]!;
+    for (let i = 0; i < centroids.length; i++)
+      centroids[i] = cb.centroids[i]! * mult[Math.floor(i / cb.clusters)]!;
+    for (let i = 0; i < folded.length; i++)
+      folded[i] = centroids[layout.channelOf(i) * cb.clusters + cb.indices[i]!]!;
     kernelWeight.annotations.codebook = { ...cb, centroids };
   }
 
   const attrs = registry.resolveAttrs(producer);
-  const oldBias = attrs['useBias'] === true ? (producer.weight('bias').tensor.data as Float32Array) : undefined;
+  const oldBias =
+    attrs['useBias'] === true ? (producer.weight('bias').tensor.data as Float32Array) : undefined;
   const bias = new Float32Array(n);
-  for (let c = 0; c < n; c++) bias[c] = ((oldBias ? oldBias[c]! : 0) - mean[c]!) * mult[c]! + (beta ? beta[c]! : 0);
+  for (let c = 0; c < n; c++)
+    bias[c] = ((oldBias ? oldBias[c]! : 0) - mean[c]!) * mult[c]! + (beta ? beta[c]! : 0);
   producer.attrs['useBias'] = true;
   const biasAnnotations = producer.weights['bias']?.annotations ?? {};
   delete biasAnnotations.quant;
@@ -110,7 +117,10 @@ function foldOne(bn: Node, registry: OpRegistry): Node {
  * takes over the BatchNorm's readers and its output annotations. Masks stay valid (zeros scale to
  * zero); per-channel codebooks are scaled with their channel. Edits `graph` in place.
  */
-export function foldBatchNorm(graph: Graph, registry: OpRegistry = defaultOpRegistry): FoldBatchNormReport {
+export function foldBatchNorm(
+  graph: Graph,
+  registry: OpRegistry = defaultOpRegistry,
+): FoldBatchNormReport {
   const report: FoldBatchNormReport = { folded: [], skipped: [] };
   for (const bn of graph.topologicalOrder().filter((n) => n.op === 'BatchNorm')) {
     const reason = whyNotFoldable(graph, bn, registry);

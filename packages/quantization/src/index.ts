@@ -24,7 +24,12 @@ export {
   activationRangeQuantized,
   type QuantizedMultiplier,
 } from './multiplier';
-export { fakeQuantWithMinMax, fakeQuantGradientMask, quantizeDequantize, quantizeDequantizePerChannel } from './fake-quant';
+export {
+  fakeQuantWithMinMax,
+  fakeQuantGradientMask,
+  quantizeDequantize,
+  quantizeDequantizePerChannel,
+} from './fake-quant';
 export {
   MinMaxEstimator,
   PercentileEstimator,
@@ -52,7 +57,11 @@ export {
   type SymmetricWeightOptions,
   type WeightQuantizationResult,
 } from './weight-quantization';
-export { foldBatchNorm, BATCH_NORM_FOLD_TARGETS, type FoldBatchNormReport } from './fold-batch-norm';
+export {
+  foldBatchNorm,
+  BATCH_NORM_FOLD_TARGETS,
+  type FoldBatchNormReport,
+} from './fold-batch-norm';
 export {
   activationGroups,
   fixedOutputParams,
@@ -61,7 +70,12 @@ export {
   type ActivationBits,
   type ActivationGroup,
 } from './activation-groups';
-export { activationParams, activationQuantAnnotation, annotateValue, paramsOfValue } from './annotations';
+export {
+  activationParams,
+  activationQuantAnnotation,
+  annotateValue,
+  paramsOfValue,
+} from './annotations';
 export {
   quantizeGraphWeights,
   QUANTIZATION_MODES,
@@ -74,8 +88,21 @@ export {
 export { fakeQuantTensor, fakeQuantWeightTensor } from './tf-fake-quant';
 export { calibrate, observingTransform, type CalibrationOptions } from './calibration';
 export { simulationTransform, simulateQuantized } from './simulate';
-export { activationErrors, formatErrorReport, type ActivationQuantReport, type QuantizationErrorReport } from './error-report';
-export { quantizePostTraining, createPtqPass, annotateGroups, activationBitsOf, PTQ_DEFAULTS, type PtqOptions, type PtqResult } from './ptq';
+export {
+  activationErrors,
+  formatErrorReport,
+  type ActivationQuantReport,
+  type QuantizationErrorReport,
+} from './error-report';
+export {
+  quantizePostTraining,
+  createPtqPass,
+  annotateGroups,
+  activationBitsOf,
+  PTQ_DEFAULTS,
+  type PtqOptions,
+  type PtqResult,
+} from './ptq';
 export {
   qatWeightTransform,
   qatActivationTransform,
@@ -85,5 +112,13 @@ export {
   type QatActivationState,
   type RangeTracking,
 } from './qat-transforms';
-export { quantizationAwareTraining, createQatPass, PLAIN_QAT, QAT_DEFAULTS, type QatOptions, type QatResult, type QatVariant } from './qat';
+export {
+  quantizationAwareTraining,
+  createQatPass,
+  PLAIN_QAT,
+  QAT_DEFAULTS,
+  type QatOptions,
+  type QatResult,
+  type QatVariant,
+} from './qat';
 export { registerQuantizationPasses, createFoldBatchNormPass } from './register';

@@ -66,7 +66,7 @@ describe('fixed-point multiplication', () => {
 
   it('agrees with real arithmetic within one unit over many random cases', () => {
     let seed = 7;
-    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     for (let i = 0; i < 2000; i++) {
       const real = 1e-4 + rand() * 0.9;
       const x = Math.round((rand() - 0.5) * 2e6);

@@ -34,7 +34,8 @@ export function frexp(x: number): { mantissa: number; exponent: number } {
 
 /** `QuantizeMultiplier(M)`: q = round(mantissa · 2^31) (std::round), shift = exponent. */
 export function quantizeMultiplier(realMultiplier: number): QuantizedMultiplier {
-  if (!Number.isFinite(realMultiplier)) throw new InvalidArgumentError(`multiplier must be finite, got ${realMultiplier}`);
+  if (!Number.isFinite(realMultiplier))
+    throw new InvalidArgumentError(`multiplier must be finite, got ${realMultiplier}`);
   if (realMultiplier === 0) return { multiplier: 0, shift: 0 };
   const { mantissa, exponent } = frexp(realMultiplier);
   let q = roundHalfAwayFromZero(mantissa * 2 ** 31);
@@ -48,7 +49,8 @@ export function quantizeMultiplier(realMultiplier: number): QuantizedMultiplier 
 }
 
 function checkInt32(x: number, what: string): void {
-  if (!Number.isInteger(x) || x < INT32_MIN || x > INT32_MAX) throw new InvalidArgumentError(`${what} must be an int32, got ${x}`);
+  if (!Number.isInteger(x) || x < INT32_MIN || x > INT32_MAX)
+    throw new InvalidArgumentError(`${what} must be an int32, got ${x}`);
 }
 
 /** SaturatingRoundingDoublingHighMul: round((a·b)/2^31) with ties away from zero; MIN·MIN saturates. */
@@ -61,7 +63,8 @@ export function saturatingRoundingDoublingHighMul(a: number, b: number): number 
 
 /** RoundingDivideByPOT: x / 2^exponent rounded to nearest, ties away from zero (arithmetic shift). */
 export function roundingDivideByPOT(x: number, exponent: number): number {
-  if (!Number.isInteger(exponent) || exponent < 0 || exponent > 31) throw new InvalidArgumentError(`exponent must be in [0, 31], got ${exponent}`);
+  if (!Number.isInteger(exponent) || exponent < 0 || exponent > 31)
+    throw new InvalidArgumentError(`exponent must be in [0, 31], got ${exponent}`);
   const mask = exponent === 31 ? 0x7fffffff : (1 << exponent) - 1;
   const remainder = x & mask;
   const threshold = (mask >> 1) + (x < 0 ? 1 : 0);
@@ -69,7 +72,11 @@ export function roundingDivideByPOT(x: number, exponent: number): number {
 }
 
 /** MultiplyByQuantizedMultiplier (default double-rounding build). */
-export function multiplyByQuantizedMultiplier(x: number, multiplier: number, shift: number): number {
+export function multiplyByQuantizedMultiplier(
+  x: number,
+  multiplier: number,
+  shift: number,
+): number {
   checkInt32(x, 'accumulator');
   checkInt32(multiplier, 'multiplier');
   const left = Math.max(shift, 0);
@@ -79,7 +86,11 @@ export function multiplyByQuantizedMultiplier(x: number, multiplier: number, shi
 }
 
 /** Single-rounding build: (x·q + 2^(30 − shift)) >> (31 − shift) in 64-bit, shift clamped to ≤ 30. */
-export function multiplyByQuantizedMultiplierSingleRounding(x: number, multiplier: number, shift: number): number {
+export function multiplyByQuantizedMultiplierSingleRounding(
+  x: number,
+  multiplier: number,
+  shift: number,
+): number {
   checkInt32(x, 'accumulator');
   checkInt32(multiplier, 'multiplier');
   const s = BigInt(31 - Math.min(shift, 30));
@@ -91,7 +102,13 @@ export function multiplyByQuantizedMultiplierSingleRounding(x: number, multiplie
  * Requantize an int32 accumulator to the output type: multiply, add the output zero point, clamp to
  * the activation range (the tail of every int8 conv / fully-connected kernel).
  */
-export function requantize(acc: number, m: QuantizedMultiplier, outputZeroPoint: number, actMin: number, actMax: number): number {
+export function requantize(
+  acc: number,
+  m: QuantizedMultiplier,
+  outputZeroPoint: number,
+  actMin: number,
+  actMax: number,
+): number {
   const v = multiplyByQuantizedMultiplier(acc, m.multiplier, m.shift) + outputZeroPoint;
   return v < actMin ? actMin : v > actMax ? actMax : v;
 }

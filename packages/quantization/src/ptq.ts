@@ -29,7 +29,14 @@ export interface PtqOptions {
   readonly reportSamples: number;
 }
 
-export const PTQ_DEFAULTS: PtqOptions = { mode: 'int8', estimator: 'minmax', percentile: 99.99, samples: 500, batchSize: 100, reportSamples: 0 };
+export const PTQ_DEFAULTS: PtqOptions = {
+  mode: 'int8',
+  estimator: 'minmax',
+  percentile: 99.99,
+  samples: 500,
+  batchSize: 100,
+  reportSamples: 0,
+};
 
 export function activationBitsOf(mode: QuantizationMode): ActivationBits | undefined {
   return mode === 'int8' || mode === 'int8-io' ? 8 : mode === 'int16x8' ? 16 : undefined;
@@ -39,7 +46,12 @@ export function activationBitsOf(mode: QuantizationMode): ActivationBits | undef
  * Give every value of each group the same parameters: the group's fixed parameters, or those of the
  * union of its members' ranges. Returns the values that had no range.
  */
-export function annotateGroups(groups: readonly ActivationGroup[], rangeOf: (v: Value) => Range | undefined, bits: ActivationBits, source: string): Value[] {
+export function annotateGroups(
+  groups: readonly ActivationGroup[],
+  rangeOf: (v: Value) => Range | undefined,
+  bits: ActivationBits,
+  source: string,
+): Value[] {
   const missing: Value[] = [];
   for (const g of groups) {
     if (g.fixed) {
@@ -78,17 +90,27 @@ export interface PtqResult {
  */
 export async function quantizePostTraining(
   graph: Graph,
-  options: Partial<PtqOptions> & { engine?: Engine; data?: Dataset; registry?: OpRegistry; signal?: AbortSignal; progress?: PassContext['progress']; logger?: PassContext['logger'] } = {},
+  options: Partial<PtqOptions> & {
+    engine?: Engine;
+    data?: Dataset;
+    registry?: OpRegistry;
+    signal?: AbortSignal;
+    progress?: PassContext['progress'];
+    logger?: PassContext['logger'];
+  } = {},
 ): Promise<PtqResult> {
   const o = { ...PTQ_DEFAULTS, ...options };
   const registry = options.registry ?? defaultOpRegistry;
   const folded = foldBatchNorm(graph, registry);
-  for (const s of folded.skipped) options.logger?.warn(`ptq: BatchNorm "${s.batchNorm}" stays unfolded: ${s.reason}`);
+  for (const s of folded.skipped)
+    options.logger?.warn(`ptq: BatchNorm "${s.batchNorm}" stays unfolded: ${s.reason}`);
   const bits = activationBitsOf(o.mode);
   const floatGraph = o.reportSamples > 0 && bits !== undefined ? graph.clone() : undefined;
   if (bits !== undefined) {
     if (!options.engine || !options.data) {
-      throw new InvalidArgumentError(`ptq(mode=${o.mode}) needs an engine and a calibration data set (PassContext data "calibration" or "train")`);
+      throw new InvalidArgumentError(
+        `ptq(mode=${o.mode}) needs an engine and a calibration data set (PassContext data "calibration" or "train")`,
+      );
     }
     const ranges = await calibrate(options.engine, graph, options.data, {
       estimator: o.estimator,
@@ -99,9 +121,16 @@ export async function quantizePostTraining(
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.progress ? { progress: options.progress } : {}),
     });
-    const missing = annotateGroups(activationGroups(graph, bits, registry), (v) => ranges.get(v), bits, `calibration:${o.estimator}`);
+    const missing = annotateGroups(
+      activationGroups(graph, bits, registry),
+      (v) => ranges.get(v),
+      bits,
+      `calibration:${o.estimator}`,
+    );
     if (missing.length > 0) {
-      throw new InvalidArgumentError(`calibration observed no values for ${missing.map((v) => `"${v.name}"`).join(', ')}; the engine did not run them`);
+      throw new InvalidArgumentError(
+        `calibration observed no values for ${missing.map((v) => `"${v.name}"`).join(', ')}; the engine did not run them`,
+      );
     }
   }
   const weights = quantizeGraphWeights(graph, o.mode, registry);
@@ -109,7 +138,11 @@ export async function quantizePostTraining(
   graph.touch();
   const activations =
     floatGraph && options.engine && options.data
-      ? await activationErrors(options.engine, floatGraph, graph, options.data, { samples: o.reportSamples, batchSize: o.batchSize, ...(options.signal ? { signal: options.signal } : {}) })
+      ? await activationErrors(options.engine, floatGraph, graph, options.data, {
+          samples: o.reportSamples,
+          batchSize: o.batchSize,
+          ...(options.signal ? { signal: options.signal } : {}),
+        })
       : [];
   return { foldedBatchNorms: folded.folded.length, report: { weights, activations } };
 }
@@ -123,9 +156,14 @@ export function createPtqPass(options: Partial<PtqOptions> = {}): Pass {
     drops: [],
     async run(graph: Graph, ctx: PassContext): Promise<PassResult> {
       const needsData = activationBitsOf(o.mode) !== undefined;
-      const data = needsData ? (getDataset(ctx, 'calibration') ?? getDataset(ctx, 'train')) : undefined;
+      const data = needsData
+        ? (getDataset(ctx, 'calibration') ?? getDataset(ctx, 'train'))
+        : undefined;
       if (needsData && !data) {
-        throw new InvalidArgumentError(`ptq(mode=${o.mode}) needs a representative data set: give the pipeline a "calibration" (or "train") data set`, { pass: 'ptq' });
+        throw new InvalidArgumentError(
+          `ptq(mode=${o.mode}) needs a representative data set: give the pipeline a "calibration" (or "train") data set`,
+          { pass: 'ptq' },
+        );
       }
       const engine = needsData ? await getEngine(ctx) : undefined;
       const r = await quantizePostTraining(graph, {
@@ -137,7 +175,15 @@ export function createPtqPass(options: Partial<PtqOptions> = {}): Pass {
         ...(data ? { data } : {}),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
-      return { changed: true, report: { mode: o.mode, foldedBatchNorms: r.foldedBatchNorms, weights: r.report.weights, activations: r.report.activations } };
+      return {
+        changed: true,
+        report: {
+          mode: o.mode,
+          foldedBatchNorms: r.foldedBatchNorms,
+          weights: r.report.weights,
+          activations: r.report.activations,
+        },
+      };
     },
   };
 }

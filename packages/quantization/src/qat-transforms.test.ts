@@ -1,6 +1,11 @@
 import { createEngine } from '@collabopt/engine';
 import { GraphBuilder, checkWeightQuant, tensor as coreTensor, type Graph } from '@collabopt/core';
-import { ActivationRange, EMA_DECAY, qatActivationTransform, qatWeightTransform } from './qat-transforms';
+import {
+  ActivationRange,
+  EMA_DECAY,
+  qatActivationTransform,
+  qatWeightTransform,
+} from './qat-transforms';
 import { nudgeRange, paramsFromNudged } from './quant-params';
 import { tf } from './tf';
 
@@ -36,7 +41,12 @@ describe('ActivationRange (spec §3.3)', () => {
 function tinyGraph(): Graph {
   const g = new GraphBuilder('m', { seed: 2 });
   const x = g.input('x', [-1, 4, 4, 1]);
-  const c = g.layer('Conv2D', 'conv', x, { filters: 2, kernelSize: [3, 3], padding: 'same', activation: 'relu' });
+  const c = g.layer('Conv2D', 'conv', x, {
+    filters: 2,
+    kernelSize: [3, 3],
+    padding: 'same',
+    activation: 'relu',
+  });
   const p = g.layer('MaxPool2D', 'pool', c);
   const f = g.layer('Flatten', 'flat', p);
   const d = g.layer('Dense', 'logits', f, { units: 3 });
@@ -47,8 +57,18 @@ describe('QAT activation transform placement', () => {
   it('quantizes the input, layer outputs after relu/linear, not max-pool/flatten/softmax', () => {
     const graph = tinyGraph();
     const { transform, state } = qatActivationTransform(graph);
-    const applies = graph.nodes.map((n) => [n.output.name, transform.appliesTo({ graph, value: n.output, producer: n })]);
-    expect(Object.fromEntries(applies)).toEqual({ x: true, conv: true, pool: false, flat: false, logits: true, probs: false });
+    const applies = graph.nodes.map((n) => [
+      n.output.name,
+      transform.appliesTo({ graph, value: n.output, producer: n }),
+    ]);
+    expect(Object.fromEntries(applies)).toEqual({
+      x: true,
+      conv: true,
+      pool: false,
+      flat: false,
+      logits: true,
+      probs: false,
+    });
     expect(state.ranges.get(graph.value('x'))!.tracking).toBe('all-values');
     expect(state.ranges.get(graph.value('conv'))!.tracking).toBe('ema');
   });
@@ -81,16 +101,34 @@ describe('QAT weight transform', () => {
     const graph = tinyGraph();
     const t = qatWeightTransform();
     const conv = graph.node('conv');
-    const target = { graph, node: conv, slot: 'kernel', weight: conv.weights['kernel']!, capabilities: { prunable: true, clusterable: true, quantizable: true, channelAxes: [3] } };
+    const target = {
+      graph,
+      node: conv,
+      slot: 'kernel',
+      weight: conv.weights['kernel']!,
+      capabilities: { prunable: true, clusterable: true, quantizable: true, channelAxes: [3] },
+    };
     expect(t.appliesTo(target)).toBe(true);
-    expect(t.appliesTo({ ...target, slot: 'bias', capabilities: { ...target.capabilities, channelAxes: [0] } })).toBe(false);
-    const raw = tf.variable(tf.tensor(conv.weights['kernel']!.tensor.data as Float32Array, [3, 3, 1, 2]));
+    expect(
+      t.appliesTo({
+        ...target,
+        slot: 'bias',
+        capabilities: { ...target.capabilities, channelAxes: [0] },
+      }),
+    ).toBe(false);
+    const raw = tf.variable(
+      tf.tensor(conv.weights['kernel']!.tensor.data as Float32Array, [3, 3, 1, 2]),
+    );
     const inst = t.create(target, raw);
     const eff = inst.forward(raw, TRAIN);
     const w = conv.weights['kernel']!;
     w.tensor = coreTensor('float32', [3, 3, 1, 2], eff.dataSync() as Float32Array);
     inst.strip(w);
-    expect(w.annotations.quant).toMatchObject({ dtype: 'int8', narrowRange: true, channelAxes: [3] });
+    expect(w.annotations.quant).toMatchObject({
+      dtype: 'int8',
+      narrowRange: true,
+      channelAxes: [3],
+    });
     expect(checkWeightQuant(w.tensor, w.annotations.quant!)).toEqual({ ok: true });
   });
 });

@@ -1,5 +1,12 @@
 import type * as tfc from '@tensorflow/tfjs-core';
-import { defaultOpRegistry, tensor, type Graph, type OpRegistry, type Value, type Weight } from '@collabopt/core';
+import {
+  defaultOpRegistry,
+  tensor,
+  type Graph,
+  type OpRegistry,
+  type Value,
+  type Weight,
+} from '@collabopt/core';
 import type {
   ActivationTransform,
   ActivationTransformInstance,
@@ -58,7 +65,11 @@ export class ActivationRange {
 }
 
 /** Whether the weight of `target` gets weight fake-quant in the default 8-bit scheme. */
-export function isQuantizedKernel(node: { op: string }, slot: string, quantizable: boolean): boolean {
+export function isQuantizedKernel(
+  node: { op: string },
+  slot: string,
+  quantizable: boolean,
+): boolean {
   return quantizable && slot === 'kernel' && KERNEL_OPS.has(node.op);
 }
 
@@ -98,14 +109,20 @@ export interface QatActivationState {
  * Pad, Dropout, nearest upsampling) need no fake-quant; AvgPool2D outputs are re-quantized with the
  * shared parameters. Fixed-range outputs (softmax, sigmoid, tanh) are not fake-quantized.
  */
-export function qatActivationTransform(graph: Graph, registry: OpRegistry = defaultOpRegistry): { transform: ActivationTransform; state: QatActivationState } {
+export function qatActivationTransform(
+  graph: Graph,
+  registry: OpRegistry = defaultOpRegistry,
+): { transform: ActivationTransform; state: QatActivationState } {
   const groups = activationGroups(graph, 8, registry);
   const groupOf = new Map<Value, ActivationGroup>();
   for (const g of groups) for (const v of g.members) groupOf.set(v, g);
   const ranges = new Map<Value, ActivationRange>();
   for (const g of groups) {
     if (g.fixed) continue;
-    ranges.set(g.anchor, new ActivationRange(g.anchor.producer.op === 'Input' ? 'all-values' : 'ema'));
+    ranges.set(
+      g.anchor,
+      new ActivationRange(g.anchor.producer.op === 'Input' ? 'all-values' : 'ema'),
+    );
   }
   const role = (v: Value): 'track' | 'shared' | undefined => {
     const g = groupOf.get(v);
@@ -132,7 +149,14 @@ export function qatActivationTransform(graph: Graph, registry: OpRegistry = defa
         strip: (v: Value) => {
           if (!tracks) return;
           const p = anchorRange.params();
-          if (p) annotateValue(v, p, 8, { min: anchorRange.min, max: anchorRange.max }, `qat:${anchorRange.tracking}`);
+          if (p)
+            annotateValue(
+              v,
+              p,
+              8,
+              { min: anchorRange.min, max: anchorRange.max },
+              `qat:${anchorRange.tracking}`,
+            );
         },
         dispose: () => {},
       };

@@ -8,7 +8,13 @@ import {
   type PassContext,
   type PassResult,
 } from '@collabopt/core';
-import { getDataset, getEngine, type Dataset, type Engine, type WeightTransform } from '@collabopt/engine';
+import {
+  getDataset,
+  getEngine,
+  type Dataset,
+  type Engine,
+  type WeightTransform,
+} from '@collabopt/engine';
 import { annotateValue } from './annotations';
 import { representableRange } from './quant-params';
 import { qatActivationTransform, qatWeightTransform } from './qat-transforms';
@@ -24,7 +30,12 @@ export interface QatOptions {
   readonly maxSteps?: number;
 }
 
-export const QAT_DEFAULTS: QatOptions = { epochs: 1, batchSize: 128, learningRate: 1e-4, optimizer: 'adam' };
+export const QAT_DEFAULTS: QatOptions = {
+  epochs: 1,
+  batchSize: 128,
+  learningRate: 1e-4,
+  optimizer: 'adam',
+};
 
 export interface QatResult {
   readonly foldedBatchNorms: number;
@@ -63,7 +74,8 @@ export async function quantizationAwareTraining(
   const o = { ...QAT_DEFAULTS, ...options };
   const registry = options.registry ?? defaultOpRegistry;
   const folded = foldBatchNorm(graph, registry);
-  for (const s of folded.skipped) options.logger?.warn(`qat: BatchNorm "${s.batchNorm}" stays unfolded: ${s.reason}`);
+  for (const s of folded.skipped)
+    options.logger?.warn(`qat: BatchNorm "${s.batchNorm}" stays unfolded: ${s.reason}`);
   const { transform, state } = qatActivationTransform(graph, registry);
   const result = await engine.fit(graph, data, {
     epochs: o.epochs,
@@ -91,17 +103,26 @@ export async function quantizationAwareTraining(
       missing.push(...g.members.map((v) => `"${v.name}"`));
       continue;
     }
-    for (const v of g.members) annotateValue(v, p, 8, { min: r.min, max: r.max }, `qat:${r.tracking}`);
+    for (const v of g.members)
+      annotateValue(v, p, 8, { min: r.min, max: r.max }, `qat:${r.tracking}`);
   }
   if (missing.length > 0) {
-    throw new InvalidArgumentError(`qat tracked no range for ${missing.join(', ')}; the engine did not run them in training`);
+    throw new InvalidArgumentError(
+      `qat tracked no range for ${missing.join(', ')}; the engine did not run them in training`,
+    );
   }
   // Kernels are on their grids already (strip); this quantizes the biases with input × weight scales.
   // Plain QAT drops codebooks (kernels are quantized element-wise); CQAT/PCQAT keep them.
-  const weights = quantizeGraphWeights(graph, 'int8', registry, { codebookAware: options.codebookAware ?? false });
+  const weights = quantizeGraphWeights(graph, 'int8', registry, {
+    codebookAware: options.codebookAware ?? false,
+  });
   graph.metadata['quantization'] = { mode: 'int8' };
   graph.touch();
-  return { foldedBatchNorms: folded.folded.length, history: (result as { history?: unknown }).history, weights };
+  return {
+    foldedBatchNorms: folded.folded.length,
+    history: (result as { history?: unknown }).history,
+    weights,
+  };
 }
 
 /**
@@ -118,10 +139,17 @@ export interface QatVariant {
 }
 
 /** Plain QAT: drops sparsity and clusters (the pass manager then names pqat/cqat/pcqat). */
-export const PLAIN_QAT: QatVariant = { name: 'qat', preserves: ['quant', 'range'], drops: ['mask', 'codebook'] };
+export const PLAIN_QAT: QatVariant = {
+  name: 'qat',
+  preserves: ['quant', 'range'],
+  drops: ['mask', 'codebook'],
+};
 
 /** The `qat` pass (or a collaborative variant): fine-tunes on the context's "train" data set. */
-export function createQatPass(options: Partial<QatOptions> = {}, variant: QatVariant = PLAIN_QAT): Pass {
+export function createQatPass(
+  options: Partial<QatOptions> = {},
+  variant: QatVariant = PLAIN_QAT,
+): Pass {
   const o = { ...QAT_DEFAULTS, ...options };
   const name = variant.name;
   return {
@@ -131,7 +159,10 @@ export function createQatPass(options: Partial<QatOptions> = {}, variant: QatVar
     drops: variant.drops,
     async run(graph: Graph, ctx: PassContext): Promise<PassResult> {
       const data = getDataset(ctx, 'train');
-      if (!data) throw new InvalidArgumentError(`${name} needs a "train" data set in the pipeline context`, { pass: name });
+      if (!data)
+        throw new InvalidArgumentError(`${name} needs a "train" data set in the pipeline context`, {
+          pass: name,
+        });
       const engine = await getEngine(ctx);
       const validation = getDataset(ctx, 'validation');
       const preserving = variant.preservingTransforms?.(ctx.seed);
@@ -146,7 +177,10 @@ export function createQatPass(options: Partial<QatOptions> = {}, variant: QatVar
         ...(validation ? { validation } : {}),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
-      return { changed: true, report: { foldedBatchNorms: r.foldedBatchNorms, weights: r.weights } };
+      return {
+        changed: true,
+        report: { foldedBatchNorms: r.foldedBatchNorms, weights: r.weights },
+      };
     },
   };
 }

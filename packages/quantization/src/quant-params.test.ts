@@ -1,9 +1,19 @@
-import { asymmetricParams, nudgeRange, paramsFromNudged, quantizeValue, dequantizeValue, symmetricParams, signedRange } from './quant-params';
+import {
+  asymmetricParams,
+  nudgeRange,
+  paramsFromNudged,
+  quantizeValue,
+  dequantizeValue,
+  symmetricParams,
+  signedRange,
+} from './quant-params';
 import { roundHalfAwayFromZero, roundHalfToEven } from './rounding';
 
 describe('rounding', () => {
   it('rounds halves away from zero like std::round', () => {
-    expect([2.5, -2.5, 0.5, -0.5, 1.4, -1.6].map(roundHalfAwayFromZero)).toEqual([3, -3, 1, -1, 1, -2]);
+    expect([2.5, -2.5, 0.5, -0.5, 1.4, -1.6].map(roundHalfAwayFromZero)).toEqual([
+      3, -3, 1, -1, 1, -2,
+    ]);
   });
   it('rounds halves to even like tf.round', () => {
     expect([2.5, 3.5, -2.5, 0.5, 1.4].map(roundHalfToEven)).toEqual([2, 4, -2, 0, 1]);

@@ -14,13 +14,15 @@ export interface QuantParams {
 
 /** Integer range of a signed `bits`-bit type; narrow range drops the most negative value. */
 export function signedRange(bits: number, narrowRange = false): [number, number] {
-  if (!Number.isInteger(bits) || bits < 2 || bits > 32) throw new InvalidArgumentError(`bits must be an integer in [2, 32], got ${bits}`);
+  if (!Number.isInteger(bits) || bits < 2 || bits > 32)
+    throw new InvalidArgumentError(`bits must be an integer in [2, 32], got ${bits}`);
   const half = 2 ** (bits - 1);
   return [narrowRange ? -half + 1 : -half, half - 1];
 }
 
 function checkFiniteRange(min: number, max: number): void {
-  if (!Number.isFinite(min) || !Number.isFinite(max)) throw new InvalidArgumentError(`range [${min}, ${max}] is not finite`);
+  if (!Number.isFinite(min) || !Number.isFinite(max))
+    throw new InvalidArgumentError(`range [${min}, ${max}] is not finite`);
   if (min > max) throw new InvalidArgumentError(`range min ${min} is greater than max ${max}`);
 }
 
@@ -48,7 +50,8 @@ export function asymmetricParams(min: number, max: number, bits = 8): QuantParam
  * stay exact, the scale stays invertible, and a bias attached to the channel stays representable.
  */
 export function symmetricParams(absMax: number, bits = 8, narrowRange = true): QuantParams {
-  if (!Number.isFinite(absMax) || absMax < 0) throw new InvalidArgumentError(`symmetric range bound must be finite and ≥ 0, got ${absMax}`);
+  if (!Number.isFinite(absMax) || absMax < 0)
+    throw new InvalidArgumentError(`symmetric range bound must be finite and ≥ 0, got ${absMax}`);
   const [qmin, qmax] = signedRange(bits, narrowRange);
   const r = absMax === 0 ? 1 : absMax;
   return { scale: Math.fround(r / qmax), zeroPoint: 0, qmin, qmax };
@@ -56,7 +59,10 @@ export function symmetricParams(absMax: number, bits = 8, narrowRange = true): Q
 
 /** The float range a set of parameters represents exactly: [(qmin − zp)·s, (qmax − zp)·s]. */
 export function representableRange(p: QuantParams): { min: number; max: number } {
-  return { min: Math.fround((p.qmin - p.zeroPoint) * p.scale), max: Math.fround((p.qmax - p.zeroPoint) * p.scale) };
+  return {
+    min: Math.fround((p.qmin - p.zeroPoint) * p.scale),
+    max: Math.fround((p.qmax - p.zeroPoint) * p.scale),
+  };
 }
 
 /** Result of fake_quant's nudging (unsigned integer space [qmin, qmax], as TensorFlow's kernel). */
@@ -77,14 +83,17 @@ export interface NudgedRange {
  */
 export function nudgeRange(min: number, max: number, bits = 8, narrowRange = false): NudgedRange {
   checkFiniteRange(min, max);
-  if (!Number.isInteger(bits) || bits < 2 || bits > 16) throw new InvalidArgumentError(`fake-quant bits must be in [2, 16], got ${bits}`);
-  if (min === max) throw new InvalidArgumentError(`fake-quant range must not be empty, got [${min}, ${max}]`);
+  if (!Number.isInteger(bits) || bits < 2 || bits > 16)
+    throw new InvalidArgumentError(`fake-quant bits must be in [2, 16], got ${bits}`);
+  if (min === max)
+    throw new InvalidArgumentError(`fake-quant range must not be empty, got [${min}, ${max}]`);
   const f = Math.fround;
   const qmin = narrowRange ? 1 : 0;
   const qmax = 2 ** bits - 1;
   const scale = f(f(max - min) / (qmax - qmin));
   const zpFromMin = f(qmin - f(min / scale));
-  const zeroPoint = zpFromMin < qmin ? qmin : zpFromMin > qmax ? qmax : roundHalfAwayFromZero(zpFromMin);
+  const zeroPoint =
+    zpFromMin < qmin ? qmin : zpFromMin > qmax ? qmax : roundHalfAwayFromZero(zpFromMin);
   return {
     scale,
     zeroPoint,
@@ -101,7 +110,12 @@ export function nudgeRange(min: number, max: number, bits = 8, narrowRange = fal
  */
 export function paramsFromNudged(n: NudgedRange, bits: number): QuantParams {
   const offset = 2 ** (bits - 1);
-  return { scale: n.scale, zeroPoint: n.zeroPoint - offset, qmin: n.qmin - offset, qmax: n.qmax - offset };
+  return {
+    scale: n.scale,
+    zeroPoint: n.zeroPoint - offset,
+    qmin: n.qmin - offset,
+    qmax: n.qmax - offset,
+  };
 }
 
 /** Quantize one real value: clamp(round(x/scale) + zp, qmin, qmax) (std::round, as TFLite's QUANTIZE). */

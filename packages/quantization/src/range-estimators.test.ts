@@ -1,4 +1,10 @@
-import { MinMaxEstimator, MseEstimator, PercentileEstimator, StreamingHistogram, createRangeEstimator } from './range-estimators';
+import {
+  MinMaxEstimator,
+  MseEstimator,
+  PercentileEstimator,
+  StreamingHistogram,
+  createRangeEstimator,
+} from './range-estimators';
 import { SqnrAccumulator, sqnrDb } from './sqnr';
 
 function lcg(seed: number): () => number {
@@ -32,7 +38,8 @@ describe('range estimators', () => {
   it('percentile clips the tails of a uniform distribution', () => {
     const rand = lcg(3);
     const e = new PercentileEstimator(99);
-    for (let b = 0; b < 10; b++) e.observe(Float32Array.from({ length: 1000 }, () => rand() * 2 - 1));
+    for (let b = 0; b < 10; b++)
+      e.observe(Float32Array.from({ length: 1000 }, () => rand() * 2 - 1));
     const r = e.range();
     expect(r.max).toBeGreaterThan(0.95);
     expect(r.max).toBeLessThan(0.99);
@@ -48,7 +55,10 @@ describe('range estimators', () => {
 
   it('mse clips the long tails of a Laplace distribution at low bit widths', () => {
     const rand = lcg(5);
-    const data = Float32Array.from({ length: 50000 }, () => (rand() < 0.5 ? -1 : 1) * -Math.log(1 - rand()));
+    const data = Float32Array.from(
+      { length: 50000 },
+      () => (rand() < 0.5 ? -1 : 1) * -Math.log(1 - rand()),
+    );
     const mse = new MseEstimator(4);
     mse.observe(data);
     const r = mse.range();

@@ -67,7 +67,8 @@ export class StreamingHistogram {
   private n = 0;
 
   constructor(bins = 2048) {
-    if (!Number.isInteger(bins) || bins < 16 || bins % 2 !== 0) throw new InvalidArgumentError(`histogram bins must be an even integer ≥ 16, got ${bins}`);
+    if (!Number.isInteger(bins) || bins < 16 || bins % 2 !== 0)
+      throw new InvalidArgumentError(`histogram bins must be an even integer ≥ 16, got ${bins}`);
     this.bins = bins;
     this.counts = new Float64Array(bins);
   }
@@ -169,7 +170,8 @@ export class PercentileEstimator implements RangeEstimator {
     readonly percentile = 99.99,
     bins = 2048,
   ) {
-    if (!(percentile > 50 && percentile <= 100)) throw new InvalidArgumentError(`percentile must be in (50, 100], got ${percentile}`);
+    if (!(percentile > 50 && percentile <= 100))
+      throw new InvalidArgumentError(`percentile must be in (50, 100], got ${percentile}`);
     this.hist = new StreamingHistogram(bins);
   }
 
@@ -206,7 +208,8 @@ export class MseEstimator implements RangeEstimator {
     bins = 2048,
   ) {
     signedRange(bits);
-    if (!Number.isInteger(candidates) || candidates < 1) throw new InvalidArgumentError(`candidates must be a positive integer, got ${candidates}`);
+    if (!Number.isInteger(candidates) || candidates < 1)
+      throw new InvalidArgumentError(`candidates must be a positive integer, got ${candidates}`);
     this.hist = new StreamingHistogram(bins);
   }
 
@@ -271,7 +274,10 @@ export interface RangeEstimatorOptions {
   bins?: number;
 }
 
-export function createRangeEstimator(kind: RangeEstimatorKind, options: RangeEstimatorOptions = {}): RangeEstimator {
+export function createRangeEstimator(
+  kind: RangeEstimatorKind,
+  options: RangeEstimatorOptions = {},
+): RangeEstimator {
   switch (kind) {
     case 'minmax':
       return new MinMaxEstimator();
@@ -280,6 +286,8 @@ export function createRangeEstimator(kind: RangeEstimatorKind, options: RangeEst
     case 'mse':
       return new MseEstimator(options.bits, 100, options.bins);
     default:
-      throw new InvalidArgumentError(`unknown range estimator "${String(kind)}" (use ${RANGE_ESTIMATORS.join(', ')})`);
+      throw new InvalidArgumentError(
+        `unknown range estimator "${String(kind)}" (use ${RANGE_ESTIMATORS.join(', ')})`,
+      );
   }
 }

@@ -1,4 +1,10 @@
-import { defaultPassRegistry, type Graph, type Pass, type PassContext, type PassRegistry } from '@collabopt/core';
+import {
+  defaultPassRegistry,
+  type Graph,
+  type Pass,
+  type PassContext,
+  type PassRegistry,
+} from '@collabopt/core';
 import { foldBatchNorm } from './fold-batch-norm';
 import { PTQ_DEFAULTS, createPtqPass, type PtqOptions } from './ptq';
 import { QAT_DEFAULTS, createQatPass, type QatOptions } from './qat';
@@ -12,7 +18,8 @@ export function createFoldBatchNormPass(): Pass {
     preserves: ['mask', 'codebook', 'range'],
     run(graph: Graph, ctx: PassContext) {
       const r = foldBatchNorm(graph, ctx.registry);
-      for (const s of r.skipped) ctx.logger.warn(`foldBatchNorm: "${s.batchNorm}" stays: ${s.reason}`);
+      for (const s of r.skipped)
+        ctx.logger.warn(`foldBatchNorm: "${s.batchNorm}" stays: ${s.reason}`);
       return { changed: r.folded.length > 0, report: { folded: r.folded, skipped: r.skipped } };
     },
   };
@@ -23,7 +30,8 @@ export function registerQuantizationPasses(registry: PassRegistry = defaultPassR
   if (!registry.has('foldBatchNorm')) {
     registry.register({
       name: 'foldBatchNorm',
-      description: 'fold BatchNorm into the preceding Conv2D / DepthwiseConv2D / Dense, per output channel',
+      description:
+        'fold BatchNorm into the preceding Conv2D / DepthwiseConv2D / Dense, per output channel',
       options: {},
       preserves: ['mask', 'codebook', 'range'],
       create: () => createFoldBatchNormPass(),
@@ -32,14 +40,47 @@ export function registerQuantizationPasses(registry: PassRegistry = defaultPassR
   if (!registry.has('ptq')) {
     registry.register<PtqOptions>({
       name: 'ptq',
-      description: 'post-training quantization: int8 (float or int8 I/O), dynamic range, float16, 16x8',
+      description:
+        'post-training quantization: int8 (float or int8 I/O), dynamic range, float16, 16x8',
       options: {
-        mode: { kind: 'enum', values: QUANTIZATION_MODES, default: PTQ_DEFAULTS.mode, description: 'quantization scheme' },
-        estimator: { kind: 'enum', values: RANGE_ESTIMATORS, default: PTQ_DEFAULTS.estimator, description: 'activation range estimator' },
-        percentile: { kind: 'number', min: 50, max: 100, exclusiveMin: true, default: PTQ_DEFAULTS.percentile, description: 'percentile for estimator=percentile' },
-        samples: { kind: 'integer', min: 1, default: PTQ_DEFAULTS.samples, description: 'representative samples used for calibration' },
-        batchSize: { kind: 'integer', min: 1, default: PTQ_DEFAULTS.batchSize, description: 'calibration batch size' },
-        reportSamples: { kind: 'integer', min: 0, default: PTQ_DEFAULTS.reportSamples, description: 'samples for the per-activation SQNR report (0: weights only)' },
+        mode: {
+          kind: 'enum',
+          values: QUANTIZATION_MODES,
+          default: PTQ_DEFAULTS.mode,
+          description: 'quantization scheme',
+        },
+        estimator: {
+          kind: 'enum',
+          values: RANGE_ESTIMATORS,
+          default: PTQ_DEFAULTS.estimator,
+          description: 'activation range estimator',
+        },
+        percentile: {
+          kind: 'number',
+          min: 50,
+          max: 100,
+          exclusiveMin: true,
+          default: PTQ_DEFAULTS.percentile,
+          description: 'percentile for estimator=percentile',
+        },
+        samples: {
+          kind: 'integer',
+          min: 1,
+          default: PTQ_DEFAULTS.samples,
+          description: 'representative samples used for calibration',
+        },
+        batchSize: {
+          kind: 'integer',
+          min: 1,
+          default: PTQ_DEFAULTS.batchSize,
+          description: 'calibration batch size',
+        },
+        reportSamples: {
+          kind: 'integer',
+          min: 0,
+          default: PTQ_DEFAULTS.reportSamples,
+          description: 'samples for the per-activation SQNR report (0: weights only)',
+        },
       },
       preserves: ['mask', 'codebook', 'quant', 'range'],
       drops: [],
@@ -49,14 +90,41 @@ export function registerQuantizationPasses(registry: PassRegistry = defaultPassR
   if (!registry.has('qat')) {
     registry.register<QatOptions>({
       name: 'qat',
-      description: 'quantization-aware fine-tuning with the default 8-bit scheme (fake-quant, EMA activation ranges)',
+      description:
+        'quantization-aware fine-tuning with the default 8-bit scheme (fake-quant, EMA activation ranges)',
       family: 'qat',
       options: {
-        epochs: { kind: 'integer', min: 0, default: QAT_DEFAULTS.epochs, description: 'fine-tuning epochs' },
-        batchSize: { kind: 'integer', min: 1, default: QAT_DEFAULTS.batchSize, description: 'batch size' },
-        learningRate: { kind: 'number', min: 0, exclusiveMin: true, default: QAT_DEFAULTS.learningRate, description: 'optimizer learning rate' },
-        optimizer: { kind: 'enum', values: ['adam', 'sgd'], default: QAT_DEFAULTS.optimizer, description: 'optimizer' },
-        maxSteps: { kind: 'integer', min: 1, optional: true, description: 'stop after this many optimizer steps' },
+        epochs: {
+          kind: 'integer',
+          min: 0,
+          default: QAT_DEFAULTS.epochs,
+          description: 'fine-tuning epochs',
+        },
+        batchSize: {
+          kind: 'integer',
+          min: 1,
+          default: QAT_DEFAULTS.batchSize,
+          description: 'batch size',
+        },
+        learningRate: {
+          kind: 'number',
+          min: 0,
+          exclusiveMin: true,
+          default: QAT_DEFAULTS.learningRate,
+          description: 'optimizer learning rate',
+        },
+        optimizer: {
+          kind: 'enum',
+          values: ['adam', 'sgd'],
+          default: QAT_DEFAULTS.optimizer,
+          description: 'optimizer',
+        },
+        maxSteps: {
+          kind: 'integer',
+          min: 1,
+          optional: true,
+          description: 'stop after this many optimizer steps',
+        },
       },
       preserves: ['quant', 'range'],
       drops: ['mask', 'codebook'],

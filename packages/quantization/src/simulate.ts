@@ -15,12 +15,24 @@ export function simulationTransform(graph: Graph): ActivationTransform {
     appliesTo: (t: ValueTarget) => t.graph === graph && paramsOfValue(t.value) !== undefined,
     create: (t: ValueTarget) => {
       const p = paramsOfValue(t.value)!;
-      return { forward: (x: tfc.Tensor) => fakeQuantTensor(x, p), strip: () => {}, dispose: () => {} };
+      return {
+        forward: (x: tfc.Tensor) => fakeQuantTensor(x, p),
+        strip: () => {},
+        dispose: () => {},
+      };
     },
   };
 }
 
 /** Accuracy and loss of the simulated quantized graph on `data` (engine evaluation with fake-quant activations). */
-export async function simulateQuantized(engine: Engine, graph: Graph, data: Dataset, options: { batchSize?: number } = {}) {
-  return engine.evaluate(graph, data, { ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}), activationTransforms: [simulationTransform(graph)] });
+export async function simulateQuantized(
+  engine: Engine,
+  graph: Graph,
+  data: Dataset,
+  options: { batchSize?: number } = {},
+) {
+  return engine.evaluate(graph, data, {
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    activationTransforms: [simulationTransform(graph)],
+  });
 }

@@ -16,7 +16,9 @@ export class SqnrAccumulator {
 
   add(reference: ArrayLike<number>, approximation: ArrayLike<number>): void {
     if (reference.length !== approximation.length) {
-      throw new RangeError(`SQNR needs equal lengths, got ${reference.length} and ${approximation.length}`);
+      throw new RangeError(
+        `SQNR needs equal lengths, got ${reference.length} and ${approximation.length}`,
+      );
     }
     for (let i = 0; i < reference.length; i++) {
       const r = reference[i]!;

@@ -27,17 +27,32 @@ describe('TF.js fake quantization', () => {
   });
 
   it('fake-quantizes weights per output channel like the int8 weight quantizer', () => {
-    const data = Float32Array.from({ length: 2 * 2 * 3 * 4 }, (_, i) => Math.sin(i * 1.7) * (1 + (i % 4)));
+    const data = Float32Array.from(
+      { length: 2 * 2 * 3 * 4 },
+      (_, i) => Math.sin(i * 1.7) * (1 + (i % 4)),
+    );
     const y = fakeQuantWeightTensor(tf.tensor(data, [2, 2, 3, 4]), [3]).dataSync();
     const ref = quantizeSymmetric(coreTensor('float32', [2, 2, 3, 4], data), { channelAxes: [3] });
     ref.values.forEach((v, i) => expect(y[i]).toBeCloseTo(v, 6));
     const dw = fakeQuantWeightTensor(tf.tensor(data, [2, 2, 3, 4]), [2, 3]).dataSync();
-    const refDw = quantizeSymmetric(coreTensor('float32', [2, 2, 3, 4], data), { channelAxes: [2, 3] });
+    const refDw = quantizeSymmetric(coreTensor('float32', [2, 2, 3, 4], data), {
+      channelAxes: [2, 3],
+    });
     refDw.values.forEach((v, i) => expect(dw[i]).toBeCloseTo(v, 6));
   });
 
   it('weight fake-quant gradient is the identity', () => {
     const g = tf.grad((w: tf.Tensor) => fakeQuantWeightTensor(w, undefined));
-    expect(Array.from(g(tf.tensor2d([[0.5, -1], [0.1, 0]]), tf.fill([2, 2], 3)).dataSync())).toEqual([3, 3, 3, 3]);
+    expect(
+      Array.from(
+        g(
+          tf.tensor2d([
+            [0.5, -1],
+            [0.1, 0],
+          ]),
+          tf.fill([2, 2], 3),
+        ).dataSync(),
+      ),
+    ).toEqual([3, 3, 3, 3]);
   });
 });

@@ -11,20 +11,22 @@ import { tf } from './tf';
 export function fakeQuantTensor(x: tfc.Tensor, p: QuantParams): tfc.Tensor {
   const lo = (p.qmin - p.zeroPoint) * p.scale;
   const hi = (p.qmax - p.zeroPoint) * p.scale;
-  const op = tf.customGrad((input: tfc.Tensor | tfc.GradSaveFunc, save: tfc.Tensor | tfc.GradSaveFunc) => {
-    const t = input as tfc.Tensor;
-    (save as tfc.GradSaveFunc)([t]);
-    const q = tf.clipByValue(tf.add(tf.round(tf.div(t, p.scale)), p.zeroPoint), p.qmin, p.qmax);
-    const value = tf.mul(tf.sub(q, p.zeroPoint), p.scale);
-    return {
-      value,
-      gradFunc: (dy: tfc.Tensor, saved: tfc.Tensor[]) => {
-        const s = saved[0]!;
-        const inside = tf.logicalAnd(tf.greaterEqual(s, lo), tf.lessEqual(s, hi));
-        return tf.mul(dy, tf.cast(inside, 'float32'));
-      },
-    };
-  });
+  const op = tf.customGrad(
+    (input: tfc.Tensor | tfc.GradSaveFunc, save: tfc.Tensor | tfc.GradSaveFunc) => {
+      const t = input as tfc.Tensor;
+      (save as tfc.GradSaveFunc)([t]);
+      const q = tf.clipByValue(tf.add(tf.round(tf.div(t, p.scale)), p.zeroPoint), p.qmin, p.qmax);
+      const value = tf.mul(tf.sub(q, p.zeroPoint), p.scale);
+      return {
+        value,
+        gradFunc: (dy: tfc.Tensor, saved: tfc.Tensor[]) => {
+          const s = saved[0]!;
+          const inside = tf.logicalAnd(tf.greaterEqual(s, lo), tf.lessEqual(s, hi));
+          return tf.mul(dy, tf.cast(inside, 'float32'));
+        },
+      };
+    },
+  );
   return op(x);
 }
 
@@ -38,7 +40,11 @@ function symmetricScaleTensor(absMax: tfc.Tensor, qmax: number): tfc.Tensor {
  * range is ±max|w| of the current weight, per channel along `channelAxes` or per tensor. Every
  * weight lies inside its range, so the straight-through gradient is the identity.
  */
-export function fakeQuantWeightTensor(w: tfc.Tensor, channelAxes: readonly number[] | undefined, bits = 8): tfc.Tensor {
+export function fakeQuantWeightTensor(
+  w: tfc.Tensor,
+  channelAxes: readonly number[] | undefined,
+  bits = 8,
+): tfc.Tensor {
   const qmax = 2 ** (bits - 1) - 1;
   const op = tf.customGrad((input: tfc.Tensor | tfc.GradSaveFunc) => {
     const t = input as tfc.Tensor;

@@ -27,14 +27,26 @@ describe('quantizeGraphWeights', () => {
     expect(kq.scale.length).toBe(4);
     const bq = conv.weights['bias']!.annotations.quant!;
     expect(bq).toMatchObject({ dtype: 'int32', bits: 32, channelAxes: [0] });
-    for (let c = 0; c < 4; c++) expect(bq.scale[c]).toBe(Math.fround(graph.value('x').annotations.quant!.scale[0]! * kq.scale[c]!));
+    for (let c = 0; c < 4; c++)
+      expect(bq.scale[c]).toBe(
+        Math.fround(graph.value('x').annotations.quant!.scale[0]! * kq.scale[c]!),
+      );
     const dq = graph.node('dense').weights['kernel']!.annotations.quant!;
     expect(dq.scale.length).toBe(1);
     expect(dq.channelAxes).toBeUndefined();
     for (const { node, slot, weight } of graph.weights()) {
-      expect([node.name, slot, checkWeightContract(weight, 'quant')]).toEqual([node.name, slot, { ok: true }]);
+      expect([node.name, slot, checkWeightContract(weight, 'quant')]).toEqual([
+        node.name,
+        slot,
+        { ok: true },
+      ]);
     }
-    expect(report.map((r) => `${r.node}.${r.slot}`)).toEqual(['conv.kernel', 'conv.bias', 'dense.kernel', 'dense.bias']);
+    expect(report.map((r) => `${r.node}.${r.slot}`)).toEqual([
+      'conv.kernel',
+      'conv.bias',
+      'dense.kernel',
+      'dense.bias',
+    ]);
     expect(report[0]!.sqnrDb).toBeGreaterThan(30);
   });
 
@@ -42,7 +54,9 @@ describe('quantizeGraphWeights', () => {
     const graph = smallCnn();
     quantizeGraphWeights(graph, 'dynamic');
     expect(graph.node('conv').weights['kernel']!.annotations.quant).toBeUndefined();
-    expect(graph.node('dense').weights['kernel']!.annotations.quant).toMatchObject({ dtype: 'int8' });
+    expect(graph.node('dense').weights['kernel']!.annotations.quant).toMatchObject({
+      dtype: 'int8',
+    });
     expect(graph.node('dense').weights['bias']!.annotations.quant).toBeUndefined();
   });
 
@@ -56,14 +70,25 @@ describe('quantizeGraphWeights', () => {
 
   it('int16x8 writes int64 biases', () => {
     const graph = smallCnn();
-    graph.value('x').annotations.quant = activationQuantAnnotation({ scale: 1 / 32767, zeroPoint: 0, qmin: -32768, qmax: 32767 }, 16);
-    graph.value('flat').annotations.quant = activationQuantAnnotation({ scale: 3 / 32767, zeroPoint: 0, qmin: -32768, qmax: 32767 }, 16);
+    graph.value('x').annotations.quant = activationQuantAnnotation(
+      { scale: 1 / 32767, zeroPoint: 0, qmin: -32768, qmax: 32767 },
+      16,
+    );
+    graph.value('flat').annotations.quant = activationQuantAnnotation(
+      { scale: 3 / 32767, zeroPoint: 0, qmin: -32768, qmax: 32767 },
+      16,
+    );
     quantizeGraphWeights(graph, 'int16x8');
-    expect(graph.node('conv').weights['bias']!.annotations.quant).toMatchObject({ dtype: 'int64', bits: 64 });
+    expect(graph.node('conv').weights['bias']!.annotations.quant).toMatchObject({
+      dtype: 'int64',
+      bits: 64,
+    });
   });
 
   it('refuses integer modes when the kernel input has no parameters', () => {
-    expect(() => quantizeGraphWeights(smallCnn(), 'int8')).toThrow(/no activation quantization parameters/);
+    expect(() => quantizeGraphWeights(smallCnn(), 'int8')).toThrow(
+      /no activation quantization parameters/,
+    );
   });
 
   it('keeps ≤ k unique values of a clustered dense kernel', () => {

@@ -24,13 +24,28 @@ import {
 
 /** Quantization modes of the contract (docs/quantization-contract.md). */
 export type QuantizationMode = 'int8' | 'int8-io' | 'dynamic' | 'float16' | 'int16x8';
-export const QUANTIZATION_MODES: readonly QuantizationMode[] = ['int8', 'int8-io', 'dynamic', 'float16', 'int16x8'];
+export const QUANTIZATION_MODES: readonly QuantizationMode[] = [
+  'int8',
+  'int8-io',
+  'dynamic',
+  'float16',
+  'int16x8',
+];
 
 /** Ops whose kernels are quantized per output channel (the op's `channelAxes`); others per tensor. */
-export const PER_CHANNEL_OPS: ReadonlySet<string> = new Set(['Conv2D', 'DepthwiseConv2D', 'Conv2DTranspose']);
+export const PER_CHANNEL_OPS: ReadonlySet<string> = new Set([
+  'Conv2D',
+  'DepthwiseConv2D',
+  'Conv2DTranspose',
+]);
 
 /** Ops with a kernel + bias the int8 scheme quantizes. */
-export const KERNEL_OPS: ReadonlySet<string> = new Set(['Conv2D', 'DepthwiseConv2D', 'Conv2DTranspose', 'Dense']);
+export const KERNEL_OPS: ReadonlySet<string> = new Set([
+  'Conv2D',
+  'DepthwiseConv2D',
+  'Conv2DTranspose',
+  'Dense',
+]);
 
 /** The converter's dynamic-range threshold: smaller weights stay float. */
 export const DYNAMIC_MIN_ELEMENTS = 1024;
@@ -50,12 +65,22 @@ function isFloat(w: Weight): boolean {
   return w.tensor.data instanceof Float32Array;
 }
 
-function snapKernel(node: Node, slot: string, registry: OpRegistry, codebookAware: boolean, minScale?: Float32Array): { scale: Float32Array; report: WeightQuantReport } {
+function snapKernel(
+  node: Node,
+  slot: string,
+  registry: OpRegistry,
+  codebookAware: boolean,
+  minScale?: Float32Array,
+): { scale: Float32Array; report: WeightQuantReport } {
   const w = node.weight(slot);
-  const axes = PER_CHANNEL_OPS.has(node.op) ? registry.slot(node, slot)!.capabilities.channelAxes : undefined;
+  const axes = PER_CHANNEL_OPS.has(node.op)
+    ? registry.slot(node, slot)!.capabilities.channelAxes
+    : undefined;
   const before = w.tensor.data as Float32Array;
   const opts = { ...(axes ? { channelAxes: axes } : {}), ...(minScale ? { minScale } : {}) };
-  const r: WeightQuantizationResult = codebookAware ? quantizeWeight(w, opts) : quantizeSymmetric(w.tensor, opts);
+  const r: WeightQuantizationResult = codebookAware
+    ? quantizeWeight(w, opts)
+    : quantizeSymmetric(w.tensor, opts);
   w.tensor = tensor('float32', w.tensor.shape, r.values);
   w.annotations.quant = weightQuantAnnotation(r);
   if (r.codebook) w.annotations.codebook = r.codebook;
@@ -72,7 +97,12 @@ function snapKernel(node: Node, slot: string, registry: OpRegistry, codebookAwar
   };
 }
 
-function snapBias(node: Node, inputScale: number, weightScale: Float32Array, bits: 32 | 64): WeightQuantReport {
+function snapBias(
+  node: Node,
+  inputScale: number,
+  weightScale: Float32Array,
+  bits: 32 | 64,
+): WeightQuantReport {
   const w = node.weight('bias');
   const before = w.tensor.data as Float32Array;
   const b = quantizeBias(before, inputScale, weightScale, bits);
@@ -86,7 +116,13 @@ function snapBias(node: Node, inputScale: number, weightScale: Float32Array, bit
     bits,
     narrowRange: false,
   };
-  return { node: node.name, slot: 'bias', dtype: bits === 32 ? 'int32' : 'int64', channels: weightScale.length, sqnrDb: sqnrDb(before, b.values) };
+  return {
+    node: node.name,
+    slot: 'bias',
+    dtype: bits === 32 ? 'int32' : 'int64',
+    channels: weightScale.length,
+    sqnrDb: sqnrDb(before, b.values),
+  };
 }
 
 /**
@@ -117,8 +153,20 @@ export function quantizeGraphWeights(
         const before = w.tensor.data as Float32Array;
         const values = fromFloat16Array(toFloat16Array(before));
         w.tensor = tensor('float32', w.tensor.shape, values);
-        w.annotations.quant = { dtype: 'float16', scale: Float32Array.of(1), zeroPoint: Int32Array.of(0), bits: 16, narrowRange: false };
-        report.push({ node: node.name, slot: slot.name, dtype: 'float16', channels: 1, sqnrDb: sqnrDb(before, values) });
+        w.annotations.quant = {
+          dtype: 'float16',
+          scale: Float32Array.of(1),
+          zeroPoint: Int32Array.of(0),
+          bits: 16,
+          narrowRange: false,
+        };
+        report.push({
+          node: node.name,
+          slot: slot.name,
+          dtype: 'float16',
+          channels: 1,
+          sqnrDb: sqnrDb(before, values),
+        });
       }
       continue;
     }
@@ -126,18 +174,25 @@ export function quantizeGraphWeights(
     const kernel = node.weights['kernel'];
     if (!kernel || !isFloat(kernel)) continue;
     if (mode === 'dynamic') {
-      if (sizeOf(kernel.tensor.shape) >= DYNAMIC_MIN_ELEMENTS) report.push(snapKernel(node, 'kernel', registry, codebookAware).report);
+      if (sizeOf(kernel.tensor.shape) >= DYNAMIC_MIN_ELEMENTS)
+        report.push(snapKernel(node, 'kernel', registry, codebookAware).report);
       continue;
     }
     const inParams = paramsOfValue(node.inputs[0]!);
     if (!inParams) {
-      throw new UnsupportedError(`the input "${node.inputs[0]!.name}" of "${node.name}" has no activation quantization parameters`, {
-        node: node.name,
-      });
+      throw new UnsupportedError(
+        `the input "${node.inputs[0]!.name}" of "${node.name}" has no activation quantization parameters`,
+        {
+          node: node.name,
+        },
+      );
     }
     const biasBits = mode === 'int16x8' ? 64 : 32;
     const bias = node.weights['bias'];
-    const minScale = bias && isFloat(bias) ? minWeightScalesForBias(bias.tensor.data as Float32Array, inParams.scale, biasBits) : undefined;
+    const minScale =
+      bias && isFloat(bias)
+        ? minWeightScalesForBias(bias.tensor.data as Float32Array, inParams.scale, biasBits)
+        : undefined;
     const k = snapKernel(node, 'kernel', registry, codebookAware, minScale);
     report.push(k.report);
     if (bias && isFloat(bias)) report.push(snapBias(node, inParams.scale, k.scale, biasBits));

@@ -1,5 +1,18 @@
-import { checkCodebook, checkMask, checkWeightQuant, countUnique, tensor, type Weight } from '@collabopt/core';
-import { minWeightScalesForBias, quantizeBias, quantizeSymmetric, quantizeWeight, weightQuantAnnotation } from './weight-quantization';
+import {
+  checkCodebook,
+  checkMask,
+  checkWeightQuant,
+  countUnique,
+  tensor,
+  type Weight,
+} from '@collabopt/core';
+import {
+  minWeightScalesForBias,
+  quantizeBias,
+  quantizeSymmetric,
+  quantizeWeight,
+  weightQuantAnnotation,
+} from './weight-quantization';
 
 describe('symmetric weight quantization (TFLite int8 spec)', () => {
   it('quantizes per output channel with scale = max|w_c|/127', () => {
@@ -24,7 +37,10 @@ describe('symmetric weight quantization (TFLite int8 spec)', () => {
   it('keeps pruned zeros exactly zero', () => {
     const data = Float32Array.from({ length: 64 }, (_, i) => (i % 3 === 0 ? 0 : Math.sin(i)));
     const mask = Uint8Array.from(data, (v) => (v === 0 ? 0 : 1));
-    const w: Weight = { tensor: tensor('float32', [4, 4, 4], data), annotations: { mask: { mask } } };
+    const w: Weight = {
+      tensor: tensor('float32', [4, 4, 4], data),
+      annotations: { mask: { mask } },
+    };
     const r = quantizeWeight(w, { channelAxes: [2] });
     expect(checkMask(tensor('float32', [4, 4, 4], r.values), { mask })).toEqual({ ok: true });
     expect(r.values.filter((v) => v === 0).length).toBe(data.filter((v) => v === 0).length);
@@ -37,7 +53,10 @@ describe('symmetric weight quantization (TFLite int8 spec)', () => {
     const n = 72;
     const indices = Uint8Array.from({ length: n }, (_, i) => (i * 7) % 4);
     const data = Float32Array.from(indices, (j) => centroids[j]!);
-    const w: Weight = { tensor: tensor('float32', shape, data), annotations: { codebook: { centroids, indices, clusters: 4, zeroCentroid: [1] } } };
+    const w: Weight = {
+      tensor: tensor('float32', shape, data),
+      annotations: { codebook: { centroids, indices, clusters: 4, zeroCentroid: [1] } },
+    };
     const r = quantizeWeight(w, { channelAxes: [3] });
     expect(countUnique(r.q)).toBeLessThanOrEqual(4);
     expect(countUnique(r.values)).toBeLessThanOrEqual(4);
@@ -53,7 +72,10 @@ describe('symmetric weight quantization (TFLite int8 spec)', () => {
     const centroids = Float32Array.of(-1, 0.5, -0.01, 0.02, 3, 2);
     const indices = Uint8Array.from({ length: 12 }, (_, i) => (i >> 2) % 2);
     const data = Float32Array.from(indices, (j, i) => centroids[(i % 3) * 2 + j]!);
-    const w: Weight = { tensor: tensor('float32', shape, data), annotations: { codebook: { centroids, indices, clusters: 2, channelAxes: [3] } } };
+    const w: Weight = {
+      tensor: tensor('float32', shape, data),
+      annotations: { codebook: { centroids, indices, clusters: 2, channelAxes: [3] } },
+    };
     const r = quantizeWeight(w, { channelAxes: [3] });
     const t = tensor('float32', shape, r.values);
     expect(checkCodebook(t, r.codebook!)).toEqual({ ok: true });
@@ -84,7 +106,10 @@ describe('bias quantization', () => {
   it('widens weight scales so a large bias fits (AdjustWeightsForBiasScale)', () => {
     const min = minWeightScalesForBias(Float32Array.of(1e6, 0), 1e-6);
     expect(min[0]).toBeCloseTo((2 * 1e6) / 2147483647 / 1e-6, 0);
-    const w = quantizeSymmetric(tensor('float32', [1, 2], [1e-9, 1e-9]), { channelAxes: [1], minScale: min });
+    const w = quantizeSymmetric(tensor('float32', [1, 2], [1e-9, 1e-9]), {
+      channelAxes: [1],
+      minScale: min,
+    });
     const b = quantizeBias(Float32Array.of(1e6, 0), 1e-6, w.scale);
     expect(b.clamped).toEqual([]);
   });

@@ -34,12 +34,17 @@ export interface SymmetricWeightOptions {
 }
 
 function floatData(t: Tensor, what: string): Float32Array {
-  if (!(t.data instanceof Float32Array)) throw new InvalidArgumentError(`${what} must be float32 to quantize, got ${t.dtype}`);
+  if (!(t.data instanceof Float32Array))
+    throw new InvalidArgumentError(`${what} must be float32 to quantize, got ${t.dtype}`);
   return t.data;
 }
 
 /** Per-channel (or per-tensor) max |w|. */
-export function absMaxPerChannel(data: ArrayLike<number>, shape: readonly number[], channelAxes?: readonly number[]): Float64Array {
+export function absMaxPerChannel(
+  data: ArrayLike<number>,
+  shape: readonly number[],
+  channelAxes?: readonly number[],
+): Float64Array {
   if (!channelAxes) {
     let m = 0;
     for (let i = 0; i < data.length; i++) m = Math.max(m, Math.abs(data[i]!));
@@ -56,7 +61,13 @@ export function absMaxPerChannel(data: ArrayLike<number>, shape: readonly number
 }
 
 /** Scales of the symmetric grid for the given per-channel bounds. */
-export function symmetricScales(absMax: ArrayLike<number>, bits: number, narrowRange: boolean, sharedScale = false, minScale?: ArrayLike<number>): Float32Array {
+export function symmetricScales(
+  absMax: ArrayLike<number>,
+  bits: number,
+  narrowRange: boolean,
+  sharedScale = false,
+  minScale?: ArrayLike<number>,
+): Float32Array {
   const n = absMax.length;
   let bounds = Array.from(absMax);
   if (sharedScale) {
@@ -67,7 +78,8 @@ export function symmetricScales(absMax: ArrayLike<number>, bits: number, narrowR
   for (let c = 0; c < n; c++) scales[c] = symmetricParams(bounds[c]!, bits, narrowRange).scale;
   if (minScale) {
     // A per-tensor scale must satisfy every channel's bound.
-    const bound = (c: number): number => (n === 1 ? Math.max(0, ...Array.from(minScale)) : (minScale[c] ?? 0));
+    const bound = (c: number): number =>
+      n === 1 ? Math.max(0, ...Array.from(minScale)) : (minScale[c] ?? 0);
     for (let c = 0; c < n; c++) scales[c] = Math.max(scales[c]!, bound(c));
     if (sharedScale) scales.fill(Math.max(...scales));
   }
@@ -75,7 +87,12 @@ export function symmetricScales(absMax: ArrayLike<number>, bits: number, narrowR
 }
 
 /** q = clamp(round(x / scale), qmin, qmax); value = float32(scale · q); −0 becomes 0. */
-export function snapToGrid(x: number, scale: number, qmin: number, qmax: number): { q: number; value: number } {
+export function snapToGrid(
+  x: number,
+  scale: number,
+  qmin: number,
+  qmax: number,
+): { q: number; value: number } {
   let q = roundHalfAwayFromZero(x / scale);
   q = q < qmin ? qmin : q > qmax ? qmax : q;
   if (q === 0) return { q: 0, value: 0 };
@@ -86,7 +103,10 @@ export function snapToGrid(x: number, scale: number, qmin: number, qmax: number)
  * Symmetric weight quantization per the TFLite int8 spec: per channel `scale_c = max|w_c|/127`,
  * `q = clamp(round(w/scale_c), −127, 127)`, zero point 0. Zeros stay exactly zero.
  */
-export function quantizeSymmetric(t: Tensor, options: SymmetricWeightOptions = {}): QuantizedWeight {
+export function quantizeSymmetric(
+  t: Tensor,
+  options: SymmetricWeightOptions = {},
+): QuantizedWeight {
   const data = floatData(t, 'weight');
   const bits = options.bits ?? 8;
   const narrowRange = options.narrowRange ?? true;
@@ -116,7 +136,10 @@ export function quantizeSymmetric(t: Tensor, options: SymmetricWeightOptions = {
 }
 
 /** The annotation recording a quantized weight (contract of docs/quantization-contract.md). */
-export function weightQuantAnnotation(qw: QuantizedWeight, dtype: QuantAnnotation['dtype'] = 'int8'): QuantAnnotation {
+export function weightQuantAnnotation(
+  qw: QuantizedWeight,
+  dtype: QuantAnnotation['dtype'] = 'int8',
+): QuantAnnotation {
   let min = 0;
   let max = 0;
   for (let c = 0; c < qw.scale.length; c++) {
@@ -136,7 +159,11 @@ export function weightQuantAnnotation(qw: QuantizedWeight, dtype: QuantAnnotatio
   };
 }
 
-function sameAxes(a: readonly number[] | undefined, b: readonly number[] | undefined, rank: number): boolean {
+function sameAxes(
+  a: readonly number[] | undefined,
+  b: readonly number[] | undefined,
+  rank: number,
+): boolean {
   if (a === undefined || b === undefined) return a === b;
   const norm = (x: readonly number[]): number[] => x.map((v) => (v < 0 ? v + rank : v));
   return norm(a).join(',') === norm(b).join(',');
@@ -155,12 +182,16 @@ export interface WeightQuantizationResult extends QuantizedWeight {
  *   codebook gets one scale shared by every channel (so the same centroid maps to the same integer
  *   everywhere); a per-channel codebook along the quantization axes gets one scale per channel.
  */
-export function quantizeWeight(weight: Weight, options: SymmetricWeightOptions = {}): WeightQuantizationResult {
+export function quantizeWeight(
+  weight: Weight,
+  options: SymmetricWeightOptions = {},
+): WeightQuantizationResult {
   const cb = weight.annotations.codebook;
   if (!cb) return quantizeSymmetric(weight.tensor, options);
   const t = weight.tensor;
   const data = floatData(t, 'weight');
-  const perRow = cb.channelAxes !== undefined && sameAxes(cb.channelAxes, options.channelAxes, t.shape.length);
+  const perRow =
+    cb.channelAxes !== undefined && sameAxes(cb.channelAxes, options.channelAxes, t.shape.length);
   const base = quantizeSymmetric(t, { ...options, sharedScale: options.sharedScale ?? !perRow });
   const k = cb.clusters;
   const rows = cb.centroids.length / k;
@@ -202,10 +233,17 @@ export interface QuantizedBias {
  * Bias quantization: scale_c = input_scale · weight_scale_c (float32), zero point 0,
  * q = clamp(round(b/scale_c), −(2^(b−1) − 1), 2^(b−1) − 1) for 32-bit (int8 scheme) or 64-bit (16x8).
  */
-export function quantizeBias(bias: Float32Array, inputScale: number, weightScales: Float32Array, bits: 32 | 64 = 32): QuantizedBias {
+export function quantizeBias(
+  bias: Float32Array,
+  inputScale: number,
+  weightScales: Float32Array,
+  bits: 32 | 64 = 32,
+): QuantizedBias {
   const n = bias.length;
   if (weightScales.length !== 1 && weightScales.length !== n) {
-    throw new InvalidArgumentError(`bias has ${n} entries but the weight has ${weightScales.length} scales`);
+    throw new InvalidArgumentError(
+      `bias has ${n} entries but the weight has ${weightScales.length} scales`,
+    );
   }
   const scale = new Float32Array(n);
   const values = new Float32Array(n);
@@ -232,7 +270,11 @@ export function quantizeBias(bias: Float32Array, inputScale: number, weightScale
  * TFLite's AdjustWeightsForBiasScale: the smallest weight scale per channel that keeps
  * |bias_c| / (input_scale · weight_scale_c) within half the int32 range.
  */
-export function minWeightScalesForBias(bias: Float32Array, inputScale: number, bits: 32 | 64 = 32): Float32Array {
+export function minWeightScalesForBias(
+  bias: Float32Array,
+  inputScale: number,
+  bits: 32 | 64 = 32,
+): Float32Array {
   const out = new Float32Array(bias.length);
   const limit = 2 ** (bits - 1) - 1;
   if (inputScale === 0) return out;

@@ -17,7 +17,10 @@ export function quadrantDataset(count: number, seed: number): Dataset {
     for (let r = 0; r < 8; r++)
       for (let q = 0; q < 8; q++) {
         const inside = r >= oy && r < oy + 4 && q >= ox && q < ox + 4;
-        x[i * 64 + r * 8 + q] = Math.min(1, Math.max(0, (inside ? 0.8 : 0.1) + rng.uniform(-0.1, 0.1)));
+        x[i * 64 + r * 8 + q] = Math.min(
+          1,
+          Math.max(0, (inside ? 0.8 : 0.1) + rng.uniform(-0.1, 0.1)),
+        );
       }
   }
   return { x, y, sampleShape: [8, 8, 1], count, name: 'quadrants' };
@@ -27,7 +30,12 @@ export function quadrantDataset(count: number, seed: number): Dataset {
 export function smallCnn(seed = 1): Graph {
   const b = new GraphBuilder('small_cnn', { seed });
   const x = b.input('input', [-1, 8, 8, 1]);
-  let h = b.layer('Conv2D', 'conv1', x, { filters: 4, kernelSize: [3, 3], padding: 'same', activation: 'relu' });
+  let h = b.layer('Conv2D', 'conv1', x, {
+    filters: 4,
+    kernelSize: [3, 3],
+    padding: 'same',
+    activation: 'relu',
+  });
   h = b.layer('MaxPool2D', 'pool1', h, { poolSize: [2, 2] });
   h = b.layer('Conv2D', 'conv2', h, { filters: 8, kernelSize: [3, 3], activation: 'relu' });
   h = b.layer('Flatten', 'flatten', h);

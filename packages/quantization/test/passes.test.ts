@@ -35,7 +35,11 @@ function expectFullyAnnotated(graph: Graph): void {
     }
   }
   for (const { node, slot, weight } of graph.weights()) {
-    expect([node.name, slot, checkWeightContract(weight, 'quant')]).toEqual([node.name, slot, { ok: true }]);
+    expect([node.name, slot, checkWeightContract(weight, 'quant')]).toEqual([
+      node.name,
+      slot,
+      { ok: true },
+    ]);
   }
 }
 
@@ -44,7 +48,13 @@ describe('ptq', () => {
     const floatAcc = (await engine.evaluate(trained, test)).accuracy;
     expect(floatAcc).toBeGreaterThan(0.9);
     const g = trained.clone();
-    const r = await quantizePostTraining(g, { mode: 'int8', engine, data: train, samples: 200, reportSamples: 64 });
+    const r = await quantizePostTraining(g, {
+      mode: 'int8',
+      engine,
+      data: train,
+      samples: 200,
+      reportSamples: 64,
+    });
     expectFullyAnnotated(g);
     expect(g.metadata['quantization']).toEqual({ mode: 'int8' });
     expect(paramsOfValue(g.value('pool1'))).toEqual(paramsOfValue(g.value('conv1')));
@@ -79,7 +89,7 @@ describe('ptq', () => {
     expect(g.node('conv1').weights['bias']!.annotations.quant!.dtype).toBe('int64');
   }, 30_000);
 
-  it('runs as a pipeline pass and keeps a pruned weight\'s zeros and a clustered weight\'s ≤ k values', async () => {
+  it("runs as a pipeline pass and keeps a pruned weight's zeros and a clustered weight's ≤ k values", async () => {
     const g = trained.clone();
     // prune dense1 (every other weight) and cluster logits' kernel to 4 values, as earlier passes would
     const d1 = g.node('dense1').weights['kernel']!;
@@ -97,13 +107,20 @@ describe('ptq', () => {
     const passes = new PassRegistry();
     registerQuantizationPasses(passes);
     const logger = new MemoryLogger();
-    const pm = new PassManager({ passRegistry: passes, engine, data: { calibration: train }, logger });
+    const pm = new PassManager({
+      passRegistry: passes,
+      engine,
+      data: { calibration: train },
+      logger,
+    });
     pm.addPipeline('ptq(mode=int8, samples=100)');
     const { graph, warnings } = await pm.run(g);
     expect(warnings).toEqual([]);
     const q1 = graph.node('dense1').weights['kernel']!;
     expect(checkWeightContract(q1, 'mask')).toEqual({ ok: true });
-    expect((q1.tensor.data as Float32Array).filter((v) => v === 0).length).toBeGreaterThanOrEqual(mask.length / 2);
+    expect((q1.tensor.data as Float32Array).filter((v) => v === 0).length).toBeGreaterThanOrEqual(
+      mask.length / 2,
+    );
     const ql = graph.node('logits').weights['kernel']!;
     expect(checkWeightContract(ql, 'codebook')).toEqual({ ok: true });
     expect(countUnique(ql.tensor.data as Float32Array)).toBeLessThanOrEqual(4);
@@ -134,7 +151,13 @@ describe('qat', () => {
   it('fine-tunes with fake-quant and leaves an int8-annotated graph whose simulation keeps accuracy', async () => {
     const g = trained.clone();
     const floatAcc = (await engine.evaluate(trained, test)).accuracy;
-    await quantizationAwareTraining(g, engine, train, { epochs: 1, batchSize: 64, maxSteps: 3, learningRate: 1e-3, seed: 2 });
+    await quantizationAwareTraining(g, engine, train, {
+      epochs: 1,
+      batchSize: 64,
+      maxSteps: 3,
+      learningRate: 1e-3,
+      seed: 2,
+    });
     expectFullyAnnotated(g);
     expect(g.value('conv1').annotations.range!.source).toBe('qat:ema');
     expect(g.value('input').annotations.range!.source).toBe('qat:all-values');
@@ -171,12 +194,43 @@ describe('foldBatchNorm through the engine', () => {
     const x = b.input('x', [-1, 6, 6, 2]);
     const c = b.layer('Conv2D', 'conv', x, { filters: 3, kernelSize: [3, 3], padding: 'same' });
     const rng = createRng(9);
-    const vec = (lo: number, hi: number) => tensor('float32', [3], Float32Array.from({ length: 3 }, () => rng.uniform(lo, hi)));
-    const bn = b.layer('BatchNorm', 'bn', c, {}, { gamma: vec(0.5, 2), beta: vec(-1, 1), movingMean: vec(-0.5, 0.5), movingVariance: vec(0.2, 2) });
+    const vec = (lo: number, hi: number) =>
+      tensor(
+        'float32',
+        [3],
+        Float32Array.from({ length: 3 }, () => rng.uniform(lo, hi)),
+      );
+    const bn = b.layer(
+      'BatchNorm',
+      'bn',
+      c,
+      {},
+      {
+        gamma: vec(0.5, 2),
+        beta: vec(-1, 1),
+        movingMean: vec(-0.5, 0.5),
+        movingVariance: vec(0.2, 2),
+      },
+    );
     const dw = b.layer('DepthwiseConv2D', 'dw', bn, { kernelSize: [3, 3], padding: 'same' });
-    const bn2 = b.layer('BatchNorm', 'bn2', dw, {}, { gamma: vec(0.5, 2), beta: vec(-1, 1), movingMean: vec(-0.5, 0.5), movingVariance: vec(0.2, 2) });
+    const bn2 = b.layer(
+      'BatchNorm',
+      'bn2',
+      dw,
+      {},
+      {
+        gamma: vec(0.5, 2),
+        beta: vec(-1, 1),
+        movingMean: vec(-0.5, 0.5),
+        movingVariance: vec(0.2, 2),
+      },
+    );
     const g = b.build(b.layer('Dense', 'head', b.layer('Flatten', 'flat', bn2), { units: 4 }));
-    const input = tensor('float32', [3, 6, 6, 2], Float32Array.from({ length: 216 }, () => rng.uniform(-1, 1)));
+    const input = tensor(
+      'float32',
+      [3, 6, 6, 2],
+      Float32Array.from({ length: 216 }, () => rng.uniform(-1, 1)),
+    );
     const [before] = await engine.predict(g, [input]);
     expect(foldBatchNorm(g).folded.length).toBe(2);
     const [after] = await engine.predict(g, [input]);

@@ -8,7 +8,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { createRng } from '@collabopt/core';
-import { assignCodebook, planCodebook, SortedValues, type CentroidInit } from '@collabopt/clustering';
+import {
+  assignCodebook,
+  planCodebook,
+  SortedValues,
+  type CentroidInit,
+} from '@collabopt/clustering';
 
 export interface SpeedResult {
   readonly init: CentroidInit;
@@ -24,7 +29,9 @@ export interface SpeedSummary {
 }
 
 export function oraclePython(): string | undefined {
-  const python = process.env['COLLABOPT_ORACLE_PYTHON'] ?? path.resolve(__dirname, '../../../.venv-oracle/bin/python');
+  const python =
+    process.env['COLLABOPT_ORACLE_PYTHON'] ??
+    path.resolve(__dirname, '../../../.venv-oracle/bin/python');
   return existsSync(python) ? python : undefined;
 }
 
@@ -34,13 +41,23 @@ function runPeer(n: number, k: number): number | undefined {
     console.log('  peer skipped: no Python oracle venv');
     return undefined;
   }
-  const r = spawnSync(python, [path.join(__dirname, 'peer_kmeans.py'), `--n=${n}`, `--k=${k}`, '--iterations=100'], { encoding: 'utf8' });
+  const r = spawnSync(
+    python,
+    [path.join(__dirname, 'peer_kmeans.py'), `--n=${n}`, `--k=${k}`, '--iterations=100'],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) {
     console.log(`  peer failed (exit ${r.status}): ${r.stderr.slice(-1000)}`);
     return undefined;
   }
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number; iterations: number; numpy: string };
-  console.log(`  NumPy ${out.numpy} peer (linear init, same algorithm): ${out.seconds.toFixed(3)} s, ${out.iterations} Lloyd iterations`);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+    seconds: number;
+    iterations: number;
+    numpy: string;
+  };
+  console.log(
+    `  NumPy ${out.numpy} peer (linear init, same algorithm): ${out.seconds.toFixed(3)} s, ${out.iterations} Lloyd iterations`,
+  );
   return out.seconds;
 }
 
@@ -54,7 +71,14 @@ export function kmeansSpeed(n: number, k: number, peer: boolean): SpeedSummary {
   console.log(`  radix sort alone: ${((performance.now() - t0) / 1000).toFixed(3)} s`);
   const results: SpeedResult[] = [];
   for (const init of ['kmeans++', 'linear', 'density', 'random'] as const) {
-    const options = { clusters: k, init, perChannel: false, preserveSparsity: false, kmeansIterations: 100, rng: createRng(9) };
+    const options = {
+      clusters: k,
+      init,
+      perChannel: false,
+      preserveSparsity: false,
+      kmeansIterations: 100,
+      rng: createRng(9),
+    };
     const t1 = performance.now();
     const plan = planCodebook(data, [n], options);
     const t2 = performance.now();
@@ -73,6 +97,9 @@ export function kmeansSpeed(n: number, k: number, peer: boolean): SpeedSummary {
 export function speedKeyFigures(s: SpeedSummary): string {
   const pp = s.results.find((r) => r.init === 'kmeans++')!;
   const linear = s.results.find((r) => r.init === 'linear')!;
-  const ratio = s.peerSeconds !== undefined ? `, linear ours/NumPy ${(linear.seconds / s.peerSeconds).toFixed(2)}` : '';
+  const ratio =
+    s.peerSeconds !== undefined
+      ? `, linear ours/NumPy ${(linear.seconds / s.peerSeconds).toFixed(2)}`
+      : '';
   return `one-shot k-means ${s.n / 1e6}M weights/${s.k} clusters: kmeans++ ${pp.seconds.toFixed(2)} s, linear ${linear.seconds.toFixed(2)} s (target < 2 s)${ratio}`;
 }

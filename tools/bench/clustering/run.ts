@@ -61,14 +61,17 @@ function uniquePerKernel(graph: Graph): string {
       const data = weight.tensor.data as Float32Array;
       const channels = weight.tensor.shape[weight.tensor.shape.length - 1]!;
       let most = 0;
-      for (let c = 0; c < channels; c++) most = Math.max(most, countUnique(data.filter((_, i) => i % channels === c)));
+      for (let c = 0; c < channels; c++)
+        most = Math.max(most, countUnique(data.filter((_, i) => i % channels === c)));
       return `${node.name} ${total} (≤${most}/ch)`;
     })
     .join(', ');
 }
 
 function kernelSparsity(graph: Graph): number[] {
-  return kernels(graph).map(({ weight }) => 1 - countNonZeros(weight.tensor.data) / weight.tensor.data.length);
+  return kernels(graph).map(
+    ({ weight }) => 1 - countNonZeros(weight.tensor.data) / weight.tensor.data.length,
+  );
 }
 
 async function main(): Promise<void> {
@@ -87,37 +90,84 @@ async function main(): Promise<void> {
   const baselineEpochs = Number(arg('baseline-epochs', '3'));
   const seed = Number(arg('seed', '42'));
   const backend = arg('backend', '');
-  const engine = await createEngine(backend ? { backend: backend as 'tensorflow' | 'wasm' | 'cpu' } : {});
+  const engine = await createEngine(
+    backend ? { backend: backend as 'tensorflow' | 'wasm' | 'cpu' } : {},
+  );
   const data = loadFashionMnist();
   const train = limit(data.train, trainLimit);
   const test = data.test;
-  console.log(`\nbackend ${engine.backend}; train ${train.count}, test ${test.count} Fashion-MNIST images`);
+  console.log(
+    `\nbackend ${engine.backend}; train ${train.count}, test ${test.count} Fashion-MNIST images`,
+  );
 
   const baseline = referenceCnn(seed);
   let t0 = Date.now();
-  await engine.fit(baseline, train, { epochs: baselineEpochs, batchSize: 128, optimizer: 'adam', learningRate: 1e-3, seed });
+  await engine.fit(baseline, train, {
+    epochs: baselineEpochs,
+    batchSize: 128,
+    optimizer: 'adam',
+    learningRate: 1e-3,
+    seed,
+  });
   const baselineMs = Date.now() - t0;
   const baseAcc = (await engine.evaluate(baseline, test, { batchSize: 512 })).accuracy;
   const baseStats = graphStatistics(baseline);
-  console.log(`baseline: ${baselineEpochs} epochs in ${secs(baselineMs)}, test accuracy ${pct(baseAcc)}`);
+  console.log(
+    `baseline: ${baselineEpochs} epochs in ${secs(baselineMs)}, test accuracy ${pct(baseAcc)}`,
+  );
 
   const passes = new PassRegistry();
   registerClusteringPasses(passes);
   registerPruningPasses(passes);
-  const rows: string[][] = [['baseline', pct(baseAcc), '-', uniquePerKernel(baseline), pct(baseStats.sparsity), String(baseStats.deflatedBytes), '1.00', secs(baselineMs)]];
+  const rows: string[][] = [
+    [
+      'baseline',
+      pct(baseAcc),
+      '-',
+      uniquePerKernel(baseline),
+      pct(baseStats.sparsity),
+      String(baseStats.deflatedBytes),
+      '1.00',
+      secs(baselineMs),
+    ],
+  ];
   const key: string[] = [`baseline ${pct(baseAcc)}`];
 
-  const runPipeline = async (label: string, input: Graph, pipeline: string, reference: { acc: number; deflated: number }) => {
+  const runPipeline = async (
+    label: string,
+    input: Graph,
+    pipeline: string,
+    reference: { acc: number; deflated: number },
+  ) => {
     const graph = input.clone();
     const t = Date.now();
-    const result = await new PassManager({ passRegistry: passes, engine, data: { train }, seed, logger: silentLogger }).addPipeline(pipeline).run(graph);
+    const result = await new PassManager({
+      passRegistry: passes,
+      engine,
+      data: { train },
+      seed,
+      logger: silentLogger,
+    })
+      .addPipeline(pipeline)
+      .run(graph);
     const ms = Date.now() - t;
     const acc = (await engine.evaluate(result.graph, test, { batchSize: 512 })).accuracy;
     const stats = graphStatistics(result.graph);
     const report = result.records[result.records.length - 1]!.report as unknown as ClusterReport;
     const drop = (reference.acc - acc) * 100;
-    rows.push([label, pct(acc), `${drop.toFixed(2)} pt`, uniquePerKernel(result.graph), pct(stats.sparsity), String(stats.deflatedBytes), (baseStats.deflatedBytes / stats.deflatedBytes).toFixed(2), secs(ms)]);
-    console.log(`${label}: ${pipeline} → ${pct(acc)} (${drop.toFixed(2)} pt) in ${secs(ms)}; skipped ${report.skipped.length}, few-distinct channels ${report.layers.map((l) => l.fewDistinctChannels.length).join('/')}`);
+    rows.push([
+      label,
+      pct(acc),
+      `${drop.toFixed(2)} pt`,
+      uniquePerKernel(result.graph),
+      pct(stats.sparsity),
+      String(stats.deflatedBytes),
+      (baseStats.deflatedBytes / stats.deflatedBytes).toFixed(2),
+      secs(ms),
+    ]);
+    console.log(
+      `${label}: ${pipeline} → ${pct(acc)} (${drop.toFixed(2)} pt) in ${secs(ms)}; skipped ${report.skipped.length}, few-distinct channels ${report.layers.map((l) => l.fewDistinctChannels.length).join('/')}`,
+    );
     if (result.warnings.length > 0) console.log(`  warnings: ${result.warnings.join('; ')}`);
     return { graph: result.graph, acc, drop, stats };
   };
@@ -127,15 +177,37 @@ async function main(): Promise<void> {
     for (const clusters of [16, 8]) {
       for (const perChannel of [false, true]) {
         const label = `one-shot ${clusters} ${perChannel ? 'per-channel' : 'per-tensor'}`;
-        const r = await runPipeline(label, baseline, `cluster(clusters=${clusters}, perChannel=${perChannel}, oneShot=true)`, { acc: baseAcc, deflated: baseStats.deflatedBytes });
+        const r = await runPipeline(
+          label,
+          baseline,
+          `cluster(clusters=${clusters}, perChannel=${perChannel}, oneShot=true)`,
+          { acc: baseAcc, deflated: baseStats.deflatedBytes },
+        );
         key.push(`${label} ${pct(r.acc)} (drop ${r.drop.toFixed(2)} pt)`);
       }
     }
   }
 
   if (arg('fine-tune', 'true') === 'false') {
-    console.log('\n' + formatTable(['model', 'test acc', 'drop', 'unique values per kernel', 'sparsity', 'deflated B', 'size ratio', 'wall time'], rows));
-    console.log(`\nKEY clustering (${engine.backend}, ${train.count} train imgs, one-shot only): ${speedKeyFigures(speed)}; ${key.join('; ')}`);
+    console.log(
+      '\n' +
+        formatTable(
+          [
+            'model',
+            'test acc',
+            'drop',
+            'unique values per kernel',
+            'sparsity',
+            'deflated B',
+            'size ratio',
+            'wall time',
+          ],
+          rows,
+        ),
+    );
+    console.log(
+      `\nKEY clustering (${engine.backend}, ${train.count} train imgs, one-shot only): ${speedKeyFigures(speed)}; ${key.join('; ')}`,
+    );
     return;
   }
 
@@ -143,32 +215,82 @@ async function main(): Promise<void> {
   for (const clusters of [16, 8]) {
     for (const perChannel of [false, true]) {
       const label = `cluster ${clusters} ${perChannel ? 'per-channel' : 'per-tensor'}`;
-      const r = await runPipeline(label, baseline, `cluster(clusters=${clusters}, perChannel=${perChannel}, kmeansIterations=100, ${fineTune})`, { acc: baseAcc, deflated: baseStats.deflatedBytes });
+      const r = await runPipeline(
+        label,
+        baseline,
+        `cluster(clusters=${clusters}, perChannel=${perChannel}, kmeansIterations=100, ${fineTune})`,
+        { acc: baseAcc, deflated: baseStats.deflatedBytes },
+      );
       key.push(`${label} ${pct(r.acc)} (drop ${r.drop.toFixed(2)} pt, ${r.stats.deflatedBytes} B)`);
     }
   }
 
   const prunePipeline = `prune(sparsity=0.5, schedule=constant, epochs=2, batchSize=128, learningRate=1e-4)`;
   t0 = Date.now();
-  const pruned = (await new PassManager({ passRegistry: passes, engine, data: { train }, seed, logger: silentLogger }).addPipeline(prunePipeline).run(baseline.clone())).graph;
+  const pruned = (
+    await new PassManager({
+      passRegistry: passes,
+      engine,
+      data: { train },
+      seed,
+      logger: silentLogger,
+    })
+      .addPipeline(prunePipeline)
+      .run(baseline.clone())
+  ).graph;
   const prunedMs = Date.now() - t0;
   console.log(`pruned: ${prunePipeline} in ${secs(prunedMs)}`);
   const prunedAcc = (await engine.evaluate(pruned, test, { batchSize: 512 })).accuracy;
   const prunedStats = graphStatistics(pruned);
   const prunedSparsity = kernelSparsity(pruned);
-  rows.push(['pruned 50% (prune pass, 2 ep)', pct(prunedAcc), `${((baseAcc - prunedAcc) * 100).toFixed(2)} pt`, uniquePerKernel(pruned), pct(prunedStats.sparsity), String(prunedStats.deflatedBytes), (baseStats.deflatedBytes / prunedStats.deflatedBytes).toFixed(2), secs(prunedMs)]);
+  rows.push([
+    'pruned 50% (prune pass, 2 ep)',
+    pct(prunedAcc),
+    `${((baseAcc - prunedAcc) * 100).toFixed(2)} pt`,
+    uniquePerKernel(pruned),
+    pct(prunedStats.sparsity),
+    String(prunedStats.deflatedBytes),
+    (baseStats.deflatedBytes / prunedStats.deflatedBytes).toFixed(2),
+    secs(prunedMs),
+  ]);
   key.push(`pruned ${pct(prunedAcc)}`);
   for (const clusters of [16, 8]) {
     const label = `pruned → sparsityPreservingCluster ${clusters}`;
-    const r = await runPipeline(label, pruned, `sparsityPreservingCluster(clusters=${clusters}, kmeansIterations=100, ${fineTune})`, { acc: prunedAcc, deflated: prunedStats.deflatedBytes });
+    const r = await runPipeline(
+      label,
+      pruned,
+      `sparsityPreservingCluster(clusters=${clusters}, kmeansIterations=100, ${fineTune})`,
+      { acc: prunedAcc, deflated: prunedStats.deflatedBytes },
+    );
     const after = kernelSparsity(r.graph);
     const exact = after.every((s, i) => s === prunedSparsity[i]);
-    console.log(`  kernel sparsity pruned [${prunedSparsity.map(pct).join(', ')}] → clustered [${after.map(pct).join(', ')}]: ${exact ? 'exactly kept' : 'CHANGED'}`);
-    key.push(`${label} ${pct(r.acc)} (drop vs pruned ${r.drop.toFixed(2)} pt, sparsity ${exact ? 'exactly kept' : 'CHANGED'} ${pct(r.stats.sparsity)})`);
+    console.log(
+      `  kernel sparsity pruned [${prunedSparsity.map(pct).join(', ')}] → clustered [${after.map(pct).join(', ')}]: ${exact ? 'exactly kept' : 'CHANGED'}`,
+    );
+    key.push(
+      `${label} ${pct(r.acc)} (drop vs pruned ${r.drop.toFixed(2)} pt, sparsity ${exact ? 'exactly kept' : 'CHANGED'} ${pct(r.stats.sparsity)})`,
+    );
   }
 
-  console.log('\n' + formatTable(['model', 'test acc', 'drop', 'unique values per kernel', 'sparsity', 'deflated B', 'size ratio', 'wall time'], rows));
-  console.log(`\nKEY clustering (${engine.backend}, ${train.count} train imgs, fine-tune ${epochs} ep lr ${learningRate}): ${speedKeyFigures(speed)}; ${key.join('; ')}`);
+  console.log(
+    '\n' +
+      formatTable(
+        [
+          'model',
+          'test acc',
+          'drop',
+          'unique values per kernel',
+          'sparsity',
+          'deflated B',
+          'size ratio',
+          'wall time',
+        ],
+        rows,
+      ),
+  );
+  console.log(
+    `\nKEY clustering (${engine.backend}, ${train.count} train imgs, fine-tune ${epochs} ep lr ${learningRate}): ${speedKeyFigures(speed)}; ${key.join('; ')}`,
+  );
 }
 
 main().catch((e: unknown) => {

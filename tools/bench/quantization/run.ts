@@ -23,7 +23,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { tensor, type Graph } from '@collabopt/core';
 import { createEngine, loadFashionMnist, referenceCnn, type Engine } from '@collabopt/engine';
-import { formatErrorReport, quantizationAwareTraining, quantizePostTraining, simulateQuantized } from '@collabopt/quantization';
+import {
+  formatErrorReport,
+  quantizationAwareTraining,
+  quantizePostTraining,
+  simulateQuantized,
+} from '@collabopt/quantization';
 
 const REPO = path.resolve(__dirname, '../../..');
 const args = process.argv.slice(2);
@@ -37,7 +42,13 @@ const CALIBRATION_SAMPLES = 500;
 const BASELINE = { epochs: 3, batchSize: 128, learningRate: 1e-3 };
 
 function saveWeights(graph: Graph, file: string): void {
-  const entries: { node: string; slot: string; shape: readonly number[]; offset: number; length: number }[] = [];
+  const entries: {
+    node: string;
+    slot: string;
+    shape: readonly number[];
+    offset: number;
+    length: number;
+  }[] = [];
   const chunks: Float32Array[] = [];
   let offset = 0;
   for (const { node, slot, weight } of graph.weights()) {
@@ -57,11 +68,21 @@ function saveWeights(graph: Graph, file: string): void {
 }
 
 function loadWeights(graph: Graph, file: string): void {
-  const entries = JSON.parse(readFileSync(`${file}.json`, 'utf8')) as { node: string; slot: string; shape: number[]; offset: number; length: number }[];
+  const entries = JSON.parse(readFileSync(`${file}.json`, 'utf8')) as {
+    node: string;
+    slot: string;
+    shape: number[];
+    offset: number;
+    length: number;
+  }[];
   const buf = readFileSync(`${file}.bin`);
   const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   for (const e of entries) {
-    graph.node(e.node).weights[e.slot]!.tensor = tensor('float32', e.shape, all.slice(e.offset, e.offset + e.length));
+    graph.node(e.node).weights[e.slot]!.tensor = tensor(
+      'float32',
+      e.shape,
+      all.slice(e.offset, e.offset + e.length),
+    );
   }
 }
 
@@ -102,23 +123,44 @@ function runOracle(argv: string[]): string {
 }
 
 /** Train the baseline with Keras from the graph's own initial weights; load the result into `graph`. */
-function trainBaselineWithKeras(graph: Graph, dir: string): { seconds: number; tensorflow: string } {
+function trainBaselineWithKeras(
+  graph: Graph,
+  dir: string,
+): { seconds: number; tensorflow: string } {
   const manifest = writeKerasManifest(graph, dir);
-  const out = JSON.parse(runOracle(['train', '--manifest', manifest, '--epochs', String(BASELINE.epochs), '--seed', String(SEED), '--out-dir', dir])) as {
+  const out = JSON.parse(
+    runOracle([
+      'train',
+      '--manifest',
+      manifest,
+      '--epochs',
+      String(BASELINE.epochs),
+      '--seed',
+      String(SEED),
+      '--out-dir',
+      dir,
+    ]),
+  ) as {
     seconds: number;
     tensorflow: string;
   };
   for (const node of graph.nodes) {
     for (const [slot, w] of Object.entries(node.weights)) {
       const buf = readFileSync(path.join(dir, `${node.name}_${slot}.bin`));
-      w.tensor = tensor('float32', w.tensor.shape, new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)));
+      w.tensor = tensor(
+        'float32',
+        w.tensor.shape,
+        new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)),
+      );
     }
   }
   return out;
 }
 
 async function exportTflite(graph: Graph, file: string): Promise<string | undefined> {
-  const mod = (await import('@collabopt/format-tflite')) as { writeTflite?: (g: Graph) => Uint8Array };
+  const mod = (await import('@collabopt/format-tflite')) as {
+    writeTflite?: (g: Graph) => Uint8Array;
+  };
   if (typeof mod.writeTflite !== 'function') return undefined;
   writeFileSync(file, mod.writeTflite(graph));
   return file;
@@ -131,9 +173,12 @@ function pct(x: number | undefined): string {
 async function main(): Promise<void> {
   const t0 = Date.now();
   const backendArg = option('--backend', '');
-  const engine: Engine = await createEngine(backendArg ? { backend: backendArg as 'wasm' | 'cpu' | 'tensorflow' } : {});
+  const engine: Engine = await createEngine(
+    backendArg ? { backend: backendArg as 'wasm' | 'cpu' | 'tensorflow' } : {},
+  );
   const { train, test } = loadFashionMnist();
-  const work = option('--keep', '') || mkdtempSync(path.join(os.tmpdir(), 'collabopt-bench-quant-'));
+  const work =
+    option('--keep', '') || mkdtempSync(path.join(os.tmpdir(), 'collabopt-bench-quant-'));
   mkdirSync(work, { recursive: true });
   console.log(`backend ${engine.backend}; work dir ${work}`);
 
@@ -143,29 +188,44 @@ async function main(): Promise<void> {
   // Train with our engine when it runs on TensorFlow's kernels (tfjs-node, tools/setup-tfjs-node);
   // on wasm/cpu three epochs take too long on these shared machines, so Keras trains the same graph.
   const trainer = option('--baseline', engine.backend === 'tensorflow' ? 'engine' : 'keras');
-  const cache = path.join(cacheDir, `reference-cnn-fashion-${trainer}-seed${SEED}-e${BASELINE.epochs}`);
+  const cache = path.join(
+    cacheDir,
+    `reference-cnn-fashion-${trainer}-seed${SEED}-e${BASELINE.epochs}`,
+  );
   const baseline = referenceCnn(SEED);
   if (!flag('--retrain') && existsSync(`${cache}.bin`)) {
     loadWeights(baseline, cache);
-    console.log(`baseline: ${trainer}-trained weights loaded from cache (--retrain to train again)`);
+    console.log(
+      `baseline: ${trainer}-trained weights loaded from cache (--retrain to train again)`,
+    );
   } else if (trainer === 'keras') {
     const dir = path.join(work, 'baseline');
     mkdirSync(dir, { recursive: true });
     const r = trainBaselineWithKeras(baseline, dir);
     saveWeights(baseline, cache);
-    console.log(`baseline: trained by Keras (TF ${r.tensorflow}) from our initial weights, ${BASELINE.epochs} epochs in ${r.seconds.toFixed(0)} s`);
+    console.log(
+      `baseline: trained by Keras (TF ${r.tensorflow}) from our initial weights, ${BASELINE.epochs} epochs in ${r.seconds.toFixed(0)} s`,
+    );
   } else {
     const t = Date.now();
     await engine.fit(baseline, train, { ...BASELINE, optimizer: 'adam', seed: SEED });
     saveWeights(baseline, cache);
-    console.log(`baseline: trained by the engine (${engine.backend}), ${BASELINE.epochs} epochs in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+    console.log(
+      `baseline: trained by the engine (${engine.backend}), ${BASELINE.epochs} epochs in ${((Date.now() - t) / 1000).toFixed(0)} s`,
+    );
   }
   const floatAcc = (await engine.evaluate(baseline, test)).accuracy;
 
   // PTQ int8
   const ptq = baseline.clone();
   let t = Date.now();
-  const ptqResult = await quantizePostTraining(ptq, { mode: 'int8', engine, data: train, samples: CALIBRATION_SAMPLES, reportSamples: 500 });
+  const ptqResult = await quantizePostTraining(ptq, {
+    mode: 'int8',
+    engine,
+    data: train,
+    samples: CALIBRATION_SAMPLES,
+    reportSamples: 500,
+  });
   const ptqSeconds = (Date.now() - t) / 1000;
   const ptqFake = (await simulateQuantized(engine, ptq, test)).accuracy;
   console.log('\nPTQ int8 quantization error (SQNR, 500 training samples):');
@@ -179,7 +239,11 @@ async function main(): Promise<void> {
   let qatError: string | undefined;
   t = Date.now();
   try {
-    await quantizationAwareTraining(qat, engine, train, { epochs: 1, seed: SEED, ...(qatMaxSteps ? { maxSteps: Number(qatMaxSteps) } : {}) });
+    await quantizationAwareTraining(qat, engine, train, {
+      epochs: 1,
+      seed: SEED,
+      ...(qatMaxSteps ? { maxSteps: Number(qatMaxSteps) } : {}),
+    });
     qatFloatWeights = (await engine.evaluate(qat, test)).accuracy;
     qatFake = (await simulateQuantized(engine, qat, test)).accuracy;
   } catch (e) {
@@ -203,30 +267,74 @@ async function main(): Promise<void> {
   let oracle: OracleOut | undefined;
   if (existsSync(python)) {
     oracle = JSON.parse(
-      runOracle(['evaluate', '--manifest', manifest, '--calibration-samples', String(CALIBRATION_SAMPLES), '--converter-out', path.join(work, 'converter-int8.tflite'), '--tflite', ...files]),
+      runOracle([
+        'evaluate',
+        '--manifest',
+        manifest,
+        '--calibration-samples',
+        String(CALIBRATION_SAMPLES),
+        '--converter-out',
+        path.join(work, 'converter-int8.tflite'),
+        '--tflite',
+        ...files,
+      ]),
     ) as OracleOut;
   } else {
-    console.log(`\nPython oracle not found at ${python}: run tools/setup-oracle; TFLite columns left empty`);
+    console.log(
+      `\nPython oracle not found at ${python}: run tools/setup-oracle; TFLite columns left empty`,
+    );
   }
   const real = (f: string | undefined) => (f && oracle ? oracle.files[f] : undefined);
 
   console.log('\nReference CNN on Fashion-MNIST test set (10000 images), accuracy %');
   console.log('variant                          float    fake-int8   TFLite int8      bytes');
-  const row = (name: string, f: number | undefined, fake: number | undefined, tfl: number | undefined, bytes: number | undefined) =>
-    console.log(`${name.padEnd(32)} ${pct(f).padStart(6)} ${pct(fake).padStart(11)} ${pct(tfl).padStart(13)} ${(bytes === undefined ? '—' : String(bytes)).padStart(10)}`);
+  const row = (
+    name: string,
+    f: number | undefined,
+    fake: number | undefined,
+    tfl: number | undefined,
+    bytes: number | undefined,
+  ) =>
+    console.log(
+      `${name.padEnd(32)} ${pct(f).padStart(6)} ${pct(fake).padStart(11)} ${pct(tfl).padStart(13)} ${(bytes === undefined ? '—' : String(bytes)).padStart(10)}`,
+    );
   row('baseline float (ours)', floatAcc, undefined, undefined, undefined);
-  row('baseline float (Keras, same w.)', oracle?.kerasFloatAccuracy, undefined, undefined, undefined);
+  row(
+    'baseline float (Keras, same w.)',
+    oracle?.kerasFloatAccuracy,
+    undefined,
+    undefined,
+    undefined,
+  );
   row('PTQ int8 (ours)', floatAcc, ptqFake, real(ptqFile)?.accuracy, real(ptqFile)?.bytes);
-  row('QAT int8 1 epoch (ours)', qatFloatWeights, qatFake, real(qatFile)?.accuracy, real(qatFile)?.bytes);
-  row(`TFLiteConverter PTQ (TF ${oracle?.tensorflow ?? '?'})`, floatAcc, undefined, oracle?.converter.accuracy, oracle?.converter.bytes);
+  row(
+    'QAT int8 1 epoch (ours)',
+    qatFloatWeights,
+    qatFake,
+    real(qatFile)?.accuracy,
+    real(qatFile)?.bytes,
+  );
+  row(
+    `TFLiteConverter PTQ (TF ${oracle?.tensorflow ?? '?'})`,
+    floatAcc,
+    undefined,
+    oracle?.converter.accuracy,
+    oracle?.converter.bytes,
+  );
   if (qatError) console.log(`\nQAT did not run: ${qatError}`);
-  if (!ptqFile) console.log('\nMISSING: @collabopt/format-tflite has no writeTflite on this branch; TFLite int8 columns of our models left empty');
-  console.log(`\ntimes: PTQ ${ptqSeconds.toFixed(1)} s, QAT ${qatSeconds.toFixed(1)} s, total ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  if (!ptqFile)
+    console.log(
+      '\nMISSING: @collabopt/format-tflite has no writeTflite on this branch; TFLite int8 columns of our models left empty',
+    );
+  console.log(
+    `\ntimes: PTQ ${ptqSeconds.toFixed(1)} s, QAT ${qatSeconds.toFixed(1)} s, total ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+  );
 
   const ptqReal = real(ptqFile)?.accuracy;
   const qatReal = real(qatFile)?.accuracy;
   const conv = oracle?.converter;
-  const d = (x: number | undefined) => (x === undefined ? 'n/a' : `${(100 * (x - floatAcc)).toFixed(2)}`);
+  const d = (x: number | undefined) =>
+    x === undefined ? 'n/a' : `${(100 * (x - floatAcc)).toFixed(2)}`;
   console.log(
     `\nKEY quantization: float=${pct(floatAcc)} ptq_fake=${pct(ptqFake)} ptq_tflite=${pct(ptqReal)} (Δ${d(ptqReal ?? ptqFake)}) ` +
       `qat_fake=${pct(qatFake)} qat_tflite=${pct(qatReal)} (Δ${d(qatReal ?? qatFake)}) converter_tflite=${pct(conv?.accuracy)} ` +

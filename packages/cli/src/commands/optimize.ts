@@ -1,4 +1,10 @@
-import { PassManager, createConsoleLogger, createStreamProgress, readModel, writeModel } from '@collabopt/core';
+import {
+  PassManager,
+  createConsoleLogger,
+  createStreamProgress,
+  readModel,
+  writeModel,
+} from '@collabopt/core';
 import { getEngine } from '@collabopt/engine';
 import { contextData, loadDataSets } from '../data-sets';
 import { print, type CliIo } from '../io';
@@ -13,7 +19,11 @@ export interface OptimizeOptions {
 }
 
 /** `collabopt optimize <in> -o <out> -p "<pipeline>"`: run a text pipeline and write the result. */
-export async function optimizeCommand(input: string, options: OptimizeOptions, io: CliIo): Promise<void> {
+export async function optimizeCommand(
+  input: string,
+  options: OptimizeOptions,
+  io: CliIo,
+): Promise<void> {
   const graph = await readModel(input);
   const data = loadDataSets(options.data, options.seed);
   const engine = await getEngine();
@@ -25,14 +35,23 @@ export async function optimizeCommand(input: string, options: OptimizeOptions, i
     data: contextData(data),
     engine,
   }).addPipeline(options.pipeline);
-  const before = data.test ? await engine.evaluate(graph, data.test, { signal: io.signal }) : undefined;
+  const before = data.test
+    ? await engine.evaluate(graph, data.test, { signal: io.signal })
+    : undefined;
   const result = await pm.run(graph);
   print(io, formatPassRecords(result.records));
   if (data.test && before) {
     const after = await engine.evaluate(result.graph, data.test, { signal: io.signal });
-    print(io, `test accuracy (${data.name}, float IR): before ${(before.accuracy * 100).toFixed(2)}%, after ${(after.accuracy * 100).toFixed(2)}%`);
+    print(
+      io,
+      `test accuracy (${data.name}, float IR): before ${(before.accuracy * 100).toFixed(2)}%, after ${(after.accuracy * 100).toFixed(2)}%`,
+    );
   }
   for (const w of result.warnings) print(io, `warning: ${w}`);
-  const written = await writeModel(result.graph, options.output, options.format ? { format: options.format } : {});
+  const written = await writeModel(
+    result.graph,
+    options.output,
+    options.format ? { format: options.format } : {},
+  );
   print(io, `wrote ${written.join(', ')}`);
 }

@@ -18,11 +18,13 @@ export function passesCommand(io: CliIo): void {
 
 /** `collabopt formats`: every registered format. */
 export function formatsCommand(io: CliIo): void {
-  const rows = defaultFormatRegistry.list().map((f) => [
-    f.name,
-    f.extensions.join(' '),
-    [f.read ? 'read' : '', f.write ? 'write' : ''].filter(Boolean).join('+'),
-    f.description,
-  ]);
+  const rows = defaultFormatRegistry
+    .list()
+    .map((f) => [
+      f.name,
+      f.extensions.join(' '),
+      [f.read ? 'read' : '', f.write ? 'write' : ''].filter(Boolean).join('+'),
+      f.description,
+    ]);
   print(io, formatTable(['format', 'extensions', 'can', 'description'], rows));
 }

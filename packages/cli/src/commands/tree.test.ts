@@ -23,7 +23,15 @@ describe('kernelFigures', () => {
   it('counts distinct float values when the kernel is not quantized', () => {
     const b = new GraphBuilder('k');
     const x = b.input('x', [-1, 2]);
-    const g = b.build(b.layer('Dense', 'd', x, { units: 2, useBias: false }, { kernel: tensor('float32', [2, 2], [0.1, 0.1, 0.2, 0.1]) }));
+    const g = b.build(
+      b.layer(
+        'Dense',
+        'd',
+        x,
+        { units: 2, useBias: false },
+        { kernel: tensor('float32', [2, 2], [0.1, 0.1, 0.2, 0.1]) },
+      ),
+    );
     expect(kernelFigures(g)).toEqual({ sparsity: 0, maxUnique: 2, maxUniquePerChannel: 2 });
   });
 });

@@ -48,7 +48,11 @@ export interface LeafResult {
  * kernel weights, and the distinct int8 codes q = round(w / scale) per kernel (whole tensor) and
  * per output channel (what per-channel kernels and a compressor see).
  */
-export function kernelFigures(graph: Graph): { sparsity: number; maxUnique: number; maxUniquePerChannel: number } {
+export function kernelFigures(graph: Graph): {
+  sparsity: number;
+  maxUnique: number;
+  maxUniquePerChannel: number;
+} {
   let params = 0;
   let zeros = 0;
   let maxUnique = 0;
@@ -77,7 +81,14 @@ export function kernelFigures(graph: Graph): { sparsity: number; maxUnique: numb
   return { sparsity: params ? zeros / params : 0, maxUnique, maxUniquePerChannel: maxPerChannel };
 }
 
-async function runPipeline(graph: Graph, pipeline: string, data: PipelineData, engine: Engine, options: TreeOptions, io: CliIo): Promise<{ graph: Graph; warnings: readonly string[] }> {
+async function runPipeline(
+  graph: Graph,
+  pipeline: string,
+  data: PipelineData,
+  engine: Engine,
+  options: TreeOptions,
+  io: CliIo,
+): Promise<{ graph: Graph; warnings: readonly string[] }> {
   const pm = new PassManager({
     logger: createConsoleLogger('warn', io.stderr),
     progress: createStreamProgress(io.stderr),
@@ -96,10 +107,17 @@ async function runPipeline(graph: Graph, pipeline: string, data: PipelineData, e
  * and report accuracy (engine int8 simulation and, when available, the TFLite runtime on the
  * exported file), kernel sparsity, unique values per kernel, and file size raw and deflated.
  */
-export async function treeCommand(input: string | undefined, options: TreeOptions, io: CliIo): Promise<LeafResult[]> {
+export async function treeCommand(
+  input: string | undefined,
+  options: TreeOptions,
+  io: CliIo,
+): Promise<LeafResult[]> {
   const plan = treePlan({ ...DEFAULT_TREE_OPTIONS, ...stripUndefined(options) });
   const data = loadDataSets(options.data, options.seed);
-  if (!data.train || !data.test) throw new Error('the tree needs a data set with training and test data (--data mnist or fashion-mnist)');
+  if (!data.train || !data.test)
+    throw new Error(
+      'the tree needs a data set with training and test data (--data mnist or fashion-mnist)',
+    );
   const engine = await getEngine();
   await fs.mkdir(options.output, { recursive: true });
 
@@ -108,7 +126,10 @@ export async function treeCommand(input: string | undefined, options: TreeOption
     baseline = await readModel(input);
   } else {
     baseline = referenceCnn(options.seed);
-    print(io, `training the reference CNN on ${data.name} (${data.train.count} samples, ${options.epochs} epochs, backend ${engine.backend})`);
+    print(
+      io,
+      `training the reference CNN on ${data.name} (${data.train.count} samples, ${options.epochs} epochs, backend ${engine.backend})`,
+    );
     await engine.fit(baseline, data.train, {
       epochs: options.epochs,
       batchSize: 128,
@@ -119,7 +140,8 @@ export async function treeCommand(input: string | undefined, options: TreeOption
       signal: io.signal,
     });
   }
-  const floatAccuracy = (await engine.evaluate(baseline, data.test, { signal: io.signal })).accuracy;
+  const floatAccuracy = (await engine.evaluate(baseline, data.test, { signal: io.signal }))
+    .accuracy;
   print(io, `baseline float accuracy: ${(floatAccuracy * 100).toFixed(2)}%`);
 
   const graphs = new Map<string, Graph>([['baseline', baseline]]);
@@ -131,7 +153,10 @@ export async function treeCommand(input: string | undefined, options: TreeOption
     graphs.set(b.id, r.graph);
     const acc = (await engine.evaluate(r.graph, data.test, { signal: io.signal })).accuracy;
     const k = kernelFigures(r.graph);
-    print(io, `  float accuracy ${(acc * 100).toFixed(2)}%, kernel sparsity ${(k.sparsity * 100).toFixed(1)}%, max distinct values per kernel ${k.maxUnique}`);
+    print(
+      io,
+      `  float accuracy ${(acc * 100).toFixed(2)}%, kernel sparsity ${(k.sparsity * 100).toFixed(1)}%, max distinct values per kernel ${k.maxUnique}`,
+    );
   }
 
   const runtime = loadTfliteRuntime();
@@ -139,7 +164,12 @@ export async function treeCommand(input: string | undefined, options: TreeOption
   for (const leaf of plan.leaves) {
     const missing = leaf.requires.filter((p) => !defaultPassRegistry.has(p));
     if (missing.length > 0) {
-      results.push({ leaf: leaf.id, label: leaf.label, status: 'unavailable', reason: `pass ${missing.join(', ')} is not installed` });
+      results.push({
+        leaf: leaf.id,
+        label: leaf.label,
+        status: 'unavailable',
+        reason: `pass ${missing.join(', ')} is not installed`,
+      });
       continue;
     }
     print(io, `leaf ${leaf.label}: ${leaf.pipeline}`);
@@ -156,7 +186,17 @@ export async function treeCommand(input: string | undefined, options: TreeOption
       status: 'ok',
       file,
       simulatedAccuracy: sim.accuracy,
-      ...(runtime ? { runtimeAccuracy: await tfliteAccuracy(runtime, bytes, data.test, options.runtimeSamples, io.signal) } : {}),
+      ...(runtime
+        ? {
+            runtimeAccuracy: await tfliteAccuracy(
+              runtime,
+              bytes,
+              data.test,
+              options.runtimeSamples,
+              io.signal,
+            ),
+          }
+        : {}),
       sparsity: k.sparsity,
       maxUniquePerKernel: k.maxUnique,
       maxUniquePerChannel: k.maxUniquePerChannel,
@@ -168,12 +208,40 @@ export async function treeCommand(input: string | undefined, options: TreeOption
   const pct = (x?: number): string => (x === undefined ? '' : `${(x * 100).toFixed(2)}%`);
   const rows = results.map((r) =>
     r.status === 'ok'
-      ? [r.label, pct(r.simulatedAccuracy), pct(r.runtimeAccuracy), pct(r.sparsity), String(r.maxUniquePerKernel), String(r.maxUniquePerChannel), String(r.fileBytes), String(r.deflatedBytes)]
+      ? [
+          r.label,
+          pct(r.simulatedAccuracy),
+          pct(r.runtimeAccuracy),
+          pct(r.sparsity),
+          String(r.maxUniquePerKernel),
+          String(r.maxUniquePerChannel),
+          String(r.fileBytes),
+          String(r.deflatedBytes),
+        ]
       : [r.label, `unavailable: ${r.reason}`, '', '', '', '', '', ''],
   );
-  print(io, formatTable(['leaf (int8 TFLite)', 'int8 sim acc', 'TFLite runtime acc', 'kernel sparsity', 'int8 codes/kernel', 'int8 codes/channel', 'bytes', 'deflated'], rows));
-  if (!runtime) print(io, '(TFLite runtime not installed: accuracy from the engine int8 simulation only)');
-  await fs.writeFile(path.join(options.output, 'tree-report.json'), JSON.stringify({ floatAccuracy, leaves: results }, null, 2));
+  print(
+    io,
+    formatTable(
+      [
+        'leaf (int8 TFLite)',
+        'int8 sim acc',
+        'TFLite runtime acc',
+        'kernel sparsity',
+        'int8 codes/kernel',
+        'int8 codes/channel',
+        'bytes',
+        'deflated',
+      ],
+      rows,
+    ),
+  );
+  if (!runtime)
+    print(io, '(TFLite runtime not installed: accuracy from the engine int8 simulation only)');
+  await fs.writeFile(
+    path.join(options.output, 'tree-report.json'),
+    JSON.stringify({ floatAccuracy, leaves: results }, null, 2),
+  );
   print(io, `files and tree-report.json in ${options.output}`);
   return results;
 }

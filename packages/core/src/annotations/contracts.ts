@@ -1,6 +1,12 @@
 import type { Weight } from '../graph';
 import type { Value } from '../graph';
-import { checkCodebook, checkMask, checkQuantParams, checkWeightQuant, type ContractCheck } from './checks';
+import {
+  checkCodebook,
+  checkMask,
+  checkQuantParams,
+  checkWeightQuant,
+  type ContractCheck,
+} from './checks';
 import type { ValueAnnotationKind, WeightAnnotationKind } from './types';
 
 /** Check that a weight still satisfies its annotation of the given kind (ok when it has none). */
@@ -32,7 +38,11 @@ export function checkValueContract(value: Value, kind: ValueAnnotationKind): Con
   return q ? checkQuantParams(q) : { ok: true };
 }
 
-export const WEIGHT_ANNOTATION_KINDS: readonly WeightAnnotationKind[] = ['mask', 'codebook', 'quant'];
+export const WEIGHT_ANNOTATION_KINDS: readonly WeightAnnotationKind[] = [
+  'mask',
+  'codebook',
+  'quant',
+];
 export const VALUE_ANNOTATION_KINDS: readonly ValueAnnotationKind[] = ['range', 'quant'];
 
 /** What each annotation means, for warnings and reports. */

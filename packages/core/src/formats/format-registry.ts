@@ -47,7 +47,11 @@ export class FormatRegistry {
 
   register(format: FormatDefinition, options: { replace?: boolean } = {}): void {
     if (this.formats.has(format.name) && !options.replace) {
-      throw new FormatError(`format "${format.name}" is already registered`, {}, 'FORMAT_DUPLICATE');
+      throw new FormatError(
+        `format "${format.name}" is already registered`,
+        {},
+        'FORMAT_DUPLICATE',
+      );
     }
     this.formats.set(format.name, format);
   }
@@ -55,7 +59,11 @@ export class FormatRegistry {
   get(name: string): FormatDefinition {
     const f = this.formats.get(name);
     if (!f) {
-      throw new FormatError(`unknown format "${name}" (registered: ${this.names().join(', ') || 'none'})`, {}, 'FORMAT_UNKNOWN');
+      throw new FormatError(
+        `unknown format "${name}" (registered: ${this.names().join(', ') || 'none'})`,
+        {},
+        'FORMAT_UNKNOWN',
+      );
     }
     return f;
   }
@@ -80,7 +88,11 @@ export class FormatRegistry {
       .sort((a, b) => b.e.length - a.e.length)[0];
     if (byExt) return byExt.f;
     throw new FormatError(
-      `no registered format recognises "${path}" (known: ${this.list().map((f) => `${f.name} ${f.extensions.join('/')}`).join(', ') || 'none — install a format package'})`,
+      `no registered format recognises "${path}" (known: ${
+        this.list()
+          .map((f) => `${f.name} ${f.extensions.join('/')}`)
+          .join(', ') || 'none — install a format package'
+      })`,
       { file: path },
       'FORMAT_UNKNOWN',
     );

@@ -23,7 +23,10 @@ const toyFormat: FormatDefinition = {
   async write(graph, options) {
     const side = `${options.fileName}.side`;
     return [
-      { path: options.fileName, bytes: new TextEncoder().encode(`TOY${JSON.stringify({ name: graph.name, side })}`) },
+      {
+        path: options.fileName,
+        bytes: new TextEncoder().encode(`TOY${JSON.stringify({ name: graph.name, side })}`),
+      },
       { path: side, bytes: new Uint8Array([1, 2, 3]) },
     ];
   },
@@ -44,7 +47,9 @@ describe('format registry and model I/O', () => {
   it('picks formats by magic bytes, then extension', () => {
     expect(formats.forFile('model.bin', new TextEncoder().encode('TOY{}')).name).toBe('toy');
     expect(formats.forFile('a/b/model.TOY').name).toBe('toy');
-    expect(() => formats.forFile('model.xyz')).toThrow(expect.objectContaining({ code: 'FORMAT_UNKNOWN' }));
+    expect(() => formats.forFile('model.xyz')).toThrow(
+      expect.objectContaining({ code: 'FORMAT_UNKNOWN' }),
+    );
     expect(() => formats.register(toyFormat)).toThrow(/already registered/);
   });
 
@@ -56,7 +61,10 @@ describe('format registry and model I/O', () => {
     expect((await fs.readdir(dir)).filter((f) => f.includes('.tmp-'))).toEqual([]);
     const back = await readModel(path.join(dir, 'm.toy'), { formats });
     expect(back.name).toBe('toy-model');
-    expect(back.metadata[SOURCE_FILES_KEY]).toEqual([path.join(dir, 'm.toy'), path.join(dir, 'm.toy.side')]);
+    expect(back.metadata[SOURCE_FILES_KEY]).toEqual([
+      path.join(dir, 'm.toy'),
+      path.join(dir, 'm.toy.side'),
+    ]);
   });
 
   it('never overwrites the files a graph was read from', async () => {
@@ -69,11 +77,17 @@ describe('format registry and model I/O', () => {
   });
 
   it('turns missing files into typed errors naming the file', async () => {
-    await expect(readModel(path.join(dir, 'missing.toy'), { formats })).rejects.toThrow(FormatError);
+    await expect(readModel(path.join(dir, 'missing.toy'), { formats })).rejects.toThrow(
+      FormatError,
+    );
     await fs.writeFile(path.join(dir, 'orphan.toy'), 'TOY{"name":"o","side":"nope.side"}');
-    await expect(readModel(path.join(dir, 'orphan.toy'), { formats })).rejects.toThrow(/cannot read referenced file "nope.side"/);
+    await expect(readModel(path.join(dir, 'orphan.toy'), { formats })).rejects.toThrow(
+      /cannot read referenced file "nope.side"/,
+    );
     await fs.writeFile(path.join(dir, 'escape.toy'), 'TOY{"name":"o","side":"../../etc/passwd"}');
-    await expect(readModel(path.join(dir, 'escape.toy'), { formats })).rejects.toThrow(/outside the model folder/);
+    await expect(readModel(path.join(dir, 'escape.toy'), { formats })).rejects.toThrow(
+      /outside the model folder/,
+    );
   });
 
   it('wraps unexpected reader exceptions into FormatError', async () => {

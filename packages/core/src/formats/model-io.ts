@@ -3,7 +3,12 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CollaboptError, FormatError } from '../errors';
 import type { Graph } from '../graph';
-import { defaultFormatRegistry, type FormatRegistry, type ModelFile, type ModelSource } from './format-registry';
+import {
+  defaultFormatRegistry,
+  type FormatRegistry,
+  type ModelFile,
+  type ModelSource,
+} from './format-registry';
 
 /** Graph metadata key holding the files a graph was read from (writers refuse to overwrite them). */
 export const SOURCE_FILES_KEY = 'sourceFiles';
@@ -15,13 +20,19 @@ export interface ReadModelOptions {
 }
 
 /** A ModelSource over files on disk; records every file it reads. */
-export async function fileSource(file: string): Promise<ModelSource & { readonly files: string[] }> {
+export async function fileSource(
+  file: string,
+): Promise<ModelSource & { readonly files: string[] }> {
   const files = [path.resolve(file)];
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await fs.readFile(file));
   } catch (e) {
-    throw new FormatError(`cannot read model file: ${(e as Error).message}`, { file }, 'FILE_NOT_READABLE');
+    throw new FormatError(
+      `cannot read model file: ${(e as Error).message}`,
+      { file },
+      'FILE_NOT_READABLE',
+    );
   }
   const dir = path.dirname(file);
   return {
@@ -31,14 +42,22 @@ export async function fileSource(file: string): Promise<ModelSource & { readonly
     async readRelated(relative: string): Promise<Uint8Array> {
       const target = path.resolve(dir, relative);
       if (path.relative(dir, target).startsWith('..')) {
-        throw new FormatError(`referenced file "${relative}" lies outside the model folder`, { file }, 'FORMAT_BAD_REFERENCE');
+        throw new FormatError(
+          `referenced file "${relative}" lies outside the model folder`,
+          { file },
+          'FORMAT_BAD_REFERENCE',
+        );
       }
       try {
         const b = new Uint8Array(await fs.readFile(target));
         files.push(target);
         return b;
       } catch (e) {
-        throw new FormatError(`cannot read referenced file "${relative}": ${(e as Error).message}`, { file }, 'FILE_NOT_READABLE');
+        throw new FormatError(
+          `cannot read referenced file "${relative}": ${(e as Error).message}`,
+          { file },
+          'FILE_NOT_READABLE',
+        );
       }
     },
   };
@@ -49,7 +68,12 @@ export async function readModel(file: string, options: ReadModelOptions = {}): P
   const formats = options.formats ?? defaultFormatRegistry;
   const source = await fileSource(file);
   const format = options.format ? formats.get(options.format) : formats.forFile(file, source.bytes);
-  if (!format.read) throw new FormatError(`format ${format.name} cannot read models`, { file }, 'FORMAT_READ_UNSUPPORTED');
+  if (!format.read)
+    throw new FormatError(
+      `format ${format.name} cannot read models`,
+      { file },
+      'FORMAT_READ_UNSUPPORTED',
+    );
   let graph: Graph;
   try {
     graph = await format.read(source, options);
@@ -58,7 +82,11 @@ export async function readModel(file: string, options: ReadModelOptions = {}): P
       if (e.location.file === undefined) (e.location as { file?: string }).file = file;
       throw e;
     }
-    throw new FormatError(`${format.name} reader failed: ${(e as Error).message}`, { file }, 'FORMAT_INVALID');
+    throw new FormatError(
+      `${format.name} reader failed: ${(e as Error).message}`,
+      { file },
+      'FORMAT_INVALID',
+    );
   }
   graph.metadata[SOURCE_FILES_KEY] = source.files;
   graph.metadata['sourceFormat'] = format.name;
@@ -76,23 +104,47 @@ export interface WriteModelOptions {
  * into place only when every file is complete; a target that is one of the graph's source files
  * is refused. Returns the written paths.
  */
-export async function writeModel(graph: Graph, file: string, options: WriteModelOptions = {}): Promise<string[]> {
+export async function writeModel(
+  graph: Graph,
+  file: string,
+  options: WriteModelOptions = {},
+): Promise<string[]> {
   const formats = options.formats ?? defaultFormatRegistry;
   const format = options.format ? formats.get(options.format) : formats.forFile(file);
-  if (!format.write) throw new FormatError(`format ${format.name} cannot write models`, { file }, 'FORMAT_WRITE_UNSUPPORTED');
+  if (!format.write)
+    throw new FormatError(
+      `format ${format.name} cannot write models`,
+      { file },
+      'FORMAT_WRITE_UNSUPPORTED',
+    );
   const dir = path.dirname(file);
-  const files: ModelFile[] = await format.write(graph, { ...options, fileName: path.basename(file) });
-  await writeFilesAtomically(dir, files, (graph.metadata[SOURCE_FILES_KEY] as string[] | undefined) ?? []);
+  const files: ModelFile[] = await format.write(graph, {
+    ...options,
+    fileName: path.basename(file),
+  });
+  await writeFilesAtomically(
+    dir,
+    files,
+    (graph.metadata[SOURCE_FILES_KEY] as string[] | undefined) ?? [],
+  );
   return files.map((f) => path.join(dir, f.path));
 }
 
 /** Write files into `dir` atomically (temp + rename), never over any path in `protect`. */
-export async function writeFilesAtomically(dir: string, files: readonly ModelFile[], protect: readonly string[] = []): Promise<void> {
+export async function writeFilesAtomically(
+  dir: string,
+  files: readonly ModelFile[],
+  protect: readonly string[] = [],
+): Promise<void> {
   const protectedPaths = new Set(protect.map((p) => path.resolve(p)));
   for (const f of files) {
     const target = path.resolve(dir, f.path);
     if (protectedPaths.has(target)) {
-      throw new FormatError('refusing to overwrite an input file of this model; choose another output path', { file: target }, 'WRITE_WOULD_OVERWRITE_INPUT');
+      throw new FormatError(
+        'refusing to overwrite an input file of this model; choose another output path',
+        { file: target },
+        'WRITE_WOULD_OVERWRITE_INPUT',
+      );
     }
   }
   await fs.mkdir(dir, { recursive: true });
@@ -105,9 +157,14 @@ export async function writeFilesAtomically(dir: string, files: readonly ModelFil
       await fs.writeFile(tmp, f.bytes);
       temps.push(tmp);
     }
-    for (const f of files) await fs.rename(path.resolve(dir, f.path) + suffix, path.resolve(dir, f.path));
+    for (const f of files)
+      await fs.rename(path.resolve(dir, f.path) + suffix, path.resolve(dir, f.path));
   } catch (e) {
     await Promise.all(temps.map((t) => fs.rm(t, { force: true })));
-    throw new FormatError(`cannot write model files: ${(e as Error).message}`, { file: dir }, 'FILE_NOT_WRITABLE');
+    throw new FormatError(
+      `cannot write model files: ${(e as Error).message}`,
+      { file: dir },
+      'FILE_NOT_WRITABLE',
+    );
   }
 }

@@ -21,7 +21,9 @@ export type ActivationKind = (typeof ACTIVATIONS)[number];
  * Default parameters: leaky_relu slope `alpha` = 0.2; elu `alpha` = 1;
  * hard_sigmoid y = clip(alpha·x + beta, 0, 1) with alpha = 1/6, beta = 0.5 (relu6(x + 3)/6, as Keras 3 and hard_swish).
  */
-export const ACTIVATION_DEFAULTS: Readonly<Partial<Record<ActivationKind, { alpha?: number; beta?: number }>>> = {
+export const ACTIVATION_DEFAULTS: Readonly<
+  Partial<Record<ActivationKind, { alpha?: number; beta?: number }>>
+> = {
   leaky_relu: { alpha: 0.2 },
   elu: { alpha: 1 },
   hard_sigmoid: { alpha: 1 / 6, beta: 0.5 },
@@ -32,7 +34,12 @@ export function isActivationKind(x: unknown): x is ActivationKind {
 }
 
 /** Reference scalar implementation (tests, constant folding, documentation of the exact semantics). */
-export function applyActivation(kind: ActivationKind, x: number, alpha?: number, beta?: number): number {
+export function applyActivation(
+  kind: ActivationKind,
+  x: number,
+  alpha?: number,
+  beta?: number,
+): number {
   const a = alpha ?? ACTIVATION_DEFAULTS[kind]?.alpha ?? 0;
   const b = beta ?? ACTIVATION_DEFAULTS[kind]?.beta ?? 0;
   switch (kind) {

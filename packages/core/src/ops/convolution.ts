@@ -1,4 +1,11 @@
-import { attrInt, attrInts, attrString, shapeFail, type OpDef, type ShapeContext } from '../op-registry';
+import {
+  attrInt,
+  attrInts,
+  attrString,
+  shapeFail,
+  type OpDef,
+  type ShapeContext,
+} from '../op-registry';
 import {
   ACTIVATION_ATTR,
   PADDING_ATTR,
@@ -8,7 +15,13 @@ import {
   depthwiseCapabilities,
   kernelCapabilities,
 } from './common-attrs';
-import { convOutputLength, deconvOutputLength, requireKnown, requireRank, type Padding } from './shape-utils';
+import {
+  convOutputLength,
+  deconvOutputLength,
+  requireKnown,
+  requireRank,
+  type Padding,
+} from './shape-utils';
 
 function spatialOut(ctx: ShapeContext, transposed = false): [number, number] {
   const [, h, w] = requireRank(ctx, 0, 4);
@@ -16,11 +29,13 @@ function spatialOut(ctx: ShapeContext, transposed = false): [number, number] {
   const [sh, sw] = attrInts(ctx.attrs, 'strides') as [number, number];
   const [dh, dw] = attrInts(ctx.attrs, 'dilations') as [number, number];
   const padding = attrString(ctx.attrs, 'padding') as Padding;
-  if (sh < 1 || sw < 1 || dh < 1 || dw < 1 || kh < 1 || kw < 1) shapeFail(ctx, 'kernel, strides and dilations must be ≥ 1');
+  if (sh < 1 || sw < 1 || dh < 1 || dw < 1 || kh < 1 || kw < 1)
+    shapeFail(ctx, 'kernel, strides and dilations must be ≥ 1');
   const f = transposed ? deconvOutputLength : convOutputLength;
   const oh = f(h!, kh, sh, padding, dh);
   const ow = f(w!, kw, sw, padding, dw);
-  if (oh === 0 || ow === 0) shapeFail(ctx, `kernel ${kh}×${kw} does not fit input ${h}×${w} with padding '${padding}'`);
+  if (oh === 0 || ow === 0)
+    shapeFail(ctx, `kernel ${kh}×${kw} does not fit input ${h}×${w} with padding '${padding}'`);
   return [oh, ow];
 }
 
@@ -48,19 +63,26 @@ export const conv2d: OpDef = {
       name: 'kernel',
       role: 'kernel',
       capabilities: kernelCapabilities([3]),
-      shape: (ctx) => [...attrInts(ctx.attrs, 'kernelSize'), inChannels(ctx), attrInt(ctx.attrs, 'filters')],
+      shape: (ctx) => [
+        ...attrInts(ctx.attrs, 'kernelSize'),
+        inChannels(ctx),
+        attrInt(ctx.attrs, 'filters'),
+      ],
     },
     biasSlot((ctx) => [attrInt(ctx.attrs, 'filters')]),
   ],
   infer: (ctx) => {
     const [oh, ow] = spatialOut(ctx);
-    return [{ shape: [ctx.inputShapes[0]![0]!, oh, ow, attrInt(ctx.attrs, 'filters')], dtype: 'float32' }];
+    return [
+      { shape: [ctx.inputShapes[0]![0]!, oh, ow, attrInt(ctx.attrs, 'filters')], dtype: 'float32' },
+    ];
   },
 };
 
 export const depthwiseConv2d: OpDef = {
   name: 'DepthwiseConv2D',
-  description: 'depthwise 2-D convolution, kernel [kh, kw, cin, depthMultiplier]; output channel c·m + j',
+  description:
+    'depthwise 2-D convolution, kernel [kh, kw, cin, depthMultiplier]; output channel c·m + j',
   attrs: { depthMultiplier: { kind: 'int', default: 1 }, ...convAttrs },
   minInputs: 1,
   maxInputs: 1,
@@ -69,14 +91,23 @@ export const depthwiseConv2d: OpDef = {
       name: 'kernel',
       role: 'kernel',
       capabilities: depthwiseCapabilities([2, 3]),
-      shape: (ctx) => [...attrInts(ctx.attrs, 'kernelSize'), inChannels(ctx), attrInt(ctx.attrs, 'depthMultiplier')],
+      shape: (ctx) => [
+        ...attrInts(ctx.attrs, 'kernelSize'),
+        inChannels(ctx),
+        attrInt(ctx.attrs, 'depthMultiplier'),
+      ],
     },
     biasSlot((ctx) => [inChannels(ctx) * attrInt(ctx.attrs, 'depthMultiplier')]),
   ],
   infer: (ctx) => {
     const [oh, ow] = spatialOut(ctx);
     const c = ctx.inputShapes[0]![3]!;
-    return [{ shape: [ctx.inputShapes[0]![0]!, oh, ow, c * attrInt(ctx.attrs, 'depthMultiplier')], dtype: 'float32' }];
+    return [
+      {
+        shape: [ctx.inputShapes[0]![0]!, oh, ow, c * attrInt(ctx.attrs, 'depthMultiplier')],
+        dtype: 'float32',
+      },
+    ];
   },
 };
 
@@ -91,19 +122,30 @@ export const separableConv2d: OpDef = {
       name: 'depthwiseKernel',
       role: 'kernel',
       capabilities: depthwiseCapabilities([2, 3]),
-      shape: (ctx) => [...attrInts(ctx.attrs, 'kernelSize'), inChannels(ctx), attrInt(ctx.attrs, 'depthMultiplier')],
+      shape: (ctx) => [
+        ...attrInts(ctx.attrs, 'kernelSize'),
+        inChannels(ctx),
+        attrInt(ctx.attrs, 'depthMultiplier'),
+      ],
     },
     {
       name: 'pointwiseKernel',
       role: 'kernel',
       capabilities: kernelCapabilities([3]),
-      shape: (ctx) => [1, 1, inChannels(ctx) * attrInt(ctx.attrs, 'depthMultiplier'), attrInt(ctx.attrs, 'filters')],
+      shape: (ctx) => [
+        1,
+        1,
+        inChannels(ctx) * attrInt(ctx.attrs, 'depthMultiplier'),
+        attrInt(ctx.attrs, 'filters'),
+      ],
     },
     biasSlot((ctx) => [attrInt(ctx.attrs, 'filters')]),
   ],
   infer: (ctx) => {
     const [oh, ow] = spatialOut(ctx);
-    return [{ shape: [ctx.inputShapes[0]![0]!, oh, ow, attrInt(ctx.attrs, 'filters')], dtype: 'float32' }];
+    return [
+      { shape: [ctx.inputShapes[0]![0]!, oh, ow, attrInt(ctx.attrs, 'filters')], dtype: 'float32' },
+    ];
   },
 };
 
@@ -118,12 +160,18 @@ export const conv2dTranspose: OpDef = {
       name: 'kernel',
       role: 'kernel',
       capabilities: kernelCapabilities([2]),
-      shape: (ctx) => [...attrInts(ctx.attrs, 'kernelSize'), attrInt(ctx.attrs, 'filters'), inChannels(ctx)],
+      shape: (ctx) => [
+        ...attrInts(ctx.attrs, 'kernelSize'),
+        attrInt(ctx.attrs, 'filters'),
+        inChannels(ctx),
+      ],
     },
     biasSlot((ctx) => [attrInt(ctx.attrs, 'filters')]),
   ],
   infer: (ctx) => {
     const [oh, ow] = spatialOut(ctx, true);
-    return [{ shape: [ctx.inputShapes[0]![0]!, oh, ow, attrInt(ctx.attrs, 'filters')], dtype: 'float32' }];
+    return [
+      { shape: [ctx.inputShapes[0]![0]!, oh, ow, attrInt(ctx.attrs, 'filters')], dtype: 'float32' },
+    ];
   },
 };

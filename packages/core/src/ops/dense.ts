@@ -15,7 +15,10 @@ export const dense: OpDef = {
       capabilities: kernelCapabilities([1]),
       shape: (ctx) => {
         const s = ctx.inputShapes[0]!;
-        return [requireKnown(ctx, s[s.length - 1]!, 'the input feature count'), attrInt(ctx.attrs, 'units')];
+        return [
+          requireKnown(ctx, s[s.length - 1]!, 'the input feature count'),
+          attrInt(ctx.attrs, 'units'),
+        ];
       },
     },
     biasSlot((ctx) => [attrInt(ctx.attrs, 'units')]),

@@ -6,8 +6,13 @@ const ACTIVATION_PARAM = { kind: 'any', default: null } as const;
 
 export const activation: OpDef = {
   name: 'Activation',
-  description: 'element-wise activation (softmax over the last axis); alpha/beta parameterise leaky_relu, elu, hard_sigmoid',
-  attrs: { activation: { ...ACTIVATION_ATTR, default: undefined }, alpha: ACTIVATION_PARAM, beta: ACTIVATION_PARAM },
+  description:
+    'element-wise activation (softmax over the last axis); alpha/beta parameterise leaky_relu, elu, hard_sigmoid',
+  attrs: {
+    activation: { ...ACTIVATION_ATTR, default: undefined },
+    alpha: ACTIVATION_PARAM,
+    beta: ACTIVATION_PARAM,
+  },
   minInputs: 1,
   maxInputs: 1,
   weights: [],
@@ -40,7 +45,11 @@ function binary(name: string, description: string, variadic: boolean): OpDef {
 }
 
 export const add = binary('Add', 'element-wise sum of all inputs (numpy broadcasting)', true);
-export const sub = binary('Sub', 'element-wise difference of two inputs (numpy broadcasting)', false);
+export const sub = binary(
+  'Sub',
+  'element-wise difference of two inputs (numpy broadcasting)',
+  false,
+);
 export const mul = binary('Mul', 'element-wise product of all inputs (numpy broadcasting)', true);
 
 export const dropout: OpDef = {

@@ -38,5 +38,18 @@ export function registerBuiltinOps(registry: OpRegistry): void {
   for (const op of BUILTIN_OPS) registry.register(op);
 }
 
-export { ACTIVATIONS, ACTIVATION_DEFAULTS, applyActivation, isActivationKind, type ActivationKind } from './activations';
-export { convOutputLength, deconvOutputLength, samePadding, broadcastShapes, UNKNOWN_DIM, type Padding } from './shape-utils';
+export {
+  ACTIVATIONS,
+  ACTIVATION_DEFAULTS,
+  applyActivation,
+  isActivationKind,
+  type ActivationKind,
+} from './activations';
+export {
+  convOutputLength,
+  deconvOutputLength,
+  samePadding,
+  broadcastShapes,
+  UNKNOWN_DIM,
+  type Padding,
+} from './shape-utils';

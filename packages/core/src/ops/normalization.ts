@@ -1,4 +1,11 @@
-import { FIXED_WEIGHT, attrInt, attrInts, type OpDef, type ShapeContext, type WeightSlot } from '../op-registry';
+import {
+  FIXED_WEIGHT,
+  attrInt,
+  attrInts,
+  type OpDef,
+  type ShapeContext,
+  type WeightSlot,
+} from '../op-registry';
 import { normalizeAxis, requireKnown } from './shape-utils';
 
 function channelDim(ctx: ShapeContext): number {
@@ -7,7 +14,11 @@ function channelDim(ctx: ShapeContext): number {
   return requireKnown(ctx, s[axis]!, 'the normalised axis');
 }
 
-const perChannel = (name: string, role: WeightSlot['role'], present?: WeightSlot['present']): WeightSlot => ({
+const perChannel = (
+  name: string,
+  role: WeightSlot['role'],
+  present?: WeightSlot['present'],
+): WeightSlot => ({
   name,
   role,
   capabilities: FIXED_WEIGHT,
@@ -38,7 +49,9 @@ export const batchNorm: OpDef = {
 
 function normShape(ctx: ShapeContext): number[] {
   const s = ctx.inputShapes[0]!;
-  return attrInts(ctx.attrs, 'axis').map((a) => requireKnown(ctx, s[normalizeAxis(ctx, a, s.length)]!, 'a normalised axis'));
+  return attrInts(ctx.attrs, 'axis').map((a) =>
+    requireKnown(ctx, s[normalizeAxis(ctx, a, s.length)]!, 'a normalised axis'),
+  );
 }
 
 export const layerNorm: OpDef = {
@@ -53,8 +66,20 @@ export const layerNorm: OpDef = {
   minInputs: 1,
   maxInputs: 1,
   weights: [
-    { name: 'gamma', role: 'scale', capabilities: FIXED_WEIGHT, present: (a) => a['scale'] === true, shape: normShape },
-    { name: 'beta', role: 'offset', capabilities: FIXED_WEIGHT, present: (a) => a['center'] === true, shape: normShape },
+    {
+      name: 'gamma',
+      role: 'scale',
+      capabilities: FIXED_WEIGHT,
+      present: (a) => a['scale'] === true,
+      shape: normShape,
+    },
+    {
+      name: 'beta',
+      role: 'offset',
+      capabilities: FIXED_WEIGHT,
+      present: (a) => a['center'] === true,
+      shape: normShape,
+    },
   ],
   infer: (ctx) => [{ shape: [...ctx.inputShapes[0]!], dtype: 'float32' }],
 };

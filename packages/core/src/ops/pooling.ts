@@ -1,4 +1,11 @@
-import { attrBool, attrInts, attrString, shapeFail, type OpDef, type ShapeContext } from '../op-registry';
+import {
+  attrBool,
+  attrInts,
+  attrString,
+  shapeFail,
+  type OpDef,
+  type ShapeContext,
+} from '../op-registry';
 import { PADDING_ATTR } from './common-attrs';
 import { convOutputLength, requireRank, type Padding } from './shape-utils';
 
@@ -6,7 +13,9 @@ function poolInfer(ctx: ShapeContext): { shape: number[]; dtype: 'float32' }[] {
   const [n, h, w, c] = requireRank(ctx, 0, 4);
   const [ph, pw] = attrInts(ctx.attrs, 'poolSize') as [number, number];
   const strides = ctx.attrs['strides'];
-  const [sh, sw] = (strides === null || strides === undefined ? [ph, pw] : (strides as number[])) as [number, number];
+  const [sh, sw] = (
+    strides === null || strides === undefined ? [ph, pw] : (strides as number[])
+  ) as [number, number];
   const padding = attrString(ctx.attrs, 'padding') as Padding;
   const oh = convOutputLength(h!, ph, sh, padding);
   const ow = convOutputLength(w!, pw, sw, padding);
@@ -31,7 +40,10 @@ function pool(name: string, description: string): OpDef {
 }
 
 export const maxPool2d = pool('MaxPool2D', 'max pooling over NHWC windows');
-export const avgPool2d = pool('AvgPool2D', 'average pooling over NHWC windows (padding excluded from the count)');
+export const avgPool2d = pool(
+  'AvgPool2D',
+  'average pooling over NHWC windows (padding excluded from the count)',
+);
 
 function globalPool(name: string, description: string): OpDef {
   return {
@@ -43,7 +55,9 @@ function globalPool(name: string, description: string): OpDef {
     weights: [],
     infer: (ctx) => {
       const [n, , , c] = requireRank(ctx, 0, 4);
-      return [{ shape: attrBool(ctx.attrs, 'keepDims') ? [n!, 1, 1, c!] : [n!, c!], dtype: 'float32' }];
+      return [
+        { shape: attrBool(ctx.attrs, 'keepDims') ? [n!, 1, 1, c!] : [n!, c!], dtype: 'float32' },
+      ];
     },
   };
 }

@@ -9,7 +9,13 @@ export type Padding = 'same' | 'valid';
  * Output length of a strided window along one spatial dimension (TensorFlow/Keras semantics).
  * same: ceil(in / stride); valid: ceil((in − (k − 1)·d) / stride).
  */
-export function convOutputLength(input: number, kernel: number, stride: number, padding: Padding, dilation = 1): number {
+export function convOutputLength(
+  input: number,
+  kernel: number,
+  stride: number,
+  padding: Padding,
+  dilation = 1,
+): number {
   if (input < 0) return UNKNOWN_DIM;
   if (padding === 'same') return Math.ceil(input / stride);
   const effective = (kernel - 1) * dilation + 1;
@@ -17,7 +23,12 @@ export function convOutputLength(input: number, kernel: number, stride: number, 
 }
 
 /** Total (before, after) padding that 'same' applies on one dimension, TensorFlow style (extra at the end). */
-export function samePadding(input: number, kernel: number, stride: number, dilation = 1): [number, number] {
+export function samePadding(
+  input: number,
+  kernel: number,
+  stride: number,
+  dilation = 1,
+): [number, number] {
   const effective = (kernel - 1) * dilation + 1;
   const out = Math.ceil(input / stride);
   const total = Math.max(0, (out - 1) * stride + effective - input);
@@ -26,14 +37,23 @@ export function samePadding(input: number, kernel: number, stride: number, dilat
 }
 
 /** Output length of a transposed convolution (Keras Conv2DTranspose without output_padding). */
-export function deconvOutputLength(input: number, kernel: number, stride: number, padding: Padding, dilation = 1): number {
+export function deconvOutputLength(
+  input: number,
+  kernel: number,
+  stride: number,
+  padding: Padding,
+  dilation = 1,
+): number {
   if (input < 0) return UNKNOWN_DIM;
   const effective = (kernel - 1) * dilation + 1;
   return padding === 'same' ? input * stride : input * stride + Math.max(effective - stride, 0);
 }
 
 /** numpy-style broadcast of shapes; −1 broadcasts with 1 or −1. */
-export function broadcastShapes(ctx: ShapeContext, shapes: readonly (readonly number[])[]): number[] {
+export function broadcastShapes(
+  ctx: ShapeContext,
+  shapes: readonly (readonly number[])[],
+): number[] {
   const rank = Math.max(...shapes.map((s) => s.length));
   const out: number[] = [];
   for (let i = 0; i < rank; i++) {
@@ -44,7 +64,10 @@ export function broadcastShapes(ctx: ShapeContext, shapes: readonly (readonly nu
       if (dim === 1) dim = d;
       else if (d === UNKNOWN_DIM || dim === UNKNOWN_DIM) dim = dim === UNKNOWN_DIM ? d : dim;
       else if (d !== dim) {
-        shapeFail(ctx, `input shapes ${shapes.map((x) => `[${x.join(', ')}]`).join(' and ')} do not broadcast`);
+        shapeFail(
+          ctx,
+          `input shapes ${shapes.map((x) => `[${x.join(', ')}]`).join(' and ')} do not broadcast`,
+        );
       }
     }
     out.push(dim);
@@ -55,7 +78,8 @@ export function broadcastShapes(ctx: ShapeContext, shapes: readonly (readonly nu
 export function requireRank(ctx: ShapeContext, index: number, rank: number): readonly number[] {
   const s = ctx.inputShapes[index];
   if (s === undefined) shapeFail(ctx, `missing input ${index}`);
-  if (s.length !== rank) shapeFail(ctx, `input ${index} must have rank ${rank} (NHWC), got [${s.join(', ')}]`);
+  if (s.length !== rank)
+    shapeFail(ctx, `input ${index} must have rank ${rank} (NHWC), got [${s.join(', ')}]`);
   return s;
 }
 

@@ -18,7 +18,9 @@ export const input: OpDef = {
   minInputs: 0,
   maxInputs: 0,
   weights: [],
-  infer: (ctx) => [{ shape: attrInts(ctx.attrs, 'shape'), dtype: attrString(ctx.attrs, 'dtype') as DType }],
+  infer: (ctx) => [
+    { shape: attrInts(ctx.attrs, 'shape'), dtype: attrString(ctx.attrs, 'dtype') as DType },
+  ],
 };
 
 function knownProduct(dims: readonly number[]): number {
@@ -38,14 +40,25 @@ export const reshape: OpDef = {
     const total = knownProduct(s.slice(1));
     const wild = target.filter((d) => d === -1).length;
     if (wild > 1) shapeFail(ctx, 'targetShape may contain at most one −1');
-    if (target.some((d) => d === 0 || d < -1)) shapeFail(ctx, `targetShape [${target.join(', ')}] has an invalid entry`);
+    if (target.some((d) => d === 0 || d < -1))
+      shapeFail(ctx, `targetShape [${target.join(', ')}] has an invalid entry`);
     const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
     if (total >= 0) {
       if (wild === 1) {
-        if (total % known !== 0) shapeFail(ctx, `cannot reshape [${s.join(', ')}] to [?, ${target.join(', ')}]`);
-        return [{ shape: [s[0]!, ...target.map((d) => (d === -1 ? total / known : d))], dtype: ctx.inputDtypes[0] ?? 'float32' }];
+        if (total % known !== 0)
+          shapeFail(ctx, `cannot reshape [${s.join(', ')}] to [?, ${target.join(', ')}]`);
+        return [
+          {
+            shape: [s[0]!, ...target.map((d) => (d === -1 ? total / known : d))],
+            dtype: ctx.inputDtypes[0] ?? 'float32',
+          },
+        ];
       }
-      if (known !== total) shapeFail(ctx, `cannot reshape [${s.join(', ')}] (${total} per example) to [?, ${target.join(', ')}]`);
+      if (known !== total)
+        shapeFail(
+          ctx,
+          `cannot reshape [${s.join(', ')}] (${total} per example) to [?, ${target.join(', ')}]`,
+        );
     }
     return [{ shape: [s[0]!, ...target], dtype: ctx.inputDtypes[0] ?? 'float32' }];
   },
@@ -67,14 +80,24 @@ export const flatten: OpDef = {
 export const pad: OpDef = {
   name: 'Pad',
   description: 'zero (or constant) padding of H and W: padding [[top, bottom], [left, right]]',
-  attrs: { padding: { kind: 'intPairs', default: [[1, 1], [1, 1]] }, constantValue: { kind: 'float', default: 0 } },
+  attrs: {
+    padding: {
+      kind: 'intPairs',
+      default: [
+        [1, 1],
+        [1, 1],
+      ],
+    },
+    constantValue: { kind: 'float', default: 0 },
+  },
   minInputs: 1,
   maxInputs: 1,
   weights: [],
   infer: (ctx) => {
     const [n, h, w, c] = requireRank(ctx, 0, 4);
     const p = attrPairs(ctx.attrs, 'padding');
-    if (p.length !== 2 || p.flat().some((x) => x < 0)) shapeFail(ctx, 'padding must be two non-negative [before, after] pairs');
+    if (p.length !== 2 || p.flat().some((x) => x < 0))
+      shapeFail(ctx, 'padding must be two non-negative [before, after] pairs');
     const grow = (d: number, [a, b]: [number, number]): number => (d < 0 ? d : d + a + b);
     return [{ shape: [n!, grow(h!, p[0]!), grow(w!, p[1]!), c!], dtype: 'float32' }];
   },
@@ -93,11 +116,15 @@ export const concat: OpDef = {
     const out = [...first];
     for (let i = 1; i < ctx.inputShapes.length; i++) {
       const s = ctx.inputShapes[i]!;
-      if (s.length !== first.length) shapeFail(ctx, `input ${i} has rank ${s.length}, input 0 has rank ${first.length}`);
+      if (s.length !== first.length)
+        shapeFail(ctx, `input ${i} has rank ${s.length}, input 0 has rank ${first.length}`);
       s.forEach((d, j) => {
         if (j === axis) return;
         if (d !== first[j] && d >= 0 && first[j]! >= 0) {
-          shapeFail(ctx, `input ${i} shape [${s.join(', ')}] does not match [${first.join(', ')}] outside axis ${axis}`);
+          shapeFail(
+            ctx,
+            `input ${i} shape [${s.join(', ')}] does not match [${first.join(', ')}] outside axis ${axis}`,
+          );
         }
       });
       out[axis] = out[axis]! < 0 || s[axis]! < 0 ? UNKNOWN_DIM : out[axis]! + s[axis]!;
@@ -128,7 +155,8 @@ export const mean: OpDef = {
 
 export const upsample2d: OpDef = {
   name: 'Upsample2D',
-  description: 'repeat rows/columns (nearest) or interpolate (bilinear, half-pixel) by integer factors',
+  description:
+    'repeat rows/columns (nearest) or interpolate (bilinear, half-pixel) by integer factors',
   attrs: {
     size: { kind: 'ints', length: 2, default: [2, 2] },
     interpolation: { kind: 'enum', values: ['nearest', 'bilinear'], default: 'nearest' },

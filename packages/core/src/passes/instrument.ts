@@ -44,14 +44,21 @@ export class StatisticsInstrument implements Instrument {
   afterPass(pass: Pass, graph: Graph, result: PassResult, ctx: PassContext): void {
     const elapsed = performance.now() - this.started;
     const stats = ctx.analyses.get('statistics', graph, graphStatistics);
-    this.records.push({ ...this.fromStats(pass.name, elapsed, stats), ...(result.report ? { report: result.report } : {}) });
+    this.records.push({
+      ...this.fromStats(pass.name, elapsed, stats),
+      ...(result.report ? { report: result.report } : {}),
+    });
   }
 
   private snapshot(name: string, graph: Graph, timeMs: number): PassRecord {
     return this.fromStats(name, timeMs, graphStatistics(graph));
   }
 
-  private fromStats(name: string, timeMs: number, s: ReturnType<typeof graphStatistics>): PassRecord {
+  private fromStats(
+    name: string,
+    timeMs: number,
+    s: ReturnType<typeof graphStatistics>,
+  ): PassRecord {
     const uniqueValues: Record<string, number> = {};
     for (const w of s.weights) uniqueValues[`${w.node}/${w.slot}`] = w.uniqueValues;
     return {

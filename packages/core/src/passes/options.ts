@@ -1,6 +1,7 @@
 import { PipelineError, type ErrorLocation } from '../errors';
 
-export type OptionKind = 'number' | 'integer' | 'boolean' | 'string' | 'enum' | 'numbers' | 'strings';
+export type OptionKind =
+  'number' | 'integer' | 'boolean' | 'string' | 'enum' | 'numbers' | 'strings';
 export type OptionValue = number | boolean | string | readonly number[] | readonly string[];
 
 export interface OptionSpec {
@@ -87,7 +88,11 @@ export function resolveOptions<T>(
 ): T {
   const out: Record<string, OptionValue | undefined> = {};
   for (const [key, value] of Object.entries(raw)) {
-    const where: ErrorLocation = { pass, field: key, ...(positions[key] !== undefined ? { position: positions[key] } : {}) };
+    const where: ErrorLocation = {
+      pass,
+      field: key,
+      ...(positions[key] !== undefined ? { position: positions[key] } : {}),
+    };
     const spec = schema[key];
     if (spec === undefined) {
       const known = Object.keys(schema);
@@ -113,7 +118,11 @@ export function resolveOptions<T>(
     if (out[key] !== undefined) continue;
     if (spec.default !== undefined) out[key] = spec.default;
     else if (!spec.optional) {
-      throw new PipelineError(`pass ${pass} needs option "${key}" (${spec.description})`, { pass, field: key }, 'PIPELINE_MISSING_OPTION');
+      throw new PipelineError(
+        `pass ${pass} needs option "${key}" (${spec.description})`,
+        { pass, field: key },
+        'PIPELINE_MISSING_OPTION',
+      );
     }
   }
   return out as T;

@@ -43,7 +43,8 @@ function perturb(name: string, drops: Pass['drops'], family?: string): Pass {
     drops,
     run(graph) {
       for (const { slot, weight } of graph.weights()) {
-        if (slot === 'kernel') (weight.tensor.data as Float32Array).forEach((_, i, a) => (a[i]! += 0.01));
+        if (slot === 'kernel')
+          (weight.tensor.data as Float32Array).forEach((_, i, a) => (a[i]! += 0.01));
       }
       return { changed: true };
     },
@@ -53,8 +54,15 @@ function perturb(name: string, drops: Pass['drops'], family?: string): Pass {
 describe('PassManager', () => {
   it('runs passes in order and records statistics per pass', async () => {
     const order: string[] = [];
-    const trace = (name: string): Pass => ({ name, run: () => (order.push(name), { changed: false }) });
-    const pm = new PassManager({ logger: new MemoryLogger() }).add(trace('a'), pruneHalf, trace('b'));
+    const trace = (name: string): Pass => ({
+      name,
+      run: () => (order.push(name), { changed: false }),
+    });
+    const pm = new PassManager({ logger: new MemoryLogger() }).add(
+      trace('a'),
+      pruneHalf,
+      trace('b'),
+    );
     const r = await pm.run(model());
     expect(order).toEqual(['a', 'b']);
     expect(r.records.map((x) => x.pass)).toEqual(['input', 'a', 'prune', 'b']);
@@ -69,9 +77,16 @@ describe('PassManager', () => {
   });
 
   it('fails loudly when a pass breaks a kept contract, naming pass, weight and element', async () => {
-    const pm = new PassManager({ logger: new MemoryLogger() }).add(pruneHalf, perturb('finetune', []));
+    const pm = new PassManager({ logger: new MemoryLogger() }).add(
+      pruneHalf,
+      perturb('finetune', []),
+    );
     await expect(pm.run(model())).rejects.toThrow(ContractViolationError);
-    await expect(new PassManager({ logger: new MemoryLogger() }).add(pruneHalf, perturb('finetune', [])).run(model())).rejects.toThrow(
+    await expect(
+      new PassManager({ logger: new MemoryLogger() })
+        .add(pruneHalf, perturb('finetune', []))
+        .run(model()),
+    ).rejects.toThrow(
       /finetune broke the mask contract \(sparsity\) of weight d1\/kernel: element \d+ is pruned but holds .* \[first offending element \d+\]/,
     );
   });
@@ -90,9 +105,14 @@ describe('PassManager', () => {
     passes.register(def('pqat', ['codebook']));
     passes.register(def('pcqat', []));
     const logger = new MemoryLogger();
-    const pm = new PassManager({ logger, passRegistry: passes }).add(pruneHalf, passes.create('qat'));
+    const pm = new PassManager({ logger, passRegistry: passes }).add(
+      pruneHalf,
+      passes.create('qat'),
+    );
     const r = await pm.run(model());
-    expect(r.warnings).toEqual(['qat drops the sparsity that prune established; use pqat to keep it']);
+    expect(r.warnings).toEqual([
+      'qat drops the sparsity that prune established; use pqat to keep it',
+    ]);
     expect(logger.messages('warn')).toEqual(r.warnings);
     // the stale annotation is gone, so later passes are not held to it
     expect(r.graph.node('d1').weight('kernel').annotations.mask).toBeUndefined();
@@ -106,7 +126,9 @@ describe('PassManager', () => {
         return { changed: true };
       },
     };
-    await expect(new PassManager({ logger: new MemoryLogger() }).add(pruneHalf, strip).run(model())).rejects.toThrow(
+    await expect(
+      new PassManager({ logger: new MemoryLogger() }).add(pruneHalf, strip).run(model()),
+    ).rejects.toThrow(
       /strip removed the mask annotation \(sparsity\) but does not declare that it drops it/,
     );
   });
@@ -119,15 +141,23 @@ describe('PassManager', () => {
         return { changed: true };
       },
     };
-    await expect(new PassManager({ logger: new MemoryLogger() }).add(breaker).run(model())).rejects.toThrow(/missing weight "bias".*node d2/);
+    await expect(
+      new PassManager({ logger: new MemoryLogger() }).add(breaker).run(model()),
+    ).rejects.toThrow(/missing weight "bias".*node d2/);
   });
 
   it('caches analyses until a pass changes the graph', async () => {
     const computed: number[] = [];
-    const analyse = (ctx: PassContext, g: Graph): number => ctx.analyses.get('count', g, () => (computed.push(1), g.nodes.length));
-    const reader = (name: string): Pass => ({ name, run: (g, ctx) => (analyse(ctx, g), { changed: false }) });
+    const analyse = (ctx: PassContext, g: Graph): number =>
+      ctx.analyses.get('count', g, () => (computed.push(1), g.nodes.length));
+    const reader = (name: string): Pass => ({
+      name,
+      run: (g, ctx) => (analyse(ctx, g), { changed: false }),
+    });
     const writer: Pass = { name: 'writer', run: (g, ctx) => (analyse(ctx, g), { changed: true }) };
-    await new PassManager({ logger: new MemoryLogger() }).add(reader('r1'), reader('r2'), writer, reader('r3')).run(model());
+    await new PassManager({ logger: new MemoryLogger() })
+      .add(reader('r1'), reader('r2'), writer, reader('r3'))
+      .run(model());
     // r1 computes, r2 hits, writer hits (before it changes), r3 recomputes after invalidation
     expect(computed.length).toBe(2);
   });
@@ -136,7 +166,13 @@ describe('PassManager', () => {
     const events: string[] = [];
     const pm = new PassManager({
       logger: new MemoryLogger(),
-      instruments: [{ name: 'trace', beforePass: (p) => void events.push(`before ${p.name}`), afterPass: (p, _g, r) => void events.push(`after ${p.name} ${r.changed}`) }],
+      instruments: [
+        {
+          name: 'trace',
+          beforePass: (p) => void events.push(`before ${p.name}`),
+          afterPass: (p, _g, r) => void events.push(`after ${p.name} ${r.changed}`),
+        },
+      ],
     }).add(pruneHalf);
     await pm.run(model());
     expect(events).toEqual(['before prune', 'after prune true']);
@@ -145,8 +181,17 @@ describe('PassManager', () => {
   it('stops between passes when cancelled', async () => {
     const ac = new AbortController();
     const stopper: Pass = { name: 'stopper', run: () => (ac.abort(), { changed: false }) };
-    const never: Pass = { name: 'never', run: () => { throw new Error('ran'); } };
-    await expect(new PassManager({ logger: new MemoryLogger(), signal: ac.signal }).add(stopper, never).run(model())).rejects.toThrow(/cancelled/);
+    const never: Pass = {
+      name: 'never',
+      run: () => {
+        throw new Error('ran');
+      },
+    };
+    await expect(
+      new PassManager({ logger: new MemoryLogger(), signal: ac.signal })
+        .add(stopper, never)
+        .run(model()),
+    ).rejects.toThrow(/cancelled/);
   });
 
   it('adds text pipelines through the pass registry', () => {
@@ -159,21 +204,41 @@ describe('PassManager', () => {
         clusters: { kind: 'integer', min: 2, description: 'number of clusters' },
         preserveSparsity: { kind: 'boolean', default: false, description: 'keep zeros' },
       },
-      create: (o: { clusters: number; preserveSparsity: boolean }) => ({ name: `cluster${o.clusters}${o.preserveSparsity ? 'sp' : ''}`, run: () => ({ changed: false }) }),
+      create: (o: { clusters: number; preserveSparsity: boolean }) => ({
+        name: `cluster${o.clusters}${o.preserveSparsity ? 'sp' : ''}`,
+        run: () => ({ changed: false }),
+      }),
     });
-    passes.alias('sparsityPreservingCluster', 'cluster', { preserveSparsity: true }, 'cluster keeping zeros');
-    const pm = new PassManager({ passRegistry: passes }).addPipeline('cluster(clusters=8) | sparsityPreservingCluster(clusters=4)');
+    passes.alias(
+      'sparsityPreservingCluster',
+      'cluster',
+      { preserveSparsity: true },
+      'cluster keeping zeros',
+    );
+    const pm = new PassManager({ passRegistry: passes }).addPipeline(
+      'cluster(clusters=8) | sparsityPreservingCluster(clusters=4)',
+    );
     expect(pm.pipeline.map((p) => p.name)).toEqual(['cluster8', 'sparsityPreservingCluster']);
-    expect(() => passes.fromText('clustr(clusters=8)')).toThrow(/unknown pass "clustr"; did you mean "cluster"\?/);
-    expect(() => passes.fromText('cluster(clusters=8, k=2)')).toThrow(expect.objectContaining({ code: 'PIPELINE_UNKNOWN_OPTION' }));
-    expect(() => passes.fromText('cluster(clusters=1)')).toThrow(/option "clusters" of pass cluster must be an integer ≥ 2, got 1/);
+    expect(() => passes.fromText('clustr(clusters=8)')).toThrow(
+      /unknown pass "clustr"; did you mean "cluster"\?/,
+    );
+    expect(() => passes.fromText('cluster(clusters=8, k=2)')).toThrow(
+      expect.objectContaining({ code: 'PIPELINE_UNKNOWN_OPTION' }),
+    );
+    expect(() => passes.fromText('cluster(clusters=1)')).toThrow(
+      /option "clusters" of pass cluster must be an integer ≥ 2, got 1/,
+    );
     expect(() => passes.fromText('cluster(clusters=yes)')).toThrow(PipelineError);
     expect(() => passes.fromText('cluster')).toThrow(/needs option "clusters"/);
-    expect(() => passes.fromText('sparsityPreservingCluster(clusters=4, preserveSparsity=false)')).toThrow(/unknown option "preserveSparsity"/);
+    expect(() =>
+      passes.fromText('sparsityPreservingCluster(clusters=4, preserveSparsity=false)'),
+    ).toThrow(/unknown option "preserveSparsity"/);
     try {
       passes.fromText('cluster(clusters=1.5)');
     } catch (e) {
-      expect((e as PipelineError).message).toContain('\n  cluster(clusters=1.5)\n                   ^');
+      expect((e as PipelineError).message).toContain(
+        '\n  cluster(clusters=1.5)\n                   ^',
+      );
     }
   });
 });

@@ -1,5 +1,13 @@
-import { ANNOTATION_MEANING, checkValueContract, checkWeightContract } from '../annotations/contracts';
-import type { AnnotationKind, ValueAnnotationKind, WeightAnnotationKind } from '../annotations/types';
+import {
+  ANNOTATION_MEANING,
+  checkValueContract,
+  checkWeightContract,
+} from '../annotations/contracts';
+import type {
+  AnnotationKind,
+  ValueAnnotationKind,
+  WeightAnnotationKind,
+} from '../annotations/types';
 import { CollaboptError, ContractViolationError } from '../errors';
 import type { Graph } from '../graph';
 import { createConsoleLogger, type Logger } from '../logger';
@@ -44,7 +52,9 @@ interface AnnotationSnapshot {
 function snapshot(graph: Graph): AnnotationSnapshot {
   const weights: AnnotationSnapshot['weights'] = [];
   for (const { node, slot, weight } of graph.weights()) {
-    const kinds = (['mask', 'codebook', 'quant'] as const).filter((k) => weight.annotations[k] !== undefined);
+    const kinds = (['mask', 'codebook', 'quant'] as const).filter(
+      (k) => weight.annotations[k] !== undefined,
+    );
     if (kinds.length > 0) weights.push({ node: node.name, slot, kinds: [...kinds] });
   }
   const values: AnnotationSnapshot['values'] = [];
@@ -106,7 +116,8 @@ export class PassManager {
     const instruments: Instrument[] = [this.statistics, ...(this.options.instruments ?? [])];
     const warnings: string[] = [];
     const verify = (g: Graph): void => {
-      if (this.options.verify !== false) verifyGraph(g, { registry, allowDeadNodes: this.options.allowDeadNodes ?? false });
+      if (this.options.verify !== false)
+        verifyGraph(g, { registry, allowDeadNodes: this.options.allowDeadNodes ?? false });
     };
 
     let graph = input;
@@ -142,8 +153,10 @@ export class PassManager {
 
   private noteEstablished(graph: Graph, passName: string): void {
     const s = snapshot(graph);
-    for (const w of s.weights) for (const k of w.kinds) if (!this.establishedBy.has(k)) this.establishedBy.set(k, passName);
-    for (const v of s.values) for (const k of v.kinds) if (!this.establishedBy.has(k)) this.establishedBy.set(k, passName);
+    for (const w of s.weights)
+      for (const k of w.kinds) if (!this.establishedBy.has(k)) this.establishedBy.set(k, passName);
+    for (const v of s.values)
+      for (const k of v.kinds) if (!this.establishedBy.has(k)) this.establishedBy.set(k, passName);
   }
 
   /** Annotations present before the pass and gone after, without the pass declaring the drop. */
@@ -155,11 +168,14 @@ export class PassManager {
       if (weight === undefined) continue; // node or weight removed by the pass (e.g. folded away)
       for (const k of w.kinds) {
         if (weight.annotations[k] === undefined && !drops.has(k)) {
-          throw new ContractViolationError(`${pass.name} removed the ${k} annotation (${ANNOTATION_MEANING[k]}) but does not declare that it drops it`, {
-            pass: pass.name,
-            node: w.node,
-            field: w.slot,
-          });
+          throw new ContractViolationError(
+            `${pass.name} removed the ${k} annotation (${ANNOTATION_MEANING[k]}) but does not declare that it drops it`,
+            {
+              pass: pass.name,
+              node: w.node,
+              field: w.slot,
+            },
+          );
         }
       }
     }
@@ -169,10 +185,13 @@ export class PassManager {
       for (const k of v.kinds) {
         const kind: AnnotationKind = k === 'quant' ? 'quant' : 'range';
         if (value.annotations[k] === undefined && !drops.has(kind)) {
-          throw new ContractViolationError(`${pass.name} removed the ${k} annotation of value "${v.value}" without declaring it`, {
-            pass: pass.name,
-            field: v.value,
-          });
+          throw new ContractViolationError(
+            `${pass.name} removed the ${k} annotation of value "${v.value}" without declaring it`,
+            {
+              pass: pass.name,
+              field: v.value,
+            },
+          );
         }
       }
     }
@@ -196,7 +215,12 @@ export class PassManager {
         throw new ContractViolationError(
           `${who} the ${kind} contract (${ANNOTATION_MEANING[kind]}) of weight ${node.name}/${slot}: ${r.message}` +
             (r.index >= 0 ? ` [first offending element ${r.index}]` : ''),
-          { ...(pass ? { pass: pass.name } : {}), node: node.name, field: slot, ...(r.index >= 0 ? { position: r.index } : {}) },
+          {
+            ...(pass ? { pass: pass.name } : {}),
+            node: node.name,
+            field: slot,
+            ...(r.index >= 0 ? { position: r.index } : {}),
+          },
         );
       }
     }
@@ -211,21 +235,29 @@ export class PassManager {
             broken.add(kind);
             continue;
           }
-          throw new ContractViolationError(`${pass ? pass.name : 'input graph'}: ${kind} annotation of value "${v.name}" is invalid: ${r.message}`, {
-            ...(pass ? { pass: pass.name } : {}),
-            node: node.name,
-            field: v.name,
-          });
+          throw new ContractViolationError(
+            `${pass ? pass.name : 'input graph'}: ${kind} annotation of value "${v.name}" is invalid: ${r.message}`,
+            {
+              ...(pass ? { pass: pass.name } : {}),
+              node: node.name,
+              field: v.name,
+            },
+          );
         }
       }
     }
     if (pass === undefined || broken.size === 0) return;
     const kinds = [...broken];
-    const alternative = (this.options.passRegistry ?? defaultPassRegistry).findPreserving(pass.family, kinds);
+    const alternative = (this.options.passRegistry ?? defaultPassRegistry).findPreserving(
+      pass.family,
+      kinds,
+    );
     const what = kinds
       .map((k) => {
         const by = this.establishedBy.get(k);
-        return by === undefined || by === 'input' ? `the ${ANNOTATION_MEANING[k]} the input model carries` : `the ${ANNOTATION_MEANING[k]} that ${by} established`;
+        return by === undefined || by === 'input'
+          ? `the ${ANNOTATION_MEANING[k]} the input model carries`
+          : `the ${ANNOTATION_MEANING[k]} that ${by} established`;
       })
       .join(' and ');
     const message = `${pass.name} drops ${what}${alternative && alternative !== pass.name ? `; use ${alternative} to keep it` : ''}`;

@@ -21,7 +21,11 @@ export class PassRegistry {
 
   register<O>(def: PassDefinition<O>, options: { replace?: boolean } = {}): void {
     if (this.defs.has(def.name) && !options.replace) {
-      throw new PipelineError(`pass "${def.name}" is already registered`, { pass: def.name }, 'PASS_DUPLICATE');
+      throw new PipelineError(
+        `pass "${def.name}" is already registered`,
+        { pass: def.name },
+        'PASS_DUPLICATE',
+      );
     }
     this.defs.set(def.name, def as PassDefinition<never>);
   }
@@ -30,7 +34,13 @@ export class PassRegistry {
    * Register `name` as `target` with some options fixed (e.g. sparsityPreservingCluster =
    * cluster(preserveSparsity=true)). Preset options cannot be overridden.
    */
-  alias(name: string, target: string, preset: RawOptions, description: string, overrides: Partial<Pick<PassDefinition, 'preserves' | 'drops'>> = {}): void {
+  alias(
+    name: string,
+    target: string,
+    preset: RawOptions,
+    description: string,
+    overrides: Partial<Pick<PassDefinition, 'preserves' | 'drops'>> = {},
+  ): void {
     const base = this.get(target);
     const options: Record<string, OptionSchema[string]> = {};
     for (const [k, spec] of Object.entries(base.options)) if (!(k in preset)) options[k] = spec;
@@ -44,7 +54,9 @@ export class PassRegistry {
       create: (opts: Record<string, unknown>) => {
         const resolved = resolveOptions<never>(target, base.options, { ...opts, ...preset });
         const pass = base.create(resolved);
-        return Object.assign(Object.create(Object.getPrototypeOf(pass) as object) as Pass, pass, { name });
+        return Object.assign(Object.create(Object.getPrototypeOf(pass) as object) as Pass, pass, {
+          name,
+        });
       },
     });
   }
@@ -71,7 +83,12 @@ export class PassRegistry {
   }
 
   /** Create a pass from raw options (validated against the definition's schema). */
-  create(name: string, raw: RawOptions = {}, positions: Readonly<Record<string, number>> = {}, position?: number): Pass {
+  create(
+    name: string,
+    raw: RawOptions = {},
+    positions: Readonly<Record<string, number>> = {},
+    position?: number,
+  ): Pass {
     const def = this.get(name, position);
     return def.create(resolveOptions<never>(name, def.options, raw, positions));
   }
@@ -84,7 +101,11 @@ export class PassRegistry {
         return this.create(s.name, s.options, s.optionPositions, s.position);
       } catch (e) {
         if (e instanceof PipelineError && e.location.position !== undefined) {
-          throw new PipelineError(`${e.message.replace(/ \(.*\)$/, '')}${pointAt(text, e.location.position)}`, e.location, e.code);
+          throw new PipelineError(
+            `${e.message.replace(/ \(.*\)$/, '')}${pointAt(text, e.location.position)}`,
+            e.location,
+            e.code,
+          );
         }
         throw e;
       }
@@ -100,7 +121,9 @@ export class PassRegistry {
     if (family === undefined) return undefined;
     const candidates = this.list()
       .filter((d) => d.family === family && kinds.every((k) => !(d.drops ?? []).includes(k)))
-      .sort((a, b) => (b.drops?.length ?? 0) - (a.drops?.length ?? 0) || a.name.length - b.name.length);
+      .sort(
+        (a, b) => (b.drops?.length ?? 0) - (a.drops?.length ?? 0) || a.name.length - b.name.length,
+      );
     return candidates[0]?.name;
   }
 }

@@ -4,7 +4,7 @@ import { parsePipeline } from './pipeline-parser';
 describe('parsePipeline', () => {
   it('parses passes, options and value types', () => {
     const steps = parsePipeline(
-      "prune(sparsity=0.5, schedule=polynomial) | cluster(clusters=16, preserveSparsity=true) | ptq(mode='int8', layers=[conv1, \"d 2\"], ids=[1, -2.5e1]) | strip",
+      'prune(sparsity=0.5, schedule=polynomial) | cluster(clusters=16, preserveSparsity=true) | ptq(mode=\'int8\', layers=[conv1, "d 2"], ids=[1, -2.5e1]) | strip',
     );
     expect(steps.map((s) => s.name)).toEqual(['prune', 'cluster', 'ptq', 'strip']);
     expect(steps[0]!.options).toEqual({ sparsity: 0.5, schedule: 'polynomial' });

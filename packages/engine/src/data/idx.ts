@@ -22,9 +22,11 @@ export function parseIdx(bytes: Uint8Array, file?: string): IdxArray {
   const loc = file !== undefined ? { file } : {};
   let buf = bytes;
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) buf = new Uint8Array(gunzipSync(buf));
-  if (buf.length < 4 || buf[0] !== 0 || buf[1] !== 0) throw new FormatError('not an idx file (bad magic)', loc);
+  if (buf.length < 4 || buf[0] !== 0 || buf[1] !== 0)
+    throw new FormatError('not an idx file (bad magic)', loc);
   const type = TYPES[buf[2]!];
-  if (type === undefined) throw new FormatError(`unknown idx element type 0x${buf[2]!.toString(16)}`, loc);
+  if (type === undefined)
+    throw new FormatError(`unknown idx element type 0x${buf[2]!.toString(16)}`, loc);
   const rank = buf[3]!;
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   if (buf.length < 4 + 4 * rank) throw new FormatError('idx header is truncated', loc);
@@ -33,7 +35,10 @@ export function parseIdx(bytes: Uint8Array, file?: string): IdxArray {
   const count = shape.reduce((a, b) => a * b, 1);
   const offset = 4 + 4 * rank;
   if (buf.length - offset !== count * type.bytes) {
-    throw new FormatError(`idx data has ${buf.length - offset} bytes, shape [${shape.join(', ')}] needs ${count * type.bytes}`, loc);
+    throw new FormatError(
+      `idx data has ${buf.length - offset} bytes, shape [${shape.join(', ')}] needs ${count * type.bytes}`,
+      loc,
+    );
   }
   const read = (get: (o: number) => number, out: { [i: number]: number; length: number }): void => {
     for (let i = 0; i < count; i++) out[i] = get(offset + i * type.bytes);
@@ -71,7 +76,9 @@ export function readIdxFile(path: string): IdxArray {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new FormatError(`cannot read idx file: ${e instanceof Error ? e.message : String(e)}`, { file: path });
+    throw new FormatError(`cannot read idx file: ${e instanceof Error ? e.message : String(e)}`, {
+      file: path,
+    });
   }
   return parseIdx(bytes, path);
 }

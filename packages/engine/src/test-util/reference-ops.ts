@@ -50,7 +50,8 @@ export function refConv(
                 const m = o % mult;
                 s += at(x, b, ii, jj, c) * kernel[((a * kw! + e) * x.c + c) * mult + m]!;
               } else {
-                for (let c = 0; c < x.c; c++) s += at(x, b, ii, jj, c) * kernel[((a * kw! + e) * x.c + c) * cout + o]!;
+                for (let c = 0; c < x.c; c++)
+                  s += at(x, b, ii, jj, c) * kernel[((a * kw! + e) * x.c + c) * cout + o]!;
               }
             }
           out[((b * oh + i) * ow + j) * cout + o] = s;
@@ -59,7 +60,14 @@ export function refConv(
 }
 
 /** Transposed convolution (scatter form), kernel [kh, kw, filters, cin], Keras output size. */
-export function refConvTranspose(x: Nhwc, kernel: Float32Array, [kh, kw]: number[], filters: number, [sh, sw]: number[], padding: 'same' | 'valid'): Nhwc {
+export function refConvTranspose(
+  x: Nhwc,
+  kernel: Float32Array,
+  [kh, kw]: number[],
+  filters: number,
+  [sh, sw]: number[],
+  padding: 'same' | 'valid',
+): Nhwc {
   const oh = padding === 'same' ? x.h * sh! : x.h * sh! + Math.max(kh! - sh!, 0);
   const ow = padding === 'same' ? x.w * sw! : x.w * sw! + Math.max(kw! - sw!, 0);
   // The forward conv this transposes maps [oh, ow] to [x.h, x.w] with the same padding rule.
@@ -76,14 +84,22 @@ export function refConvTranspose(x: Nhwc, kernel: Float32Array, [kh, kw]: number
               const ii = i * sh! + a - pt!;
               const jj = j * sw! + e - pl!;
               if (ii < 0 || jj < 0 || ii >= oh || jj >= ow) continue;
-              for (let f = 0; f < filters; f++) out[((b * oh + ii) * ow + jj) * filters + f]! += v * kernel[((a * kw! + e) * filters + f) * x.c + c]!;
+              for (let f = 0; f < filters; f++)
+                out[((b * oh + ii) * ow + jj) * filters + f]! +=
+                  v * kernel[((a * kw! + e) * filters + f) * x.c + c]!;
             }
         }
   return { n: x.n, h: oh, w: ow, c: filters, data: out };
 }
 
 /** Max/avg pooling with TF semantics (padding excluded). */
-export function refPool(x: Nhwc, [ph, pw]: number[], [sh, sw]: number[], padding: 'same' | 'valid', kind: 'max' | 'avg'): Nhwc {
+export function refPool(
+  x: Nhwc,
+  [ph, pw]: number[],
+  [sh, sw]: number[],
+  padding: 'same' | 'valid',
+  kind: 'max' | 'avg',
+): Nhwc {
   const oh = outLen(x.h, ph!, sh!, 1, padding);
   const ow = outLen(x.w, pw!, sw!, 1, padding);
   const [pt] = padding === 'same' ? samePadding(x.h, ph!, sh!) : [0];

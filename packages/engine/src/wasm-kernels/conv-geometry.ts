@@ -91,7 +91,12 @@ export function windowTaps(xp: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D[] {
       const c0 = e * g.dw;
       // StridedSlice runs in wasm; Slice copies row by row in JavaScript (slow for few channels).
       taps.push(
-        tf.stridedSlice(xp, [0, r0, c0, 0], [n, r0 + (g.outH - 1) * g.sh + 1, c0 + (g.outW - 1) * g.sw + 1, c], [1, g.sh, g.sw, 1]) as tf.Tensor4D,
+        tf.stridedSlice(
+          xp,
+          [0, r0, c0, 0],
+          [n, r0 + (g.outH - 1) * g.sh + 1, c0 + (g.outW - 1) * g.sw + 1, c],
+          [1, g.sh, g.sw, 1],
+        ) as tf.Tensor4D,
       );
     }
   }
@@ -114,7 +119,11 @@ export function spreadAndPadGradient(dy: tf.Tensor4D, g: ConvGeometry): tf.Tenso
       [0, g.sw - 1],
       [0, 0],
     ]);
-    d = tf.slice(tf.reshape(spread, [n, oh * g.sh, ow * g.sw, c]), [0, 0, 0, 0], [n, (oh - 1) * g.sh + 1, (ow - 1) * g.sw + 1, c]) as tf.Tensor4D;
+    d = tf.slice(
+      tf.reshape(spread, [n, oh * g.sh, ow * g.sw, c]),
+      [0, 0, 0, 0],
+      [n, (oh - 1) * g.sh + 1, (ow - 1) * g.sw + 1, c],
+    ) as tf.Tensor4D;
   }
   const effH = (g.kh - 1) * g.dh + 1;
   const effW = (g.kw - 1) * g.dw + 1;

@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { convGeometry, paddedInput, spreadAndPadGradient, windowTaps, type PadAttr } from './conv-geometry';
+import {
+  convGeometry,
+  paddedInput,
+  spreadAndPadGradient,
+  windowTaps,
+  type PadAttr,
+} from './conv-geometry';
 
 export type FilterGradMethod = 'im2col' | 'conv';
 
@@ -36,7 +42,8 @@ export function conv2dBackpropFilter(
     const xt = tf.transpose(xp, [3, 1, 2, 0]); // [cin, Hp, Wp, N]
     const dyt = tf.transpose(dy, [1, 2, 0, 3]); // [oh, ow, N, cout]
     const r = tf.conv2d(xt, dyt, 1, 'valid', 'NHWC', [g.sh, g.sw]); // [cin, ≥kh, ≥kw, cout]
-    const cropped = r.shape[1] === kh && r.shape[2] === kw ? r : tf.slice(r, [0, 0, 0, 0], [cin, kh, kw, cout]);
+    const cropped =
+      r.shape[1] === kh && r.shape[2] === kw ? r : tf.slice(r, [0, 0, 0, 0], [cin, kh, kw, cout]);
     return tf.transpose(cropped, [1, 2, 0, 3]);
   });
 }
@@ -46,7 +53,10 @@ export function conv2dBackpropFilter(
  * input channels, batch 64–128: 3–7× faster than im2col), so it is the default; im2col stays
  * available for shapes where XNNPACK's dilated convolution is a poor fit.
  */
-export function chooseFilterGradMethod(_xShape: readonly number[], _filterShape: readonly number[]): FilterGradMethod {
+export function chooseFilterGradMethod(
+  _xShape: readonly number[],
+  _filterShape: readonly number[],
+): FilterGradMethod {
   return 'conv';
 }
 

@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { convGeometry, paddedInput, spreadAndPadGradient, windowTaps, type PadAttr } from './conv-geometry';
+import {
+  convGeometry,
+  paddedInput,
+  spreadAndPadGradient,
+  windowTaps,
+  type PadAttr,
+} from './conv-geometry';
 
 /**
  * dW of a depthwise convolution ([kh, kw, C, mult]): the window taps of x against dy, one
@@ -41,10 +47,21 @@ export function depthwiseConv2dBackpropInput(
   dimRoundingMode?: 'floor' | 'round' | 'ceil',
 ): tf.Tensor4D {
   return tf.tidy(() => {
-    const g = convGeometry(inputShape, filter.shape, strides, dilations, pad, dimRoundingMode, true);
+    const g = convGeometry(
+      inputShape,
+      filter.shape,
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+      true,
+    );
     const [kh, kw, c, mult] = filter.shape;
     const flipped = tf.reshape(tf.reverse(filter, [0, 1]), [kh, kw, c * mult, 1]) as tf.Tensor4D;
-    const r = tf.depthwiseConv2d(spreadAndPadGradient(dy, g), flipped, 1, 'valid', 'NHWC', [g.dh, g.dw]);
+    const r = tf.depthwiseConv2d(spreadAndPadGradient(dy, g), flipped, 1, 'valid', 'NHWC', [
+      g.dh,
+      g.dw,
+    ]);
     if (mult === 1) return r;
     const [n, h, w] = r.shape;
     return tf.sum(tf.reshape(r, [n, h, w, c, mult]), -1) as tf.Tensor4D;

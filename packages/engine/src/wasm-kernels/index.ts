@@ -14,7 +14,12 @@ import { depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './d
 import { maxPoolGrad, maxPoolGradDisjoint } from './max-pool-grad';
 import { unsortedSegmentSum } from './unsorted-segment-sum';
 
-export { conv2dBackpropFilter, conv2dBackpropInput, chooseFilterGradMethod, type FilterGradMethod } from './conv2d-backprop';
+export {
+  conv2dBackpropFilter,
+  conv2dBackpropInput,
+  chooseFilterGradMethod,
+  type FilterGradMethod,
+} from './conv2d-backprop';
 export { depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './depthwise-backprop';
 export { unsortedSegmentSum } from './unsorted-segment-sum';
 export { maxPoolGrad, maxPoolGradDisjoint } from './max-pool-grad';
@@ -27,14 +32,22 @@ function asTensor<T extends tf.Tensor>(info: tf.TensorInfo | undefined): T {
 }
 
 function nhwcOnly(kernel: string, dataFormat: unknown): void {
-  if (dataFormat !== undefined && dataFormat !== 'NHWC') throw new Error(`${kernel}: only NHWC is supported, got ${String(dataFormat)}`);
+  if (dataFormat !== undefined && dataFormat !== 'NHWC')
+    throw new Error(`${kernel}: only NHWC is supported, got ${String(dataFormat)}`);
 }
 
 const KERNELS: Record<string, tf.KernelFunc> = {
   Conv2DBackpropFilter: ({ inputs, attrs }) => {
     const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
     nhwcOnly('Conv2DBackpropFilter', a.dataFormat);
-    return conv2dBackpropFilter(asTensor(inputs['x']), asTensor(inputs['dy']), a.filterShape, a.strides, a.pad as PadAttr, a.dimRoundingMode as Rounding);
+    return conv2dBackpropFilter(
+      asTensor(inputs['x']),
+      asTensor(inputs['dy']),
+      a.filterShape,
+      a.strides,
+      a.pad as PadAttr,
+      a.dimRoundingMode as Rounding,
+    );
   },
   DepthwiseConv2dNativeBackpropFilter: ({ inputs, attrs }) => {
     const a = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
@@ -89,19 +102,45 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
     const input = asTensor<tf.Tensor4D>(inputs['input']);
     const dy = asTensor<tf.Tensor4D>(inputs['dy']);
     const fs = typeof a.filterSize === 'number' ? [a.filterSize, a.filterSize] : a.filterSize;
-    const info = tf.backend_util.computePool2DInfo(input.shape, fs as [number, number], a.strides, 1, a.pad, a.dimRoundingMode);
+    const info = tf.backend_util.computePool2DInfo(
+      input.shape,
+      fs as [number, number],
+      a.strides,
+      1,
+      a.pad,
+      a.dimRoundingMode,
+    );
     const p = info.padInfo;
     const unpadded = p.top === 0 && p.left === 0 && p.bottom === 0 && p.right === 0;
-    if (unpadded && info.strideHeight === info.filterHeight && info.strideWidth === info.filterWidth) {
+    if (
+      unpadded &&
+      info.strideHeight === info.filterHeight &&
+      info.strideWidth === info.filterWidth
+    ) {
       return maxPoolGradDisjoint(dy, input, info.filterHeight, info.filterWidth);
     }
-    return maxPoolGrad(dy, input, asTensor(inputs['output']), a.filterSize, a.strides, a.pad as PadAttr, a.dimRoundingMode as Rounding);
+    return maxPoolGrad(
+      dy,
+      input,
+      asTensor(inputs['output']),
+      a.filterSize,
+      a.strides,
+      a.pad as PadAttr,
+      a.dimRoundingMode as Rounding,
+    );
   });
   if (options.replaceConv2DBackpropInput !== false) {
     replaceKernel(backendName, 'Conv2DBackpropInput', ({ inputs, attrs }) => {
       const a = attrs as unknown as tf.Conv2DBackpropInputAttrs;
       nhwcOnly('Conv2DBackpropInput', a.dataFormat);
-      return conv2dBackpropInput(a.inputShape, asTensor(inputs['dy']), asTensor(inputs['filter']), a.strides, a.pad as PadAttr, a.dimRoundingMode as Rounding);
+      return conv2dBackpropInput(
+        a.inputShape,
+        asTensor(inputs['dy']),
+        asTensor(inputs['filter']),
+        a.strides,
+        a.pad as PadAttr,
+        a.dimRoundingMode as Rounding,
+      );
     });
   }
 }

@@ -5,7 +5,11 @@ import * as tf from '@tensorflow/tfjs-core';
  * A scatter with accumulation (ScatterNd adds duplicate indices); ids outside [0, numSegments)
  * are dropped, as in TensorFlow.
  */
-export function unsortedSegmentSum(x: tf.Tensor, segmentIds: tf.Tensor, numSegments: number): tf.Tensor {
+export function unsortedSegmentSum(
+  x: tf.Tensor,
+  segmentIds: tf.Tensor,
+  numSegments: number,
+): tf.Tensor {
   return tf.tidy(() => {
     const idRank = segmentIds.rank;
     const rest = x.shape.slice(idRank);

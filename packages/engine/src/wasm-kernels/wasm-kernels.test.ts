@@ -17,10 +17,16 @@ function random(shape: number[], seed: number): { values: Float32Array; shape: n
 }
 
 /** Run a kernel on one backend and return its values. */
-async function run(backend: string, kernel: string, inputs: Record<string, { values: Float32Array | Int32Array; shape: number[]; dtype?: 'int32' }>, attrs: object): Promise<{ values: Float32Array; shape: number[] }> {
+async function run(
+  backend: string,
+  kernel: string,
+  inputs: Record<string, { values: Float32Array | Int32Array; shape: number[]; dtype?: 'int32' }>,
+  attrs: object,
+): Promise<{ values: Float32Array; shape: number[] }> {
   await tf.setBackend(backend);
   const ts: Record<string, tf.Tensor> = {};
-  for (const [k, v] of Object.entries(inputs)) ts[k] = tf.tensor(v.values, v.shape, v.dtype ?? 'float32');
+  for (const [k, v] of Object.entries(inputs))
+    ts[k] = tf.tensor(v.values, v.shape, v.dtype ?? 'float32');
   const out = tf.engine().runKernel(kernel, ts, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
   const values = (await out.data()) as Float32Array;
   const shape = out.shape;
@@ -28,7 +34,10 @@ async function run(backend: string, kernel: string, inputs: Record<string, { val
   return { values, shape };
 }
 
-function expectClose(a: { values: Float32Array; shape: number[] }, b: { values: Float32Array; shape: number[] }): void {
+function expectClose(
+  a: { values: Float32Array; shape: number[] },
+  b: { values: Float32Array; shape: number[] },
+): void {
   expect(a.shape).toEqual(b.shape);
   let worst = 0;
   let scale = 1e-6;
@@ -70,7 +79,12 @@ const CONV_CASES: Case[] = [
 describe('Conv2DBackpropFilter', () => {
   test.each(CONV_CASES)('matches cpu: x[$n,$h,$w,$c] k$k s$s $pad', async (c) => {
     const filterShape: [number, number, number, number] = [c.k[0], c.k[1], c.c, c.out];
-    const dyShape = [c.n, outSize(c.h, c.k[0], c.s[0], 1, c.pad), outSize(c.w, c.k[1], c.s[1], 1, c.pad), c.out];
+    const dyShape = [
+      c.n,
+      outSize(c.h, c.k[0], c.s[0], 1, c.pad),
+      outSize(c.w, c.k[1], c.s[1], 1, c.pad),
+      c.out,
+    ];
     const inputs = { x: random([c.n, c.h, c.w, c.c], 1), dy: random(dyShape, 2) };
     const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', filterShape };
     const expected = await run('cpu', 'Conv2DBackpropFilter', inputs, attrs);
@@ -89,10 +103,23 @@ describe('Conv2DBackpropFilter', () => {
 
 describe('Conv2DBackpropInput (replacement)', () => {
   test.each(CONV_CASES)('matches cpu: x[$n,$h,$w,$c] k$k s$s $pad', async (c) => {
-    const dyShape = [c.n, outSize(c.h, c.k[0], c.s[0], 1, c.pad), outSize(c.w, c.k[1], c.s[1], 1, c.pad), c.out];
+    const dyShape = [
+      c.n,
+      outSize(c.h, c.k[0], c.s[0], 1, c.pad),
+      outSize(c.w, c.k[1], c.s[1], 1, c.pad),
+      c.out,
+    ];
     const inputs = { dy: random(dyShape, 3), filter: random([c.k[0], c.k[1], c.c, c.out], 4) };
-    const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', inputShape: [c.n, c.h, c.w, c.c] };
-    expectClose(await run('wasm', 'Conv2DBackpropInput', inputs, attrs), await run('cpu', 'Conv2DBackpropInput', inputs, attrs));
+    const attrs = {
+      strides: c.s,
+      pad: c.pad,
+      dataFormat: 'NHWC',
+      inputShape: [c.n, c.h, c.w, c.c],
+    };
+    expectClose(
+      await run('wasm', 'Conv2DBackpropInput', inputs, attrs),
+      await run('cpu', 'Conv2DBackpropInput', inputs, attrs),
+    );
   });
 });
 
@@ -106,7 +133,13 @@ const DEPTHWISE_CASES: (Case & { mult: number })[] = [
 ];
 
 /** Naive dilated depthwise gradients (TF.js's cpu kernels ignore dilation in backprop). */
-function naiveDepthwiseGrads(c: Case & { mult: number }, x: Float32Array, dy: Float32Array, w: Float32Array, dyShape: number[]) {
+function naiveDepthwiseGrads(
+  c: Case & { mult: number },
+  x: Float32Array,
+  dy: Float32Array,
+  w: Float32Array,
+  dyShape: number[],
+) {
   const [, oh, ow] = dyShape as [number, number, number];
   const effH = (c.k[0] - 1) * c.d[0] + 1;
   const effW = (c.k[1] - 1) * c.d[1] + 1;
@@ -140,28 +173,53 @@ describe('DepthwiseConv2dNative backprop', () => {
     'dilated: filter and input match a naive reference: x[$n,$h,$w,$c] ×$mult k$k d$d $pad',
     async (c) => {
       const filterShape = [c.k[0], c.k[1], c.c, c.mult];
-      const dyShape = [c.n, outSize(c.h, c.k[0], c.s[0], c.d[0], c.pad), outSize(c.w, c.k[1], c.s[1], c.d[1], c.pad), c.c * c.mult];
+      const dyShape = [
+        c.n,
+        outSize(c.h, c.k[0], c.s[0], c.d[0], c.pad),
+        outSize(c.w, c.k[1], c.s[1], c.d[1], c.pad),
+        c.c * c.mult,
+      ];
       const x = random([c.n, c.h, c.w, c.c], 5);
       const dy = random(dyShape, 6);
       const w = random(filterShape, 8);
       const ref = naiveDepthwiseGrads(c, x.values, dy.values, w.values, dyShape);
       const fAttrs = { strides: c.s, dilations: c.d, pad: c.pad, filterShape };
-      expectClose(await run('wasm', 'DepthwiseConv2dNativeBackpropFilter', { x, dy }, fAttrs), { values: ref.dw, shape: filterShape });
+      expectClose(await run('wasm', 'DepthwiseConv2dNativeBackpropFilter', { x, dy }, fAttrs), {
+        values: ref.dw,
+        shape: filterShape,
+      });
       const iAttrs = { strides: c.s, dilations: c.d, pad: c.pad, inputShape: [c.n, c.h, c.w, c.c] };
-      expectClose(await run('wasm', 'DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, iAttrs), { values: ref.dx, shape: x.shape });
+      expectClose(
+        await run('wasm', 'DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, iAttrs),
+        { values: ref.dx, shape: x.shape },
+      );
     },
   );
 
-  test.each(DEPTHWISE_CASES.filter((c) => c.d[0] === 1 && c.d[1] === 1))('filter and input match cpu: x[$n,$h,$w,$c] ×$mult k$k s$s d$d $pad', async (c) => {
-    const filterShape = [c.k[0], c.k[1], c.c, c.mult];
-    const dyShape = [c.n, outSize(c.h, c.k[0], c.s[0], c.d[0], c.pad), outSize(c.w, c.k[1], c.s[1], c.d[1], c.pad), c.c * c.mult];
-    const fIn = { x: random([c.n, c.h, c.w, c.c], 5), dy: random(dyShape, 6) };
-    const fAttrs = { strides: c.s, dilations: c.d, pad: c.pad, filterShape };
-    expectClose(await run('wasm', 'DepthwiseConv2dNativeBackpropFilter', fIn, fAttrs), await run('cpu', 'DepthwiseConv2dNativeBackpropFilter', fIn, fAttrs));
-    const iIn = { dy: random(dyShape, 7), filter: random(filterShape, 8) };
-    const iAttrs = { strides: c.s, dilations: c.d, pad: c.pad, inputShape: [c.n, c.h, c.w, c.c] };
-    expectClose(await run('wasm', 'DepthwiseConv2dNativeBackpropInput', iIn, iAttrs), await run('cpu', 'DepthwiseConv2dNativeBackpropInput', iIn, iAttrs));
-  });
+  test.each(DEPTHWISE_CASES.filter((c) => c.d[0] === 1 && c.d[1] === 1))(
+    'filter and input match cpu: x[$n,$h,$w,$c] ×$mult k$k s$s d$d $pad',
+    async (c) => {
+      const filterShape = [c.k[0], c.k[1], c.c, c.mult];
+      const dyShape = [
+        c.n,
+        outSize(c.h, c.k[0], c.s[0], c.d[0], c.pad),
+        outSize(c.w, c.k[1], c.s[1], c.d[1], c.pad),
+        c.c * c.mult,
+      ];
+      const fIn = { x: random([c.n, c.h, c.w, c.c], 5), dy: random(dyShape, 6) };
+      const fAttrs = { strides: c.s, dilations: c.d, pad: c.pad, filterShape };
+      expectClose(
+        await run('wasm', 'DepthwiseConv2dNativeBackpropFilter', fIn, fAttrs),
+        await run('cpu', 'DepthwiseConv2dNativeBackpropFilter', fIn, fAttrs),
+      );
+      const iIn = { dy: random(dyShape, 7), filter: random(filterShape, 8) };
+      const iAttrs = { strides: c.s, dilations: c.d, pad: c.pad, inputShape: [c.n, c.h, c.w, c.c] };
+      expectClose(
+        await run('wasm', 'DepthwiseConv2dNativeBackpropInput', iIn, iAttrs),
+        await run('cpu', 'DepthwiseConv2dNativeBackpropInput', iIn, iAttrs),
+      );
+    },
+  );
 });
 
 describe('UnsortedSegmentSum', () => {
@@ -174,13 +232,23 @@ describe('UnsortedSegmentSum', () => {
       x: random(xShape, 9),
       segmentIds: { values: Int32Array.from(ids), shape: [ids.length], dtype: 'int32' as const },
     };
-    expectClose(await run('wasm', 'UnsortedSegmentSum', inputs, { numSegments: num }), await run('cpu', 'UnsortedSegmentSum', inputs, { numSegments: num }));
+    expectClose(
+      await run('wasm', 'UnsortedSegmentSum', inputs, { numSegments: num }),
+      await run('cpu', 'UnsortedSegmentSum', inputs, { numSegments: num }),
+    );
   });
 });
 
 test('UnsortedSegmentSum with rank-2 segment ids (hand-computed)', async () => {
-  const x = { values: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), shape: [2, 3, 2] };
-  const segmentIds = { values: Int32Array.from([0, 1, 0, 1, 1, 2]), shape: [2, 3], dtype: 'int32' as const };
+  const x = {
+    values: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
+    shape: [2, 3, 2],
+  };
+  const segmentIds = {
+    values: Int32Array.from([0, 1, 0, 1, 1, 2]),
+    shape: [2, 3],
+    dtype: 'int32' as const,
+  };
   const out = await run('wasm', 'UnsortedSegmentSum', { x, segmentIds }, { numSegments: 3 });
   expect(out.shape).toEqual([3, 2]);
   expect(Array.from(out.values)).toEqual([1 + 5, 2 + 6, 3 + 7 + 9, 4 + 8 + 10, 11, 12]);
@@ -202,11 +270,19 @@ describe('MaxPoolGrad (replaced where the pooling pads)', () => {
     // All-negative windows (the stock wasm kernel routes their gradient nowhere).
     if (negative === true) x.values.forEach((v, i) => (x.values[i] = v - 1));
     await tf.setBackend('cpu');
-    const y = tf.maxPool(tf.tensor4d(x.values, x.shape as [number, number, number, number]), k as [number, number], s as [number, number], pad as 'same');
+    const y = tf.maxPool(
+      tf.tensor4d(x.values, x.shape as [number, number, number, number]),
+      k as [number, number],
+      s as [number, number],
+      pad as 'same',
+    );
     const output = { values: y.dataSync() as Float32Array, shape: y.shape };
     const inputs = { dy: random(y.shape, 12), input: x, output };
     y.dispose();
     const attrs = { filterSize: k, strides: s, pad };
-    expectClose(await run('wasm', 'MaxPoolGrad', inputs, attrs), await run('cpu', 'MaxPoolGrad', inputs, attrs));
+    expectClose(
+      await run('wasm', 'MaxPoolGrad', inputs, attrs),
+      await run('cpu', 'MaxPoolGrad', inputs, attrs),
+    );
   });
 });

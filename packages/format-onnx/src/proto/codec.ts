@@ -23,12 +23,22 @@ export function decodeModel(bytes: Uint8Array, file?: string): ModelProto {
 }
 
 /** Parse a serialised TensorProto (e.g. the input_N.pb files of ONNX test data) into a named core tensor. */
-export function decodeTensorProto(bytes: Uint8Array, file?: string): { name: string; tensor: Tensor } {
+export function decodeTensorProto(
+  bytes: Uint8Array,
+  file?: string,
+): { name: string; tensor: Tensor } {
   let proto: TensorProto;
   try {
     proto = TensorProtoType.decode(bytes) as unknown as TensorProto;
   } catch (e) {
-    throw new FormatError(`not a valid ONNX TensorProto: ${(e as Error).message}`, file === undefined ? {} : { file }, 'ONNX_INVALID_PROTOBUF');
+    throw new FormatError(
+      `not a valid ONNX TensorProto: ${(e as Error).message}`,
+      file === undefined ? {} : { file },
+      'ONNX_INVALID_PROTOBUF',
+    );
   }
-  return { name: proto.name ?? '', tensor: fromTensorProto(proto, file === undefined ? {} : { file }) };
+  return {
+    name: proto.name ?? '',
+    tensor: fromTensorProto(proto, file === undefined ? {} : { file }),
+  };
 }

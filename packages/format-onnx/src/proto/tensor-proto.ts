@@ -1,4 +1,11 @@
-import { FormatError, UnsupportedError, tensorBytes, type DType, type Tensor, type TensorData } from '@collabopt/core';
+import {
+  FormatError,
+  UnsupportedError,
+  tensorBytes,
+  type DType,
+  type Tensor,
+  type TensorData,
+} from '@collabopt/core';
 import { ONNX_DTYPE, toNumber, type TensorProto } from './types';
 
 const TO_ONNX: Readonly<Record<DType, number>> = {
@@ -44,7 +51,12 @@ export function coreDType(dataType: number): DType | undefined {
 
 /** A TensorProto holding `t` as little-endian raw_data. */
 export function toTensorProto(name: string, t: Tensor): TensorProto {
-  return { name, dims: [...t.shape], dataType: onnxDataType(t.dtype), rawData: tensorBytes(t).slice() };
+  return {
+    name,
+    dims: [...t.shape],
+    dataType: onnxDataType(t.dtype),
+    rawData: tensorBytes(t).slice(),
+  };
 }
 
 /** The largest tensor (in elements) a reader accepts; guards against absurd dims in corrupt files. */
@@ -55,10 +67,16 @@ export function tensorDims(proto: TensorProto, where: { file?: string; field?: s
   const dims = (proto.dims ?? []).map(toNumber);
   let n = 1;
   for (const d of dims) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new FormatError(`tensor has an invalid dimension ${d}`, where, 'ONNX_BAD_TENSOR');
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw new FormatError(`tensor has an invalid dimension ${d}`, where, 'ONNX_BAD_TENSOR');
     n *= d;
   }
-  if (n > MAX_TENSOR_ELEMENTS) throw new FormatError(`tensor has ${n} elements, more than supported`, where, 'ONNX_BAD_TENSOR');
+  if (n > MAX_TENSOR_ELEMENTS)
+    throw new FormatError(
+      `tensor has ${n} elements, more than supported`,
+      where,
+      'ONNX_BAD_TENSOR',
+    );
   return dims;
 }
 
@@ -66,11 +84,19 @@ export function tensorDims(proto: TensorProto, where: { file?: string; field?: s
  * Decode a TensorProto into a core tensor. `external` supplies the bytes of tensors stored in
  * external data files (already read by the caller).
  */
-export function fromTensorProto(proto: TensorProto, where: { file?: string; field?: string }, external?: Uint8Array): Tensor {
+export function fromTensorProto(
+  proto: TensorProto,
+  where: { file?: string; field?: string },
+  external?: Uint8Array,
+): Tensor {
   const dataType = proto.dataType ?? 0;
   const dtype = coreDType(dataType);
   if (dtype === undefined) {
-    throw new UnsupportedError(`tensor "${proto.name ?? ''}" has ONNX data type ${dataType}, which collabopt does not support`, where, 'ONNX_UNSUPPORTED_DTYPE');
+    throw new UnsupportedError(
+      `tensor "${proto.name ?? ''}" has ONNX data type ${dataType}, which collabopt does not support`,
+      where,
+      'ONNX_UNSUPPORTED_DTYPE',
+    );
   }
   const shape = tensorDims(proto, where);
   const n = shape.reduce((a, b) => a * b, 1);
@@ -79,8 +105,14 @@ export function fromTensorProto(proto: TensorProto, where: { file?: string; fiel
     throw new FormatError(`tensor "${proto.name ?? ''}": ${what}`, where, 'ONNX_BAD_TENSOR');
   };
   if (raw !== undefined) {
-    const elemBytes = dataType === ONNX_DTYPE.DOUBLE ? 8 : { float32: 4, float16: 2, int8: 1, uint8: 1, int16: 2, int32: 4, int64: 8, bool: 1 }[dtype];
-    if (raw.length !== n * elemBytes) bad(`raw data has ${raw.length} bytes, shape [${shape.join(', ')}] needs ${n * elemBytes}`);
+    const elemBytes =
+      dataType === ONNX_DTYPE.DOUBLE
+        ? 8
+        : { float32: 4, float16: 2, int8: 1, uint8: 1, int16: 2, int32: 4, int64: 8, bool: 1 }[
+            dtype
+          ];
+    if (raw.length !== n * elemBytes)
+      bad(`raw data has ${raw.length} bytes, shape [${shape.join(', ')}] needs ${n * elemBytes}`);
     const copy = new Uint8Array(raw).buffer; // aligned copy
     let data: TensorData;
     switch (dataType) {
@@ -124,7 +156,8 @@ export function fromTensorProto(proto: TensorProto, where: { file?: string; fiel
     }
   };
   const values = pick() ?? [];
-  if (values.length !== n) bad(`has ${values.length} values, shape [${shape.join(', ')}] needs ${n}`);
+  if (values.length !== n)
+    bad(`has ${values.length} values, shape [${shape.join(', ')}] needs ${n}`);
   let data: TensorData;
   switch (dtype) {
     case 'float32':

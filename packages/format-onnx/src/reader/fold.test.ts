@@ -1,4 +1,12 @@
-import { binaryConst, broadcast, concatConst, gatherConst, makeConst, resolveReshape, sliceConst } from './fold';
+import {
+  binaryConst,
+  broadcast,
+  concatConst,
+  gatherConst,
+  makeConst,
+  resolveReshape,
+  sliceConst,
+} from './fold';
 
 const c = (shape: number[], values: number[]) => makeConst('int64', shape, values, {});
 

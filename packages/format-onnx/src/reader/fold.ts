@@ -3,7 +3,13 @@
  * (Shape → Gather/Slice → Concat → Reshape, Unsqueeze, Cast, arithmetic on constants).
  * Constants are held as numbers (float64) with a dtype tag; shapes are tiny, so clarity wins.
  */
-import { FormatError, UnsupportedError, type DType, type ErrorLocation, type Tensor } from '@collabopt/core';
+import {
+  FormatError,
+  UnsupportedError,
+  type DType,
+  type ErrorLocation,
+  type Tensor,
+} from '@collabopt/core';
 
 export interface Const {
   readonly dtype: DType;
@@ -28,18 +34,35 @@ export function constToFloat32(c: Const): Tensor<'float32'> {
 export function sizeOfShape(shape: readonly number[], where: ErrorLocation): number {
   let n = 1;
   for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new FormatError(`invalid dimension ${d} in a constant`, where, 'ONNX_BAD_TENSOR');
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw new FormatError(`invalid dimension ${d} in a constant`, where, 'ONNX_BAD_TENSOR');
     n *= d;
   }
-  if (n > MAX_FOLD_ELEMENTS) throw new UnsupportedError(`constant of ${n} elements is too large to fold`, where, 'ONNX_CONSTANT_TOO_LARGE');
+  if (n > MAX_FOLD_ELEMENTS)
+    throw new UnsupportedError(
+      `constant of ${n} elements is too large to fold`,
+      where,
+      'ONNX_CONSTANT_TOO_LARGE',
+    );
   return n;
 }
 
-export function makeConst(dtype: DType, shape: readonly number[], values: ArrayLike<number>, where: ErrorLocation): Const {
+export function makeConst(
+  dtype: DType,
+  shape: readonly number[],
+  values: ArrayLike<number>,
+  where: ErrorLocation,
+): Const {
   const n = sizeOfShape(shape, where);
-  if (values.length !== n) throw new FormatError(`constant has ${values.length} values for shape [${shape.join(', ')}]`, where, 'ONNX_BAD_TENSOR');
+  if (values.length !== n)
+    throw new FormatError(
+      `constant has ${values.length} values for shape [${shape.join(', ')}]`,
+      where,
+      'ONNX_BAD_TENSOR',
+    );
   const v = Float64Array.from(values);
-  if (dtype !== 'float32' && dtype !== 'float16') for (let i = 0; i < v.length; i++) v[i] = Math.trunc(v[i]!);
+  if (dtype !== 'float32' && dtype !== 'float16')
+    for (let i = 0; i < v.length; i++) v[i] = Math.trunc(v[i]!);
   return { dtype, shape: [...shape], values: v };
 }
 
@@ -54,20 +77,33 @@ function strides(shape: readonly number[]): number[] {
 }
 
 /** numpy-broadcast output shape, or a typed error. */
-export function broadcast(a: readonly number[], b: readonly number[], where: ErrorLocation): number[] {
+export function broadcast(
+  a: readonly number[],
+  b: readonly number[],
+  where: ErrorLocation,
+): number[] {
   const rank = Math.max(a.length, b.length);
   const out: number[] = [];
   for (let i = 0; i < rank; i++) {
     const x = a[a.length - rank + i] ?? 1;
     const y = b[b.length - rank + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) throw new FormatError(`shapes [${a.join(', ')}] and [${b.join(', ')}] do not broadcast`, where, 'ONNX_BAD_SHAPE');
+    if (x !== y && x !== 1 && y !== 1)
+      throw new FormatError(
+        `shapes [${a.join(', ')}] and [${b.join(', ')}] do not broadcast`,
+        where,
+        'ONNX_BAD_SHAPE',
+      );
     out.push(x === 1 ? y : x);
   }
   return out;
 }
 
 /** Values of `c` broadcast to `shape` (row-major). */
-export function broadcastTo(c: Const, shape: readonly number[], where: ErrorLocation): Float64Array {
+export function broadcastTo(
+  c: Const,
+  shape: readonly number[],
+  where: ErrorLocation,
+): Float64Array {
   const n = sizeOfShape(shape, where);
   const out = new Float64Array(n);
   const rank = shape.length;
@@ -118,7 +154,12 @@ export function binaryConst(op: string, a: Const, b: Const, where: ErrorLocation
 
 export function normAxis(axis: number, rank: number, where: ErrorLocation): number {
   const a = axis < 0 ? axis + rank : axis;
-  if (!Number.isInteger(a) || a < 0 || a >= rank) throw new FormatError(`axis ${axis} out of range for rank ${rank}`, where, 'ONNX_BAD_ATTRIBUTE');
+  if (!Number.isInteger(a) || a < 0 || a >= rank)
+    throw new FormatError(
+      `axis ${axis} out of range for rank ${rank}`,
+      where,
+      'ONNX_BAD_ATTRIBUTE',
+    );
   return a;
 }
 
@@ -145,7 +186,12 @@ export function concatConst(parts: readonly Const[], axis: number, where: ErrorL
   return makeConst(first.dtype, outShape, values, where);
 }
 
-export function gatherConst(data: Const, indices: Const, axis: number, where: ErrorLocation): Const {
+export function gatherConst(
+  data: Const,
+  indices: Const,
+  axis: number,
+  where: ErrorLocation,
+): Const {
   const rank = data.shape.length;
   const ax = normAxis(axis, rank, where);
   const outShape = [...data.shape.slice(0, ax), ...indices.shape, ...data.shape.slice(ax + 1)];
@@ -156,7 +202,8 @@ export function gatherConst(data: Const, indices: Const, axis: number, where: Er
   for (let o = 0; o < outer; o++) {
     for (const raw of indices.values) {
       const idx = raw < 0 ? raw + dim : raw;
-      if (idx < 0 || idx >= dim) throw new FormatError(`Gather index ${raw} out of range`, where, 'ONNX_BAD_ATTRIBUTE');
+      if (idx < 0 || idx >= dim)
+        throw new FormatError(`Gather index ${raw} out of range`, where, 'ONNX_BAD_ATTRIBUTE');
       for (let i = 0; i < inner; i++) values.push(data.values[(o * dim + idx) * inner + i]!);
     }
   }
@@ -164,7 +211,14 @@ export function gatherConst(data: Const, indices: Const, axis: number, where: Er
 }
 
 /** Slice with ONNX semantics (clamped starts/ends, negative steps). */
-export function sliceConst(data: Const, starts: number[], ends: number[], axes: number[], steps: number[], where: ErrorLocation): Const {
+export function sliceConst(
+  data: Const,
+  starts: number[],
+  ends: number[],
+  axes: number[],
+  steps: number[],
+  where: ErrorLocation,
+): Const {
   const rank = data.shape.length;
   const begin = data.shape.map(() => 0);
   const stepOf = data.shape.map(() => 1);
@@ -206,17 +260,42 @@ export function sliceConst(data: Const, starts: number[], ends: number[], axes: 
 }
 
 /** ONNX Reshape target resolution: 0 copies the input dim (unless allowzero), one −1 is inferred. */
-export function resolveReshape(input: readonly number[], target: readonly number[], allowZero: boolean, where: ErrorLocation): number[] {
+export function resolveReshape(
+  input: readonly number[],
+  target: readonly number[],
+  allowZero: boolean,
+  where: ErrorLocation,
+): number[] {
   const out = target.map((d, i) => (d === 0 && !allowZero ? input[i]! : d));
   const total = input.reduce((x, y) => x * y, 1);
   const wild = out.filter((d) => d === -1).length;
-  if (wild > 1) throw new FormatError(`Reshape target [${target.join(', ')}] has more than one −1`, where, 'ONNX_BAD_SHAPE');
-  if (out.some((d) => d < -1)) throw new FormatError(`Reshape target [${target.join(', ')}] is invalid`, where, 'ONNX_BAD_SHAPE');
+  if (wild > 1)
+    throw new FormatError(
+      `Reshape target [${target.join(', ')}] has more than one −1`,
+      where,
+      'ONNX_BAD_SHAPE',
+    );
+  if (out.some((d) => d < -1))
+    throw new FormatError(
+      `Reshape target [${target.join(', ')}] is invalid`,
+      where,
+      'ONNX_BAD_SHAPE',
+    );
   if (wild === 1) {
     const known = out.filter((d) => d !== -1).reduce((x, y) => x * y, 1);
-    if (known === 0 || total % known !== 0) throw new FormatError(`cannot reshape [${input.join(', ')}] to [${target.join(', ')}]`, where, 'ONNX_BAD_SHAPE');
+    if (known === 0 || total % known !== 0)
+      throw new FormatError(
+        `cannot reshape [${input.join(', ')}] to [${target.join(', ')}]`,
+        where,
+        'ONNX_BAD_SHAPE',
+      );
     return out.map((d) => (d === -1 ? total / known : d));
   }
-  if (out.reduce((x, y) => x * y, 1) !== total) throw new FormatError(`cannot reshape [${input.join(', ')}] to [${target.join(', ')}]`, where, 'ONNX_BAD_SHAPE');
+  if (out.reduce((x, y) => x * y, 1) !== total)
+    throw new FormatError(
+      `cannot reshape [${input.join(', ')}] to [${target.join(', ')}]`,
+      where,
+      'ONNX_BAD_SHAPE',
+    );
   return out;
 }

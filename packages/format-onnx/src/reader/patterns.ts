@@ -9,7 +9,11 @@ import type { Const } from './fold';
 
 type Table = Map<string, { kind: 'const'; c: Const } | { kind: 'value' }>;
 
-function scalarOf(name: string | undefined, table: Table, constNodes: Map<string, number>): number | undefined {
+function scalarOf(
+  name: string | undefined,
+  table: Table,
+  constNodes: Map<string, number>,
+): number | undefined {
   if (name === undefined || name === '') return undefined;
   const e = table.get(name);
   if (e?.kind === 'const') return e.c.values.length === 1 ? e.c.values[0] : undefined;
@@ -30,7 +34,8 @@ export function rewritePatterns(nodes: readonly NodeProto[], table: Table): Node
     if (!t || !out) continue;
     try {
       const tensor = fromTensorProto(t, {});
-      if (tensor.data.length === 1) constNodes.set(out, Number((tensor.data as ArrayLike<number | bigint>)[0]));
+      if (tensor.data.length === 1)
+        constNodes.set(out, Number((tensor.data as ArrayLike<number | bigint>)[0]));
     } catch {
       // not a usable scalar; the importer reports real problems
     }
@@ -46,7 +51,8 @@ export function rewritePatterns(nodes: readonly NodeProto[], table: Table): Node
   const single = (name: string | undefined): boolean => name !== undefined && uses.get(name) === 1;
   const clipBounds = (n: NodeProto): [number | undefined, number | undefined] => {
     const attrs = new Map((n.attribute ?? []).map((a) => [a.name, a]));
-    if (attrs.has('min') || attrs.has('max')) return [attrs.get('min')?.f ?? -Infinity, attrs.get('max')?.f ?? Infinity];
+    if (attrs.has('min') || attrs.has('max'))
+      return [attrs.get('min')?.f ?? -Infinity, attrs.get('max')?.f ?? Infinity];
     return [scalarOf(n.input?.[1], table, constNodes), scalarOf(n.input?.[2], table, constNodes)];
   };
 
@@ -65,7 +71,12 @@ export function rewritePatterns(nodes: readonly NodeProto[], table: Table): Node
         const attrs = new Map((gate.attribute ?? []).map((a) => [a.name, a]));
         if (near(attrs.get('alpha')?.f ?? 0.2, 1 / 6) && near(attrs.get('beta')?.f ?? 0.5, 0.5)) {
           removed.add(gi);
-          replaced.set(i, { name: mul.name ?? '', opType: 'HardSwish', input: [x], output: [...(mul.output ?? [])] });
+          replaced.set(i, {
+            name: mul.name ?? '',
+            opType: 'HardSwish',
+            input: [x],
+            output: [...(mul.output ?? [])],
+          });
           return;
         }
       }
@@ -77,25 +88,40 @@ export function rewritePatterns(nodes: readonly NodeProto[], table: Table): Node
         const add = nodes[ai]!;
         if (add.opType !== 'Add') continue;
         const [a0, a1] = (add.input ?? []) as [string, string];
-        const three = a0 === x ? scalarOf(a1, table, constNodes) : a1 === x ? scalarOf(a0, table, constNodes) : undefined;
+        const three =
+          a0 === x
+            ? scalarOf(a1, table, constNodes)
+            : a1 === x
+              ? scalarOf(a0, table, constNodes)
+              : undefined;
         if (!near(three, 3)) continue;
         const out = mul.output?.[0];
         if (!single(out)) continue;
-        const di = nodes.findIndex((n) => (n.input ?? [])[0] === out || ((n.input ?? [])[1] === out && n.opType === 'Mul'));
+        const di = nodes.findIndex(
+          (n) => (n.input ?? [])[0] === out || ((n.input ?? [])[1] === out && n.opType === 'Mul'),
+        );
         if (di < 0) continue;
         const div = nodes[di]!;
         const other = div.input?.[0] === out ? div.input?.[1] : div.input?.[0];
         const k = scalarOf(other, table, constNodes);
-        const ok = (div.opType === 'Div' && div.input?.[0] === out && near(k, 6)) || (div.opType === 'Mul' && near(k, 1 / 6));
+        const ok =
+          (div.opType === 'Div' && div.input?.[0] === out && near(k, 6)) ||
+          (div.opType === 'Mul' && near(k, 1 / 6));
         if (!ok) continue;
         removed.add(ai);
         removed.add(gi);
         removed.add(i);
-        replaced.set(di, { name: div.name || mul.name || '', opType: 'HardSwish', input: [x], output: [...(div.output ?? [])] });
+        replaced.set(di, {
+          name: div.name || mul.name || '',
+          opType: 'HardSwish',
+          input: [x],
+          output: [...(div.output ?? [])],
+        });
         return;
       }
     }
   });
-  return nodes.flatMap((n, i) => (replaced.has(i) ? [replaced.get(i)!] : removed.has(i) ? [] : [n]));
+  return nodes.flatMap((n, i) =>
+    replaced.has(i) ? [replaced.get(i)!] : removed.has(i) ? [] : [n],
+  );
 }
-

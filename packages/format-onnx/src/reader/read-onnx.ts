@@ -14,10 +14,26 @@ import {
   type Tensor,
   type Value,
 } from '@collabopt/core';
-import { NCHW_TO_NHWC, nchwAxisToNhwc, nchwToNhwcFlatIndex, oihwToConvKernel, oihwToDepthwiseKernel, onnxToDeconvKernel, permuteRows, permuteShape } from '../layout';
+import {
+  NCHW_TO_NHWC,
+  nchwAxisToNhwc,
+  nchwToNhwcFlatIndex,
+  oihwToConvKernel,
+  oihwToDepthwiseKernel,
+  onnxToDeconvKernel,
+  permuteRows,
+  permuteShape,
+} from '../layout';
 import { decodeModel } from '../proto/codec';
 import { fromTensorProto } from '../proto/tensor-proto';
-import { ONNX_DTYPE, toNumber, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from '../proto/types';
+import {
+  ONNX_DTYPE,
+  toNumber,
+  type AttributeProto,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+} from '../proto/types';
 import {
   binaryConst,
   concatConst,
@@ -106,23 +122,42 @@ class NodeReader {
 /** Read ONNX model bytes into a core IR graph (NHWC activations, Keras weight layouts). */
 export async function readOnnx(bytes: Uint8Array, options: ReadOnnxOptions = {}): Promise<Graph> {
   const file = options.file;
-  const loc = (extra: ErrorLocation = {}): ErrorLocation => (file === undefined ? extra : { file, ...extra });
+  const loc = (extra: ErrorLocation = {}): ErrorLocation =>
+    file === undefined ? extra : { file, ...extra };
   const model = decodeModel(bytes, file);
   try {
     return await importModel(model, options, loc);
   } catch (e) {
     if (e instanceof CollaboptError) throw e;
-    throw new FormatError(`invalid ONNX model: ${(e as Error).message}`, loc(), 'ONNX_INVALID_MODEL');
+    throw new FormatError(
+      `invalid ONNX model: ${(e as Error).message}`,
+      loc(),
+      'ONNX_INVALID_MODEL',
+    );
   }
 }
 
-async function loadExternal(t: TensorProto, options: ReadOnnxOptions, cache: Map<string, Uint8Array>, where: ErrorLocation): Promise<Uint8Array | undefined> {
+async function loadExternal(
+  t: TensorProto,
+  options: ReadOnnxOptions,
+  cache: Map<string, Uint8Array>,
+  where: ErrorLocation,
+): Promise<Uint8Array | undefined> {
   if (t.dataLocation !== 1) return undefined;
   const entries = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
   const location = entries.get('location');
-  if (!location) throw new FormatError(`tensor "${t.name ?? ''}" is external but names no location`, where, 'ONNX_BAD_EXTERNAL_DATA');
+  if (!location)
+    throw new FormatError(
+      `tensor "${t.name ?? ''}" is external but names no location`,
+      where,
+      'ONNX_BAD_EXTERNAL_DATA',
+    );
   if (!options.readRelated) {
-    throw new FormatError(`tensor "${t.name ?? ''}" is stored in external file "${location}"; read the model from a file (readModel) or pass readRelated`, where, 'ONNX_EXTERNAL_DATA_UNAVAILABLE');
+    throw new FormatError(
+      `tensor "${t.name ?? ''}" is stored in external file "${location}"; read the model from a file (readModel) or pass readRelated`,
+      where,
+      'ONNX_EXTERNAL_DATA_UNAVAILABLE',
+    );
   }
   let data = cache.get(location);
   if (data === undefined) {
@@ -131,19 +166,41 @@ async function loadExternal(t: TensorProto, options: ReadOnnxOptions, cache: Map
   }
   const offset = Number(entries.get('offset') ?? '0');
   const length = entries.has('length') ? Number(entries.get('length')) : data.length - offset;
-  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > data.length) {
-    throw new FormatError(`tensor "${t.name ?? ''}": external range ${offset}+${length} exceeds "${location}" (${data.length} bytes)`, where, 'ONNX_BAD_EXTERNAL_DATA');
+  if (
+    !Number.isSafeInteger(offset) ||
+    !Number.isSafeInteger(length) ||
+    offset < 0 ||
+    length < 0 ||
+    offset + length > data.length
+  ) {
+    throw new FormatError(
+      `tensor "${t.name ?? ''}": external range ${offset}+${length} exceeds "${location}" (${data.length} bytes)`,
+      where,
+      'ONNX_BAD_EXTERNAL_DATA',
+    );
   }
   return data.subarray(offset, offset + length);
 }
 
-async function importModel(model: ModelProto, options: ReadOnnxOptions, loc: (extra?: ErrorLocation) => ErrorLocation): Promise<Graph> {
+async function importModel(
+  model: ModelProto,
+  options: ReadOnnxOptions,
+  loc: (extra?: ErrorLocation) => ErrorLocation,
+): Promise<Graph> {
   const registry = options.registry ?? defaultOpRegistry;
   const gp = model.graph;
   if (!gp) throw new FormatError('ONNX model has no graph', loc(), 'ONNX_INVALID_MODEL');
-  const opsetEntry = (model.opsetImport ?? []).find((o) => o.domain === undefined || o.domain === '' || o.domain === 'ai.onnx');
-  const opset = opsetEntry === undefined ? (model.opsetImport?.length ? 0 : 1) : toNumber(opsetEntry.version);
-  if (opset < 6) throw new UnsupportedError(`ONNX default-domain opset ${opset} is not supported (need ≥ 6)`, loc(), 'ONNX_UNSUPPORTED_OPSET');
+  const opsetEntry = (model.opsetImport ?? []).find(
+    (o) => o.domain === undefined || o.domain === '' || o.domain === 'ai.onnx',
+  );
+  const opset =
+    opsetEntry === undefined ? (model.opsetImport?.length ? 0 : 1) : toNumber(opsetEntry.version);
+  if (opset < 6)
+    throw new UnsupportedError(
+      `ONNX default-domain opset ${opset} is not supported (need ≥ 6)`,
+      loc(),
+      'ONNX_UNSUPPORTED_OPSET',
+    );
 
   const graph = new Graph(gp.name || 'onnx_model');
   const table = new Map<string, Entry>();
@@ -151,7 +208,10 @@ async function importModel(model: ModelProto, options: ReadOnnxOptions, loc: (ex
   for (const init of gp.initializer ?? []) {
     const where = loc({ field: init.name ?? '' });
     const ext = await loadExternal(init, options, externalCache, where);
-    table.set(init.name ?? '', { kind: 'const', c: constOrTensor(fromTensorProto(init, where, ext)) });
+    table.set(init.name ?? '', {
+      kind: 'const',
+      c: constOrTensor(fromTensorProto(init, where, ext)),
+    });
   }
 
   const nodes = rewritePatterns(gp.node ?? [], table);
@@ -172,8 +232,18 @@ async function importModel(model: ModelProto, options: ReadOnnxOptions, loc: (ex
     }
     const where = loc({ field: name });
     const tt = vi.type?.tensorType;
-    if (!tt) throw new UnsupportedError(`graph input "${name}" is not a tensor`, where, 'ONNX_UNSUPPORTED_INPUT');
-    if (tt.elemType !== ONNX_DTYPE.FLOAT) throw new UnsupportedError(`graph input "${name}" has element type ${tt.elemType}; only float inputs are supported`, where, 'ONNX_UNSUPPORTED_DTYPE');
+    if (!tt)
+      throw new UnsupportedError(
+        `graph input "${name}" is not a tensor`,
+        where,
+        'ONNX_UNSUPPORTED_INPUT',
+      );
+    if (tt.elemType !== ONNX_DTYPE.FLOAT)
+      throw new UnsupportedError(
+        `graph input "${name}" has element type ${tt.elemType}; only float inputs are supported`,
+        where,
+        'ONNX_UNSUPPORTED_DTYPE',
+      );
     const given = options.inputShapes?.[name];
     const dims = (tt.shape?.dim ?? []).map((d, i) => {
       if (i === 0) return -1;
@@ -187,13 +257,28 @@ async function importModel(model: ModelProto, options: ReadOnnxOptions, loc: (ex
         'ONNX_DYNAMIC_SHAPE',
       );
     });
-    if (!tt.shape) throw new FormatError(`graph input "${name}" has no shape; pass inputShapes`, where, 'ONNX_DYNAMIC_SHAPE');
+    if (!tt.shape)
+      throw new FormatError(
+        `graph input "${name}" has no shape; pass inputShapes`,
+        where,
+        'ONNX_DYNAMIC_SHAPE',
+      );
     if (dims.slice(1).reduce((p, d) => p * d, 1) > MAX_SAMPLE_ELEMENTS) {
-      throw new FormatError(`graph input "${name}" has ${dims.slice(1).join('×')} elements per sample, more than supported`, where, 'ONNX_BAD_SHAPE');
+      throw new FormatError(
+        `graph input "${name}" has ${dims.slice(1).join('×')} elements per sample, more than supported`,
+        where,
+        'ONNX_BAD_SHAPE',
+      );
     }
     // A rank-4 input read first by Transpose(0,3,1,2) is an NHWC input (our nhwcIo models): keep it plain.
     const readers = nodes.filter((n) => (n.input ?? []).includes(name));
-    const nhwcInput = dims.length === 4 && readers.length > 0 && readers.every((n) => n.opType === 'Transpose' && sameInts(new NodeReader(n, where).ints('perm'), [0, 3, 1, 2]));
+    const nhwcInput =
+      dims.length === 4 &&
+      readers.length > 0 &&
+      readers.every(
+        (n) =>
+          n.opType === 'Transpose' && sameInts(new NodeReader(n, where).ints('perm'), [0, 3, 1, 2]),
+      );
     const layout = dims.length === 4 && !nhwcInput ? 'nchw' : 'plain';
     const irShape = layout === 'nchw' ? permuteShape(dims, NCHW_TO_NHWC) : dims;
     const v = graph.addInput(graph.uniqueName(name), irShape);
@@ -201,13 +286,26 @@ async function importModel(model: ModelProto, options: ReadOnnxOptions, loc: (ex
     inputLayouts[name] = dims.length === 4 ? (layout === 'nchw' ? 'nchw' : 'nhwc') : 'plain';
   }
 
-  const ctx: ImportContext = { graph, registry, table, opset, uses, graphOutputs, loc, fuse: options.fuseActivations !== false };
+  const ctx: ImportContext = {
+    graph,
+    registry,
+    table,
+    opset,
+    uses,
+    graphOutputs,
+    loc,
+    fuse: options.fuseActivations !== false,
+  };
   for (const n of nodes) {
     if (options.signal) throwIfCancelled(options.signal);
     const domain = n.domain ?? '';
     const where = loc({ node: n.name || (n.output ?? [])[0] || n.opType || '?' });
     if (domain !== '' && domain !== 'ai.onnx') {
-      throw new UnsupportedError(`op ${n.opType} of domain "${domain}" is not supported (default-domain opset ${opset})`, where, 'ONNX_UNSUPPORTED_OP');
+      throw new UnsupportedError(
+        `op ${n.opType} of domain "${domain}" is not supported (default-domain opset ${opset})`,
+        where,
+        'ONNX_UNSUPPORTED_OP',
+      );
     }
     importNode(ctx, new NodeReader(n, where));
   }
@@ -217,10 +315,26 @@ async function importModel(model: ModelProto, options: ReadOnnxOptions, loc: (ex
     const name = o.name ?? '';
     const e = table.get(name);
     const where = loc({ field: name });
-    if (e === undefined) throw new FormatError(`graph output "${name}" is never produced`, where, 'ONNX_INVALID_MODEL');
-    if (e.kind === 'const') throw new UnsupportedError(`graph output "${name}" is a constant`, where, 'ONNX_UNSUPPORTED_OUTPUT');
-    if (e.flatPerm) throw new UnsupportedError(`graph output "${name}" is a flattened NCHW feature map (its element order differs from the IR's NHWC order)`, where, 'ONNX_UNSUPPORTED_OUTPUT');
-    outputLayouts[name] = e.v.shape?.length === 4 ? (e.layout === 'nchw' ? 'nchw' : 'nhwc') : 'plain';
+    if (e === undefined)
+      throw new FormatError(
+        `graph output "${name}" is never produced`,
+        where,
+        'ONNX_INVALID_MODEL',
+      );
+    if (e.kind === 'const')
+      throw new UnsupportedError(
+        `graph output "${name}" is a constant`,
+        where,
+        'ONNX_UNSUPPORTED_OUTPUT',
+      );
+    if (e.flatPerm)
+      throw new UnsupportedError(
+        `graph output "${name}" is a flattened NCHW feature map (its element order differs from the IR's NHWC order)`,
+        where,
+        'ONNX_UNSUPPORTED_OUTPUT',
+      );
+    outputLayouts[name] =
+      e.v.shape?.length === 4 ? (e.layout === 'nchw' ? 'nchw' : 'nhwc') : 'plain';
     return e.v;
   });
   // Drop nodes nothing reads (e.g. the unused mask output of Dropout never becomes a node).
@@ -259,16 +373,24 @@ function entry(ctx: ImportContext, r: NodeReader, index: number): Entry | undefi
   const name = (r.node.input ?? [])[index];
   if (name === undefined || name === '') return undefined;
   const e = ctx.table.get(name);
-  if (e === undefined) throw new FormatError(`${r.node.opType} reads "${name}", which no earlier node produces`, r.where, 'ONNX_INVALID_MODEL');
+  if (e === undefined)
+    throw new FormatError(
+      `${r.node.opType} reads "${name}", which no earlier node produces`,
+      r.where,
+      'ONNX_INVALID_MODEL',
+    );
   return e;
 }
 
 function valueIn(ctx: ImportContext, r: NodeReader, index: number): Sym {
   const e = entry(ctx, r, index);
   if (e === undefined) r.fail(`input ${index} is missing`, 'ONNX_INVALID_MODEL');
-  if (e.kind !== 'value') r.fail(`input ${index} is a constant where a computed tensor is expected`);
+  if (e.kind !== 'value')
+    r.fail(`input ${index} is a constant where a computed tensor is expected`);
   if (e.flatPerm && !['Gemm', 'MatMul'].includes(r.node.opType ?? '')) {
-    r.fail('reads a flattened NCHW feature map; only Gemm/MatMul (Dense) may follow a Flatten of a multi-pixel feature map (their kernel rows are re-ordered)');
+    r.fail(
+      'reads a flattened NCHW feature map; only Gemm/MatMul (Dense) may follow a Flatten of a multi-pixel feature map (their kernel rows are re-ordered)',
+    );
   }
   return e;
 }
@@ -276,11 +398,20 @@ function valueIn(ctx: ImportContext, r: NodeReader, index: number): Sym {
 function constIn(ctx: ImportContext, r: NodeReader, index: number, what: string): Const {
   const e = entry(ctx, r, index);
   if (e === undefined) r.fail(`${what} (input ${index}) is missing`, 'ONNX_INVALID_MODEL');
-  if (e.kind !== 'const') r.fail(`${what} (input ${index}) must be a constant (initializer or foldable subgraph)`, 'ONNX_DYNAMIC_SHAPE');
+  if (e.kind !== 'const')
+    r.fail(
+      `${what} (input ${index}) must be a constant (initializer or foldable subgraph)`,
+      'ONNX_DYNAMIC_SHAPE',
+    );
   return e.c;
 }
 
-function optConstIn(ctx: ImportContext, r: NodeReader, index: number, what: string): Const | undefined {
+function optConstIn(
+  ctx: ImportContext,
+  r: NodeReader,
+  index: number,
+  what: string,
+): Const | undefined {
   return entry(ctx, r, index) === undefined ? undefined : constIn(ctx, r, index, what);
 }
 
@@ -291,12 +422,32 @@ function outName(r: NodeReader, index = 0): string {
 }
 
 /** Add an IR node for ONNX node `r`, infer its output shape, and bind its output. */
-function emit(ctx: ImportContext, r: NodeReader, op: string, inputs: Value[], attrs: Attributes, weights: Record<string, Tensor>, layout: 'nchw' | 'plain', suffix = ''): Value {
+function emit(
+  ctx: ImportContext,
+  r: NodeReader,
+  op: string,
+  inputs: Value[],
+  attrs: Attributes,
+  weights: Record<string, Tensor>,
+  layout: 'nchw' | 'plain',
+  suffix = '',
+): Value {
   const out = outName(r);
   const base = (r.node.name || out) + suffix;
   const name = ctx.graph.uniqueName(base);
-  const valueName = suffix ? name : ctx.graph.findValue(out) || ctx.graph.findNode(out) ? name : out;
-  const node = ctx.graph.addNode({ name, op, inputs, attrs, weights, outputs: [{ name: valueName }] });
+  const valueName = suffix
+    ? name
+    : ctx.graph.findValue(out) || ctx.graph.findNode(out)
+      ? name
+      : out;
+  const node = ctx.graph.addNode({
+    name,
+    op,
+    inputs,
+    attrs,
+    weights,
+    outputs: [{ name: valueName }],
+  });
   try {
     inferNode(node, ctx.registry).forEach((info, i) => {
       node.outputs[i]!.shape = info.shape;
@@ -304,7 +455,12 @@ function emit(ctx: ImportContext, r: NodeReader, op: string, inputs: Value[], at
     });
   } catch (e) {
     ctx.graph.removeNode(node);
-    if (e instanceof CollaboptError) throw new UnsupportedError(`${r.node.opType} node maps to ${op} but ${e.message}`, r.where, 'ONNX_BAD_SHAPE');
+    if (e instanceof CollaboptError)
+      throw new UnsupportedError(
+        `${r.node.opType} node maps to ${op} but ${e.message}`,
+        r.where,
+        'ONNX_BAD_SHAPE',
+      );
     throw e;
   }
   if (!suffix) ctx.table.set(out, { kind: 'value', v: node.output, layout });
@@ -322,23 +478,52 @@ function spatial(ctx: ImportContext, r: NodeReader, x: Sym): [number, number] {
 }
 
 /** IR padding for ONNX window padding, or explicit pads [top, left, bottom, right] to apply first. */
-function windowPadding(r: NodeReader, hw: [number, number], kernel: number[], strides: number[], dilations: number[]): { padding: 'same' | 'valid'; explicit?: number[] } {
+function windowPadding(
+  r: NodeReader,
+  hw: [number, number],
+  kernel: number[],
+  strides: number[],
+  dilations: number[],
+): { padding: 'same' | 'valid'; explicit?: number[] } {
   const autoPad = r.string('auto_pad', 'NOTSET');
   let pads = r.ints('pads') ?? [0, 0, 0, 0];
-  if (pads.length !== 4) r.fail(`pads [${pads.join(', ')}] must have 4 entries`, 'ONNX_BAD_ATTRIBUTE');
+  if (pads.length !== 4)
+    r.fail(`pads [${pads.join(', ')}] must have 4 entries`, 'ONNX_BAD_ATTRIBUTE');
   const same = [0, 1].map((i) => samePadding(hw[i]!, kernel[i]!, strides[i]!, dilations[i]!));
   if (autoPad === 'SAME_UPPER') return { padding: 'same' };
   if (autoPad === 'VALID') return { padding: 'valid' };
   if (autoPad === 'SAME_LOWER') pads = [same[0]![1], same[1]![1], same[0]![0], same[1]![0]];
-  else if (autoPad !== 'NOTSET') r.fail(`auto_pad ${autoPad} is not supported`, 'ONNX_BAD_ATTRIBUTE');
+  else if (autoPad !== 'NOTSET')
+    r.fail(`auto_pad ${autoPad} is not supported`, 'ONNX_BAD_ATTRIBUTE');
   if (pads.some((p) => p < 0)) r.fail('negative pads are not supported');
   if (pads.every((p) => p === 0)) return { padding: 'valid' };
-  if (pads[0] === same[0]![0] && pads[2] === same[0]![1] && pads[1] === same[1]![0] && pads[3] === same[1]![1]) return { padding: 'same' };
+  if (
+    pads[0] === same[0]![0] &&
+    pads[2] === same[0]![1] &&
+    pads[1] === same[1]![0] &&
+    pads[3] === same[1]![1]
+  )
+    return { padding: 'same' };
   return { padding: 'valid', explicit: pads };
 }
 
 function padFirst(ctx: ImportContext, r: NodeReader, x: Sym, pads: number[], value: number): Value {
-  return emit(ctx, r, 'Pad', [x.v], { padding: [[pads[0]!, pads[2]!], [pads[1]!, pads[3]!]], constantValue: value }, {}, 'nchw', '_pad');
+  return emit(
+    ctx,
+    r,
+    'Pad',
+    [x.v],
+    {
+      padding: [
+        [pads[0]!, pads[2]!],
+        [pads[1]!, pads[3]!],
+      ],
+      constantValue: value,
+    },
+    {},
+    'nchw',
+    '_pad',
+  );
 }
 
 function importConv(ctx: ImportContext, r: NodeReader): void {
@@ -356,15 +541,36 @@ function importConv(ctx: ImportContext, r: NodeReader): void {
   const { padding, explicit } = windowPadding(r, hw, kernel, strides, dilations);
   const input = explicit ? padFirst(ctx, r, x, explicit, 0) : x.v;
   const common = { kernelSize: [kh, kw], strides, dilations, padding, useBias: b !== undefined };
-  const bias: Record<string, Tensor> = b ? { bias: constToFloat32({ ...b, shape: [b.values.length] }) } : {};
+  const bias: Record<string, Tensor> = b
+    ? { bias: constToFloat32({ ...b, shape: [b.values.length] }) }
+    : {};
   const wt = constToFloat32(w);
   if (group === 1) {
-    if (cinPerGroup !== cin) r.fail(`weight has ${cinPerGroup} input channels, input has ${cin}`, 'ONNX_BAD_SHAPE');
-    emit(ctx, r, 'Conv2D', [input], { filters: cout, ...common }, { kernel: oihwToConvKernel(wt), ...bias }, 'nchw');
+    if (cinPerGroup !== cin)
+      r.fail(`weight has ${cinPerGroup} input channels, input has ${cin}`, 'ONNX_BAD_SHAPE');
+    emit(
+      ctx,
+      r,
+      'Conv2D',
+      [input],
+      { filters: cout, ...common },
+      { kernel: oihwToConvKernel(wt), ...bias },
+      'nchw',
+    );
   } else if (group === cin && cinPerGroup === 1 && cout % cin === 0) {
-    emit(ctx, r, 'DepthwiseConv2D', [input], { depthMultiplier: cout / cin, ...common }, { kernel: oihwToDepthwiseKernel(wt, cin), ...bias }, 'nchw');
+    emit(
+      ctx,
+      r,
+      'DepthwiseConv2D',
+      [input],
+      { depthMultiplier: cout / cin, ...common },
+      { kernel: oihwToDepthwiseKernel(wt, cin), ...bias },
+      'nchw',
+    );
   } else {
-    r.fail(`grouped convolution with group ${group} (input channels ${cin}) is not supported; only group 1 and depthwise`);
+    r.fail(
+      `grouped convolution with group ${group} (input channels ${cin}) is not supported; only group 1 and depthwise`,
+    );
   }
 }
 
@@ -376,48 +582,83 @@ function importConvTranspose(ctx: ImportContext, r: NodeReader): void {
   if (w.shape.length !== 4) r.fail('weight must be rank 4');
   if (r.int('group', 1) !== 1) r.fail('grouped ConvTranspose is not supported');
   const [cin, cout, kh, kw] = w.shape as [number, number, number, number];
-  if (cin !== x.v.shape![3]) r.fail(`weight has ${cin} input channels, input has ${x.v.shape![3]}`, 'ONNX_BAD_SHAPE');
+  if (cin !== x.v.shape![3])
+    r.fail(`weight has ${cin} input channels, input has ${x.v.shape![3]}`, 'ONNX_BAD_SHAPE');
   const strides = r.ints('strides') ?? [1, 1];
   const dilations = r.ints('dilations') ?? [1, 1];
   const pads = r.ints('pads') ?? [0, 0, 0, 0];
   const outPad = r.ints('output_padding') ?? [0, 0];
   const autoPad = r.string('auto_pad', 'NOTSET');
-  const outSize = [0, 1].map((i) => strides[i]! * (hw[i]! - 1) + outPad[i]! + (([kh, kw][i]! - 1) * dilations[i]! + 1) - pads[i]! - pads[i + 2]!);
+  const outSize = [0, 1].map(
+    (i) =>
+      strides[i]! * (hw[i]! - 1) +
+      outPad[i]! +
+      (([kh, kw][i]! - 1) * dilations[i]! + 1) -
+      pads[i]! -
+      pads[i + 2]!,
+  );
   const explicitShape = r.ints('output_shape');
   let padding: 'same' | 'valid' | undefined;
-  const valid = [0, 1].map((i) => hw[i]! * strides[i]! + Math.max(([kh, kw][i]! - 1) * dilations[i]! + 1 - strides[i]!, 0));
+  const valid = [0, 1].map(
+    (i) => hw[i]! * strides[i]! + Math.max(([kh, kw][i]! - 1) * dilations[i]! + 1 - strides[i]!, 0),
+  );
   const same = [0, 1].map((i) => hw[i]! * strides[i]!);
-  if (autoPad === 'SAME_UPPER' || (explicitShape && sameInts(explicitShape.slice(-2), same))) padding = 'same';
+  if (autoPad === 'SAME_UPPER' || (explicitShape && sameInts(explicitShape.slice(-2), same)))
+    padding = 'same';
   else if (autoPad === 'NOTSET' && !explicitShape) {
     const samePads = [0, 1].map((i) => {
       const total = Math.max(([kh, kw][i]! - 1) * dilations[i]! + 1 - strides[i]!, 0);
       return [Math.floor(total / 2), total - Math.floor(total / 2)];
     });
     if (sameInts(outSize, valid) && pads.every((p) => p === 0)) padding = 'valid';
-    else if (sameInts(outSize, same) && pads[0] === samePads[0]![0] && pads[2] === samePads[0]![1] && pads[1] === samePads[1]![0] && pads[3] === samePads[1]![1]) padding = 'same';
+    else if (
+      sameInts(outSize, same) &&
+      pads[0] === samePads[0]![0] &&
+      pads[2] === samePads[0]![1] &&
+      pads[1] === samePads[1]![0] &&
+      pads[3] === samePads[1]![1]
+    )
+      padding = 'same';
   }
-  if (padding === undefined) r.fail('pads/output_padding/output_shape do not match a Keras "same" or "valid" transposed convolution');
-  const bias: Record<string, Tensor> = b ? { bias: constToFloat32({ ...b, shape: [b.values.length] }) } : {};
-  emit(ctx, r, 'Conv2DTranspose', [x.v], { filters: cout, kernelSize: [kh, kw], strides, dilations, padding, useBias: b !== undefined }, { kernel: onnxToDeconvKernel(constToFloat32(w)), ...bias }, 'nchw');
+  if (padding === undefined)
+    r.fail(
+      'pads/output_padding/output_shape do not match a Keras "same" or "valid" transposed convolution',
+    );
+  const bias: Record<string, Tensor> = b
+    ? { bias: constToFloat32({ ...b, shape: [b.values.length] }) }
+    : {};
+  emit(
+    ctx,
+    r,
+    'Conv2DTranspose',
+    [x.v],
+    { filters: cout, kernelSize: [kh, kw], strides, dilations, padding, useBias: b !== undefined },
+    { kernel: onnxToDeconvKernel(constToFloat32(w)), ...bias },
+    'nchw',
+  );
 }
 
 function importPool(ctx: ImportContext, r: NodeReader): void {
   const x = valueIn(ctx, r, 0);
   const hw = spatial(ctx, r, x);
   const kernel = r.ints('kernel_shape');
-  if (kernel === undefined || kernel.length !== 2) r.fail('kernel_shape must have 2 entries', 'ONNX_BAD_ATTRIBUTE');
+  if (kernel === undefined || kernel.length !== 2)
+    r.fail('kernel_shape must have 2 entries', 'ONNX_BAD_ATTRIBUTE');
   const strides = r.ints('strides') ?? [1, 1];
   const dilations = r.ints('dilations') ?? [1, 1];
   if (dilations.some((d) => d !== 1)) r.fail('dilated pooling is not supported');
   const isMax = r.node.opType === 'MaxPool';
-  if ((r.node.output ?? []).length > 1 && (r.node.output ?? [])[1]) r.fail('the Indices output of MaxPool is not supported');
+  if ((r.node.output ?? []).length > 1 && (r.node.output ?? [])[1])
+    r.fail('the Indices output of MaxPool is not supported');
   let { padding, explicit } = windowPadding(r, hw, kernel, strides, [1, 1]);
   if (r.int('ceil_mode', 0) === 1) {
     const p = explicit ?? (padding === 'same' ? [0, 1].flatMap(() => [0, 0]) : [0, 0, 0, 0]);
     if (padding === 'valid') {
       const extra = [0, 1].map((i) => {
         const len = hw[i]! + p[i]! + p[i + 2]! - kernel[i]!;
-        return Math.ceil(len / strides[i]!) !== Math.floor(len / strides[i]!) ? strides[i]! - (len % strides[i]!) : 0;
+        return Math.ceil(len / strides[i]!) !== Math.floor(len / strides[i]!)
+          ? strides[i]! - (len % strides[i]!)
+          : 0;
       });
       if (extra.some((e) => e > 0)) {
         if (!isMax) r.fail('ceil_mode with a partial last window is only supported for MaxPool');
@@ -427,13 +668,22 @@ function importPool(ctx: ImportContext, r: NodeReader): void {
   }
   let input = x.v;
   if (explicit) {
-    if (!isMax && r.int('count_include_pad', 0) !== 1) r.fail('asymmetric pads with count_include_pad = 0 cannot be expressed as Keras padding');
+    if (!isMax && r.int('count_include_pad', 0) !== 1)
+      r.fail('asymmetric pads with count_include_pad = 0 cannot be expressed as Keras padding');
     input = padFirst(ctx, r, x, explicit, isMax ? -FLT_MAX : 0);
     padding = 'valid';
   } else if (!isMax && padding === 'same' && r.int('count_include_pad', 0) === 1) {
     r.fail('count_include_pad = 1 with same padding is not supported');
   }
-  emit(ctx, r, isMax ? 'MaxPool2D' : 'AvgPool2D', [input], { poolSize: kernel, strides, padding }, {}, 'nchw');
+  emit(
+    ctx,
+    r,
+    isMax ? 'MaxPool2D' : 'AvgPool2D',
+    [input],
+    { poolSize: kernel, strides, padding },
+    {},
+    'nchw',
+  );
 }
 
 const SIMPLE_ACTIVATIONS: Record<string, string> = {
@@ -445,7 +695,13 @@ const SIMPLE_ACTIVATIONS: Record<string, string> = {
 };
 const FUSABLE = new Set(['relu', 'relu6', 'sigmoid', 'tanh', 'hard_swish']);
 
-function importActivation(ctx: ImportContext, r: NodeReader, kind: string, alpha?: number, beta?: number): void {
+function importActivation(
+  ctx: ImportContext,
+  r: NodeReader,
+  kind: string,
+  alpha?: number,
+  beta?: number,
+): void {
   const x = valueIn(ctx, r, 0);
   const inName = (r.node.input ?? [])[0]!;
   const producer = x.v.producer;
@@ -490,11 +746,14 @@ function channelVector(r: NodeReader, c: Const, x: Sym): Float64Array {
   const channels = shape[rank - 1]!;
   const onnxShape = x.layout === 'nchw' ? [shape[0]!, shape[3]!, shape[1]!, shape[2]!] : [...shape];
   const chAxis = x.layout === 'nchw' ? 1 : rank - 1;
-  if (c.shape.length > rank) r.fail(`constant of shape [${c.shape.join(', ')}] does not broadcast per channel`);
+  if (c.shape.length > rank)
+    r.fail(`constant of shape [${c.shape.join(', ')}] does not broadcast per channel`);
   const aligned = [...new Array<number>(rank - c.shape.length).fill(1), ...c.shape];
   aligned.forEach((d, i) => {
     if (d !== 1 && (i !== chAxis || d !== onnxShape[i])) {
-      r.fail(`constant of shape [${c.shape.join(', ')}] is not a scalar or per-channel vector for input [${onnxShape.join(', ')}]`);
+      r.fail(
+        `constant of shape [${c.shape.join(', ')}] is not a scalar or per-channel vector for input [${onnxShape.join(', ')}]`,
+      );
     }
   });
   const out = new Float64Array(channels);
@@ -505,7 +764,8 @@ function channelVector(r: NodeReader, c: Const, x: Sym): Float64Array {
 
 function importBinary(ctx: ImportContext, r: NodeReader): void {
   const op = r.node.opType!;
-  if (ctx.opset < 7 && r.int('broadcast', 0) === 1) r.fail('opset < 7 broadcasting with the broadcast/axis attributes is not supported');
+  if (ctx.opset < 7 && r.int('broadcast', 0) === 1)
+    r.fail('opset < 7 broadcasting with the broadcast/axis attributes is not supported');
   const a = entry(ctx, r, 0);
   const b = entry(ctx, r, 1);
   if (a === undefined || b === undefined) r.fail('needs two inputs', 'ONNX_INVALID_MODEL');
@@ -519,7 +779,10 @@ function importBinary(ctx: ImportContext, r: NodeReader): void {
     const y = valueIn(ctx, r, 1);
     const rx = x.v.shape!.length;
     const ry = y.v.shape!.length;
-    if (rx !== ry) r.fail('broadcasting between computed tensors of different rank is not supported (dimension 0 is the batch in the IR)');
+    if (rx !== ry)
+      r.fail(
+        'broadcasting between computed tensors of different rank is not supported (dimension 0 is the batch in the IR)',
+      );
     if (rx === ry && x.layout !== y.layout) r.fail('inputs have different layouts (NCHW and NHWC)');
     emit(ctx, r, op, [x.v, y.v], {}, {}, x.layout);
     return;
@@ -530,12 +793,24 @@ function importBinary(ctx: ImportContext, r: NodeReader): void {
   const xName = (r.node.input ?? [])[constFirst ? 1 : 0]!;
   // MatMul → Add(bias): fold the bias into the Dense.
   const producer = x.v.producer;
-  if (op === 'Add' && producer.op === 'Dense' && producer.attrs['useBias'] === false && ctx.uses.get(xName) === 1 && !ctx.graphOutputs.has(xName) && (producer.attrs['activation'] ?? 'linear') === 'linear') {
+  if (
+    op === 'Add' &&
+    producer.op === 'Dense' &&
+    producer.attrs['useBias'] === false &&
+    ctx.uses.get(xName) === 1 &&
+    !ctx.graphOutputs.has(xName) &&
+    (producer.attrs['activation'] ?? 'linear') === 'linear'
+  ) {
     const units = producer.attrs['units'] as number;
     if (c.c.values.length === units || c.c.values.length === 1) {
-      const bias = new Float32Array(units).map((_, i) => c.c.values[c.c.values.length === 1 ? 0 : i]!);
+      const bias = new Float32Array(units).map(
+        (_, i) => c.c.values[c.c.values.length === 1 ? 0 : i]!,
+      );
       producer.attrs['useBias'] = true;
-      producer.weights['bias'] = { tensor: { dtype: 'float32', shape: [units], data: bias }, annotations: {} };
+      producer.weights['bias'] = {
+        tensor: { dtype: 'float32', shape: [units], data: bias },
+        annotations: {},
+      };
       alias(ctx, r, x);
       return;
     }
@@ -583,28 +858,45 @@ function importGemm(ctx: ImportContext, r: NodeReader): void {
   const beta = r.float('beta', 1);
   if (bConst.shape.length !== 2) r.fail('B must be rank 2');
   let kernel = constToFloat32(bConst);
-  if (r.int('transB', 0) === 1) kernel = { dtype: 'float32', shape: [bConst.shape[1]!, bConst.shape[0]!], data: transpose2d(kernel.data, bConst.shape[0]!, bConst.shape[1]!) };
+  if (r.int('transB', 0) === 1)
+    kernel = {
+      dtype: 'float32',
+      shape: [bConst.shape[1]!, bConst.shape[0]!],
+      data: transpose2d(kernel.data, bConst.shape[0]!, bConst.shape[1]!),
+    };
   if (alpha !== 1) kernel = { ...kernel, data: kernel.data.map((v) => v * alpha) };
   denseFrom(ctx, r, x, kernel, c ? { c, beta } : undefined);
 }
 
 function transpose2d(d: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(d.length);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = d[i * cols + j]!;
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < cols; j++) out[j * rows + i] = d[i * cols + j]!;
   return out;
 }
 
-function denseFrom(ctx: ImportContext, r: NodeReader, x: Sym, kernel: Tensor<'float32'>, bias: { c: Const; beta: number } | undefined): void {
+function denseFrom(
+  ctx: ImportContext,
+  r: NodeReader,
+  x: Sym,
+  kernel: Tensor<'float32'>,
+  bias: { c: Const; beta: number } | undefined,
+): void {
   const [inF, units] = kernel.shape as [number, number];
   const xs = x.v.shape!;
-  if (xs[xs.length - 1] !== inF) r.fail(`weight has ${inF} rows, input has ${xs[xs.length - 1]} features`, 'ONNX_BAD_SHAPE');
+  if (xs[xs.length - 1] !== inF)
+    r.fail(`weight has ${inF} rows, input has ${xs[xs.length - 1]} features`, 'ONNX_BAD_SHAPE');
   // IR row map[j] holds ONNX row j when the input is a flattened NCHW map stored in NHWC order.
   const k = x.flatPerm ? (permuteRows(kernel, x.flatPerm, true) as Tensor<'float32'>) : kernel;
   const weights: Record<string, Tensor> = { kernel: k };
   if (bias) {
     const n = bias.c.values.length;
     if (n !== units && n !== 1) r.fail(`bias has ${n} values for ${units} units`, 'ONNX_BAD_SHAPE');
-    weights['bias'] = { dtype: 'float32', shape: [units], data: new Float32Array(units).map((_, i) => bias.beta * bias.c.values[n === 1 ? 0 : i]!) };
+    weights['bias'] = {
+      dtype: 'float32',
+      shape: [units],
+      data: new Float32Array(units).map((_, i) => bias.beta * bias.c.values[n === 1 ? 0 : i]!),
+    };
   }
   emit(ctx, r, 'Dense', [x.v], { units, useBias: bias !== undefined }, weights, 'plain');
 }
@@ -613,7 +905,10 @@ function importMatMul(ctx: ImportContext, r: NodeReader): void {
   const x = valueIn(ctx, r, 0);
   if (x.layout === 'nchw') r.fail('MatMul on a rank-4 NCHW feature map is not supported');
   const b = entry(ctx, r, 1);
-  if (b?.kind !== 'const') r.fail('the second input must be a constant weight (MatMul of two computed tensors has no IR op)');
+  if (b?.kind !== 'const')
+    r.fail(
+      'the second input must be a constant weight (MatMul of two computed tensors has no IR op)',
+    );
   if (b.c.shape.length !== 2) r.fail('the weight must be rank 2');
   denseFrom(ctx, r, x, constToFloat32(b.c), undefined);
 }
@@ -621,12 +916,30 @@ function importMatMul(ctx: ImportContext, r: NodeReader): void {
 function importBatchNorm(ctx: ImportContext, r: NodeReader): void {
   const x = valueIn(ctx, r, 0);
   const rank = x.v.shape!.length;
-  if (!(rank === 4 && x.layout === 'nchw') && rank !== 2) r.fail('only rank-4 NCHW or rank-2 inputs are supported');
+  if (!(rank === 4 && x.layout === 'nchw') && rank !== 2)
+    r.fail('only rank-4 NCHW or rank-2 inputs are supported');
   const vec = (i: number, what: string) => {
     const c = constIn(ctx, r, i, what);
-    return { dtype: 'float32' as const, shape: [c.values.length], data: Float32Array.from(c.values) };
+    return {
+      dtype: 'float32' as const,
+      shape: [c.values.length],
+      data: Float32Array.from(c.values),
+    };
   };
-  emit(ctx, r, 'BatchNorm', [x.v], { axis: -1, epsilon: r.float('epsilon', 1e-5) }, { gamma: vec(1, 'scale'), beta: vec(2, 'B'), movingMean: vec(3, 'mean'), movingVariance: vec(4, 'var') }, x.layout);
+  emit(
+    ctx,
+    r,
+    'BatchNorm',
+    [x.v],
+    { axis: -1, epsilon: r.float('epsilon', 1e-5) },
+    {
+      gamma: vec(1, 'scale'),
+      beta: vec(2, 'B'),
+      movingMean: vec(3, 'mean'),
+      movingVariance: vec(4, 'var'),
+    },
+    x.layout,
+  );
 }
 
 function orderNeutral(s: readonly number[]): boolean {
@@ -640,17 +953,27 @@ function reshapeTo(ctx: ImportContext, r: NodeReader, x: Sym, target: number[]):
   const outRank = target.length;
   if (outRank < 2) r.fail(`reshape to rank ${outRank} drops the batch dimension`);
   if (x.layout === 'nchw' && !orderNeutral(irIn)) {
-    if (outRank !== 2) r.fail('reshaping a multi-pixel NCHW feature map to anything but [N, features] is not supported');
+    if (outRank !== 2)
+      r.fail(
+        'reshaping a multi-pixel NCHW feature map to anything but [N, features] is not supported',
+      );
     const [, h, w, c] = irIn as [number, number, number, number];
-    if (h * w * c > MAX_SAMPLE_ELEMENTS) r.fail(`feature map ${h}×${w}×${c} is too large`, 'ONNX_BAD_SHAPE');
+    if (h * w * c > MAX_SAMPLE_ELEMENTS)
+      r.fail(`feature map ${h}×${w}×${c} is too large`, 'ONNX_BAD_SHAPE');
     const v = emit(ctx, r, 'Flatten', [x.v], {}, {}, 'plain');
-    ctx.table.set(outName(r), { kind: 'value', v, layout: 'plain', flatPerm: nchwToNhwcFlatIndex(h, w, c) });
+    ctx.table.set(outName(r), {
+      kind: 'value',
+      v,
+      layout: 'plain',
+      flatPerm: nchwToNhwcFlatIndex(h, w, c),
+    });
     return;
   }
   if (outRank === 4) {
     const nhwc = permuteShape(target, NCHW_TO_NHWC);
     // Order-neutral maps can be NCHW directly; others stay as ONNX sees them (a Transpose may follow).
-    if (orderNeutral(nhwc)) emit(ctx, r, 'Reshape', [x.v], { targetShape: nhwc.slice(1) }, {}, 'nchw');
+    if (orderNeutral(nhwc))
+      emit(ctx, r, 'Reshape', [x.v], { targetShape: nhwc.slice(1) }, {}, 'nchw');
     else emit(ctx, r, 'Reshape', [x.v], { targetShape: target.slice(1) }, {}, 'plain');
     return;
   }
@@ -681,7 +1004,12 @@ function importReshape(ctx: ImportContext, r: NodeReader): void {
     // A literal batch size (e.g. 1 from a fixed-batch export): the IR batch stays symbolic.
     if (first < 1) r.fail(`reshape target [${target.join(', ')}] is invalid`, 'ONNX_BAD_SHAPE');
   }
-  const rest = resolveReshape(batchFree, target.slice(1).map((d, i) => (d === 0 ? (batchFree[i] ?? 0) : d)), true, r.where);
+  const rest = resolveReshape(
+    batchFree,
+    target.slice(1).map((d, i) => (d === 0 ? (batchFree[i] ?? 0) : d)),
+    true,
+    r.where,
+  );
   reshapeTo(ctx, r, x, [-1, ...rest]);
 }
 
@@ -689,7 +1017,8 @@ function importFlatten(ctx: ImportContext, r: NodeReader): void {
   const x = valueIn(ctx, r, 0);
   const axis = r.int('axis', 1);
   const rank = x.v.shape!.length;
-  if (normAxis(axis, rank, r.where) !== 1) r.fail(`Flatten axis ${axis} would merge the batch dimension`);
+  if (normAxis(axis, rank, r.where) !== 1)
+    r.fail(`Flatten axis ${axis} would merge the batch dimension`);
   const inShape = onnxShapeOf(x);
   reshapeTo(ctx, r, x, [-1, inShape.slice(1).reduce((p, q) => p * q, 1)]);
 }
@@ -718,10 +1047,26 @@ function importPad(ctx: ImportContext, r: NodeReader): void {
       pads = full;
     }
   }
-  if (x.layout !== 'nchw' || pads.length !== 8) r.fail('only padding of rank-4 NCHW tensors is supported');
-  if (pads[0] !== 0 || pads[1] !== 0 || pads[4] !== 0 || pads[5] !== 0) r.fail('padding of the batch or channel axis is not supported');
+  if (x.layout !== 'nchw' || pads.length !== 8)
+    r.fail('only padding of rank-4 NCHW tensors is supported');
+  if (pads[0] !== 0 || pads[1] !== 0 || pads[4] !== 0 || pads[5] !== 0)
+    r.fail('padding of the batch or channel axis is not supported');
   if (pads.some((p) => p < 0)) r.fail('negative pads (cropping) are not supported');
-  emit(ctx, r, 'Pad', [x.v], { padding: [[pads[2]!, pads[6]!], [pads[3]!, pads[7]!]], constantValue: value }, {}, 'nchw');
+  emit(
+    ctx,
+    r,
+    'Pad',
+    [x.v],
+    {
+      padding: [
+        [pads[2]!, pads[6]!],
+        [pads[3]!, pads[7]!],
+      ],
+      constantValue: value,
+    },
+    {},
+    'nchw',
+  );
 }
 
 function importResize(ctx: ImportContext, r: NodeReader): void {
@@ -729,7 +1074,8 @@ function importResize(ctx: ImportContext, r: NodeReader): void {
   const hw = spatial(ctx, r, x);
   const op = r.node.opType;
   let scales: number[] | undefined;
-  if (op === 'Upsample') scales = ctx.opset < 9 ? r.floats('scales') : Array.from(constIn(ctx, r, 1, 'scales').values);
+  if (op === 'Upsample')
+    scales = ctx.opset < 9 ? r.floats('scales') : Array.from(constIn(ctx, r, 1, 'scales').values);
   else if (ctx.opset < 11) scales = Array.from(constIn(ctx, r, 1, 'scales').values);
   else {
     const s = optConstIn(ctx, r, 2, 'scales');
@@ -746,16 +1092,22 @@ function importResize(ctx: ImportContext, r: NodeReader): void {
     r.fail(`scales [${scales.join(', ')}] are not integer spatial upsampling factors`);
   }
   const mode = r.string('mode', 'nearest');
-  const ctm = ctx.opset >= 11 ? r.string('coordinate_transformation_mode', 'half_pixel') : 'asymmetric';
+  const ctm =
+    ctx.opset >= 11 ? r.string('coordinate_transformation_mode', 'half_pixel') : 'asymmetric';
   const nearestMode = r.string('nearest_mode', 'round_prefer_floor');
   let interpolation: 'nearest' | 'bilinear';
   if (mode === 'nearest') {
     const ok =
-      (ctm === 'asymmetric' && (nearestMode === 'floor' || nearestMode === 'round_prefer_floor' || ctx.opset < 11)) ||
-      ((ctm === 'half_pixel' || ctm === 'pytorch_half_pixel') && (nearestMode === 'round_prefer_floor' || nearestMode === 'round_prefer_ceil'));
+      (ctm === 'asymmetric' &&
+        (nearestMode === 'floor' || nearestMode === 'round_prefer_floor' || ctx.opset < 11)) ||
+      ((ctm === 'half_pixel' || ctm === 'pytorch_half_pixel') &&
+        (nearestMode === 'round_prefer_floor' || nearestMode === 'round_prefer_ceil'));
     if (!ok) r.fail(`nearest resize with ${ctm}/${nearestMode} is not a pixel repeat`);
     interpolation = 'nearest';
-  } else if ((mode === 'linear' || mode === 'bilinear') && (ctm === 'half_pixel' || (ctm === 'pytorch_half_pixel' && hw[0] * sh > 1 && hw[1] * sw > 1))) {
+  } else if (
+    (mode === 'linear' || mode === 'bilinear') &&
+    (ctm === 'half_pixel' || (ctm === 'pytorch_half_pixel' && hw[0] * sh > 1 && hw[1] * sw > 1))
+  ) {
     interpolation = 'bilinear';
   } else {
     r.fail(`resize mode ${mode} with ${ctm} is not supported (nearest, or linear with half_pixel)`);
@@ -769,7 +1121,8 @@ function importSoftmax(ctx: ImportContext, r: NodeReader): void {
   const axis = normAxis(r.int('axis', ctx.opset < 13 ? 1 : -1), rank, r.where);
   if (ctx.opset < 13 && axis !== rank - 1) {
     const onnx = onnxShapeOf(x);
-    if (onnx.slice(axis + 1).some((d) => d !== 1)) r.fail('opset < 13 Softmax over several axes (flattened) is not supported');
+    if (onnx.slice(axis + 1).some((d) => d !== 1))
+      r.fail('opset < 13 Softmax over several axes (flattened) is not supported');
   }
   const irAxis = x.layout === 'nchw' ? nchwAxisToNhwc(axis, rank) : axis;
   emit(ctx, r, 'Softmax', [x.v], { axis: irAxis === rank - 1 ? -1 : irAxis }, {}, x.layout);
@@ -778,7 +1131,14 @@ function importSoftmax(ctx: ImportContext, r: NodeReader): void {
 function importConcat(ctx: ImportContext, r: NodeReader): void {
   const entries = (r.node.input ?? []).map((_, i) => entry(ctx, r, i)!);
   if (entries.every((e) => e.kind === 'const')) {
-    ctx.table.set(outName(r), { kind: 'const', c: concatConst(entries.map((e) => (e as { c: Const }).c), r.int('axis', 0), r.where) });
+    ctx.table.set(outName(r), {
+      kind: 'const',
+      c: concatConst(
+        entries.map((e) => (e as { c: Const }).c),
+        r.int('axis', 0),
+        r.where,
+      ),
+    });
     return;
   }
   const xs = entries.map((_, i) => valueIn(ctx, r, i));
@@ -788,23 +1148,40 @@ function importConcat(ctx: ImportContext, r: NodeReader): void {
   const axis = normAxis(r.int('axis', 1), rank, r.where);
   if (axis === 0) r.fail('concatenation along dimension 0 (the batch) is not supported');
   const irAxis = layout === 'nchw' ? nchwAxisToNhwc(axis, rank) : axis;
-  emit(ctx, r, 'Concat', xs.map((x) => x.v), { axis: irAxis === rank - 1 ? -1 : irAxis }, {}, layout);
+  emit(
+    ctx,
+    r,
+    'Concat',
+    xs.map((x) => x.v),
+    { axis: irAxis === rank - 1 ? -1 : irAxis },
+    {},
+    layout,
+  );
 }
 
 function importReduceMean(ctx: ImportContext, r: NodeReader): void {
   const x = valueIn(ctx, r, 0);
   const rank = x.v.shape!.length;
-  const axesList = ctx.opset >= 18 ? (optConstIn(ctx, r, 1, 'axes') ? Array.from(constIn(ctx, r, 1, 'axes').values) : undefined) : r.ints('axes');
-  if (axesList === undefined || axesList.length === 0) r.fail('ReduceMean over all axes (no axes) is not supported');
+  const axesList =
+    ctx.opset >= 18
+      ? optConstIn(ctx, r, 1, 'axes')
+        ? Array.from(constIn(ctx, r, 1, 'axes').values)
+        : undefined
+      : r.ints('axes');
+  if (axesList === undefined || axesList.length === 0)
+    r.fail('ReduceMean over all axes (no axes) is not supported');
   const axes = axesList.map((a) => normAxis(a, rank, r.where));
   const keep = r.int('keepdims', 1) === 1;
   if (axes.includes(0)) r.fail('reducing the batch axis is not supported');
   let layout: 'nchw' | 'plain' = x.layout;
   if (x.layout === 'nchw' && !keep) {
-    if (!(axes.length === 2 && axes.includes(2) && axes.includes(3))) r.fail('ReduceMean of an NCHW map without keepdims must reduce H and W');
+    if (!(axes.length === 2 && axes.includes(2) && axes.includes(3)))
+      r.fail('ReduceMean of an NCHW map without keepdims must reduce H and W');
     layout = 'plain';
   }
-  const irAxes = axes.map((a) => (x.layout === 'nchw' ? nchwAxisToNhwc(a, rank) : a)).sort((p, q) => p - q);
+  const irAxes = axes
+    .map((a) => (x.layout === 'nchw' ? nchwAxisToNhwc(a, rank) : a))
+    .sort((p, q) => p - q);
   emit(ctx, r, 'Mean', [x.v], { axes: irAxes, keepDims: keep }, {}, layout);
 }
 
@@ -815,17 +1192,28 @@ function importTranspose(ctx: ImportContext, r: NodeReader): void {
   const x = valueIn(ctx, r, 0);
   const rank = x.v.shape!.length;
   if (perm === undefined || perm.every((p, i) => p === i)) {
-    if (perm === undefined && rank > 1) r.fail('Transpose without perm (reversal) is not supported');
+    if (perm === undefined && rank > 1)
+      r.fail('Transpose without perm (reversal) is not supported');
     alias(ctx, r, x);
-  } else if (rank === 4 && x.layout === 'plain' && sameInts(perm, [0, 3, 1, 2])) alias(ctx, r, { ...x, layout: 'nchw' });
-  else if (rank === 4 && x.layout === 'nchw' && sameInts(perm, [0, 2, 3, 1])) alias(ctx, r, { ...x, layout: 'plain' });
+  } else if (rank === 4 && x.layout === 'plain' && sameInts(perm, [0, 3, 1, 2]))
+    alias(ctx, r, { ...x, layout: 'nchw' });
+  else if (rank === 4 && x.layout === 'nchw' && sameInts(perm, [0, 2, 3, 1]))
+    alias(ctx, r, { ...x, layout: 'plain' });
   else r.fail(`perm [${(perm ?? []).join(', ')}] is not a layout change the IR can absorb`);
 }
 
 function importGlobalPool(ctx: ImportContext, r: NodeReader): void {
   const x = valueIn(ctx, r, 0);
   spatial(ctx, r, x);
-  emit(ctx, r, r.node.opType === 'GlobalAveragePool' ? 'GlobalAvgPool' : 'GlobalMaxPool', [x.v], { keepDims: true }, {}, 'nchw');
+  emit(
+    ctx,
+    r,
+    r.node.opType === 'GlobalAveragePool' ? 'GlobalAvgPool' : 'GlobalMaxPool',
+    [x.v],
+    { keepDims: true },
+    {},
+    'nchw',
+  );
 }
 
 function importConstant(ctx: ImportContext, r: NodeReader): void {
@@ -833,14 +1221,26 @@ function importConstant(ctx: ImportContext, r: NodeReader): void {
   let c: Const;
   if (a.get('value')?.t) c = constFromTensor(fromTensorProto(a.get('value')!.t!, r.where));
   else if (a.has('value_float')) c = makeConst('float32', [], [r.float('value_float', 0)], r.where);
-  else if (a.has('value_floats')) c = makeConst('float32', [r.floats('value_floats')!.length], r.floats('value_floats')!, r.where);
+  else if (a.has('value_floats'))
+    c = makeConst(
+      'float32',
+      [r.floats('value_floats')!.length],
+      r.floats('value_floats')!,
+      r.where,
+    );
   else if (a.has('value_int')) c = makeConst('int64', [], [r.int('value_int', 0)], r.where);
-  else if (a.has('value_ints')) c = makeConst('int64', [r.ints('value_ints')!.length], r.ints('value_ints')!, r.where);
+  else if (a.has('value_ints'))
+    c = makeConst('int64', [r.ints('value_ints')!.length], r.ints('value_ints')!, r.where);
   else r.fail('only tensor, float(s) and int(s) constants are supported');
   ctx.table.set(outName(r), { kind: 'const', c });
 }
 
-function intList(ctx: ImportContext, r: NodeReader, index: number, attr: string): number[] | undefined {
+function intList(
+  ctx: ImportContext,
+  r: NodeReader,
+  index: number,
+  attr: string,
+): number[] | undefined {
   if (ctx.opset >= 13 || (attr !== 'axes' && ctx.opset >= 10)) {
     const c = optConstIn(ctx, r, index, attr);
     if (c) return Array.from(c.values);
@@ -882,7 +1282,14 @@ function foldShapeOps(ctx: ImportContext, r: NodeReader): boolean {
       return out(c0);
     case 'Cast': {
       const to = r.int('to', ONNX_DTYPE.FLOAT);
-      const dtype = to === ONNX_DTYPE.FLOAT || to === ONNX_DTYPE.DOUBLE ? 'float32' : to === ONNX_DTYPE.INT32 ? 'int32' : to === ONNX_DTYPE.INT64 ? 'int64' : undefined;
+      const dtype =
+        to === ONNX_DTYPE.FLOAT || to === ONNX_DTYPE.DOUBLE
+          ? 'float32'
+          : to === ONNX_DTYPE.INT32
+            ? 'int32'
+            : to === ONNX_DTYPE.INT64
+              ? 'int64'
+              : undefined;
       if (dtype === undefined) r.fail(`Cast to type ${to} is not supported`);
       return out(makeConst(dtype, c0.shape, c0.values, r.where));
     }
@@ -911,19 +1318,32 @@ function foldShapeOps(ctx: ImportContext, r: NodeReader): boolean {
       } else {
         starts = Array.from(constIn(ctx, r, 1, 'starts').values);
         ends = Array.from(constIn(ctx, r, 2, 'ends').values);
-        axes = optConstIn(ctx, r, 3, 'axes') ? Array.from(constIn(ctx, r, 3, 'axes').values) : undefined;
-        steps = optConstIn(ctx, r, 4, 'steps') ? Array.from(constIn(ctx, r, 4, 'steps').values) : undefined;
+        axes = optConstIn(ctx, r, 3, 'axes')
+          ? Array.from(constIn(ctx, r, 3, 'axes').values)
+          : undefined;
+        steps = optConstIn(ctx, r, 4, 'steps')
+          ? Array.from(constIn(ctx, r, 4, 'steps').values)
+          : undefined;
       }
       const ax = axes ?? starts.map((_, i) => i);
       const big = (v: number) => Math.max(-(2 ** 53), Math.min(2 ** 53, v));
-      return out(sliceConst(c0, starts.map(big), ends.map(big), ax, steps ?? ax.map(() => 1), r.where));
+      return out(
+        sliceConst(c0, starts.map(big), ends.map(big), ax, steps ?? ax.map(() => 1), r.where),
+      );
     }
     case 'ConstantOfShape': {
       const shape = Array.from(c0.values);
       const valueT = r.attrs.get('value')?.t;
       const v = valueT ? constFromTensor(fromTensorProto(valueT, r.where)) : undefined;
       const n = sizeOfShape(shape, r.where);
-      return out(makeConst(v?.dtype ?? 'float32', shape, new Float64Array(n).fill(v?.values[0] ?? 0), r.where));
+      return out(
+        makeConst(
+          v?.dtype ?? 'float32',
+          shape,
+          new Float64Array(n).fill(v?.values[0] ?? 0),
+          r.where,
+        ),
+      );
     }
     case 'Concat':
     case 'Add':
@@ -977,7 +1397,15 @@ function importNode(ctx: ImportContext, r: NodeReader): void {
     case 'Sum': {
       const xs = (r.node.input ?? []).map((_, i) => valueIn(ctx, r, i));
       if (xs.length === 1) return alias(ctx, r, xs[0]!);
-      emit(ctx, r, 'Add', xs.map((x) => x.v), {}, {}, xs[0]!.layout);
+      emit(
+        ctx,
+        r,
+        'Add',
+        xs.map((x) => x.v),
+        {},
+        {},
+        xs[0]!.layout,
+      );
       return;
     }
     case 'Concat':
@@ -1004,16 +1432,21 @@ function importNode(ctx: ImportContext, r: NodeReader): void {
     case 'Dropout': {
       // Inference only: a training-mode Dropout (opset ≥ 12, constant true) is random, not an identity.
       const training = ctx.opset >= 12 ? optConstIn(ctx, r, 2, 'training_mode') : undefined;
-      if (training !== undefined && training.values[0] !== 0) r.fail('training-mode Dropout is not supported (inference graphs only)');
+      if (training !== undefined && training.values[0] !== 0)
+        r.fail('training-mode Dropout is not supported (inference graphs only)');
       return alias(ctx, r, valueIn(ctx, r, 0));
     }
     case 'Cast': {
       const to = r.int('to', 0);
-      if (to !== ONNX_DTYPE.FLOAT) r.fail(`Cast of a computed tensor to type ${to} is not supported`);
+      if (to !== ONNX_DTYPE.FLOAT)
+        r.fail(`Cast of a computed tensor to type ${to} is not supported`);
       return alias(ctx, r, valueIn(ctx, r, 0));
     }
     default:
-      throw new UnsupportedError(`unsupported op ${op || '(empty)'} (domain "${r.node.domain ?? ''}", opset ${ctx.opset})`, r.where, 'ONNX_UNSUPPORTED_OP');
+      throw new UnsupportedError(
+        `unsupported op ${op || '(empty)'} (domain "${r.node.domain ?? ''}", opset ${ctx.opset})`,
+        r.where,
+        'ONNX_UNSUPPORTED_OP',
+      );
   }
 }
-

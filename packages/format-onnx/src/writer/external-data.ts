@@ -10,8 +10,13 @@ const ALIGN = 64;
  * (`model.onnx.data`, `model.onnx.data.1`, …), as the ONNX external-data convention describes:
  * `data_location = EXTERNAL` with `location`, `offset` and `length` entries. Mutates the protos.
  */
-export function moveToExternalData(initializers: TensorProto[], fileName: string, fileLimit = EXTERNAL_FILE_LIMIT): ModelFile[] {
-  const groups: { path: string; parts: { offset: number; bytes: Uint8Array }[]; size: number }[] = [];
+export function moveToExternalData(
+  initializers: TensorProto[],
+  fileName: string,
+  fileLimit = EXTERNAL_FILE_LIMIT,
+): ModelFile[] {
+  const groups: { path: string; parts: { offset: number; bytes: Uint8Array }[]; size: number }[] =
+    [];
   const base = fileName.replace(/^.*[\\/]/, '');
   for (const t of initializers) {
     const raw = t.rawData;
@@ -19,7 +24,11 @@ export function moveToExternalData(initializers: TensorProto[], fileName: string
     let g = groups[groups.length - 1];
     const aligned = g === undefined ? 0 : Math.ceil(g.size / ALIGN) * ALIGN;
     if (g === undefined || (aligned + raw.length > fileLimit && g.parts.length > 0)) {
-      g = { path: groups.length === 0 ? `${base}.data` : `${base}.data.${groups.length}`, parts: [], size: 0 };
+      g = {
+        path: groups.length === 0 ? `${base}.data` : `${base}.data.${groups.length}`,
+        parts: [],
+        size: 0,
+      };
       groups.push(g);
     }
     const offset = Math.ceil(g.size / ALIGN) * ALIGN;

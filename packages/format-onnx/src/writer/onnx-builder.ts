@@ -2,11 +2,13 @@ import { type Tensor } from '@collabopt/core';
 import { toTensorProto } from '../proto/tensor-proto';
 import { ATTR_TYPE, type AttributeProto, type NodeProto, type TensorProto } from '../proto/types';
 
-export type AttrInput = number | string | readonly number[] | { float: number } | { floats: readonly number[] };
+export type AttrInput =
+  number | string | readonly number[] | { float: number } | { floats: readonly number[] };
 
 /** Attribute of a node: integers and integer lists by default; `{ float }`/`{ floats }` for floats. */
 export function attribute(name: string, v: AttrInput): AttributeProto {
-  if (typeof v === 'string') return { name, type: ATTR_TYPE.STRING, s: new TextEncoder().encode(v) };
+  if (typeof v === 'string')
+    return { name, type: ATTR_TYPE.STRING, s: new TextEncoder().encode(v) };
   if (typeof v === 'number') return { name, type: ATTR_TYPE.INT, i: v };
   if ('float' in v) return { name, type: ATTR_TYPE.FLOAT, f: v.float };
   if ('floats' in v) return { name, type: ATTR_TYPE.FLOATS, floats: [...v.floats] };
@@ -39,13 +41,26 @@ export class OnnxGraphBuilder {
   }
 
   /** Add a node; returns its first output name. */
-  node(opType: string, name: string, inputs: readonly string[], outputs: readonly string[], attrs: Record<string, AttrInput | undefined> = {}): string {
+  node(
+    opType: string,
+    name: string,
+    inputs: readonly string[],
+    outputs: readonly string[],
+    attrs: Record<string, AttrInput | undefined> = {},
+  ): string {
     const attribute_: AttributeProto[] = [];
-    for (const [k, v] of Object.entries(attrs)) if (v !== undefined) attribute_.push(attribute(k, v));
+    for (const [k, v] of Object.entries(attrs))
+      if (v !== undefined) attribute_.push(attribute(k, v));
     let nodeName = name;
     for (let i = 1; this.usedNodes.has(nodeName); i++) nodeName = `${name}_${i}`;
     this.usedNodes.add(nodeName);
-    this.nodes.push({ name: nodeName, opType, input: [...inputs], output: [...outputs], attribute: attribute_ });
+    this.nodes.push({
+      name: nodeName,
+      opType,
+      input: [...inputs],
+      output: [...outputs],
+      attribute: attribute_,
+    });
     return outputs[0]!;
   }
 }

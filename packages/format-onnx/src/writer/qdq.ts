@@ -36,13 +36,29 @@ export class QdqWriter {
   quantizeDequantize(v: Value, input: string, output: string): string {
     const q = v.annotations.quant!;
     if (q.scale.length !== 1) {
-      throw new UnsupportedError(`activation "${v.name}" has per-channel quantization; QDQ export expects per-tensor activations`, { field: v.name }, 'ONNX_UNSUPPORTED_QUANTIZATION');
+      throw new UnsupportedError(
+        `activation "${v.name}" has per-channel quantization; QDQ export expects per-tensor activations`,
+        { field: v.name },
+        'ONNX_UNSUPPORTED_QUANTIZATION',
+      );
     }
-    const scale = this.b.initializer(`${v.name}_scale`, { dtype: 'float32', shape: [], data: new Float32Array([q.scale[0]!]) });
+    const scale = this.b.initializer(`${v.name}_scale`, {
+      dtype: 'float32',
+      shape: [],
+      data: new Float32Array([q.scale[0]!]),
+    });
     const zp =
       q.dtype === 'uint8'
-        ? this.b.initializer(`${v.name}_zero_point`, { dtype: 'uint8', shape: [], data: new Uint8Array([q.zeroPoint[0]!]) })
-        : this.b.initializer(`${v.name}_zero_point`, { dtype: 'int8', shape: [], data: new Int8Array([q.zeroPoint[0]!]) });
+        ? this.b.initializer(`${v.name}_zero_point`, {
+            dtype: 'uint8',
+            shape: [],
+            data: new Uint8Array([q.zeroPoint[0]!]),
+          })
+        : this.b.initializer(`${v.name}_zero_point`, {
+            dtype: 'int8',
+            shape: [],
+            data: new Int8Array([q.zeroPoint[0]!]),
+          });
     const quantized = this.b.name(`${v.name}_quantized`);
     this.b.node('QuantizeLinear', `${v.name}_quantize`, [input, scale, zp], [quantized]);
     this.b.node('DequantizeLinear', `${v.name}_dequantize`, [quantized, scale, zp], [output]);
@@ -53,19 +69,33 @@ export class QdqWriter {
    * int8 initializer + DequantizeLinear for an annotated weight; `layout` converts the IR layout
    * to ONNX's, `onnxAxis` is the ONNX channel axis. Undefined when the weight is not int8-annotated.
    */
-  weight(node: Node, slot: string, layout: ((t: Tensor) => Tensor) | undefined, onnxAxis: number): string | undefined {
+  weight(
+    node: Node,
+    slot: string,
+    layout: ((t: Tensor) => Tensor) | undefined,
+    onnxAxis: number,
+  ): string | undefined {
     const w = node.weights[slot];
     const ann = w?.annotations.quant;
     if (w === undefined || ann === undefined || ann.dtype !== 'int8') return undefined;
     if (w.tensor.dtype !== 'float32') {
-      throw new UnsupportedError(`weight ${slot} has dtype ${w.tensor.dtype}, expected float32 values on the int8 grid`, { node: node.name, field: slot }, 'ONNX_UNSUPPORTED_DTYPE');
+      throw new UnsupportedError(
+        `weight ${slot} has dtype ${w.tensor.dtype}, expected float32 values on the int8 grid`,
+        { node: node.name, field: slot },
+        'ONNX_UNSUPPORTED_DTYPE',
+      );
     }
     const data = w.tensor.data as Float32Array;
     const perChannel = ann.scale.length > 1;
-    const axes = ann.channelAxes ?? defaultOpRegistry.slot(node, slot)?.capabilities.channelAxes ?? [w.tensor.shape.length - 1];
+    const axes = ann.channelAxes ??
+      defaultOpRegistry.slot(node, slot)?.capabilities.channelAxes ?? [w.tensor.shape.length - 1];
     const channels = perChannel ? channelLayout(w.tensor.shape, axes) : undefined;
     if (channels && channels.count !== ann.scale.length) {
-      throw new UnsupportedError(`weight ${slot} has ${ann.scale.length} scales for ${channels.count} channels`, { node: node.name, field: slot }, 'ONNX_BAD_QUANTIZATION');
+      throw new UnsupportedError(
+        `weight ${slot} has ${ann.scale.length} scales for ${channels.count} channels`,
+        { node: node.name, field: slot },
+        'ONNX_BAD_QUANTIZATION',
+      );
     }
     const [, annQmax] = quantRange(ann);
     const reduce = this.reduceRange && ann.bits > 7;
@@ -79,14 +109,30 @@ export class QdqWriter {
       q[i] = Math.max(-qmax - 1, Math.min(qmax, v));
     }
     this.kernelScales.set(node, scales);
-    const qt: Tensor = layout ? layout({ dtype: 'int8', shape: w.tensor.shape, data: q }) : { dtype: 'int8', shape: w.tensor.shape, data: q };
+    const qt: Tensor = layout
+      ? layout({ dtype: 'int8', shape: w.tensor.shape, data: q })
+      : { dtype: 'int8', shape: w.tensor.shape, data: q };
     const base = `${node.name}_${slot}`;
     const qName = this.b.initializer(`${base}_quantized`, qt);
-    const scaleName = this.b.initializer(`${base}_scale`, { dtype: 'float32', shape: perChannel ? [scales.length] : [], data: scales });
+    const scaleName = this.b.initializer(`${base}_scale`, {
+      dtype: 'float32',
+      shape: perChannel ? [scales.length] : [],
+      data: scales,
+    });
     const zps = Int8Array.from(perChannel ? ann.zeroPoint : [ann.zeroPoint[0] ?? 0]);
-    const zpName = this.b.initializer(`${base}_zero_point`, { dtype: 'int8', shape: perChannel ? [zps.length] : [], data: zps });
+    const zpName = this.b.initializer(`${base}_zero_point`, {
+      dtype: 'int8',
+      shape: perChannel ? [zps.length] : [],
+      data: zps,
+    });
     const out = this.b.name(base);
-    this.b.node('DequantizeLinear', `${base}_dequantize`, [qName, scaleName, zpName], [out], perChannel ? { axis: onnxAxis } : {});
+    this.b.node(
+      'DequantizeLinear',
+      `${base}_dequantize`,
+      [qName, scaleName, zpName],
+      [out],
+      perChannel ? { axis: onnxAxis } : {},
+    );
     return out;
   }
 
@@ -103,8 +149,15 @@ export class QdqWriter {
     const inScale = inQ.scale[0]!;
     const perChannel = kScales.length > 1;
     const ann = bias.annotations.quant;
-    const scales = Float32Array.from(perChannel ? kScales : new Float32Array(1).fill(kScales[0]!), (s, c) =>
-      ann !== undefined && ann.dtype === 'int32' && !this.reduceRange && ann.scale.length === (perChannel ? kScales.length : 1) ? ann.scale[c]! : inScale * s,
+    const scales = Float32Array.from(
+      perChannel ? kScales : new Float32Array(1).fill(kScales[0]!),
+      (s, c) =>
+        ann !== undefined &&
+        ann.dtype === 'int32' &&
+        !this.reduceRange &&
+        ann.scale.length === (perChannel ? kScales.length : 1)
+          ? ann.scale[c]!
+          : inScale * s,
     );
     const q = new Int32Array(data.length);
     for (let i = 0; i < data.length; i++) {
@@ -112,15 +165,29 @@ export class QdqWriter {
       q[i] = s === 0 ? 0 : Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(data[i]! / s)));
     }
     const base = `${node.name}_bias`;
-    const qName = this.b.initializer(`${base}_quantized`, { dtype: 'int32', shape: [data.length], data: q });
-    const scaleName = this.b.initializer(`${base}_scale`, { dtype: 'float32', shape: perChannel ? [scales.length] : [], data: scales });
+    const qName = this.b.initializer(`${base}_quantized`, {
+      dtype: 'int32',
+      shape: [data.length],
+      data: q,
+    });
+    const scaleName = this.b.initializer(`${base}_scale`, {
+      dtype: 'float32',
+      shape: perChannel ? [scales.length] : [],
+      data: scales,
+    });
     const zpName = this.b.initializer(`${base}_zero_point`, {
       dtype: 'int32',
       shape: perChannel ? [scales.length] : [],
       data: new Int32Array(perChannel ? scales.length : 1),
     });
     const out = this.b.name(base);
-    this.b.node('DequantizeLinear', `${base}_dequantize`, [qName, scaleName, zpName], [out], perChannel ? { axis: 0 } : {});
+    this.b.node(
+      'DequantizeLinear',
+      `${base}_dequantize`,
+      [qName, scaleName, zpName],
+      [out],
+      perChannel ? { axis: 0 } : {},
+    );
     return out;
   }
 }

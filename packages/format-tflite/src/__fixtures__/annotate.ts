@@ -4,7 +4,13 @@
  * ranges, TFLite's shared/fixed-parameter rules), so the writer can be tested before/without the
  * quantization package. Not part of the published package.
  */
-import { channelLayout, type Graph, type Node, type QuantAnnotation, type Value } from '@collabopt/core';
+import {
+  channelLayout,
+  type Graph,
+  type Node,
+  type QuantAnnotation,
+  type Value,
+} from '@collabopt/core';
 
 export type Range = readonly [number, number];
 
@@ -15,14 +21,30 @@ const KERNEL_AXES: Record<string, Record<string, number[] | null>> = {
   Dense: { kernel: null },
 };
 
-const SHARING = new Set(['MaxPool2D', 'AvgPool2D', 'Reshape', 'Flatten', 'Pad', 'Dropout', 'GlobalMaxPool']);
+const SHARING = new Set([
+  'MaxPool2D',
+  'AvgPool2D',
+  'Reshape',
+  'Flatten',
+  'Pad',
+  'Dropout',
+  'GlobalMaxPool',
+]);
 
 export function activationQuant(min: number, max: number): QuantAnnotation {
   const lo = Math.min(min, 0);
   const hi = Math.max(max, 0);
   const scale = hi > lo ? (hi - lo) / 255 : 1;
   const zp = Math.max(-128, Math.min(127, Math.round(-128 - lo / scale)));
-  return { dtype: 'int8', scale: new Float32Array([scale]), zeroPoint: new Int32Array([zp]), bits: 8, narrowRange: false, min: lo, max: hi };
+  return {
+    dtype: 'int8',
+    scale: new Float32Array([scale]),
+    zeroPoint: new Int32Array([zp]),
+    bits: 8,
+    narrowRange: false,
+    min: lo,
+    max: hi,
+  };
 }
 
 /** Put a kernel on the symmetric int8 grid (per channel along `axes`, or per tensor) and annotate it. */
@@ -54,7 +76,13 @@ export function quantizeKernel(node: Node, slot: string, axes: number[] | null):
 /** float16 mode: mark every kernel and bias as float16. */
 export function annotateFloat16(graph: Graph): Graph {
   for (const { weight } of graph.weights()) {
-    weight.annotations.quant = { dtype: 'float16', scale: new Float32Array([1]), zeroPoint: new Int32Array([0]), bits: 16, narrowRange: false };
+    weight.annotations.quant = {
+      dtype: 'float16',
+      scale: new Float32Array([1]),
+      zeroPoint: new Int32Array([0]),
+      bits: 16,
+      narrowRange: false,
+    };
   }
   graph.metadata['quantization'] = { mode: 'float16' };
   return graph;
@@ -77,22 +105,42 @@ export function annotateDynamic(graph: Graph, minElements = 1024): Graph {
  * from `rangeOf(value)` with TFLite's rules (pool/reshape/pad share their input's parameters,
  * softmax/sigmoid (1/256, −128), tanh (1/128, 0)).
  */
-export function annotateInt8(graph: Graph, rangeOf: (v: Value) => Range, mode: 'int8' | 'int8-io' = 'int8'): Graph {
+export function annotateInt8(
+  graph: Graph,
+  rangeOf: (v: Value) => Range,
+  mode: 'int8' | 'int8-io' = 'int8',
+): Graph {
   for (const node of graph.topologicalOrder()) {
     const out = node.outputs[0]!;
     const act = node.op === 'Activation' ? node.attrs['activation'] : undefined;
     if (SHARING.has(node.op) || (node.op === 'Activation' && act === 'linear')) {
       out.annotations.quant = node.inputs[0]!.annotations.quant!;
     } else if (node.op === 'Softmax' || act === 'sigmoid' || act === 'softmax') {
-      out.annotations.quant = { dtype: 'int8', scale: new Float32Array([1 / 256]), zeroPoint: new Int32Array([-128]), bits: 8, narrowRange: false };
+      out.annotations.quant = {
+        dtype: 'int8',
+        scale: new Float32Array([1 / 256]),
+        zeroPoint: new Int32Array([-128]),
+        bits: 8,
+        narrowRange: false,
+      };
     } else if (act === 'tanh') {
-      out.annotations.quant = { dtype: 'int8', scale: new Float32Array([1 / 128]), zeroPoint: new Int32Array([0]), bits: 8, narrowRange: false };
+      out.annotations.quant = {
+        dtype: 'int8',
+        scale: new Float32Array([1 / 128]),
+        zeroPoint: new Int32Array([0]),
+        bits: 8,
+        narrowRange: false,
+      };
     } else {
       const [lo, hi] = rangeOf(out);
       out.annotations.quant = activationQuant(lo, hi);
     }
     const q = out.annotations.quant;
-    out.annotations.range = { min: q.scale[0]! * (-128 - q.zeroPoint[0]!), max: q.scale[0]! * (127 - q.zeroPoint[0]!), source: 'test' };
+    out.annotations.range = {
+      min: q.scale[0]! * (-128 - q.zeroPoint[0]!),
+      max: q.scale[0]! * (127 - q.zeroPoint[0]!),
+      source: 'test',
+    };
     for (const [slot, axes] of Object.entries(KERNEL_AXES[node.op] ?? {})) {
       if (!node.weights[slot]) continue;
       quantizeKernel(node, slot, axes);

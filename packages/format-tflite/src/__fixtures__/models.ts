@@ -5,8 +5,17 @@ import { GraphBuilder, type Graph } from '@collabopt/core';
 export function convFamilyModel(seed = 1, options: { transposeBias?: boolean } = {}): Graph {
   const b = new GraphBuilder('conv_family', { seed });
   const x = b.input('input', [-1, 12, 12, 3]);
-  let y = b.layer('Conv2D', 'c1', x, { filters: 8, kernelSize: [3, 3], padding: 'same', activation: 'relu' });
-  y = b.layer('DepthwiseConv2D', 'dw', y, { kernelSize: [3, 3], depthMultiplier: 2, activation: 'relu6' });
+  let y = b.layer('Conv2D', 'c1', x, {
+    filters: 8,
+    kernelSize: [3, 3],
+    padding: 'same',
+    activation: 'relu',
+  });
+  y = b.layer('DepthwiseConv2D', 'dw', y, {
+    kernelSize: [3, 3],
+    depthMultiplier: 2,
+    activation: 'relu6',
+  });
   y = b.layer('Conv2DTranspose', 'tc', y, {
     filters: 4,
     kernelSize: [3, 3],
@@ -16,7 +25,12 @@ export function convFamilyModel(seed = 1, options: { transposeBias?: boolean } =
     useBias: options.transposeBias !== false,
   });
   y = b.layer('Activation', 'leaky', y, { activation: 'leaky_relu', alpha: 0.1 });
-  y = b.layer('Pad', 'pad', y, { padding: [[1, 1], [1, 1]] });
+  y = b.layer('Pad', 'pad', y, {
+    padding: [
+      [1, 1],
+      [1, 1],
+    ],
+  });
   y = b.layer('AvgPool2D', 'avg', y, { poolSize: [2, 2] });
   y = b.layer('MaxPool2D', 'max', y, { poolSize: [3, 3], strides: [1, 1], padding: 'same' });
   y = b.layer('Activation', 'hswish', y, { activation: 'hard_swish' });
@@ -33,7 +47,12 @@ export function elementwiseModel(seed = 2): Graph {
   const b = new GraphBuilder('elementwise', { seed });
   const x = b.input('input', [-1, 8, 8, 4]);
   const a = b.layer('Conv2D', 'a', x, { filters: 8, kernelSize: [1, 1] });
-  const c = b.layer('Conv2D', 'b', x, { filters: 8, kernelSize: [3, 3], padding: 'same', activation: 'relu6' });
+  const c = b.layer('Conv2D', 'b', x, {
+    filters: 8,
+    kernelSize: [3, 3],
+    padding: 'same',
+    activation: 'relu6',
+  });
   const add = b.layer('Add', 'add', [a, c], { activation: 'relu' });
   const sub = b.layer('Sub', 'sub', [add, a], {});
   const mul = b.layer('Mul', 'mul', [sub, c], {});
@@ -69,7 +88,12 @@ export function sampleInput(shape: readonly number[], batch = 1, seed = 7): Floa
 export function resizeModel(seed = 3): Graph {
   const b = new GraphBuilder('resize', { seed });
   const x = b.input('input', [-1, 6, 6, 3]);
-  let y = b.layer('Conv2D', 'c1', x, { filters: 4, kernelSize: [3, 3], padding: 'same', activation: 'relu' });
+  let y = b.layer('Conv2D', 'c1', x, {
+    filters: 4,
+    kernelSize: [3, 3],
+    padding: 'same',
+    activation: 'relu',
+  });
   y = b.layer('Upsample2D', 'up_nearest', y, { size: [2, 2] });
   y = b.layer('Conv2D', 'c2', y, { filters: 4, kernelSize: [3, 3] });
   y = b.layer('Upsample2D', 'up_bilinear', y, { size: [2, 2], interpolation: 'bilinear' });
@@ -84,7 +108,12 @@ export function activationsModel(seed = 4): Graph {
   const x = b.input('input', [-1, 6, 6, 3]);
   let y = b.layer('Conv2D', 'c1', x, { filters: 4, kernelSize: [3, 3], padding: 'same' });
   y = b.layer('Activation', 'elu', y, { activation: 'elu' });
-  y = b.layer('Conv2D', 'c2', y, { filters: 4, kernelSize: [3, 3], padding: 'same', activation: 'swish' });
+  y = b.layer('Conv2D', 'c2', y, {
+    filters: 4,
+    kernelSize: [3, 3],
+    padding: 'same',
+    activation: 'swish',
+  });
   y = b.layer('Activation', 'hsig', y, { activation: 'hard_sigmoid' });
   y = b.layer('Activation', 'hsig2', y, { activation: 'hard_sigmoid', alpha: 0.2, beta: 0.4 });
   y = b.layer('GlobalAvgPool', 'gap', y, {});

@@ -66,7 +66,10 @@ export class ExportContext {
 
   tensorOf(value: Value): number {
     const t = this.valueTensors.get(value);
-    if (t === undefined) throw new GraphError(`value "${value.name}" is read before it is written`, { field: value.name });
+    if (t === undefined)
+      throw new GraphError(`value "${value.name}" is read before it is written`, {
+        field: value.name,
+      });
     return t;
   }
 
@@ -79,7 +82,10 @@ export class ExportContext {
   }
 
   shapeOf(value: Value): number[] {
-    if (!value.shape) throw new GraphError(`value "${value.name}" has no shape; run shape inference first`, { field: value.name });
+    if (!value.shape)
+      throw new GraphError(`value "${value.name}" has no shape; run shape inference first`, {
+        field: value.name,
+      });
     return value.shape;
   }
 
@@ -98,9 +104,15 @@ export class ExportContext {
   /** The tensor a node's output value is written to (int8 with its annotation in full-integer modes). */
   outputTensor(value: Value, name?: string): number {
     const isGraphOutput = this.graph.outputs.includes(value);
-    const tname = name ?? (this.mode === 'int8' && isGraphOutput ? `${value.name}_int8` : value.name);
+    const tname =
+      name ?? (this.mode === 'int8' && isGraphOutput ? `${value.name}_int8` : value.name);
     if (this.quantized) {
-      return this.b.addTensor({ name: tname, type: TensorType.INT8, shape: this.shapeOf(value), quantization: this.activationQuant(value) });
+      return this.b.addTensor({
+        name: tname,
+        type: TensorType.INT8,
+        shape: this.shapeOf(value),
+        quantization: this.activationQuant(value),
+      });
     }
     return this.b.addTensor({ name: tname, type: TensorType.FLOAT32, shape: this.shapeOf(value) });
   }
@@ -108,7 +120,8 @@ export class ExportContext {
   /** A tensor between two operators of one IR node. */
   intermediate(name: string, shape: readonly number[], quantization?: TflQuantization): number {
     if (this.quantized) {
-      if (!quantization) throw new GraphError(`intermediate tensor ${name} needs quantization parameters`);
+      if (!quantization)
+        throw new GraphError(`intermediate tensor ${name} needs quantization parameters`);
       return this.b.addTensor({ name, type: TensorType.INT8, shape, quantization });
     }
     return this.b.addTensor({ name, type: TensorType.FLOAT32, shape });
@@ -119,7 +132,11 @@ export class ExportContext {
    * fixed ones for softmax/logistic/tanh). When the value's annotation differs, the op writes a
    * tensor with the required parameters and a QUANTIZE (requantize) op converts to the annotation.
    */
-  emitWithOutputQuant(value: Value, required: TflQuantization | undefined, emit: (out: number) => void): void {
+  emitWithOutputQuant(
+    value: Value,
+    required: TflQuantization | undefined,
+    emit: (out: number) => void,
+  ): void {
     if (!this.quantized || required === undefined) {
       const out = this.outputTensor(value);
       emit(out);
@@ -133,7 +150,12 @@ export class ExportContext {
       this.bind(value, out);
       return;
     }
-    const mid = this.b.addTensor({ name: `${value.name}/requantize_src`, type: TensorType.INT8, shape: this.shapeOf(value), quantization: required });
+    const mid = this.b.addTensor({
+      name: `${value.name}/requantize_src`,
+      type: TensorType.INT8,
+      shape: this.shapeOf(value),
+      quantization: required,
+    });
     emit(mid);
     const out = this.outputTensor(value);
     this.addOp(Op.QUANTIZE, [mid], [out], BuiltinOptionsType.QuantizeOptions, {}, { kind: 'int8' });
@@ -145,12 +167,22 @@ export class ExportContext {
    * QUANTIZE requantizes when the value's annotation differs from the input's parameters.
    */
   alias(value: Value, input: number): void {
-    if (!this.quantized || sameQuant(this.b.tensor(input).quantization, this.activationQuant(value))) {
+    if (
+      !this.quantized ||
+      sameQuant(this.b.tensor(input).quantization, this.activationQuant(value))
+    ) {
       this.bind(value, input);
       return;
     }
     const out = this.outputTensor(value);
-    this.addOp(Op.QUANTIZE, [input], [out], BuiltinOptionsType.QuantizeOptions, {}, { kind: 'int8' });
+    this.addOp(
+      Op.QUANTIZE,
+      [input],
+      [out],
+      BuiltinOptionsType.QuantizeOptions,
+      {},
+      { kind: 'int8' },
+    );
     this.bind(value, out);
   }
 
@@ -162,16 +194,32 @@ export class ExportContext {
     options: Record<string, number | boolean | readonly number[]> | undefined,
     facts: Parameters<typeof operatorVersion>[1] = { kind: this.activationKind },
   ): void {
-    this.b.addOperator(code, operatorVersion(code, facts), inputs, outputs, optionsType, optionsType === 0 ? undefined : options);
+    this.b.addOperator(
+      code,
+      operatorVersion(code, facts),
+      inputs,
+      outputs,
+      optionsType,
+      optionsType === 0 ? undefined : options,
+    );
   }
 
-  constInt32(name: string, values: readonly number[], shape: readonly number[] = [values.length]): number {
+  constInt32(
+    name: string,
+    values: readonly number[],
+    shape: readonly number[] = [values.length],
+  ): number {
     const t = tensor('int32', shape, Int32Array.from(values));
     return this.b.addTensor({ name, type: TensorType.INT32, shape, data: copyBytes(t) });
   }
 
   constFloat(name: string, data: Float32Array, shape: readonly number[]): number {
-    return this.b.addTensor({ name, type: TensorType.FLOAT32, shape, data: copyBytes(tensor('float32', shape, data)) });
+    return this.b.addTensor({
+      name,
+      type: TensorType.FLOAT32,
+      shape,
+      data: copyBytes(tensor('float32', shape, data)),
+    });
   }
 
   /**
@@ -185,15 +233,38 @@ export class ExportContext {
     const name = `${node.name}/${slot}`;
     const int8Ann = ann !== undefined && ann.dtype === 'int8' ? ann : undefined;
     if (this.quantized || (this.mode === 'dynamic' && int8Ann)) {
-      if (!int8Ann) throw quantMissing(`weight "${slot}" has no int8 quant annotation`, { node: node.name, field: slot });
-      const { index, scales, perChannel } = this.int8Constant(node, slot, w.tensor, int8Ann, layout, name);
+      if (!int8Ann)
+        throw quantMissing(`weight "${slot}" has no int8 quant annotation`, {
+          node: node.name,
+          field: slot,
+        });
+      const { index, scales, perChannel } = this.int8Constant(
+        node,
+        slot,
+        w.tensor,
+        int8Ann,
+        layout,
+        name,
+      );
       if (this.quantized) return { index, kind: 'int8', scales, perChannel };
       if (hybridCapable) return { index, kind: 'hybrid', scales, perChannel };
-      const deq = this.b.addTensor({ name: `${name}_dequantize`, type: TensorType.FLOAT32, shape: toTfliteLayout(w.tensor, layout).shape });
-      this.addOp(Op.DEQUANTIZE, [index], [deq], 0, undefined, { kind: 'float', inputType: 'int8', perChannel });
+      const deq = this.b.addTensor({
+        name: `${name}_dequantize`,
+        type: TensorType.FLOAT32,
+        shape: toTfliteLayout(w.tensor, layout).shape,
+      });
+      this.addOp(Op.DEQUANTIZE, [index], [deq], 0, undefined, {
+        kind: 'float',
+        inputType: 'int8',
+        perChannel,
+      });
       return { index: deq, kind: 'float', perChannel: false };
     }
-    return { index: this.floatWeight(w.tensor, ann, layout, name), kind: 'float', perChannel: false };
+    return {
+      index: this.floatWeight(w.tensor, ann, layout, name),
+      kind: 'float',
+      perChannel: false,
+    };
   }
 
   /**
@@ -204,13 +275,24 @@ export class ExportContext {
     const w = node.weights['bias'];
     const name = `${node.name}/bias`;
     const values = w ? (w.tensor.data as Float32Array) : new Float32Array(count);
-    if (values.length !== count) throw new GraphError(`bias has ${values.length} entries, expected ${count}`, { node: node.name, field: 'bias' });
+    if (values.length !== count)
+      throw new GraphError(`bias has ${values.length} entries, expected ${count}`, {
+        node: node.name,
+        field: 'bias',
+      });
     if (kernel.kind === 'int8') {
       const inScale = this.b.tensor(input).quantization?.scale?.[0];
-      if (inScale === undefined || !kernel.scales) throw quantMissing('input or weight scale missing for the int32 bias', { node: node.name, field: 'bias' });
+      if (inScale === undefined || !kernel.scales)
+        throw quantMissing('input or weight scale missing for the int32 bias', {
+          node: node.name,
+          field: 'bias',
+        });
       const scales = kernel.scales.map((s) => s * inScale);
       const biasAnn = w?.annotations.quant;
-      const effective = biasAnn && biasAnn.dtype === 'int32' && biasAnn.scale.length === scales.length ? biasAnn.scale : scales;
+      const effective =
+        biasAnn && biasAnn.dtype === 'int32' && biasAnn.scale.length === scales.length
+          ? biasAnn.scale
+          : scales;
       const q = new Int32Array(count);
       quantizeSymmetric(values, [count], Float32Array.from(effective), 0, q);
       const zero = new Array<number>(effective.length).fill(0);
@@ -226,23 +308,46 @@ export class ExportContext {
     return this.floatWeight(t, w?.annotations.quant, 'vector', name);
   }
 
-  private floatWeight(t: Tensor, ann: QuantAnnotation | undefined, layout: WeightLayout, name: string): number {
-    if (t.dtype !== 'float32') throw unsupportedFeature(`weight ${name} is ${t.dtype}; only float32 weights can be exported`, { field: name });
+  private floatWeight(
+    t: Tensor,
+    ann: QuantAnnotation | undefined,
+    layout: WeightLayout,
+    name: string,
+  ): number {
+    if (t.dtype !== 'float32')
+      throw unsupportedFeature(
+        `weight ${name} is ${t.dtype}; only float32 weights can be exported`,
+        { field: name },
+      );
     const tfl = toTfliteLayout(t, layout);
-    const wantsHalf = ann?.dtype === 'float16' || (this.mode === 'float16' && this.settings.allFloat16);
-    if (wantsHalf && (this.mode === 'float16' || this.mode === 'float32' || this.mode === 'dynamic')) {
+    const wantsHalf =
+      ann?.dtype === 'float16' || (this.mode === 'float16' && this.settings.allFloat16);
+    if (
+      wantsHalf &&
+      (this.mode === 'float16' || this.mode === 'float32' || this.mode === 'dynamic')
+    ) {
       const src = tfl.data as Float32Array;
       const half = new Uint16Array(src.length);
       for (let i = 0; i < src.length; i++) half[i] = float32ToFloat16Bits(src[i]!);
-      const h = this.b.addTensor({ name, type: TensorType.FLOAT16, shape: tfl.shape, data: copyBytes(tensor('float16', tfl.shape, half)) });
-      const deq = this.b.addTensor({ name: `${name}_dequantize`, type: TensorType.FLOAT32, shape: tfl.shape });
+      const h = this.b.addTensor({
+        name,
+        type: TensorType.FLOAT16,
+        shape: tfl.shape,
+        data: copyBytes(tensor('float16', tfl.shape, half)),
+      });
+      const deq = this.b.addTensor({
+        name: `${name}_dequantize`,
+        type: TensorType.FLOAT32,
+        shape: tfl.shape,
+      });
       this.addOp(Op.DEQUANTIZE, [h], [deq], 0, undefined, { kind: 'float', inputType: 'float16' });
       return deq;
     }
     const dense = copyBytes(tfl);
     if (this.settings.sparse && layout !== 'vector') {
       const sparse = encodeSparse(tfl);
-      if (sparse && sparse.byteEstimate < dense.length) return this.densified(name, TensorType.FLOAT32, tfl.shape, sparse, undefined);
+      if (sparse && sparse.byteEstimate < dense.length)
+        return this.densified(name, TensorType.FLOAT32, tfl.shape, sparse, undefined);
     }
     return this.b.addTensor({ name, type: TensorType.FLOAT32, shape: tfl.shape, data: dense });
   }
@@ -255,10 +360,17 @@ export class ExportContext {
     layout: WeightLayout,
     name: string,
   ): { index: number; scales: Float32Array; perChannel: boolean } {
-    if (t.dtype !== 'float32') throw unsupportedFeature(`weight is ${t.dtype}, expected float32 on the int8 grid`, { node: node.name, field: slot });
+    if (t.dtype !== 'float32')
+      throw unsupportedFeature(`weight is ${t.dtype}, expected float32 on the int8 grid`, {
+        node: node.name,
+        field: slot,
+      });
     const perChannel = ann.scale.length > 1;
     if (ann.zeroPoint.some((z) => z !== 0)) {
-      throw unsupportedFeature('TFLite int8 weights must be symmetric (zero point 0)', { node: node.name, field: slot });
+      throw unsupportedFeature('TFLite int8 weights must be symmetric (zero point 0)', {
+        node: node.name,
+        field: slot,
+      });
     }
     const q = new Int8Array(sizeOf(t.shape));
     quantizeOnGrid(t, ann, q);
@@ -270,15 +382,29 @@ export class ExportContext {
         { node: node.name, field: slot },
       );
     }
-    const quantization = toTfliteQuant(ann.scale, new Array<number>(ann.scale.length).fill(0), qdim);
+    const quantization = toTfliteQuant(
+      ann.scale,
+      new Array<number>(ann.scale.length).fill(0),
+      qdim,
+    );
     const dense = copyBytes(tfl);
     if (this.settings.sparse && this.mode !== 'dynamic') {
       const sparse = encodeSparse(tfl);
       if (sparse && sparse.byteEstimate < dense.length) {
-        return { index: this.densified(name, TensorType.INT8, tfl.shape, sparse, quantization), scales: ann.scale, perChannel };
+        return {
+          index: this.densified(name, TensorType.INT8, tfl.shape, sparse, quantization),
+          scales: ann.scale,
+          perChannel,
+        };
       }
     }
-    const index = this.b.addTensor({ name, type: TensorType.INT8, shape: tfl.shape, quantization, data: dense });
+    const index = this.b.addTensor({
+      name,
+      type: TensorType.INT8,
+      shape: tfl.shape,
+      quantization,
+      data: dense,
+    });
     return { index, scales: ann.scale, perChannel };
   }
 

@@ -1,7 +1,13 @@
 /** What kind of TFLite file the writer produces (docs/quantization-contract.md "Graph-level mode"). */
 export type ExportMode = 'float32' | 'float16' | 'dynamic' | 'int8' | 'int8-io';
 
-export const EXPORT_MODES: readonly ExportMode[] = ['float32', 'float16', 'dynamic', 'int8', 'int8-io'];
+export const EXPORT_MODES: readonly ExportMode[] = [
+  'float32',
+  'float16',
+  'dynamic',
+  'int8',
+  'int8-io',
+];
 
 export function isExportMode(x: unknown): x is ExportMode {
   return typeof x === 'string' && (EXPORT_MODES as readonly string[]).includes(x);

@@ -30,7 +30,8 @@ export function emitWithActivation(
   emitCore: (out: number, fused: number) => void,
   canFuse = true,
 ): void {
-  const act = typeof node.attrs['activation'] === 'string' ? (node.attrs['activation'] as string) : 'linear';
+  const act =
+    typeof node.attrs['activation'] === 'string' ? (node.attrs['activation'] as string) : 'linear';
   const code = fusedActivationCode(act);
   if (code !== undefined && (canFuse || code === Activation.NONE)) {
     const out = ctx.outputTensor(node.output);
@@ -46,7 +47,11 @@ export function emitWithActivation(
       `activation '${act}' cannot be fused into ${node.op} in an int8 model; make it a separate Activation node so its input range is calibrated`,
     );
   }
-  const mid = ctx.intermediate(`${node.name}/pre_activation`, shape, ctx.quantized ? ctx.activationQuant(node.output) : undefined);
+  const mid = ctx.intermediate(
+    `${node.name}/pre_activation`,
+    shape,
+    ctx.quantized ? ctx.activationQuant(node.output) : undefined,
+  );
   emitCore(mid, Activation.NONE);
   emitActivation(ctx, node, act, node.attrs['alpha'], mid, node.output);
 }

@@ -1,5 +1,12 @@
 import { TFLITE_SCHEMA_VERSION } from '../schema/tables/model';
-import type { BuiltinOptions, TflModel, TflOperatorCode, TflQuantization, TflSparsity, TflTensor } from '../schema/model-types';
+import type {
+  BuiltinOptions,
+  TflModel,
+  TflOperatorCode,
+  TflQuantization,
+  TflSparsity,
+  TflTensor,
+} from '../schema/model-types';
 
 export interface TensorSpec {
   name: string;
@@ -44,7 +51,14 @@ export class TfliteModelBuilder {
     return this.tensors[index]!;
   }
 
-  addOperator(code: number, version: number, inputs: number[], outputs: number[], optionsType = 0, options?: BuiltinOptions): void {
+  addOperator(
+    code: number,
+    version: number,
+    inputs: number[],
+    outputs: number[],
+    optionsType = 0,
+    options?: BuiltinOptions,
+  ): void {
     const key = `${code}:${version}`;
     let opcodeIndex = this.codeIndex.get(key);
     if (opcodeIndex === undefined) {
@@ -52,7 +66,13 @@ export class TfliteModelBuilder {
       this.codes.push({ builtinCode: code, version });
       this.codeIndex.set(key, opcodeIndex);
     }
-    this.operators.push({ opcodeIndex, inputs, outputs, builtinOptionsType: optionsType, ...(options ? { builtinOptions: options } : {}) });
+    this.operators.push({
+      opcodeIndex,
+      inputs,
+      outputs,
+      builtinOptionsType: optionsType,
+      ...(options ? { builtinOptions: options } : {}),
+    });
   }
 
   build(inputs: number[], outputs: number[], name: string, description: string): TflModel {

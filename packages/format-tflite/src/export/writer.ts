@@ -1,4 +1,10 @@
-import { defaultOpRegistry, throwIfCancelled, verifyGraph, type Graph, type OpRegistry } from '@collabopt/core';
+import {
+  defaultOpRegistry,
+  throwIfCancelled,
+  verifyGraph,
+  type Graph,
+  type OpRegistry,
+} from '@collabopt/core';
 import { unsupportedFeature, unsupportedNode } from '../errors';
 import { BuiltinOptionsType } from '../schema/builtin-options';
 import { BuiltinOperator as Op, TensorType } from '../schema/enums';
@@ -30,12 +36,16 @@ function graphMode(graph: Graph): string | undefined {
 /** Resolve which kind of file to write. */
 export function resolveExportMode(graph: Graph, requested?: ExportMode): ExportMode {
   if (requested !== undefined) {
-    if (!isExportMode(requested)) throw unsupportedFeature(`unknown TFLite export mode "${String(requested)}"`);
+    if (!isExportMode(requested))
+      throw unsupportedFeature(`unknown TFLite export mode "${String(requested)}"`);
     return requested;
   }
   const m = graphMode(graph);
   if (m === undefined) return 'float32';
-  if (!isExportMode(m)) throw unsupportedFeature(`quantization mode "${m}" cannot be written as TFLite by this exporter (supported: float32, float16, dynamic, int8, int8-io)`);
+  if (!isExportMode(m))
+    throw unsupportedFeature(
+      `quantization mode "${m}" cannot be written as TFLite by this exporter (supported: float32, float16, dynamic, int8, int8-io)`,
+    );
   return m;
 }
 
@@ -50,13 +60,22 @@ export function writeTflite(input: Graph, options: TfliteWriteOptions = {}): Uin
   verifyGraph(graph, { registry });
   for (const node of graph.nodes) node.attrs = registry.resolveAttrs(node);
 
-  const ctx = new ExportContext(graph, { mode, sparse: options.sparse === true, allFloat16: options.mode === 'float16' });
+  const ctx = new ExportContext(graph, {
+    mode,
+    sparse: options.sparse === true,
+    allFloat16: options.mode === 'float16',
+  });
   const inputs: number[] = [];
   for (const v of graph.inputs) {
     const shape = ctx.shapeOf(v);
     if (mode === 'int8') {
       const f = ctx.b.addTensor({ name: v.name, type: TensorType.FLOAT32, shape });
-      const q = ctx.b.addTensor({ name: `${v.name}_int8`, type: TensorType.INT8, shape, quantization: ctx.activationQuant(v) });
+      const q = ctx.b.addTensor({
+        name: `${v.name}_int8`,
+        type: TensorType.INT8,
+        shape,
+        quantization: ctx.activationQuant(v),
+      });
       ctx.addOp(Op.QUANTIZE, [f], [q], BuiltinOptionsType.QuantizeOptions, {}, { kind: 'int8' });
       inputs.push(f);
       ctx.bind(v, q);
@@ -70,11 +89,19 @@ export function writeTflite(input: Graph, options: TfliteWriteOptions = {}): Uin
     throwIfCancelled(options.signal);
     if (node.op === 'Input') continue;
     if (node.op === 'BatchNorm') {
-      throw unsupportedNode(node.name, node.op, 'TFLite has no batch-norm kernel; fold it into the preceding layer first (foldBatchNorm pass)');
+      throw unsupportedNode(
+        node.name,
+        node.op,
+        'TFLite has no batch-norm kernel; fold it into the preceding layer first (foldBatchNorm pass)',
+      );
     }
     const exporter = NODE_EXPORTERS[node.op];
     if (!exporter) {
-      throw unsupportedNode(node.name, node.op, `no TFLite mapping (supported: ${Object.keys(NODE_EXPORTERS).join(', ')})`);
+      throw unsupportedNode(
+        node.name,
+        node.op,
+        `no TFLite mapping (supported: ${Object.keys(NODE_EXPORTERS).join(', ')})`,
+      );
     }
     exporter(node, ctx);
   }
@@ -85,6 +112,11 @@ export function writeTflite(input: Graph, options: TfliteWriteOptions = {}): Uin
     ctx.addOp(Op.DEQUANTIZE, [t], [f], 0, undefined, { kind: 'float', inputType: 'int8' });
     return f;
   });
-  const model = ctx.b.build(inputs, outputs, graph.name, options.description ?? `collabopt ${mode}`);
+  const model = ctx.b.build(
+    inputs,
+    outputs,
+    graph.name,
+    options.description ?? `collabopt ${mode}`,
+  );
   return serializeModel(model);
 }

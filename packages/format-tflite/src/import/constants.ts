@@ -33,22 +33,40 @@ const ELEMENT_BYTES: Readonly<Record<number, number>> = {
 const MAX_ELEMENTS = 1 << 28;
 
 /** Decode the data of a constant tensor, checking its size against its shape (and sparsity). */
-export function decodeConstant(t: TflTensor, index: number, data: Uint8Array, file?: string): ConstantTensor {
+export function decodeConstant(
+  t: TflTensor,
+  index: number,
+  data: Uint8Array,
+  file?: string,
+): ConstantTensor {
   const width = ELEMENT_BYTES[t.type];
   const where = { ...(file !== undefined ? { file } : {}), field: t.name };
   if (width === undefined) {
-    throw unsupportedFeature(`constant tensor ${index} ("${t.name}") has type ${TENSOR_TYPE_NAMES[t.type] ?? t.type}`, where);
+    throw unsupportedFeature(
+      `constant tensor ${index} ("${t.name}") has type ${TENSOR_TYPE_NAMES[t.type] ?? t.type}`,
+      where,
+    );
   }
-  if (t.shape.some((d) => d > MAX_ELEMENTS)) throw invalid(`tensor ${index} shape [${t.shape.join(', ')}] is too large`, undefined, file);
+  if (t.shape.some((d) => d > MAX_ELEMENTS))
+    throw invalid(`tensor ${index} shape [${t.shape.join(', ')}] is too large`, undefined, file);
   const size = sizeOf(t.shape);
   if (size > MAX_ELEMENTS) throw invalid(`tensor ${index} has ${size} elements`, undefined, file);
-  if (data.length % width !== 0) throw invalid(`buffer of tensor ${index} ("${t.name}") holds ${data.length} bytes, not a multiple of ${width}`, undefined, file);
+  if (data.length % width !== 0)
+    throw invalid(
+      `buffer of tensor ${index} ("${t.name}") holds ${data.length} bytes, not a multiple of ${width}`,
+      undefined,
+      file,
+    );
   const stored = data.length / width;
   let positions: Int32Array | undefined;
   if (t.sparsity) {
     positions = sparseToDenseIndices(t.sparsity, t.shape, stored, `tensor ${index} ("${t.name}")`);
   } else if (stored !== size) {
-    throw invalid(`buffer of tensor ${index} ("${t.name}") holds ${stored} elements, shape [${t.shape.join(', ')}] needs ${size}`, undefined, file);
+    throw invalid(
+      `buffer of tensor ${index} ("${t.name}") holds ${stored} elements, shape [${t.shape.join(', ')}] needs ${size}`,
+      undefined,
+      file,
+    );
   }
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const raw = new Float64Array(stored);
@@ -89,7 +107,11 @@ export function decodeConstant(t: TflTensor, index: number, data: Uint8Array, fi
     if (q.scale!.length > 1) {
       const d = q.quantizedDimension;
       if (d < 0 || d >= t.shape.length || t.shape[d] !== q.scale!.length) {
-        throw invalid(`tensor ${index} ("${t.name}") has ${q.scale!.length} scales for dimension ${d} of shape [${t.shape.join(', ')}]`, undefined, file);
+        throw invalid(
+          `tensor ${index} ("${t.name}") has ${q.scale!.length} scales for dimension ${d} of shape [${t.shape.join(', ')}]`,
+          undefined,
+          file,
+        );
       }
     }
     dequantize(dense, t.shape, q, values);

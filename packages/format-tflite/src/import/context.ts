@@ -52,7 +52,12 @@ export class ImportContext {
   private readonly constants = new Map<number, ConstantTensor>();
   /** Constants produced by DEQUANTIZE/DENSIFY of a constant (fp16 or int8 weights). */
   private readonly derived = new Map<number, ConstantTensor>();
-  readonly findings: ImportFindings = { int8Activations: false, int8Io: false, int8Weights: false, float16Weights: false };
+  readonly findings: ImportFindings = {
+    int8Activations: false,
+    int8Io: false,
+    int8Weights: false,
+    float16Weights: false,
+  };
   /** Current operator (for error locations). */
   opIndex = -1;
   opName = '';
@@ -78,7 +83,12 @@ export class ImportContext {
 
   tensor(index: number): TflTensor {
     const t = this.sg.tensors[index];
-    if (t === undefined) throw invalid(`operator ${this.opIndex} refers to tensor ${index}, the subgraph has ${this.sg.tensors.length}`, undefined, this.file);
+    if (t === undefined)
+      throw invalid(
+        `operator ${this.opIndex} refers to tensor ${index}, the subgraph has ${this.sg.tensors.length}`,
+        undefined,
+        this.file,
+      );
     return t;
   }
 
@@ -99,8 +109,15 @@ export class ImportContext {
   value(index: number): Value {
     const v = this.values.get(index);
     if (v !== undefined) return v;
-    if (this.isConstant(index)) throw this.unsupported(`input tensor ${index} ("${this.tensor(index).name}") is a constant; only activations are supported here`);
-    throw invalid(`operator ${this.opIndex} reads tensor ${index} ("${this.tensor(index).name}") before any operator writes it`, undefined, this.file);
+    if (this.isConstant(index))
+      throw this.unsupported(
+        `input tensor ${index} ("${this.tensor(index).name}") is a constant; only activations are supported here`,
+      );
+    throw invalid(
+      `operator ${this.opIndex} reads tensor ${index} ("${this.tensor(index).name}") before any operator writes it`,
+      undefined,
+      this.file,
+    );
   }
 
   bind(index: number, value: Value): void {
@@ -113,9 +130,15 @@ export class ImportContext {
     let c = this.constants.get(index);
     if (c) return c;
     const t = this.tensor(index);
-    if (t.buffer >= this.model.buffers.length) throw invalid(`tensor ${index} refers to buffer ${t.buffer} of ${this.model.buffers.length}`, undefined, this.file);
+    if (t.buffer >= this.model.buffers.length)
+      throw invalid(
+        `tensor ${index} refers to buffer ${t.buffer} of ${this.model.buffers.length}`,
+        undefined,
+        this.file,
+      );
     const data = this.model.buffers[t.buffer];
-    if (!data || data.length === 0) throw this.unsupported(`tensor ${index} ("${t.name}") must be a constant`);
+    if (!data || data.length === 0)
+      throw this.unsupported(`tensor ${index} ("${t.name}") must be a constant`);
     c = decodeConstant(t, index, data, this.file);
     if (t.type === TensorType.INT8) this.findings.int8Weights = true;
     if (t.type === TensorType.FLOAT16) this.findings.float16Weights = true;
@@ -137,10 +160,25 @@ export class ImportContext {
   private weightAnnotation(c: ConstantTensor, layout: WeightLayout): Weight['annotations'] {
     if (!this.settings.keepQuant) return {};
     if (c.type === TensorType.FLOAT16) {
-      return { quant: { dtype: 'float16', scale: new Float32Array([1]), zeroPoint: new Int32Array([0]), bits: 16, narrowRange: false } };
+      return {
+        quant: {
+          dtype: 'float16',
+          scale: new Float32Array([1]),
+          zeroPoint: new Int32Array([0]),
+          bits: 16,
+          narrowRange: false,
+        },
+      };
     }
     if (!c.quantization) return {};
-    const dtype: QuantAnnotation['dtype'] = c.type === TensorType.INT32 ? 'int32' : c.type === TensorType.INT8 ? 'int8' : c.type === TensorType.UINT8 ? 'uint8' : 'int16';
+    const dtype: QuantAnnotation['dtype'] =
+      c.type === TensorType.INT32
+        ? 'int32'
+        : c.type === TensorType.INT8
+          ? 'int8'
+          : c.type === TensorType.UINT8
+            ? 'uint8'
+            : 'int16';
     const perChannel = (c.quantization.scale?.length ?? 0) > 1;
     const ann = toQuantAnnotation(c.quantization, dtype, {
       narrowRange: dtype === 'int8',
@@ -152,14 +190,17 @@ export class ImportContext {
   /** Quant annotation + range for an int8 activation tensor (kept) and bookkeeping. */
   annotateActivation(value: Value, index: number): void {
     const t = this.tensor(index);
-    if (t.type !== TensorType.INT8 && t.type !== TensorType.UINT8 && t.type !== TensorType.INT16) return;
+    if (t.type !== TensorType.INT8 && t.type !== TensorType.UINT8 && t.type !== TensorType.INT16)
+      return;
     this.findings.int8Activations = true;
     const q = t.quantization;
     if (!this.settings.keepQuant || !q?.scale || q.scale.length !== 1) return;
-    const dtype = t.type === TensorType.INT8 ? 'int8' : t.type === TensorType.UINT8 ? 'uint8' : 'int16';
+    const dtype =
+      t.type === TensorType.INT8 ? 'int8' : t.type === TensorType.UINT8 ? 'uint8' : 'int16';
     const ann = toQuantAnnotation(q, dtype);
     value.annotations.quant = ann;
-    const [lo, hi] = dtype === 'int8' ? [-128, 127] : dtype === 'uint8' ? [0, 255] : [-32768, 32767];
+    const [lo, hi] =
+      dtype === 'int8' ? [-128, 127] : dtype === 'uint8' ? [0, 255] : [-32768, 32767];
     const s = ann.scale[0]!;
     const zp = ann.zeroPoint[0]!;
     value.annotations.range = { min: s * (lo - zp), max: s * (hi - zp), source: 'tflite' };
@@ -175,7 +216,14 @@ export class ImportContext {
    * Add an IR layer for the current operator writing TFLite tensor `out`; its inferred shape must
    * agree with the shape the file declares (batch dimension free).
    */
-  layer(op: string, inputs: Value[], attrs: Attributes, weights: Record<string, Weight>, out: number, name?: string): Value {
+  layer(
+    op: string,
+    inputs: Value[],
+    attrs: Attributes,
+    weights: Record<string, Weight>,
+    out: number,
+    name?: string,
+  ): Value {
     const value = this.builder.layer(op, name ?? this.nodeName(out), inputs, attrs, weights);
     this.checkShape(value, out);
     this.bind(out, value);
@@ -190,15 +238,22 @@ export class ImportContext {
 
   checkShape(value: Value, out: number): void {
     const t = this.tensor(out);
-    const declared = t.shapeSignature && t.shapeSignature.length === t.shape.length ? t.shapeSignature : t.shape;
+    const declared =
+      t.shapeSignature && t.shapeSignature.length === t.shape.length ? t.shapeSignature : t.shape;
     const inferred = value.shape ?? [];
     const ok =
       declared.length === inferred.length &&
-      declared.every((d, i) => (i === 0 ? true : d === -1 || inferred[i] === -1 || d === inferred[i]));
+      declared.every((d, i) =>
+        i === 0 ? true : d === -1 || inferred[i] === -1 || d === inferred[i],
+      );
     if (!ok) {
       throw shapeMismatch(
         `operator ${this.opIndex} (${this.opName}) output tensor "${t.name}" is declared ${formatShape(declared)} but its inputs give ${formatShape(inferred)}`,
-        { ...(this.file !== undefined ? { file: this.file } : {}), node: `operator ${this.opIndex}`, field: t.name },
+        {
+          ...(this.file !== undefined ? { file: this.file } : {}),
+          node: `operator ${this.opIndex}`,
+          field: t.name,
+        },
       );
     }
   }
@@ -206,7 +261,15 @@ export class ImportContext {
   begin(op: TflOperator, index: number): void {
     this.opIndex = index;
     const code = this.model.operatorCodes[op.opcodeIndex];
-    if (code === undefined) throw invalid(`operator ${index} uses opcode ${op.opcodeIndex} of ${this.model.operatorCodes.length}`, undefined, this.file);
-    this.opName = code.customCode !== undefined ? `CUSTOM(${code.customCode})` : builtinOperatorName(code.builtinCode);
+    if (code === undefined)
+      throw invalid(
+        `operator ${index} uses opcode ${op.opcodeIndex} of ${this.model.operatorCodes.length}`,
+        undefined,
+        this.file,
+      );
+    this.opName =
+      code.customCode !== undefined
+        ? `CUSTOM(${code.customCode})`
+        : builtinOperatorName(code.builtinCode);
   }
 }

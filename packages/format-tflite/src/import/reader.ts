@@ -43,15 +43,28 @@ function readUnchecked(bytes: Uint8Array, options: TfliteReadOptions): Graph {
   const sg = model.subgraphs[0]!;
   const ctx = new ImportContext(
     model,
-    { ...(file !== undefined ? { file } : {}), ...(options.registry ? { registry: options.registry } : {}), keepQuant: options.keepQuant !== false },
+    {
+      ...(file !== undefined ? { file } : {}),
+      ...(options.registry ? { registry: options.registry } : {}),
+      keepQuant: options.keepQuant !== false,
+    },
     options.name ?? (sg.name || 'model'),
   );
   if (sg.inputs.length === 0) throw invalid('subgraph 0 has no inputs', undefined, file);
   if (sg.outputs.length === 0) throw invalid('subgraph 0 has no outputs', undefined, file);
   for (const index of sg.inputs) {
     const t = ctx.tensor(index);
-    if (t.type !== TensorType.FLOAT32 && t.type !== TensorType.INT8 && t.type !== TensorType.UINT8) {
-      throw unsupportedOperator('input', -1, `model input "${t.name}" has tensor type ${t.type}; float32, int8 and uint8 inputs are supported`, file);
+    if (
+      t.type !== TensorType.FLOAT32 &&
+      t.type !== TensorType.INT8 &&
+      t.type !== TensorType.UINT8
+    ) {
+      throw unsupportedOperator(
+        'input',
+        -1,
+        `model input "${t.name}" has tensor type ${t.type}; float32, int8 and uint8 inputs are supported`,
+        file,
+      );
     }
     const shape = t.shape.map((d, i) => (i === 0 ? -1 : d));
     const v = ctx.graph.addInput(ctx.graph.uniqueName(t.name || `input_${index}`), shape);
@@ -62,21 +75,40 @@ function readUnchecked(bytes: Uint8Array, options: TfliteReadOptions): Graph {
   sg.operators.forEach((op, i) => {
     ctx.begin(op, i);
     const code = model.operatorCodes[op.opcodeIndex]!;
-    const importer = code.customCode === undefined ? OPERATOR_IMPORTERS[code.builtinCode] : undefined;
-    if (!importer) throw unsupportedOperator(ctx.opName, i, 'no IR mapping for this operator', file);
+    const importer =
+      code.customCode === undefined ? OPERATOR_IMPORTERS[code.builtinCode] : undefined;
+    if (!importer)
+      throw unsupportedOperator(ctx.opName, i, 'no IR mapping for this operator', file);
     for (const t of [...op.inputs, ...op.outputs]) if (t >= 0) ctx.tensor(t);
     importer(op, ctx);
   });
   ctx.opIndex = -1;
   const outputs = sg.outputs.map((index) => {
     const t = ctx.tensor(index);
-    if (!ctx.hasValue(index)) throw invalid(`model output "${t.name}" (tensor ${index}) is never written by an operator`, undefined, file);
+    if (!ctx.hasValue(index))
+      throw invalid(
+        `model output "${t.name}" (tensor ${index}) is never written by an operator`,
+        undefined,
+        file,
+      );
     return ctx.value(index);
   });
   const graph = ctx.builder.build(outputs);
   const f = ctx.findings;
-  const mode = f.int8Activations ? (f.int8Io ? 'int8-io' : 'int8') : f.int8Weights ? 'dynamic' : f.float16Weights ? 'float16' : undefined;
-  graph.metadata['source'] = { format: 'tflite', ...(file !== undefined ? { file } : {}), ...(model.description ? { description: model.description } : {}) };
+  const mode = f.int8Activations
+    ? f.int8Io
+      ? 'int8-io'
+      : 'int8'
+    : f.int8Weights
+      ? 'dynamic'
+      : f.float16Weights
+        ? 'float16'
+        : undefined;
+  graph.metadata['source'] = {
+    format: 'tflite',
+    ...(file !== undefined ? { file } : {}),
+    ...(model.description ? { description: model.description } : {}),
+  };
   if (mode && options.keepQuant !== false) graph.metadata['quantization'] = { mode };
   return graph;
 }

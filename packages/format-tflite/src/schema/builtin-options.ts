@@ -17,7 +17,12 @@ interface OptionsTable {
   readonly fields: readonly OptionField[];
 }
 
-const f = (name: string, id: number, kind: FieldKind, def: number | boolean = kind === 'bool' ? false : 0): OptionField => ({
+const f = (
+  name: string,
+  id: number,
+  kind: FieldKind,
+  def: number | boolean = kind === 'bool' ? false : 0,
+): OptionField => ({
   name,
   id,
   kind,
@@ -95,21 +100,38 @@ const OPTION_TABLES: Readonly<Record<number, OptionsTable>> = {
     ],
   },
   [T.SoftmaxOptions]: { name: 'SoftmaxOptions', fields: [f('beta', 0, 'f32')] },
-  [T.ConcatenationOptions]: { name: 'ConcatenationOptions', fields: [f('axis', 0, 'i32'), f('fusedActivationFunction', 1, 'i8')] },
-  [T.AddOptions]: { name: 'AddOptions', fields: [f('fusedActivationFunction', 0, 'i8'), f('potScaleInt16', 1, 'bool', true)] },
+  [T.ConcatenationOptions]: {
+    name: 'ConcatenationOptions',
+    fields: [f('axis', 0, 'i32'), f('fusedActivationFunction', 1, 'i8')],
+  },
+  [T.AddOptions]: {
+    name: 'AddOptions',
+    fields: [f('fusedActivationFunction', 0, 'i8'), f('potScaleInt16', 1, 'bool', true)],
+  },
   [T.ReshapeOptions]: { name: 'ReshapeOptions', fields: [f('newShape', 0, 'i32s')] },
   [T.MulOptions]: { name: 'MulOptions', fields: [f('fusedActivationFunction', 0, 'i8')] },
   [T.PadOptions]: { name: 'PadOptions', fields: [] },
   [T.ReducerOptions]: { name: 'ReducerOptions', fields: [f('keepDims', 0, 'bool')] },
-  [T.SubOptions]: { name: 'SubOptions', fields: [f('fusedActivationFunction', 0, 'i8'), f('potScaleInt16', 1, 'bool', true)] },
+  [T.SubOptions]: {
+    name: 'SubOptions',
+    fields: [f('fusedActivationFunction', 0, 'i8'), f('potScaleInt16', 1, 'bool', true)],
+  },
   [T.DequantizeOptions]: { name: 'DequantizeOptions', fields: [] },
   [T.PadV2Options]: { name: 'PadV2Options', fields: [] },
   [T.TransposeConvOptions]: {
     name: 'TransposeConvOptions',
-    fields: [f('padding', 0, 'i8'), f('strideW', 1, 'i32'), f('strideH', 2, 'i32'), f('fusedActivationFunction', 3, 'i8')],
+    fields: [
+      f('padding', 0, 'i8'),
+      f('strideW', 1, 'i32'),
+      f('strideH', 2, 'i32'),
+      f('fusedActivationFunction', 3, 'i8'),
+    ],
   },
   // ResizeBilinearOptions: ids 0/1 are the deprecated new_height/new_width.
-  [T.ResizeBilinearOptions]: { name: 'ResizeBilinearOptions', fields: [f('alignCorners', 2, 'bool'), f('halfPixelCenters', 3, 'bool')] },
+  [T.ResizeBilinearOptions]: {
+    name: 'ResizeBilinearOptions',
+    fields: [f('alignCorners', 2, 'bool'), f('halfPixelCenters', 3, 'bool')],
+  },
   [T.ResizeNearestNeighborOptions]: {
     name: 'ResizeNearestNeighborOptions',
     fields: [f('alignCorners', 0, 'bool'), f('halfPixelCenters', 1, 'bool')],
@@ -120,7 +142,10 @@ const OPTION_TABLES: Readonly<Record<number, OptionsTable>> = {
 };
 
 /** Read a builtin options table of a known union type; unknown types are kept as absent options. */
-export function readBuiltinOptions(type: number, table: FlatTable | undefined): BuiltinOptions | undefined {
+export function readBuiltinOptions(
+  type: number,
+  table: FlatTable | undefined,
+): BuiltinOptions | undefined {
   const spec = OPTION_TABLES[type];
   if (spec === undefined || table === undefined) return undefined;
   const out: BuiltinOptions = {};
@@ -147,7 +172,11 @@ export function readBuiltinOptions(type: number, table: FlatTable | undefined): 
 }
 
 /** Serialize an options table; fields equal to the schema default are omitted. */
-export function buildBuiltinOptions(b: Builder, type: number, options: BuiltinOptions = {}): number {
+export function buildBuiltinOptions(
+  b: Builder,
+  type: number,
+  options: BuiltinOptions = {},
+): number {
   const spec = OPTION_TABLES[type];
   if (spec === undefined) throw invalid(`no builtin options layout for union type ${type}`);
   const vectors = new Map<string, number>();

@@ -21,12 +21,24 @@ export const TENSOR_TYPE_NAMES: Readonly<Record<number, string>> = Object.fromEn
 
 export const Padding = { SAME: 0, VALID: 1 } as const;
 
-export const Activation = { NONE: 0, RELU: 1, RELU_N1_TO_1: 2, RELU6: 3, TANH: 4, SIGN_BIT: 5 } as const;
+export const Activation = {
+  NONE: 0,
+  RELU: 1,
+  RELU_N1_TO_1: 2,
+  RELU6: 3,
+  TANH: 4,
+  SIGN_BIT: 5,
+} as const;
 
 export const DimensionType = { DENSE: 0, SPARSE_CSR: 1 } as const;
 
 /** Union type ids of `SparseIndexVector` (DimensionMetadata.array_segments / array_indices). */
-export const SparseIndexVectorType = { NONE: 0, Int32Vector: 1, Uint16Vector: 2, Uint8Vector: 3 } as const;
+export const SparseIndexVectorType = {
+  NONE: 0,
+  Int32Vector: 1,
+  Uint16Vector: 2,
+  Uint8Vector: 3,
+} as const;
 
 /** Builtin operator codes this package reads or writes, plus names for error messages. */
 export const BuiltinOperator = {

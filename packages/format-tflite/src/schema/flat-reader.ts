@@ -21,8 +21,10 @@ export class FlatView {
 
   /** Throws unless [pos, pos + size) lies inside the buffer. */
   check(pos: number, size: number, what: string): void {
-    if (!Number.isSafeInteger(pos) || pos < 0) throw invalid(`${what} at negative or bad position ${pos}`, undefined, this.file);
-    if (pos + size > this.bytes.byteLength) throw truncated(`${what} (bytes ${pos}..${pos + size})`, pos, this.file);
+    if (!Number.isSafeInteger(pos) || pos < 0)
+      throw invalid(`${what} at negative or bad position ${pos}`, undefined, this.file);
+    if (pos + size > this.bytes.byteLength)
+      throw truncated(`${what} (bytes ${pos}..${pos + size})`, pos, this.file);
   }
 
   u8(pos: number, what = 'byte'): number {
@@ -61,7 +63,8 @@ export class FlatView {
   /** Follow the uoffset stored at `pos`. */
   follow(pos: number, what: string): number {
     const target = pos + this.u32(pos, `offset to ${what}`);
-    if (target >= this.bytes.byteLength) throw invalid(`offset to ${what} at ${pos} points past the end (${target})`, pos, this.file);
+    if (target >= this.bytes.byteLength)
+      throw invalid(`offset to ${what} at ${pos} points past the end (${target})`, pos, this.file);
     return target;
   }
 
@@ -93,7 +96,8 @@ export class FlatTable {
     this.vtable = vt;
     this.vtableSize = view.u16(vt);
     this.tableSize = view.u16(vt + 2);
-    if (this.vtableSize < 4 || this.vtableSize % 2 !== 0) throw invalid(`${what} vtable has size ${this.vtableSize}`, vt, view.file);
+    if (this.vtableSize < 4 || this.vtableSize % 2 !== 0)
+      throw invalid(`${what} vtable has size ${this.vtableSize}`, vt, view.file);
     view.check(vt, this.vtableSize, `${what} vtable`);
     view.check(pos, Math.max(4, this.tableSize), `${what} table`);
   }
@@ -105,7 +109,11 @@ export class FlatTable {
     const off = this.view.u16(this.vtable + slot);
     if (off === 0) return 0;
     if (off < 4 || off + size > this.tableSize) {
-      throw invalid(`${this.what} field ${id} at offset ${off} lies outside its table (${this.tableSize} bytes)`, this.pos, this.view.file);
+      throw invalid(
+        `${this.what} field ${id} at offset ${off} lies outside its table (${this.tableSize} bytes)`,
+        this.pos,
+        this.view.file,
+      );
     }
     return this.pos + off;
   }

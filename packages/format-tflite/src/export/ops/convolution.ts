@@ -12,7 +12,8 @@ function pair(node: Node, name: string): [number, number] {
 
 export function paddingCode(node: Node): number {
   const p = node.attrs['padding'] ?? 'valid';
-  if (p !== 'same' && p !== 'valid') throw unsupportedNode(node.name, node.op, `padding '${String(p)}'`);
+  if (p !== 'same' && p !== 'valid')
+    throw unsupportedNode(node.name, node.op, `padding '${String(p)}'`);
   return p === 'same' ? Padding.SAME : Padding.VALID;
 }
 
@@ -30,7 +31,14 @@ export function exportConv2d(node: Node, ctx: ExportContext): void {
       [input, kernel.index, bias],
       [out],
       BuiltinOptionsType.Conv2DOptions,
-      { padding: paddingCode(node), strideW: sw, strideH: sh, fusedActivationFunction: fused, dilationWFactor: dw, dilationHFactor: dh },
+      {
+        padding: paddingCode(node),
+        strideW: sw,
+        strideH: sh,
+        fusedActivationFunction: fused,
+        dilationWFactor: dw,
+        dilationHFactor: dh,
+      },
       { kind: kernel.kind, perChannel: kernel.perChannel },
     ),
   );
@@ -40,7 +48,8 @@ export function exportConv2d(node: Node, ctx: ExportContext): void {
 export function exportDepthwiseConv2d(node: Node, ctx: ExportContext): void {
   const input = ctx.tensorOf(node.inputs[0]!);
   const kernel = ctx.kernelInput(node, 'kernel', 'depthwise', true);
-  const mult = typeof node.attrs['depthMultiplier'] === 'number' ? node.attrs['depthMultiplier'] : 1;
+  const mult =
+    typeof node.attrs['depthMultiplier'] === 'number' ? node.attrs['depthMultiplier'] : 1;
   const channels = ctx.shapeOf(node.output)[3]!;
   const bias = ctx.biasInput(node, channels, input, kernel);
   const [sh, sw] = pair(node, 'strides');
@@ -78,9 +87,13 @@ export function exportConv2dTranspose(node: Node, ctx: ExportContext): void {
   const hasBias = node.weights['bias'] !== undefined;
   const bias = hasBias ? [ctx.biasInput(node, filters, input, kernel)] : [];
   const [dh, dw] = pair(node, 'dilations');
-  if (dh !== 1 || dw !== 1) throw unsupportedNode(node.name, node.op, 'TRANSPOSE_CONV has no dilation');
+  if (dh !== 1 || dw !== 1)
+    throw unsupportedNode(node.name, node.op, 'TRANSPOSE_CONV has no dilation');
   const [sh, sw] = pair(node, 'strides');
-  const shapeTensor = ctx.constInt32(`${node.name}/output_shape`, outShape.map((d) => (d < 0 ? 1 : d)));
+  const shapeTensor = ctx.constInt32(
+    `${node.name}/output_shape`,
+    outShape.map((d) => (d < 0 ? 1 : d)),
+  );
   emitWithActivation(
     ctx,
     node,
@@ -100,24 +113,44 @@ export function exportConv2dTranspose(node: Node, ctx: ExportContext): void {
 /** SeparableConv2D → DEPTHWISE_CONV_2D (no bias) + 1×1 CONV_2D; float modes only. */
 export function exportSeparableConv2d(node: Node, ctx: ExportContext): void {
   if (ctx.quantized) {
-    throw unsupportedNode(node.name, node.op, 'the depthwise/pointwise intermediate has no calibrated range in an int8 model; split the layer first');
+    throw unsupportedNode(
+      node.name,
+      node.op,
+      'the depthwise/pointwise intermediate has no calibrated range in an int8 model; split the layer first',
+    );
   }
   const input = ctx.tensorOf(node.inputs[0]!);
   const dk = ctx.kernelInput(node, 'depthwiseKernel', 'depthwise', true);
-  const mult = typeof node.attrs['depthMultiplier'] === 'number' ? node.attrs['depthMultiplier'] : 1;
+  const mult =
+    typeof node.attrs['depthMultiplier'] === 'number' ? node.attrs['depthMultiplier'] : 1;
   const inShape = ctx.shapeOf(node.inputs[0]!);
   const outShape = ctx.shapeOf(node.output);
   const midChannels = inShape[3]! * mult;
-  const zeroBias = ctx.constFloat(`${node.name}/depthwise_bias`, new Float32Array(midChannels), [midChannels]);
+  const zeroBias = ctx.constFloat(`${node.name}/depthwise_bias`, new Float32Array(midChannels), [
+    midChannels,
+  ]);
   const [sh, sw] = pair(node, 'strides');
   const [dh, dw] = pair(node, 'dilations');
-  const mid = ctx.intermediate(`${node.name}/depthwise`, [outShape[0]!, outShape[1]!, outShape[2]!, midChannels]);
+  const mid = ctx.intermediate(`${node.name}/depthwise`, [
+    outShape[0]!,
+    outShape[1]!,
+    outShape[2]!,
+    midChannels,
+  ]);
   ctx.addOp(
     Op.DEPTHWISE_CONV_2D,
     [input, dk.index, zeroBias],
     [mid],
     BuiltinOptionsType.DepthwiseConv2DOptions,
-    { padding: paddingCode(node), strideW: sw, strideH: sh, depthMultiplier: mult, fusedActivationFunction: 0, dilationWFactor: dw, dilationHFactor: dh },
+    {
+      padding: paddingCode(node),
+      strideW: sw,
+      strideH: sh,
+      depthMultiplier: mult,
+      fusedActivationFunction: 0,
+      dilationWFactor: dw,
+      dilationHFactor: dh,
+    },
     { kind: dk.kind, perChannel: dk.perChannel, dilated: dh !== 1 || dw !== 1 },
   );
   const pk = ctx.kernelInput(node, 'pointwiseKernel', 'conv', true);

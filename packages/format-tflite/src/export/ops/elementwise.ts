@@ -23,10 +23,16 @@ export function exportBinary(node: Node, ctx: ExportContext): void {
   let acc = inputs[0]!;
   for (let i = 1; i < inputs.length - 1; i++) {
     const shape = ctx.shapeOf(node.output);
-    const mid = ctx.intermediate(`${node.name}/partial_${i}`, shape, ctx.quantized ? ctx.activationQuant(node.output) : undefined);
+    const mid = ctx.intermediate(
+      `${node.name}/partial_${i}`,
+      shape,
+      ctx.quantized ? ctx.activationQuant(node.output) : undefined,
+    );
     ctx.addOp(spec.code, [acc, inputs[i]!], [mid], spec.options, { fusedActivationFunction: 0 });
     acc = mid;
   }
   const last = inputs[inputs.length - 1]!;
-  emitWithActivation(ctx, node, (out, fused) => ctx.addOp(spec.code, [acc, last], [out], spec.options, { fusedActivationFunction: fused }));
+  emitWithActivation(ctx, node, (out, fused) =>
+    ctx.addOp(spec.code, [acc, last], [out], spec.options, { fusedActivationFunction: fused }),
+  );
 }

@@ -1,7 +1,12 @@
 import type { Node } from '@collabopt/core';
 import type { ExportContext } from '../context';
 import { exportActivation, exportSoftmax } from './activations';
-import { exportConv2d, exportConv2dTranspose, exportDepthwiseConv2d, exportSeparableConv2d } from './convolution';
+import {
+  exportConv2d,
+  exportConv2dTranspose,
+  exportDepthwiseConv2d,
+  exportSeparableConv2d,
+} from './convolution';
 import { exportDense } from './dense';
 import { exportBinary } from './elementwise';
 import { exportPool, exportReduce } from './pooling';

@@ -15,13 +15,26 @@ export function exportUpsample(node: Node, ctx: ExportContext): void {
   const bilinear = attrString(node.attrs, 'interpolation') === 'bilinear';
   ctx.emitWithOutputQuant(node.output, ctx.b.tensor(input).quantization, (o) =>
     bilinear
-      ? ctx.addOp(Op.RESIZE_BILINEAR, [input, sizeTensor], [o], BuiltinOptionsType.ResizeBilinearOptions, { alignCorners: false, halfPixelCenters: true }, {
-          kind: ctx.activationKind,
-          halfPixel: true,
-        })
-      : ctx.addOp(Op.RESIZE_NEAREST_NEIGHBOR, [input, sizeTensor], [o], BuiltinOptionsType.ResizeNearestNeighborOptions, {
-          alignCorners: false,
-          halfPixelCenters: false,
-        }),
+      ? ctx.addOp(
+          Op.RESIZE_BILINEAR,
+          [input, sizeTensor],
+          [o],
+          BuiltinOptionsType.ResizeBilinearOptions,
+          { alignCorners: false, halfPixelCenters: true },
+          {
+            kind: ctx.activationKind,
+            halfPixel: true,
+          },
+        )
+      : ctx.addOp(
+          Op.RESIZE_NEAREST_NEIGHBOR,
+          [input, sizeTensor],
+          [o],
+          BuiltinOptionsType.ResizeNearestNeighborOptions,
+          {
+            alignCorners: false,
+            halfPixelCenters: false,
+          },
+        ),
   );
 }

@@ -14,7 +14,9 @@ export function exportReshape(node: Node, ctx: ExportContext): void {
   const newShape = [-1, ...outShape.slice(1)];
   const shapeTensor = ctx.constInt32(`${node.name}/shape`, newShape);
   ctx.emitWithOutputQuant(node.output, ctx.b.tensor(input).quantization, (out) =>
-    ctx.addOp(Op.RESHAPE, [input, shapeTensor], [out], BuiltinOptionsType.ReshapeOptions, { newShape }),
+    ctx.addOp(Op.RESHAPE, [input, shapeTensor], [out], BuiltinOptionsType.ReshapeOptions, {
+      newShape,
+    }),
   );
 }
 
@@ -35,7 +37,10 @@ export function exportConcat(node: Node, ctx: ExportContext): void {
   const axis = a < 0 ? a + rank : a;
   if (axis === 0) throw unsupportedNode(node.name, node.op, 'concatenating along the batch axis');
   ctx.emitWithOutputQuant(node.output, undefined, (out) =>
-    ctx.addOp(Op.CONCATENATION, inputs, [out], BuiltinOptionsType.ConcatenationOptions, { axis, fusedActivationFunction: 0 }),
+    ctx.addOp(Op.CONCATENATION, inputs, [out], BuiltinOptionsType.ConcatenationOptions, {
+      axis,
+      fusedActivationFunction: 0,
+    }),
   );
 }
 
@@ -48,7 +53,9 @@ export function exportPad(node: Node, ctx: ExportContext): void {
   const c = typeof node.attrs['constantValue'] === 'number' ? node.attrs['constantValue'] : 0;
   const inQuant = ctx.b.tensor(input).quantization;
   if (c === 0) {
-    ctx.emitWithOutputQuant(node.output, inQuant, (out) => ctx.addOp(Op.PAD, [input, padTensor], [out], BuiltinOptionsType.PadOptions, {}));
+    ctx.emitWithOutputQuant(node.output, inQuant, (out) =>
+      ctx.addOp(Op.PAD, [input, padTensor], [out], BuiltinOptionsType.PadOptions, {}),
+    );
     return;
   }
   let constant: number;

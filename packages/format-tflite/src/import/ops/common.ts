@@ -51,7 +51,12 @@ export function outputAt(op: TflOperator, ctx: ImportContext, i = 0): number {
 }
 
 /** For ops without a fused-activation attribute in the IR: add the activation as its own node. */
-export function withActivation(ctx: ImportContext, op: TflOperator, build: (act: string) => Value, out: number): void {
+export function withActivation(
+  ctx: ImportContext,
+  op: TflOperator,
+  build: (act: string) => Value,
+  out: number,
+): void {
   const act = fusedActivation(op, ctx);
   if (act === 'linear') {
     build('linear');

@@ -2,7 +2,11 @@ import type { TflOperator } from '../../schema/model-types';
 import type { ImportContext } from '../context';
 import { fusedActivation, inputAt, opt, outputAt, paddingAttr } from './common';
 
-function biasWeight(op: TflOperator, index: number, ctx: ImportContext): Record<string, ReturnType<ImportContext['weight']>> {
+function biasWeight(
+  op: TflOperator,
+  index: number,
+  ctx: ImportContext,
+): Record<string, ReturnType<ImportContext['weight']>> {
   const b = op.inputs[index];
   return b === undefined || b < 0 ? {} : { bias: ctx.weight(b, 'vector') };
 }
@@ -39,7 +43,9 @@ export function importDepthwiseConv2d(op: TflOperator, ctx: ImportContext): void
   const filter = ctx.constant(inputAt(op, 1, ctx));
   const cout = filter.shape[3] ?? 0;
   if (filter.shape.length !== 4 || filter.shape[0] !== 1 || cin <= 0 || cout % cin !== 0) {
-    throw ctx.unsupported(`depthwise filter shape [${filter.shape.join(', ')}] does not fit ${cin} input channels`);
+    throw ctx.unsupported(
+      `depthwise filter shape [${filter.shape.join(', ')}] does not fit ${cin} input channels`,
+    );
   }
   const kernel = ctx.weight(filter.index, 'depthwise', cin);
   const bias = biasWeight(op, 2, ctx);

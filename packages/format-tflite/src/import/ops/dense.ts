@@ -14,13 +14,28 @@ export function importFullyConnected(op: TflOperator, ctx: ImportContext): void 
   const [units, inFeatures] = w.shape as [number, number];
   const kernel = ctx.weight(w.index, 'dense');
   const b = op.inputs[2];
-  const bias: Record<string, Weight> = b === undefined || b < 0 ? {} : { bias: ctx.weight(b, 'vector') };
+  const bias: Record<string, Weight> =
+    b === undefined || b < 0 ? {} : { bias: ctx.weight(b, 'vector') };
   const out = outputAt(op, ctx);
   const rank = x.shape?.length ?? 0;
   if (rank > 2 && !optBool(op, 'keepNumDims')) {
     const perExample = (x.shape ?? []).slice(1).reduce((a, d) => a * d, 1);
-    if (perExample !== inFeatures) throw ctx.unsupported(`input ${x.shape?.join('x')} does not flatten to ${inFeatures} features per example`);
-    x = ctx.extraLayer('Reshape', x, { targetShape: [inFeatures] }, `${ctx.tensor(out).name}_flatten`);
+    if (perExample !== inFeatures)
+      throw ctx.unsupported(
+        `input ${x.shape?.join('x')} does not flatten to ${inFeatures} features per example`,
+      );
+    x = ctx.extraLayer(
+      'Reshape',
+      x,
+      { targetShape: [inFeatures] },
+      `${ctx.tensor(out).name}_flatten`,
+    );
   }
-  ctx.layer('Dense', [x], { units, activation: fusedActivation(op, ctx), useBias: 'bias' in bias }, { kernel, ...bias }, out);
+  ctx.layer(
+    'Dense',
+    [x],
+    { units, activation: fusedActivation(op, ctx), useBias: 'bias' in bias },
+    { kernel, ...bias },
+    out,
+  );
 }

@@ -23,18 +23,33 @@ export function importBinary(code: number) {
       importAffine(op, code, ctx, ctx.value(ca ? ib : ia), ca ? ia : ib, ca);
       return;
     }
-    ctx.layer(NAMES[code]!, [ctx.value(ia), ctx.value(ib)], { activation: fusedActivation(op, ctx) }, {}, outputAt(op, ctx));
+    ctx.layer(
+      NAMES[code]!,
+      [ctx.value(ia), ctx.value(ib)],
+      { activation: fusedActivation(op, ctx) },
+      {},
+      outputAt(op, ctx),
+    );
   };
 }
 
-function importAffine(op: TflOperator, code: number, ctx: ImportContext, x: Value, constIndex: number, constFirst: boolean): void {
+function importAffine(
+  op: TflOperator,
+  code: number,
+  ctx: ImportContext,
+  x: Value,
+  constIndex: number,
+  constFirst: boolean,
+): void {
   const shape = x.shape ?? [];
   const rank = shape.length;
   const channels = shape[rank - 1] ?? -1;
   const c = ctx.constant(constIndex);
   const perChannel = c.values.length === channels && c.shape.slice(0, -1).every((d) => d === 1);
   if (channels <= 0 || (c.values.length !== 1 && !perChannel) || (rank !== 4 && rank !== 2)) {
-    throw ctx.unsupported(`constant operand of shape [${c.shape.join(', ')}] for an input of shape [${shape.join(', ')}] (only a scalar or one value per channel, NHWC or rank-2 input)`);
+    throw ctx.unsupported(
+      `constant operand of shape [${c.shape.join(', ')}] for an input of shape [${shape.join(', ')}] (only a scalar or one value per channel, NHWC or rank-2 input)`,
+    );
   }
   const at = (i: number): number => c.values[c.values.length === 1 ? 0 : i]!;
   const scale = new Float32Array(channels);
@@ -57,7 +72,13 @@ function importAffine(op: TflOperator, code: number, ctx: ImportContext, x: Valu
   const out = outputAt(op, ctx);
   if (rank === 4) {
     weights['kernel'] = { tensor: tensor('float32', [1, 1, channels, 1], scale), annotations: {} };
-    ctx.layer('DepthwiseConv2D', [x], { kernelSize: [1, 1], depthMultiplier: 1, padding: 'valid', activation, useBias }, weights, out);
+    ctx.layer(
+      'DepthwiseConv2D',
+      [x],
+      { kernelSize: [1, 1], depthMultiplier: 1, padding: 'valid', activation, useBias },
+      weights,
+      out,
+    );
     return;
   }
   const diag = new Float32Array(channels * channels);

@@ -32,14 +32,20 @@ export function importReduce(code: number) {
     const x = ctx.value(inputAt(op, 0, ctx));
     const rank = x.shape?.length ?? 0;
     const axesConst = ctx.constant(inputAt(op, 1, ctx));
-    const axes = [...(axesConst.ints ?? [])].map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
-    if (axes.some((a) => a < 0 || a >= rank)) throw ctx.unsupported(`axes [${axes.join(', ')}] outside rank ${rank}`);
+    const axes = [...(axesConst.ints ?? [])]
+      .map((a) => (a < 0 ? a + rank : a))
+      .sort((a, b) => a - b);
+    if (axes.some((a) => a < 0 || a >= rank))
+      throw ctx.unsupported(`axes [${axes.join(', ')}] outside rank ${rank}`);
     if (axes.includes(0)) throw ctx.unsupported('reducing over the batch axis');
     const keepDims = optBool(op, 'keepDims');
     const out = outputAt(op, ctx);
     const global = rank === 4 && axes.length === 2 && axes[0] === 1 && axes[1] === 2;
     if (code === Op.REDUCE_MAX) {
-      if (!global) throw ctx.unsupported('REDUCE_MAX is only mapped over the spatial axes (global max pooling)');
+      if (!global)
+        throw ctx.unsupported(
+          'REDUCE_MAX is only mapped over the spatial axes (global max pooling)',
+        );
       ctx.layer('GlobalMaxPool', [x], { keepDims }, {}, out);
       return;
     }

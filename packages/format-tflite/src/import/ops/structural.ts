@@ -10,7 +10,8 @@ export function importReshape(op: TflOperator, ctx: ImportContext): void {
   const declared = ctx.tensor(out).shape;
   if (declared.length < 1) throw ctx.unsupported('reshape to a scalar');
   const inBatch = ctx.tensor(inputAt(op, 0, ctx)).shape[0];
-  if (declared[0] !== inBatch) throw ctx.unsupported(`reshape changes the batch dimension (${inBatch} → ${declared[0]})`);
+  if (declared[0] !== inBatch)
+    throw ctx.unsupported(`reshape changes the batch dimension (${inBatch} → ${declared[0]})`);
   ctx.layer('Reshape', [x], { targetShape: declared.slice(1) }, {}, out);
 }
 
@@ -25,7 +26,10 @@ export function importConcat(op: TflOperator, ctx: ImportContext): void {
   withActivation(
     ctx,
     op,
-    (act) => (act === 'linear' ? ctx.layer('Concat', xs, { axis }, {}, out) : ctx.extraLayer('Concat', xs, { axis }, `${ctx.tensor(out).name}_concat`)),
+    (act) =>
+      act === 'linear'
+        ? ctx.layer('Concat', xs, { axis }, {}, out)
+        : ctx.extraLayer('Concat', xs, { axis }, `${ctx.tensor(out).name}_concat`),
     out,
   );
 }
@@ -39,7 +43,10 @@ export function importPad(op: TflOperator, ctx: ImportContext): void {
   const x = ctx.value(inputAt(op, 0, ctx));
   const p = ctx.constant(inputAt(op, 1, ctx)).ints ?? new Int32Array();
   const rank = x.shape?.length ?? 0;
-  if (rank !== 4 || p.length !== 8) throw ctx.unsupported(`paddings of ${p.length / 2} dimensions for a rank-${rank} input (only NHWC is mapped)`);
+  if (rank !== 4 || p.length !== 8)
+    throw ctx.unsupported(
+      `paddings of ${p.length / 2} dimensions for a rank-${rank} input (only NHWC is mapped)`,
+    );
   let constantValue = 0;
   const c = op.inputs[2];
   if (c !== undefined && c >= 0) constantValue = ctx.constant(c).values[0] ?? 0;
@@ -49,7 +56,13 @@ export function importPad(op: TflOperator, ctx: ImportContext): void {
   const channel = p[6] !== 0 || p[7] !== 0;
   let v = x;
   if (spatial) {
-    const attrs = { padding: [[p[2]!, p[3]!], [p[4]!, p[5]!]], constantValue };
+    const attrs = {
+      padding: [
+        [p[2]!, p[3]!],
+        [p[4]!, p[5]!],
+      ],
+      constantValue,
+    };
     if (!channel) {
       ctx.layer('Pad', [x], attrs, {}, out);
       return;
@@ -71,5 +84,17 @@ export function importPad(op: TflOperator, ctx: ImportContext): void {
     );
     return;
   }
-  ctx.layer('Pad', [x], { padding: [[0, 0], [0, 0]], constantValue }, {}, out);
+  ctx.layer(
+    'Pad',
+    [x],
+    {
+      padding: [
+        [0, 0],
+        [0, 0],
+      ],
+      constantValue,
+    },
+    {},
+    out,
+  );
 }

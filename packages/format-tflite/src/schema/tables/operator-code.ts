@@ -7,7 +7,10 @@ import type { TflOperatorCode } from '../model-types';
 export function readOperatorCode(t: FlatTable, index: number): TflOperatorCode {
   const deprecated = t.i8(0, 0);
   const builtin = t.i32(3, 0);
-  const code: TflOperatorCode = { builtinCode: Math.max(deprecated, builtin), version: t.i32(2, 1) };
+  const code: TflOperatorCode = {
+    builtinCode: Math.max(deprecated, builtin),
+    version: t.i32(2, 1),
+  };
   const custom = t.string(1, `operator code ${index} custom_code`);
   if (custom !== undefined) code.customCode = custom;
   return code;

@@ -13,7 +13,10 @@ export function readOperator(t: FlatTable, index: number): TflOperator {
     outputs: t.i32s(2, `operator ${index} outputs`),
     builtinOptionsType: type,
   };
-  const options = readBuiltinOptions(type, type === 0 ? undefined : t.table(4, `operator ${index} builtin_options`));
+  const options = readBuiltinOptions(
+    type,
+    type === 0 ? undefined : t.table(4, `operator ${index} builtin_options`),
+  );
   if (options) op.builtinOptions = options;
   return op;
 }
@@ -21,7 +24,10 @@ export function readOperator(t: FlatTable, index: number): TflOperator {
 export function buildOperator(b: Builder, op: TflOperator): number {
   const inputs = int32Vector(b, op.inputs);
   const outputs = int32Vector(b, op.outputs);
-  const options = op.builtinOptionsType !== 0 ? buildBuiltinOptions(b, op.builtinOptionsType, op.builtinOptions) : 0;
+  const options =
+    op.builtinOptionsType !== 0
+      ? buildBuiltinOptions(b, op.builtinOptionsType, op.builtinOptions)
+      : 0;
   b.startObject(5);
   b.addFieldInt32(0, op.opcodeIndex, 0);
   b.addFieldOffset(1, inputs, 0);

@@ -8,7 +8,8 @@ import { float32Vector, int64Vector } from './vectors';
 export function readQuantization(t: FlatTable): TflQuantization {
   const zp = t.i64s(3, 'QuantizationParameters.zero_point');
   const zeroPoint = zp?.map((z) => {
-    if (z < -2147483648n || z > 2147483647n) throw invalid(`zero point ${z} out of int32 range`, t.pos, t.view.file);
+    if (z < -2147483648n || z > 2147483647n)
+      throw invalid(`zero point ${z} out of int32 range`, t.pos, t.view.file);
     return Number(z);
   });
   const q: TflQuantization = { quantizedDimension: t.i32(6, 0) };

@@ -19,10 +19,16 @@ export function readSubGraph(t: FlatTable): TflSubGraph {
 }
 
 export function buildSubGraph(b: Builder, sg: TflSubGraph): number {
-  const tensors = offsetVector(b, sg.tensors.map((x) => buildTensor(b, x)));
+  const tensors = offsetVector(
+    b,
+    sg.tensors.map((x) => buildTensor(b, x)),
+  );
   const inputs = int32Vector(b, sg.inputs);
   const outputs = int32Vector(b, sg.outputs);
-  const operators = offsetVector(b, sg.operators.map((x) => buildOperator(b, x)));
+  const operators = offsetVector(
+    b,
+    sg.operators.map((x) => buildOperator(b, x)),
+  );
   const name = sg.name !== undefined ? b.createString(sg.name) : 0;
   b.startObject(5);
   b.addFieldOffset(0, tensors, 0);

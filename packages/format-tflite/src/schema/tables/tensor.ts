@@ -12,7 +12,12 @@ export function readTensor(t: FlatTable, index: number): TflTensor {
   // Types this package does not handle (RESOURCE, VARIANT, ...) are rejected where they are used.
   if (type < 0) throw invalid(`tensor ${index} has invalid type ${type}`, t.pos, t.view.file);
   const shape = t.i32s(0, `tensor ${index} shape`);
-  if (shape.some((d) => d < 0)) throw invalid(`tensor ${index} has a negative dimension in shape [${shape.join(', ')}]`, t.pos, t.view.file);
+  if (shape.some((d) => d < 0))
+    throw invalid(
+      `tensor ${index} has a negative dimension in shape [${shape.join(', ')}]`,
+      t.pos,
+      t.view.file,
+    );
   const tensor: TflTensor = {
     shape,
     type,
