@@ -46,19 +46,15 @@ export function registerFusedGradients(): void {
         const dya = (): tf.Tensor => reluMask(dy as tf.Tensor, y, a.activation);
         return {
           x: () =>
-            tf
-              .engine()
-              .runKernel('Conv2DBackpropInput', { dy: dya(), filter }, {
-                ...conv,
-                inputShape: x.shape,
-              } as unknown as tf.NamedAttrMap) as tf.Tensor,
+            tf.engine().runKernel('Conv2DBackpropInput', { dy: dya(), filter }, {
+              ...conv,
+              inputShape: x.shape,
+            } as unknown as tf.NamedAttrMap) as tf.Tensor,
           filter: () =>
-            tf
-              .engine()
-              .runKernel('Conv2DBackpropFilter', { x, dy: dya() }, {
-                ...conv,
-                filterShape: filter.shape,
-              } as unknown as tf.NamedAttrMap) as tf.Tensor,
+            tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dya() }, {
+              ...conv,
+              filterShape: filter.shape,
+            } as unknown as tf.NamedAttrMap) as tf.Tensor,
           bias: () => biasGradient(dya()),
         };
       },
@@ -128,17 +124,15 @@ export function fusedDense(
   registerFusedGradients();
   const a = tf.reshape(x, [1, ...x.shape]);
   const b = tf.reshape(kernel, [1, ...kernel.shape]);
-  const y = tf
-    .engine()
-    .runKernel(
-      '_FusedMatMul',
-      (bias !== undefined ? { a, b, bias } : { a, b }) as unknown as tf.NamedTensorMap,
-      {
-        transposeA: false,
-        transposeB: false,
-        activation,
-        leakyreluAlpha: 0,
-      } as unknown as tf.NamedAttrMap,
-    ) as tf.Tensor3D;
+  const y = tf.engine().runKernel(
+    '_FusedMatMul',
+    (bias !== undefined ? { a, b, bias } : { a, b }) as unknown as tf.NamedTensorMap,
+    {
+      transposeA: false,
+      transposeB: false,
+      activation,
+      leakyreluAlpha: 0,
+    } as unknown as tf.NamedAttrMap,
+  ) as tf.Tensor3D;
   return tf.reshape(y, [x.shape[0], kernel.shape[1]]);
 }
