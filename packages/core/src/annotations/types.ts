@@ -11,7 +11,8 @@ export type AnnotationKind = WeightAnnotationKind | 'range';
 
 /**
  * Sparsity mask: `mask[i] === 0` means weight element i is pruned and must be exactly zero.
- * `structure` documents how the mask was built (informational; m:n masks are also checked for the pattern).
+ * `structure` documents how the mask was built. The contract checker verifies the zeros only;
+ * an m:n pattern depends on the exporter's layout and is checked by the pruning plugin's `checkMN`.
  */
 export interface MaskAnnotation {
   readonly mask: Uint8Array;
