@@ -6,7 +6,8 @@ interface RuntimeTensor {
   dtype?: string;
 }
 interface TfliteRuntime {
-  runTflite(model: Uint8Array, inputs: RuntimeTensor[]): Promise<RuntimeTensor[]>;
+  loadModel(model: Uint8Array): Promise<unknown>;
+  predict(model: unknown, inputs: RuntimeTensor[]): Promise<RuntimeTensor[]>;
 }
 
 /**
@@ -17,7 +18,10 @@ interface TfliteRuntime {
 export function loadTfliteRuntime(): TfliteRuntime | undefined {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('@collabopt/tflite-runtime') as TfliteRuntime;
+    const r = require('@collabopt/tflite-runtime') as Partial<TfliteRuntime>;
+    return typeof r.loadModel === 'function' && typeof r.predict === 'function'
+      ? (r as TfliteRuntime)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -26,7 +30,7 @@ export function loadTfliteRuntime(): TfliteRuntime | undefined {
 /** Top-1 accuracy of a .tflite classifier (float I/O) run sample by sample in the TFLite runtime. */
 export async function tfliteAccuracy(
   runtime: TfliteRuntime,
-  model: Uint8Array,
+  bytes: Uint8Array,
   data: Dataset,
   limit = data.count,
   signal?: AbortSignal,
@@ -34,9 +38,11 @@ export async function tfliteAccuracy(
   const per = data.sampleShape.reduce((a, b) => a * b, 1);
   const n = Math.min(limit, data.count);
   let correct = 0;
+  // Load once: loading per sample exhausts the WASM heap after a few hundred loads.
+  const model = await runtime.loadModel(bytes);
   for (let i = 0; i < n; i++) {
     if (signal?.aborted) throw new Error('cancelled');
-    const [out] = await runtime.runTflite(model, [
+    const [out] = await runtime.predict(model, [
       {
         data: data.x.subarray(i * per, (i + 1) * per),
         shape: [1, ...data.sampleShape],
