@@ -17,7 +17,8 @@ module.exports = function preset(packageDir, overrides = {}) {
       ],
     },
     moduleNameMapper: {
-      '^@collabopt/([a-z-]+)$': path.join(__dirname, 'packages/$1/src/index.ts'),
+      // tools/tflite-runtime is a plain JS workspace package, resolved normally
+      '^@collabopt/(?!tflite-runtime$)([a-z-]+)$': path.join(__dirname, 'packages/$1/src/index.ts'),
     },
     moduleFileExtensions: ['ts', 'js', 'json'],
     ...overrides,

@@ -96,8 +96,9 @@ if (require.main === module) {
   const req = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
   runSamples(req)
     .then((out) => {
-      process.stdout.write(JSON.stringify(out));
-      process.exit(0);
+      // Exit only once the whole answer is flushed: stdout to a pipe is asynchronous, and exiting
+      // right after write() truncates answers larger than the pipe buffer.
+      process.stdout.write(JSON.stringify(out), () => process.exit(0));
     })
     .catch((e) => {
       process.stderr.write(String(e && e.stack ? e.stack : e));

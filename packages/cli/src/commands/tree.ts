@@ -26,6 +26,8 @@ export interface TreeOptions extends Partial<TreePlanOptions> {
   output: string;
   /** Test samples run through the TFLite runtime per leaf (default: the whole test set). */
   runtimeSamples?: number;
+  /** Run every exported file in the TFLite WASM runtime when it is installed (default true). */
+  tfliteRuntime?: boolean;
 }
 
 export interface LeafResult {
@@ -159,7 +161,7 @@ export async function treeCommand(
     );
   }
 
-  const runtime = loadTfliteRuntime();
+  const runtime = options.tfliteRuntime === false ? undefined : loadTfliteRuntime();
   const results: LeafResult[] = [];
   for (const leaf of plan.leaves) {
     const missing = leaf.requires.filter((p) => !defaultPassRegistry.has(p));
