@@ -121,6 +121,33 @@ function trainableDilation(
   return { kernel: dilateKernel(kernel, dilations), dilations: [1, 1] };
 }
 
+/** A windowed NHWC op (conv2dNhwc, depthwiseNhwc) over the node's kernel in `slot`, dilated for training. */
+function applyWindowed(
+  x: tf.Tensor,
+  ctx: KernelContext,
+  slot: string,
+  op: (
+    x: tf.Tensor4D,
+    kernel: tf.Tensor4D,
+    strides: Pair,
+    padding: Padding,
+    dilations: Pair,
+  ) => tf.Tensor4D,
+): tf.Tensor4D {
+  const k = trainableDilation(
+    ctx.weights[slot] as tf.Tensor4D,
+    pair(ctx, 'dilations'),
+    ctx.training,
+  );
+  return op(
+    x as tf.Tensor4D,
+    k.kernel,
+    pair(ctx, 'strides'),
+    attrString(ctx.attrs, 'padding') as Padding,
+    k.dilations,
+  );
+}
+
 /** linear/relu activations run inside the fused kernels; others are applied separately. */
 function fusable(ctx: KernelContext): FusedActivation | undefined {
   const a = ctx.attrs['activation'];
@@ -149,50 +176,14 @@ const conv2d: OpKernel = ([x], ctx) => {
       },
     );
   }
-  const k = trainableDilation(
-    ctx.weights['kernel'] as tf.Tensor4D,
-    pair(ctx, 'dilations'),
-    ctx.training,
-  );
-  const y = conv2dNhwc(
-    x as tf.Tensor4D,
-    k.kernel,
-    pair(ctx, 'strides'),
-    attrString(ctx.attrs, 'padding') as Padding,
-    k.dilations,
-  );
-  return withBiasAndActivation(y, ctx);
+  return withBiasAndActivation(applyWindowed(x!, ctx, 'kernel', conv2dNhwc), ctx);
 };
 
-const depthwiseConv2d: OpKernel = ([x], ctx) => {
-  const k = trainableDilation(
-    ctx.weights['kernel'] as tf.Tensor4D,
-    pair(ctx, 'dilations'),
-    ctx.training,
-  );
-  const y = depthwiseNhwc(
-    x as tf.Tensor4D,
-    k.kernel,
-    pair(ctx, 'strides'),
-    attrString(ctx.attrs, 'padding') as Padding,
-    k.dilations,
-  );
-  return withBiasAndActivation(y, ctx);
-};
+const depthwiseConv2d: OpKernel = ([x], ctx) =>
+  withBiasAndActivation(applyWindowed(x!, ctx, 'kernel', depthwiseNhwc), ctx);
 
 const separableConv2d: OpKernel = ([x], ctx) => {
-  const k = trainableDilation(
-    ctx.weights['depthwiseKernel'] as tf.Tensor4D,
-    pair(ctx, 'dilations'),
-    ctx.training,
-  );
-  const dw = depthwiseNhwc(
-    x as tf.Tensor4D,
-    k.kernel,
-    pair(ctx, 'strides'),
-    attrString(ctx.attrs, 'padding') as Padding,
-    k.dilations,
-  );
+  const dw = applyWindowed(x!, ctx, 'depthwiseKernel', depthwiseNhwc);
   const y = tf.conv2d(dw, ctx.weights['pointwiseKernel'] as tf.Tensor4D, 1, 'valid');
   return withBiasAndActivation(y, ctx);
 };

@@ -1,44 +1,10 @@
-import { defaultPassRegistry, type OptionSchema, type PassRegistry } from '@collabopt/core';
-import { QAT_DEFAULTS, type QatOptions } from '@collabopt/quantization';
+import { defaultPassRegistry, type PassRegistry } from '@collabopt/core';
+import { QAT_OPTIONS, type QatOptions } from '@collabopt/quantization';
 import {
   collaborativeVariant,
   createCollaborativeQatPass,
   type Preservation,
 } from './collaborative-qat';
-
-const QAT_OPTIONS: OptionSchema = {
-  epochs: {
-    kind: 'integer',
-    min: 0,
-    default: QAT_DEFAULTS.epochs,
-    description: 'fine-tuning epochs',
-  },
-  batchSize: {
-    kind: 'integer',
-    min: 1,
-    default: QAT_DEFAULTS.batchSize,
-    description: 'batch size',
-  },
-  learningRate: {
-    kind: 'number',
-    min: 0,
-    exclusiveMin: true,
-    default: QAT_DEFAULTS.learningRate,
-    description: 'optimizer learning rate',
-  },
-  optimizer: {
-    kind: 'enum',
-    values: ['adam', 'sgd'],
-    default: QAT_DEFAULTS.optimizer,
-    description: 'optimizer',
-  },
-  maxSteps: {
-    kind: 'integer',
-    min: 1,
-    optional: true,
-    description: 'stop after this many optimizer steps',
-  },
-};
 
 /** The collaborative QAT variants of the deployment tree. */
 export const COLLABORATIVE_QAT: readonly {

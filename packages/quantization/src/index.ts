@@ -117,6 +117,7 @@ export {
   createQatPass,
   PLAIN_QAT,
   QAT_DEFAULTS,
+  QAT_OPTIONS,
   type QatOptions,
   type QatResult,
   type QatVariant,

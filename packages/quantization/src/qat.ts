@@ -3,6 +3,7 @@ import {
   defaultOpRegistry,
   type AnnotationKind,
   type Graph,
+  type OptionSchema,
   type OpRegistry,
   type Pass,
   type PassContext,
@@ -35,6 +36,41 @@ export const QAT_DEFAULTS: QatOptions = {
   batchSize: 128,
   learningRate: 1e-4,
   optimizer: 'adam',
+};
+
+/** Text-pipeline options of qat and its collaborative variants (pqat, cqat, pcqat). */
+export const QAT_OPTIONS: OptionSchema = {
+  epochs: {
+    kind: 'integer',
+    min: 0,
+    default: QAT_DEFAULTS.epochs,
+    description: 'fine-tuning epochs',
+  },
+  batchSize: {
+    kind: 'integer',
+    min: 1,
+    default: QAT_DEFAULTS.batchSize,
+    description: 'batch size',
+  },
+  learningRate: {
+    kind: 'number',
+    min: 0,
+    exclusiveMin: true,
+    default: QAT_DEFAULTS.learningRate,
+    description: 'optimizer learning rate',
+  },
+  optimizer: {
+    kind: 'enum',
+    values: ['adam', 'sgd'],
+    default: QAT_DEFAULTS.optimizer,
+    description: 'optimizer',
+  },
+  maxSteps: {
+    kind: 'integer',
+    min: 1,
+    optional: true,
+    description: 'stop after this many optimizer steps',
+  },
 };
 
 export interface QatResult {

@@ -7,7 +7,7 @@ import {
 } from '@collabopt/core';
 import { foldBatchNorm } from './fold-batch-norm';
 import { PTQ_DEFAULTS, createPtqPass, type PtqOptions } from './ptq';
-import { QAT_DEFAULTS, createQatPass, type QatOptions } from './qat';
+import { QAT_OPTIONS, createQatPass, type QatOptions } from './qat';
 import { RANGE_ESTIMATORS } from './range-estimators';
 import { QUANTIZATION_MODES } from './weight-plan';
 
@@ -93,39 +93,7 @@ export function registerQuantizationPasses(registry: PassRegistry = defaultPassR
       description:
         'quantization-aware fine-tuning with the default 8-bit scheme (fake-quant, EMA activation ranges)',
       family: 'qat',
-      options: {
-        epochs: {
-          kind: 'integer',
-          min: 0,
-          default: QAT_DEFAULTS.epochs,
-          description: 'fine-tuning epochs',
-        },
-        batchSize: {
-          kind: 'integer',
-          min: 1,
-          default: QAT_DEFAULTS.batchSize,
-          description: 'batch size',
-        },
-        learningRate: {
-          kind: 'number',
-          min: 0,
-          exclusiveMin: true,
-          default: QAT_DEFAULTS.learningRate,
-          description: 'optimizer learning rate',
-        },
-        optimizer: {
-          kind: 'enum',
-          values: ['adam', 'sgd'],
-          default: QAT_DEFAULTS.optimizer,
-          description: 'optimizer',
-        },
-        maxSteps: {
-          kind: 'integer',
-          min: 1,
-          optional: true,
-          description: 'stop after this many optimizer steps',
-        },
-      },
+      options: QAT_OPTIONS,
       preserves: ['quant', 'range'],
       drops: ['mask', 'codebook'],
       create: (o) => createQatPass(o),
