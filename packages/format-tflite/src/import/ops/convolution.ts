@@ -11,6 +11,18 @@ function biasWeight(
   return b === undefined || b < 0 ? {} : { bias: ctx.weight(b, 'vector') };
 }
 
+/** Strides, dilations, padding and fused activation shared by the convolution options tables. */
+function windowAttrs(op: TflOperator, ctx: ImportContext, withDilations = true) {
+  return {
+    strides: [opt(op, 'strideH', 1), opt(op, 'strideW', 1)],
+    ...(withDilations
+      ? { dilations: [opt(op, 'dilationHFactor', 1), opt(op, 'dilationWFactor', 1)] }
+      : {}),
+    padding: paddingAttr(op, ctx),
+    activation: fusedActivation(op, ctx),
+  };
+}
+
 /** CONV_2D [input, filter OHWI, bias?] → Conv2D. */
 export function importConv2d(op: TflOperator, ctx: ImportContext): void {
   const x = ctx.value(inputAt(op, 0, ctx));
@@ -25,10 +37,7 @@ export function importConv2d(op: TflOperator, ctx: ImportContext): void {
     {
       filters: cout,
       kernelSize: [kh, kw],
-      strides: [opt(op, 'strideH', 1), opt(op, 'strideW', 1)],
-      dilations: [opt(op, 'dilationHFactor', 1), opt(op, 'dilationWFactor', 1)],
-      padding: paddingAttr(op, ctx),
-      activation: fusedActivation(op, ctx),
+      ...windowAttrs(op, ctx),
       useBias: bias['bias'] !== undefined,
     },
     { kernel, ...bias },
@@ -56,10 +65,7 @@ export function importDepthwiseConv2d(op: TflOperator, ctx: ImportContext): void
     {
       depthMultiplier: cout / cin,
       kernelSize: [filter.shape[1]!, filter.shape[2]!],
-      strides: [opt(op, 'strideH', 1), opt(op, 'strideW', 1)],
-      dilations: [opt(op, 'dilationHFactor', 1), opt(op, 'dilationWFactor', 1)],
-      padding: paddingAttr(op, ctx),
-      activation: fusedActivation(op, ctx),
+      ...windowAttrs(op, ctx),
       useBias: bias['bias'] !== undefined,
     },
     { kernel, ...bias },
@@ -80,9 +86,7 @@ export function importTransposeConv(op: TflOperator, ctx: ImportContext): void {
     {
       filters: cout,
       kernelSize: [kh, kw],
-      strides: [opt(op, 'strideH', 1), opt(op, 'strideW', 1)],
-      padding: paddingAttr(op, ctx),
-      activation: fusedActivation(op, ctx),
+      ...windowAttrs(op, ctx, false),
       useBias: bias['bias'] !== undefined,
     },
     { kernel, ...bias },
