@@ -17,28 +17,38 @@ export function paddingCode(node: Node): number {
   return p === 'same' ? Padding.SAME : Padding.VALID;
 }
 
+/** Padding, strides and dilations of the Conv2D/DepthwiseConv2D options tables. */
+function windowOptions(node: Node): {
+  padding: number;
+  strideW: number;
+  strideH: number;
+  dilationWFactor: number;
+  dilationHFactor: number;
+} {
+  const [sh, sw] = pair(node, 'strides');
+  const [dh, dw] = pair(node, 'dilations');
+  return {
+    padding: paddingCode(node),
+    strideW: sw,
+    strideH: sh,
+    dilationWFactor: dw,
+    dilationHFactor: dh,
+  };
+}
+
 /** Conv2D → CONV_2D [input, filter OHWI, bias]. */
 export function exportConv2d(node: Node, ctx: ExportContext): void {
   const input = ctx.tensorOf(node.inputs[0]!);
   const kernel = ctx.kernelInput(node, 'kernel', 'conv', true);
   const filters = attrInt(node.attrs, 'filters');
   const bias = ctx.biasInput(node, filters, input, kernel);
-  const [sh, sw] = pair(node, 'strides');
-  const [dh, dw] = pair(node, 'dilations');
   emitWithActivation(ctx, node, (out, fused) =>
     ctx.addOp(
       Op.CONV_2D,
       [input, kernel.index, bias],
       [out],
       BuiltinOptionsType.Conv2DOptions,
-      {
-        padding: paddingCode(node),
-        strideW: sw,
-        strideH: sh,
-        fusedActivationFunction: fused,
-        dilationWFactor: dw,
-        dilationHFactor: dh,
-      },
+      { ...windowOptions(node), fusedActivationFunction: fused },
       { kind: kernel.kind, perChannel: kernel.perChannel },
     ),
   );
@@ -52,24 +62,19 @@ export function exportDepthwiseConv2d(node: Node, ctx: ExportContext): void {
     typeof node.attrs['depthMultiplier'] === 'number' ? node.attrs['depthMultiplier'] : 1;
   const channels = ctx.shapeOf(node.output)[3]!;
   const bias = ctx.biasInput(node, channels, input, kernel);
-  const [sh, sw] = pair(node, 'strides');
-  const [dh, dw] = pair(node, 'dilations');
+  const window = windowOptions(node);
   emitWithActivation(ctx, node, (out, fused) =>
     ctx.addOp(
       Op.DEPTHWISE_CONV_2D,
       [input, kernel.index, bias],
       [out],
       BuiltinOptionsType.DepthwiseConv2DOptions,
+      { ...window, depthMultiplier: mult, fusedActivationFunction: fused },
       {
-        padding: paddingCode(node),
-        strideW: sw,
-        strideH: sh,
-        depthMultiplier: mult,
-        fusedActivationFunction: fused,
-        dilationWFactor: dw,
-        dilationHFactor: dh,
+        kind: kernel.kind,
+        perChannel: kernel.perChannel,
+        dilated: window.dilationHFactor !== 1 || window.dilationWFactor !== 1,
       },
-      { kind: kernel.kind, perChannel: kernel.perChannel, dilated: dh !== 1 || dw !== 1 },
     ),
   );
 }
