@@ -1,17 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  convGeometry,
-  paddedInput,
-  spreadAndPadGradient,
-  windowTaps,
-  type PadAttr,
-} from './conv-geometry';
+import { convGeometry, paddedInput, spreadAndPadGradient, type PadAttr } from './conv-geometry';
 
 export type FilterGradMethod = 'im2col' | 'conv';
 
 /**
  * dW of a Conv2D (NHWC, no dilation as in TF.js's Conv2DBackpropFilter) from x and dy.
- * - 'im2col': the kh·kw window taps (strided slices) side by side, then one MatMul with dy.
+ * - 'im2col': the kh·kw window taps (strided slices) of the transposed input stacked into the
+ *   transposed patch matrix, then one MatMul with dy.
  * - 'conv': a convolution of xᵀ ([C, H, W, N]) with dyᵀ ([oh, ow, N, cout]) dilated by the stride.
  */
 export function conv2dBackpropFilter(
@@ -21,22 +16,41 @@ export function conv2dBackpropFilter(
   strides: [number, number] | number,
   pad: PadAttr,
   dimRoundingMode?: 'floor' | 'round' | 'ceil',
-  method: FilterGradMethod = chooseFilterGradMethod(x.shape, filterShape),
+  method: FilterGradMethod = chooseFilterGradMethod(filterShape, strides),
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const g = convGeometry(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false);
     const [kh, kw, cin, cout] = filterShape;
     const xp = paddedInput(x, g);
     if (method === 'im2col') {
-      // Taps stacked on a new leading axis (contiguous copies), then dW[k] = tapₖᵀ · dy.
+      // Taps of xᵀ: the images as [1, cin·N, Hp, Wp] planes, so that every tap copies whole
+      // contiguous rows and is already a [cin, M] block of the transposed patch matrix
+      // [K·cin, M]; dW is then one plain MatMul with dy [M, cout] (no transposed operand).
+      const [n, hp, wp] = xp.shape;
+      const planes = tf.reshape(cin === 1 ? xp : tf.transpose(xp, [3, 0, 1, 2]), [
+        1,
+        cin * n,
+        hp,
+        wp,
+      ]);
       const m = g.batch * g.outH * g.outW;
-      const taps = windowTaps(xp, g).map((t) => tf.reshape(t, [1, m, cin]));
-      const stacked = taps.length === 1 ? taps[0]! : tf.concat(taps, 0); // [K, M, cin]
-      const dy2 = tf.reshape(dy, [m, cout]);
-      const dw =
-        cin === 1
-          ? tf.matMul(tf.reshape(stacked, [kh * kw, m]), dy2)
-          : tf.matMul(stacked, tf.reshape(dy2, [1, m, cout]), true, false); // [K, cin, cout]
+      const taps: tf.Tensor[] = [];
+      for (let a = 0; a < kh; a++) {
+        for (let e = 0; e < kw; e++) {
+          const tap =
+            g.sh === 1 && g.sw === 1
+              ? tf.slice(planes, [0, 0, a, e], [1, cin * n, g.outH, g.outW])
+              : tf.stridedSlice(
+                  planes,
+                  [0, 0, a, e],
+                  [1, cin * n, a + (g.outH - 1) * g.sh + 1, e + (g.outW - 1) * g.sw + 1],
+                  [1, 1, g.sh, g.sw],
+                );
+          taps.push(tf.reshape(tap, [cin, m]));
+        }
+      }
+      const patchesT = taps.length === 1 ? taps[0]! : tf.concat(taps, 0); // [K·cin, M]
+      const dw = tf.matMul(patchesT as tf.Tensor2D, tf.reshape(dy, [m, cout]) as tf.Tensor2D);
       return tf.reshape(dw, [kh, kw, cin, cout]);
     }
     const xt = tf.transpose(xp, [3, 1, 2, 0]); // [cin, Hp, Wp, N]
@@ -49,15 +63,17 @@ export function conv2dBackpropFilter(
 }
 
 /**
- * The transposed convolution won on every shape measured on the wasm backend (3×3 kernels, 1–32
- * input channels, batch 64–128: 3–7× faster than im2col), so it is the default; im2col stays
- * available for shapes where XNNPACK's dilated convolution is a poor fit.
+ * Measured on the wasm backend (3×3 kernels, batch 64–128): with stride 1 and 1–3 input channels
+ * im2col is 1.2–3× faster (the transposed convolution then has a single input channel per image,
+ * which XNNPACK runs poorly); from 16 channels on, and for any stride (strided taps are slow
+ * copies), the transposed convolution wins by 1.4–20×.
  */
 export function chooseFilterGradMethod(
-  _xShape: readonly number[],
-  _filterShape: readonly number[],
+  filterShape: readonly number[],
+  strides: [number, number] | number,
 ): FilterGradMethod {
-  return 'conv';
+  const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
+  return filterShape[2]! <= 4 && sh === 1 && sw === 1 ? 'im2col' : 'conv';
 }
 
 /**

@@ -1,18 +1,20 @@
 /**
  * Gradient kernels the TF.js wasm backend lacks (Conv2DBackpropFilter,
- * DepthwiseConv2dNativeBackpropFilter/Input, UnsortedSegmentSum) plus a faster Conv2DBackpropInput
- * and a correct MaxPoolGrad (the stock one drops gradients of all-negative windows and misroutes
- * them under 'same' padding),
- * composed from fast wasm primitives (slices + MatMul, convolutions) and registered with
- * `registerKernel`. Self-contained: depends only on @tensorflow/tfjs-core; usable without the rest
+ * DepthwiseConv2dNativeBackpropFilter/Input, UnsortedSegmentSum) plus a faster Conv2DBackpropInput,
+ * a faster Sum over leading axes (bias gradients) and a correct MaxPoolGrad (the stock one drops
+ * gradients of all-negative windows and misroutes them under 'same' padding). Most are composed
+ * from fast wasm primitives (slices + MatMul, convolutions); MaxPoolGrad is one JavaScript pass
+ * over the tensors in the wasm heap. All are registered with `registerKernel`. Self-contained: depends only on @tensorflow/tfjs-core; usable without the rest
  * of collabopt (`registerWasmGradientKernels()` after importing @tensorflow/tfjs-backend-wasm).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv2d-backprop';
 import type { PadAttr } from './conv-geometry';
 import { depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './depthwise-backprop';
-import { maxPoolGrad, maxPoolGradDisjoint } from './max-pool-grad';
+import { maxPoolGradKernel, poolGeometry } from './max-pool-grad';
+import { leadingAxesReduction, sumLeadingAxesKernel } from './sum-leading-axes';
 import { unsortedSegmentSum } from './unsorted-segment-sum';
+import { isHeapBackend } from './wasm-heap';
 
 export {
   conv2dBackpropFilter,
@@ -22,7 +24,13 @@ export {
 } from './conv2d-backprop';
 export { depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './depthwise-backprop';
 export { unsortedSegmentSum } from './unsorted-segment-sum';
-export { maxPoolGrad, maxPoolGradDisjoint } from './max-pool-grad';
+export {
+  maxPoolGradInto,
+  maxPoolGrad2x2Into,
+  poolGeometry,
+  type PoolGeometry,
+} from './max-pool-grad';
+export { leadingAxesReduction, sumRowsInto } from './sum-leading-axes';
 
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 
@@ -97,38 +105,45 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
     if (tf.getKernel(kernelName, backendName) !== undefined) continue; // a future TF.js has its own
     tf.registerKernel({ kernelName, backendName, kernelFunc });
   }
-  replaceKernel(backendName, 'MaxPoolGrad', ({ inputs, attrs }) => {
+  const stockMaxPoolGrad = tf.getKernel('MaxPoolGrad', backendName);
+  replaceKernel(backendName, 'MaxPoolGrad', (args) => {
+    const { inputs, attrs, backend } = args;
     const a = attrs as unknown as tf.MaxPoolGradAttrs;
-    const input = asTensor<tf.Tensor4D>(inputs['input']);
-    const dy = asTensor<tf.Tensor4D>(inputs['dy']);
-    const fs = typeof a.filterSize === 'number' ? [a.filterSize, a.filterSize] : a.filterSize;
-    const info = tf.backend_util.computePool2DInfo(
-      input.shape,
-      fs as [number, number],
-      a.strides,
-      1,
-      a.pad,
-      a.dimRoundingMode,
-    );
-    const p = info.padInfo;
-    const unpadded = p.top === 0 && p.left === 0 && p.bottom === 0 && p.right === 0;
-    if (
-      unpadded &&
-      info.strideHeight === info.filterHeight &&
-      info.strideWidth === info.filterWidth
-    ) {
-      return maxPoolGradDisjoint(dy, input, info.filterHeight, info.filterWidth);
+    const input = inputs['input']!;
+    const dy = inputs['dy']!;
+    if (!isHeapBackend(backend) || input.dtype !== 'float32' || dy.dtype !== 'float32') {
+      if (stockMaxPoolGrad === undefined) throw new Error('MaxPoolGrad: no kernel for this input');
+      return stockMaxPoolGrad.kernelFunc(args);
     }
-    return maxPoolGrad(
-      dy,
-      input,
-      asTensor(inputs['output']),
-      a.filterSize,
-      a.strides,
-      a.pad as PadAttr,
-      a.dimRoundingMode as Rounding,
-    );
+    const g = poolGeometry(input.shape, a.filterSize, a.strides, a.pad, a.dimRoundingMode);
+    return maxPoolGradKernel(backend, input, dy, g);
   });
+  const stockSum = tf.getKernel('Sum', backendName);
+  if (stockSum !== undefined) {
+    replaceKernel(backendName, 'Sum', (args) => {
+      const { inputs, attrs, backend } = args;
+      const a = attrs as unknown as tf.SumAttrs;
+      const x = inputs['x']!;
+      const r = x.dtype === 'float32' ? leadingAxesReduction(x.shape, a.axis) : undefined;
+      if (r === undefined || !isHeapBackend(backend)) return stockSum.kernelFunc(args);
+      const shape = a.keepDims ? [...new Array<number>(r.reduced).fill(1), ...r.kept] : r.kept;
+      return sumLeadingAxesKernel(backend, x, r.rows, shape);
+    });
+  }
+  // TF.js clones every tensor it saves for the backward pass through Identity, and the stock wasm
+  // Identity copies the data (~0.5 ms per 64×26×26×32 activation, several per layer and step).
+  // Tensors are immutable, so share the buffer by reference count, as the wasm Reshape does.
+  const stockIdentity = tf.getKernel('Identity', backendName);
+  if (stockIdentity !== undefined) {
+    replaceKernel(backendName, 'Identity', (args) => {
+      const x = args.inputs['x']!;
+      const backend = args.backend as { incRef?(dataId: tf.DataId): void };
+      if (x.dtype === 'string' || typeof backend.incRef !== 'function')
+        return stockIdentity.kernelFunc(args);
+      backend.incRef(x.dataId);
+      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+    });
+  }
   if (options.replaceConv2DBackpropInput !== false) {
     replaceKernel(backendName, 'Conv2DBackpropInput', ({ inputs, attrs }) => {
       const a = attrs as unknown as tf.Conv2DBackpropInputAttrs;

@@ -1,149 +1,180 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { convGeometry, windowTaps, type ConvGeometry, type PadAttr } from './conv-geometry';
+import { heapFloats, type HeapBackend } from './wasm-heap';
 
-/** Place a strided tap (as taken by `windowTaps` at kernel offset (a, e)) back into the padded input grid. */
-function placeTap(
-  g: tf.Tensor4D,
-  geo: ConvGeometry,
-  a: number,
-  e: number,
-  hp: number,
-  wp: number,
-): tf.Tensor4D {
-  const [n, oh, ow, c] = g.shape;
-  let spread: tf.Tensor4D = g;
-  if (geo.sh > 1 || geo.sw > 1) {
-    const s6 = tf.pad(tf.reshape(g, [n, oh, 1, ow, 1, c]), [
-      [0, 0],
-      [0, 0],
-      [0, geo.sh - 1],
-      [0, 0],
-      [0, geo.sw - 1],
-      [0, 0],
-    ]);
-    spread = tf.slice(
-      tf.reshape(s6, [n, oh * geo.sh, ow * geo.sw, c]),
-      [0, 0, 0, 0],
-      [n, (oh - 1) * geo.sh + 1, (ow - 1) * geo.sw + 1, c],
-    ) as tf.Tensor4D;
-  }
-  return tf.pad(spread, [
-    [0, 0],
-    [a, hp - a - spread.shape[1]],
-    [e, wp - e - spread.shape[2]],
-    [0, 0],
-  ]);
+/** Geometry of a 2-D max pooling (NHWC), as TF.js's pooling bookkeeping computes it. */
+export interface PoolGeometry {
+  readonly batch: number;
+  readonly inH: number;
+  readonly inW: number;
+  readonly channels: number;
+  readonly outH: number;
+  readonly outW: number;
+  readonly kh: number;
+  readonly kw: number;
+  readonly sh: number;
+  readonly sw: number;
+  readonly top: number;
+  readonly left: number;
 }
 
-/**
- * Gradient of 2-D max pooling with padding: each dy goes to the first maximum of its window in
- * row-major order (as TensorFlow), accumulated where windows overlap. Built from the window taps,
- * so padded positions (−∞) never win. (The stock wasm MaxPoolGrad misroutes gradients when the
- * pooling pads.)
- */
-export function maxPoolGrad(
-  dy: tf.Tensor4D,
-  input: tf.Tensor4D,
-  output: tf.Tensor4D,
+export function poolGeometry(
+  inShape: readonly number[],
   filterSize: [number, number] | number,
   strides: [number, number] | number,
-  pad: PadAttr,
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding,
   dimRoundingMode?: 'floor' | 'round' | 'ceil',
-): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [n, h, w, c] = input.shape;
-    const fs = typeof filterSize === 'number' ? [filterSize, filterSize] : filterSize;
-    const geo = convGeometry(
-      input.shape,
-      [fs[0]!, fs[1]!, c, c],
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-      true,
-    );
-    const hp = (geo.outH - 1) * geo.sh + geo.kh;
-    const wp = (geo.outW - 1) * geo.sw + geo.kw;
-    const padded = tf.pad(
-      input,
-      [
-        [0, 0],
-        [geo.top, Math.max(0, hp - h - geo.top)],
-        [geo.left, Math.max(0, wp - w - geo.left)],
-        [0, 0],
-      ],
-      -3.4e38,
-    );
-    // 'valid' windows may stop short of the input's end: crop what no window reads.
-    const xp =
-      padded.shape[1] > hp || padded.shape[2] > wp
-        ? tf.slice(padded, [0, 0, 0, 0], [n, hp, wp, c])
-        : padded;
-    const taps = windowTaps(xp, geo);
-    let found: tf.Tensor = tf.cast(tf.zerosLike(output), 'bool');
-    let acc: tf.Tensor4D | undefined;
-    taps.forEach((tap, k) => {
-      const isMax = tf.logicalAnd(tf.equal(tap, output), tf.logicalNot(found));
-      found = tf.logicalOr(found, isMax);
-      const placed = placeTap(
-        tf.where(isMax, dy, tf.zerosLike(dy)) as tf.Tensor4D,
-        geo,
-        Math.floor(k / geo.kw) * geo.dh,
-        (k % geo.kw) * geo.dw,
-        xp.shape[1],
-        xp.shape[2],
-      );
-      acc = acc === undefined ? placed : (tf.add(acc, placed) as tf.Tensor4D);
-    });
-    const grid = acc!;
-    // Back to the input grid: drop the top/left padding, re-grow what was cropped (zero gradient).
-    const inner = tf.slice(
-      grid,
-      [0, geo.top, geo.left, 0],
-      [n, Math.min(h, hp - geo.top), Math.min(w, wp - geo.left), c],
-    );
-    if (inner.shape[1] === h && inner.shape[2] === w) return inner;
-    return tf.pad(inner, [
-      [0, 0],
-      [0, h - inner.shape[1]],
-      [0, w - inner.shape[2]],
-      [0, 0],
-    ]);
-  });
+): PoolGeometry {
+  const info = tf.backend_util.computePool2DInfo(
+    inShape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  return {
+    batch: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    channels: info.inChannels,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    kh: info.filterHeight,
+    kw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
+  };
 }
 
 /**
- * Fast path for non-overlapping windows without padding (pool size = stride, the usual 2×2/2):
- * view the input as [N, oh, ow, C, kh·kw] windows, take the first argmax of each, and write dy
- * there through a one-hot mask.
+ * Gradient of 2-D max pooling into `dx` (which must be zero): each dy goes to the first maximum of
+ * its window in row-major order, as TensorFlow routes it; padded positions never win, overlapping
+ * windows accumulate, and an all-negative (or all −∞) window still routes to its first maximum.
+ * One pass over the windows, channels innermost (the NHWC memory order).
  */
-export function maxPoolGradDisjoint(
-  dy: tf.Tensor4D,
-  input: tf.Tensor4D,
-  kh: number,
-  kw: number,
-): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [n, h, w, c] = input.shape;
-    const oh = dy.shape[1];
-    const ow = dy.shape[2];
-    const used =
-      oh * kh === h && ow * kw === w
-        ? input
-        : tf.slice(input, [0, 0, 0, 0], [n, oh * kh, ow * kw, c]);
-    const windows = tf.transpose(tf.reshape(used, [n, oh, kh, ow, kw, c]), [0, 1, 3, 5, 2, 4]); // [N, oh, ow, C, kh, kw]
-    const first = tf.argMax(tf.reshape(windows, [n, oh, ow, c, kh * kw]), -1);
-    const routed = tf.mul(tf.oneHot(first, kh * kw), tf.expandDims(dy, -1)); // [N, oh, ow, C, kh·kw]
-    const back = tf.reshape(
-      tf.transpose(tf.reshape(routed, [n, oh, ow, c, kh, kw]), [0, 1, 4, 2, 5, 3]),
-      [n, oh * kh, ow * kw, c],
-    );
-    if (back.shape[1] === h && back.shape[2] === w) return back as tf.Tensor4D;
-    return tf.pad(back, [
-      [0, 0],
-      [0, h - oh * kh],
-      [0, w - ow * kw],
-      [0, 0],
-    ]) as tf.Tensor4D;
-  });
+export function maxPoolGradInto(
+  x: Float32Array,
+  dy: Float32Array,
+  g: PoolGeometry,
+  dx: Float32Array,
+): void {
+  const { inH, inW, channels: c, outH, outW } = g;
+  const best = new Float32Array(c);
+  const where = new Int32Array(c);
+  let o = 0; // index of dy[b, oy, ox, 0]
+  for (let b = 0; b < g.batch; b++) {
+    const image = b * inH * inW * c;
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = oy * g.sh - g.top;
+      for (let ox = 0; ox < outW; ox++, o += c) {
+        const x0 = ox * g.sw - g.left;
+        where.fill(-1);
+        for (let ky = 0; ky < g.kh; ky++) {
+          const iy = y0 + ky;
+          if (iy < 0 || iy >= inH) continue;
+          for (let kx = 0; kx < g.kw; kx++) {
+            const ix = x0 + kx;
+            if (ix < 0 || ix >= inW) continue;
+            const base = image + (iy * inW + ix) * c;
+            for (let ch = 0; ch < c; ch++) {
+              const v = x[base + ch]!;
+              if (where[ch]! < 0 || v > best[ch]!) {
+                best[ch] = v;
+                where[ch] = base + ch;
+              }
+            }
+          }
+        }
+        for (let ch = 0; ch < c; ch++) {
+          const at = where[ch]!;
+          if (at >= 0) dx[at] = dx[at]! + dy[o + ch]!;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * `maxPoolGradInto` for the usual 2×2 pooling with stride 2 and no padding: windows are disjoint,
+ * so every input position is written exactly once (no zero fill, no accumulation) and the window
+ * is compared in registers. Input rows/columns past the last window get zero.
+ */
+export function maxPoolGrad2x2Into(
+  x: Float32Array,
+  dy: Float32Array,
+  g: PoolGeometry,
+  dx: Float32Array,
+): void {
+  const { inH, inW, channels: c, outH, outW } = g;
+  const row = inW * c;
+  if (outH * 2 !== inH || outW * 2 !== inW) dx.fill(0);
+  let o = 0;
+  for (let b = 0; b < g.batch; b++) {
+    for (let oy = 0; oy < outH; oy++) {
+      let p = (b * inH + 2 * oy) * row;
+      for (let ox = 0; ox < outW; ox++, p += 2 * c) {
+        for (let ch = 0; ch < c; ch++, o++) {
+          const i0 = p + ch;
+          const i1 = i0 + c;
+          const i2 = i0 + row;
+          const i3 = i2 + c;
+          const v0 = x[i0]!;
+          const v1 = x[i1]!;
+          const v2 = x[i2]!;
+          const v3 = x[i3]!;
+          // First maximum in row-major order: a later tap wins only when strictly greater.
+          let best = v0;
+          let k = 0;
+          if (v1 > best) {
+            best = v1;
+            k = 1;
+          }
+          if (v2 > best) {
+            best = v2;
+            k = 2;
+          }
+          if (v3 > best) k = 3;
+          const d = dy[o]!;
+          dx[i0] = k === 0 ? d : 0;
+          dx[i1] = k === 1 ? d : 0;
+          dx[i2] = k === 2 ? d : 0;
+          dx[i3] = k === 3 ? d : 0;
+        }
+      }
+    }
+  }
+}
+
+/** 2×2 windows with stride 2 that all lie inside the input (no padding on any side). */
+function isDisjoint2x2(g: PoolGeometry): boolean {
+  return (
+    g.kh === 2 &&
+    g.kw === 2 &&
+    g.sh === 2 &&
+    g.sw === 2 &&
+    g.top === 0 &&
+    g.left === 0 &&
+    g.outH * 2 <= g.inH &&
+    g.outW * 2 <= g.inW
+  );
+}
+
+/** MaxPoolGrad as a wasm-heap kernel: reads x and dy in place, writes dx in place. */
+export function maxPoolGradKernel(
+  backend: HeapBackend,
+  input: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  g: PoolGeometry,
+): tf.TensorInfo {
+  const out = backend.makeOutput([...input.shape], 'float32');
+  const dx = heapFloats(backend, out);
+  if (isDisjoint2x2(g)) {
+    maxPoolGrad2x2Into(heapFloats(backend, input), heapFloats(backend, dy), g, dx);
+  } else {
+    dx.fill(0);
+    maxPoolGradInto(heapFloats(backend, input), heapFloats(backend, dy), g, dx);
+  }
+  return out;
 }

@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { conv2dBackpropFilter, registerWasmGradientKernels } from './index';
+import {
+  conv2dBackpropFilter,
+  maxPoolGradInto,
+  poolGeometry,
+  registerWasmGradientKernels,
+  type PoolGeometry,
+} from './index';
 
 registerWasmGradientKernels();
 
@@ -285,4 +291,81 @@ describe('MaxPoolGrad (replaced where the pooling pads)', () => {
       await run('cpu', 'MaxPoolGrad', inputs, attrs),
     );
   });
+});
+
+describe('maxPoolGradInto (hand-computed)', () => {
+  const geometry = (
+    shape: [number, number, number, number],
+    k: [number, number],
+    s: [number, number],
+    pad: 'same' | 'valid',
+  ): PoolGeometry => poolGeometry(shape, k, s, pad);
+
+  test('2×2/2 valid: each dy goes to its window maximum, ties to the first in row-major order', () => {
+    const x = new Float32Array([1, 3, 2, 2, 0, 3, -1, 5]); // [1, 2, 4, 1]
+    const dx = new Float32Array(8);
+    maxPoolGradInto(
+      x,
+      new Float32Array([10, 20]),
+      geometry([1, 2, 4, 1], [2, 2], [2, 2], 'valid'),
+      dx,
+    );
+    expect([...dx]).toEqual([0, 10, 0, 0, 0, 0, 0, 20]);
+  });
+
+  test("overlapping 'same' windows accumulate; the padded position never wins", () => {
+    const dx = new Float32Array(3);
+    const g = geometry([1, 1, 3, 1], [1, 2], [1, 1], 'same'); // windows [1,5] [5,2] [2,pad]
+    maxPoolGradInto(new Float32Array([1, 5, 2]), new Float32Array([1, 2, 4]), g, dx);
+    expect([...dx]).toEqual([0, 3, 4]);
+  });
+
+  test('all-negative windows and several channels', () => {
+    // [1, 1, 2, 2]: channel 0 = [-2, -1], channel 1 = [-3, -3] (tie → first).
+    const dx = new Float32Array(4);
+    const g = geometry([1, 1, 2, 2], [1, 2], [1, 2], 'valid');
+    maxPoolGradInto(new Float32Array([-2, -3, -1, -3]), new Float32Array([7, 9]), g, dx);
+    expect([...dx]).toEqual([0, 9, 7, 0]);
+  });
+});
+
+describe('Sum over leading axes (replacement)', () => {
+  test.each([
+    { shape: [4, 5, 3], axis: [0, 1], keepDims: false },
+    { shape: [4, 5, 3], axis: [1, 0], keepDims: true },
+    { shape: [2, 3, 4, 5], axis: [0, 1, 2], keepDims: false },
+    { shape: [6, 7], axis: 0, keepDims: false },
+    { shape: [4, 5, 3], axis: [-3], keepDims: false },
+    { shape: [4, 5, 3], axis: [1, 2], keepDims: false }, // not a leading prefix: stock kernel
+    { shape: [4, 5, 3], axis: [0, 1, 2], keepDims: false }, // full reduction: stock kernel
+  ])('matches cpu: $shape over $axis keepDims $keepDims', async ({ shape, axis, keepDims }) => {
+    const inputs = { x: random(shape, 21) };
+    const attrs = { axis, keepDims };
+    expectClose(await run('wasm', 'Sum', inputs, attrs), await run('cpu', 'Sum', inputs, attrs));
+  });
+
+  test('leaves int32 sums to the stock kernel', async () => {
+    const x = {
+      values: new Int32Array([1, 2, 3, 4, 5, 6]),
+      shape: [3, 2],
+      dtype: 'int32' as const,
+    };
+    const out = await run('wasm', 'Sum', { x }, { axis: [0], keepDims: false });
+    expect([...out.values]).toEqual([9, 12]);
+  });
+});
+
+test('Identity shares the buffer and both tensors stay valid after either is disposed', async () => {
+  await tf.setBackend('wasm');
+  const before = tf.memory().numDataBuffers;
+  const x = tf.tensor1d([1, 2, 3]);
+  const y = tf.engine().runKernel('Identity', { x }) as tf.Tensor;
+  expect(tf.memory().numDataBuffers - before).toBe(1); // one buffer for both
+  x.dispose();
+  expect([...(await y.data())]).toEqual([1, 2, 3]);
+  const z = tf.add(y, 1);
+  y.dispose();
+  expect([...(await z.data())]).toEqual([2, 3, 4]);
+  z.dispose();
+  expect(tf.memory().numDataBuffers).toBe(before);
 });
