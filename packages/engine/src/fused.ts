@@ -15,13 +15,9 @@ function reluMask(dy: tf.Tensor, y: tf.Tensor, activation: string): tf.Tensor {
   return tf.mul(dy, tf.getBackend() === 'wasm' ? tf.step(y) : tf.cast(tf.greater(y, 0), dy.dtype));
 }
 
-/** Σ over all axes but the last; on wasm a ones-row MatMul (its Sum transposes the whole input first). */
+/** Σ over all axes but the last (on wasm a single pass over the heap: see wasm-kernels). */
 function biasGradient(dy: tf.Tensor): tf.Tensor {
-  const channels = dy.shape[dy.rank - 1]!;
-  const rows = dy.size / channels;
-  const flat = tf.reshape(dy, [rows, channels]) as tf.Tensor2D;
-  if (tf.getBackend() !== 'wasm') return tf.sum(flat, 0);
-  return tf.reshape(tf.matMul(tf.ones([1, rows]) as tf.Tensor2D, flat), [channels]);
+  return tf.sum(dy, dy.shape.slice(0, -1).map((_, i) => i));
 }
 
 let registered = false;

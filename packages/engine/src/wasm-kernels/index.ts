@@ -12,6 +12,7 @@ import { conv2dBackpropFilter, conv2dBackpropInput } from './conv2d-backprop';
 import type { PadAttr } from './conv-geometry';
 import { depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './depthwise-backprop';
 import { maxPoolGradKernel, poolGeometry } from './max-pool-grad';
+import { RELU_GRAD, registerReluGradient, reluGradKernel } from './relu-grad';
 import { leadingAxesReduction, sumLeadingAxesKernel } from './sum-leading-axes';
 import { unsortedSegmentSum } from './unsorted-segment-sum';
 import { isHeapBackend } from './wasm-heap';
@@ -31,6 +32,8 @@ export {
   type PoolGeometry,
 } from './max-pool-grad';
 export { leadingAxesReduction, sumRowsInto } from './sum-leading-axes';
+export { reluGradInto, RELU_GRAD } from './relu-grad';
+export { setHeapSimdEnabled } from './wasm-heap';
 
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 
@@ -130,6 +133,20 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
       return sumLeadingAxesKernel(backend, x, r.rows, shape);
     });
   }
+  if (tf.getKernel(RELU_GRAD, backendName) === undefined) {
+    tf.registerKernel({
+      kernelName: RELU_GRAD,
+      backendName,
+      kernelFunc: ({ inputs, backend }) => {
+        const dy = inputs['dy']!;
+        const x = inputs['x']!;
+        if (!isHeapBackend(backend) || dy.dtype !== 'float32' || x.dtype !== 'float32')
+          throw new Error('ReluGrad: float32 tensors on the wasm backend expected');
+        return reluGradKernel(backend, dy, x);
+      },
+    });
+  }
+  registerReluGradient();
   // TF.js clones every tensor it saves for the backward pass through Identity, and the stock wasm
   // Identity copies the data (~0.5 ms per 64×26×26×32 activation, several per layer and step).
   // Tensors are immutable, so share the buffer by reference count, as the wasm Reshape does.

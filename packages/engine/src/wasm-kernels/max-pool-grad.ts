@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { heapFloats, type HeapBackend } from './wasm-heap';
+import { heapFloats, heapSimd, type HeapBackend } from './wasm-heap';
 
 /** Geometry of a 2-D max pooling (NHWC), as TF.js's pooling bookkeeping computes it. */
 export interface PoolGeometry {
@@ -161,7 +161,10 @@ function isDisjoint2x2(g: PoolGeometry): boolean {
   );
 }
 
-/** MaxPoolGrad as a wasm-heap kernel: reads x and dy in place, writes dx in place. */
+/**
+ * MaxPoolGrad as a wasm-heap kernel: reads x and dy in place, writes dx in place (2×2/2 windows
+ * in WebAssembly SIMD when available, else in JavaScript).
+ */
 export function maxPoolGradKernel(
   backend: HeapBackend,
   input: tf.TensorInfo,
@@ -169,6 +172,22 @@ export function maxPoolGradKernel(
   g: PoolGeometry,
 ): tf.TensorInfo {
   const out = backend.makeOutput([...input.shape], 'float32');
+  const simd = isDisjoint2x2(g) ? heapSimd(backend) : undefined;
+  if (simd !== undefined) {
+    const at = simd.address;
+    simd.kernels.maxPoolGrad2x2(
+      at(input),
+      at(dy),
+      at(out),
+      g.batch,
+      g.inH,
+      g.inW,
+      g.channels,
+      g.outH,
+      g.outW,
+    );
+    return out;
+  }
   const dx = heapFloats(backend, out);
   if (isDisjoint2x2(g)) {
     maxPoolGrad2x2Into(heapFloats(backend, input), heapFloats(backend, dy), g, dx);

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { simdKernelsOn, type SimdKernels, type WasmMemory } from './simd/simd-kernels';
 
 /**
  * The part of the TF.js wasm backend a JavaScript kernel needs to work on tensors in place: every
@@ -8,6 +9,19 @@ import type * as tf from '@tensorflow/tfjs-core';
 export interface HeapBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+/** What the backend's emscripten module exposes (memory: threaded build / single-threaded build). */
+interface EmscriptenModule {
+  wasmMemory?: WasmMemory;
+  asm?: { memory?: WasmMemory };
+  _malloc?(bytes: number): number;
+  _free?(pointer: number): void;
+}
+
+interface WasmBackendInternals extends HeapBackend {
+  wasm?: EmscriptenModule;
+  getMemoryOffset?(dataId: tf.DataId): number;
 }
 
 export function isHeapBackend(backend: unknown): backend is HeapBackend {
@@ -22,4 +36,44 @@ export function isHeapBackend(backend: unknown): backend is HeapBackend {
 export function heapFloats(backend: HeapBackend, t: tf.TensorInfo): Float32Array {
   if (t.dtype !== 'float32') throw new Error(`expected a float32 tensor, got ${t.dtype}`);
   return backend.typedArrayFromHeap(t) as Float32Array;
+}
+
+/** SIMD kernels on the backend's own memory, with its allocator and tensor addresses. */
+export interface HeapSimd {
+  readonly kernels: SimdKernels;
+  /** Byte offset of a tensor's data in the heap. */
+  address(t: tf.TensorInfo): number;
+  malloc(bytes: number): number;
+  free(pointer: number): void;
+}
+
+const SIMD_DISABLED = { value: false };
+
+/** Switch the SIMD kernels off (JavaScript fallbacks only), e.g. to compare both in tests. */
+export function setHeapSimdEnabled(enabled: boolean): void {
+  SIMD_DISABLED.value = !enabled;
+}
+
+/** The SIMD kernels for this backend, or undefined (not the wasm backend, or no SIMD). */
+export function heapSimd(backend: HeapBackend): HeapSimd | undefined {
+  if (SIMD_DISABLED.value) return undefined;
+  const b = backend as WasmBackendInternals;
+  const module = b.wasm;
+  const memory = module?.wasmMemory ?? module?.asm?.memory;
+  const { getMemoryOffset } = b;
+  if (
+    memory === undefined ||
+    typeof getMemoryOffset !== 'function' ||
+    typeof module?._malloc !== 'function' ||
+    typeof module._free !== 'function'
+  )
+    return undefined;
+  const kernels = simdKernelsOn(memory);
+  if (kernels === undefined) return undefined;
+  return {
+    kernels,
+    address: (t) => getMemoryOffset.call(b, t.dataId),
+    malloc: (bytes) => module._malloc!(bytes),
+    free: (pointer) => module._free!(pointer),
+  };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
@@ -6,8 +7,12 @@ import {
   maxPoolGradInto,
   poolGeometry,
   registerWasmGradientKernels,
+  reluGradInto,
+  setHeapSimdEnabled,
   type PoolGeometry,
 } from './index';
+import { SIMD_KERNELS_PLAIN, SIMD_KERNELS_SHARED } from './simd/kernels-binary';
+import { heapSimd, type HeapBackend } from './wasm-heap';
 
 registerWasmGradientKernels();
 
@@ -368,4 +373,106 @@ test('Identity shares the buffer and both tensors stay valid after either is dis
   expect([...(await z.data())]).toEqual([2, 3, 4]);
   z.dispose();
   expect(tf.memory().numDataBuffers).toBe(before);
+});
+
+describe('WebAssembly SIMD kernels', () => {
+  test('kernels-binary.ts is kernels.wat assembled (run tools/build-simd-kernels.cjs after editing)', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const build = require('../../../../tools/build-simd-kernels.cjs') as {
+      assemble(text: string): Promise<{ plain: string; shared: string }>;
+      WAT: string;
+    };
+    const built = await build.assemble(readFileSync(build.WAT, 'utf8'));
+    expect(built.plain).toBe(SIMD_KERNELS_PLAIN);
+    expect(built.shared).toBe(SIMD_KERNELS_SHARED);
+  });
+
+  test('are in use on the wasm backend here', async () => {
+    await tf.setBackend('wasm');
+    expect(heapSimd(tf.backend() as unknown as HeapBackend)).toBeDefined();
+  });
+
+  const compareSimdAndJs = async (
+    kernel: string,
+    inputs: Parameters<typeof run>[2],
+    attrs: object,
+  ): Promise<void> => {
+    const cpu = await run('cpu', kernel, inputs, attrs);
+    const simd = await run('wasm', kernel, inputs, attrs);
+    setHeapSimdEnabled(false);
+    try {
+      const js = await run('wasm', kernel, inputs, attrs);
+      expectClose(js, cpu);
+    } finally {
+      setHeapSimdEnabled(true);
+    }
+    expectClose(simd, cpu);
+  };
+
+  test.each([
+    { h: 4, w: 6, c: 8 },
+    { h: 5, w: 7, c: 5 }, // odd sizes: last row/column outside every window; 4 + 1 channels
+    { h: 6, w: 4, c: 3 },
+  ])('MaxPoolGrad 2×2/2 x[2,$h,$w,$c] matches cpu (SIMD and JavaScript)', async ({ h, w, c }) => {
+    const x = random([2, h, w, c], 31);
+    // Ties inside windows, and an all-negative window.
+    for (let i = 0; i < x.values.length; i += 7) x.values[i + 1] = x.values[i]!;
+    x.values.fill(-5, 0, c);
+    x.values.fill(-7, c, 2 * c);
+    const oh = Math.floor(h / 2);
+    const ow = Math.floor(w / 2);
+    await tf.setBackend('cpu');
+    const y = tf.maxPool(tf.tensor4d(x.values, [2, h, w, c]), 2, 2, 'valid');
+    const output = { values: y.dataSync() as Float32Array, shape: y.shape };
+    y.dispose();
+    await compareSimdAndJs(
+      'MaxPoolGrad',
+      { dy: random([2, oh, ow, c], 32), input: x, output },
+      { filterSize: [2, 2], strides: [2, 2], pad: 'valid' },
+    );
+  });
+
+  test.each([
+    { shape: [64, 7], axis: [0] },
+    { shape: [3, 5, 9], axis: [0, 1] },
+    { shape: [2, 3, 4, 8], axis: [0, 1, 2] },
+  ])('Sum $shape over $axis matches cpu (SIMD and JavaScript)', async ({ shape, axis }) => {
+    await compareSimdAndJs('Sum', { x: random(shape, 41) }, { axis, keepDims: false });
+  });
+
+  test('ReluGrad is dy where x > 0, else 0 (hand-computed, SIMD and JavaScript)', async () => {
+    const x = new Float32Array([-1, 0, 2, 3, -0, 5, -2, 1e-30, 4]); // 8 vector lanes + 1 scalar
+    const dy = new Float32Array([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const expected = [0, 0, 3, 4, 0, 6, 0, 8, 9];
+    for (const simd of [true, false]) {
+      setHeapSimdEnabled(simd);
+      try {
+        const out = await run(
+          'wasm',
+          'ReluGrad',
+          { dy: { values: dy, shape: [9] }, x: { values: x, shape: [9] } },
+          {},
+        );
+        expect([...out.values]).toEqual(expected);
+      } finally {
+        setHeapSimdEnabled(true);
+      }
+    }
+    const js = new Float32Array(9);
+    reluGradInto(dy, x, js);
+    expect([...js]).toEqual(expected);
+  });
+
+  test("the gradient of relu through ReluGrad equals the cpu backend's", async () => {
+    const grad = async (backend: string): Promise<{ values: Float32Array; shape: number[] }> => {
+      await tf.setBackend(backend);
+      const x = tf.tensor2d(random([6, 7], 51).values, [6, 7]);
+      const dy = tf.tensor2d(random([6, 7], 52).values, [6, 7]);
+      const g = tf.grad((t: tf.Tensor) => tf.relu(t))(x, dy);
+      const values = (await g.data()) as Float32Array;
+      tf.dispose([x, dy, g]);
+      return { values, shape: [6, 7] };
+    };
+    expectClose(await grad('wasm'), await grad('cpu'));
+  });
 });

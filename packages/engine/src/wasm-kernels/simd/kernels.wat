@@ -1,0 +1,204 @@
+;; Memory-bound training kernels in WebAssembly SIMD, run on the TF.js wasm backend's own memory
+;; (imported: every pointer below is a byte offset of a tensor in that heap).
+;; Assembled by tools/build-simd-kernels.mjs into kernels-binary.ts (a shared-memory variant for
+;; the threaded wasm build is made from the same text); the unit tests check that they agree.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; out[i] = y[i] > 0 ? dy[i] : 0 for n floats: the gradient of ReLU from its input or output
+  ;; (TensorFlow's ReluGrad).
+  (func (export "reluGrad") (param $dy i32) (param $y i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $stop i32) (local $a i32)
+    (local.set $stop (i32.and (local.get $n) (i32.const -4)))
+    (block $vdone
+      (loop $v
+        (br_if $vdone (i32.ge_u (local.get $i) (local.get $stop)))
+        (local.set $a (i32.shl (local.get $i) (i32.const 2)))
+        (v128.store (i32.add (local.get $out) (local.get $a))
+          (v128.and
+            (v128.load (i32.add (local.get $dy) (local.get $a)))
+            (f32x4.gt (v128.load (i32.add (local.get $y) (local.get $a)))
+                      (v128.const f32x4 0 0 0 0))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $v)))
+    (block $sdone
+      (loop $s
+        (br_if $sdone (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $a (i32.shl (local.get $i) (i32.const 2)))
+        (f32.store (i32.add (local.get $out) (local.get $a))
+          (select
+            (f32.load (i32.add (local.get $dy) (local.get $a)))
+            (f32.const 0)
+            (f32.gt (f32.load (i32.add (local.get $y) (local.get $a))) (f32.const 0))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $s))))
+
+  ;; out[c] = Σ_r x[r·cols + c] (a [rows, cols] float32 matrix summed over its rows), accumulated
+  ;; in float64 in `scratch` (cols × 8 bytes).
+  (func (export "sumRows")
+    (param $x i32) (param $rows i32) (param $cols i32) (param $out i32) (param $scratch i32)
+    (local $r i32) (local $c i32) (local $c4 i32) (local $px i32) (local $sa i32) (local $v v128)
+    (memory.fill (local.get $scratch) (i32.const 0) (i32.shl (local.get $cols) (i32.const 3)))
+    (local.set $c4 (i32.and (local.get $cols) (i32.const -4)))
+    (local.set $px (local.get $x))
+    (block $rdone
+      (loop $rl
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $c (i32.const 0))
+        (block $vdone
+          (loop $vl
+            (br_if $vdone (i32.ge_u (local.get $c) (local.get $c4)))
+            (local.set $v (v128.load (local.get $px)))
+            (local.set $sa (i32.add (local.get $scratch) (i32.shl (local.get $c) (i32.const 3))))
+            (v128.store (local.get $sa)
+              (f64x2.add (v128.load (local.get $sa)) (f64x2.promote_low_f32x4 (local.get $v))))
+            (v128.store offset=16 (local.get $sa)
+              (f64x2.add
+                (v128.load offset=16 (local.get $sa))
+                (f64x2.promote_low_f32x4
+                  (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+                    (local.get $v) (local.get $v)))))
+            (local.set $px (i32.add (local.get $px) (i32.const 16)))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $vl)))
+        (block $sdone
+          (loop $sl
+            (br_if $sdone (i32.ge_u (local.get $c) (local.get $cols)))
+            (local.set $sa (i32.add (local.get $scratch) (i32.shl (local.get $c) (i32.const 3))))
+            (f64.store (local.get $sa)
+              (f64.add (f64.load (local.get $sa)) (f64.promote_f32 (f32.load (local.get $px)))))
+            (local.set $px (i32.add (local.get $px) (i32.const 4)))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $sl)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rl)))
+    (local.set $c (i32.const 0))
+    (block $odone
+      (loop $ol
+        (br_if $odone (i32.ge_u (local.get $c) (local.get $cols)))
+        (f32.store
+          (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2)))
+          (f32.demote_f64
+            (f64.load (i32.add (local.get $scratch) (i32.shl (local.get $c) (i32.const 3))))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $ol))))
+
+  ;; Gradient of 2×2 max pooling with stride 2 and no padding (NHWC): each dy goes to the first
+  ;; maximum of its window in row-major order (a later tap wins only when strictly greater, as in
+  ;; TensorFlow); input rows/columns past the last window get zero.
+  (func (export "maxPoolGrad2x2")
+    (param $x i32) (param $dy i32) (param $dx i32)
+    (param $batch i32) (param $inH i32) (param $inW i32) (param $c i32)
+    (param $outH i32) (param $outW i32)
+    (local $cb i32) (local $row i32) (local $c4 i32)
+    (local $b i32) (local $oy i32) (local $ox i32) (local $ch i32)
+    (local $p i32) (local $o i32) (local $a i32) (local $k i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $g1 v128) (local $g2 v128) (local $g3 v128) (local $best v128) (local $d v128)
+    (local $s0 f32) (local $s1 f32) (local $s2 f32) (local $s3 f32) (local $sb f32) (local $sd f32)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $row (i32.mul (local.get $inW) (local.get $cb)))
+    (local.set $c4 (i32.and (local.get $c) (i32.const -4)))
+    (if (i32.or
+          (i32.lt_u (i32.shl (local.get $outH) (i32.const 1)) (local.get $inH))
+          (i32.lt_u (i32.shl (local.get $outW) (i32.const 1)) (local.get $inW)))
+      (then
+        (memory.fill (local.get $dx) (i32.const 0)
+          (i32.mul (i32.mul (local.get $batch) (local.get $inH)) (local.get $row)))))
+    (local.set $o (local.get $dy))
+    (block $bdone
+      (loop $bl
+        (br_if $bdone (i32.ge_u (local.get $b) (local.get $batch)))
+        (local.set $oy (i32.const 0))
+        (block $ydone
+          (loop $yl
+            (br_if $ydone (i32.ge_u (local.get $oy) (local.get $outH)))
+            ;; byte offset of the window's top-left pixel at ox = 0
+            (local.set $p
+              (i32.mul
+                (i32.add (i32.mul (local.get $b) (local.get $inH))
+                         (i32.shl (local.get $oy) (i32.const 1)))
+                (local.get $row)))
+            (local.set $ox (i32.const 0))
+            (block $xdone
+              (loop $xl
+                (br_if $xdone (i32.ge_u (local.get $ox) (local.get $outW)))
+                (local.set $ch (i32.const 0))
+                (block $vdone
+                  (loop $vl
+                    (br_if $vdone (i32.ge_u (local.get $ch) (local.get $c4)))
+                    (local.set $a (i32.add (local.get $p) (i32.shl (local.get $ch) (i32.const 2))))
+                    (local.set $v0 (v128.load (i32.add (local.get $x) (local.get $a))))
+                    (local.set $v1 (v128.load
+                      (i32.add (i32.add (local.get $x) (local.get $a)) (local.get $cb))))
+                    (local.set $v2 (v128.load
+                      (i32.add (i32.add (local.get $x) (local.get $a)) (local.get $row))))
+                    (local.set $v3 (v128.load
+                      (i32.add (i32.add (i32.add (local.get $x) (local.get $a)) (local.get $row))
+                               (local.get $cb))))
+                    (local.set $g1 (f32x4.gt (local.get $v1) (local.get $v0)))
+                    (local.set $best (v128.bitselect (local.get $v1) (local.get $v0) (local.get $g1)))
+                    (local.set $g2 (f32x4.gt (local.get $v2) (local.get $best)))
+                    (local.set $best (v128.bitselect (local.get $v2) (local.get $best) (local.get $g2)))
+                    (local.set $g3 (f32x4.gt (local.get $v3) (local.get $best)))
+                    (local.set $d (v128.load (local.get $o)))
+                    (v128.store
+                      (i32.add (i32.add (i32.add (local.get $dx) (local.get $a)) (local.get $row))
+                               (local.get $cb))
+                      (v128.and (local.get $d) (local.get $g3)))
+                    (v128.store
+                      (i32.add (i32.add (local.get $dx) (local.get $a)) (local.get $row))
+                      (v128.and (local.get $d) (v128.andnot (local.get $g2) (local.get $g3))))
+                    (v128.store
+                      (i32.add (i32.add (local.get $dx) (local.get $a)) (local.get $cb))
+                      (v128.and (local.get $d)
+                        (v128.andnot (v128.andnot (local.get $g1) (local.get $g2)) (local.get $g3))))
+                    (v128.store
+                      (i32.add (local.get $dx) (local.get $a))
+                      (v128.andnot (local.get $d)
+                        (v128.or (v128.or (local.get $g1) (local.get $g2)) (local.get $g3))))
+                    (local.set $o (i32.add (local.get $o) (i32.const 16)))
+                    (local.set $ch (i32.add (local.get $ch) (i32.const 4)))
+                    (br $vl)))
+                (block $sdone
+                  (loop $sl
+                    (br_if $sdone (i32.ge_u (local.get $ch) (local.get $c)))
+                    (local.set $a (i32.add (local.get $p) (i32.shl (local.get $ch) (i32.const 2))))
+                    (local.set $s0 (f32.load (i32.add (local.get $x) (local.get $a))))
+                    (local.set $s1 (f32.load
+                      (i32.add (i32.add (local.get $x) (local.get $a)) (local.get $cb))))
+                    (local.set $s2 (f32.load
+                      (i32.add (i32.add (local.get $x) (local.get $a)) (local.get $row))))
+                    (local.set $s3 (f32.load
+                      (i32.add (i32.add (i32.add (local.get $x) (local.get $a)) (local.get $row))
+                               (local.get $cb))))
+                    (local.set $sb (local.get $s0))
+                    (local.set $k (i32.const 0))
+                    (if (f32.gt (local.get $s1) (local.get $sb))
+                      (then (local.set $sb (local.get $s1)) (local.set $k (i32.const 1))))
+                    (if (f32.gt (local.get $s2) (local.get $sb))
+                      (then (local.set $sb (local.get $s2)) (local.set $k (i32.const 2))))
+                    (if (f32.gt (local.get $s3) (local.get $sb))
+                      (then (local.set $k (i32.const 3))))
+                    (local.set $sd (f32.load (local.get $o)))
+                    (f32.store (i32.add (local.get $dx) (local.get $a))
+                      (select (local.get $sd) (f32.const 0) (i32.eq (local.get $k) (i32.const 0))))
+                    (f32.store (i32.add (i32.add (local.get $dx) (local.get $a)) (local.get $cb))
+                      (select (local.get $sd) (f32.const 0) (i32.eq (local.get $k) (i32.const 1))))
+                    (f32.store (i32.add (i32.add (local.get $dx) (local.get $a)) (local.get $row))
+                      (select (local.get $sd) (f32.const 0) (i32.eq (local.get $k) (i32.const 2))))
+                    (f32.store
+                      (i32.add (i32.add (i32.add (local.get $dx) (local.get $a)) (local.get $row))
+                               (local.get $cb))
+                      (select (local.get $sd) (f32.const 0) (i32.eq (local.get $k) (i32.const 3))))
+                    (local.set $o (i32.add (local.get $o) (i32.const 4)))
+                    (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
+                    (br $sl)))
+                (local.set $p (i32.add (local.get $p) (i32.shl (local.get $cb) (i32.const 1))))
+                (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                (br $xl)))
+            (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+            (br $yl)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bl))))
+)

@@ -1,0 +1,66 @@
+import { SIMD_KERNELS_PLAIN, SIMD_KERNELS_SHARED } from './kernels-binary';
+
+/**
+ * The WebAssembly SIMD kernels of kernels.wat, instantiated on the TF.js wasm backend's memory.
+ * Every argument named like a tensor is a byte offset into that memory.
+ */
+export interface SimdKernels {
+  /** out[i] = y[i] > 0 ? dy[i] : 0. */
+  reluGrad(dy: number, y: number, out: number, n: number): void;
+  /** out[c] = Σ_r x[r·cols + c], float64 accumulation in `scratch` (cols × 8 bytes). */
+  sumRows(x: number, rows: number, cols: number, out: number, scratch: number): void;
+  /** MaxPoolGrad for 2×2 windows, stride 2, no padding (NHWC); see maxPoolGrad2x2Into. */
+  maxPoolGrad2x2(
+    x: number,
+    dy: number,
+    dx: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    channels: number,
+    outH: number,
+    outW: number,
+  ): void;
+}
+
+/** A WebAssembly.Memory, typed structurally (the project's TypeScript libs carry no DOM/wasm types). */
+export interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+}
+
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+
+function decodeBase64(text: string): Uint8Array {
+  if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(text, 'base64'));
+  const raw = atob(text);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  return bytes;
+}
+
+const instances = new WeakMap<WasmMemory, SimdKernels | null>();
+
+/**
+ * The kernels on `memory` (instantiated once per memory), or undefined where this WebAssembly
+ * engine lacks SIMD or the memory cannot be imported; callers then use their JavaScript path.
+ */
+export function simdKernelsOn(memory: WasmMemory): SimdKernels | undefined {
+  const hit = instances.get(memory);
+  if (hit !== undefined) return hit ?? undefined;
+  let kernels: SimdKernels | null = null;
+  try {
+    const shared =
+      typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const wasm = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+    if (wasm === undefined) throw new Error('no WebAssembly');
+    const module = new wasm.Module(decodeBase64(shared ? SIMD_KERNELS_SHARED : SIMD_KERNELS_PLAIN));
+    kernels = new wasm.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+  } catch {
+    kernels = null;
+  }
+  instances.set(memory, kernels);
+  return kernels ?? undefined;
+}
