@@ -1,4 +1,5 @@
 import { tf } from './tf';
+import { RELU_GRAD } from './wasm-kernels';
 
 /**
  * Convolution / MatMul + bias + ReLU as one forward kernel (FusedConv2D / _FusedMatMul). TF.js's
@@ -8,16 +9,26 @@ import { tf } from './tf';
  */
 export type FusedActivation = 'linear' | 'relu';
 
+/**
+ * dy masked by the activation's derivative. Computed once, in the gradient function itself: the
+ * tape runs each input's gradient closure in its own tidy scope, so a tensor shared between the
+ * closures must be made outside them (it lives until the backward pass ends).
+ */
 function reluMask(dy: tf.Tensor, y: tf.Tensor, activation: string): tf.Tensor {
   if (activation === 'linear') return dy;
   if (activation !== 'relu')
     throw new Error(`fused gradient for activation "${activation}" is not implemented`);
-  return tf.mul(dy, tf.getBackend() === 'wasm' ? tf.step(y) : tf.cast(tf.greater(y, 0), dy.dtype));
+  return tf.getKernel(RELU_GRAD, tf.getBackend()) !== undefined
+    ? (tf.engine().runKernel(RELU_GRAD, { dy, x: y }) as tf.Tensor)
+    : tf.mul(dy, tf.cast(tf.greater(y, 0), dy.dtype));
 }
 
 /** Σ over all axes but the last (on wasm a single pass over the heap: see wasm-kernels). */
 function biasGradient(dy: tf.Tensor): tf.Tensor {
-  return tf.sum(dy, dy.shape.slice(0, -1).map((_, i) => i));
+  return tf.sum(
+    dy,
+    dy.shape.slice(0, -1).map((_, i) => i),
+  );
 }
 
 let registered = false;
@@ -39,7 +50,8 @@ export function registerFusedGradients(): void {
           activation: string;
         };
         const conv = { strides: a.strides, pad: a.pad, dataFormat: 'NHWC' };
-        const dya = (): tf.Tensor => reluMask(dy as tf.Tensor, y, a.activation);
+        const masked = reluMask(dy as tf.Tensor, y, a.activation);
+        const dya = (): tf.Tensor => masked;
         return {
           x: () =>
             tf.engine().runKernel('Conv2DBackpropInput', { dy: dya(), filter }, {
@@ -70,7 +82,8 @@ export function registerFusedGradients(): void {
         };
         if (at.transposeA || at.transposeB)
           throw new Error('fused MatMul gradient supports untransposed operands only');
-        const dya = (): tf.Tensor3D => reluMask(dy as tf.Tensor, y, at.activation) as tf.Tensor3D;
+        const masked = reluMask(dy as tf.Tensor, y, at.activation) as tf.Tensor3D;
+        const dya = (): tf.Tensor3D => masked;
         return {
           a: () => tf.matMul(dya(), b, false, true),
           b: () => tf.matMul(a, dya(), true, false),
