@@ -5,7 +5,16 @@ export {
   activateBackend,
   type BackendName,
   type BackendChoice,
+  type BackendOptions,
 } from './backend';
+export {
+  MAX_WASM_THREADS,
+  WASM_THREADS_ENV,
+  resolveWasmThreads,
+  wasmThreadsStatus,
+  type WasmThreadsRequest,
+  type WasmThreadsStatus,
+} from './wasm-threads';
 export {
   Engine,
   createEngine,
