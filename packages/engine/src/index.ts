@@ -10,6 +10,7 @@ export {
 export {
   MAX_WASM_THREADS,
   WASM_THREADS_ENV,
+  automaticWasmThreads,
   resolveWasmThreads,
   wasmThreadsStatus,
   type WasmThreadsRequest,

@@ -10,7 +10,7 @@ import {
   tf,
   wasmThreadsStatus,
 } from './index';
-import { createThreadedWasmBackend } from './wasm-threads';
+import { automaticWasmThreads, createThreadedWasmBackend } from './wasm-threads';
 
 const REPO = path.resolve(__dirname, '../../..');
 const CHILD = path.join(__dirname, 'test-util', 'wasm-threads-child.ts');
@@ -41,18 +41,25 @@ describe('resolveWasmThreads', () => {
     });
   });
 
-  test('auto: one thread under jest, else the available cores (at most 8)', () => {
+  test('auto: one thread under jest, else the idle cores (at most 8)', () => {
     withEnv({ [WASM_THREADS_ENV]: 'auto' }, () => {
       expect(resolveWasmThreads().threads).toBe(1);
       expect(resolveWasmThreads().source).toMatch(/under jest/);
     });
     withEnv({ [WASM_THREADS_ENV]: undefined, JEST_WORKER_ID: undefined }, () => {
-      const expected = Math.min(os.availableParallelism(), MAX_WASM_THREADS);
-      expect(resolveWasmThreads()).toEqual({
-        threads: expected,
-        source: `auto: ${os.availableParallelism()} core${expected === 1 ? '' : 's'} available`,
-      });
+      const auto = resolveWasmThreads();
+      expect(auto.source).toMatch(/^auto: \d+ cores?, load \d+\.\d$/);
+      expect(auto.threads).toBeGreaterThanOrEqual(1);
+      expect(auto.threads).toBeLessThanOrEqual(
+        Math.min(os.availableParallelism(), MAX_WASM_THREADS),
+      );
     });
+    expect(automaticWasmThreads(2, 0.1)).toEqual({ threads: 2, source: 'auto: 2 cores, load 0.1' });
+    expect(automaticWasmThreads(2, 1.2).threads).toBe(1);
+    expect(automaticWasmThreads(2, 4).threads).toBe(1);
+    expect(automaticWasmThreads(1, 0).threads).toBe(1);
+    expect(automaticWasmThreads(16, 2.4).threads).toBe(MAX_WASM_THREADS);
+    expect(automaticWasmThreads(4, 1.6).threads).toBe(2);
   });
 
   test('rejects counts that are not non-negative integers, naming the source', () => {
