@@ -10,7 +10,7 @@ import {
   tf,
   wasmThreadsStatus,
 } from './index';
-import { automaticWasmThreads, createThreadedWasmBackend } from './wasm-threads';
+import { automaticWasmThreads, createThreadedWasmBackend, probeWorker } from './wasm-threads';
 
 const REPO = path.resolve(__dirname, '../../..');
 const CHILD = path.join(__dirname, 'test-util', 'wasm-threads-child.ts');
@@ -172,6 +172,13 @@ describe('threaded wasm inside jest', () => {
     expect(engine.backendReason).toMatch(/2 threads/);
     const y = tf.matMul(tf.ones([64, 32]), tf.ones([32, 16]));
     expect(Array.from(await y.data()).every((v) => v === 32)).toBe(true);
+  });
+
+  test('the worker probe reports a worker that cannot start instead of crashing', async () => {
+    const broken = new URL(`data:text/javascript,${encodeURIComponent('throw new Error("boom")')}`);
+    await expect(probeWorker(broken)).rejects.toThrow('boom');
+    const silent = new URL('data:text/javascript,');
+    await expect(probeWorker(silent)).rejects.toThrow(/exited with code 0/);
   });
 
   test('rejects pool sizes the build cannot provide', async () => {

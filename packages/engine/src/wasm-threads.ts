@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { InvalidArgumentError } from '@collabopt/core';
 import { BackendWasm, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from './tf';
@@ -176,12 +177,43 @@ function threadedBuildFiles(): ThreadedBuildFiles {
 function pthreadWorkerSource(files: ThreadedBuildFiles): string {
   return [
     "const { createRequire } = await import('node:module');",
+    "const { workerData, parentPort } = await import('node:worker_threads');",
     `const workerFile = ${JSON.stringify(files.worker)};`,
     'const require = createRequire(workerFile);',
     'const { wasmWorkerContents } = require(workerFile);',
     "const body = wasmWorkerContents.split('\\n').join('\\\\n');",
-    `new Function('require', '__filename', body)(require, ${JSON.stringify(files.js)});`,
+    "const run = new Function('require', '__filename', body);",
+    `if (workerData === ${JSON.stringify(PROBE)}) parentPort.postMessage('ok');`,
+    `else run(require, ${JSON.stringify(files.js)});`,
   ].join('\n');
+}
+
+const PROBE = 'collabopt-wasm-threads-probe';
+
+/**
+ * Start one worker from `url` in probe mode (it loads and compiles tfjs's worker script, then
+ * answers). emscripten turns a worker error into an uncaught exception that ends the process, so
+ * a Node that cannot run the bootstrap must be caught here, before emscripten starts its pool.
+ */
+export function probeWorker(url: URL): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(url, { workerData: PROBE });
+    const done = (error?: unknown): void => {
+      clearTimeout(timer);
+      worker.removeAllListeners();
+      worker.on('error', () => undefined);
+      void worker.terminate();
+      if (error === undefined) resolve();
+      else reject(error instanceof Error ? error : new Error(String(error)));
+    };
+    const timer = setTimeout(
+      () => done(new Error(`the pthread worker did not start within ${INIT_TIMEOUT_MS / 1000} s`)),
+      INIT_TIMEOUT_MS,
+    );
+    worker.once('message', () => done());
+    worker.once('error', (e) => done(e));
+    worker.once('exit', (code) => done(new Error(`the pthread worker exited with code ${code}`)));
+  });
 }
 
 /**
@@ -204,6 +236,7 @@ export async function createThreadedWasmBackend(threads: number): Promise<Backen
   const workerUrl = new URL(
     `data:text/javascript,${encodeURIComponent(pthreadWorkerSource(files))}`,
   );
+  await probeWorker(workerUrl);
   const wasmBytes = await readFile(files.wasm);
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- emscripten CommonJS factory, loaded only when threads are used
   const factory = require(files.js) as ThreadedFactory;
