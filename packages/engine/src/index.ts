@@ -11,6 +11,7 @@ export {
   MAX_WASM_THREADS,
   WASM_THREADS_ENV,
   automaticWasmThreads,
+  measureBusyCores,
   resolveWasmThreads,
   wasmThreadsStatus,
   type WasmThreadsRequest,

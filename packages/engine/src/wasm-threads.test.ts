@@ -10,7 +10,13 @@ import {
   tf,
   wasmThreadsStatus,
 } from './index';
-import { automaticWasmThreads, createThreadedWasmBackend, probeWorker } from './wasm-threads';
+import {
+  automaticWasmThreads,
+  busyByOthers,
+  createThreadedWasmBackend,
+  measureBusyCores,
+  probeWorker,
+} from './wasm-threads';
 
 const REPO = path.resolve(__dirname, '../../..');
 const CHILD = path.join(__dirname, 'test-util', 'wasm-threads-child.ts');
@@ -41,25 +47,36 @@ describe('resolveWasmThreads', () => {
     });
   });
 
-  test('auto: one thread under jest, else the idle cores (at most 8)', () => {
+  test('auto: one thread under jest, else decided at start-up from the idle cores', () => {
     withEnv({ [WASM_THREADS_ENV]: 'auto' }, () => {
       expect(resolveWasmThreads().threads).toBe(1);
       expect(resolveWasmThreads().source).toMatch(/under jest/);
     });
     withEnv({ [WASM_THREADS_ENV]: undefined, JEST_WORKER_ID: undefined }, () => {
-      const auto = resolveWasmThreads();
-      expect(auto.source).toMatch(/^auto: \d+ cores?, load \d+\.\d$/);
-      expect(auto.threads).toBeGreaterThanOrEqual(1);
-      expect(auto.threads).toBeLessThanOrEqual(
-        Math.min(os.availableParallelism(), MAX_WASM_THREADS),
+      expect(resolveWasmThreads()).toEqual(
+        os.availableParallelism() < 2
+          ? { threads: 1, source: 'auto: 1 core' }
+          : { threads: 'auto', source: 'auto' },
       );
     });
-    expect(automaticWasmThreads(2, 0.1)).toEqual({ threads: 2, source: 'auto: 2 cores, load 0.1' });
-    expect(automaticWasmThreads(2, 1.2).threads).toBe(1);
+    expect(automaticWasmThreads(2, 0.1)).toEqual({
+      threads: 2,
+      source: 'auto: 2 cores, 0.1 busy elsewhere',
+    });
+    expect(automaticWasmThreads(2, 0.6).threads).toBe(1);
     expect(automaticWasmThreads(2, 4).threads).toBe(1);
     expect(automaticWasmThreads(1, 0).threads).toBe(1);
     expect(automaticWasmThreads(16, 2.4).threads).toBe(MAX_WASM_THREADS);
     expect(automaticWasmThreads(4, 1.6).threads).toBe(2);
+  });
+
+  test('busy cores elsewhere = machine CPU time minus our own, per elapsed time', async () => {
+    expect(busyByOthers(300, 100, 200)).toBe(1); // 300 ms busy in 200 ms, 100 of them ours
+    expect(busyByOthers(50, 80, 200)).toBe(0); // clock granularity: never negative
+    expect(busyByOthers(100, 0, 0)).toBe(0);
+    const busy = await measureBusyCores(50);
+    expect(busy).toBeGreaterThanOrEqual(0);
+    expect(busy).toBeLessThanOrEqual(os.cpus().length + 0.5);
   });
 
   test('rejects counts that are not non-negative integers, naming the source', () => {

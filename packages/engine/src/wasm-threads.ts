@@ -31,8 +31,11 @@ const INIT_TIMEOUT_MS = 30_000;
 const WASM_BACKEND_PRIORITY = 2;
 
 export interface WasmThreadsRequest {
-  /** Threads to use (1 = tfjs's single-threaded SIMD build). */
-  readonly threads: number;
+  /**
+   * Threads to use (1 = tfjs's single-threaded SIMD build), or 'auto': decided when the backend
+   * starts, from the cores other processes leave idle (see automaticWasmThreads).
+   */
+  readonly threads: number | 'auto';
   /** Where the number comes from, for the backend report. */
   readonly source: string;
 }
@@ -65,28 +68,62 @@ function parseThreadCount(value: number | string, source: string): number | 'aut
   return n;
 }
 
+/** Per-CPU busy and total times (ms) as os.cpus() reports them. */
+function cpuTimes(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const { times } of os.cpus()) {
+    const b = times.user + times.nice + times.sys + times.irq;
+    busy += b;
+    total += b + times.idle;
+  }
+  return { busy, total };
+}
+
 /**
- * The automatic pool size: the cores Node may use that other processes leave idle (cores minus
- * the 1-minute load average, rounded), at least 1 and at most 8. A pool thread that has to wait
- * for a busy core stalls every kernel it takes part in, so on a loaded machine one thread is
- * faster than two (measured on 2 cores at load 3-4: training 0.6-0.8x, inference ~0.8x).
+ * How many cores other processes keep busy right now: the machine's busy CPU time over `ms`
+ * milliseconds minus this process's own (which is starting the backend meanwhile), in cores.
+ */
+export async function measureBusyCores(ms = 200): Promise<number> {
+  const machine = cpuTimes();
+  const self = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
+  const after = cpuTimes();
+  const own = process.cpuUsage(self);
+  const ownMs = (own.user + own.system) / 1000;
+  return busyByOthers(after.busy - machine.busy, ownMs, elapsedMs);
+}
+
+/** Cores kept busy by other processes, from CPU-time deltas (ms) over `elapsedMs`; never < 0. */
+export function busyByOthers(machineBusyMs: number, ownMs: number, elapsedMs: number): number {
+  if (!(elapsedMs > 0)) return 0;
+  return Math.max(0, (machineBusyMs - ownMs) / elapsedMs);
+}
+
+/**
+ * The automatic pool size: the cores Node may use that other processes leave idle, rounded, at
+ * least 1 and at most 8. A pool thread that has to wait for a core held by another process stalls
+ * every kernel it takes part in, so on a loaded machine one thread is faster (measured on 2 cores
+ * with ~2 busy: training 0.6-0.8x, inference ~0.8x; with cores free: training ~1.2x, inference ~2x).
  */
 export function automaticWasmThreads(
-  cores: number = availableCores(),
-  load: number = os.loadavg()[0] ?? 0,
-): WasmThreadsRequest {
-  const idle = Math.round(cores - load);
+  cores: number,
+  busy: number,
+): { threads: number; source: string } {
+  const idle = Math.round(cores - busy);
   const threads = Math.max(1, Math.min(cores, MAX_WASM_THREADS, idle));
   return {
     threads,
-    source: `auto: ${cores} core${cores === 1 ? '' : 's'}, load ${load.toFixed(1)}`,
+    source: `auto: ${cores} core${cores === 1 ? '' : 's'}, ${busy.toFixed(1)} busy elsewhere`,
   };
 }
 
 /**
- * How many wasm threads to use: the option, else COLLABOPT_WASM_THREADS, else automatic (idle
- * cores, see automaticWasmThreads; one thread under jest, where every test file re-creates the
- * backend and would keep another set of idle workers alive).
+ * How many wasm threads to use: the option, else COLLABOPT_WASM_THREADS, else 'auto' (decided at
+ * start-up from idle cores, see automaticWasmThreads; one thread on a single core, and under jest,
+ * where every test file re-creates the backend and would keep another set of idle workers alive).
  */
 export function resolveWasmThreads(option?: number | 'auto'): WasmThreadsRequest {
   const fromEnv = process.env[WASM_THREADS_ENV];
@@ -103,7 +140,8 @@ export function resolveWasmThreads(option?: number | 'auto'): WasmThreadsRequest
     if (process.env['JEST_WORKER_ID'] !== undefined) {
       return { threads: 1, source: `auto: under jest (set ${WASM_THREADS_ENV} to change)` };
     }
-    return automaticWasmThreads();
+    const cores = availableCores();
+    return cores < 2 ? { threads: 1, source: 'auto: 1 core' } : { threads: 'auto', source };
   }
   if (requested > MAX_WASM_THREADS) {
     return { threads: MAX_WASM_THREADS, source: `${source} (${requested}, capped)` };
@@ -336,17 +374,21 @@ export function installWasmBackend(request: WasmThreadsRequest): void {
   tf.registerBackend(
     'wasm',
     async () => {
-      if (request.threads < 2) return single(request.source);
+      const { threads: wanted, source } =
+        request.threads === 'auto'
+          ? automaticWasmThreads(availableCores(), await measureBusyCores())
+          : { threads: request.threads, source: request.source };
+      if (wanted < 2) return single(source);
       try {
-        const backend = await createThreadedWasmBackend(request.threads);
+        const backend = await createThreadedWasmBackend(wanted);
         const threads = (
           backend.wasm as { tfjs: { getThreadsCount(): number } }
         ).tfjs.getThreadsCount();
-        status = { threads, build: 'threaded-simd', detail: request.source };
+        status = { threads, build: 'threaded-simd', detail: source };
         return backend;
       } catch (e) {
         const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
-        return single(`${request.source}; threaded build failed: ${why}`);
+        return single(`${source}; threaded build failed: ${why}`);
       }
     },
     WASM_BACKEND_PRIORITY,
@@ -358,7 +400,7 @@ export function wasmThreadsStatus(): WasmThreadsStatus | undefined {
   return status;
 }
 
-/** One line for the backend report, e.g. `2 threads (threaded SIMD build; auto: 2 cores, load 0.1)`. */
+/** One line for the backend report, e.g. `2 threads (threaded SIMD build; auto: 2 cores, 0.1 busy elsewhere)`. */
 export function describeWasmThreads(s: WasmThreadsStatus): string {
   const count = `${s.threads} thread${s.threads === 1 ? '' : 's'}`;
   const build =
