@@ -295,7 +295,8 @@ export async function createThreadedWasmBackend(threads: number): Promise<Backen
       const env = { ...imports['env'], emscripten_num_logical_cores: () => 2 * threads };
       webAssembly
         .instantiate(wasmBytes, { ...imports, env })
-        .then(({ instance, module }) => receive(instance, module), fail);
+        .then(({ instance, module }) => receive(instance, module))
+        .catch(fail); // also what receive throws: it starts the pool workers
       return {};
     },
     onAbort: (what) => fail(new Error(`threaded wasm aborted: ${String(what)}`)),
