@@ -2,6 +2,13 @@ import { InvalidArgumentError, type Logger } from '@collabopt/core';
 import { tf } from './tf';
 import { registerTfjsNodeFixes } from './tfjs-node-fixes';
 import { registerWasmGradientKernels } from './wasm-kernels';
+import {
+  describeWasmThreads,
+  installWasmBackend,
+  resolveWasmThreads,
+  wasmThreadsStatus,
+  type WasmThreadsRequest,
+} from './wasm-threads';
 
 /** Backends the engine can run on: TensorFlow's C library (tfjs-node), WebAssembly (SIMD) or plain JS. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -10,14 +17,28 @@ export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu
 
 export interface BackendChoice {
   readonly backend: BackendName;
-  /** Why this backend was chosen (reported once per process). */
+  /** Why this backend was chosen (reported once per process); for wasm also its thread count. */
   readonly reason: string;
+  /** Threads of the wasm backend's pool (wasm only). */
+  readonly wasmThreads?: number;
+}
+
+export interface BackendOptions {
+  /**
+   * Threads for the wasm backend (else COLLABOPT_WASM_THREADS, else the available cores, at most
+   * 8; 0 or 1 = single-threaded). Applies when the wasm backend is first initialised in the
+   * process; later requests get the existing backend.
+   */
+  wasmThreads?: number | 'auto';
 }
 
 const loaded = new Map<BackendName, Promise<string | undefined>>();
 
 /** Load and register one backend; resolves to undefined on success or to why it is unavailable. */
-function loadBackend(name: BackendName): Promise<string | undefined> {
+function loadBackend(
+  name: BackendName,
+  wasmThreads: () => WasmThreadsRequest,
+): Promise<string | undefined> {
   let p = loaded.get(name);
   if (p === undefined) {
     p = (async () => {
@@ -32,6 +53,7 @@ function loadBackend(name: BackendName): Promise<string | undefined> {
           case 'wasm':
             // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand (optional backends)
             require('@tensorflow/tfjs-backend-wasm');
+            installWasmBackend(wasmThreads());
             registerWasmGradientKernels();
             break;
           case 'cpu':
@@ -51,9 +73,14 @@ function loadBackend(name: BackendName): Promise<string | undefined> {
 }
 
 /** Make `name` the active TF.js backend (TF.js has one active backend per process). */
-export async function activateBackend(name: BackendName): Promise<void> {
+export async function activateBackend(
+  name: BackendName,
+  options: BackendOptions = {},
+): Promise<void> {
   if (tf.getBackend() === name) return;
-  const problem = await loadBackend(name);
+  // Resolved (and validated) up front so a bad COLLABOPT_WASM_THREADS is an error, not "unavailable".
+  const wasmThreads = name === 'wasm' ? resolveWasmThreads(options.wasmThreads) : undefined;
+  const problem = await loadBackend(name, () => wasmThreads ?? resolveWasmThreads());
   if (problem !== undefined)
     throw new InvalidArgumentError(`TF.js backend "${name}" is not available: ${problem}`);
   const ok = await tf.setBackend(name);
@@ -72,26 +99,40 @@ function parseBackend(value: string, source: string): BackendName {
  * Choose a backend: the explicit request (API option, else COLLABOPT_BACKEND), else tfjs-node
  * when it is installed and loads, else wasm (with our gradient kernels), else cpu.
  */
-export async function chooseBackend(requested?: BackendName | string): Promise<BackendChoice> {
+export async function chooseBackend(
+  requested?: BackendName | string,
+  options: BackendOptions = {},
+): Promise<BackendChoice> {
   const fromEnv = process.env['COLLABOPT_BACKEND'];
   if (requested !== undefined || (fromEnv !== undefined && fromEnv !== '')) {
     const source = requested !== undefined ? 'the backend option' : 'COLLABOPT_BACKEND';
     const name = parseBackend(String(requested ?? fromEnv), source);
-    await activateBackend(name);
-    return { backend: name, reason: `requested by ${source}` };
+    await activateBackend(name, options);
+    return withWasmThreads({ backend: name, reason: `requested by ${source}` });
   }
   const skipped: string[] = [];
   for (const name of BACKEND_NAMES) {
     try {
-      await activateBackend(name);
+      await activateBackend(name, options);
       const reason =
         skipped.length === 0 ? 'fastest available' : `fastest available (${skipped.join('; ')})`;
-      return { backend: name, reason };
+      return withWasmThreads({ backend: name, reason });
     } catch (e) {
       skipped.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
   throw new InvalidArgumentError(`no TF.js backend could be loaded: ${skipped.join('; ')}`);
+}
+
+/** Add the wasm backend's thread count to a wasm choice. */
+function withWasmThreads(choice: BackendChoice): BackendChoice {
+  const status = choice.backend === 'wasm' ? wasmThreadsStatus() : undefined;
+  if (status === undefined) return choice;
+  return {
+    backend: choice.backend,
+    reason: `${choice.reason}; ${describeWasmThreads(status)}`,
+    wasmThreads: status.threads,
+  };
 }
 
 const reported = new Set<string>();

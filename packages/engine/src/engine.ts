@@ -17,7 +17,13 @@ import {
   type ProgressReporter,
   type Tensor,
 } from '@collabopt/core';
-import { activateBackend, chooseBackend, reportBackendOnce, type BackendName } from './backend';
+import {
+  activateBackend,
+  chooseBackend,
+  reportBackendOnce,
+  type BackendName,
+  type BackendOptions,
+} from './backend';
 import { builtinKernels } from './builtin-kernels';
 import { CompiledGraph } from './compile';
 import { batches, checkDataset, type Dataset } from './data/dataset';
@@ -26,7 +32,7 @@ import { ParameterSet } from './parameters';
 import { tf } from './tf';
 import type { ActivationTransform, StepInfo, WeightTransform } from './transforms';
 
-export interface EngineOptions {
+export interface EngineOptions extends BackendOptions {
   /** Force a backend (else COLLABOPT_BACKEND, else tfjs-node → wasm → cpu). */
   backend?: BackendName;
   /** Kernels for custom ops (default: a copy of the built-in kernel map). */
@@ -455,7 +461,7 @@ function checkSampleShape(
 
 /** Create an engine on the best available backend (or the requested one). */
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
-  const choice = await chooseBackend(options.backend);
+  const choice = await chooseBackend(options.backend, { wasmThreads: options.wasmThreads });
   reportBackendOnce(choice, options.logger ?? createConsoleLogger('info'));
   return new Engine(
     choice.backend,

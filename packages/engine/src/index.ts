@@ -5,7 +5,18 @@ export {
   activateBackend,
   type BackendName,
   type BackendChoice,
+  type BackendOptions,
 } from './backend';
+export {
+  MAX_WASM_THREADS,
+  WASM_THREADS_ENV,
+  automaticWasmThreads,
+  measureBusyCores,
+  resolveWasmThreads,
+  wasmThreadsStatus,
+  type WasmThreadsRequest,
+  type WasmThreadsStatus,
+} from './wasm-threads';
 export {
   Engine,
   createEngine,

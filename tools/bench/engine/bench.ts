@@ -105,6 +105,7 @@ async function main(): Promise<void> {
     `engine benchmark: Fashion-MNIST, batch ${BATCH}, Adam 1e-3, ${STEPS} training steps, ${INFER} inference samples`,
   );
   console.log(`backends: ${backends.map((b) => b.backend).join(', ')}`);
+  for (const { backend, engine } of backends) console.log(`  ${backend}: ${engine.backendReason}`);
 
   // Absolute speed drifts with the load of this shared machine: measure Keras and every backend
   // model by model, back to back, REPS times, and report medians.
