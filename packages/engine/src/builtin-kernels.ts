@@ -14,6 +14,7 @@ import { activate, activationKind, softmaxAlong } from './activation';
 import { fusedConv2d, fusedDense, type FusedActivation } from './fused';
 import { KernelRegistry, type KernelContext, type OpKernel } from './kernel-registry';
 import { tf } from './tf';
+import { biasAdd } from './tfjs-node-kernels';
 
 type Pair = [number, number];
 
@@ -24,7 +25,7 @@ function pair(ctx: KernelContext, key: string): Pair {
 
 function withBiasAndActivation(y: tf.Tensor, ctx: KernelContext): tf.Tensor {
   const bias = ctx.weights['bias'];
-  const out = bias !== undefined ? tf.add(y, bias) : y;
+  const out = bias !== undefined ? biasAdd(y, bias) : y;
   return activate(out, activationKind(ctx.attrs['activation'], ctx.node.name));
 }
 

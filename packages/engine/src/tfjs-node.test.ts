@@ -1,6 +1,7 @@
 /** Runs only where tfjs-node is installed (tools/setup-tfjs-node); skipped otherwise. */
 import { GraphBuilder, createRng, silentLogger, type Graph } from '@collabopt/core';
 import { activateBackend, createDataset, createEngine, tf } from './index';
+import { biasAdd } from './tfjs-node-kernels';
 
 let available = false;
 beforeAll(async () => {
@@ -57,4 +58,65 @@ test('tfjs-node: one SGD step matches the wasm backend', async () => {
   out[0]!.forEach((w, i) =>
     w.forEach((v, j) => expect(Math.abs(v - out[1]![i]![j]!)).toBeLessThan(1e-4)),
   );
+});
+
+/** Values and gradients of `f` on tfjs-node and on the cpu backend (the reference). */
+async function onBothBackends(
+  f: (inputs: tf.Tensor[]) => tf.Tensor,
+  make: () => tf.Tensor[],
+): Promise<{ node: Float32Array[]; cpu: Float32Array[] }> {
+  const run = async (backend: 'tensorflow' | 'cpu'): Promise<Float32Array[]> => {
+    await activateBackend(backend);
+    return tf.tidy(() => {
+      const inputs = make();
+      const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => f(xs) as tf.Scalar)(inputs);
+      return [value, ...grads].map((t) => t.dataSync() as Float32Array);
+    });
+  };
+  const node = await run('tensorflow');
+  const cpu = await run('cpu');
+  await activateBackend('tensorflow');
+  return { node, cpu };
+}
+
+/** Elementwise |a − b| < tol, relative for |b| > 1. */
+function expectClose(a: Float32Array[], b: Float32Array[], tol: number): void {
+  expect(a.length).toBe(b.length);
+  a.forEach((t, i) => {
+    expect(t.length).toBe(b[i]!.length);
+    t.forEach((v, j) =>
+      expect(Math.abs(v - b[i]![j]!)).toBeLessThan(tol * Math.max(1, Math.abs(b[i]![j]!))),
+    );
+  });
+}
+
+function randomInputs(seed: number, shapes: number[][], scale = 2): () => tf.Tensor[] {
+  return () => {
+    const rng = createRng(seed);
+    return shapes.map((s) =>
+      tf.tensor(
+        Float32Array.from({ length: s.reduce((a, d) => a * d, 1) }, () => rng.uniform(-scale, scale)),
+        s,
+      ),
+    );
+  };
+}
+
+test('tfjs-node: ReluGrad / Relu6Grad / BiasAdd(Grad) kernels match the cpu backend', async () => {
+  if (!available) return;
+  // Exact zeros exercise the x = 0 edge (gradient 0, like TF.js's Step).
+  const make = (): tf.Tensor[] => {
+    const [x, b, w] = randomInputs(3, [[2, 5, 4, 6], [6], [2, 5, 4, 6]], 7)();
+    return [tf.round(x!), b!, w!];
+  };
+  const { node, cpu } = await onBothBackends(
+    ([x, b, w]) =>
+      tf.add(
+        tf.sum(tf.mul(tf.relu(biasAdd(x!, b!)), w!)),
+        tf.sum(tf.mul(tf.relu6(biasAdd(tf.reshape(x!, [40, 6]), b!)), tf.reshape(w!, [40, 6]))),
+      ),
+    make,
+  );
+  expectClose(node, cpu, 1e-4);
+  expect(cpu[2]!.some((v) => v !== 0)).toBe(true);
 });
