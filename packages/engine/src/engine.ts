@@ -22,6 +22,7 @@ import { builtinKernels } from './builtin-kernels';
 import { CompiledGraph } from './compile';
 import { batches, checkDataset, type Dataset } from './data/dataset';
 import type { KernelRegistry } from './kernel-registry';
+import { crossEntropyPerSample, meanCrossEntropy } from './loss';
 import { ParameterSet } from './parameters';
 import { tf } from './tf';
 import type { ActivationTransform, StepInfo, WeightTransform } from './transforms';
@@ -99,6 +100,8 @@ export interface FitResult {
   readonly history: EpochLog[];
   readonly steps: number;
 }
+
+export { crossEntropyPerSample } from './loss';
 
 const INFERENCE: StepInfo = { step: 0, epoch: 0, training: false };
 
@@ -340,7 +343,7 @@ export class Engine {
                 logits: true,
               })[0]!;
               correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), y), 'int32')));
-              return tf.mean(crossEntropyPerSample(logits, y, numClasses)) as tf.Scalar;
+              return meanCrossEntropy(logits, y, numClasses);
             },
             true,
             vars,
@@ -414,16 +417,6 @@ export class Engine {
     }
     return { history, steps: step };
   }
-}
-
-/** Per-sample sparse categorical cross-entropy from logits. */
-export function crossEntropyPerSample(
-  logits: tf.Tensor,
-  labels: tf.Tensor,
-  numClasses: number,
-): tf.Tensor {
-  const logp = tf.logSoftmax(logits as tf.Tensor2D);
-  return tf.neg(tf.sum(tf.mul(logp, tf.oneHot(labels as tf.Tensor1D, numClasses)), -1));
 }
 
 function classifierClasses(compiled: CompiledGraph): number {

@@ -1,6 +1,7 @@
 /** Runs only where tfjs-node is installed (tools/setup-tfjs-node); skipped otherwise. */
 import { GraphBuilder, createRng, silentLogger, type Graph } from '@collabopt/core';
 import { activateBackend, createDataset, createEngine, tf } from './index';
+import { meanCrossEntropy } from './loss';
 import { biasAdd } from './tfjs-node-kernels';
 
 let available = false;
@@ -95,7 +96,9 @@ function randomInputs(seed: number, shapes: number[][], scale = 2): () => tf.Ten
     const rng = createRng(seed);
     return shapes.map((s) =>
       tf.tensor(
-        Float32Array.from({ length: s.reduce((a, d) => a * d, 1) }, () => rng.uniform(-scale, scale)),
+        Float32Array.from({ length: s.reduce((a, d) => a * d, 1) }, () =>
+          rng.uniform(-scale, scale),
+        ),
         s,
       ),
     );
@@ -119,4 +122,15 @@ test('tfjs-node: ReluGrad / Relu6Grad / BiasAdd(Grad) kernels match the cpu back
   );
   expectClose(node, cpu, 1e-4);
   expect(cpu[2]!.some((v) => v !== 0)).toBe(true);
+});
+
+test('tfjs-node: fused sparse softmax cross-entropy matches the composed loss on cpu', async () => {
+  if (!available) return;
+  const labels = [0, 3, 2, 2, 1, 3];
+  const { node, cpu } = await onBothBackends(
+    ([z]) => tf.mul(meanCrossEntropy(z!, tf.tensor1d(labels, 'int32'), 4), 3),
+    randomInputs(5, [[6, 4]], 6),
+  );
+  expect(node[0]!.length).toBe(1);
+  expectClose(node, cpu, 1e-5);
 });
