@@ -21,6 +21,7 @@ import { activateBackend, chooseBackend, reportBackendOnce, type BackendName } f
 import { builtinKernels } from './builtin-kernels';
 import { CompiledGraph } from './compile';
 import { batches, checkDataset, type Dataset } from './data/dataset';
+import { FlatAdamOptimizer } from './flat-adam';
 import type { KernelRegistry } from './kernel-registry';
 import { crossEntropyPerSample, meanCrossEntropy } from './loss';
 import { ParameterSet } from './parameters';
@@ -298,7 +299,7 @@ export class Engine {
     const params = new ParameterSet(graph, this.registry, { ...options, trainable: true });
     const optimizer =
       kind === 'adam'
-        ? tf.train.adam(lr, 0.9, 0.999, 1e-7)
+        ? new FlatAdamOptimizer(lr, 0.9, 0.999, 1e-7)
         : (options.momentum ?? 0) > 0
           ? tf.train.momentum(lr, options.momentum!)
           : tf.train.sgd(lr);
