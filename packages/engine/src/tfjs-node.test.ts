@@ -134,3 +134,27 @@ test('tfjs-node: fused sparse softmax cross-entropy matches the composed loss on
   expect(node[0]!.length).toBe(1);
   expectClose(node, cpu, 1e-5);
 });
+
+test('tfjs-node: oneDNN max pooling matches the cpu backend (values and gradients)', async () => {
+  if (!available) return;
+  const cases: [number, number, 'valid' | 'same'][] = [
+    [2, 2, 'valid'],
+    [2, 2, 'same'],
+    [3, 2, 'same'],
+    [3, 1, 'valid'],
+  ];
+  for (const [size, stride, pad] of cases) {
+    const { node, cpu } = await onBothBackends(
+      ([x, w]) => {
+        const y = tf.maxPool(x as tf.Tensor4D, size, stride, pad);
+        return tf.sum(tf.mul(y, tf.slice(w!, [0, 0, 0, 0], y.shape)));
+      },
+      randomInputs(size * 10 + stride, [
+        [2, 7, 9, 3],
+        [2, 7, 9, 3],
+      ]),
+    );
+    expectClose(node, cpu, 1e-5);
+    expect(cpu[1]!.some((v) => v !== 0)).toBe(true);
+  }
+});
