@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Logger } from '@collabopt/core';
 import { tf } from './tf';
 import { registerTfjsNodeFixes } from './tfjs-node-fixes';
 import { registerTfjsNodeKernels } from './tfjs-node-kernels';
+import { registerTfjsNodeOneDnnKernels } from './tfjs-node-onednn';
 import { registerWasmGradientKernels } from './wasm-kernels';
 
 /** Backends the engine can run on: TensorFlow's C library (tfjs-node), WebAssembly (SIMD) or plain JS. */
@@ -30,6 +31,7 @@ function loadBackend(name: BackendName): Promise<string | undefined> {
             require('@tensorflow/tfjs-node');
             registerTfjsNodeFixes();
             registerTfjsNodeKernels();
+            registerTfjsNodeOneDnnKernels();
             break;
           case 'wasm':
             // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand (optional backends)

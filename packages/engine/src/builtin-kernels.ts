@@ -156,16 +156,20 @@ function fusable(ctx: KernelContext): FusedActivation | undefined {
 }
 
 /**
- * Fused conv/dense + bias + ReLU kernels with registered gradients (src/fused.ts). Off by default:
- * A/B runs on this machine kind showed no gain on tfjs-node and a loss on wasm (whose
- * FusedConv2D with a bias is slower than Conv2D + Add + Relu there).
+ * Fused conv/dense + bias + ReLU kernels with registered gradients (src/fused.ts). `enabled`
+ * forces them on every backend (tests); by default only convolutions on tfjs-node are fused, where
+ * FusedConv2D runs as oneDNN's convolution-with-bias (src/tfjs-node-onednn.ts). On wasm the fused
+ * convolution with a bias is slower than Conv2D + Add + Relu, and tfjs-node's _FusedMatMul needs
+ * rank-3 reshapes that cost more than they save.
  */
 export const FUSION = { enabled: false };
+
+const fuseConvolutions = (): boolean => FUSION.enabled || tf.getBackend() === 'tensorflow';
 
 const conv2d: OpKernel = ([x], ctx) => {
   const act = fusable(ctx);
   const dil = pair(ctx, 'dilations');
-  if (FUSION.enabled && act !== undefined && dil[0] === 1 && dil[1] === 1) {
+  if (fuseConvolutions() && act !== undefined && dil[0] === 1 && dil[1] === 1) {
     return fusedConv2d(
       x as tf.Tensor4D,
       ctx.weights['kernel'] as tf.Tensor4D,

@@ -1,4 +1,5 @@
 import { tf } from './tf';
+import { BIAS_ADD_GRAD, RELU_GRAD, hasTfjsNodeKernel } from './tfjs-node-kernels';
 
 /**
  * Convolution / MatMul + bias + ReLU as one forward kernel (FusedConv2D / _FusedMatMul). TF.js's
@@ -12,11 +13,15 @@ function reluMask(dy: tf.Tensor, y: tf.Tensor, activation: string): tf.Tensor {
   if (activation === 'linear') return dy;
   if (activation !== 'relu')
     throw new Error(`fused gradient for activation "${activation}" is not implemented`);
+  if (hasTfjsNodeKernel(RELU_GRAD))
+    return tf.engine().runKernel(RELU_GRAD, { dy, x: y }, {}) as tf.Tensor;
   return tf.mul(dy, tf.getBackend() === 'wasm' ? tf.step(y) : tf.cast(tf.greater(y, 0), dy.dtype));
 }
 
 /** Σ over all axes but the last; on wasm a ones-row MatMul (its Sum transposes the whole input first). */
 function biasGradient(dy: tf.Tensor): tf.Tensor {
+  if (hasTfjsNodeKernel(BIAS_ADD_GRAD))
+    return tf.engine().runKernel(BIAS_ADD_GRAD, { dy }, {}) as tf.Tensor;
   const channels = dy.shape[dy.rank - 1]!;
   const rows = dy.size / channels;
   const flat = tf.reshape(dy, [rows, channels]) as tf.Tensor2D;
@@ -43,7 +48,9 @@ export function registerFusedGradients(): void {
           activation: string;
         };
         const conv = { strides: a.strides, pad: a.pad, dataFormat: 'NHWC' };
-        const dya = (): tf.Tensor => reluMask(dy as tf.Tensor, y, a.activation);
+        // Computed once here (the gradient pass's scope disposes it), not once per input.
+        const masked = reluMask(dy as tf.Tensor, y, a.activation);
+        const dya = (): tf.Tensor => masked;
         return {
           x: () =>
             tf.engine().runKernel('Conv2DBackpropInput', { dy: dya(), filter }, {
@@ -74,7 +81,8 @@ export function registerFusedGradients(): void {
         };
         if (at.transposeA || at.transposeB)
           throw new Error('fused MatMul gradient supports untransposed operands only');
-        const dya = (): tf.Tensor3D => reluMask(dy as tf.Tensor, y, at.activation) as tf.Tensor3D;
+        const masked = reluMask(dy as tf.Tensor, y, at.activation) as tf.Tensor3D;
+        const dya = (): tf.Tensor3D => masked;
         return {
           a: () => tf.matMul(dya(), b, false, true),
           b: () => tf.matMul(a, dya(), true, false),

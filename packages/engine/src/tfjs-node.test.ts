@@ -1,6 +1,7 @@
 /** Runs only where tfjs-node is installed (tools/setup-tfjs-node); skipped otherwise. */
 import { GraphBuilder, createRng, silentLogger, type Graph } from '@collabopt/core';
 import { activateBackend, createDataset, createEngine, tf } from './index';
+import { fusedConv2d } from './fused';
 import { meanCrossEntropy } from './loss';
 import { biasAdd } from './tfjs-node-kernels';
 
@@ -156,5 +157,31 @@ test('tfjs-node: oneDNN max pooling matches the cpu backend (values and gradient
     );
     expectClose(node, cpu, 1e-5);
     expect(cpu[1]!.some((v) => v !== 0)).toBe(true);
+  }
+});
+
+test('tfjs-node: oneDNN convolutions (plain and fused with bias + ReLU) match the cpu backend', async () => {
+  if (!available) return;
+  const cases: [number, number, 'valid' | 'same'][] = [
+    [1, 1, 'valid'],
+    [3, 2, 'same'],
+    [2, 2, 'valid'],
+    [4, 1, 'same'],
+  ];
+  for (const [cin, stride, pad] of cases) {
+    const { node, cpu } = await onBothBackends(
+      ([x, k, b, w]) => {
+        const fused = fusedConv2d(x as tf.Tensor4D, k as tf.Tensor4D, b, {
+          strides: [stride, stride],
+          padding: pad,
+          activation: 'relu',
+        });
+        const plain = tf.conv2d(x as tf.Tensor4D, k as tf.Tensor4D, stride, pad);
+        const weight = tf.slice(w!, [0, 0, 0, 0], fused.shape);
+        return tf.add(tf.sum(tf.mul(fused, weight)), tf.sum(tf.mul(tf.square(plain), weight)));
+      },
+      randomInputs(cin * 7 + stride, [[2, 9, 8, cin], [3, 3, cin, 5], [5], [2, 9, 8, 5]]),
+    );
+    expectClose(node, cpu, 1e-4);
   }
 });
