@@ -103,6 +103,23 @@ function canUseOneDnn(b: NodeBackend): boolean {
   return oneDnnAvailable;
 }
 
+/** oneDNN ops that failed once in this process (a TensorFlow build without them): not tried again. */
+const failedOps = new Set<string>();
+
+/**
+ * Run one oneDNN op; on its first failure remember the op and return undefined so the caller uses
+ * the stock kernel (which reports the error itself if the inputs were at fault).
+ */
+function tryOneDnn<T>(op: string, run: () => T): T | undefined {
+  if (failedOps.has(op)) return undefined;
+  try {
+    return run();
+  } catch {
+    failedOps.add(op);
+    return undefined;
+  }
+}
+
 /** MaxPool on tfjs-node through oneDNN where it applies, else tfjs-node's own kernel. */
 function registerOneDnnMaxPool(): void {
   const stock = tf.getKernel('MaxPool', BACKEND);
@@ -129,22 +146,31 @@ function registerOneDnnMaxPool(): void {
       const { dy, x } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
       const a = attrs as unknown as PoolAttrs;
       const pool = oneDnnPoolAttrs(b, x, a);
-      if (pool === undefined || !canUseOneDnn(b)) {
-        const stockInputs = { dy, input: x, output: inputs['y']! } as unknown as tf.NamedTensorMap;
-        return tf
-          .engine()
-          .runKernel('MaxPoolGrad', stockInputs, attrs as tf.NamedAttrMap) as tf.Tensor;
-      }
       // The forward pass kept no workspace (TF.js kernels have one output): recompute it, which
       // costs less than a third of what the Eigen MaxPoolGrad saves.
-      const [y, workspace] = oneDnnMaxPool(b, x, pool, true);
-      const dx = b.executeSingleOutput(
-        '_MklNativeMaxPoolGrad',
-        [...pool, { name: 'workspace_enabled', type: b.binding.TF_ATTR_BOOL, value: true }],
-        [x, y!, dy, workspace!],
-      );
-      tf.dispose([y!, workspace!]);
-      return dx;
+      const dx =
+        pool === undefined || !canUseOneDnn(b)
+          ? undefined
+          : tryOneDnn('_MklNativeMaxPoolGrad', () => {
+              const [y, workspace] = oneDnnMaxPool(b, x, pool, true);
+              try {
+                return b.executeSingleOutput(
+                  '_MklNativeMaxPoolGrad',
+                  [
+                    ...pool,
+                    { name: 'workspace_enabled', type: b.binding.TF_ATTR_BOOL, value: true },
+                  ],
+                  [x, y!, dy, workspace!],
+                );
+              } finally {
+                tf.dispose([y!, workspace!]);
+              }
+            });
+      if (dx !== undefined) return dx;
+      const stockInputs = { dy, input: x, output: inputs['y']! } as unknown as tf.NamedTensorMap;
+      return tf
+        .engine()
+        .runKernel('MaxPoolGrad', stockInputs, attrs as tf.NamedAttrMap) as tf.Tensor;
     },
   });
   tf.registerGradient({
@@ -231,7 +257,9 @@ function registerOneDnnConvolutions(): void {
     const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
     const conv = oneDnnConvAttrs(b, x, filter.shape, attrs as unknown as ConvAttrs);
     if (conv === undefined) return undefined;
-    return b.executeSingleOutput('_MklNativeConv2D', [...conv, filterConst(b)], [x, filter]);
+    return tryOneDnn('_MklNativeConv2D', () =>
+      b.executeSingleOutput('_MklNativeConv2D', [...conv, filterConst(b)], [x, filter]),
+    );
   });
   override('Conv2DBackpropFilter', ({ inputs, backend, attrs }) => {
     const b = backend as unknown as NodeBackend;
@@ -239,12 +267,14 @@ function registerOneDnnConvolutions(): void {
     const a = attrs as unknown as ConvAttrs & { filterShape: number[] };
     const conv = oneDnnConvAttrs(b, x, a.filterShape, a);
     if (conv === undefined) return undefined;
-    const sizes = tf.tensor1d(a.filterShape, 'int32');
-    try {
-      return b.executeSingleOutput('_MklNativeConv2DBackpropFilter', conv, [x, sizes, dy]);
-    } finally {
-      sizes.dispose();
-    }
+    return tryOneDnn('_MklNativeConv2DBackpropFilter', () => {
+      const sizes = tf.tensor1d(a.filterShape, 'int32');
+      try {
+        return b.executeSingleOutput('_MklNativeConv2DBackpropFilter', conv, [x, sizes, dy]);
+      } finally {
+        sizes.dispose();
+      }
+    });
   });
   // Conv2D + bias (+ ReLU): the bias add happens inside oneDNN's convolution.
   override('FusedConv2D', ({ inputs, backend, attrs }) => {
@@ -257,12 +287,14 @@ function registerOneDnnConvolutions(): void {
       return undefined;
     const conv = oneDnnConvAttrs(b, x!, filter!.shape, a);
     if (conv === undefined) return undefined;
-    const y = b.executeSingleOutput(
-      '_MklNativeConv2DWithBias',
-      [...conv, filterConst(b)],
-      [x!, filter!, bias],
+    const y = tryOneDnn('_MklNativeConv2DWithBias', () =>
+      b.executeSingleOutput(
+        '_MklNativeConv2DWithBias',
+        [...conv, filterConst(b)],
+        [x!, filter!, bias],
+      ),
     );
-    if (activation === 'linear') return y;
+    if (y === undefined || activation === 'linear') return y;
     const out = b.executeSingleOutput('Relu', [typeAttr(b, 'T', 'float32')], [y]);
     y.dispose();
     return out;
