@@ -167,6 +167,8 @@ test('tfjs-node: oneDNN convolutions (plain and fused with bias + ReLU) match th
     [3, 2, 'same'],
     [2, 2, 'valid'],
     [4, 1, 'same'],
+    [8, 1, 'valid'],
+    [9, 2, 'same'],
   ];
   for (const [cin, stride, pad] of cases) {
     const { node, cpu } = await onBothBackends(
