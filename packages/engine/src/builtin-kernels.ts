@@ -47,14 +47,28 @@ function stridedDilated(
     const pw = samePadding(x.shape[2], kernelHW[1], strides[1], dilations[1]);
     input = tf.pad(x, [[0, 0], ph, pw, [0, 0]]);
   }
-  const full = op(input);
+  return everyNth(op(input), strides);
+}
+
+/**
+ * Every stride-th row and column (from the first) of an NHWC tensor, differentiable (TF.js has no
+ * StridedSlice gradient): pad to a multiple of the strides, split each spatial axis into
+ * (outputs, stride) and keep index 0.
+ */
+function everyNth(full: tf.Tensor4D, strides: Pair): tf.Tensor4D {
   const [n, h, w, c] = full.shape;
-  return tf.stridedSlice(
-    full,
-    [0, 0, 0, 0],
-    [n, h, w, c],
-    [1, strides[0], strides[1], 1],
-  ) as tf.Tensor4D;
+  const [sh, sw] = strides;
+  if (sh === 1 && sw === 1) return full;
+  const oh = Math.ceil(h / sh);
+  const ow = Math.ceil(w / sw);
+  const padded = tf.pad(full, [
+    [0, 0],
+    [0, oh * sh - h],
+    [0, ow * sw - w],
+    [0, 0],
+  ]);
+  const split = tf.reshape(padded, [n, oh, sh, ow, sw, c]);
+  return tf.reshape(tf.slice(split, [0, 0, 0, 0, 0, 0], [n, oh, 1, ow, 1, c]), [n, oh, ow, c]);
 }
 
 function needsSplit(strides: Pair, dilations: Pair): boolean {
@@ -84,6 +98,18 @@ export function depthwiseNhwc(
   padding: Padding,
   dilations: Pair,
 ): tf.Tensor4D {
+  if (
+    tf.getBackend() === 'tensorflow' &&
+    (dilations[0] > 1 || dilations[1] > 1 || strides[0] !== strides[1])
+  ) {
+    // TensorFlow's CPU DepthwiseConv2dNative takes neither dilations nor unequal strides: spread
+    // the kernel densely, and run stride 1 then keep every stride-th output where strides differ.
+    const dense = dilateKernel(kernel, dilations);
+    if (strides[0] === strides[1]) return tf.depthwiseConv2d(x, dense, strides, padding, 'NHWC');
+    return stridedDilated(x, [dense.shape[0], dense.shape[1]], strides, [1, 1], padding, (i) =>
+      tf.depthwiseConv2d(i, dense, 1, 'valid', 'NHWC'),
+    );
+  }
   if (!needsSplit(strides, dilations))
     return tf.depthwiseConv2d(x, kernel, strides, padding, 'NHWC', dilations);
   const k: Pair = [kernel.shape[0], kernel.shape[1]];

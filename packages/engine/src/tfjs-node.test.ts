@@ -1,6 +1,7 @@
 /** Runs only where tfjs-node is installed (tools/setup-tfjs-node); skipped otherwise. */
 import { GraphBuilder, createRng, silentLogger, type Graph } from '@collabopt/core';
 import { activateBackend, createDataset, createEngine, tf } from './index';
+import { depthwiseNhwc, dilateKernel } from './builtin-kernels';
 import { fusedConv2d } from './fused';
 import { meanCrossEntropy } from './loss';
 import { biasAdd } from './tfjs-node-kernels';
@@ -183,6 +184,39 @@ test('tfjs-node: oneDNN convolutions (plain and fused with bias + ReLU) match th
         return tf.add(tf.sum(tf.mul(fused, weight)), tf.sum(tf.mul(tf.square(plain), weight)));
       },
       randomInputs(cin * 7 + stride, [[2, 9, 8, cin], [3, 3, cin, 5], [5], [2, 9, 8, 5]]),
+    );
+    expectClose(node, cpu, 1e-4);
+  }
+});
+
+test('tfjs-node: depthwise convolutions with dilation or unequal strides match the cpu backend', async () => {
+  if (!available) return;
+  const cases: [[number, number], [number, number], 'valid' | 'same'][] = [
+    [[2, 1], [1, 1], 'same'],
+    [[1, 1], [2, 2], 'valid'],
+    [[1, 2], [2, 1], 'same'],
+  ];
+  for (const [strides, dilations, pad] of cases) {
+    const { node, cpu } = await onBothBackends(
+      ([x, k, w]) => {
+        // The cpu reference spreads the kernel itself (TF.js has no dilated depthwise gradient).
+        const y =
+          tf.getBackend() === 'cpu'
+            ? depthwiseNhwc(
+                x as tf.Tensor4D,
+                dilateKernel(k as tf.Tensor4D, dilations),
+                strides,
+                pad,
+                [1, 1],
+              )
+            : depthwiseNhwc(x as tf.Tensor4D, k as tf.Tensor4D, strides, pad, dilations);
+        return tf.sum(tf.mul(y, tf.slice(w!, [0, 0, 0, 0], y.shape)));
+      },
+      randomInputs(strides[0] * 5 + dilations[0], [
+        [2, 9, 8, 3],
+        [3, 2, 3, 2],
+        [2, 9, 8, 6],
+      ]),
     );
     expectClose(node, cpu, 1e-4);
   }
