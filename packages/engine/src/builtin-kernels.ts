@@ -15,6 +15,7 @@ import { fusedConv2d, fusedDense, type FusedActivation } from './fused';
 import { KernelRegistry, type KernelContext, type OpKernel } from './kernel-registry';
 import { tf } from './tf';
 import { biasAdd } from './tfjs-node-kernels';
+import { maxPoolKeepingWorkspace } from './tfjs-node-onednn';
 
 type Pair = [number, number];
 
@@ -339,7 +340,10 @@ function poolGeometry(ctx: KernelContext): { size: Pair; strides: Pair; padding:
 
 const maxPool2d: OpKernel = ([x], ctx) => {
   const { size, strides, padding } = poolGeometry(ctx);
-  return tf.maxPool(x as tf.Tensor4D, size, strides, padding);
+  const kept = ctx.training
+    ? maxPoolKeepingWorkspace(x as tf.Tensor4D, size, strides, padding)
+    : undefined;
+  return kept ?? tf.maxPool(x as tf.Tensor4D, size, strides, padding);
 };
 
 /**

@@ -25,6 +25,9 @@ import {
  * dilation) or when the library has no oneDNN kernels (probed once).
  */
 export const MAX_POOL_GRAD = 'CollaboptMaxPoolGrad';
+/** Max pool returning [output, oneDNN workspace] and the gradient that consumes the workspace. */
+export const MAX_POOL_KEEPING_WORKSPACE = 'CollaboptMaxPoolKeepingWorkspace';
+export const MAX_POOL_GRAD_FROM_WORKSPACE = 'CollaboptMaxPoolGradFromWorkspace';
 
 /** oneDNN kernels are registered under this label (TensorFlow's graph rewrite sets it). */
 function oneDnnLabel(b: NodeBackend): OpAttr {
@@ -91,8 +94,15 @@ function canUseOneDnn(b: NodeBackend): boolean {
   if (oneDnnAvailable === undefined) {
     const x = tf.zeros([1, 2, 2, 1]);
     try {
+      // Pooling forward and backward (the workspace path cannot fall back mid-backprop).
       const attrs = oneDnnPoolAttrs(b, x, { filterSize: 2, strides: 2, pad: 'valid' })!;
-      tf.dispose(oneDnnMaxPool(b, x, attrs, false));
+      const [y, workspace] = oneDnnMaxPool(b, x, attrs, true);
+      const dx = b.executeSingleOutput(
+        '_MklNativeMaxPoolGrad',
+        [...attrs, { name: 'workspace_enabled', type: b.binding.TF_ATTR_BOOL, value: true }],
+        [x, y!, y!, workspace!],
+      );
+      tf.dispose([y!, workspace!, dx]);
       oneDnnAvailable = true;
     } catch {
       oneDnnAvailable = false;
@@ -319,6 +329,78 @@ function registerOneDnnConvolutions(): void {
   });
 }
 
+/**
+ * Training-time max pool that keeps oneDNN's workspace for its gradient (the plain MaxPool kernel
+ * must recompute it, TF.js kernels having one output). Undefined where it does not apply (another
+ * backend, no oneDNN, unsupported geometry): use tf.maxPool then.
+ */
+export function maxPoolKeepingWorkspace(
+  x: tf.Tensor4D,
+  filterSize: [number, number],
+  strides: [number, number],
+  pad: 'valid' | 'same',
+): tf.Tensor4D | undefined {
+  if (!hasTfjsNodeKernel(MAX_POOL_KEEPING_WORKSPACE) || x.dtype !== 'float32') return undefined;
+  const b = tf.backend() as unknown as NodeBackend;
+  const attrs: PoolAttrs = { filterSize, strides, pad };
+  if (oneDnnPoolAttrs(b, x, attrs) === undefined || !canUseOneDnn(b)) return undefined;
+  const forward = (input: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [y, workspace] = tf
+      .engine()
+      .runKernel(
+        MAX_POOL_KEEPING_WORKSPACE,
+        { x: input },
+        attrs as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[];
+    save([input, y!, workspace!]);
+    return {
+      value: y!,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf
+          .engine()
+          .runKernel(
+            MAX_POOL_GRAD_FROM_WORKSPACE,
+            { x: saved[0]!, y: saved[1]!, dy, workspace: saved[2]! },
+            attrs as unknown as tf.NamedAttrMap,
+          ) as tf.Tensor,
+    };
+  };
+  // customGrad passes the inputs and then `save` as one variadic argument list.
+  const pool = tf.customGrad(
+    forward as unknown as Parameters<typeof tf.customGrad<tf.Tensor4D>>[0],
+  );
+  return pool(x) as tf.Tensor4D;
+}
+
+function registerWorkspacePooling(): void {
+  tf.registerKernel({
+    kernelName: MAX_POOL_KEEPING_WORKSPACE,
+    backendName: BACKEND,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as unknown as NodeBackend;
+      const x = inputs['x']!;
+      const pool = oneDnnPoolAttrs(b, x, attrs as unknown as PoolAttrs);
+      if (pool === undefined) throw new Error('max pool geometry unsupported by oneDNN');
+      return oneDnnMaxPool(b, x, pool, true);
+    },
+  });
+  tf.registerKernel({
+    kernelName: MAX_POOL_GRAD_FROM_WORKSPACE,
+    backendName: BACKEND,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as unknown as NodeBackend;
+      const { x, y, dy, workspace } = inputs as Record<string, tf.TensorInfo>;
+      const pool = oneDnnPoolAttrs(b, x!, attrs as unknown as PoolAttrs);
+      if (pool === undefined) throw new Error('max pool geometry unsupported by oneDNN');
+      return b.executeSingleOutput(
+        '_MklNativeMaxPoolGrad',
+        [...pool, { name: 'workspace_enabled', type: b.binding.TF_ATTR_BOOL, value: true }],
+        [x!, y!, dy!, workspace!],
+      );
+    },
+  });
+}
+
 let registered = false;
 
 /** Register the oneDNN kernels for the `tensorflow` backend (once; call after tfjs-node loaded). */
@@ -326,5 +408,6 @@ export function registerTfjsNodeOneDnnKernels(): void {
   if (registered) return;
   registered = true;
   registerOneDnnMaxPool();
+  registerWorkspacePooling();
   registerOneDnnConvolutions();
 }
