@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Logger } from '@collabopt/core';
 import { tf } from './tf';
 import { registerTfjsNodeFixes } from './tfjs-node-fixes';
+import { registerTfjsNodeBatchNorm } from './tfjs-node-batchnorm';
 import { registerTfjsNodeKernels } from './tfjs-node-kernels';
 import { registerTfjsNodeOneDnnKernels } from './tfjs-node-onednn';
 import { registerWasmGradientKernels } from './wasm-kernels';
@@ -32,6 +33,7 @@ function loadBackend(name: BackendName): Promise<string | undefined> {
             registerTfjsNodeFixes();
             registerTfjsNodeKernels();
             registerTfjsNodeOneDnnKernels();
+            registerTfjsNodeBatchNorm();
             break;
           case 'wasm':
             // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand (optional backends)

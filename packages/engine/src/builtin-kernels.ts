@@ -14,6 +14,7 @@ import { activate, activationKind, softmaxAlong } from './activation';
 import { fusedConv2d, fusedDense, type FusedActivation } from './fused';
 import { KernelRegistry, type KernelContext, type OpKernel } from './kernel-registry';
 import { tf } from './tf';
+import { batchNormTraining } from './tfjs-node-batchnorm';
 import { biasAdd } from './tfjs-node-kernels';
 import { maxPoolKeepingWorkspace } from './tfjs-node-onednn';
 
@@ -279,13 +280,25 @@ const batchNorm: OpKernel = ([x], ctx) => {
   const gamma = ctx.weights['gamma'];
   const beta = ctx.weights['beta'];
   if (ctx.training) {
-    const reduce = [...Array(input.rank).keys()].filter((i) => i !== axis);
-    const { mean, variance } = tf.moments(input, reduce);
     const momentum = attrFloat(ctx.attrs, 'momentum');
     const mm = ctx.weights['movingMean']!;
     const mv = ctx.weights['movingVariance']!;
-    ctx.updateState('movingMean', tf.add(tf.mul(mm, momentum), tf.mul(mean, 1 - momentum)));
-    ctx.updateState('movingVariance', tf.add(tf.mul(mv, momentum), tf.mul(variance, 1 - momentum)));
+    const updateMoving = (mean: tf.Tensor, variance: tf.Tensor): void => {
+      ctx.updateState('movingMean', tf.add(tf.mul(mm, momentum), tf.mul(mean, 1 - momentum)));
+      ctx.updateState(
+        'movingVariance',
+        tf.add(tf.mul(mv, momentum), tf.mul(variance, 1 - momentum)),
+      );
+    };
+    // tfjs-node: one fused TensorFlow op each way (channels last).
+    const fused = axis === input.rank - 1 ? batchNormTraining(input, gamma, beta, eps) : undefined;
+    if (fused !== undefined) {
+      updateMoving(fused.mean, fused.variance);
+      return fused.y;
+    }
+    const reduce = [...Array(input.rank).keys()].filter((i) => i !== axis);
+    const { mean, variance } = tf.moments(input, reduce);
+    updateMoving(mean, variance);
     let y = tf.mul(
       tf.sub(input, alongAxis(mean, axis, input.rank)),
       alongAxis(tf.rsqrt(tf.add(variance, eps)), axis, input.rank),

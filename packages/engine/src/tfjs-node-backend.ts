@@ -18,6 +18,7 @@ export interface NodeBackend {
     TF_ATTR_STRING: number;
     TF_ATTR_INT: number;
     TF_ATTR_BOOL: number;
+    TF_ATTR_FLOAT: number;
     TF_FLOAT: number;
     TF_INT32: number;
   };

@@ -4,6 +4,7 @@ import { activateBackend, createDataset, createEngine, tf } from './index';
 import { depthwiseNhwc, dilateKernel } from './builtin-kernels';
 import { fusedConv2d } from './fused';
 import { meanCrossEntropy } from './loss';
+import { batchNormTraining } from './tfjs-node-batchnorm';
 import { biasAdd } from './tfjs-node-kernels';
 import { maxPoolKeepingWorkspace } from './tfjs-node-onednn';
 
@@ -226,5 +227,49 @@ test('tfjs-node: depthwise convolutions with dilation or unequal strides match t
       ]),
     );
     expectClose(node, cpu, 1e-4);
+  }
+});
+
+test('tfjs-node: fused training batch norm matches the composed one on cpu (statistics, gradients)', async () => {
+  if (!available) return;
+  // Composed reference (what other backends run): batch statistics over all axes but the last.
+  const composed = (x: tf.Tensor, g?: tf.Tensor, b?: tf.Tensor) => {
+    const axes = [...Array(x.rank - 1).keys()];
+    const { mean, variance } = tf.moments(x, axes);
+    let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-3)));
+    if (g !== undefined) y = tf.mul(y, g);
+    if (b !== undefined) y = tf.add(y, b);
+    return { y, mean, variance };
+  };
+  const norm = (x: tf.Tensor, g?: tf.Tensor, b?: tf.Tensor) =>
+    tf.getBackend() === 'tensorflow' ? batchNormTraining(x, g, b, 1e-3)! : composed(x, g, b);
+  for (const [shape, affine] of [
+    [[4, 3, 5, 6], true],
+    [[4, 3, 5, 6], false],
+    [[7, 6], true],
+  ] as [number[], boolean][]) {
+    const { node, cpu } = await onBothBackends(
+      ([x, g, b, w]) => {
+        const r = affine ? norm(x!, g!, b!) : norm(x!);
+        const loss = tf.sum(tf.mul(r.y, w!));
+        // valueAndGrads wants every input used.
+        return affine ? loss : tf.add(loss, tf.sum(tf.add(g!, b!)));
+      },
+      randomInputs(shape.length * 3 + (affine ? 1 : 0), [shape, [6], [6], shape], 3),
+    );
+    expectClose(node, cpu, 1e-4);
+    // The batch statistics feed the moving averages: mean and biased variance.
+    const stats: Float32Array[][] = [];
+    for (const backend of ['tensorflow', 'cpu'] as const) {
+      await activateBackend(backend);
+      stats.push(
+        tf.tidy(() => {
+          const r = norm(randomInputs(1, [shape], 3)()[0]!);
+          return [r.mean, r.variance].map((t) => t.dataSync() as Float32Array);
+        }),
+      );
+    }
+    await activateBackend('tensorflow');
+    expectClose(stats[0]!, stats[1]!, 1e-5);
   }
 });
