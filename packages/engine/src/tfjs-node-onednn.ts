@@ -261,6 +261,71 @@ const filterConst = (b: NodeBackend): OpAttr => ({
   value: false,
 });
 
+/**
+ * Depthwise convolution and both its gradients through oneDNN (measured on 64×28×28×32, 3×3,
+ * same: forward 3.6 → 1.2 ms, filter gradient 3.6 → 2.5 ms, input gradient 3.5 → 2.3 ms).
+ */
+function registerOneDnnDepthwise(): void {
+  const depthwiseAttrs = (
+    b: NodeBackend,
+    x: { shape: readonly number[]; dtype: tf.DataType },
+    filterShape: readonly number[],
+    a: ConvAttrs,
+  ): OpAttr[] | undefined => {
+    const s = a.strides;
+    if (Array.isArray(s) && s[0] !== s[1]) return undefined;
+    // The conv attributes minus use_cudnn_on_gpu, which the depthwise ops do not have.
+    return oneDnnConvAttrs(b, x, filterShape, a)?.filter((o) => o.name !== 'use_cudnn_on_gpu');
+  };
+  override('DepthwiseConv2dNative', ({ inputs, backend, attrs }) => {
+    const b = backend as unknown as NodeBackend;
+    const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+    const conv = depthwiseAttrs(b, x, filter.shape, attrs as unknown as ConvAttrs);
+    if (conv === undefined) return undefined;
+    return tryOneDnn('_MklNativeDepthwiseConv2dNative', () =>
+      b.executeSingleOutput('_MklNativeDepthwiseConv2dNative', conv, [x, filter]),
+    );
+  });
+  override('DepthwiseConv2dNativeBackpropFilter', ({ inputs, backend, attrs }) => {
+    const b = backend as unknown as NodeBackend;
+    const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const a = attrs as unknown as ConvAttrs & { filterShape: number[] };
+    const conv = depthwiseAttrs(b, x, a.filterShape, a);
+    if (conv === undefined) return undefined;
+    return tryOneDnn('_MklNativeDepthwiseConv2dNativeBackpropFilter', () => {
+      const sizes = tf.tensor1d(a.filterShape, 'int32');
+      try {
+        return b.executeSingleOutput('_MklNativeDepthwiseConv2dNativeBackpropFilter', conv, [
+          x,
+          sizes,
+          dy,
+        ]);
+      } finally {
+        sizes.dispose();
+      }
+    });
+  });
+  override('DepthwiseConv2dNativeBackpropInput', ({ inputs, backend, attrs }) => {
+    const b = backend as unknown as NodeBackend;
+    const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const a = attrs as unknown as ConvAttrs & { inputShape: number[] };
+    const conv = depthwiseAttrs(b, { shape: a.inputShape, dtype: dy.dtype }, filter.shape, a);
+    if (conv === undefined) return undefined;
+    return tryOneDnn('_MklNativeDepthwiseConv2dNativeBackpropInput', () => {
+      const sizes = tf.tensor1d(a.inputShape, 'int32');
+      try {
+        return b.executeSingleOutput('_MklNativeDepthwiseConv2dNativeBackpropInput', conv, [
+          sizes,
+          filter,
+          dy,
+        ]);
+      } finally {
+        sizes.dispose();
+      }
+    });
+  });
+}
+
 function registerOneDnnConvolutions(): void {
   override('Conv2D', ({ inputs, backend, attrs }) => {
     const b = backend as unknown as NodeBackend;
@@ -304,6 +369,7 @@ function registerOneDnnConvolutions(): void {
       }
     });
   });
+  registerOneDnnDepthwise();
   // Conv2D + bias (+ ReLU): the bias add happens inside oneDNN's convolution.
   override('FusedConv2D', ({ inputs, backend, attrs }) => {
     const b = backend as unknown as NodeBackend;

@@ -197,12 +197,15 @@ test('tfjs-node: oneDNN convolutions (plain and fused with bias + ReLU) match th
   }
 });
 
-test('tfjs-node: depthwise convolutions with dilation or unequal strides match the cpu backend', async () => {
+test('tfjs-node: depthwise convolutions (oneDNN; dilation, unequal strides) match the cpu backend', async () => {
   if (!available) return;
   const cases: [[number, number], [number, number], 'valid' | 'same'][] = [
     [[2, 1], [1, 1], 'same'],
     [[1, 1], [2, 2], 'valid'],
     [[1, 2], [2, 1], 'same'],
+    [[1, 1], [1, 1], 'same'],
+    [[2, 2], [1, 1], 'same'],
+    [[2, 2], [1, 1], 'valid'],
   ];
   for (const [strides, dilations, pad] of cases) {
     const { node, cpu } = await onBothBackends(
