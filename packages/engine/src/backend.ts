@@ -1,6 +1,9 @@
 import { InvalidArgumentError, type Logger } from '@collabopt/core';
 import { tf } from './tf';
 import { registerTfjsNodeFixes } from './tfjs-node-fixes';
+import { registerTfjsNodeBatchNorm } from './tfjs-node-batchnorm';
+import { registerTfjsNodeKernels } from './tfjs-node-kernels';
+import { registerTfjsNodeOneDnnKernels } from './tfjs-node-onednn';
 import { registerWasmGradientKernels } from './wasm-kernels';
 import {
   describeWasmThreads,
@@ -49,6 +52,9 @@ function loadBackend(
             // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand (optional backends)
             require('@tensorflow/tfjs-node');
             registerTfjsNodeFixes();
+            registerTfjsNodeKernels();
+            registerTfjsNodeOneDnnKernels();
+            registerTfjsNodeBatchNorm();
             break;
           case 'wasm':
             // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand (optional backends)

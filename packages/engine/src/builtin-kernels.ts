@@ -14,6 +14,9 @@ import { activate, activationKind, softmaxAlong } from './activation';
 import { fusedConv2d, fusedDense, type FusedActivation } from './fused';
 import { KernelRegistry, type KernelContext, type OpKernel } from './kernel-registry';
 import { tf } from './tf';
+import { batchNormTraining } from './tfjs-node-batchnorm';
+import { biasAdd } from './tfjs-node-kernels';
+import { maxPoolKeepingWorkspace } from './tfjs-node-onednn';
 
 type Pair = [number, number];
 
@@ -24,7 +27,7 @@ function pair(ctx: KernelContext, key: string): Pair {
 
 function withBiasAndActivation(y: tf.Tensor, ctx: KernelContext): tf.Tensor {
   const bias = ctx.weights['bias'];
-  const out = bias !== undefined ? tf.add(y, bias) : y;
+  const out = bias !== undefined ? biasAdd(y, bias) : y;
   return activate(out, activationKind(ctx.attrs['activation'], ctx.node.name));
 }
 
@@ -46,14 +49,28 @@ function stridedDilated(
     const pw = samePadding(x.shape[2], kernelHW[1], strides[1], dilations[1]);
     input = tf.pad(x, [[0, 0], ph, pw, [0, 0]]);
   }
-  const full = op(input);
+  return everyNth(op(input), strides);
+}
+
+/**
+ * Every stride-th row and column (from the first) of an NHWC tensor, differentiable (TF.js has no
+ * StridedSlice gradient): pad to a multiple of the strides, split each spatial axis into
+ * (outputs, stride) and keep index 0.
+ */
+function everyNth(full: tf.Tensor4D, strides: Pair): tf.Tensor4D {
   const [n, h, w, c] = full.shape;
-  return tf.stridedSlice(
-    full,
-    [0, 0, 0, 0],
-    [n, h, w, c],
-    [1, strides[0], strides[1], 1],
-  ) as tf.Tensor4D;
+  const [sh, sw] = strides;
+  if (sh === 1 && sw === 1) return full;
+  const oh = Math.ceil(h / sh);
+  const ow = Math.ceil(w / sw);
+  const padded = tf.pad(full, [
+    [0, 0],
+    [0, oh * sh - h],
+    [0, ow * sw - w],
+    [0, 0],
+  ]);
+  const split = tf.reshape(padded, [n, oh, sh, ow, sw, c]);
+  return tf.reshape(tf.slice(split, [0, 0, 0, 0, 0, 0], [n, oh, 1, ow, 1, c]), [n, oh, ow, c]);
 }
 
 function needsSplit(strides: Pair, dilations: Pair): boolean {
@@ -83,6 +100,18 @@ export function depthwiseNhwc(
   padding: Padding,
   dilations: Pair,
 ): tf.Tensor4D {
+  if (
+    tf.getBackend() === 'tensorflow' &&
+    (dilations[0] > 1 || dilations[1] > 1 || strides[0] !== strides[1])
+  ) {
+    // TensorFlow's CPU DepthwiseConv2dNative takes neither dilations nor unequal strides: spread
+    // the kernel densely, and run stride 1 then keep every stride-th output where strides differ.
+    const dense = dilateKernel(kernel, dilations);
+    if (strides[0] === strides[1]) return tf.depthwiseConv2d(x, dense, strides, padding, 'NHWC');
+    return stridedDilated(x, [dense.shape[0], dense.shape[1]], strides, [1, 1], padding, (i) =>
+      tf.depthwiseConv2d(i, dense, 1, 'valid', 'NHWC'),
+    );
+  }
   if (!needsSplit(strides, dilations))
     return tf.depthwiseConv2d(x, kernel, strides, padding, 'NHWC', dilations);
   const k: Pair = [kernel.shape[0], kernel.shape[1]];
@@ -155,17 +184,28 @@ function fusable(ctx: KernelContext): FusedActivation | undefined {
 }
 
 /**
- * Fused conv/dense + bias + ReLU kernels with registered gradients (src/fused.ts). On by default
- * since their backward pass masks dy once through the ReluGrad kernel: alternating A/B runs (CPU
- * time per training step) gave 3% (benchmark CNN) and 9% (reference CNN) less on wasm, 6% less
- * on tfjs-node.
+ * Fused conv/dense + bias + ReLU kernels with registered gradients (src/fused.ts), per backend
+ * where A/B runs on this machine kind favoured them:
+ * - tfjs-node fuses convolutions: FusedConv2D runs as oneDNN's convolution-with-bias
+ *   (src/tfjs-node-onednn.ts); its _FusedMatMul needs rank-3 reshapes that cost more than they save.
+ * - wasm fuses convolutions and dense layers (XNNPACK applies bias and ReLU in the GEMM), with a
+ *   backward pass that masks dy once through the ReluGrad kernel: CPU time per training step −3%
+ *   (benchmark CNN) and −9% (reference CNN), inference −13 to −16%.
+ * `mode` overrides that choice on every backend ('on' / 'off'; tests compare both).
  */
-export const FUSION = { enabled: true };
+export const FUSION: { mode: 'auto' | 'on' | 'off' } = { mode: 'auto' };
+
+const fuseConvolutions = (): boolean =>
+  FUSION.mode === 'auto'
+    ? tf.getBackend() === 'tensorflow' || tf.getBackend() === 'wasm'
+    : FUSION.mode === 'on';
+const fuseDense = (): boolean =>
+  FUSION.mode === 'auto' ? tf.getBackend() === 'wasm' : FUSION.mode === 'on';
 
 const conv2d: OpKernel = ([x], ctx) => {
   const act = fusable(ctx);
   const dil = pair(ctx, 'dilations');
-  if (FUSION.enabled && act !== undefined && dil[0] === 1 && dil[1] === 1) {
+  if (fuseConvolutions() && act !== undefined && dil[0] === 1 && dil[1] === 1) {
     return fusedConv2d(
       x as tf.Tensor4D,
       ctx.weights['kernel'] as tf.Tensor4D,
@@ -212,7 +252,7 @@ const dense: OpKernel = ([x], ctx) => {
   const input = x!;
   let y: tf.Tensor;
   const act = fusable(ctx);
-  if (input.rank === 2 && FUSION.enabled && act !== undefined)
+  if (input.rank === 2 && fuseDense() && act !== undefined)
     return fusedDense(input as tf.Tensor2D, kernel, ctx.weights['bias'], act);
   if (input.rank === 2) {
     y = tf.matMul(input as tf.Tensor2D, kernel);
@@ -248,13 +288,25 @@ const batchNorm: OpKernel = ([x], ctx) => {
   const gamma = ctx.weights['gamma'];
   const beta = ctx.weights['beta'];
   if (ctx.training) {
-    const reduce = [...Array(input.rank).keys()].filter((i) => i !== axis);
-    const { mean, variance } = tf.moments(input, reduce);
     const momentum = attrFloat(ctx.attrs, 'momentum');
     const mm = ctx.weights['movingMean']!;
     const mv = ctx.weights['movingVariance']!;
-    ctx.updateState('movingMean', tf.add(tf.mul(mm, momentum), tf.mul(mean, 1 - momentum)));
-    ctx.updateState('movingVariance', tf.add(tf.mul(mv, momentum), tf.mul(variance, 1 - momentum)));
+    const updateMoving = (mean: tf.Tensor, variance: tf.Tensor): void => {
+      ctx.updateState('movingMean', tf.add(tf.mul(mm, momentum), tf.mul(mean, 1 - momentum)));
+      ctx.updateState(
+        'movingVariance',
+        tf.add(tf.mul(mv, momentum), tf.mul(variance, 1 - momentum)),
+      );
+    };
+    // tfjs-node: one fused TensorFlow op each way (channels last).
+    const fused = axis === input.rank - 1 ? batchNormTraining(input, gamma, beta, eps) : undefined;
+    if (fused !== undefined) {
+      updateMoving(fused.mean, fused.variance);
+      return fused.y;
+    }
+    const reduce = [...Array(input.rank).keys()].filter((i) => i !== axis);
+    const { mean, variance } = tf.moments(input, reduce);
+    updateMoving(mean, variance);
     let y = tf.mul(
       tf.sub(input, alongAxis(mean, axis, input.rank)),
       alongAxis(tf.rsqrt(tf.add(variance, eps)), axis, input.rank),
@@ -309,7 +361,10 @@ function poolGeometry(ctx: KernelContext): { size: Pair; strides: Pair; padding:
 
 const maxPool2d: OpKernel = ([x], ctx) => {
   const { size, strides, padding } = poolGeometry(ctx);
-  return tf.maxPool(x as tf.Tensor4D, size, strides, padding);
+  const kept = ctx.training
+    ? maxPoolKeepingWorkspace(x as tf.Tensor4D, size, strides, padding)
+    : undefined;
+  return kept ?? tf.maxPool(x as tf.Tensor4D, size, strides, padding);
 };
 
 /**

@@ -7,7 +7,8 @@ import {
   type Value,
 } from '@collabopt/core';
 import type { KernelContext, KernelRegistry, OpKernel } from './kernel-registry';
-import type { tf } from './tf';
+import { RELU_AFTER_POOL, reluPoolPairs } from './relu-after-pool';
+import { tf } from './tf';
 import type { ActivationTransformInstance, StepInfo } from './transforms';
 
 /** Key of a node's weight in a parameter map. */
@@ -37,6 +38,10 @@ interface CompiledNode {
   readonly kernel: OpKernel;
   readonly slots: readonly string[];
   readonly index: number;
+  /** Attributes with the fused ReLU left to the max pool reading the output (relu-after-pool.ts). */
+  readonly reluDeferredAttrs?: Attributes;
+  /** For a max pool: the input whose producer may leave its ReLU to this pool. */
+  readonly deferredReluInput?: Value;
 }
 
 /** An IR graph compiled once into a TF.js function of (inputs, parameter map). */
@@ -60,6 +65,10 @@ export class CompiledGraph {
     if (this.outputs.length === 0) throw new GraphError('graph has no outputs');
     const order = graph.topologicalOrder();
     const steps: CompiledNode[] = [];
+    const reluPools = RELU_AFTER_POOL.enabled
+      ? reluPoolPairs(graph, registry, kernels)
+      : new Map<Node, Node>();
+    const poolsWithDeferredRelu = new Map([...reluPools].map(([p, pool]) => [pool, p.outputs[0]!]));
     order.forEach((node, index) => {
       if (node.op === 'Input') {
         if (!graph.inputs.includes(node.output)) {
@@ -72,6 +81,7 @@ export class CompiledGraph {
         attrs['activation'] === 'softmax' && node.op !== 'Activation'
           ? { ...attrs, activation: 'linear' }
           : attrs;
+      const deferredReluInput = poolsWithDeferredRelu.get(node);
       steps.push({
         node,
         attrs,
@@ -79,6 +89,8 @@ export class CompiledGraph {
         kernel: kernels.get(node.op, node.name),
         slots: registry.weightSlots(node).map((s) => s.name),
         index,
+        ...(reluPools.has(node) ? { reluDeferredAttrs: { ...attrs, activation: 'linear' } } : {}),
+        ...(deferredReluInput !== undefined ? { deferredReluInput } : {}),
       });
     });
     this.steps = steps;
@@ -124,6 +136,8 @@ export class CompiledGraph {
     };
     this.inputs.forEach((v, i) => values.set(v, transformed(v, inputs[i]!)));
     const baseSeed = options.seed ?? 0;
+    /** Values computed without their fused ReLU, which the pool reading them applies. */
+    const reluDeferred = new Set<Value>();
     for (const step of this.steps) {
       if (options.logits === true && step.node === this.skippedForLogits) continue;
       const { node } = step;
@@ -149,16 +163,23 @@ export class CompiledGraph {
         options.logits === true &&
         this.logitsValue !== undefined &&
         node.outputs.includes(this.logitsValue);
+      // An activation transform observes the ReLU's output: then the ReLU stays where it is.
+      const deferRelu =
+        step.reluDeferredAttrs !== undefined &&
+        options.activationTransforms?.get(node.outputs[0]!) === undefined;
+      if (deferRelu) reluDeferred.add(node.outputs[0]!);
       const ctx: KernelContext = {
         node,
-        attrs: isLogitNode ? step.logitAttrs : step.attrs,
+        attrs: deferRelu ? step.reluDeferredAttrs! : isLogitNode ? step.logitAttrs : step.attrs,
         weights,
         training: options.training,
         seed: (Math.imul(baseSeed + 1, 0x9e3779b1) ^ Math.imul(step.index + 1, 0x85ebca6b)) >>> 0,
         updateState: (slot, value) => options.onStateUpdate?.(node, slot, value),
       };
       const result = step.kernel(ins, ctx);
-      const outs = Array.isArray(result) ? result : [result];
+      let outs = Array.isArray(result) ? result : [result];
+      if (step.deferredReluInput !== undefined && reluDeferred.has(step.deferredReluInput))
+        outs = outs.map((t) => tf.relu(t));
       if (outs.length !== node.outputs.length) {
         throw new GraphError(
           `kernel for ${node.op} returned ${outs.length} outputs, node has ${node.outputs.length}`,

@@ -27,7 +27,9 @@ import {
 import { builtinKernels } from './builtin-kernels';
 import { CompiledGraph } from './compile';
 import { batches, checkDataset, type Dataset } from './data/dataset';
+import { FlatAdamOptimizer } from './flat-adam';
 import type { KernelRegistry } from './kernel-registry';
+import { crossEntropyPerSample, meanCrossEntropy } from './loss';
 import { ParameterSet } from './parameters';
 import { tf } from './tf';
 import type { ActivationTransform, StepInfo, WeightTransform } from './transforms';
@@ -105,6 +107,8 @@ export interface FitResult {
   readonly history: EpochLog[];
   readonly steps: number;
 }
+
+export { crossEntropyPerSample } from './loss';
 
 const INFERENCE: StepInfo = { step: 0, epoch: 0, training: false };
 
@@ -301,7 +305,7 @@ export class Engine {
     const params = new ParameterSet(graph, this.registry, { ...options, trainable: true });
     const optimizer =
       kind === 'adam'
-        ? tf.train.adam(lr, 0.9, 0.999, 1e-7)
+        ? new FlatAdamOptimizer(lr, 0.9, 0.999, 1e-7)
         : (options.momentum ?? 0) > 0
           ? tf.train.momentum(lr, options.momentum!)
           : tf.train.sgd(lr);
@@ -346,7 +350,7 @@ export class Engine {
                 logits: true,
               })[0]!;
               correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), y), 'int32')));
-              return tf.mean(crossEntropyPerSample(logits, y, numClasses)) as tf.Scalar;
+              return meanCrossEntropy(logits, y, numClasses);
             },
             true,
             vars,
@@ -420,16 +424,6 @@ export class Engine {
     }
     return { history, steps: step };
   }
-}
-
-/** Per-sample sparse categorical cross-entropy from logits. */
-export function crossEntropyPerSample(
-  logits: tf.Tensor,
-  labels: tf.Tensor,
-  numClasses: number,
-): tf.Tensor {
-  const logp = tf.logSoftmax(logits as tf.Tensor2D);
-  return tf.neg(tf.sum(tf.mul(logp, tf.oneHot(labels as tf.Tensor1D, numClasses)), -1));
 }
 
 function classifierClasses(compiled: CompiledGraph): number {

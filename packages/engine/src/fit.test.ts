@@ -1,6 +1,7 @@
 import {
   CancelledError,
   GraphBuilder,
+  defaultOpRegistry,
   createRng,
   floatTensor,
   silentLogger,
@@ -23,6 +24,7 @@ import {
   type WeightTransform,
 } from './index';
 import { FUSION } from './builtin-kernels';
+import { RELU_AFTER_POOL, reluPoolPairs } from './relu-after-pool';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -437,18 +439,39 @@ describe('training every op on wasm matches the cpu backend', () => {
 test('fused conv/dense kernels train exactly like the unfused ones', async () => {
   const data = bands(48, 21);
   const run = async (fused: boolean): Promise<Float32Array[]> => {
-    FUSION.enabled = fused;
+    FUSION.mode = fused ? 'on' : 'off';
     try {
       const g = smallNet(9);
       await engine.fit(g, data, { epochs: 1, batchSize: 16, seed: 2 });
       return snapshot(g);
     } finally {
-      FUSION.enabled = false;
+      FUSION.mode = 'auto';
     }
   };
   const fused = await run(true);
   const plain = await run(false);
   fused.forEach((w, i) =>
     w.forEach((v, j) => expect(Math.abs(v - plain[i]![j]!)).toBeLessThan(1e-5)),
+  );
+});
+
+test('a fused ReLU moved after its max pool trains and predicts exactly like in place', async () => {
+  const data = bands(48, 23);
+  expect(reluPoolPairs(smallNet(9), defaultOpRegistry, engine.kernels).size).toBe(1);
+  const run = async (moved: boolean): Promise<Float32Array[]> => {
+    RELU_AFTER_POOL.enabled = moved;
+    try {
+      const g = smallNet(9);
+      await engine.fit(g, data, { epochs: 1, batchSize: 16, seed: 2 });
+      const [p] = await engine.predict(g, [floatTensor([4, 8, 8, 1], data.x.subarray(0, 4 * 64))]);
+      return [...snapshot(g), p!.data as Float32Array];
+    } finally {
+      RELU_AFTER_POOL.enabled = true;
+    }
+  };
+  const moved = await run(true);
+  const inPlace = await run(false);
+  moved.forEach((w, i) =>
+    w.forEach((v, j) => expect(Math.abs(v - inPlace[i]![j]!)).toBeLessThan(1e-6)),
   );
 });

@@ -1,4 +1,5 @@
 import { tf } from './tf';
+import { BIAS_ADD_GRAD, hasTfjsNodeKernel } from './tfjs-node-kernels';
 import { RELU_GRAD } from './wasm-kernels';
 
 /**
@@ -23,8 +24,10 @@ function reluMask(dy: tf.Tensor, y: tf.Tensor, activation: string): tf.Tensor {
     : tf.mul(dy, tf.cast(tf.greater(y, 0), dy.dtype));
 }
 
-/** Σ over all axes but the last (on wasm a single pass over the heap: see wasm-kernels). */
+/** Σ over all axes but the last: TensorFlow's BiasAddGrad on tfjs-node, a single pass over the heap on wasm (wasm-kernels). */
 function biasGradient(dy: tf.Tensor): tf.Tensor {
+  if (hasTfjsNodeKernel(BIAS_ADD_GRAD))
+    return tf.engine().runKernel(BIAS_ADD_GRAD, { dy }, {}) as tf.Tensor;
   return tf.sum(
     dy,
     dy.shape.slice(0, -1).map((_, i) => i),

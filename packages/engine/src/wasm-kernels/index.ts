@@ -12,7 +12,7 @@ import { conv2dBackpropFilter, conv2dBackpropInput } from './conv2d-backprop';
 import type { PadAttr } from './conv-geometry';
 import { depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './depthwise-backprop';
 import { maxPoolGradKernel, poolGeometry } from './max-pool-grad';
-import { RELU_GRAD, registerReluGradient, reluGradKernel } from './relu-grad';
+import { RELU_GRAD, reluGradKernel, routeGradientToKernel } from './relu-grad';
 import { leadingAxesReduction, sumLeadingAxesKernel } from './sum-leading-axes';
 import { unsortedSegmentSum } from './unsorted-segment-sum';
 import { isHeapBackend } from './wasm-heap';
@@ -32,7 +32,7 @@ export {
   type PoolGeometry,
 } from './max-pool-grad';
 export { leadingAxesReduction, sumRowsInto } from './sum-leading-axes';
-export { reluGradInto, RELU_GRAD } from './relu-grad';
+export { reluGradInto, RELU_GRAD, routeGradientToKernel } from './relu-grad';
 export { setHeapSimdEnabled } from './wasm-heap';
 
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -146,7 +146,7 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
       },
     });
   }
-  registerReluGradient();
+  routeGradientToKernel('Relu', RELU_GRAD);
   // TF.js clones every tensor it saves for the backward pass through Identity, and the stock wasm
   // Identity copies the data (~0.5 ms per 64×26×26×32 activation, several per layer and step).
   // Tensors are immutable, so share the buffer by reference count, as the wasm Reshape does.

@@ -23,28 +23,36 @@ export function reluGradKernel(
   return out;
 }
 
-/** The kernel name backends may implement (TensorFlow's op of the same name and inputs). */
+/** The kernel name backends may implement (TensorFlow's op of the same name and inputs {dy, x}). */
 export const RELU_GRAD = 'ReluGrad';
 
+const routed = new Set<string>();
+
 /**
- * The gradient of Relu through a `ReluGrad` kernel where the active backend has one; elsewhere
- * TF.js's own formula, dy · step(x).
+ * Route the gradient of an elementwise activation (`Relu`, `Relu6`, …) to a fused gradient
+ * kernel {dy, x} wherever the active backend registers one; elsewhere TF.js's own gradient runs.
+ * Idempotent per activation.
  */
-export function registerReluGradient(): void {
+export function routeGradientToKernel(kernelName: string, gradKernel: string): void {
+  if (routed.has(kernelName)) return;
+  routed.add(kernelName);
+  // TF.js's CommonJS build registers no gradients: then only the kernel path exists.
+  const stock = tf.getGradient(kernelName)?.gradFunc;
   tf.registerGradient({
-    kernelName: 'Relu',
+    kernelName,
     inputsToSave: ['x'],
-    gradFunc: (dy, saved) => {
+    gradFunc: (dy, saved, attrs) => {
       const [x] = saved as [tf.Tensor];
       const g = dy as tf.Tensor;
-      return {
-        x: () =>
-          tf.getKernel(RELU_GRAD, tf.getBackend()) !== undefined &&
-          g.dtype === 'float32' &&
-          x.dtype === 'float32'
-            ? (tf.engine().runKernel(RELU_GRAD, { dy: g, x }) as tf.Tensor)
-            : tf.mul(g, tf.cast(tf.step(x), 'float32')),
-      };
+      if (
+        tf.getKernel(gradKernel, tf.getBackend()) === undefined ||
+        g.dtype !== 'float32' ||
+        x.dtype !== 'float32'
+      ) {
+        if (stock !== undefined) return stock(dy, saved, attrs);
+        throw new Error(`no gradient for ${kernelName} on backend ${tf.getBackend()}`);
+      }
+      return { x: () => tf.engine().runKernel(gradKernel, { dy: g, x }) as tf.Tensor };
     },
   });
 }

@@ -1,0 +1,149 @@
+import { tf } from './tf';
+
+interface Slot {
+  readonly name: string;
+  readonly shape: number[];
+  readonly size: number;
+}
+
+/**
+ * Adam with TF.js's `tf.train.adam` semantics (same moment updates, bias correction and epsilon
+ * placement: w −= lr · m̂ / (√v̂ + ε)) that updates all variables as one flat buffer: the gradients
+ * are concatenated, the moments live in two flat tensors, and the update is split back. About 30
+ * kernel dispatches per step whatever the number of variables, where `tf.train.adam` issues ~15
+ * per variable — on tfjs-node each dispatch costs tens of microseconds.
+ *
+ * Like TF.js's Adam, a variable without a gradient in a step keeps its value and moments.
+ */
+export class FlatAdamOptimizer extends tf.Optimizer {
+  static readonly className = 'CollaboptFlatAdam';
+  private readonly slots: Slot[] = [];
+  private m: tf.Tensor | undefined;
+  private v: tf.Tensor | undefined;
+  private step = 0;
+  private readonly constants: {
+    beta1: tf.Scalar;
+    oneMinusBeta1: tf.Scalar;
+    beta2: tf.Scalar;
+    oneMinusBeta2: tf.Scalar;
+    epsilon: tf.Scalar;
+  };
+
+  constructor(
+    readonly learningRate: number,
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
+    readonly epsilon = 1e-7,
+  ) {
+    super();
+    this.constants = tf.tidy(() => ({
+      beta1: tf.keep(tf.scalar(beta1)),
+      oneMinusBeta1: tf.keep(tf.scalar(1 - beta1)),
+      beta2: tf.keep(tf.scalar(beta2)),
+      oneMinusBeta2: tf.keep(tf.scalar(1 - beta2)),
+      epsilon: tf.keep(tf.scalar(epsilon)),
+    }));
+  }
+
+  /** Add slots (zero moments) for variables seen for the first time. */
+  private grow(names: readonly string[]): void {
+    const known = new Set(this.slots.map((s) => s.name));
+    const added: Slot[] = [];
+    for (const name of names) {
+      if (known.has(name)) continue;
+      const variable = tf.engine().registeredVariables[name];
+      if (variable === undefined) throw new Error(`FlatAdamOptimizer: unknown variable "${name}"`);
+      added.push({ name, shape: [...variable.shape], size: variable.size });
+      known.add(name);
+    }
+    if (added.length === 0) return;
+    const extra = added.reduce((a, s) => a + s.size, 0);
+    const grown = (t: tf.Tensor | undefined): tf.Tensor =>
+      tf.tidy(() => (t === undefined ? tf.zeros([extra]) : tf.concat([t, tf.zeros([extra])])));
+    const m = grown(this.m);
+    const v = grown(this.v);
+    tf.dispose([this.m, this.v].filter((t): t is tf.Tensor => t !== undefined));
+    this.m = m;
+    this.v = v;
+    this.slots.push(...added);
+  }
+
+  applyGradients(variableGradients: Parameters<tf.Optimizer['applyGradients']>[0]): void {
+    const grads = new Map<string, tf.Tensor>();
+    if (Array.isArray(variableGradients)) {
+      for (const { name, tensor } of variableGradients)
+        if (tensor !== null && tensor !== undefined) grads.set(name, tensor);
+    } else {
+      for (const [name, tensor] of Object.entries(variableGradients))
+        if (tensor !== null && tensor !== undefined) grads.set(name, tensor);
+    }
+    if (grads.size === 0) return;
+    this.grow([...grads.keys()]);
+    this.step++;
+    const t = this.step;
+    const c = this.constants;
+    const [m, v] = tf.tidy(() => {
+      const complete = grads.size === this.slots.length;
+      const flat = tf.concat(
+        this.slots.map((s) => {
+          const g = grads.get(s.name);
+          return g !== undefined ? tf.reshape(g, [s.size]) : tf.zeros([s.size]);
+        }),
+      );
+      let m = tf.add(tf.mul(this.m!, c.beta1), tf.mul(flat, c.oneMinusBeta1));
+      let v = tf.add(tf.mul(this.v!, c.beta2), tf.mul(tf.square(flat), c.oneMinusBeta2));
+      // m̂ / (√v̂ + ε) with m̂ = m / (1 − β1ᵗ), √v̂ = √v / √(1 − β2ᵗ); the signed step folded in.
+      const stepScale = tf.scalar(-this.learningRate / (1 - this.beta1 ** t));
+      const rootScale = tf.scalar(1 / Math.sqrt(1 - this.beta2 ** t));
+      const update = tf.div(tf.mul(m, stepScale), tf.add(tf.mul(tf.sqrt(v), rootScale), c.epsilon));
+      const parts = tf.split(
+        update,
+        this.slots.map((s) => s.size),
+      );
+      this.slots.forEach((s, i) => {
+        if (!grads.has(s.name)) return;
+        const variable = tf.engine().registeredVariables[s.name]!;
+        variable.assign(tf.add(variable, tf.reshape(parts[i]!, s.shape)));
+      });
+      if (!complete) {
+        // Variables without a gradient keep their moments.
+        const keep = (fresh: tf.Tensor, old: tf.Tensor): tf.Tensor => {
+          const freshParts = tf.split(
+            fresh,
+            this.slots.map((s) => s.size),
+          );
+          const oldParts = tf.split(
+            old,
+            this.slots.map((s) => s.size),
+          );
+          return tf.concat(
+            this.slots.map((s, i) => (grads.has(s.name) ? freshParts : oldParts)[i]!),
+          );
+        };
+        m = keep(m, this.m!);
+        v = keep(v, this.v!);
+      }
+      return [m, v];
+    });
+    tf.dispose([this.m!, this.v!]);
+    this.m = m;
+    this.v = v;
+    this.incrementIterations();
+  }
+
+  override dispose(): void {
+    super.dispose();
+    tf.dispose([this.m, this.v].filter((t): t is tf.Tensor => t !== undefined));
+    this.m = this.v = undefined;
+    tf.dispose(Object.values(this.constants));
+  }
+
+  getConfig(): tf.serialization.ConfigDict {
+    return {
+      learningRate: this.learningRate,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+    };
+  }
+}
