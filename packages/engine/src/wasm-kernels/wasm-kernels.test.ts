@@ -476,3 +476,19 @@ describe('WebAssembly SIMD kernels', () => {
     tf.dispose([x, dy, g]);
   });
 });
+
+describe('BatchMatMul with transposed operands (replacement)', () => {
+  test.each([
+    { a: [5, 3], b: [4, 5], transposeA: true, transposeB: true },
+    { a: [3, 5], b: [4, 5], transposeA: false, transposeB: true },
+    { a: [5, 3], b: [5, 4], transposeA: true, transposeB: false },
+    { a: [2, 6, 3], b: [2, 6, 4], transposeA: true, transposeB: false },
+    { a: [1, 3, 6], b: [2, 4, 6], transposeA: false, transposeB: true }, // broadcast batch
+  ])('matches cpu: a$a b$b tA $transposeA tB $transposeB', async ({ a, b, ...attrs }) => {
+    const inputs = { a: random(a, 61), b: random(b, 62) };
+    expectClose(
+      await run('wasm', 'BatchMatMul', inputs, attrs),
+      await run('cpu', 'BatchMatMul', inputs, attrs),
+    );
+  });
+});

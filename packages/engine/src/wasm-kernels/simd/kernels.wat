@@ -201,4 +201,101 @@
             (br $yl)))
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $bl))))
+
+  ;; dW of a 2-D convolution (NHWC, no dilation) from the padded input xp [n, hp, wp, cin] and
+  ;; dy [n, oh, ow, cout]: dw[ky, kx, ci, co] = Σ xp[b, oy·sh + ky, ox·sw + kx, ci] · dy[b, oy, ox, co].
+  ;; Meant for few input channels (a first layer on images), where the transposed-convolution
+  ;; formulation is a GEMM with a tiny M and a huge K that XNNPACK runs poorly.
+  (func (export "convFilterGrad")
+    (param $xp i32) (param $dy i32) (param $dw i32)
+    (param $n i32) (param $hp i32) (param $wp i32) (param $cin i32)
+    (param $oh i32) (param $ow i32) (param $kh i32) (param $kw i32) (param $cout i32)
+    (param $sh i32) (param $sw i32)
+    (local $cb i32) (local $co4b i32) (local $rowx i32) (local $pixx i32)
+    (local $b i32) (local $oy i32) (local $ox i32) (local $ky i32) (local $kx i32) (local $ci i32)
+    (local $co i32) (local $base i32) (local $pxr i32) (local $px i32) (local $pw i32)
+    (local $pdy i32) (local $xs f32) (local $xv v128)
+    (local.set $cb (i32.shl (local.get $cout) (i32.const 2)))
+    (local.set $co4b (i32.shl (i32.and (local.get $cout) (i32.const -4)) (i32.const 2)))
+    (local.set $pixx (i32.shl (local.get $cin) (i32.const 2)))
+    (local.set $rowx (i32.mul (local.get $wp) (local.get $pixx)))
+    (memory.fill (local.get $dw) (i32.const 0)
+      (i32.mul (i32.mul (i32.mul (local.get $kh) (local.get $kw)) (local.get $cin))
+               (local.get $cb)))
+    (local.set $pdy (local.get $dy))
+    (block $bdone
+      (loop $bl
+        (br_if $bdone (i32.ge_u (local.get $b) (local.get $n)))
+        (local.set $oy (i32.const 0))
+        (block $ydone
+          (loop $yl
+            (br_if $ydone (i32.ge_u (local.get $oy) (local.get $oh)))
+            (local.set $ox (i32.const 0))
+            (block $xdone
+              (loop $xl
+                (br_if $xdone (i32.ge_u (local.get $ox) (local.get $ow)))
+                ;; top-left of this output pixel's window in xp
+                (local.set $base
+                  (i32.add (local.get $xp)
+                    (i32.add
+                      (i32.mul
+                        (i32.add (i32.mul (local.get $b) (local.get $hp))
+                                 (i32.mul (local.get $oy) (local.get $sh)))
+                        (local.get $rowx))
+                      (i32.mul (i32.mul (local.get $ox) (local.get $sw)) (local.get $pixx)))))
+                (local.set $pw (local.get $dw))
+                (local.set $ky (i32.const 0))
+                (block $kydone
+                  (loop $kyl
+                    (br_if $kydone (i32.ge_u (local.get $ky) (local.get $kh)))
+                    (local.set $pxr
+                      (i32.add (local.get $base) (i32.mul (local.get $ky) (local.get $rowx))))
+                    (local.set $kx (i32.const 0))
+                    (block $kxdone
+                      (loop $kxl
+                        (br_if $kxdone (i32.ge_u (local.get $kx) (local.get $kw)))
+                        (local.set $px
+                          (i32.add (local.get $pxr) (i32.mul (local.get $kx) (local.get $pixx))))
+                        (local.set $ci (i32.const 0))
+                        (block $cidone
+                          (loop $cil
+                            (br_if $cidone (i32.ge_u (local.get $ci) (local.get $cin)))
+                            (local.set $xs (f32.load
+                              (i32.add (local.get $px) (i32.shl (local.get $ci) (i32.const 2)))))
+                            (local.set $xv (f32x4.splat (local.get $xs)))
+                            (local.set $co (i32.const 0))
+                            (block $vdone
+                              (loop $vl
+                                (br_if $vdone (i32.ge_u (local.get $co) (local.get $co4b)))
+                                (v128.store (i32.add (local.get $pw) (local.get $co))
+                                  (f32x4.add
+                                    (v128.load (i32.add (local.get $pw) (local.get $co)))
+                                    (f32x4.mul (local.get $xv)
+                                      (v128.load (i32.add (local.get $pdy) (local.get $co))))))
+                                (local.set $co (i32.add (local.get $co) (i32.const 16)))
+                                (br $vl)))
+                            (block $sdone
+                              (loop $sl
+                                (br_if $sdone (i32.ge_u (local.get $co) (local.get $cb)))
+                                (f32.store (i32.add (local.get $pw) (local.get $co))
+                                  (f32.add
+                                    (f32.load (i32.add (local.get $pw) (local.get $co)))
+                                    (f32.mul (local.get $xs)
+                                      (f32.load (i32.add (local.get $pdy) (local.get $co))))))
+                                (local.set $co (i32.add (local.get $co) (i32.const 4)))
+                                (br $sl)))
+                            (local.set $pw (i32.add (local.get $pw) (local.get $cb)))
+                            (local.set $ci (i32.add (local.get $ci) (i32.const 1)))
+                            (br $cil)))
+                        (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+                        (br $kxl)))
+                    (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+                    (br $kyl)))
+                (local.set $pdy (i32.add (local.get $pdy) (local.get $cb)))
+                (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                (br $xl)))
+            (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+            (br $yl)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bl))))
 )

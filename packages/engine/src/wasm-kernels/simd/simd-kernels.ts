@@ -21,6 +21,23 @@ export interface SimdKernels {
     outH: number,
     outW: number,
   ): void;
+  /** dW of a convolution (NHWC, no dilation) from the padded input; see kernels.wat. */
+  convFilterGrad(
+    xp: number,
+    dy: number,
+    dw: number,
+    batch: number,
+    paddedH: number,
+    paddedW: number,
+    inChannels: number,
+    outH: number,
+    outW: number,
+    kh: number,
+    kw: number,
+    outChannels: number,
+    sh: number,
+    sw: number,
+  ): void;
 }
 
 /** A WebAssembly.Memory, typed structurally (the project's TypeScript libs carry no DOM/wasm types). */
