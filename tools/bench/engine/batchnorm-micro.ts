@@ -5,6 +5,7 @@
  *   npx tsc -b packages/engine/tsconfig.json && npx tsx tools/bench/engine/batchnorm-micro.ts
  */
 import { activateBackend, tf } from '@collabopt/engine';
+import { formatTimes, interleave } from './interleave';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { batchNormTraining } = require('../../../packages/engine/dist/tfjs-node-batchnorm');
 
@@ -29,19 +30,6 @@ async function main(): Promise<void> {
     );
   const a = grads(composed);
   const c = grads((xx, gg, bb) => batchNormTraining(xx, gg, bb, 1e-3).y);
-  const t = { a: 0, c: 0 };
-  for (let i = 0; i < 5; i++) {
-    tf.dispose(a());
-    tf.dispose(c());
-  }
-  for (let r = 0; r < 50; r++) {
-    let t0 = performance.now();
-    tf.dispose(a());
-    t.a += performance.now() - t0;
-    t0 = performance.now();
-    tf.dispose(c());
-    t.c += performance.now() - t0;
-  }
-  console.log(`composed ${(t.a / 50).toFixed(2)} ms; fused ${(t.c / 50).toFixed(2)} ms`);
+  console.log(formatTimes(interleave({ composed: a, fused: c }, { rounds: 50 })));
 }
 void main();

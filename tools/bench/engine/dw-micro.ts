@@ -6,6 +6,7 @@
  */
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { activateBackend, tf } from '@collabopt/engine';
+import { formatTimes, interleave } from './interleave';
 async function main(): Promise<void> {
   await activateBackend('tensorflow');
   const be = tf.backend() as any;
@@ -58,24 +59,8 @@ async function main(): Promise<void> {
       const ya = a(),
         yc = c();
       const diff = tf.max(tf.abs(tf.sub(ya, yc))).dataSync()[0];
-      const t = { a: 0, c: 0 };
-      for (let r = 0; r < 30; r++) {
-        let t0 = performance.now();
-        a().dispose();
-        t.a += performance.now() - t0;
-        t0 = performance.now();
-        c().dispose();
-        t.c += performance.now() - t0;
-      }
-      console.log(
-        name,
-        'stock',
-        (t.a / 30).toFixed(2),
-        'onednn',
-        (t.c / 30).toFixed(2),
-        'diff',
-        diff,
-      );
+      const times = interleave({ stock: a, onednn: c }, { warmup: 0, rounds: 30 });
+      console.log(name, formatTimes(times), 'diff', diff);
     } catch (e) {
       console.log(name, 'failed', String(e).slice(0, 200));
     }

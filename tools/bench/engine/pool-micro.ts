@@ -6,6 +6,7 @@
  *   npx tsc -b packages/engine/tsconfig.json && npx tsx tools/bench/engine/pool-micro.ts
  */
 import { activateBackend, tf } from '@collabopt/engine';
+import { formatTimes, interleave } from './interleave';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { maxPoolKeepingWorkspace } = require('../../../packages/engine/dist/tfjs-node-onednn');
 async function main() {
@@ -25,25 +26,6 @@ async function main() {
   const da = a(),
     db = b();
   console.log('grad diff', tf.max(tf.abs(tf.sub(da, db))).dataSync()[0]);
-  const t = { a: 0, b: 0 };
-  for (let i = 0; i < 5; i++) {
-    a().dispose();
-    b().dispose();
-  }
-  for (let r = 0; r < 100; r++) {
-    let t0 = performance.now();
-    a().dispose();
-    t.a += performance.now() - t0;
-    t0 = performance.now();
-    b().dispose();
-    t.b += performance.now() - t0;
-  }
-  console.log(
-    'recompute',
-    (t.a / 100).toFixed(2),
-    'ms; kept workspace',
-    (t.b / 100).toFixed(2),
-    'ms',
-  );
+  console.log(formatTimes(interleave({ recompute: a, 'kept workspace': b })));
 }
 void main();

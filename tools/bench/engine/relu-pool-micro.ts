@@ -5,6 +5,7 @@
  *   npx tsc -b packages/engine/tsconfig.json && npx tsx tools/bench/engine/relu-pool-micro.ts tensorflow
  */
 import { activateBackend, tf } from '@collabopt/engine';
+import { formatTimes, interleave } from './interleave';
 async function main() {
   await activateBackend((process.argv[2] ?? 'tensorflow') as 'tensorflow');
   const z = tf.randomNormal([64, 26, 26, 32]) as tf.Tensor4D;
@@ -21,26 +22,6 @@ async function main() {
         tf.sum(tf.mul(tf.relu(tf.maxPool(v as tf.Tensor4D, 2, 2, 'valid')), dy)),
       )(z),
     );
-  const t = { a: 0, b: 0 };
-  for (let i = 0; i < 5; i++) {
-    a().dispose();
-    b().dispose();
-  }
-  for (let r = 0; r < 100; r++) {
-    let t0 = performance.now();
-    a().dispose();
-    t.a += performance.now() - t0;
-    t0 = performance.now();
-    b().dispose();
-    t.b += performance.now() - t0;
-  }
-  console.log(
-    process.argv[2],
-    'relu→pool',
-    (t.a / 100).toFixed(2),
-    'ms; pool→relu',
-    (t.b / 100).toFixed(2),
-    'ms',
-  );
+  console.log(process.argv[2], formatTimes(interleave({ 'relu→pool': a, 'pool→relu': b })));
 }
 void main();

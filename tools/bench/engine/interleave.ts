@@ -1,0 +1,29 @@
+import { tf } from '@collabopt/engine';
+
+/**
+ * Mean milliseconds per call of each variant, timed in interleaved rounds in one process so that
+ * every variant sees the same machine load (the microbenchmarks' A/B method). Results are disposed.
+ */
+export function interleave(
+  variants: Record<string, () => tf.TensorContainer>,
+  { warmup = 5, rounds = 100 }: { warmup?: number; rounds?: number } = {},
+): Record<string, number> {
+  const names = Object.keys(variants);
+  for (let i = 0; i < warmup; i++) for (const n of names) tf.dispose(variants[n]!());
+  const total: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
+  for (let r = 0; r < rounds; r++) {
+    for (const n of names) {
+      const t0 = performance.now();
+      tf.dispose(variants[n]!());
+      total[n]! += performance.now() - t0;
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, total[n]! / rounds]));
+}
+
+/** "a 1.23 ms; b 0.45 ms" */
+export function formatTimes(times: Record<string, number>): string {
+  return Object.entries(times)
+    .map(([n, ms]) => `${n} ${ms.toFixed(2)} ms`)
+    .join('; ');
+}
