@@ -1,51 +1,27 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { geometryOf, type ConvGeometry, type PadAttr } from './conv-geometry';
 import { heapFloats, heapSimd, type HeapBackend } from './wasm-heap';
 
-/** Geometry of a 2-D max pooling (NHWC), as TF.js's pooling bookkeeping computes it. */
-export interface PoolGeometry {
-  readonly batch: number;
-  readonly inH: number;
-  readonly inW: number;
-  readonly channels: number;
-  readonly outH: number;
-  readonly outW: number;
-  readonly kh: number;
-  readonly kw: number;
-  readonly sh: number;
-  readonly sw: number;
-  readonly top: number;
-  readonly left: number;
-}
+/** Geometry of a 2-D max pooling (NHWC): a convolution geometry whose channels are `inC`. */
+export type PoolGeometry = ConvGeometry;
 
 export function poolGeometry(
   inShape: readonly number[],
   filterSize: [number, number] | number,
   strides: [number, number] | number,
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding,
+  pad: PadAttr,
   dimRoundingMode?: 'floor' | 'round' | 'ceil',
 ): PoolGeometry {
-  const info = tf.backend_util.computePool2DInfo(
-    inShape as [number, number, number, number],
-    filterSize,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
+  return geometryOf(
+    tf.backend_util.computePool2DInfo(
+      inShape as [number, number, number, number],
+      filterSize,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+    ),
   );
-  return {
-    batch: info.batchSize,
-    inH: info.inHeight,
-    inW: info.inWidth,
-    channels: info.inChannels,
-    outH: info.outHeight,
-    outW: info.outWidth,
-    kh: info.filterHeight,
-    kw: info.filterWidth,
-    sh: info.strideHeight,
-    sw: info.strideWidth,
-    top: info.padInfo.top,
-    left: info.padInfo.left,
-  };
 }
 
 /**
@@ -60,7 +36,7 @@ export function maxPoolGradInto(
   g: PoolGeometry,
   dx: Float32Array,
 ): void {
-  const { inH, inW, channels: c, outH, outW } = g;
+  const { inH, inW, inC: c, outH, outW } = g;
   const best = new Float32Array(c);
   const where = new Int32Array(c);
   let o = 0; // index of dy[b, oy, ox, 0]
@@ -107,7 +83,7 @@ export function maxPoolGrad2x2Into(
   g: PoolGeometry,
   dx: Float32Array,
 ): void {
-  const { inH, inW, channels: c, outH, outW } = g;
+  const { inH, inW, inC: c, outH, outW } = g;
   const row = inW * c;
   if (outH * 2 !== inH || outW * 2 !== inW) dx.fill(0);
   let o = 0;
@@ -182,7 +158,7 @@ export function maxPoolGradKernel(
       g.batch,
       g.inH,
       g.inW,
-      g.channels,
+      g.inC,
       g.outH,
       g.outW,
     );
