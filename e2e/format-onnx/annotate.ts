@@ -1,43 +1,22 @@
 /**
- * Test-side int8 annotations following docs/quantization-contract.md (what the quantization passes
- * will write): calibrated activation ranges (ONNX Runtime on the float export), per-channel
- * symmetric weights snapped onto their grid, int32 biases with scale = input scale × weight scale.
+ * Test-side int8 annotations following docs/quantization-contract.md: calibrated activation ranges
+ * (ONNX Runtime on the float export, not the engine the ptq pass uses), put on the grid with the
+ * quantization plugin's own parameter, weight and bias functions.
  */
-import {
-  channelLayout,
-  defaultOpRegistry,
-  type Graph,
-  type QuantAnnotation,
-  type Value,
-} from '@collabopt/core';
+import { defaultOpRegistry, type Graph, type QuantAnnotation, type Value } from '@collabopt/core';
 import { writeOnnx } from '@collabopt/format-onnx';
+import {
+  SHARED_PARAMS_OPS,
+  activationParams,
+  activationQuantAnnotation,
+  quantizeBias,
+  quantizeSymmetric,
+  weightQuantAnnotation,
+} from '@collabopt/quantization';
 import { ortRun, type Arr } from './helpers';
 
-const SHARE_INPUT = new Set([
-  'MaxPool2D',
-  'AvgPool2D',
-  'Reshape',
-  'Flatten',
-  'Pad',
-  'Dropout',
-  'Upsample2D',
-]);
-
-function actQuant(min: number, max: number): QuantAnnotation {
-  const lo = Math.min(min, 0);
-  const hi = Math.max(max, 0);
-  const scale = hi > lo ? (hi - lo) / 255 : 1;
-  const zp = Math.max(-128, Math.min(127, Math.round(-128 - lo / scale)));
-  return {
-    dtype: 'int8',
-    scale: new Float32Array([scale]),
-    zeroPoint: new Int32Array([zp]),
-    bits: 8,
-    narrowRange: false,
-    min: lo,
-    max: hi,
-  };
-}
+const actQuant = (min: number, max: number): QuantAnnotation =>
+  activationQuantAnnotation(activationParams({ min, max }, 8), 8);
 
 const fixed = (scale: number, zp: number): QuantAnnotation => ({
   dtype: 'int8',
@@ -84,7 +63,7 @@ export function annotateInt8(graph: Graph, ranges: Map<string, [number, number]>
       if (act === 'softmax' || act === 'sigmoid' || act === 'hard_sigmoid')
         v.annotations.quant = fixed(1 / 256, -128);
       else if (act === 'tanh') v.annotations.quant = fixed(1 / 128, 0);
-      else if (SHARE_INPUT.has(node.op) && node.inputs[0]!.annotations.quant)
+      else if (SHARED_PARAMS_OPS.has(node.op) && node.inputs[0]!.annotations.quant)
         v.annotations.quant = node.inputs[0]!.annotations.quant;
       else v.annotations.quant = actQuant(r[0], r[1]);
       v.annotations.range = { min: r[0], max: r[1], source: 'test:calibration' };
@@ -99,46 +78,20 @@ export function annotateInt8(graph: Graph, ranges: Map<string, [number, number]>
   for (const node of order) {
     const kernel = node.weights['kernel'];
     if (!kernel) continue;
-    const slot = defaultOpRegistry.slot(node, 'kernel')!;
     const perChannel = node.op !== 'Dense';
-    const axes = slot.capabilities.channelAxes;
-    const layout = perChannel ? channelLayout(kernel.tensor.shape, axes) : undefined;
-    const count = layout?.count ?? 1;
-    const w = kernel.tensor.data as Float32Array;
-    const maxAbs = new Float32Array(count);
-    for (let i = 0; i < w.length; i++) {
-      const c = layout ? layout.channelOf(i) : 0;
-      maxAbs[c] = Math.max(maxAbs[c]!, Math.abs(w[i]!));
-    }
-    const scale = Float32Array.from(maxAbs, (m) => (m > 0 ? m / 127 : 1));
-    for (let i = 0; i < w.length; i++) {
-      const s = scale[layout ? layout.channelOf(i) : 0]!;
-      w[i] = Math.fround(s * Math.max(-127, Math.min(127, Math.round(w[i]! / s))));
-    }
-    kernel.annotations.quant = {
-      dtype: 'int8',
-      scale,
-      zeroPoint: new Int32Array(count),
-      ...(perChannel ? { channelAxes: axes } : {}),
-      bits: 8,
-      narrowRange: true,
-    };
+    const axes = defaultOpRegistry.slot(node, 'kernel')!.capabilities.channelAxes;
+    const qw = quantizeSymmetric(kernel.tensor, perChannel ? { channelAxes: axes } : {});
+    (kernel.tensor.data as Float32Array).set(qw.values);
+    kernel.annotations.quant = weightQuantAnnotation(qw);
     const bias = node.weights['bias'];
     const inQ = node.inputs[0]!.annotations.quant;
     if (bias && inQ) {
-      const b = bias.tensor.data as Float32Array;
-      const bScale = Float32Array.from(
-        { length: perChannel ? count : 1 },
-        (_, c) => inQ.scale[0]! * scale[c]!,
-      );
-      for (let i = 0; i < b.length; i++)
-        b[i] = Math.fround(
-          bScale[perChannel ? i : 0]! * Math.round(b[i]! / bScale[perChannel ? i : 0]!),
-        );
+      const qb = quantizeBias(bias.tensor.data as Float32Array, inQ.scale[0]!, qw.scale);
+      (bias.tensor.data as Float32Array).set(qb.values);
       bias.annotations.quant = {
         dtype: 'int32',
-        scale: bScale,
-        zeroPoint: new Int32Array(bScale.length),
+        scale: perChannel ? qb.scale : qb.scale.slice(0, 1), // per tensor: one scale
+        zeroPoint: new Int32Array(perChannel ? qb.scale.length : 1),
         ...(perChannel ? { channelAxes: [0] } : {}),
         bits: 32,
         narrowRange: false,
