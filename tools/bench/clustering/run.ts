@@ -31,12 +31,7 @@ import { registerClusteringPasses, type ClusterReport } from '@collabopt/cluster
 import { createEngine, loadFashionMnist, referenceCnn, type Dataset } from '@collabopt/engine';
 import { registerPruningPasses } from '@collabopt/pruning';
 import { kmeansSpeed, speedKeyFigures } from './kmeans-speed';
-
-function arg(name: string, fallback: string): string {
-  const hit = process.argv.find((a) => a.startsWith(`--${name}=`) || a === `--${name}`);
-  if (hit === undefined) return fallback;
-  return hit.includes('=') ? hit.slice(name.length + 3) : 'true';
-}
+import { arg } from '../args';
 
 function limit(d: Dataset, count: number): Dataset {
   if (count >= d.count) return d;
@@ -189,22 +184,7 @@ async function main(): Promise<void> {
   }
 
   if (arg('fine-tune', 'true') === 'false') {
-    console.log(
-      '\n' +
-        formatTable(
-          [
-            'model',
-            'test acc',
-            'drop',
-            'unique values per kernel',
-            'sparsity',
-            'deflated B',
-            'size ratio',
-            'wall time',
-          ],
-          rows,
-        ),
-    );
+    printTable(rows);
     console.log(
       `\nKEY clustering (${engine.backend}, ${train.count} train imgs, one-shot only): ${speedKeyFigures(speed)}; ${key.join('; ')}`,
     );
@@ -272,25 +252,24 @@ async function main(): Promise<void> {
     );
   }
 
-  console.log(
-    '\n' +
-      formatTable(
-        [
-          'model',
-          'test acc',
-          'drop',
-          'unique values per kernel',
-          'sparsity',
-          'deflated B',
-          'size ratio',
-          'wall time',
-        ],
-        rows,
-      ),
-  );
+  printTable(rows);
   console.log(
     `\nKEY clustering (${engine.backend}, ${train.count} train imgs, fine-tune ${epochs} ep lr ${learningRate}): ${speedKeyFigures(speed)}; ${key.join('; ')}`,
   );
+}
+
+function printTable(rows: string[][]): void {
+  const header = [
+    'model',
+    'test acc',
+    'drop',
+    'unique values per kernel',
+    'sparsity',
+    'deflated B',
+    'size ratio',
+    'wall time',
+  ];
+  console.log('\n' + formatTable(header, rows));
 }
 
 main().catch((e: unknown) => {

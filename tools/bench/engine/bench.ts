@@ -24,14 +24,9 @@ import {
   type BackendName,
   type Engine,
 } from '@collabopt/engine';
+import { arg } from '../args';
 
 const REPO = path.resolve(__dirname, '../../..');
-
-function arg(name: string): string | undefined {
-  const hit = process.argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (hit === undefined) return undefined;
-  return hit.includes('=') ? hit.slice(hit.indexOf('=') + 1) : 'true';
-}
 
 const BATCH = Number(arg('batch') ?? 64);
 const STEPS = Number(arg('steps') ?? 40);

@@ -26,11 +26,7 @@ import {
 import { readOnnx, writeOnnx } from '@collabopt/format-onnx';
 import { quantizePostTraining } from '@collabopt/quantization';
 import * as ort from 'onnxruntime-node';
-
-function arg(name: string, fallback: string): string {
-  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return hit ? hit.slice(name.length + 3) : fallback;
-}
+import { arg } from '../args';
 
 const EPOCHS = Number(arg('epochs', '3'));
 const TRAIN_LIMIT = Number(arg('train-limit', '60000'));

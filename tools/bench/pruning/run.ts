@@ -32,11 +32,7 @@ import {
   type Dataset,
 } from '@collabopt/engine';
 import { formatPruningReport, registerPruningPasses, type LayerSparsity } from '@collabopt/pruning';
-
-function arg(name: string, fallback: string): string {
-  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return hit ? hit.slice(name.length + 3) : fallback;
-}
+import { arg } from '../args';
 
 interface PeerResult {
   backend: string;
