@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { convGeometry, paddedInput, type PadAttr } from './conv-geometry';
-import type { HeapBackend, HeapSimd } from './wasm-heap';
+import type { HeapSimd } from './wasm-heap';
 
 /**
  * Up to this many input channels the filter gradient runs as a direct SIMD loop: the transposed
@@ -13,7 +13,6 @@ export const SIMD_FILTER_GRAD_MAX_IN_CHANNELS = 3;
 
 /** Conv2DBackpropFilter (NHWC, no dilation) as one WebAssembly SIMD pass over the heap. */
 export function conv2dBackpropFilterSimd(
-  backend: HeapBackend,
   simd: HeapSimd,
   x: tf.Tensor4D,
   dy: tf.Tensor4D,
@@ -26,7 +25,7 @@ export function conv2dBackpropFilterSimd(
   const [kh, kw, cin, cout] = filterShape;
   const xp = paddedInput(x, g);
   try {
-    const out = backend.makeOutput([...filterShape], 'float32');
+    const out = simd.backend.makeOutput([...filterShape], 'float32');
     const at = simd.address;
     simd.kernels.convFilterGrad(
       at(xp),

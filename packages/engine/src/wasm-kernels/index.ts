@@ -58,15 +58,13 @@ const KERNELS: Record<string, tf.KernelFunc> = {
     const x = asTensor<tf.Tensor4D>(inputs['x']);
     const dy = asTensor<tf.Tensor4D>(inputs['dy']);
     const simd =
-      isHeapBackend(backend) &&
       a.filterShape[2] <= SIMD_FILTER_GRAD_MAX_IN_CHANNELS &&
       x.dtype === 'float32' &&
       dy.dtype === 'float32'
         ? heapSimd(backend)
         : undefined;
-    if (simd !== undefined && isHeapBackend(backend)) {
+    if (simd !== undefined) {
       return conv2dBackpropFilterSimd(
-        backend,
         simd,
         x,
         dy,

@@ -40,6 +40,7 @@ export function heapFloats(backend: HeapBackend, t: tf.TensorInfo): Float32Array
 
 /** SIMD kernels on the backend's own memory, with its allocator and tensor addresses. */
 export interface HeapSimd {
+  readonly backend: HeapBackend;
   readonly kernels: SimdKernels;
   /** Byte offset of a tensor's data in the heap. */
   address(t: tf.TensorInfo): number;
@@ -54,10 +55,23 @@ export function setHeapSimdEnabled(enabled: boolean): void {
   SIMD_DISABLED.value = !enabled;
 }
 
-/** The SIMD kernels for this backend, or undefined (not the wasm backend, or no SIMD). */
-export function heapSimd(backend: HeapBackend): HeapSimd | undefined {
-  if (SIMD_DISABLED.value) return undefined;
-  const b = backend as WasmBackendInternals;
+const perBackend = new WeakMap<object, HeapSimd | null>();
+
+/**
+ * The SIMD kernels for this backend, or undefined (not the wasm backend, or no SIMD). Looked up
+ * once per backend: kernels ask on every call.
+ */
+export function heapSimd(backend: unknown): HeapSimd | undefined {
+  if (SIMD_DISABLED.value || !isHeapBackend(backend)) return undefined;
+  let hit = perBackend.get(backend);
+  if (hit === undefined) {
+    hit = bindSimd(backend as WasmBackendInternals) ?? null;
+    perBackend.set(backend, hit);
+  }
+  return hit ?? undefined;
+}
+
+function bindSimd(b: WasmBackendInternals): HeapSimd | undefined {
   const module = b.wasm;
   const memory = module?.wasmMemory ?? module?.asm?.memory;
   const { getMemoryOffset } = b;
@@ -71,6 +85,7 @@ export function heapSimd(backend: HeapBackend): HeapSimd | undefined {
   const kernels = simdKernelsOn(memory);
   if (kernels === undefined) return undefined;
   return {
+    backend: b,
     kernels,
     address: (t) => getMemoryOffset.call(b, t.dataId),
     malloc: (bytes) => module._malloc!(bytes),
