@@ -170,15 +170,7 @@ export async function importModel(
   };
   for (const n of nodes) {
     if (options.signal) throwIfCancelled(options.signal);
-    const domain = n.domain ?? '';
     const where = loc({ node: n.name || (n.output ?? [])[0] || n.opType || '?' });
-    if (domain !== '' && domain !== 'ai.onnx') {
-      throw new UnsupportedError(
-        `op ${n.opType} of domain "${domain}" is not supported (default-domain opset ${opset})`,
-        where,
-        'ONNX_UNSUPPORTED_OP',
-      );
-    }
     importNode(ctx, new NodeReader(n, where));
   }
 

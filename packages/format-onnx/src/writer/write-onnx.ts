@@ -120,7 +120,7 @@ export function writeOnnx(source: Graph, options: WriteOnnxOptions = {}): OnnxWr
   const outputs = new Set(graph.outputs);
   const nhwcIo = options.nhwcIo === true;
   const pendingOut = new Map<Value, string>();
-  const qdq = qdqWanted ? new QdqWriter(b, options.reduceRange === true) : undefined;
+  const qdq = qdqWanted ? new QdqWriter(b, options.reduceRange === true, registry) : undefined;
   for (const v of graph.outputs) b.reserve(v.name);
   for (const v of graph.inputs) b.reserve(v.name);
 

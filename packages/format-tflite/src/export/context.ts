@@ -29,6 +29,15 @@ export interface ExportSettings {
   readonly allFloat16: boolean;
 }
 
+/**
+ * A weight given by an op mapping instead of the node's slot (e.g. a kernel with a constant factor
+ * folded in, and its quant annotation scaled to match).
+ */
+export interface WeightSource {
+  readonly tensor: Tensor;
+  readonly quant?: QuantAnnotation;
+}
+
 /** A kernel input as written: tensor index, how the consuming op computes, and its int8 scales. */
 export interface KernelInput {
   readonly index: number;
@@ -227,9 +236,18 @@ export class ExportContext {
    * TFLite layout and the storage the mode asks for. `hybridCapable` ops read int8 weights with
    * float activations in dynamic-range mode; others get a DEQUANTIZE in front.
    */
-  kernelInput(node: Node, slot: string, layout: WeightLayout, hybridCapable: boolean): KernelInput {
-    const w = node.weight(slot);
-    const ann = w.annotations.quant;
+  kernelInput(
+    node: Node,
+    slot: string,
+    layout: WeightLayout,
+    hybridCapable: boolean,
+    source?: WeightSource,
+  ): KernelInput {
+    const w = source ?? {
+      tensor: node.weight(slot).tensor,
+      quant: node.weight(slot).annotations.quant,
+    };
+    const ann = w.quant;
     const name = `${node.name}/${slot}`;
     const int8Ann = ann !== undefined && ann.dtype === 'int8' ? ann : undefined;
     if (this.quantized || (this.mode === 'dynamic' && int8Ann)) {
@@ -269,12 +287,19 @@ export class ExportContext {
 
   /**
    * Bias input: zeros when the layer has none; int32 with scale = input scale × weight scale in
-   * full-integer modes; float32 (float16 + DEQUANTIZE when annotated) otherwise.
+   * full-integer modes; float32 (float16 + DEQUANTIZE when annotated) otherwise. `override` gives
+   * the bias values instead of the node's slot (its annotation is then not used).
    */
-  biasInput(node: Node, count: number, input: number, kernel: KernelInput): number {
-    const w = node.weights['bias'];
+  biasInput(
+    node: Node,
+    count: number,
+    input: number,
+    kernel: KernelInput,
+    override?: Float32Array,
+  ): number {
+    const w = override ? undefined : node.weights['bias'];
     const name = `${node.name}/bias`;
-    const values = w ? (w.tensor.data as Float32Array) : new Float32Array(count);
+    const values = override ?? (w ? (w.tensor.data as Float32Array) : new Float32Array(count));
     if (values.length !== count)
       throw new GraphError(`bias has ${values.length} entries, expected ${count}`, {
         node: node.name,

@@ -11,7 +11,7 @@ import { BuiltinOperator as Op, TensorType } from '../schema/enums';
 import { serializeModel } from '../schema/tables/model';
 import { ExportContext } from './context';
 import { isExportMode, type ExportMode } from './export-mode';
-import { NODE_EXPORTERS } from './ops';
+import { tfliteExportableOps, tfliteNodeExporter } from '../op-mappings';
 
 export interface TfliteWriteOptions {
   /**
@@ -95,12 +95,12 @@ export function writeTflite(input: Graph, options: TfliteWriteOptions = {}): Uin
         'TFLite has no batch-norm kernel; fold it into the preceding layer first (foldBatchNorm pass)',
       );
     }
-    const exporter = NODE_EXPORTERS[node.op];
+    const exporter = tfliteNodeExporter(node.op);
     if (!exporter) {
       throw unsupportedNode(
         node.name,
         node.op,
-        `no TFLite mapping (supported: ${Object.keys(NODE_EXPORTERS).join(', ')})`,
+        `no TFLite mapping (supported: ${tfliteExportableOps().join(', ')}); register one with registerTfliteOp("${node.op}", { export })`,
       );
     }
     exporter(node, ctx);
