@@ -41,6 +41,7 @@ export function importActivation(
     alpha === undefined &&
     FUSABLE_PRODUCERS.has(producer.op) &&
     (producer.attrs['activation'] ?? 'linear') === 'linear' &&
+    x.v.annotations.quant === undefined &&
     ctx.uses.get(inName) === 1 &&
     !ctx.graphOutputs.has(inName)
   ) {
