@@ -58,7 +58,17 @@ export function writeTflite(input: Graph, options: TfliteWriteOptions = {}): Uin
   const mode = resolveExportMode(input, options.mode);
   const graph = input.clone();
   verifyGraph(graph, { registry });
-  for (const node of graph.nodes) node.attrs = registry.resolveAttrs(node);
+  for (const node of graph.nodes) {
+    node.attrs = registry.resolveAttrs(node);
+    // Per-channel quantization without explicit axes runs along the slot's channel axes.
+    for (const [slot, w] of Object.entries(node.weights)) {
+      const q = w.annotations.quant;
+      if (q && q.scale.length > 1 && q.channelAxes === undefined) {
+        const axes = registry.slot(node, slot)?.capabilities.channelAxes;
+        if (axes) w.annotations.quant = { ...q, channelAxes: [...axes] };
+      }
+    }
+  }
 
   const ctx = new ExportContext(graph, {
     mode,
