@@ -12,12 +12,18 @@ import {
 } from '@collabopt/core';
 import { quantMissing, unsupportedFeature } from '../errors';
 import { TFLITE_CHANNEL_AXIS, toTfliteLayout, type WeightLayout } from '../layout';
-import { quantizeOnGrid, quantizeSymmetric, sameQuant, toTfliteQuant } from '../quant-encoding';
+import {
+  quantizeOnGrid,
+  quantizeSymmetric,
+  quantizeSymmetric64,
+  sameQuant,
+  toTfliteQuant,
+} from '../quant-encoding';
 import { BuiltinOptionsType } from '../schema/builtin-options';
-import { BuiltinOperator as Op, TensorType } from '../schema/enums';
+import { BuiltinOperator as Op, TensorType, builtinOperatorName } from '../schema/enums';
 import type { TflQuantization } from '../schema/model-types';
 import { encodeSparse } from '../sparsity';
-import { isFullInteger, type ExportMode } from './export-mode';
+import { hasFloatIo, isFullInteger, type ExportMode } from './export-mode';
 import { TfliteModelBuilder } from './model-builder';
 import { operatorVersion, type KernelKind } from './op-versions';
 
@@ -38,6 +44,39 @@ export interface WeightSource {
   readonly quant?: QuantAnnotation;
 }
 
+/**
+ * Builtin operators whose TFLite kernels take int16 activations with int8 weights (16x8 mode, the
+ * converter's EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8 op set). DENSIFY only
+ * expands constant int8 weights.
+ */
+const INT16_ACTIVATION_OPS: ReadonlySet<number> = new Set([
+  Op.CONV_2D,
+  Op.DEPTHWISE_CONV_2D,
+  Op.FULLY_CONNECTED,
+  Op.TRANSPOSE_CONV,
+  Op.ADD,
+  Op.SUB,
+  Op.MUL,
+  Op.MAX_POOL_2D,
+  Op.AVERAGE_POOL_2D,
+  Op.MEAN,
+  Op.RESHAPE,
+  Op.CONCATENATION,
+  Op.PAD,
+  Op.PADV2,
+  Op.SOFTMAX,
+  Op.LOGISTIC,
+  Op.TANH,
+  Op.RELU,
+  Op.RELU6,
+  Op.LEAKY_RELU,
+  Op.RESIZE_BILINEAR,
+  Op.RESIZE_NEAREST_NEIGHBOR,
+  Op.QUANTIZE,
+  Op.DEQUANTIZE,
+  Op.DENSIFY,
+]);
+
 /** A kernel input as written: tensor index, how the consuming op computes, and its int8 scales. */
 export interface KernelInput {
   readonly index: number;
@@ -53,6 +92,8 @@ export interface KernelInput {
  */
 export class ExportContext {
   readonly b = new TfliteModelBuilder();
+  /** The IR node being exported (error locations). */
+  currentNode: Node | undefined;
   private readonly valueTensors = new Map<Value, number>();
 
   constructor(
@@ -66,6 +107,16 @@ export class ExportContext {
 
   get quantized(): boolean {
     return isFullInteger(this.settings.mode);
+  }
+
+  /** 16x8: int16 activations (symmetric, zero point 0), int8 weights, int64 biases. */
+  get int16Activations(): boolean {
+    return this.settings.mode === 'int16x8';
+  }
+
+  /** Tensor type of activations in full-integer modes. */
+  get activationType(): number {
+    return this.int16Activations ? TensorType.INT16 : TensorType.INT8;
   }
 
   /** Kernel kind of activation ops (everything but weighted hybrid ops). */
@@ -98,15 +149,22 @@ export class ExportContext {
     return value.shape;
   }
 
-  /** int8 parameters of an activation value (full-integer modes). */
+  /** Integer parameters of an activation value (full-integer modes: int8, or int16 in 16x8). */
   activationQuant(value: Value): TflQuantization {
     const q = value.annotations.quant;
-    if (q === undefined || q.dtype !== 'int8' || q.scale.length !== 1) {
-      throw quantMissing(`value "${value.name}" has no per-tensor int8 quant annotation`, {
-        node: value.producer?.name ?? value.name,
-        field: value.name,
-      });
+    const dtype = this.int16Activations ? 'int16' : 'int8';
+    const where = { node: value.producer?.name ?? value.name, field: value.name };
+    if (q === undefined || q.dtype !== dtype || q.scale.length !== 1) {
+      throw quantMissing(
+        `value "${value.name}" has no per-tensor ${dtype} quant annotation${q ? ` (it has ${q.dtype}, ${q.scale.length} scale(s))` : ''}`,
+        where,
+      );
     }
+    if (dtype === 'int16' && q.zeroPoint[0] !== 0)
+      throw unsupportedFeature(
+        `16x8 activations are symmetric (zero point 0); value "${value.name}" has zero point ${q.zeroPoint[0]}`,
+        where,
+      );
     return toTfliteQuant(q.scale, q.zeroPoint);
   }
 
@@ -114,11 +172,14 @@ export class ExportContext {
   outputTensor(value: Value, name?: string): number {
     const isGraphOutput = this.graph.outputs.includes(value);
     const tname =
-      name ?? (this.mode === 'int8' && isGraphOutput ? `${value.name}_int8` : value.name);
+      name ??
+      (hasFloatIo(this.mode) && isGraphOutput
+        ? `${value.name}_${this.int16Activations ? 'int16' : 'int8'}`
+        : value.name);
     if (this.quantized) {
       return this.b.addTensor({
         name: tname,
-        type: TensorType.INT8,
+        type: this.activationType,
         shape: this.shapeOf(value),
         quantization: this.activationQuant(value),
       });
@@ -131,7 +192,7 @@ export class ExportContext {
     if (this.quantized) {
       if (!quantization)
         throw new GraphError(`intermediate tensor ${name} needs quantization parameters`);
-      return this.b.addTensor({ name, type: TensorType.INT8, shape, quantization });
+      return this.b.addTensor({ name, type: this.activationType, shape, quantization });
     }
     return this.b.addTensor({ name, type: TensorType.FLOAT32, shape });
   }
@@ -161,7 +222,7 @@ export class ExportContext {
     }
     const mid = this.b.addTensor({
       name: `${value.name}/requantize_src`,
-      type: TensorType.INT8,
+      type: this.activationType,
       shape: this.shapeOf(value),
       quantization: required,
     });
@@ -203,9 +264,16 @@ export class ExportContext {
     options: Record<string, number | boolean | readonly number[]> | undefined,
     facts: Parameters<typeof operatorVersion>[1] = { kind: this.activationKind },
   ): void {
+    if (this.int16Activations && !INT16_ACTIVATION_OPS.has(code)) {
+      const node = this.currentNode;
+      throw unsupportedFeature(
+        `TFLite has no 16x8 (int16 activation) kernel for ${builtinOperatorName(code)}${node ? `, which ${node.op} "${node.name}" needs` : ''}; write this model as int8, or keep the layer out of 16x8 quantization`,
+        node ? { node: node.name } : {},
+      );
+    }
     this.b.addOperator(
       code,
-      operatorVersion(code, facts),
+      operatorVersion(code, { ...facts, ...(this.int16Activations ? { int16: true } : {}) }),
       inputs,
       outputs,
       optionsType,
@@ -314,13 +382,25 @@ export class ExportContext {
         });
       const scales = kernel.scales.map((s) => s * inScale);
       const biasAnn = w?.annotations.quant;
+      const biasDtype = this.int16Activations ? 'int64' : 'int32';
       const effective =
-        biasAnn && biasAnn.dtype === 'int32' && biasAnn.scale.length === scales.length
+        biasAnn && biasAnn.dtype === biasDtype && biasAnn.scale.length === scales.length
           ? biasAnn.scale
           : scales;
+      const zero = new Array<number>(effective.length).fill(0);
+      if (this.int16Activations) {
+        const q64 = new BigInt64Array(count);
+        quantizeSymmetric64(values, Float32Array.from(effective), q64);
+        return this.b.addTensor({
+          name,
+          type: TensorType.INT64,
+          shape: [count],
+          quantization: toTfliteQuant(effective, zero, 0),
+          data: copyBytes(tensor('int64', [count], q64)),
+        });
+      }
       const q = new Int32Array(count);
       quantizeSymmetric(values, [count], Float32Array.from(effective), 0, q);
-      const zero = new Array<number>(effective.length).fill(0);
       return this.b.addTensor({
         name,
         type: TensorType.INT32,

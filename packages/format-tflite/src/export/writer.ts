@@ -10,7 +10,7 @@ import { BuiltinOptionsType } from '../schema/builtin-options';
 import { BuiltinOperator as Op, TensorType } from '../schema/enums';
 import { serializeModel } from '../schema/tables/model';
 import { ExportContext } from './context';
-import { isExportMode, type ExportMode } from './export-mode';
+import { EXPORT_MODES, hasFloatIo, isExportMode, type ExportMode } from './export-mode';
 import { tfliteExportableOps, tfliteNodeExporter } from '../op-mappings';
 
 export interface TfliteWriteOptions {
@@ -44,7 +44,7 @@ export function resolveExportMode(graph: Graph, requested?: ExportMode): ExportM
   if (m === undefined) return 'float32';
   if (!isExportMode(m))
     throw unsupportedFeature(
-      `quantization mode "${m}" cannot be written as TFLite by this exporter (supported: float32, float16, dynamic, int8, int8-io)`,
+      `quantization mode "${m}" cannot be written as TFLite by this exporter (supported: ${EXPORT_MODES.join(', ')})`,
     );
   return m;
 }
@@ -78,11 +78,11 @@ export function writeTflite(input: Graph, options: TfliteWriteOptions = {}): Uin
   const inputs: number[] = [];
   for (const v of graph.inputs) {
     const shape = ctx.shapeOf(v);
-    if (mode === 'int8') {
+    if (hasFloatIo(mode)) {
       const f = ctx.b.addTensor({ name: v.name, type: TensorType.FLOAT32, shape });
       const q = ctx.b.addTensor({
-        name: `${v.name}_int8`,
-        type: TensorType.INT8,
+        name: `${v.name}_${ctx.int16Activations ? 'int16' : 'int8'}`,
+        type: ctx.activationType,
         shape,
         quantization: ctx.activationQuant(v),
       });
@@ -113,13 +113,18 @@ export function writeTflite(input: Graph, options: TfliteWriteOptions = {}): Uin
         `no TFLite mapping (supported: ${tfliteExportableOps().join(', ')}); register one with registerTfliteOp("${node.op}", { export })`,
       );
     }
+    ctx.currentNode = node;
     exporter(node, ctx);
+    ctx.currentNode = undefined;
   }
   const outputs = graph.outputs.map((v) => {
     const t = ctx.tensorOf(v);
-    if (mode !== 'int8') return t;
+    if (!hasFloatIo(mode)) return t;
     const f = ctx.b.addTensor({ name: v.name, type: TensorType.FLOAT32, shape: ctx.shapeOf(v) });
-    ctx.addOp(Op.DEQUANTIZE, [t], [f], 0, undefined, { kind: 'float', inputType: 'int8' });
+    ctx.addOp(Op.DEQUANTIZE, [t], [f], 0, undefined, {
+      kind: 'float',
+      inputType: ctx.int16Activations ? 'int16' : 'int8',
+    });
     return f;
   });
   const model = ctx.b.build(

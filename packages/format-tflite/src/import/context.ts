@@ -36,6 +36,8 @@ export interface ImportSettings {
 /** Summary of what the file stores, used to set `graph.metadata.quantization`. */
 export interface ImportFindings {
   int8Activations: boolean;
+  /** Activations are int16 (a 16x8 model). */
+  int16Activations: boolean;
   int8Io: boolean;
   int8Weights: boolean;
   float16Weights: boolean;
@@ -54,6 +56,7 @@ export class ImportContext {
   private readonly derived = new Map<number, ConstantTensor>();
   readonly findings: ImportFindings = {
     int8Activations: false,
+    int16Activations: false,
     int8Io: false,
     int8Weights: false,
     float16Weights: false,
@@ -178,7 +181,9 @@ export class ImportContext {
           ? 'int8'
           : c.type === TensorType.UINT8
             ? 'uint8'
-            : 'int16';
+            : c.type === TensorType.INT64
+              ? 'int64'
+              : 'int16';
     const perChannel = (c.quantization.scale?.length ?? 0) > 1;
     const ann = toQuantAnnotation(c.quantization, dtype, {
       narrowRange: dtype === 'int8',
@@ -193,6 +198,7 @@ export class ImportContext {
     if (t.type !== TensorType.INT8 && t.type !== TensorType.UINT8 && t.type !== TensorType.INT16)
       return;
     this.findings.int8Activations = true;
+    if (t.type === TensorType.INT16) this.findings.int16Activations = true;
     const q = t.quantization;
     if (!this.settings.keepQuant || !q?.scale || q.scale.length !== 1) return;
     const dtype =

@@ -94,15 +94,17 @@ function readUnchecked(bytes: Uint8Array, options: TfliteReadOptions): Graph {
   });
   const graph = ctx.builder.build(outputs);
   const f = ctx.findings;
-  const mode = f.int8Activations
-    ? f.int8Io
-      ? 'int8-io'
-      : 'int8'
-    : f.int8Weights
-      ? 'dynamic'
-      : f.float16Weights
-        ? 'float16'
-        : undefined;
+  const mode = f.int16Activations
+    ? 'int16x8'
+    : f.int8Activations
+      ? f.int8Io
+        ? 'int8-io'
+        : 'int8'
+      : f.int8Weights
+        ? 'dynamic'
+        : f.float16Weights
+          ? 'float16'
+          : undefined;
   graph.metadata['source'] = {
     format: 'tflite',
     ...(file !== undefined ? { file } : {}),
