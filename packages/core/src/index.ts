@@ -74,6 +74,7 @@ export {
   type WeightSlot,
   type WeightRole,
   type WeightCapabilities,
+  type OpQuantization,
   type ShapeContext,
   type OutputInfo,
 } from './op-registry';
@@ -90,6 +91,10 @@ export {
   samePadding,
   broadcastShapes,
   UNKNOWN_DIM,
+  kernelCapabilities,
+  biasSlot,
+  FUSABLE_ACTIVATIONS,
+  SHARES_INPUT_PARAMS,
   type ActivationKind,
   type Padding,
 } from './ops';
