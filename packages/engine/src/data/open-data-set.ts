@@ -77,7 +77,15 @@ async function builtin(
   const data = options.split === 'test' ? pair.test : pair.train;
   const origin =
     name === 'mnist' ? 'mnist (embedded)' : (options.fashionMnistDir ?? FASHION_MNIST_DIR);
-  matchSampleShape(data.sampleShape, sample, origin);
+  try {
+    matchSampleShape(data.sampleShape, sample, origin);
+  } catch (e) {
+    throw new DataError(
+      'DATA_SHAPE',
+      `built-in data set "${name}" has 28×28×1 samples, the model input is [${sample.join(', ')}]; give your own data: ${DATA_SPEC_HELP}`,
+      { file: origin },
+    );
+  }
   const p = resolvePreprocessing(options.preprocess, true, false, 1);
   const inner = dataSourceFromDataset(data);
   // The built-in arrays hold pixels already scaled by 1/255: rescale only for other preprocessing.
