@@ -57,6 +57,7 @@ export {
 export { TrainingObjective, type BatchLabels } from './training-objective';
 export { argmaxRows, OutputAgreementAccumulator, type OutputAgreementValues } from './metrics';
 export { yieldToEventLoop } from './yield-to-event-loop';
+export { describeEvaluation, evaluationToJson } from './evaluation-summary';
 export { CompiledGraph, paramKey, type RunOptions } from './compile';
 export { KernelRegistry, type KernelContext, type OpKernel } from './kernel-registry';
 export {
@@ -67,7 +68,7 @@ export {
   dilateKernel,
 } from './builtin-kernels';
 export { activate, softmaxAlong } from './activation';
-export { getEngine, getDataset, type DatasetRole } from './context';
+export { getEngine, getDataset, getDataSource, type DatasetRole } from './context';
 export {
   createDataset,
   checkDataset,

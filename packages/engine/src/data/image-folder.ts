@@ -189,33 +189,30 @@ export function imageFolderSource(
     async read(indices): Promise<SampleBatch> {
       const n = indices.length;
       const x = new Float32Array(n * per);
-      for (let start = 0; start < n; start += DECODE_CONCURRENCY) {
-        const chunk = Array.from(
-          { length: Math.min(DECODE_CONCURRENCY, n - start) },
-          (_, k) => start + k,
-        );
-        const pixels = await Promise.all(
-          chunk.map((i) => {
-            const j = indices[i]!;
-            if (!(j >= 0 && j < count))
-              throw new DataError('DATA_SHAPE', `sample ${j} is outside 0..${count - 1}`, {
-                file: listing.folder,
-              });
-            return decodeImage(listing.files[j]!, height, width, channels, preprocessing);
-          }),
-        );
-        chunk.forEach((i, k) => {
-          const px = pixels[k]!;
-          const o = i * per;
-          if (preprocessing.channelOrder === 'bgr' && channels === 3) {
-            for (let q = 0; q < per; q += 3) {
-              x[o + q] = px[q + 2]!;
-              x[o + q + 1] = px[q + 1]!;
-              x[o + q + 2] = px[q]!;
-            }
-          } else for (let q = 0; q < per; q++) x[o + q] = px[q]!;
-        });
-      }
+      const store = (i: number, px: Uint8Array): void => {
+        const o = i * per;
+        if (preprocessing.channelOrder === 'bgr' && channels === 3) {
+          for (let q = 0; q < per; q += 3) {
+            x[o + q] = px[q + 2]!;
+            x[o + q + 1] = px[q + 1]!;
+            x[o + q + 2] = px[q]!;
+          }
+        } else for (let q = 0; q < per; q++) x[o + q] = px[q]!;
+      };
+      // A pool of decoders pulling the next image: sharp works on its own threads meanwhile.
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < n) {
+          const i = next++;
+          const j = indices[i]!;
+          if (!(j >= 0 && j < count))
+            throw new DataError('DATA_SHAPE', `sample ${j} is outside 0..${count - 1}`, {
+              file: listing.folder,
+            });
+          store(i, await decodeImage(listing.files[j]!, height, width, channels, preprocessing));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(DECODE_CONCURRENCY, n) }, worker));
       applyPreprocessing(preprocessing, x, channels);
       return listing.classes !== undefined
         ? {
