@@ -125,6 +125,8 @@ export async function decodeImage(
     if (mode !== 'none')
       img = img.resize(width, height, {
         fit: FIT[mode],
+        // Bilinear, as Keras and tf.image resize by default (and cheaper than sharp's lanczos3).
+        kernel: 'linear',
         position: 'centre',
         background: { r: 0, g: 0, b: 0 },
       });

@@ -79,7 +79,7 @@ async function builtin(
     name === 'mnist' ? 'mnist (embedded)' : (options.fashionMnistDir ?? FASHION_MNIST_DIR);
   try {
     matchSampleShape(data.sampleShape, sample, origin);
-  } catch (e) {
+  } catch {
     throw new DataError(
       'DATA_SHAPE',
       `built-in data set "${name}" has 28×28×1 samples, the model input is [${sample.join(', ')}]; give your own data: ${DATA_SPEC_HELP}`,

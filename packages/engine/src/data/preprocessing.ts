@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@collabopt/core';
 
-/** How an image is brought to the model's input height and width. */
+/** How an image is brought to the model's input height and width (bilinear interpolation). */
 export type ResizeMode =
   /** Stretch to the target size (aspect ratio not kept). */
   | 'stretch'

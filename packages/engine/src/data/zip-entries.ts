@@ -67,9 +67,14 @@ export async function readZipEntries(fh: FileHandle, file: string): Promise<ZipE
       const len = cd.readUInt16LE(x + 2);
       if (id === 0x0001) {
         let q = x + 4;
-        if (uncompressed === 0xffffffff) ((uncompressed = Number(cd.readBigUInt64LE(q))), (q += 8));
-        if (compressedSize === 0xffffffff)
-          ((compressedSize = Number(cd.readBigUInt64LE(q))), (q += 8));
+        if (uncompressed === 0xffffffff) {
+          uncompressed = Number(cd.readBigUInt64LE(q));
+          q += 8;
+        }
+        if (compressedSize === 0xffffffff) {
+          compressedSize = Number(cd.readBigUInt64LE(q));
+          q += 8;
+        }
         if (localOffset === 0xffffffff) localOffset = Number(cd.readBigUInt64LE(q));
       }
       x += 4 + len;
