@@ -15,6 +15,7 @@ import {
   type Dataset,
   type Engine,
   type LabelInfo,
+  tf,
 } from './index';
 
 let engine: Engine;
@@ -152,6 +153,16 @@ describe('distillation without labels', () => {
       );
     }
     expect(after.metric.value).toBe(Math.min(...after.agreement!.map((a) => a.sqnrDb)));
+  });
+
+  test('leaks no tensors when distilling and measuring agreement', async () => {
+    const teacher = twoHeads(1);
+    const student = twoHeads(2);
+    const data = source(random(6 * 64, 6), [6]);
+    const start = tf.memory().numTensors;
+    await engine.fit(student, data, { epochs: 2, batchSize: 16, teacher, validation: data });
+    await engine.evaluate(student, data, { teacher });
+    expect(tf.memory().numTensors).toBe(start);
   });
 
   test('the teacher must match the student', async () => {

@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import { GraphBuilder } from '@collabopt/core';
+import { FASHION_MNIST_DIR, loadFashionMnist } from './builtin-datasets';
 import { DataError } from './data-error';
 import { readBatches, splitDataSource, type DataSource } from './data-source';
 import { detectModelNormalization } from './model-normalization';
@@ -358,4 +359,50 @@ describe('built-ins, split, model normalisation', () => {
     const g2 = b2.build(b2.layer('Dense', 'd', b2.input('x', [-1, 4]), { units: 2 }));
     expect(detectModelNormalization(g2)).toEqual([]);
   });
+});
+
+describe('one data set, three containers', () => {
+  (existsSync(FASHION_MNIST_DIR) ? test : test.skip)(
+    'Fashion-MNIST written as a PNG class folder and as the idx file reads as the built-in arrays',
+    async () => {
+      const { test: builtin } = loadFashionMnist();
+      const n = 60;
+      const folder = join(dir, 'fashion-png');
+      for (let i = 0; i < n; i++) {
+        const cls = join(folder, `class_${builtin.y[i]}`);
+        mkdirSync(cls, { recursive: true });
+        const px = Uint8Array.from(builtin.x.subarray(i * 784, (i + 1) * 784), (v) =>
+          Math.round(v * 255),
+        );
+        await sharp(px, { raw: { width: 28, height: 28, channels: 1 } })
+          .png()
+          .toFile(join(cls, `${String(i).padStart(4, '0')}.png`));
+      }
+      const png = await openDataSet(folder, {
+        inputShape: [-1, 28, 28, 1],
+        preprocess: { resize: 'none' },
+      });
+      const idxFile = await openDataSet(join(FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz'), {
+        inputShape: [-1, 28, 28, 1],
+      });
+      expect(idxFile.count).toBe(10000);
+      expect(idxFile.labels).toEqual({ kind: 'class', numClasses: 10 });
+      const fromIdx = await idxFile.read(Array.from({ length: n }, (_, i) => i));
+      expect(Array.from(fromIdx.x)).toEqual(Array.from(builtin.x.subarray(0, n * 784)));
+      expect(Array.from(fromIdx.classes!)).toEqual(Array.from(builtin.y.subarray(0, n)));
+      // the folder is ordered by class, then file name: map each image back to its sample
+      const names = png.labels?.kind === 'class' ? png.labels.classNames! : [];
+      const batch = await png.read(Array.from({ length: png.count }, (_, i) => i));
+      const order: number[] = [];
+      for (const c of names)
+        for (let i = 0; i < n; i++) if (`class_${builtin.y[i]}` === c) order.push(i);
+      order.forEach((i, k) => {
+        expect(Array.from(batch.x.subarray(k * 784, (k + 1) * 784))).toEqual(
+          Array.from(builtin.x.subarray(i * 784, (i + 1) * 784)),
+        );
+        expect(names[batch.classes![k]!]).toBe(`class_${builtin.y[i]}`);
+      });
+    },
+    60_000,
+  );
 });
