@@ -3,6 +3,7 @@ resizing the same folder to the same size, crop mode, batch 64; prints images/s 
 JSON. Run by run.ts with the oracle venv."""
 import json
 import os
+import resource
 import sys
 import time
 
@@ -11,8 +12,17 @@ import tensorflow as tf  # noqa: E402
 
 cfg = json.loads(sys.argv[1])
 rates = []
+cpu_rates = []
+
+
+def cpu_seconds():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 for _ in range(cfg["reps"]):
     t0 = time.perf_counter()
+    c0 = cpu_seconds()
     ds = tf.keras.utils.image_dataset_from_directory(
         cfg["folder"],
         image_size=(cfg["size"], cfg["size"]),
@@ -25,4 +35,5 @@ for _ in range(cfg["reps"]):
     for x, _ in ds:
         n += int(x.shape[0])
     rates.append(n / (time.perf_counter() - t0))
-print(json.dumps({"rates": rates}))
+    cpu_rates.append(n / (cpu_seconds() - c0))
+print(json.dumps({"rates": rates, "cpuRates": cpu_rates}))
