@@ -32,10 +32,10 @@ import {
   type AttributeProto,
   type ModelProto,
   type NodeProto,
-  type TensorProto,
 } from '../proto/types';
 import {
   binaryConst,
+  broadcast,
   concatConst,
   constFromTensor,
   constToFloat32,
@@ -45,16 +45,20 @@ import {
   resolveReshape,
   sizeOfShape,
   sliceConst,
+  FoldBudget,
   type Const,
 } from './fold';
+import { loadExternalTensorBytes, type RelatedReader } from './external-data';
 import { rewritePatterns } from './patterns';
 
 export interface ReadOnnxOptions {
   registry?: OpRegistry;
   /** Static ONNX-layout shapes for inputs whose non-batch dimensions are dynamic, by input name. */
   inputShapes?: Record<string, readonly number[]>;
-  /** Reads an external data file referenced by the model (path relative to the model). */
-  readRelated?: (relativePath: string) => Promise<Uint8Array>;
+  /** Reads (a byte range of) an external data file referenced by the model (path relative to the model). */
+  readRelated?: RelatedReader;
+  /** Bytes the constants folded while reading may take (default DEFAULT_FOLD_BUDGET_BYTES). */
+  foldBudgetBytes?: number;
   /** File name used in error locations. */
   file?: string;
   /** Graph inputs to treat as constants (e.g. weights fed as inputs), by input name. */
@@ -137,51 +141,6 @@ export async function readOnnx(bytes: Uint8Array, options: ReadOnnxOptions = {})
   }
 }
 
-async function loadExternal(
-  t: TensorProto,
-  options: ReadOnnxOptions,
-  cache: Map<string, Uint8Array>,
-  where: ErrorLocation,
-): Promise<Uint8Array | undefined> {
-  if (t.dataLocation !== 1) return undefined;
-  const entries = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
-  const location = entries.get('location');
-  if (!location)
-    throw new FormatError(
-      `tensor "${t.name ?? ''}" is external but names no location`,
-      where,
-      'ONNX_BAD_EXTERNAL_DATA',
-    );
-  if (!options.readRelated) {
-    throw new FormatError(
-      `tensor "${t.name ?? ''}" is stored in external file "${location}"; read the model from a file (readModel) or pass readRelated`,
-      where,
-      'ONNX_EXTERNAL_DATA_UNAVAILABLE',
-    );
-  }
-  let data = cache.get(location);
-  if (data === undefined) {
-    data = await options.readRelated(location);
-    cache.set(location, data);
-  }
-  const offset = Number(entries.get('offset') ?? '0');
-  const length = entries.has('length') ? Number(entries.get('length')) : data.length - offset;
-  if (
-    !Number.isSafeInteger(offset) ||
-    !Number.isSafeInteger(length) ||
-    offset < 0 ||
-    length < 0 ||
-    offset + length > data.length
-  ) {
-    throw new FormatError(
-      `tensor "${t.name ?? ''}": external range ${offset}+${length} exceeds "${location}" (${data.length} bytes)`,
-      where,
-      'ONNX_BAD_EXTERNAL_DATA',
-    );
-  }
-  return data.subarray(offset, offset + length);
-}
-
 async function importModel(
   model: ModelProto,
   options: ReadOnnxOptions,
@@ -204,10 +163,9 @@ async function importModel(
 
   const graph = new Graph(gp.name || 'onnx_model');
   const table = new Map<string, Entry>();
-  const externalCache = new Map<string, Uint8Array>();
   for (const init of gp.initializer ?? []) {
     const where = loc({ field: init.name ?? '' });
-    const ext = await loadExternal(init, options, externalCache, where);
+    const ext = await loadExternalTensorBytes(init, options.readRelated, where);
     table.set(init.name ?? '', {
       kind: 'const',
       c: constOrTensor(fromTensorProto(init, where, ext)),
@@ -295,6 +253,7 @@ async function importModel(
     graphOutputs,
     loc,
     fuse: options.fuseActivations !== false,
+    foldBudget: new FoldBudget(options.foldBudgetBytes),
   };
   for (const n of nodes) {
     if (options.signal) throwIfCancelled(options.signal);
@@ -367,6 +326,7 @@ interface ImportContext {
   graphOutputs: Set<string>;
   loc: (extra?: ErrorLocation) => ErrorLocation;
   fuse: boolean;
+  foldBudget: FoldBudget;
 }
 
 function entry(ctx: ImportContext, r: NodeReader, index: number): Entry | undefined {
@@ -770,6 +730,9 @@ function importBinary(ctx: ImportContext, r: NodeReader): void {
   const b = entry(ctx, r, 1);
   if (a === undefined || b === undefined) r.fail('needs two inputs', 'ONNX_INVALID_MODEL');
   if (a.kind === 'const' && b.kind === 'const') {
+    // both operands are broadcast to the output shape, then combined: three arrays of that size
+    const n = sizeOfShape(broadcast(a.c.shape, b.c.shape, r.where), r.where);
+    ctx.foldBudget.charge(3 * n, r.where);
     ctx.table.set(outName(r), { kind: 'const', c: binaryConst(op, a.c, b.c, r.where) });
     return;
   }
@@ -1131,6 +1094,10 @@ function importSoftmax(ctx: ImportContext, r: NodeReader): void {
 function importConcat(ctx: ImportContext, r: NodeReader): void {
   const entries = (r.node.input ?? []).map((_, i) => entry(ctx, r, i)!);
   if (entries.every((e) => e.kind === 'const')) {
+    ctx.foldBudget.charge(
+      entries.reduce((acc, e) => acc + (e as { c: Const }).c.values.length, 0),
+      r.where,
+    );
     ctx.table.set(outName(r), {
       kind: 'const',
       c: concatConst(
@@ -1248,10 +1215,25 @@ function intList(
   return r.ints(attr);
 }
 
+/** Ops foldShapeOps evaluates when every input is constant. */
+const FOLDABLE = new Set([
+  'Identity',
+  'Dropout',
+  'Cast',
+  'Gather',
+  'Unsqueeze',
+  'Squeeze',
+  'Slice',
+  'ConstantOfShape',
+]);
+
 function foldShapeOps(ctx: ImportContext, r: NodeReader): boolean {
   const op = r.node.opType;
   const e0 = entry(ctx, r, 0);
   const out = (c: Const): true => {
+    // Unsqueeze/Squeeze/Identity share their input's values; everything else allocated new ones.
+    if (e0?.kind !== 'const' || c.values !== e0.c.values)
+      ctx.foldBudget.charge(c.values.length, r.where);
     ctx.table.set(outName(r), { kind: 'const', c });
     return true;
   };
@@ -1275,6 +1257,9 @@ function foldShapeOps(ctx: ImportContext, r: NodeReader): boolean {
   }
   const all = (r.node.input ?? []).every((n, i) => n === '' || entry(ctx, r, i)?.kind === 'const');
   if (!all || e0 === undefined || e0.kind !== 'const') return false;
+  // Fold only what is used: a constant computation nothing reads is skipped, not evaluated.
+  if (FOLDABLE.has(op ?? '') && (r.node.output ?? []).every((o) => !o || !ctx.uses.get(o)))
+    return true;
   const c0 = e0.c;
   switch (op) {
     case 'Identity':
@@ -1336,14 +1321,14 @@ function foldShapeOps(ctx: ImportContext, r: NodeReader): boolean {
       const valueT = r.attrs.get('value')?.t;
       const v = valueT ? constFromTensor(fromTensorProto(valueT, r.where)) : undefined;
       const n = sizeOfShape(shape, r.where);
-      return out(
-        makeConst(
-          v?.dtype ?? 'float32',
-          shape,
-          new Float64Array(n).fill(v?.values[0] ?? 0),
-          r.where,
-        ),
+      ctx.foldBudget.charge(n, r.where); // before the values exist
+      const dtype = v?.dtype ?? 'float32';
+      const fill = v?.values[0] ?? 0;
+      const values = new Float64Array(n).fill(
+        dtype === 'float32' || dtype === 'float16' ? fill : Math.trunc(fill),
       );
+      ctx.table.set(outName(r), { kind: 'const', c: { dtype, shape, values } });
+      return true;
     }
     case 'Concat':
     case 'Add':
