@@ -301,8 +301,8 @@ export function resolveReshape(
   return out;
 }
 
-/** Bytes of folded constants a read may hold unless `foldBudgetBytes` says otherwise: 256 MiB. */
-export const DEFAULT_FOLD_BUDGET_BYTES = 256 * 2 ** 20;
+/** Bytes of folded constants a read may hold unless `foldBudgetBytes` says otherwise: 128 MiB. */
+export const DEFAULT_FOLD_BUDGET_BYTES = 128 * 2 ** 20;
 
 /**
  * The memory constant folding may take while one model is read. A few hundred bytes of ONNX
