@@ -2,7 +2,7 @@
  * Runs the built `collabopt` CLI in a child process with its resource usage measured; a child that
  * does not finish within `timeoutMs` is killed and reported as hung instead of hanging the test.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -29,9 +29,13 @@ export interface RunOptions {
   onOutput?: { text: string; then: (child: ReturnType<typeof spawn>) => void };
 }
 
-export function assertCliBuilt(): void {
-  if (!existsSync(CLI_BIN))
-    throw new Error(`${CLI_BIN} is missing: build first (npx nx run @collabopt/cli:build)`);
+/** Build the CLI and everything it depends on (incremental: quick when up to date), so the child runs current code. */
+export function buildCli(): void {
+  execFileSync('npx', ['tsc', '-b', 'packages/cli/tsconfig.json'], {
+    cwd: path.join(__dirname, '../..'),
+    stdio: 'inherit',
+  });
+  if (!existsSync(CLI_BIN)) throw new Error(`${CLI_BIN} is missing after the build`);
 }
 
 export async function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliRun> {

@@ -14,7 +14,7 @@ import { GraphBuilder, readModel, writeModel } from '@collabopt/core';
 import { registerKerasFormat } from '@collabopt/format-keras';
 import { encodeModel, registerOnnxFormat } from '@collabopt/format-onnx';
 import { registerTfliteFormat } from '@collabopt/format-tflite';
-import { assertCliBuilt, runCli, snapshot, type CliRun } from './run-cli-child';
+import { buildCli, runCli, snapshot, type CliRun } from './run-cli-child';
 
 const GB = 2 ** 30;
 const rows: { name: string; before: string; after: string }[] = [];
@@ -48,7 +48,7 @@ describe('safe with any file: the CLI against hostile and careless inputs', () =
   const p = (...parts: string[]): string => path.join(root, ...parts);
 
   beforeAll(async () => {
-    assertCliBuilt();
+    buildCli();
     registerKerasFormat();
     registerOnnxFormat();
     registerTfliteFormat();
@@ -59,7 +59,7 @@ describe('safe with any file: the CLI against hostile and careless inputs', () =
     await writeModel(denseModel(1), p('in', 'm.tflite'));
     await writeModel(denseModel(2), p('wd', 'm.tflite'));
     await fs.symlink(p('wd'), p('wdlink'));
-  });
+  }, 300000);
   afterAll(async () => {
     if (root) await fs.rm(root, { recursive: true, force: true });
     if (rows.length > 0) {
