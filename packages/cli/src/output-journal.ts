@@ -40,14 +40,20 @@ export class OutputJournal {
     this.watched.push({ folder: abs, created, before, ours });
   }
 
-  /** Watch the folder of an output file, for names derived from the file's name. */
+  /**
+   * Watch the folder of an output file, for the names a writer derives from it: the file itself,
+   * `<file>.<ext>` (ONNX external data), `<stem>-shard…` (Keras shards), and their staged copies
+   * `.<name>.tmp-…` / `.<name>.bak-…`.
+   */
   async watchFile(file: string): Promise<void> {
     const base = path.basename(file);
     const stem = base.replace(/\.[^.]*$/, '');
-    await this.watch(
-      path.dirname(path.resolve(file)),
-      (name) => name.startsWith(stem) || name.startsWith(`.${stem}`),
-    );
+    const derived = (name: string): boolean =>
+      name === base || name.startsWith(`${base}.`) || name.startsWith(`${stem}-shard`);
+    await this.watch(path.dirname(path.resolve(file)), (name) => {
+      const staged = /^\.(.+)\.(tmp|bak)-[^.]+$/.exec(name);
+      return derived(staged ? staged[1]! : name);
+    });
   }
 
   /** Remove what the run created; returns the removed paths. */
