@@ -170,6 +170,8 @@ export interface OutputPlanOptions {
   io?: IoHost;
   /** Input files the output must not replace. */
   inputs?: readonly string[];
+  /** A graph read by readModel: the files it was read from must not be replaced either. */
+  graph?: Graph;
 }
 
 /**
@@ -185,8 +187,9 @@ export async function checkOutputPlan(
   await io.checkOutputFolder(io.dirname(output));
   const target = await io.identify(output);
   if (target === undefined) return;
-  for (const input of options.inputs ?? []) {
-    const id = await io.identify(input);
+  const inputs = await Promise.all((options.inputs ?? []).map((p) => io.identify(p)));
+  if (options.graph) inputs.push(...(await inputIdentities(options.graph, io)));
+  for (const id of inputs) {
     if (id && sameFile(id, target))
       throw new FormatError(
         `refusing to overwrite "${id.realPath}", an input of this command; choose another output path`,
