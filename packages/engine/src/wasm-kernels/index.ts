@@ -32,6 +32,7 @@ import { heapSimd, isHeapBackend } from './wasm-heap';
 import {
   SIMD_FILTER_GRAD_MAX_IN_CHANNELS,
   conv2dBackpropFilterSimd,
+  pointwiseFilterGradSimd,
 } from './conv2d-backprop-filter-simd';
 
 export {
@@ -85,13 +86,21 @@ const KERNELS: Record<string, tf.KernelFunc> = {
     nhwcOnly('Conv2DBackpropFilter', a.dataFormat);
     const x = asTensor<tf.Tensor4D>(inputs['x']);
     const dy = asTensor<tf.Tensor4D>(inputs['dy']);
-    const simd =
-      a.filterShape[2] <= SIMD_FILTER_GRAD_MAX_IN_CHANNELS &&
-      x.dtype === 'float32' &&
-      dy.dtype === 'float32'
-        ? heapSimd(backend)
-        : undefined;
-    if (simd !== undefined) {
+    const simd = x.dtype === 'float32' && dy.dtype === 'float32' ? heapSimd(backend) : undefined;
+    const pointwise =
+      simd === undefined
+        ? undefined
+        : pointwiseFilterGradSimd(
+            simd,
+            x,
+            dy,
+            a.filterShape,
+            a.strides,
+            a.pad as PadAttr,
+            a.dimRoundingMode as Rounding,
+          );
+    if (pointwise !== undefined) return pointwise;
+    if (simd !== undefined && a.filterShape[2] <= SIMD_FILTER_GRAD_MAX_IN_CHANNELS) {
       return conv2dBackpropFilterSimd(
         simd,
         x,

@@ -95,6 +95,11 @@ const CONV_CASES: Case[] = [
   { n: 4, h: 9, w: 9, c: 12, k: [3, 3], s: [1, 1], d: [1, 1], pad: 'valid', out: 6 },
   { n: 2, h: 6, w: 6, c: 3, k: [1, 1], s: [2, 2], d: [1, 1], pad: 'valid', out: 5 },
   { n: 6, h: 8, w: 8, c: 2, k: [3, 3], s: [2, 2], d: [1, 1], pad: 'same', out: 3 },
+  // 1×1 stride 1 (pointwise): SIMD aᵀ·b over 105 and 200 pixels (not whole 64-row chunks)
+  { n: 3, h: 5, w: 7, c: 8, k: [1, 1], s: [1, 1], d: [1, 1], pad: 'same', out: 16 },
+  { n: 2, h: 10, w: 10, c: 12, k: [1, 1], s: [1, 1], d: [1, 1], pad: 'valid', out: 24 },
+  // 1×1 with channels the SIMD GEMM does not take (composed path)
+  { n: 2, h: 5, w: 5, c: 6, k: [1, 1], s: [1, 1], d: [1, 1], pad: 'same', out: 10 },
 ];
 
 describe('Conv2DBackpropFilter', () => {
