@@ -6,12 +6,32 @@ import { heapFloats, heapSimd, type HeapBackend, type HeapSimd } from './wasm-he
  * engine's batch norm asks the active backend for; tfjs-node runs TensorFlow's
  * FusedBatchNormV3/GradV3 under them):
  * - forward {x, scale, offset}, attrs {epsilon} → [y, mean, variance, mean, variance, rstd]
- *   (batch mean, biased batch variance, 1/√(variance + ε)); two passes for the moments, one for y.
+ *   (batch mean, biased batch variance, 1/√(variance + ε)); one pass for the moments (sums shifted
+ *   by the first row, which keeps them accurate when the mean is large), one for y.
  * - gradient {dy, x, scale, mean, variance, reserve} → [dx, dscale, doffset]: one pass for
  *   Σ dy and Σ dy·(x − mean), one for dx.
  */
 export const BATCH_NORM_TRAINING = 'CollaboptBatchNormTraining';
 export const BATCH_NORM_TRAINING_GRAD = 'CollaboptBatchNormTrainingGrad';
+
+/**
+ * Mean and biased variance from sums shifted by `shift`: S = Σ (x − shift), D = Σ (x − shift)²
+ * over `rows` rows, written into `mean` and `variance` (which may hold S and D).
+ */
+export function momentsFromShiftedSums(
+  shift: Float32Array,
+  sum: Float32Array,
+  squares: Float32Array,
+  rows: number,
+  mean: Float32Array,
+  variance: Float32Array,
+): void {
+  for (let j = 0; j < shift.length; j++) {
+    const m = sum[j]! / rows;
+    mean[j] = shift[j]! + m;
+    variance[j] = Math.max(0, squares[j]! / rows - m * m);
+  }
+}
 
 /** Per-channel coefficients of y = scale·x + shift from the batch statistics. */
 export function batchNormCoefficients(
@@ -60,7 +80,7 @@ export function batchNormGradCoefficients(
   return { a, b, k, dgamma };
 }
 
-/** Σ over rows of a [rows, c] matrix, and Σ (a − ca)(b − cb) per channel (float64 sums). */
+/** Σ (a − ca) and Σ (a − ca)(b − cb) per channel over the rows of [rows, c] matrices (float64 sums). */
 export function channelMomentsInto(
   a: Float32Array,
   aCenter: Float32Array,
@@ -74,8 +94,9 @@ export function channelMomentsInto(
   const d = new Float64Array(c);
   for (let o = 0; o < a.length; o += c) {
     for (let j = 0; j < c; j++) {
-      s[j] += a[o + j]!;
-      d[j] += (a[o + j]! - aCenter[j]!) * (b[o + j]! - bCenter[j]!);
+      const da = a[o + j]! - aCenter[j]!;
+      s[j] += da;
+      d[j] += da * (b[o + j]! - bCenter[j]!);
     }
   }
   sum.set(s);
@@ -148,14 +169,12 @@ export function batchNormTrainingKernel(
   const simd = heapSimd(backend);
   const view = (t: tf.TensorInfo): Float32Array => heapFloats(backend, t);
   if (simd === undefined) {
-    const zeros = new Float32Array(channels);
     const xs = view(x);
     const m = view(mean);
     const sq = view(variance);
-    channelMomentsInto(xs, zeros, xs, zeros, m, new Float32Array(channels));
-    for (let j = 0; j < channels; j++) m[j]! /= rows;
-    channelMomentsInto(xs, m, xs, m, new Float32Array(channels), sq);
-    for (let j = 0; j < channels; j++) sq[j]! /= rows;
+    const first = xs.slice(0, channels);
+    channelMomentsInto(xs, first, xs, first, m, sq);
+    momentsFromShiftedSums(first, m, sq, rows, m, sq);
     const { rstd, scale, shift } = batchNormCoefficients(
       m,
       sq,
@@ -174,22 +193,21 @@ export function batchNormTrainingKernel(
   try {
     const scratch = vec.address(3);
     vec.view(0).fill(0);
-    simd.kernels.channelMoments(at(x), 0, 0, 0, rows, channels, at(mean), 0, scratch);
-    const m = view(mean);
-    for (let j = 0; j < channels; j++) m[j]! /= rows;
+    // Shifted by x's first row (at x's own address).
     simd.kernels.channelMoments(
       at(x),
-      at(mean),
       at(x),
-      at(mean),
+      at(x),
+      at(x),
       rows,
       channels,
-      0,
+      at(mean),
       at(variance),
       scratch,
     );
     const sq = view(variance);
-    for (let j = 0; j < channels; j++) sq[j]! /= rows;
+    const m = view(mean);
+    momentsFromShiftedSums(view(x).subarray(0, channels), m, sq, rows, m, sq);
     const { rstd, scale, shift } = batchNormCoefficients(
       view(mean),
       sq,

@@ -64,6 +64,7 @@ export {
   batchNormGradCoefficients,
   channelAffineInto,
   channelMomentsInto,
+  momentsFromShiftedSums,
 } from './batch-norm';
 export { depthwiseBackpropFilterSimd, depthwiseBackpropInputSimd } from './depthwise-backprop-simd';
 export { setHeapSimdEnabled } from './wasm-heap';

@@ -8,6 +8,7 @@ import {
   RELU6_GRAD,
   batchNormCoefficients,
   batchNormGradCoefficients,
+  momentsFromShiftedSums,
   relu6GradInto,
   conv2dBackpropFilter,
   maxPoolGradInto,
@@ -354,9 +355,11 @@ describe('training batch norm kernels (wasm) match the composed cpu computation'
     { shape: [3, 7, 5, 13], eps: 1e-3 }, // channels: 3 vectors + 1 scalar lane
     { shape: [2, 3, 3, 3], eps: 1e-5 },
     { shape: [64, 1, 1, 6], eps: 1e-3 },
+    { shape: [5, 9, 7, 20], eps: 1e-3, offset: 100 }, // mean ≫ deviation; 5 row chunks + 10
   ])('x$shape ε $eps: y, mean, variance and dx, dgamma, dbeta (SIMD and JavaScript)', async (c) => {
     const ch = c.shape[3]!;
-    const xv = random(c.shape, 61).values.map((v, i) => v * 3 + (i % ch)); // channel offsets
+    const offset = 'offset' in c ? c.offset : 0;
+    const xv = random(c.shape, 61).values.map((v, i) => v * 3 + (i % ch) + offset); // per channel
     const gv = random([ch], 62).values.map((v) => v + 1);
     const bv = random([ch], 63).values;
     const dyv = random(c.shape, 64).values;
@@ -410,6 +413,22 @@ describe('training batch norm kernels (wasm) match the composed cpu computation'
         setHeapSimdEnabled(true);
       }
     }
+  });
+
+  test('momentsFromShiftedSums (hand-computed): x = 101, 103, 105 shifted by 101', () => {
+    // Σ (x − 101) = 0 + 2 + 4 = 6, Σ (x − 101)² = 0 + 4 + 16 = 20: mean 103, variance 20/3 − 4.
+    const mean = new Float32Array(1);
+    const variance = new Float32Array(1);
+    momentsFromShiftedSums(
+      Float32Array.of(101),
+      Float32Array.of(6),
+      Float32Array.of(20),
+      3,
+      mean,
+      variance,
+    );
+    expect(mean[0]).toBe(103);
+    expect(variance[0]).toBeCloseTo(8 / 3, 6);
   });
 
   test('batchNormCoefficients and batchNormGradCoefficients (hand-computed)', () => {

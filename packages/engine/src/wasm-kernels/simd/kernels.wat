@@ -450,101 +450,113 @@
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $bl))))
 
-  ;; Per-channel sums over the rows of [rows, cols] float32 matrices, accumulated in float64 in
-  ;; `scratch` (2 · cols × 8 bytes, zeroed here): sum[c] = Σ_r a[r, c] and, when `b` is not 0,
-  ;; dot[c] = Σ_r (a[r, c] − aCenter[c]) · (b[r, c] − center[c]) (with a = b and both centers the
-  ;; mean: the sum of squared deviations).
-  ;; Results are written as float32 to `sumOut` (skipped when 0) and `dotOut`.
+;; Per-channel sums over the rows of [rows, cols] float32 matrices a and b:
+  ;; sumOut[c] = Σ_r (a[r, c] − aCenter[c]) and dotOut[c] = Σ_r (a[r, c] − aCenter[c]) · (b[r, c] − center[c])
+  ;; (with a = b and both centers a's first row: shifted sums giving the mean and variance in one
+  ;; pass; with a = dy, aCenter = 0, b = x, center = mean: the batch-norm gradient's two sums).
+  ;; Chunks of 16 rows accumulate in float32 registers, then in float64 in `scratch`
+  ;; (cols × 16 bytes); results are written as float32.
   (func (export "channelMoments")
     (param $a i32) (param $aCenter i32) (param $b i32) (param $center i32) (param $rows i32)
     (param $cols i32) (param $sumOut i32) (param $dotOut i32) (param $scratch i32)
-    (local $r i32) (local $c i32) (local $c4 i32) (local $pa i32) (local $pb i32) (local $sa i32)
-    (local $sd i32) (local $va v128) (local $vp v128) (local $fa f64) (local $fb f64)
+    (local $r0 i32) (local $r1 i32) (local $r i32) (local $c i32) (local $c4 i32) (local $rowBytes i32)
+    (local $p i32) (local $off i32) (local $sa i32) (local $sd i32)
+    (local $ca v128) (local $cb v128) (local $da v128) (local $accS v128) (local $accD v128)
+    (local $fa f64)
     (memory.fill (local.get $scratch) (i32.const 0) (i32.shl (local.get $cols) (i32.const 4)))
     (local.set $sd (i32.add (local.get $scratch) (i32.shl (local.get $cols) (i32.const 3))))
     (local.set $c4 (i32.and (local.get $cols) (i32.const -4)))
-    (local.set $pa (local.get $a))
-    (local.set $pb (local.get $b))
-    (block $rdone
-      (loop $rl
-        (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (block $chdone
+      (loop $chl
+        (br_if $chdone (i32.ge_u (local.get $r0) (local.get $rows)))
+        (local.set $r1 (i32.add (local.get $r0) (i32.const 16)))
+        (if (i32.gt_u (local.get $r1) (local.get $rows)) (then (local.set $r1 (local.get $rows))))
         (local.set $c (i32.const 0))
         (block $vdone
           (loop $vl
             (br_if $vdone (i32.ge_u (local.get $c) (local.get $c4)))
-            (local.set $va (v128.load (local.get $pa)))
-            (local.set $sa (i32.shl (local.get $c) (i32.const 3)))
-            (v128.store (i32.add (local.get $scratch) (local.get $sa))
-              (f64x2.add (v128.load (i32.add (local.get $scratch) (local.get $sa)))
-                         (f64x2.promote_low_f32x4 (local.get $va))))
-            (v128.store offset=16 (i32.add (local.get $scratch) (local.get $sa))
-              (f64x2.add (v128.load offset=16 (i32.add (local.get $scratch) (local.get $sa)))
-                         (f64x2.promote_low_f32x4
-                           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
-                             (local.get $va) (local.get $va)))))
-            (if (local.get $b)
-              (then
-                (local.set $vp
-                  (f32x4.mul
-                    (f32x4.sub (local.get $va)
-                      (v128.load (i32.add (local.get $aCenter) (i32.shl (local.get $c) (i32.const 2)))))
-                    (f32x4.sub (v128.load (local.get $pb))
-                      (v128.load (i32.add (local.get $center) (i32.shl (local.get $c) (i32.const 2)))))))
-                (v128.store (i32.add (local.get $sd) (local.get $sa))
-                  (f64x2.add (v128.load (i32.add (local.get $sd) (local.get $sa)))
-                             (f64x2.promote_low_f32x4 (local.get $vp))))
-                (v128.store offset=16 (i32.add (local.get $sd) (local.get $sa))
-                  (f64x2.add (v128.load offset=16 (i32.add (local.get $sd) (local.get $sa)))
-                             (f64x2.promote_low_f32x4
-                               (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
-                                 (local.get $vp) (local.get $vp)))))
-                (local.set $pb (i32.add (local.get $pb) (i32.const 16)))))
-            (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+            (local.set $off (i32.shl (local.get $c) (i32.const 2)))
+            (local.set $ca (v128.load (i32.add (local.get $aCenter) (local.get $off))))
+            (local.set $cb (v128.load (i32.add (local.get $center) (local.get $off))))
+            (local.set $accS (v128.const i32x4 0 0 0 0))
+            (local.set $accD (v128.const i32x4 0 0 0 0))
+            (local.set $p (i32.add (i32.mul (local.get $r0) (local.get $rowBytes)) (local.get $off)))
+            (local.set $r (local.get $r0))
+            (block $rdone
+              (loop $rl
+                (br_if $rdone (i32.ge_u (local.get $r) (local.get $r1)))
+                (local.set $da
+                  (f32x4.sub (v128.load (i32.add (local.get $a) (local.get $p))) (local.get $ca)))
+                (local.set $accS (f32x4.add (local.get $accS) (local.get $da)))
+                (local.set $accD
+                  (f32x4.add (local.get $accD)
+                    (f32x4.mul (local.get $da)
+                      (f32x4.sub (v128.load (i32.add (local.get $b) (local.get $p))) (local.get $cb)))))
+                (local.set $p (i32.add (local.get $p) (local.get $rowBytes)))
+                (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                (br $rl)))
+            (local.set $sa (i32.add (local.get $scratch) (i32.shl (local.get $c) (i32.const 3))))
+            (v128.store (local.get $sa)
+              (f64x2.add (v128.load (local.get $sa)) (f64x2.promote_low_f32x4 (local.get $accS))))
+            (v128.store offset=16 (local.get $sa)
+              (f64x2.add (v128.load offset=16 (local.get $sa))
+                (f64x2.promote_low_f32x4
+                  (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+                    (local.get $accS) (local.get $accS)))))
+            (local.set $sa (i32.add (local.get $sd) (i32.shl (local.get $c) (i32.const 3))))
+            (v128.store (local.get $sa)
+              (f64x2.add (v128.load (local.get $sa)) (f64x2.promote_low_f32x4 (local.get $accD))))
+            (v128.store offset=16 (local.get $sa)
+              (f64x2.add (v128.load offset=16 (local.get $sa))
+                (f64x2.promote_low_f32x4
+                  (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+                    (local.get $accD) (local.get $accD)))))
             (local.set $c (i32.add (local.get $c) (i32.const 4)))
             (br $vl)))
+        (local.set $r0 (local.get $r1))
+        (br $chl)))
+    ;; channels past the last multiple of 4, one at a time over every row
+    (local.set $c (local.get $c4))
+    (block $tdone
+      (loop $tl
+        (br_if $tdone (i32.ge_u (local.get $c) (local.get $cols)))
+        (local.set $off (i32.shl (local.get $c) (i32.const 2)))
+        (local.set $sa (i32.add (local.get $scratch) (i32.shl (local.get $c) (i32.const 3))))
+        (local.set $p (local.get $off))
+        (local.set $r (i32.const 0))
         (block $sdone
           (loop $sl
-            (br_if $sdone (i32.ge_u (local.get $c) (local.get $cols)))
-            (local.set $sa (i32.shl (local.get $c) (i32.const 3)))
-            (local.set $fa (f64.promote_f32 (f32.load (local.get $pa))))
-            (f64.store (i32.add (local.get $scratch) (local.get $sa))
-              (f64.add (f64.load (i32.add (local.get $scratch) (local.get $sa))) (local.get $fa)))
-            (if (local.get $b)
-              (then
-                (local.set $fb
+            (br_if $sdone (i32.ge_u (local.get $r) (local.get $rows)))
+            (local.set $fa
+              (f64.promote_f32
+                (f32.sub (f32.load (i32.add (local.get $a) (local.get $p)))
+                  (f32.load (i32.add (local.get $aCenter) (local.get $off))))))
+            (f64.store (local.get $sa) (f64.add (f64.load (local.get $sa)) (local.get $fa)))
+            (f64.store (i32.add (local.get $sa) (i32.shl (local.get $cols) (i32.const 3)))
+              (f64.add (f64.load (i32.add (local.get $sa) (i32.shl (local.get $cols) (i32.const 3))))
+                (f64.mul (local.get $fa)
                   (f64.promote_f32
-                    (f32.sub (f32.load (local.get $pb))
-                      (f32.load (i32.add (local.get $center) (i32.shl (local.get $c) (i32.const 2)))))))
-                (f64.store (i32.add (local.get $sd) (local.get $sa))
-                  (f64.add (f64.load (i32.add (local.get $sd) (local.get $sa)))
-                           (f64.mul
-                             (f64.sub (local.get $fa)
-                               (f64.promote_f32
-                                 (f32.load (i32.add (local.get $aCenter) (i32.shl (local.get $c) (i32.const 2))))))
-                             (local.get $fb))))
-                (local.set $pb (i32.add (local.get $pb) (i32.const 4)))))
-            (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
-            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+                    (f32.sub (f32.load (i32.add (local.get $b) (local.get $p)))
+                      (f32.load (i32.add (local.get $center) (local.get $off))))))))
+            (local.set $p (i32.add (local.get $p) (local.get $rowBytes)))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
             (br $sl)))
-        (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $rl)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $tl)))
     (local.set $c (i32.const 0))
     (block $odone
       (loop $ol
         (br_if $odone (i32.ge_u (local.get $c) (local.get $cols)))
         (local.set $sa (i32.shl (local.get $c) (i32.const 3)))
-        (if (local.get $sumOut)
-          (then
-            (f32.store (i32.add (local.get $sumOut) (i32.shl (local.get $c) (i32.const 2)))
-              (f32.demote_f64 (f64.load (i32.add (local.get $scratch) (local.get $sa)))))))
-        (if (local.get $b)
-          (then
-            (f32.store (i32.add (local.get $dotOut) (i32.shl (local.get $c) (i32.const 2)))
-              (f32.demote_f64 (f64.load (i32.add (local.get $sd) (local.get $sa)))))))
+        (f32.store (i32.add (local.get $sumOut) (i32.shl (local.get $c) (i32.const 2)))
+          (f32.demote_f64 (f64.load (i32.add (local.get $scratch) (local.get $sa)))))
+        (f32.store (i32.add (local.get $dotOut) (i32.shl (local.get $c) (i32.const 2)))
+          (f32.demote_f64 (f64.load (i32.add (local.get $sd) (local.get $sa)))))
         (local.set $c (i32.add (local.get $c) (i32.const 1)))
         (br $ol))))
 
-  ;; out[r, c] = p[c] · a[r, c] + q[c] · b[r, c] + k[c] over [rows, cols] float32 matrices (the
+    ;; out[r, c] = p[c] · a[r, c] + q[c] · b[r, c] + k[c] over [rows, cols] float32 matrices (the
   ;; batch-norm forward pass with p = 0, b = x; its input gradient with a = dy, b = x).
   (func (export "channelAffine")
     (param $a i32) (param $b i32) (param $p i32) (param $q i32) (param $k i32)

@@ -66,8 +66,8 @@ export interface SimdKernels {
     left: number,
   ): void;
   /**
-   * Over [rows, cols] matrices, float64 accumulation in `scratch` (cols × 16 bytes):
-   * sumOut[c] = Σ a[r, c] (skipped when sumOut is 0) and, when b is not 0,
+   * Over [rows, cols] matrices (float32 in 16-row chunks, then float64 in `scratch`, cols × 16
+   * bytes): sumOut[c] = Σ (a[r, c] − aCenter[c]) and
    * dotOut[c] = Σ (a[r, c] − aCenter[c]) · (b[r, c] − center[c]).
    */
   channelMoments(
