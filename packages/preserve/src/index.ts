@@ -6,3 +6,4 @@ export {
   type Preservation,
 } from './collaborative-qat';
 export { registerPreservePasses, COLLABORATIVE_QAT } from './register';
+export * from './tree';
