@@ -4,6 +4,7 @@ import { convertCommand } from './commands/convert';
 import { inspectCommand } from './commands/inspect';
 import { optimizeCommand } from './commands/optimize';
 import { formatsCommand, passesCommand } from './commands/registries';
+import { parseInputShapes } from './input-shapes';
 import { treeCommand } from './commands/tree';
 import { print, type CliIo } from './io';
 import { registerAllPlugins } from './plugins';
@@ -12,11 +13,22 @@ import { USAGE } from './usage';
 const OPTIONS = {
   pipeline: { type: 'string', short: 'p' },
   output: { type: 'string', short: 'o' },
-  data: { type: 'string', short: 'd', default: 'mnist' },
+  data: { type: 'string', short: 'd' },
+  labels: { type: 'string' },
+  'input-shape': { type: 'string', multiple: true },
+  preprocess: { type: 'string' },
   seed: { type: 'string', default: '0' },
   epochs: { type: 'string', default: '3' },
   format: { type: 'string' },
-  'runtime-samples': { type: 'string' },
+  report: { type: 'string' },
+  sparsity: { type: 'string' },
+  clusters: { type: 'string' },
+  'per-channel': { type: 'boolean' },
+  'prune-epochs': { type: 'string' },
+  'cluster-epochs': { type: 'string' },
+  'qat-epochs': { type: 'string' },
+  'learning-rate': { type: 'string' },
+  recipe: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -28,6 +40,20 @@ function integer(name: string, value: string | undefined, min: number): number |
       field: `--${name}`,
     });
   return n;
+}
+
+function fraction(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new InvalidArgumentError(`--${name} must be a number, got "${value}"`, {
+      field: `--${name}`,
+    });
+  return n;
+}
+
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function need(value: string | undefined, what: string): string {
@@ -52,6 +78,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     registerAllPlugins();
     const seed = integer('seed', values.seed, 0) ?? 0;
+    const inputShapes = parseInputShapes(values['input-shape'] ?? []);
+    const dataOptions = defined({
+      data: values.data,
+      labels: values.labels,
+      preprocess: values.preprocess,
+      inputShapes,
+    });
     switch (command) {
       case 'inspect':
         await inspectCommand(need(rest[0], 'model file'), io);
@@ -61,7 +94,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           need(rest[0], 'input file'),
           need(rest[1], 'output file'),
           io,
-          values.format ? { format: values.format } : {},
+          defined({ format: values.format, inputShapes }),
         );
         return 0;
       case 'optimize':
@@ -70,28 +103,35 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           {
             pipeline: need(values.pipeline, '--pipeline'),
             output: need(values.output, '--output'),
-            data: values.data,
             seed,
-            ...(values.format ? { format: values.format } : {}),
+            ...dataOptions,
+            ...defined({ format: values.format, report: values.report }),
           },
           io,
         );
         return 0;
-      case 'tree': {
-        const runtimeSamples = integer('runtime-samples', values['runtime-samples'], 1);
+      case 'tree':
         await treeCommand(
           rest[0],
           {
-            data: values.data,
             seed,
             epochs: integer('epochs', values.epochs, 1) ?? 3,
             output: values.output ?? 'collabopt-tree',
-            ...(runtimeSamples ? { runtimeSamples } : {}),
+            ...dataOptions,
+            ...defined({
+              recipe: values.recipe,
+              sparsity: fraction('sparsity', values.sparsity),
+              clusters: integer('clusters', values.clusters, 2),
+              perChannel: values['per-channel'],
+              pruneEpochs: integer('prune-epochs', values['prune-epochs'], 1),
+              clusterEpochs: integer('cluster-epochs', values['cluster-epochs'], 1),
+              qatEpochs: integer('qat-epochs', values['qat-epochs'], 1),
+              learningRate: fraction('learning-rate', values['learning-rate']),
+            }),
           },
           io,
         );
         return 0;
-      }
       case 'passes':
         passesCommand(io);
         return 0;

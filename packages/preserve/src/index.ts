@@ -7,3 +7,4 @@ export {
 } from './collaborative-qat';
 export { registerPreservePasses, COLLABORATIVE_QAT } from './register';
 export * from './tree';
+export * from './legalize';

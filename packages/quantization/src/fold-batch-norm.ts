@@ -27,7 +27,12 @@ export interface FoldBatchNormReport {
   readonly skipped: { batchNorm: string; reason: string }[];
 }
 
-function whyNotFoldable(graph: Graph, bn: Node, registry: OpRegistry): string | undefined {
+/** Why `bn` cannot be folded into its producer, or undefined when it can. */
+export function whyBatchNormNotFoldable(
+  graph: Graph,
+  bn: Node,
+  registry: OpRegistry = defaultOpRegistry,
+): string | undefined {
   const input = bn.inputs[0]!;
   const producer = input.producer;
   const slot = BATCH_NORM_FOLD_TARGETS[producer.op];
@@ -151,7 +156,7 @@ export function foldBatchNorm(
 ): FoldBatchNormReport {
   const report: FoldBatchNormReport = { folded: [], skipped: [] };
   for (const bn of graph.topologicalOrder().filter((n) => n.op === 'BatchNorm')) {
-    const reason = whyNotFoldable(graph, bn, registry);
+    const reason = whyBatchNormNotFoldable(graph, bn, registry);
     if (reason !== undefined) {
       report.skipped.push({ batchNorm: bn.name, reason });
       continue;

@@ -1,0 +1,121 @@
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import {
+  CollaboptError,
+  FormatError,
+  SOURCE_FILES_KEY,
+  UnsupportedError,
+  defaultFormatRegistry,
+  defaultPassRegistry,
+  parsePipeline,
+  type FormatDefinition,
+  type Graph,
+} from '@collabopt/core';
+import { legalize, legalizationError, type LegalizationStep } from '@collabopt/preserve';
+import { activationBitsOf, foldBatchNorm, type QuantizationMode } from '@collabopt/quantization';
+
+export interface PreparedOutput {
+  readonly format: FormatDefinition;
+  readonly steps: readonly LegalizationStep[];
+}
+
+/** What a pipeline's result will be: integer activations, and whether a pass folds BatchNorms itself. */
+export function pipelineOutcome(pipeline: string | undefined): {
+  quantized: boolean;
+  foldsBatchNorm: boolean;
+} {
+  let quantized = false;
+  let foldsBatchNorm = false;
+  for (const step of pipeline ? parsePipeline(pipeline) : []) {
+    const family = defaultPassRegistry.has(step.name)
+      ? defaultPassRegistry.get(step.name).family
+      : undefined;
+    if (step.name === 'ptq') {
+      const mode = (step.options['mode'] as QuantizationMode | undefined) ?? 'int8';
+      quantized = activationBitsOf(mode) !== undefined;
+      foldsBatchNorm = true;
+    } else if (family === 'qat' || step.name === 'qat') {
+      quantized = true;
+      foldsBatchNorm = true;
+    } else if (step.name === 'foldBatchNorm') foldsBatchNorm = true;
+  }
+  return { quantized, foldsBatchNorm };
+}
+
+async function nearestExistingDir(dir: string): Promise<string> {
+  let d = path.resolve(dir);
+  for (;;) {
+    try {
+      if ((await fs.stat(d)).isDirectory()) return d;
+      throw new FormatError(`"${d}" is a file, not a folder`, { file: dir }, 'FILE_NOT_WRITABLE');
+    } catch (e) {
+      if (e instanceof CollaboptError) throw e;
+      const parent = path.dirname(d);
+      if (parent === d) return d;
+      d = parent;
+    }
+  }
+}
+
+/**
+ * Before any pass runs: pick the output format from the real path (or `--format`), rewrite the
+ * graph in place so that format can hold the pipeline's result (and say so), and prove the file
+ * can be written — the folder is writable, no input file would be overwritten, and the format's
+ * writer accepts the legalized graph. Throws a typed error naming node, reason and fix.
+ */
+export async function prepareOutput(
+  graph: Graph,
+  output: string,
+  options: { format?: string; pipeline?: string },
+): Promise<PreparedOutput> {
+  const format = options.format
+    ? defaultFormatRegistry.get(options.format)
+    : defaultFormatRegistry.forFile(output);
+  if (!format.write)
+    throw new FormatError(
+      `format ${format.name} cannot write models`,
+      { file: output },
+      'FORMAT_WRITE_UNSUPPORTED',
+    );
+  const sources = ((graph.metadata[SOURCE_FILES_KEY] as string[] | undefined) ?? []).map((f) =>
+    path.resolve(f),
+  );
+  if (sources.includes(path.resolve(output)))
+    throw new FormatError(
+      'refusing to overwrite an input file of this model; choose another output path',
+      { file: path.resolve(output) },
+      'WRITE_WOULD_OVERWRITE_INPUT',
+    );
+  const dir = await nearestExistingDir(path.dirname(output));
+  try {
+    await fs.access(dir, fsConstants.W_OK);
+  } catch {
+    throw new FormatError(
+      `the folder "${dir}" is not writable; choose another output path`,
+      { file: output },
+      'FILE_NOT_WRITABLE',
+    );
+  }
+  const outcome = pipelineOutcome(options.pipeline);
+  const result = legalize(graph, {
+    format: format.name,
+    quantized: outcome.quantized,
+    pipelineFoldsBatchNorm: outcome.foldsBatchNorm,
+  });
+  if (result.problems.length > 0) throw legalizationError(result.problems, output);
+  // Dry run of the writer on the float graph the pipeline starts from (BatchNorms folded as the
+  // quantizing pass will): unsupported ops and attributes fail now, not after training.
+  const probe = graph.clone();
+  if (outcome.foldsBatchNorm) foldBatchNorm(probe);
+  try {
+    await format.write(probe, { fileName: path.basename(output) });
+  } catch (e) {
+    if (!(e instanceof CollaboptError)) throw e;
+    throw new UnsupportedError(
+      `${format.name} cannot write this model: ${e.message}; fix: write another format, or change the named layer`,
+      { file: output, ...(e.location.node !== undefined ? { node: e.location.node } : {}) },
+      'OUTPUT_NOT_WRITABLE',
+    );
+  }
+  return { format, steps: result.steps };
+}
