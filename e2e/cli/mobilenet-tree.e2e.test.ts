@@ -54,7 +54,9 @@ function capture(): { io: CliIo; text: () => string } {
 
 describe('collabopt tree on a Keras MobileNet-style model and a Fashion-MNIST idx folder', () => {
   let dir: string;
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    if (!process.env['KEEP_E2E_OUTPUT']) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('builds every leaf and each int8 file runs in the TFLite interpreter', async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'collabopt-mobilenet-tree-'));
@@ -93,6 +95,8 @@ describe('collabopt tree on a Keras MobileNet-style model and a Fashion-MNIST id
     const report = JSON.parse(
       await fs.readFile(path.join(out, 'tree-report.json'), 'utf8'),
     ) as TreeReport;
+    const failures = [...report.branches, ...report.leaves].filter((x) => x.status !== 'ok');
+    expect(failures.map((x) => `${x.id}: ${x.error?.code} ${x.error?.message}`)).toEqual([]);
     expect(report.leaves.map((l) => [l.id, l.status])).toEqual([
       ['baseline-ptq', 'ok'],
       ['baseline-qat', 'ok'],

@@ -12,6 +12,8 @@ import {
 } from '@collabopt/core';
 import { getEngine, referenceCnn } from '@collabopt/engine';
 import {
+  DEFAULT_TREE_OPTIONS,
+  pruneFrequencyFor,
   runTree,
   treePlan,
   treePlanFromRecipe,
@@ -43,7 +45,7 @@ export interface TreeOptions extends Partial<TreePlanOptions> {
 const pct = (m?: TreeMetric | null): string =>
   m ? `${(m.value * 100).toFixed(2)}%${m.kind === 'agreement' ? ' agr' : ''}` : '';
 
-function planOf(options: TreeOptions, recipe: unknown) {
+function planOf(options: TreeOptions, recipe: unknown, trainSamples?: number) {
   const knobs: Partial<TreePlanOptions> = {};
   for (const k of [
     'sparsity',
@@ -53,8 +55,24 @@ function planOf(options: TreeOptions, recipe: unknown) {
     'clusterEpochs',
     'qatEpochs',
     'learningRate',
+    'pruneFrequency',
   ] as const)
     if (options[k] !== undefined) (knobs as Record<string, unknown>)[k] = options[k];
+  // Small data sets: update the pruning masks often enough (unless the recipe says how often).
+  const fromRecipe = (recipe as { pruneFrequency?: unknown } | undefined)?.pruneFrequency;
+  if (
+    trainSamples !== undefined &&
+    knobs.pruneFrequency === undefined &&
+    fromRecipe === undefined
+  ) {
+    const frequency = pruneFrequencyFor(
+      trainSamples,
+      knobs.pruneEpochs ??
+        (recipe as { pruneEpochs?: number } | undefined)?.pruneEpochs ??
+        DEFAULT_TREE_OPTIONS.pruneEpochs,
+    );
+    if (frequency !== undefined) (knobs as { pruneFrequency?: number }).pruneFrequency = frequency;
+  }
   return recipe === undefined
     ? treePlan(knobs)
     : treePlanFromRecipe(recipe, knobs, options.recipe ?? 'recipe');
@@ -151,7 +169,8 @@ export async function treeCommand(
   options: TreeOptions,
   io: CliIo,
 ): Promise<TreeReport> {
-  const plan = planOf(options, await readRecipe(options.recipe));
+  const recipe = await readRecipe(options.recipe);
+  planOf(options, recipe); // a bad recipe or knob fails before any work
   let baseline: Graph;
   if (input) {
     baseline = await readModel(
@@ -164,7 +183,7 @@ export async function treeCommand(
   // Every leaf is an int8 TFLite file: legalize and prove the first one writable before any work.
   const { format, steps } = await prepareOutput(
     baseline,
-    path.join(options.output, `${plan.leaves[0]?.id ?? 'leaf'}.tflite`),
+    path.join(options.output, 'leaf.tflite'),
     { format: 'tflite', pipeline: 'ptq(mode=int8)' },
   );
   for (const s of steps) io.stderr.write(`legalize: ${s.detail}\n`);
@@ -182,6 +201,7 @@ export async function treeCommand(
       { field: '--data' },
     );
 
+  const plan = planOf(options, recipe, data.train.count);
   const engine = await getEngine();
   if (!input) {
     print(

@@ -3,6 +3,8 @@ export {
   checkTreePlan,
   pipelinePasses,
   DEFAULT_TREE_OPTIONS,
+  TREE_BATCH_SIZE,
+  pruneFrequencyFor,
   type TreePlan,
   type TreeBranch,
   type TreeLeaf,

@@ -1,4 +1,4 @@
-import { treePlan } from './plan';
+import { pruneFrequencyFor, treePlan } from './plan';
 import { treePlanFromRecipe } from './recipe';
 
 describe('tree plan', () => {
@@ -41,6 +41,13 @@ describe('tree plan', () => {
       'cluster(clusters=8, epochs=2, kmeansIterations=100, learningRate=0.001, perChannel=true)',
     );
     expect(plan.leaves[7]!.pipeline).toBe('cqat(epochs=4, learningRate=0.001)');
+    expect(treePlan({ pruneFrequency: 7 }).branches[1]!.pipeline).toBe(
+      'prune(sparsity=0.5, epochs=2, frequency=7)',
+    );
+    // 2,000 samples = 16 steps of 128 per epoch: 2 epochs → an update every 6 steps
+    expect(pruneFrequencyFor(2000, 2)).toBe(6);
+    expect(pruneFrequencyFor(60000, 2)).toBeUndefined();
+    expect(pruneFrequencyFor(100, 1)).toBe(1);
     expect(() => treePlan({ sparsity: 1 })).toThrow(/sparsity must be in \[0, 1\)/);
     expect(() => treePlan({ clusters: 1 })).toThrow(/clusters/);
   });

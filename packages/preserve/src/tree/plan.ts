@@ -46,6 +46,23 @@ export interface TreePlanOptions {
    * (and 1e-4 for clustering, which the clustering benchmark measured).
    */
   readonly learningRate?: number;
+  /**
+   * Training steps between pruning mask updates; undefined keeps prune's default (100). Small
+   * data sets need a lower one: see `pruneFrequencyFor`.
+   */
+  readonly pruneFrequency?: number;
+}
+
+/** Fine-tuning batch size of the tree's training passes (their default). */
+export const TREE_BATCH_SIZE = 128;
+
+/**
+ * A pruning frequency that updates the masks at least 4 times during `epochs` epochs over
+ * `trainSamples` samples, or undefined when prune's default of every 100 steps already does.
+ */
+export function pruneFrequencyFor(trainSamples: number, epochs: number): number | undefined {
+  const steps = Math.ceil(trainSamples / TREE_BATCH_SIZE) * epochs;
+  return steps >= 500 ? undefined : Math.max(1, Math.floor(steps / 5));
 }
 
 export const DEFAULT_TREE_OPTIONS: TreePlanOptions = {
@@ -74,6 +91,11 @@ function checkOptions(o: TreePlanOptions): void {
     if (!Number.isInteger(o[f]) || o[f] < 1) fail(f, 'an integer ≥ 1', o[f]);
   if (o.learningRate !== undefined && !(o.learningRate > 0 && o.learningRate < 1))
     fail('learningRate', 'in (0, 1)', o.learningRate);
+  if (
+    o.pruneFrequency !== undefined &&
+    !(Number.isInteger(o.pruneFrequency) && o.pruneFrequency >= 1)
+  )
+    fail('pruneFrequency', 'an integer ≥ 1', o.pruneFrequency);
   if (typeof o.perChannel !== 'boolean') fail('perChannel', 'true or false', o.perChannel);
 }
 
@@ -96,7 +118,7 @@ export function treePlan(options: Partial<TreePlanOptions> = {}): TreePlan {
     {
       id: 'pruned',
       from: 'baseline',
-      pipeline: `prune(sparsity=${o.sparsity}, epochs=${o.pruneEpochs}${lr()})`,
+      pipeline: `prune(sparsity=${o.sparsity}, epochs=${o.pruneEpochs}${lr()}${o.pruneFrequency !== undefined ? `, frequency=${o.pruneFrequency}` : ''})`,
       label: 'pruned',
     },
     {

@@ -33,6 +33,7 @@ const KNOBS: Readonly<Record<keyof TreePlanOptions, 'number' | 'boolean'>> = {
   clusterEpochs: 'number',
   qatEpochs: 'number',
   learningRate: 'number',
+  pruneFrequency: 'number',
 };
 
 /** The plan a recipe describes; `overrides` (e.g. command-line flags) win over the recipe's knobs. */

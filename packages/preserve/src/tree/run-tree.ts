@@ -168,7 +168,13 @@ export async function runTree(
     }
     let report: TreeBranchReport;
     if (status.get(b.from) !== 'ok') {
-      report = { ...base, status: 'skipped', warnings: [], seconds: 0 };
+      report = {
+        ...base,
+        status: 'skipped',
+        error: { code: 'BRANCH_FAILED', message: `branch "${b.from}" was not built` },
+        warnings: [],
+        seconds: 0,
+      };
     } else {
       emit({ kind: 'branch-start', branch: b });
       try {
