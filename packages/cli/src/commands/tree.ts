@@ -128,35 +128,36 @@ function printEvent(io: CliIo, e: TreeEvent): void {
   }
 }
 
-/** The per-leaf table. */
+/** The per-leaf table (a runtime column only when a runtime measured the files). */
 export function formatTreeTable(leaves: readonly TreeLeafReport[]): string {
-  const rows = leaves.map((r) =>
-    r.status === 'ok'
-      ? [
-          r.label,
-          pct(r.metric),
-          pct(r.runtimeMetric),
-          `${((r.kernels?.sparsity ?? 0) * 100).toFixed(2)}%`,
-          String(r.kernels?.maxUniquePerKernel ?? ''),
-          String(r.kernels?.maxUniquePerChannel ?? ''),
-          String(r.bytes ?? ''),
-          String(r.deflatedBytes ?? ''),
-        ]
-      : [r.label, `${r.status}: ${r.error?.message ?? ''}`, '', '', '', '', '', ''],
-  );
-  return formatTable(
-    [
-      'leaf (int8 TFLite)',
-      'int8 sim',
-      'runtime',
-      'kernel sparsity',
-      'int8 codes/kernel',
-      'int8 codes/channel',
-      'bytes',
-      'deflated',
-    ],
-    rows,
-  );
+  const runtime = leaves.some((l) => l.runtimeMetric !== undefined);
+  const rows = leaves.map((r) => {
+    const cells =
+      r.status === 'ok'
+        ? [
+            r.label,
+            pct(r.metric),
+            pct(r.runtimeMetric),
+            `${((r.kernels?.sparsity ?? 0) * 100).toFixed(2)}%`,
+            String(r.kernels?.maxUniquePerKernel ?? ''),
+            String(r.kernels?.maxUniquePerChannel ?? ''),
+            String(r.bytes ?? ''),
+            String(r.deflatedBytes ?? ''),
+          ]
+        : [r.label, `${r.status}: ${r.error?.message ?? ''}`, '', '', '', '', '', ''];
+    return runtime ? cells : cells.filter((_, i) => i !== 2);
+  });
+  const header = [
+    'leaf (int8 TFLite)',
+    'int8 sim',
+    'runtime',
+    'kernel sparsity',
+    'int8 codes/kernel',
+    'int8 codes/channel',
+    'bytes',
+    'deflated',
+  ];
+  return formatTable(runtime ? header : header.filter((_, i) => i !== 2), rows);
 }
 
 /**
