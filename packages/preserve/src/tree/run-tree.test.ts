@@ -3,6 +3,7 @@ import {
   InvalidArgumentError,
   PassRegistry,
   createRng,
+  definePass,
   deflatedSize,
   type Graph,
   type ModelFile,
@@ -62,17 +63,17 @@ describe('runTree', () => {
     registerClusteringPasses(passes);
     registerQuantizationPasses(passes);
     registerPreservePasses(passes);
-    passes.register({
-      name: 'explode',
-      description: 'test pass that always fails',
-      options: {},
-      create: () => ({
+    passes.register(
+      definePass({
         name: 'explode',
+        description: 'test pass that always fails',
+        options: {},
+        preserves: [],
         run: () => {
           throw new InvalidArgumentError('no way', { node: 'logits' });
         },
       }),
-    });
+    );
   });
 
   it('builds every branch and leaf, reports a failing leaf and a missing pass, and goes on', async () => {
