@@ -74,7 +74,8 @@ function fromPath(spec: string): { train: Dataset; test: Dataset } {
   );
 }
 
-function preprocessed(d: Dataset, p: Preprocess | undefined): Dataset {
+/** Apply `--preprocess` to a data set whose pixels arrive scaled to [0, 1]. */
+export function applyPreprocess(d: Dataset, p: Preprocess | undefined): Dataset {
   if (!p) return d;
   // Built-in and idx pixels arrive scaled to [0, 1]; preprocessing is defined on raw 0..255 pixels.
   const channels = d.sampleShape[d.sampleShape.length - 1] ?? 1;
@@ -108,8 +109,8 @@ export function loadDataSets(request: DataRequest): PipelineData {
   const base = { name: spec, labelled, preprocess: p ? describePreprocess(p) : 'x/255' };
   if (spec === 'none') return { ...base, name: 'none' };
   const tt = builtIn(spec) ?? fromPath(spec);
-  const train = preprocessed(tt.train, p);
-  const test = preprocessed(tt.test, p);
+  const train = applyPreprocess(tt.train, p);
+  const test = applyPreprocess(tt.test, p);
   const calibration = representativeSubset(train, 500, request.seed);
   return labelled ? { ...base, train, test, calibration } : { ...base, calibration };
 }

@@ -66,7 +66,12 @@ async function nearestExistingDir(dir: string): Promise<string> {
 export async function prepareOutput(
   graph: Graph,
   output: string,
-  options: { format?: string; pipeline?: string },
+  options: {
+    format?: string;
+    pipeline?: string;
+    /** Dry-run the writer (default true); `convert` writes right away and skips it. */
+    probe?: boolean;
+  },
 ): Promise<PreparedOutput> {
   const format = options.format
     ? defaultFormatRegistry.get(options.format)
@@ -105,6 +110,7 @@ export async function prepareOutput(
   if (result.problems.length > 0) throw legalizationError(result.problems, output);
   // Dry run of the writer on the float graph the pipeline starts from (BatchNorms folded as the
   // quantizing pass will): unsupported ops and attributes fail now, not after training.
+  if (options.probe === false) return { format, steps: result.steps };
   const probe = graph.clone();
   if (outcome.foldsBatchNorm) foldBatchNorm(probe);
   try {

@@ -17,11 +17,10 @@ export async function convertCommand(
     input,
     options.inputShapes ? { inputShapes: options.inputShapes } : {},
   );
-  const { format, steps } = await prepareOutput(
-    graph,
-    output,
-    options.format ? { format: options.format } : {},
-  );
+  const { format, steps } = await prepareOutput(graph, output, {
+    probe: false,
+    ...(options.format ? { format: options.format } : {}),
+  });
   for (const s of steps) io.stderr.write(`legalize: ${s.detail}\n`);
   const files = await format.write!(graph, { fileName: path.basename(output) });
   const dir = path.dirname(output);
