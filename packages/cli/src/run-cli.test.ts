@@ -215,4 +215,53 @@ describe('collabopt command line', () => {
     expect(a.err()).toMatch(/OUTPUT_NOT_WRITABLE.*\n.*node "bn".*relu.*fix:/s);
     expect(a.err()).not.toMatch(/^prune/m);
   });
+
+  it('runs a recipe tree on a user model: a failing leaf is reported, the others are written', async () => {
+    const b = new GraphBuilder('digits', { seed: 4 });
+    const x = b.input('input', [-1, 28, 28, 1]);
+    let h = b.layer('Conv2D', 'conv', x, { filters: 4, kernelSize: [3, 3], strides: [2, 2] });
+    h = b.layer('Flatten', 'flatten', h);
+    const model = path.join(dir, 'digits.json');
+    await writeModel(b.build(b.layer('Dense', 'logits', h, { units: 10 })), model);
+    const recipe = path.join(dir, 'tree.json');
+    await fs.writeFile(
+      recipe,
+      JSON.stringify({
+        branches: [
+          { id: 'baseline' },
+          { id: 'pruned', from: 'baseline', pipeline: 'prune(sparsity=0.5, oneShot=true)' },
+        ],
+        leaves: [
+          {
+            id: 'never',
+            from: 'pruned',
+            pipeline: 'prune(sparsity=0.6, epochs=1, frequency=100000) | ptq(mode=int8)',
+          },
+          { id: 'pruned-ptq', from: 'pruned', pipeline: 'ptq(mode=int8)' },
+        ],
+      }),
+    );
+    const out = path.join(dir, 'tree-out');
+    const a = io();
+    const code = await runCli(
+      ['tree', model, '--data', 'mnist', '--recipe', recipe, '-o', out],
+      a.io,
+    );
+    expect(a.err()).not.toContain('unexpected');
+    expect(code).toBe(0);
+    expect(a.out()).toMatch(/never\s+failed: .*never updates the masks/);
+    const report = JSON.parse(await fs.readFile(path.join(out, 'tree-report.json'), 'utf8')) as {
+      data: { name: string };
+      leaves: { id: string; status: string; bytes?: number; kernels?: { sparsity: number } }[];
+    };
+    expect(report.data.name).toBe('mnist');
+    expect(report.leaves.map((l) => [l.id, l.status])).toEqual([
+      ['never', 'failed'],
+      ['pruned-ptq', 'ok'],
+    ]);
+    const written = await readModel(path.join(out, 'pruned-ptq.tflite'));
+    expect(written.metadata['quantization']).toMatchObject({ mode: 'int8' });
+    expect(report.leaves[1]!.bytes).toBe((await fs.stat(path.join(out, 'pruned-ptq.tflite'))).size);
+    expect(report.leaves[1]!.kernels!.sparsity).toBeGreaterThanOrEqual(0.5);
+  }, 120_000);
 });

@@ -238,12 +238,12 @@ export async function treeCommand(
       return files;
     },
     onEvent: (e) => printEvent(io, e),
+    dataDescription: { name: data.name, preprocess: data.preprocess },
   });
   print(io, formatTreeTable(report.leaves));
-  const withData = { ...report, data: { name: data.name, preprocess: data.preprocess } };
   await fs.writeFile(
     path.join(options.output, 'tree-report.json'),
-    `${JSON.stringify(withData, null, 2)}\n`,
+    `${JSON.stringify(report, null, 2)}\n`,
   );
   const failed = report.leaves.filter((l) => l.status !== 'ok').length;
   print(

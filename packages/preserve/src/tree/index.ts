@@ -24,6 +24,7 @@ export {
 } from './run-tree';
 export type {
   TreeReport,
+  TreeDataDescription,
   TreeMetric,
   TreeFailure,
   TreeStatus,

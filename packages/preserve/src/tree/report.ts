@@ -10,6 +10,8 @@ export interface TreeReport {
   readonly version: 1;
   /** Name of the baseline graph. */
   readonly model: string;
+  /** The data the tree was fine-tuned and measured with, as the caller described it. */
+  readonly data?: TreeDataDescription;
   /** The plan that was run. */
   readonly plan: TreePlan;
   /** Quality of the float baseline on the test data. */
@@ -18,6 +20,12 @@ export interface TreeReport {
   readonly leaves: readonly TreeLeafReport[];
   /** Wall time of the whole run, seconds. */
   readonly seconds: number;
+}
+
+/** What the data was: a name (`mnist`, a folder, …) and the preprocessing applied (`x/255`). */
+export interface TreeDataDescription {
+  readonly name: string;
+  readonly preprocess?: string;
 }
 
 /**

@@ -20,6 +20,7 @@ import { kernelFigures } from './kernel-figures';
 import { checkTreePlan, type TreeBranch, type TreeLeaf, type TreePlan } from './plan';
 import type {
   TreeBranchReport,
+  TreeDataDescription,
   TreeFailure,
   TreeLeafReport,
   TreeMetric,
@@ -68,6 +69,8 @@ export interface RunTreeOptions {
     leaf: TreeLeaf,
   ) => Promise<TreeMetric | undefined>;
   readonly onEvent?: (event: TreeEvent) => void;
+  /** Recorded in the report's `data`. */
+  readonly dataDescription?: TreeDataDescription;
 }
 
 export interface TreeRun {
@@ -266,6 +269,7 @@ export async function runTree(
     report: {
       version: 1,
       model: baseline.name,
+      ...(options.dataDescription ? { data: options.dataDescription } : {}),
       plan,
       baseline: baselineMetric,
       branches: branchReports,
