@@ -1,12 +1,10 @@
-import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import {
   CollaboptError,
-  FormatError,
-  SOURCE_FILES_KEY,
   UnsupportedError,
-  defaultFormatRegistry,
+  checkOutputPlan,
   defaultPassRegistry,
+  outputFormat,
   parsePipeline,
   type FormatDefinition,
   type Graph,
@@ -42,26 +40,10 @@ export function pipelineOutcome(pipeline: string | undefined): {
   return { quantized, foldsBatchNorm };
 }
 
-async function nearestExistingDir(dir: string): Promise<string> {
-  let d = path.resolve(dir);
-  for (;;) {
-    try {
-      if ((await fs.stat(d)).isDirectory()) return d;
-      throw new FormatError(`"${d}" is a file, not a folder`, { file: dir }, 'FILE_NOT_WRITABLE');
-    } catch (e) {
-      if (e instanceof CollaboptError) throw e;
-      const parent = path.dirname(d);
-      if (parent === d) return d;
-      d = parent;
-    }
-  }
-}
-
 /**
- * Before any pass runs: pick the output format from the real path (or `--format`), rewrite the
- * graph in place so that format can hold the pipeline's result (and say so), and prove the file
- * can be written — the folder is writable, no input file would be overwritten, and the format's
- * writer accepts the legalized graph. Throws a typed error naming node, reason and fix.
+ * Before any pass runs: pick the output format from the real path (or `--format`), check the
+ * path (core's checkOutputPlan: folder, inputs), rewrite the graph in place so that format can
+ * hold the pipeline's result (and say so), and prove the writer accepts the legalized graph. Throws a typed error naming node, reason and fix.
  */
 export async function prepareOutput(
   graph: Graph,
@@ -73,34 +55,8 @@ export async function prepareOutput(
     probe?: boolean;
   },
 ): Promise<PreparedOutput> {
-  const format = options.format
-    ? defaultFormatRegistry.get(options.format)
-    : defaultFormatRegistry.forFile(output);
-  if (!format.write)
-    throw new FormatError(
-      `format ${format.name} cannot write models`,
-      { file: output },
-      'FORMAT_WRITE_UNSUPPORTED',
-    );
-  const sources = ((graph.metadata[SOURCE_FILES_KEY] as string[] | undefined) ?? []).map((f) =>
-    path.resolve(f),
-  );
-  if (sources.includes(path.resolve(output)))
-    throw new FormatError(
-      'refusing to overwrite an input file of this model; choose another output path',
-      { file: path.resolve(output) },
-      'WRITE_WOULD_OVERWRITE_INPUT',
-    );
-  const dir = await nearestExistingDir(path.dirname(output));
-  try {
-    await fs.access(dir, fsConstants.W_OK);
-  } catch {
-    throw new FormatError(
-      `the folder "${dir}" is not writable; choose another output path`,
-      { file: output },
-      'FILE_NOT_WRITABLE',
-    );
-  }
+  const format = outputFormat(output, options.format ? { format: options.format } : {});
+  await checkOutputPlan(output, { graph, ...(options.format ? { format: options.format } : {}) });
   const outcome = pipelineOutcome(options.pipeline);
   const result = legalize(graph, {
     format: format.name,

@@ -4,9 +4,17 @@ import { convertCommand } from './commands/convert';
 import { inspectCommand } from './commands/inspect';
 import { optimizeCommand } from './commands/optimize';
 import { formatsCommand, passesCommand } from './commands/registries';
-import { parseInputShapes } from './input-shapes';
 import { treeCommand } from './commands/tree';
+import { parseInputShapes } from './input-shapes';
+import {
+  checkOutputFile,
+  checkOutputFolder,
+  integerOption as integer,
+  refuseOptions,
+  required as need,
+} from './check-arguments';
 import { print, type CliIo } from './io';
+import { OutputJournal } from './output-journal';
 import { registerAllPlugins } from './plugins';
 import { USAGE } from './usage';
 
@@ -18,7 +26,7 @@ const OPTIONS = {
   'input-shape': { type: 'string', multiple: true },
   preprocess: { type: 'string' },
   seed: { type: 'string', default: '0' },
-  epochs: { type: 'string', default: '3' },
+  epochs: { type: 'string' },
   format: { type: 'string' },
   report: { type: 'string' },
   sparsity: { type: 'string' },
@@ -31,16 +39,6 @@ const OPTIONS = {
   recipe: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-function integer(name: string, value: string | undefined, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new InvalidArgumentError(`--${name} must be an integer ≥ ${min}, got "${value}"`, {
-      field: `--${name}`,
-    });
-  return n;
-}
 
 function fraction(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -56,14 +54,22 @@ function defined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function need(value: string | undefined, what: string): string {
-  if (value === undefined || value === '')
-    throw new InvalidArgumentError(`missing ${what}; see collabopt --help`, { field: what });
-  return value;
-}
+/** Options of the tree only. */
+const TREE_ONLY = [
+  'sparsity',
+  'clusters',
+  'per-channel',
+  'prune-epochs',
+  'cluster-epochs',
+  'qat-epochs',
+  'learning-rate',
+  'recipe',
+] as const;
 
 /** Run the command line; returns the process exit code (0 ok, 1 unexpected, 2 bad input, 130 cancelled). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  // What the command may create, so an interrupted run can remove it again.
+  const journal = new OutputJournal();
   try {
     const { values, positionals } = parseArgs({
       args: [...argv],
@@ -85,24 +91,53 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       preprocess: values.preprocess,
       inputShapes,
     });
+    const notTree: Record<string, string> = {
+      epochs:
+        "it sets the tree's baseline training; in a pipeline give the pass its own epochs, e.g. qat(epochs=2)",
+      report: 'it applies to optimize (the tree writes tree-report.json)',
+    };
+    for (const o of TREE_ONLY) notTree[o] = 'it applies to tree only';
+    const noData = (command: string): Record<string, string> => ({
+      data: `${command} reads no data set`,
+      labels: `${command} reads no data set`,
+      preprocess: `${command} reads no data set`,
+    });
     switch (command) {
       case 'inspect':
+        refuseOptions(command, values, {
+          ...notTree,
+          ...noData(command),
+          output: 'inspect prints to stdout',
+          pipeline: 'use optimize',
+        });
         await inspectCommand(need(rest[0], 'model file'), io);
         return 0;
-      case 'convert':
-        await convertCommand(
-          need(rest[0], 'input file'),
-          need(rest[1], 'output file'),
-          io,
-          defined({ format: values.format, inputShapes }),
-        );
+      case 'convert': {
+        refuseOptions(command, values, {
+          ...notTree,
+          ...noData(command),
+          pipeline: 'use optimize',
+          output: 'give the output file as the second argument',
+        });
+        const input = need(rest[0], 'input file');
+        const output = need(rest[1], 'output file');
+        await checkOutputFile(output, [input], values.format);
+        await journal.watchFile(output);
+        await convertCommand(input, output, io, defined({ format: values.format, inputShapes }));
         return 0;
-      case 'optimize':
+      }
+      case 'optimize': {
+        refuseOptions(command, values, notTree);
+        const input = need(rest[0], 'input file');
+        const output = need(values.output, '--output');
+        const pipeline = need(values.pipeline, '--pipeline');
+        await checkOutputFile(output, [input], values.format);
+        await journal.watchFile(output);
         await optimizeCommand(
-          need(rest[0], 'input file'),
+          input,
           {
-            pipeline: need(values.pipeline, '--pipeline'),
-            output: need(values.output, '--output'),
+            pipeline,
+            output,
             seed,
             ...dataOptions,
             ...defined({ format: values.format, report: values.report }),
@@ -110,13 +145,22 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           io,
         );
         return 0;
-      case 'tree':
+      }
+      case 'tree': {
+        refuseOptions(command, values, {
+          pipeline: 'the tree runs its own pipelines (a whole tree goes in --recipe)',
+          format: 'the tree writes int8 TFLite leaves',
+          report: 'the tree writes tree-report.json into its output folder',
+        });
+        const output = values.output ?? 'collabopt-tree';
+        await checkOutputFolder(output);
+        await journal.watch(output);
         await treeCommand(
           rest[0],
           {
             seed,
             epochs: integer('epochs', values.epochs, 1) ?? 3,
-            output: values.output ?? 'collabopt-tree',
+            output,
             ...dataOptions,
             ...defined({
               recipe: values.recipe,
@@ -132,6 +176,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           io,
         );
         return 0;
+      }
       case 'passes':
         passesCommand(io);
         return 0;
@@ -146,7 +191,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
   } catch (e) {
     if (e instanceof CancelledError || io.signal.aborted) {
-      io.stderr.write('cancelled\n');
+      const removed = await journal.removeCreated().catch(() => [] as string[]);
+      io.stderr.write(
+        removed.length > 0
+          ? `cancelled; removed the partial outputs ${removed.join(', ')}\n`
+          : 'cancelled\n',
+      );
       return 130;
     }
     if (e instanceof CollaboptError) {

@@ -68,7 +68,6 @@ export {
   activationGroups,
   fixedOutputParams,
   preservesGrid,
-  SHARED_PARAMS_OPS,
   type ActivationBits,
   type ActivationGroup,
 } from './activation-groups';
@@ -81,8 +80,6 @@ export {
 export {
   quantizeGraphWeights,
   QUANTIZATION_MODES,
-  PER_CHANNEL_OPS,
-  KERNEL_OPS,
   DYNAMIC_MIN_ELEMENTS,
   type QuantizationMode,
   type WeightQuantReport,

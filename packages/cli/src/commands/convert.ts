@@ -1,5 +1,4 @@
-import { SOURCE_FILES_KEY, readModel, writeFilesAtomically } from '@collabopt/core';
-import * as path from 'node:path';
+import { createConsoleLogger, readModel, writeModel } from '@collabopt/core';
 import { print, type CliIo } from '../io';
 import { prepareOutput } from '../prepare-output';
 
@@ -13,21 +12,18 @@ export async function convertCommand(
   io: CliIo,
   options: { format?: string; inputShapes?: Record<string, number[]> } = {},
 ): Promise<void> {
-  const graph = await readModel(
-    input,
-    options.inputShapes ? { inputShapes: options.inputShapes } : {},
-  );
-  const { format, steps } = await prepareOutput(graph, output, {
+  const graph = await readModel(input, {
+    logger: createConsoleLogger('info', io.stderr),
+    ...(options.inputShapes ? { inputShapes: options.inputShapes } : {}),
+  });
+  const { steps } = await prepareOutput(graph, output, {
     probe: false,
     ...(options.format ? { format: options.format } : {}),
   });
   for (const s of steps) io.stderr.write(`legalize: ${s.detail}\n`);
-  const files = await format.write!(graph, { fileName: path.basename(output) });
-  const dir = path.dirname(output);
-  await writeFilesAtomically(
-    dir,
-    files,
-    (graph.metadata[SOURCE_FILES_KEY] as string[] | undefined) ?? [],
-  );
-  print(io, `wrote ${files.map((f) => path.join(dir, f.path)).join(', ')}`);
+  const written = await writeModel(graph, output, {
+    ...(options.format ? { format: options.format } : {}),
+    signal: io.signal,
+  });
+  print(io, `wrote ${written.join(', ')}`);
 }

@@ -7,6 +7,7 @@ import {
   createStreamProgress,
   deflatedSize,
   readModel,
+  throwIfCancelled,
   writeFilesAtomically,
   type PassRecord,
 } from '@collabopt/core';
@@ -56,10 +57,11 @@ export async function optimizeCommand(
   options: OptimizeOptions,
   io: CliIo,
 ): Promise<OptimizeReport> {
-  const graph = await readModel(
-    input,
-    options.inputShapes ? { inputShapes: options.inputShapes } : {},
-  );
+  const logger = createConsoleLogger('info', io.stderr);
+  const graph = await readModel(input, {
+    logger,
+    ...(options.inputShapes ? { inputShapes: options.inputShapes } : {}),
+  });
   const { format, steps } = await prepareOutput(graph, options.output, {
     pipeline: options.pipeline,
     ...(options.format ? { format: options.format } : {}),
@@ -73,7 +75,7 @@ export async function optimizeCommand(
   });
   const engine = await getEngine();
   const pm = new PassManager({
-    logger: createConsoleLogger('info', io.stderr),
+    logger,
     progress: createStreamProgress(io.stderr),
     seed: options.seed,
     signal: io.signal,
@@ -95,11 +97,14 @@ export async function optimizeCommand(
     );
   }
   for (const w of result.warnings) print(io, `warning: ${w}`);
+  // Serialised once: these bytes are written and measured for the report. The main file is
+  // committed last, after its weight shards / external data (as writeModel does).
   const files = await format.write!(result.graph, { fileName: path.basename(options.output) });
   const dir = path.dirname(options.output);
+  throwIfCancelled(io.signal, 'optimize');
   await writeFilesAtomically(
     dir,
-    files,
+    [...files.slice(1), ...files.slice(0, 1)],
     (graph.metadata[SOURCE_FILES_KEY] as string[] | undefined) ?? [],
   );
   print(io, `wrote ${files.map((f) => path.join(dir, f.path)).join(', ')}`);
