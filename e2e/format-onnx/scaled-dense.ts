@@ -33,7 +33,13 @@ export const scaledDenseOp: OpDef = {
     {
       name: 'kernel',
       role: 'kernel',
-      capabilities: { prunable: true, clusterable: true, quantizable: true, channelAxes: [1] },
+      capabilities: {
+        prunable: true,
+        clusterable: true,
+        quantizable: true,
+        channelAxes: [1],
+        perChannelQuantization: true,
+      },
       shape: (ctx) => [ctx.inputShapes[0]!.at(-1)!, ctx.attrs['units'] as number],
     },
     {
@@ -44,6 +50,7 @@ export const scaledDenseOp: OpDef = {
       shape: (ctx) => [ctx.attrs['units'] as number],
     },
   ],
+  fusableActivations: ['relu', 'relu6'],
   infer: (ctx) => [
     {
       shape: [...ctx.inputShapes[0]!.slice(0, -1), ctx.attrs['units'] as number],

@@ -13,7 +13,7 @@ import {
   type QuantAnnotation,
   inferNode,
 } from '@collabopt/core';
-import { type Const } from './fold';
+import { type Const, type FoldBudget } from './fold';
 import { NodeReader } from './node-reader';
 
 /** Where ONNX's view of a value differs from the IR's. */
@@ -44,6 +44,8 @@ export interface ImportContext {
   graphOutputs: Set<string>;
   loc: (extra?: ErrorLocation) => ErrorLocation;
   fuse: boolean;
+  /** Memory constant folding may still take while this model is read. */
+  foldBudget: FoldBudget;
   /** Quantization of constants that came out of DequantizeLinear (QDQ models), by constant. */
   constQuant: WeakMap<Const, ConstQuant>;
   /** What the QDQ import found (recorded in the graph metadata). */

@@ -19,7 +19,6 @@ import {
 } from '../context';
 import { makeConst, normAxis, type Const } from '../fold';
 import type { NodeReader } from '../node-reader';
-import { FUSABLE_PRODUCERS } from './activations';
 
 type IntType = 'int8' | 'uint8' | 'int16' | 'int32';
 
@@ -210,7 +209,7 @@ function annotateValue(ctx: ImportContext, r: NodeReader, x: Sym, ann: QuantAnno
   if (
     ann.zeroPoint[0] === lowest &&
     producer !== undefined &&
-    FUSABLE_PRODUCERS.has(producer.op) &&
+    ctx.registry.canFuseActivation(producer.op, 'relu') &&
     (producer.attrs['activation'] ?? 'linear') === 'linear' &&
     ctx.uses.get(inName) === 1 &&
     !ctx.graphOutputs.has(inName)
