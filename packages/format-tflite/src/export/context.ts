@@ -11,6 +11,7 @@ import {
   type Value,
 } from '@collabopt/core';
 import { quantMissing, unsupportedFeature } from '../errors';
+import { packInt4 } from '../int4-packing';
 import { TFLITE_CHANNEL_AXIS, toTfliteLayout, type WeightLayout } from '../layout';
 import {
   quantizeOnGrid,
@@ -33,7 +34,15 @@ export interface ExportSettings {
   readonly sparse: boolean;
   /** float16 mode chosen explicitly: store every float weight as float16 even without annotations. */
   readonly allFloat16: boolean;
+  /** Where fallbacks are reported (e.g. an int4 weight written as int8). */
+  readonly warn: (message: string) => void;
 }
+
+/**
+ * Weight layouts whose ops TF 2.21's interpreter runs with INT4 filters and int8 activations
+ * (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED; checked in e2e/format-tflite/int4.e2e.test.ts).
+ */
+const INT4_LAYOUTS: ReadonlySet<WeightLayout> = new Set(['conv', 'depthwise', 'dense']);
 
 /**
  * A weight given by an op mapping instead of the node's slot (e.g. a kernel with a constant factor
@@ -331,6 +340,7 @@ export class ExportContext {
         int8Ann,
         layout,
         name,
+        this.int4Storage(node, slot, int8Ann, layout),
       );
       if (this.quantized) return { index, kind: 'int8', scales, perChannel };
       if (hybridCapable) return { index, kind: 'hybrid', scales, perChannel };
@@ -457,6 +467,26 @@ export class ExportContext {
     return this.b.addTensor({ name, type: TensorType.FLOAT32, shape: tfl.shape, data: dense });
   }
 
+  /**
+   * Whether a 4-bit weight is stored as INT4: only in full-int8 files and for the ops the
+   * interpreter runs with INT4 filters; otherwise it is written as int8 (exact: its values are on
+   * the 4-bit grid) and the fallback is reported.
+   */
+  private int4Storage(
+    node: Node,
+    slot: string,
+    ann: QuantAnnotation,
+    layout: WeightLayout,
+  ): boolean {
+    if (ann.bits !== 4) return false;
+    const fullInt8 = this.mode === 'int8' || this.mode === 'int8-io';
+    if (fullInt8 && INT4_LAYOUTS.has(layout)) return true;
+    this.settings.warn(
+      `${node.op} "${node.name}" ${slot}: 4-bit weights are written as int8 (TFLite INT4 filters run only for CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED in full-int8 files; this is ${layout === 'vector' ? 'a vector' : `a ${layout} filter`} in a ${this.mode} file)`,
+    );
+    return false;
+  }
+
   private int8Constant(
     node: Node,
     slot: string,
@@ -464,6 +494,7 @@ export class ExportContext {
     ann: QuantAnnotation,
     layout: WeightLayout,
     name: string,
+    int4 = false,
   ): { index: number; scales: Float32Array; perChannel: boolean } {
     if (t.dtype !== 'float32')
       throw unsupportedFeature(`weight is ${t.dtype}, expected float32 on the int8 grid`, {
@@ -492,6 +523,16 @@ export class ExportContext {
       new Array<number>(ann.scale.length).fill(0),
       qdim,
     );
+    if (int4) {
+      const index = this.b.addTensor({
+        name,
+        type: TensorType.INT4,
+        shape: tfl.shape,
+        quantization,
+        data: packInt4(tfl.data as Int8Array),
+      });
+      return { index, scales: ann.scale, perChannel };
+    }
     const dense = copyBytes(tfl);
     if (this.settings.sparse && this.mode !== 'dynamic') {
       const sparse = encodeSparse(tfl);

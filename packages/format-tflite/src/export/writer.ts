@@ -1,5 +1,7 @@
 import {
+  createConsoleLogger,
   defaultOpRegistry,
+  type Logger,
   throwIfCancelled,
   verifyGraph,
   type Graph,
@@ -22,6 +24,8 @@ export interface TfliteWriteOptions {
   /** Store pruned weights with TFLite SparsityParameters (+ DENSIFY) when smaller. Default false. */
   readonly sparse?: boolean;
   readonly registry?: OpRegistry;
+  /** Receives fallback warnings (e.g. 4-bit weights written as int8); default: stderr. */
+  readonly logger?: Pick<Logger, 'warn'>;
   /** Written to Model.description. */
   readonly description?: string;
   readonly signal?: AbortSignal;
@@ -74,6 +78,7 @@ export function writeTflite(input: Graph, options: TfliteWriteOptions = {}): Uin
     mode,
     sparse: options.sparse === true,
     allFloat16: options.mode === 'float16',
+    warn: (message) => (options.logger ?? createConsoleLogger('warn')).warn(message),
   });
   const inputs: number[] = [];
   for (const v of graph.inputs) {

@@ -143,7 +143,7 @@ export class ImportContext {
     if (!data || data.length === 0)
       throw this.unsupported(`tensor ${index} ("${t.name}") must be a constant`);
     c = decodeConstant(t, index, data, this.file);
-    if (t.type === TensorType.INT8) this.findings.int8Weights = true;
+    if (t.type === TensorType.INT8 || t.type === TensorType.INT4) this.findings.int8Weights = true;
     if (t.type === TensorType.FLOAT16) this.findings.float16Weights = true;
     this.constants.set(index, c);
     return c;
@@ -177,7 +177,7 @@ export class ImportContext {
     const dtype: QuantAnnotation['dtype'] =
       c.type === TensorType.INT32
         ? 'int32'
-        : c.type === TensorType.INT8
+        : c.type === TensorType.INT8 || c.type === TensorType.INT4
           ? 'int8'
           : c.type === TensorType.UINT8
             ? 'uint8'
@@ -189,6 +189,7 @@ export class ImportContext {
       narrowRange: dtype === 'int8',
       ...(perChannel ? { channelAxes: IR_CHANNEL_AXES[layout] } : {}),
     });
+    if (c.type === TensorType.INT4) return { quant: { ...ann, bits: 4 } };
     return { quant: ann };
   }
 
