@@ -268,6 +268,11 @@ describe('bad data reaches the trainer as typed errors naming the file', () => {
       .catch((e: unknown) => e);
     expect((e3 as DataError).code).toBe('DATA_SHAPE');
     await expect(engine.evaluate(classifier(1), source(x, [8, 8, 1]))).rejects.toThrow(/no labels/);
+    const dense = source(random(6 * 4, 1), [6], {
+      info: { kind: 'dense', shape: [3] },
+      targets: new Float32Array(12),
+    });
+    await expect(engine.evaluate(twoHeads(1), dense)).rejects.toThrow(/cannot be scored/);
   });
 });
 
