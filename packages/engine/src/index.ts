@@ -103,6 +103,7 @@ export {
   parsePreprocessing,
   checkPreprocessing,
   applyPreprocessing,
+  preprocessingCoefficients,
   describePreprocessing,
   type Preprocessing,
   type PreprocessingText,

@@ -6,7 +6,7 @@ import { readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { DataError } from './data-error';
 import type { DataSource, SampleBatch } from './data-source';
-import { applyPreprocessing, checkPreprocessing, type Preprocessing } from './preprocessing';
+import { checkPreprocessing, preprocessingCoefficients, type Preprocessing } from './preprocessing';
 
 /** File extensions read as images. */
 export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.webp'];
@@ -173,6 +173,10 @@ export function imageFolderSource(
   checkPreprocessing(preprocessing, channels);
   const per = height * width * channels;
   const count = listing.files.length;
+  const { a, b } = preprocessingCoefficients(preprocessing, channels);
+  const [a0, a1, a2] = [a[0]!, a[1] ?? 0, a[2] ?? 0];
+  const [b0, b1, b2] = [b[0]!, b[1] ?? 0, b[2] ?? 0];
+  const bgr = preprocessing.channelOrder === 'bgr';
   return {
     name,
     count,
@@ -191,15 +195,23 @@ export function imageFolderSource(
     async read(indices): Promise<SampleBatch> {
       const n = indices.length;
       const x = new Float32Array(n * per);
+      // Raw pixels → model values in one pass (channel order and preprocessing together).
       const store = (i: number, px: Uint8Array): void => {
         const o = i * per;
-        if (preprocessing.channelOrder === 'bgr' && channels === 3) {
-          for (let q = 0; q < per; q += 3) {
-            x[o + q] = px[q + 2]!;
-            x[o + q + 1] = px[q + 1]!;
-            x[o + q + 2] = px[q]!;
-          }
-        } else for (let q = 0; q < per; q++) x[o + q] = px[q]!;
+        if (channels === 1) {
+          const a = a0;
+          const b = b0;
+          for (let q = 0; q < per; q++) x[o + q] = px[q]! * a + b;
+          return;
+        }
+        for (let q = 0; q < per; q += 3) {
+          const r = px[q + (bgr ? 2 : 0)]!;
+          const g = px[q + 1]!;
+          const bl = px[q + (bgr ? 0 : 2)]!;
+          x[o + q] = r * a0 + b0;
+          x[o + q + 1] = g * a1 + b1;
+          x[o + q + 2] = bl * a2 + b2;
+        }
       };
       // A pool of decoders pulling the next image: sharp works on its own threads meanwhile.
       let next = 0;
@@ -215,7 +227,6 @@ export function imageFolderSource(
         }
       };
       await Promise.all(Array.from({ length: Math.min(DECODE_CONCURRENCY, n) }, worker));
-      applyPreprocessing(preprocessing, x, channels);
       return listing.classes !== undefined
         ? {
             x,
