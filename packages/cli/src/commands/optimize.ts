@@ -24,11 +24,12 @@ export async function optimizeCommand(
   options: OptimizeOptions,
   io: CliIo,
 ): Promise<void> {
-  const graph = await readModel(input);
+  const logger = createConsoleLogger('info', io.stderr);
+  const graph = await readModel(input, { logger });
   const data = loadDataSets(options.data, options.seed);
   const engine = await getEngine();
   const pm = new PassManager({
-    logger: createConsoleLogger('info', io.stderr),
+    logger,
     progress: createStreamProgress(io.stderr),
     seed: options.seed,
     signal: io.signal,
@@ -48,10 +49,9 @@ export async function optimizeCommand(
     );
   }
   for (const w of result.warnings) print(io, `warning: ${w}`);
-  const written = await writeModel(
-    result.graph,
-    options.output,
-    options.format ? { format: options.format } : {},
-  );
+  const written = await writeModel(result.graph, options.output, {
+    ...(options.format ? { format: options.format } : {}),
+    signal: io.signal,
+  });
   print(io, `wrote ${written.join(', ')}`);
 }
