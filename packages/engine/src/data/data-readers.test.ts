@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
@@ -186,6 +187,16 @@ describe('image folders', () => {
     expect(s.count).toBe(2);
     const n = await openDataSet(classes, { inputShape: [4, 4, 3], labels: 'none' });
     expect(n.labels).toBeUndefined();
+  });
+
+  test('symlinked images count, a FIFO named like an image is never opened', async () => {
+    const linked = join(dir, 'linked');
+    mkdirSync(linked);
+    symlinkSync(join(classes, 'a_red', '1.png'), join(linked, 'link.png'));
+    execFileSync('mkfifo', [join(linked, 'pipe.png')]);
+    const s = await openDataSet(linked, { inputShape: [4, 4, 3] });
+    expect(s.count).toBe(1);
+    expect(Array.from((await s.read([0])).x.subarray(0, 3))).toEqual([1, 0, 0]);
   });
 
   test('bad data: unreadable image, empty folder, empty class folder, wrong input rank', async () => {
