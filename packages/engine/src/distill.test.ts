@@ -18,6 +18,9 @@ import {
   tf,
 } from './index';
 
+// Training runs take a few seconds each, more on a loaded machine.
+jest.setTimeout(60_000);
+
 let engine: Engine;
 beforeAll(async () => {
   engine = await createEngine({ backend: 'wasm', logger: silentLogger });
