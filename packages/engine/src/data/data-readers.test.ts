@@ -11,6 +11,9 @@ import { readBatches, splitDataSource, type DataSource } from './data-source';
 import { detectModelNormalization } from './model-normalization';
 import { openDataSet } from './open-data-set';
 
+// Image codecs and the built-in sets take seconds on a loaded machine.
+jest.setTimeout(30_000);
+
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'collabopt-data-test-'));
