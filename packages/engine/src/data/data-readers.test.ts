@@ -10,6 +10,7 @@ import { DataError } from './data-error';
 import { readBatches, splitDataSource, type DataSource } from './data-source';
 import { detectModelNormalization } from './model-normalization';
 import { openDataSet } from './open-data-set';
+import { removeTemporaryDataFiles } from './stored-array';
 
 // Image codecs and the built-in sets take seconds on a loaded machine.
 jest.setTimeout(30_000);
@@ -18,7 +19,10 @@ let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'collabopt-data-test-'));
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  removeTemporaryDataFiles();
+});
 
 /** A .npy file: header dictionary padded to a multiple of 64 bytes, then the raw data. */
 function npy(descr: string, shape: number[], data: Uint8Array): Buffer {
