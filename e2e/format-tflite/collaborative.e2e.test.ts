@@ -61,6 +61,8 @@ describe('prune → sparsity-preserving cluster → PTQ int8 exported to TFLite'
       const irIndex = new Int32Array(q.length);
       const layouts: Record<string, number[]> = {
         Conv2D: [3, 0, 1, 2],
+        // [kh, kw, cin, mult] → [1, kh, kw, cin·mult]: the same element order
+        DepthwiseConv2D: [0, 1, 2, 3],
         Dense: [1, 0],
         Conv2DTranspose: [2, 0, 1, 3],
       };
