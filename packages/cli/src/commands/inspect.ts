@@ -1,4 +1,4 @@
-import { formatSummary, readModel, summarize } from '@collabopt/core';
+import { formatSummary, readModel, summarize, graphQuantizationMode } from '@collabopt/core';
 import { print, type CliIo } from '../io';
 
 /** `collabopt inspect <model>`: the per-layer summary of any readable model. */
@@ -8,7 +8,7 @@ export async function inspectCommand(file: string, io: CliIo): Promise<void> {
     io,
     `${file}: ${graph.metadata['sourceFormat'] ?? 'model'} "${graph.name}", ${graph.nodes.length} nodes`,
   );
-  const q = graph.metadata['quantization'] as { mode?: string } | undefined;
-  if (q?.mode) print(io, `quantization: ${q.mode}`);
+  const mode = graphQuantizationMode(graph.metadata);
+  if (mode) print(io, `quantization: ${mode}`);
   print(io, formatSummary(summarize(graph)));
 }

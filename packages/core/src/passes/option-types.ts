@@ -25,7 +25,7 @@ type AlwaysSet<S extends OptionSchema> = {
 }[keyof S];
 
 /** Options the caller must give (no default, not optional). */
-type Required<S extends OptionSchema> = {
+export type RequiredOptionNames<S extends OptionSchema> = {
   [K in keyof S]: S[K] extends { readonly default: unknown }
     ? never
     : S[K] extends { readonly optional: true }
@@ -44,8 +44,8 @@ export type OptionsOf<S extends OptionSchema> = Flatten<
 
 /** Options a caller passes: every option with a default (or optional) may be left out. */
 export type OptionsInput<S extends OptionSchema> = Flatten<
-  { readonly [K in Required<S>]: OptionValueOf<S[K]> } & {
-    readonly [K in Exclude<keyof S, Required<S>>]?: OptionValueOf<S[K]>;
+  { readonly [K in RequiredOptionNames<S>]: OptionValueOf<S[K]> } & {
+    readonly [K in Exclude<keyof S, RequiredOptionNames<S>>]?: OptionValueOf<S[K]>;
   }
 >;
 
