@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { builtinModules } from 'node:module';
 
 const root = new URL('..', import.meta.url).pathname;
 const ALLOWED = {
@@ -18,9 +19,13 @@ const ALLOWED = {
   'format-keras': ['core'],
   'format-onnx': ['core'],
   'format-tflite': ['core'],
+  report: ['core'],
   cli: ['*'],
 };
-const NO_TFJS = new Set(['core', 'format-keras', 'format-onnx', 'format-tflite']);
+const NO_TFJS = new Set(['core', 'format-keras', 'format-onnx', 'format-tflite', 'report']);
+// Packages that also run in browsers as they are (the web app reuses them): no Node built-ins.
+const NO_NODE_BUILTINS = new Set(['report']);
+const NODE_BUILTINS = new Set(builtinModules);
 
 function sources(dir) {
   const out = [];
@@ -64,6 +69,10 @@ for (const pkg of packages) {
         problems.push(`${rel} imports ${spec}, which DESIGN.md forbids for ${pkg}`);
       if (NO_TFJS.has(pkg) && spec.startsWith('@tensorflow/'))
         problems.push(`${rel} imports ${spec}: ${pkg} must not use TF.js`);
+      if (NO_NODE_BUILTINS.has(pkg) && (spec.startsWith('node:') || NODE_BUILTINS.has(spec)))
+        problems.push(
+          `${rel} imports ${spec}: ${pkg} runs in browsers and must not use Node built-ins`,
+        );
     }
   }
 }

@@ -1,0 +1,100 @@
+import type { TopLevelSpec } from 'vega-lite';
+import type { PositionFieldDef } from 'vega-lite/build/src/channeldef';
+import { CHART_CONFIG, COLORS } from './chart-theme';
+import type { DensityFigure, DensityStage } from './report-model';
+
+/** Grid ticks are drawn only when there are at most this many in the domain. */
+const MAX_GRID_TICKS = 300;
+
+function gridTicks(stage: DensityStage, domain: readonly [number, number]): { value: number }[] {
+  const step = stage.gridStep;
+  if (!step || step <= 0) return [];
+  const first = Math.ceil(domain[0] / step);
+  const last = Math.floor(domain[1] / step);
+  if (last - first + 1 > MAX_GRID_TICKS) return [];
+  return Array.from({ length: last - first + 1 }, (_, k) => ({ value: (first + k) * step }));
+}
+
+/** Short description under a panel's title: distinct values, zeros, codebook and grid. */
+export function densitySubtitle(stage: DensityStage): string {
+  const zeros = stage.count ? (stage.zeros / stage.count) * 100 : 0;
+  const parts = [`${stage.uniqueValues} distinct`, `${zeros.toFixed(1)}% zeros`];
+  if (stage.centroids) parts.push(`${stage.centroids.length} centroids`);
+  if (stage.gridStep !== undefined)
+    parts.push(`int${stage.bits ?? 8} step ${stage.gridStep.toPrecision(2)}`);
+  return parts.join(' · ');
+}
+
+/**
+ * Vega-Lite spec of one panel of the seed's density figure: a histogram of the kernel's values
+ * (or, with few distinct values, one spike per value), a line at zero, the codebook centroids as
+ * triangles on the axis and the quantization grid as ticks, over the figure's common x domain.
+ * Counts use a square-root scale so the spike at zero does not flatten everything else.
+ */
+export function densitySpec(figure: DensityFigure, stage: DensityStage): TopLevelSpec {
+  const x: PositionFieldDef<string> = {
+    type: 'quantitative',
+    title: `${figure.node}/${figure.slot} value`,
+    scale: { domain: [figure.domain[0], figure.domain[1]], nice: false, zero: false },
+    axis: { tickCount: 5, format: '.2~f' },
+  };
+  const y = {
+    type: 'quantitative',
+    title: 'count (√)',
+    scale: { type: 'sqrt' },
+    axis: { tickCount: 3, format: '~s' },
+  } as const;
+  const layers: NonNullable<Extract<TopLevelSpec, { layer: unknown }>['layer']> = [];
+  if (stage.spikes) {
+    layers.push({
+      data: { values: stage.spikes.map((s) => ({ ...s, base: 0 })) },
+      mark: { type: 'rule', color: COLORS.accent, strokeWidth: 2 },
+      encoding: { x: { ...x, field: 'value' }, y: { ...y, field: 'count' }, y2: { field: 'base' } },
+    });
+  } else {
+    layers.push({
+      data: { values: stage.bins.map((b) => ({ ...b })) },
+      mark: { type: 'rect', color: COLORS.bars, opacity: 0.85 },
+      encoding: { x: { ...x, field: 'x0' }, x2: { field: 'x1' }, y: { ...y, field: 'count' } },
+    });
+  }
+  const ticks = gridTicks(stage, figure.domain);
+  if (ticks.length > 0)
+    layers.push({
+      data: { values: ticks.map((t) => ({ ...t, base: 0 })) },
+      mark: {
+        type: 'tick',
+        orient: 'vertical',
+        color: COLORS.muted,
+        size: 5,
+        thickness: 0.6,
+        opacity: 0.6,
+      },
+      encoding: { x: { ...x, field: 'value' }, y: { ...y, field: 'base' } },
+    });
+  if (stage.centroids)
+    layers.push({
+      data: { values: stage.centroids.map((value) => ({ value, base: 0 })) },
+      mark: {
+        type: 'point',
+        shape: 'triangle-up',
+        filled: true,
+        size: 30,
+        color: COLORS.centroid,
+        opacity: 0.9,
+      },
+      encoding: { x: { ...x, field: 'value' }, y: { ...y, field: 'base' } },
+    });
+  layers.push({
+    data: { values: [{ value: 0 }] },
+    mark: { type: 'rule', color: COLORS.zero, strokeDash: [3, 2], strokeWidth: 1 },
+    encoding: { x: { ...x, field: 'value' } },
+  });
+  return {
+    config: CHART_CONFIG,
+    width: 220,
+    height: 140,
+    title: { text: stage.label, subtitle: densitySubtitle(stage) },
+    layer: layers,
+  };
+}
