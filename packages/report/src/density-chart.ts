@@ -3,6 +3,9 @@ import type { PositionFieldDef } from 'vega-lite/build/src/channeldef';
 import { CHART_CONFIG, COLORS } from './chart-theme';
 import type { DensityFigure, DensityStage } from './report-model';
 
+const PANEL_WIDTH = 280;
+const PANEL_HEIGHT = 190;
+
 /** Grid ticks are drawn only when there are at most this many in the domain. */
 const MAX_GRID_TICKS = 300;
 
@@ -18,10 +21,10 @@ function gridTicks(stage: DensityStage, domain: readonly [number, number]): { va
 /** Short description under a panel's title: distinct values, zeros, codebook and grid. */
 export function densitySubtitle(stage: DensityStage): string {
   const zeros = stage.count ? (stage.zeros / stage.count) * 100 : 0;
-  const parts = [`${stage.uniqueValues} distinct`, `${zeros.toFixed(1)}% zeros`];
-  if (stage.centroids) parts.push(`${stage.centroids.length} centroids`);
+  const parts = [`${stage.uniqueValues} values`, `${zeros.toFixed(1)}% zero`];
+  if (stage.centroids) parts.push(`k=${stage.centroids.length}`);
   if (stage.gridStep !== undefined)
-    parts.push(`int${stage.bits ?? 8} step ${stage.gridStep.toPrecision(2)}`);
+    parts.push(`int${stage.bits ?? 8} Δ ${stage.gridStep.toExponential(1)}`);
   return parts.join(' · ');
 }
 
@@ -42,7 +45,11 @@ export function densitySpec(figure: DensityFigure, stage: DensityStage): TopLeve
     type: 'quantitative',
     title: 'count (√)',
     scale: { type: 'sqrt' },
-    axis: { tickCount: 3, format: '~s' },
+    axis: {
+      tickCount: 3,
+      labelExpr:
+        "datum.value >= 1000 ? format(datum.value / 1000, '~g') + 'k' : format(datum.value, '~g')",
+    },
   } as const;
   const layers: NonNullable<Extract<TopLevelSpec, { layer: unknown }>['layer']> = [];
   if (stage.spikes) {
@@ -79,7 +86,7 @@ export function densitySpec(figure: DensityFigure, stage: DensityStage): TopLeve
         type: 'point',
         shape: 'triangle-up',
         filled: true,
-        size: 30,
+        size: 55,
         color: COLORS.centroid,
         opacity: 0.9,
       },
@@ -92,9 +99,11 @@ export function densitySpec(figure: DensityFigure, stage: DensityStage): TopLeve
   });
   return {
     config: CHART_CONFIG,
-    width: 220,
-    height: 140,
-    title: { text: stage.label, subtitle: densitySubtitle(stage) },
+    // every panel the same size, whatever its labels, so the rows line up
+    width: PANEL_WIDTH,
+    height: PANEL_HEIGHT,
+    autosize: { type: 'fit', contains: 'padding' },
+    title: { text: stage.label, subtitle: densitySubtitle(stage), limit: PANEL_WIDTH - 10 },
     layer: layers,
   };
 }

@@ -127,12 +127,8 @@ export function sizeAccuracySpec(model: ReportModel): TopLevelSpec | undefined {
   }
   return {
     config: CHART_CONFIG,
-    width: 560,
-    height: 300,
-    title: {
-      text: 'Size vs accuracy',
-      subtitle: 'zipped file size against the accuracy each leaf reaches',
-    },
+    width: 640,
+    height: 320,
     layer: layers,
   };
 }
