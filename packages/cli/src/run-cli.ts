@@ -17,6 +17,8 @@ const OPTIONS = {
   epochs: { type: 'string', default: '3' },
   format: { type: 'string' },
   'runtime-samples': { type: 'string' },
+  report: { type: 'string' },
+  'report-layer': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -54,7 +56,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const seed = integer('seed', values.seed, 0) ?? 0;
     switch (command) {
       case 'inspect':
-        await inspectCommand(need(rest[0], 'model file'), io);
+        await inspectCommand(need(rest[0], 'model file'), io, {
+          ...(values.report ? { report: values.report } : {}),
+          ...(values['report-layer'] ? { reportLayer: values['report-layer'] } : {}),
+        });
         return 0;
       case 'convert':
         await convertCommand(
@@ -73,6 +78,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             data: values.data,
             seed,
             ...(values.format ? { format: values.format } : {}),
+            ...(values.report ? { report: values.report } : {}),
+            ...(values['report-layer'] ? { reportLayer: values['report-layer'] } : {}),
           },
           io,
         );
@@ -87,6 +94,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             epochs: integer('epochs', values.epochs, 1) ?? 3,
             output: values.output ?? 'collabopt-tree',
             ...(runtimeSamples ? { runtimeSamples } : {}),
+            ...(values.report ? { report: values.report } : {}),
+            ...(values['report-layer'] ? { reportLayer: values['report-layer'] } : {}),
           },
           io,
         );

@@ -17,6 +17,10 @@ Options:
       --seed <n>          random seed (default 0)
       --epochs <n>        baseline training epochs when the tree starts from scratch (default 3)
       --format <name>     force the output format
+      --report <file>     write the report (inspect, optimize, tree): <file>.html is one
+                          self-contained page (tables, size/accuracy chart, weight density
+                          plots), <file>.json its data; tree writes <output>/report.html by default
+      --report-layer <l>  layer (or layer/weight) the density plots show (default: largest kernel)
   -h, --help              this text
 
 Exit codes: 0 ok, 1 unexpected failure, 2 bad input (the message names what and where), 130 cancelled.

@@ -11,12 +11,16 @@ import {
   readModel,
   writeModel,
   type Graph,
+  type PassRecord,
 } from '@collabopt/core';
+import { formatCompression } from '@collabopt/report';
 import { getEngine, referenceCnn, type Engine } from '@collabopt/engine';
 import { simulateQuantized } from '@collabopt/quantization';
 import { contextData, loadDataSets, type PipelineData } from '../data-sets';
 import { print, type CliIo } from '../io';
+import { reportKernel, runMetadata, writeReportFile } from '../report-file';
 import { loadTfliteRuntime, tfliteAccuracy } from '../tflite-runtime';
+import { treeReportModel } from '../tree-report';
 import { DEFAULT_TREE_OPTIONS, treePlan, type TreePlanOptions } from '../tree-plan';
 
 export interface TreeOptions extends Partial<TreePlanOptions> {
@@ -28,6 +32,10 @@ export interface TreeOptions extends Partial<TreePlanOptions> {
   runtimeSamples?: number;
   /** Run every exported file in the TFLite WASM runtime when it is installed (default true). */
   tfliteRuntime?: boolean;
+  /** Report file (`.html` page or `.json` model); default `report.html` in the output folder. */
+  report?: string;
+  /** `layer` or `layer/weight` whose values the report's density plots show. */
+  reportLayer?: string;
 }
 
 export interface LeafResult {
@@ -43,6 +51,8 @@ export interface LeafResult {
   readonly maxUniquePerChannel?: number;
   readonly fileBytes?: number;
   readonly deflatedBytes?: number;
+  /** Wall time of the leaf's own steps (pipeline, export, evaluation), not of its branches. */
+  readonly wallTimeMs?: number;
 }
 
 /**
@@ -90,7 +100,7 @@ async function runPipeline(
   engine: Engine,
   options: TreeOptions,
   io: CliIo,
-): Promise<{ graph: Graph; warnings: readonly string[] }> {
+): Promise<{ graph: Graph; warnings: readonly string[]; records: readonly PassRecord[] }> {
   const pm = new PassManager({
     logger: createConsoleLogger('warn', io.stderr),
     progress: createStreamProgress(io.stderr),
@@ -100,7 +110,7 @@ async function runPipeline(
     engine,
   }).addPipeline(pipeline);
   const r = await pm.run(graph.clone());
-  return { graph: r.graph, warnings: r.warnings };
+  return { graph: r.graph, warnings: r.warnings, records: r.records };
 }
 
 /**
@@ -147,6 +157,8 @@ export async function treeCommand(
   print(io, `baseline float accuracy: ${(floatAccuracy * 100).toFixed(2)}%`);
 
   const graphs = new Map<string, Graph>([['baseline', baseline]]);
+  const branchAccuracy = new Map<string, number>([['baseline', floatAccuracy]]);
+  const leafRecords = new Map<string, readonly PassRecord[]>();
   for (const b of plan.branches) {
     if (!b.from || !b.pipeline) continue;
     print(io, `branch ${b.label}: ${b.pipeline}`);
@@ -154,6 +166,7 @@ export async function treeCommand(
     for (const w of r.warnings) print(io, `  warning: ${w}`);
     graphs.set(b.id, r.graph);
     const acc = (await engine.evaluate(r.graph, data.test, { signal: io.signal })).accuracy;
+    branchAccuracy.set(b.id, acc);
     const k = kernelFigures(r.graph);
     print(
       io,
@@ -175,8 +188,11 @@ export async function treeCommand(
       continue;
     }
     print(io, `leaf ${leaf.label}: ${leaf.pipeline}`);
+    const started = performance.now();
     const r = await runPipeline(graphs.get(leaf.from)!, leaf.pipeline, data, engine, options, io);
     for (const w of r.warnings) print(io, `  warning: ${w}`);
+    graphs.set(leaf.id, r.graph);
+    leafRecords.set(leaf.id, r.records);
     const file = path.join(options.output, `${leaf.id}.tflite`);
     await writeModel(r.graph, file);
     const bytes = new Uint8Array(await fs.readFile(file));
@@ -204,6 +220,7 @@ export async function treeCommand(
       maxUniquePerChannel: k.maxUniquePerChannel,
       fileBytes: bytes.length,
       deflatedBytes: deflateSync(bytes).length,
+      wallTimeMs: performance.now() - started,
     });
   }
 
@@ -217,8 +234,8 @@ export async function treeCommand(
           pct(r.sparsity),
           String(r.maxUniquePerKernel),
           String(r.maxUniquePerChannel),
-          String(r.fileBytes),
-          String(r.deflatedBytes),
+          formatCompression(r.fileBytes, r.deflatedBytes),
+          ((r.wallTimeMs ?? 0) / 1000).toFixed(1),
         ]
       : [r.label, `unavailable: ${r.reason}`, '', '', '', '', '', ''],
   );
@@ -232,8 +249,8 @@ export async function treeCommand(
         'kernel sparsity',
         'int8 codes/kernel',
         'int8 codes/channel',
-        'bytes',
-        'deflated',
+        'raw → zipped (reduction)',
+        'seconds',
       ],
       rows,
     ),
@@ -244,7 +261,29 @@ export async function treeCommand(
     path.join(options.output, 'tree-report.json'),
     JSON.stringify({ floatAccuracy, leaves: results }, null, 2),
   );
-  print(io, `files and tree-report.json in ${options.output}`);
+  const reportFile = options.report ?? path.join(options.output, 'report.html');
+  const kernel = reportKernel(options.reportLayer);
+  await writeReportFile(
+    reportFile,
+    treeReportModel({
+      plan,
+      results,
+      branchAccuracy,
+      graphs,
+      leafRecords,
+      ...(kernel ? { kernel } : {}),
+      metadata: runMetadata({
+        command: 'tree',
+        ...(input ? { model: input } : {}),
+        dataSet: data.name,
+        preprocessing: 'pixels scaled to [0, 1]',
+        backend: engine.backend,
+        seed: options.seed,
+        reproduce: `collabopt tree${input ? ` ${input}` : ''} --data ${options.data} --seed ${options.seed} --epochs ${options.epochs} -o ${options.output}`,
+      }),
+    }),
+  );
+  print(io, `files, tree-report.json and ${path.basename(reportFile)} in ${options.output}`);
   return results;
 }
 
