@@ -1,0 +1,109 @@
+/**
+ * The report of a real (small) deployment-tree run, opened in a real headless Chromium with the
+ * network blocked: every chart is an SVG of non-zero size, the page logs no error, the summary
+ * table shows every leaf with the numbers of tree-report.json, the page fits a phone's width,
+ * and screenshots land in e2e/artifacts/ for people to look at.
+ */
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { registerAllPlugins, treeCommand, type LeafResult } from '@collabopt/cli';
+import { REPORT_DATA_ELEMENT_ID, formatPercent, type ReportModel } from '@collabopt/report';
+import { launchOfflineChromium, type OfflineBrowser } from './chromium';
+
+const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
+
+describe('the HTML report in headless Chromium', () => {
+  let out: string;
+  let leaves: LeafResult[];
+  let browser: OfflineBrowser;
+
+  beforeAll(async () => {
+    registerAllPlugins();
+    out = await fs.mkdtemp(path.join(os.tmpdir(), 'collabopt-report-'));
+    const sink = new PassThrough();
+    sink.resume();
+    const io = {
+      stdout: sink as unknown as NodeJS.WriteStream,
+      stderr: sink as unknown as NodeJS.WriteStream,
+      signal: new AbortController().signal,
+    };
+    leaves = await treeCommand(
+      undefined,
+      {
+        data: 'mnist',
+        seed: 0,
+        epochs: 1,
+        output: out,
+        tfliteRuntime: false,
+      },
+      io,
+    );
+    browser = await launchOfflineChromium();
+  }, 900_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (out) await fs.rm(out, { recursive: true, force: true });
+  });
+
+  it('renders every chart and every leaf offline, without errors', async () => {
+    const file = path.join(out, 'report.html');
+    const page = await browser.newPage({ width: 1280, height: 900 });
+    await page.goto(`file://${file}`, { waitUntil: 'load' });
+
+    // the page's own copy of the model is the report of this run
+    const model = JSON.parse(
+      (await page.locator(`#${REPORT_DATA_ELEMENT_ID}`).textContent()) ?? '',
+    ) as ReportModel;
+    expect(model.leaves.map((l) => l.id)).toEqual(leaves.map((l) => l.leaf));
+
+    // every chart is a drawn SVG of non-zero size
+    const charts = page.locator('[data-chart]');
+    const expectedPanels = model.leaves.reduce((n, l) => n + (l.path?.length ?? 0), 0);
+    expect(expectedPanels).toBeGreaterThanOrEqual(2 * leaves.length); // baseline + leaf at least
+    expect(await charts.count()).toBe(1 + expectedPanels);
+    for (const chart of await charts.all()) {
+      const svg = chart.locator('svg');
+      expect(await svg.count()).toBe(1);
+      const box = await svg.boundingBox();
+      expect(box!.width).toBeGreaterThan(100);
+      expect(box!.height).toBeGreaterThan(80);
+      expect(await svg.locator('path, line, rect').count()).toBeGreaterThan(3);
+    }
+
+    // the summary table shows every leaf with the figures of tree-report.json
+    const json = JSON.parse(await fs.readFile(path.join(out, 'tree-report.json'), 'utf8')) as {
+      leaves: LeafResult[];
+    };
+    for (const leaf of json.leaves) {
+      const row = page.locator(`table.summary tr[data-leaf="${leaf.leaf}"]`);
+      await expect(row.isVisible()).resolves.toBe(true);
+      expect(await row.locator('[data-field="label"]').textContent()).toContain(leaf.label);
+      if (leaf.status !== 'ok') continue;
+      const fake = row.locator('[data-field="fakeInt8"]');
+      expect(Number(await fake.getAttribute('data-value'))).toBe(leaf.simulatedAccuracy);
+      expect(await fake.textContent()).toBe(formatPercent(leaf.simulatedAccuracy));
+      const size = row.locator('[data-field="compression"]');
+      expect(Number(await size.getAttribute('data-raw'))).toBe(leaf.fileBytes);
+      expect(Number(await size.getAttribute('data-zipped'))).toBe(leaf.deflatedBytes);
+    }
+    expect(await page.locator('table.layers').count()).toBe(1 + leaves.length);
+
+    await fs.mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'report.png'), fullPage: true });
+
+    // on a phone: one column, wide tables scroll inside their box, the page itself does not
+    const phone = await browser.newPage({ width: 390, height: 844 });
+    await phone.goto(`file://${file}`, { waitUntil: 'load' });
+    const overflow = await phone.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    await phone.screenshot({ path: path.join(ARTIFACTS, 'report-phone.png'), fullPage: true });
+
+    expect(browser.blocked).toEqual([]);
+    expect(browser.errors).toEqual([]);
+  }, 300_000);
+});
