@@ -92,7 +92,14 @@ describe('the HTML report in headless Chromium', () => {
     expect(await page.locator('table.layers').count()).toBe(1 + leaves.length);
 
     await fs.mkdir(ARTIFACTS, { recursive: true });
+    await fs.copyFile(file, path.join(ARTIFACTS, 'report.html'));
     await page.screenshot({ path: path.join(ARTIFACTS, 'report.png'), fullPage: true });
+
+    // in print the charts stay drawn (the PDF is an artifact too)
+    await page.emulateMedia({ media: 'print' });
+    for (const svg of await page.locator('[data-chart] svg').all())
+      expect((await svg.boundingBox())!.width).toBeGreaterThan(100);
+    await page.pdf({ path: path.join(ARTIFACTS, 'report.pdf'), format: 'A4' });
 
     // on a phone: one column, wide tables scroll inside their box, the page itself does not
     const phone = await browser.newPage({ width: 390, height: 844 });

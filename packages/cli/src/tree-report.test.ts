@@ -76,7 +76,7 @@ describe('treeReportModel', () => {
     expect(model.density!.stages.map((s) => s.label)).toEqual([
       'baseline (float)',
       'pruned',
-      'pruned → sparsity-preserving clustering',
+      'sparsity-preserving clustering',
       'PCQAT → int8',
     ]);
     expect(model.layers.map((t) => t.id)).toEqual(['baseline', 'pruned-clustered-pcqat']);

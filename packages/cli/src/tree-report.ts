@@ -32,7 +32,7 @@ function branchPath(branches: readonly TreeBranch[], id: string): string[] {
   return path;
 }
 
-/** The last technique of a leaf's label (`pruned → PQAT` → `PQAT`). */
+/** The last step of a label (`pruned → PQAT` → `PQAT`). */
 function lastStep(label: string): string {
   return label.split('→').pop()!.trim();
 }
@@ -64,7 +64,7 @@ export function treeReportModel(input: TreeReportInput): ReportModel {
   const stages = [
     ...plan.branches
       .filter((b) => graphs.has(b.id))
-      .map((b) => ({ id: b.id, label: b.label, graph: graphs.get(b.id)! })),
+      .map((b) => ({ id: b.id, label: lastStep(b.label), graph: graphs.get(b.id)! })),
     ...built.map((l) => ({
       id: l.id,
       label: `${lastStep(l.label)} → int8`,

@@ -21,10 +21,9 @@ function gridTicks(stage: DensityStage, domain: readonly [number, number]): { va
 /** Short description under a panel's title: distinct values, zeros, codebook and grid. */
 export function densitySubtitle(stage: DensityStage): string {
   const zeros = stage.count ? (stage.zeros / stage.count) * 100 : 0;
-  const parts = [`${stage.uniqueValues} values`, `${zeros.toFixed(1)}% zero`];
+  const parts = [`${stage.uniqueValues} values`, `${zeros.toFixed(zeros < 10 ? 1 : 0)}% zero`];
   if (stage.centroids) parts.push(`k=${stage.centroids.length}`);
-  if (stage.gridStep !== undefined)
-    parts.push(`int${stage.bits ?? 8} Δ ${stage.gridStep.toExponential(1)}`);
+  if (stage.gridStep !== undefined) parts.push(`Δ ${stage.gridStep.toExponential(1)}`);
   return parts.join(' · ');
 }
 
@@ -98,12 +97,14 @@ export function densitySpec(figure: DensityFigure, stage: DensityStage): TopLeve
     encoding: { x: { ...x, field: 'value' } },
   });
   return {
-    config: CHART_CONFIG,
+    // thousands of bins, spikes and grid ticks: one description for the chart, none per mark
+    config: { ...CHART_CONFIG, mark: { aria: false } },
+    description: `Density of ${figure.node}/${figure.slot} values at stage ${stage.label}: ${densitySubtitle(stage)}`,
     // every panel the same size, whatever its labels, so the rows line up
     width: PANEL_WIDTH,
     height: PANEL_HEIGHT,
     autosize: { type: 'fit', contains: 'padding' },
-    title: { text: stage.label, subtitle: densitySubtitle(stage), limit: PANEL_WIDTH - 10 },
+    title: { text: stage.label, subtitle: densitySubtitle(stage) },
     layer: layers,
   };
 }

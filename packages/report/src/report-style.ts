@@ -18,6 +18,7 @@ th, td { padding: 6px 10px; border-bottom: 1px solid ${COLORS.grid}; text-align:
 th { font-weight: 600; color: ${COLORS.muted}; font-size: 0.74rem; text-transform: uppercase; letter-spacing: 0.03em; vertical-align: bottom; white-space: normal; min-width: 4.5em; }
 th.text, td.text { text-align: left; }
 tbody tr:hover { background: #f0f4f8; }
+table.summary td:first-child, table.summary th:first-child { position: sticky; left: 0; background: white; z-index: 1; }
 tr.baseline td { color: ${COLORS.muted}; font-style: italic; }
 tr.unavailable td { color: ${COLORS.muted}; }
 .badge { display: inline-block; margin-left: 6px; padding: 0 6px; border-radius: 8px; font-size: 0.72rem; font-weight: 600; color: white; background: ${COLORS.front}; vertical-align: 1px; }
@@ -30,9 +31,10 @@ figure { margin: 0; }
 .path figcaption code { font-weight: normal; }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.84rem; }
 pre { background: #f0f4f8; padding: 10px 12px; border-radius: 6px; white-space: pre-wrap; word-break: break-word; margin: 6px 0; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; font-size: 0.9rem; }
+dl { display: grid; grid-template-columns: minmax(0, max-content) minmax(0, 1fr); gap: 4px 16px; margin: 0; font-size: 0.9rem; }
 dt { color: ${COLORS.muted}; }
-dd { margin: 0; }
+dd { margin: 0; overflow-wrap: anywhere; }
+figcaption, h2, h3 { overflow-wrap: anywhere; }
 .legend { color: ${COLORS.muted}; font-size: 0.85rem; }
 .legend .zero { color: ${COLORS.zero}; font-weight: 600; }
 .legend .centroid { color: ${COLORS.centroid}; font-weight: 600; }
@@ -42,6 +44,8 @@ dd { margin: 0; }
   section { padding: 12px; border-radius: 8px; }
   th, td { padding: 5px 7px; }
   .panels { grid-template-columns: 1fr; }
+  dl { grid-template-columns: minmax(0, 1fr); }
+  dd { margin-bottom: 6px; }
 }
 @media print {
   body { background: white; font-size: 10pt; }

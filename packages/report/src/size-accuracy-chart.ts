@@ -3,6 +3,12 @@ import { leafAccuracy } from './build-report-model';
 import { CHART_CONFIG, COLORS } from './chart-theme';
 import type { ReportModel } from './report-model';
 
+const KIND_COLOR = {
+  'Pareto front': COLORS.front,
+  dominated: COLORS.dominated,
+  baseline: COLORS.ink,
+} as const;
+
 /** One plotted point: a leaf, or the baseline. */
 interface SizeAccuracyPoint {
   readonly label: string;
@@ -43,6 +49,9 @@ export function sizeAccuracyPoints(model: ReportModel): SizeAccuracyPoint[] {
 export function sizeAccuracySpec(model: ReportModel): TopLevelSpec | undefined {
   const points = sizeAccuracyPoints(model);
   if (!points.some((p) => p.kind !== 'baseline')) return undefined;
+  const kinds = (['Pareto front', 'dominated', 'baseline'] as const).filter((k) =>
+    points.some((p) => p.kind === k),
+  );
   const front = points.filter((p) => p.kind === 'Pareto front').sort((a, b) => a.kib - b.kib);
   const x = {
     field: 'kib',
@@ -73,8 +82,8 @@ export function sizeAccuracySpec(model: ReportModel): TopLevelSpec | undefined {
           type: 'nominal',
           title: null,
           scale: {
-            domain: ['Pareto front', 'dominated', 'baseline'],
-            range: [COLORS.front, COLORS.dominated, COLORS.ink],
+            domain: [...kinds],
+            range: kinds.map((k) => KIND_COLOR[k]),
           },
           legend: { orient: 'bottom', direction: 'horizontal' },
         },
@@ -83,8 +92,8 @@ export function sizeAccuracySpec(model: ReportModel): TopLevelSpec | undefined {
           type: 'nominal',
           title: null,
           scale: {
-            domain: ['Pareto front', 'dominated', 'baseline'],
-            range: ['circle', 'circle', 'diamond'],
+            domain: [...kinds],
+            range: kinds.map((k) => (k === 'baseline' ? 'diamond' : 'circle')),
           },
           legend: { orient: 'bottom', direction: 'horizontal' },
         },
