@@ -5,8 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
 import { builtinModules } from 'node:module';
+import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const ALLOWED = {
@@ -23,9 +23,11 @@ const ALLOWED = {
   cli: ['*'],
 };
 const NO_TFJS = new Set(['core', 'format-keras', 'format-onnx', 'format-tflite', 'report']);
-// Packages that also run in browsers as they are (the web app reuses them): no Node built-ins.
+// Core runs in browsers: Node built-ins only in the Node implementation of its I/O interface.
+const NODE_IO_FILES = new Set(['packages/core/src/io/node-io.ts']);
+const isNodeBuiltin = (spec) => spec.startsWith('node:') || builtinModules.includes(spec);
+// Packages that run in browsers as they are (the web app reuses them): no Node built-ins at all.
 const NO_NODE_BUILTINS = new Set(['report']);
-const NODE_BUILTINS = new Set(builtinModules);
 
 function sources(dir) {
   const out = [];
@@ -69,7 +71,11 @@ for (const pkg of packages) {
         problems.push(`${rel} imports ${spec}, which DESIGN.md forbids for ${pkg}`);
       if (NO_TFJS.has(pkg) && spec.startsWith('@tensorflow/'))
         problems.push(`${rel} imports ${spec}: ${pkg} must not use TF.js`);
-      if (NO_NODE_BUILTINS.has(pkg) && (spec.startsWith('node:') || NODE_BUILTINS.has(spec)))
+      if (pkg === 'core' && isNodeBuiltin(spec) && !NODE_IO_FILES.has(rel))
+        problems.push(
+          `${rel} imports ${spec}: core runs in browsers; only its Node I/O implementation (${[...NODE_IO_FILES].join(', ')}) may use Node built-ins`,
+        );
+      if (NO_NODE_BUILTINS.has(pkg) && isNodeBuiltin(spec))
         problems.push(
           `${rel} imports ${spec}: ${pkg} runs in browsers and must not use Node built-ins`,
         );

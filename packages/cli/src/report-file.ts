@@ -1,6 +1,6 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { InvalidArgumentError } from '@collabopt/core';
+import { InvalidArgumentError, writeFilesAtomically } from '@collabopt/core';
 import {
   renderReport,
   reportFormatOf,
@@ -8,11 +8,23 @@ import {
   type RunMetadata,
 } from '@collabopt/report';
 
-/** Write a report: the HTML page for `.html`, the model as JSON for `.json`. */
-export async function writeReportFile(file: string, model: ReportModel): Promise<void> {
+/**
+ * Write a report: the HTML page for `.html`, the model as JSON for `.json`; atomically, and never
+ * over one of the command's inputs (`protect`).
+ */
+export async function writeReportFile(
+  file: string,
+  model: ReportModel,
+  protect: readonly string[] = [],
+): Promise<void> {
   const text = await renderReport(model, reportFormatOf(file));
-  await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  await fs.writeFile(file, text);
+  const dir = path.dirname(path.resolve(file));
+  await fs.mkdir(dir, { recursive: true });
+  await writeFilesAtomically(
+    dir,
+    [{ path: path.basename(file), bytes: new TextEncoder().encode(text) }],
+    protect,
+  );
 }
 
 /** `--report-layer node` or `node/slot` (slot defaults to `kernel`): the kernel the density plots show. */

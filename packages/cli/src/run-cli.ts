@@ -5,16 +5,25 @@ import { inspectCommand } from './commands/inspect';
 import { optimizeCommand } from './commands/optimize';
 import { formatsCommand, passesCommand } from './commands/registries';
 import { treeCommand } from './commands/tree';
+import {
+  checkOutputFile,
+  checkOutputFolder,
+  integerOption as integer,
+  refuseOptions,
+  required as need,
+} from './check-arguments';
 import { print, type CliIo } from './io';
+import { OutputJournal } from './output-journal';
 import { registerAllPlugins } from './plugins';
 import { USAGE } from './usage';
+import { reportFormatOf } from '@collabopt/report';
 
 const OPTIONS = {
   pipeline: { type: 'string', short: 'p' },
   output: { type: 'string', short: 'o' },
-  data: { type: 'string', short: 'd', default: 'mnist' },
+  data: { type: 'string', short: 'd' },
   seed: { type: 'string', default: '0' },
-  epochs: { type: 'string', default: '3' },
+  epochs: { type: 'string' },
   format: { type: 'string' },
   'runtime-samples': { type: 'string' },
   report: { type: 'string' },
@@ -22,24 +31,10 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function integer(name: string, value: string | undefined, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new InvalidArgumentError(`--${name} must be an integer ≥ ${min}, got "${value}"`, {
-      field: `--${name}`,
-    });
-  return n;
-}
-
-function need(value: string | undefined, what: string): string {
-  if (value === undefined || value === '')
-    throw new InvalidArgumentError(`missing ${what}; see collabopt --help`, { field: what });
-  return value;
-}
-
 /** Run the command line; returns the process exit code (0 ok, 1 unexpected, 2 bad input, 130 cancelled). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  // What the command may create, so an interrupted run can remove it again.
+  const journal = new OutputJournal();
   try {
     const { values, positionals } = parseArgs({
       args: [...argv],
@@ -54,28 +49,53 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     registerAllPlugins();
     const seed = integer('seed', values.seed, 0) ?? 0;
+    if (values.report !== undefined) reportFormatOf(values.report); // before any work
+
+    const notTree = {
+      epochs:
+        "it sets the tree's baseline training; in a pipeline give the pass its own epochs, e.g. qat(epochs=2)",
+      'runtime-samples': 'it applies to tree only',
+    };
     switch (command) {
       case 'inspect':
+        refuseOptions(command, values, {
+          ...notTree,
+          data: 'inspect reads no data set',
+          output: 'inspect prints to stdout',
+          pipeline: 'use optimize',
+        });
         await inspectCommand(need(rest[0], 'model file'), io, {
           ...(values.report ? { report: values.report } : {}),
           ...(values['report-layer'] ? { reportLayer: values['report-layer'] } : {}),
         });
         return 0;
-      case 'convert':
-        await convertCommand(
-          need(rest[0], 'input file'),
-          need(rest[1], 'output file'),
-          io,
-          values.format ? { format: values.format } : {},
-        );
+      case 'convert': {
+        refuseOptions(command, values, {
+          ...notTree,
+          data: 'convert reads no data set',
+          pipeline: 'use optimize',
+          output: 'give the output file as the second argument',
+        });
+        const input = need(rest[0], 'input file');
+        const output = need(rest[1], 'output file');
+        await checkOutputFile(output, [input], values.format);
+        await journal.watchFile(output);
+        await convertCommand(input, output, io, values.format ? { format: values.format } : {});
         return 0;
-      case 'optimize':
+      }
+      case 'optimize': {
+        refuseOptions(command, values, notTree);
+        const input = need(rest[0], 'input file');
+        const output = need(values.output, '--output');
+        const pipeline = need(values.pipeline, '--pipeline');
+        await checkOutputFile(output, [input], values.format);
+        await journal.watchFile(output);
         await optimizeCommand(
-          need(rest[0], 'input file'),
+          input,
           {
-            pipeline: need(values.pipeline, '--pipeline'),
-            output: need(values.output, '--output'),
-            data: values.data,
+            pipeline,
+            output,
+            data: values.data ?? 'mnist',
             seed,
             ...(values.format ? { format: values.format } : {}),
             ...(values.report ? { report: values.report } : {}),
@@ -84,15 +104,30 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           io,
         );
         return 0;
+      }
       case 'tree': {
+        refuseOptions(command, values, {
+          pipeline: 'the tree runs its own pipelines',
+          format: 'the tree writes int8 TFLite leaves',
+        });
         const runtimeSamples = integer('runtime-samples', values['runtime-samples'], 1);
+        const epochs = integer('epochs', values.epochs, 1) ?? 3;
+        const data = values.data ?? 'mnist';
+        if (data === 'none')
+          throw new InvalidArgumentError(
+            'the tree trains and evaluates every leaf: use --data mnist or --data fashion-mnist',
+            { field: '--data' },
+          );
+        const output = values.output ?? 'collabopt-tree';
+        await checkOutputFolder(output);
+        await journal.watch(output);
         await treeCommand(
           rest[0],
           {
-            data: values.data,
+            data,
             seed,
-            epochs: integer('epochs', values.epochs, 1) ?? 3,
-            output: values.output ?? 'collabopt-tree',
+            epochs,
+            output,
             ...(runtimeSamples ? { runtimeSamples } : {}),
             ...(values.report ? { report: values.report } : {}),
             ...(values['report-layer'] ? { reportLayer: values['report-layer'] } : {}),
@@ -115,7 +150,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
   } catch (e) {
     if (e instanceof CancelledError || io.signal.aborted) {
-      io.stderr.write('cancelled\n');
+      const removed = await journal.removeCreated().catch(() => [] as string[]);
+      io.stderr.write(
+        removed.length > 0
+          ? `cancelled; removed the partial outputs ${removed.join(', ')}\n`
+          : 'cancelled\n',
+      );
       return 130;
     }
     if (e instanceof CollaboptError) {

@@ -10,6 +10,7 @@ export {
   FormatError,
   UnsupportedError,
   InvalidArgumentError,
+  BudgetExceededError,
   CancelledError,
   isCollaboptError,
   type ErrorLocation,
@@ -74,6 +75,7 @@ export {
   type WeightSlot,
   type WeightRole,
   type WeightCapabilities,
+  type OpQuantization,
   type ShapeContext,
   type OutputInfo,
 } from './op-registry';
@@ -90,6 +92,10 @@ export {
   samePadding,
   broadcastShapes,
   UNKNOWN_DIM,
+  kernelCapabilities,
+  biasSlot,
+  FUSABLE_ACTIVATIONS,
+  SHARES_INPUT_PARAMS,
   type ActivationKind,
   type Padding,
 } from './ops';
@@ -130,7 +136,22 @@ export {
 export type { Pass, PassContext, PassResult } from './passes/pass';
 export { AnalysisCache } from './passes/analysis-cache';
 export { PassManager, type PassManagerOptions, type PipelineResult } from './passes/pass-manager';
-export { PassRegistry, defaultPassRegistry, type PassDefinition } from './passes/pass-registry';
+export { PassRegistry, defaultPassRegistry } from './passes/pass-registry';
+export {
+  definePass,
+  type PassDeclaration,
+  type PassDefinition,
+  type PassEntry,
+  type ConfiguredPass,
+  type CreateArguments,
+} from './passes/define-pass';
+export { sequence, isPassSequence, type PassSequence } from './passes/sequence';
+export {
+  defineOptions,
+  type OptionsOf,
+  type OptionsInput,
+  type OptionValueOf,
+} from './passes/option-types';
 export { parsePipeline, type PipelineStep } from './passes/pipeline-parser';
 export {
   resolveOptions,
@@ -149,6 +170,7 @@ export {
   type FormatDefinition,
   type ModelSource,
   type ModelFile,
+  type ByteRange,
   type ReadOptions,
   type WriteOptions,
 } from './formats/format-registry';
@@ -157,10 +179,29 @@ export {
   writeModel,
   fileSource,
   writeFilesAtomically,
+  checkOutputPlan,
+  outputFormat,
   SOURCE_FILES_KEY,
+  SOURCE_IDENTITIES_KEY,
+  READ_WARNINGS_KEY,
+  DEFAULT_MAX_FILE_BYTES,
   type ReadModelOptions,
   type WriteModelOptions,
+  type OutputPlanOptions,
 } from './formats/model-io';
+
+// I/O (files, compression, hashing) behind one interface; Node and in-memory implementations
+export {
+  sameFile,
+  isInside,
+  type IoHost,
+  type FileIdentity,
+  type ReadLimits,
+  type ReadResult,
+  type WriteFilesOptions,
+} from './io/io-host';
+export { getIoHost, setIoHost } from './io/current-host';
+export { MemoryIoHost } from './io/memory-io';
 
 // Statistics, reporting, logging, progress
 export {

@@ -7,19 +7,23 @@ import {
   PassManager,
   PassRegistry,
   silentProgress,
+  type ConfiguredPass,
   type PassContext,
 } from '@collabopt/core';
 import { smallCnn } from '../test/small-cnn';
 import { checkMN } from './check-mn';
 import {
-  PrunePass,
+  prune,
   PRUNE_OPTIONS,
   pruningPasses,
   registerPruningPasses,
   scheduleFromOptions,
   structureFromOptions,
 } from './prune-pass';
+import type { PruneOptions } from './prune-pass';
 import type { LayerSparsity } from './report';
+
+type PrunePass = ConfiguredPass<PruneOptions>;
 
 function registry(): PassRegistry {
   const r = new PassRegistry();
@@ -37,6 +41,7 @@ describe('prune pass registration and options', () => {
     expect(def.drops).toContain('codebook');
     expect(def.drops).toContain('quant');
     expect(pruningPasses.map((d) => d.name)).toEqual(['prune']);
+    expect(def).toBe(prune);
     expect(Object.keys(PRUNE_OPTIONS)).toEqual(
       expect.arrayContaining([
         'sparsity',
@@ -64,6 +69,19 @@ describe('prune pass registration and options', () => {
     expect(() => r.fromText('prune(sparsity=1)')).toThrow(/sparsity/);
     expect(() => r.fromText('prune(sparsty=0.5)')).toThrow(/did you mean "sparsity"/);
     expect(() => r.fromText('prune(schedule=cubic)')).toThrow(/constant, polynomial/);
+  });
+  it('creates a typed pass from partial options with the schema defaults', () => {
+    const p = prune.create({ sparsity: 0.5 });
+    expect(p.name).toBe('prune');
+    expect(p.options.sparsity).toBe(0.5);
+    expect(p.options.schedule).toBe('constant');
+    expect(p.options.frequency).toBe(100);
+    expect(p.options.blockSize).toEqual([1, 1]);
+    expect(p.options.m).toBeUndefined();
+    expect(p.drops).toEqual(['codebook', 'quant', 'range']);
+    expect(() => prune.create({ sparsity: 1 })).toThrow(
+      /option "sparsity" of pass prune must be a number ≥ 0 and < 1, got 1/,
+    );
   });
   it('derives structure and schedule from options', () => {
     const base = { blockSize: [1, 1], blockPooling: 'avg' as const };
@@ -98,7 +116,7 @@ describe('prune pass, one-shot (no train data)', () => {
       .addPipeline('prune(sparsity=0.8)')
       .run(smallCnn());
     const g = result.graph;
-    for (const name of ['conv1', 'dense1', 'logits']) {
+    for (const name of ['conv1', 'dw', 'dense1', 'logits']) {
       const w = g.node(name).weight('kernel');
       expect(w.annotations.mask).toBeDefined();
       expect(checkMask(w.tensor, w.annotations.mask!).ok).toBe(true);
@@ -106,7 +124,7 @@ describe('prune pass, one-shot (no train data)', () => {
       expect(countNonZeros(w.tensor.data)).toBe(Math.round(size * 0.2));
     }
     expect(result.records[result.records.length - 1]!.sparsity).toBeGreaterThan(0.7);
-    expect(g.node('dw').weight('kernel').annotations.mask).toBeUndefined();
+    expect(g.node('dw').weight('bias').annotations.mask).toBeUndefined();
   });
 
   it('reports target vs achieved and the mode', async () => {
@@ -134,7 +152,13 @@ describe('prune pass, one-shot (no train data)', () => {
       ['dense1', 0.5, 0.5],
       ['logits', 0.5, 0.5],
     ]);
-    expect(checkMN(g, 2, 4).ok).toBe(true);
+    const pruned = checkMN(g, 2, 4).layers.filter(
+      (l) => l.node === 'dense1' || l.node === 'logits',
+    );
+    expect(pruned.map((l) => [l.node, l.ok])).toEqual([
+      ['dense1', true],
+      ['logits', true],
+    ]);
   });
 
   it('pruning other layers later keeps the earlier masks', async () => {
@@ -149,7 +173,7 @@ describe('prune pass, one-shot (no train data)', () => {
   it('warns when nothing is selected', async () => {
     const logger = new MemoryLogger();
     await new PassManager({ logger, passRegistry: registry() })
-      .addPipeline('prune(ops=[DepthwiseConv2D])')
+      .addPipeline('prune(ops=[MaxPool2D])')
       .run(smallCnn());
     expect(logger.records.some((r) => /no prunable weight selected/.test(r.message))).toBe(true);
   });

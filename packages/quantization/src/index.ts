@@ -66,7 +66,6 @@ export {
   activationGroups,
   fixedOutputParams,
   preservesGrid,
-  SHARED_PARAMS_OPS,
   type ActivationBits,
   type ActivationGroup,
 } from './activation-groups';
@@ -79,8 +78,6 @@ export {
 export {
   quantizeGraphWeights,
   QUANTIZATION_MODES,
-  PER_CHANNEL_OPS,
-  KERNEL_OPS,
   DYNAMIC_MIN_ELEMENTS,
   type QuantizationMode,
   type WeightQuantReport,
@@ -96,7 +93,8 @@ export {
 } from './error-report';
 export {
   quantizePostTraining,
-  createPtqPass,
+  ptq,
+  PTQ_OPTIONS,
   annotateGroups,
   activationBitsOf,
   PTQ_DEFAULTS,
@@ -114,12 +112,13 @@ export {
 } from './qat-transforms';
 export {
   quantizationAwareTraining,
-  createQatPass,
-  PLAIN_QAT,
+  qat,
+  runQatPass,
   QAT_DEFAULTS,
   QAT_OPTIONS,
   type QatOptions,
   type QatResult,
-  type QatVariant,
+  type PreservingStages,
 } from './qat';
-export { registerQuantizationPasses, createFoldBatchNormPass } from './register';
+export { registerQuantizationPasses, quantizationPasses } from './register';
+export { foldBatchNormPass } from './fold-batch-norm-pass';

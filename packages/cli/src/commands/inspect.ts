@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { formatSummary, readModel, summarize } from '@collabopt/core';
+import { createConsoleLogger, formatSummary, readModel, summarize } from '@collabopt/core';
 import { buildReportModel } from '@collabopt/report';
 import { print, type CliIo } from '../io';
 import { reportKernel, runMetadata, writeReportFile } from '../report-file';
@@ -17,7 +17,7 @@ export async function inspectCommand(
   io: CliIo,
   options: InspectOptions = {},
 ): Promise<void> {
-  const graph = await readModel(file);
+  const graph = await readModel(file, { logger: createConsoleLogger('info', io.stderr) });
   print(
     io,
     `${file}: ${graph.metadata['sourceFormat'] ?? 'model'} "${graph.name}", ${graph.nodes.length} nodes`,
@@ -41,7 +41,7 @@ export async function inspectCommand(
         ...(kernel ? { kernel } : {}),
       },
     });
-    await writeReportFile(options.report, model);
+    await writeReportFile(options.report, model, [file]);
     print(io, `report written to ${options.report}`);
   }
 }

@@ -34,13 +34,14 @@ export async function optimizeCommand(
   options: OptimizeOptions,
   io: CliIo,
 ): Promise<void> {
-  const graph = await readModel(input);
+  const logger = createConsoleLogger('info', io.stderr);
+  const graph = await readModel(input, { logger });
   const data = loadDataSets(options.data, options.seed);
   const engine = await getEngine();
   const started = performance.now();
   const stages = options.report ? new StageRecorder({ label: 'input', graph }) : undefined;
   const pm = new PassManager({
-    logger: createConsoleLogger('info', io.stderr),
+    logger,
     progress: createStreamProgress(io.stderr),
     seed: options.seed,
     signal: io.signal,
@@ -62,11 +63,10 @@ export async function optimizeCommand(
     );
   }
   for (const w of result.warnings) print(io, `warning: ${w}`);
-  const written = await writeModel(
-    result.graph,
-    options.output,
-    options.format ? { format: options.format } : {},
-  );
+  const written = await writeModel(result.graph, options.output, {
+    ...(options.format ? { format: options.format } : {}),
+    signal: io.signal,
+  });
   print(io, `wrote ${written.join(', ')}`);
   if (options.report && stages) {
     const files = await Promise.all(written.map((f) => fs.readFile(f)));
@@ -95,6 +95,7 @@ export async function optimizeCommand(
           reproduce: `collabopt optimize ${input} -o ${options.output} -p "${options.pipeline}" --data ${options.data} --seed ${options.seed}${options.format ? ` --format ${options.format}` : ''}`,
         }),
       }),
+      [input, ...written],
     );
     print(io, `report written to ${options.report}`);
   }

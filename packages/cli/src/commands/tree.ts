@@ -282,6 +282,7 @@ export async function treeCommand(
         reproduce: `collabopt tree${input ? ` ${input}` : ''} --data ${options.data} --seed ${options.seed} --epochs ${options.epochs} -o ${options.output}`,
       }),
     }),
+    input ? [input] : [],
   );
   print(io, `files, tree-report.json and ${path.basename(reportFile)} in ${options.output}`);
   return results;
