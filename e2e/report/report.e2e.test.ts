@@ -7,12 +7,22 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
+import { build } from 'esbuild';
 import { registerAllPlugins, treeCommand, type LeafResult } from '@collabopt/cli';
 import { REPORT_DATA_ELEMENT_ID, formatPercent, type ReportModel } from '@collabopt/report';
 import { launchOfflineChromium, type OfflineBrowser } from './chromium';
 
 const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
+const ROOT = path.join(__dirname, '..', '..');
+
+/** The `data-field`/`data-value` pairs of a page, in document order. */
+function dataValues(html: string): string[] {
+  return [...html.matchAll(/data-field="(\w+)"[^>]*data-value="([^"]*)"/g)].map(
+    (m) => `${m[1]}=${m[2]}`,
+  );
+}
 
 describe('the HTML report in headless Chromium', () => {
   let out: string;
@@ -110,6 +120,55 @@ describe('the HTML report in headless Chromium', () => {
     expect(overflow).toBeLessThanOrEqual(0);
     await phone.screenshot({ path: path.join(ARTIFACTS, 'report-phone.png'), fullPage: true });
 
+    expect(browser.blocked).toEqual([]);
+    expect(browser.errors).toEqual([]);
+  }, 300_000);
+
+  it('renders the same report inside the browser from the bundled package', async () => {
+    // the web app's path: @collabopt/report bundled for the browser, rendering there
+    execFileSync('npx', ['tsc', '-b', 'packages/report/tsconfig.json'], { cwd: ROOT });
+    const bundle = await build({
+      stdin: {
+        contents: "export { renderHtml } from '@collabopt/report';",
+        resolveDir: ROOT,
+        loader: 'js',
+      },
+      bundle: true,
+      platform: 'browser',
+      format: 'iife',
+      globalName: 'collaboptReport',
+      write: false,
+      logLevel: 'silent',
+    });
+    const code = bundle.outputFiles[0]!.text;
+    expect(code).not.toMatch(/require\(["'](node:)?(fs|path|zlib|crypto|os)["']\)/);
+    const file = path.join(out, 'report.html');
+    const nodeHtml = await fs.readFile(file, 'utf8');
+    const model = JSON.parse(
+      /<script type="application\/json" id="collabopt-report-data">(.*?)<\/script>/s.exec(
+        nodeHtml,
+      )![1]!,
+    ) as ReportModel;
+    const page = await browser.newPage({ width: 1280, height: 900 });
+    await page.goto(`file://${path.join(out, 'tree-report.json')}`);
+    await page.addScriptTag({ content: code });
+    const browserHtml = await page.evaluate(
+      (m) =>
+        (
+          globalThis as unknown as {
+            collaboptReport: { renderHtml(m: unknown): Promise<string> };
+          }
+        ).collaboptReport.renderHtml(m),
+      model,
+    );
+    // same charts and the same numbers; SVG geometry may differ (the browser measures text)
+    expect(browserHtml.match(/data-chart="/g)!.length).toBe(
+      nodeHtml.match(/data-chart="/g)!.length,
+    );
+    expect(browserHtml.match(/<svg[^>]*class="marks"/g)!.length).toBe(
+      nodeHtml.match(/<svg[^>]*class="marks"/g)!.length,
+    );
+    expect(dataValues(browserHtml)).toEqual(dataValues(nodeHtml));
     expect(browser.blocked).toEqual([]);
     expect(browser.errors).toEqual([]);
   }, 300_000);

@@ -13,8 +13,8 @@ section > h2 { font-size: 1.15rem; margin: 0 0 4px; }
 section > p.lead { margin: 0 0 12px; color: ${COLORS.muted}; font-size: 0.9rem; }
 h3 { font-size: 1rem; margin: 18px 0 6px; }
 .scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; }
-table { border-collapse: collapse; width: 100%; font-size: 0.88rem; font-variant-numeric: tabular-nums; }
-th, td { padding: 6px 10px; border-bottom: 1px solid ${COLORS.grid}; text-align: right; white-space: nowrap; }
+table { border-collapse: collapse; width: 100%; font-size: 0.85rem; font-variant-numeric: tabular-nums; }
+th, td { padding: 6px 8px; border-bottom: 1px solid ${COLORS.grid}; text-align: right; white-space: nowrap; }
 th { font-weight: 600; color: ${COLORS.muted}; font-size: 0.74rem; text-transform: uppercase; letter-spacing: 0.03em; vertical-align: bottom; white-space: normal; min-width: 4.5em; }
 th.text, td.text { text-align: left; }
 tbody tr:hover { background: #f0f4f8; }
@@ -24,7 +24,7 @@ tr.unavailable td { color: ${COLORS.muted}; }
 .badge { display: inline-block; margin-left: 6px; padding: 0 6px; border-radius: 8px; font-size: 0.72rem; font-weight: 600; color: white; background: ${COLORS.front}; vertical-align: 1px; }
 figure { margin: 0; }
 .chart svg { display: block; max-width: 100%; height: auto; }
-.panels { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr)); gap: 8px 14px; }
+.panels { display: grid; grid-template-columns: repeat(auto-fill, minmax(215px, 1fr)); gap: 8px 14px; }
 .panels .chart svg { width: 100%; }
 .path { margin: 14px 0 20px; }
 .path figcaption { font-weight: 600; margin-bottom: 4px; }
