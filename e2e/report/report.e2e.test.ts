@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { build } from 'esbuild';
-import { registerAllPlugins, treeCommand, type LeafResult } from '@collabopt/cli';
+import { registerAllPlugins, treeCommand } from '@collabopt/cli';
+import type { TreeLeafReport, TreeReport } from '@collabopt/preserve';
 import { REPORT_DATA_ELEMENT_ID, formatPercent, type ReportModel } from '@collabopt/report';
 import { launchOfflineChromium, type OfflineBrowser } from './chromium';
 
@@ -26,7 +27,7 @@ function dataValues(html: string): string[] {
 
 describe('the HTML report in headless Chromium', () => {
   let out: string;
-  let leaves: LeafResult[];
+  let leaves: readonly TreeLeafReport[];
   let browser: OfflineBrowser;
 
   beforeAll(async () => {
@@ -39,17 +40,8 @@ describe('the HTML report in headless Chromium', () => {
       stderr: sink as unknown as NodeJS.WriteStream,
       signal: new AbortController().signal,
     };
-    leaves = await treeCommand(
-      undefined,
-      {
-        data: 'mnist',
-        seed: 0,
-        epochs: 1,
-        output: out,
-        tfliteRuntime: false,
-      },
-      io,
-    );
+    leaves = (await treeCommand(undefined, { data: 'mnist', seed: 0, epochs: 1, output: out }, io))
+      .leaves;
     browser = await launchOfflineChromium();
   }, 900_000);
 
@@ -67,7 +59,7 @@ describe('the HTML report in headless Chromium', () => {
     const model = JSON.parse(
       (await page.locator(`#${REPORT_DATA_ELEMENT_ID}`).textContent()) ?? '',
     ) as ReportModel;
-    expect(model.leaves.map((l) => l.id)).toEqual(leaves.map((l) => l.leaf));
+    expect(model.leaves.map((l) => l.id)).toEqual(leaves.map((l) => l.id));
 
     // every chart is a drawn SVG of non-zero size
     const charts = page.locator('[data-chart]');
@@ -84,19 +76,19 @@ describe('the HTML report in headless Chromium', () => {
     }
 
     // the summary table shows every leaf with the figures of tree-report.json
-    const json = JSON.parse(await fs.readFile(path.join(out, 'tree-report.json'), 'utf8')) as {
-      leaves: LeafResult[];
-    };
+    const json = JSON.parse(
+      await fs.readFile(path.join(out, 'tree-report.json'), 'utf8'),
+    ) as TreeReport;
     for (const leaf of json.leaves) {
-      const row = page.locator(`table.summary tr[data-leaf="${leaf.leaf}"]`);
+      const row = page.locator(`table.summary tr[data-leaf="${leaf.id}"]`);
       await expect(row.isVisible()).resolves.toBe(true);
       expect(await row.locator('[data-field="label"]').textContent()).toContain(leaf.label);
       if (leaf.status !== 'ok') continue;
       const fake = row.locator('[data-field="fakeInt8"]');
-      expect(Number(await fake.getAttribute('data-value'))).toBe(leaf.simulatedAccuracy);
-      expect(await fake.textContent()).toBe(formatPercent(leaf.simulatedAccuracy));
+      expect(Number(await fake.getAttribute('data-value'))).toBe(leaf.metric!.value);
+      expect(await fake.textContent()).toBe(formatPercent(leaf.metric!.value));
       const size = row.locator('[data-field="compression"]');
-      expect(Number(await size.getAttribute('data-raw'))).toBe(leaf.fileBytes);
+      expect(Number(await size.getAttribute('data-raw'))).toBe(leaf.bytes);
       expect(Number(await size.getAttribute('data-zipped'))).toBe(leaf.deflatedBytes);
     }
     expect(await page.locator('table.layers').count()).toBe(1 + leaves.length);

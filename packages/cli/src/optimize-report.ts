@@ -18,7 +18,7 @@ export interface OptimizeReportInput {
   readonly accuracyAfter?: number;
   readonly kernel?: {
     readonly sparsity: number;
-    readonly maxUnique: number;
+    readonly maxUniquePerKernel: number;
     readonly maxUniquePerChannel: number;
   };
   readonly rawBytes: number;
@@ -51,7 +51,7 @@ export function optimizeReportModel(o: OptimizeReportInput): ReportModel {
         ...(o.kernel
           ? {
               sparsity: o.kernel.sparsity,
-              maxUniquePerKernel: o.kernel.maxUnique,
+              maxUniquePerKernel: o.kernel.maxUniquePerKernel,
               maxUniquePerChannel: o.kernel.maxUniquePerChannel,
             }
           : {}),

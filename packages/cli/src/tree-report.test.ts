@@ -1,6 +1,6 @@
 import { GraphBuilder, type Graph } from '@collabopt/core';
+import type { TreeReport } from '@collabopt/preserve';
 import { treeReportModel } from './tree-report';
-import { treePlan } from './tree-plan';
 
 function dense(scale: number): Graph {
   const b = new GraphBuilder('g', { seed: 1 });
@@ -11,67 +11,107 @@ function dense(scale: number): Graph {
   return g;
 }
 
+const metric = (value: number, source: 'float' | 'int8-simulation') => ({
+  kind: 'accuracy' as const,
+  value,
+  samples: 100,
+  source,
+});
+
+/** A run's report as runTree writes it: baseline → pruned → sp-clustered, one leaf built, one failed. */
+const REPORT = {
+  version: 1,
+  model: 'g',
+  plan: { branches: [], leaves: [] },
+  baseline: metric(0.95, 'float'),
+  branches: [
+    {
+      id: 'baseline',
+      label: 'baseline (float)',
+      from: null,
+      pipeline: null,
+      status: 'ok',
+      metric: metric(0.95, 'float'),
+      warnings: [],
+      seconds: 1,
+    },
+    {
+      id: 'pruned',
+      label: 'pruned',
+      from: 'baseline',
+      pipeline: 'prune(sparsity=0.5)',
+      status: 'ok',
+      metric: metric(0.94, 'float'),
+      warnings: [],
+      seconds: 1,
+    },
+    {
+      id: 'pc',
+      label: 'pruned → sparsity-preserving clustering',
+      from: 'pruned',
+      pipeline: 'sparsityPreservingCluster(clusters=16)',
+      status: 'ok',
+      metric: metric(0.93, 'float'),
+      warnings: [],
+      seconds: 1,
+    },
+  ],
+  leaves: [
+    {
+      id: 'pc-pcqat',
+      label: 'pruned → sp-clustered → PCQAT',
+      from: 'pc',
+      pipeline: 'pcqat(epochs=1)',
+      status: 'ok',
+      metric: metric(0.9, 'int8-simulation'),
+      kernels: { sparsity: 0.5, maxUniquePerKernel: 16, maxUniquePerChannel: 16 },
+      files: [{ path: 'pc-pcqat.tflite', bytes: 1000 }],
+      bytes: 1000,
+      deflatedBytes: 400,
+      warnings: [],
+      seconds: 2.5,
+    },
+    {
+      id: 'pruned-pqat',
+      label: 'pruned → PQAT',
+      from: 'pruned',
+      pipeline: 'pqat(epochs=1)',
+      status: 'failed',
+      error: { code: 'X', message: 'boom' },
+      files: [],
+      warnings: [],
+      seconds: 0.1,
+    },
+  ],
+  seconds: 10,
+} as unknown as TreeReport;
+
 describe('treeReportModel', () => {
   it('gives each leaf its branch accuracy, full pipeline and stage path', () => {
-    const plan = treePlan();
-    const graphs = new Map<string, Graph>([
-      ['baseline', dense(1)],
-      ['pruned', dense(0.5)],
-      ['pruned-clustered', dense(0.25)],
-      ['pruned-clustered-pcqat', dense(0.125)],
-    ]);
     const model = treeReportModel({
-      plan,
-      results: [
-        {
-          leaf: 'pruned-clustered-pcqat',
-          label: 'pruned → sp-clustered → PCQAT',
-          status: 'ok',
-          simulatedAccuracy: 0.9,
-          fileBytes: 1000,
-          deflatedBytes: 400,
-        },
-        { leaf: 'clustered-cqat', label: 'clustered → CQAT', status: 'unavailable', reason: 'x' },
-      ],
-      branchAccuracy: new Map([
-        ['baseline', 0.95],
-        ['pruned-clustered', 0.93],
+      report: REPORT,
+      branches: new Map([
+        ['baseline', dense(1)],
+        ['pruned', dense(0.5)],
+        ['pc', dense(0.25)],
       ]),
-      graphs,
-      leafRecords: new Map([
-        [
-          'pruned-clustered-pcqat',
-          [
-            {
-              pass: 'ptq',
-              timeMs: 1,
-              params: 15,
-              nonZeros: 15,
-              sparsity: 0,
-              uniqueValues: {},
-              bytes: 60,
-              deflatedBytes: 50,
-              report: { weights: [{ node: 'd', slot: 'kernel', sqnrDb: 40 }] },
-            },
-          ],
-        ],
-      ]),
+      leaves: new Map([['pc-pcqat', dense(0.125)]]),
       metadata: { seed: 0 },
     });
-    const [pcqat, cqat] = model.leaves;
+    const [pcqat, pqat] = model.leaves;
     expect(pcqat!.accuracy).toEqual({ float: 0.93, fakeInt8: 0.9 });
-    expect(pcqat!.path).toEqual([
-      'baseline',
-      'pruned',
-      'pruned-clustered',
-      'pruned-clustered-pcqat',
-    ]);
-    const b = new Map(plan.branches.map((x) => [x.id, x.pipeline]));
-    const leaf = plan.leaves.find((l) => l.id === 'pruned-clustered-pcqat')!;
+    expect(pcqat!.path).toEqual(['baseline', 'pruned', 'pc', 'pc-pcqat']);
     expect(pcqat!.pipeline).toBe(
-      `${b.get('pruned')} | ${b.get('pruned-clustered')} | ${leaf.pipeline}`,
+      'prune(sparsity=0.5) | sparsityPreservingCluster(clusters=16) | pcqat(epochs=1)',
     );
-    expect(cqat!.path).toBeUndefined(); // never built
+    expect(pcqat).toMatchObject({
+      rawBytes: 1000,
+      zippedBytes: 400,
+      wallTimeMs: 2500,
+      codesPerChannel: 16,
+    });
+    expect(pqat).toMatchObject({ status: 'unavailable', reason: 'failed: boom' });
+    expect(pqat!.path).toBeUndefined(); // never built
     expect(model.baseline).toEqual({ label: 'baseline (float)', accuracy: 0.95 });
     expect(model.density!.stages.map((s) => s.label)).toEqual([
       'baseline (float)',
@@ -79,7 +119,6 @@ describe('treeReportModel', () => {
       'sparsity-preserving clustering',
       'PCQAT → int8',
     ]);
-    expect(model.layers.map((t) => t.id)).toEqual(['baseline', 'pruned-clustered-pcqat']);
-    expect(model.layers[1]!.rows[0]!.weightSqnrDb).toBe(40);
+    expect(model.layers.map((t) => t.id)).toEqual(['baseline', 'pc-pcqat']);
   });
 });

@@ -1,35 +1,23 @@
-import type { Graph, PassRecord } from '@collabopt/core';
+import type { Graph } from '@collabopt/core';
+import type { TreeLeafReport, TreeReport } from '@collabopt/preserve';
 import {
   buildReportModel,
-  sqnrOfPassReport,
   type ReportModel,
   type RunMetadata,
   type TreeLeafResult,
 } from '@collabopt/report';
-import type { TreeBranch, TreeLeaf } from './tree-plan';
 
-/** What the deployment tree knows at its end, for its report. */
+/** What the deployment tree knows at its end, for its HTML/JSON report. */
 export interface TreeReportInput {
-  readonly plan: { readonly branches: readonly TreeBranch[]; readonly leaves: readonly TreeLeaf[] };
-  /** Per-leaf results (the rows of `tree-report.json`). */
-  readonly results: readonly TreeLeafResult[];
-  /** Float test accuracy of each branch, by branch id (`baseline` included). */
-  readonly branchAccuracy: ReadonlyMap<string, number>;
-  /** The graph of every branch and every built leaf, by id. */
-  readonly graphs: ReadonlyMap<string, Graph>;
-  /** The pass records of each leaf's pipeline (their SQNR reports feed the layer tables). */
-  readonly leafRecords?: ReadonlyMap<string, readonly PassRecord[]>;
+  /** `runTree`'s report (what tree-report.json holds). */
+  readonly report: TreeReport;
+  /** The float model of every built branch, by id (`runTree`'s `branches`). */
+  readonly branches: ReadonlyMap<string, Graph>;
+  /** The quantized graph of every written leaf, by id (as the writer received it). */
+  readonly leaves: ReadonlyMap<string, Graph>;
   readonly metadata: RunMetadata;
   /** The kernel the density plots show (default: the largest). */
   readonly kernel?: { readonly node: string; readonly slot: string };
-}
-
-/** Branch ids from the baseline down to `id`. */
-function branchPath(branches: readonly TreeBranch[], id: string): string[] {
-  const byId = new Map(branches.map((b) => [b.id, b]));
-  const path: string[] = [];
-  for (let b = byId.get(id); b; b = b.from ? byId.get(b.from) : undefined) path.unshift(b.id);
-  return path;
 }
 
 /** The last step of a label (`pruned → PQAT` → `PQAT`). */
@@ -43,60 +31,71 @@ function lastStep(label: string): string {
  * and the density of one kernel along every leaf's path.
  */
 export function treeReportModel(input: TreeReportInput): ReportModel {
-  const { plan, graphs } = input;
-  const leafById = new Map(plan.leaves.map((l) => [l.id, l]));
-  const built = plan.leaves.filter((l) => graphs.has(l.id));
-  const leaves = input.results.map((r): TreeLeafResult => {
-    const leaf = leafById.get(r.leaf);
-    if (!leaf) return r;
-    const branches = branchPath(plan.branches, leaf.from);
-    const pipelines = branches
-      .map((id) => plan.branches.find((b) => b.id === id)?.pipeline)
-      .filter((p): p is string => p !== undefined);
-    const floatAccuracy = input.branchAccuracy.get(leaf.from);
+  const { report, branches, leaves } = input;
+  const branchById = new Map(report.branches.map((b) => [b.id, b]));
+  const pathOf = (id: string): string[] => {
+    const path: string[] = [];
+    for (let b = branchById.get(id); b; b = b.from ? branchById.get(b.from) : undefined)
+      path.unshift(b.id);
+    return path;
+  };
+  const results = report.leaves.map((l: TreeLeafReport): TreeLeafResult => {
+    const path = pathOf(l.from);
+    const pipelines = path
+      .map((id) => branchById.get(id)?.pipeline)
+      .filter((p): p is string => typeof p === 'string');
+    const float = branchById.get(l.from)?.metric?.value;
     return {
-      ...r,
-      ...(floatAccuracy !== undefined ? { floatAccuracy } : {}),
-      pipeline: [...pipelines, leaf.pipeline].join(' | '),
-      ...(graphs.has(leaf.id) ? { path: [...branches, leaf.id] } : {}),
+      leaf: l.id,
+      label: l.label,
+      status: l.status === 'ok' ? 'ok' : 'unavailable',
+      ...(l.status !== 'ok' ? { reason: `${l.status}: ${l.error?.message ?? ''}` } : {}),
+      ...(l.files[0] ? { file: l.files[0].path } : {}),
+      ...(float !== undefined ? { floatAccuracy: float } : {}),
+      ...(l.metric ? { simulatedAccuracy: l.metric.value } : {}),
+      ...(l.runtimeMetric ? { runtimeAccuracy: l.runtimeMetric.value } : {}),
+      ...(l.kernels
+        ? {
+            sparsity: l.kernels.sparsity,
+            maxUniquePerKernel: l.kernels.maxUniquePerKernel,
+            maxUniquePerChannel: l.kernels.maxUniquePerChannel,
+          }
+        : {}),
+      ...(l.bytes !== undefined ? { fileBytes: l.bytes } : {}),
+      ...(l.deflatedBytes !== undefined ? { deflatedBytes: l.deflatedBytes } : {}),
+      wallTimeMs: l.seconds * 1000,
+      pipeline: [...pipelines, l.pipeline].join(' | '),
+      ...(leaves.has(l.id) ? { path: [...path, l.id] } : {}),
     };
   });
-  const stages = [
-    ...plan.branches
-      .filter((b) => graphs.has(b.id))
-      .map((b) => ({ id: b.id, label: lastStep(b.label), graph: graphs.get(b.id)! })),
-    ...built.map((l) => ({
-      id: l.id,
-      label: `${lastStep(l.label)} → int8`,
-      graph: graphs.get(l.id)!,
-    })),
-  ];
-  const baseline = graphs.get('baseline');
+  const built = report.leaves.filter((l) => leaves.has(l.id));
+  const baseline = report.branches[0] ? branches.get(report.branches[0].id) : undefined;
   return buildReportModel({
-    title: 'collabopt deployment tree',
+    title: `collabopt deployment tree: ${report.model}`,
     metadata: input.metadata,
     baseline: {
-      label: 'baseline (float)',
-      ...(input.branchAccuracy.has('baseline')
-        ? { accuracy: input.branchAccuracy.get('baseline')! }
-        : {}),
+      label: `${report.branches[0]?.label ?? 'baseline'}`,
+      ...(report.baseline ? { accuracy: report.baseline.value } : {}),
     },
-    leaves,
+    leaves: results,
     layers: [
-      ...(baseline ? [{ id: 'baseline', label: 'baseline (float)', graph: baseline }] : []),
-      ...built.map((l) => {
-        const reports = (input.leafRecords?.get(l.id) ?? []).map((r) => sqnrOfPassReport(r.report));
-        return {
-          id: l.id,
-          label: l.label,
-          graph: graphs.get(l.id)!,
-          options: {
-            weightSqnr: reports.flatMap((s) => s.weightSqnr),
-            activationSqnr: reports.flatMap((s) => s.activationSqnr),
-          },
-        };
-      }),
+      ...(baseline && report.branches[0]
+        ? [{ id: report.branches[0].id, label: report.branches[0].label, graph: baseline }]
+        : []),
+      ...built.map((l) => ({ id: l.id, label: l.label, graph: leaves.get(l.id)! })),
     ],
-    density: { stages, ...(input.kernel ? { kernel: input.kernel } : {}) },
+    density: {
+      stages: [
+        ...report.branches
+          .filter((b) => branches.has(b.id))
+          .map((b) => ({ id: b.id, label: lastStep(b.label), graph: branches.get(b.id)! })),
+        ...built.map((l) => ({
+          id: l.id,
+          label: `${lastStep(l.label)} → int8`,
+          graph: leaves.get(l.id)!,
+        })),
+      ],
+      ...(input.kernel ? { kernel: input.kernel } : {}),
+    },
   });
 }

@@ -1,31 +1,59 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import {
   PassManager,
+  SOURCE_FILES_KEY,
   createConsoleLogger,
   createStreamProgress,
+  deflatedSize,
   readModel,
-  writeModel,
+  throwIfCancelled,
+  writeFilesAtomically,
+  type PassRecord,
 } from '@collabopt/core';
-import { promises as fs } from 'node:fs';
-import { deflateSync } from 'node:zlib';
 import { getEngine } from '@collabopt/engine';
-import { StageRecorder } from '@collabopt/report';
+import { kernelFigures, type KernelFigures, type LegalizationStep } from '@collabopt/preserve';
 import { contextData, loadDataSets } from '../data-sets';
 import { print, type CliIo } from '../io';
+import { prepareOutput } from '../prepare-output';
 import { formatPassRecords } from '../report';
 import { reportKernel, runMetadata, writeReportFile } from '../report-file';
 import { optimizeReportModel } from '../optimize-report';
-import { kernelFigures } from './tree';
+import { StageRecorder, reportFormatOf } from '@collabopt/report';
 
 export interface OptimizeOptions {
   pipeline: string;
   output: string;
-  data: string;
+  data?: string;
+  labels?: string;
+  preprocess?: string;
+  inputShapes?: Record<string, number[]>;
   seed: number;
   format?: string;
-  /** Report file (`.html` page or `.json` model). */
+  /** Write the run's report here: `.json` this command's report, `.html` the report page. */
   report?: string;
-  /** `layer` or `layer/weight` whose values the report's density plots show. */
+  /** `layer` or `layer/weight` whose values the HTML report's density plots show. */
   reportLayer?: string;
+}
+
+/** `optimize --report`: plain JSON. */
+export interface OptimizeReport {
+  readonly input: string;
+  readonly output: string;
+  readonly pipeline: string;
+  readonly data: { readonly name: string; readonly preprocess: string; readonly labelled: boolean };
+  readonly legalization: readonly LegalizationStep[];
+  readonly passes: readonly PassRecord[];
+  readonly accuracy: {
+    readonly before: number;
+    readonly after: number;
+    readonly samples: number;
+  } | null;
+  readonly kernels: KernelFigures;
+  readonly files: readonly { path: string; bytes: number }[];
+  readonly bytes: number;
+  readonly deflatedBytes: number;
+  readonly warnings: readonly string[];
 }
 
 /** `collabopt optimize <in> -o <out> -p "<pipeline>"`: run a text pipeline and write the result. */
@@ -33,13 +61,27 @@ export async function optimizeCommand(
   input: string,
   options: OptimizeOptions,
   io: CliIo,
-): Promise<void> {
+): Promise<OptimizeReport> {
   const logger = createConsoleLogger('info', io.stderr);
-  const graph = await readModel(input, { logger });
-  const data = loadDataSets(options.data, options.seed);
+  const graph = await readModel(input, {
+    logger,
+    ...(options.inputShapes ? { inputShapes: options.inputShapes } : {}),
+  });
+  const { format, steps } = await prepareOutput(graph, options.output, {
+    pipeline: options.pipeline,
+    ...(options.format ? { format: options.format } : {}),
+  });
+  for (const s of steps) io.stderr.write(`legalize: ${s.detail}\n`);
+  const data = loadDataSets({
+    ...(options.data !== undefined ? { data: options.data } : {}),
+    ...(options.labels !== undefined ? { labels: options.labels } : {}),
+    ...(options.preprocess !== undefined ? { preprocess: options.preprocess } : {}),
+    seed: options.seed,
+  });
   const engine = await getEngine();
   const started = performance.now();
-  const stages = options.report ? new StageRecorder({ label: 'input', graph }) : undefined;
+  const html = options.report !== undefined && reportFormatOf(options.report) === 'html';
+  const stages = html ? new StageRecorder({ label: 'input', graph }) : undefined;
   const pm = new PassManager({
     logger,
     progress: createStreamProgress(io.stderr),
@@ -54,22 +96,42 @@ export async function optimizeCommand(
     : undefined;
   const result = await pm.run(graph);
   print(io, formatPassRecords(result.records));
-  let after: { accuracy: number } | undefined;
+  let accuracy: OptimizeReport['accuracy'] = null;
   if (data.test && before) {
-    after = await engine.evaluate(result.graph, data.test, { signal: io.signal });
+    const after = await engine.evaluate(result.graph, data.test, { signal: io.signal });
+    accuracy = { before: before.accuracy, after: after.accuracy, samples: data.test.count };
     print(
       io,
       `test accuracy (${data.name}, float IR): before ${(before.accuracy * 100).toFixed(2)}%, after ${(after.accuracy * 100).toFixed(2)}%`,
     );
   }
   for (const w of result.warnings) print(io, `warning: ${w}`);
-  const written = await writeModel(result.graph, options.output, {
-    ...(options.format ? { format: options.format } : {}),
-    signal: io.signal,
-  });
-  print(io, `wrote ${written.join(', ')}`);
+  // Serialised once: these bytes are written and measured for the report. The main file is
+  // committed last, after its weight shards / external data (as writeModel does).
+  const files = await format.write!(result.graph, { fileName: path.basename(options.output) });
+  const dir = path.dirname(options.output);
+  throwIfCancelled(io.signal, 'optimize');
+  await writeFilesAtomically(
+    dir,
+    [...files.slice(1), ...files.slice(0, 1)],
+    (graph.metadata[SOURCE_FILES_KEY] as string[] | undefined) ?? [],
+  );
+  print(io, `wrote ${files.map((f) => path.join(dir, f.path)).join(', ')}`);
+  const report: OptimizeReport = {
+    input,
+    output: options.output,
+    pipeline: options.pipeline,
+    data: { name: data.name, preprocess: data.preprocess, labelled: data.labelled },
+    legalization: steps,
+    passes: result.records,
+    accuracy,
+    kernels: kernelFigures(result.graph),
+    files: files.map((f) => ({ path: f.path, bytes: f.bytes.length })),
+    bytes: files.reduce((s, f) => s + f.bytes.length, 0),
+    deflatedBytes: files.reduce((s, f) => s + deflatedSize(f.bytes), 0),
+    warnings: result.warnings,
+  };
   if (options.report && stages) {
-    const files = await Promise.all(written.map((f) => fs.readFile(f)));
     const kernel = reportKernel(options.reportLayer);
     await writeReportFile(
       options.report,
@@ -79,24 +141,28 @@ export async function optimizeCommand(
         pipeline: options.pipeline,
         graph: result.graph,
         stages,
-        ...(before ? { accuracyBefore: before.accuracy } : {}),
-        ...(after ? { accuracyAfter: after.accuracy } : {}),
-        kernel: kernelFigures(result.graph),
-        rawBytes: files.reduce((a, f) => a + f.length, 0),
-        zippedBytes: files.reduce((a, f) => a + deflateSync(f).length, 0),
+        ...(accuracy ? { accuracyBefore: accuracy.before, accuracyAfter: accuracy.after } : {}),
+        kernel: report.kernels,
+        rawBytes: report.bytes,
+        zippedBytes: report.deflatedBytes,
         wallTimeMs: performance.now() - started,
         ...(kernel ? { densityKernel: kernel } : {}),
         metadata: runMetadata({
           command: 'optimize',
           model: input,
           dataSet: data.name,
+          preprocessing: data.preprocess,
           backend: engine.backend,
           seed: options.seed,
-          reproduce: `collabopt optimize ${input} -o ${options.output} -p "${options.pipeline}" --data ${options.data} --seed ${options.seed}${options.format ? ` --format ${options.format}` : ''}`,
+          reproduce: `collabopt optimize ${input} -o ${options.output} -p "${options.pipeline}" --data ${data.name} --seed ${options.seed}${options.format ? ` --format ${options.format}` : ''} --report ${options.report}`,
         }),
       }),
-      [input, ...written],
+      [input, ...((graph.metadata[SOURCE_FILES_KEY] as string[] | undefined) ?? [])],
     );
-    print(io, `report written to ${options.report}`);
+    print(io, `report: ${options.report}`);
+  } else if (options.report) {
+    await fs.writeFile(options.report, `${JSON.stringify(report, null, 2)}\n`);
+    print(io, `report: ${options.report}`);
   }
+  return report;
 }
