@@ -75,6 +75,7 @@ export {
   type WeightSlot,
   type WeightRole,
   type WeightCapabilities,
+  type OpQuantization,
   type ShapeContext,
   type OutputInfo,
 } from './op-registry';
@@ -91,6 +92,10 @@ export {
   samePadding,
   broadcastShapes,
   UNKNOWN_DIM,
+  kernelCapabilities,
+  biasSlot,
+  FUSABLE_ACTIVATIONS,
+  SHARES_INPUT_PARAMS,
   type ActivationKind,
   type Padding,
 } from './ops';

@@ -66,7 +66,6 @@ export {
   activationGroups,
   fixedOutputParams,
   preservesGrid,
-  SHARED_PARAMS_OPS,
   type ActivationBits,
   type ActivationGroup,
 } from './activation-groups';
@@ -79,8 +78,6 @@ export {
 export {
   quantizeGraphWeights,
   QUANTIZATION_MODES,
-  PER_CHANNEL_OPS,
-  KERNEL_OPS,
   DYNAMIC_MIN_ELEMENTS,
   type QuantizationMode,
   type WeightQuantReport,
