@@ -5,6 +5,7 @@ import { inspectCommand } from './commands/inspect';
 import { optimizeCommand } from './commands/optimize';
 import { formatsCommand, passesCommand } from './commands/registries';
 import { treeCommand } from './commands/tree';
+import { parseInputShapes } from './input-shapes';
 import {
   checkOutputFile,
   checkOutputFolder,
@@ -21,12 +22,49 @@ const OPTIONS = {
   pipeline: { type: 'string', short: 'p' },
   output: { type: 'string', short: 'o' },
   data: { type: 'string', short: 'd' },
+  labels: { type: 'string' },
+  'input-shape': { type: 'string', multiple: true },
+  preprocess: { type: 'string' },
   seed: { type: 'string', default: '0' },
   epochs: { type: 'string' },
   format: { type: 'string' },
-  'runtime-samples': { type: 'string' },
+  report: { type: 'string' },
+  sparsity: { type: 'string' },
+  clusters: { type: 'string' },
+  'per-channel': { type: 'boolean' },
+  'prune-epochs': { type: 'string' },
+  'cluster-epochs': { type: 'string' },
+  'qat-epochs': { type: 'string' },
+  'learning-rate': { type: 'string' },
+  recipe: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+function fraction(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new InvalidArgumentError(`--${name} must be a number, got "${value}"`, {
+      field: `--${name}`,
+    });
+  return n;
+}
+
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Options of the tree only. */
+const TREE_ONLY = [
+  'sparsity',
+  'clusters',
+  'per-channel',
+  'prune-epochs',
+  'cluster-epochs',
+  'qat-epochs',
+  'learning-rate',
+  'recipe',
+] as const;
 
 /** Run the command line; returns the process exit code (0 ok, 1 unexpected, 2 bad input, 130 cancelled). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -46,16 +84,29 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     registerAllPlugins();
     const seed = integer('seed', values.seed, 0) ?? 0;
-    const notTree = {
+    const inputShapes = parseInputShapes(values['input-shape'] ?? []);
+    const dataOptions = defined({
+      data: values.data,
+      labels: values.labels,
+      preprocess: values.preprocess,
+      inputShapes,
+    });
+    const notTree: Record<string, string> = {
       epochs:
         "it sets the tree's baseline training; in a pipeline give the pass its own epochs, e.g. qat(epochs=2)",
-      'runtime-samples': 'it applies to tree only',
+      report: 'it applies to optimize (the tree writes tree-report.json)',
     };
+    for (const o of TREE_ONLY) notTree[o] = 'it applies to tree only';
+    const noData = (command: string): Record<string, string> => ({
+      data: `${command} reads no data set`,
+      labels: `${command} reads no data set`,
+      preprocess: `${command} reads no data set`,
+    });
     switch (command) {
       case 'inspect':
         refuseOptions(command, values, {
           ...notTree,
-          data: 'inspect reads no data set',
+          ...noData(command),
           output: 'inspect prints to stdout',
           pipeline: 'use optimize',
         });
@@ -64,7 +115,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       case 'convert': {
         refuseOptions(command, values, {
           ...notTree,
-          data: 'convert reads no data set',
+          ...noData(command),
           pipeline: 'use optimize',
           output: 'give the output file as the second argument',
         });
@@ -72,7 +123,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         const output = need(rest[1], 'output file');
         await checkOutputFile(output, [input], values.format);
         await journal.watchFile(output);
-        await convertCommand(input, output, io, values.format ? { format: values.format } : {});
+        await convertCommand(input, output, io, defined({ format: values.format, inputShapes }));
         return 0;
       }
       case 'optimize': {
@@ -87,9 +138,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           {
             pipeline,
             output,
-            data: values.data ?? 'mnist',
             seed,
-            ...(values.format ? { format: values.format } : {}),
+            ...dataOptions,
+            ...defined({ format: values.format, report: values.report }),
           },
           io,
         );
@@ -97,28 +148,30 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       }
       case 'tree': {
         refuseOptions(command, values, {
-          pipeline: 'the tree runs its own pipelines',
+          pipeline: 'the tree runs its own pipelines (a whole tree goes in --recipe)',
           format: 'the tree writes int8 TFLite leaves',
+          report: 'the tree writes tree-report.json into its output folder',
         });
-        const runtimeSamples = integer('runtime-samples', values['runtime-samples'], 1);
-        const epochs = integer('epochs', values.epochs, 1) ?? 3;
-        const data = values.data ?? 'mnist';
-        if (data === 'none')
-          throw new InvalidArgumentError(
-            'the tree trains and evaluates every leaf: use --data mnist or --data fashion-mnist',
-            { field: '--data' },
-          );
         const output = values.output ?? 'collabopt-tree';
         await checkOutputFolder(output);
         await journal.watch(output);
         await treeCommand(
           rest[0],
           {
-            data,
             seed,
-            epochs,
+            epochs: integer('epochs', values.epochs, 1) ?? 3,
             output,
-            ...(runtimeSamples ? { runtimeSamples } : {}),
+            ...dataOptions,
+            ...defined({
+              recipe: values.recipe,
+              sparsity: fraction('sparsity', values.sparsity),
+              clusters: integer('clusters', values.clusters, 2),
+              perChannel: values['per-channel'],
+              pruneEpochs: integer('prune-epochs', values['prune-epochs'], 1),
+              clusterEpochs: integer('cluster-epochs', values['cluster-epochs'], 1),
+              qatEpochs: integer('qat-epochs', values['qat-epochs'], 1),
+              learningRate: fraction('learning-rate', values['learning-rate']),
+            }),
           },
           io,
         );

@@ -59,6 +59,8 @@ export {
 } from './weight-quantization';
 export {
   foldBatchNorm,
+  whyBatchNormNotFoldable,
+  scaleCodebookPerChannel,
   BATCH_NORM_FOLD_TARGETS,
   type FoldBatchNormReport,
 } from './fold-batch-norm';

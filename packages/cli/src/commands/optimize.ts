@@ -1,21 +1,54 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import {
   PassManager,
+  SOURCE_FILES_KEY,
   createConsoleLogger,
   createStreamProgress,
+  deflatedSize,
   readModel,
-  writeModel,
+  throwIfCancelled,
+  writeFilesAtomically,
+  type PassRecord,
 } from '@collabopt/core';
 import { getEngine } from '@collabopt/engine';
+import { kernelFigures, type KernelFigures, type LegalizationStep } from '@collabopt/preserve';
 import { contextData, loadDataSets } from '../data-sets';
 import { print, type CliIo } from '../io';
+import { prepareOutput } from '../prepare-output';
 import { formatPassRecords } from '../report';
 
 export interface OptimizeOptions {
   pipeline: string;
   output: string;
-  data: string;
+  data?: string;
+  labels?: string;
+  preprocess?: string;
+  inputShapes?: Record<string, number[]>;
   seed: number;
   format?: string;
+  /** Write the run's report (JSON) here. */
+  report?: string;
+}
+
+/** `optimize --report`: plain JSON. */
+export interface OptimizeReport {
+  readonly input: string;
+  readonly output: string;
+  readonly pipeline: string;
+  readonly data: { readonly name: string; readonly preprocess: string; readonly labelled: boolean };
+  readonly legalization: readonly LegalizationStep[];
+  readonly passes: readonly PassRecord[];
+  readonly accuracy: {
+    readonly before: number;
+    readonly after: number;
+    readonly samples: number;
+  } | null;
+  readonly kernels: KernelFigures;
+  readonly files: readonly { path: string; bytes: number }[];
+  readonly bytes: number;
+  readonly deflatedBytes: number;
+  readonly warnings: readonly string[];
 }
 
 /** `collabopt optimize <in> -o <out> -p "<pipeline>"`: run a text pipeline and write the result. */
@@ -23,10 +56,23 @@ export async function optimizeCommand(
   input: string,
   options: OptimizeOptions,
   io: CliIo,
-): Promise<void> {
+): Promise<OptimizeReport> {
   const logger = createConsoleLogger('info', io.stderr);
-  const graph = await readModel(input, { logger });
-  const data = loadDataSets(options.data, options.seed);
+  const graph = await readModel(input, {
+    logger,
+    ...(options.inputShapes ? { inputShapes: options.inputShapes } : {}),
+  });
+  const { format, steps } = await prepareOutput(graph, options.output, {
+    pipeline: options.pipeline,
+    ...(options.format ? { format: options.format } : {}),
+  });
+  for (const s of steps) io.stderr.write(`legalize: ${s.detail}\n`);
+  const data = loadDataSets({
+    ...(options.data !== undefined ? { data: options.data } : {}),
+    ...(options.labels !== undefined ? { labels: options.labels } : {}),
+    ...(options.preprocess !== undefined ? { preprocess: options.preprocess } : {}),
+    seed: options.seed,
+  });
   const engine = await getEngine();
   const pm = new PassManager({
     logger,
@@ -41,17 +87,44 @@ export async function optimizeCommand(
     : undefined;
   const result = await pm.run(graph);
   print(io, formatPassRecords(result.records));
+  let accuracy: OptimizeReport['accuracy'] = null;
   if (data.test && before) {
     const after = await engine.evaluate(result.graph, data.test, { signal: io.signal });
+    accuracy = { before: before.accuracy, after: after.accuracy, samples: data.test.count };
     print(
       io,
       `test accuracy (${data.name}, float IR): before ${(before.accuracy * 100).toFixed(2)}%, after ${(after.accuracy * 100).toFixed(2)}%`,
     );
   }
   for (const w of result.warnings) print(io, `warning: ${w}`);
-  const written = await writeModel(result.graph, options.output, {
-    ...(options.format ? { format: options.format } : {}),
-    signal: io.signal,
-  });
-  print(io, `wrote ${written.join(', ')}`);
+  // Serialised once: these bytes are written and measured for the report. The main file is
+  // committed last, after its weight shards / external data (as writeModel does).
+  const files = await format.write!(result.graph, { fileName: path.basename(options.output) });
+  const dir = path.dirname(options.output);
+  throwIfCancelled(io.signal, 'optimize');
+  await writeFilesAtomically(
+    dir,
+    [...files.slice(1), ...files.slice(0, 1)],
+    (graph.metadata[SOURCE_FILES_KEY] as string[] | undefined) ?? [],
+  );
+  print(io, `wrote ${files.map((f) => path.join(dir, f.path)).join(', ')}`);
+  const report: OptimizeReport = {
+    input,
+    output: options.output,
+    pipeline: options.pipeline,
+    data: { name: data.name, preprocess: data.preprocess, labelled: data.labelled },
+    legalization: steps,
+    passes: result.records,
+    accuracy,
+    kernels: kernelFigures(result.graph),
+    files: files.map((f) => ({ path: f.path, bytes: f.bytes.length })),
+    bytes: files.reduce((s, f) => s + f.bytes.length, 0),
+    deflatedBytes: files.reduce((s, f) => s + deflatedSize(f.bytes), 0),
+    warnings: result.warnings,
+  };
+  if (options.report) {
+    await fs.writeFile(options.report, `${JSON.stringify(report, null, 2)}\n`);
+    print(io, `report: ${options.report}`);
+  }
+  return report;
 }
