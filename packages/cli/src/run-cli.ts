@@ -94,9 +94,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const notTree: Record<string, string> = {
       epochs:
         "it sets the tree's baseline training; in a pipeline give the pass its own epochs, e.g. qat(epochs=2)",
-      report: 'it applies to optimize (the tree writes tree-report.json)',
     };
     for (const o of TREE_ONLY) notTree[o] = 'it applies to tree only';
+    const reportOnlyForOptimize = { report: 'it applies to optimize' };
     const noData = (command: string): Record<string, string> => ({
       data: `${command} reads no data set`,
       labels: `${command} reads no data set`,
@@ -106,6 +106,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       case 'inspect':
         refuseOptions(command, values, {
           ...notTree,
+          ...reportOnlyForOptimize,
           ...noData(command),
           output: 'inspect prints to stdout',
           pipeline: 'use optimize',
@@ -115,6 +116,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       case 'convert': {
         refuseOptions(command, values, {
           ...notTree,
+          ...reportOnlyForOptimize,
           ...noData(command),
           pipeline: 'use optimize',
           output: 'give the output file as the second argument',
