@@ -179,10 +179,10 @@ export async function treeCommand(
   planOf(options, recipe); // a bad recipe or knob fails before any work
   let baseline: Graph;
   if (input) {
-    baseline = await readModel(
-      input,
-      options.inputShapes ? { inputShapes: options.inputShapes } : {},
-    );
+    baseline = await readModel(input, {
+      logger: createConsoleLogger('info', io.stderr),
+      ...(options.inputShapes ? { inputShapes: options.inputShapes } : {}),
+    });
   } else {
     baseline = referenceCnn(options.seed);
   }
@@ -225,6 +225,10 @@ export async function treeCommand(
     });
   }
   await fs.mkdir(options.output, { recursive: true });
+  // The old report describes the leaves this run is about to replace: an interrupted run must not
+  // leave it behind describing files that changed. The new one is written when the tree is done.
+  const reportFile = path.join(options.output, 'tree-report.json');
+  await fs.rm(reportFile, { force: true });
   const protect = (baseline.metadata[SOURCE_FILES_KEY] as string[] | undefined) ?? [];
   const kernel = reportKernel(options.reportLayer);
   const leafGraphs = new Map<string, Graph>();
@@ -242,16 +246,24 @@ export async function treeCommand(
     writer: async (graph, leaf) => {
       leafGraphs.set(leaf.id, graph);
       const files = await format.write!(graph, { fileName: `${leaf.id}.tflite` });
-      await writeFilesAtomically(options.output, files, protect);
+      // after an interrupt nothing more is written (a CancelledError)
+      await writeFilesAtomically(options.output, files, protect, { signal: io.signal });
       return files;
     },
     onEvent: (e) => printEvent(io, e),
     dataDescription: { name: data.name, preprocess: data.preprocess },
   });
   print(io, formatTreeTable(report.leaves));
-  await fs.writeFile(
-    path.join(options.output, 'tree-report.json'),
-    `${JSON.stringify(report, null, 2)}\n`,
+  await writeFilesAtomically(
+    options.output,
+    [
+      {
+        path: 'tree-report.json',
+        bytes: new TextEncoder().encode(`${JSON.stringify(report, null, 2)}\n`),
+      },
+    ],
+    protect,
+    { signal: io.signal },
   );
   await writeReportFile(
     path.join(options.output, 'report.html'),
