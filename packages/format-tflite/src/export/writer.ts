@@ -1,5 +1,6 @@
 import {
   createConsoleLogger,
+  graphQuantizationMode,
   defaultOpRegistry,
   type Logger,
   throwIfCancelled,
@@ -31,12 +32,6 @@ export interface TfliteWriteOptions {
   readonly signal?: AbortSignal;
 }
 
-function graphMode(graph: Graph): string | undefined {
-  const q = graph.metadata['quantization'];
-  if (q && typeof q === 'object' && 'mode' in q) return String((q as { mode: unknown }).mode);
-  return undefined;
-}
-
 /** Resolve which kind of file to write. */
 export function resolveExportMode(graph: Graph, requested?: ExportMode): ExportMode {
   if (requested !== undefined) {
@@ -44,7 +39,7 @@ export function resolveExportMode(graph: Graph, requested?: ExportMode): ExportM
       throw unsupportedFeature(`unknown TFLite export mode "${String(requested)}"`);
     return requested;
   }
-  const m = graphMode(graph);
+  const m = graphQuantizationMode(graph.metadata);
   if (m === undefined) return 'float32';
   if (!isExportMode(m))
     throw unsupportedFeature(

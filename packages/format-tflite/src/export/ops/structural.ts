@@ -1,4 +1,4 @@
-import { attrPairs, type Node } from '@collabopt/core';
+import { attrPairs, encodeOnGrid, type Node } from '@collabopt/core';
 import { unsupportedNode } from '../../errors';
 import { BuiltinOptionsType } from '../../schema/builtin-options';
 import { BuiltinOperator as Op } from '../../schema/enums';
@@ -64,7 +64,7 @@ export function exportPad(node: Node, ctx: ExportContext): void {
     const zp = inQuant!.zeroPoint![0]!;
     const int16 = ctx.int16Activations;
     const [lo, hi] = int16 ? [-32768, 32767] : [-128, 127];
-    const q = Math.max(lo, Math.min(hi, Math.round(c / s) + zp));
+    const q = encodeOnGrid(c, s, zp, lo, hi);
     constant = ctx.b.addTensor({
       name: `${node.name}/constant`,
       type: ctx.activationType,
