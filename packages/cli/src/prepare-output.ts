@@ -70,7 +70,7 @@ export async function prepareOutput(
   const probe = graph.clone();
   if (outcome.foldsBatchNorm) foldBatchNorm(probe);
   try {
-    await format.write(probe, { fileName: path.basename(output) });
+    await format.write!(probe, { fileName: path.basename(output) });
   } catch (e) {
     if (!(e instanceof CollaboptError)) throw e;
     throw new UnsupportedError(

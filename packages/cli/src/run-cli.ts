@@ -94,7 +94,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const notTree: Record<string, string> = {
       epochs:
         "it sets the tree's baseline training; in a pipeline give the pass its own epochs, e.g. qat(epochs=2)",
-      report: 'it applies to optimize (the tree writes tree-report.json)',
     };
     for (const o of TREE_ONLY) notTree[o] = 'it applies to tree only';
     const noData = (command: string): Record<string, string> => ({
@@ -107,6 +106,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         refuseOptions(command, values, {
           ...notTree,
           ...noData(command),
+          report: 'it applies to optimize',
           output: 'inspect prints to stdout',
           pipeline: 'use optimize',
         });
@@ -116,6 +116,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         refuseOptions(command, values, {
           ...notTree,
           ...noData(command),
+          report: 'it applies to optimize',
           pipeline: 'use optimize',
           output: 'give the output file as the second argument',
         });
