@@ -67,10 +67,12 @@ export async function prepareOutput(
   // Dry run of the writer on the float graph the pipeline starts from (BatchNorms folded as the
   // quantizing pass will): unsupported ops and attributes fail now, not after training.
   if (options.probe === false) return { format, steps: result.steps };
+  const write = format.write;
+  if (write === undefined) return { format, steps: result.steps }; // outputFormat refuses read-only formats
   const probe = graph.clone();
   if (outcome.foldsBatchNorm) foldBatchNorm(probe);
   try {
-    await format.write!(probe, { fileName: path.basename(output) });
+    await write.call(format, probe, { fileName: path.basename(output) });
   } catch (e) {
     if (!(e instanceof CollaboptError)) throw e;
     throw new UnsupportedError(
