@@ -100,7 +100,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         "it sets the tree's baseline training; in a pipeline give the pass its own epochs, e.g. qat(epochs=2)",
     };
     for (const o of TREE_ONLY) notTree[o] = 'it applies to tree only';
-    const reportOnlyForOptimize = { report: 'it applies to optimize' };
     const noData = (command: string): Record<string, string> => ({
       data: `${command} reads no data set`,
       labels: `${command} reads no data set`,
@@ -110,7 +109,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       case 'inspect':
         refuseOptions(command, values, {
           ...notTree,
-          ...reportOnlyForOptimize,
           ...noData(command),
           output: 'inspect prints to stdout',
           pipeline: 'use optimize',
@@ -123,7 +121,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       case 'convert': {
         refuseOptions(command, values, {
           ...notTree,
-          ...reportOnlyForOptimize,
           ...noData(command),
           report:
             'it applies to inspect and optimize (the tree writes tree-report.json and report.html)',

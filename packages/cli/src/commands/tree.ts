@@ -48,7 +48,11 @@ export interface TreeOptions extends Partial<TreePlanOptions> {
 }
 
 const pct = (m?: TreeMetric | null): string =>
-  m ? `${(m.value * 100).toFixed(2)}%${m.kind === 'agreement' ? ' agr' : ''}` : '';
+  !m
+    ? ''
+    : m.kind === 'sqnrDb'
+      ? `${m.value.toFixed(1)} dB`
+      : `${(m.value * 100).toFixed(2)}%${m.kind === 'agreement' ? ' agr' : ''}`;
 
 function planOf(options: TreeOptions, recipe: unknown, trainSamples?: number) {
   const knobs: Partial<TreePlanOptions> = {};
