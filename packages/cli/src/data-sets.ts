@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { InvalidArgumentError } from '@collabopt/core';
 import {
   loadFashionMnist,
@@ -21,7 +22,8 @@ export function loadDataSets(name: string, seed: number): PipelineData {
   let tt: { train: Dataset; test: Dataset } | undefined;
   switch (name) {
     case 'mnist':
-      tt = loadMnistDigits();
+      // `mnist` is the CLI's dependency (not the engine's): resolve it from here.
+      tt = loadMnistDigits(dirname(require.resolve('mnist/package.json')));
       break;
     case 'fashion-mnist':
       tt = loadFashionMnist();
