@@ -1,6 +1,12 @@
 export { runCli } from './run-cli';
 export { registerAllPlugins } from './plugins';
 export {
+  loadUserPlugins,
+  cliRegistries,
+  type CollaboptPlugin,
+  type PluginRegistries,
+} from './user-plugins';
+export {
   treePlan,
   DEFAULT_TREE_OPTIONS,
   type TreeBranch,

@@ -8,6 +8,8 @@ import { treeCommand } from './commands/tree';
 import { print, type CliIo } from './io';
 import { registerAllPlugins } from './plugins';
 import { USAGE } from './usage';
+import { loadUserPlugins } from './user-plugins';
+import { cliVersion } from './version';
 
 const OPTIONS = {
   pipeline: { type: 'string', short: 'p' },
@@ -18,6 +20,8 @@ const OPTIONS = {
   format: { type: 'string' },
   'runtime-samples': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+  plugin: { type: 'string', multiple: true },
 } as const;
 
 function integer(name: string, value: string | undefined, min: number): number | undefined {
@@ -46,11 +50,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       strict: true,
     });
     const [command, ...rest] = positionals;
+    if (values.version) {
+      print(io, `collabopt ${cliVersion()}`);
+      return 0;
+    }
     if (values.help || command === undefined || command === 'help') {
       print(io, USAGE);
       return command === undefined && !values.help ? 2 : 0;
     }
     registerAllPlugins();
+    await loadUserPlugins(values.plugin ?? [], process.cwd());
     const seed = integer('seed', values.seed, 0) ?? 0;
     switch (command) {
       case 'inspect':

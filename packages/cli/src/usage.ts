@@ -17,6 +17,9 @@ Options:
       --seed <n>          random seed (default 0)
       --epochs <n>        baseline training epochs when the tree starts from scratch (default 3)
       --format <name>     force the output format
+      --plugin <module>   load custom passes, ops or formats: a file (./my-pass.js) or package
+                          exporting register(registries); repeatable (docs/writing-a-pass.md)
+  -V, --version           print the version
   -h, --help              this text
 
 Exit codes: 0 ok, 1 unexpected failure, 2 bad input (the message names what and where), 130 cancelled.
