@@ -4,8 +4,19 @@ function kb(bytes: number): string {
   return (bytes / 1024).toFixed(1);
 }
 
-/** The per-pass instrumentation table of a pipeline run. */
-export function formatPassRecords(records: readonly PassRecord[]): string {
+/** The files a command wrote, measured on disk. */
+export interface WrittenSize {
+  /** What the row shows, e.g. the output file name. */
+  readonly label: string;
+  readonly bytes: number;
+  readonly deflatedBytes: number;
+}
+
+/**
+ * The per-pass instrumentation table of a pipeline run. Pass rows carry the IR's size estimate
+ * (weights as stored in the IR); the optional last row the real size of the written file(s).
+ */
+export function formatPassRecords(records: readonly PassRecord[], written?: WrittenSize): string {
   const rows = records.map((r) => {
     const unique = Object.entries(r.uniqueValues)
       .filter(([k]) => k.endsWith('/kernel') || k.endsWith('Kernel'))
@@ -20,6 +31,8 @@ export function formatPassRecords(records: readonly PassRecord[]): string {
       kb(r.deflatedBytes),
     ];
   });
+  if (written)
+    rows.push([`→ ${written.label}`, '', '', '', '', kb(written.bytes), kb(written.deflatedBytes)]);
   return formatTable(
     ['pass', 'seconds', 'params', 'sparsity', 'max unique/kernel', 'KiB', 'deflated KiB'],
     rows,

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { CancelledError, CollaboptError, InvalidArgumentError } from '@collabopt/core';
+import { printBackendDetails } from './backend-details';
 import { convertCommand } from './commands/convert';
 import { inspectCommand } from './commands/inspect';
 import { optimizeCommand } from './commands/optimize';
@@ -21,6 +22,7 @@ const OPTIONS = {
   'runtime-samples': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
+  verbose: { type: 'boolean', short: 'v' },
   plugin: { type: 'string', multiple: true },
 } as const;
 
@@ -61,6 +63,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     registerAllPlugins();
     await loadUserPlugins(values.plugin ?? [], process.cwd());
     const seed = integer('seed', values.seed, 0) ?? 0;
+    if (values.verbose && (command === 'optimize' || command === 'tree'))
+      await printBackendDetails(io);
     switch (command) {
       case 'inspect':
         await inspectCommand(need(rest[0], 'model file'), io);

@@ -19,6 +19,7 @@ Options:
       --format <name>     force the output format
       --plugin <module>   load custom passes, ops or formats: a file (./my-pass.js) or package
                           exporting register(registries); repeatable (docs/writing-a-pass.md)
+  -v, --verbose           say why the engine picked its backend (optimize, tree)
   -V, --version           print the version
   -h, --help              this text
 

@@ -94,8 +94,10 @@ describe('collabopt --plugin and --version', () => {
     );
     expect(a.err()).toBe('');
     expect(code).toBe(0);
-    const before = (await readModel(model)).node('logits').weight('kernel').tensor.data;
-    const after = (await readModel(out)).node('logits').weight('kernel').tensor.data;
+    const before = (await readModel(model)).node('logits').weight('kernel').tensor
+      .data as Float32Array;
+    const after = (await readModel(out)).node('logits').weight('kernel').tensor
+      .data as Float32Array;
     expect(Array.from(after)).toEqual(Array.from(before, (v) => Math.fround(Number(v) * 3)));
   });
 

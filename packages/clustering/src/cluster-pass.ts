@@ -272,6 +272,7 @@ export class ClusterPass implements Pass {
         weightTransforms: [transform],
         ...(validation ? { validation } : {}),
         progress: ctx.progress,
+        label: 'fine-tune',
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
       history = result.history;

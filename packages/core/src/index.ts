@@ -190,6 +190,7 @@ export {
 } from './logger';
 export {
   createStreamProgress,
+  prefixedProgress,
   silentProgress,
   throwIfCancelled,
   type ProgressReporter,

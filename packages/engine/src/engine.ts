@@ -97,6 +97,8 @@ export interface FitOptions extends TransformOptions {
   /** Evaluated (inference mode) after each epoch. */
   validation?: Dataset;
   progress?: ProgressReporter;
+  /** Progress label (default `train`; passes say `fine-tune`, and the pass manager prefixes the pass name). */
+  label?: string;
   signal?: AbortSignal;
   callbacks?: FitCallbacks;
   /** Stop after this many optimizer steps in total (quick fine-tuning). */
@@ -296,9 +298,9 @@ export class Engine {
     const seed = options.seed ?? 0;
     const rng = createRng(seed);
     const progress = (options.progress ?? silentProgress).start(
-      `fit ${graph.name}`,
+      options.label ?? 'train',
       epochs,
-      ' epochs',
+      epochs === 1 ? ' epoch' : ' epochs',
     );
     const history: EpochLog[] = [];
     const startTensors = tf.memory().numTensors;

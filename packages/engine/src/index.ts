@@ -3,6 +3,8 @@ export {
   BACKEND_NAMES,
   chooseBackend,
   activateBackend,
+  describeBackend,
+  reportBackendOnce,
   type BackendName,
   type BackendChoice,
   type BackendOptions,

@@ -298,6 +298,7 @@ export class PrunePass implements Pass {
         seed: ctx.seed,
         weightTransforms: [transform],
         progress: ctx.progress,
+        label: 'fine-tune',
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
       for (const t of targets) {

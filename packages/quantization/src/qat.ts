@@ -124,6 +124,7 @@ export async function quantizationAwareTraining(
     activationTransforms: [transform],
     ...(options.validation ? { validation: options.validation } : {}),
     ...(options.progress ? { progress: options.progress } : {}),
+    label: 'fine-tune',
     ...(options.signal ? { signal: options.signal } : {}),
   });
   // Every member of a group takes the parameters its anchor was fake-quantized with.

@@ -1,5 +1,8 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import {
   PassManager,
+  deflatedSize,
   createConsoleLogger,
   createStreamProgress,
   readModel,
@@ -8,7 +11,7 @@ import {
 import { getEngine } from '@collabopt/engine';
 import { contextData, loadDataSets } from '../data-sets';
 import { print, type CliIo } from '../io';
-import { formatPassRecords } from '../report';
+import { formatPassRecords, type WrittenSize } from '../report';
 
 export interface OptimizeOptions {
   pipeline: string;
@@ -39,7 +42,13 @@ export async function optimizeCommand(
     ? await engine.evaluate(graph, data.test, { signal: io.signal })
     : undefined;
   const result = await pm.run(graph);
-  print(io, formatPassRecords(result.records));
+  // The pass manager's logger printed each warning when it happened (result.warnings repeats them).
+  const written = await writeModel(
+    result.graph,
+    options.output,
+    options.format ? { format: options.format } : {},
+  );
+  print(io, formatPassRecords(result.records, await measureFiles(written)));
   if (data.test && before) {
     const after = await engine.evaluate(result.graph, data.test, { signal: io.signal });
     print(
@@ -47,11 +56,17 @@ export async function optimizeCommand(
       `test accuracy (${data.name}, float IR): before ${(before.accuracy * 100).toFixed(2)}%, after ${(after.accuracy * 100).toFixed(2)}%`,
     );
   }
-  for (const w of result.warnings) print(io, `warning: ${w}`);
-  const written = await writeModel(
-    result.graph,
-    options.output,
-    options.format ? { format: options.format } : {},
-  );
   print(io, `wrote ${written.join(', ')}`);
+}
+
+/** Bytes and deflated bytes of the written files, read back from disk. */
+async function measureFiles(files: readonly string[]): Promise<WrittenSize> {
+  let bytes = 0;
+  let deflatedBytes = 0;
+  for (const f of files) {
+    const data = await readFile(f);
+    bytes += data.length;
+    deflatedBytes += deflatedSize(data);
+  }
+  return { label: files.map((f) => basename(f)).join(' + '), bytes, deflatedBytes };
 }

@@ -151,7 +151,6 @@ export async function treeCommand(
     if (!b.from || !b.pipeline) continue;
     print(io, `branch ${b.label}: ${b.pipeline}`);
     const r = await runPipeline(graphs.get(b.from)!, b.pipeline, data, engine, options, io);
-    for (const w of r.warnings) print(io, `  warning: ${w}`);
     graphs.set(b.id, r.graph);
     const acc = (await engine.evaluate(r.graph, data.test, { signal: io.signal })).accuracy;
     const k = kernelFigures(r.graph);
@@ -176,7 +175,6 @@ export async function treeCommand(
     }
     print(io, `leaf ${leaf.label}: ${leaf.pipeline}`);
     const r = await runPipeline(graphs.get(leaf.from)!, leaf.pipeline, data, engine, options, io);
-    for (const w of r.warnings) print(io, `  warning: ${w}`);
     const file = path.join(options.output, `${leaf.id}.tflite`);
     await writeModel(r.graph, file);
     const bytes = new Uint8Array(await fs.readFile(file));
