@@ -5,10 +5,10 @@ import {
   createRng,
   floatTensor,
   throwIfCancelled,
-  type AnnotationKind,
   type Graph,
-  type OptionSchema,
-  type Pass,
+  defineOptions,
+  definePass,
+  type OptionsOf,
   type PassContext,
   type PassResult,
   type Weight,
@@ -23,29 +23,13 @@ import {
   type Codebook,
   type CodebookPlan,
 } from './codebook';
-import { createClusterTransform, weightKey, type GradientAggregation } from './cluster-transform';
+import { createClusterTransform, weightKey } from './cluster-transform';
 import { clusterEligibility, clustersPerChannel } from './eligibility';
 import { getDataset, getEngine } from './engine-api';
-import { CENTROID_INITS, type CentroidInit } from './initializers';
+import { CENTROID_INITS } from './initializers';
 
-/** Options of the `cluster` pass (and `sparsityPreservingCluster`, which fixes preserveSparsity). */
-export interface ClusterPassOptions {
-  readonly clusters: number;
-  readonly init: CentroidInit;
-  readonly perChannel: boolean;
-  readonly preserveSparsity: boolean;
-  readonly oneShot: boolean;
-  /** Lloyd iterations after the initialiser; default 100 one-shot, 0 before fine-tuning (as TFMOT). */
-  readonly kmeansIterations?: number;
-  readonly epochs: number;
-  readonly batchSize: number;
-  readonly learningRate: number;
-  readonly gradientAggregation: GradientAggregation;
-  /** Only these nodes (default: every clusterable weight). */
-  readonly layers?: readonly string[];
-}
-
-export const CLUSTER_OPTIONS: OptionSchema = {
+/** Options of the `cluster` pass (`sparsityPreservingCluster` has them all but preserveSparsity). */
+export const CLUSTER_OPTIONS = defineOptions({
   clusters: {
     kind: 'integer',
     description: 'centroids per codebook (per tensor, or per channel)',
@@ -101,7 +85,13 @@ export const CLUSTER_OPTIONS: OptionSchema = {
     description: 'cluster only these layers (node names)',
     optional: true,
   },
-};
+});
+
+/**
+ * Resolved `cluster` options. kmeansIterations: Lloyd iterations after the initialiser, default 100
+ * one-shot and 0 before fine-tuning (as TFMOT); layers: only these nodes (default every clusterable weight).
+ */
+export type ClusterPassOptions = OptionsOf<typeof CLUSTER_OPTIONS>;
 
 /** Per-weight line of the pass report. */
 export interface ClusterLayerReport {
@@ -155,163 +145,174 @@ function frozenOf(weight: Weight): Uint8Array {
   );
 }
 
-/** The clustering pass (tfmot-spec §2): one-shot k-means, or initialisation plus fine-tuning. */
-export class ClusterPass implements Pass {
-  readonly name: string;
-  readonly family = 'cluster';
-  readonly preserves: readonly AnnotationKind[];
-  readonly drops: readonly AnnotationKind[];
+/**
+ * The clustering pass (tfmot-spec §2): one-shot k-means, or initialisation plus fine-tuning. It may
+ * break pruning masks (unless preserveSparsity is set); after `prune` the pass manager then warns and
+ * names sparsityPreservingCluster.
+ */
+export const cluster = definePass({
+  name: 'cluster',
+  description:
+    'weight clustering: k-means codebooks (per tensor or per channel), one-shot or fine-tuned',
+  family: 'cluster',
+  options: CLUSTER_OPTIONS,
+  preserves: ['codebook'],
+  drops: ['mask', 'quant'],
+  run: (graph, ctx, options) => runClustering('cluster', graph, ctx, options),
+});
 
-  constructor(readonly options: ClusterPassOptions) {
-    this.name = options.preserveSparsity ? 'sparsityPreservingCluster' : 'cluster';
-    this.preserves = options.preserveSparsity ? ['codebook', 'mask'] : ['codebook'];
-    this.drops = options.preserveSparsity ? ['quant'] : ['mask', 'quant'];
+const { preserveSparsity: _fixedTrue, ...SPARSITY_PRESERVING_CLUSTER_OPTIONS } = CLUSTER_OPTIONS;
+
+/** Clustering that keeps the pruned zeros: `cluster` with preserveSparsity fixed to true. */
+export const sparsityPreservingCluster = definePass({
+  name: 'sparsityPreservingCluster',
+  description: 'clustering that keeps the pruned zeros: zero centroid pinned at 0, zeros frozen',
+  family: 'cluster',
+  options: SPARSITY_PRESERVING_CLUSTER_OPTIONS,
+  preserves: ['codebook', 'mask'],
+  drops: ['quant'],
+  run: (graph, ctx, options) =>
+    runClustering('sparsityPreservingCluster', graph, ctx, { ...options, preserveSparsity: true }),
+});
+
+async function runClustering(
+  name: string,
+  graph: Graph,
+  ctx: PassContext,
+  o: ClusterPassOptions,
+): Promise<PassResult> {
+  const train = o.oneShot ? undefined : getDataset(ctx, 'train');
+  const oneShot = train === undefined;
+  if (!o.oneShot && oneShot)
+    ctx.logger.info(`${name}: no training data in the context, clustering one-shot (k-means only)`);
+  const rng = createRng(ctx.seed);
+  const skipped: ClusterSkip[] = [];
+  const targets: Target[] = [];
+  const known = new Set(graph.nodes.map((n) => n.name));
+  for (const name of o.layers ?? []) {
+    if (!known.has(name)) ctx.logger.warn(`${name}: layer "${name}" is not in the graph`);
   }
-
-  async run(graph: Graph, ctx: PassContext): Promise<PassResult> {
-    const o = this.options;
-    const train = o.oneShot ? undefined : getDataset(ctx, 'train');
-    const oneShot = train === undefined;
-    if (!o.oneShot && oneShot)
-      ctx.logger.info(
-        `${this.name}: no training data in the context, clustering one-shot (k-means only)`,
-      );
-    const rng = createRng(ctx.seed);
-    const skipped: ClusterSkip[] = [];
-    const targets: Target[] = [];
-    const known = new Set(graph.nodes.map((n) => n.name));
-    for (const name of o.layers ?? []) {
-      if (!known.has(name)) ctx.logger.warn(`${this.name}: layer "${name}" is not in the graph`);
-    }
-    for (const node of graph.nodes) {
-      if (o.layers !== undefined && !o.layers.includes(node.name)) continue;
-      for (const slot of ctx.registry.weightSlots(node)) {
-        const weight = node.weights[slot.name];
-        if (weight === undefined || !slot.capabilities.clusterable) continue;
-        const eligible = clusterEligibility(weight, slot.capabilities, o.clusters, o.perChannel);
-        if (!eligible.ok) {
-          skipped.push({ node: node.name, slot: slot.name, reason: eligible.message });
-          ctx.logger.warn(`${this.name}: ${node.name}/${slot.name}: ${eligible.message}`);
-          continue;
-        }
-        throwIfCancelled(ctx.signal, `${this.name} planning`);
-        const perChannel = clustersPerChannel(weight, o.perChannel);
-        const data = weight.tensor.data as Float32Array;
-        const frozen = o.preserveSparsity ? frozenOf(weight) : undefined;
-        const plan = planCodebook(
-          data,
-          weight.tensor.shape,
-          {
-            clusters: o.clusters,
-            init: o.init,
-            perChannel,
-            ...(perChannel ? { channelAxes: slot.capabilities.channelAxes } : {}),
-            preserveSparsity: o.preserveSparsity,
-            kmeansIterations: o.kmeansIterations ?? (oneShot ? 100 : 0),
-            rng: rng.fork(),
-            ...(frozen ? { frozen } : {}),
-          },
-          { node: node.name, field: slot.name, pass: this.name },
-        );
-        if (plan.fewDistinctRows.length > 0) {
-          ctx.logger.info(
-            `${this.name}: ${node.name}/${slot.name}: ${plan.fewDistinctRows.length} ${perChannel ? 'channel(s)' : 'tensor'} with fewer distinct values than ${o.clusters} clusters keep their exact values`,
-          );
-        }
-        targets.push({
-          node: node.name,
-          slot: slot.name,
-          weight,
-          capabilities: slot.capabilities,
-          plan,
-          ...(frozen ? { frozen } : {}),
-          sparsityBefore: sparsityOf(data),
-        });
+  for (const node of graph.nodes) {
+    if (o.layers !== undefined && !o.layers.includes(node.name)) continue;
+    for (const slot of ctx.registry.weightSlots(node)) {
+      const weight = node.weights[slot.name];
+      if (weight === undefined || !slot.capabilities.clusterable) continue;
+      const eligible = clusterEligibility(weight, slot.capabilities, o.clusters, o.perChannel);
+      if (!eligible.ok) {
+        skipped.push({ node: node.name, slot: slot.name, reason: eligible.message });
+        ctx.logger.warn(`${name}: ${node.name}/${slot.name}: ${eligible.message}`);
+        continue;
       }
-    }
-
-    let history: unknown;
-    if (oneShot) {
-      const task = ctx.progress.start(`${this.name} (one-shot)`, targets.length, ' weights');
-      targets.forEach((t, i) => {
-        throwIfCancelled(ctx.signal, this.name);
-        const shape = t.weight.tensor.shape;
-        const indices = assignCodebook(
-          t.weight.tensor.data as Float32Array,
-          shape,
-          t.plan,
-          t.frozen,
-        );
-        t.weight.tensor = floatTensor(shape, codebookValues(shape, t.plan, indices));
-        t.weight.annotations.codebook = codebookAnnotation(t.plan, indices);
-        task.update(i + 1);
-      });
-      task.finish();
-      graph.touch();
-    } else if (targets.length > 0) {
-      const engine = await getEngine(ctx);
-      const codebooks = new Map<string, Codebook>(
-        targets.map((t) => [weightKey(t.node, t.slot), t.plan]),
+      throwIfCancelled(ctx.signal, `${name} planning`);
+      const perChannel = clustersPerChannel(weight, o.perChannel);
+      const data = weight.tensor.data as Float32Array;
+      const frozen = o.preserveSparsity ? frozenOf(weight) : undefined;
+      const plan = planCodebook(
+        data,
+        weight.tensor.shape,
+        {
+          clusters: o.clusters,
+          init: o.init,
+          perChannel,
+          ...(perChannel ? { channelAxes: slot.capabilities.channelAxes } : {}),
+          preserveSparsity: o.preserveSparsity,
+          kmeansIterations: o.kmeansIterations ?? (oneShot ? 100 : 0),
+          rng: rng.fork(),
+          ...(frozen ? { frozen } : {}),
+        },
+        { node: node.name, field: slot.name, pass: name },
       );
-      const transform = createClusterTransform({
-        clusters: o.clusters,
-        init: o.init,
-        perChannel: o.perChannel,
-        preserveSparsity: o.preserveSparsity,
-        gradientAggregation: o.gradientAggregation,
-        seed: ctx.seed,
-        codebooks,
+      if (plan.fewDistinctRows.length > 0) {
+        ctx.logger.info(
+          `${name}: ${node.name}/${slot.name}: ${plan.fewDistinctRows.length} ${perChannel ? 'channel(s)' : 'tensor'} with fewer distinct values than ${o.clusters} clusters keep their exact values`,
+        );
+      }
+      targets.push({
+        node: node.name,
+        slot: slot.name,
+        weight,
+        capabilities: slot.capabilities,
+        plan,
+        ...(frozen ? { frozen } : {}),
+        sparsityBefore: sparsityOf(data),
       });
-      const validation = getDataset(ctx, 'validation');
-      const result = await engine.fit(graph, train, {
-        epochs: o.epochs,
-        batchSize: o.batchSize,
-        optimizer: 'adam',
-        learningRate: o.learningRate,
-        seed: ctx.seed,
-        weightTransforms: [transform],
-        ...(validation ? { validation } : {}),
-        progress: ctx.progress,
-        label: 'fine-tune',
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-      });
-      history = result.history;
     }
-
-    const layers = targets.map((t): ClusterLayerReport => {
-      const data = t.weight.tensor.data as Float32Array;
-      const ann = t.weight.annotations.codebook;
-      const perCodebook = ann
-        ? usedCentroids(
-            {
-              ...t.plan,
-              ...ann,
-              rows: ann.channelAxes
-                ? channelLayout(t.weight.tensor.shape, ann.channelAxes).count
-                : 1,
-            },
-            t.weight.tensor.shape,
-            ann.indices,
-          )
-        : [];
-      return {
-        node: t.node,
-        slot: t.slot,
-        clusters: o.clusters,
-        codebooks: t.plan.rows,
-        uniqueValues: countUnique(data),
-        maxUniquePerCodebook: perCodebook.reduce((a, b) => Math.max(a, b), 0),
-        sparsityBefore: t.sparsityBefore,
-        sparsityAfter: sparsityOf(data),
-        fewDistinctChannels: t.plan.fewDistinctRows,
-      };
-    });
-    const report: ClusterReport = {
-      mode: oneShot ? 'one-shot' : 'fine-tune',
-      layers,
-      skipped,
-      ...(history !== undefined ? { history } : {}),
-    };
-    return { changed: targets.length > 0, report: report as unknown as Record<string, unknown> };
   }
+
+  let history: unknown;
+  if (oneShot) {
+    const task = ctx.progress.start(`${name} (one-shot)`, targets.length, ' weights');
+    targets.forEach((t, i) => {
+      throwIfCancelled(ctx.signal, name);
+      const shape = t.weight.tensor.shape;
+      const indices = assignCodebook(t.weight.tensor.data as Float32Array, shape, t.plan, t.frozen);
+      t.weight.tensor = floatTensor(shape, codebookValues(shape, t.plan, indices));
+      t.weight.annotations.codebook = codebookAnnotation(t.plan, indices);
+      task.update(i + 1);
+    });
+    task.finish();
+    graph.touch();
+  } else if (targets.length > 0) {
+    const engine = await getEngine(ctx);
+    const codebooks = new Map<string, Codebook>(
+      targets.map((t) => [weightKey(t.node, t.slot), t.plan]),
+    );
+    const transform = createClusterTransform({
+      clusters: o.clusters,
+      init: o.init,
+      perChannel: o.perChannel,
+      preserveSparsity: o.preserveSparsity,
+      gradientAggregation: o.gradientAggregation,
+      seed: ctx.seed,
+      codebooks,
+    });
+    const validation = getDataset(ctx, 'validation');
+    const result = await engine.fit(graph, train, {
+      epochs: o.epochs,
+      batchSize: o.batchSize,
+      optimizer: 'adam',
+      learningRate: o.learningRate,
+      seed: ctx.seed,
+      weightTransforms: [transform],
+      ...(validation ? { validation } : {}),
+      progress: ctx.progress,
+      label: 'fine-tune',
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    history = result.history;
+  }
+
+  const layers = targets.map((t): ClusterLayerReport => {
+    const data = t.weight.tensor.data as Float32Array;
+    const ann = t.weight.annotations.codebook;
+    const perCodebook = ann
+      ? usedCentroids(
+          {
+            ...t.plan,
+            ...ann,
+            rows: ann.channelAxes ? channelLayout(t.weight.tensor.shape, ann.channelAxes).count : 1,
+          },
+          t.weight.tensor.shape,
+          ann.indices,
+        )
+      : [];
+    return {
+      node: t.node,
+      slot: t.slot,
+      clusters: o.clusters,
+      codebooks: t.plan.rows,
+      uniqueValues: countUnique(data),
+      maxUniquePerCodebook: perCodebook.reduce((a, b) => Math.max(a, b), 0),
+      sparsityBefore: t.sparsityBefore,
+      sparsityAfter: sparsityOf(data),
+      fewDistinctChannels: t.plan.fewDistinctRows,
+    };
+  });
+  const report: ClusterReport = {
+    mode: oneShot ? 'one-shot' : 'fine-tune',
+    layers,
+    skipped,
+    ...(history !== undefined ? { history } : {}),
+  };
+  return { changed: targets.length > 0, report: report as unknown as Record<string, unknown> };
 }

@@ -36,11 +36,12 @@ export {
   type GradientAggregation,
 } from './cluster-transform';
 export {
-  ClusterPass,
+  cluster,
+  sparsityPreservingCluster,
   CLUSTER_OPTIONS,
   type ClusterPassOptions,
   type ClusterReport,
   type ClusterLayerReport,
   type ClusterSkip,
 } from './cluster-pass';
-export { registerClusteringPasses } from './register';
+export { registerClusteringPasses, clusteringPasses } from './register';

@@ -130,7 +130,22 @@ export {
 export type { Pass, PassContext, PassResult } from './passes/pass';
 export { AnalysisCache } from './passes/analysis-cache';
 export { PassManager, type PassManagerOptions, type PipelineResult } from './passes/pass-manager';
-export { PassRegistry, defaultPassRegistry, type PassDefinition } from './passes/pass-registry';
+export { PassRegistry, defaultPassRegistry } from './passes/pass-registry';
+export {
+  definePass,
+  type PassDeclaration,
+  type PassDefinition,
+  type PassEntry,
+  type ConfiguredPass,
+  type CreateArguments,
+} from './passes/define-pass';
+export { sequence, isPassSequence, type PassSequence } from './passes/sequence';
+export {
+  defineOptions,
+  type OptionsOf,
+  type OptionsInput,
+  type OptionValueOf,
+} from './passes/option-types';
 export { parsePipeline, type PipelineStep } from './passes/pipeline-parser';
 export {
   resolveOptions,

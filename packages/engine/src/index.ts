@@ -68,8 +68,13 @@ export {
 export { referenceCnn, benchmarkCnn } from './reference-cnn';
 export { registerWasmGradientKernels } from './wasm-kernels';
 export {
-  TRANSFORM_STAGE_ORDER,
+  transformStages,
+  registerTransformStage,
+  TransformStageOrder,
   type TransformStage,
+  type StagePlacement,
+} from './transform-stages';
+export {
   type StepInfo,
   type WeightTarget,
   type WeightTransform,

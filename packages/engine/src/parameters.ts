@@ -11,8 +11,8 @@ import {
 } from '@collabopt/core';
 import { paramKey } from './compile';
 import { tf } from './tf';
+import { transformStages } from './transform-stages';
 import {
-  TRANSFORM_STAGE_ORDER,
   type ActivationTransform,
   type ActivationTransformInstance,
   type StepInfo,
@@ -62,9 +62,7 @@ export class ParameterSet {
       trainable: boolean;
     },
   ) {
-    const transforms = [...(options.weightTransforms ?? [])].sort(
-      (a, b) => TRANSFORM_STAGE_ORDER[a.stage] - TRANSFORM_STAGE_ORDER[b.stage],
-    );
+    const transforms = transformStages.sort(options.weightTransforms ?? []);
     try {
       for (const node of graph.nodes) {
         if (node.op === 'Input') continue;

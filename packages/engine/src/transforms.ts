@@ -3,7 +3,8 @@
  *
  * The trainer keeps one raw float `tf.Variable` per IR weight. For every forward pass the
  * effective weight is the raw variable passed through the weight transforms that apply to it,
- * in stage order mask → codebook → quantize (PQAT = mask + quantize, PCQAT = all three). After
+ * in stage order (built in: mask → codebook → quantize; PQAT = mask + quantize, PCQAT = all three;
+ * plugins add stages with `registerTransformStage`). After
  * training the trainer writes each weight's final effective value (training = false) into the IR
  * tensor, then calls every instance's `strip` in stage order so each can record its annotation
  * (mask, codebook, quant) — the contracts the pass manager will check from then on.
@@ -16,14 +17,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Graph, Node, Value, Weight, WeightCapabilities } from '@collabopt/core';
 
-export type TransformStage = 'mask' | 'codebook' | 'quantize';
-
-/** Stage order: lower runs first. */
-export const TRANSFORM_STAGE_ORDER: Readonly<Record<TransformStage, number>> = {
-  mask: 0,
-  codebook: 1,
-  quantize: 2,
-};
+import type { TransformStage } from './transform-stages';
 
 /** Where training is when a transform is called. `step` counts optimizer steps from 1. */
 export interface StepInfo {
@@ -66,6 +60,7 @@ export interface WeightTransformInstance {
 
 export interface WeightTransform {
   readonly name: string;
+  /** Where it stacks (see `transformStages`); an unknown stage is an error when training starts. */
   readonly stage: TransformStage;
   appliesTo(target: WeightTarget): boolean;
   /** Build the per-weight state; `raw` is the weight's raw variable at the start of training. */

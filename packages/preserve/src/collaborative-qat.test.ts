@@ -111,3 +111,18 @@ describe('collaborative QAT (pqat, cqat, pcqat)', () => {
     expect(r.graph.node('hidden').weight('kernel').annotations.codebook?.clusters).toBe(8);
   });
 });
+
+describe('collaborative QAT declarations', () => {
+  it('are one definePass each: typed partial options, declared contracts, registry entries', async () => {
+    const { pqat, cqat, pcqat } = await import('./collaborative-qat');
+    const p = pcqat.create({ epochs: 2 });
+    expect(p.options).toEqual({ epochs: 2, batchSize: 128, learningRate: 1e-4, optimizer: 'adam' });
+    expect([pqat.drops, cqat.drops, pcqat.drops]).toEqual([['codebook'], ['mask'], []]);
+    expect(pcqat.preserves).toEqual(['quant', 'range', 'mask', 'codebook']);
+    const passes = new PassRegistry();
+    registerPreservePasses(passes);
+    expect(passes.get('pqat')).toBe(pqat);
+    expect(passes.findPreserving('qat', ['mask'])).toBe('pqat');
+    expect(passes.findPreserving('qat', ['mask', 'codebook'])).toBe('pcqat');
+  });
+});

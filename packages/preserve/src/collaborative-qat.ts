@@ -1,8 +1,8 @@
-import type { AnnotationKind, Pass } from '@collabopt/core';
+import { definePass, type AnnotationKind } from '@collabopt/core';
 import { createClusterTransform } from '@collabopt/clustering';
 import type { WeightTransform } from '@collabopt/engine';
 import { pruningTransform } from '@collabopt/pruning';
-import { createQatPass, type QatOptions, type QatVariant } from '@collabopt/quantization';
+import { QAT_OPTIONS, runQatPass } from '@collabopt/quantization';
 
 /** Which earlier results a collaborative QAT keeps. */
 export interface Preservation {
@@ -27,39 +27,53 @@ export function preservingTransforms(p: Preservation, seed = 0): WeightTransform
   return stages;
 }
 
-/** Annotation kinds a plain QAT would break but this variant keeps. */
-export function droppedKinds(p: Preservation): AnnotationKind[] {
-  const drops: AnnotationKind[] = [];
-  if (!p.sparsity) drops.push('mask');
-  if (!p.clusters) drops.push('codebook');
-  return drops;
-}
-
-/** The QAT variant that keeps `p`: its contracts and preserving stages. */
-export function collaborativeVariant(name: string, p: Preservation): QatVariant {
-  return {
-    name,
-    preserves: [
-      'quant',
-      'range',
-      ...(p.sparsity ? (['mask'] as const) : []),
-      ...(p.clusters ? (['codebook'] as const) : []),
-    ],
-    drops: droppedKinds(p),
-    preservingTransforms: (seed) => preservingTransforms(p, seed),
-    codebookAware: p.clusters,
-  };
-}
-
 /**
  * Quantization-aware fine-tuning that keeps what earlier passes achieved: QAT's fake-quant stage
  * stacked on the preserving stages (mask → codebook → quantize), so the exported int8 kernels keep
- * the pruned zeros and at most k distinct values per codebook.
+ * the pruned zeros and at most k distinct values per codebook. Family 'qat': the pass manager
+ * names these when plain qat drops sparsity or clusters.
  */
-export function createCollaborativeQatPass(
-  name: string,
-  p: Preservation,
-  options: Partial<QatOptions> = {},
-): Pass {
-  return createQatPass(options, collaborativeVariant(name, p));
+function collaborativeQat(name: string, description: string, keeps: Preservation) {
+  const drops: AnnotationKind[] = [];
+  if (!keeps.sparsity) drops.push('mask');
+  if (!keeps.clusters) drops.push('codebook');
+  return definePass({
+    name,
+    description,
+    family: 'qat',
+    options: QAT_OPTIONS,
+    preserves: [
+      'quant',
+      'range',
+      ...(keeps.sparsity ? (['mask'] as const) : []),
+      ...(keeps.clusters ? (['codebook'] as const) : []),
+    ],
+    drops,
+    run: (graph, ctx, options) =>
+      runQatPass(name, graph, ctx, options, {
+        transforms: (seed) => preservingTransforms(keeps, seed),
+        codebookAware: keeps.clusters,
+      }),
+  });
 }
+
+/** Prune-preserving QAT. */
+export const pqat = collaborativeQat(
+  'pqat',
+  'prune-preserving QAT: int8 fake-quant training that keeps the pruned zeros',
+  { sparsity: true, clusters: false },
+);
+
+/** Cluster-preserving QAT. */
+export const cqat = collaborativeQat(
+  'cqat',
+  'cluster-preserving QAT: int8 fake-quant training that keeps ≤ k values per codebook',
+  { sparsity: false, clusters: true },
+);
+
+/** Sparsity- and cluster-preserving QAT (the fully optimized leaf of the deployment tree). */
+export const pcqat = collaborativeQat(
+  'pcqat',
+  'sparsity- and cluster-preserving QAT: keeps the zeros and the clusters (fully optimized leaf)',
+  { sparsity: true, clusters: true },
+);

@@ -1,8 +1,2 @@
-export {
-  createCollaborativeQatPass,
-  collaborativeVariant,
-  preservingTransforms,
-  droppedKinds,
-  type Preservation,
-} from './collaborative-qat';
-export { registerPreservePasses, COLLABORATIVE_QAT } from './register';
+export { pqat, cqat, pcqat, preservingTransforms, type Preservation } from './collaborative-qat';
+export { registerPreservePasses, preservePasses } from './register';

@@ -53,7 +53,7 @@ export {
   type PruningState,
 } from './pruning-transform';
 export {
-  PrunePass,
+  prune,
   pruningPasses,
   registerPruningPasses,
   PRUNE_OPTIONS,

@@ -7,19 +7,23 @@ import {
   PassManager,
   PassRegistry,
   silentProgress,
+  type ConfiguredPass,
   type PassContext,
 } from '@collabopt/core';
 import { smallCnn } from '../test/small-cnn';
 import { checkMN } from './check-mn';
 import {
-  PrunePass,
+  prune,
   PRUNE_OPTIONS,
   pruningPasses,
   registerPruningPasses,
   scheduleFromOptions,
   structureFromOptions,
 } from './prune-pass';
+import type { PruneOptions } from './prune-pass';
 import type { LayerSparsity } from './report';
+
+type PrunePass = ConfiguredPass<PruneOptions>;
 
 function registry(): PassRegistry {
   const r = new PassRegistry();
@@ -37,6 +41,7 @@ describe('prune pass registration and options', () => {
     expect(def.drops).toContain('codebook');
     expect(def.drops).toContain('quant');
     expect(pruningPasses.map((d) => d.name)).toEqual(['prune']);
+    expect(def).toBe(prune);
     expect(Object.keys(PRUNE_OPTIONS)).toEqual(
       expect.arrayContaining([
         'sparsity',
@@ -64,6 +69,19 @@ describe('prune pass registration and options', () => {
     expect(() => r.fromText('prune(sparsity=1)')).toThrow(/sparsity/);
     expect(() => r.fromText('prune(sparsty=0.5)')).toThrow(/did you mean "sparsity"/);
     expect(() => r.fromText('prune(schedule=cubic)')).toThrow(/constant, polynomial/);
+  });
+  it('creates a typed pass from partial options with the schema defaults', () => {
+    const p = prune.create({ sparsity: 0.5 });
+    expect(p.name).toBe('prune');
+    expect(p.options.sparsity).toBe(0.5);
+    expect(p.options.schedule).toBe('constant');
+    expect(p.options.frequency).toBe(100);
+    expect(p.options.blockSize).toEqual([1, 1]);
+    expect(p.options.m).toBeUndefined();
+    expect(p.drops).toEqual(['codebook', 'quant', 'range']);
+    expect(() => prune.create({ sparsity: 1 })).toThrow(
+      /option "sparsity" of pass prune must be a number ≥ 0 and < 1, got 1/,
+    );
   });
   it('derives structure and schedule from options', () => {
     const base = { blockSize: [1, 1], blockPooling: 'avg' as const };

@@ -3,10 +3,10 @@ import {
   InvalidArgumentError,
   throwIfCancelled,
   type Graph,
-  type OptionSchema,
-  type Pass,
+  defineOptions,
+  definePass,
+  type OptionsOf,
   type PassContext,
-  type PassDefinition,
   type PassRegistry,
   type PassResult,
 } from '@collabopt/core';
@@ -26,35 +26,7 @@ import {
 } from './structure';
 
 /** Options of the `prune` pass (text pipelines: `prune(sparsity=0.8, schedule=polynomial, epochs=2)`). */
-export interface PruneOptions {
-  /** Final target sparsity in [0, 1). */
-  readonly sparsity: number;
-  readonly schedule: 'constant' | 'polynomial';
-  /** Starting sparsity of the polynomial schedule. */
-  readonly initialSparsity: number;
-  readonly beginStep: number;
-  /** −1: constant prunes until training ends; polynomial reaches `sparsity` at the last training step. */
-  readonly endStep: number;
-  readonly frequency: number;
-  readonly power: number;
-  readonly epochs: number;
-  readonly batchSize: number;
-  readonly optimizer: 'adam' | 'sgd';
-  readonly learningRate: number;
-  readonly blockSize: readonly number[];
-  readonly blockPooling: 'avg' | 'max';
-  /** m:n structured sparsity (m zeros in every n along input channels); both or neither. */
-  readonly m?: number;
-  readonly n?: number;
-  readonly layers?: readonly string[];
-  readonly ops?: readonly string[];
-  readonly exclude?: readonly string[];
-  readonly excludeOps?: readonly string[];
-  /** Prune by magnitude without training (also used when there is no 'train' data). */
-  readonly oneShot: boolean;
-}
-
-export const PRUNE_OPTIONS: OptionSchema = {
+export const PRUNE_OPTIONS = defineOptions({
   sparsity: {
     kind: 'number',
     description: 'final target sparsity',
@@ -146,7 +118,13 @@ export const PRUNE_OPTIONS: OptionSchema = {
     description: 'prune by magnitude without fine-tuning',
     default: false,
   },
-};
+});
+
+/**
+ * Resolved `prune` options. m:n structured sparsity needs both m and n; endStep −1: constant prunes
+ * until training ends, polynomial reaches `sparsity` at the last training step.
+ */
+export type PruneOptions = OptionsOf<typeof PRUNE_OPTIONS>;
 
 /** The mask structure the options ask for (typed errors for inconsistent combinations). */
 export function structureFromOptions(
@@ -229,137 +207,138 @@ async function accuracyOf(
  * annotation on every pruned weight; reports target vs achieved sparsity per layer and, when
  * 'test' (or 'validation') data are present, the accuracy before and after.
  */
-export class PrunePass implements Pass {
-  readonly name = 'prune';
-  readonly family = 'prune';
-  readonly preserves = ['mask'] as const;
-  readonly drops = ['codebook', 'quant', 'range'] as const;
+export const prune = definePass({
+  name: 'prune',
+  description:
+    'magnitude pruning (TFMOT prune_low_magnitude): constant/polynomial schedules, block and m:n sparsity, fine-tuned or one-shot',
+  family: 'prune',
+  options: PRUNE_OPTIONS,
+  preserves: ['mask'],
+  drops: ['codebook', 'quant', 'range'],
+  run: runPrune,
+});
 
-  constructor(readonly options: PruneOptions) {}
+async function runPrune(graph: Graph, ctx: PassContext, o: PruneOptions): Promise<PassResult> {
+  const structure = structureFromOptions(o);
+  const policy = policyFromOptions(o);
+  const targets = selectPrunableWeights(graph, ctx.registry, policy);
+  if (targets.length === 0) {
+    ctx.logger.warn('prune: no prunable weight selected; the graph is unchanged');
+    return { changed: false, report: { mode: 'none', layers: [] } };
+  }
+  for (const t of targets) {
+    float32Data(t.node, t.slot, t.weight);
+    checkWeightFits(t.node, t.slot, t.weight.tensor.shape, structure, o.sparsity);
+  }
+  const selected = new Set(targets.map((t) => `${t.node.name}/${t.slot}`));
+  const evalData = nonEmpty(getDataset(ctx, 'test')) ?? nonEmpty(getDataset(ctx, 'validation'));
+  const train = nonEmpty(getDataset(ctx, 'train'));
+  const oneShot = o.oneShot || train === undefined || o.epochs === 0;
+  const started = Date.now();
 
-  async run(graph: Graph, ctx: PassContext): Promise<PassResult> {
-    const o = this.options;
-    const structure = structureFromOptions(o);
-    const policy = policyFromOptions(o);
-    const targets = selectPrunableWeights(graph, ctx.registry, policy);
-    if (targets.length === 0) {
-      ctx.logger.warn('prune: no prunable weight selected; the graph is unchanged');
-      return { changed: false, report: { mode: 'none', layers: [] } };
-    }
-    for (const t of targets) {
-      float32Data(t.node, t.slot, t.weight);
-      checkWeightFits(t.node, t.slot, t.weight.tensor.shape, structure, o.sparsity);
-    }
-    const selected = new Set(targets.map((t) => `${t.node.name}/${t.slot}`));
-    const evalData = nonEmpty(getDataset(ctx, 'test')) ?? nonEmpty(getDataset(ctx, 'validation'));
-    const train = nonEmpty(getDataset(ctx, 'train'));
-    const oneShot = o.oneShot || train === undefined || o.epochs === 0;
-    const started = Date.now();
+  let engine: Engine | undefined;
+  let before: number | undefined;
+  if (evalData !== undefined) {
+    engine = await getEngine(ctx);
+    before = await accuracyOf(engine, graph, evalData, o.batchSize);
+  }
+  throwIfCancelled(ctx.signal, 'prune');
 
-    let engine: Engine | undefined;
-    let before: number | undefined;
-    if (evalData !== undefined) {
-      engine = await getEngine(ctx);
-      before = await accuracyOf(engine, graph, evalData, o.batchSize);
-    }
-    throwIfCancelled(ctx.signal, 'prune');
-
-    let training: Record<string, unknown> = {};
-    if (oneShot) {
-      if (!o.oneShot && train === undefined)
-        ctx.logger.info('prune: no train data, pruning one-shot by magnitude (no fine-tuning)');
-      applyMasks(graph, { sparsity: o.sparsity, structure, policy, registry: ctx.registry });
-    } else {
-      engine ??= await getEngine(ctx);
-      const stepsPerEpoch = Math.ceil(train!.count / o.batchSize);
-      const totalSteps = stepsPerEpoch * o.epochs;
-      const schedule = scheduleFromOptions(o, totalSteps);
-      const steps = structure.kind === 'mn' ? [1] : pruningSteps(schedule, totalSteps);
-      if (steps.length === 0) {
-        throw new InvalidArgumentError(
-          `the schedule never updates the masks within the ${totalSteps} training steps (${o.epochs} epochs × ${stepsPerEpoch} batches): ` +
-            `first update at step ${o.beginStep === 0 ? o.frequency : o.beginStep}; lower frequency or beginStep, or train longer`,
-          { field: 'frequency' },
-        );
-      }
-      const lastSparsity = schedule.at(steps[steps.length - 1]!).sparsity;
-      if (structure.kind !== 'mn' && Math.abs(lastSparsity - schedule.finalSparsity) > 1e-6) {
-        ctx.logger.warn(
-          `prune: the last mask update (step ${steps[steps.length - 1]}) prunes to ${(lastSparsity * 100).toFixed(1)}%, not the final ${(o.sparsity * 100).toFixed(1)}%; set endStep ≤ ${totalSteps}`,
-        );
-      }
-      const transform = pruningTransform({ schedule, structure, policy, lastStep: totalSteps });
-      const fitStarted = Date.now();
-      await engine.fit(graph, train!, {
-        epochs: o.epochs,
-        batchSize: o.batchSize,
-        optimizer: o.optimizer,
-        learningRate: o.learningRate,
-        seed: ctx.seed,
-        weightTransforms: [transform],
-        progress: ctx.progress,
-        label: 'fine-tune',
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-      });
-      for (const t of targets) {
-        if (t.node.weights[t.slot]?.annotations.mask === undefined) {
-          throw new InvalidArgumentError(
-            `the engine did not strip the pruning transform: ${t.node.name}/${t.slot} has no mask annotation`,
-            {
-              node: t.node.name,
-              field: t.slot,
-            },
-          );
-        }
-      }
-      graph.touch();
-      const updated = transform.states().find((st) => !st.fixed)?.updates ?? [];
-      training = {
-        epochs: o.epochs,
-        steps: totalSteps,
-        maskUpdateSteps: updated,
-        schedule: schedule.config,
-        fitSeconds: (Date.now() - fitStarted) / 1000,
-      };
-    }
-
-    const staleRanges = dropActivationAnnotations(graph);
-    if (staleRanges > 0)
-      ctx.logger.info(
-        `prune: removed ${staleRanges} activation range/quant annotations the changed weights invalidate`,
+  let training: Record<string, unknown> = {};
+  if (oneShot) {
+    if (!o.oneShot && train === undefined)
+      ctx.logger.info('prune: no train data, pruning one-shot by magnitude (no fine-tuning)');
+    applyMasks(graph, { sparsity: o.sparsity, structure, policy, registry: ctx.registry });
+  } else {
+    engine ??= await getEngine(ctx);
+    const stepsPerEpoch = Math.ceil(train!.count / o.batchSize);
+    const totalSteps = stepsPerEpoch * o.epochs;
+    const schedule = scheduleFromOptions(o, totalSteps);
+    const steps = structure.kind === 'mn' ? [1] : pruningSteps(schedule, totalSteps);
+    if (steps.length === 0) {
+      throw new InvalidArgumentError(
+        `the schedule never updates the masks within the ${totalSteps} training steps (${o.epochs} epochs × ${stepsPerEpoch} batches): ` +
+          `first update at step ${o.beginStep === 0 ? o.frequency : o.beginStep}; lower frequency or beginStep, or train longer`,
+        { field: 'frequency' },
       );
-
-    let accuracy: Accuracy | undefined;
-    if (engine !== undefined && evalData !== undefined && before !== undefined) {
-      const after = await accuracyOf(engine, graph, evalData, o.batchSize);
-      accuracy = {
-        before,
-        after,
-        dropPoints: (before - after) * 100,
-        data: evalData.name ?? (getDataset(ctx, 'test') ? 'test' : 'validation'),
-      };
     }
-    const layers: LayerSparsity[] = pruningReport(graph).layers.filter((l) =>
-      selected.has(`${l.node}/${l.slot}`),
-    );
-    return {
-      changed: true,
-      report: {
-        mode: oneShot ? 'one-shot' : 'fine-tune',
-        structure:
-          structure.kind === 'mn'
-            ? `${structure.m}:${structure.n}`
-            : structure.kind === 'block'
-              ? `block ${structure.blockSize.join('x')}`
-              : 'unstructured',
-        targetSparsity: structureTarget(structure, o.sparsity),
-        layers,
-        ...training,
-        ...(accuracy ? { accuracy } : {}),
-        seconds: (Date.now() - started) / 1000,
-      },
+    const lastSparsity = schedule.at(steps[steps.length - 1]!).sparsity;
+    if (structure.kind !== 'mn' && Math.abs(lastSparsity - schedule.finalSparsity) > 1e-6) {
+      ctx.logger.warn(
+        `prune: the last mask update (step ${steps[steps.length - 1]}) prunes to ${(lastSparsity * 100).toFixed(1)}%, not the final ${(o.sparsity * 100).toFixed(1)}%; set endStep ≤ ${totalSteps}`,
+      );
+    }
+    const transform = pruningTransform({ schedule, structure, policy, lastStep: totalSteps });
+    const fitStarted = Date.now();
+    await engine.fit(graph, train!, {
+      epochs: o.epochs,
+      batchSize: o.batchSize,
+      optimizer: o.optimizer,
+      learningRate: o.learningRate,
+      seed: ctx.seed,
+      weightTransforms: [transform],
+      progress: ctx.progress,
+      label: 'fine-tune',
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    for (const t of targets) {
+      if (t.node.weights[t.slot]?.annotations.mask === undefined) {
+        throw new InvalidArgumentError(
+          `the engine did not strip the pruning transform: ${t.node.name}/${t.slot} has no mask annotation`,
+          {
+            node: t.node.name,
+            field: t.slot,
+          },
+        );
+      }
+    }
+    graph.touch();
+    const updated = transform.states().find((st) => !st.fixed)?.updates ?? [];
+    training = {
+      epochs: o.epochs,
+      steps: totalSteps,
+      maskUpdateSteps: updated,
+      schedule: schedule.config,
+      fitSeconds: (Date.now() - fitStarted) / 1000,
     };
   }
+
+  const staleRanges = dropActivationAnnotations(graph);
+  if (staleRanges > 0)
+    ctx.logger.info(
+      `prune: removed ${staleRanges} activation range/quant annotations the changed weights invalidate`,
+    );
+
+  let accuracy: Accuracy | undefined;
+  if (engine !== undefined && evalData !== undefined && before !== undefined) {
+    const after = await accuracyOf(engine, graph, evalData, o.batchSize);
+    accuracy = {
+      before,
+      after,
+      dropPoints: (before - after) * 100,
+      data: evalData.name ?? (getDataset(ctx, 'test') ? 'test' : 'validation'),
+    };
+  }
+  const layers: LayerSparsity[] = pruningReport(graph).layers.filter((l) =>
+    selected.has(`${l.node}/${l.slot}`),
+  );
+  return {
+    changed: true,
+    report: {
+      mode: oneShot ? 'one-shot' : 'fine-tune',
+      structure:
+        structure.kind === 'mn'
+          ? `${structure.m}:${structure.n}`
+          : structure.kind === 'block'
+            ? `block ${structure.blockSize.join('x')}`
+            : 'unstructured',
+      targetSparsity: structureTarget(structure, o.sparsity),
+      layers,
+      ...training,
+      ...(accuracy ? { accuracy } : {}),
+      seconds: (Date.now() - started) / 1000,
+    },
+  };
 }
 
 /** Activation ranges and quant parameters describe the old weights' activations: remove them. */
@@ -379,18 +358,7 @@ function dropActivationAnnotations(graph: Graph): number {
 }
 
 /** Pass definitions this package contributes to text pipelines. */
-export const pruningPasses: readonly PassDefinition<PruneOptions>[] = [
-  {
-    name: 'prune',
-    description:
-      'magnitude pruning (TFMOT prune_low_magnitude): constant/polynomial schedules, block and m:n sparsity, fine-tuned or one-shot',
-    family: 'prune',
-    options: PRUNE_OPTIONS,
-    preserves: ['mask'],
-    drops: ['codebook', 'quant', 'range'],
-    create: (options) => new PrunePass(options),
-  },
-];
+export const pruningPasses = [prune] as const;
 
 /** Register `prune` (idempotent: an already registered pass of the same name is kept). */
 export function registerPruningPasses(registry: PassRegistry = defaultPassRegistry): void {

@@ -96,7 +96,8 @@ export {
 } from './error-report';
 export {
   quantizePostTraining,
-  createPtqPass,
+  ptq,
+  PTQ_OPTIONS,
   annotateGroups,
   activationBitsOf,
   PTQ_DEFAULTS,
@@ -114,12 +115,13 @@ export {
 } from './qat-transforms';
 export {
   quantizationAwareTraining,
-  createQatPass,
-  PLAIN_QAT,
+  qat,
+  runQatPass,
   QAT_DEFAULTS,
   QAT_OPTIONS,
   type QatOptions,
   type QatResult,
-  type QatVariant,
+  type PreservingStages,
 } from './qat';
-export { registerQuantizationPasses, createFoldBatchNormPass } from './register';
+export { registerQuantizationPasses, quantizationPasses } from './register';
+export { foldBatchNormPass } from './fold-batch-norm-pass';

@@ -1,11 +1,13 @@
 import {
   InvalidArgumentError,
   defaultOpRegistry,
+  defineOptions,
+  definePass,
+  resolveOptions,
   type Graph,
   type OpRegistry,
-  type Pass,
+  type OptionsOf,
   type PassContext,
-  type PassResult,
   type Value,
 } from '@collabopt/core';
 import { getDataset, getEngine, type Dataset, type Engine } from '@collabopt/engine';
@@ -15,28 +17,55 @@ import { calibrate } from './calibration';
 import { activationErrors, type QuantizationErrorReport } from './error-report';
 import { foldBatchNorm } from './fold-batch-norm';
 import { representableRange } from './quant-params';
-import type { Range, RangeEstimatorKind } from './range-estimators';
-import { quantizeGraphWeights, type QuantizationMode } from './weight-plan';
+import { RANGE_ESTIMATORS, type Range } from './range-estimators';
+import { QUANTIZATION_MODES, quantizeGraphWeights, type QuantizationMode } from './weight-plan';
 
-export interface PtqOptions {
-  readonly mode: QuantizationMode;
-  readonly estimator: RangeEstimatorKind;
-  readonly percentile: number;
-  /** Representative samples for calibration. */
-  readonly samples: number;
-  readonly batchSize: number;
-  /** Samples for the per-activation SQNR report (0 = weights only). */
-  readonly reportSamples: number;
-}
+/** Options of the `ptq` pass (text pipelines: `ptq(mode=int8, estimator=percentile)`). */
+export const PTQ_OPTIONS = defineOptions({
+  mode: {
+    kind: 'enum',
+    values: QUANTIZATION_MODES,
+    default: 'int8',
+    description: 'quantization scheme',
+  },
+  estimator: {
+    kind: 'enum',
+    values: RANGE_ESTIMATORS,
+    default: 'minmax',
+    description: 'activation range estimator',
+  },
+  percentile: {
+    kind: 'number',
+    min: 50,
+    max: 100,
+    exclusiveMin: true,
+    default: 99.99,
+    description: 'percentile for estimator=percentile',
+  },
+  samples: {
+    kind: 'integer',
+    min: 1,
+    default: 500,
+    description: 'representative samples used for calibration',
+  },
+  batchSize: {
+    kind: 'integer',
+    min: 1,
+    default: 100,
+    description: 'calibration batch size',
+  },
+  reportSamples: {
+    kind: 'integer',
+    min: 0,
+    default: 0,
+    description: 'samples for the per-activation SQNR report (0: weights only)',
+  },
+});
 
-export const PTQ_DEFAULTS: PtqOptions = {
-  mode: 'int8',
-  estimator: 'minmax',
-  percentile: 99.99,
-  samples: 500,
-  batchSize: 100,
-  reportSamples: 0,
-};
+export type PtqOptions = OptionsOf<typeof PTQ_OPTIONS>;
+
+/** The schema's defaults. */
+export const PTQ_DEFAULTS: PtqOptions = resolveOptions<PtqOptions>('ptq', PTQ_OPTIONS, {});
 
 export function activationBitsOf(mode: QuantizationMode): ActivationBits | undefined {
   return mode === 'int8' || mode === 'int8-io' ? 8 : mode === 'int16x8' ? 16 : undefined;
@@ -148,42 +177,41 @@ export async function quantizePostTraining(
 }
 
 /** The `ptq` pass: calibration data from the context ("calibration", else "train"). */
-export function createPtqPass(options: Partial<PtqOptions> = {}): Pass {
-  const o = { ...PTQ_DEFAULTS, ...options };
-  return {
-    name: 'ptq',
-    preserves: ['mask', 'codebook', 'quant', 'range'],
-    drops: [],
-    async run(graph: Graph, ctx: PassContext): Promise<PassResult> {
-      const needsData = activationBitsOf(o.mode) !== undefined;
-      const data = needsData
-        ? (getDataset(ctx, 'calibration') ?? getDataset(ctx, 'train'))
-        : undefined;
-      if (needsData && !data) {
-        throw new InvalidArgumentError(
-          `ptq(mode=${o.mode}) needs a representative data set: give the pipeline a "calibration" (or "train") data set`,
-          { pass: 'ptq' },
-        );
-      }
-      const engine = needsData ? await getEngine(ctx) : undefined;
-      const r = await quantizePostTraining(graph, {
-        ...o,
-        registry: ctx.registry,
-        progress: ctx.progress,
-        logger: ctx.logger,
-        ...(engine ? { engine } : {}),
-        ...(data ? { data } : {}),
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-      });
-      return {
-        changed: true,
-        report: {
-          mode: o.mode,
-          foldedBatchNorms: r.foldedBatchNorms,
-          weights: r.report.weights,
-          activations: r.report.activations,
-        },
-      };
-    },
-  };
-}
+export const ptq = definePass({
+  name: 'ptq',
+  description: 'post-training quantization: int8 (float or int8 I/O), dynamic range, float16, 16x8',
+  options: PTQ_OPTIONS,
+  preserves: ['mask', 'codebook', 'quant', 'range'],
+  drops: [],
+  async run(graph, ctx, o) {
+    const needsData = activationBitsOf(o.mode) !== undefined;
+    const data = needsData
+      ? (getDataset(ctx, 'calibration') ?? getDataset(ctx, 'train'))
+      : undefined;
+    if (needsData && !data) {
+      throw new InvalidArgumentError(
+        `ptq(mode=${o.mode}) needs a representative data set: give the pipeline a "calibration" (or "train") data set`,
+        { pass: 'ptq' },
+      );
+    }
+    const engine = needsData ? await getEngine(ctx) : undefined;
+    const r = await quantizePostTraining(graph, {
+      ...o,
+      registry: ctx.registry,
+      progress: ctx.progress,
+      logger: ctx.logger,
+      ...(engine ? { engine } : {}),
+      ...(data ? { data } : {}),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    return {
+      changed: true,
+      report: {
+        mode: o.mode,
+        foldedBatchNorms: r.foldedBatchNorms,
+        weights: r.report.weights,
+        activations: r.report.activations,
+      },
+    };
+  },
+});

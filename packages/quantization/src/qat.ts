@@ -1,11 +1,12 @@
 import {
   InvalidArgumentError,
   defaultOpRegistry,
-  type AnnotationKind,
+  defineOptions,
+  definePass,
+  resolveOptions,
   type Graph,
-  type OptionSchema,
   type OpRegistry,
-  type Pass,
+  type OptionsOf,
   type PassContext,
   type PassResult,
 } from '@collabopt/core';
@@ -22,56 +23,45 @@ import { qatActivationTransform, qatWeightTransform } from './qat-transforms';
 import { foldBatchNorm } from './fold-batch-norm';
 import { quantizeGraphWeights, type WeightQuantReport } from './weight-plan';
 
-export interface QatOptions {
-  readonly epochs: number;
-  readonly batchSize: number;
-  readonly learningRate: number;
-  readonly optimizer: 'adam' | 'sgd';
-  /** Stop after this many optimizer steps (quick fine-tuning); default: all epochs. */
-  readonly maxSteps?: number;
-}
-
-export const QAT_DEFAULTS: QatOptions = {
-  epochs: 1,
-  batchSize: 128,
-  learningRate: 1e-4,
-  optimizer: 'adam',
-};
-
-/** Text-pipeline options of qat and its collaborative variants (pqat, cqat, pcqat). */
-export const QAT_OPTIONS: OptionSchema = {
+/** Options of `qat` and its collaborative siblings (pqat, cqat, pcqat). */
+export const QAT_OPTIONS = defineOptions({
   epochs: {
     kind: 'integer',
     min: 0,
-    default: QAT_DEFAULTS.epochs,
+    default: 1,
     description: 'fine-tuning epochs',
   },
   batchSize: {
     kind: 'integer',
     min: 1,
-    default: QAT_DEFAULTS.batchSize,
+    default: 128,
     description: 'batch size',
   },
   learningRate: {
     kind: 'number',
     min: 0,
     exclusiveMin: true,
-    default: QAT_DEFAULTS.learningRate,
+    default: 1e-4,
     description: 'optimizer learning rate',
   },
   optimizer: {
     kind: 'enum',
     values: ['adam', 'sgd'],
-    default: QAT_DEFAULTS.optimizer,
+    default: 'adam',
     description: 'optimizer',
   },
   maxSteps: {
     kind: 'integer',
     min: 1,
     optional: true,
-    description: 'stop after this many optimizer steps',
+    description: 'stop after this many optimizer steps (quick fine-tuning); default: all epochs',
   },
-};
+});
+
+export type QatOptions = OptionsOf<typeof QAT_OPTIONS>;
+
+/** The schema's defaults. */
+export const QAT_DEFAULTS: QatOptions = resolveOptions<QatOptions>('qat', QAT_OPTIONS, {});
 
 export interface QatResult {
   readonly foldedBatchNorms: number;
@@ -163,61 +153,62 @@ export async function quantizationAwareTraining(
 }
 
 /**
- * A QAT variant: the collaborative passes (PQAT, CQAT, PCQAT) are QAT with preserving stages
- * stacked before the fake-quant; they differ only in name, declared contracts and those stages.
+ * What a collaborative QAT (PQAT, CQAT, PCQAT) adds to plain QAT: the preserving stages stacked
+ * before the fake-quant, and whether kept codebooks are quantized centroid-wise.
  */
-export interface QatVariant {
-  readonly name: string;
-  readonly preserves: readonly AnnotationKind[];
-  readonly drops: readonly AnnotationKind[];
+export interface PreservingStages {
   /** Preserving weight transforms for one run (seeded from the pass context). */
-  preservingTransforms?(seed: number): readonly WeightTransform[];
-  readonly codebookAware?: boolean;
+  readonly transforms: (seed: number) => readonly WeightTransform[];
+  readonly codebookAware: boolean;
+}
+
+/**
+ * The body of the `qat` pass and its collaborative siblings: fine-tunes on the context's "train"
+ * data set (validation on "validation" when present).
+ */
+export async function runQatPass(
+  name: string,
+  graph: Graph,
+  ctx: PassContext,
+  options: QatOptions,
+  preserving?: PreservingStages,
+): Promise<PassResult> {
+  const data = getDataset(ctx, 'train');
+  if (!data)
+    throw new InvalidArgumentError(`${name} needs a "train" data set in the pipeline context`, {
+      pass: name,
+    });
+  const engine = await getEngine(ctx);
+  const validation = getDataset(ctx, 'validation');
+  const r = await quantizationAwareTraining(graph, engine, data, {
+    ...options,
+    registry: ctx.registry,
+    seed: ctx.seed,
+    progress: ctx.progress,
+    logger: ctx.logger,
+    ...(preserving
+      ? {
+          preservingTransforms: preserving.transforms(ctx.seed),
+          codebookAware: preserving.codebookAware,
+        }
+      : {}),
+    ...(validation ? { validation } : {}),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  return {
+    changed: true,
+    report: { foldedBatchNorms: r.foldedBatchNorms, weights: r.weights },
+  };
 }
 
 /** Plain QAT: drops sparsity and clusters (the pass manager then names pqat/cqat/pcqat). */
-export const PLAIN_QAT: QatVariant = {
+export const qat = definePass({
   name: 'qat',
+  description:
+    'quantization-aware fine-tuning with the default 8-bit scheme (fake-quant, EMA activation ranges)',
+  family: 'qat',
+  options: QAT_OPTIONS,
   preserves: ['quant', 'range'],
   drops: ['mask', 'codebook'],
-};
-
-/** The `qat` pass (or a collaborative variant): fine-tunes on the context's "train" data set. */
-export function createQatPass(
-  options: Partial<QatOptions> = {},
-  variant: QatVariant = PLAIN_QAT,
-): Pass {
-  const o = { ...QAT_DEFAULTS, ...options };
-  const name = variant.name;
-  return {
-    name,
-    family: 'qat',
-    preserves: variant.preserves,
-    drops: variant.drops,
-    async run(graph: Graph, ctx: PassContext): Promise<PassResult> {
-      const data = getDataset(ctx, 'train');
-      if (!data)
-        throw new InvalidArgumentError(`${name} needs a "train" data set in the pipeline context`, {
-          pass: name,
-        });
-      const engine = await getEngine(ctx);
-      const validation = getDataset(ctx, 'validation');
-      const preserving = variant.preservingTransforms?.(ctx.seed);
-      const r = await quantizationAwareTraining(graph, engine, data, {
-        ...o,
-        registry: ctx.registry,
-        seed: ctx.seed,
-        progress: ctx.progress,
-        logger: ctx.logger,
-        ...(preserving ? { preservingTransforms: preserving } : {}),
-        ...(variant.codebookAware !== undefined ? { codebookAware: variant.codebookAware } : {}),
-        ...(validation ? { validation } : {}),
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-      });
-      return {
-        changed: true,
-        report: { foldedBatchNorms: r.foldedBatchNorms, weights: r.weights },
-      };
-    },
-  };
-}
+  run: (graph, ctx, options) => runQatPass('qat', graph, ctx, options),
+});

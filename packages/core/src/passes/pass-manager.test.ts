@@ -4,7 +4,9 @@ import { GraphBuilder } from '../graph-builder';
 import { MemoryLogger } from '../logger';
 import type { Pass, PassContext } from './pass';
 import { PassManager } from './pass-manager';
-import { PassRegistry, type PassDefinition } from './pass-registry';
+import { definePass } from './define-pass';
+import type { PassEntry } from './define-pass';
+import { PassRegistry } from './pass-registry';
 
 function model(): Graph {
   const b = new GraphBuilder('m', { seed: 3 });
@@ -93,13 +95,14 @@ describe('PassManager', () => {
 
   it('warns when a pass drops a contract and names the preserving alternative', async () => {
     const passes = new PassRegistry();
-    const def = (name: string, drops: PassDefinition['drops']): PassDefinition => ({
+    const def = (name: string, drops: PassEntry['drops']): PassEntry => ({
       name,
       description: name,
       family: 'qat',
       options: {},
-      ...(drops ? { drops } : {}),
-      create: () => perturb(name, drops ?? [], 'qat'),
+      preserves: [],
+      drops,
+      create: () => perturb(name, drops, 'qat'),
     });
     passes.register(def('qat', ['mask', 'codebook']));
     passes.register(def('pqat', ['codebook']));
@@ -196,29 +199,39 @@ describe('PassManager', () => {
 
   it('adds text pipelines through the pass registry', () => {
     const passes = new PassRegistry();
-    passes.register({
+    const clusterOptions = {
+      clusters: { kind: 'integer', min: 2, description: 'number of clusters' },
+      preserveSparsity: { kind: 'boolean', default: false, description: 'keep zeros' },
+    } as const;
+    const cluster = definePass({
       name: 'cluster',
       description: 'test',
       family: 'cluster',
-      options: {
-        clusters: { kind: 'integer', min: 2, description: 'number of clusters' },
-        preserveSparsity: { kind: 'boolean', default: false, description: 'keep zeros' },
-      },
-      create: (o: { clusters: number; preserveSparsity: boolean }) => ({
-        name: `cluster${o.clusters}${o.preserveSparsity ? 'sp' : ''}`,
+      options: clusterOptions,
+      preserves: ['codebook'],
+      drops: ['mask'],
+      run: () => ({ changed: false }),
+    });
+    const { preserveSparsity: _fixed, ...sparsityPreservingOptions } = clusterOptions;
+    passes.register(cluster);
+    passes.register(
+      definePass({
+        name: 'sparsityPreservingCluster',
+        description: 'cluster keeping zeros',
+        family: 'cluster',
+        options: sparsityPreservingOptions,
+        preserves: ['codebook', 'mask'],
         run: () => ({ changed: false }),
       }),
-    });
-    passes.alias(
-      'sparsityPreservingCluster',
-      'cluster',
-      { preserveSparsity: true },
-      'cluster keeping zeros',
     );
     const pm = new PassManager({ passRegistry: passes }).addPipeline(
       'cluster(clusters=8) | sparsityPreservingCluster(clusters=4)',
     );
-    expect(pm.pipeline.map((p) => p.name)).toEqual(['cluster8', 'sparsityPreservingCluster']);
+    expect(pm.pipeline.map((p) => p.name)).toEqual(['cluster', 'sparsityPreservingCluster']);
+    expect(pm.pipeline.map((p) => (p as { options?: unknown }).options)).toEqual([
+      { clusters: 8, preserveSparsity: false },
+      { clusters: 4 },
+    ]);
     expect(() => passes.fromText('clustr(clusters=8)')).toThrow(
       /unknown pass "clustr"; did you mean "cluster"\?/,
     );

@@ -24,6 +24,7 @@ import { AnalysisCache } from './analysis-cache';
 import { StatisticsInstrument, type Instrument, type PassRecord } from './instrument';
 import type { Pass, PassContext, PassResult } from './pass';
 import { defaultPassRegistry, type PassRegistry } from './pass-registry';
+import { isPassSequence } from './sequence';
 
 export interface PassManagerOptions {
   registry?: OpRegistry;
@@ -72,8 +73,20 @@ function snapshot(graph: Graph): AnnotationSnapshot {
   return { weights, values };
 }
 
+/** What one `run()` accumulates; a fresh one per run, so runs do not leak into each other. */
+interface RunState {
+  readonly ctx: PassContext;
+  readonly logger: Logger;
+  readonly statistics: StatisticsInstrument;
+  readonly instruments: readonly Instrument[];
+  readonly warnings: string[];
+  /** Which pass first established each annotation kind (for warnings). */
+  readonly establishedBy: Map<AnnotationKind, string>;
+  readonly verify: (graph: Graph) => void;
+}
+
 /**
- * Runs passes in order. After each pass it verifies the graph, checks every annotation contract
+ * Runs passes in order (a pass sequence runs as its passes, each checked on its own). After each pass it verifies the graph, checks every annotation contract
  * (kept ones must still hold; dropped ones that no longer hold are removed with a warning naming
  * the preserving alternative), clears cached analyses when the graph changed, and records
  * instrumentation.
@@ -81,9 +94,6 @@ function snapshot(graph: Graph): AnnotationSnapshot {
 export class PassManager {
   private readonly passes: Pass[] = [];
   private readonly options: PassManagerOptions;
-  readonly statistics = new StatisticsInstrument();
-  /** Which pass first established each annotation kind (for warnings). */
-  private readonly establishedBy = new Map<AnnotationKind, string>();
 
   constructor(options: PassManagerOptions = {}) {
     this.options = options;
@@ -104,10 +114,10 @@ export class PassManager {
     return this.passes;
   }
 
+  /** Run the pipeline on `input`. Each call starts fresh (statistics, warnings, provenance). */
   async run(input: Graph): Promise<PipelineResult> {
     const registry = this.options.registry ?? defaultOpRegistry;
     const logger = this.options.logger ?? createConsoleLogger();
-    const analyses = new AnalysisCache();
     const ctx: PassContext = {
       registry,
       logger,
@@ -116,56 +126,61 @@ export class PassManager {
       ...(this.options.signal ? { signal: this.options.signal } : {}),
       data: this.options.data ?? {},
       ...(this.options.engine !== undefined ? { engine: this.options.engine } : {}),
-      analyses,
+      analyses: new AnalysisCache(),
     };
-    const instruments: Instrument[] = [this.statistics, ...(this.options.instruments ?? [])];
-    const warnings: string[] = [];
-    const verify = (g: Graph): void => {
-      if (this.options.verify !== false)
-        verifyGraph(g, { registry, allowDeadNodes: this.options.allowDeadNodes ?? false });
+    const statistics = new StatisticsInstrument();
+    const state: RunState = {
+      ctx,
+      logger,
+      statistics,
+      instruments: [statistics, ...(this.options.instruments ?? [])],
+      warnings: [],
+      establishedBy: new Map(),
+      verify: (g: Graph): void => {
+        if (this.options.verify !== false)
+          verifyGraph(g, { registry, allowDeadNodes: this.options.allowDeadNodes ?? false });
+      },
     };
 
     let graph = input;
-    verify(graph);
-    this.checkAll(graph, undefined, warnings, logger);
-    this.noteEstablished(graph, 'input');
-    this.statistics.recordInput(graph);
-
-    for (const pass of this.passes) {
-      throwIfCancelled(ctx.signal, `pipeline before ${pass.name}`);
-      const before = snapshot(graph);
-      for (const ins of instruments) await ins.beforePass?.(pass, graph, ctx);
-      let result: PassResult;
-      try {
-        // Progress lines name the pass (`pcqat fine-tune 1/1 epoch`), not the model.
-        result = await pass.run(graph, {
-          ...ctx,
-          progress: prefixedProgress(ctx.progress, pass.name),
-        });
-      } catch (e) {
-        if (e instanceof CollaboptError && e.location.pass === undefined) {
-          (e.location as { pass?: string }).pass = pass.name;
-        }
-        throw e;
-      }
-      const next = result.graph ?? graph;
-      if (result.changed || next !== graph) analyses.invalidate();
-      graph = next;
-      verify(graph);
-      this.checkRemoved(graph, before, pass);
-      this.checkAll(graph, pass, warnings, logger);
-      this.noteEstablished(graph, pass.name);
-      for (const ins of instruments) await ins.afterPass?.(pass, graph, result, ctx);
-    }
-    return { graph, records: this.statistics.records, warnings };
+    state.verify(graph);
+    this.checkAll(graph, undefined, state);
+    noteEstablished(graph, 'input', state.establishedBy);
+    statistics.recordInput(graph);
+    for (const pass of this.passes) graph = await this.runPass(pass, graph, state);
+    return { graph, records: statistics.records, warnings: state.warnings };
   }
 
-  private noteEstablished(graph: Graph, passName: string): void {
-    const s = snapshot(graph);
-    for (const w of s.weights)
-      for (const k of w.kinds) if (!this.establishedBy.has(k)) this.establishedBy.set(k, passName);
-    for (const v of s.values)
-      for (const k of v.kinds) if (!this.establishedBy.has(k)) this.establishedBy.set(k, passName);
+  private async runPass(pass: Pass, graph: Graph, state: RunState): Promise<Graph> {
+    if (isPassSequence(pass)) {
+      for (const inner of pass.passes) graph = await this.runPass(inner, graph, state);
+      return graph;
+    }
+    const { ctx } = state;
+    throwIfCancelled(ctx.signal, `pipeline before ${pass.name}`);
+    const before = snapshot(graph);
+    for (const ins of state.instruments) await ins.beforePass?.(pass, graph, ctx);
+    let result: PassResult;
+    try {
+      // Progress lines name the pass (`pcqat fine-tune 1/1 epoch`), not the model.
+      result = await pass.run(graph, {
+        ...ctx,
+        progress: prefixedProgress(ctx.progress, pass.name),
+      });
+    } catch (e) {
+      if (e instanceof CollaboptError && e.location.pass === undefined) {
+        (e.location as { pass?: string }).pass = pass.name;
+      }
+      throw e;
+    }
+    const next = result.graph ?? graph;
+    if (result.changed || next !== graph) ctx.analyses.invalidate();
+    state.verify(next);
+    this.checkRemoved(next, before, pass);
+    this.checkAll(next, pass, state);
+    noteEstablished(next, pass.name, state.establishedBy);
+    for (const ins of state.instruments) await ins.afterPass?.(pass, next, result, ctx);
+    return next;
   }
 
   /** Annotations present before the pass and gone after, without the pass declaring the drop. */
@@ -207,7 +222,7 @@ export class PassManager {
   }
 
   /** Every annotation present must hold; dropped kinds that broke are removed with a warning. */
-  private checkAll(graph: Graph, pass: Pass | undefined, warnings: string[], logger: Logger): void {
+  private checkAll(graph: Graph, pass: Pass | undefined, state: RunState): void {
     const drops = new Set<string>(pass?.drops ?? []);
     const broken = new Set<AnnotationKind>();
     for (const { node, slot, weight } of graph.weights()) {
@@ -263,14 +278,26 @@ export class PassManager {
     );
     const what = kinds
       .map((k) => {
-        const by = this.establishedBy.get(k);
+        const by = state.establishedBy.get(k);
         return by === undefined || by === 'input'
           ? `the ${ANNOTATION_MEANING[k]} the input model carries`
           : `the ${ANNOTATION_MEANING[k]} that ${by} established`;
       })
       .join(' and ');
     const message = `${pass.name} drops ${what}${alternative && alternative !== pass.name ? `; use ${alternative} to keep it` : ''}`;
-    warnings.push(message);
-    logger.warn(message);
+    state.warnings.push(message);
+    state.logger.warn(message);
   }
+}
+
+function noteEstablished(
+  graph: Graph,
+  passName: string,
+  establishedBy: Map<AnnotationKind, string>,
+): void {
+  const s = snapshot(graph);
+  for (const w of s.weights)
+    for (const k of w.kinds) if (!establishedBy.has(k)) establishedBy.set(k, passName);
+  for (const v of s.values)
+    for (const k of v.kinds) if (!establishedBy.has(k)) establishedBy.set(k, passName);
 }

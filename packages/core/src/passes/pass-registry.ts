@@ -1,25 +1,15 @@
 import type { AnnotationKind } from '../annotations/types';
 import { PipelineError } from '../errors';
-import { closest, resolveOptions, type OptionSchema, type RawOptions } from './options';
+import type { PassEntry } from './define-pass';
+import { closest, resolveOptions, type RawOptions } from './options';
 import type { Pass } from './pass';
 import { parsePipeline, pointAt } from './pipeline-parser';
 
-/** How a pass is made from options; plugins register these so text pipelines can name them. */
-export interface PassDefinition<O = Record<string, unknown>> {
-  readonly name: string;
-  readonly description: string;
-  readonly family?: string;
-  readonly options: OptionSchema;
-  readonly preserves?: readonly AnnotationKind[];
-  readonly drops?: readonly AnnotationKind[];
-  create(options: O): Pass;
-}
-
-/** Pass definitions by name (and aliases with preset options). */
+/** Pass definitions by name (`definePass` results), so text pipelines can name them. */
 export class PassRegistry {
-  private readonly defs = new Map<string, PassDefinition<never>>();
+  private readonly defs = new Map<string, PassEntry>();
 
-  register<O>(def: PassDefinition<O>, options: { replace?: boolean } = {}): void {
+  register(def: PassEntry, options: { replace?: boolean } = {}): void {
     if (this.defs.has(def.name) && !options.replace) {
       throw new PipelineError(
         `pass "${def.name}" is already registered`,
@@ -27,45 +17,14 @@ export class PassRegistry {
         'PASS_DUPLICATE',
       );
     }
-    this.defs.set(def.name, def as PassDefinition<never>);
-  }
-
-  /**
-   * Register `name` as `target` with some options fixed (e.g. sparsityPreservingCluster =
-   * cluster(preserveSparsity=true)). Preset options cannot be overridden.
-   */
-  alias(
-    name: string,
-    target: string,
-    preset: RawOptions,
-    description: string,
-    overrides: Partial<Pick<PassDefinition, 'preserves' | 'drops'>> = {},
-  ): void {
-    const base = this.get(target);
-    const options: Record<string, OptionSchema[string]> = {};
-    for (const [k, spec] of Object.entries(base.options)) if (!(k in preset)) options[k] = spec;
-    this.register({
-      name,
-      description,
-      ...(base.family !== undefined ? { family: base.family } : {}),
-      options,
-      preserves: overrides.preserves ?? base.preserves ?? [],
-      drops: overrides.drops ?? base.drops ?? [],
-      create: (opts: Record<string, unknown>) => {
-        const resolved = resolveOptions<never>(target, base.options, { ...opts, ...preset });
-        const pass = base.create(resolved);
-        return Object.assign(Object.create(Object.getPrototypeOf(pass) as object) as Pass, pass, {
-          name,
-        });
-      },
-    });
+    this.defs.set(def.name, def);
   }
 
   has(name: string): boolean {
     return this.defs.has(name);
   }
 
-  get(name: string, position?: number): PassDefinition<never> {
+  get(name: string, position?: number): PassEntry {
     const d = this.defs.get(name);
     if (d === undefined) {
       const hint = closest(name, [...this.defs.keys()]);
@@ -78,7 +37,7 @@ export class PassRegistry {
     return d;
   }
 
-  list(): PassDefinition<never>[] {
+  list(): PassEntry[] {
     return [...this.defs.values()];
   }
 
@@ -90,7 +49,7 @@ export class PassRegistry {
     position?: number,
   ): Pass {
     const def = this.get(name, position);
-    return def.create(resolveOptions<never>(name, def.options, raw, positions));
+    return def.create(resolveOptions<RawOptions>(name, def.options, raw, positions));
   }
 
   /** Parse and resolve a text pipeline into passes; errors point at the offending text. */
@@ -120,10 +79,8 @@ export class PassRegistry {
   findPreserving(family: string | undefined, kinds: readonly AnnotationKind[]): string | undefined {
     if (family === undefined) return undefined;
     const candidates = this.list()
-      .filter((d) => d.family === family && kinds.every((k) => !(d.drops ?? []).includes(k)))
-      .sort(
-        (a, b) => (b.drops?.length ?? 0) - (a.drops?.length ?? 0) || a.name.length - b.name.length,
-      );
+      .filter((d) => d.family === family && kinds.every((k) => !d.drops.includes(k)))
+      .sort((a, b) => b.drops.length - a.drops.length || a.name.length - b.name.length);
     return candidates[0]?.name;
   }
 }
