@@ -66,7 +66,7 @@ export {
   type TrainTest,
 } from './data/builtin-datasets';
 export { referenceCnn, benchmarkCnn } from './reference-cnn';
-export { registerWasmGradientKernels } from './wasm-kernels';
+export { registerWasmGradientKernels, type WasmKernelOptions } from './wasm-kernels';
 export {
   transformStages,
   registerTransformStage,

@@ -16,4 +16,9 @@ export type {
   TensorProto,
   AttributeProto,
   ValueInfoProto,
+  TypeProto,
+  Dimension,
+  OperatorSetId,
+  StringStringEntry,
+  Int64,
 } from './proto/types';
