@@ -6,6 +6,9 @@ module.exports = function preset(packageDir, overrides = {}) {
   return {
     rootDir: packageDir,
     testEnvironment: 'node',
+    // Tests that train small models take seconds; on a shared 2-core machine jest's 5 s default
+    // turns load into failures. Speed is measured by tools/bench, never by test timeouts.
+    testTimeout: 60_000,
     testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
     transform: {
       '^.+\\.ts$': [

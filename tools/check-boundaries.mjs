@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -21,6 +22,9 @@ const ALLOWED = {
   cli: ['*'],
 };
 const NO_TFJS = new Set(['core', 'format-keras', 'format-onnx', 'format-tflite']);
+// Core runs in browsers: Node built-ins only in the Node implementation of its I/O interface.
+const NODE_IO_FILES = new Set(['packages/core/src/io/node-io.ts']);
+const isNodeBuiltin = (spec) => spec.startsWith('node:') || builtinModules.includes(spec);
 
 function sources(dir) {
   const out = [];
@@ -64,6 +68,10 @@ for (const pkg of packages) {
         problems.push(`${rel} imports ${spec}, which DESIGN.md forbids for ${pkg}`);
       if (NO_TFJS.has(pkg) && spec.startsWith('@tensorflow/'))
         problems.push(`${rel} imports ${spec}: ${pkg} must not use TF.js`);
+      if (pkg === 'core' && isNodeBuiltin(spec) && !NODE_IO_FILES.has(rel))
+        problems.push(
+          `${rel} imports ${spec}: core runs in browsers; only its Node I/O implementation (${[...NODE_IO_FILES].join(', ')}) may use Node built-ins`,
+        );
     }
   }
 }

@@ -41,12 +41,9 @@ describe('collabopt tree on the embedded digits', () => {
       signal: new AbortController().signal,
     };
     try {
-      const leaves = await treeCommand(
-        undefined,
-        { data: 'mnist', seed: 0, epochs: 1, output: out, tfliteRuntime: false },
-        io,
-      );
-      expect(leaves.map((l) => [l.leaf, l.status])).toEqual([
+      const report = await treeCommand(undefined, { seed: 0, epochs: 1, output: out }, io);
+      const leaves = report.leaves;
+      expect(leaves.map((l) => [l.id, l.status])).toEqual([
         ['baseline-ptq', 'ok'],
         ['baseline-qat', 'ok'],
         ['pruned-ptq', 'ok'],
@@ -65,23 +62,26 @@ describe('collabopt tree on the embedded digits', () => {
       ]);
       const jobs: Job[] = [];
       for (const l of leaves)
-        jobs.push({ model: new Uint8Array(await fs.readFile(l.file!)), samples });
+        jobs.push({
+          model: new Uint8Array(await fs.readFile(path.join(out, l.files[0]!.path))),
+          samples,
+        });
       const tf = runTfInterpreter(jobs);
       const wasm = runTfjsTflite(jobs);
       leaves.forEach((l, j) => {
         const a = accuracy(tf[j]!, test.y);
         expect(a).toBeGreaterThan(0.85);
         expect(accuracy(wasm[j]!, test.y)).toBe(a); // two runtimes, identical int8 results
-        expect(Math.abs(a - l.simulatedAccuracy!)).toBeLessThan(0.04); // 300 samples vs the full test set
+        expect(Math.abs(a - l.metric!.value)).toBeLessThan(0.04); // 300 samples vs the full test set
       });
-      const byId = new Map(leaves.map((l) => [l.leaf, l]));
+      const byId = new Map(leaves.map((l) => [l.id, l]));
       for (const id of [
         'pruned-ptq',
         'pruned-pqat',
         'pruned-clustered-ptq',
         'pruned-clustered-pcqat',
       ]) {
-        expect(byId.get(id)!.sparsity).toBeGreaterThanOrEqual(0.49);
+        expect(byId.get(id)!.kernels!.sparsity).toBeGreaterThanOrEqual(0.49);
       }
       for (const id of [
         'pruned-clustered-ptq',
@@ -89,7 +89,7 @@ describe('collabopt tree on the embedded digits', () => {
         'clustered-ptq',
         'clustered-cqat',
       ]) {
-        expect(byId.get(id)!.maxUniquePerChannel).toBeLessThanOrEqual(16);
+        expect(byId.get(id)!.kernels!.maxUniquePerChannel).toBeLessThanOrEqual(16);
       }
       // the fully optimized leaf is the smallest after compression
       const deflated = leaves.map((l) => l.deflatedBytes!);
@@ -97,6 +97,9 @@ describe('collabopt tree on the embedded digits', () => {
         byId.get('baseline-qat')!.deflatedBytes! * 0.7,
       );
       expect(Math.min(...deflated)).toBeGreaterThan(0);
+      // sizes are the written files' sizes
+      for (const l of leaves)
+        expect(l.bytes).toBe((await fs.stat(path.join(out, l.files[0]!.path))).size);
       // the written file reads back as an int8 graph
       const g = await readModel(path.join(out, 'pruned-clustered-pcqat.tflite'));
       expect(g.metadata['quantization']).toMatchObject({ mode: 'int8' });

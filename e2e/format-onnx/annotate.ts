@@ -6,7 +6,6 @@
 import { defaultOpRegistry, type Graph, type QuantAnnotation, type Value } from '@collabopt/core';
 import { writeOnnx } from '@collabopt/format-onnx';
 import {
-  SHARED_PARAMS_OPS,
   activationParams,
   activationQuantAnnotation,
   quantizeBias,
@@ -63,7 +62,10 @@ export function annotateInt8(graph: Graph, ranges: Map<string, [number, number]>
       if (act === 'softmax' || act === 'sigmoid' || act === 'hard_sigmoid')
         v.annotations.quant = fixed(1 / 256, -128);
       else if (act === 'tanh') v.annotations.quant = fixed(1 / 128, 0);
-      else if (SHARED_PARAMS_OPS.has(node.op) && node.inputs[0]!.annotations.quant)
+      else if (
+        defaultOpRegistry.sharedQuantParams(node) === 'input' &&
+        node.inputs[0]!.annotations.quant
+      )
         v.annotations.quant = node.inputs[0]!.annotations.quant;
       else v.annotations.quant = actQuant(r[0], r[1]);
       v.annotations.range = { min: r[0], max: r[1], source: 'test:calibration' };
@@ -76,10 +78,11 @@ export function annotateInt8(graph: Graph, ranges: Map<string, [number, number]>
     }
   }
   for (const node of order) {
-    const kernel = node.weights['kernel'];
-    if (!kernel) continue;
-    const perChannel = node.op !== 'Dense';
-    const axes = defaultOpRegistry.slot(node, 'kernel')!.capabilities.channelAxes;
+    const slot = defaultOpRegistry.quantizedKernel(node);
+    const kernel = slot && node.weights[slot.name];
+    if (!slot || !kernel) continue;
+    const perChannel = slot.capabilities.perChannelQuantization === true;
+    const axes = slot.capabilities.channelAxes;
     const qw = quantizeSymmetric(kernel.tensor, perChannel ? { channelAxes: axes } : {});
     (kernel.tensor.data as Float32Array).set(qw.values);
     kernel.annotations.quant = weightQuantAnnotation(qw);

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 import { runCli } from './run-cli';
 
+// First Ctrl-C: cancel through the AbortSignal (training stops after the current batch, nothing
+// further is written, runCli removes what the run created and returns 130). Second: exit now.
 const controller = new AbortController();
 process.once('SIGINT', () => {
   process.stderr.write(
-    '\ninterrupt: finishing the current step, then stopping (Ctrl-C again to kill)\n',
+    '\ninterrupt: stopping after the current batch and removing partial outputs (Ctrl-C again to quit at once)\n',
   );
   controller.abort(new Error('interrupted by the user'));
   process.once('SIGINT', () => process.exit(130));

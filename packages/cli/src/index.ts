@@ -6,13 +6,9 @@ export {
   type CollaboptPlugin,
   type PluginRegistries,
 } from './user-plugins';
-export {
-  treePlan,
-  DEFAULT_TREE_OPTIONS,
-  type TreeBranch,
-  type TreeLeaf,
-  type TreePlanOptions,
-} from './tree-plan';
-export { treeCommand, type TreeOptions, type LeafResult } from './commands/tree';
-export { loadDataSets, type DataSetName, type PipelineData } from './data-sets';
+export { treeCommand, formatTreeTable, type TreeOptions } from './commands/tree';
+export { optimizeCommand, type OptimizeOptions, type OptimizeReport } from './commands/optimize';
+export { loadDataSets, type DataRequest, type PipelineData } from './data-sets';
+export { parsePreprocess, type Preprocess } from './preprocess';
+export { prepareOutput, pipelineOutcome } from './prepare-output';
 export type { CliIo } from './io';

@@ -18,15 +18,12 @@ export interface WrittenSize {
  */
 export function formatPassRecords(records: readonly PassRecord[], written?: WrittenSize): string {
   const rows = records.map((r) => {
-    const unique = Object.entries(r.uniqueValues)
-      .filter(([k]) => k.endsWith('/kernel') || k.endsWith('Kernel'))
-      .map(([, v]) => v);
     return [
       r.pass,
       (r.timeMs / 1000).toFixed(1),
       String(r.params),
       `${(r.sparsity * 100).toFixed(1)}%`,
-      unique.length ? String(Math.max(...unique)) : '',
+      r.maxUniquePerKernel > 0 ? String(r.maxUniquePerKernel) : '',
       kb(r.bytes),
       kb(r.deflatedBytes),
     ];

@@ -5,7 +5,6 @@ import { PassThrough } from 'node:stream';
 import { GraphBuilder, readModel, writeModel } from '@collabopt/core';
 import { runCli } from './run-cli';
 import { registerAllPlugins } from './plugins';
-import { treePlan } from './tree-plan';
 
 function io(): { io: Parameters<typeof runCli>[1]; out: () => string; err: () => string } {
   let out = '';
@@ -112,26 +111,157 @@ describe('collabopt command line', () => {
     expect(a.err()).toContain('WRITE_WOULD_OVERWRITE_INPUT');
   });
 
-  it('plans the deployment tree of DESIGN.md', () => {
-    const plan = treePlan();
-    expect(plan.branches.map((b) => b.id)).toEqual([
-      'baseline',
-      'pruned',
-      'pruned-clustered',
-      'clustered',
-    ]);
-    expect(plan.leaves.map((l) => l.label)).toEqual([
-      'baseline → PTQ',
-      'baseline → QAT',
-      'pruned → PTQ',
-      'pruned → PQAT',
-      'pruned → sp-clustered → PTQ',
-      'pruned → sp-clustered → PCQAT',
-      'clustered → PTQ',
-      'clustered → CQAT',
-    ]);
-    expect(plan.branches[2]!.pipeline).toBe(
-      'sparsityPreservingCluster(clusters=16, epochs=1, kmeansIterations=100, learningRate=0.0001)',
-    );
+  it('requires --data for a user model and lists the accepted forms', async () => {
+    const a = io();
+    const out = path.join(dir, 'never.tflite');
+    expect(await runCli(['optimize', modelFile, '-o', out, '-p', 'ptq(mode=int8)'], a.io)).toBe(2);
+    expect(a.err()).toMatch(/missing --data.*mnist.*fashion-mnist.*none.*idx/);
+    const b = io();
+    expect(await runCli(['tree', modelFile, '-o', dir], b.io)).toBe(2);
+    expect(b.err()).toContain('missing --data');
+    const c = io();
+    expect(
+      await runCli(['optimize', modelFile, '-o', out, '-p', 'ptq', '--data', '/no/such/dir'], c.io),
+    ).toBe(2);
+    expect(c.err()).toContain('neither a known data set nor an existing file or folder');
+    const d = io();
+    expect(
+      await runCli(
+        [
+          'optimize',
+          modelFile,
+          '-o',
+          out,
+          '-p',
+          'ptq',
+          '--data',
+          'none',
+          '--preprocess',
+          'scale=x',
+        ],
+        d.io,
+      ),
+    ).toBe(2);
+    expect(d.err()).toContain('--preprocess: scale must be a number');
   });
+
+  it('legalizes for the output format before any pass runs, and says so', async () => {
+    const b = new GraphBuilder('bn', { seed: 2 });
+    const x = b.input('input', [-1, 6, 6, 1]);
+    let h = b.layer('Conv2D', 'conv', x, { filters: 3, kernelSize: [3, 3], useBias: false });
+    h = b.layer('BatchNorm', 'bn', h, {});
+    h = b.layer('Flatten', 'flatten', h);
+    const g = b.build(b.layer('Dense', 'probs', h, { units: 2, activation: 'softmax' }));
+    const keras = path.join(dir, 'bn.json');
+    await writeModel(g, keras);
+    const a = io();
+    const tfl = path.join(dir, 'bn.tflite');
+    expect(await runCli(['convert', keras, tfl], a.io)).toBe(0);
+    expect(a.err()).toContain('legalize: BatchNorm "bn" folded into "conv"');
+    expect((await readModel(tfl)).nodes.map((n) => n.op)).not.toContain('BatchNorm');
+    // int8: the softmax is split out of the Dense layer before the pipeline runs
+    const c = io();
+    const q = path.join(dir, 'bn-int8.tflite');
+    const code = await runCli(
+      [
+        'optimize',
+        keras,
+        '-o',
+        q,
+        '--data',
+        'none',
+        '-p',
+        'ptq(mode=dynamic)',
+        '--report',
+        path.join(dir, 'r.json'),
+      ],
+      c.io,
+    );
+    expect(c.err()).not.toContain('unexpected');
+    expect(code).toBe(0);
+    const report = JSON.parse(await fs.readFile(path.join(dir, 'r.json'), 'utf8')) as {
+      legalization: unknown[];
+      bytes: number;
+      deflatedBytes: number;
+    };
+    expect(report.bytes).toBe((await fs.stat(q)).size);
+    expect(report.deflatedBytes).toBeGreaterThan(0);
+  });
+
+  it('fails in under a second, naming node, reason and fix, when the output cannot be written', async () => {
+    const b = new GraphBuilder('relu-bn', { seed: 3 });
+    const x = b.input('input', [-1, 6, 6, 1]);
+    let h = b.layer('Conv2D', 'conv', x, { filters: 3, kernelSize: [3, 3], activation: 'relu' });
+    h = b.layer('BatchNorm', 'bn', h, {});
+    const keras = path.join(dir, 'relu-bn.json');
+    await writeModel(b.build(b.layer('Flatten', 'flatten', h)), keras);
+    const a = io();
+    const started = Date.now();
+    const code = await runCli(
+      [
+        'optimize',
+        keras,
+        '-o',
+        path.join(dir, 'x.tflite'),
+        '--data',
+        'mnist',
+        '-p',
+        'prune(sparsity=0.5, epochs=5) | ptq',
+      ],
+      a.io,
+    );
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(code).toBe(2);
+    expect(a.err()).toMatch(/OUTPUT_NOT_WRITABLE.*\n.*node "bn".*relu.*fix:/s);
+    expect(a.err()).not.toMatch(/^prune/m);
+  });
+
+  it('runs a recipe tree on a user model: a failing leaf is reported, the others are written', async () => {
+    const b = new GraphBuilder('digits', { seed: 4 });
+    const x = b.input('input', [-1, 28, 28, 1]);
+    let h = b.layer('Conv2D', 'conv', x, { filters: 4, kernelSize: [3, 3], strides: [2, 2] });
+    h = b.layer('Flatten', 'flatten', h);
+    const model = path.join(dir, 'digits.json');
+    await writeModel(b.build(b.layer('Dense', 'logits', h, { units: 10 })), model);
+    const recipe = path.join(dir, 'tree.json');
+    await fs.writeFile(
+      recipe,
+      JSON.stringify({
+        branches: [
+          { id: 'baseline' },
+          { id: 'pruned', from: 'baseline', pipeline: 'prune(sparsity=0.5, oneShot=true)' },
+        ],
+        leaves: [
+          {
+            id: 'never',
+            from: 'pruned',
+            pipeline: 'prune(sparsity=0.6, epochs=1, frequency=100000) | ptq(mode=int8)',
+          },
+          { id: 'pruned-ptq', from: 'pruned', pipeline: 'ptq(mode=int8)' },
+        ],
+      }),
+    );
+    const out = path.join(dir, 'tree-out');
+    const a = io();
+    const code = await runCli(
+      ['tree', model, '--data', 'mnist', '--recipe', recipe, '-o', out],
+      a.io,
+    );
+    expect(a.err()).not.toContain('unexpected');
+    expect(code).toBe(0);
+    expect(a.out()).toMatch(/never\s+failed: .*never updates the masks/);
+    const report = JSON.parse(await fs.readFile(path.join(out, 'tree-report.json'), 'utf8')) as {
+      data: { name: string };
+      leaves: { id: string; status: string; bytes?: number; kernels?: { sparsity: number } }[];
+    };
+    expect(report.data.name).toBe('mnist');
+    expect(report.leaves.map((l) => [l.id, l.status])).toEqual([
+      ['never', 'failed'],
+      ['pruned-ptq', 'ok'],
+    ]);
+    const written = await readModel(path.join(out, 'pruned-ptq.tflite'));
+    expect(written.metadata['quantization']).toMatchObject({ mode: 'int8' });
+    expect(report.leaves[1]!.bytes).toBe((await fs.stat(path.join(out, 'pruned-ptq.tflite'))).size);
+    expect(report.leaves[1]!.kernels!.sparsity).toBeGreaterThanOrEqual(0.5);
+  }, 120_000);
 });

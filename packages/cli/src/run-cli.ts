@@ -6,7 +6,16 @@ import { inspectCommand } from './commands/inspect';
 import { optimizeCommand } from './commands/optimize';
 import { formatsCommand, passesCommand } from './commands/registries';
 import { treeCommand } from './commands/tree';
+import { parseInputShapes } from './input-shapes';
+import {
+  checkOutputFile,
+  checkOutputFolder,
+  integerOption as integer,
+  refuseOptions,
+  required as need,
+} from './check-arguments';
 import { print, type CliIo } from './io';
+import { OutputJournal } from './output-journal';
 import { registerAllPlugins } from './plugins';
 import { USAGE } from './usage';
 import { loadUserPlugins } from './user-plugins';
@@ -15,35 +24,58 @@ import { cliVersion } from './version';
 const OPTIONS = {
   pipeline: { type: 'string', short: 'p' },
   output: { type: 'string', short: 'o' },
-  data: { type: 'string', short: 'd', default: 'mnist' },
+  data: { type: 'string', short: 'd' },
+  labels: { type: 'string' },
+  'input-shape': { type: 'string', multiple: true },
+  preprocess: { type: 'string' },
   seed: { type: 'string', default: '0' },
-  epochs: { type: 'string', default: '3' },
+  epochs: { type: 'string' },
   format: { type: 'string' },
-  'runtime-samples': { type: 'string' },
+  report: { type: 'string' },
+  sparsity: { type: 'string' },
+  clusters: { type: 'string' },
+  'per-channel': { type: 'boolean' },
+  'prune-epochs': { type: 'string' },
+  'cluster-epochs': { type: 'string' },
+  'qat-epochs': { type: 'string' },
+  'learning-rate': { type: 'string' },
+  recipe: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
   verbose: { type: 'boolean', short: 'v' },
   plugin: { type: 'string', multiple: true },
 } as const;
 
-function integer(name: string, value: string | undefined, min: number): number | undefined {
+function fraction(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new InvalidArgumentError(`--${name} must be an integer ≥ ${min}, got "${value}"`, {
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new InvalidArgumentError(`--${name} must be a number, got "${value}"`, {
       field: `--${name}`,
     });
   return n;
 }
 
-function need(value: string | undefined, what: string): string {
-  if (value === undefined || value === '')
-    throw new InvalidArgumentError(`missing ${what}; see collabopt --help`, { field: what });
-  return value;
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/** Options of the tree only. */
+const TREE_ONLY = [
+  'sparsity',
+  'clusters',
+  'per-channel',
+  'prune-epochs',
+  'cluster-epochs',
+  'qat-epochs',
+  'learning-rate',
+  'recipe',
+] as const;
 
 /** Run the command line; returns the process exit code (0 ok, 1 unexpected, 2 bad input, 130 cancelled). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  // What the command may create, so an interrupted run can remove it again.
+  const journal = new OutputJournal();
   try {
     const { values, positionals } = parseArgs({
       args: [...argv],
@@ -65,41 +97,94 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const seed = integer('seed', values.seed, 0) ?? 0;
     if (values.verbose && (command === 'optimize' || command === 'tree'))
       await printBackendDetails(io);
+    const inputShapes = parseInputShapes(values['input-shape'] ?? []);
+    const dataOptions = defined({
+      data: values.data,
+      labels: values.labels,
+      preprocess: values.preprocess,
+      inputShapes,
+    });
+    const notTree: Record<string, string> = {
+      epochs:
+        "it sets the tree's baseline training; in a pipeline give the pass its own epochs, e.g. qat(epochs=2)",
+      report: 'it applies to optimize (the tree writes tree-report.json)',
+    };
+    for (const o of TREE_ONLY) notTree[o] = 'it applies to tree only';
+    const noData = (command: string): Record<string, string> => ({
+      data: `${command} reads no data set`,
+      labels: `${command} reads no data set`,
+      preprocess: `${command} reads no data set`,
+    });
     switch (command) {
       case 'inspect':
+        refuseOptions(command, values, {
+          ...notTree,
+          ...noData(command),
+          output: 'inspect prints to stdout',
+          pipeline: 'use optimize',
+        });
         await inspectCommand(need(rest[0], 'model file'), io);
         return 0;
-      case 'convert':
-        await convertCommand(
-          need(rest[0], 'input file'),
-          need(rest[1], 'output file'),
-          io,
-          values.format ? { format: values.format } : {},
-        );
+      case 'convert': {
+        refuseOptions(command, values, {
+          ...notTree,
+          ...noData(command),
+          pipeline: 'use optimize',
+          output: 'give the output file as the second argument',
+        });
+        const input = need(rest[0], 'input file');
+        const output = need(rest[1], 'output file');
+        await checkOutputFile(output, [input], values.format);
+        await journal.watchFile(output);
+        await convertCommand(input, output, io, defined({ format: values.format, inputShapes }));
         return 0;
-      case 'optimize':
+      }
+      case 'optimize': {
+        refuseOptions(command, values, notTree);
+        const input = need(rest[0], 'input file');
+        const output = need(values.output, '--output');
+        const pipeline = need(values.pipeline, '--pipeline');
+        await checkOutputFile(output, [input], values.format);
+        await journal.watchFile(output);
         await optimizeCommand(
-          need(rest[0], 'input file'),
+          input,
           {
-            pipeline: need(values.pipeline, '--pipeline'),
-            output: need(values.output, '--output'),
-            data: values.data,
+            pipeline,
+            output,
             seed,
-            ...(values.format ? { format: values.format } : {}),
+            ...dataOptions,
+            ...defined({ format: values.format, report: values.report }),
           },
           io,
         );
         return 0;
+      }
       case 'tree': {
-        const runtimeSamples = integer('runtime-samples', values['runtime-samples'], 1);
+        refuseOptions(command, values, {
+          pipeline: 'the tree runs its own pipelines (a whole tree goes in --recipe)',
+          format: 'the tree writes int8 TFLite leaves',
+          report: 'the tree writes tree-report.json into its output folder',
+        });
+        const output = values.output ?? 'collabopt-tree';
+        await checkOutputFolder(output);
+        await journal.watch(output);
         await treeCommand(
           rest[0],
           {
-            data: values.data,
             seed,
             epochs: integer('epochs', values.epochs, 1) ?? 3,
-            output: values.output ?? 'collabopt-tree',
-            ...(runtimeSamples ? { runtimeSamples } : {}),
+            output,
+            ...dataOptions,
+            ...defined({
+              recipe: values.recipe,
+              sparsity: fraction('sparsity', values.sparsity),
+              clusters: integer('clusters', values.clusters, 2),
+              perChannel: values['per-channel'],
+              pruneEpochs: integer('prune-epochs', values['prune-epochs'], 1),
+              clusterEpochs: integer('cluster-epochs', values['cluster-epochs'], 1),
+              qatEpochs: integer('qat-epochs', values['qat-epochs'], 1),
+              learningRate: fraction('learning-rate', values['learning-rate']),
+            }),
           },
           io,
         );
@@ -119,7 +204,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
   } catch (e) {
     if (e instanceof CancelledError || io.signal.aborted) {
-      io.stderr.write('cancelled\n');
+      const removed = await journal.removeCreated().catch(() => [] as string[]);
+      io.stderr.write(
+        removed.length > 0
+          ? `cancelled; removed the partial outputs ${removed.join(', ')}\n`
+          : 'cancelled\n',
+      );
       return 130;
     }
     if (e instanceof CollaboptError) {

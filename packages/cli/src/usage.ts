@@ -3,24 +3,43 @@ export const USAGE = `collabopt — prune, cluster and quantize neural networks 
 Usage:
   collabopt inspect <model>                      per-layer table: op, shape, params, sparsity, unique values, annotations
   collabopt convert <in> <out>                   convert between formats (.json Keras/TF.js, .tflite, .onnx)
-  collabopt optimize <in> -o <out> -p <pipeline> run a pass pipeline, e.g.
+  collabopt optimize <in> -o <out> -p <pipeline> --data <data>
+                                                 run a pass pipeline, e.g.
         -p "prune(sparsity=0.5) | sparsityPreservingCluster(clusters=16) | ptq(mode=int8)"
-  collabopt tree [<model>]                       run the deployment tree (baseline, PTQ, QAT, pruned,
-                                                 clustered, sparsity-preserving clustered) and report every leaf
+  collabopt tree [<model> --data <data>]         run the deployment tree (baseline, PTQ, QAT, pruned,
+                                                 clustered, sparsity-preserving clustered) and report every leaf;
+                                                 without a model: the demo on the embedded MNIST digits
   collabopt passes                               list the registered passes and their options
   collabopt formats                              list the registered formats
 
+convert, optimize and tree rewrite the model for the output format first (fold BatchNorm, split a
+softmax/sigmoid out of Dense/Conv for int8, split SeparableConv2D for int8), say so, and check that
+the output can be written before any pass runs.
+
 Options:
   -p, --pipeline <text>   pass pipeline (optimize)
-  -o, --output <file|dir> output file (optimize, convert) or folder (tree)
-  -d, --data <name>       data set: mnist (embedded, default) | fashion-mnist | none
+  -o, --output <file|dir> output file (optimize, convert) or folder (tree, default collabopt-tree)
+  -d, --data <data>       required for optimize and tree on a model file:
+                          mnist (embedded digits) | fashion-mnist (Debian dataset-fashion-mnist)
+                          | none (one-shot passes only) | <folder> with MNIST-format idx files
+      --labels none       give passes no labels (calibration data only)
+      --preprocess <p>    on raw 0..255 pixels: scale=1/255[,offset=-1] or mean=…,std=… (per channel a:b:c)
+      --input-shape <n=s> static shape of a dynamic model input, e.g. input=1x3x224x224 (repeatable)
+      --report <file>     optimize: write the run's report as JSON
       --seed <n>          random seed (default 0)
-      --epochs <n>        baseline training epochs when the tree starts from scratch (default 3)
       --format <name>     force the output format
       --plugin <module>   load custom passes, ops or formats: a file (./my-pass.js) or package
                           exporting register(registries); repeatable (docs/writing-a-pass.md)
   -v, --verbose           say why the engine picked its backend (optimize, tree)
   -V, --version           print the version
+  tree:
+      --sparsity <f>      pruned branch sparsity (default 0.5)
+      --clusters <n>      clusters per kernel (default 16)
+      --per-channel       one codebook per output channel
+      --prune-epochs <n>  (default 2)   --cluster-epochs <n> (default 1)   --qat-epochs <n> (default 1)
+      --learning-rate <f> fine-tuning rate of every training pass (default: each pass's own)
+      --recipe <file>     a JSON recipe: these knobs, or the whole tree as branches and leaves
+      --epochs <n>        demo only: reference CNN training epochs (default 3)
   -h, --help              this text
 
 Exit codes: 0 ok, 1 unexpected failure, 2 bad input (the message names what and where), 130 cancelled.

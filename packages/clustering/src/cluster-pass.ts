@@ -204,7 +204,7 @@ async function runClustering(
         continue;
       }
       throwIfCancelled(ctx.signal, `${name} planning`);
-      const perChannel = clustersPerChannel(weight, o.perChannel);
+      const perChannel = clustersPerChannel(slot.capabilities, o.perChannel);
       const data = weight.tensor.data as Float32Array;
       const frozen = o.preserveSparsity ? frozenOf(weight) : undefined;
       const plan = planCodebook(

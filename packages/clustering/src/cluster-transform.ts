@@ -130,7 +130,7 @@ export function createClusterTransform(options: ClusterTransformOptions): Weight
           where,
         );
       }
-      const channelWise = clustersPerChannel(target.weight, perChannel);
+      const channelWise = clustersPerChannel(target.capabilities, perChannel);
       const codebook =
         (fromAnnotation
           ? withoutZeroCentroid(codebookFromAnnotation(existing!, shape), !preserveSparsity)

@@ -1,12 +1,12 @@
 import { channelLayout, sizeOf, type Weight, type WeightCapabilities } from '@collabopt/core';
 
 /**
- * Whether `perChannel` gives this weight one codebook per output channel: conv kernels (rank 4:
- * Conv2D, SeparableConv2D pointwise, Conv2DTranspose) do; other weights (Dense) keep one codebook,
- * as TFMOT's `cluster_per_channel` applies to Conv2D only.
+ * Whether `perChannel` gives this weight one codebook per output channel: the op registry says so
+ * per weight slot (`perChannelClustering`: conv and depthwise kernels do; Dense kernels keep one
+ * codebook, as TFMOT's `cluster_per_channel` applies to convolutions).
  */
-export function clustersPerChannel(weight: Weight, perChannel: boolean): boolean {
-  return perChannel && weight.tensor.shape.length === 4;
+export function clustersPerChannel(capabilities: WeightCapabilities, perChannel: boolean): boolean {
+  return perChannel && capabilities.perChannelClustering === true;
 }
 
 /** Why a weight is or is not clustered. */
@@ -43,7 +43,7 @@ export function clusterEligibility(
     };
   }
   const size = sizeOf(weight.tensor.shape);
-  perChannel = clustersPerChannel(weight, perChannel);
+  perChannel = clustersPerChannel(capabilities, perChannel);
   const channels = perChannel
     ? channelLayout(weight.tensor.shape, capabilities.channelAxes).count
     : 1;

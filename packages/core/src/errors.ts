@@ -20,6 +20,8 @@ export interface ErrorLocation {
 export class CollaboptError extends Error {
   readonly code: string;
   readonly location: ErrorLocation;
+  /** The message without the location suffix. */
+  readonly detail: string;
 
   constructor(
     code: string,
@@ -31,6 +33,18 @@ export class CollaboptError extends Error {
     this.name = new.target.name;
     this.code = code;
     this.location = location;
+    this.detail = message;
+  }
+
+  /**
+   * Fill location fields that are still unknown (e.g. the file, added by `readModel` around a
+   * reader that only knows the node) and rebuild the message so it names them too.
+   */
+  locate(more: ErrorLocation): this {
+    const loc = this.location as Record<string, unknown>;
+    for (const [k, v] of Object.entries(more)) if (loc[k] === undefined) loc[k] = v;
+    this.message = withLocation(this.detail, this.location);
+    return this;
   }
 }
 
@@ -108,6 +122,16 @@ export class UnsupportedError extends CollaboptError {
 export class InvalidArgumentError extends CollaboptError {
   constructor(message: string, location: ErrorLocation = {}) {
     super('INVALID_ARGUMENT', message, location);
+  }
+}
+
+/**
+ * Reading or building a model would exceed a resource budget (memory for initialised weights,
+ * folded constants, file sizes); the message names the node or file and the option that raises it.
+ */
+export class BudgetExceededError extends CollaboptError {
+  constructor(message: string, location: ErrorLocation = {}, code = 'BUDGET_EXCEEDED') {
+    super(code, message, location);
   }
 }
 

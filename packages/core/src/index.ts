@@ -10,6 +10,7 @@ export {
   FormatError,
   UnsupportedError,
   InvalidArgumentError,
+  BudgetExceededError,
   CancelledError,
   isCollaboptError,
   type ErrorLocation,
@@ -74,6 +75,7 @@ export {
   type WeightSlot,
   type WeightRole,
   type WeightCapabilities,
+  type OpQuantization,
   type ShapeContext,
   type OutputInfo,
 } from './op-registry';
@@ -90,6 +92,10 @@ export {
   samePadding,
   broadcastShapes,
   UNKNOWN_DIM,
+  kernelCapabilities,
+  biasSlot,
+  FUSABLE_ACTIVATIONS,
+  SHARES_INPUT_PARAMS,
   type ActivationKind,
   type Padding,
 } from './ops';
@@ -164,6 +170,7 @@ export {
   type FormatDefinition,
   type ModelSource,
   type ModelFile,
+  type ByteRange,
   type ReadOptions,
   type WriteOptions,
 } from './formats/format-registry';
@@ -172,10 +179,29 @@ export {
   writeModel,
   fileSource,
   writeFilesAtomically,
+  checkOutputPlan,
+  outputFormat,
   SOURCE_FILES_KEY,
+  SOURCE_IDENTITIES_KEY,
+  READ_WARNINGS_KEY,
+  DEFAULT_MAX_FILE_BYTES,
   type ReadModelOptions,
   type WriteModelOptions,
+  type OutputPlanOptions,
 } from './formats/model-io';
+
+// I/O (files, compression, hashing) behind one interface; Node and in-memory implementations
+export {
+  sameFile,
+  isInside,
+  type IoHost,
+  type FileIdentity,
+  type ReadLimits,
+  type ReadResult,
+  type WriteFilesOptions,
+} from './io/io-host';
+export { getIoHost, setIoHost } from './io/current-host';
+export { MemoryIoHost } from './io/memory-io';
 
 // Statistics, reporting, logging, progress
 export {

@@ -26,6 +26,26 @@ export interface WeightCapabilities {
    * channel: Conv2D kernel [3], Dense kernel [1], DepthwiseConv2D kernel [2, 3], bias [0].
    */
   readonly channelAxes: readonly number[];
+  /** Integer quantization gives it one scale per output channel (along `channelAxes`); default per tensor. */
+  readonly perChannelQuantization?: boolean;
+  /** Per-channel clustering gives it one codebook per output channel; default one per tensor. */
+  readonly perChannelClustering?: boolean;
+}
+
+/** How integer quantization treats an op's output activation. */
+export interface OpQuantization {
+  /**
+   * Parameters the output must share (TFLite int8 spec): 'input' — the output takes its single
+   * input's scale and zero point (pooling, reshape, pad, resize, ...); 'inputs' — every input and
+   * the output share one (Concat). Default: the output has its own.
+   */
+  readonly sharedParams?: 'input' | 'inputs';
+  /**
+   * The output holds only values of its input (max, copy, nearest resize), so it is on the input's
+   * grid already and QAT needs no fake-quant there. A function of the resolved attributes when it
+   * depends on them. Default false.
+   */
+  readonly keepsInputGrid?: boolean | ((attrs: Readonly<Attributes>) => boolean);
 }
 
 export type WeightRole = 'kernel' | 'bias' | 'scale' | 'offset' | 'statistic' | 'other';
@@ -63,6 +83,13 @@ export interface OpDef {
   readonly weights: readonly WeightSlot[];
   /** Output shapes (−1 = unknown batch) and dtypes. Throw ShapeError with the node name on mismatch. */
   readonly infer: (ctx: ShapeContext) => OutputInfo[];
+  /** Integer-quantization behaviour of the output (default: own parameters, re-quantized). */
+  readonly quantization?: OpQuantization;
+  /**
+   * Activations the op applies to its output itself (its `activation` attribute) that an importer
+   * or writer may fuse into it from a separate activation node. Default none.
+   */
+  readonly fusableActivations?: readonly string[];
 }
 
 /** Capabilities for weights that optimization passes must leave alone. */
@@ -140,6 +167,39 @@ export class OpRegistry {
   /** Slot description of one weight of a node, or undefined if the op does not declare it. */
   slot(node: Pick<Node, 'name' | 'op' | 'attrs'>, slot: string): WeightSlot | undefined {
     return this.get(node.op, node.name).weights.find((w) => w.name === slot);
+  }
+
+  /**
+   * The slot the integer schemes quantize as the node's kernel (symmetric int8, its bias int32
+   * with scale input × kernel scale): the op's only quantizable weight of role 'kernel'. Undefined
+   * for ops without one, or with several kernels (SeparableConv2D must be split first).
+   */
+  quantizedKernel(node: Pick<Node, 'name' | 'op' | 'attrs'>): WeightSlot | undefined {
+    const kernels = this.get(node.op, node.name).weights.filter(
+      (w) => w.role === 'kernel' && w.capabilities.quantizable,
+    );
+    return kernels.length === 1 ? kernels[0] : undefined;
+  }
+
+  /** Whether `slot` of `op` is a kernel (role 'kernel'); unknown ops and slots are not. */
+  isKernel(op: string, slot: string): boolean {
+    return this.defs.get(op)?.weights.find((w) => w.name === slot)?.role === 'kernel';
+  }
+
+  /** Which quantization parameters the node's output shares (see OpQuantization.sharedParams). */
+  sharedQuantParams(node: Pick<Node, 'name' | 'op'>): 'input' | 'inputs' | undefined {
+    return this.get(node.op, node.name).quantization?.sharedParams;
+  }
+
+  /** Whether the node's output is on its input's quantization grid already. */
+  keepsInputGrid(node: Pick<Node, 'name' | 'op' | 'attrs'>): boolean {
+    const keeps = this.get(node.op, node.name).quantization?.keepsInputGrid ?? false;
+    return typeof keeps === 'function' ? keeps(this.resolveAttrs(node)) : keeps;
+  }
+
+  /** Whether a separate `activation` after a node of `op` may be fused into it. */
+  canFuseActivation(op: string, activation: string): boolean {
+    return this.defs.get(op)?.fusableActivations?.includes(activation) ?? false;
   }
 }
 

@@ -1,5 +1,5 @@
-import { deflateSync } from 'node:zlib';
 import type { Graph } from './graph';
+import { getIoHost } from './io/current-host';
 import { byteSize, tensorBytes, type Tensor } from './tensor';
 
 export interface WeightStatistics {
@@ -62,9 +62,9 @@ export interface GraphStatistics {
   readonly weights: readonly GraphWeightStatistics[];
 }
 
-/** Deflated size (zlib, default level) of a byte string. */
+/** Deflated size (zlib, default level) of a byte string, computed by the I/O host. */
 export function deflatedSize(bytes: Uint8Array): number {
-  return deflateSync(bytes).length;
+  return getIoHost().deflatedSize(bytes);
 }
 
 export function graphStatistics(graph: Graph): GraphStatistics {

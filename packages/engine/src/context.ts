@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type PassContext } from '@collabopt/core';
 import type { Dataset } from './data/dataset';
+import { isDataSource, type DataSource } from './data/data-source';
 import { Engine, createEngine } from './engine';
 
 let defaultEngine: Promise<Engine> | undefined;
@@ -39,4 +40,21 @@ export function getDataset(ctx: Pick<PassContext, 'data'>, role: DatasetRole): D
       `PassContext.data.${role} is not a Dataset ({ x: Float32Array, y: Int32Array, sampleShape, count })`,
     );
   return d;
+}
+
+/**
+ * The pass context's data for `role` as given: an in-memory `Dataset` or a streamed `DataSource`
+ * (a user's folder or file from `openDataSet`), or undefined. Anything else is a typed error.
+ */
+export function getDataSource(
+  ctx: Pick<PassContext, 'data'>,
+  role: DatasetRole,
+): Dataset | DataSource | undefined {
+  const d = ctx.data[role];
+  if (d === undefined || d === null) return undefined;
+  if (isDataSource(d)) return d;
+  if (isDataset(d)) return d;
+  throw new InvalidArgumentError(
+    `PassContext.data.${role} is neither a Dataset nor a DataSource (see openDataSet)`,
+  );
 }

@@ -27,12 +27,39 @@ export {
   type PredictOptions,
   type EvaluateOptions,
   type EvaluateResult,
+  type ClassifierEvaluation,
+  type OutputAgreement,
+  type HeadlineMetric,
   type FitOptions,
   type FitResult,
   type FitCallbacks,
   type EpochLog,
   type TransformOptions,
 } from './engine';
+export {
+  softmaxCrossEntropyWithTargets,
+  sigmoidCrossEntropyFromLogits,
+  binaryCrossEntropyFromProbabilities,
+  meanSquaredError,
+  distillationKl,
+  logProbabilities,
+  meanCrossEntropy,
+  PROBABILITY_EPSILON,
+} from './loss';
+export {
+  LABEL_LOSSES,
+  outputHeads,
+  chooseLabelLoss,
+  resolveTrainingLoss,
+  type LabelLoss,
+  type OutputHead,
+  type TrainingLossOptions,
+  type ResolvedTrainingLoss,
+} from './training-loss';
+export { TrainingObjective, type BatchLabels } from './training-objective';
+export { argmaxRows, OutputAgreementAccumulator, type OutputAgreementValues } from './metrics';
+export { yieldToEventLoop } from './yield-to-event-loop';
+export { describeEvaluation, evaluationToJson } from './evaluation-summary';
 export { CompiledGraph, paramKey, type RunOptions } from './compile';
 export { KernelRegistry, type KernelContext, type OpKernel } from './kernel-registry';
 export {
@@ -43,7 +70,7 @@ export {
   dilateKernel,
 } from './builtin-kernels';
 export { activate, softmaxAlong } from './activation';
-export { getEngine, getDataset, type DatasetRole } from './context';
+export { getEngine, getDataset, getDataSource, type DatasetRole } from './context';
 export {
   createDataset,
   checkDataset,
@@ -58,6 +85,43 @@ export {
   type Batch,
 } from './data/dataset';
 export { parseIdx, readIdxFile, type IdxArray } from './data/idx';
+export { DataError, type DataErrorCode } from './data/data-error';
+export {
+  isDataSource,
+  asDataSource,
+  dataSourceFromDataset,
+  dataSourceView,
+  splitDataSource,
+  readBatches,
+  type DataSource,
+  type LabelInfo,
+  type SampleBatch,
+  type SplitOptions,
+} from './data/data-source';
+export {
+  IDENTITY_PREPROCESSING,
+  DEFAULT_IMAGE_SCALE,
+  RESIZE_MODES,
+  parsePreprocessing,
+  checkPreprocessing,
+  applyPreprocessing,
+  preprocessingCoefficients,
+  describePreprocessing,
+  type Preprocessing,
+  type PreprocessingText,
+  type ResizeMode,
+  type ChannelOrder,
+} from './data/preprocessing';
+export { detectModelNormalization, type ModelNormalization } from './data/model-normalization';
+export { parseNpyHeader, type NpyHeader } from './data/npy';
+export { removeTemporaryDataFiles } from './data/stored-array';
+export {
+  openDataSet,
+  BUILTIN_DATA_SETS,
+  DATA_SPEC_HELP,
+  type BuiltinDataSetName,
+  type OpenDataSetOptions,
+} from './data/open-data-set';
 export {
   loadFashionMnist,
   loadMnistDigits,

@@ -41,3 +41,68 @@ export function meanCrossEntropy(
   const fused = tf.customGrad(forward as unknown as Parameters<typeof tf.customGrad<tf.Scalar>>[0]);
   return fused(logits) as tf.Scalar;
 }
+
+/**
+ * Mean softmax cross-entropy of logits [..., classes] against target distributions of the same
+ * shape (one-hot or soft labels): mean over rows of −Σ t·log softmax(z).
+ */
+export function softmaxCrossEntropyWithTargets(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
+  return tf.mean(tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), -1))) as tf.Scalar;
+}
+
+/**
+ * Mean sigmoid binary cross-entropy (multi-label) from logits, in the stable form
+ * max(z, 0) − z·t + log(1 + e^−|z|), averaged over every element.
+ */
+export function sigmoidCrossEntropyFromLogits(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
+  return tf.mean(
+    tf.add(
+      tf.sub(tf.relu(logits), tf.mul(logits, targets)),
+      tf.log1p(tf.exp(tf.neg(tf.abs(logits)))),
+    ),
+  ) as tf.Scalar;
+}
+
+/** Probabilities are clipped to [ε, 1 − ε] before their logarithm. */
+export const PROBABILITY_EPSILON = 1e-7;
+
+/**
+ * Mean binary cross-entropy of probabilities (a sigmoid head's output) against 0/1 targets:
+ * −mean(t·log p + (1 − t)·log(1 − p)), with p clipped to [ε, 1 − ε].
+ */
+export function binaryCrossEntropyFromProbabilities(
+  probabilities: tf.Tensor,
+  targets: tf.Tensor,
+): tf.Scalar {
+  const p = tf.clipByValue(probabilities, PROBABILITY_EPSILON, 1 - PROBABILITY_EPSILON);
+  return tf.neg(
+    tf.mean(tf.add(tf.mul(targets, tf.log(p)), tf.mul(tf.sub(1, targets), tf.log(tf.sub(1, p))))),
+  ) as tf.Scalar;
+}
+
+/** Mean squared error over every element. */
+export function meanSquaredError(predictions: tf.Tensor, targets: tf.Tensor): tf.Scalar {
+  return tf.mean(tf.squaredDifference(predictions, targets)) as tf.Scalar;
+}
+
+/**
+ * Knowledge distillation on a classifier output (Hinton et al.): T² · mean over rows of
+ * KL(softmax(t/T) ‖ softmax(s/T)), where s and t are the student's and the teacher's logits along
+ * the last axis. Log-probabilities work as logits too (softmax ignores a per-row shift), so a
+ * softmax output can be distilled from log(p).
+ */
+export function distillationKl(
+  studentLogits: tf.Tensor,
+  teacherLogits: tf.Tensor,
+  temperature = 1,
+): tf.Scalar {
+  const t = tf.logSoftmax(tf.div(teacherLogits, temperature));
+  const s = tf.logSoftmax(tf.div(studentLogits, temperature));
+  const kl = tf.sum(tf.mul(tf.exp(t), tf.sub(t, s)), -1);
+  return tf.mul(tf.mean(kl), temperature * temperature) as tf.Scalar;
+}
+
+/** Log of probabilities clipped to [ε, 1] (pseudo-logits of a softmax output). */
+export function logProbabilities(probabilities: tf.Tensor): tf.Tensor {
+  return tf.log(tf.clipByValue(probabilities, PROBABILITY_EPSILON, 1));
+}

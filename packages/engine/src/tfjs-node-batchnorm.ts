@@ -1,4 +1,5 @@
 import { tf } from './tf';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './wasm-kernels';
 import {
   BACKEND,
   hasTfjsNodeKernel,
@@ -12,10 +13,11 @@ import {
  * Training-mode batch normalization on tfjs-node as TensorFlow's FusedBatchNormV3 (forward: output,
  * batch mean and variance in one op) and FusedBatchNormGradV3 (backward: input, scale and offset
  * gradients, through the batch statistics, in one op), instead of ~12 TF.js ops forward and ~25
- * backward. Channels-last only; other backends and layouts keep the composed version.
+ * backward. The wasm backend registers its own kernels under the same names
+ * (src/wasm-kernels/batch-norm.ts). Channels-last only; other backends and layouts keep the
+ * composed version.
  */
-export const BATCH_NORM_TRAINING = 'CollaboptBatchNormTraining';
-export const BATCH_NORM_TRAINING_GRAD = 'CollaboptBatchNormTrainingGrad';
+export { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD };
 
 function attrs(b: NodeBackend, epsilon: number): OpAttr[] {
   return [

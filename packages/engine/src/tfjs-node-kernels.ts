@@ -8,7 +8,7 @@ import {
   type OpAttr,
 } from './tfjs-node-backend';
 
-import { RELU_GRAD, routeGradientToKernel } from './wasm-kernels';
+import { RELU6_GRAD, RELU_GRAD, routeGradientToKernel } from './wasm-kernels';
 
 export { hasTfjsNodeKernel } from './tfjs-node-backend';
 
@@ -26,7 +26,6 @@ export { hasTfjsNodeKernel } from './tfjs-node-backend';
  * Other backends do not have these kernels; every caller checks `hasTfjsNodeKernel` and keeps its
  * portable composition there.
  */
-export const RELU6_GRAD = 'CollaboptRelu6Grad';
 export const BIAS_ADD = 'CollaboptBiasAdd';
 export const BIAS_ADD_GRAD = 'CollaboptBiasAddGrad';
 export const SPARSE_SOFTMAX_XENT = 'CollaboptSparseSoftmaxCrossEntropy';

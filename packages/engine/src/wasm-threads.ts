@@ -93,7 +93,8 @@ export async function measureBusyCores(ms = 200): Promise<number> {
   const after = cpuTimes();
   const own = process.cpuUsage(self);
   const ownMs = (own.user + own.system) / 1000;
-  return busyByOthers(after.busy - machine.busy, ownMs, elapsedMs);
+  // The kernel counts CPU time in clock ticks, so a short sample can exceed the core count.
+  return Math.min(os.cpus().length, busyByOthers(after.busy - machine.busy, ownMs, elapsedMs));
 }
 
 /** Cores kept busy by other processes, from CPU-time deltas (ms) over `elapsedMs`; never < 0. */

@@ -12,7 +12,13 @@ export {
   type KerasArtifacts,
   type KerasModelJson,
 } from './write-model';
-export { kerasFormat, registerKerasFormat, looksLikeKerasJson } from './keras-format';
+export {
+  kerasFormat,
+  registerKerasFormat,
+  looksLikeKerasJson,
+  shardPrefixFor,
+} from './keras-format';
+export { DEFAULT_INITIAL_WEIGHT_BUDGET_BYTES } from './topology-reader';
 export { KERAS_ERROR_CODES, type KerasErrorCode } from './errors';
 export {
   registerKerasLayer,

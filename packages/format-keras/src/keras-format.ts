@@ -6,7 +6,7 @@ import {
   type ProgressReporter,
 } from '@collabopt/core';
 import { parseJson } from './json';
-import { readKerasModel } from './read-model';
+import { KERAS_METADATA_KEY, readKerasModel, type KerasSourceInfo } from './read-model';
 import { kerasModelFiles, writeKerasModel, type WriteKerasOptions } from './write-model';
 import type { WeightQuantization } from './weights-manifest';
 
@@ -35,6 +35,16 @@ function isProgressReporter(v: unknown): v is ProgressReporter {
   return typeof v === 'object' && v !== null && typeof (v as ProgressReporter).start === 'function';
 }
 
+/**
+ * Shard names derive from the model file's name (`a.json` → `a-shard1of1.bin`), so two models
+ * written into one folder never share (and silently swap) weight shards.
+ */
+export function shardPrefixFor(fileName: string): string {
+  const base = fileName.replace(/^.*[\\/]/, '');
+  const stem = base.replace(/\.json$/i, '');
+  return stem === '' ? 'model' : stem;
+}
+
 function optionNumber(v: unknown): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
@@ -48,12 +58,17 @@ export const kerasFormat: FormatDefinition = {
   async read(source, options) {
     const json = parseJson(source.bytes, source.path);
     const seed = optionNumber(options?.['seed']);
-    return readKerasModel(json, (p) => source.readRelated(p), {
+    const budget = optionNumber(options?.['initialWeightBudgetBytes']);
+    const graph = await readKerasModel(json, (p, limits) => source.readRelated(p, limits), {
       ...(options?.registry ? { registry: options.registry } : {}),
       ...(seed !== undefined ? { seed } : {}),
+      ...(budget !== undefined ? { initialWeightBudgetBytes: budget } : {}),
       ...(options?.['signal'] instanceof AbortSignal ? { signal: options['signal'] } : {}),
       ...(isProgressReporter(options?.['progress']) ? { progress: options['progress'] } : {}),
     });
+    const info = graph.metadata[KERAS_METADATA_KEY] as KerasSourceInfo | undefined;
+    for (const w of info?.warnings ?? []) source.warn?.(w);
+    return graph;
   },
   async write(graph, options) {
     const shardSizeBytes = optionNumber(options['shardSizeBytes']);
@@ -64,7 +79,7 @@ export const kerasFormat: FormatDefinition = {
       ...(q === 'uint8' || q === 'uint16' || q === 'float16'
         ? { weightQuantization: q as WeightQuantization }
         : {}),
-      ...(typeof prefix === 'string' ? { shardPrefix: prefix } : {}),
+      shardPrefix: typeof prefix === 'string' ? prefix : shardPrefixFor(options.fileName),
       ...(options['includeAnnotations'] === false ? { includeAnnotations: false } : {}),
       ...(options.registry ? { registry: options.registry as OpRegistry } : {}),
     };

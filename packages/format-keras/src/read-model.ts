@@ -17,6 +17,11 @@ export interface ReadKerasOptions {
   registry?: OpRegistry;
   /** Seed for the initial weights of a topology-only file (`model.to_json()` output). */
   seed?: number;
+  /**
+   * Bytes the initial weights of a topology-only file may take in total (default
+   * DEFAULT_INITIAL_WEIGHT_BUDGET_BYTES); a larger model is a BudgetExceededError naming the layer.
+   */
+  initialWeightBudgetBytes?: number;
   /** Cancels reading between shards (a CancelledError). */
   signal?: AbortSignal;
   /** Reports shard reading. */
@@ -118,6 +123,9 @@ export async function readKerasModel(
     weights,
     generation,
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.initialWeightBudgetBytes !== undefined
+      ? { initialWeightBudgetBytes: options.initialWeightBudgetBytes }
+      : {}),
   });
   const graph = reader.read(className, config);
 

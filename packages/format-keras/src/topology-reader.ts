@@ -1,4 +1,5 @@
 import {
+  BudgetExceededError,
   DTYPES,
   Graph,
   cloneTensor,
@@ -19,8 +20,11 @@ import { KERAS_ERROR_CODES, kerasError } from './errors';
 import { JsonReader } from './json';
 import { kerasLayerReader, knownKerasLayerClasses } from './layer-readers';
 
-/** Initial weights of topology-only files are allocated only up to this many elements. */
-const MAX_INITIAL_ELEMENTS = 2 ** 28;
+/**
+ * Bytes the initial weights of a topology-only file may take in total unless the read option
+ * `initialWeightBudgetBytes` says otherwise: 256 MiB (a few hundred bytes of JSON must not cost GBs).
+ */
+export const DEFAULT_INITIAL_WEIGHT_BUDGET_BYTES = 256 * 2 ** 20;
 
 const MODEL_CLASSES = new Set(['Sequential', 'Model', 'Functional']);
 
@@ -114,6 +118,8 @@ export interface TopologyReadOptions {
   generation: KerasGeneration;
   /** Seed for initial weights of topology-only files. */
   seed?: number;
+  /** Total bytes of initial weights of a topology-only file (default DEFAULT_INITIAL_WEIGHT_BUDGET_BYTES). */
+  initialWeightBudgetBytes?: number;
 }
 
 /** Builds the IR graph of a Keras model config (Sequential / Functional, nested models inlined). */
@@ -121,6 +127,7 @@ export class TopologyReader {
   readonly graph: Graph;
   private readonly usedWeights = new Set<string>();
   private readonly rng: Rng;
+  private initialisedBytes = 0;
 
   constructor(
     name: string,
@@ -496,16 +503,15 @@ export class TopologyReader {
   /** Keras-style initial values for topology-only files (what `model_from_json` does). */
   private initialWeight(slot: WeightSlot, shape: number[], node: string): Tensor {
     const n = sizeOf(shape);
-    if (n > MAX_INITIAL_ELEMENTS) {
-      throw kerasError(
-        KERAS_ERROR_CODES.badTopology,
-        `weight "${slot.name}" of shape [${shape.join(', ')}] is too large to initialise`,
-        {
-          node,
-          field: slot.name,
-        },
+    const budget = this.options.initialWeightBudgetBytes ?? DEFAULT_INITIAL_WEIGHT_BUDGET_BYTES;
+    if (this.initialisedBytes + n * 4 > budget) {
+      throw new BudgetExceededError(
+        `initialising weight "${slot.name}" of shape [${shape.join(', ')}] (${n * 4} bytes) would take the initial weights of this topology-only file to ${this.initialisedBytes + n * 4} bytes, over the budget of ${budget}; raise the read option initialWeightBudgetBytes if the model is really this large`,
+        { node, field: slot.name },
+        'KERAS_WEIGHT_BUDGET_EXCEEDED',
       );
     }
+    this.initialisedBytes += n * 4;
     switch (slot.role) {
       case 'kernel':
         return tensor('float32', shape, glorotUniform(shape, this.rng));

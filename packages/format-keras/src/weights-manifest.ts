@@ -1,4 +1,5 @@
 import {
+  CollaboptError,
   fromFloat16Array,
   silentProgress,
   sizeOf,
@@ -10,8 +11,11 @@ import {
 import { KERAS_ERROR_CODES, kerasError } from './errors';
 import { JsonReader } from './json';
 
-/** Reads one shard file named in the manifest (path relative to model.json). */
-export type ShardReader = (path: string) => Promise<Uint8Array>;
+/**
+ * Reads one shard file named in the manifest (path relative to model.json); `limits.maxBytes` is
+ * what the manifest needs, so a reader can refuse a larger file before reading it.
+ */
+export type ShardReader = (path: string, limits?: { maxBytes: number }) => Promise<Uint8Array>;
 
 /** Storage dtypes of TF.js weight manifests. */
 export type ManifestDType = 'float32' | 'int32' | 'bool';
@@ -200,8 +204,12 @@ export async function readWeights(
       throwIfCancelled(options.signal, 'reading the Keras model');
       let bytes: Uint8Array;
       try {
-        bytes = await readShard(p);
+        bytes = await readShard(p, { maxBytes: needed });
       } catch (e) {
+        // Refusals of the file-access layer (outside the folder, not a regular file, too large)
+        // keep their own code; anything else means the shard is missing.
+        if (e instanceof CollaboptError && e.code !== 'FILE_NOT_READABLE')
+          throw e.locate({ field: p });
         const why = e instanceof Error ? e.message : String(e);
         throw kerasError(
           KERAS_ERROR_CODES.missingShard,

@@ -84,6 +84,8 @@ function readOptionsFrom(o: ReadOptions | undefined): ReadOnnxOptions {
   }
   const fuse = pick<boolean>(r, 'fuseActivations', isBool, 'a boolean');
   if (fuse !== undefined) out.fuseActivations = fuse;
+  const foldBudget = pick<number>(r, 'foldBudgetBytes', isNum, 'a number');
+  if (foldBudget !== undefined) out.foldBudgetBytes = foldBudget;
   if (r['signal'] instanceof AbortSignal) out.signal = r['signal'];
   return out;
 }
@@ -98,7 +100,7 @@ export const onnxFormat: FormatDefinition = {
     readOnnx(source.bytes, {
       ...readOptionsFrom(options),
       file: source.path,
-      readRelated: (p) => source.readRelated(p),
+      readRelated: (p, range) => source.readRelated(p, range),
     }),
   write: async (graph, options) => writeOnnx(graph, writeOptionsFrom(options)).files,
 };

@@ -1,2 +1,4 @@
 export { pqat, cqat, pcqat, preservingTransforms, type Preservation } from './collaborative-qat';
 export { registerPreservePasses, preservePasses } from './register';
+export * from './tree';
+export * from './legalize';

@@ -10,9 +10,10 @@ describe('applyMasks (one-shot, no engine)', () => {
     const biasBefore = Float32Array.from(
       g.node('dense1').weight('bias').tensor.data as Float32Array,
     );
-    const dwBefore = Float32Array.from(g.node('dw').weight('kernel').tensor.data as Float32Array);
+    const dwBiasBefore = Float32Array.from(g.node('dw').weight('bias').tensor.data as Float32Array);
     const report = applyMasks(g, { sparsity: 0.75 });
-    expect(report.layers.map((l) => l.node)).toEqual(['conv1', 'dense1', 'logits']);
+    // depthwise kernels are prunable too (issue #13)
+    expect(report.layers.map((l) => l.node)).toEqual(['conv1', 'dw', 'dense1', 'logits']);
     for (const l of report.layers) {
       const w = g.node(l.node).weight('kernel');
       const k = Math.max(Math.round(l.params * 0.25), 1);
@@ -23,7 +24,7 @@ describe('applyMasks (one-shot, no engine)', () => {
       expect(w.annotations.mask!.structure).toEqual({ kind: 'unstructured' });
     }
     expect(g.node('dense1').weight('bias').tensor.data).toEqual(biasBefore);
-    expect(g.node('dw').weight('kernel').tensor.data).toEqual(dwBefore);
+    expect(g.node('dw').weight('bias').tensor.data).toEqual(dwBiasBefore);
   });
 
   it('keeps the largest magnitudes', () => {
@@ -42,7 +43,7 @@ describe('applyMasks (one-shot, no engine)', () => {
     const report = applyMasks(g, { sparsity: 0, structure: { kind: 'mn', m: 2, n: 4 } });
     const check = checkMN(g, 2, 4);
     expect(check.ok).toBe(true);
-    expect(check.layers.map((l) => l.node)).toEqual(['conv1', 'dense1', 'logits']);
+    expect(check.layers.map((l) => l.node)).toEqual(['conv1', 'dw', 'dense1', 'logits']);
     // conv1 has cin = 1: groups of one element, nothing to prune there
     expect(report.layers.find((l) => l.node === 'conv1')!.achievedSparsity).toBe(0);
     expect(report.layers.find((l) => l.node === 'dense1')!.achievedSparsity).toBe(0.5);

@@ -18,7 +18,7 @@ export interface MNCheck {
 
 /**
  * Check that every prunable weight (per the op registry, i.e. what TFMOT's m:n checker would
- * inspect: conv and dense kernels) has at least m zeros in every n consecutive values along its
+ * inspect: conv, depthwise and dense kernels) has at least m zeros in every n consecutive values along its
  * input-channel axis in the TFLite layout. Weights that are not float32 are skipped.
  */
 export function checkMN(

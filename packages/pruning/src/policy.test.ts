@@ -8,8 +8,8 @@ const names = (policy: Parameters<typeof selectPrunableWeights>[2]): string[] =>
   );
 
 describe('selectPrunableWeights', () => {
-  it('defaults to the registry prunable weights: kernels of conv/dense, no biases, no depthwise', () => {
-    expect(names({})).toEqual(['conv1/kernel', 'dense1/kernel', 'logits/kernel']);
+  it('defaults to the registry prunable weights: kernels of conv/depthwise/dense, no biases', () => {
+    expect(names({})).toEqual(['conv1/kernel', 'dw/kernel', 'dense1/kernel', 'logits/kernel']);
   });
   it('selects by op type, name and regex; excludes', () => {
     expect(names({ ops: ['Dense'] })).toEqual(['dense1/kernel', 'logits/kernel']);
@@ -20,11 +20,15 @@ describe('selectPrunableWeights', () => {
       'dense1/kernel',
       'logits/kernel',
     ]);
-    expect(names({ exclude: ['logits'] })).toEqual(['conv1/kernel', 'dense1/kernel']);
-    expect(names({ excludeOps: ['Conv2D'] })).toEqual(['dense1/kernel', 'logits/kernel']);
-    expect(names({ exclude: ['/^(conv|LOG)/i'] })).toEqual(['dense1/kernel']);
+    expect(names({ exclude: ['logits'] })).toEqual(['conv1/kernel', 'dw/kernel', 'dense1/kernel']);
+    expect(names({ excludeOps: ['Conv2D', 'DepthwiseConv2D'] })).toEqual([
+      'dense1/kernel',
+      'logits/kernel',
+    ]);
+    expect(names({ exclude: ['/^(conv|LOG|dw)/i'] })).toEqual(['dense1/kernel']);
     expect(names({ allow: (node) => node.name !== 'dense1' })).toEqual([
       'conv1/kernel',
+      'dw/kernel',
       'logits/kernel',
     ]);
   });
@@ -32,9 +36,7 @@ describe('selectPrunableWeights', () => {
     expect(() => names({ layers: ['dense9'] })).toThrow(/layer dense9 matches no layer/);
     expect(() => names({ exclude: ['/^zzz/'] })).toThrow(/pattern \/\^zzz\/ matches no layer/);
     expect(() => names({ ops: ['Dens'] })).toThrow(/unknown op type "Dens"/);
-    expect(() => names({ layers: ['dw'] })).toThrow(
-      /dw \(DepthwiseConv2D\) has no prunable weight/,
-    );
+    expect(() => names({ layers: ['pool'] })).toThrow(/pool \(MaxPool2D\) has no prunable weight/);
     expect(() => names({ layers: ['/(/'] })).toThrow(/invalid regular expression/);
   });
 });

@@ -9,8 +9,8 @@ import {
 
 /**
  * Which weights a pruning pass touches. Only weights the op registry marks prunable are candidates
- * (conv/dense kernels; never biases, normalisation parameters or depthwise kernels, as in TFMOT's
- * PruneRegistry). With no `layers`/`ops`, every candidate is pruned; otherwise only candidates of
+ * (conv, depthwise and dense kernels; never biases or normalisation parameters. TFMOT's
+ * PruneRegistry leaves depthwise kernels alone; collabopt prunes them, see issue #13). With no `layers`/`ops`, every candidate is pruned; otherwise only candidates of
  * a listed layer or op type. `exclude`/`excludeOps` then remove layers.
  *
  * Layer patterns are exact node names, or regular expressions written `/source/flags`.

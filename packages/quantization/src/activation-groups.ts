@@ -10,24 +10,13 @@ import type { QuantParams } from './quant-params';
 /** Activation element type of a quantization scheme. */
 export type ActivationBits = 8 | 16;
 
-/** Ops whose output must share its (single) input's parameters (TFLite int8 spec). */
-export const SHARED_PARAMS_OPS: ReadonlySet<string> = new Set([
-  'MaxPool2D',
-  'AvgPool2D',
-  'Reshape',
-  'Flatten',
-  'Pad',
-  'Dropout',
-  'Upsample2D',
-]);
-
 /**
- * Ops whose output is already on the input's grid (max of, or a copy of, grid values), so QAT
- * needs no fake-quant there. AvgPool2D and bilinear Upsample2D average and must round again.
+ * Whether the output is already on the input's grid (max of, or a copy of, grid values), so QAT
+ * needs no fake-quant there (the op registry's `keepsInputGrid`: AvgPool2D and bilinear Upsample2D
+ * average and must round again).
  */
 export function preservesGrid(node: Node, registry: OpRegistry = defaultOpRegistry): boolean {
-  if (node.op === 'Upsample2D') return registry.resolveAttrs(node)['interpolation'] === 'nearest';
-  return SHARED_PARAMS_OPS.has(node.op) && node.op !== 'AvgPool2D';
+  return registry.keepsInputGrid(node);
 }
 
 /** Fixed output parameters of a value produced with a fixed-range function (softmax, sigmoid, tanh). */
@@ -68,8 +57,9 @@ export interface ActivationGroup {
 
 /**
  * Partition the float activation values of `graph` (graph inputs and node outputs) into groups that
- * share parameters: outputs of MaxPool2D, AvgPool2D, Reshape, Flatten, Pad, Dropout and Upsample2D
- * join their input's group; every input of a Concat joins the Concat output's group.
+ * share parameters, as the op registry declares (`quantization.sharedParams`): outputs of ops that
+ * share their input's parameters (MaxPool2D, AvgPool2D, GlobalMaxPool, Reshape, Flatten, Pad,
+ * Dropout, Upsample2D) join their input's group; every input of a Concat joins its output's group.
  */
 export function activationGroups(
   graph: Graph,
@@ -93,8 +83,9 @@ export function activationGroups(
     if (ra !== rb) parent.set(rb, ra);
   };
   for (const n of order) {
-    if (SHARED_PARAMS_OPS.has(n.op) && n.inputs.length === 1) union(n.inputs[0]!, n.output);
-    if (n.op === 'Concat') for (const v of n.inputs) union(n.output, v);
+    const shared = registry.sharedQuantParams(n);
+    if (shared === 'input' && n.inputs.length === 1) union(n.inputs[0]!, n.output);
+    if (shared === 'inputs') for (const v of n.inputs) union(n.output, v);
   }
   const byRoot = new Map<Value, Value[]>();
   for (const v of values) {
@@ -107,7 +98,9 @@ export function activationGroups(
   for (const members of byRoot.values()) {
     let fixed: QuantParams | undefined;
     for (const v of members) fixed ??= fixedOutputParams(v.producer, bits, registry);
-    const concatOut = [...members].reverse().find((v) => v.producer.op === 'Concat');
+    const concatOut = [...members]
+      .reverse()
+      .find((v) => registry.sharedQuantParams(v.producer) === 'inputs');
     groups.push({ members, anchor: concatOut ?? members[0]!, ...(fixed ? { fixed } : {}) });
   }
   return groups;

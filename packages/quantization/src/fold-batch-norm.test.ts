@@ -6,7 +6,7 @@ import {
   type Graph,
   type Node,
 } from '@collabopt/core';
-import { foldBatchNorm } from './fold-batch-norm';
+import { foldBatchNorm, scaleCodebookPerChannel } from './fold-batch-norm';
 
 /** A tiny reference evaluator (NHWC, stride 1, 'same' or 'valid') for the ops these tests use. */
 function evaluate(graph: Graph, x: Float32Array, inShape: number[]): Float32Array {
@@ -189,6 +189,101 @@ describe('foldBatchNorm', () => {
     (folded.tensor.data as Float32Array).forEach((v, i) => {
       if (mask[i] === 0) expect(v).toBe(0);
     });
+  });
+
+  it('turns a per-tensor codebook into a per-channel one: each channel scaled by its BN factor', () => {
+    // Dense kernel [2 in, 2 out], channel axis 1, per-tensor codebook {-1, 0, 2} (zero pinned).
+    // BN: gamma [2, 1], variance [3, 0.25], epsilon 1 → factors 2/√4 = 1 and 1/√1.25.
+    const g = new GraphBuilder('m', { seed: 12 });
+    const x = g.input('x', [-1, 2]);
+    const d = g.layer(
+      'Dense',
+      'dense',
+      x,
+      { units: 2, useBias: false },
+      { kernel: tensor('float32', [2, 2], [2, -1, 0, 2]) },
+    );
+    const bn = g.layer(
+      'BatchNorm',
+      'bn',
+      d,
+      { epsilon: 1 },
+      {
+        gamma: tensor('float32', [2], [2, 1]),
+        beta: tensor('float32', [2], [0.5, 0]),
+        movingMean: tensor('float32', [2], [1, -2]),
+        movingVariance: tensor('float32', [2], [3, 0.25]),
+      },
+    );
+    const graph = g.build(bn);
+    graph.node('dense').weights['kernel']!.annotations.codebook = {
+      centroids: new Float32Array([-1, 0, 2]),
+      indices: new Uint8Array([2, 0, 1, 2]),
+      clusters: 3,
+      zeroCentroid: [1],
+    };
+    const report = foldBatchNorm(graph);
+    expect(report).toEqual({ folded: [{ batchNorm: 'bn', into: 'dense' }], skipped: [] });
+    const kernel = graph.node('dense').weights['kernel']!;
+    const f = 1 / Math.sqrt(1.25);
+    // channel 0 ×1: [2, 0]; channel 1 ×f: [-f, 2f]
+    expectClose(kernel.tensor.data as Float32Array, new Float32Array([2, -f, 0, 2 * f]));
+    const cb = kernel.annotations.codebook!;
+    expect(cb.channelAxes).toEqual([1]);
+    expect(cb.zeroCentroid).toEqual([1, 1]);
+    expect(Array.from(cb.indices)).toEqual([2, 0, 1, 2]);
+    expectClose(cb.centroids, new Float32Array([-1, 0, 2, -f, 0, 2 * f]));
+    // bias' = (0 − μ)·factor + β: channel 0 → −1·1 + 0.5, channel 1 → 2f
+    expectClose(
+      graph.node('dense').weights['bias']!.tensor.data as Float32Array,
+      new Float32Array([-0.5, 2 * f]),
+    );
+    verifyGraph(graph);
+    // every channel still holds at most 3 distinct values, zero stays exactly zero
+    const k = kernel.tensor.data as Float32Array;
+    expect(new Set([k[0], k[2]]).size).toBeLessThanOrEqual(3);
+    expect(k[2]).toBe(0);
+  });
+
+  it('scales the rows of a per-channel codebook by their own factors', () => {
+    const cb = scaleCodebookPerChannel(
+      {
+        centroids: new Float32Array([1, 2, -3, 4]),
+        indices: new Uint8Array([0, 1]),
+        clusters: 2,
+        channelAxes: [3],
+      },
+      [3],
+      [0.5, 2],
+    );
+    expect(Array.from(cb.centroids)).toEqual([0.5, 1, -6, 8]);
+    expect(cb.channelAxes).toEqual([3]);
+    expect(cb.zeroCentroid).toBeUndefined();
+  });
+
+  it('folds a BatchNorm after a depthwise kernel with a per-tensor codebook (channels = cin × multiplier)', () => {
+    const g = new GraphBuilder('m', { seed: 13 });
+    const x = g.input('x', [-1, 3, 3, 2]);
+    const dw = g.layer('DepthwiseConv2D', 'dw', x, {
+      kernelSize: [1, 1],
+      padding: 'same',
+      depthMultiplier: 1,
+      useBias: false,
+    });
+    const graph = g.build(g.layer('BatchNorm', 'bn', dw, {}, bnWeights(2, 14)));
+    const kernel = graph.node('dw').weights['kernel']!;
+    kernel.tensor = tensor('float32', [1, 1, 2, 1], [0.5, -0.5]);
+    kernel.annotations.codebook = {
+      centroids: new Float32Array([-0.5, 0.5]),
+      indices: new Uint8Array([1, 0]),
+      clusters: 2,
+    };
+    const input = randomInput(2 * 3 * 3 * 2, 15);
+    const before = evaluateFlat(graph, input);
+    expect(foldBatchNorm(graph).folded).toHaveLength(1);
+    expect(graph.node('dw').weights['kernel']!.annotations.codebook!.centroids).toHaveLength(4);
+    verifyGraph(graph);
+    expectClose(evaluateFlat(graph, input), before);
   });
 });
 

@@ -5,6 +5,7 @@ import {
   channelLayout,
   defaultOpRegistry,
   tensor,
+  type CodebookAnnotation,
   type Graph,
   type Node,
   type OpRegistry,
@@ -26,7 +27,12 @@ export interface FoldBatchNormReport {
   readonly skipped: { batchNorm: string; reason: string }[];
 }
 
-function whyNotFoldable(graph: Graph, bn: Node, registry: OpRegistry): string | undefined {
+/** Why `bn` cannot be folded into its producer, or undefined when it can. */
+export function whyBatchNormNotFoldable(
+  graph: Graph,
+  bn: Node,
+  registry: OpRegistry = defaultOpRegistry,
+): string | undefined {
   const input = bn.inputs[0]!;
   const producer = input.producer;
   const slot = BATCH_NORM_FOLD_TARGETS[producer.op];
@@ -54,11 +60,40 @@ function whyNotFoldable(graph: Graph, bn: Node, registry: OpRegistry): string | 
   if (ann.codebook) {
     const cbAxes = ann.codebook.channelAxes;
     const capAxes = registry.slot(producer, slot)!.capabilities.channelAxes;
-    if (cbAxes === undefined || cbAxes.join(',') !== capAxes.join(',')) {
-      return `"${producer.name}".${slot} has a per-tensor codebook, which per-channel scaling would break`;
+    if (cbAxes !== undefined && cbAxes.join(',') !== capAxes.join(',')) {
+      return `"${producer.name}".${slot} has a codebook per channel along axes [${cbAxes.join(', ')}], not along its output channels [${capAxes.join(', ')}]`;
     }
   }
   return undefined;
+}
+
+/**
+ * The codebook of a kernel whose output channel c is multiplied by `mult[c]`: row c of the result
+ * holds the centroids of row c (or of the single per-tensor row) times `mult[c]`, so the codebook
+ * becomes per channel along `channelAxes` and every channel still takes at most `clusters` values.
+ * Indices and the pinned zero centroid (zero stays zero) carry over.
+ */
+export function scaleCodebookPerChannel(
+  codebook: CodebookAnnotation,
+  channelAxes: readonly number[],
+  mult: ArrayLike<number>,
+): CodebookAnnotation {
+  const k = codebook.clusters;
+  const perTensor = codebook.channelAxes === undefined;
+  const rows = mult.length;
+  const centroids = new Float32Array(rows * k);
+  for (let r = 0; r < rows; r++)
+    for (let j = 0; j < k; j++)
+      centroids[r * k + j] = codebook.centroids[(perTensor ? 0 : r) * k + j]! * mult[r]!;
+  const zero = codebook.zeroCentroid;
+  return {
+    ...codebook,
+    centroids,
+    channelAxes: [...channelAxes],
+    ...(zero
+      ? { zeroCentroid: perTensor ? new Array<number>(rows).fill(zero[0]!) : [...zero] }
+      : {}),
+  };
 }
 
 function foldOne(bn: Node, registry: OpRegistry): Node {
@@ -88,13 +123,10 @@ function foldOne(bn: Node, registry: OpRegistry): Node {
   kernelWeight.tensor = tensor('float32', kernel.shape, folded);
   const cb = kernelWeight.annotations.codebook;
   if (cb) {
-    // Per-channel codebook along the same axes: scale each channel's centroids like its weights.
-    const centroids = new Float32Array(cb.centroids.length);
-    for (let i = 0; i < centroids.length; i++)
-      centroids[i] = cb.centroids[i]! * mult[Math.floor(i / cb.clusters)]!;
+    const codebook = scaleCodebookPerChannel(cb, axes, mult);
     for (let i = 0; i < folded.length; i++)
-      folded[i] = centroids[layout.channelOf(i) * cb.clusters + cb.indices[i]!]!;
-    kernelWeight.annotations.codebook = { ...cb, centroids };
+      folded[i] = codebook.centroids[layout.channelOf(i) * cb.clusters + cb.indices[i]!]!;
+    kernelWeight.annotations.codebook = codebook;
   }
 
   const attrs = registry.resolveAttrs(producer);
@@ -115,7 +147,8 @@ function foldOne(bn: Node, registry: OpRegistry): Node {
  * SeparableConv2D (linear activation, output read only by the BatchNorm) into that layer, per output
  * channel: W' = W·γ/√(σ² + ε), b' = (b − μ)·γ/√(σ² + ε) + β. The folded layer keeps its name and
  * takes over the BatchNorm's readers and its output annotations. Masks stay valid (zeros scale to
- * zero); per-channel codebooks are scaled with their channel. Edits `graph` in place.
+ * zero); a codebook is scaled with its channel, so a per-tensor codebook becomes per channel
+ * (still at most k values per channel). Edits `graph` in place.
  */
 export function foldBatchNorm(
   graph: Graph,
@@ -123,7 +156,7 @@ export function foldBatchNorm(
 ): FoldBatchNormReport {
   const report: FoldBatchNormReport = { folded: [], skipped: [] };
   for (const bn of graph.topologicalOrder().filter((n) => n.op === 'BatchNorm')) {
-    const reason = whyNotFoldable(graph, bn, registry);
+    const reason = whyBatchNormNotFoldable(graph, bn, registry);
     if (reason !== undefined) {
       report.skipped.push({ batchNorm: bn.name, reason });
       continue;

@@ -59,6 +59,8 @@ export {
 } from './weight-quantization';
 export {
   foldBatchNorm,
+  whyBatchNormNotFoldable,
+  scaleCodebookPerChannel,
   BATCH_NORM_FOLD_TARGETS,
   type FoldBatchNormReport,
 } from './fold-batch-norm';
@@ -66,7 +68,6 @@ export {
   activationGroups,
   fixedOutputParams,
   preservesGrid,
-  SHARED_PARAMS_OPS,
   type ActivationBits,
   type ActivationGroup,
 } from './activation-groups';
@@ -79,8 +80,6 @@ export {
 export {
   quantizeGraphWeights,
   QUANTIZATION_MODES,
-  PER_CHANNEL_OPS,
-  KERNEL_OPS,
   DYNAMIC_MIN_ELEMENTS,
   type QuantizationMode,
   type WeightQuantReport,

@@ -1,11 +1,19 @@
 import { createEngine } from '@collabopt/engine';
-import { GraphBuilder, checkWeightQuant, tensor as coreTensor, type Graph } from '@collabopt/core';
+import {
+  GraphBuilder,
+  checkWeightQuant,
+  defaultOpRegistry,
+  tensor as coreTensor,
+  type Graph,
+} from '@collabopt/core';
 import {
   ActivationRange,
   EMA_DECAY,
+  annotateQatActivations,
   qatActivationTransform,
   qatWeightTransform,
 } from './qat-transforms';
+import { quantizeSymmetric, weightQuantAnnotation } from './weight-quantization';
 import { nudgeRange, paramsFromNudged } from './quant-params';
 import { tf } from './tf';
 
@@ -90,14 +98,24 @@ describe('QAT activation transform placement', () => {
     inst.forward(x, EVAL);
     expect(r.max).toBe(before);
     inst.strip(v);
+    // one writer: strip leaves the annotations to annotateQatActivations
+    expect(v.annotations.quant).toBeUndefined();
+    for (const [value, range] of state.ranges) if (value !== v) range.update(0, 1);
+    expect(annotateQatActivations(state)).toEqual([]);
     expect(v.annotations.quant).toMatchObject({ dtype: 'int8', bits: 8, narrowRange: false });
     expect(v.annotations.quant!.zeroPoint[0]).toBe(n.zeroPoint - 128);
     expect(v.annotations.range!.source).toBe('qat:ema');
+    // max-pool and flatten share conv's parameters; softmax has the fixed (1/256, −128)
+    expect(graph.value('pool').annotations.quant).toEqual(v.annotations.quant);
+    expect(graph.value('flat').annotations.quant).toEqual(v.annotations.quant);
+    expect(graph.value('probs').annotations.quant).toMatchObject({
+      zeroPoint: Int32Array.of(-128),
+    });
   });
 });
 
 describe('QAT weight transform', () => {
-  it('applies to conv/dense kernels (per channel for conv), strips onto the int8 grid', () => {
+  it('applies to the registry kernels (per channel for conv), fake-quantizes onto the int8 grid', () => {
     const graph = tinyGraph();
     const t = qatWeightTransform();
     const conv = graph.node('conv');
@@ -106,16 +124,26 @@ describe('QAT weight transform', () => {
       node: conv,
       slot: 'kernel',
       weight: conv.weights['kernel']!,
-      capabilities: { prunable: true, clusterable: true, quantizable: true, channelAxes: [3] },
+      capabilities: defaultOpRegistry.slot(conv, 'kernel')!.capabilities,
     };
     expect(t.appliesTo(target)).toBe(true);
     expect(
       t.appliesTo({
         ...target,
         slot: 'bias',
-        capabilities: { ...target.capabilities, channelAxes: [0] },
+        capabilities: defaultOpRegistry.slot(conv, 'bias')!.capabilities,
       }),
     ).toBe(false);
+    const logits = graph.node('logits');
+    expect(
+      t.appliesTo({
+        graph,
+        node: logits,
+        slot: 'kernel',
+        weight: logits.weights['kernel']!,
+        capabilities: defaultOpRegistry.slot(logits, 'kernel')!.capabilities,
+      }),
+    ).toBe(true);
     const raw = tf.variable(
       tf.tensor(conv.weights['kernel']!.tensor.data as Float32Array, [3, 3, 1, 2]),
     );
@@ -124,6 +152,12 @@ describe('QAT weight transform', () => {
     const w = conv.weights['kernel']!;
     w.tensor = coreTensor('float32', [3, 3, 1, 2], eff.dataSync() as Float32Array);
     inst.strip(w);
+    // one writer: quantizeGraphWeights annotates the kernel with its bias, strip does not
+    expect(w.annotations.quant).toBeUndefined();
+    // the effective kernel is already on the per-channel int8 grid: quantizing it changes nothing
+    const qw = quantizeSymmetric(w.tensor, { channelAxes: [3] });
+    expect(Array.from(qw.values)).toEqual(Array.from(w.tensor.data as Float32Array));
+    w.annotations.quant = weightQuantAnnotation(qw);
     expect(w.annotations.quant).toMatchObject({
       dtype: 'int8',
       narrowRange: true,

@@ -1,12 +1,5 @@
 import type * as tfc from '@tensorflow/tfjs-core';
-import {
-  defaultOpRegistry,
-  tensor,
-  type Graph,
-  type OpRegistry,
-  type Value,
-  type Weight,
-} from '@collabopt/core';
+import { defaultOpRegistry, type Graph, type OpRegistry, type Value } from '@collabopt/core';
 import type {
   ActivationTransform,
   ActivationTransformInstance,
@@ -18,11 +11,9 @@ import type {
 } from '@collabopt/engine';
 import { activationGroups, preservesGrid, type ActivationGroup } from './activation-groups';
 import { annotateValue } from './annotations';
-import { nudgeRange, paramsFromNudged, type QuantParams } from './quant-params';
+import { nudgeRange, paramsFromNudged, representableRange, type QuantParams } from './quant-params';
 import { tf } from './tf';
 import { fakeQuantTensor, fakeQuantWeightTensor } from './tf-fake-quant';
-import { KERNEL_OPS, PER_CHANNEL_OPS } from './weight-plan';
-import { quantizeSymmetric, weightQuantAnnotation } from './weight-quantization';
 
 /** TFMOT's MovingAverageQuantizer: EMA decay and initial range. */
 export const EMA_DECAY = 0.999;
@@ -64,30 +55,23 @@ export class ActivationRange {
   }
 }
 
-/** Whether the weight of `target` gets weight fake-quant in the default 8-bit scheme. */
-export function isQuantizedKernel(
-  node: { op: string },
-  slot: string,
-  quantizable: boolean,
-): boolean {
-  return quantizable && slot === 'kernel' && KERNEL_OPS.has(node.op);
-}
-
-/** LastValue symmetric narrow-range int8 weight fake-quant (per channel for conv kernels), stage `quantize`. */
-export function qatWeightTransform(): WeightTransform {
+/**
+ * LastValue symmetric narrow-range int8 weight fake-quant of each op's quantized kernel (the op
+ * registry's `quantizedKernel`; per channel where the slot declares `perChannelQuantization`),
+ * stage `quantize`.
+ */
+export function qatWeightTransform(registry: OpRegistry = defaultOpRegistry): WeightTransform {
   return {
     name: 'qat-weights',
     stage: 'quantize',
-    appliesTo: (t: WeightTarget) => isQuantizedKernel(t.node, t.slot, t.capabilities.quantizable),
+    appliesTo: (t: WeightTarget) => registry.quantizedKernel(t.node)?.name === t.slot,
     create: (t: WeightTarget): WeightTransformInstance => {
-      const axes = PER_CHANNEL_OPS.has(t.node.op) ? t.capabilities.channelAxes : undefined;
+      const axes = t.capabilities.perChannelQuantization ? t.capabilities.channelAxes : undefined;
       return {
         forward: (w: tfc.Tensor) => fakeQuantWeightTensor(w, axes),
-        strip: (weight: Weight) => {
-          const qw = quantizeSymmetric(weight.tensor, axes ? { channelAxes: axes } : {});
-          weight.tensor = tensor('float32', weight.tensor.shape, qw.values);
-          weight.annotations.quant = weightQuantAnnotation(qw);
-        },
+        // The kernel now holds fake-quantized values; quantizeGraphWeights writes its int8
+        // annotation once, together with the bias (whose range may widen the kernel scale).
+        strip: () => {},
         dispose: () => {},
       };
     },
@@ -146,21 +130,35 @@ export function qatActivationTransform(
           const p = anchorRange.params();
           return p ? fakeQuantTensor(x, p) : x;
         },
-        strip: (v: Value) => {
-          if (!tracks) return;
-          const p = anchorRange.params();
-          if (p)
-            annotateValue(
-              v,
-              p,
-              8,
-              { min: anchorRange.min, max: anchorRange.max },
-              `qat:${anchorRange.tracking}`,
-            );
-        },
+        // Every member of the group is annotated at once by annotateQatActivations.
+        strip: () => {},
         dispose: () => {},
       };
     },
   };
   return { transform, state: { groups, ranges } };
+}
+
+/**
+ * Write `range` + `quant` on every activation value after QAT, once: each member of a group takes
+ * the parameters its anchor was fake-quantized with (fixed-range outputs their fixed parameters).
+ * Returns the values whose group tracked no range (the engine did not run them).
+ */
+export function annotateQatActivations(state: QatActivationState): Value[] {
+  const missing: Value[] = [];
+  for (const g of state.groups) {
+    if (g.fixed) {
+      for (const v of g.members) annotateValue(v, g.fixed, 8, representableRange(g.fixed), 'fixed');
+      continue;
+    }
+    const r = state.ranges.get(g.anchor)!;
+    const p = r.params();
+    if (!p) {
+      missing.push(...g.members);
+      continue;
+    }
+    for (const v of g.members)
+      annotateValue(v, p, 8, { min: r.min, max: r.max }, `qat:${r.tracking}`);
+  }
+  return missing;
 }

@@ -17,9 +17,11 @@ import {
   type Engine,
   type WeightTransform,
 } from '@collabopt/engine';
-import { annotateValue } from './annotations';
-import { representableRange } from './quant-params';
-import { qatActivationTransform, qatWeightTransform } from './qat-transforms';
+import {
+  annotateQatActivations,
+  qatActivationTransform,
+  qatWeightTransform,
+} from './qat-transforms';
 import { foldBatchNorm } from './fold-batch-norm';
 import { quantizeGraphWeights, type WeightQuantReport } from './weight-plan';
 
@@ -110,35 +112,21 @@ export async function quantizationAwareTraining(
     learningRate: o.learningRate,
     ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
-    weightTransforms: [...(options.preservingTransforms ?? []), qatWeightTransform()],
+    weightTransforms: [...(options.preservingTransforms ?? []), qatWeightTransform(registry)],
     activationTransforms: [transform],
     ...(options.validation ? { validation: options.validation } : {}),
     ...(options.progress ? { progress: options.progress } : {}),
     label: 'fine-tune',
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  // Every member of a group takes the parameters its anchor was fake-quantized with.
-  const missing: string[] = [];
-  for (const g of state.groups) {
-    if (g.fixed) {
-      for (const v of g.members) annotateValue(v, g.fixed, 8, representableRange(g.fixed), 'fixed');
-      continue;
-    }
-    const r = state.ranges.get(g.anchor)!;
-    const p = r.params();
-    if (!p) {
-      missing.push(...g.members.map((v) => `"${v.name}"`));
-      continue;
-    }
-    for (const v of g.members)
-      annotateValue(v, p, 8, { min: r.min, max: r.max }, `qat:${r.tracking}`);
-  }
+  const missing = annotateQatActivations(state).map((v) => `"${v.name}"`);
   if (missing.length > 0) {
     throw new InvalidArgumentError(
       `qat tracked no range for ${missing.join(', ')}; the engine did not run them in training`,
     );
   }
-  // Kernels are on their grids already (strip); this quantizes the biases with input × weight scales.
+  // The kernels hold fake-quantized values; this writes their int8 annotations (once) and quantizes
+  // the biases with input × weight scales.
   // Plain QAT drops codebooks (kernels are quantized element-wise); CQAT/PCQAT keep them.
   const weights = quantizeGraphWeights(graph, 'int8', registry, {
     codebookAware: options.codebookAware ?? false,

@@ -32,21 +32,6 @@ export const QUANTIZATION_MODES: readonly QuantizationMode[] = [
   'int16x8',
 ];
 
-/** Ops whose kernels are quantized per output channel (the op's `channelAxes`); others per tensor. */
-export const PER_CHANNEL_OPS: ReadonlySet<string> = new Set([
-  'Conv2D',
-  'DepthwiseConv2D',
-  'Conv2DTranspose',
-]);
-
-/** Ops with a kernel + bias the int8 scheme quantizes. */
-export const KERNEL_OPS: ReadonlySet<string> = new Set([
-  'Conv2D',
-  'DepthwiseConv2D',
-  'Conv2DTranspose',
-  'Dense',
-]);
-
 /** The converter's dynamic-range threshold: smaller weights stay float. */
 export const DYNAMIC_MIN_ELEMENTS = 1024;
 
@@ -73,9 +58,8 @@ function snapKernel(
   minScale?: Float32Array,
 ): { scale: Float32Array; report: WeightQuantReport } {
   const w = node.weight(slot);
-  const axes = PER_CHANNEL_OPS.has(node.op)
-    ? registry.slot(node, slot)!.capabilities.channelAxes
-    : undefined;
+  const capabilities = registry.slot(node, slot)!.capabilities;
+  const axes = capabilities.perChannelQuantization ? capabilities.channelAxes : undefined;
   const before = w.tensor.data as Float32Array;
   const opts = { ...(axes ? { channelAxes: axes } : {}), ...(minScale ? { minScale } : {}) };
   const r: WeightQuantizationResult = codebookAware
@@ -170,12 +154,12 @@ export function quantizeGraphWeights(
       }
       continue;
     }
-    if (!KERNEL_OPS.has(node.op)) continue;
-    const kernel = node.weights['kernel'];
-    if (!kernel || !isFloat(kernel)) continue;
+    const kernelSlot = registry.quantizedKernel(node)?.name;
+    const kernel = kernelSlot === undefined ? undefined : node.weights[kernelSlot];
+    if (kernelSlot === undefined || !kernel || !isFloat(kernel)) continue;
     if (mode === 'dynamic') {
       if (sizeOf(kernel.tensor.shape) >= DYNAMIC_MIN_ELEMENTS)
-        report.push(snapKernel(node, 'kernel', registry, codebookAware).report);
+        report.push(snapKernel(node, kernelSlot, registry, codebookAware).report);
       continue;
     }
     const inParams = paramsOfValue(node.inputs[0]!);
@@ -193,7 +177,7 @@ export function quantizeGraphWeights(
       bias && isFloat(bias)
         ? minWeightScalesForBias(bias.tensor.data as Float32Array, inParams.scale, biasBits)
         : undefined;
-    const k = snapKernel(node, 'kernel', registry, codebookAware, minScale);
+    const k = snapKernel(node, kernelSlot, registry, codebookAware, minScale);
     report.push(k.report);
     if (bias && isFloat(bias)) report.push(snapBias(node, inParams.scale, k.scale, biasBits));
   }

@@ -8,6 +8,11 @@
  *   npm run bench:engine                       # everything
  *   npm run bench:engine -- --no-accuracy      # throughput only (a few minutes)
  *   npm run bench:engine -- --backends=wasm --steps=20 --epochs=1 --reps=1
+ *   npm run bench:engine -- --model=mobilenet-v1,mobilenet-v2 --batch=64,128 --no-accuracy
+ *
+ * `--model` picks from bench, reference, mobilenet-v1, mobilenet-v2 (default: the first two);
+ * `--batch` takes a list; after the table, a per-kernel profile (top 10) of each backend's
+ * training step per model (`--no-profile` skips it).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -25,10 +30,13 @@ import {
   type Engine,
 } from '@collabopt/engine';
 import { arg } from '../args';
+import { describeCpu } from './cpu-info';
+import { formatProfile, profileTraining } from './kernel-profile';
+import { mobilenetV1, mobilenetV2 } from './mobilenet-models';
 
 const REPO = path.resolve(__dirname, '../../..');
 
-const BATCH = Number(arg('batch') ?? 64);
+const BATCHES = (arg('batch') ?? '64').split(',').map(Number);
 const STEPS = Number(arg('steps') ?? 40);
 const INFER = Number(arg('infer') ?? 4096);
 const EPOCHS = Number(arg('epochs') ?? 3);
@@ -36,10 +44,33 @@ const ACCURACY = arg('no-accuracy') === undefined;
 const REPS = Number(arg('reps') ?? 2);
 const WANTED = (arg('backends') ?? 'tensorflow,wasm,cpu').split(',') as BackendName[];
 
-const MODELS: { key: 'bench' | 'reference'; label: string; build: (seed: number) => Graph }[] = [
+const PROFILE = arg('no-profile') === undefined;
+
+const ALL_MODELS: { key: string; label: string; build: (seed: number) => Graph }[] = [
   { key: 'bench', label: 'CNN conv32-pool-conv64-pool-dense10', build: benchmarkCnn },
   { key: 'reference', label: 'reference CNN (DESIGN.md)', build: referenceCnn },
+  {
+    key: 'mobilenet-v1',
+    label: 'MobileNet-v1 style (depthwise-separable, BN, ReLU6)',
+    build: mobilenetV1,
+  },
+  {
+    key: 'mobilenet-v2',
+    label: 'MobileNet-v2 style (inverted residual blocks)',
+    build: mobilenetV2,
+  },
 ];
+const MODEL_KEYS = (arg('model') ?? 'bench,reference').split(',');
+const MODELS = MODEL_KEYS.map((k) => {
+  const m = ALL_MODELS.find((x) => x.key === k);
+  if (m === undefined)
+    throw new Error(`--model=${k}: expected one of ${ALL_MODELS.map((x) => x.key).join(', ')}`);
+  return m;
+});
+/** Every model at every batch size, keyed "model/batch". */
+const RUNS = MODELS.flatMap((m) =>
+  BATCHES.map((batch) => ({ ...m, batch, id: `${m.key}/${batch}` })),
+);
 
 interface Throughput {
   trainPerSec?: number;
@@ -97,8 +128,9 @@ async function main(): Promise<void> {
   const { train, test } = loadFashionMnist();
   const backends = await availableBackends();
   console.log(
-    `engine benchmark: Fashion-MNIST, batch ${BATCH}, Adam 1e-3, ${STEPS} training steps, ${INFER} inference samples`,
+    `engine benchmark: Fashion-MNIST, batch ${BATCHES.join(' and ')}, Adam 1e-3, ${STEPS} training steps, ${INFER} inference samples`,
   );
+  console.log(`cpu: ${describeCpu()}`);
   console.log(`backends: ${backends.map((b) => b.backend).join(', ')}`);
   for (const { backend, engine } of backends) console.log(`  ${backend}: ${engine.backendReason}`);
 
@@ -109,23 +141,24 @@ async function main(): Promise<void> {
   const push = (map: Map<string, Throughput[]>, key: string, t: Throughput): void =>
     void map.set(key, [...(map.get(key) ?? []), t]);
   for (let rep = 0; rep < REPS; rep++) {
-    for (const m of MODELS) {
+    for (const m of RUNS) {
+      const batch = m.batch;
       const k = runKeras({
         dataDir: FASHION_MNIST_DIR,
         throughput: [
           {
             model: m.key,
-            batchSize: BATCH,
-            trainSamples: BATCH * STEPS,
+            batchSize: batch,
+            trainSamples: batch * STEPS,
             inferSamples: INFER,
             inferBatchSize: 256,
           },
         ],
       })?.[`${m.key}:throughput`] as Throughput | undefined;
       if (k) {
-        push(kerasRuns, m.key, k);
+        push(kerasRuns, m.id, k);
         console.log(
-          `  measured keras ${m.key}: train ${fmt(k.trainPerSec)} samples/s, infer ${fmt(k.inferPerSec)} samples/s`,
+          `  measured keras ${m.id}: train ${fmt(k.trainPerSec)} samples/s, infer ${fmt(k.inferPerSec)} samples/s`,
         );
       }
       for (const { backend, engine } of backends) {
@@ -133,10 +166,10 @@ async function main(): Promise<void> {
         let trainPerSec: number | undefined;
         // The cpu backend trains at ~1 sample/s: measure only its inference.
         if (backend !== 'cpu') {
-          await engine.fit(g, take(train, BATCH * 3), { epochs: 1, batchSize: BATCH });
+          await engine.fit(g, take(train, batch * 3), { epochs: 1, batchSize: batch });
           const t0 = performance.now();
-          await engine.fit(g, take(train, BATCH * STEPS), { epochs: 1, batchSize: BATCH });
-          trainPerSec = (BATCH * STEPS) / ((performance.now() - t0) / 1000);
+          await engine.fit(g, take(train, batch * STEPS), { epochs: 1, batchSize: batch });
+          trainPerSec = (batch * STEPS) / ((performance.now() - t0) / 1000);
         }
         const inferN = backend === 'cpu' ? Math.min(INFER, 512) : INFER;
         await engine.predict(
@@ -157,12 +190,12 @@ async function main(): Promise<void> {
           { batchSize: 256 },
         );
         const inferPerSec = inferN / ((performance.now() - t1) / 1000);
-        push(runs, `${backend}:${m.key}`, {
+        push(runs, `${backend}:${m.id}`, {
           ...(trainPerSec !== undefined ? { trainPerSec } : {}),
           inferPerSec,
         });
         console.log(
-          `  measured ${backend} ${m.key}: train ${fmt(trainPerSec)} samples/s, infer ${fmt(inferPerSec)} samples/s`,
+          `  measured ${backend} ${m.id}: train ${fmt(trainPerSec)} samples/s, infer ${fmt(inferPerSec)} samples/s`,
         );
       }
     }
@@ -196,20 +229,33 @@ async function main(): Promise<void> {
   console.log(
     `\nthroughput (samples/s, median of ${REPS} interleaved runs; ratio = TF.js / TensorFlow Keras)`,
   );
-  console.log('model       backend      train   ×TF   infer   ×TF');
-  for (const m of MODELS) {
-    const k = kerasTp(m.key);
+  console.log(`cpu: ${describeCpu()}`);
+  console.log('model/batch        backend      train   ×TF   infer   ×TF');
+  for (const m of RUNS) {
+    const k = kerasTp(m.id);
     if (k)
       console.log(
-        `${m.key.padEnd(11)} ${'keras'.padEnd(10)} ${fmt(k.trainPerSec).padStart(7)}  1.00 ${fmt(k.inferPerSec).padStart(7)}  1.00`,
+        `${m.id.padEnd(18)} ${'keras'.padEnd(10)} ${fmt(k.trainPerSec).padStart(7)}  1.00 ${fmt(k.inferPerSec).padStart(7)}  1.00`,
       );
     for (const { backend } of backends) {
-      const r = results.get(`${backend}:${m.key}`)!;
+      const r = results.get(`${backend}:${m.id}`)!;
       const tr = k?.trainPerSec && r.trainPerSec ? r.trainPerSec / k.trainPerSec : undefined;
       const ir = k ? r.inferPerSec / k.inferPerSec : undefined;
       console.log(
-        `${m.key.padEnd(11)} ${backend.padEnd(10)} ${fmt(r.trainPerSec).padStart(7)} ${fmt(tr, 2).padStart(5)} ${fmt(r.inferPerSec).padStart(7)} ${fmt(ir, 2).padStart(5)}`,
+        `${m.id.padEnd(18)} ${backend.padEnd(10)} ${fmt(r.trainPerSec).padStart(7)} ${fmt(tr, 2).padStart(5)} ${fmt(r.inferPerSec).padStart(7)} ${fmt(ir, 2).padStart(5)}`,
       );
+    }
+  }
+
+  if (PROFILE) {
+    for (const m of MODELS) {
+      for (const { backend, engine } of backends) {
+        if (backend === 'cpu') continue;
+        const p = await profileTraining(engine, m.build(0), train, BATCHES[0]!, 5);
+        console.log(
+          `\nper-kernel profile, ${backend}, ${m.key}, batch ${BATCHES[0]} (5 steps, top 10):\n${formatProfile(p, 10)}`,
+        );
+      }
     }
   }
 
@@ -239,11 +285,13 @@ async function main(): Promise<void> {
 
   // One line of key figures.
   const key: string[] = [];
-  for (const { backend } of backends) {
-    const r = results.get(`${backend}:bench`);
-    const k = kerasTp('bench');
-    if (r?.trainPerSec && k?.trainPerSec)
-      key.push(`${backend} train ${(r.trainPerSec / k.trainPerSec).toFixed(2)}×TF`);
+  for (const m of RUNS) {
+    for (const { backend } of backends) {
+      const r = results.get(`${backend}:${m.id}`);
+      const k = kerasTp(m.id);
+      if (r?.trainPerSec && k?.trainPerSec)
+        key.push(`${backend} ${m.id} train ${(r.trainPerSec / k.trainPerSec).toFixed(2)}×TF`);
+    }
   }
   for (const [b, a] of accuracy) key.push(`${b} acc ${(a * 100).toFixed(2)}%`);
   console.log(`\nkey figures: ${key.join(', ')}`);

@@ -31,8 +31,51 @@ x_test = (idx("t10k-images-idx3-ubyte").astype(np.float32) / 255.0)[..., None]
 y_test = idx("t10k-labels-idx1-ubyte").astype(np.int32)
 
 
+def conv_bn_relu6(h, filters, size, relu6=True):
+    h = keras.layers.Conv2D(filters, size, padding="same", use_bias=False)(h)
+    h = keras.layers.BatchNormalization()(h)
+    return keras.layers.ReLU(max_value=6.0)(h) if relu6 else h
+
+
+def depthwise_bn_relu6(h, stride):
+    h = keras.layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False)(h)
+    h = keras.layers.BatchNormalization()(h)
+    return keras.layers.ReLU(max_value=6.0)(h)
+
+
+# tools/bench/engine/mobilenet-models.ts defines the same two models for the engine.
+MOBILENET_V2_BLOCKS = [(24, 2, 4), (24, 1, 4), (32, 2, 4), (32, 1, 4)]
+
+
+def mobilenet(kind):
+    inp = keras.Input((28, 28, 1))
+    h = conv_bn_relu6(inp, 16, 3)
+    if kind == "mobilenet-v1":
+        for filters, stride in [(32, 2), (64, 1), (64, 2), (128, 1)]:
+            h = depthwise_bn_relu6(h, stride)
+            h = conv_bn_relu6(h, filters, 1)
+    else:
+        channels = 16
+        for out, stride, expansion in MOBILENET_V2_BLOCKS:
+            y = conv_bn_relu6(h, channels * expansion, 1)
+            y = depthwise_bn_relu6(y, stride)
+            y = conv_bn_relu6(y, out, 1, relu6=False)
+            h = keras.layers.Add()([h, y]) if stride == 1 and channels == out else y
+            channels = out
+    h = keras.layers.GlobalAveragePooling2D()(h)
+    return keras.Model(inp, keras.layers.Dense(10)(h))
+
+
 def build(kind, seed):
     keras.utils.set_random_seed(seed)
+    if kind.startswith("mobilenet"):
+        model = mobilenet(kind)
+        model.compile(
+            optimizer=keras.optimizers.Adam(cfg.get("learningRate", 1e-3)),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
+        )
+        return model
     layers = [keras.Input((28, 28, 1))]
     if kind == "bench":
         layers += [

@@ -1,24 +1,54 @@
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import {
   PassManager,
-  deflatedSize,
+  SOURCE_FILES_KEY,
   createConsoleLogger,
   createStreamProgress,
+  deflatedSize,
   readModel,
-  writeModel,
+  throwIfCancelled,
+  writeFilesAtomically,
+  type PassRecord,
 } from '@collabopt/core';
 import { getEngine } from '@collabopt/engine';
+import { kernelFigures, type KernelFigures, type LegalizationStep } from '@collabopt/preserve';
 import { contextData, loadDataSets } from '../data-sets';
 import { print, type CliIo } from '../io';
-import { formatPassRecords, type WrittenSize } from '../report';
+import { prepareOutput } from '../prepare-output';
+import { formatPassRecords } from '../report';
 
 export interface OptimizeOptions {
   pipeline: string;
   output: string;
-  data: string;
+  data?: string;
+  labels?: string;
+  preprocess?: string;
+  inputShapes?: Record<string, number[]>;
   seed: number;
   format?: string;
+  /** Write the run's report (JSON) here. */
+  report?: string;
+}
+
+/** `optimize --report`: plain JSON. */
+export interface OptimizeReport {
+  readonly input: string;
+  readonly output: string;
+  readonly pipeline: string;
+  readonly data: { readonly name: string; readonly preprocess: string; readonly labelled: boolean };
+  readonly legalization: readonly LegalizationStep[];
+  readonly passes: readonly PassRecord[];
+  readonly accuracy: {
+    readonly before: number;
+    readonly after: number;
+    readonly samples: number;
+  } | null;
+  readonly kernels: KernelFigures;
+  readonly files: readonly { path: string; bytes: number }[];
+  readonly bytes: number;
+  readonly deflatedBytes: number;
+  readonly warnings: readonly string[];
 }
 
 /** `collabopt optimize <in> -o <out> -p "<pipeline>"`: run a text pipeline and write the result. */
@@ -26,12 +56,26 @@ export async function optimizeCommand(
   input: string,
   options: OptimizeOptions,
   io: CliIo,
-): Promise<void> {
-  const graph = await readModel(input);
-  const data = loadDataSets(options.data, options.seed);
+): Promise<OptimizeReport> {
+  const logger = createConsoleLogger('info', io.stderr);
+  const graph = await readModel(input, {
+    logger,
+    ...(options.inputShapes ? { inputShapes: options.inputShapes } : {}),
+  });
+  const { format, steps } = await prepareOutput(graph, options.output, {
+    pipeline: options.pipeline,
+    ...(options.format ? { format: options.format } : {}),
+  });
+  for (const s of steps) io.stderr.write(`legalize: ${s.detail}\n`);
+  const data = loadDataSets({
+    ...(options.data !== undefined ? { data: options.data } : {}),
+    ...(options.labels !== undefined ? { labels: options.labels } : {}),
+    ...(options.preprocess !== undefined ? { preprocess: options.preprocess } : {}),
+    seed: options.seed,
+  });
   const engine = await getEngine();
   const pm = new PassManager({
-    logger: createConsoleLogger('info', io.stderr),
+    logger,
     progress: createStreamProgress(io.stderr),
     seed: options.seed,
     signal: io.signal,
@@ -42,31 +86,55 @@ export async function optimizeCommand(
     ? await engine.evaluate(graph, data.test, { signal: io.signal })
     : undefined;
   const result = await pm.run(graph);
-  // The pass manager's logger printed each warning when it happened (result.warnings repeats them).
-  const written = await writeModel(
-    result.graph,
-    options.output,
-    options.format ? { format: options.format } : {},
-  );
-  print(io, formatPassRecords(result.records, await measureFiles(written)));
+  let accuracy: OptimizeReport['accuracy'] = null;
   if (data.test && before) {
     const after = await engine.evaluate(result.graph, data.test, { signal: io.signal });
+    accuracy = { before: before.accuracy, after: after.accuracy, samples: data.test.count };
+  }
+  // The pass manager's logger printed each warning once, when it happened (result.warnings keeps
+  // them for the report).
+  // Serialised once: these bytes are written and measured for the report. The main file is
+  // committed last, after its weight shards / external data (as writeModel does).
+  const files = await format.write!(result.graph, { fileName: path.basename(options.output) });
+  const dir = path.dirname(options.output);
+  throwIfCancelled(io.signal, 'optimize');
+  await writeFilesAtomically(
+    dir,
+    [...files.slice(1), ...files.slice(0, 1)],
+    (graph.metadata[SOURCE_FILES_KEY] as string[] | undefined) ?? [],
+  );
+  const report: OptimizeReport = {
+    input,
+    output: options.output,
+    pipeline: options.pipeline,
+    data: { name: data.name, preprocess: data.preprocess, labelled: data.labelled },
+    legalization: steps,
+    passes: result.records,
+    accuracy,
+    kernels: kernelFigures(result.graph),
+    files: files.map((f) => ({ path: f.path, bytes: f.bytes.length })),
+    bytes: files.reduce((s, f) => s + f.bytes.length, 0),
+    deflatedBytes: files.reduce((s, f) => s + deflatedSize(f.bytes), 0),
+    warnings: result.warnings,
+  };
+  // The table ends with the real size of the written file(s), next to the passes' IR estimates.
+  print(
+    io,
+    formatPassRecords(result.records, {
+      label: files.map((f) => f.path).join(' + '),
+      bytes: report.bytes,
+      deflatedBytes: report.deflatedBytes,
+    }),
+  );
+  if (accuracy)
     print(
       io,
-      `test accuracy (${data.name}, float IR): before ${(before.accuracy * 100).toFixed(2)}%, after ${(after.accuracy * 100).toFixed(2)}%`,
+      `test accuracy (${data.name}, float IR): before ${(accuracy.before * 100).toFixed(2)}%, after ${(accuracy.after * 100).toFixed(2)}%`,
     );
+  print(io, `wrote ${files.map((f) => path.join(dir, f.path)).join(', ')}`);
+  if (options.report) {
+    await fs.writeFile(options.report, `${JSON.stringify(report, null, 2)}\n`);
+    print(io, `report: ${options.report}`);
   }
-  print(io, `wrote ${written.join(', ')}`);
-}
-
-/** Bytes and deflated bytes of the written files, read back from disk. */
-async function measureFiles(files: readonly string[]): Promise<WrittenSize> {
-  let bytes = 0;
-  let deflatedBytes = 0;
-  for (const f of files) {
-    const data = await readFile(f);
-    bytes += data.length;
-    deflatedBytes += deflatedSize(data);
-  }
-  return { label: files.map((f) => basename(f)).join(' + '), bytes, deflatedBytes };
+  return report;
 }

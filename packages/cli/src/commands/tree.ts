@@ -1,133 +1,210 @@
-import { deflateSync } from 'node:zlib';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import {
-  PassManager,
+  InvalidArgumentError,
+  SOURCE_FILES_KEY,
   createConsoleLogger,
   createStreamProgress,
-  defaultPassRegistry,
   formatTable,
-  channelLayout,
   readModel,
-  writeModel,
+  writeFilesAtomically,
   type Graph,
 } from '@collabopt/core';
-import { getEngine, referenceCnn, type Engine } from '@collabopt/engine';
-import { simulateQuantized } from '@collabopt/quantization';
-import { contextData, loadDataSets, type PipelineData } from '../data-sets';
+import { getEngine, referenceCnn } from '@collabopt/engine';
+import {
+  DEFAULT_TREE_OPTIONS,
+  pruneFrequencyFor,
+  runTree,
+  treePlan,
+  treePlanFromRecipe,
+  type TreeEvent,
+  type TreeLeafReport,
+  type TreeMetric,
+  type TreePlanOptions,
+  type TreeReport,
+} from '@collabopt/preserve';
+import { loadDataSets } from '../data-sets';
 import { print, type CliIo } from '../io';
-import { loadTfliteRuntime, tfliteAccuracy } from '../tflite-runtime';
-import { DEFAULT_TREE_OPTIONS, treePlan, type TreePlanOptions } from '../tree-plan';
+import { prepareOutput } from '../prepare-output';
 
 export interface TreeOptions extends Partial<TreePlanOptions> {
-  data: string;
+  /** `--data`; required for a user's model, `mnist` by default for the built-in demo. */
+  data?: string;
+  labels?: string;
+  preprocess?: string;
+  inputShapes?: Record<string, number[]>;
+  /** `--recipe tree.json`. */
+  recipe?: string;
   seed: number;
+  /** Baseline training epochs of the built-in demo (reference CNN). */
   epochs: number;
+  /** Output folder. */
   output: string;
-  /** Test samples run through the TFLite runtime per leaf (default: the whole test set). */
-  runtimeSamples?: number;
-  /** Run every exported file in the TFLite WASM runtime when it is installed (default true). */
-  tfliteRuntime?: boolean;
 }
 
-export interface LeafResult {
-  readonly leaf: string;
-  readonly label: string;
-  readonly status: 'ok' | 'unavailable';
-  readonly reason?: string;
-  readonly file?: string;
-  readonly simulatedAccuracy?: number;
-  readonly runtimeAccuracy?: number;
-  readonly sparsity?: number;
-  readonly maxUniquePerKernel?: number;
-  readonly maxUniquePerChannel?: number;
-  readonly fileBytes?: number;
-  readonly deflatedBytes?: number;
-}
+const pct = (m?: TreeMetric | null): string =>
+  m ? `${(m.value * 100).toFixed(2)}%${m.kind === 'agreement' ? ' agr' : ''}` : '';
 
-/**
- * Kernel figures of a quantized graph as the exported file stores them: the fraction of zero
- * kernel weights, and the distinct int8 codes q = round(w / scale) per kernel (whole tensor) and
- * per output channel (what per-channel kernels and a compressor see).
- */
-export function kernelFigures(graph: Graph): {
-  sparsity: number;
-  maxUnique: number;
-  maxUniquePerChannel: number;
-} {
-  let params = 0;
-  let zeros = 0;
-  let maxUnique = 0;
-  let maxPerChannel = 0;
-  for (const { slot, weight } of graph.weights()) {
-    if (!/kernel$/i.test(slot) || !(weight.tensor.data instanceof Float32Array)) continue;
-    const data = weight.tensor.data;
-    params += data.length;
-    const q = weight.annotations.quant;
-    const layout = q?.channelAxes ? channelLayout(weight.tensor.shape, q.channelAxes) : undefined;
-    const codes = new Set<number>();
-    const perChannel = new Map<number, Set<number>>();
-    for (let i = 0; i < data.length; i++) {
-      if (data[i] === 0) zeros++;
-      const c = layout ? layout.channelOf(i) : 0;
-      const scale = q && q.dtype !== 'float16' ? q.scale[c]! : 0;
-      const code = scale > 0 ? Math.round(data[i]! / scale) : data[i]!;
-      codes.add(code);
-      let set = perChannel.get(c);
-      if (!set) perChannel.set(c, (set = new Set()));
-      set.add(code);
-    }
-    maxUnique = Math.max(maxUnique, codes.size);
-    for (const set of perChannel.values()) maxPerChannel = Math.max(maxPerChannel, set.size);
+function planOf(options: TreeOptions, recipe: unknown, trainSamples?: number) {
+  const knobs: Partial<TreePlanOptions> = {};
+  for (const k of [
+    'sparsity',
+    'clusters',
+    'perChannel',
+    'pruneEpochs',
+    'clusterEpochs',
+    'qatEpochs',
+    'learningRate',
+    'pruneFrequency',
+  ] as const)
+    if (options[k] !== undefined) (knobs as Record<string, unknown>)[k] = options[k];
+  // Small data sets: update the pruning masks often enough (unless the recipe says how often).
+  const fromRecipe = (recipe as { pruneFrequency?: unknown } | undefined)?.pruneFrequency;
+  if (
+    trainSamples !== undefined &&
+    knobs.pruneFrequency === undefined &&
+    fromRecipe === undefined
+  ) {
+    const frequency = pruneFrequencyFor(
+      trainSamples,
+      knobs.pruneEpochs ??
+        (recipe as { pruneEpochs?: number } | undefined)?.pruneEpochs ??
+        DEFAULT_TREE_OPTIONS.pruneEpochs,
+    );
+    if (frequency !== undefined) (knobs as { pruneFrequency?: number }).pruneFrequency = frequency;
   }
-  return { sparsity: params ? zeros / params : 0, maxUnique, maxUniquePerChannel: maxPerChannel };
+  return recipe === undefined
+    ? treePlan(knobs)
+    : treePlanFromRecipe(recipe, knobs, options.recipe ?? 'recipe');
 }
 
-async function runPipeline(
-  graph: Graph,
-  pipeline: string,
-  data: PipelineData,
-  engine: Engine,
-  options: TreeOptions,
-  io: CliIo,
-): Promise<{ graph: Graph; warnings: readonly string[] }> {
-  const pm = new PassManager({
-    logger: createConsoleLogger('warn', io.stderr),
-    progress: createStreamProgress(io.stderr),
-    seed: options.seed,
-    signal: io.signal,
-    data: contextData(data),
-    engine,
-  }).addPipeline(pipeline);
-  const r = await pm.run(graph.clone());
-  return { graph: r.graph, warnings: r.warnings };
+async function readRecipe(file: string | undefined): Promise<unknown> {
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    throw new InvalidArgumentError(`cannot read the recipe: ${(e as Error).message}`, {
+      file,
+      field: '--recipe',
+    });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new InvalidArgumentError(`the recipe is not JSON: ${(e as Error).message}`, {
+      file,
+      field: '--recipe',
+    });
+  }
+}
+
+// Contract warnings are not reprinted here: the pass manager's logger printed each one when it
+// happened (the report keeps them).
+function printEvent(io: CliIo, e: TreeEvent): void {
+  switch (e.kind) {
+    case 'baseline':
+      print(io, `baseline float ${e.metric?.kind ?? 'accuracy'}: ${pct(e.metric) || 'n/a'}`);
+      return;
+    case 'branch-start':
+      print(io, `branch ${e.branch.label}: ${e.branch.pipeline ?? ''}`);
+      return;
+    case 'branch-done': {
+      const r = e.report;
+      if (r.status !== 'ok') print(io, `  FAILED [${r.error?.code}]: ${r.error?.message}`);
+      else
+        print(
+          io,
+          `  float ${pct(r.metric)}, kernel sparsity ${((r.kernels?.sparsity ?? 0) * 100).toFixed(1)}%, max distinct values per kernel ${r.kernels?.maxUniquePerKernel}`,
+        );
+      return;
+    }
+    case 'leaf-start':
+      print(io, `leaf ${e.leaf.label}: ${e.leaf.pipeline}`);
+      return;
+    case 'leaf-done':
+      if (e.report.status !== 'ok')
+        print(io, `  FAILED [${e.report.error?.code}]: ${e.report.error?.message}`);
+  }
+}
+
+/** The per-leaf table (a runtime column only when a runtime measured the files). */
+export function formatTreeTable(leaves: readonly TreeLeafReport[]): string {
+  const runtime = leaves.some((l) => l.runtimeMetric !== undefined);
+  const rows = leaves.map((r) => {
+    const cells =
+      r.status === 'ok'
+        ? [
+            r.label,
+            pct(r.metric),
+            pct(r.runtimeMetric),
+            `${((r.kernels?.sparsity ?? 0) * 100).toFixed(2)}%`,
+            String(r.kernels?.maxUniquePerKernel ?? ''),
+            String(r.kernels?.maxUniquePerChannel ?? ''),
+            String(r.bytes ?? ''),
+            String(r.deflatedBytes ?? ''),
+          ]
+        : [r.label, `${r.status}: ${r.error?.message ?? ''}`, '', '', '', '', '', ''];
+    return runtime ? cells : cells.filter((_, i) => i !== 2);
+  });
+  const header = [
+    'leaf (int8 TFLite)',
+    'int8 sim',
+    'runtime',
+    'kernel sparsity',
+    'int8 codes/kernel',
+    'int8 codes/channel',
+    'bytes',
+    'deflated',
+  ];
+  return formatTable(runtime ? header : header.filter((_, i) => i !== 2), rows);
 }
 
 /**
- * `collabopt tree`: build every branch of the deployment tree from a baseline (the given model,
- * or the reference CNN trained on the data set), quantize every leaf, export it as int8 TFLite,
- * and report accuracy (engine int8 simulation and, when available, the TFLite runtime on the
- * exported file), kernel sparsity, unique values per kernel, and file size raw and deflated.
+ * `collabopt tree [<model>]`: the deployment tree of @collabopt/preserve's `runTree` on the given
+ * model (or, for the built-in demo, the reference CNN trained on the data), every leaf written as
+ * an int8 TFLite file into the output folder with `tree-report.json`. Parses, prints, writes.
  */
 export async function treeCommand(
   input: string | undefined,
   options: TreeOptions,
   io: CliIo,
-): Promise<LeafResult[]> {
-  const plan = treePlan({ ...DEFAULT_TREE_OPTIONS, ...stripUndefined(options) });
-  const data = loadDataSets(options.data, options.seed);
-  if (!data.train || !data.test)
-    throw new Error(
-      'the tree needs a data set with training and test data (--data mnist or fashion-mnist)',
-    );
-  const engine = await getEngine();
-  await fs.mkdir(options.output, { recursive: true });
-
+): Promise<TreeReport> {
+  const recipe = await readRecipe(options.recipe);
+  planOf(options, recipe); // a bad recipe or knob fails before any work
   let baseline: Graph;
   if (input) {
-    baseline = await readModel(input);
+    baseline = await readModel(
+      input,
+      options.inputShapes ? { inputShapes: options.inputShapes } : {},
+    );
   } else {
     baseline = referenceCnn(options.seed);
+  }
+  // Every leaf is an int8 TFLite file: legalize and prove the first one writable before any work.
+  const { format, steps } = await prepareOutput(
+    baseline,
+    path.join(options.output, 'leaf.tflite'),
+    { format: 'tflite', pipeline: 'ptq(mode=int8)' },
+  );
+  for (const s of steps) io.stderr.write(`legalize: ${s.detail}\n`);
+
+  // The embedded digits are the demo's default only: a user's model needs the user's data.
+  const data = loadDataSets({
+    ...(options.data !== undefined ? { data: options.data } : input ? {} : { data: 'mnist' }),
+    ...(options.labels !== undefined ? { labels: options.labels } : {}),
+    ...(options.preprocess !== undefined ? { preprocess: options.preprocess } : {}),
+    seed: options.seed,
+  });
+  if (!data.train || !data.test)
+    throw new InvalidArgumentError(
+      `the tree fine-tunes and evaluates: it needs labelled training and test data (--data ${data.name}${data.labelled ? '' : ' --labels none'} gives none)`,
+      { field: '--data' },
+    );
+
+  const plan = planOf(options, recipe, data.train.count);
+  const engine = await getEngine();
+  if (!input) {
     print(
       io,
       `training the reference CNN on ${data.name} (${data.train.count} samples, ${options.epochs} epochs, backend ${engine.backend})`,
@@ -142,110 +219,36 @@ export async function treeCommand(
       signal: io.signal,
     });
   }
-  const floatAccuracy = (await engine.evaluate(baseline, data.test, { signal: io.signal }))
-    .accuracy;
-  print(io, `baseline float accuracy: ${(floatAccuracy * 100).toFixed(2)}%`);
-
-  const graphs = new Map<string, Graph>([['baseline', baseline]]);
-  for (const b of plan.branches) {
-    if (!b.from || !b.pipeline) continue;
-    print(io, `branch ${b.label}: ${b.pipeline}`);
-    const r = await runPipeline(graphs.get(b.from)!, b.pipeline, data, engine, options, io);
-    graphs.set(b.id, r.graph);
-    const acc = (await engine.evaluate(r.graph, data.test, { signal: io.signal })).accuracy;
-    const k = kernelFigures(r.graph);
-    print(
-      io,
-      `  float accuracy ${(acc * 100).toFixed(2)}%, kernel sparsity ${(k.sparsity * 100).toFixed(1)}%, max distinct values per kernel ${k.maxUnique}`,
-    );
-  }
-
-  const runtime = options.tfliteRuntime === false ? undefined : loadTfliteRuntime();
-  const results: LeafResult[] = [];
-  for (const leaf of plan.leaves) {
-    const missing = leaf.requires.filter((p) => !defaultPassRegistry.has(p));
-    if (missing.length > 0) {
-      results.push({
-        leaf: leaf.id,
-        label: leaf.label,
-        status: 'unavailable',
-        reason: `pass ${missing.join(', ')} is not installed`,
-      });
-      continue;
-    }
-    print(io, `leaf ${leaf.label}: ${leaf.pipeline}`);
-    const r = await runPipeline(graphs.get(leaf.from)!, leaf.pipeline, data, engine, options, io);
-    const file = path.join(options.output, `${leaf.id}.tflite`);
-    await writeModel(r.graph, file);
-    const bytes = new Uint8Array(await fs.readFile(file));
-    const sim = await simulateQuantized(engine, r.graph, data.test);
-    const k = kernelFigures(r.graph);
-    results.push({
-      leaf: leaf.id,
-      label: leaf.label,
-      status: 'ok',
-      file,
-      simulatedAccuracy: sim.accuracy,
-      ...(runtime
-        ? {
-            runtimeAccuracy: await tfliteAccuracy(
-              runtime,
-              bytes,
-              data.test,
-              options.runtimeSamples,
-              io.signal,
-            ),
-          }
-        : {}),
-      sparsity: k.sparsity,
-      maxUniquePerKernel: k.maxUnique,
-      maxUniquePerChannel: k.maxUniquePerChannel,
-      fileBytes: bytes.length,
-      deflatedBytes: deflateSync(bytes).length,
-    });
-  }
-
-  const pct = (x?: number): string => (x === undefined ? '' : `${(x * 100).toFixed(2)}%`);
-  const rows = results.map((r) =>
-    r.status === 'ok'
-      ? [
-          r.label,
-          pct(r.simulatedAccuracy),
-          pct(r.runtimeAccuracy),
-          pct(r.sparsity),
-          String(r.maxUniquePerKernel),
-          String(r.maxUniquePerChannel),
-          String(r.fileBytes),
-          String(r.deflatedBytes),
-        ]
-      : [r.label, `unavailable: ${r.reason}`, '', '', '', '', '', ''],
-  );
-  print(
-    io,
-    formatTable(
-      [
-        'leaf (int8 TFLite)',
-        'int8 sim acc',
-        'TFLite runtime acc',
-        'kernel sparsity',
-        'int8 codes/kernel',
-        'int8 codes/channel',
-        'bytes',
-        'deflated',
-      ],
-      rows,
-    ),
-  );
-  if (!runtime)
-    print(io, '(TFLite runtime not installed: accuracy from the engine int8 simulation only)');
+  await fs.mkdir(options.output, { recursive: true });
+  const protect = (baseline.metadata[SOURCE_FILES_KEY] as string[] | undefined) ?? [];
+  const { report } = await runTree(baseline, plan, {
+    engine,
+    data: {
+      train: data.train,
+      test: data.test,
+      ...(data.calibration ? { calibration: data.calibration } : {}),
+    },
+    seed: options.seed,
+    signal: io.signal,
+    logger: createConsoleLogger('warn', io.stderr),
+    progress: createStreamProgress(io.stderr),
+    writer: async (graph, leaf) => {
+      const files = await format.write!(graph, { fileName: `${leaf.id}.tflite` });
+      await writeFilesAtomically(options.output, files, protect);
+      return files;
+    },
+    onEvent: (e) => printEvent(io, e),
+    dataDescription: { name: data.name, preprocess: data.preprocess },
+  });
+  print(io, formatTreeTable(report.leaves));
   await fs.writeFile(
     path.join(options.output, 'tree-report.json'),
-    JSON.stringify({ floatAccuracy, leaves: results }, null, 2),
+    `${JSON.stringify(report, null, 2)}\n`,
   );
-  print(io, `files and tree-report.json in ${options.output}`);
-  return results;
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+  const failed = report.leaves.filter((l) => l.status !== 'ok').length;
+  print(
+    io,
+    `files and tree-report.json in ${options.output}${failed ? ` (${failed} leaf/leaves not built: see above)` : ''}`,
+  );
+  return report;
 }

@@ -2,13 +2,28 @@ import { FormatError } from '../errors';
 import type { Graph } from '../graph';
 import type { OpRegistry } from '../op-registry';
 
+/** Which bytes of a referenced file to read, and how many a reader accepts at most. */
+export interface ByteRange {
+  /** First byte (default 0). */
+  readonly offset?: number;
+  /** Number of bytes (default: to the end of the file). */
+  readonly length?: number;
+  /** Refuse the file when more bytes than this would be read (default: the read's file limit). */
+  readonly maxBytes?: number;
+}
+
 /** Bytes of a model being read, with access to files beside it (weight shards, external data). */
 export interface ModelSource {
   /** Path or name of the main file (for error messages and relative lookups). */
   readonly path: string;
   readonly bytes: Uint8Array;
-  /** Read a file referenced by the model, relative to the main file's folder. */
-  readRelated(relativePath: string): Promise<Uint8Array>;
+  /**
+   * Read a file referenced by the model, relative to the main file's folder (only regular files
+   * inside that folder, after resolving symbolic links; only the requested range).
+   */
+  readRelated(relativePath: string, range?: ByteRange): Promise<Uint8Array>;
+  /** Report a problem the reader recovered from (it reaches the caller's logger). */
+  warn?(message: string): void;
 }
 
 /** One file produced by a writer; `path` is relative to the main file's folder (the main file first). */

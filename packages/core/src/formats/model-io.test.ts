@@ -5,7 +5,7 @@ import { FormatError } from '../errors';
 import { Graph } from '../graph';
 import { GraphBuilder } from '../graph-builder';
 import { FormatRegistry, type FormatDefinition } from './format-registry';
-import { SOURCE_FILES_KEY, readModel, writeModel } from './model-io';
+import { SOURCE_FILES_KEY, checkOutputPlan, readModel, writeModel } from './model-io';
 
 /** A toy JSON format with a side file, to exercise the registry and the atomic writer. */
 const toyFormat: FormatDefinition = {
@@ -74,6 +74,38 @@ describe('format registry and model I/O', () => {
     );
     const before = await fs.readFile(path.join(dir, 'm.toy.side'));
     expect([...before]).toEqual([1, 2, 3]);
+  });
+
+  it('checks an output plan before any work: format, folder, inputs by real path and inode', async () => {
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (e: { code?: string }) => e.code,
+      );
+    const back = await readModel(path.join(dir, 'm.toy'), { formats });
+    await fs.symlink(dir, path.join(dir, '..', `${path.basename(dir)}-link`));
+    const viaLink = path.join(dir, '..', `${path.basename(dir)}-link`, 'm.toy');
+    try {
+      expect(await code(checkOutputPlan(path.join(dir, 'x.xyz'), { formats }))).toBe(
+        'FORMAT_UNKNOWN',
+      );
+      expect(
+        await code(checkOutputPlan(path.join(dir, 'x.toy'), { formats, format: 'nope' })),
+      ).toBe('FORMAT_UNKNOWN');
+      expect(await code(checkOutputPlan(path.join(dir, 'm.toy', 'x.toy'), { formats }))).toBe(
+        'FILE_NOT_WRITABLE',
+      );
+      expect(await code(checkOutputPlan(viaLink, { formats, graph: back }))).toBe(
+        'WRITE_WOULD_OVERWRITE_INPUT',
+      );
+      expect(
+        await code(checkOutputPlan(viaLink, { formats, inputs: [path.join(dir, 'm.toy')] })),
+      ).toBe('WRITE_WOULD_OVERWRITE_INPUT');
+      expect(await code(checkOutputPlan(path.join(dir, 'new', 'x.toy'), { formats }))).toBe('ok');
+      await expect(fs.stat(path.join(dir, 'new'))).rejects.toThrow(); // nothing created
+    } finally {
+      await fs.rm(path.join(dir, '..', `${path.basename(dir)}-link`));
+    }
   });
 
   it('turns missing files into typed errors naming the file', async () => {

@@ -12,8 +12,9 @@ import {
   PAIR_ONES,
   USE_BIAS_ATTR,
   biasSlot,
-  depthwiseCapabilities,
+  FUSABLE_ACTIVATIONS,
   kernelCapabilities,
+  separableDepthwiseCapabilities,
 } from './common-attrs';
 import {
   convOutputLength,
@@ -58,11 +59,12 @@ export const conv2d: OpDef = {
   attrs: { filters: { kind: 'int' }, ...convAttrs },
   minInputs: 1,
   maxInputs: 1,
+  fusableActivations: FUSABLE_ACTIVATIONS,
   weights: [
     {
       name: 'kernel',
       role: 'kernel',
-      capabilities: kernelCapabilities([3]),
+      capabilities: kernelCapabilities([3], true),
       shape: (ctx) => [
         ...attrInts(ctx.attrs, 'kernelSize'),
         inChannels(ctx),
@@ -86,11 +88,12 @@ export const depthwiseConv2d: OpDef = {
   attrs: { depthMultiplier: { kind: 'int', default: 1 }, ...convAttrs },
   minInputs: 1,
   maxInputs: 1,
+  fusableActivations: FUSABLE_ACTIVATIONS,
   weights: [
     {
       name: 'kernel',
       role: 'kernel',
-      capabilities: depthwiseCapabilities([2, 3]),
+      capabilities: kernelCapabilities([2, 3], true),
       shape: (ctx) => [
         ...attrInts(ctx.attrs, 'kernelSize'),
         inChannels(ctx),
@@ -121,7 +124,7 @@ export const separableConv2d: OpDef = {
     {
       name: 'depthwiseKernel',
       role: 'kernel',
-      capabilities: depthwiseCapabilities([2, 3]),
+      capabilities: separableDepthwiseCapabilities([2, 3]),
       shape: (ctx) => [
         ...attrInts(ctx.attrs, 'kernelSize'),
         inChannels(ctx),
@@ -131,7 +134,7 @@ export const separableConv2d: OpDef = {
     {
       name: 'pointwiseKernel',
       role: 'kernel',
-      capabilities: kernelCapabilities([3]),
+      capabilities: kernelCapabilities([3], true),
       shape: (ctx) => [
         1,
         1,
@@ -155,11 +158,12 @@ export const conv2dTranspose: OpDef = {
   attrs: { filters: { kind: 'int' }, ...convAttrs },
   minInputs: 1,
   maxInputs: 1,
+  fusableActivations: FUSABLE_ACTIVATIONS,
   weights: [
     {
       name: 'kernel',
       role: 'kernel',
-      capabilities: kernelCapabilities([2]),
+      capabilities: kernelCapabilities([2], true),
       shape: (ctx) => [
         ...attrInts(ctx.attrs, 'kernelSize'),
         attrInt(ctx.attrs, 'filters'),

@@ -1,5 +1,11 @@
 import { attrInt, shapeFail, type OpDef } from '../op-registry';
-import { ACTIVATION_ATTR, USE_BIAS_ATTR, biasSlot, kernelCapabilities } from './common-attrs';
+import {
+  ACTIVATION_ATTR,
+  FUSABLE_ACTIVATIONS,
+  USE_BIAS_ATTR,
+  biasSlot,
+  kernelCapabilities,
+} from './common-attrs';
 import { requireKnown } from './shape-utils';
 
 export const dense: OpDef = {
@@ -8,11 +14,12 @@ export const dense: OpDef = {
   attrs: { units: { kind: 'int' }, activation: ACTIVATION_ATTR, useBias: USE_BIAS_ATTR },
   minInputs: 1,
   maxInputs: 1,
+  fusableActivations: FUSABLE_ACTIVATIONS,
   weights: [
     {
       name: 'kernel',
       role: 'kernel',
-      capabilities: kernelCapabilities([1]),
+      capabilities: kernelCapabilities([1], false),
       shape: (ctx) => {
         const s = ctx.inputShapes[0]!;
         return [

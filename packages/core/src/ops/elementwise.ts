@@ -1,5 +1,5 @@
 import { attrInt, type OpDef } from '../op-registry';
-import { ACTIVATION_ATTR } from './common-attrs';
+import { ACTIVATION_ATTR, SHARES_INPUT_PARAMS } from './common-attrs';
 import { broadcastShapes, normalizeAxis } from './shape-utils';
 
 const ACTIVATION_PARAM = { kind: 'any', default: null } as const;
@@ -58,6 +58,7 @@ export const dropout: OpDef = {
   attrs: { rate: { kind: 'float', default: 0.5 } },
   minInputs: 1,
   maxInputs: 1,
+  quantization: SHARES_INPUT_PARAMS,
   weights: [],
   infer: (ctx) => [{ shape: [...ctx.inputShapes[0]!], dtype: ctx.inputDtypes[0] ?? 'float32' }],
 };

@@ -53,3 +53,9 @@ export {
   UNKNOWN_DIM,
   type Padding,
 } from './shape-utils';
+export {
+  kernelCapabilities,
+  biasSlot,
+  FUSABLE_ACTIVATIONS,
+  SHARES_INPUT_PARAMS,
+} from './common-attrs';

@@ -4,9 +4,10 @@ import {
   attrString,
   shapeFail,
   type OpDef,
+  type OpQuantization,
   type ShapeContext,
 } from '../op-registry';
-import { PADDING_ATTR } from './common-attrs';
+import { PADDING_ATTR, SHARES_INPUT_PARAMS } from './common-attrs';
 import { convOutputLength, requireRank, type Padding } from './shape-utils';
 
 function poolInfer(ctx: ShapeContext): { shape: number[]; dtype: 'float32' }[] {
@@ -23,10 +24,11 @@ function poolInfer(ctx: ShapeContext): { shape: number[]; dtype: 'float32' }[] {
   return [{ shape: [n!, oh, ow, c!], dtype: 'float32' }];
 }
 
-function pool(name: string, description: string): OpDef {
+function pool(name: string, description: string, quantization: OpQuantization): OpDef {
   return {
     name,
     description,
+    quantization,
     attrs: {
       poolSize: { kind: 'ints', length: 2, default: [2, 2] },
       strides: { kind: 'any', default: null, description: 'defaults to poolSize' },
@@ -39,16 +41,19 @@ function pool(name: string, description: string): OpDef {
   };
 }
 
-export const maxPool2d = pool('MaxPool2D', 'max pooling over NHWC windows');
+export const maxPool2d = pool('MaxPool2D', 'max pooling over NHWC windows', SHARES_INPUT_PARAMS);
+/** Shares its input's parameters (TFLite requires it) but averages, so QAT rounds it again. */
 export const avgPool2d = pool(
   'AvgPool2D',
   'average pooling over NHWC windows (padding excluded from the count)',
+  { sharedParams: 'input' },
 );
 
-function globalPool(name: string, description: string): OpDef {
+function globalPool(name: string, description: string, quantization?: OpQuantization): OpDef {
   return {
     name,
     description,
+    ...(quantization ? { quantization } : {}),
     attrs: { keepDims: { kind: 'bool', default: false } },
     minInputs: 1,
     maxInputs: 1,
@@ -63,4 +68,5 @@ function globalPool(name: string, description: string): OpDef {
 }
 
 export const globalAvgPool = globalPool('GlobalAvgPool', 'mean over H and W');
-export const globalMaxPool = globalPool('GlobalMaxPool', 'max over H and W');
+/** REDUCE_MAX in TFLite: int8 input and output share parameters (TFMOT passes it through). */
+export const globalMaxPool = globalPool('GlobalMaxPool', 'max over H and W', SHARES_INPUT_PARAMS);

@@ -9,6 +9,7 @@ import {
   type OpDef,
 } from '../op-registry';
 import type { DType } from '../tensor';
+import { SHARES_INPUT_PARAMS } from './common-attrs';
 import { UNKNOWN_DIM, normalizeAxis, requireRank } from './shape-utils';
 
 export const input: OpDef = {
@@ -33,6 +34,7 @@ export const reshape: OpDef = {
   attrs: { targetShape: { kind: 'ints' } },
   minInputs: 1,
   maxInputs: 1,
+  quantization: SHARES_INPUT_PARAMS,
   weights: [],
   infer: (ctx) => {
     const s = ctx.inputShapes[0]!;
@@ -70,6 +72,7 @@ export const flatten: OpDef = {
   attrs: {},
   minInputs: 1,
   maxInputs: 1,
+  quantization: SHARES_INPUT_PARAMS,
   weights: [],
   infer: (ctx) => {
     const s = ctx.inputShapes[0]!;
@@ -92,6 +95,7 @@ export const pad: OpDef = {
   },
   minInputs: 1,
   maxInputs: 1,
+  quantization: SHARES_INPUT_PARAMS,
   weights: [],
   infer: (ctx) => {
     const [n, h, w, c] = requireRank(ctx, 0, 4);
@@ -109,6 +113,7 @@ export const concat: OpDef = {
   attrs: { axis: { kind: 'int', default: -1 } },
   minInputs: 1,
   maxInputs: Infinity,
+  quantization: { sharedParams: 'inputs' },
   weights: [],
   infer: (ctx) => {
     const first = ctx.inputShapes[0]!;
@@ -163,6 +168,10 @@ export const upsample2d: OpDef = {
   },
   minInputs: 1,
   maxInputs: 1,
+  quantization: {
+    sharedParams: 'input',
+    keepsInputGrid: (attrs) => attrs['interpolation'] === 'nearest',
+  },
   weights: [],
   infer: (ctx) => {
     const [n, h, w, c] = requireRank(ctx, 0, 4);

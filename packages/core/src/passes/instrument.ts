@@ -1,4 +1,6 @@
 import type { Graph } from '../graph';
+import type { OpRegistry } from '../op-registry';
+import { defaultOpRegistry } from '../registry-default';
 import { graphStatistics } from '../statistics';
 import type { Pass, PassContext, PassResult } from './pass';
 
@@ -19,6 +21,8 @@ export interface PassRecord {
   readonly sparsity: number;
   /** Distinct values per weight, keyed `node/slot`. */
   readonly uniqueValues: Readonly<Record<string, number>>;
+  /** Most distinct values of any kernel (the op registry's role 'kernel'); 0 without kernels. */
+  readonly maxUniquePerKernel: number;
   readonly bytes: number;
   readonly deflatedBytes: number;
   readonly report?: Readonly<Record<string, unknown>>;
@@ -32,6 +36,8 @@ export class StatisticsInstrument implements Instrument {
   readonly name = 'statistics';
   readonly records: PassRecord[] = [];
   private started = 0;
+
+  constructor(private readonly registry: OpRegistry = defaultOpRegistry) {}
 
   recordInput(graph: Graph): void {
     this.records.push(this.snapshot('input', graph, 0));
@@ -60,7 +66,12 @@ export class StatisticsInstrument implements Instrument {
     s: ReturnType<typeof graphStatistics>,
   ): PassRecord {
     const uniqueValues: Record<string, number> = {};
-    for (const w of s.weights) uniqueValues[`${w.node}/${w.slot}`] = w.uniqueValues;
+    let maxUniquePerKernel = 0;
+    for (const w of s.weights) {
+      uniqueValues[`${w.node}/${w.slot}`] = w.uniqueValues;
+      if (this.registry.isKernel(w.op, w.slot))
+        maxUniquePerKernel = Math.max(maxUniquePerKernel, w.uniqueValues);
+    }
     return {
       pass: name,
       timeMs,
@@ -68,6 +79,7 @@ export class StatisticsInstrument implements Instrument {
       nonZeros: s.nonZeros,
       sparsity: s.sparsity,
       uniqueValues,
+      maxUniquePerKernel,
       bytes: s.bytes,
       deflatedBytes: s.deflatedBytes,
     };

@@ -74,6 +74,10 @@ describe('PassManager', () => {
     expect(pruned.nonZeros).toBeLessThan(input.nonZeros);
     expect(pruned.sparsity).toBeGreaterThan(0.4);
     expect(pruned.uniqueValues['d1/kernel']).toBeLessThanOrEqual(17);
+    expect(pruned.maxUniquePerKernel).toBe(
+      Math.max(pruned.uniqueValues['d1/kernel']!, pruned.uniqueValues['d2/kernel']!),
+    );
+    expect(input.maxUniquePerKernel).toBe(8 * 4); // random d1 kernel: every value distinct
     expect(pruned.deflatedBytes).toBeGreaterThan(0);
     expect(pruned.timeMs).toBeGreaterThanOrEqual(0);
   });

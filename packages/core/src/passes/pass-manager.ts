@@ -128,7 +128,7 @@ export class PassManager {
       ...(this.options.engine !== undefined ? { engine: this.options.engine } : {}),
       analyses: new AnalysisCache(),
     };
-    const statistics = new StatisticsInstrument();
+    const statistics = new StatisticsInstrument(registry);
     const state: RunState = {
       ctx,
       logger,

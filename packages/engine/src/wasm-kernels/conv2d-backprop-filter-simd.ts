@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { convGeometry, paddedInput, type PadAttr } from './conv-geometry';
+import { isPointwise } from './conv2d-backprop';
 import type { HeapSimd } from './wasm-heap';
 
 /**
@@ -47,4 +48,29 @@ export function conv2dBackpropFilterSimd(
   } finally {
     if (xp !== x) xp.dispose();
   }
+}
+
+/**
+ * The filter gradient of a 1×1, stride-1 convolution as xᵀ·dy over all pixels in one SIMD pass
+ * with register-blocked 4 × 8 outputs, or undefined where it does not apply (other geometry,
+ * in channels not a multiple of 4 or out channels not a multiple of 8). XNNPACK's GEMM repacks
+ * all of dy ([pixels, out]) as its weights on every call and has only in-channels rows to amortise it.
+ */
+export function pointwiseFilterGradSimd(
+  simd: HeapSimd,
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: [number, number, number, number],
+  strides: [number, number] | number,
+  pad: PadAttr,
+  dimRoundingMode?: 'floor' | 'round' | 'ceil',
+): tf.TensorInfo | undefined {
+  const [, , cin, cout] = filterShape;
+  if (cin % 4 !== 0 || cout % 8 !== 0) return undefined;
+  const g = convGeometry(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false);
+  if (!isPointwise(g)) return undefined;
+  const out = simd.backend.makeOutput([...filterShape], 'float32');
+  const at = simd.address;
+  simd.kernels.gemmTransposedA(at(x), at(dy), at(out), g.batch * g.outH * g.outW, cin, cout);
+  return out;
 }

@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { convGeometry, paddedInput, spreadAndPadGradient, type PadAttr } from './conv-geometry';
+import {
+  convGeometry,
+  paddedInput,
+  spreadAndPadGradient,
+  type ConvGeometry,
+  type PadAttr,
+} from './conv-geometry';
 
 export type FilterGradMethod = 'im2col' | 'conv';
 
@@ -21,6 +27,12 @@ export function conv2dBackpropFilter(
   return tf.tidy(() => {
     const g = convGeometry(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false);
     const [kh, kw, cin, cout] = filterShape;
+    if (isPointwise(g)) {
+      // dW = xᵀ · dy over all pixels: one GEMM instead of a convolution with a [outH, outW] kernel.
+      const m = g.batch * g.outH * g.outW;
+      const xt = tf.transpose(tf.reshape(x, [m, cin])) as tf.Tensor2D;
+      return tf.reshape(tf.matMul(xt, tf.reshape(dy, [m, cout]) as tf.Tensor2D), filterShape);
+    }
     const xp = paddedInput(x, g);
     if (method === 'im2col') {
       // Taps of xᵀ: the images as [1, cin·N, Hp, Wp] planes, so that every tap copies whole
@@ -62,6 +74,20 @@ export function conv2dBackpropFilter(
   });
 }
 
+/** A 1×1 convolution with stride 1 and no padding: a GEMM over the pixels both ways. */
+export function isPointwise(g: ConvGeometry): boolean {
+  return (
+    g.kh === 1 &&
+    g.kw === 1 &&
+    g.sh === 1 &&
+    g.sw === 1 &&
+    g.top === 0 &&
+    g.left === 0 &&
+    g.outH === g.inH &&
+    g.outW === g.inW
+  );
+}
+
 /**
  * The transposed convolution is the default. Measured on the wasm backend with fresh tensors each
  * call, as in training (XNNPACK repacks a MatMul's second operand whenever it is a new tensor):
@@ -89,6 +115,13 @@ export function conv2dBackpropInput(
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const g = convGeometry(inputShape, filter.shape, strides, 1, pad, dimRoundingMode, false);
+    if (isPointwise(g)) {
+      // dx = dy · Wᵀ over all pixels.
+      const [, , cin, cout] = filter.shape;
+      const wt = tf.transpose(tf.reshape(filter, [cin, cout])) as tf.Tensor2D;
+      const dx = tf.matMul(tf.reshape(dy, [-1, cout]) as tf.Tensor2D, wt);
+      return tf.reshape(dx, inputShape);
+    }
     const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
     return tf.conv2d(spreadAndPadGradient(dy, g), flipped, 1, 'valid');
   });

@@ -11,14 +11,28 @@ import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv2d-backprop';
 import type { PadAttr } from './conv-geometry';
 import { depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './depthwise-backprop';
+import { depthwiseBackpropFilterSimd, depthwiseBackpropInputSimd } from './depthwise-backprop-simd';
+import {
+  BATCH_NORM_TRAINING,
+  BATCH_NORM_TRAINING_GRAD,
+  batchNormTrainingGradKernel,
+  batchNormTrainingKernel,
+} from './batch-norm';
 import { maxPoolGradKernel, poolGeometry } from './max-pool-grad';
-import { RELU_GRAD, reluGradKernel, routeGradientToKernel } from './relu-grad';
+import {
+  RELU6_GRAD,
+  RELU_GRAD,
+  relu6GradKernel,
+  reluGradKernel,
+  routeGradientToKernel,
+} from './relu-grad';
 import { leadingAxesReduction, sumLeadingAxesKernel } from './sum-leading-axes';
 import { unsortedSegmentSum } from './unsorted-segment-sum';
 import { heapSimd, isHeapBackend } from './wasm-heap';
 import {
   SIMD_FILTER_GRAD_MAX_IN_CHANNELS,
   conv2dBackpropFilterSimd,
+  pointwiseFilterGradSimd,
 } from './conv2d-backprop-filter-simd';
 
 export {
@@ -36,7 +50,23 @@ export {
   type PoolGeometry,
 } from './max-pool-grad';
 export { leadingAxesReduction, sumRowsInto } from './sum-leading-axes';
-export { reluGradInto, RELU_GRAD, routeGradientToKernel } from './relu-grad';
+export {
+  reluGradInto,
+  relu6GradInto,
+  RELU_GRAD,
+  RELU6_GRAD,
+  routeGradientToKernel,
+} from './relu-grad';
+export {
+  BATCH_NORM_TRAINING,
+  BATCH_NORM_TRAINING_GRAD,
+  batchNormCoefficients,
+  batchNormGradCoefficients,
+  channelAffineInto,
+  channelMomentsInto,
+  momentsFromShiftedSums,
+} from './batch-norm';
+export { depthwiseBackpropFilterSimd, depthwiseBackpropInputSimd } from './depthwise-backprop-simd';
 export { setHeapSimdEnabled } from './wasm-heap';
 
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -57,13 +87,21 @@ const KERNELS: Record<string, tf.KernelFunc> = {
     nhwcOnly('Conv2DBackpropFilter', a.dataFormat);
     const x = asTensor<tf.Tensor4D>(inputs['x']);
     const dy = asTensor<tf.Tensor4D>(inputs['dy']);
-    const simd =
-      a.filterShape[2] <= SIMD_FILTER_GRAD_MAX_IN_CHANNELS &&
-      x.dtype === 'float32' &&
-      dy.dtype === 'float32'
-        ? heapSimd(backend)
-        : undefined;
-    if (simd !== undefined) {
+    const simd = x.dtype === 'float32' && dy.dtype === 'float32' ? heapSimd(backend) : undefined;
+    const pointwise =
+      simd === undefined
+        ? undefined
+        : pointwiseFilterGradSimd(
+            simd,
+            x,
+            dy,
+            a.filterShape,
+            a.strides,
+            a.pad as PadAttr,
+            a.dimRoundingMode as Rounding,
+          );
+    if (pointwise !== undefined) return pointwise;
+    if (simd !== undefined && a.filterShape[2] <= SIMD_FILTER_GRAD_MAX_IN_CHANNELS) {
       return conv2dBackpropFilterSimd(
         simd,
         x,
@@ -83,11 +121,25 @@ const KERNELS: Record<string, tf.KernelFunc> = {
       a.dimRoundingMode as Rounding,
     );
   },
-  DepthwiseConv2dNativeBackpropFilter: ({ inputs, attrs }) => {
+  DepthwiseConv2dNativeBackpropFilter: ({ inputs, attrs, backend }) => {
     const a = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
+    const x = asTensor<tf.Tensor4D>(inputs['x']);
+    const dy = asTensor<tf.Tensor4D>(inputs['dy']);
+    const simd = x.dtype === 'float32' && dy.dtype === 'float32' ? heapSimd(backend) : undefined;
+    if (simd !== undefined)
+      return depthwiseBackpropFilterSimd(
+        simd,
+        x,
+        dy,
+        a.filterShape,
+        a.strides,
+        a.dilations,
+        a.pad as PadAttr,
+        a.dimRoundingMode as Rounding,
+      );
     return depthwiseConv2dBackpropFilter(
-      asTensor(inputs['x']),
-      asTensor(inputs['dy']),
+      x,
+      dy,
       a.filterShape,
       a.strides,
       a.dilations,
@@ -95,12 +147,27 @@ const KERNELS: Record<string, tf.KernelFunc> = {
       a.dimRoundingMode as Rounding,
     );
   },
-  DepthwiseConv2dNativeBackpropInput: ({ inputs, attrs }) => {
+  DepthwiseConv2dNativeBackpropInput: ({ inputs, attrs, backend }) => {
     const a = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
+    const dy = asTensor<tf.Tensor4D>(inputs['dy']);
+    const filter = asTensor<tf.Tensor4D>(inputs['filter']);
+    const simd =
+      dy.dtype === 'float32' && filter.dtype === 'float32' ? heapSimd(backend) : undefined;
+    if (simd !== undefined)
+      return depthwiseBackpropInputSimd(
+        simd,
+        a.inputShape,
+        dy,
+        filter,
+        a.strides,
+        a.dilations,
+        a.pad as PadAttr,
+        a.dimRoundingMode as Rounding,
+      );
     return depthwiseConv2dBackpropInput(
       a.inputShape,
-      asTensor(inputs['dy']),
-      asTensor(inputs['filter']),
+      dy,
+      filter,
       a.strides,
       a.dilations,
       a.pad as PadAttr,
@@ -170,6 +237,44 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
     });
   }
   routeGradientToKernel('Relu', RELU_GRAD);
+  if (tf.getKernel(RELU6_GRAD, backendName) === undefined) {
+    tf.registerKernel({
+      kernelName: RELU6_GRAD,
+      backendName,
+      kernelFunc: ({ inputs, backend }) => {
+        const dy = inputs['dy']!;
+        const x = inputs['x']!;
+        if (!isHeapBackend(backend) || dy.dtype !== 'float32' || x.dtype !== 'float32')
+          throw new Error('Relu6Grad: float32 tensors on the wasm backend expected');
+        return relu6GradKernel(backend, dy, x);
+      },
+    });
+  }
+  routeGradientToKernel('Relu6', RELU6_GRAD);
+  // Training-mode batch norm (the engine asks for these kernels by name; channels last).
+  if (tf.getKernel(BATCH_NORM_TRAINING, backendName) === undefined) {
+    tf.registerKernel({
+      kernelName: BATCH_NORM_TRAINING,
+      backendName,
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const { x, scale, offset } = inputs as Record<string, tf.TensorInfo>;
+        if (!isHeapBackend(backend) || x!.dtype !== 'float32')
+          throw new Error('batch norm: float32 tensors on the wasm backend expected');
+        const { epsilon } = attrs as unknown as { epsilon: number };
+        return batchNormTrainingKernel(backend, x!, scale!, offset!, epsilon);
+      },
+    });
+    tf.registerKernel({
+      kernelName: BATCH_NORM_TRAINING_GRAD,
+      backendName,
+      kernelFunc: ({ inputs, backend }) => {
+        const { dy, x, scale, mean, reserve } = inputs as Record<string, tf.TensorInfo>;
+        if (!isHeapBackend(backend) || x!.dtype !== 'float32' || dy!.dtype !== 'float32')
+          throw new Error('batch norm gradient: float32 tensors on the wasm backend expected');
+        return batchNormTrainingGradKernel(backend, dy!, x!, scale!, mean!, reserve!);
+      },
+    });
+  }
   // XNNPACK multiplies untransposed operands only; the stock kernel runs transposed ones (every
   // MatMul gradient) through a slow path: 3-4× slower than transposing explicitly first
   // ([64,10]·[1600,10]ᵀ: 3.4 → 0.9 ms; [64,1600]ᵀ·[64,10]: 2.3 → 0.8 ms).

@@ -23,6 +23,31 @@ export function reluGradKernel(
   return out;
 }
 
+/** out[i] = 0 < y[i] < 6 ? dy[i] : 0 — the ReLU6 gradient from its input. */
+export function relu6GradInto(dy: Float32Array, y: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = y[i]! > 0 && y[i]! < 6 ? dy[i]! : 0;
+}
+
+/** Relu6Grad {dy, x} as a wasm-heap kernel (one pass instead of TF.js's composition). */
+export function relu6GradKernel(
+  backend: HeapBackend,
+  dy: tf.TensorInfo,
+  x: tf.TensorInfo,
+): tf.TensorInfo {
+  const out = backend.makeOutput([...dy.shape], 'float32');
+  const simd = heapSimd(backend);
+  if (simd !== undefined) {
+    const at = simd.address;
+    simd.kernels.relu6Grad(at(dy), at(x), at(out), tf.util.sizeFromShape(dy.shape));
+  } else {
+    relu6GradInto(heapFloats(backend, dy), heapFloats(backend, x), heapFloats(backend, out));
+  }
+  return out;
+}
+
+/** The kernel name of the fused ReLU6 gradient {dy, x} (TensorFlow's Relu6Grad on tfjs-node). */
+export const RELU6_GRAD = 'CollaboptRelu6Grad';
+
 /** The kernel name backends may implement (TensorFlow's op of the same name and inputs {dy, x}). */
 export const RELU_GRAD = 'ReluGrad';
 

@@ -46,6 +46,8 @@ export interface HeapSimd {
   address(t: tf.TensorInfo): number;
   malloc(bytes: number): number;
   free(pointer: number): void;
+  /** A float32 view of the heap (detached when the memory grows: take it after allocating). */
+  floats(address: number, length: number): Float32Array;
 }
 
 const SIMD_DISABLED = { value: false };
@@ -90,5 +92,6 @@ function bindSimd(b: WasmBackendInternals): HeapSimd | undefined {
     address: (t) => getMemoryOffset.call(b, t.dataId),
     malloc: (bytes) => module._malloc!(bytes),
     free: (pointer) => module._free!(pointer),
+    floats: (address, length) => new Float32Array(memory.buffer, address, length),
   };
 }

@@ -3,6 +3,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import {
+  BATCH_NORM_TRAINING,
+  BATCH_NORM_TRAINING_GRAD,
+  RELU6_GRAD,
+  batchNormCoefficients,
+  batchNormGradCoefficients,
+  momentsFromShiftedSums,
+  relu6GradInto,
   conv2dBackpropFilter,
   maxPoolGradInto,
   poolGeometry,
@@ -13,7 +20,11 @@ import {
 } from './index';
 import { SIMD_KERNELS_PLAIN, SIMD_KERNELS_SHARED } from './simd/kernels-binary';
 import { heapSimd, type HeapBackend } from './wasm-heap';
+import { registerCoreGradients } from '../core-gradients';
 
+// First TF.js's gradients (the batch-norm reference differentiates composed ops), then the
+// kernels, which route ReLU gradients to their fused kernels (as the engine does).
+registerCoreGradients();
 registerWasmGradientKernels();
 
 function random(shape: number[], seed: number): { values: Float32Array; shape: number[] } {
@@ -85,6 +96,11 @@ const CONV_CASES: Case[] = [
   { n: 4, h: 9, w: 9, c: 12, k: [3, 3], s: [1, 1], d: [1, 1], pad: 'valid', out: 6 },
   { n: 2, h: 6, w: 6, c: 3, k: [1, 1], s: [2, 2], d: [1, 1], pad: 'valid', out: 5 },
   { n: 6, h: 8, w: 8, c: 2, k: [3, 3], s: [2, 2], d: [1, 1], pad: 'same', out: 3 },
+  // 1×1 stride 1 (pointwise): SIMD aᵀ·b over 105 and 200 pixels (not whole 64-row chunks)
+  { n: 3, h: 5, w: 7, c: 8, k: [1, 1], s: [1, 1], d: [1, 1], pad: 'same', out: 16 },
+  { n: 2, h: 10, w: 10, c: 12, k: [1, 1], s: [1, 1], d: [1, 1], pad: 'valid', out: 24 },
+  // 1×1 with channels the SIMD GEMM does not take (composed path)
+  { n: 2, h: 5, w: 5, c: 6, k: [1, 1], s: [1, 1], d: [1, 1], pad: 'same', out: 10 },
 ];
 
 describe('Conv2DBackpropFilter', () => {
@@ -141,7 +157,17 @@ const DEPTHWISE_CASES: (Case & { mult: number })[] = [
   { n: 1, h: 9, w: 9, c: 2, k: [3, 2], s: [2, 1], d: [1, 1], pad: 'valid', out: 0, mult: 3 },
   { n: 2, h: 9, w: 9, c: 3, k: [3, 3], s: [1, 1], d: [2, 2], pad: 'same', out: 0, mult: 2 },
   { n: 2, h: 10, w: 9, c: 2, k: [3, 3], s: [1, 1], d: [2, 3], pad: 'valid', out: 0, mult: 1 },
+  // MobileNet-like: channels past a multiple of 4 (vector + scalar lanes), odd sizes, stride 2
+  { n: 3, h: 11, w: 9, c: 17, k: [3, 3], s: [2, 2], d: [1, 1], pad: 'same', out: 0, mult: 1 },
+  { n: 2, h: 13, w: 13, c: 9, k: [3, 3], s: [2, 2], d: [1, 1], pad: 'valid', out: 0, mult: 2 },
+  { n: 2, h: 8, w: 8, c: 16, k: [3, 3], s: [2, 2], d: [1, 1], pad: 'same', out: 0, mult: 1 },
+  { n: 2, h: 7, w: 7, c: 6, k: [5, 5], s: [1, 1], d: [1, 1], pad: 'same', out: 0, mult: 2 },
+  { n: 1, h: 12, w: 11, c: 5, k: [3, 3], s: [2, 2], d: [2, 2], pad: 'same', out: 0, mult: 2 },
+  { n: 2, h: 9, w: 10, c: 7, k: [3, 3], s: [1, 1], d: [2, 1], pad: 'valid', out: 0, mult: 1 },
 ];
+
+/** Both direct SIMD kernels and the composed JavaScript fallbacks. */
+const SIMD_AND_JS = [true, false];
 
 /** Naive dilated depthwise gradients (TF.js's cpu kernels ignore dilation in backprop). */
 function naiveDepthwiseGrads(
@@ -195,15 +221,22 @@ describe('DepthwiseConv2dNative backprop', () => {
       const w = random(filterShape, 8);
       const ref = naiveDepthwiseGrads(c, x.values, dy.values, w.values, dyShape);
       const fAttrs = { strides: c.s, dilations: c.d, pad: c.pad, filterShape };
-      expectClose(await run('wasm', 'DepthwiseConv2dNativeBackpropFilter', { x, dy }, fAttrs), {
-        values: ref.dw,
-        shape: filterShape,
-      });
       const iAttrs = { strides: c.s, dilations: c.d, pad: c.pad, inputShape: [c.n, c.h, c.w, c.c] };
-      expectClose(
-        await run('wasm', 'DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, iAttrs),
-        { values: ref.dx, shape: x.shape },
-      );
+      for (const simd of SIMD_AND_JS) {
+        setHeapSimdEnabled(simd);
+        try {
+          expectClose(await run('wasm', 'DepthwiseConv2dNativeBackpropFilter', { x, dy }, fAttrs), {
+            values: ref.dw,
+            shape: filterShape,
+          });
+          expectClose(
+            await run('wasm', 'DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, iAttrs),
+            { values: ref.dx, shape: x.shape },
+          );
+        } finally {
+          setHeapSimdEnabled(true);
+        }
+      }
     },
   );
 
@@ -225,12 +258,201 @@ describe('DepthwiseConv2dNative backprop', () => {
       );
       const iIn = { dy: random(dyShape, 7), filter: random(filterShape, 8) };
       const iAttrs = { strides: c.s, dilations: c.d, pad: c.pad, inputShape: [c.n, c.h, c.w, c.c] };
-      expectClose(
-        await run('wasm', 'DepthwiseConv2dNativeBackpropInput', iIn, iAttrs),
-        await run('cpu', 'DepthwiseConv2dNativeBackpropInput', iIn, iAttrs),
-      );
+      const cpuFilter = await run('cpu', 'DepthwiseConv2dNativeBackpropFilter', fIn, fAttrs);
+      const cpuInput = await run('cpu', 'DepthwiseConv2dNativeBackpropInput', iIn, iAttrs);
+      for (const simd of SIMD_AND_JS) {
+        setHeapSimdEnabled(simd);
+        try {
+          expectClose(
+            await run('wasm', 'DepthwiseConv2dNativeBackpropFilter', fIn, fAttrs),
+            cpuFilter,
+          );
+          expectClose(
+            await run('wasm', 'DepthwiseConv2dNativeBackpropInput', iIn, iAttrs),
+            cpuInput,
+          );
+        } finally {
+          setHeapSimdEnabled(true);
+        }
+      }
     },
   );
+
+  test.each([
+    {
+      pad: [
+        [0, 0],
+        [1, 2],
+        [0, 1],
+        [0, 0],
+      ],
+      s: [2, 2],
+      mult: 1,
+    },
+    {
+      pad: [
+        [0, 0],
+        [2, 0],
+        [1, 1],
+        [0, 0],
+      ],
+      s: [1, 2],
+      mult: 2,
+    },
+  ])('explicit padding $pad, strides $s, ×$mult: filter and input match cpu', async (c) => {
+    const [n, h, w, ch] = [2, 9, 8, 6];
+    const filterShape = [3, 3, ch, c.mult];
+    const oh = Math.floor((h + c.pad[1]![0]! + c.pad[1]![1]! - 3) / c.s[0]!) + 1;
+    const ow = Math.floor((w + c.pad[2]![0]! + c.pad[2]![1]! - 3) / c.s[1]!) + 1;
+    const dyShape = [n, oh, ow, ch * c.mult];
+    const fIn = { x: random([n, h, w, ch], 15), dy: random(dyShape, 16) };
+    const fAttrs = { strides: c.s, dilations: [1, 1], pad: c.pad, filterShape };
+    const iIn = { dy: random(dyShape, 17), filter: random(filterShape, 18) };
+    const iAttrs = { strides: c.s, dilations: [1, 1], pad: c.pad, inputShape: [n, h, w, ch] };
+    const cpuFilter = await run('cpu', 'DepthwiseConv2dNativeBackpropFilter', fIn, fAttrs);
+    const cpuInput = await run('cpu', 'DepthwiseConv2dNativeBackpropInput', iIn, iAttrs);
+    for (const simd of SIMD_AND_JS) {
+      setHeapSimdEnabled(simd);
+      try {
+        expectClose(
+          await run('wasm', 'DepthwiseConv2dNativeBackpropFilter', fIn, fAttrs),
+          cpuFilter,
+        );
+        expectClose(await run('wasm', 'DepthwiseConv2dNativeBackpropInput', iIn, iAttrs), cpuInput);
+      } finally {
+        setHeapSimdEnabled(true);
+      }
+    }
+  });
+});
+
+describe('training batch norm kernels (wasm) match the composed cpu computation', () => {
+  /** Batch-norm forward and its gradients, composed from TF.js ops on the cpu backend. */
+  async function composed(
+    x: tf.Tensor,
+    gamma: tf.Tensor,
+    beta: tf.Tensor,
+    dy: tf.Tensor,
+    eps: number,
+  ): Promise<Float32Array[]> {
+    const axes = [...Array(x.rank - 1).keys()];
+    const f = (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+      const { mean, variance } = tf.moments(xi, axes);
+      return tf.add(tf.mul(tf.mul(tf.sub(xi, mean), tf.rsqrt(tf.add(variance, eps))), g), b);
+    };
+    const { mean, variance } = tf.moments(x, axes);
+    const y = f(x, gamma, beta);
+    const grads = tf.grads((a, b, c) => f(a!, b!, c!))([x, gamma, beta], dy);
+    const out = await Promise.all(
+      [y, mean, variance, ...grads].map(async (t) => (await t.data()) as Float32Array),
+    );
+    tf.dispose([y, mean, variance, ...grads]);
+    return out;
+  }
+
+  test.each([
+    { shape: [4, 5, 3, 8], eps: 1e-3 },
+    { shape: [3, 7, 5, 13], eps: 1e-3 }, // channels: 3 vectors + 1 scalar lane
+    { shape: [2, 3, 3, 3], eps: 1e-5 },
+    { shape: [64, 1, 1, 6], eps: 1e-3 },
+    { shape: [5, 9, 7, 20], eps: 1e-3, offset: 100 }, // mean ≫ deviation; 5 row chunks + 10
+  ])('x$shape ε $eps: y, mean, variance and dx, dgamma, dbeta (SIMD and JavaScript)', async (c) => {
+    const ch = c.shape[3]!;
+    const offset = 'offset' in c ? (c.offset ?? 0) : 0;
+    const xv = random(c.shape, 61).values.map((v, i) => v * 3 + (i % ch) + offset); // per channel
+    const gv = random([ch], 62).values.map((v) => v + 1);
+    const bv = random([ch], 63).values;
+    const dyv = random(c.shape, 64).values;
+    await tf.setBackend('cpu');
+    const t = (v: Float32Array, s: number[]): tf.Tensor => tf.tensor(v, s);
+    const cx = t(xv, c.shape);
+    const cg = t(gv, [ch]);
+    const cb = t(bv, [ch]);
+    const cdy = t(dyv, c.shape);
+    const [y, mean, variance, dx, dgamma, dbeta] = await composed(cx, cg, cb, cdy, c.eps);
+    tf.dispose([cx, cg, cb, cdy]);
+    const near = (a: Float32Array, b: Float32Array, shape: number[]): void =>
+      expectClose({ values: a, shape }, { values: b!, shape });
+    for (const simd of SIMD_AND_JS) {
+      setHeapSimdEnabled(simd);
+      try {
+        await tf.setBackend('wasm');
+        const x = t(xv, c.shape);
+        const g = t(gv, [ch]);
+        const b = t(bv, [ch]);
+        const dyT = t(dyv, c.shape);
+        const fwd = tf.engine().runKernel(BATCH_NORM_TRAINING, { x, scale: g, offset: b }, {
+          epsilon: c.eps,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+        const [wy, , , wmean, wvar, wrstd] = await Promise.all(
+          fwd.map(async (o) => (await o.data()) as Float32Array),
+        );
+        near(wy!, y!, c.shape);
+        near(wmean!, mean!, [ch]);
+        near(wvar!, variance!, [ch]);
+        near(
+          wrstd!,
+          variance!.map((v) => 1 / Math.sqrt(v + c.eps)),
+          [ch],
+        );
+        const grads = tf
+          .engine()
+          .runKernel(
+            BATCH_NORM_TRAINING_GRAD,
+            { dy: dyT, x, scale: g, mean: fwd[3]!, variance: fwd[4]!, reserve: fwd[5]! },
+            { epsilon: c.eps } as unknown as tf.NamedAttrMap,
+          ) as tf.Tensor[];
+        const [wdx, wdg, wdb] = await Promise.all(
+          grads.map(async (o) => (await o.data()) as Float32Array),
+        );
+        near(wdx!, dx!, c.shape);
+        near(wdg!, dgamma!, [ch]);
+        near(wdb!, dbeta!, [ch]);
+        tf.dispose([x, g, b, dyT, ...fwd, ...grads]);
+      } finally {
+        setHeapSimdEnabled(true);
+      }
+    }
+  });
+
+  test('momentsFromShiftedSums (hand-computed): x = 101, 103, 105 shifted by 101', () => {
+    // Σ (x − 101) = 0 + 2 + 4 = 6, Σ (x − 101)² = 0 + 4 + 16 = 20: mean 103, variance 20/3 − 4.
+    const mean = new Float32Array(1);
+    const variance = new Float32Array(1);
+    momentsFromShiftedSums(
+      Float32Array.of(101),
+      Float32Array.of(6),
+      Float32Array.of(20),
+      3,
+      mean,
+      variance,
+    );
+    expect(mean[0]).toBe(103);
+    expect(variance[0]).toBeCloseTo(8 / 3, 6);
+  });
+
+  test('batchNormCoefficients and batchNormGradCoefficients (hand-computed)', () => {
+    // mean 1, variance 3, ε 1: rstd 0.5; γ 2, β 1: y = x·1 + (1 − 1·1) = x.
+    const f = batchNormCoefficients(
+      Float32Array.of(1),
+      Float32Array.of(3),
+      Float32Array.of(2),
+      Float32Array.of(1),
+      1,
+    );
+    expect([f.rstd[0], f.scale[0], f.shift[0]]).toEqual([0.5, 1, 0]);
+    // M = 4, Σdy = 8, Σdy(x − mean) = 4: dgamma = 2, a = 1, b = −1·0.5·2/4 = −0.25,
+    // k = −1·8/4 − (−0.25)·1 = −1.75.
+    const g = batchNormGradCoefficients(
+      Float32Array.of(2),
+      Float32Array.of(1),
+      Float32Array.of(0.5),
+      Float32Array.of(8),
+      Float32Array.of(4),
+      4,
+    );
+    expect([g.dgamma[0], g.a[0], g.b[0], g.k[0]]).toEqual([2, 1, -0.25, -1.75]);
+  });
 });
 
 describe('UnsortedSegmentSum', () => {
@@ -461,6 +683,46 @@ describe('WebAssembly SIMD kernels', () => {
     const js = new Float32Array(9);
     reluGradInto(dy, x, js);
     expect([...js]).toEqual(expected);
+  });
+
+  test('Relu6Grad is dy where 0 < x < 6, else 0 (hand-computed, SIMD and JavaScript)', async () => {
+    const x = new Float32Array([-1, 0, 2, 6, 5.999, 7, -0, 1e-30, 6.5]); // 8 vector lanes + 1
+    const dy = new Float32Array([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const expected = [0, 0, 3, 0, 5, 0, 0, 8, 0];
+    for (const simd of SIMD_AND_JS) {
+      setHeapSimdEnabled(simd);
+      try {
+        const out = await run(
+          'wasm',
+          RELU6_GRAD,
+          { dy: { values: dy, shape: [9] }, x: { values: x, shape: [9] } },
+          {},
+        );
+        expect([...out.values]).toEqual(expected);
+      } finally {
+        setHeapSimdEnabled(true);
+      }
+    }
+    const js = new Float32Array(9);
+    relu6GradInto(dy, x, js);
+    expect([...js]).toEqual(expected);
+  });
+
+  test('tf.grad of relu6 runs through the fused Relu6Grad on wasm', async () => {
+    await tf.setBackend('wasm');
+    const xv = random([5, 9], 53).values.map((v) => v * 16);
+    const dyv = random([5, 9], 54).values;
+    const x = tf.tensor2d(xv, [5, 9]);
+    const dy = tf.tensor2d(dyv, [5, 9]);
+    const seen: string[] = [];
+    const profile = await tf.profile(() => tf.grad((t: tf.Tensor) => tf.relu6(t))(x, dy));
+    for (const k of profile.kernels) seen.push(k.name);
+    const g = tf.grad((t: tf.Tensor) => tf.relu6(t))(x, dy);
+    expect(seen).toContain(RELU6_GRAD);
+    expect([...((await g.data()) as Float32Array)]).toEqual(
+      [...xv].map((v, i) => (v > 0 && v < 6 ? dyv[i]! : 0)),
+    );
+    tf.dispose([x, dy, g]);
   });
 
   test('tf.grad of relu runs through ReluGrad on wasm (dy where x > 0)', async () => {

@@ -11,7 +11,7 @@ import {
   type Value,
   inferNode,
 } from '@collabopt/core';
-import { type Const } from './fold';
+import { type Const, type FoldBudget } from './fold';
 import { NodeReader } from './node-reader';
 
 /** Where ONNX's view of a value differs from the IR's. */
@@ -40,6 +40,8 @@ export interface ImportContext {
   graphOutputs: Set<string>;
   loc: (extra?: ErrorLocation) => ErrorLocation;
   fuse: boolean;
+  /** Memory constant folding may still take while this model is read. */
+  foldBudget: FoldBudget;
 }
 
 export function entry(ctx: ImportContext, r: NodeReader, index: number): Entry | undefined {

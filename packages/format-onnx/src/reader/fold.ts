@@ -4,6 +4,7 @@
  * Constants are held as numbers (float64) with a dtype tag; shapes are tiny, so clarity wins.
  */
 import {
+  BudgetExceededError,
   FormatError,
   UnsupportedError,
   type DType,
@@ -298,4 +299,35 @@ export function resolveReshape(
       'ONNX_BAD_SHAPE',
     );
   return out;
+}
+
+/** Bytes of folded constants a read may hold unless `foldBudgetBytes` says otherwise: 128 MiB. */
+export const DEFAULT_FOLD_BUDGET_BYTES = 128 * 2 ** 20;
+
+/**
+ * The memory constant folding may take while one model is read. A few hundred bytes of ONNX
+ * (`ConstantOfShape([2^24])` eight times) must not cost gigabytes; each fold is charged before its
+ * values are allocated, and the one that crosses the budget is a typed error naming its node.
+ */
+export class FoldBudget {
+  private used = 0;
+
+  constructor(readonly limitBytes: number = DEFAULT_FOLD_BUDGET_BYTES) {}
+
+  /** Charge `elements` folded values (held as float64) to the budget. */
+  charge(elements: number, where: ErrorLocation): void {
+    const bytes = elements * Float64Array.BYTES_PER_ELEMENT;
+    if (this.used + bytes > this.limitBytes)
+      throw new BudgetExceededError(
+        `folding a constant of ${elements} values (${bytes} bytes) would take the constants folded while reading to ${this.used + bytes} bytes, over the budget of ${this.limitBytes}; raise the read option foldBudgetBytes if the model really needs it`,
+        where,
+        'ONNX_FOLD_BUDGET_EXCEEDED',
+      );
+    this.used += bytes;
+  }
+
+  /** Bytes charged so far. */
+  get usedBytes(): number {
+    return this.used;
+  }
 }

@@ -15,8 +15,8 @@ import { decodeModel } from '../proto/codec';
 import { fromTensorProto } from '../proto/tensor-proto';
 import { type ModelProto, ONNX_DTYPE, toNumber } from '../proto/types';
 import { type Entry, type ImportContext, MAX_SAMPLE_ELEMENTS } from './context';
-import { loadExternal } from './external-data';
-import { type Const, constFromTensor } from './fold';
+import { loadExternalTensorBytes, type RelatedReader } from './external-data';
+import { type Const, FoldBudget, constFromTensor } from './fold';
 import { importNode } from './import-node';
 import { NodeReader, sameInts } from './node-reader';
 import { rewritePatterns } from './patterns';
@@ -25,8 +25,10 @@ export interface ReadOnnxOptions {
   registry?: OpRegistry;
   /** Static ONNX-layout shapes for inputs whose non-batch dimensions are dynamic, by input name. */
   inputShapes?: Record<string, readonly number[]>;
-  /** Reads an external data file referenced by the model (path relative to the model). */
-  readRelated?: (relativePath: string) => Promise<Uint8Array>;
+  /** Reads (a byte range of) an external data file referenced by the model (path relative to the model). */
+  readRelated?: RelatedReader;
+  /** Bytes the constants folded while reading may take (default DEFAULT_FOLD_BUDGET_BYTES). */
+  foldBudgetBytes?: number;
   /** File name used in error locations. */
   file?: string;
   /** Graph inputs to treat as constants (e.g. weights fed as inputs), by input name. */
@@ -76,10 +78,9 @@ export async function importModel(
 
   const graph = new Graph(gp.name || 'onnx_model');
   const table = new Map<string, Entry>();
-  const externalCache = new Map<string, Uint8Array>();
   for (const init of gp.initializer ?? []) {
     const where = loc({ field: init.name ?? '' });
-    const ext = await loadExternal(init, options, externalCache, where);
+    const ext = await loadExternalTensorBytes(init, options.readRelated, where);
     table.set(init.name ?? '', {
       kind: 'const',
       c: constOrTensor(fromTensorProto(init, where, ext)),
@@ -167,6 +168,7 @@ export async function importModel(
     graphOutputs,
     loc,
     fuse: options.fuseActivations !== false,
+    foldBudget: new FoldBudget(options.foldBudgetBytes),
   };
   for (const n of nodes) {
     if (options.signal) throwIfCancelled(options.signal);

@@ -6,6 +6,7 @@
  */
 import {
   channelLayout,
+  defaultOpRegistry,
   type Graph,
   type Node,
   type QuantAnnotation,
@@ -14,22 +15,13 @@ import {
 
 export type Range = readonly [number, number];
 
-const KERNEL_AXES: Record<string, Record<string, number[] | null>> = {
-  Conv2D: { kernel: [3] },
-  DepthwiseConv2D: { kernel: [2, 3] },
-  Conv2DTranspose: { kernel: [2] },
-  Dense: { kernel: null },
-};
-
-const SHARING = new Set([
-  'MaxPool2D',
-  'AvgPool2D',
-  'Reshape',
-  'Flatten',
-  'Pad',
-  'Dropout',
-  'GlobalMaxPool',
-]);
+/** The kernel the int8 scheme quantizes and its per-channel axes (null: per tensor), from the op registry. */
+function quantizedKernel(node: Node): { slot: string; axes: number[] | null } | undefined {
+  const slot = defaultOpRegistry.quantizedKernel(node);
+  if (slot === undefined) return undefined;
+  const c = slot.capabilities;
+  return { slot: slot.name, axes: c.perChannelQuantization ? [...c.channelAxes] : null };
+}
 
 export function activationQuant(min: number, max: number): QuantAnnotation {
   const lo = Math.min(min, 0);
@@ -91,10 +83,10 @@ export function annotateFloat16(graph: Graph): Graph {
 /** dynamic mode: int8 kernels with ≥ `minElements` elements (1024 like the converter). */
 export function annotateDynamic(graph: Graph, minElements = 1024): Graph {
   for (const node of graph.nodes) {
-    for (const [slot, axes] of Object.entries(KERNEL_AXES[node.op] ?? {})) {
-      const w = node.weights[slot];
-      if (w && w.tensor.data.length >= minElements) quantizeKernel(node, slot, axes);
-    }
+    const kernel = quantizedKernel(node);
+    const w = kernel && node.weights[kernel.slot];
+    if (kernel && w && w.tensor.data.length >= minElements)
+      quantizeKernel(node, kernel.slot, kernel.axes);
   }
   graph.metadata['quantization'] = { mode: 'dynamic' };
   return graph;
@@ -113,7 +105,10 @@ export function annotateInt8(
   for (const node of graph.topologicalOrder()) {
     const out = node.outputs[0]!;
     const act = node.op === 'Activation' ? node.attrs['activation'] : undefined;
-    if (SHARING.has(node.op) || (node.op === 'Activation' && act === 'linear')) {
+    if (
+      defaultOpRegistry.sharedQuantParams(node) === 'input' ||
+      (node.op === 'Activation' && act === 'linear')
+    ) {
       out.annotations.quant = node.inputs[0]!.annotations.quant!;
     } else if (node.op === 'Softmax' || act === 'sigmoid' || act === 'softmax') {
       out.annotations.quant = {
@@ -141,8 +136,9 @@ export function annotateInt8(
       max: q.scale[0]! * (127 - q.zeroPoint[0]!),
       source: 'test',
     };
-    for (const [slot, axes] of Object.entries(KERNEL_AXES[node.op] ?? {})) {
-      if (!node.weights[slot]) continue;
+    const kernel = quantizedKernel(node);
+    if (kernel && node.weights[kernel.slot]) {
+      const { slot, axes } = kernel;
       quantizeKernel(node, slot, axes);
       const bias = node.weights['bias'];
       const inScale = node.inputs[0]!.annotations.quant!.scale[0]!;

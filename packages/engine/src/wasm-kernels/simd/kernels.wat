@@ -298,4 +298,383 @@
             (br $yl)))
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $bl))))
+
+  ;; out[i] = 0 < y[i] < 6 ? dy[i] : 0 for n floats: the gradient of ReLU6 from its input
+  ;; (TensorFlow's Relu6Grad).
+  (func (export "relu6Grad") (param $dy i32) (param $y i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $stop i32) (local $a i32) (local $v v128) (local $s f32)
+    (local.set $stop (i32.and (local.get $n) (i32.const -4)))
+    (block $vdone
+      (loop $vl
+        (br_if $vdone (i32.ge_u (local.get $i) (local.get $stop)))
+        (local.set $a (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $v (v128.load (i32.add (local.get $y) (local.get $a))))
+        (v128.store (i32.add (local.get $out) (local.get $a))
+          (v128.and
+            (v128.load (i32.add (local.get $dy) (local.get $a)))
+            (v128.and
+              (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0))
+              (f32x4.lt (local.get $v) (v128.const f32x4 6 6 6 6)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vl)))
+    (block $sdone
+      (loop $sl
+        (br_if $sdone (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $a (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $s (f32.load (i32.add (local.get $y) (local.get $a))))
+        (f32.store (i32.add (local.get $out) (local.get $a))
+          (select
+            (f32.load (i32.add (local.get $dy) (local.get $a)))
+            (f32.const 0)
+            (i32.and (f32.gt (local.get $s) (f32.const 0)) (f32.lt (local.get $s) (f32.const 6)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $sl))))
+
+  ;; acc[j] += a[j] · b[j] for the floats of one pixel's channels: `vecBytes` (a multiple of 16)
+  ;; with SIMD, then singly up to `bytes`.
+  (func $multiplyAccumulate
+    (param $acc i32) (param $a i32) (param $b i32) (param $vecBytes i32) (param $bytes i32)
+    (local $j i32)
+    (block $vdone
+      (loop $vl
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vecBytes)))
+        (v128.store (i32.add (local.get $acc) (local.get $j))
+          (f32x4.add
+            (v128.load (i32.add (local.get $acc) (local.get $j)))
+            (f32x4.mul
+              (v128.load (i32.add (local.get $a) (local.get $j)))
+              (v128.load (i32.add (local.get $b) (local.get $j))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vl)))
+    (block $sdone
+      (loop $sl
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $bytes)))
+        (f32.store (i32.add (local.get $acc) (local.get $j))
+          (f32.add
+            (f32.load (i32.add (local.get $acc) (local.get $j)))
+            (f32.mul
+              (f32.load (i32.add (local.get $a) (local.get $j)))
+              (f32.load (i32.add (local.get $b) (local.get $j))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $sl))))
+
+  ;; Both gradients of a depthwise convolution with channel multiplier 1 (NHWC, any stride,
+  ;; dilation and padding, read from the unpadded input: taps outside it are skipped):
+  ;; x [n, inH, inW, c], w [kh, kw, c], dy [n, outH, outW, c]; tap (ky, kx) of output (oy, ox)
+  ;; reads input row oy·sh − top + ky·dh and column ox·sw − left + kx·dw.
+  ;; $filterGrad = 1: out = dW [kh, kw, c] = Σ x · dy over the taps, `src` is x.
+  ;; $filterGrad = 0: out = dX [n, inH, inW, c] = Σ w · dy over the taps, `src` is w.
+  (func (export "depthwiseBackprop")
+    (param $src i32) (param $dy i32) (param $out i32) (param $filterGrad i32)
+    (param $n i32) (param $inH i32) (param $inW i32) (param $c i32)
+    (param $outH i32) (param $outW i32) (param $kh i32) (param $kw i32)
+    (param $sh i32) (param $sw i32) (param $dh i32) (param $dw i32)
+    (param $top i32) (param $left i32)
+    (local $cb i32) (local $c4b i32) (local $b i32) (local $oy i32) (local $ox i32)
+    (local $ky i32) (local $kx i32) (local $iy i32) (local $ix i32) (local $iy0 i32) (local $ix0 i32)
+    (local $pdy i32) (local $row i32) (local $pixel i32) (local $tap i32)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $c4b (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 2)))
+    (memory.fill (local.get $out) (i32.const 0)
+      (i32.mul (local.get $cb)
+        (if (result i32) (local.get $filterGrad)
+          (then (i32.mul (local.get $kh) (local.get $kw)))
+          (else (i32.mul (i32.mul (local.get $n) (local.get $inH)) (local.get $inW))))))
+    (local.set $pdy (local.get $dy))
+    (block $bdone
+      (loop $bl
+        (br_if $bdone (i32.ge_u (local.get $b) (local.get $n)))
+        (local.set $oy (i32.const 0))
+        (block $ydone
+          (loop $yl
+            (br_if $ydone (i32.ge_u (local.get $oy) (local.get $outH)))
+            (local.set $iy0
+              (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $top)))
+            (local.set $ox (i32.const 0))
+            (block $xdone
+              (loop $xl
+                (br_if $xdone (i32.ge_u (local.get $ox) (local.get $outW)))
+                (local.set $ix0
+                  (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $left)))
+                (local.set $ky (i32.const 0))
+                (block $kydone
+                  (loop $kyl
+                    (br_if $kydone (i32.ge_u (local.get $ky) (local.get $kh)))
+                    (local.set $iy
+                      (i32.add (local.get $iy0) (i32.mul (local.get $ky) (local.get $dh))))
+                    ;; unsigned: rows above the input (negative) are skipped too
+                    (if (i32.lt_u (local.get $iy) (local.get $inH))
+                      (then
+                        (local.set $row
+                          (i32.mul
+                            (i32.mul
+                              (i32.add (i32.mul (local.get $b) (local.get $inH)) (local.get $iy))
+                              (local.get $inW))
+                            (local.get $cb)))
+                        (local.set $kx (i32.const 0))
+                        (block $kxdone
+                          (loop $kxl
+                            (br_if $kxdone (i32.ge_u (local.get $kx) (local.get $kw)))
+                            (local.set $ix
+                              (i32.add (local.get $ix0) (i32.mul (local.get $kx) (local.get $dw))))
+                            (if (i32.lt_u (local.get $ix) (local.get $inW))
+                              (then
+                                (local.set $pixel
+                                  (i32.add (local.get $row)
+                                    (i32.mul (local.get $ix) (local.get $cb))))
+                                (local.set $tap
+                                  (i32.mul
+                                    (i32.add (i32.mul (local.get $ky) (local.get $kw))
+                                             (local.get $kx))
+                                    (local.get $cb)))
+                                (if (local.get $filterGrad)
+                                  (then
+                                    (call $multiplyAccumulate
+                                      (i32.add (local.get $out) (local.get $tap))
+                                      (i32.add (local.get $src) (local.get $pixel))
+                                      (local.get $pdy) (local.get $c4b) (local.get $cb)))
+                                  (else
+                                    (call $multiplyAccumulate
+                                      (i32.add (local.get $out) (local.get $pixel))
+                                      (i32.add (local.get $src) (local.get $tap))
+                                      (local.get $pdy) (local.get $c4b) (local.get $cb))))))
+                            (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+                            (br $kxl)))))
+                    (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+                    (br $kyl)))
+                (local.set $pdy (i32.add (local.get $pdy) (local.get $cb)))
+                (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                (br $xl)))
+            (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+            (br $yl)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bl))))
+
+;; Per-channel sums over the rows of [rows, cols] float32 matrices a and b:
+  ;; sumOut[c] = Σ_r (a[r, c] − aCenter[c]) and dotOut[c] = Σ_r (a[r, c] − aCenter[c]) · (b[r, c] − center[c])
+  ;; (with a = b and both centers a's first row: shifted sums giving the mean and variance in one
+  ;; pass; with a = dy, aCenter = 0, b = x, center = mean: the batch-norm gradient's two sums).
+  ;; Chunks of 16 rows accumulate in float32 registers, then in float64 in `scratch`
+  ;; (cols × 16 bytes); results are written as float32.
+  (func (export "channelMoments")
+    (param $a i32) (param $aCenter i32) (param $b i32) (param $center i32) (param $rows i32)
+    (param $cols i32) (param $sumOut i32) (param $dotOut i32) (param $scratch i32)
+    (local $r0 i32) (local $r1 i32) (local $r i32) (local $c i32) (local $c4 i32) (local $rowBytes i32)
+    (local $p i32) (local $off i32) (local $sa i32) (local $sd i32)
+    (local $ca v128) (local $cb v128) (local $da v128) (local $accS v128) (local $accD v128)
+    (local $fa f64)
+    (memory.fill (local.get $scratch) (i32.const 0) (i32.shl (local.get $cols) (i32.const 4)))
+    (local.set $sd (i32.add (local.get $scratch) (i32.shl (local.get $cols) (i32.const 3))))
+    (local.set $c4 (i32.and (local.get $cols) (i32.const -4)))
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (block $chdone
+      (loop $chl
+        (br_if $chdone (i32.ge_u (local.get $r0) (local.get $rows)))
+        (local.set $r1 (i32.add (local.get $r0) (i32.const 16)))
+        (if (i32.gt_u (local.get $r1) (local.get $rows)) (then (local.set $r1 (local.get $rows))))
+        (local.set $c (i32.const 0))
+        (block $vdone
+          (loop $vl
+            (br_if $vdone (i32.ge_u (local.get $c) (local.get $c4)))
+            (local.set $off (i32.shl (local.get $c) (i32.const 2)))
+            (local.set $ca (v128.load (i32.add (local.get $aCenter) (local.get $off))))
+            (local.set $cb (v128.load (i32.add (local.get $center) (local.get $off))))
+            (local.set $accS (v128.const i32x4 0 0 0 0))
+            (local.set $accD (v128.const i32x4 0 0 0 0))
+            (local.set $p (i32.add (i32.mul (local.get $r0) (local.get $rowBytes)) (local.get $off)))
+            (local.set $r (local.get $r0))
+            (block $rdone
+              (loop $rl
+                (br_if $rdone (i32.ge_u (local.get $r) (local.get $r1)))
+                (local.set $da
+                  (f32x4.sub (v128.load (i32.add (local.get $a) (local.get $p))) (local.get $ca)))
+                (local.set $accS (f32x4.add (local.get $accS) (local.get $da)))
+                (local.set $accD
+                  (f32x4.add (local.get $accD)
+                    (f32x4.mul (local.get $da)
+                      (f32x4.sub (v128.load (i32.add (local.get $b) (local.get $p))) (local.get $cb)))))
+                (local.set $p (i32.add (local.get $p) (local.get $rowBytes)))
+                (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                (br $rl)))
+            (local.set $sa (i32.add (local.get $scratch) (i32.shl (local.get $c) (i32.const 3))))
+            (v128.store (local.get $sa)
+              (f64x2.add (v128.load (local.get $sa)) (f64x2.promote_low_f32x4 (local.get $accS))))
+            (v128.store offset=16 (local.get $sa)
+              (f64x2.add (v128.load offset=16 (local.get $sa))
+                (f64x2.promote_low_f32x4
+                  (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+                    (local.get $accS) (local.get $accS)))))
+            (local.set $sa (i32.add (local.get $sd) (i32.shl (local.get $c) (i32.const 3))))
+            (v128.store (local.get $sa)
+              (f64x2.add (v128.load (local.get $sa)) (f64x2.promote_low_f32x4 (local.get $accD))))
+            (v128.store offset=16 (local.get $sa)
+              (f64x2.add (v128.load offset=16 (local.get $sa))
+                (f64x2.promote_low_f32x4
+                  (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+                    (local.get $accD) (local.get $accD)))))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $vl)))
+        (local.set $r0 (local.get $r1))
+        (br $chl)))
+    ;; channels past the last multiple of 4, one at a time over every row
+    (local.set $c (local.get $c4))
+    (block $tdone
+      (loop $tl
+        (br_if $tdone (i32.ge_u (local.get $c) (local.get $cols)))
+        (local.set $off (i32.shl (local.get $c) (i32.const 2)))
+        (local.set $sa (i32.add (local.get $scratch) (i32.shl (local.get $c) (i32.const 3))))
+        (local.set $p (local.get $off))
+        (local.set $r (i32.const 0))
+        (block $sdone
+          (loop $sl
+            (br_if $sdone (i32.ge_u (local.get $r) (local.get $rows)))
+            (local.set $fa
+              (f64.promote_f32
+                (f32.sub (f32.load (i32.add (local.get $a) (local.get $p)))
+                  (f32.load (i32.add (local.get $aCenter) (local.get $off))))))
+            (f64.store (local.get $sa) (f64.add (f64.load (local.get $sa)) (local.get $fa)))
+            (f64.store (i32.add (local.get $sa) (i32.shl (local.get $cols) (i32.const 3)))
+              (f64.add (f64.load (i32.add (local.get $sa) (i32.shl (local.get $cols) (i32.const 3))))
+                (f64.mul (local.get $fa)
+                  (f64.promote_f32
+                    (f32.sub (f32.load (i32.add (local.get $b) (local.get $p)))
+                      (f32.load (i32.add (local.get $center) (local.get $off))))))))
+            (local.set $p (i32.add (local.get $p) (local.get $rowBytes)))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br $sl)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $tl)))
+    (local.set $c (i32.const 0))
+    (block $odone
+      (loop $ol
+        (br_if $odone (i32.ge_u (local.get $c) (local.get $cols)))
+        (local.set $sa (i32.shl (local.get $c) (i32.const 3)))
+        (f32.store (i32.add (local.get $sumOut) (i32.shl (local.get $c) (i32.const 2)))
+          (f32.demote_f64 (f64.load (i32.add (local.get $scratch) (local.get $sa)))))
+        (f32.store (i32.add (local.get $dotOut) (i32.shl (local.get $c) (i32.const 2)))
+          (f32.demote_f64 (f64.load (i32.add (local.get $sd) (local.get $sa)))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $ol))))
+
+    ;; out[r, c] = p[c] · a[r, c] + q[c] · b[r, c] + k[c] over [rows, cols] float32 matrices (the
+  ;; batch-norm forward pass with p = 0, b = x; its input gradient with a = dy, b = x).
+  (func (export "channelAffine")
+    (param $a i32) (param $b i32) (param $p i32) (param $q i32) (param $k i32)
+    (param $rows i32) (param $cols i32) (param $out i32)
+    (local $r i32) (local $c i32) (local $c4b i32) (local $cb i32) (local $o i32)
+    (local.set $cb (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $c4b (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2)))
+    (block $rdone
+      (loop $rl
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $c (i32.const 0))
+        (block $vdone
+          (loop $vl
+            (br_if $vdone (i32.ge_u (local.get $c) (local.get $c4b)))
+            (v128.store (i32.add (local.get $out) (i32.add (local.get $o) (local.get $c)))
+              (f32x4.add
+                (f32x4.add
+                  (f32x4.mul (v128.load (i32.add (local.get $p) (local.get $c)))
+                    (v128.load (i32.add (local.get $a) (i32.add (local.get $o) (local.get $c)))))
+                  (f32x4.mul (v128.load (i32.add (local.get $q) (local.get $c)))
+                    (v128.load (i32.add (local.get $b) (i32.add (local.get $o) (local.get $c))))))
+                (v128.load (i32.add (local.get $k) (local.get $c)))))
+            (local.set $c (i32.add (local.get $c) (i32.const 16)))
+            (br $vl)))
+        (block $sdone
+          (loop $sl
+            (br_if $sdone (i32.ge_u (local.get $c) (local.get $cb)))
+            (f32.store (i32.add (local.get $out) (i32.add (local.get $o) (local.get $c)))
+              (f32.add
+                (f32.add
+                  (f32.mul (f32.load (i32.add (local.get $p) (local.get $c)))
+                    (f32.load (i32.add (local.get $a) (i32.add (local.get $o) (local.get $c)))))
+                  (f32.mul (f32.load (i32.add (local.get $q) (local.get $c)))
+                    (f32.load (i32.add (local.get $b) (i32.add (local.get $o) (local.get $c))))))
+                (f32.load (i32.add (local.get $k) (local.get $c)))))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $sl)))
+        (local.set $o (i32.add (local.get $o) (local.get $cb)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rl))))
+
+  ;; out[i, j] = Σ_r a[r, i] · b[r, j] for row-major a [rows, ca] and b [rows, cb] (aᵀ·b: the
+  ;; filter gradient of a 1×1 convolution, a = x and b = dy over all pixels). Needs ca % 4 = 0 and
+  ;; cb % 8 = 0: 4 × 8 output blocks accumulate in registers over chunks of 64 rows.
+  (func (export "gemmTransposedA")
+    (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $ca i32) (param $cb i32)
+    (local $strideA i32) (local $strideB i32) (local $r0 i32) (local $r1 i32) (local $r i32)
+    (local $i i32) (local $j i32) (local $pa i32) (local $pb i32) (local $po i32)
+    (local $s v128) (local $b0 v128) (local $b1 v128)
+    (local $acc00 v128) (local $acc01 v128) (local $acc10 v128) (local $acc11 v128) (local $acc20 v128) (local $acc21 v128) (local $acc30 v128) (local $acc31 v128)
+    (local.set $strideA (i32.shl (local.get $ca) (i32.const 2)))
+    (local.set $strideB (i32.shl (local.get $cb) (i32.const 2)))
+    (memory.fill (local.get $out) (i32.const 0) (i32.mul (local.get $ca) (local.get $strideB)))
+    (block $cdone
+      (loop $cl
+        (br_if $cdone (i32.ge_u (local.get $r0) (local.get $rows)))
+        (local.set $r1 (i32.add (local.get $r0) (i32.const 64)))
+        (if (i32.gt_u (local.get $r1) (local.get $rows)) (then (local.set $r1 (local.get $rows))))
+        (local.set $i (i32.const 0))
+        (block $idone
+          (loop $il
+            (br_if $idone (i32.ge_u (local.get $i) (local.get $ca)))
+            (local.set $j (i32.const 0))
+            (block $jdone
+              (loop $jl
+                (br_if $jdone (i32.ge_u (local.get $j) (local.get $cb)))
+            (local.set $acc00 (v128.const i32x4 0 0 0 0))
+            (local.set $acc01 (v128.const i32x4 0 0 0 0))
+            (local.set $acc10 (v128.const i32x4 0 0 0 0))
+            (local.set $acc11 (v128.const i32x4 0 0 0 0))
+            (local.set $acc20 (v128.const i32x4 0 0 0 0))
+            (local.set $acc21 (v128.const i32x4 0 0 0 0))
+            (local.set $acc30 (v128.const i32x4 0 0 0 0))
+            (local.set $acc31 (v128.const i32x4 0 0 0 0))
+                (local.set $pa (i32.add (local.get $a)
+                  (i32.add (i32.mul (local.get $r0) (local.get $strideA)) (i32.shl (local.get $i) (i32.const 2)))))
+                (local.set $pb (i32.add (local.get $b)
+                  (i32.add (i32.mul (local.get $r0) (local.get $strideB)) (i32.shl (local.get $j) (i32.const 2)))))
+                (local.set $r (local.get $r0))
+                (block $rdone
+                  (loop $rl
+                    (br_if $rdone (i32.ge_u (local.get $r) (local.get $r1)))
+                    (local.set $b0 (v128.load (local.get $pb)))
+                    (local.set $b1 (v128.load offset=16 (local.get $pb)))
+                (local.set $s (v128.load32_splat offset=0 (local.get $pa)))
+                (local.set $acc00 (f32x4.add (local.get $acc00) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $acc01 (f32x4.add (local.get $acc01) (f32x4.mul (local.get $s) (local.get $b1))))
+                (local.set $s (v128.load32_splat offset=4 (local.get $pa)))
+                (local.set $acc10 (f32x4.add (local.get $acc10) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $acc11 (f32x4.add (local.get $acc11) (f32x4.mul (local.get $s) (local.get $b1))))
+                (local.set $s (v128.load32_splat offset=8 (local.get $pa)))
+                (local.set $acc20 (f32x4.add (local.get $acc20) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $acc21 (f32x4.add (local.get $acc21) (f32x4.mul (local.get $s) (local.get $b1))))
+                (local.set $s (v128.load32_splat offset=12 (local.get $pa)))
+                (local.set $acc30 (f32x4.add (local.get $acc30) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $acc31 (f32x4.add (local.get $acc31) (f32x4.mul (local.get $s) (local.get $b1))))
+                    (local.set $pa (i32.add (local.get $pa) (local.get $strideA)))
+                    (local.set $pb (i32.add (local.get $pb) (local.get $strideB)))
+                    (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                    (br $rl)))
+                (local.set $po (i32.add (local.get $out)
+                  (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cb)) (local.get $j)) (i32.const 2))))
+            (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc00)))
+            (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc01)))
+            (local.set $po (i32.add (local.get $po) (local.get $strideB)))
+            (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc10)))
+            (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc11)))
+            (local.set $po (i32.add (local.get $po) (local.get $strideB)))
+            (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc20)))
+            (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc21)))
+            (local.set $po (i32.add (local.get $po) (local.get $strideB)))
+            (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc30)))
+            (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc31)))
+            (local.set $po (i32.add (local.get $po) (local.get $strideB)))
+                (local.set $j (i32.add (local.get $j) (i32.const 8)))
+                (br $jl)))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $il)))
+        (local.set $r0 (local.get $r1))
+        (br $cl))))
 )

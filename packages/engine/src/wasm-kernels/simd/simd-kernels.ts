@@ -38,6 +38,62 @@ export interface SimdKernels {
     sh: number,
     sw: number,
   ): void;
+  /** out[i] = 0 < y[i] < 6 ? dy[i] : 0. */
+  relu6Grad(dy: number, y: number, out: number, n: number): void;
+  /**
+   * Both gradients of a depthwise convolution with channel multiplier 1 (NHWC, any stride,
+   * dilation, padding; `top`/`left` are the padding before the input): filterGrad 1 writes
+   * dW [kh, kw, c] from src = x, filterGrad 0 writes dX [n, inH, inW, c] from src = w.
+   */
+  depthwiseBackprop(
+    src: number,
+    dy: number,
+    out: number,
+    filterGrad: 0 | 1,
+    batch: number,
+    inH: number,
+    inW: number,
+    channels: number,
+    outH: number,
+    outW: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    dh: number,
+    dw: number,
+    top: number,
+    left: number,
+  ): void;
+  /**
+   * Over [rows, cols] matrices (float32 in 16-row chunks, then float64 in `scratch`, cols × 16
+   * bytes): sumOut[c] = Σ (a[r, c] − aCenter[c]) and
+   * dotOut[c] = Σ (a[r, c] − aCenter[c]) · (b[r, c] − center[c]).
+   */
+  channelMoments(
+    a: number,
+    aCenter: number,
+    b: number,
+    center: number,
+    rows: number,
+    cols: number,
+    sumOut: number,
+    dotOut: number,
+    scratch: number,
+  ): void;
+  /** out = aᵀ·b for a [rows, ca], b [rows, cb] (ca % 4 = 0, cb % 8 = 0). */
+  gemmTransposedA(a: number, b: number, out: number, rows: number, ca: number, cb: number): void;
+  /** out[r, c] = p[c] · a[r, c] + q[c] · b[r, c] + k[c] over [rows, cols] matrices. */
+  channelAffine(
+    a: number,
+    b: number,
+    p: number,
+    q: number,
+    k: number,
+    rows: number,
+    cols: number,
+    out: number,
+  ): void;
 }
 
 /** A WebAssembly.Memory, typed structurally (the project's TypeScript libs carry no DOM/wasm types). */

@@ -1,4 +1,4 @@
-/** Activations (fused into the producing Conv/Dense where possible), Clip and Softmax. */
+/** Activations (fused into the producer where its op entry allows it), Clip and Softmax. */
 import { type Attributes } from '@collabopt/core';
 import { nchwAxisToNhwc } from '../../layout';
 import {
@@ -13,8 +13,6 @@ import {
 import { normAxis } from '../fold';
 import { NodeReader } from '../node-reader';
 
-export const FUSABLE_PRODUCERS = new Set(['Conv2D', 'DepthwiseConv2D', 'Dense', 'Conv2DTranspose']);
-
 export const SIMPLE_ACTIVATIONS: Record<string, string> = {
   Relu: 'relu',
   Sigmoid: 'sigmoid',
@@ -22,8 +20,6 @@ export const SIMPLE_ACTIVATIONS: Record<string, string> = {
   HardSwish: 'hard_swish',
   Softplus: 'softplus',
 };
-
-export const FUSABLE = new Set(['relu', 'relu6', 'sigmoid', 'tanh', 'hard_swish']);
 
 export function importActivation(
   ctx: ImportContext,
@@ -37,9 +33,8 @@ export function importActivation(
   const producer = x.v.producer;
   if (
     ctx.fuse &&
-    FUSABLE.has(kind) &&
     alpha === undefined &&
-    FUSABLE_PRODUCERS.has(producer.op) &&
+    ctx.registry.canFuseActivation(producer.op, kind) &&
     (producer.attrs['activation'] ?? 'linear') === 'linear' &&
     ctx.uses.get(inName) === 1 &&
     !ctx.graphOutputs.has(inName)

@@ -45,10 +45,25 @@ export function intList(
   return r.ints(attr);
 }
 
+/** Ops foldShapeOps evaluates when every input is constant. */
+const FOLDABLE = new Set([
+  'Identity',
+  'Dropout',
+  'Cast',
+  'Gather',
+  'Unsqueeze',
+  'Squeeze',
+  'Slice',
+  'ConstantOfShape',
+]);
+
 export function foldShapeOps(ctx: ImportContext, r: NodeReader): boolean {
   const op = r.node.opType;
   const e0 = entry(ctx, r, 0);
   const out = (c: Const): true => {
+    // Unsqueeze/Squeeze/Identity share their input's values; everything else allocated new ones.
+    if (e0?.kind !== 'const' || c.values !== e0.c.values)
+      ctx.foldBudget.charge(c.values.length, r.where);
     ctx.table.set(outName(r), { kind: 'const', c });
     return true;
   };
@@ -72,6 +87,9 @@ export function foldShapeOps(ctx: ImportContext, r: NodeReader): boolean {
   }
   const all = (r.node.input ?? []).every((n, i) => n === '' || entry(ctx, r, i)?.kind === 'const');
   if (!all || e0 === undefined || e0.kind !== 'const') return false;
+  // Fold only what is used: a constant computation nothing reads is skipped, not evaluated.
+  if (FOLDABLE.has(op ?? '') && (r.node.output ?? []).every((o) => !o || !ctx.uses.get(o)))
+    return true;
   const c0 = e0.c;
   switch (op) {
     case 'Identity':
@@ -133,14 +151,14 @@ export function foldShapeOps(ctx: ImportContext, r: NodeReader): boolean {
       const valueT = r.attrs.get('value')?.t;
       const v = valueT ? constFromTensor(fromTensorProto(valueT, r.where)) : undefined;
       const n = sizeOfShape(shape, r.where);
-      return out(
-        makeConst(
-          v?.dtype ?? 'float32',
-          shape,
-          new Float64Array(n).fill(v?.values[0] ?? 0),
-          r.where,
-        ),
+      ctx.foldBudget.charge(n, r.where); // before the values exist
+      const dtype = v?.dtype ?? 'float32';
+      const fill = v?.values[0] ?? 0;
+      const values = new Float64Array(n).fill(
+        dtype === 'float32' || dtype === 'float16' ? fill : Math.trunc(fill),
       );
+      ctx.table.set(outName(r), { kind: 'const', c: { dtype, shape, values } });
+      return true;
     }
     case 'Concat':
     case 'Add':

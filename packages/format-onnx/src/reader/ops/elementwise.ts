@@ -1,6 +1,6 @@
 /** Add/Sub/Mul/Div and Sum: element-wise ops, or per-channel affine BatchNorm with a constant. */
 import { type ImportContext, type Sym, alias, emit, entry, outName, valueIn } from '../context';
-import { type Const, binaryConst } from '../fold';
+import { type Const, binaryConst, broadcast, sizeOfShape } from '../fold';
 import { NodeReader } from '../node-reader';
 
 /** Per-channel vector of a constant broadcast against a value (scalar, [C], [C,1,1], [1,C,1,1], …). */
@@ -34,6 +34,9 @@ export function importBinary(ctx: ImportContext, r: NodeReader): void {
   const b = entry(ctx, r, 1);
   if (a === undefined || b === undefined) r.fail('needs two inputs', 'ONNX_INVALID_MODEL');
   if (a.kind === 'const' && b.kind === 'const') {
+    // both operands are broadcast to the output shape, then combined: three arrays of that size
+    const n = sizeOfShape(broadcast(a.c.shape, b.c.shape, r.where), r.where);
+    ctx.foldBudget.charge(3 * n, r.where);
     ctx.table.set(outName(r), { kind: 'const', c: binaryConst(op, a.c, b.c, r.where) });
     return;
   }

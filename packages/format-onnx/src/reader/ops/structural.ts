@@ -142,6 +142,10 @@ export function importPad(ctx: ImportContext, r: NodeReader): void {
 export function importConcat(ctx: ImportContext, r: NodeReader): void {
   const entries = (r.node.input ?? []).map((_, i) => entry(ctx, r, i)!);
   if (entries.every((e) => e.kind === 'const')) {
+    ctx.foldBudget.charge(
+      entries.reduce((acc, e) => acc + (e as { c: Const }).c.values.length, 0),
+      r.where,
+    );
     ctx.table.set(outName(r), {
       kind: 'const',
       c: concatConst(

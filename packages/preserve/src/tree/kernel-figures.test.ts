@@ -1,5 +1,5 @@
 import { GraphBuilder, tensor } from '@collabopt/core';
-import { kernelFigures } from './tree';
+import { kernelFigures } from './kernel-figures';
 
 describe('kernelFigures', () => {
   it('counts zeros and int8 codes per kernel and per channel from the quant annotation', () => {
@@ -17,7 +17,11 @@ describe('kernelFigures', () => {
       narrowRange: true,
     };
     // codes: channel 0 → [2, -2]; channel 1 → [1, 0]
-    expect(kernelFigures(g)).toEqual({ sparsity: 0.25, maxUnique: 4, maxUniquePerChannel: 2 });
+    expect(kernelFigures(g)).toEqual({
+      sparsity: 0.25,
+      maxUniquePerKernel: 4,
+      maxUniquePerChannel: 2,
+    });
   });
 
   it('counts distinct float values when the kernel is not quantized', () => {
@@ -32,6 +36,10 @@ describe('kernelFigures', () => {
         { kernel: tensor('float32', [2, 2], [0.1, 0.1, 0.2, 0.1]) },
       ),
     );
-    expect(kernelFigures(g)).toEqual({ sparsity: 0, maxUnique: 2, maxUniquePerChannel: 2 });
+    expect(kernelFigures(g)).toEqual({
+      sparsity: 0,
+      maxUniquePerKernel: 2,
+      maxUniquePerChannel: 2,
+    });
   });
 });

@@ -1,0 +1,259 @@
+/**
+ * Image folders as data sources (Node only). `sharp` decodes and resizes PNG/JPEG/WebP; it is
+ * loaded on first use, so the engine still loads where it is absent (browsers).
+ */
+import type { Dirent } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { DataError } from './data-error';
+import type { DataSource, SampleBatch } from './data-source';
+import { checkPreprocessing, preprocessingCoefficients, type Preprocessing } from './preprocessing';
+
+/** File extensions read as images. */
+export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.webp'];
+
+/** The images of a folder: one subfolder per class (labelled) or the images themselves. */
+export interface ImageFolderListing {
+  readonly folder: string;
+  readonly files: readonly string[];
+  /** Class id per file, when the folder has class subfolders. */
+  readonly classes?: Int32Array;
+  /** Class names (sorted subfolder names), when labelled. */
+  readonly classNames?: readonly string[];
+}
+
+const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const isImage = (name: string): boolean =>
+  IMAGE_EXTENSIONS.includes(extname(name).toLowerCase()) && !name.startsWith('.');
+
+async function listDir(folder: string): Promise<Dirent[]> {
+  try {
+    return await readdir(folder, { withFileTypes: true });
+  } catch (e) {
+    throw new DataError(
+      'DATA_NOT_FOUND',
+      `cannot list the image folder: ${e instanceof Error ? e.message : String(e)}`,
+      { file: folder },
+    );
+  }
+}
+
+/**
+ * List an image folder. With subfolders, each (sorted by name) is a class and its images are
+ * labelled with the class id; otherwise the folder's images are unlabelled. Files are sorted by
+ * name, so the order (and a seeded split) is the same on every machine.
+ */
+export async function listImageFolder(folder: string): Promise<ImageFolderListing> {
+  const entries = await entriesOf(folder);
+  const dirs = entries
+    .filter((e) => e.kind === 'folder' && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort(byCodePoint);
+  const imagesOf = (list: readonly Entry[]): string[] =>
+    list
+      .filter((e) => e.kind === 'file' && isImage(e.name))
+      .map((e) => e.name)
+      .sort(byCodePoint);
+  if (dirs.length === 0) {
+    const files = imagesOf(entries).map((n) => join(folder, n));
+    if (files.length === 0)
+      throw new DataError(
+        'DATA_EMPTY',
+        `no images (${IMAGE_EXTENSIONS.join(', ')}) and no class subfolders in the folder`,
+        { file: folder },
+      );
+    return { folder, files };
+  }
+  const files: string[] = [];
+  const ids: number[] = [];
+  for (let c = 0; c < dirs.length; c++) {
+    const sub = join(folder, dirs[c]!);
+    const names = imagesOf(await entriesOf(sub));
+    if (names.length === 0)
+      throw new DataError(
+        'DATA_EMPTY',
+        `class folder "${dirs[c]}" holds no images (${IMAGE_EXTENSIONS.join(', ')})`,
+        { file: sub },
+      );
+    for (const n of names) {
+      files.push(join(sub, n));
+      ids.push(c);
+    }
+  }
+  return { folder, files, classes: Int32Array.from(ids), classNames: dirs };
+}
+
+interface Entry {
+  readonly name: string;
+  readonly kind: 'file' | 'folder' | 'other';
+}
+
+/**
+ * A folder's entries as regular files, folders or other; a symlink counts as what it points to
+ * (data sets are often assembled from links), so FIFOs and devices are never opened.
+ */
+async function entriesOf(folder: string): Promise<Entry[]> {
+  const kindOf = (d: { isFile(): boolean; isDirectory(): boolean }): Entry['kind'] =>
+    d.isFile() ? 'file' : d.isDirectory() ? 'folder' : 'other';
+  return Promise.all(
+    (await listDir(folder)).map(async (e): Promise<Entry> => {
+      if (!e.isSymbolicLink()) return { name: e.name, kind: kindOf(e) };
+      const target = await stat(join(folder, e.name)).catch(() => undefined);
+      return { name: e.name, kind: target === undefined ? 'other' : kindOf(target) };
+    }),
+  );
+}
+
+type Sharp = typeof import('sharp');
+let sharpModule: Promise<Sharp> | undefined;
+
+/** `sharp`, loaded once on first use. */
+export function loadSharp(): Promise<Sharp> {
+  sharpModule ??= import('sharp').then(
+    (m) => ((m as unknown as { default?: Sharp }).default ?? m) as Sharp,
+    (e: unknown) => {
+      sharpModule = undefined;
+      throw new DataError(
+        'DATA_UNSUPPORTED',
+        `reading images needs the "sharp" package (a dependency of @collabopt/engine), which did not load: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    },
+  );
+  return sharpModule;
+}
+
+const FIT = { stretch: 'fill', crop: 'cover', pad: 'contain' } as const;
+
+/**
+ * Decode one image to `height × width × channels` raw bytes (channels 1 = grayscale, 3 = RGB),
+ * resized as `p.resize` says. A file sharp cannot read, or of the wrong size under `none`, is a
+ * DataError naming the file.
+ */
+export async function decodeImage(
+  file: string,
+  height: number,
+  width: number,
+  channels: number,
+  p: Preprocessing,
+): Promise<Uint8Array> {
+  const sharp = await loadSharp();
+  let raw: { data: Buffer; info: { width: number; height: number; channels: number } };
+  try {
+    let img = sharp(file, { failOn: 'error' }).removeAlpha();
+    img = channels === 1 ? img.grayscale() : img.toColourspace('srgb');
+    const mode = p.resize ?? 'stretch';
+    if (mode !== 'none')
+      img = img.resize(width, height, {
+        fit: FIT[mode],
+        // Bilinear, as Keras and tf.image resize by default (and cheaper than sharp's lanczos3).
+        kernel: 'linear',
+        position: 'centre',
+        background: { r: 0, g: 0, b: 0 },
+      });
+    raw = await img.raw().toBuffer({ resolveWithObject: true });
+  } catch (e) {
+    throw new DataError(
+      'DATA_UNREADABLE',
+      `cannot decode the image: ${e instanceof Error ? e.message : String(e)}`,
+      { file },
+    );
+  }
+  const { info, data } = raw;
+  if (info.width !== width || info.height !== height)
+    throw new DataError(
+      'DATA_SHAPE',
+      `image is ${info.width}×${info.height}, the model needs ${width}×${height} (resize mode "none"; choose stretch, crop or pad)`,
+      { file },
+    );
+  if (info.channels === channels) return data;
+  const out = new Uint8Array(width * height * channels);
+  for (let i = 0; i < width * height; i++)
+    for (let c = 0; c < channels; c++)
+      out[i * channels + c] = data[i * info.channels + (info.channels === 1 ? 0 : c)]!;
+  return out;
+}
+
+/** How many images are decoded at once (sharp runs them on its own threads). */
+const DECODE_CONCURRENCY = 8;
+
+/** A data source over an image folder listing, for a model input of `[height, width, channels]`. */
+export function imageFolderSource(
+  listing: ImageFolderListing,
+  sampleShape: readonly number[],
+  preprocessing: Preprocessing,
+  name: string,
+): DataSource {
+  const [height, width, channels] = sampleShape as [number, number, number];
+  if (sampleShape.length !== 3 || !(height > 0 && width > 0) || (channels !== 1 && channels !== 3))
+    throw new DataError(
+      'DATA_SHAPE',
+      `images need a model input of [height, width, 1 or 3], got [${sampleShape.join(', ')}]`,
+      { file: listing.folder },
+    );
+  checkPreprocessing(preprocessing, channels);
+  const per = height * width * channels;
+  const count = listing.files.length;
+  const { a, b } = preprocessingCoefficients(preprocessing, channels);
+  const [a0, a1, a2] = [a[0]!, a[1] ?? 0, a[2] ?? 0];
+  const [b0, b1, b2] = [b[0]!, b[1] ?? 0, b[2] ?? 0];
+  const bgr = preprocessing.channelOrder === 'bgr';
+  return {
+    name,
+    count,
+    sampleShape: [height, width, channels],
+    preprocessing,
+    origin: listing.folder,
+    ...(listing.classes !== undefined
+      ? {
+          labels: {
+            kind: 'class' as const,
+            numClasses: listing.classNames!.length,
+            classNames: listing.classNames!,
+          },
+        }
+      : {}),
+    async read(indices): Promise<SampleBatch> {
+      const n = indices.length;
+      const x = new Float32Array(n * per);
+      // Raw pixels → model values in one pass (channel order and preprocessing together).
+      const store = (i: number, px: Uint8Array): void => {
+        const o = i * per;
+        if (channels === 1) {
+          const a = a0;
+          const b = b0;
+          for (let q = 0; q < per; q++) x[o + q] = px[q]! * a + b;
+          return;
+        }
+        for (let q = 0; q < per; q += 3) {
+          const r = px[q + (bgr ? 2 : 0)]!;
+          const g = px[q + 1]!;
+          const bl = px[q + (bgr ? 0 : 2)]!;
+          x[o + q] = r * a0 + b0;
+          x[o + q + 1] = g * a1 + b1;
+          x[o + q + 2] = bl * a2 + b2;
+        }
+      };
+      // A pool of decoders pulling the next image: sharp works on its own threads meanwhile.
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < n) {
+          const i = next++;
+          const j = indices[i]!;
+          if (!(j >= 0 && j < count))
+            throw new DataError('DATA_SHAPE', `sample ${j} is outside 0..${count - 1}`, {
+              file: listing.folder,
+            });
+          store(i, await decodeImage(listing.files[j]!, height, width, channels, preprocessing));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(DECODE_CONCURRENCY, n) }, worker));
+      return listing.classes !== undefined
+        ? {
+            x,
+            size: n,
+            classes: Int32Array.from(indices as ArrayLike<number>, (j) => listing.classes![j]!),
+          }
+        : { x, size: n };
+    },
+  };
+}

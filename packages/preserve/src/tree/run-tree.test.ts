@@ -1,0 +1,177 @@
+import {
+  GraphBuilder,
+  InvalidArgumentError,
+  PassRegistry,
+  createRng,
+  definePass,
+  deflatedSize,
+  type Graph,
+  type ModelFile,
+} from '@collabopt/core';
+import { registerClusteringPasses } from '@collabopt/clustering';
+import { createDataset, createEngine, type Dataset, type Engine } from '@collabopt/engine';
+import { registerPruningPasses } from '@collabopt/pruning';
+import { registerQuantizationPasses } from '@collabopt/quantization';
+import { registerPreservePasses } from '../register';
+import { runTree, type TreeEvent } from './run-tree';
+import type { TreePlan } from './plan';
+import { pipelinePasses } from './plan';
+
+function model(): Graph {
+  const b = new GraphBuilder('toy', { seed: 3 });
+  const x = b.input('input', [-1, 6, 6, 1]);
+  let h = b.layer('Conv2D', 'conv', x, { filters: 4, kernelSize: [3, 3], activation: 'relu' });
+  h = b.layer('Flatten', 'flatten', h);
+  return b.build(b.layer('Dense', 'logits', h, { units: 2 }));
+}
+
+function data(n: number, seed: number): Dataset {
+  const rng = createRng(seed);
+  const x = Float32Array.from({ length: n * 36 }, () => rng.next());
+  const y = Int32Array.from({ length: n }, (_, i) => (x[i * 36]! > 0.5 ? 1 : 0));
+  return createDataset(x, y, [6, 6, 1], 'toy');
+}
+
+/** A writer that serialises every kernel's float bytes: what a format writer returns, without disk. */
+async function weightsWriter(graph: Graph): Promise<ModelFile[]> {
+  const parts = graph.nodes.flatMap((n) =>
+    Object.values(n.weights).map((w) => new Uint8Array((w.tensor.data as Float32Array).buffer)),
+  );
+  const bytes = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    bytes.set(p, at);
+    at += p.length;
+  }
+  return [{ path: 'model.bin', bytes }];
+}
+
+const leaf = (id: string, from: string, pipeline: string) => ({
+  id,
+  from,
+  pipeline,
+  label: id,
+  requires: pipelinePasses(pipeline),
+});
+
+describe('runTree', () => {
+  let engine: Engine;
+  const passes = new PassRegistry();
+  beforeAll(async () => {
+    engine = await createEngine({ backend: 'cpu' });
+    registerPruningPasses(passes);
+    registerClusteringPasses(passes);
+    registerQuantizationPasses(passes);
+    registerPreservePasses(passes);
+    passes.register(
+      definePass({
+        name: 'explode',
+        description: 'test pass that always fails',
+        options: {},
+        preserves: [],
+        run: () => {
+          throw new InvalidArgumentError('no way', { node: 'logits' });
+        },
+      }),
+    );
+  });
+
+  it('builds every branch and leaf, reports a failing leaf and a missing pass, and goes on', async () => {
+    const plan: TreePlan = {
+      branches: [
+        { id: 'baseline', label: 'baseline' },
+        {
+          id: 'pruned',
+          from: 'baseline',
+          pipeline: 'prune(sparsity=0.5, oneShot=true)',
+          label: 'p',
+        },
+        { id: 'broken', from: 'baseline', pipeline: 'explode', label: 'b' },
+        {
+          id: 'clustered',
+          from: 'pruned',
+          pipeline: 'sparsityPreservingCluster(clusters=4, oneShot=true)',
+          label: 'c',
+        },
+      ],
+      leaves: [
+        leaf('pruned-fails', 'pruned', 'explode'),
+        leaf('pruned-ptq', 'pruned', 'ptq(mode=int8)'),
+        leaf('broken-ptq', 'broken', 'ptq(mode=int8)'),
+        leaf('missing', 'baseline', 'frobnicate'),
+        leaf('clustered-ptq', 'clustered', 'ptq(mode=int8)'),
+      ],
+    };
+    const events: TreeEvent['kind'][] = [];
+    const returned = new Map<string, ModelFile[]>();
+    const baseline = model();
+    const before = (baseline.node('conv').weight('kernel').tensor.data as Float32Array).slice();
+    const { report, branches } = await runTree(baseline, plan, {
+      engine,
+      data: { train: data(64, 1), test: data(32, 2), calibration: data(32, 3) },
+      writer: async (g, l) => {
+        const files = await weightsWriter(g);
+        returned.set(l.id, files);
+        return files;
+      },
+      passRegistry: passes,
+      onEvent: (e) => events.push(e.kind),
+    });
+    expect(report.branches.map((b) => [b.id, b.status])).toEqual([
+      ['baseline', 'ok'],
+      ['pruned', 'ok'],
+      ['broken', 'failed'],
+      ['clustered', 'ok'],
+    ]);
+    expect(report.branches[2]!.error).toEqual({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('no way') as string,
+      node: 'logits',
+    });
+    expect(report.leaves.map((l) => [l.id, l.status])).toEqual([
+      ['pruned-fails', 'failed'],
+      ['pruned-ptq', 'ok'],
+      ['broken-ptq', 'skipped'],
+      ['missing', 'unavailable'],
+      ['clustered-ptq', 'ok'],
+    ]);
+    expect(report.leaves[3]!.error!.message).toContain('frobnicate');
+    // measured from the bytes the writer returned
+    const ptq = report.leaves[1]!;
+    const written = returned.get('pruned-ptq')!;
+    expect(ptq.files).toEqual([{ path: 'model.bin', bytes: ptq.bytes }]);
+    expect(ptq.bytes).toBe(written[0]!.bytes.length);
+    expect(ptq.deflatedBytes).toBe(deflatedSize(written[0]!.bytes));
+    expect(ptq.deflatedBytes).toBeLessThan(ptq.bytes!);
+    expect(ptq.metric).toMatchObject({ kind: 'accuracy', samples: 32, source: 'int8-simulation' });
+    expect(ptq.kernels!.sparsity).toBeGreaterThanOrEqual(0.5);
+    expect(report.leaves[4]!.kernels!.maxUniquePerKernel).toBeLessThanOrEqual(4);
+    expect(report.baseline).toMatchObject({ kind: 'accuracy', source: 'float' });
+    expect(branches.has('broken')).toBe(false);
+    // the baseline graph is not modified, and the report is plain JSON
+    expect(baseline.node('conv').weight('kernel').tensor.data).toEqual(before);
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+    expect(events).toContain('leaf-done');
+  }, 60_000);
+
+  it('stops on cancellation instead of reporting it as a failed leaf', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('stop'));
+    await expect(
+      runTree(
+        model(),
+        {
+          branches: [{ id: 'baseline', label: 'b' }],
+          leaves: [leaf('q', 'baseline', 'ptq(mode=int8)')],
+        },
+        {
+          engine,
+          data: { calibration: data(32, 3) },
+          writer: weightsWriter,
+          passRegistry: passes,
+          signal: controller.signal,
+        },
+      ),
+    ).rejects.toThrow();
+  });
+});

@@ -1,0 +1,281 @@
+import {
+  CancelledError,
+  CollaboptError,
+  PassManager,
+  defaultOpRegistry,
+  defaultPassRegistry,
+  deflatedSize,
+  silentLogger,
+  silentProgress,
+  type Graph,
+  type Logger,
+  type ModelFile,
+  type OpRegistry,
+  type PassRegistry,
+  type ProgressReporter,
+} from '@collabopt/core';
+import type { Dataset, Engine } from '@collabopt/engine';
+import { simulateQuantized } from '@collabopt/quantization';
+import { kernelFigures } from './kernel-figures';
+import { checkTreePlan, type TreeBranch, type TreeLeaf, type TreePlan } from './plan';
+import type {
+  TreeBranchReport,
+  TreeDataDescription,
+  TreeFailure,
+  TreeLeafReport,
+  TreeMetric,
+  TreeReport,
+} from './report';
+
+/** The data sets a tree run uses (PassContext `data`): training, test, and PTQ calibration. */
+export interface TreeData {
+  readonly train?: Dataset;
+  readonly test?: Dataset;
+  readonly calibration?: Dataset;
+}
+
+/** Serialise a leaf's quantized graph; returns the files (main file first) without touching disk, or after writing them. */
+export type TreeWriter = (graph: Graph, leaf: TreeLeaf) => Promise<readonly ModelFile[]>;
+
+/** Measure a graph: `quantized` graphs are measured in the engine's int8 simulation. */
+export type TreeEvaluator = (
+  graph: Graph,
+  options: { quantized: boolean; signal?: AbortSignal },
+) => Promise<TreeMetric | undefined>;
+
+/** Progress of a run, for printing as it goes. */
+export type TreeEvent =
+  | { readonly kind: 'baseline'; readonly metric: TreeMetric | null }
+  | { readonly kind: 'branch-start'; readonly branch: TreeBranch }
+  | { readonly kind: 'branch-done'; readonly report: TreeBranchReport }
+  | { readonly kind: 'leaf-start'; readonly leaf: TreeLeaf }
+  | { readonly kind: 'leaf-done'; readonly report: TreeLeafReport };
+
+export interface RunTreeOptions {
+  readonly engine: Engine;
+  readonly data: TreeData;
+  readonly writer: TreeWriter;
+  readonly signal?: AbortSignal;
+  readonly progress?: ProgressReporter;
+  readonly logger?: Logger;
+  readonly seed?: number;
+  readonly passRegistry?: PassRegistry;
+  readonly registry?: OpRegistry;
+  /** Quality metric; default: top-1 accuracy on `data.test` (float, or int8 simulation). */
+  readonly evaluate?: TreeEvaluator;
+  /** Run a leaf's written files in a real runtime and measure them (e.g. the TFLite interpreter). */
+  readonly checkFiles?: (
+    files: readonly ModelFile[],
+    leaf: TreeLeaf,
+  ) => Promise<TreeMetric | undefined>;
+  readonly onEvent?: (event: TreeEvent) => void;
+  /** Recorded in the report's `data`. */
+  readonly dataDescription?: TreeDataDescription;
+}
+
+export interface TreeRun {
+  readonly report: TreeReport;
+  /** The float model of every branch that was built, by branch id. */
+  readonly branches: ReadonlyMap<string, Graph>;
+}
+
+/** Top-1 accuracy on `data.test`, from the float IR or the engine's int8 simulation. */
+export function accuracyEvaluator(engine: Engine, test: Dataset | undefined): TreeEvaluator {
+  return async (graph, { quantized, signal }) => {
+    if (!test) return undefined;
+    const r = quantized
+      ? await simulateQuantized(engine, graph, test)
+      : await engine.evaluate(graph, test, signal ? { signal } : {});
+    return {
+      kind: 'accuracy',
+      value: r.accuracy,
+      samples: test.count,
+      source: quantized ? 'int8-simulation' : 'float',
+    };
+  };
+}
+
+function failure(e: unknown): TreeFailure {
+  if (e instanceof CollaboptError)
+    return {
+      code: e.code,
+      message: e.message,
+      ...(e.location.node !== undefined ? { node: e.location.node } : {}),
+    };
+  return { code: 'UNEXPECTED', message: e instanceof Error ? e.message : String(e) };
+}
+
+function rethrowIfCancelled(e: unknown, signal: AbortSignal | undefined): void {
+  if (e instanceof CancelledError || signal?.aborted) throw e;
+}
+
+/**
+ * Run the deployment tree: build every branch from its parent, quantize and write every leaf,
+ * measure each (quality, kernel sparsity and distinct int8 codes, raw and deflated bytes of the
+ * written files). A failing branch or leaf is reported with its error and the run goes on (the
+ * leaves of a failed branch are `skipped`); only cancellation stops it. `baseline` is not modified.
+ */
+export async function runTree(
+  baseline: Graph,
+  plan: TreePlan,
+  options: RunTreeOptions,
+): Promise<TreeRun> {
+  checkTreePlan(plan);
+  const started = Date.now();
+  const passRegistry = options.passRegistry ?? defaultPassRegistry;
+  const registry = options.registry ?? defaultOpRegistry;
+  const evaluate = options.evaluate ?? accuracyEvaluator(options.engine, options.data.test);
+  const emit = options.onEvent ?? (() => {});
+  const signal = options.signal;
+  const contextData: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options.data)) if (v !== undefined) contextData[k] = v;
+
+  const runPipeline = async (graph: Graph, pipeline: string) => {
+    const pm = new PassManager({
+      registry,
+      passRegistry,
+      logger: options.logger ?? silentLogger,
+      progress: options.progress ?? silentProgress,
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(signal ? { signal } : {}),
+      data: contextData,
+      engine: options.engine,
+    }).addPipeline(pipeline);
+    return pm.run(graph.clone());
+  };
+  const since = (t: number): number => (Date.now() - t) / 1000;
+
+  const metricOpts = signal ? { signal } : {};
+  const baselineMetric = (await evaluate(baseline, { quantized: false, ...metricOpts })) ?? null;
+  emit({ kind: 'baseline', metric: baselineMetric });
+
+  const graphs = new Map<string, Graph>();
+  const branchReports: TreeBranchReport[] = [];
+  const status = new Map<string, TreeBranchReport['status']>();
+  for (const b of plan.branches) {
+    const t0 = Date.now();
+    const base = { id: b.id, label: b.label, from: b.from ?? null, pipeline: b.pipeline ?? null };
+    if (b.from === undefined || b.pipeline === undefined) {
+      graphs.set(b.id, baseline);
+      status.set(b.id, 'ok');
+      const r: TreeBranchReport = {
+        ...base,
+        status: 'ok',
+        ...(baselineMetric ? { metric: baselineMetric } : {}),
+        kernels: kernelFigures(baseline, registry),
+        warnings: [],
+        seconds: 0,
+      };
+      branchReports.push(r);
+      continue;
+    }
+    let report: TreeBranchReport;
+    if (status.get(b.from) !== 'ok') {
+      report = {
+        ...base,
+        status: 'skipped',
+        error: { code: 'BRANCH_FAILED', message: `branch "${b.from}" was not built` },
+        warnings: [],
+        seconds: 0,
+      };
+    } else {
+      emit({ kind: 'branch-start', branch: b });
+      try {
+        const r = await runPipeline(graphs.get(b.from)!, b.pipeline);
+        graphs.set(b.id, r.graph);
+        const metric = await evaluate(r.graph, { quantized: false, ...metricOpts });
+        report = {
+          ...base,
+          status: 'ok',
+          ...(metric ? { metric } : {}),
+          kernels: kernelFigures(r.graph, registry),
+          warnings: [...r.warnings],
+          seconds: since(t0),
+        };
+      } catch (e) {
+        rethrowIfCancelled(e, signal);
+        report = { ...base, status: 'failed', error: failure(e), warnings: [], seconds: since(t0) };
+      }
+      emit({ kind: 'branch-done', report });
+    }
+    status.set(b.id, report.status);
+    branchReports.push(report);
+  }
+
+  const leafReports: TreeLeafReport[] = [];
+  for (const leaf of plan.leaves) {
+    const t0 = Date.now();
+    const base = { id: leaf.id, label: leaf.label, from: leaf.from, pipeline: leaf.pipeline };
+    const missing = leaf.requires.filter((p) => !passRegistry.has(p));
+    let report: TreeLeafReport;
+    if (status.get(leaf.from) !== 'ok') {
+      report = {
+        ...base,
+        status: 'skipped',
+        error: { code: 'BRANCH_FAILED', message: `branch "${leaf.from}" was not built` },
+        files: [],
+        warnings: [],
+        seconds: 0,
+      };
+    } else if (missing.length > 0) {
+      report = {
+        ...base,
+        status: 'unavailable',
+        error: {
+          code: 'PASS_NOT_REGISTERED',
+          message: `pass ${missing.join(', ')} is not installed`,
+        },
+        files: [],
+        warnings: [],
+        seconds: 0,
+      };
+    } else {
+      emit({ kind: 'leaf-start', leaf });
+      try {
+        const r = await runPipeline(graphs.get(leaf.from)!, leaf.pipeline);
+        const files = await options.writer(r.graph, leaf);
+        const metric = await evaluate(r.graph, { quantized: true, ...metricOpts });
+        const runtimeMetric = options.checkFiles
+          ? await options.checkFiles(files, leaf)
+          : undefined;
+        report = {
+          ...base,
+          status: 'ok',
+          ...(metric ? { metric } : {}),
+          ...(runtimeMetric ? { runtimeMetric } : {}),
+          kernels: kernelFigures(r.graph, registry),
+          files: files.map((f) => ({ path: f.path, bytes: f.bytes.length })),
+          bytes: files.reduce((s, f) => s + f.bytes.length, 0),
+          deflatedBytes: files.reduce((s, f) => s + deflatedSize(f.bytes), 0),
+          warnings: [...r.warnings],
+          seconds: since(t0),
+        };
+      } catch (e) {
+        rethrowIfCancelled(e, signal);
+        report = {
+          ...base,
+          status: 'failed',
+          error: failure(e),
+          files: [],
+          warnings: [],
+          seconds: since(t0),
+        };
+      }
+      emit({ kind: 'leaf-done', report });
+    }
+    leafReports.push(report);
+  }
+  return {
+    report: {
+      version: 1,
+      model: baseline.name,
+      ...(options.dataDescription ? { data: options.dataDescription } : {}),
+      plan,
+      baseline: baselineMetric,
+      branches: branchReports,
+      leaves: leafReports,
+      seconds: since(started),
+    },
+    branches: graphs,
+  };
+}
