@@ -1,8 +1,5 @@
 import { formatTable, type PassRecord } from '@collabopt/core';
-
-function kb(bytes: number): string {
-  return (bytes / 1024).toFixed(1);
-}
+import { formatCompression } from '@collabopt/report';
 
 /** The files a command wrote, measured on disk. */
 export interface WrittenSize {
@@ -24,14 +21,27 @@ export function formatPassRecords(records: readonly PassRecord[], written?: Writ
       String(r.params),
       `${(r.sparsity * 100).toFixed(1)}%`,
       r.maxUniquePerKernel > 0 ? String(r.maxUniquePerKernel) : '',
-      kb(r.bytes),
-      kb(r.deflatedBytes),
+      formatCompression(r.bytes, r.deflatedBytes),
     ];
   });
   if (written)
-    rows.push([`→ ${written.label}`, '', '', '', '', kb(written.bytes), kb(written.deflatedBytes)]);
+    rows.push([
+      `→ ${written.label} (file)`,
+      '',
+      '',
+      '',
+      '',
+      formatCompression(written.bytes, written.deflatedBytes),
+    ]);
   return formatTable(
-    ['pass', 'seconds', 'params', 'sparsity', 'max unique/kernel', 'KiB', 'deflated KiB'],
+    [
+      'pass',
+      'seconds',
+      'params',
+      'sparsity',
+      'max unique/kernel',
+      'weights raw → zipped (reduction)',
+    ],
     rows,
   );
 }

@@ -114,7 +114,7 @@ describe('collaborative QAT (pqat, cqat, pcqat)', () => {
 });
 
 describe('collaborative QAT declarations', () => {
-  it('are one definePass each: typed partial options, declared contracts, registry entries', async () => {
+  it('are one definePass each: typed partial options, declared contracts, registry entries', () => {
     const p = pcqat.create({ epochs: 2 });
     expect(p.options).toEqual({ epochs: 2, batchSize: 128, learningRate: 1e-4, optimizer: 'adam' });
     expect([pqat.drops, cqat.drops, pcqat.drops]).toEqual([['codebook'], ['mask'], []]);
