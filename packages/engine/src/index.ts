@@ -114,6 +114,7 @@ export {
 } from './data/preprocessing';
 export { detectModelNormalization, type ModelNormalization } from './data/model-normalization';
 export { parseNpyHeader, type NpyHeader } from './data/npy';
+export type { ArrayDType } from './data/array-dtype';
 export { removeTemporaryDataFiles } from './data/stored-array';
 export {
   openDataSet,
