@@ -11,9 +11,12 @@ import {
   type PassResult,
 } from '@collabopt/core';
 import {
-  getDataset,
+  getDataSource,
   getEngine,
+  TRAINING_LOSS_OPTIONS,
+  trainingLossOf,
   type Dataset,
+  type DataSource,
   type Engine,
   type WeightTransform,
 } from '@collabopt/engine';
@@ -58,6 +61,7 @@ export const QAT_OPTIONS = defineOptions({
     optional: true,
     description: 'stop after this many optimizer steps (quick fine-tuning); default: all epochs',
   },
+  ...TRAINING_LOSS_OPTIONS,
 });
 
 export type QatOptions = OptionsOf<typeof QAT_OPTIONS>;
@@ -82,14 +86,16 @@ export interface QatResult {
 export async function quantizationAwareTraining(
   graph: Graph,
   engine: Engine,
-  data: Dataset,
+  data: Dataset | DataSource,
   options: Partial<QatOptions> & {
     registry?: OpRegistry;
     seed?: number;
     signal?: AbortSignal;
     progress?: PassContext['progress'];
     logger?: PassContext['logger'];
-    validation?: Dataset;
+    validation?: Dataset | DataSource;
+    /** The float model before the pipeline: distilled from (the default without labels). */
+    teacher?: Graph;
     /**
      * Transforms of earlier stages trained together with the fake-quant (collaborative QAT):
      * a fixed-mask stage keeps sparsity (PQAT), a codebook stage keeps clusters (CQAT), both PCQAT.
@@ -114,6 +120,8 @@ export async function quantizationAwareTraining(
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     weightTransforms: [...(options.preservingTransforms ?? []), qatWeightTransform(registry)],
     activationTransforms: [transform],
+    ...trainingLossOf(o),
+    ...(options.teacher ? { teacher: options.teacher } : {}),
     ...(options.validation ? { validation: options.validation } : {}),
     ...(options.progress ? { progress: options.progress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
@@ -160,13 +168,13 @@ export async function runQatPass(
   options: QatOptions,
   preserving?: PreservingStages,
 ): Promise<PassResult> {
-  const data = getDataset(ctx, 'train');
-  if (!data)
+  const data = getDataSource(ctx, 'train');
+  if (!data || data.count === 0)
     throw new InvalidArgumentError(`${name} needs a "train" data set in the pipeline context`, {
       pass: name,
     });
   const engine = await getEngine(ctx);
-  const validation = getDataset(ctx, 'validation');
+  const validation = getDataSource(ctx, 'validation');
   const r = await quantizationAwareTraining(graph, engine, data, {
     ...options,
     registry: ctx.registry,
@@ -180,6 +188,7 @@ export async function runQatPass(
         }
       : {}),
     ...(validation ? { validation } : {}),
+    ...(ctx.teacher ? { teacher: ctx.teacher } : {}),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   return {
@@ -197,5 +206,6 @@ export const qat = definePass({
   options: QAT_OPTIONS,
   preserves: ['quant', 'range'],
   drops: ['mask', 'codebook'],
+  usesTeacher: true,
   run: (graph, ctx, options) => runQatPass('qat', graph, ctx, options),
 });
