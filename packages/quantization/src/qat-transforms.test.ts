@@ -36,6 +36,15 @@ describe('ActivationRange (spec §3.3)', () => {
     expect(r.max).toBeCloseTo(2, 6);
   });
 
+  it('firstBatch EMA starts at the first batch extremes, then moves by 0.001 per step', () => {
+    const r = new ActivationRange('ema', EMA_DECAY, 'firstBatch');
+    r.update(-30, 12);
+    expect([r.min, r.max]).toEqual([-30, 12]);
+    r.update(-10, 2);
+    expect(r.min).toBeCloseTo(EMA_DECAY * -30 + (1 - EMA_DECAY) * -10, 12);
+    expect(r.max).toBeCloseTo(EMA_DECAY * 12 + (1 - EMA_DECAY) * 2, 12);
+  });
+
   it('all-values (model inputs) starts at [0, 0] and keeps running extremes', () => {
     const r = new ActivationRange('all-values');
     expect(r.params()).toBeUndefined();

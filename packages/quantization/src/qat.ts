@@ -21,6 +21,7 @@ import {
   type WeightTransform,
 } from '@collabopt/engine';
 import {
+  RANGE_INITS,
   annotateQatActivations,
   qatActivationTransform,
   qatWeightTransform,
@@ -60,6 +61,13 @@ export const QAT_OPTIONS = defineOptions({
     min: 1,
     optional: true,
     description: 'stop after this many optimizer steps (quick fine-tuning); default: all epochs',
+  },
+  rangeInit: {
+    kind: 'enum',
+    values: RANGE_INITS,
+    default: 'tfmot',
+    description:
+      "start of the activation ranges' moving averages: TFMOT's [-6, 6] or the first batch's extremes (short fine-tuning)",
   },
   ...TRAINING_LOSS_OPTIONS,
 });
@@ -110,7 +118,7 @@ export async function quantizationAwareTraining(
   const folded = foldBatchNorm(graph, registry);
   for (const s of folded.skipped)
     options.logger?.warn(`qat: BatchNorm "${s.batchNorm}" stays unfolded: ${s.reason}`);
-  const { transform, state } = qatActivationTransform(graph, registry);
+  const { transform, state } = qatActivationTransform(graph, registry, o.rangeInit);
   const result = await engine.fit(graph, data, {
     epochs: o.epochs,
     batchSize: o.batchSize,
