@@ -128,6 +128,19 @@ export function qatActivationTransform(
       ),
     );
   }
+  // Values the anchor reads (through grid-keeping ops such as Reshape): a Concat's inputs. As in
+  // TFMOT, they are not fake-quantized in training, so the anchor's range sees their real extremes
+  // (clipped by the anchor's current range, it could never grow); the anchor's fake-quant follows.
+  const feedsAnchor = new Set<Value>();
+  for (const g of groups) {
+    const stack = [...g.anchor.producer.inputs];
+    while (stack.length > 0) {
+      const v = stack.pop()!;
+      if (feedsAnchor.has(v) || groupOf.get(v) !== g) continue;
+      feedsAnchor.add(v);
+      if (preservesGrid(v.producer, registry)) stack.push(...v.producer.inputs);
+    }
+  }
   const role = (v: Value): 'track' | 'shared' | undefined => {
     const g = groupOf.get(v);
     if (!g || g.fixed) return undefined;
@@ -141,8 +154,10 @@ export function qatActivationTransform(
       const value = t.value;
       const anchorRange = ranges.get(groupOf.get(value)!.anchor)!;
       const tracks = role(value) === 'track';
+      const upstream = feedsAnchor.has(value);
       return {
         forward: (x: tfc.Tensor, info: StepInfo) => {
+          if (upstream && info.training) return x;
           if (tracks && info.training) {
             const [lo, hi] = tf.tidy(() => [tf.min(x).dataSync()[0]!, tf.max(x).dataSync()[0]!]);
             if (Number.isFinite(lo!) && Number.isFinite(hi!)) anchorRange.update(lo!, hi!);
