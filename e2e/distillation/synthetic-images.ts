@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { createRng } from '@collabopt/core';
+import { loadFashionMnist } from '@collabopt/engine';
 
 function faceSvg(size: number, rng: ReturnType<typeof createRng>): string {
   const c = (lo: number, hi: number): number => Math.round(lo + (hi - lo) * rng.next());
@@ -45,6 +46,29 @@ export async function writeFaceImages(
     await sharp(svg)
       .png()
       .toFile(path.join(dir, `face-${String(i).padStart(4, '0')}.png`));
+  }
+  return dir;
+}
+
+/**
+ * Write Fashion-MNIST test images `from`..`from + count − 1` as 28×28 grayscale PNGs into `dir`
+ * (a flat folder: unlabelled; the data set resizes them to the model input).
+ */
+export async function writeFashionImages(
+  dir: string,
+  from: number,
+  count: number,
+): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  const { test } = loadFashionMnist();
+  for (let i = 0; i < count; i++) {
+    const j = from + i;
+    const pixels = Buffer.from(
+      Array.from(test.x.subarray(j * 784, (j + 1) * 784), (v) => Math.round(v * 255)),
+    );
+    await sharp(pixels, { raw: { width: 28, height: 28, channels: 1 } })
+      .png()
+      .toFile(path.join(dir, `fashion-${String(j).padStart(5, '0')}.png`));
   }
   return dir;
 }
