@@ -282,6 +282,7 @@ async function runClustering(
       ...(ctx.teacher ? { teacher: ctx.teacher } : {}),
       ...(validation ? { validation } : {}),
       progress: ctx.progress,
+      label: 'fine-tune',
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     history = result.history;

@@ -314,6 +314,7 @@ async function runPrune(graph: Graph, ctx: PassContext, o: PruneOptions): Promis
       ...trainingLossOf(o),
       ...(ctx.teacher ? { teacher: ctx.teacher } : {}),
       progress: ctx.progress,
+      label: 'fine-tune',
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     for (const t of targets) {

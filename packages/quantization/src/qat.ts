@@ -132,6 +132,7 @@ export async function quantizationAwareTraining(
     ...(options.teacher ? { teacher: options.teacher } : {}),
     ...(options.validation ? { validation: options.validation } : {}),
     ...(options.progress ? { progress: options.progress } : {}),
+    label: 'fine-tune',
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const missing = annotateQatActivations(state).map((v) => `"${v.name}"`);

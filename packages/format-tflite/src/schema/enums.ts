@@ -12,6 +12,8 @@ export const TensorType = {
   COMPLEX64: 8,
   INT8: 9,
   FLOAT64: 10,
+  /** Two signed 4-bit values per byte (see int4-packing.ts). */
+  INT4: 17,
 } as const;
 export type TensorTypeId = number;
 
@@ -58,6 +60,7 @@ export const BuiltinOperator = {
   RESIZE_BILINEAR: 23,
   SOFTMAX: 25,
   TANH: 28,
+  CUSTOM: 32,
   PAD: 34,
   MEAN: 40,
   SUB: 41,
