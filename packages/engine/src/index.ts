@@ -56,6 +56,11 @@ export {
   type TrainingLossOptions,
   type ResolvedTrainingLoss,
 } from './training-loss';
+export {
+  TRAINING_LOSS_OPTIONS,
+  trainingLossOf,
+  type TrainingLossPassOptions,
+} from './training-loss-options';
 export { TrainingObjective, type BatchLabels } from './training-objective';
 export { argmaxRows, OutputAgreementAccumulator, type OutputAgreementValues } from './metrics';
 export { yieldToEventLoop } from './yield-to-event-loop';
