@@ -1,25 +1,29 @@
-import { existsSync, statSync } from 'node:fs';
-import * as path from 'node:path';
-import { InvalidArgumentError } from '@collabopt/core';
+import { InvalidArgumentError, createRng, shuffledIndices } from '@collabopt/core';
 import {
-  createDataset,
-  loadFashionMnist,
-  loadMnistDigits,
-  representativeSubset,
-  type Dataset,
+  BUILTIN_DATA_SETS,
+  DATA_SPEC_HELP,
+  dataSourceView,
+  describePreprocessing,
+  openDataSet,
+  parsePreprocessing,
+  splitDataSource,
+  type DataSource,
+  type OpenDataSetOptions,
 } from '@collabopt/engine';
-import { describePreprocess, parsePreprocess, type Preprocess } from './preprocess';
 
 export interface PipelineData {
   /** What `--data` named, for messages and reports. */
   readonly name: string;
-  readonly train?: Dataset;
-  readonly test?: Dataset;
-  /** Representative subset for calibration (500 samples, class-balanced, seeded). */
-  readonly calibration?: Dataset;
-  /** False with `--labels none`: only calibration data is given to passes. */
+  readonly train?: DataSource;
+  /** Held out of `train` by a seeded split (the built-ins' test part for them). */
+  readonly validation?: DataSource;
+  /** What leaves are measured on: the built-ins' test part, a user's validation part. */
+  readonly test?: DataSource;
+  /** Up to 500 training samples in seeded random order, for PTQ's calibration. */
+  readonly calibration?: DataSource;
+  /** False without labels (`--labels none`, or a flat image folder / arrays without `y`). */
   readonly labelled: boolean;
-  /** The preprocessing applied, said in reports (e.g. "x/255"). */
+  /** The preprocessing applied, said in reports. */
   readonly preprocess: string;
 }
 
@@ -32,94 +36,81 @@ export interface DataRequest {
   /** `--preprocess`. */
   readonly preprocess?: string;
   readonly seed: number;
+  /** The model's input shape (with or without the batch dimension). */
+  readonly inputShape: readonly number[];
 }
 
-export const DATA_FORMS =
-  'mnist (embedded digits), fashion-mnist (Debian dataset-fashion-mnist), none (one-shot passes only), or a folder holding MNIST-format idx files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-…)';
+export const DATA_FORMS = `${DATA_SPEC_HELP}, or none (one-shot passes only)`;
+
+/** Fraction of a user's data set held out for validation and the leaves' measurements. */
+export const VALIDATION_FRACTION = 0.2;
+const CALIBRATION_SAMPLES = 500;
 
 function missingData(): never {
   throw new InvalidArgumentError(
     `missing --data: the data to calibrate, fine-tune and evaluate with; accepted: ${DATA_FORMS}`,
-    {
-      field: '--data',
-    },
+    { field: '--data' },
   );
 }
 
-function builtIn(name: string): { train: Dataset; test: Dataset } | undefined {
-  // `mnist` is the CLI's dependency (not the engine's): resolve it from here.
-  if (name === 'mnist') return loadMnistDigits(path.dirname(require.resolve('mnist/package.json')));
-  if (name === 'fashion-mnist') return loadFashionMnist();
-  return undefined;
-}
-
-function fromPath(spec: string): { train: Dataset; test: Dataset } {
-  if (!existsSync(spec))
-    throw new InvalidArgumentError(
-      `--data "${spec}" is neither a known data set nor an existing file or folder; accepted: ${DATA_FORMS}`,
-      {
-        field: '--data',
-        file: spec,
-      },
-    );
-  if (statSync(spec).isDirectory()) {
-    const names = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte'];
-    if (
-      names.every((n) => existsSync(path.join(spec, n)) || existsSync(path.join(spec, `${n}.gz`)))
-    )
-      return loadFashionMnist(spec);
-  }
-  throw new InvalidArgumentError(
-    `--data "${spec}": image folders, .npy and .npz files are not readable by this build yet (issue #13 item 1); accepted: ${DATA_FORMS}`,
-    { field: '--data', file: spec },
-  );
-}
-
-/** Apply `--preprocess` to a data set whose pixels arrive scaled to [0, 1]. */
-export function applyPreprocess(d: Dataset, p: Preprocess | undefined): Dataset {
-  if (!p) return d;
-  // Built-in and idx pixels arrive scaled to [0, 1]; preprocessing is defined on raw 0..255 pixels.
-  const channels = d.sampleShape[d.sampleShape.length - 1] ?? 1;
-  const x = new Float32Array(d.x.length);
-  for (let i = 0; i < x.length; i++) {
-    const raw = d.x[i]! * 255;
-    const c = i % channels;
-    x[i] =
-      p.kind === 'scale'
-        ? raw * p.scale + p.offset
-        : (raw - p.mean[p.mean.length === 1 ? 0 : c]!) / p.std[p.std.length === 1 ? 0 : c]!;
-  }
-  return createDataset(x, d.y, d.sampleShape, d.name);
+function calibrationOf(train: DataSource, seed: number): DataSource {
+  const order = shuffledIndices(train.count, createRng(seed));
+  const n = Math.min(CALIBRATION_SAMPLES, train.count);
+  return dataSourceView(train, order.slice(0, n), `${train.name}/calibration`);
 }
 
 /**
- * Resolve `--data`, `--labels` and `--preprocess` into the data sets passes get. The one place
- * the CLI opens data: swapped for the engine's data layer when it reads image folders and arrays.
+ * Resolve `--data`, `--labels` and `--preprocess` into the data sources passes read (the engine's
+ * `openDataSet`: built-ins, image folders, .npy/.npz, idx files), checked against the model's input
+ * shape. A user's data set is split (seeded) into train and validation; the built-ins keep their
+ * own test part. Every problem is a typed error naming the file, before any pass runs.
  */
-export function loadDataSets(request: DataRequest): PipelineData {
+export async function loadDataSets(request: DataRequest): Promise<PipelineData> {
   const spec = request.data ?? missingData();
-  const p = request.preprocess !== undefined ? parsePreprocess(request.preprocess) : undefined;
   if (request.labels !== undefined && request.labels !== 'none')
     throw new InvalidArgumentError(
       `--labels takes only "none" (fine-tune without labels), got "${request.labels}"`,
-      {
-        field: '--labels',
-      },
+      { field: '--labels' },
     );
-  const labelled = request.labels !== 'none';
-  const base = { name: spec, labelled, preprocess: p ? describePreprocess(p) : 'x/255' };
-  if (spec === 'none') return { ...base, name: 'none' };
-  const tt = builtIn(spec) ?? fromPath(spec);
-  const train = applyPreprocess(tt.train, p);
-  const test = applyPreprocess(tt.test, p);
-  const calibration = representativeSubset(train, 500, request.seed);
-  return labelled ? { ...base, train, test, calibration } : { ...base, calibration };
+  const preprocess =
+    request.preprocess !== undefined ? parsePreprocessing(request.preprocess) : undefined;
+  if (spec === 'none') return { name: 'none', labelled: false, preprocess: 'none (no data)' };
+  const options: OpenDataSetOptions = {
+    inputShape: request.inputShape,
+    ...(preprocess ? { preprocess } : {}),
+    ...(request.labels === 'none' ? { labels: 'none' as const } : {}),
+  };
+  const whole = await openDataSet(spec, options);
+  let train: DataSource;
+  let validation: DataSource;
+  let test: DataSource;
+  if ((BUILTIN_DATA_SETS as readonly string[]).includes(spec)) {
+    train = whole;
+    test = await openDataSet(spec, { ...options, split: 'test' });
+    validation = test;
+  } else {
+    ({ train, validation } = splitDataSource(whole, {
+      validationFraction: VALIDATION_FRACTION,
+      seed: request.seed,
+    }));
+    test = validation;
+  }
+  return {
+    name: spec,
+    train,
+    validation,
+    test,
+    calibration: calibrationOf(train, request.seed),
+    labelled: whole.labels !== undefined,
+    preprocess: whole.preprocessing ? describePreprocessing(whole.preprocessing) : 'none',
+  };
 }
 
 /** The PassContext `data` record for a pipeline. */
 export function contextData(d: PipelineData): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (d.train) out['train'] = d.train;
+  if (d.validation) out['validation'] = d.validation;
   if (d.test) out['test'] = d.test;
   if (d.calibration) out['calibration'] = d.calibration;
   return out;

@@ -1,7 +1,5 @@
-import { createDataset } from '@collabopt/engine';
 import { describePreprocess, parsePreprocess } from './preprocess';
 import { parseInputShapes } from './input-shapes';
-import { applyPreprocess } from './data-sets';
 
 describe('--preprocess', () => {
   it('reads scale/offset with fractions and mean/std per channel', () => {
@@ -22,17 +20,6 @@ describe('--preprocess', () => {
     expect(() => parsePreprocess('scale=1/255,mean=3')).toThrow(/not both/);
     expect(() => parsePreprocess('gamma=2')).toThrow(/cannot read "gamma=2"/);
     expect(() => parsePreprocess('mean=1,std=0')).toThrow(/std must not be 0/);
-  });
-
-  it('applies to raw pixels: built-in data in [0, 1] is raw/255', () => {
-    // two RGB pixels, raw values [255, 0, 51] and [102, 255, 0]
-    const d = createDataset(Float32Array.from([1, 0, 0.2, 0.4, 1, 0]), [0], [1, 2, 3], 'toy');
-    const scaled = applyPreprocess(d, parsePreprocess('scale=1/127.5,offset=-1'));
-    expect(Array.from(scaled.x).map((v) => Number(v.toFixed(4)))).toEqual([
-      1, -1, -0.6, -0.2, 1, -1,
-    ]);
-    const norm = applyPreprocess(d, parsePreprocess('mean=255:0:51,std=1:255:51'));
-    expect(Array.from(norm.x).map((v) => Number(v.toFixed(4)))).toEqual([0, 0, 0, -153, 1, -1]);
   });
 });
 

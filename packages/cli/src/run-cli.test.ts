@@ -152,7 +152,9 @@ describe('collabopt command line', () => {
     const a = io();
     const out = path.join(dir, 'never.tflite');
     expect(await runCli(['optimize', modelFile, '-o', out, '-p', 'ptq(mode=int8)'], a.io)).toBe(2);
-    expect(a.err()).toMatch(/missing --data.*mnist.*fashion-mnist.*none.*idx/);
+    expect(a.err()).toMatch(
+      /missing --data.*mnist, fashion-mnist.*image folder.*\.npy.*\.npz.*idx.*none/,
+    );
     const b = io();
     expect(await runCli(['tree', modelFile, '-o', dir], b.io)).toBe(2);
     expect(b.err()).toContain('missing --data');
@@ -160,7 +162,7 @@ describe('collabopt command line', () => {
     expect(
       await runCli(['optimize', modelFile, '-o', out, '-p', 'ptq', '--data', '/no/such/dir'], c.io),
     ).toBe(2);
-    expect(c.err()).toContain('neither a known data set nor an existing file or folder');
+    expect(c.err()).toMatch(/DATA_NOT_FOUND.*no such data set.*image folder.*file \/no\/such\/dir/);
     const d = io();
     expect(
       await runCli(
@@ -179,7 +181,7 @@ describe('collabopt command line', () => {
         d.io,
       ),
     ).toBe(2);
-    expect(d.err()).toContain('--preprocess: scale must be a number');
+    expect(d.err()).toContain('preprocessing: scale "x" is not a number');
   });
 
   it('legalizes for the output format before any pass runs, and says so', async () => {

@@ -21,9 +21,14 @@ Options:
   -o, --output <file|dir> output file (optimize, convert) or folder (tree, default collabopt-tree)
   -d, --data <data>       required for optimize and tree on a model file:
                           mnist (embedded digits) | fashion-mnist (Debian dataset-fashion-mnist)
-                          | none (one-shot passes only) | <folder> with MNIST-format idx files
-      --labels none       give passes no labels (calibration data only)
-      --preprocess <p>    on raw 0..255 pixels: scale=1/255[,offset=-1] or mean=…,std=… (per channel a:b:c)
+                          | <image folder> (one subfolder per class, or flat: no labels; PNG/JPEG/WebP)
+                          | <file.npy> (inputs) | <file.npz> (x, optional y) | <…images-idx3-ubyte[.gz]>
+                          | none (one-shot passes only); a user's data is split 80/20 (seeded) into
+                          training and held-out validation
+      --labels none       ignore the data's labels: fine-tuning distils from the float model,
+                          results are agreement with it
+      --preprocess <p>    on raw pixels: scale=1/255[,offset=-1] or mean=…,std=… (per channel a:b:c),
+                          order=bgr, resize=stretch|crop|pad|none
       --input-shape <n=s> static shape of a dynamic model input, e.g. input=1x3x224x224 (repeatable)
       --report <file>     inspect, optimize: <file>.html is the report page (tables, size/accuracy
                           chart, weight density plots; self-contained); optimize <file>.json its

@@ -72,11 +72,12 @@ export async function optimizeCommand(
     ...(options.format ? { format: options.format } : {}),
   });
   for (const s of steps) io.stderr.write(`legalize: ${s.detail}\n`);
-  const data = loadDataSets({
+  const data = await loadDataSets({
     ...(options.data !== undefined ? { data: options.data } : {}),
     ...(options.labels !== undefined ? { labels: options.labels } : {}),
     ...(options.preprocess !== undefined ? { preprocess: options.preprocess } : {}),
     seed: options.seed,
+    inputShape: graph.inputs[0]?.shape ?? [],
   });
   const engine = await getEngine();
   const started = performance.now();
@@ -91,14 +92,17 @@ export async function optimizeCommand(
     engine,
     ...(stages ? { instruments: [stages] } : {}),
   }).addPipeline(options.pipeline);
-  const before = data.test
-    ? await engine.evaluate(graph, data.test, { signal: io.signal })
+  // Accuracy needs labels; without them the passes distil from the float model (their teacher).
+  const labelledTest = data.labelled ? data.test : undefined;
+  const before = labelledTest
+    ? await engine.evaluate(graph, labelledTest, { signal: io.signal })
     : undefined;
   const result = await pm.run(graph);
   let accuracy: OptimizeReport['accuracy'] = null;
-  if (data.test && before) {
-    const after = await engine.evaluate(result.graph, data.test, { signal: io.signal });
-    accuracy = { before: before.accuracy, after: after.accuracy, samples: data.test.count };
+  if (labelledTest && before?.accuracy !== undefined) {
+    const after = await engine.evaluate(result.graph, labelledTest, { signal: io.signal });
+    if (after.accuracy !== undefined)
+      accuracy = { before: before.accuracy, after: after.accuracy, samples: labelledTest.count };
   }
   // The pass manager's logger printed each warning once, when it happened (result.warnings keeps
   // them for the report).
@@ -164,7 +168,7 @@ export async function optimizeCommand(
           preprocessing: data.preprocess,
           backend: engine.backend,
           seed: options.seed,
-          reproduce: `collabopt optimize ${input} -o ${options.output} -p "${options.pipeline}" --data ${data.name} --seed ${options.seed}${options.format ? ` --format ${options.format}` : ''} --report ${options.report}`,
+          reproduce: `collabopt optimize ${input} -o ${options.output} -p "${options.pipeline}" --data ${data.name}${data.labelled ? '' : ' --labels none'} --seed ${options.seed}${options.format ? ` --format ${options.format}` : ''} --report ${options.report}`,
         }),
       }),
       [input, ...((graph.metadata[SOURCE_FILES_KEY] as string[] | undefined) ?? [])],

@@ -23,7 +23,7 @@ import {
   type TreePlanOptions,
   type TreeReport,
 } from '@collabopt/preserve';
-import { loadDataSets } from '../data-sets';
+import { DATA_FORMS, contextData, loadDataSets } from '../data-sets';
 import { print, type CliIo } from '../io';
 import { prepareOutput } from '../prepare-output';
 import { reportKernel, runMetadata, writeReportFile } from '../report-file';
@@ -199,18 +199,23 @@ export async function treeCommand(
   for (const s of steps) io.stderr.write(`legalize: ${s.detail}\n`);
 
   // The embedded digits are the demo's default only: a user's model needs the user's data.
-  const data = loadDataSets({
+  const data = await loadDataSets({
     ...(options.data !== undefined ? { data: options.data } : input ? {} : { data: 'mnist' }),
     ...(options.labels !== undefined ? { labels: options.labels } : {}),
     ...(options.preprocess !== undefined ? { preprocess: options.preprocess } : {}),
     seed: options.seed,
+    inputShape: baseline.inputs[0]?.shape ?? [],
   });
   if (!data.train || !data.test)
     throw new InvalidArgumentError(
-      `the tree fine-tunes and evaluates: it needs labelled training and test data (--data ${data.name}${data.labelled ? '' : ' --labels none'} gives none)`,
+      `the tree fine-tunes and evaluates: it needs data (--data ${data.name} gives none); accepted: ${DATA_FORMS}`,
       { field: '--data' },
     );
-
+  if (!input && !data.labelled)
+    throw new InvalidArgumentError(
+      'the built-in demo trains the reference CNN from scratch: it needs labels (drop --labels none)',
+      { field: '--labels' },
+    );
   const plan = planOf(options, recipe, data.train.count);
   const engine = await getEngine();
   if (!input) {
@@ -238,11 +243,7 @@ export async function treeCommand(
   const leafGraphs = new Map<string, Graph>();
   const { report, branches } = await runTree(baseline, plan, {
     engine,
-    data: {
-      train: data.train,
-      test: data.test,
-      ...(data.calibration ? { calibration: data.calibration } : {}),
-    },
+    data: contextData(data),
     seed: options.seed,
     signal: io.signal,
     logger: createConsoleLogger('warn', io.stderr),
@@ -283,7 +284,7 @@ export async function treeCommand(
         preprocessing: data.preprocess,
         backend: engine.backend,
         seed: options.seed,
-        reproduce: `collabopt tree${input ? ` ${input}` : ''} --data ${data.name} --seed ${options.seed} --epochs ${options.epochs} -o ${options.output}${options.recipe ? ` --recipe ${options.recipe}` : ''}`,
+        reproduce: `collabopt tree${input ? ` ${input}` : ''} --data ${data.name}${data.labelled ? '' : ' --labels none'} --seed ${options.seed} --epochs ${options.epochs} -o ${options.output}${options.recipe ? ` --recipe ${options.recipe}` : ''}`,
       }),
     }),
     protect,

@@ -33,9 +33,10 @@ import type {
  * agreement with the float baseline.
  */
 export interface TreeData {
-  readonly train?: Dataset;
+  readonly train?: Dataset | DataSource;
+  readonly validation?: Dataset | DataSource;
   readonly test?: Dataset | DataSource;
-  readonly calibration?: Dataset;
+  readonly calibration?: Dataset | DataSource;
 }
 
 /** Serialise a leaf's quantized graph; returns the files (main file first) without touching disk, or after writing them. */
@@ -156,6 +157,7 @@ export async function runTree(
   const evaluate = options.evaluate ?? engineEvaluator(options.engine, options.data.test, baseline);
   const emit = options.onEvent ?? (() => {});
   const signal = options.signal;
+  const floatGraph = baseline.clone();
   const contextData: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options.data)) if (v !== undefined) contextData[k] = v;
 
@@ -169,6 +171,9 @@ export async function runTree(
       ...(signal ? { signal } : {}),
       data: contextData,
       engine: options.engine,
+      // Every branch and leaf distils from the float model the tree started from (not from the
+      // branch it is built on), so without labels all fine-tuning and measuring has one reference.
+      teacher: floatGraph,
     }).addPipeline(pipeline);
     return pm.run(graph.clone());
   };
