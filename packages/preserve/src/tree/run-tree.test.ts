@@ -195,6 +195,56 @@ describe('runTree', () => {
     expect(report.leaves[0]!.metric!.value).toBeGreaterThan(0.8);
   });
 
+  it('gives every branch and leaf the float model the tree started from as teacher', async () => {
+    const teachers = new Map<string, Float32Array>();
+    const registry = new PassRegistry();
+    registerPruningPasses(registry);
+    registerQuantizationPasses(registry);
+    registry.register(
+      definePass({
+        name: 'recordTeacher',
+        description: 'test pass that keeps the conv kernel of the teacher it is given',
+        options: {},
+        preserves: [],
+        usesTeacher: true,
+        run: (graph, ctx) => {
+          const kernel = ctx.teacher!.node('conv').weight('kernel').tensor.data as Float32Array;
+          teachers.set(String(teachers.size), kernel.slice());
+          return graph;
+        },
+      }),
+    );
+    const baseline = model();
+    const float = (baseline.node('conv').weight('kernel').tensor.data as Float32Array).slice();
+    const { report } = await runTree(
+      baseline,
+      {
+        branches: [
+          { id: 'baseline', label: 'b' },
+          {
+            id: 'pruned',
+            from: 'baseline',
+            pipeline: 'prune(sparsity=0.5, oneShot=true)',
+            label: 'p',
+          },
+          { id: 'recorded', from: 'pruned', pipeline: 'recordTeacher', label: 'r' },
+        ],
+        leaves: [leaf('leaf', 'pruned', 'recordTeacher | ptq(mode=int8)')],
+      },
+      {
+        engine,
+        data: { train: data(64, 1), test: data(32, 2), calibration: data(32, 3) },
+        writer: weightsWriter,
+        passRegistry: registry,
+      },
+    );
+    expect(report.leaves.map((l) => l.status)).toEqual(['ok']);
+    // the branch and the leaf are both built on the pruned model, yet both distil from the float one
+    expect(teachers.size).toBe(2);
+    for (const kernel of teachers.values()) expect(kernel).toEqual(float);
+    expect(float.some((v) => v === 0)).toBe(false);
+  });
+
   it('stops on cancellation instead of reporting it as a failed leaf', async () => {
     const controller = new AbortController();
     controller.abort(new Error('stop'));
