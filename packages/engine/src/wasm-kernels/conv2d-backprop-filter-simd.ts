@@ -74,3 +74,46 @@ export function pointwiseFilterGradSimd(
   simd.kernels.gemmTransposedA(at(x), at(dy), at(out), g.batch * g.outH * g.outW, cin, cout);
   return out;
 }
+
+/**
+ * The filter gradient of any convolution (NHWC, no dilation; any kernel size, stride and padding)
+ * as one SIMD pass over the unpadded x and dy: per kernel tap an xᵀ·dy over the output pixels with
+ * register-blocked 4 × 8 outputs, taps outside the input skipped; undefined where in channels are
+ * not a multiple of 4 or out channels not a multiple of 8. The transposed convolution it replaces
+ * is a GEMM whose weights (all of dy) XNNPACK repacks on every call, after a padded copy of x and
+ * two transposes.
+ */
+export function blockedFilterGradSimd(
+  simd: HeapSimd,
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: [number, number, number, number],
+  strides: [number, number] | number,
+  pad: PadAttr,
+  dimRoundingMode?: 'floor' | 'round' | 'ceil',
+): tf.TensorInfo | undefined {
+  const [kh, kw, cin, cout] = filterShape;
+  if (cin % 4 !== 0 || cout % 8 !== 0) return undefined;
+  const g = convGeometry(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false);
+  const out = simd.backend.makeOutput([...filterShape], 'float32');
+  const at = simd.address;
+  simd.kernels.convFilterGradBlocked(
+    at(x),
+    at(dy),
+    at(out),
+    g.batch,
+    g.inH,
+    g.inW,
+    cin,
+    g.outH,
+    g.outW,
+    kh,
+    kw,
+    cout,
+    g.sh,
+    g.sw,
+    g.top,
+    g.left,
+  );
+  return out;
+}

@@ -31,6 +31,7 @@ import { unsortedSegmentSum } from './unsorted-segment-sum';
 import { heapSimd, isHeapBackend } from './wasm-heap';
 import {
   SIMD_FILTER_GRAD_MAX_IN_CHANNELS,
+  blockedFilterGradSimd,
   conv2dBackpropFilterSimd,
   pointwiseFilterGradSimd,
 } from './conv2d-backprop-filter-simd';
@@ -81,6 +82,13 @@ function nhwcOnly(kernel: string, dataFormat: unknown): void {
     throw new Error(`${kernel}: only NHWC is supported, got ${String(dataFormat)}`);
 }
 
+let useBlockedFilterGrad = true;
+
+/** Benchmarks only: run multi-channel filter gradients as the transposed convolution instead. */
+export function setBlockedFilterGradEnabled(enabled: boolean): void {
+  useBlockedFilterGrad = enabled;
+}
+
 const KERNELS: Record<string, tf.KernelFunc> = {
   Conv2DBackpropFilter: ({ inputs, attrs, backend }) => {
     const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
@@ -101,6 +109,19 @@ const KERNELS: Record<string, tf.KernelFunc> = {
             a.dimRoundingMode as Rounding,
           );
     if (pointwise !== undefined) return pointwise;
+    const blocked =
+      simd === undefined || !useBlockedFilterGrad
+        ? undefined
+        : blockedFilterGradSimd(
+            simd,
+            x,
+            dy,
+            a.filterShape,
+            a.strides,
+            a.pad as PadAttr,
+            a.dimRoundingMode as Rounding,
+          );
+    if (blocked !== undefined) return blocked;
     if (simd !== undefined && a.filterShape[2] <= SIMD_FILTER_GRAD_MAX_IN_CHANNELS) {
       return conv2dBackpropFilterSimd(
         simd,

@@ -20,6 +20,7 @@ import {
 } from './index';
 import { SIMD_KERNELS_PLAIN, SIMD_KERNELS_SHARED } from './simd/kernels-binary';
 import { heapSimd, type HeapBackend } from './wasm-heap';
+import { blockedFilterGradSimd } from './conv2d-backprop-filter-simd';
 import { registerCoreGradients } from '../core-gradients';
 
 // First TF.js's gradients (the batch-norm reference differentiates composed ops), then the
@@ -101,6 +102,16 @@ const CONV_CASES: Case[] = [
   { n: 2, h: 10, w: 10, c: 12, k: [1, 1], s: [1, 1], d: [1, 1], pad: 'valid', out: 24 },
   // 1×1 with channels the SIMD GEMM does not take (composed path)
   { n: 2, h: 5, w: 5, c: 6, k: [1, 1], s: [1, 1], d: [1, 1], pad: 'same', out: 10 },
+  // in channels % 4 = 0 and out channels % 8 = 0: the register-blocked SIMD filter gradient
+  // (output-row chunks of ≥ 64 pixels that end mid-image, taps in the padding skipped)
+  { n: 3, h: 7, w: 9, c: 4, k: [3, 3], s: [1, 1], d: [1, 1], pad: 'same', out: 8 },
+  { n: 2, h: 13, w: 11, c: 8, k: [3, 3], s: [1, 1], d: [1, 1], pad: 'valid', out: 16 },
+  { n: 2, h: 9, w: 7, c: 4, k: [3, 3], s: [2, 2], d: [1, 1], pad: 'same', out: 8 },
+  { n: 3, h: 10, w: 8, c: 8, k: [3, 3], s: [2, 2], d: [1, 1], pad: 'same', out: 8 },
+  { n: 2, h: 11, w: 9, c: 4, k: [3, 3], s: [2, 1], d: [1, 1], pad: 'valid', out: 16 },
+  { n: 2, h: 8, w: 9, c: 12, k: [5, 3], s: [1, 2], d: [1, 1], pad: 'same', out: 8 },
+  { n: 1, h: 5, w: 6, c: 4, k: [2, 2], s: [3, 3], d: [1, 1], pad: 'same', out: 24 },
+  { n: 2, h: 6, w: 5, c: 4, k: [1, 1], s: [2, 2], d: [1, 1], pad: 'same', out: 8 },
 ];
 
 describe('Conv2DBackpropFilter', () => {
@@ -118,6 +129,16 @@ describe('Conv2DBackpropFilter', () => {
     expectClose(await run('wasm', 'Conv2DBackpropFilter', inputs, attrs), expected);
     // Both formulations agree, whichever the heuristic picks.
     await tf.setBackend('wasm');
+    if (c.c % 4 === 0 && c.out % 8 === 0) {
+      // The register-blocked SIMD kernel itself (the kernel above may have taken the 1×1 GEMM).
+      const simd = heapSimd(tf.backend() as unknown as HeapBackend)!;
+      const x = tf.tensor4d(inputs.x.values, inputs.x.shape as [number, number, number, number]);
+      const dy = tf.tensor4d(inputs.dy.values, dyShape as [number, number, number, number]);
+      const info = blockedFilterGradSimd(simd, x, dy, filterShape, c.s, c.pad)!;
+      const dw = tf.engine().makeTensorFromTensorInfo(info);
+      expectClose({ values: dw.dataSync() as Float32Array, shape: dw.shape }, expected);
+      tf.dispose([x, dy, dw]);
+    }
     for (const method of ['im2col', 'conv'] as const) {
       const x = tf.tensor4d(inputs.x.values, inputs.x.shape as [number, number, number, number]);
       const dy = tf.tensor4d(inputs.dy.values, dyShape as [number, number, number, number]);

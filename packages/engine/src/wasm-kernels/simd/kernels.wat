@@ -677,4 +677,163 @@
             (br $il)))
         (local.set $r0 (local.get $r1))
         (br $cl))))
+
+  ;; dW of a 2-D convolution (NHWC, no dilation, any stride and padding; `top`/`left` are the
+  ;; padding before the input) read from the unpadded x [n, inH, inW, cin] and dy [n, oh, ow, cout]:
+  ;; dw[ky, kx, ci, co] = Σ x[b, oy·sh + ky − top, ox·sw + kx − left, ci] · dy[b, oy, ox, co], taps
+  ;; outside the input skipped. Every tap is an aᵀ·b over the output pixels, blocked as in
+  ;; gemmTransposedA (4 × 8 outputs in registers; cin % 4 = 0, cout % 8 = 0) over chunks of
+  ;; output rows (≥ 64 pixels) that stay in cache for all taps and blocks.
+  (func (export "convFilterGradBlocked")
+    (param $x i32) (param $dy i32) (param $dw i32)
+    (param $n i32) (param $inH i32) (param $inW i32) (param $cin i32)
+    (param $oh i32) (param $ow i32) (param $kh i32) (param $kw i32) (param $cout i32)
+    (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
+    (local $rowsOut i32) (local $chunk i32) (local $q0 i32) (local $q1 i32) (local $q i32)
+    (local $ky i32) (local $kx i32) (local $oxLo i32) (local $oxHi i32) (local $t i32)
+    (local $i i32) (local $j i32) (local $b i32) (local $iy i32)
+    (local $pixA i32) (local $strideA i32) (local $strideB i32)
+    (local $pa i32) (local $pb i32) (local $end i32) (local $po i32)
+    (local $s v128) (local $b0 v128) (local $b1 v128)
+    (local $acc00 v128) (local $acc01 v128) (local $acc10 v128) (local $acc11 v128) (local $acc20 v128) (local $acc21 v128) (local $acc30 v128) (local $acc31 v128)
+    (local.set $pixA (i32.shl (local.get $cin) (i32.const 2)))
+    (local.set $strideA (i32.mul (local.get $sw) (local.get $pixA)))
+    (local.set $strideB (i32.shl (local.get $cout) (i32.const 2)))
+    (memory.fill (local.get $dw) (i32.const 0)
+      (i32.mul (i32.mul (i32.mul (local.get $kh) (local.get $kw)) (local.get $cin))
+               (local.get $strideB)))
+    (local.set $rowsOut (i32.mul (local.get $n) (local.get $oh)))
+    (local.set $chunk (i32.div_u (i32.add (local.get $ow) (i32.const 63)) (local.get $ow)))
+    (block $cdone
+      (loop $cl
+        (br_if $cdone (i32.ge_u (local.get $q0) (local.get $rowsOut)))
+        (local.set $q1 (i32.add (local.get $q0) (local.get $chunk)))
+        (if (i32.gt_u (local.get $q1) (local.get $rowsOut)) (then (local.set $q1 (local.get $rowsOut))))
+        (local.set $ky (i32.const 0))
+        (block $kydone
+          (loop $kyl
+            (br_if $kydone (i32.ge_u (local.get $ky) (local.get $kh)))
+            (local.set $kx (i32.const 0))
+            (block $kxdone
+              (loop $kxl
+                (br_if $kxdone (i32.ge_u (local.get $kx) (local.get $kw)))
+                ;; output columns whose tap kx lands inside the input: [oxLo, oxHi)
+                (local.set $oxLo (i32.const 0))
+                (if (i32.gt_s (local.get $left) (local.get $kx))
+                  (then (local.set $oxLo
+                    (i32.div_u
+                      (i32.add (i32.sub (local.get $left) (local.get $kx)) (i32.sub (local.get $sw) (i32.const 1)))
+                      (local.get $sw)))))
+                (local.set $t (i32.sub (i32.add (local.get $inW) (local.get $left))
+                                       (i32.add (local.get $kx) (i32.const 1))))
+                (local.set $oxHi (i32.const 0))
+                (if (i32.ge_s (local.get $t) (i32.const 0))
+                  (then (local.set $oxHi (i32.add (i32.div_u (local.get $t) (local.get $sw)) (i32.const 1)))))
+                (if (i32.gt_u (local.get $oxHi) (local.get $ow)) (then (local.set $oxHi (local.get $ow))))
+                (if (i32.lt_u (local.get $oxLo) (local.get $oxHi))
+                  (then
+                    (local.set $i (i32.const 0))
+                    (block $idone
+                      (loop $il
+                        (br_if $idone (i32.ge_u (local.get $i) (local.get $cin)))
+                        (local.set $j (i32.const 0))
+                        (block $jdone
+                          (loop $jl
+                            (br_if $jdone (i32.ge_u (local.get $j) (local.get $cout)))
+            (local.set $acc00 (v128.const i32x4 0 0 0 0))
+            (local.set $acc01 (v128.const i32x4 0 0 0 0))
+            (local.set $acc10 (v128.const i32x4 0 0 0 0))
+            (local.set $acc11 (v128.const i32x4 0 0 0 0))
+            (local.set $acc20 (v128.const i32x4 0 0 0 0))
+            (local.set $acc21 (v128.const i32x4 0 0 0 0))
+            (local.set $acc30 (v128.const i32x4 0 0 0 0))
+            (local.set $acc31 (v128.const i32x4 0 0 0 0))
+                            (local.set $q (local.get $q0))
+                            (block $qdone
+                              (loop $ql
+                                (br_if $qdone (i32.ge_u (local.get $q) (local.get $q1)))
+                                (local.set $b (i32.div_u (local.get $q) (local.get $oh)))
+                                (local.set $iy
+                                  (i32.sub
+                                    (i32.add
+                                      (i32.mul (i32.sub (local.get $q) (i32.mul (local.get $b) (local.get $oh)))
+                                               (local.get $sh))
+                                      (local.get $ky))
+                                    (local.get $top)))
+                                ;; unsigned: a negative row is out of range too
+                                (if (i32.lt_u (local.get $iy) (local.get $inH))
+                                  (then
+                                    (local.set $pa (i32.add (local.get $x)
+                                      (i32.add
+                                        (i32.mul
+                                          (i32.sub
+                                            (i32.add
+                                              (i32.mul
+                                                (i32.add (i32.mul (local.get $b) (local.get $inH)) (local.get $iy))
+                                                (local.get $inW))
+                                              (i32.add (i32.mul (local.get $oxLo) (local.get $sw)) (local.get $kx)))
+                                            (local.get $left))
+                                          (local.get $pixA))
+                                        (i32.shl (local.get $i) (i32.const 2)))))
+                                    (local.set $pb (i32.add (local.get $dy)
+                                      (i32.add
+                                        (i32.mul (i32.add (i32.mul (local.get $q) (local.get $ow)) (local.get $oxLo))
+                                                 (local.get $strideB))
+                                        (i32.shl (local.get $j) (i32.const 2)))))
+                                    (local.set $end (i32.add (local.get $pb)
+                                      (i32.mul (i32.sub (local.get $oxHi) (local.get $oxLo)) (local.get $strideB))))
+                                    (block $rdone
+                                      (loop $rl
+                                        (br_if $rdone (i32.ge_u (local.get $pb) (local.get $end)))
+                                        (local.set $b0 (v128.load (local.get $pb)))
+                                        (local.set $b1 (v128.load offset=16 (local.get $pb)))
+                (local.set $s (v128.load32_splat offset=0 (local.get $pa)))
+                (local.set $acc00 (f32x4.add (local.get $acc00) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $acc01 (f32x4.add (local.get $acc01) (f32x4.mul (local.get $s) (local.get $b1))))
+                (local.set $s (v128.load32_splat offset=4 (local.get $pa)))
+                (local.set $acc10 (f32x4.add (local.get $acc10) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $acc11 (f32x4.add (local.get $acc11) (f32x4.mul (local.get $s) (local.get $b1))))
+                (local.set $s (v128.load32_splat offset=8 (local.get $pa)))
+                (local.set $acc20 (f32x4.add (local.get $acc20) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $acc21 (f32x4.add (local.get $acc21) (f32x4.mul (local.get $s) (local.get $b1))))
+                (local.set $s (v128.load32_splat offset=12 (local.get $pa)))
+                (local.set $acc30 (f32x4.add (local.get $acc30) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $acc31 (f32x4.add (local.get $acc31) (f32x4.mul (local.get $s) (local.get $b1))))
+                                        (local.set $pa (i32.add (local.get $pa) (local.get $strideA)))
+                                        (local.set $pb (i32.add (local.get $pb) (local.get $strideB)))
+                                        (br $rl)))))
+                                (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                                (br $ql)))
+                            (local.set $po (i32.add (local.get $dw)
+                              (i32.shl
+                                (i32.add
+                                  (i32.mul
+                                    (i32.add
+                                      (i32.mul (i32.add (i32.mul (local.get $ky) (local.get $kw)) (local.get $kx))
+                                               (local.get $cin))
+                                      (local.get $i))
+                                    (local.get $cout))
+                                  (local.get $j))
+                                (i32.const 2))))
+            (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc00)))
+            (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc01)))
+            (local.set $po (i32.add (local.get $po) (local.get $strideB)))
+            (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc10)))
+            (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc11)))
+            (local.set $po (i32.add (local.get $po) (local.get $strideB)))
+            (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc20)))
+            (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc21)))
+            (local.set $po (i32.add (local.get $po) (local.get $strideB)))
+            (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc30)))
+            (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc31)))
+                            (local.set $j (i32.add (local.get $j) (i32.const 8)))
+                            (br $jl)))
+                        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                        (br $il)))))
+                (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+                (br $kxl)))
+            (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+            (br $kyl)))
+        (local.set $q0 (local.get $q1))
+        (br $cl))))
 )

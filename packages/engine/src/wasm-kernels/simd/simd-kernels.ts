@@ -38,6 +38,29 @@ export interface SimdKernels {
     sh: number,
     sw: number,
   ): void;
+  /**
+   * dW of a convolution (NHWC, no dilation, any stride and padding; `top`/`left` are the padding
+   * before the input) from the unpadded input, 4 × 8 register blocks (inChannels % 4 = 0,
+   * outChannels % 8 = 0); see kernels.wat.
+   */
+  convFilterGradBlocked(
+    x: number,
+    dy: number,
+    dw: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    inChannels: number,
+    outH: number,
+    outW: number,
+    kh: number,
+    kw: number,
+    outChannels: number,
+    sh: number,
+    sw: number,
+    top: number,
+    left: number,
+  ): void;
   /** out[i] = 0 < y[i] < 6 ? dy[i] : 0. */
   relu6Grad(dy: number, y: number, out: number, n: number): void;
   /**

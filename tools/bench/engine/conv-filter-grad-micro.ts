@@ -1,0 +1,77 @@
+/**
+ * Microbenchmark behind the register-blocked SIMD Conv2DBackpropFilter on wasm
+ * (src/wasm-kernels/conv2d-backprop-filter-simd.ts): the blocked kernel vs the transposed
+ * convolution it replaces, on the 3×3 layers of the benchmark and reference CNNs and a
+ * MobileNet-style stem, fresh dy each call as in training, interleaved in one process.
+ *
+ *   npx tsc -b packages/engine/tsconfig.json && npx tsx tools/bench/engine/conv-filter-grad-micro.ts
+ */
+import * as os from 'node:os';
+import { activateBackend, tf } from '@collabopt/engine';
+import { formatTimes, interleave } from './interleave';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { setBlockedFilterGradEnabled } = require('../../../packages/engine/dist/wasm-kernels');
+
+const LAYERS: {
+  name: string;
+  x: number[];
+  f: [number, number, number, number];
+  s: number;
+  pad: 'same' | 'valid';
+}[] = [
+  { name: 'benchmark CNN conv2', x: [64, 13, 13, 32], f: [3, 3, 32, 64], s: 1, pad: 'valid' },
+  { name: 'reference CNN conv2', x: [64, 13, 13, 16], f: [3, 3, 16, 32], s: 1, pad: 'valid' },
+  { name: '3×3/2 same 16→32', x: [64, 28, 28, 16], f: [3, 3, 16, 32], s: 2, pad: 'same' },
+];
+
+async function main(): Promise<void> {
+  await activateBackend('wasm');
+  console.log(
+    `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} (shared machine)`,
+  );
+  for (const l of LAYERS) {
+    const x = tf.randomNormal(l.x) as tf.Tensor4D;
+    const probe = tf.conv2d(x, tf.zeros(l.f) as tf.Tensor4D, l.s, l.pad);
+    const dyShape = probe.shape;
+    probe.dispose();
+    const dy0 = tf.randomNormal(dyShape);
+    const grad = (blocked: boolean) => () => {
+      setBlockedFilterGradEnabled(blocked);
+      return tf.tidy(() => {
+        const dy = tf.add(dy0, 1) as tf.Tensor4D; // a new tensor each step, as in training
+        return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+          strides: l.s,
+          pad: l.pad,
+          dataFormat: 'NHWC',
+          filterShape: l.f,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      });
+    };
+    const a = grad(true)();
+    const b = grad(false)();
+    a.dispose();
+    b.dispose();
+    const dyOnly = () => tf.add(dy0, 1);
+    const times = interleave(
+      { blocked: grad(true), transposedConv: grad(false), dyOnly },
+      { warmup: 2, rounds: 15 },
+    );
+    const ratio =
+      (times['transposedConv']! - times['dyOnly']!) / (times['blocked']! - times['dyOnly']!);
+    console.log(
+      `${l.name} x${JSON.stringify(l.x)} f${JSON.stringify(l.f)} s${l.s} ${l.pad}: ${formatTimes(times)}; speed-up ${ratio.toFixed(2)}×`,
+    );
+    tf.dispose([x, dy0]);
+  }
+  setBlockedFilterGradEnabled(true);
+  console.log(
+    `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
+}
+void main();
