@@ -2,7 +2,8 @@
  * Microbenchmark behind the register-blocked SIMD Conv2DBackpropFilter on wasm
  * (src/wasm-kernels/conv2d-backprop-filter-simd.ts): the blocked kernel vs the transposed
  * convolution it replaces, on the 3×3 layers of the benchmark and reference CNNs and a
- * MobileNet-style stem, fresh dy each call as in training, interleaved in one process.
+ * stride-2 layer, and the SIMD aᵀ·b of dense kernel gradients vs transpose + MatMul; fresh dy
+ * each call as in training, interleaved in one process.
  *
  *   npx tsc -b packages/engine/tsconfig.json && npx tsx tools/bench/engine/conv-filter-grad-micro.ts
  */
@@ -67,6 +68,29 @@ async function main(): Promise<void> {
     tf.dispose([x, dy0]);
   }
   setBlockedFilterGradEnabled(true);
+  // Dense kernel gradients xᵀ·dy: the SIMD aᵀ·b vs the explicit transpose + MatMul it replaces.
+  for (const [rows, ca, cb] of [
+    [64, 800, 64],
+    [64, 1600, 10],
+    [128, 1600, 64],
+  ] as const) {
+    const x = tf.randomNormal([1, rows, ca]);
+    const dy0 = tf.randomNormal([1, rows, cb]);
+    const times = interleave(
+      {
+        direct: () => tf.tidy(() => tf.matMul(x, tf.add(dy0, 1), true, false)),
+        transposeFirst: () => tf.tidy(() => tf.matMul(tf.transpose(x, [0, 2, 1]), tf.add(dy0, 1))),
+        dyOnly: () => tf.add(dy0, 1),
+      },
+      { warmup: 3, rounds: 30 },
+    );
+    const ratio =
+      (times['transposeFirst']! - times['dyOnly']!) / (times['direct']! - times['dyOnly']!);
+    console.log(
+      `dense xᵀ·dy [${rows},${ca}]ᵀ·[${rows},${cb}]: ${formatTimes(times)}; speed-up ${ratio.toFixed(2)}×`,
+    );
+    tf.dispose([x, dy0]);
+  }
   console.log(
     `load average ${os
       .loadavg()

@@ -29,6 +29,7 @@ import {
 import { leadingAxesReduction, sumLeadingAxesKernel } from './sum-leading-axes';
 import { unsortedSegmentSum } from './unsorted-segment-sum';
 import { heapSimd, isHeapBackend } from './wasm-heap';
+import { transposedAMatMulSimd } from './transposed-a-matmul';
 import {
   SIMD_FILTER_GRAD_MAX_IN_CHANNELS,
   blockedFilterGradSimd,
@@ -304,6 +305,10 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
     replaceKernel(backendName, 'BatchMatMul', (args) => {
       const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
       if (!transposeA && !transposeB) return stockMatMul.kernelFunc(args);
+      if (transposeA && !transposeB) {
+        const direct = transposedAMatMulSimd(args.backend, args.inputs['a']!, args.inputs['b']!);
+        if (direct !== undefined) return direct;
+      }
       return tf.tidy(() => {
         const lastTwo = (t: tf.Tensor): tf.Tensor =>
           tf.transpose(

@@ -767,6 +767,11 @@ describe('BatchMatMul with transposed operands (replacement)', () => {
     { a: [5, 3], b: [5, 4], transposeA: true, transposeB: false },
     { a: [2, 6, 3], b: [2, 6, 4], transposeA: true, transposeB: false },
     { a: [1, 3, 6], b: [2, 4, 6], transposeA: false, transposeB: true }, // broadcast batch
+    // aᵀ·b on the SIMD GEMM: whole 4 × 8 blocks, blocks with edges, > 64 rows (two chunks)
+    { a: [64, 12], b: [64, 16], transposeA: true, transposeB: false },
+    { a: [2, 70, 13], b: [2, 70, 11], transposeA: true, transposeB: false },
+    { a: [1, 9, 37], b: [1, 9, 10], transposeA: true, transposeB: false },
+    { a: [2, 5, 8], b: [1, 5, 8], transposeA: true, transposeB: false }, // broadcast batch
   ])('matches cpu: a$a b$b tA $transposeA tB $transposeB', async ({ a, b, ...attrs }) => {
     const inputs = { a: random(a, 61), b: random(b, 62) };
     expectClose(

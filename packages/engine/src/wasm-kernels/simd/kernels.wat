@@ -599,8 +599,9 @@
         (br $rl))))
 
   ;; out[i, j] = Σ_r a[r, i] · b[r, j] for row-major a [rows, ca] and b [rows, cb] (aᵀ·b: the
-  ;; filter gradient of a 1×1 convolution, a = x and b = dy over all pixels). Needs ca % 4 = 0 and
-  ;; cb % 8 = 0: 4 × 8 output blocks accumulate in registers over chunks of 64 rows.
+  ;; filter gradient of a 1×1 convolution, a = x and b = dy over all pixels, or of a dense layer).
+  ;; 4 × 8 output blocks accumulate in registers over chunks of 64 rows; the last ca % 4 rows and
+  ;; cb % 8 columns of out are scalar dot products ($dotColumns).
   (func (export "gemmTransposedA")
     (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $ca i32) (param $cb i32)
     (local $strideA i32) (local $strideB i32) (local $r0 i32) (local $r1 i32) (local $r i32)
@@ -618,11 +619,11 @@
         (local.set $i (i32.const 0))
         (block $idone
           (loop $il
-            (br_if $idone (i32.ge_u (local.get $i) (local.get $ca)))
+            (br_if $idone (i32.ge_u (local.get $i) (i32.and (local.get $ca) (i32.const -4))))
             (local.set $j (i32.const 0))
             (block $jdone
               (loop $jl
-                (br_if $jdone (i32.ge_u (local.get $j) (local.get $cb)))
+                (br_if $jdone (i32.ge_u (local.get $j) (i32.and (local.get $cb) (i32.const -8))))
             (local.set $acc00 (v128.const i32x4 0 0 0 0))
             (local.set $acc01 (v128.const i32x4 0 0 0 0))
             (local.set $acc10 (v128.const i32x4 0 0 0 0))
@@ -676,7 +677,53 @@
             (local.set $i (i32.add (local.get $i) (i32.const 4)))
             (br $il)))
         (local.set $r0 (local.get $r1))
-        (br $cl))))
+        (br $cl)))
+    (call $dotColumns (local.get $a) (local.get $b) (local.get $out) (local.get $rows)
+      (local.get $ca) (local.get $cb)
+      (i32.const 0) (local.get $ca) (i32.and (local.get $cb) (i32.const -8)) (local.get $cb))
+    (call $dotColumns (local.get $a) (local.get $b) (local.get $out) (local.get $rows)
+      (local.get $ca) (local.get $cb)
+      (i32.and (local.get $ca) (i32.const -4)) (local.get $ca)
+      (i32.const 0) (i32.and (local.get $cb) (i32.const -8))))
+
+  ;; out[i, j] = Σ_r a[r, i] · b[r, j] (scalar) for i in [i0, i1), j in [j0, j1): the edges of
+  ;; gemmTransposedA's blocks.
+  (func $dotColumns
+    (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $ca i32) (param $cb i32)
+    (param $i0 i32) (param $i1 i32) (param $j0 i32) (param $j1 i32)
+    (local $i i32) (local $j i32) (local $r i32) (local $pa i32) (local $pb i32) (local $acc f32)
+    (local $strideA i32) (local $strideB i32)
+    (local.set $strideA (i32.shl (local.get $ca) (i32.const 2)))
+    (local.set $strideB (i32.shl (local.get $cb) (i32.const 2)))
+    (local.set $i (local.get $i0))
+    (block $idone
+      (loop $il
+        (br_if $idone (i32.ge_u (local.get $i) (local.get $i1)))
+        (local.set $j (local.get $j0))
+        (block $jdone
+          (loop $jl
+            (br_if $jdone (i32.ge_u (local.get $j) (local.get $j1)))
+            (local.set $acc (f32.const 0))
+            (local.set $pa (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))))
+            (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
+            (local.set $r (i32.const 0))
+            (block $rdone
+              (loop $rl
+                (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+                (local.set $acc (f32.add (local.get $acc)
+                  (f32.mul (f32.load (local.get $pa)) (f32.load (local.get $pb)))))
+                (local.set $pa (i32.add (local.get $pa) (local.get $strideA)))
+                (local.set $pb (i32.add (local.get $pb) (local.get $strideB)))
+                (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                (br $rl)))
+            (f32.store
+              (i32.add (local.get $out)
+                (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cb)) (local.get $j)) (i32.const 2)))
+              (local.get $acc))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $jl)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $il))))
 
   ;; dW of a 2-D convolution (NHWC, no dilation, any stride and padding; `top`/`left` are the
   ;; padding before the input) read from the unpadded x [n, inH, inW, cin] and dy [n, oh, ow, cout]:

@@ -104,7 +104,7 @@ export interface SimdKernels {
     dotOut: number,
     scratch: number,
   ): void;
-  /** out = aᵀ·b for a [rows, ca], b [rows, cb] (ca % 4 = 0, cb % 8 = 0). */
+  /** out = aᵀ·b for a [rows, ca], b [rows, cb] (4 × 8 register blocks, scalar edges). */
   gemmTransposedA(a: number, b: number, out: number, rows: number, ca: number, cb: number): void;
   /** out[r, c] = p[c] · a[r, c] + q[c] · b[r, c] + k[c] over [rows, cols] matrices. */
   channelAffine(
