@@ -18,6 +18,9 @@ import {
   tf,
 } from './index';
 
+// Training runs take a few seconds each, more on a loaded machine.
+jest.setTimeout(60_000);
+
 let engine: Engine;
 beforeAll(async () => {
   engine = await createEngine({ backend: 'wasm', logger: silentLogger });
@@ -268,6 +271,11 @@ describe('bad data reaches the trainer as typed errors naming the file', () => {
       .catch((e: unknown) => e);
     expect((e3 as DataError).code).toBe('DATA_SHAPE');
     await expect(engine.evaluate(classifier(1), source(x, [8, 8, 1]))).rejects.toThrow(/no labels/);
+    const dense = source(random(6 * 4, 1), [6], {
+      info: { kind: 'dense', shape: [3] },
+      targets: new Float32Array(12),
+    });
+    await expect(engine.evaluate(twoHeads(1), dense)).rejects.toThrow(/cannot be scored/);
   });
 });
 

@@ -397,6 +397,10 @@ export class Engine {
       throw new InvalidArgumentError(
         `data set "${source.name}" has no labels: evaluation needs the float model as teacher to measure agreement`,
       );
+    if (labels !== undefined && heads.length !== 1 && !hasTeacher)
+      throw new UnsupportedError(
+        `labels of a model with ${heads.length} outputs cannot be scored; evaluate against the float model (teacher)`,
+      );
     const resolved =
       labels !== undefined && heads.length === 1
         ? resolveTrainingLoss({ loss: loss ?? 'auto', distill: 0 }, labels, heads, hasTeacher)

@@ -103,6 +103,7 @@ export {
   parsePreprocessing,
   checkPreprocessing,
   applyPreprocessing,
+  preprocessingCoefficients,
   describePreprocessing,
   type Preprocessing,
   type PreprocessingText,
@@ -111,6 +112,7 @@ export {
 } from './data/preprocessing';
 export { detectModelNormalization, type ModelNormalization } from './data/model-normalization';
 export { parseNpyHeader, type NpyHeader } from './data/npy';
+export { removeTemporaryDataFiles } from './data/stored-array';
 export {
   openDataSet,
   BUILTIN_DATA_SETS,

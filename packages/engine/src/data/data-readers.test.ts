@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
@@ -9,12 +10,19 @@ import { DataError } from './data-error';
 import { readBatches, splitDataSource, type DataSource } from './data-source';
 import { detectModelNormalization } from './model-normalization';
 import { openDataSet } from './open-data-set';
+import { removeTemporaryDataFiles } from './stored-array';
+
+// Image codecs and the built-in sets take seconds on a loaded machine.
+jest.setTimeout(30_000);
 
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'collabopt-data-test-'));
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  removeTemporaryDataFiles();
+});
 
 /** A .npy file: header dictionary padded to a multiple of 64 bytes, then the raw data. */
 function npy(descr: string, shape: number[], data: Uint8Array): Buffer {
@@ -186,6 +194,16 @@ describe('image folders', () => {
     expect(s.count).toBe(2);
     const n = await openDataSet(classes, { inputShape: [4, 4, 3], labels: 'none' });
     expect(n.labels).toBeUndefined();
+  });
+
+  test('symlinked images count, a FIFO named like an image is never opened', async () => {
+    const linked = join(dir, 'linked');
+    mkdirSync(linked);
+    symlinkSync(join(classes, 'a_red', '1.png'), join(linked, 'link.png'));
+    execFileSync('mkfifo', [join(linked, 'pipe.png')]);
+    const s = await openDataSet(linked, { inputShape: [4, 4, 3] });
+    expect(s.count).toBe(1);
+    expect(Array.from((await s.read([0])).x.subarray(0, 3))).toEqual([1, 0, 0]);
   });
 
   test('bad data: unreadable image, empty folder, empty class folder, wrong input rank', async () => {

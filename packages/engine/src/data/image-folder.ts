@@ -2,11 +2,12 @@
  * Image folders as data sources (Node only). `sharp` decodes and resizes PNG/JPEG/WebP; it is
  * loaded on first use, so the engine still loads where it is absent (browsers).
  */
-import { readdir } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { DataError } from './data-error';
 import type { DataSource, SampleBatch } from './data-source';
-import { applyPreprocessing, checkPreprocessing, type Preprocessing } from './preprocessing';
+import { checkPreprocessing, preprocessingCoefficients, type Preprocessing } from './preprocessing';
 
 /** File extensions read as images. */
 export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.webp'];
@@ -25,7 +26,7 @@ const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
 const isImage = (name: string): boolean =>
   IMAGE_EXTENSIONS.includes(extname(name).toLowerCase()) && !name.startsWith('.');
 
-async function listDir(folder: string): Promise<import('node:fs').Dirent[]> {
+async function listDir(folder: string): Promise<Dirent[]> {
   try {
     return await readdir(folder, { withFileTypes: true });
   } catch (e) {
@@ -43,17 +44,18 @@ async function listDir(folder: string): Promise<import('node:fs').Dirent[]> {
  * name, so the order (and a seeded split) is the same on every machine.
  */
 export async function listImageFolder(folder: string): Promise<ImageFolderListing> {
-  const entries = await listDir(folder);
+  const entries = await entriesOf(folder);
   const dirs = entries
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .filter((e) => e.kind === 'folder' && !e.name.startsWith('.'))
     .map((e) => e.name)
     .sort(byCodePoint);
-  if (dirs.length === 0) {
-    const files = entries
-      .filter((e) => e.isFile() && isImage(e.name))
+  const imagesOf = (list: readonly Entry[]): string[] =>
+    list
+      .filter((e) => e.kind === 'file' && isImage(e.name))
       .map((e) => e.name)
-      .sort(byCodePoint)
-      .map((n) => join(folder, n));
+      .sort(byCodePoint);
+  if (dirs.length === 0) {
+    const files = imagesOf(entries).map((n) => join(folder, n));
     if (files.length === 0)
       throw new DataError(
         'DATA_EMPTY',
@@ -66,10 +68,7 @@ export async function listImageFolder(folder: string): Promise<ImageFolderListin
   const ids: number[] = [];
   for (let c = 0; c < dirs.length; c++) {
     const sub = join(folder, dirs[c]!);
-    const names = (await listDir(sub))
-      .filter((e) => e.isFile() && isImage(e.name))
-      .map((e) => e.name)
-      .sort(byCodePoint);
+    const names = imagesOf(await entriesOf(sub));
     if (names.length === 0)
       throw new DataError(
         'DATA_EMPTY',
@@ -82,6 +81,27 @@ export async function listImageFolder(folder: string): Promise<ImageFolderListin
     }
   }
   return { folder, files, classes: Int32Array.from(ids), classNames: dirs };
+}
+
+interface Entry {
+  readonly name: string;
+  readonly kind: 'file' | 'folder' | 'other';
+}
+
+/**
+ * A folder's entries as regular files, folders or other; a symlink counts as what it points to
+ * (data sets are often assembled from links), so FIFOs and devices are never opened.
+ */
+async function entriesOf(folder: string): Promise<Entry[]> {
+  const kindOf = (d: { isFile(): boolean; isDirectory(): boolean }): Entry['kind'] =>
+    d.isFile() ? 'file' : d.isDirectory() ? 'folder' : 'other';
+  return Promise.all(
+    (await listDir(folder)).map(async (e): Promise<Entry> => {
+      if (!e.isSymbolicLink()) return { name: e.name, kind: kindOf(e) };
+      const target = await stat(join(folder, e.name)).catch(() => undefined);
+      return { name: e.name, kind: target === undefined ? 'other' : kindOf(target) };
+    }),
+  );
 }
 
 type Sharp = typeof import('sharp');
@@ -173,6 +193,10 @@ export function imageFolderSource(
   checkPreprocessing(preprocessing, channels);
   const per = height * width * channels;
   const count = listing.files.length;
+  const { a, b } = preprocessingCoefficients(preprocessing, channels);
+  const [a0, a1, a2] = [a[0]!, a[1] ?? 0, a[2] ?? 0];
+  const [b0, b1, b2] = [b[0]!, b[1] ?? 0, b[2] ?? 0];
+  const bgr = preprocessing.channelOrder === 'bgr';
   return {
     name,
     count,
@@ -191,15 +215,23 @@ export function imageFolderSource(
     async read(indices): Promise<SampleBatch> {
       const n = indices.length;
       const x = new Float32Array(n * per);
+      // Raw pixels → model values in one pass (channel order and preprocessing together).
       const store = (i: number, px: Uint8Array): void => {
         const o = i * per;
-        if (preprocessing.channelOrder === 'bgr' && channels === 3) {
-          for (let q = 0; q < per; q += 3) {
-            x[o + q] = px[q + 2]!;
-            x[o + q + 1] = px[q + 1]!;
-            x[o + q + 2] = px[q]!;
-          }
-        } else for (let q = 0; q < per; q++) x[o + q] = px[q]!;
+        if (channels === 1) {
+          const a = a0;
+          const b = b0;
+          for (let q = 0; q < per; q++) x[o + q] = px[q]! * a + b;
+          return;
+        }
+        for (let q = 0; q < per; q += 3) {
+          const r = px[q + (bgr ? 2 : 0)]!;
+          const g = px[q + 1]!;
+          const bl = px[q + (bgr ? 0 : 2)]!;
+          x[o + q] = r * a0 + b0;
+          x[o + q + 1] = g * a1 + b1;
+          x[o + q + 2] = bl * a2 + b2;
+        }
       };
       // A pool of decoders pulling the next image: sharp works on its own threads meanwhile.
       let next = 0;
@@ -215,7 +247,6 @@ export function imageFolderSource(
         }
       };
       await Promise.all(Array.from({ length: Math.min(DECODE_CONCURRENCY, n) }, worker));
-      applyPreprocessing(preprocessing, x, channels);
       return listing.classes !== undefined
         ? {
             x,

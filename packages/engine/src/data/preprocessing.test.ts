@@ -4,6 +4,7 @@ import {
   checkPreprocessing,
   describePreprocessing,
   parsePreprocessing,
+  preprocessingCoefficients,
   type Preprocessing,
 } from './preprocessing';
 
@@ -54,5 +55,13 @@ describe('preprocessing', () => {
         channelOrder: 'bgr',
       }),
     ).toBe('x·0.00392157 + 0, RGB, BGR order, resize crop (user)');
+  });
+
+  test('single-pass coefficients a·v + b equal the staged formula', () => {
+    const p: Preprocessing = { ...base, scale: 0.1, offset: 1, mean: [1, 2], std: [2, 4] };
+    const { a, b } = preprocessingCoefficients(p, 2);
+    // channel 0: (v·0.1 + 1 − 1)/2 = 0.05 v; channel 1: (v·0.1 + 1 − 2)/4 = 0.025 v − 0.25
+    expect(Array.from(a)).toEqual([0.05, 0.025]);
+    expect(Array.from(b)).toEqual([0, -0.25]);
   });
 });

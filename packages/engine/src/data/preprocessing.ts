@@ -174,3 +174,23 @@ export function describePreprocessing(p: Preprocessing): string {
   if (p.resize !== undefined) parts.push(`resize ${p.resize}`);
   return `${parts.join(', ')} (${p.source})`;
 }
+
+/**
+ * The preprocessing as one multiply-add per channel: `value' = raw · a[c] + b[c]`, with
+ * a[c] = scale / std[c] and b[c] = (offset − mean[c]) / std[c] (what {@link applyPreprocessing}
+ * computes), for converting raw pixels in a single pass.
+ */
+export function preprocessingCoefficients(
+  p: Preprocessing,
+  channels: number,
+): { a: Float64Array; b: Float64Array } {
+  const a = new Float64Array(channels);
+  const b = new Float64Array(channels);
+  for (let c = 0; c < channels; c++) {
+    const m = p.mean.length === 0 ? 0 : p.mean.length === 1 ? p.mean[0]! : p.mean[c]!;
+    const s = p.std.length === 0 ? 1 : p.std.length === 1 ? p.std[0]! : p.std[c]!;
+    a[c] = p.scale / s;
+    b[c] = (p.offset - m) / s;
+  }
+  return { a, b };
+}

@@ -141,6 +141,16 @@ function temporaryFolder(): string {
   return tempDir;
 }
 
+/**
+ * Remove the temporary files of decompressed arrays now (they are removed at process exit
+ * anyway; test runners whose workers never see `exit` call this). Sources opened before must not
+ * be read afterwards.
+ */
+export function removeTemporaryDataFiles(): void {
+  if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
+  tempDir = undefined;
+}
+
 let tempCounter = 0;
 
 /**
