@@ -30,6 +30,7 @@ import { leadingAxesReduction, sumLeadingAxesKernel } from './sum-leading-axes';
 import { unsortedSegmentSum } from './unsorted-segment-sum';
 import { heapSimd, isHeapBackend } from './wasm-heap';
 import { transposedAMatMulSimd } from './transposed-a-matmul';
+import { conv2dBackpropInputSimd } from './conv2d-backprop-input-simd';
 import {
   SIMD_FILTER_GRAD_MAX_IN_CHANNELS,
   blockedFilterGradSimd,
@@ -84,10 +85,16 @@ function nhwcOnly(kernel: string, dataFormat: unknown): void {
 }
 
 let useBlockedFilterGrad = true;
+let useBlockedInputGrad = true;
 
 /** Benchmarks only: run multi-channel filter gradients as the transposed convolution instead. */
 export function setBlockedFilterGradEnabled(enabled: boolean): void {
   useBlockedFilterGrad = enabled;
+}
+
+/** Benchmarks only: run convolution input gradients as the transposed convolution instead. */
+export function setBlockedInputGradEnabled(enabled: boolean): void {
+  useBlockedInputGrad = enabled;
 }
 
 const KERNELS: Record<string, tf.KernelFunc> = {
@@ -336,9 +343,28 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
     });
   }
   if (options.replaceConv2DBackpropInput !== false) {
-    replaceKernel(backendName, 'Conv2DBackpropInput', ({ inputs, attrs }) => {
+    replaceKernel(backendName, 'Conv2DBackpropInput', ({ inputs, attrs, backend }) => {
       const a = attrs as unknown as tf.Conv2DBackpropInputAttrs;
       nhwcOnly('Conv2DBackpropInput', a.dataFormat);
+      const dy = asTensor<tf.Tensor4D>(inputs['dy']);
+      const filter = asTensor<tf.Tensor4D>(inputs['filter']);
+      const simd =
+        useBlockedInputGrad && dy.dtype === 'float32' && filter.dtype === 'float32'
+          ? heapSimd(backend)
+          : undefined;
+      const direct =
+        simd === undefined
+          ? undefined
+          : conv2dBackpropInputSimd(
+              simd,
+              a.inputShape,
+              dy,
+              filter,
+              a.strides,
+              a.pad as PadAttr,
+              a.dimRoundingMode as Rounding,
+            );
+      if (direct !== undefined) return direct;
       return conv2dBackpropInput(
         a.inputShape,
         asTensor(inputs['dy']),

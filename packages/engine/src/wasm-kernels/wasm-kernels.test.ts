@@ -21,6 +21,7 @@ import {
 import { SIMD_KERNELS_PLAIN, SIMD_KERNELS_SHARED } from './simd/kernels-binary';
 import { heapSimd, type HeapBackend } from './wasm-heap';
 import { blockedFilterGradSimd } from './conv2d-backprop-filter-simd';
+import { conv2dBackpropInputSimd } from './conv2d-backprop-input-simd';
 import { registerCoreGradients } from '../core-gradients';
 
 // First TF.js's gradients (the batch-norm reference differentiates composed ops), then the
@@ -112,6 +113,11 @@ const CONV_CASES: Case[] = [
   { n: 2, h: 8, w: 9, c: 12, k: [5, 3], s: [1, 2], d: [1, 1], pad: 'same', out: 8 },
   { n: 1, h: 5, w: 6, c: 4, k: [2, 2], s: [3, 3], d: [1, 1], pad: 'same', out: 24 },
   { n: 2, h: 6, w: 5, c: 4, k: [1, 1], s: [2, 2], d: [1, 1], pad: 'same', out: 8 },
+  // in channels % 8 = 0: the direct SIMD input gradient (4-pixel blocks and single pixels)
+  { n: 2, h: 9, w: 11, c: 16, k: [3, 3], s: [1, 1], d: [1, 1], pad: 'same', out: 5 },
+  { n: 2, h: 11, w: 13, c: 8, k: [3, 3], s: [2, 2], d: [1, 1], pad: 'valid', out: 8 },
+  { n: 1, h: 7, w: 10, c: 8, k: [5, 3], s: [2, 1], d: [1, 1], pad: 'same', out: 3 },
+  { n: 2, h: 6, w: 7, c: 24, k: [2, 4], s: [1, 3], d: [1, 1], pad: 'valid', out: 9 },
 ];
 
 describe('Conv2DBackpropFilter', () => {
@@ -164,10 +170,19 @@ describe('Conv2DBackpropInput (replacement)', () => {
       dataFormat: 'NHWC',
       inputShape: [c.n, c.h, c.w, c.c],
     };
-    expectClose(
-      await run('wasm', 'Conv2DBackpropInput', inputs, attrs),
-      await run('cpu', 'Conv2DBackpropInput', inputs, attrs),
-    );
+    const expected = await run('cpu', 'Conv2DBackpropInput', inputs, attrs);
+    expectClose(await run('wasm', 'Conv2DBackpropInput', inputs, attrs), expected);
+    if (c.c % 8 === 0 && !(c.k[0] === 1 && c.k[1] === 1 && c.s[0] === 1 && c.s[1] === 1)) {
+      // The direct SIMD kernel itself.
+      await tf.setBackend('wasm');
+      const simd = heapSimd(tf.backend() as unknown as HeapBackend)!;
+      const dy = tf.tensor4d(inputs.dy.values, dyShape as [number, number, number, number]);
+      const filter = tf.tensor4d(inputs.filter.values, [c.k[0], c.k[1], c.c, c.out]);
+      const info = conv2dBackpropInputSimd(simd, [c.n, c.h, c.w, c.c], dy, filter, c.s, c.pad)!;
+      const dx = tf.engine().makeTensorFromTensorInfo(info);
+      expectClose({ values: dx.dataSync() as Float32Array, shape: dx.shape }, expected);
+      tf.dispose([dy, filter, dx]);
+    }
   });
 });
 

@@ -883,4 +883,158 @@
             (br $kyl)))
         (local.set $q0 (local.get $q1))
         (br $cl))))
+
+  ;; dx of a 2-D convolution (NHWC, no dilation, any stride and padding; `top`/`left` are the
+  ;; padding before the input) from dy [n, oh, ow, cout] and the filter transposed to
+  ;; wt [kh, kw, cout, cin]: every dy pixel adds dy[b, oy, ox, :] · wt[ky, kx]ᵀ to
+  ;; dx[b, oy·sh + ky − top, ox·sw + kx − left, :] for the taps inside the input (no padded dy, no
+  ;; multiplications by padding). Needs cin % 8 = 0: 4 dy pixels × 8 input channels accumulate in
+  ;; registers over the out channels; dy rows outermost, so the few dx rows they reach stay in cache.
+  (func (export "convInputGradBlocked")
+    (param $dy i32) (param $wt i32) (param $dx i32)
+    (param $n i32) (param $inH i32) (param $inW i32) (param $cin i32)
+    (param $oh i32) (param $ow i32) (param $kh i32) (param $kw i32) (param $cout i32)
+    (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
+    (local $q i32) (local $rowsOut i32) (local $b i32) (local $iy i32)
+    (local $ky i32) (local $kx i32) (local $oxLo i32) (local $oxHi i32) (local $t i32) (local $ox i32)
+    (local $j i32) (local $pwTap i32) (local $pw i32) (local $pd i32) (local $pdEnd i32)
+    (local $px i32) (local $po i32) (local $dxRow i32)
+    (local $rowB i32) (local $pixX i32) (local $strideX i32) (local $strideW i32)
+    (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32)
+    (local $s v128) (local $b0 v128) (local $b1 v128)
+    (local $acc00 v128) (local $acc01 v128) (local $acc10 v128) (local $acc11 v128) (local $acc20 v128) (local $acc21 v128) (local $acc30 v128) (local $acc31 v128)
+    (local.set $rowB (i32.shl (local.get $cout) (i32.const 2)))
+    (local.set $pixX (i32.shl (local.get $cin) (i32.const 2)))
+    (local.set $strideX (i32.mul (local.get $sw) (local.get $pixX)))
+    (local.set $strideW (local.get $pixX))
+    (local.set $r1 (local.get $rowB))
+    (local.set $r2 (i32.shl (local.get $rowB) (i32.const 1)))
+    (local.set $r3 (i32.add (local.get $r2) (local.get $rowB)))
+    (local.set $r0 (i32.const 0))
+    (memory.fill (local.get $dx) (i32.const 0)
+      (i32.mul (i32.mul (i32.mul (local.get $n) (local.get $inH)) (local.get $inW)) (local.get $pixX)))
+    (local.set $rowsOut (i32.mul (local.get $n) (local.get $oh)))
+    (block $qdone
+      (loop $ql
+        (br_if $qdone (i32.ge_u (local.get $q) (local.get $rowsOut)))
+        (local.set $b (i32.div_u (local.get $q) (local.get $oh)))
+        (local.set $ky (i32.const 0))
+        (block $kydone
+          (loop $kyl
+            (br_if $kydone (i32.ge_u (local.get $ky) (local.get $kh)))
+            (local.set $iy
+              (i32.sub
+                (i32.add
+                  (i32.mul (i32.sub (local.get $q) (i32.mul (local.get $b) (local.get $oh))) (local.get $sh))
+                  (local.get $ky))
+                (local.get $top)))
+            (if (i32.lt_u (local.get $iy) (local.get $inH))
+              (then
+                (local.set $dxRow (i32.add (local.get $dx)
+                  (i32.mul (i32.mul (i32.add (i32.mul (local.get $b) (local.get $inH)) (local.get $iy))
+                                    (local.get $inW))
+                           (local.get $pixX))))
+                (local.set $kx (i32.const 0))
+                (block $kxdone
+                  (loop $kxl
+                    (br_if $kxdone (i32.ge_u (local.get $kx) (local.get $kw)))
+                    (local.set $oxLo (i32.const 0))
+                    (if (i32.gt_s (local.get $left) (local.get $kx))
+                      (then (local.set $oxLo
+                        (i32.div_u
+                          (i32.add (i32.sub (local.get $left) (local.get $kx)) (i32.sub (local.get $sw) (i32.const 1)))
+                          (local.get $sw)))))
+                    (local.set $t (i32.sub (i32.add (local.get $inW) (local.get $left))
+                                           (i32.add (local.get $kx) (i32.const 1))))
+                    (local.set $oxHi (i32.const 0))
+                    (if (i32.ge_s (local.get $t) (i32.const 0))
+                      (then (local.set $oxHi (i32.add (i32.div_u (local.get $t) (local.get $sw)) (i32.const 1)))))
+                    (if (i32.gt_u (local.get $oxHi) (local.get $ow)) (then (local.set $oxHi (local.get $ow))))
+                    (local.set $pwTap (i32.add (local.get $wt)
+                      (i32.mul (i32.add (i32.mul (local.get $ky) (local.get $kw)) (local.get $kx))
+                               (i32.mul (local.get $cout) (local.get $pixX)))))
+                    (local.set $j (i32.const 0))
+                    (block $jdone
+                      (loop $jl
+                        (br_if $jdone (i32.ge_u (local.get $j) (local.get $cin)))
+                        (local.set $ox (local.get $oxLo))
+                        ;; blocks of 4 dy pixels, then single pixels
+                        (block $odone
+                          (loop $ol
+                            (br_if $odone (i32.ge_u (local.get $ox) (local.get $oxHi)))
+                            (local.set $acc00 (v128.const i32x4 0 0 0 0))
+                            (local.set $acc01 (v128.const i32x4 0 0 0 0))
+                            (local.set $acc10 (v128.const i32x4 0 0 0 0))
+                            (local.set $acc11 (v128.const i32x4 0 0 0 0))
+                            (local.set $acc20 (v128.const i32x4 0 0 0 0))
+                            (local.set $acc21 (v128.const i32x4 0 0 0 0))
+                            (local.set $acc30 (v128.const i32x4 0 0 0 0))
+                            (local.set $acc31 (v128.const i32x4 0 0 0 0))
+                            (local.set $pd (i32.add (local.get $dy)
+                              (i32.mul (i32.add (i32.mul (local.get $q) (local.get $ow)) (local.get $ox)) (local.get $rowB))))
+                            (local.set $pdEnd (i32.add (local.get $pd) (local.get $rowB)))
+                            (local.set $pw (i32.add (local.get $pwTap) (i32.shl (local.get $j) (i32.const 2))))
+                            (local.set $px (i32.add (local.get $dxRow)
+                              (i32.add
+                                (i32.mul
+                                  (i32.sub (i32.add (i32.mul (local.get $ox) (local.get $sw)) (local.get $kx)) (local.get $left))
+                                  (local.get $pixX))
+                                (i32.shl (local.get $j) (i32.const 2)))))
+                            (if (i32.le_u (i32.add (local.get $ox) (i32.const 4)) (local.get $oxHi))
+                              (then
+                                (block $cdone
+                                  (loop $cl
+                                    (br_if $cdone (i32.ge_u (local.get $pd) (local.get $pdEnd)))
+                                    (local.set $b0 (v128.load (local.get $pw)))
+                                    (local.set $b1 (v128.load offset=16 (local.get $pw)))
+                                (local.set $s (v128.load32_splat (i32.add (local.get $pd) (local.get $r0))))
+                                (local.set $acc00 (f32x4.add (local.get $acc00) (f32x4.mul (local.get $s) (local.get $b0))))
+                                (local.set $acc01 (f32x4.add (local.get $acc01) (f32x4.mul (local.get $s) (local.get $b1))))
+                                (local.set $s (v128.load32_splat (i32.add (local.get $pd) (local.get $r1))))
+                                (local.set $acc10 (f32x4.add (local.get $acc10) (f32x4.mul (local.get $s) (local.get $b0))))
+                                (local.set $acc11 (f32x4.add (local.get $acc11) (f32x4.mul (local.get $s) (local.get $b1))))
+                                (local.set $s (v128.load32_splat (i32.add (local.get $pd) (local.get $r2))))
+                                (local.set $acc20 (f32x4.add (local.get $acc20) (f32x4.mul (local.get $s) (local.get $b0))))
+                                (local.set $acc21 (f32x4.add (local.get $acc21) (f32x4.mul (local.get $s) (local.get $b1))))
+                                (local.set $s (v128.load32_splat (i32.add (local.get $pd) (local.get $r3))))
+                                (local.set $acc30 (f32x4.add (local.get $acc30) (f32x4.mul (local.get $s) (local.get $b0))))
+                                (local.set $acc31 (f32x4.add (local.get $acc31) (f32x4.mul (local.get $s) (local.get $b1))))
+                                    (local.set $pw (i32.add (local.get $pw) (local.get $strideW)))
+                                    (local.set $pd (i32.add (local.get $pd) (i32.const 4)))
+                                    (br $cl)))
+                                (local.set $po (i32.add (local.get $px) (i32.mul (i32.const 0) (local.get $strideX))))
+                                (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc00)))
+                                (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc01)))
+                                (local.set $po (i32.add (local.get $px) (i32.mul (i32.const 1) (local.get $strideX))))
+                                (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc10)))
+                                (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc11)))
+                                (local.set $po (i32.add (local.get $px) (i32.mul (i32.const 2) (local.get $strideX))))
+                                (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc20)))
+                                (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc21)))
+                                (local.set $po (i32.add (local.get $px) (i32.mul (i32.const 3) (local.get $strideX))))
+                                (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc30)))
+                                (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc31)))
+                                (local.set $ox (i32.add (local.get $ox) (i32.const 4))))
+                              (else
+                                (block $c1done
+                                  (loop $c1l
+                                    (br_if $c1done (i32.ge_u (local.get $pd) (local.get $pdEnd)))
+                                    (local.set $s (v128.load32_splat (local.get $pd)))
+                                    (local.set $acc00 (f32x4.add (local.get $acc00) (f32x4.mul (local.get $s) (v128.load (local.get $pw)))))
+                                    (local.set $acc01 (f32x4.add (local.get $acc01) (f32x4.mul (local.get $s) (v128.load offset=16 (local.get $pw)))))
+                                    (local.set $pw (i32.add (local.get $pw) (local.get $strideW)))
+                                    (local.set $pd (i32.add (local.get $pd) (i32.const 4)))
+                                    (br $c1l)))
+                                (v128.store offset=0 (local.get $px) (f32x4.add (v128.load offset=0 (local.get $px)) (local.get $acc00)))
+                                (v128.store offset=16 (local.get $px) (f32x4.add (v128.load offset=16 (local.get $px)) (local.get $acc01)))
+                                (local.set $ox (i32.add (local.get $ox) (i32.const 1)))))
+                            (br $ol)))
+                        (local.set $j (i32.add (local.get $j) (i32.const 8)))
+                        (br $jl)))
+                    (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+                    (br $kxl)))))
+            (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+            (br $kyl)))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $ql))))
 )

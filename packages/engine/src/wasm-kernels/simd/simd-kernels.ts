@@ -61,6 +61,29 @@ export interface SimdKernels {
     top: number,
     left: number,
   ): void;
+  /**
+   * dX of a convolution (NHWC, no dilation, any stride and padding) from dy and the filter
+   * transposed to [kh, kw, outChannels, inChannels], no padded dy (inChannels % 8 = 0); see
+   * kernels.wat.
+   */
+  convInputGradBlocked(
+    dy: number,
+    filterTransposed: number,
+    dx: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    inChannels: number,
+    outH: number,
+    outW: number,
+    kh: number,
+    kw: number,
+    outChannels: number,
+    sh: number,
+    sw: number,
+    top: number,
+    left: number,
+  ): void;
   /** out[i] = 0 < y[i] < 6 ? dy[i] : 0. */
   relu6Grad(dy: number, y: number, out: number, n: number): void;
   /**

@@ -5,13 +5,16 @@
  * stride-2 layer, and the SIMD aᵀ·b of dense kernel gradients vs transpose + MatMul; fresh dy
  * each call as in training, interleaved in one process.
  *
- *   npx tsc -b packages/engine/tsconfig.json && npx tsx tools/bench/engine/conv-filter-grad-micro.ts
+ *   npx tsc -b packages/engine/tsconfig.json && npx tsx tools/bench/engine/conv-grad-micro.ts
  */
 import * as os from 'node:os';
 import { activateBackend, tf } from '@collabopt/engine';
 import { formatTimes, interleave } from './interleave';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { setBlockedFilterGradEnabled } = require('../../../packages/engine/dist/wasm-kernels');
+const {
+  setBlockedFilterGradEnabled,
+  setBlockedInputGradEnabled,
+} = require('../../../packages/engine/dist/wasm-kernels');
 
 const LAYERS: {
   name: string;
@@ -68,6 +71,34 @@ async function main(): Promise<void> {
     tf.dispose([x, dy0]);
   }
   setBlockedFilterGradEnabled(true);
+  // Input gradients: the direct SIMD kernel vs the transposed convolution of the padded dy.
+  for (const l of LAYERS) {
+    const filter = tf.randomNormal(l.f) as tf.Tensor4D;
+    const probe = tf.conv2d(tf.zeros(l.x) as tf.Tensor4D, filter, l.s, l.pad);
+    const dy0 = tf.randomNormal(probe.shape);
+    probe.dispose();
+    const grad = (direct: boolean) => () => {
+      setBlockedInputGradEnabled(direct);
+      return tf.tidy(
+        () =>
+          tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.add(dy0, 1), filter }, {
+            strides: l.s,
+            pad: l.pad,
+            dataFormat: 'NHWC',
+            inputShape: l.x,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      );
+    };
+    const times = interleave(
+      { direct: grad(true), transposedConv: grad(false), dyOnly: () => tf.add(dy0, 1) },
+      { warmup: 2, rounds: 15 },
+    );
+    const ratio =
+      (times['transposedConv']! - times['dyOnly']!) / (times['direct']! - times['dyOnly']!);
+    console.log(`input gradient, ${l.name}: ${formatTimes(times)}; speed-up ${ratio.toFixed(2)}×`);
+    tf.dispose([filter, dy0]);
+  }
+  setBlockedInputGradEnabled(true);
   // Dense kernel gradients xᵀ·dy: the SIMD aᵀ·b vs the explicit transpose + MatMul it replaces.
   for (const [rows, ca, cb] of [
     [64, 800, 64],
