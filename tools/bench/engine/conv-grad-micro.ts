@@ -10,10 +10,10 @@
 import * as os from 'node:os';
 import { activateBackend, tf } from '@collabopt/engine';
 import { formatTimes, interleave } from './interleave';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const {
   setBlockedFilterGradEnabled,
   setBlockedInputGradEnabled,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
 } = require('../../../packages/engine/dist/wasm-kernels');
 
 const LAYERS: {
