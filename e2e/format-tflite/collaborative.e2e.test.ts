@@ -4,7 +4,16 @@
  * and ≤ k int8 values per codebook, and runs in the TFLite interpreter and Arm NN within 1 LSB of
  * our engine's int8 simulation.
  */
-import { PassManager, channelLayout, silentLogger, tensor, type Graph } from '@collabopt/core';
+import {
+  PassManager,
+  channelLayout,
+  decodeFromGrid,
+  encodeOnGrid,
+  roundHalfAwayFromZero,
+  silentLogger,
+  tensor,
+  type Graph,
+} from '@collabopt/core';
 import { registerClusteringPasses } from '@collabopt/clustering';
 import { createDataset, createEngine, type Engine } from '@collabopt/engine';
 import { parseModel, writeTflite, type TflModel } from '@collabopt/format-tflite';
@@ -61,6 +70,8 @@ describe('prune → sparsity-preserving cluster → PTQ int8 exported to TFLite'
       const irIndex = new Int32Array(q.length);
       const layouts: Record<string, number[]> = {
         Conv2D: [3, 0, 1, 2],
+        // [kh, kw, cin, mult] → [1, kh, kw, cin·mult]: the same element order
+        DepthwiseConv2D: [0, 1, 2, 3],
         Dense: [1, 0],
         Conv2DTranspose: [2, 0, 1, 3],
       };
@@ -79,7 +90,7 @@ describe('prune → sparsity-preserving cluster → PTQ int8 exported to TFLite'
       }
       const mask = w.annotations.mask.mask;
       const channels = t.quantization!.scale!.length;
-      const layout = channelLayout(t.shape, [0]);
+      const layout = channelLayout(t.shape, [t.quantization!.quantizedDimension]);
       const perChannel = Array.from({ length: channels }, () => new Set<number>());
       for (let f = 0; f < q.length; f++) {
         expect(q[f] === 0).toBe(
@@ -106,11 +117,12 @@ describe('prune → sparsity-preserving cluster → PTQ int8 exported to TFLite'
     const q = graph.inputs[0]!.annotations.quant!;
     const outStep = graph.outputs[0]!.annotations.quant!.scale[0]!;
     for (let i = 0; i < inputs.length; i++) {
-      const xq = inputs[i]!.map(
-        (v) =>
-          q.scale[0]! *
-          (Math.max(-128, Math.min(127, Math.round(v / q.scale[0]!) + q.zeroPoint[0]!)) -
-            q.zeroPoint[0]!),
+      const xq = inputs[i]!.map((v) =>
+        decodeFromGrid(
+          encodeOnGrid(v, q.scale[0]!, q.zeroPoint[0]!, -128, 127, roundHalfAwayFromZero), // TFLite QUANTIZE
+          q.scale[0]!,
+          q.zeroPoint[0]!,
+        ),
       );
       const [y] = await engine.predict(graph, [tensor('float32', [1, ...shape.slice(1)], xq)], {
         activationTransforms: [simulationTransform(graph)],

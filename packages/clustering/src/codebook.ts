@@ -6,6 +6,7 @@ import {
   type CodebookAnnotation,
   type ErrorLocation,
   type Rng,
+  roundHalfToEven,
 } from '@collabopt/core';
 import { allocateIndices, NearestCentroid, type IndexArray } from './assign';
 import { DENSITY_GAP, initialCentroids, type CentroidInit } from './initializers';
@@ -58,12 +59,6 @@ const SMALLEST_FLOAT32 = 1.401298464324817e-45;
 /** Most centroids a codebook row may have. */
 export const MAX_CLUSTERS = 65536;
 
-/** TF rounding (round half to even). */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
 /**
  * Centroid counts of the negative and positive sides in sparsity-preserving clustering:
  * k_neg = round((k−1)·n_neg/(n_neg+n_pos)), k_pos = (k−1) − k_neg (tfmot-spec §2.6). Beyond the
@@ -79,7 +74,7 @@ export function splitZeroCentroidCounts(
 ): [number, number] {
   const free = k - 1;
   if (nNeg + nPos === 0) return [0, 0];
-  let kNeg = roundHalfEven((free * nNeg) / (nNeg + nPos));
+  let kNeg = roundHalfToEven((free * nNeg) / (nNeg + nPos));
   let kPos = free - kNeg;
   if (nNeg > 0 && kNeg === 0 && kPos > 1) [kNeg, kPos] = [1, kPos - 1];
   if (nPos > 0 && kPos === 0 && kNeg > 1) [kNeg, kPos] = [kNeg - 1, 1];

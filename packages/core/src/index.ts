@@ -163,6 +163,31 @@ export {
 } from './passes/options';
 export { StatisticsInstrument, type Instrument, type PassRecord } from './passes/instrument';
 
+// Quantization modes
+export {
+  QUANTIZATION_MODES,
+  MODEL_MODES,
+  isQuantizationMode,
+  isFullInteger,
+  graphQuantizationMode,
+  type QuantizationMode,
+  type ModelMode,
+} from './quantization-modes';
+
+// The quantization grid
+export {
+  roundHalfToEven,
+  roundHalfAwayFromZero,
+  encodeOnGrid,
+  decodeFromGrid,
+  encodeTensor,
+  decodeTensor,
+  snapTensorToGrid,
+  gridOf,
+  type TensorGrid,
+  type Rounding,
+} from './quant-grid';
+
 // Formats
 export {
   FormatRegistry,

@@ -1,4 +1,10 @@
-import { channelLayout, quantRange, type QuantAnnotation, type Tensor } from '@collabopt/core';
+import {
+  decodeTensor,
+  encodeTensor,
+  gridOf,
+  type QuantAnnotation,
+  type Tensor,
+} from '@collabopt/core';
 import type { TflQuantization } from './schema/model-types';
 
 /**
@@ -7,20 +13,9 @@ import type { TflQuantization } from './schema/model-types';
  * the quantization passes left on the grid.
  */
 
-/** Integer values of a float tensor on the grid of `ann` (round half away from zero, clamped). */
+/** Integer values of a float tensor on the grid of `ann` (core's grid encoding, clamped). */
 export function quantizeOnGrid(t: Tensor, ann: QuantAnnotation, out: Int8Array | Int32Array): void {
-  const data = t.data as Float32Array;
-  const perChannel = ann.scale.length > 1;
-  const layout =
-    perChannel && ann.channelAxes ? channelLayout(t.shape, ann.channelAxes) : undefined;
-  const [qmin, qmax] = quantRange(ann);
-  for (let i = 0; i < data.length; i++) {
-    const c = layout ? layout.channelOf(i) : 0;
-    const s = ann.scale[c]!;
-    const zp = ann.zeroPoint[c] ?? 0;
-    const q = s === 0 ? zp : Math.round(data[i]! / s) + zp;
-    out[i] = Math.min(qmax, Math.max(qmin, q));
-  }
+  encodeTensor(t.data as Float32Array, t.shape, gridOf(ann), out);
 }
 
 /** Quantize with explicit per-channel scales along `axis` of a (TFLite-layout) shape, zero point 0. */
@@ -32,12 +27,7 @@ export function quantizeSymmetric(
   out: Int32Array,
   limit = 2147483647,
 ): void {
-  const layout = scales.length > 1 ? channelLayout(shape, [axis]) : undefined;
-  for (let i = 0; i < data.length; i++) {
-    const s = scales[layout ? layout.channelOf(i) : 0]!;
-    const q = s === 0 ? 0 : Math.round(data[i]! / s);
-    out[i] = Math.min(limit, Math.max(-limit, q));
-  }
+  encodeTensor(data, shape, { scale: scales, channelAxes: [axis], qmin: -limit, qmax: limit }, out);
 }
 
 export function toTfliteQuant(
@@ -81,18 +71,21 @@ export function toQuantAnnotation(
   };
 }
 
-/** Dequantize integer data: real = scale_c · (q − zp_c) along `axis` of `shape`. */
+/** Dequantize integer data: real = scale_c · (q − zp_c) along `quantizedDimension` of `shape`. */
 export function dequantize(
   q: ArrayLike<number>,
   shape: readonly number[],
   quant: TflQuantization,
   out: Float32Array,
 ): void {
-  const scales = quant.scale ?? new Float32Array([1]);
-  const zps = quant.zeroPoint ?? [];
-  const layout = scales.length > 1 ? channelLayout(shape, [quant.quantizedDimension]) : undefined;
-  for (let i = 0; i < out.length; i++) {
-    const c = layout ? layout.channelOf(i) : 0;
-    out[i] = scales[c]! * (q[i]! - (zps[c] ?? 0));
-  }
+  decodeTensor(
+    q,
+    shape,
+    {
+      scale: quant.scale ?? new Float32Array([1]),
+      zeroPoint: quant.zeroPoint ?? [],
+      channelAxes: [quant.quantizedDimension],
+    },
+    out,
+  );
 }

@@ -10,6 +10,7 @@ import { registerClusteringPasses } from '@collabopt/clustering';
 import { createDataset, createEngine, type Dataset, type Engine } from '@collabopt/engine';
 import { registerPruningPasses } from '@collabopt/pruning';
 import { registerQuantizationPasses } from '@collabopt/quantization';
+import { cqat, pcqat, pqat } from './collaborative-qat';
 import { registerPreservePasses } from './register';
 
 /** A small conv net and a separable toy task (class = quadrant with the brightest pixel). */
@@ -113,8 +114,7 @@ describe('collaborative QAT (pqat, cqat, pcqat)', () => {
 });
 
 describe('collaborative QAT declarations', () => {
-  it('are one definePass each: typed partial options, declared contracts, registry entries', async () => {
-    const { pqat, cqat, pcqat } = await import('./collaborative-qat');
+  it('are one definePass each: typed partial options, declared contracts, registry entries', () => {
     const p = pcqat.create({ epochs: 2 });
     expect(p.options).toEqual({ epochs: 2, batchSize: 128, learningRate: 1e-4, optimizer: 'adam' });
     expect([pqat.drops, cqat.drops, pcqat.drops]).toEqual([['codebook'], ['mask'], []]);

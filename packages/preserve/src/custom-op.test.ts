@@ -86,7 +86,9 @@ describe('a custom op with a quantizable kernel', () => {
       .run(model(registry));
     const kernel = r.graph.node('mix').weight('kernel');
     expect(checkMask(kernel.tensor, kernel.annotations.mask!).ok).toBe(true);
-    expect(Array.from(kernel.tensor.data).filter((v) => v === 0).length).toBe((16 * 8) / 2);
+    expect(Array.from(kernel.tensor.data as Float32Array).filter((v) => v === 0).length).toBe(
+      (16 * 8) / 2,
+    );
     expect(kernel.annotations.quant).toMatchObject({ dtype: 'int8', channelAxes: [1] });
     expect(kernel.annotations.quant!.scale.length).toBe(8);
     expect(checkWeightContract(kernel, 'quant')).toEqual({ ok: true });

@@ -9,7 +9,6 @@ export {
   checkSparsity,
   type MaskResult,
 } from './mask';
-export { roundHalfToEven } from './rounding';
 export { blockMask, poolBlocks, type BlockPooling } from './block-mask';
 export { mnMask, mnRows, mnViolations, type MNRows, type MNViolation } from './mn-mask';
 export {

@@ -1,5 +1,5 @@
 import { applyMask, keepCount, kthLargest, magnitudeMask, maskSparsity } from './mask';
-import { roundHalfToEven } from './rounding';
+import { roundHalfToEven } from '@collabopt/core';
 
 describe('keepCount', () => {
   it('keeps round(N·(1−s)) elements, at least one', () => {

@@ -1,5 +1,4 @@
-import { InvalidArgumentError } from '@collabopt/core';
-import { roundHalfToEven } from './rounding';
+import { InvalidArgumentError, roundHalfToEven } from '@collabopt/core';
 
 /** A computed pruning mask: 1 keeps an element, 0 prunes it. */
 export interface MaskResult {

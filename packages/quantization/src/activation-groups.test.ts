@@ -1,4 +1,4 @@
-import { GraphBuilder } from '@collabopt/core';
+import { GraphBuilder, createOpRegistry } from '@collabopt/core';
 import { activationGroups, preservesGrid } from './activation-groups';
 
 describe('activationGroups', () => {
@@ -35,5 +35,37 @@ describe('activationGroups', () => {
     expect(
       activationGroups(graph, 16).find((gr) => gr.anchor.name === 'probs')!.fixed,
     ).toMatchObject({ scale: 1 / 32768, zeroPoint: 0 });
+  });
+
+  it('asks the op registry: GlobalMaxPool (REDUCE_MAX) and nearest Upsample2D share their input, a custom op can too', () => {
+    const registry = createOpRegistry();
+    registry.register({
+      name: 'Crop',
+      description: 'test: drops the border (a copy of input values)',
+      attrs: {},
+      minInputs: 1,
+      maxInputs: 1,
+      weights: [],
+      quantization: { sharedParams: 'input', keepsInputGrid: true },
+      infer: (ctx) => {
+        const [n, h, w, c] = ctx.inputShapes[0]!;
+        return [{ shape: [n!, h! - 2, w! - 2, c!], dtype: 'float32' }];
+      },
+    });
+    const g = new GraphBuilder('m', { seed: 1, registry });
+    const x = g.input('x', [-1, 8, 8, 1]);
+    const a = g.layer('Conv2D', 'a', x, { filters: 2, kernelSize: [3, 3], padding: 'same' });
+    const up = g.layer('Upsample2D', 'up', a, { interpolation: 'nearest' });
+    const crop = g.layer('Crop', 'crop', up);
+    const gmp = g.layer('GlobalMaxPool', 'gmp', crop);
+    const graph = g.build(g.layer('Dense', 'logits', gmp, { units: 3 }));
+    const names = activationGroups(graph, 8, registry).map((gr) =>
+      gr.members
+        .map((v) => v.name)
+        .sort()
+        .join(','),
+    );
+    expect(names.sort()).toEqual(['a,crop,gmp,up', 'logits', 'x']);
+    expect(preservesGrid(graph.node('crop'), registry)).toBe(true);
   });
 });

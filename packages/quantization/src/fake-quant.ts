@@ -1,6 +1,11 @@
-import { InvalidArgumentError, channelLayout } from '@collabopt/core';
+import {
+  InvalidArgumentError,
+  channelLayout,
+  decodeFromGrid,
+  encodeOnGrid,
+  roundHalfAwayFromZero,
+} from '@collabopt/core';
 import { nudgeRange, type QuantParams } from './quant-params';
-import { roundHalfAwayFromZero } from './rounding';
 
 /**
  * Forward math of fake quantization on typed arrays (the reference the TF.js transforms and the
@@ -55,11 +60,7 @@ export function quantizeDequantize(
   p: QuantParams,
   out = new Float32Array(x.length),
 ): Float32Array {
-  for (let i = 0; i < x.length; i++) {
-    let q = roundHalfAwayFromZero(x[i]! / p.scale) + p.zeroPoint;
-    q = q < p.qmin ? p.qmin : q > p.qmax ? p.qmax : q;
-    out[i] = (q - p.zeroPoint) * p.scale;
-  }
+  for (let i = 0; i < x.length; i++) out[i] = quantizeDequantizeValue(x[i]!, p);
   return out;
 }
 
@@ -75,11 +76,13 @@ export function quantizeDequantizePerChannel(
     throw new InvalidArgumentError(`${params.length} parameter sets for ${layout.count} channels`);
   }
   const out = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const p = params[layout.channelOf(i)]!;
-    let q = roundHalfAwayFromZero(x[i]! / p.scale) + p.zeroPoint;
-    q = q < p.qmin ? p.qmin : q > p.qmax ? p.qmax : q;
-    out[i] = (q - p.zeroPoint) * p.scale;
-  }
+  for (let i = 0; i < x.length; i++)
+    out[i] = quantizeDequantizeValue(x[i]!, params[layout.channelOf(i)]!);
   return out;
+}
+
+/** One value through QUANTIZE (std::round, as TFLite) and DEQUANTIZE, on core's grid. */
+function quantizeDequantizeValue(x: number, p: QuantParams): number {
+  const q = encodeOnGrid(x, p.scale, p.zeroPoint, p.qmin, p.qmax, roundHalfAwayFromZero);
+  return decodeFromGrid(q, p.scale, p.zeroPoint);
 }

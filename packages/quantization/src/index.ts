@@ -1,4 +1,3 @@
-export { roundHalfAwayFromZero, roundHalfToEven } from './rounding';
 export {
   asymmetricParams,
   symmetricParams,

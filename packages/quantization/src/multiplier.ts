@@ -1,5 +1,4 @@
-import { InvalidArgumentError } from '@collabopt/core';
-import { roundHalfAwayFromZero } from './rounding';
+import { InvalidArgumentError, roundHalfAwayFromZero } from '@collabopt/core';
 
 /**
  * Fixed-point multipliers of TFLite's integer kernels (`quantization_util.cc`, `common.cc`),

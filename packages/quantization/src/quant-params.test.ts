@@ -7,7 +7,7 @@ import {
   symmetricParams,
   signedRange,
 } from './quant-params';
-import { roundHalfAwayFromZero, roundHalfToEven } from './rounding';
+import { roundHalfAwayFromZero, roundHalfToEven } from '@collabopt/core';
 
 describe('rounding', () => {
   it('rounds halves away from zero like std::round', () => {

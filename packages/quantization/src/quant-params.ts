@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from '@collabopt/core';
-import { clamp, roundHalfAwayFromZero } from './rounding';
+import { InvalidArgumentError, encodeOnGrid, roundHalfAwayFromZero } from '@collabopt/core';
+import { clamp } from './rounding';
 
 /**
  * Affine quantization parameters in TFLite semantics: real = scale · (q − zeroPoint), q an integer
@@ -120,7 +120,7 @@ export function paramsFromNudged(n: NudgedRange, bits: number): QuantParams {
 
 /** Quantize one real value: clamp(round(x/scale) + zp, qmin, qmax) (std::round, as TFLite's QUANTIZE). */
 export function quantizeValue(x: number, p: QuantParams): number {
-  return clamp(roundHalfAwayFromZero(x / p.scale) + p.zeroPoint, p.qmin, p.qmax);
+  return encodeOnGrid(x, p.scale, p.zeroPoint, p.qmin, p.qmax, roundHalfAwayFromZero);
 }
 
 export function dequantizeValue(q: number, p: QuantParams): number {

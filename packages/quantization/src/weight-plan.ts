@@ -1,4 +1,5 @@
 import {
+  QUANTIZATION_MODES,
   UnsupportedError,
   defaultOpRegistry,
   sizeOf,
@@ -9,6 +10,7 @@ import {
   type Node,
   type OpRegistry,
   type QuantAnnotation,
+  type QuantizationMode,
   type Weight,
 } from '@collabopt/core';
 import { paramsOfValue } from './annotations';
@@ -22,15 +24,8 @@ import {
   type WeightQuantizationResult,
 } from './weight-quantization';
 
-/** Quantization modes of the contract (docs/quantization-contract.md). */
-export type QuantizationMode = 'int8' | 'int8-io' | 'dynamic' | 'float16' | 'int16x8';
-export const QUANTIZATION_MODES: readonly QuantizationMode[] = [
-  'int8',
-  'int8-io',
-  'dynamic',
-  'float16',
-  'int16x8',
-];
+/** The quantization modes are core's one list (docs/quantization-contract.md). */
+export { QUANTIZATION_MODES, type QuantizationMode };
 
 /** The converter's dynamic-range threshold: smaller weights stay float. */
 export const DYNAMIC_MIN_ELEMENTS = 1024;

@@ -1,13 +1,14 @@
 import {
   InvalidArgumentError,
   channelLayout,
+  encodeOnGrid,
+  roundHalfAwayFromZero,
   type CodebookAnnotation,
   type QuantAnnotation,
   type Tensor,
   type Weight,
 } from '@collabopt/core';
 import { symmetricParams } from './quant-params';
-import { roundHalfAwayFromZero } from './rounding';
 
 /** A weight snapped to a symmetric integer grid (the float values equal scale_c · q exactly). */
 export interface QuantizedWeight {
@@ -93,8 +94,7 @@ export function snapToGrid(
   qmin: number,
   qmax: number,
 ): { q: number; value: number } {
-  let q = roundHalfAwayFromZero(x / scale);
-  q = q < qmin ? qmin : q > qmax ? qmax : q;
+  const q = encodeOnGrid(x, scale, 0, qmin, qmax, roundHalfAwayFromZero);
   if (q === 0) return { q: 0, value: 0 };
   return { q, value: Math.fround(scale * q) };
 }

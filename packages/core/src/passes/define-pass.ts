@@ -1,7 +1,7 @@
 import type { AnnotationKind } from '../annotations/types';
 import type { Graph } from '../graph';
 import { resolveOptions, type OptionSchema, type RawOptions } from './options';
-import type { OptionsInput, OptionsOf } from './option-types';
+import type { OptionsInput, OptionsOf, RequiredOptionNames } from './option-types';
 import type { Pass, PassContext, PassResult } from './pass';
 
 /** What `definePass` takes: everything about a pass, said once. */
@@ -38,16 +38,8 @@ export interface PassEntry {
   create(options?: RawOptions): Pass;
 }
 
-type MustGive<S extends OptionSchema> = {
-  [K in keyof S]: S[K] extends { readonly default: unknown }
-    ? never
-    : S[K] extends { readonly optional: true }
-      ? never
-      : K;
-}[keyof S];
-
 /** `create()` needs an argument only when some option has neither a default nor `optional`. */
-export type CreateArguments<S extends OptionSchema> = [MustGive<S>] extends [never]
+export type CreateArguments<S extends OptionSchema> = [RequiredOptionNames<S>] extends [never]
   ? [options?: OptionsInput<S>]
   : [options: OptionsInput<S>];
 

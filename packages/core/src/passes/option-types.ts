@@ -15,23 +15,27 @@ export type OptionValueOf<S extends OptionSpec> = S extends { readonly kind: 'nu
             ? readonly string[]
             : never;
 
-/** Options that always have a value after resolution (a default, or required). */
-type AlwaysSet<S extends OptionSchema> = {
-  [K in keyof S]: S[K] extends { readonly default: unknown }
-    ? K
-    : S[K] extends { readonly optional: true }
-      ? never
-      : K;
+/** Options declaring a default. */
+type DefaultedNames<S extends OptionSchema> = {
+  [K in keyof S]: S[K] extends { readonly default: unknown } ? K : never;
+}[keyof S];
+
+/** Options declared `optional`. */
+type OptionalNames<S extends OptionSchema> = {
+  [K in keyof S]: S[K] extends { readonly optional: true } ? K : never;
 }[keyof S];
 
 /** Options the caller must give (no default, not optional). */
-type Required<S extends OptionSchema> = {
-  [K in keyof S]: S[K] extends { readonly default: unknown }
-    ? never
-    : S[K] extends { readonly optional: true }
-      ? never
-      : K;
-}[keyof S];
+export type RequiredOptionNames<S extends OptionSchema> = Exclude<
+  keyof S,
+  DefaultedNames<S> | OptionalNames<S>
+>;
+
+/** Options that always have a value after resolution (a default, or required). */
+type AlwaysSet<S extends OptionSchema> = Exclude<
+  keyof S,
+  Exclude<OptionalNames<S>, DefaultedNames<S>>
+>;
 
 type Flatten<T> = { [K in keyof T]: T[K] };
 
@@ -44,8 +48,8 @@ export type OptionsOf<S extends OptionSchema> = Flatten<
 
 /** Options a caller passes: every option with a default (or optional) may be left out. */
 export type OptionsInput<S extends OptionSchema> = Flatten<
-  { readonly [K in Required<S>]: OptionValueOf<S[K]> } & {
-    readonly [K in Exclude<keyof S, Required<S>>]?: OptionValueOf<S[K]>;
+  { readonly [K in RequiredOptionNames<S>]: OptionValueOf<S[K]> } & {
+    readonly [K in Exclude<keyof S, RequiredOptionNames<S>>]?: OptionValueOf<S[K]>;
   }
 >;
 

@@ -2,6 +2,7 @@ import {
   UnsupportedError,
   channelLayout,
   defaultOpRegistry,
+  encodeTensor,
   quantRange,
   type Node,
   type QuantAnnotation,
@@ -101,13 +102,18 @@ export class QdqWriter {
     const reduce = this.reduceRange && ann.bits > 7;
     const qmax = reduce ? REDUCED_QMAX : annQmax;
     const scales = Float32Array.from(ann.scale, (s) => (reduce ? (s * annQmax) / REDUCED_QMAX : s));
-    const q = new Int8Array(data.length);
-    for (let i = 0; i < data.length; i++) {
-      const c = channels ? channels.channelOf(i) : 0;
-      const s = scales[c]!;
-      const v = s === 0 ? 0 : Math.round(data[i]! / s) + (ann.zeroPoint[c] ?? 0);
-      q[i] = Math.max(-qmax - 1, Math.min(qmax, v));
-    }
+    const q = encodeTensor(
+      data,
+      w.tensor.shape,
+      {
+        scale: scales,
+        zeroPoint: ann.zeroPoint,
+        ...(channels ? { channelAxes: axes } : {}),
+        qmin: -qmax - 1,
+        qmax,
+      },
+      new Int8Array(data.length),
+    );
     this.kernelScales.set(node, scales);
     const qt: Tensor = layout
       ? layout({ dtype: 'int8', shape: w.tensor.shape, data: q })
@@ -159,11 +165,17 @@ export class QdqWriter {
           ? ann.scale[c]!
           : inScale * s,
     );
-    const q = new Int32Array(data.length);
-    for (let i = 0; i < data.length; i++) {
-      const s = scales[perChannel ? i : 0]!;
-      q[i] = s === 0 ? 0 : Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(data[i]! / s)));
-    }
+    const q = encodeTensor(
+      data,
+      [data.length],
+      {
+        scale: scales,
+        ...(perChannel ? { channelAxes: [0] } : {}),
+        qmin: -(2 ** 31),
+        qmax: 2 ** 31 - 1,
+      },
+      new Int32Array(data.length),
+    );
     const base = `${node.name}_bias`;
     const qName = this.b.initializer(`${base}_quantized`, {
       dtype: 'int32',

@@ -1,4 +1,5 @@
 import {
+  graphQuantizationMode,
   FormatError,
   type Graph,
   InvalidArgumentError,
@@ -89,8 +90,7 @@ export function valueInfo(
 }
 
 export function quantizationMode(graph: Graph): string | undefined {
-  const q = graph.metadata['quantization'] as { mode?: string } | undefined;
-  return q?.mode;
+  return graphQuantizationMode(graph.metadata);
 }
 
 /** Write an IR graph as an ONNX model (NCHW, opset 13+), float or QDQ int8. Never modifies `graph`. */

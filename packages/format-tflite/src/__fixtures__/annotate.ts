@@ -7,6 +7,7 @@
 import {
   channelLayout,
   defaultOpRegistry,
+  snapTensorToGrid,
   type Graph,
   type Node,
   type QuantAnnotation,
@@ -51,10 +52,12 @@ export function quantizeKernel(node: Node, slot: string, axes: number[] | null):
     maxAbs[c] = Math.max(maxAbs[c]!, Math.abs(data[i]!));
   }
   const scale = maxAbs.map((m) => m / 127);
-  for (let i = 0; i < data.length; i++) {
-    const s = scale[layout ? layout.channelOf(i) : 0]!;
-    data[i] = s === 0 ? 0 : Math.round(data[i]! / s) * s;
-  }
+  snapTensorToGrid(data, w.tensor.shape, {
+    scale,
+    ...(axes ? { channelAxes: axes } : {}),
+    qmin: -127,
+    qmax: 127,
+  });
   w.annotations.quant = {
     dtype: 'int8',
     scale,
@@ -145,11 +148,12 @@ export function annotateInt8(
       if (bias) {
         const ws = node.weight(slot).annotations.quant!.scale;
         const scale = ws.map((s) => s * inScale);
-        const b = bias.tensor.data as Float32Array;
-        for (let i = 0; i < b.length; i++) {
-          const s = scale[scale.length > 1 ? i : 0]!;
-          b[i] = s === 0 ? 0 : Math.round(b[i]! / s) * s;
-        }
+        snapTensorToGrid(bias.tensor.data as Float32Array, bias.tensor.shape, {
+          scale,
+          ...(scale.length > 1 ? { channelAxes: [0] } : {}),
+          qmin: -(2 ** 31),
+          qmax: 2 ** 31 - 1,
+        });
         bias.annotations.quant = {
           dtype: 'int32',
           scale,

@@ -1,13 +1,11 @@
-/** What kind of TFLite file the writer produces (docs/quantization-contract.md "Graph-level mode"). */
-export type ExportMode = 'float32' | 'float16' | 'dynamic' | 'int8' | 'int8-io';
+import { MODEL_MODES, type ModelMode } from '@collabopt/core';
 
-export const EXPORT_MODES: readonly ExportMode[] = [
-  'float32',
-  'float16',
-  'dynamic',
-  'int8',
-  'int8-io',
-];
+/** The modes of core's one list this writer writes (docs/quantization-contract.md "Graph-level mode"); not int16x8 yet. */
+export type ExportMode = Exclude<ModelMode, 'int16x8'>;
+
+export const EXPORT_MODES: readonly ExportMode[] = MODEL_MODES.filter(
+  (m): m is ExportMode => m !== 'int16x8',
+);
 
 export function isExportMode(x: unknown): x is ExportMode {
   return typeof x === 'string' && (EXPORT_MODES as readonly string[]).includes(x);

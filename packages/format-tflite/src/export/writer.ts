@@ -1,4 +1,5 @@
 import {
+  graphQuantizationMode,
   defaultOpRegistry,
   throwIfCancelled,
   verifyGraph,
@@ -10,7 +11,7 @@ import { BuiltinOptionsType } from '../schema/builtin-options';
 import { BuiltinOperator as Op, TensorType } from '../schema/enums';
 import { serializeModel } from '../schema/tables/model';
 import { ExportContext } from './context';
-import { isExportMode, type ExportMode } from './export-mode';
+import { EXPORT_MODES, isExportMode, type ExportMode } from './export-mode';
 import { NODE_EXPORTERS } from './ops';
 
 export interface TfliteWriteOptions {
@@ -27,12 +28,6 @@ export interface TfliteWriteOptions {
   readonly signal?: AbortSignal;
 }
 
-function graphMode(graph: Graph): string | undefined {
-  const q = graph.metadata['quantization'];
-  if (q && typeof q === 'object' && 'mode' in q) return String((q as { mode: unknown }).mode);
-  return undefined;
-}
-
 /** Resolve which kind of file to write. */
 export function resolveExportMode(graph: Graph, requested?: ExportMode): ExportMode {
   if (requested !== undefined) {
@@ -40,11 +35,11 @@ export function resolveExportMode(graph: Graph, requested?: ExportMode): ExportM
       throw unsupportedFeature(`unknown TFLite export mode "${String(requested)}"`);
     return requested;
   }
-  const m = graphMode(graph);
+  const m = graphQuantizationMode(graph.metadata);
   if (m === undefined) return 'float32';
   if (!isExportMode(m))
     throw unsupportedFeature(
-      `quantization mode "${m}" cannot be written as TFLite by this exporter (supported: float32, float16, dynamic, int8, int8-io)`,
+      `quantization mode "${m}" cannot be written as TFLite by this exporter (supported: ${EXPORT_MODES.join(', ')})`,
     );
   return m;
 }

@@ -1,4 +1,11 @@
-import { channelLayout, defaultOpRegistry, type Graph, type OpRegistry } from '@collabopt/core';
+import {
+  channelLayout,
+  defaultOpRegistry,
+  encodeOnGrid,
+  quantRange,
+  type Graph,
+  type OpRegistry,
+} from '@collabopt/core';
 
 /** What the kernels of a (quantized) graph look like as stored in an exported file. */
 export interface KernelFigures {
@@ -13,7 +20,7 @@ export interface KernelFigures {
 /**
  * Kernel figures of a graph as the exported file stores them: the fraction of zero kernel
  * weights, and the distinct values per kernel (whole tensor) and per output channel — int8 codes
- * q = round(w / scale) when the kernel carries a quant annotation. Kernels are the weight slots
+ * q = round(w / scale) + zero point (core's grid) when the kernel carries a quant annotation. Kernels are the weight slots
  * the op registry marks with the `kernel` role.
  */
 export function kernelFigures(
@@ -38,8 +45,12 @@ export function kernelFigures(
       for (let i = 0; i < data.length; i++) {
         if (data[i] === 0) zeros++;
         const c = layout ? layout.channelOf(i) : 0;
-        const scale = q && q.dtype !== 'float16' ? q.scale[q.scale.length === 1 ? 0 : c]! : 0;
-        const code = scale > 0 ? Math.round(data[i]! / scale) : data[i]!;
+        const ch = q && q.scale.length > 1 ? c : 0;
+        const scale = q && q.dtype !== 'float16' ? q.scale[ch]! : 0;
+        const code =
+          scale > 0
+            ? encodeOnGrid(data[i]!, scale, q!.zeroPoint[ch] ?? 0, ...quantRange(q!))
+            : data[i]!;
         codes.add(code);
         let set = perChannel.get(c);
         if (!set) perChannel.set(c, (set = new Set()));

@@ -1,4 +1,4 @@
-import { attrPairs, type Node } from '@collabopt/core';
+import { attrPairs, encodeOnGrid, type Node } from '@collabopt/core';
 import { unsupportedNode } from '../../errors';
 import { BuiltinOptionsType } from '../../schema/builtin-options';
 import { BuiltinOperator as Op, TensorType } from '../../schema/enums';
@@ -62,7 +62,7 @@ export function exportPad(node: Node, ctx: ExportContext): void {
   if (ctx.quantized) {
     const s = inQuant!.scale![0]!;
     const zp = inQuant!.zeroPoint![0]!;
-    const q = Math.max(-128, Math.min(127, Math.round(c / s) + zp));
+    const q = encodeOnGrid(c, s, zp, -128, 127);
     constant = ctx.b.addTensor({
       name: `${node.name}/constant`,
       type: TensorType.INT8,
