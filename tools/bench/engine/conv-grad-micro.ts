@@ -1,9 +1,11 @@
 /**
- * Microbenchmark behind the register-blocked SIMD Conv2DBackpropFilter on wasm
- * (src/wasm-kernels/conv2d-backprop-filter-simd.ts): the blocked kernel vs the transposed
- * convolution it replaces, on the 3×3 layers of the benchmark and reference CNNs and a
- * stride-2 layer, and the SIMD aᵀ·b of dense kernel gradients vs transpose + MatMul; fresh dy
- * each call as in training, interleaved in one process.
+ * Microbenchmark behind the direct SIMD convolution gradients on wasm
+ * (src/wasm-kernels/conv2d-backprop-{filter,input}-simd.ts). Filter gradients: "direct" (the
+ * register-blocked kernel; for 1–3 input channels the 3×3 taps-in-registers one) vs "before"
+ * (the transposed convolution; for 1–3 input channels the SIMD loop adding every product in
+ * memory); input gradients: the direct kernel vs the transposed convolution of the padded dy; dense
+ * kernel gradients: the SIMD aᵀ·b vs transpose + MatMul. Fresh dy each call as in training,
+ * interleaved in one process.
  *
  *   npx tsc -b packages/engine/tsconfig.json && npx tsx tools/bench/engine/conv-grad-micro.ts
  */
@@ -26,6 +28,8 @@ const LAYERS: {
   { name: 'benchmark CNN conv2', x: [64, 13, 13, 32], f: [3, 3, 32, 64], s: 1, pad: 'valid' },
   { name: 'reference CNN conv2', x: [64, 13, 13, 16], f: [3, 3, 16, 32], s: 1, pad: 'valid' },
   { name: '3×3/2 same 16→32', x: [64, 28, 28, 16], f: [3, 3, 16, 32], s: 2, pad: 'same' },
+  { name: 'benchmark CNN conv1', x: [64, 28, 28, 1], f: [3, 3, 1, 32], s: 1, pad: 'valid' },
+  { name: 'MobileNet stem', x: [64, 28, 28, 1], f: [3, 3, 1, 16], s: 1, pad: 'same' },
 ];
 
 async function main(): Promise<void> {
@@ -60,11 +64,10 @@ async function main(): Promise<void> {
     b.dispose();
     const dyOnly = () => tf.add(dy0, 1);
     const times = interleave(
-      { blocked: grad(true), transposedConv: grad(false), dyOnly },
+      { direct: grad(true), before: grad(false), dyOnly },
       { warmup: 2, rounds: 15 },
     );
-    const ratio =
-      (times['transposedConv']! - times['dyOnly']!) / (times['blocked']! - times['dyOnly']!);
+    const ratio = (times['before']! - times['dyOnly']!) / (times['direct']! - times['dyOnly']!);
     console.log(
       `${l.name} x${JSON.stringify(l.x)} f${JSON.stringify(l.f)} s${l.s} ${l.pad}: ${formatTimes(times)}; speed-up ${ratio.toFixed(2)}×`,
     );
@@ -72,7 +75,7 @@ async function main(): Promise<void> {
   }
   setBlockedFilterGradEnabled(true);
   // Input gradients: the direct SIMD kernel vs the transposed convolution of the padded dy.
-  for (const l of LAYERS) {
+  for (const l of LAYERS.filter((l) => l.f[2] % 8 === 0)) {
     const filter = tf.randomNormal(l.f) as tf.Tensor4D;
     const probe = tf.conv2d(tf.zeros(l.x) as tf.Tensor4D, filter, l.s, l.pad);
     const dy0 = tf.randomNormal(probe.shape);

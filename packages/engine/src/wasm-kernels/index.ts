@@ -87,7 +87,10 @@ function nhwcOnly(kernel: string, dataFormat: unknown): void {
 let useBlockedFilterGrad = true;
 let useBlockedInputGrad = true;
 
-/** Benchmarks only: run multi-channel filter gradients as the transposed convolution instead. */
+/**
+ * Benchmarks only: run multi-channel filter gradients as the transposed convolution, and 3×3
+ * few-channel ones with products added in memory, instead.
+ */
 export function setBlockedFilterGradEnabled(enabled: boolean): void {
   useBlockedFilterGrad = enabled;
 }
@@ -139,6 +142,7 @@ const KERNELS: Record<string, tf.KernelFunc> = {
         a.strides,
         a.pad as PadAttr,
         a.dimRoundingMode as Rounding,
+        useBlockedFilterGrad,
       );
     }
     return conv2dBackpropFilter(

@@ -113,6 +113,10 @@ const CONV_CASES: Case[] = [
   { n: 2, h: 8, w: 9, c: 12, k: [5, 3], s: [1, 2], d: [1, 1], pad: 'same', out: 8 },
   { n: 1, h: 5, w: 6, c: 4, k: [2, 2], s: [3, 3], d: [1, 1], pad: 'same', out: 24 },
   { n: 2, h: 6, w: 5, c: 4, k: [1, 1], s: [2, 2], d: [1, 1], pad: 'same', out: 8 },
+  // 3×3 with 1–3 in channels and out channels % 4 = 0: the 9 taps in registers
+  { n: 3, h: 9, w: 7, c: 1, k: [3, 3], s: [2, 2], d: [1, 1], pad: 'same', out: 8 },
+  { n: 2, h: 8, w: 11, c: 2, k: [3, 3], s: [1, 2], d: [1, 1], pad: 'valid', out: 12 },
+  { n: 2, h: 12, w: 12, c: 1, k: [3, 3], s: [1, 1], d: [1, 1], pad: 'same', out: 4 },
   // in channels % 8 = 0: the direct SIMD input gradient (4-pixel blocks and single pixels)
   { n: 2, h: 9, w: 11, c: 16, k: [3, 3], s: [1, 1], d: [1, 1], pad: 'same', out: 5 },
   { n: 2, h: 11, w: 13, c: 8, k: [3, 3], s: [2, 2], d: [1, 1], pad: 'valid', out: 8 },

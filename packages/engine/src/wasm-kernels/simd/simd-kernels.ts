@@ -84,6 +84,21 @@ export interface SimdKernels {
     top: number,
     left: number,
   ): void;
+  /** convFilterGrad for 3×3 kernels with out channels % 4 = 0, the 9 taps in registers. */
+  convFilterGrad3x3(
+    xp: number,
+    dy: number,
+    dw: number,
+    batch: number,
+    paddedH: number,
+    paddedW: number,
+    inChannels: number,
+    outH: number,
+    outW: number,
+    outChannels: number,
+    sh: number,
+    sw: number,
+  ): void;
   /** out[i] = 0 < y[i] < 6 ? dy[i] : 0. */
   relu6Grad(dy: number, y: number, out: number, n: number): void;
   /**
