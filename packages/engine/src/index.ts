@@ -3,6 +3,8 @@ export {
   BACKEND_NAMES,
   chooseBackend,
   activateBackend,
+  describeBackend,
+  reportBackendOnce,
   type BackendName,
   type BackendChoice,
   type BackendOptions,
@@ -54,6 +56,11 @@ export {
   type TrainingLossOptions,
   type ResolvedTrainingLoss,
 } from './training-loss';
+export {
+  TRAINING_LOSS_OPTIONS,
+  trainingLossOf,
+  type TrainingLossPassOptions,
+} from './training-loss-options';
 export { TrainingObjective, type BatchLabels } from './training-objective';
 export { argmaxRows, OutputAgreementAccumulator, type OutputAgreementValues } from './metrics';
 export { yieldToEventLoop } from './yield-to-event-loop';
@@ -112,6 +119,7 @@ export {
 } from './data/preprocessing';
 export { detectModelNormalization, type ModelNormalization } from './data/model-normalization';
 export { parseNpyHeader, type NpyHeader } from './data/npy';
+export type { ArrayDType } from './data/array-dtype';
 export { removeTemporaryDataFiles } from './data/stored-array';
 export {
   openDataSet,
@@ -128,7 +136,7 @@ export {
   type TrainTest,
 } from './data/builtin-datasets';
 export { referenceCnn, benchmarkCnn } from './reference-cnn';
-export { registerWasmGradientKernels } from './wasm-kernels';
+export { registerWasmGradientKernels, type WasmKernelOptions } from './wasm-kernels';
 export {
   transformStages,
   registerTransformStage,

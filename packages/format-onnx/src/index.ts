@@ -1,5 +1,6 @@
 export { registerOnnxFormat, onnxFormat, looksLikeOnnx } from './format';
 export { readOnnx, type ReadOnnxOptions } from './reader/read-onnx';
+export type { RelatedReader } from './reader/external-data';
 export {
   writeOnnx,
   irVersionForOpset,
@@ -16,6 +17,11 @@ export type {
   TensorProto,
   AttributeProto,
   ValueInfoProto,
+  TypeProto,
+  Dimension,
+  OperatorSetId,
+  StringStringEntry,
+  Int64,
 } from './proto/types';
 export { registerOnnxOp, type OnnxOpMapping } from './op-mappings';
 export { onnxExportHelpers, onnxImportHelpers } from './mapping-helpers';

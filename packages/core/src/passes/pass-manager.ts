@@ -12,7 +12,12 @@ import { CollaboptError, ContractViolationError } from '../errors';
 import type { Graph } from '../graph';
 import { createConsoleLogger, type Logger } from '../logger';
 import type { OpRegistry } from '../op-registry';
-import { silentProgress, throwIfCancelled, type ProgressReporter } from '../progress';
+import {
+  prefixedProgress,
+  silentProgress,
+  throwIfCancelled,
+  type ProgressReporter,
+} from '../progress';
 import { defaultOpRegistry } from '../registry-default';
 import { verifyGraph } from '../verifier';
 import { AnalysisCache } from './analysis-cache';
@@ -30,6 +35,11 @@ export interface PassManagerOptions {
   signal?: AbortSignal;
   data?: Record<string, unknown>;
   engine?: unknown;
+  /**
+   * The float model the training passes distil from (e.g. the model before a tree's shared
+   * prefix). Default: a copy of the pipeline's input, taken only when a pass declares `usesTeacher`.
+   */
+  teacher?: Graph;
   instruments?: Instrument[];
   /** Verify the graph structure after every pass (default true). */
   verify?: boolean;
@@ -66,6 +76,11 @@ function snapshot(graph: Graph): AnnotationSnapshot {
     }
   }
   return { weights, values };
+}
+
+/** Whether the pass, or a pass of the sequence it is, distils from the float model. */
+function usesTeacher(pass: Pass): boolean {
+  return pass.usesTeacher === true || (isPassSequence(pass) && pass.passes.some(usesTeacher));
 }
 
 /** What one `run()` accumulates; a fresh one per run, so runs do not leak into each other. */
@@ -123,6 +138,9 @@ export class PassManager {
       ...(this.options.engine !== undefined ? { engine: this.options.engine } : {}),
       analyses: new AnalysisCache(),
     };
+    const teacher =
+      this.options.teacher ?? (this.passes.some(usesTeacher) ? input.clone() : undefined);
+    if (teacher !== undefined) (ctx as { teacher?: Graph }).teacher = teacher;
     const statistics = new StatisticsInstrument(registry);
     const state: RunState = {
       ctx,
@@ -157,7 +175,11 @@ export class PassManager {
     for (const ins of state.instruments) await ins.beforePass?.(pass, graph, ctx);
     let result: PassResult;
     try {
-      result = await pass.run(graph, ctx);
+      // Progress lines name the pass (`pcqat fine-tune 1/1 epoch`), not the model.
+      result = await pass.run(graph, {
+        ...ctx,
+        progress: prefixedProgress(ctx.progress, pass.name),
+      });
     } catch (e) {
       // locate() rebuilds the message, so the error text names the pass too
       if (e instanceof CollaboptError) e.locate({ pass: pass.name });
