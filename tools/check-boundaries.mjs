@@ -20,6 +20,7 @@ const ALLOWED = {
   'format-onnx': ['core'],
   'format-tflite': ['core'],
   cli: ['*'],
+  web: ['*'],
 };
 const NO_TFJS = new Set(['core', 'format-keras', 'format-onnx', 'format-tflite']);
 // Core runs in browsers: Node built-ins only in the Node implementation of its I/O interface.
