@@ -19,13 +19,16 @@ const ALLOWED = {
   'format-keras': ['core'],
   'format-onnx': ['core'],
   'format-tflite': ['core'],
+  report: ['core'],
   cli: ['*'],
   web: ['*'],
 };
-const NO_TFJS = new Set(['core', 'format-keras', 'format-onnx', 'format-tflite']);
+const NO_TFJS = new Set(['core', 'format-keras', 'format-onnx', 'format-tflite', 'report']);
 // Core runs in browsers: Node built-ins only in the Node implementation of its I/O interface.
 const NODE_IO_FILES = new Set(['packages/core/src/io/node-io.ts']);
 const isNodeBuiltin = (spec) => spec.startsWith('node:') || builtinModules.includes(spec);
+// Packages that run in browsers as they are (the web app reuses them): no Node built-ins at all.
+const NO_NODE_BUILTINS = new Set(['report']);
 
 function sources(dir) {
   const out = [];
@@ -72,6 +75,10 @@ for (const pkg of packages) {
       if (pkg === 'core' && isNodeBuiltin(spec) && !NODE_IO_FILES.has(rel))
         problems.push(
           `${rel} imports ${spec}: core runs in browsers; only its Node I/O implementation (${[...NODE_IO_FILES].join(', ')}) may use Node built-ins`,
+        );
+      if (NO_NODE_BUILTINS.has(pkg) && isNodeBuiltin(spec))
+        problems.push(
+          `${rel} imports ${spec}: ${pkg} runs in browsers and must not use Node built-ins`,
         );
     }
   }

@@ -1,8 +1,5 @@
 import { formatTable, type PassRecord } from '@collabopt/core';
-
-function kb(bytes: number): string {
-  return (bytes / 1024).toFixed(1);
-}
+import { formatCompression } from '@collabopt/report';
 
 /** The per-pass instrumentation table of a pipeline run. */
 export function formatPassRecords(records: readonly PassRecord[]): string {
@@ -13,12 +10,18 @@ export function formatPassRecords(records: readonly PassRecord[]): string {
       String(r.params),
       `${(r.sparsity * 100).toFixed(1)}%`,
       r.maxUniquePerKernel > 0 ? String(r.maxUniquePerKernel) : '',
-      kb(r.bytes),
-      kb(r.deflatedBytes),
+      formatCompression(r.bytes, r.deflatedBytes),
     ];
   });
   return formatTable(
-    ['pass', 'seconds', 'params', 'sparsity', 'max unique/kernel', 'KiB', 'deflated KiB'],
+    [
+      'pass',
+      'seconds',
+      'params',
+      'sparsity',
+      'max unique/kernel',
+      'weights raw → zipped (reduction)',
+    ],
     rows,
   );
 }

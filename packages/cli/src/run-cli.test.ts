@@ -65,6 +65,29 @@ describe('collabopt command line', () => {
     expect(a.out()).toMatch(/conv\s+Conv2D\s+\[\?, 6, 6, 8\]\s+80/);
   });
 
+  it('writes the inspected model as an HTML report, and its data as JSON', async () => {
+    const a = io();
+    const html = path.join(dir, 'inspect.html');
+    const json = path.join(dir, 'inspect.json');
+    expect(await runCli(['inspect', modelFile, '--report', html], a.io)).toBe(0);
+    expect(
+      await runCli(['inspect', modelFile, '--report', json, '--report-layer', 'conv'], a.io),
+    ).toBe(0);
+    const page = await fs.readFile(html, 'utf8');
+    expect(page).toMatch(/^<!doctype html>/);
+    expect(page).toContain('data-chart="density"');
+    const model = JSON.parse(await fs.readFile(json, 'utf8'));
+    expect(
+      model.layers[0].rows.map((r: { node: string; slot: string }) => `${r.node}/${r.slot}`),
+    ).toEqual(['conv/kernel', 'conv/bias', 'logits/kernel', 'logits/bias']);
+    expect(model.density.node).toBe('conv'); // --report-layer; the largest kernel is logits'
+    expect(model.metadata.reproduce).toBe(
+      `collabopt inspect ${modelFile} --report ${json} --report-layer conv`,
+    );
+    expect(await runCli(['inspect', modelFile, '--report', path.join(dir, 'r.pdf')], a.io)).toBe(2);
+    expect(a.err()).toMatch(/must end in \.html or \.json/);
+  });
+
   it('reports a missing file as a typed error naming it', async () => {
     const a = io();
     expect(await runCli(['inspect', path.join(dir, 'nope.tflite')], a.io)).toBe(2);
@@ -92,6 +115,8 @@ describe('collabopt command line', () => {
         'none',
         '-p',
         'prune(sparsity=0.5, oneShot=true) | sparsityPreservingCluster(clusters=4, oneShot=true)',
+        '--report',
+        path.join(dir, 'opt.html'),
       ],
       a.io,
     );
@@ -103,6 +128,18 @@ describe('collabopt command line', () => {
     const zeros = k.filter((v) => v === 0).length;
     expect(zeros / k.length).toBeGreaterThanOrEqual(0.5);
     expect(new Set(k).size).toBeLessThanOrEqual(4);
+    // the report follows the kernel through every pass: input, prune, clustering
+    const page = await fs.readFile(path.join(dir, 'opt.html'), 'utf8');
+    const report = JSON.parse(
+      /<script type="application\/json" id="collabopt-report-data">(.*?)<\/script>/s.exec(
+        page,
+      )![1]!,
+    );
+    expect(report.leaves[0].path).toEqual(['input', '1-prune', '2-sparsityPreservingCluster']);
+    const last = report.density.stages[2];
+    expect(last.spikes.length).toBeLessThanOrEqual(4);
+    expect(last.zeros / last.count).toBeGreaterThanOrEqual(0.5);
+    expect(report.leaves[0].rawBytes).toBe((await fs.stat(out)).size);
   });
 
   it('refuses to overwrite the input file', async () => {
@@ -177,7 +214,7 @@ describe('collabopt command line', () => {
       ],
       c.io,
     );
-    expect(c.err()).not.toContain('unexpected');
+    expect(c.err()).not.toContain('error');
     expect(code).toBe(0);
     const report = JSON.parse(await fs.readFile(path.join(dir, 'r.json'), 'utf8')) as {
       legalization: unknown[];

@@ -17,6 +17,7 @@ import { print, type CliIo } from './io';
 import { OutputJournal } from './output-journal';
 import { registerAllPlugins } from './plugins';
 import { USAGE } from './usage';
+import { reportFormatOf } from '@collabopt/report';
 
 const OPTIONS = {
   pipeline: { type: 'string', short: 'p' },
@@ -29,6 +30,7 @@ const OPTIONS = {
   epochs: { type: 'string' },
   format: { type: 'string' },
   report: { type: 'string' },
+  'report-layer': { type: 'string' },
   sparsity: { type: 'string' },
   clusters: { type: 'string' },
   'per-channel': { type: 'boolean' },
@@ -84,6 +86,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     registerAllPlugins();
     const seed = integer('seed', values.seed, 0) ?? 0;
+    if (values.report !== undefined) reportFormatOf(values.report); // before any work
+    const reportLayer = defined({ reportLayer: values['report-layer'] });
     const inputShapes = parseInputShapes(values['input-shape'] ?? []);
     const dataOptions = defined({
       data: values.data,
@@ -94,7 +98,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const notTree: Record<string, string> = {
       epochs:
         "it sets the tree's baseline training; in a pipeline give the pass its own epochs, e.g. qat(epochs=2)",
-      report: 'it applies to optimize (the tree writes tree-report.json)',
     };
     for (const o of TREE_ONLY) notTree[o] = 'it applies to tree only';
     const noData = (command: string): Record<string, string> => ({
@@ -110,12 +113,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           output: 'inspect prints to stdout',
           pipeline: 'use optimize',
         });
-        await inspectCommand(need(rest[0], 'model file'), io);
+        await inspectCommand(need(rest[0], 'model file'), io, {
+          ...defined({ report: values.report }),
+          ...reportLayer,
+        });
         return 0;
       case 'convert': {
         refuseOptions(command, values, {
           ...notTree,
           ...noData(command),
+          report:
+            'it applies to inspect and optimize (the tree writes tree-report.json and report.html)',
           pipeline: 'use optimize',
           output: 'give the output file as the second argument',
         });
@@ -141,6 +149,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             seed,
             ...dataOptions,
             ...defined({ format: values.format, report: values.report }),
+            ...reportLayer,
           },
           io,
         );
@@ -150,7 +159,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         refuseOptions(command, values, {
           pipeline: 'the tree runs its own pipelines (a whole tree goes in --recipe)',
           format: 'the tree writes int8 TFLite leaves',
-          report: 'the tree writes tree-report.json into its output folder',
+          report: 'the tree writes tree-report.json and report.html into its output folder',
         });
         const output = values.output ?? 'collabopt-tree';
         await checkOutputFolder(output);
@@ -172,6 +181,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
               qatEpochs: integer('qat-epochs', values['qat-epochs'], 1),
               learningRate: fraction('learning-rate', values['learning-rate']),
             }),
+            ...reportLayer,
           },
           io,
         );

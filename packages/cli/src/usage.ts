@@ -25,7 +25,10 @@ Options:
       --labels none       give passes no labels (calibration data only)
       --preprocess <p>    on raw 0..255 pixels: scale=1/255[,offset=-1] or mean=…,std=… (per channel a:b:c)
       --input-shape <n=s> static shape of a dynamic model input, e.g. input=1x3x224x224 (repeatable)
-      --report <file>     optimize: write the run's report as JSON
+      --report <file>     inspect, optimize: <file>.html is the report page (tables, size/accuracy
+                          chart, weight density plots; self-contained); optimize <file>.json its
+                          JSON report. tree writes report.html into its output folder
+      --report-layer <l>  layer (or layer/weight) the report's density plots show (default: largest kernel)
       --seed <n>          random seed (default 0)
       --format <name>     force the output format
   tree:

@@ -17,6 +17,9 @@ import { contextData, loadDataSets } from '../data-sets';
 import { print, type CliIo } from '../io';
 import { prepareOutput } from '../prepare-output';
 import { formatPassRecords } from '../report';
+import { reportKernel, runMetadata, writeReportFile } from '../report-file';
+import { optimizeReportModel } from '../optimize-report';
+import { StageRecorder, reportFormatOf } from '@collabopt/report';
 
 export interface OptimizeOptions {
   pipeline: string;
@@ -27,8 +30,10 @@ export interface OptimizeOptions {
   inputShapes?: Record<string, number[]>;
   seed: number;
   format?: string;
-  /** Write the run's report (JSON) here. */
+  /** Write the run's report here: `.json` this command's report, `.html` the report page. */
   report?: string;
+  /** `layer` or `layer/weight` whose values the HTML report's density plots show. */
+  reportLayer?: string;
 }
 
 /** `optimize --report`: plain JSON. */
@@ -74,6 +79,9 @@ export async function optimizeCommand(
     seed: options.seed,
   });
   const engine = await getEngine();
+  const started = performance.now();
+  const html = options.report !== undefined && reportFormatOf(options.report) === 'html';
+  const stages = html ? new StageRecorder({ label: 'input', graph }) : undefined;
   const pm = new PassManager({
     logger,
     progress: createStreamProgress(io.stderr),
@@ -81,6 +89,7 @@ export async function optimizeCommand(
     signal: io.signal,
     data: contextData(data),
     engine,
+    ...(stages ? { instruments: [stages] } : {}),
   }).addPipeline(options.pipeline);
   const before = data.test
     ? await engine.evaluate(graph, data.test, { signal: io.signal })
@@ -122,7 +131,36 @@ export async function optimizeCommand(
     deflatedBytes: files.reduce((s, f) => s + deflatedSize(f.bytes), 0),
     warnings: result.warnings,
   };
-  if (options.report) {
+  if (options.report && stages) {
+    const kernel = reportKernel(options.reportLayer);
+    await writeReportFile(
+      options.report,
+      optimizeReportModel({
+        input,
+        output: options.output,
+        pipeline: options.pipeline,
+        graph: result.graph,
+        stages,
+        ...(accuracy ? { accuracyBefore: accuracy.before, accuracyAfter: accuracy.after } : {}),
+        kernel: report.kernels,
+        rawBytes: report.bytes,
+        zippedBytes: report.deflatedBytes,
+        wallTimeMs: performance.now() - started,
+        ...(kernel ? { densityKernel: kernel } : {}),
+        metadata: runMetadata({
+          command: 'optimize',
+          model: input,
+          dataSet: data.name,
+          preprocessing: data.preprocess,
+          backend: engine.backend,
+          seed: options.seed,
+          reproduce: `collabopt optimize ${input} -o ${options.output} -p "${options.pipeline}" --data ${data.name} --seed ${options.seed}${options.format ? ` --format ${options.format}` : ''} --report ${options.report}`,
+        }),
+      }),
+      [input, ...((graph.metadata[SOURCE_FILES_KEY] as string[] | undefined) ?? [])],
+    );
+    print(io, `report: ${options.report}`);
+  } else if (options.report) {
     await fs.writeFile(options.report, `${JSON.stringify(report, null, 2)}\n`);
     print(io, `report: ${options.report}`);
   }

@@ -26,6 +26,9 @@ import {
 import { loadDataSets } from '../data-sets';
 import { print, type CliIo } from '../io';
 import { prepareOutput } from '../prepare-output';
+import { reportKernel, runMetadata, writeReportFile } from '../report-file';
+import { treeReportModel } from '../tree-report';
+import { formatCompression } from '@collabopt/report';
 
 export interface TreeOptions extends Partial<TreePlanOptions> {
   /** `--data`; required for a user's model, `mnist` by default for the built-in demo. */
@@ -40,10 +43,16 @@ export interface TreeOptions extends Partial<TreePlanOptions> {
   epochs: number;
   /** Output folder. */
   output: string;
+  /** `layer` or `layer/weight` whose values report.html's density plots show. */
+  reportLayer?: string;
 }
 
 const pct = (m?: TreeMetric | null): string =>
-  m ? `${(m.value * 100).toFixed(2)}%${m.kind === 'agreement' ? ' agr' : ''}` : '';
+  !m
+    ? ''
+    : m.kind === 'sqnrDb'
+      ? `${m.value.toFixed(1)} dB`
+      : `${(m.value * 100).toFixed(2)}%${m.kind === 'agreement' ? ' agr' : ''}`;
 
 function planOf(options: TreeOptions, recipe: unknown, trainSamples?: number) {
   const knobs: Partial<TreePlanOptions> = {};
@@ -141,8 +150,8 @@ export function formatTreeTable(leaves: readonly TreeLeafReport[]): string {
             `${((r.kernels?.sparsity ?? 0) * 100).toFixed(2)}%`,
             String(r.kernels?.maxUniquePerKernel ?? ''),
             String(r.kernels?.maxUniquePerChannel ?? ''),
-            String(r.bytes ?? ''),
-            String(r.deflatedBytes ?? ''),
+            formatCompression(r.bytes, r.deflatedBytes),
+            r.seconds.toFixed(1),
           ]
         : [r.label, `${r.status}: ${r.error?.message ?? ''}`, '', '', '', '', '', ''];
     return runtime ? cells : cells.filter((_, i) => i !== 2);
@@ -154,8 +163,8 @@ export function formatTreeTable(leaves: readonly TreeLeafReport[]): string {
     'kernel sparsity',
     'int8 codes/kernel',
     'int8 codes/channel',
-    'bytes',
-    'deflated',
+    'raw → zipped (reduction)',
+    'seconds',
   ];
   return formatTable(runtime ? header : header.filter((_, i) => i !== 2), rows);
 }
@@ -174,10 +183,10 @@ export async function treeCommand(
   planOf(options, recipe); // a bad recipe or knob fails before any work
   let baseline: Graph;
   if (input) {
-    baseline = await readModel(
-      input,
-      options.inputShapes ? { inputShapes: options.inputShapes } : {},
-    );
+    baseline = await readModel(input, {
+      logger: createConsoleLogger('info', io.stderr),
+      ...(options.inputShapes ? { inputShapes: options.inputShapes } : {}),
+    });
   } else {
     baseline = referenceCnn(options.seed);
   }
@@ -220,8 +229,14 @@ export async function treeCommand(
     });
   }
   await fs.mkdir(options.output, { recursive: true });
+  // The old report describes the leaves this run is about to replace: an interrupted run must not
+  // leave it behind describing files that changed. The new one is written when the tree is done.
+  const reportFile = path.join(options.output, 'tree-report.json');
+  await fs.rm(reportFile, { force: true });
   const protect = (baseline.metadata[SOURCE_FILES_KEY] as string[] | undefined) ?? [];
-  const { report } = await runTree(baseline, plan, {
+  const kernel = reportKernel(options.reportLayer);
+  const leafGraphs = new Map<string, Graph>();
+  const { report, branches } = await runTree(baseline, plan, {
     engine,
     data: {
       train: data.train,
@@ -233,22 +248,50 @@ export async function treeCommand(
     logger: createConsoleLogger('warn', io.stderr),
     progress: createStreamProgress(io.stderr),
     writer: async (graph, leaf) => {
+      leafGraphs.set(leaf.id, graph);
       const files = await format.write!(graph, { fileName: `${leaf.id}.tflite` });
-      await writeFilesAtomically(options.output, files, protect);
+      // after an interrupt nothing more is written (a CancelledError)
+      await writeFilesAtomically(options.output, files, protect, { signal: io.signal });
       return files;
     },
     onEvent: (e) => printEvent(io, e),
     dataDescription: { name: data.name, preprocess: data.preprocess },
   });
   print(io, formatTreeTable(report.leaves));
-  await fs.writeFile(
-    path.join(options.output, 'tree-report.json'),
-    `${JSON.stringify(report, null, 2)}\n`,
+  await writeFilesAtomically(
+    options.output,
+    [
+      {
+        path: 'tree-report.json',
+        bytes: new TextEncoder().encode(`${JSON.stringify(report, null, 2)}\n`),
+      },
+    ],
+    protect,
+    { signal: io.signal },
+  );
+  await writeReportFile(
+    path.join(options.output, 'report.html'),
+    treeReportModel({
+      report,
+      branches,
+      leaves: leafGraphs,
+      ...(kernel ? { kernel } : {}),
+      metadata: runMetadata({
+        command: 'tree',
+        ...(input ? { model: input } : {}),
+        dataSet: data.name,
+        preprocessing: data.preprocess,
+        backend: engine.backend,
+        seed: options.seed,
+        reproduce: `collabopt tree${input ? ` ${input}` : ''} --data ${data.name} --seed ${options.seed} --epochs ${options.epochs} -o ${options.output}${options.recipe ? ` --recipe ${options.recipe}` : ''}`,
+      }),
+    }),
+    protect,
   );
   const failed = report.leaves.filter((l) => l.status !== 'ok').length;
   print(
     io,
-    `files and tree-report.json in ${options.output}${failed ? ` (${failed} leaf/leaves not built: see above)` : ''}`,
+    `files, tree-report.json and report.html in ${options.output}${failed ? ` (${failed} leaf/leaves not built: see above)` : ''}`,
   );
   return report;
 }

@@ -201,19 +201,22 @@ export async function checkOutputPlan(
 
 /**
  * Write files into `dir` atomically (staged, committed in order, rolled back on failure), never
- * over any path in `protect`.
+ * over any path in `protect` (compared by real path and device/inode). An aborted `signal` stops
+ * the write before anything is committed (a CancelledError).
  */
 export async function writeFilesAtomically(
   dir: string,
   files: readonly ModelFile[],
   protect: readonly string[] = [],
-  io: IoHost = getIoHost(),
+  options: { io?: IoHost; signal?: AbortSignal } = {},
 ): Promise<void> {
+  const io = options.io ?? getIoHost();
   const ids = await Promise.all(protect.map((p) => io.identify(p)));
   await io.writeFiles(dir, files, {
     protect: [
       ...ids.filter((x): x is FileIdentity => x !== undefined),
       ...protect.map((p) => ({ realPath: p, device: 0, inode: 0, size: 0 })),
     ],
+    ...(options.signal ? { signal: options.signal } : {}),
   });
 }

@@ -97,6 +97,34 @@ describe('PassManager', () => {
     );
   });
 
+  it('warns when a pass removes an annotation it declares it drops (ptq | prune)', async () => {
+    /** Removes every mask annotation itself, as a re-pruning pass would drop earlier quant. */
+    const stripMasks: Pass = {
+      name: 'reprune',
+      drops: ['mask'],
+      run(graph) {
+        for (const { weight } of graph.weights()) delete weight.annotations.mask;
+        return { changed: true };
+      },
+    };
+    const logger = new MemoryLogger();
+    const r = await new PassManager({ logger }).add(pruneHalf, stripMasks).run(model());
+    expect(r.warnings).toEqual(['reprune drops the sparsity that prune established']);
+    expect(logger.messages('warn')).toEqual(r.warnings);
+  });
+
+  it('names the pass in the message of an error raised inside it', async () => {
+    const failing: Pass = {
+      name: 'boom',
+      run() {
+        throw new PipelineError('bad option', { field: 'x' });
+      },
+    };
+    await expect(
+      new PassManager({ logger: new MemoryLogger() }).add(failing).run(model()),
+    ).rejects.toThrow('bad option (pass boom, field x)');
+  });
+
   it('warns when a pass drops a contract and names the preserving alternative', async () => {
     const passes = new PassRegistry();
     const def = (name: string, drops: PassEntry['drops']): PassEntry => ({

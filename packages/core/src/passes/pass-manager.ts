@@ -159,29 +159,33 @@ export class PassManager {
     try {
       result = await pass.run(graph, ctx);
     } catch (e) {
-      if (e instanceof CollaboptError && e.location.pass === undefined) {
-        (e.location as { pass?: string }).pass = pass.name;
-      }
+      // locate() rebuilds the message, so the error text names the pass too
+      if (e instanceof CollaboptError) e.locate({ pass: pass.name });
       throw e;
     }
     const next = result.graph ?? graph;
     if (result.changed || next !== graph) ctx.analyses.invalidate();
     state.verify(next);
-    this.checkRemoved(next, before, pass);
-    this.checkAll(next, pass, state);
+    const removed = this.checkRemoved(next, before, pass);
+    this.checkAll(next, pass, state, removed);
     noteEstablished(next, pass.name, state.establishedBy);
     for (const ins of state.instruments) await ins.afterPass?.(pass, next, result, ctx);
     return next;
   }
 
-  /** Annotations present before the pass and gone after, without the pass declaring the drop. */
-  private checkRemoved(graph: Graph, before: AnnotationSnapshot, pass: Pass): void {
+  /**
+   * Annotations present before the pass and gone after: an error unless the pass declares the
+   * drop; the declared drops it did remove are returned (they are warned about like broken ones).
+   */
+  private checkRemoved(graph: Graph, before: AnnotationSnapshot, pass: Pass): Set<AnnotationKind> {
     const drops = new Set<string>(pass.drops ?? []);
+    const removed = new Set<AnnotationKind>();
     for (const w of before.weights) {
       const node = graph.findNode(w.node);
       const weight = node?.weights[w.slot];
       if (weight === undefined) continue; // node or weight removed by the pass (e.g. folded away)
       for (const k of w.kinds) {
+        if (weight.annotations[k] === undefined && drops.has(k)) removed.add(k);
         if (weight.annotations[k] === undefined && !drops.has(k)) {
           throw new ContractViolationError(
             `${pass.name} removed the ${k} annotation (${ANNOTATION_MEANING[k]}) but does not declare that it drops it`,
@@ -199,6 +203,7 @@ export class PassManager {
       if (value === undefined) continue;
       for (const k of v.kinds) {
         const kind: AnnotationKind = k === 'quant' ? 'quant' : 'range';
+        if (value.annotations[k] === undefined && drops.has(kind)) removed.add(kind);
         if (value.annotations[k] === undefined && !drops.has(kind)) {
           throw new ContractViolationError(
             `${pass.name} removed the ${k} annotation of value "${v.value}" without declaring it`,
@@ -210,12 +215,21 @@ export class PassManager {
         }
       }
     }
+    return removed;
   }
 
-  /** Every annotation present must hold; dropped kinds that broke are removed with a warning. */
-  private checkAll(graph: Graph, pass: Pass | undefined, state: RunState): void {
+  /**
+   * Every annotation present must hold; dropped kinds that broke are removed with a warning, as
+   * are the kinds the pass removed itself (`removed`).
+   */
+  private checkAll(
+    graph: Graph,
+    pass: Pass | undefined,
+    state: RunState,
+    removed: ReadonlySet<AnnotationKind> = new Set(),
+  ): void {
     const drops = new Set<string>(pass?.drops ?? []);
-    const broken = new Set<AnnotationKind>();
+    const broken = new Set<AnnotationKind>(removed);
     for (const { node, slot, weight } of graph.weights()) {
       for (const kind of ['mask', 'codebook', 'quant'] as const) {
         if (weight.annotations[kind] === undefined) continue;

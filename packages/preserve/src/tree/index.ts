@@ -14,7 +14,7 @@ export { treePlanFromRecipe, type TreeRecipe } from './recipe';
 export { kernelFigures, type KernelFigures } from './kernel-figures';
 export {
   runTree,
-  accuracyEvaluator,
+  engineEvaluator,
   type RunTreeOptions,
   type TreeRun,
   type TreeData,

@@ -14,7 +14,7 @@ export interface TreeReport {
   readonly data?: TreeDataDescription;
   /** The plan that was run. */
   readonly plan: TreePlan;
-  /** Quality of the float baseline on the test data. */
+  /** Quality of the float baseline on the test data; null without labels (it is the reference). */
   readonly baseline: TreeMetric | null;
   readonly branches: readonly TreeBranchReport[];
   readonly leaves: readonly TreeLeafReport[];
@@ -29,11 +29,12 @@ export interface TreeDataDescription {
 }
 
 /**
- * How well a model does: top-1 `accuracy` against labels, or top-1 `agreement` with the float
- * baseline when the data has no labels. `value` is a fraction in [0, 1].
+ * How well a model does, as the engine's evaluation sums it up: top-1 `accuracy` against labels;
+ * without labels, top-1 `agreement` with the float baseline (classifiers) or the lowest per-output
+ * `sqnrDb` (other heads). `accuracy` and `agreement` are fractions in [0, 1]; `sqnrDb` is in dB.
  */
 export interface TreeMetric {
-  readonly kind: 'accuracy' | 'agreement';
+  readonly kind: 'accuracy' | 'agreement' | 'sqnrDb';
   readonly value: number;
   /** Samples the value was measured on. */
   readonly samples: number;

@@ -9,7 +9,14 @@ import {
   type ModelFile,
 } from '@collabopt/core';
 import { registerClusteringPasses } from '@collabopt/clustering';
-import { createDataset, createEngine, type Dataset, type Engine } from '@collabopt/engine';
+import {
+  createDataset,
+  createEngine,
+  dataSourceFromDataset,
+  type DataSource,
+  type Dataset,
+  type Engine,
+} from '@collabopt/engine';
 import { registerPruningPasses } from '@collabopt/pruning';
 import { registerQuantizationPasses } from '@collabopt/quantization';
 import { registerPreservePasses } from '../register';
@@ -153,6 +160,40 @@ describe('runTree', () => {
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
     expect(events).toContain('leaf-done');
   }, 60_000);
+
+  it('measures agreement with the float baseline when the test data has no labels', async () => {
+    const labelled = dataSourceFromDataset(data(32, 2));
+    const unlabelled: DataSource = {
+      ...labelled,
+      labels: undefined,
+      read: async (indices) => {
+        const b = await labelled.read(indices);
+        return { x: b.x, size: b.size };
+      },
+    };
+    const classifier = model();
+    classifier.node('logits').attrs['activation'] = 'softmax';
+    const { report } = await runTree(
+      classifier,
+      {
+        branches: [{ id: 'baseline', label: 'b' }],
+        leaves: [leaf('q', 'baseline', 'ptq(mode=int8)')],
+      },
+      {
+        engine,
+        data: { test: unlabelled, calibration: data(32, 3) },
+        writer: weightsWriter,
+        passRegistry: passes,
+      },
+    );
+    expect(report.baseline).toBeNull();
+    expect(report.leaves[0]!.metric).toMatchObject({
+      kind: 'agreement',
+      samples: 32,
+      source: 'int8-simulation',
+    });
+    expect(report.leaves[0]!.metric!.value).toBeGreaterThan(0.8);
+  });
 
   it('stops on cancellation instead of reporting it as a failed leaf', async () => {
     const controller = new AbortController();

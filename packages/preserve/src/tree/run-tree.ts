@@ -14,8 +14,8 @@ import {
   type PassRegistry,
   type ProgressReporter,
 } from '@collabopt/core';
-import type { Dataset, Engine } from '@collabopt/engine';
-import { simulateQuantized } from '@collabopt/quantization';
+import type { DataSource, Dataset, Engine, EvaluateResult } from '@collabopt/engine';
+import { simulationTransform } from '@collabopt/quantization';
 import { kernelFigures } from './kernel-figures';
 import { checkTreePlan, type TreeBranch, type TreeLeaf, type TreePlan } from './plan';
 import type {
@@ -27,10 +27,14 @@ import type {
   TreeReport,
 } from './report';
 
-/** The data sets a tree run uses (PassContext `data`): training, test, and PTQ calibration. */
+/**
+ * The data sets a tree run uses (PassContext `data`): training, test, and PTQ calibration. The
+ * test data may be a streamed `DataSource` without labels: leaves are then measured by their
+ * agreement with the float baseline.
+ */
 export interface TreeData {
   readonly train?: Dataset;
-  readonly test?: Dataset;
+  readonly test?: Dataset | DataSource;
   readonly calibration?: Dataset;
 }
 
@@ -61,7 +65,7 @@ export interface RunTreeOptions {
   readonly seed?: number;
   readonly passRegistry?: PassRegistry;
   readonly registry?: OpRegistry;
-  /** Quality metric; default: top-1 accuracy on `data.test` (float, or int8 simulation). */
+  /** Quality metric; default: `engineEvaluator` on `data.test` (accuracy, or agreement without labels). */
   readonly evaluate?: TreeEvaluator;
   /** Run a leaf's written files in a real runtime and measure them (e.g. the TFLite interpreter). */
   readonly checkFiles?: (
@@ -79,19 +83,44 @@ export interface TreeRun {
   readonly branches: ReadonlyMap<string, Graph>;
 }
 
-/** Top-1 accuracy on `data.test`, from the float IR or the engine's int8 simulation. */
-export function accuracyEvaluator(engine: Engine, test: Dataset | undefined): TreeEvaluator {
+function labelledTest(test: Dataset | DataSource | undefined): boolean {
+  return test !== undefined && ('y' in test || test.labels !== undefined);
+}
+
+function headline(r: EvaluateResult): Pick<TreeMetric, 'kind' | 'value'> | undefined {
+  switch (r.metric.name) {
+    case 'accuracy':
+      return { kind: 'accuracy', value: r.metric.value };
+    case 'top1Agreement':
+      return { kind: 'agreement', value: r.metric.value };
+    case 'sqnrDb':
+      return { kind: 'sqnrDb', value: r.metric.value };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The engine's evaluation on `test`, from the float IR or the engine's int8 simulation: top-1
+ * accuracy with labels; without labels, agreement with `teacher` (the float baseline).
+ */
+export function engineEvaluator(
+  engine: Engine,
+  test: Dataset | DataSource | undefined,
+  teacher: Graph,
+): TreeEvaluator {
+  const labelled = labelledTest(test);
   return async (graph, { quantized, signal }) => {
     if (!test) return undefined;
-    const r = quantized
-      ? await simulateQuantized(engine, graph, test)
-      : await engine.evaluate(graph, test, signal ? { signal } : {});
-    return {
-      kind: 'accuracy',
-      value: r.accuracy,
-      samples: test.count,
-      source: quantized ? 'int8-simulation' : 'float',
-    };
+    const r = await engine.evaluate(graph, test, {
+      ...(signal ? { signal } : {}),
+      ...(labelled ? {} : { teacher }),
+      ...(quantized ? { activationTransforms: [simulationTransform(graph)] } : {}),
+    });
+    const m = headline(r);
+    return m
+      ? { ...m, samples: r.count, source: quantized ? 'int8-simulation' : 'float' }
+      : undefined;
   };
 }
 
@@ -124,7 +153,7 @@ export async function runTree(
   const started = Date.now();
   const passRegistry = options.passRegistry ?? defaultPassRegistry;
   const registry = options.registry ?? defaultOpRegistry;
-  const evaluate = options.evaluate ?? accuracyEvaluator(options.engine, options.data.test);
+  const evaluate = options.evaluate ?? engineEvaluator(options.engine, options.data.test, baseline);
   const emit = options.onEvent ?? (() => {});
   const signal = options.signal;
   const contextData: Record<string, unknown> = {};
@@ -146,7 +175,10 @@ export async function runTree(
   const since = (t: number): number => (Date.now() - t) / 1000;
 
   const metricOpts = signal ? { signal } : {};
-  const baselineMetric = (await evaluate(baseline, { quantized: false, ...metricOpts })) ?? null;
+  // Without labels the baseline is the reference the others are compared with: nothing to measure.
+  const baselineMetric = labelledTest(options.data.test)
+    ? ((await evaluate(baseline, { quantized: false, ...metricOpts })) ?? null)
+    : null;
   emit({ kind: 'baseline', metric: baselineMetric });
 
   const graphs = new Map<string, Graph>();

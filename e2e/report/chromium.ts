@@ -1,0 +1,72 @@
+/**
+ * Debian's Chromium (installed by tools/setup-system) driven by playwright-core, offline: no
+ * browser download, a fresh profile per launch, every request that is not a file:// URL aborted
+ * and recorded, so a page that tries to reach the network fails the test that opened it.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env['COLLABOPT_CHROMIUM'] ?? '/usr/bin/chromium';
+
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface OfflineBrowser {
+  readonly context: BrowserContext;
+  /** Requests the page tried to make to anything but a file:// URL (all aborted). */
+  readonly blocked: string[];
+  /** Console errors and uncaught page errors. */
+  readonly errors: string[];
+  newPage(viewport: { width: number; height: number }): Promise<Page>;
+  close(): Promise<void>;
+}
+
+export async function launchOfflineChromium(): Promise<OfflineBrowser> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: run tools/setup-system (Debian package "chromium") or set COLLABOPT_CHROMIUM`,
+    );
+  const profile = mkdtempSync(path.join(os.tmpdir(), 'collabopt-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+    offline: true,
+  });
+  const blocked: string[] = [];
+  const errors: string[] = [];
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith('file:')) return route.continue();
+    blocked.push(url);
+    return route.abort();
+  });
+  return {
+    context,
+    blocked,
+    errors,
+    async newPage(viewport) {
+      const page = await context.newPage();
+      await page.setViewportSize(viewport);
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(e.message));
+      return page;
+    },
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
