@@ -105,6 +105,8 @@ describeIf('collabopt web app in headless Chromium', () => {
     ]);
     const fromBrowser = path.join(dir, 'browser.tflite');
     await download.saveAs(fromBrowser);
+    expect(download.suggestedFilename()).toBe('model.tflite');
+    expect(await page.textContent('#downloads')).toMatch(/download report\.html/);
 
     const fromNode = path.join(dir, 'node.tflite');
     const t0 = Date.now();
@@ -151,6 +153,35 @@ describeIf('collabopt web app in headless Chromium', () => {
     expect(r.constantsCompared).toBeGreaterThan(0);
     expect(r.maxConstantLsb).toBeLessThanOrEqual(1);
     expect(r.agreement).toBeGreaterThanOrEqual(0.99);
+  }, 900_000);
+
+  it('runs the one-click digits demo: trains the reference CNN, quantizes it, offers the file', async () => {
+    await page.fill('#pipeline', 'ptq');
+    expect(await textWhen(page, '#pipeline-error', (t) => t === '')).toBe('');
+    await page.evaluate(() => delete document.body.dataset['state']);
+    await page.click('#demo');
+    await page.waitForSelector('body[data-state]', { timeout: 600_000 });
+    const log = (await page.textContent('#log')) ?? '';
+    expect(log).not.toMatch(/^error/m);
+    expect(log).toMatch(/training the reference CNN on the MNIST digits/);
+    const accuracy = /after (\d+\.\d+)%/.exec(log);
+    expect(Number(accuracy?.[1])).toBeGreaterThan(85); // one epoch: the CLI tree reaches about 88%
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('#downloads a'),
+    ]);
+    const file = path.join(dir, 'demo.tflite');
+    await download.saveAs(file);
+    const r = JSON.parse(
+      runPython(path.join(__dirname, 'compare_tflite.py'), [
+        file,
+        file,
+        path.join(dir, 'test.f32'),
+        path.join(dir, 'test.u8'),
+        String(TEST_SAMPLES),
+      ]).stdout,
+    ) as { accuracyA: number };
+    expect(r.accuracyA).toBeGreaterThan(0.85);
   }, 900_000);
 });
 

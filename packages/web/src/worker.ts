@@ -6,6 +6,7 @@ import {
   CollaboptError,
   MemoryIoHost,
   PassManager,
+  deflatedSize,
   defaultPassRegistry,
   readModel,
   setIoHost,
@@ -24,15 +25,18 @@ import { registerClusteringPasses } from '@collabopt/clustering';
 import { registerKerasFormat } from '@collabopt/format-keras';
 import { registerOnnxFormat } from '@collabopt/format-onnx';
 import { registerTfliteFormat } from '@collabopt/format-tflite';
-import { registerPreservePasses } from '@collabopt/preserve';
+import { kernelFigures, registerPreservePasses } from '@collabopt/preserve';
+import { StageRecorder, renderHtml } from '@collabopt/report';
 import { registerPruningPasses } from '@collabopt/pruning';
 import { registerQuantizationPasses } from '@collabopt/quantization';
+import { optimizeReportModel } from '@collabopt/cli/dist/optimize-report';
 import { prepareOutput } from '@collabopt/cli/dist/prepare-output';
 import { formatPassRecords } from '@collabopt/cli/dist/report';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { unpackDigits, type Digits } from './digits';
 import type { BenchRequest, RunRequest, WorkerEvent, WorkerRequest } from './protocol';
 
+declare const navigator: { userAgent: string };
 declare const self: {
   location: { href: string };
   postMessage(message: WorkerEvent, transfer?: Transferable[]): void;
@@ -131,6 +135,8 @@ async function run(request: RunRequest): Promise<void> {
     data['test'] = d.test;
     data['calibration'] = representativeSubset(d.train, 500, request.seed);
   }
+  const started = performance.now();
+  const stages = new StageRecorder({ label: 'input', graph });
   const pm = new PassManager({
     logger,
     progress,
@@ -138,6 +144,7 @@ async function run(request: RunRequest): Promise<void> {
     signal: controller.signal,
     data,
     engine: e,
+    instruments: [stages],
   }).addPipeline(request.pipeline);
   const before = d ? await e.evaluate(graph, d.test, { signal: controller.signal }) : undefined;
   const result = await pm.run(graph);
@@ -153,6 +160,33 @@ async function run(request: RunRequest): Promise<void> {
   for (const w of result.warnings) lines.push(`warning: ${w}`);
   const files = await format.write!(result.graph, { fileName: request.output });
   const out = files.map((f) => ({ name: f.path, bytes: f.bytes }));
+  const input = request.demo ? 'reference CNN (demo)' : request.main;
+  const html = await renderHtml(
+    optimizeReportModel({
+      input,
+      output: request.output,
+      pipeline: request.pipeline,
+      graph: result.graph,
+      stages,
+      ...(accuracy ? { accuracyBefore: accuracy.before, accuracyAfter: accuracy.after } : {}),
+      kernel: kernelFigures(result.graph),
+      rawBytes: files.reduce((n, f) => n + f.bytes.length, 0),
+      zippedBytes: files.reduce((n, f) => n + deflatedSize(f.bytes), 0),
+      wallTimeMs: performance.now() - started,
+      metadata: {
+        command: 'web',
+        model: input,
+        dataSet: request.data === 'mnist' ? 'mnist' : 'none',
+        preprocessing: 'x/255',
+        backend: e.backend,
+        seed: request.seed,
+        versions: { browser: navigator.userAgent },
+        reproduce: `collabopt optimize ${input} -o ${request.output} -p "${request.pipeline}" --data ${request.data} --seed ${request.seed} --report report.html`,
+        createdAt: new Date().toISOString(),
+      },
+    }),
+  );
+  out.push({ name: 'report.html', bytes: new TextEncoder().encode(html) });
   post(
     {
       type: 'done',
