@@ -165,7 +165,7 @@ describeIf('collabopt web app in headless Chromium', () => {
     expect(log).not.toMatch(/^error/m);
     expect(log).toMatch(/training the reference CNN on the MNIST digits/);
     const accuracy = /after (\d+\.\d+)%/.exec(log);
-    expect(Number(accuracy?.[1])).toBeGreaterThan(85); // one epoch: the CLI tree reaches about 88%
+    expect(Number(accuracy?.[1])).toBeGreaterThan(85); // one epoch reached 88% when this was written
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.click('#downloads a'),
