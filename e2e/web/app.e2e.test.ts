@@ -155,6 +155,19 @@ describeIf('collabopt web app in headless Chromium', () => {
     expect(r.agreement).toBeGreaterThanOrEqual(0.99);
   }, 900_000);
 
+  it('cancels a running pipeline with a typed CANCELLED error', async () => {
+    await page.fill('#pipeline', 'prune(sparsity=0.5, epochs=2, frequency=10) | ptq');
+    expect(await textWhen(page, '#pipeline-error', (t) => t === '')).toBe('');
+    await page.evaluate(() => delete document.body.dataset['state']);
+    await page.click('#demo');
+    await page.waitForSelector('#cancel:not([disabled])');
+    await textWhen(page, '#status', (t) => t.startsWith('fit'));
+    await page.click('#cancel');
+    await page.waitForSelector('body[data-state="error"]', { timeout: 120_000 });
+    expect(await page.textContent('#log')).toMatch(/error \[CANCELLED\]/);
+    expect(await page.isDisabled('#cancel')).toBe(true);
+  }, 300_000);
+
   it('runs the one-click digits demo: trains the reference CNN, quantizes it, offers the file', async () => {
     await page.fill('#pipeline', 'ptq');
     expect(await textWhen(page, '#pipeline-error', (t) => t === '')).toBe('');
