@@ -168,6 +168,35 @@ describeIf('collabopt web app in headless Chromium', () => {
     expect(await page.isDisabled('#cancel')).toBe(true);
   }, 300_000);
 
+  it('quantizes a dropped .onnx model into an int8 .onnx that ONNX Runtime runs', async () => {
+    await page.setInputFiles('#files', [path.join(dir, 'cnn.onnx')]);
+    await page.fill('#pipeline', 'ptq');
+    expect(await textWhen(page, '#pipeline-error', (t) => t === '')).toBe('');
+    await page.selectOption('#format', 'onnx');
+    await page.evaluate(() => delete document.body.dataset['state']);
+    await page.click('#run');
+    await page.waitForSelector('body[data-state]', { timeout: 300_000 });
+    expect(await page.textContent('#log')).not.toMatch(/^error/m);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('#downloads a'),
+    ]);
+    expect(download.suggestedFilename()).toBe('model.onnx');
+    const file = path.join(dir, 'browser.onnx');
+    await download.saveAs(file);
+    const r = JSON.parse(
+      runPython(path.join(__dirname, 'onnx_accuracy.py'), [
+        file,
+        path.join(dir, 'test.f32'),
+        path.join(dir, 'test.u8'),
+        String(TEST_SAMPLES),
+      ]).stdout,
+    ) as { accuracy: number; qdq: boolean };
+    expect(r.qdq).toBe(true);
+    expect(r.accuracy).toBeGreaterThan(0.75); // the float model, trained on 2048 digits, scores ~85%
+    await page.selectOption('#format', 'tflite');
+  }, 300_000);
+
   it('runs the one-click digits demo: trains the reference CNN, quantizes it, offers the file', async () => {
     await page.fill('#pipeline', 'ptq');
     expect(await textWhen(page, '#pipeline-error', (t) => t === '')).toBe('');
@@ -216,17 +245,20 @@ async function textWhen(
 function writeUserModelAndDigits(dir: string): void {
   const script = `
     const { registerKerasFormat } = require('@collabopt/format-keras');
+    const { registerOnnxFormat } = require('@collabopt/format-onnx');
     const { writeModel } = require('@collabopt/core');
     const { createEngine, referenceCnn, loadMnistDigits, take } = require('@collabopt/engine');
     const fs = require('node:fs');
     (async () => {
       registerKerasFormat();
+      registerOnnxFormat();
       const engine = await createEngine({ backend: 'wasm' });
       const { train, test } = loadMnistDigits();
       const g = referenceCnn(7);
       await engine.fit(g, take(train, 2048), { epochs: 1, batchSize: 64, optimizer: 'adam', learningRate: 2e-3, seed: 7 });
       fs.mkdirSync(process.argv[1] + '/model', { recursive: true });
       await writeModel(g, process.argv[1] + '/model/model.json');
+      await writeModel(g, process.argv[1] + '/cnn.onnx');
       const n = ${TEST_SAMPLES};
       fs.writeFileSync(process.argv[1] + '/test.f32', Buffer.from(test.x.buffer, 0, n * 784 * 4));
       fs.writeFileSync(process.argv[1] + '/test.u8', Uint8Array.from(test.y.subarray(0, n)));
