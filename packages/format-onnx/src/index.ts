@@ -17,3 +17,16 @@ export type {
   AttributeProto,
   ValueInfoProto,
 } from './proto/types';
+export { registerOnnxOp, type OnnxOpMapping } from './op-mappings';
+export { onnxExportHelpers, onnxImportHelpers } from './mapping-helpers';
+export type { OnnxNodeEmitter } from './writer/ops';
+export type { OnnxNodeImporter } from './reader/ops';
+export type { Emitter as OnnxEmitContext } from './writer/emitter';
+export type {
+  ImportContext as OnnxImportContext,
+  Sym as OnnxImportedValue,
+} from './reader/context';
+export type { NodeReader as OnnxNodeReader } from './reader/node-reader';
+export type { Const as OnnxConstant } from './reader/fold';
+export type { OnnxGraphBuilder } from './writer/onnx-builder';
+export type { QdqWriter } from './writer/qdq';

@@ -215,7 +215,19 @@ describe('ONNX writer and reader', () => {
       output: [{ name: 'y' }],
       node: [{ name: 'r', opType: 'Relu', input: ['x'], output: ['y'] }],
     });
-    await expectCode(readOnnx(dynamic), 'ONNX_DYNAMIC_SHAPE');
+    const dyn = await expectCode(readOnnx(dynamic), 'ONNX_DYNAMIC_SHAPE');
+    // names the input, its dynamic dimensions, and both ways to fix it
+    expect(dyn.message).toContain('graph input "x" has dynamic dimensions 2 (H), 3 (W)');
+    expect(dyn.message).toContain('[N, 3, H, W]');
+    expect(dyn.message).toContain('inputShapes: { "x": [1, 3, <H>, <W>] }');
+    expect(dyn.message).toContain('--input-shape x=1x3x<H>x<W>');
+    expect(dyn.location.field).toBe('x');
+    await expectCode(readOnnx(dynamic, { inputShapes: { x: [1, 3, 4] } }), 'ONNX_BAD_INPUT_SHAPE');
+    const unknown = await expectCode(
+      readOnnx(dynamic, { inputShapes: { image: [1, 3, 4, 5] } }),
+      'ONNX_UNKNOWN_INPUT',
+    );
+    expect(unknown.message).toContain('the inputs are "x"');
     const ok = await readOnnx(dynamic, { inputShapes: { x: [1, 3, 4, 5] } });
     expect(ok.inputs[0]!.shape).toEqual([-1, 4, 5, 3]);
     expect(() => writeOnnx(smallCnn(), { opset: 12 })).toThrow(InvalidArgumentError);

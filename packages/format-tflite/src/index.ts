@@ -10,3 +10,14 @@ export {
 } from './schema/tables/model';
 export { BuiltinOperator, TensorType, builtinOperatorName } from './schema/enums';
 export type * from './schema/model-types';
+export { registerTfliteOp, type TfliteOpMapping } from './op-mappings';
+export { tfliteExportHelpers, tfliteImportHelpers } from './mapping-helpers';
+export { BuiltinOptionsType } from './schema/builtin-options';
+export type { NodeExporter as TfliteNodeExporter } from './export/ops';
+export type {
+  ExportContext as TfliteExportContext,
+  KernelInput,
+  WeightSource,
+} from './export/context';
+export type { OperatorImporter as TfliteOperatorImporter } from './import/ops/common';
+export type { ImportContext as TfliteImportContext } from './import/context';

@@ -30,6 +30,18 @@ export function quantizeSymmetric(
   encodeTensor(data, shape, { scale: scales, channelAxes: [axis], qmin: -limit, qmax: limit }, out);
 }
 
+/** int64 biases (16x8): q = round(b / scale_c), per channel along the only axis, zero point 0. */
+export function quantizeSymmetric64(
+  data: Float32Array,
+  scales: Float32Array,
+  out: BigInt64Array,
+): void {
+  for (let i = 0; i < data.length; i++) {
+    const s = scales[scales.length > 1 ? i : 0]!;
+    out[i] = BigInt(s === 0 ? 0 : Math.round(data[i]! / s));
+  }
+}
+
 export function toTfliteQuant(
   scale: ArrayLike<number>,
   zeroPoint: ArrayLike<number>,

@@ -171,6 +171,23 @@ describe('writeTflite full int8', () => {
     return annotateInt8(convFamilyModel(), uniformRange, mode);
   }
 
+  it('quantizes per-channel weights without explicit channelAxes along the op slot channel axes', () => {
+    const explicit = parseModel(writeTflite(int8Graph()));
+    const g = int8Graph();
+    for (const name of ['c1', 'dw', 'tc']) {
+      const w = g.node(name).weight('kernel');
+      const { channelAxes, ...rest } = w.annotations.quant!;
+      expect(channelAxes).toBeDefined();
+      w.annotations.quant = rest;
+    }
+    const implicit = parseModel(writeTflite(g));
+    for (const name of ['c1/kernel', 'dw/kernel', 'tc/kernel']) {
+      const a = explicit.buffers[tensorByName(explicit, name).buffer]!;
+      const b = implicit.buffers[tensorByName(implicit, name).buffer]!;
+      expect(Array.from(b)).toEqual(Array.from(a));
+    }
+  });
+
   it('writes int8 activations, per-channel weights on the right dimension and int32 biases', () => {
     const g = int8Graph();
     const m = parseModel(writeTflite(g));

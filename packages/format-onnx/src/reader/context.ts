@@ -9,6 +9,8 @@ import {
   type Tensor,
   UnsupportedError,
   type Value,
+  type Weight,
+  type QuantAnnotation,
   inferNode,
 } from '@collabopt/core';
 import { type Const, type FoldBudget } from './fold';
@@ -22,6 +24,8 @@ export interface Sym {
   layout: 'nchw' | 'plain';
   /** Flattened NCHW feature map stored in NHWC order: ONNX feature j is IR feature flatPerm[j]. */
   flatPerm?: Int32Array;
+  /** Set on a QuantizeLinear output: the integer tensor of `v` (only DequantizeLinear may read it). */
+  quantized?: QuantAnnotation;
 }
 
 export type Entry = Sym | { kind: 'const'; c: Const };
@@ -42,6 +46,36 @@ export interface ImportContext {
   fuse: boolean;
   /** Memory constant folding may still take while this model is read. */
   foldBudget: FoldBudget;
+  /** Quantization of constants that came out of DequantizeLinear (QDQ models), by constant. */
+  constQuant: WeakMap<Const, ConstQuant>;
+  /** What the QDQ import found (recorded in the graph metadata). */
+  qdq: QdqFindings;
+}
+
+export interface QdqFindings {
+  /** Dequantized constants (weights, biases). */
+  weights: number;
+  /** Values annotated from a QuantizeLinear → DequantizeLinear pair. */
+  activations: number;
+  /** Quantized weights whose scales run along an axis the IR cannot annotate (kept as float). */
+  droppedWeights: number;
+  /** Conv/Dense nodes that got back the ReLU a quantizer folded into a clamp at zero. */
+  clampsAsRelu: string[];
+  /** Values quantized twice with different parameters (the first is kept). */
+  conflicts: string[];
+  /** Values without quantization in a partly quantized model. */
+  unannotated?: string[];
+}
+
+/** Quantization parameters of a dequantized constant, in ONNX terms. */
+export interface ConstQuant {
+  readonly dtype: 'int8' | 'uint8' | 'int32';
+  readonly scale: Float32Array;
+  readonly zeroPoint: Int32Array;
+  /** ONNX axis of per-axis scales (undefined: per tensor). */
+  readonly axis?: number;
+  /** Every code is in [−127, 127] (int8). */
+  readonly narrow: boolean;
 }
 
 export function entry(ctx: ImportContext, r: NodeReader, index: number): Entry | undefined {
@@ -62,6 +96,10 @@ export function valueIn(ctx: ImportContext, r: NodeReader, index: number): Sym {
   if (e === undefined) r.fail(`input ${index} is missing`, 'ONNX_INVALID_MODEL');
   if (e.kind !== 'value')
     r.fail(`input ${index} is a constant where a computed tensor is expected`);
+  if (e.quantized)
+    r.fail(
+      'reads the integer output of a QuantizeLinear; only DequantizeLinear may read it (QDQ models)',
+    );
   if (e.flatPerm && !['Gemm', 'MatMul'].includes(r.node.opType ?? '')) {
     r.fail(
       'reads a flattened NCHW feature map; only Gemm/MatMul (Dense) may follow a Flatten of a multi-pixel feature map (their kernel rows are re-ordered)',
@@ -103,7 +141,7 @@ export function emit(
   op: string,
   inputs: Value[],
   attrs: Attributes,
-  weights: Record<string, Tensor>,
+  weights: Record<string, Tensor | Weight>,
   layout: 'nchw' | 'plain',
   suffix = '',
 ): Value {
@@ -123,6 +161,14 @@ export function emit(
     weights,
     outputs: [{ name: valueName }],
   });
+  // Per-channel weight quantization (QDQ models) runs along the slot's channel axes.
+  for (const [slot, w] of Object.entries(node.weights)) {
+    const q = w.annotations.quant;
+    if (q && q.scale.length > 1 && q.channelAxes === undefined) {
+      const axes = ctx.registry.slot(node, slot)?.capabilities.channelAxes;
+      if (axes) w.annotations.quant = { ...q, channelAxes: [...axes] };
+    }
+  }
   try {
     inferNode(node, ctx.registry).forEach((info, i) => {
       node.outputs[i]!.shape = info.shape;

@@ -1,17 +1,29 @@
 import { UnsupportedError } from '@collabopt/core';
+import { onnxNodeImporter } from '../op-mappings';
 import type { ImportContext } from './context';
 import type { NodeReader } from './node-reader';
 import { foldShapeOps } from './ops/constant-folding';
-import { NODE_IMPORTERS } from './ops';
 
-/** Import one ONNX node: fold it when its inputs are constants, else dispatch on its op type. */
+/**
+ * Import one ONNX node: fold it when its inputs are constants, else dispatch on its domain and op
+ * type (registered mappings first).
+ */
 export function importNode(ctx: ImportContext, r: NodeReader): void {
-  if (foldShapeOps(ctx, r)) return;
+  const domain = r.node.domain ?? '';
   const op = r.node.opType ?? '';
-  const importer = Object.hasOwn(NODE_IMPORTERS, op) ? NODE_IMPORTERS[op] : undefined;
+  const importer = onnxNodeImporter(domain, op);
+  const defaultDomain = domain === '' || domain === 'ai.onnx';
+  if (!defaultDomain && importer === undefined) {
+    throw new UnsupportedError(
+      `op ${op} of domain "${domain}" is not supported (default-domain opset ${ctx.opset}); register an importer with registerOnnxOp(irOp, { import: { "${domain}:${op}": ... } })`,
+      r.where,
+      'ONNX_UNSUPPORTED_OP',
+    );
+  }
+  if (defaultDomain && foldShapeOps(ctx, r)) return;
   if (importer === undefined)
     throw new UnsupportedError(
-      `unsupported op ${op || '(empty)'} (domain "${r.node.domain ?? ''}", opset ${ctx.opset})`,
+      `unsupported op ${op || '(empty)'} (domain "${domain}", opset ${ctx.opset})`,
       r.where,
       'ONNX_UNSUPPORTED_OP',
     );

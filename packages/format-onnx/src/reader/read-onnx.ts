@@ -19,7 +19,9 @@ import { loadExternalTensorBytes, type RelatedReader } from './external-data';
 import { type Const, FoldBudget, constFromTensor } from './fold';
 import { importNode } from './import-node';
 import { NodeReader, sameInts } from './node-reader';
+import { staticInputShape } from './input-shape';
 import { rewritePatterns } from './patterns';
+import { quantizationModeOf } from './quantization-mode';
 
 export interface ReadOnnxOptions {
   registry?: OpRegistry;
@@ -94,6 +96,19 @@ export async function importModel(
   const graphOutputs = new Set((gp.output ?? []).map((o) => o.name ?? ''));
   for (const o of graphOutputs) uses.set(o, (uses.get(o) ?? 0) + 1);
 
+  const inputNames = new Set((gp.input ?? []).map((vi) => vi.name ?? ''));
+  for (const name of Object.keys(options.inputShapes ?? {})) {
+    if (!inputNames.has(name))
+      throw new FormatError(
+        `inputShapes names "${name}", which is not a graph input; the inputs are ${[...inputNames]
+          .filter((n) => table.get(n)?.kind !== 'const')
+          .map((n) => `"${n}"`)
+          .join(', ')}`,
+        loc({ field: name }),
+        'ONNX_UNKNOWN_INPUT',
+      );
+  }
+
   const inputLayouts: Record<string, string> = {};
   for (const vi of gp.input ?? []) {
     const name = vi.name ?? '';
@@ -117,25 +132,7 @@ export async function importModel(
         where,
         'ONNX_UNSUPPORTED_DTYPE',
       );
-    const given = options.inputShapes?.[name];
-    const dims = (tt.shape?.dim ?? []).map((d, i) => {
-      if (i === 0) return -1;
-      const fixed = given?.[i];
-      if (fixed !== undefined && fixed > 0) return fixed;
-      const v = d.dimValue === undefined ? 0 : toNumber(d.dimValue);
-      if (v > 0) return v;
-      throw new FormatError(
-        `graph input "${name}" has a dynamic dimension ${i} (${d.dimParam || '?'}); pass inputShapes: { "${name}": [...] } with a static shape`,
-        where,
-        'ONNX_DYNAMIC_SHAPE',
-      );
-    });
-    if (!tt.shape)
-      throw new FormatError(
-        `graph input "${name}" has no shape; pass inputShapes`,
-        where,
-        'ONNX_DYNAMIC_SHAPE',
-      );
+    const dims = staticInputShape(name, tt.shape?.dim, options.inputShapes?.[name], where);
     if (dims.slice(1).reduce((p, d) => p * d, 1) > MAX_SAMPLE_ELEMENTS) {
       throw new FormatError(
         `graph input "${name}" has ${dims.slice(1).join('×')} elements per sample, more than supported`,
@@ -158,7 +155,6 @@ export async function importModel(
     table.set(name, { kind: 'value', v, layout });
     inputLayouts[name] = dims.length === 4 ? (layout === 'nchw' ? 'nchw' : 'nhwc') : 'plain';
   }
-
   const ctx: ImportContext = {
     graph,
     registry,
@@ -169,18 +165,12 @@ export async function importModel(
     loc,
     fuse: options.fuseActivations !== false,
     foldBudget: new FoldBudget(options.foldBudgetBytes),
+    constQuant: new WeakMap(),
+    qdq: { weights: 0, activations: 0, droppedWeights: 0, clampsAsRelu: [], conflicts: [] },
   };
   for (const n of nodes) {
     if (options.signal) throwIfCancelled(options.signal);
-    const domain = n.domain ?? '';
     const where = loc({ node: n.name || (n.output ?? [])[0] || n.opType || '?' });
-    if (domain !== '' && domain !== 'ai.onnx') {
-      throw new UnsupportedError(
-        `op ${n.opType} of domain "${domain}" is not supported (default-domain opset ${opset})`,
-        where,
-        'ONNX_UNSUPPORTED_OP',
-      );
-    }
     importNode(ctx, new NodeReader(n, where));
   }
 
@@ -219,7 +209,10 @@ export async function importModel(
     producerVersion: model.producerVersion ?? '',
     inputLayouts,
     outputLayouts,
+    ...(ctx.qdq.weights + ctx.qdq.activations > 0 ? { qdq: ctx.qdq } : {}),
   };
+  const mode = quantizationModeOf(graph, ctx.qdq);
+  if (mode) graph.metadata['quantization'] = { mode };
   verifyGraph(graph, { registry });
   return graph;
 }

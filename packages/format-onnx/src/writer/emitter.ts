@@ -84,3 +84,23 @@ export function weightInit(
   }
   return e.b.initializer(`${node.name}_${slot}`, layout ? layout(t) : t);
 }
+
+/**
+ * The ONNX input for a weight: an int8 initializer + DequantizeLinear when the graph is written as
+ * QDQ and the weight carries an int8 annotation, else a float initializer. `onnxAxis` is the ONNX
+ * channel axis of the laid-out weight (for per-channel scales).
+ */
+export function weightInput(
+  e: Emitter,
+  node: Node,
+  slot: string,
+  onnxAxis: number,
+  layout?: (t: Tensor) => Tensor,
+): string {
+  return e.qdq?.weight(node, slot, layout, onnxAxis) ?? weightInit(e, node, slot, layout);
+}
+
+/** The ONNX input for a node's bias: int32 + DequantizeLinear after `kernelSlot` in QDQ graphs, else float. */
+export function biasInput(e: Emitter, node: Node, input: Value, kernelSlot = 'kernel'): string {
+  return e.qdq?.bias(node, input, kernelSlot) ?? weightInit(e, node, 'bias');
+}

@@ -5,6 +5,7 @@ import {
   encodeTensor,
   quantRange,
   type Node,
+  type OpRegistry,
   type QuantAnnotation,
   type Tensor,
   type Value,
@@ -26,6 +27,7 @@ export class QdqWriter {
   constructor(
     private readonly b: OnnxGraphBuilder,
     private readonly reduceRange: boolean,
+    private readonly registry: OpRegistry = defaultOpRegistry,
   ) {}
 
   hasActivationQuant(v: Value): boolean {
@@ -89,7 +91,7 @@ export class QdqWriter {
     const data = w.tensor.data as Float32Array;
     const perChannel = ann.scale.length > 1;
     const axes = ann.channelAxes ??
-      defaultOpRegistry.slot(node, slot)?.capabilities.channelAxes ?? [w.tensor.shape.length - 1];
+      this.registry.slot(node, slot)?.capabilities.channelAxes ?? [w.tensor.shape.length - 1];
     const channels = perChannel ? channelLayout(w.tensor.shape, axes) : undefined;
     if (channels && channels.count !== ann.scale.length) {
       throw new UnsupportedError(

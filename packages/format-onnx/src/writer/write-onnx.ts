@@ -16,6 +16,7 @@ import { encodeModel } from '../proto/codec';
 import { type ModelProto, ONNX_DTYPE, type ValueInfoProto } from '../proto/types';
 import { emitNode } from './emit-node';
 import { type Emitter, onnxShape, rankOf } from './emitter';
+import { writesQdq } from './export-mode';
 import { moveToExternalData } from './external-data';
 import { OnnxGraphBuilder } from './onnx-builder';
 import { QdqWriter } from './qdq';
@@ -104,15 +105,7 @@ export function writeOnnx(source: Graph, options: WriteOnnxOptions = {}): OnnxWr
   const registry = options.registry ?? defaultOpRegistry;
   const qmode = quantizationMode(source);
   const mode = options.mode ?? 'auto';
-  const qdqWanted =
-    mode === 'qdq' || (mode === 'auto' && (qmode === 'int8' || qmode === 'int8-io'));
-  if (mode === 'qdq' && qmode !== undefined && qmode !== 'int8' && qmode !== 'int8-io') {
-    throw new UnsupportedError(
-      `QDQ export supports quantization mode int8, the graph has "${qmode}"`,
-      {},
-      'ONNX_UNSUPPORTED_QUANTIZATION',
-    );
-  }
+  const qdqWanted = writesQdq(qmode, mode);
   const graph = source.clone();
   inferShapes(graph, { registry });
   const b = new OnnxGraphBuilder();
@@ -120,7 +113,7 @@ export function writeOnnx(source: Graph, options: WriteOnnxOptions = {}): OnnxWr
   const outputs = new Set(graph.outputs);
   const nhwcIo = options.nhwcIo === true;
   const pendingOut = new Map<Value, string>();
-  const qdq = qdqWanted ? new QdqWriter(b, options.reduceRange === true) : undefined;
+  const qdq = qdqWanted ? new QdqWriter(b, options.reduceRange === true, registry) : undefined;
   for (const v of graph.outputs) b.reserve(v.name);
   for (const v of graph.inputs) b.reserve(v.name);
 

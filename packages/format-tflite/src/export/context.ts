@@ -11,13 +11,20 @@ import {
   type Value,
 } from '@collabopt/core';
 import { quantMissing, unsupportedFeature } from '../errors';
+import { packInt4 } from '../int4-packing';
 import { TFLITE_CHANNEL_AXIS, toTfliteLayout, type WeightLayout } from '../layout';
-import { quantizeOnGrid, quantizeSymmetric, sameQuant, toTfliteQuant } from '../quant-encoding';
+import {
+  quantizeOnGrid,
+  quantizeSymmetric,
+  quantizeSymmetric64,
+  sameQuant,
+  toTfliteQuant,
+} from '../quant-encoding';
 import { BuiltinOptionsType } from '../schema/builtin-options';
-import { BuiltinOperator as Op, TensorType } from '../schema/enums';
+import { BuiltinOperator as Op, TensorType, builtinOperatorName } from '../schema/enums';
 import type { TflQuantization } from '../schema/model-types';
 import { encodeSparse } from '../sparsity';
-import { isFullInteger, type ExportMode } from './export-mode';
+import { hasFloatIo, isFullInteger, type ExportMode } from './export-mode';
 import { TfliteModelBuilder } from './model-builder';
 import { operatorVersion, type KernelKind } from './op-versions';
 
@@ -27,7 +34,57 @@ export interface ExportSettings {
   readonly sparse: boolean;
   /** float16 mode chosen explicitly: store every float weight as float16 even without annotations. */
   readonly allFloat16: boolean;
+  /** Where fallbacks are reported (e.g. an int4 weight written as int8). */
+  readonly warn: (message: string) => void;
 }
+
+/**
+ * Weight layouts whose ops TF 2.21's interpreter runs with INT4 filters and int8 activations
+ * (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED; checked in e2e/format-tflite/int4.e2e.test.ts).
+ */
+const INT4_LAYOUTS: ReadonlySet<WeightLayout> = new Set(['conv', 'depthwise', 'dense']);
+
+/**
+ * A weight given by an op mapping instead of the node's slot (e.g. a kernel with a constant factor
+ * folded in, and its quant annotation scaled to match).
+ */
+export interface WeightSource {
+  readonly tensor: Tensor;
+  readonly quant?: QuantAnnotation;
+}
+
+/**
+ * Builtin operators whose TFLite kernels take int16 activations with int8 weights (16x8 mode, the
+ * converter's EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8 op set). DENSIFY only
+ * expands constant int8 weights.
+ */
+const INT16_ACTIVATION_OPS: ReadonlySet<number> = new Set([
+  Op.CONV_2D,
+  Op.DEPTHWISE_CONV_2D,
+  Op.FULLY_CONNECTED,
+  Op.TRANSPOSE_CONV,
+  Op.ADD,
+  Op.SUB,
+  Op.MUL,
+  Op.MAX_POOL_2D,
+  Op.AVERAGE_POOL_2D,
+  Op.MEAN,
+  Op.RESHAPE,
+  Op.CONCATENATION,
+  Op.PAD,
+  Op.PADV2,
+  Op.SOFTMAX,
+  Op.LOGISTIC,
+  Op.TANH,
+  Op.RELU,
+  Op.RELU6,
+  Op.LEAKY_RELU,
+  Op.RESIZE_BILINEAR,
+  Op.RESIZE_NEAREST_NEIGHBOR,
+  Op.QUANTIZE,
+  Op.DEQUANTIZE,
+  Op.DENSIFY,
+]);
 
 /** A kernel input as written: tensor index, how the consuming op computes, and its int8 scales. */
 export interface KernelInput {
@@ -44,6 +101,8 @@ export interface KernelInput {
  */
 export class ExportContext {
   readonly b = new TfliteModelBuilder();
+  /** The IR node being exported (error locations). */
+  currentNode: Node | undefined;
   private readonly valueTensors = new Map<Value, number>();
 
   constructor(
@@ -57,6 +116,16 @@ export class ExportContext {
 
   get quantized(): boolean {
     return isFullInteger(this.settings.mode);
+  }
+
+  /** 16x8: int16 activations (symmetric, zero point 0), int8 weights, int64 biases. */
+  get int16Activations(): boolean {
+    return this.settings.mode === 'int16x8';
+  }
+
+  /** Tensor type of activations in full-integer modes. */
+  get activationType(): number {
+    return this.int16Activations ? TensorType.INT16 : TensorType.INT8;
   }
 
   /** Kernel kind of activation ops (everything but weighted hybrid ops). */
@@ -89,15 +158,22 @@ export class ExportContext {
     return value.shape;
   }
 
-  /** int8 parameters of an activation value (full-integer modes). */
+  /** Integer parameters of an activation value (full-integer modes: int8, or int16 in 16x8). */
   activationQuant(value: Value): TflQuantization {
     const q = value.annotations.quant;
-    if (q === undefined || q.dtype !== 'int8' || q.scale.length !== 1) {
-      throw quantMissing(`value "${value.name}" has no per-tensor int8 quant annotation`, {
-        node: value.producer?.name ?? value.name,
-        field: value.name,
-      });
+    const dtype = this.int16Activations ? 'int16' : 'int8';
+    const where = { node: value.producer?.name ?? value.name, field: value.name };
+    if (q === undefined || q.dtype !== dtype || q.scale.length !== 1) {
+      throw quantMissing(
+        `value "${value.name}" has no per-tensor ${dtype} quant annotation${q ? ` (it has ${q.dtype}, ${q.scale.length} scale(s))` : ''}`,
+        where,
+      );
     }
+    if (dtype === 'int16' && q.zeroPoint[0] !== 0)
+      throw unsupportedFeature(
+        `16x8 activations are symmetric (zero point 0); value "${value.name}" has zero point ${q.zeroPoint[0]}`,
+        where,
+      );
     return toTfliteQuant(q.scale, q.zeroPoint);
   }
 
@@ -105,11 +181,14 @@ export class ExportContext {
   outputTensor(value: Value, name?: string): number {
     const isGraphOutput = this.graph.outputs.includes(value);
     const tname =
-      name ?? (this.mode === 'int8' && isGraphOutput ? `${value.name}_int8` : value.name);
+      name ??
+      (hasFloatIo(this.mode) && isGraphOutput
+        ? `${value.name}_${this.int16Activations ? 'int16' : 'int8'}`
+        : value.name);
     if (this.quantized) {
       return this.b.addTensor({
         name: tname,
-        type: TensorType.INT8,
+        type: this.activationType,
         shape: this.shapeOf(value),
         quantization: this.activationQuant(value),
       });
@@ -122,7 +201,7 @@ export class ExportContext {
     if (this.quantized) {
       if (!quantization)
         throw new GraphError(`intermediate tensor ${name} needs quantization parameters`);
-      return this.b.addTensor({ name, type: TensorType.INT8, shape, quantization });
+      return this.b.addTensor({ name, type: this.activationType, shape, quantization });
     }
     return this.b.addTensor({ name, type: TensorType.FLOAT32, shape });
   }
@@ -152,7 +231,7 @@ export class ExportContext {
     }
     const mid = this.b.addTensor({
       name: `${value.name}/requantize_src`,
-      type: TensorType.INT8,
+      type: this.activationType,
       shape: this.shapeOf(value),
       quantization: required,
     });
@@ -194,9 +273,16 @@ export class ExportContext {
     options: Record<string, number | boolean | readonly number[]> | undefined,
     facts: Parameters<typeof operatorVersion>[1] = { kind: this.activationKind },
   ): void {
+    if (this.int16Activations && !INT16_ACTIVATION_OPS.has(code)) {
+      const node = this.currentNode;
+      throw unsupportedFeature(
+        `TFLite has no 16x8 (int16 activation) kernel for ${builtinOperatorName(code)}${node ? `, which ${node.op} "${node.name}" needs` : ''}; write this model as int8, or keep the layer out of 16x8 quantization`,
+        node ? { node: node.name } : {},
+      );
+    }
     this.b.addOperator(
       code,
-      operatorVersion(code, facts),
+      operatorVersion(code, { ...facts, ...(this.int16Activations ? { int16: true } : {}) }),
       inputs,
       outputs,
       optionsType,
@@ -227,9 +313,18 @@ export class ExportContext {
    * TFLite layout and the storage the mode asks for. `hybridCapable` ops read int8 weights with
    * float activations in dynamic-range mode; others get a DEQUANTIZE in front.
    */
-  kernelInput(node: Node, slot: string, layout: WeightLayout, hybridCapable: boolean): KernelInput {
-    const w = node.weight(slot);
-    const ann = w.annotations.quant;
+  kernelInput(
+    node: Node,
+    slot: string,
+    layout: WeightLayout,
+    hybridCapable: boolean,
+    source?: WeightSource,
+  ): KernelInput {
+    const w = source ?? {
+      tensor: node.weight(slot).tensor,
+      quant: node.weight(slot).annotations.quant,
+    };
+    const ann = w.quant;
     const name = `${node.name}/${slot}`;
     const int8Ann = ann !== undefined && ann.dtype === 'int8' ? ann : undefined;
     if (this.quantized || (this.mode === 'dynamic' && int8Ann)) {
@@ -245,6 +340,7 @@ export class ExportContext {
         int8Ann,
         layout,
         name,
+        this.int4Storage(node, slot, int8Ann, layout),
       );
       if (this.quantized) return { index, kind: 'int8', scales, perChannel };
       if (hybridCapable) return { index, kind: 'hybrid', scales, perChannel };
@@ -269,12 +365,19 @@ export class ExportContext {
 
   /**
    * Bias input: zeros when the layer has none; int32 with scale = input scale × weight scale in
-   * full-integer modes; float32 (float16 + DEQUANTIZE when annotated) otherwise.
+   * full-integer modes; float32 (float16 + DEQUANTIZE when annotated) otherwise. `override` gives
+   * the bias values instead of the node's slot (its annotation is then not used).
    */
-  biasInput(node: Node, count: number, input: number, kernel: KernelInput): number {
-    const w = node.weights['bias'];
+  biasInput(
+    node: Node,
+    count: number,
+    input: number,
+    kernel: KernelInput,
+    override?: Float32Array,
+  ): number {
+    const w = override ? undefined : node.weights['bias'];
     const name = `${node.name}/bias`;
-    const values = w ? (w.tensor.data as Float32Array) : new Float32Array(count);
+    const values = override ?? (w ? (w.tensor.data as Float32Array) : new Float32Array(count));
     if (values.length !== count)
       throw new GraphError(`bias has ${values.length} entries, expected ${count}`, {
         node: node.name,
@@ -289,13 +392,25 @@ export class ExportContext {
         });
       const scales = kernel.scales.map((s) => s * inScale);
       const biasAnn = w?.annotations.quant;
+      const biasDtype = this.int16Activations ? 'int64' : 'int32';
       const effective =
-        biasAnn && biasAnn.dtype === 'int32' && biasAnn.scale.length === scales.length
+        biasAnn && biasAnn.dtype === biasDtype && biasAnn.scale.length === scales.length
           ? biasAnn.scale
           : scales;
+      const zero = new Array<number>(effective.length).fill(0);
+      if (this.int16Activations) {
+        const q64 = new BigInt64Array(count);
+        quantizeSymmetric64(values, Float32Array.from(effective), q64);
+        return this.b.addTensor({
+          name,
+          type: TensorType.INT64,
+          shape: [count],
+          quantization: toTfliteQuant(effective, zero, 0),
+          data: copyBytes(tensor('int64', [count], q64)),
+        });
+      }
       const q = new Int32Array(count);
       quantizeSymmetric(values, [count], Float32Array.from(effective), 0, q);
-      const zero = new Array<number>(effective.length).fill(0);
       return this.b.addTensor({
         name,
         type: TensorType.INT32,
@@ -352,6 +467,26 @@ export class ExportContext {
     return this.b.addTensor({ name, type: TensorType.FLOAT32, shape: tfl.shape, data: dense });
   }
 
+  /**
+   * Whether a 4-bit weight is stored as INT4: only in full-int8 files and for the ops the
+   * interpreter runs with INT4 filters; otherwise it is written as int8 (exact: its values are on
+   * the 4-bit grid) and the fallback is reported.
+   */
+  private int4Storage(
+    node: Node,
+    slot: string,
+    ann: QuantAnnotation,
+    layout: WeightLayout,
+  ): boolean {
+    if (ann.bits !== 4) return false;
+    const fullInt8 = this.mode === 'int8' || this.mode === 'int8-io';
+    if (fullInt8 && INT4_LAYOUTS.has(layout)) return true;
+    this.settings.warn(
+      `${node.op} "${node.name}" ${slot}: 4-bit weights are written as int8 (TFLite INT4 filters run only for CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED in full-int8 files; this is ${layout === 'vector' ? 'a vector' : `a ${layout} filter`} in a ${this.mode} file)`,
+    );
+    return false;
+  }
+
   private int8Constant(
     node: Node,
     slot: string,
@@ -359,6 +494,7 @@ export class ExportContext {
     ann: QuantAnnotation,
     layout: WeightLayout,
     name: string,
+    int4 = false,
   ): { index: number; scales: Float32Array; perChannel: boolean } {
     if (t.dtype !== 'float32')
       throw unsupportedFeature(`weight is ${t.dtype}, expected float32 on the int8 grid`, {
@@ -387,6 +523,16 @@ export class ExportContext {
       new Array<number>(ann.scale.length).fill(0),
       qdim,
     );
+    if (int4) {
+      const index = this.b.addTensor({
+        name,
+        type: TensorType.INT4,
+        shape: tfl.shape,
+        quantization,
+        data: packInt4(tfl.data as Int8Array),
+      });
+      return { index, scales: ann.scale, perChannel };
+    }
     const dense = copyBytes(tfl);
     if (this.settings.sparse && this.mode !== 'dynamic') {
       const sparse = encodeSparse(tfl);

@@ -12,7 +12,9 @@ export interface VersionFacts {
   /** RESIZE_*: half-pixel centers. */
   halfPixel?: boolean;
   /** DEQUANTIZE / QUANTIZE input type. */
-  inputType?: 'float16' | 'int8' | 'float32';
+  inputType?: 'float16' | 'int8' | 'int16' | 'float32';
+  /** 16x8 models: int16 activations (versions as TFLiteConverter writes them). */
+  int16?: boolean;
 }
 
 /**
@@ -40,6 +42,7 @@ export function operatorVersion(code: number, f: VersionFacts): number {
     case Op.DEQUANTIZE:
       if (f.inputType === 'float16') return 3;
       if (f.inputType === 'int8') return f.perChannel ? 5 : 2;
+      if (f.inputType === 'int16') return 2;
       return 1;
     case Op.QUANTIZE:
       return 1;
@@ -66,7 +69,7 @@ export function operatorVersion(code: number, f: VersionFacts): number {
     case Op.ELU:
       return int8 ? 2 : 1;
     case Op.LEAKY_RELU: // version 2 is int16 only
-      return 1;
+      return f.int16 ? 2 : 1;
     default:
       return 1;
   }

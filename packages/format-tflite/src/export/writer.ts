@@ -1,6 +1,8 @@
 import {
+  createConsoleLogger,
   graphQuantizationMode,
   defaultOpRegistry,
+  type Logger,
   throwIfCancelled,
   verifyGraph,
   type Graph,
@@ -11,8 +13,8 @@ import { BuiltinOptionsType } from '../schema/builtin-options';
 import { BuiltinOperator as Op, TensorType } from '../schema/enums';
 import { serializeModel } from '../schema/tables/model';
 import { ExportContext } from './context';
-import { EXPORT_MODES, isExportMode, type ExportMode } from './export-mode';
-import { NODE_EXPORTERS } from './ops';
+import { EXPORT_MODES, hasFloatIo, isExportMode, type ExportMode } from './export-mode';
+import { tfliteExportableOps, tfliteNodeExporter } from '../op-mappings';
 
 export interface TfliteWriteOptions {
   /**
@@ -23,6 +25,8 @@ export interface TfliteWriteOptions {
   /** Store pruned weights with TFLite SparsityParameters (+ DENSIFY) when smaller. Default false. */
   readonly sparse?: boolean;
   readonly registry?: OpRegistry;
+  /** Receives fallback warnings (e.g. 4-bit weights written as int8); default: stderr. */
+  readonly logger?: Pick<Logger, 'warn'>;
   /** Written to Model.description. */
   readonly description?: string;
   readonly signal?: AbortSignal;
@@ -53,21 +57,32 @@ export function writeTflite(input: Graph, options: TfliteWriteOptions = {}): Uin
   const mode = resolveExportMode(input, options.mode);
   const graph = input.clone();
   verifyGraph(graph, { registry });
-  for (const node of graph.nodes) node.attrs = registry.resolveAttrs(node);
+  for (const node of graph.nodes) {
+    node.attrs = registry.resolveAttrs(node);
+    // Per-channel quantization without explicit axes runs along the slot's channel axes.
+    for (const [slot, w] of Object.entries(node.weights)) {
+      const q = w.annotations.quant;
+      if (q && q.scale.length > 1 && q.channelAxes === undefined) {
+        const axes = registry.slot(node, slot)?.capabilities.channelAxes;
+        if (axes) w.annotations.quant = { ...q, channelAxes: [...axes] };
+      }
+    }
+  }
 
   const ctx = new ExportContext(graph, {
     mode,
     sparse: options.sparse === true,
     allFloat16: options.mode === 'float16',
+    warn: (message) => (options.logger ?? createConsoleLogger('warn')).warn(message),
   });
   const inputs: number[] = [];
   for (const v of graph.inputs) {
     const shape = ctx.shapeOf(v);
-    if (mode === 'int8') {
+    if (hasFloatIo(mode)) {
       const f = ctx.b.addTensor({ name: v.name, type: TensorType.FLOAT32, shape });
       const q = ctx.b.addTensor({
-        name: `${v.name}_int8`,
-        type: TensorType.INT8,
+        name: `${v.name}_${ctx.int16Activations ? 'int16' : 'int8'}`,
+        type: ctx.activationType,
         shape,
         quantization: ctx.activationQuant(v),
       });
@@ -90,21 +105,26 @@ export function writeTflite(input: Graph, options: TfliteWriteOptions = {}): Uin
         'TFLite has no batch-norm kernel; fold it into the preceding layer first (foldBatchNorm pass)',
       );
     }
-    const exporter = NODE_EXPORTERS[node.op];
+    const exporter = tfliteNodeExporter(node.op);
     if (!exporter) {
       throw unsupportedNode(
         node.name,
         node.op,
-        `no TFLite mapping (supported: ${Object.keys(NODE_EXPORTERS).join(', ')})`,
+        `no TFLite mapping (supported: ${tfliteExportableOps().join(', ')}); register one with registerTfliteOp("${node.op}", { export })`,
       );
     }
+    ctx.currentNode = node;
     exporter(node, ctx);
+    ctx.currentNode = undefined;
   }
   const outputs = graph.outputs.map((v) => {
     const t = ctx.tensorOf(v);
-    if (mode !== 'int8') return t;
+    if (!hasFloatIo(mode)) return t;
     const f = ctx.b.addTensor({ name: v.name, type: TensorType.FLOAT32, shape: ctx.shapeOf(v) });
-    ctx.addOp(Op.DEQUANTIZE, [t], [f], 0, undefined, { kind: 'float', inputType: 'int8' });
+    ctx.addOp(Op.DEQUANTIZE, [t], [f], 0, undefined, {
+      kind: 'float',
+      inputType: ctx.int16Activations ? 'int16' : 'int8',
+    });
     return f;
   });
   const model = ctx.b.build(

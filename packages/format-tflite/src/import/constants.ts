@@ -1,5 +1,6 @@
 import { float16BitsToFloat32, sizeOf } from '@collabopt/core';
 import { invalid, unsupportedFeature } from '../errors';
+import { unpackInt4 } from '../int4-packing';
 import { dequantize } from '../quant-encoding';
 import { TENSOR_TYPE_NAMES, TensorType } from '../schema/enums';
 import type { TflQuantization, TflTensor } from '../schema/model-types';
@@ -39,8 +40,27 @@ export function decodeConstant(
   data: Uint8Array,
   file?: string,
 ): ConstantTensor {
-  const width = ELEMENT_BYTES[t.type];
   const where = { ...(file !== undefined ? { file } : {}), field: t.name };
+  if (t.type === TensorType.INT4) {
+    // Two values per byte: unpack to int8 and decode as such (the type stays INT4).
+    if (t.sparsity) throw unsupportedFeature(`sparse INT4 tensor ${index} ("${t.name}")`, where);
+    const count = t.shape.some((d) => d > MAX_ELEMENTS) ? Infinity : sizeOf(t.shape);
+    if (!(count <= MAX_ELEMENTS) || data.length !== Math.ceil(count / 2))
+      throw invalid(
+        `INT4 tensor ${index} ("${t.name}") holds ${data.length} bytes for shape [${t.shape.join(', ')}]`,
+        undefined,
+        file,
+      );
+    const unpacked = unpackInt4(data, count);
+    const c = decodeConstant(
+      { ...t, type: TensorType.INT8 },
+      index,
+      new Uint8Array(unpacked.buffer, unpacked.byteOffset, unpacked.length),
+      file,
+    );
+    return { ...c, type: TensorType.INT4 };
+  }
+  const width = ELEMENT_BYTES[t.type];
   if (width === undefined) {
     throw unsupportedFeature(
       `constant tensor ${index} ("${t.name}") has type ${TENSOR_TYPE_NAMES[t.type] ?? t.type}`,

@@ -36,6 +36,8 @@ export interface ImportSettings {
 /** Summary of what the file stores, used to set `graph.metadata.quantization`. */
 export interface ImportFindings {
   int8Activations: boolean;
+  /** Activations are int16 (a 16x8 model). */
+  int16Activations: boolean;
   int8Io: boolean;
   int8Weights: boolean;
   float16Weights: boolean;
@@ -54,6 +56,7 @@ export class ImportContext {
   private readonly derived = new Map<number, ConstantTensor>();
   readonly findings: ImportFindings = {
     int8Activations: false,
+    int16Activations: false,
     int8Io: false,
     int8Weights: false,
     float16Weights: false,
@@ -140,7 +143,7 @@ export class ImportContext {
     if (!data || data.length === 0)
       throw this.unsupported(`tensor ${index} ("${t.name}") must be a constant`);
     c = decodeConstant(t, index, data, this.file);
-    if (t.type === TensorType.INT8) this.findings.int8Weights = true;
+    if (t.type === TensorType.INT8 || t.type === TensorType.INT4) this.findings.int8Weights = true;
     if (t.type === TensorType.FLOAT16) this.findings.float16Weights = true;
     this.constants.set(index, c);
     return c;
@@ -174,16 +177,19 @@ export class ImportContext {
     const dtype: QuantAnnotation['dtype'] =
       c.type === TensorType.INT32
         ? 'int32'
-        : c.type === TensorType.INT8
+        : c.type === TensorType.INT8 || c.type === TensorType.INT4
           ? 'int8'
           : c.type === TensorType.UINT8
             ? 'uint8'
-            : 'int16';
+            : c.type === TensorType.INT64
+              ? 'int64'
+              : 'int16';
     const perChannel = (c.quantization.scale?.length ?? 0) > 1;
     const ann = toQuantAnnotation(c.quantization, dtype, {
       narrowRange: dtype === 'int8',
       ...(perChannel ? { channelAxes: IR_CHANNEL_AXES[layout] } : {}),
     });
+    if (c.type === TensorType.INT4) return { quant: { ...ann, bits: 4 } };
     return { quant: ann };
   }
 
@@ -193,6 +199,7 @@ export class ImportContext {
     if (t.type !== TensorType.INT8 && t.type !== TensorType.UINT8 && t.type !== TensorType.INT16)
       return;
     this.findings.int8Activations = true;
+    if (t.type === TensorType.INT16) this.findings.int16Activations = true;
     const q = t.quantization;
     if (!this.settings.keepQuant || !q?.scale || q.scale.length !== 1) return;
     const dtype =

@@ -3,7 +3,7 @@ import { invalid, unsupportedOperator } from '../errors';
 import { TensorType } from '../schema/enums';
 import { parseModel } from '../schema/tables/model';
 import { ImportContext } from './context';
-import { OPERATOR_IMPORTERS } from './ops';
+import { tfliteOperatorImporter } from '../op-mappings';
 
 export interface TfliteReadOptions {
   /** File name for error messages. */
@@ -75,8 +75,7 @@ function readUnchecked(bytes: Uint8Array, options: TfliteReadOptions): Graph {
   sg.operators.forEach((op, i) => {
     ctx.begin(op, i);
     const code = model.operatorCodes[op.opcodeIndex]!;
-    const importer =
-      code.customCode === undefined ? OPERATOR_IMPORTERS[code.builtinCode] : undefined;
+    const importer = tfliteOperatorImporter(code);
     if (!importer)
       throw unsupportedOperator(ctx.opName, i, 'no IR mapping for this operator', file);
     for (const t of [...op.inputs, ...op.outputs]) if (t >= 0) ctx.tensor(t);
@@ -95,15 +94,17 @@ function readUnchecked(bytes: Uint8Array, options: TfliteReadOptions): Graph {
   });
   const graph = ctx.builder.build(outputs);
   const f = ctx.findings;
-  const mode = f.int8Activations
-    ? f.int8Io
-      ? 'int8-io'
-      : 'int8'
-    : f.int8Weights
-      ? 'dynamic'
-      : f.float16Weights
-        ? 'float16'
-        : undefined;
+  const mode = f.int16Activations
+    ? 'int16x8'
+    : f.int8Activations
+      ? f.int8Io
+        ? 'int8-io'
+        : 'int8'
+      : f.int8Weights
+        ? 'dynamic'
+        : f.float16Weights
+          ? 'float16'
+          : undefined;
   graph.metadata['source'] = {
     format: 'tflite',
     ...(file !== undefined ? { file } : {}),

@@ -12,6 +12,8 @@ export const TensorType = {
   COMPLEX64: 8,
   INT8: 9,
   FLOAT64: 10,
+  /** Two signed 4-bit values per byte (see int4-packing.ts). */
+  INT4: 17,
 } as const;
 export type TensorTypeId = number;
 

@@ -36,6 +36,7 @@ export function importActivation(
     alpha === undefined &&
     ctx.registry.canFuseActivation(producer.op, kind) &&
     (producer.attrs['activation'] ?? 'linear') === 'linear' &&
+    x.v.annotations.quant === undefined &&
     ctx.uses.get(inName) === 1 &&
     !ctx.graphOutputs.has(inName)
   ) {

@@ -1,5 +1,5 @@
 /** Conv (plain, depthwise) and ConvTranspose → Conv2D, DepthwiseConv2D, Conv2DTranspose. */
-import { type Tensor, type Value, samePadding } from '@collabopt/core';
+import { type Tensor, type Value, type Weight, samePadding } from '@collabopt/core';
 import { oihwToConvKernel, oihwToDepthwiseKernel, onnxToDeconvKernel } from '../../layout';
 import {
   type ImportContext,
@@ -12,6 +12,7 @@ import {
 } from '../context';
 import { constToFloat32 } from '../fold';
 import { NodeReader, sameInts } from '../node-reader';
+import { quantizedWeight } from './quantization';
 
 /** IR padding for ONNX window padding, or explicit pads [top, left, bottom, right] to apply first. */
 export function windowPadding(
@@ -50,7 +51,7 @@ export function padFirst(
   pads: number[],
   value: number,
 ): Value {
-  return emit(
+  const padded = emit(
     ctx,
     r,
     'Pad',
@@ -66,6 +67,11 @@ export function padFirst(
     'nchw',
     '_pad',
   );
+  // Padding shares its input's quantization (QDQ models).
+  const { quant, range } = x.v.annotations;
+  if (quant) padded.annotations.quant = quant;
+  if (range) padded.annotations.range = range;
+  return padded;
 }
 
 export function importConv(ctx: ImportContext, r: NodeReader): void {
@@ -83,8 +89,8 @@ export function importConv(ctx: ImportContext, r: NodeReader): void {
   const { padding, explicit } = windowPadding(r, hw, kernel, strides, dilations);
   const input = explicit ? padFirst(ctx, r, x, explicit, 0) : x.v;
   const common = { kernelSize: [kh, kw], strides, dilations, padding, useBias: b !== undefined };
-  const bias: Record<string, Tensor> = b
-    ? { bias: constToFloat32({ ...b, shape: [b.values.length] }) }
+  const bias: Record<string, Tensor | Weight> = b
+    ? { bias: quantizedWeight(ctx, b, constToFloat32({ ...b, shape: [b.values.length] }), 0) }
     : {};
   const wt = constToFloat32(w);
   if (group === 1) {
@@ -96,7 +102,7 @@ export function importConv(ctx: ImportContext, r: NodeReader): void {
       'Conv2D',
       [input],
       { filters: cout, ...common },
-      { kernel: oihwToConvKernel(wt), ...bias },
+      { kernel: quantizedWeight(ctx, w, oihwToConvKernel(wt), 0), ...bias },
       'nchw',
     );
   } else if (group === cin && cinPerGroup === 1 && cout % cin === 0) {
@@ -106,7 +112,7 @@ export function importConv(ctx: ImportContext, r: NodeReader): void {
       'DepthwiseConv2D',
       [input],
       { depthMultiplier: cout / cin, ...common },
-      { kernel: oihwToDepthwiseKernel(wt, cin), ...bias },
+      { kernel: quantizedWeight(ctx, w, oihwToDepthwiseKernel(wt, cin), 0), ...bias },
       'nchw',
     );
   } else {
@@ -166,8 +172,8 @@ export function importConvTranspose(ctx: ImportContext, r: NodeReader): void {
     r.fail(
       'pads/output_padding/output_shape do not match a Keras "same" or "valid" transposed convolution',
     );
-  const bias: Record<string, Tensor> = b
-    ? { bias: constToFloat32({ ...b, shape: [b.values.length] }) }
+  const bias: Record<string, Tensor | Weight> = b
+    ? { bias: quantizedWeight(ctx, b, constToFloat32({ ...b, shape: [b.values.length] }), 0) }
     : {};
   emit(
     ctx,
@@ -175,7 +181,7 @@ export function importConvTranspose(ctx: ImportContext, r: NodeReader): void {
     'Conv2DTranspose',
     [x.v],
     { filters: cout, kernelSize: [kh, kw], strides, dilations, padding, useBias: b !== undefined },
-    { kernel: onnxToDeconvKernel(constToFloat32(w)), ...bias },
+    { kernel: quantizedWeight(ctx, w, onnxToDeconvKernel(constToFloat32(w)), 1), ...bias },
     'nchw',
   );
 }

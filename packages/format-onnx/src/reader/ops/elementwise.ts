@@ -2,6 +2,7 @@
 import { type ImportContext, type Sym, alias, emit, entry, outName, valueIn } from '../context';
 import { type Const, binaryConst, broadcast, sizeOfShape } from '../fold';
 import { NodeReader } from '../node-reader';
+import { quantizedWeight } from './quantization';
 
 /** Per-channel vector of a constant broadcast against a value (scalar, [C], [C,1,1], [1,C,1,1], …). */
 export function channelVector(r: NodeReader, c: Const, x: Sym): Float64Array {
@@ -66,7 +67,8 @@ export function importBinary(ctx: ImportContext, r: NodeReader): void {
     producer.attrs['useBias'] === false &&
     ctx.uses.get(xName) === 1 &&
     !ctx.graphOutputs.has(xName) &&
-    (producer.attrs['activation'] ?? 'linear') === 'linear'
+    (producer.attrs['activation'] ?? 'linear') === 'linear' &&
+    x.v.annotations.quant === undefined
   ) {
     const units = producer.attrs['units'] as number;
     if (c.c.values.length === units || c.c.values.length === 1) {
@@ -74,10 +76,8 @@ export function importBinary(ctx: ImportContext, r: NodeReader): void {
         (_, i) => c.c.values[c.c.values.length === 1 ? 0 : i]!,
       );
       producer.attrs['useBias'] = true;
-      producer.weights['bias'] = {
-        tensor: { dtype: 'float32', shape: [units], data: bias },
-        annotations: {},
-      };
+      const w = quantizedWeight(ctx, c.c, { dtype: 'float32', shape: [units], data: bias }, 0);
+      producer.weights['bias'] = 'annotations' in w ? w : { tensor: w, annotations: {} };
       alias(ctx, r, x);
       return;
     }

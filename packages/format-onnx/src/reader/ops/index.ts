@@ -6,6 +6,7 @@ import { importGemm, importMatMul } from './dense';
 import { importBinary, importSum } from './elementwise';
 import { importBatchNorm } from './normalization';
 import { importGlobalPool, importPool, importReduceMean } from './pooling';
+import { importDequantizeLinear, importQuantizeLinear } from './quantization';
 import { importResize } from './resize';
 import {
   importCast,
@@ -64,4 +65,6 @@ export const NODE_IMPORTERS: Readonly<Record<string, OnnxNodeImporter>> = {
   Identity: importIdentity,
   Dropout: importDropout,
   Cast: importCast,
+  QuantizeLinear: importQuantizeLinear,
+  DequantizeLinear: importDequantizeLinear,
 };

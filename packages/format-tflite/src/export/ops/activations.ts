@@ -4,11 +4,20 @@ import { unsupportedNode } from '../../errors';
 import { toTfliteQuant } from '../../quant-encoding';
 import { BuiltinOptionsType } from '../../schema/builtin-options';
 import { Activation, BuiltinOperator as Op } from '../../schema/enums';
+import type { TflQuantization } from '../../schema/model-types';
 import type { ExportContext } from '../context';
 
-/** Fixed int8 output parameters of TFLite's LOGISTIC/SOFTMAX and TANH kernels (tfmot-spec.md §5.4). */
+/**
+ * Fixed output parameters of TFLite's LOGISTIC/SOFTMAX and TANH kernels: int8 (tfmot-spec.md §5.4)
+ * and, in 16x8 files, int16 (scale 1/32768, zero point 0 for all three).
+ */
 const SIGMOID_QUANT = toTfliteQuant([1 / 256], [-128]);
 const TANH_QUANT = toTfliteQuant([1 / 128], [0]);
+const INT16_UNIT_QUANT = toTfliteQuant([1 / 32768], [0]);
+
+function fixedQuant(ctx: ExportContext, int8: TflQuantization): TflQuantization {
+  return ctx.int16Activations ? INT16_UNIT_QUANT : int8;
+}
 
 /** Emit one activation op reading tensor `input` and producing IR value `out`. */
 export function emitActivation(
@@ -41,12 +50,12 @@ export function emitActivation(
       return;
     }
     case 'sigmoid':
-      ctx.emitWithOutputQuant(out, SIGMOID_QUANT, (o) =>
+      ctx.emitWithOutputQuant(out, fixedQuant(ctx, SIGMOID_QUANT), (o) =>
         ctx.addOp(Op.LOGISTIC, [input], [o], 0, undefined),
       );
       return;
     case 'tanh':
-      ctx.emitWithOutputQuant(out, TANH_QUANT, (o) =>
+      ctx.emitWithOutputQuant(out, fixedQuant(ctx, TANH_QUANT), (o) =>
         ctx.addOp(Op.TANH, [input], [o], 0, undefined),
       );
       return;
@@ -145,7 +154,7 @@ function emitHardSigmoid(
 }
 
 export function emitSoftmax(ctx: ExportContext, input: number, out: Value): void {
-  ctx.emitWithOutputQuant(out, SIGMOID_QUANT, (o) =>
+  ctx.emitWithOutputQuant(out, fixedQuant(ctx, SIGMOID_QUANT), (o) =>
     ctx.addOp(Op.SOFTMAX, [input], [o], BuiltinOptionsType.SoftmaxOptions, { beta: 1 }),
   );
 }

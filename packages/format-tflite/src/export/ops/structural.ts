@@ -1,7 +1,7 @@
 import { attrPairs, encodeOnGrid, type Node } from '@collabopt/core';
 import { unsupportedNode } from '../../errors';
 import { BuiltinOptionsType } from '../../schema/builtin-options';
-import { BuiltinOperator as Op, TensorType } from '../../schema/enums';
+import { BuiltinOperator as Op } from '../../schema/enums';
 import type { ExportContext } from '../context';
 import { copyBytes } from '../context';
 import { tensor } from '@collabopt/core';
@@ -62,13 +62,15 @@ export function exportPad(node: Node, ctx: ExportContext): void {
   if (ctx.quantized) {
     const s = inQuant!.scale![0]!;
     const zp = inQuant!.zeroPoint![0]!;
-    const q = encodeOnGrid(c, s, zp, -128, 127);
+    const int16 = ctx.int16Activations;
+    const [lo, hi] = int16 ? [-32768, 32767] : [-128, 127];
+    const q = encodeOnGrid(c, s, zp, lo, hi);
     constant = ctx.b.addTensor({
       name: `${node.name}/constant`,
-      type: TensorType.INT8,
+      type: ctx.activationType,
       shape: [1],
       quantization: inQuant!,
-      data: copyBytes(tensor('int8', [1], [q])),
+      data: copyBytes(int16 ? tensor('int16', [1], [q]) : tensor('int8', [1], [q])),
     });
   } else {
     constant = ctx.constFloat(`${node.name}/constant`, new Float32Array([c]), [1]);
