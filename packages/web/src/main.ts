@@ -29,6 +29,7 @@ function refresh(): void {
       : 'no model yet';
   $<HTMLButtonElement>('run').disabled = busy || !ready || !main || !pipelineOk;
   $<HTMLButtonElement>('demo').disabled = busy || !ready || !pipelineOk;
+  $<HTMLButtonElement>('tree').disabled = busy || !ready;
   $<HTMLButtonElement>('cancel').disabled = !busy;
 }
 
@@ -145,5 +146,13 @@ $<HTMLInputElement>('pipeline').addEventListener('input', (ev) =>
 );
 $('run').addEventListener('click', () => void start(false));
 $('demo').addEventListener('click', () => void start(true));
+$('tree').addEventListener('click', () => {
+  busy = true;
+  $('log').textContent = '';
+  $('downloads').textContent = '';
+  $('status').textContent = 'running the deployment tree…';
+  refresh();
+  send({ type: 'tree', seed: Number($<HTMLInputElement>('seed').value) || 0 });
+});
 $('cancel').addEventListener('click', () => send({ type: 'cancel' }));
 refresh();

@@ -20,6 +20,12 @@ export interface RunRequest {
   readonly seed: number;
 }
 
+/** The demo's deployment tree (`collabopt tree` without a model) on the MNIST digits. */
+export interface TreeRequest {
+  readonly type: 'tree';
+  readonly seed: number;
+}
+
 export interface CheckRequest {
   readonly type: 'check';
   readonly pipeline: string;
@@ -36,7 +42,7 @@ export interface CancelRequest {
   readonly type: 'cancel';
 }
 
-export type WorkerRequest = RunRequest | CheckRequest | BenchRequest | CancelRequest;
+export type WorkerRequest = RunRequest | TreeRequest | CheckRequest | BenchRequest | CancelRequest;
 
 export interface OutputFile {
   readonly name: string;

@@ -25,7 +25,16 @@ import { registerClusteringPasses } from '@collabopt/clustering';
 import { registerKerasFormat } from '@collabopt/format-keras';
 import { registerOnnxFormat } from '@collabopt/format-onnx';
 import { registerTfliteFormat } from '@collabopt/format-tflite';
-import { kernelFigures, registerPreservePasses } from '@collabopt/preserve';
+import {
+  DEFAULT_TREE_OPTIONS,
+  kernelFigures,
+  pruneFrequencyFor,
+  registerPreservePasses,
+  runTree,
+  treePlan,
+  type TreeEvent,
+} from '@collabopt/preserve';
+import { formatTreeTable } from '@collabopt/cli/dist/commands/tree';
 import { StageRecorder, renderHtml } from '@collabopt/report';
 import { registerPruningPasses } from '@collabopt/pruning';
 import { registerQuantizationPasses } from '@collabopt/quantization';
@@ -34,7 +43,14 @@ import { prepareOutput } from '@collabopt/cli/dist/prepare-output';
 import { formatPassRecords } from '@collabopt/cli/dist/report';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { unpackDigits, type Digits } from './digits';
-import type { BenchRequest, RunRequest, WorkerEvent, WorkerRequest } from './protocol';
+import type {
+  BenchRequest,
+  OutputFile,
+  RunRequest,
+  TreeRequest,
+  WorkerEvent,
+  WorkerRequest,
+} from './protocol';
 
 declare const navigator: { userAgent: string };
 declare const self: {
@@ -204,6 +220,68 @@ async function run(request: RunRequest): Promise<void> {
   );
 }
 
+const percent = (m: { value: number } | null | undefined): string =>
+  m ? `${(m.value * 100).toFixed(2)}%` : 'n/a';
+
+function logTreeEvent(e: TreeEvent): void {
+  if (e.kind === 'baseline') logger.info(`baseline float accuracy: ${percent(e.metric)}`);
+  else if (e.kind === 'branch-start')
+    logger.info(`branch ${e.branch.label}: ${e.branch.pipeline ?? ''}`);
+  else if (e.kind === 'branch-done' && e.report.status !== 'ok')
+    logger.error(`branch FAILED [${e.report.error?.code}]: ${e.report.error?.message}`);
+  else if (e.kind === 'leaf-done' && e.report.status !== 'ok')
+    logger.error(
+      `leaf ${e.report.id} FAILED [${e.report.error?.code}]: ${e.report.error?.message}`,
+    );
+}
+
+/** `collabopt tree` without a model: the reference CNN trained on the digits, every leaf as int8 TFLite. */
+async function tree(request: TreeRequest): Promise<void> {
+  const controller = new AbortController();
+  running = controller;
+  setIoHost(new MemoryIoHost());
+  const e = await engine();
+  const d = await digits();
+  const baseline = await trainedReferenceCnn(e, request.seed, controller.signal);
+  const { format } = await prepareOutput(baseline, '/output/leaf.tflite', {
+    format: 'tflite',
+    pipeline: 'ptq(mode=int8)',
+  });
+  const frequency = pruneFrequencyFor(d.train.count, DEFAULT_TREE_OPTIONS.pruneEpochs);
+  const out: OutputFile[] = [];
+  const { report } = await runTree(
+    baseline,
+    treePlan(frequency !== undefined ? { pruneFrequency: frequency } : {}),
+    {
+      engine: e,
+      data: {
+        train: d.train,
+        test: d.test,
+        calibration: representativeSubset(d.train, 500, request.seed),
+      },
+      seed: request.seed,
+      signal: controller.signal,
+      logger,
+      progress,
+      writer: async (graph, leaf) => {
+        const files = await format.write!(graph, { fileName: `${leaf.id}.tflite` });
+        for (const f of files) out.push({ name: f.path, bytes: f.bytes });
+        return files;
+      },
+      onEvent: logTreeEvent,
+      dataDescription: { name: 'mnist', preprocess: 'x/255' },
+    },
+  );
+  out.push({
+    name: 'tree-report.json',
+    bytes: new TextEncoder().encode(`${JSON.stringify(report, null, 2)}\n`),
+  });
+  post(
+    { type: 'done', files: out, summary: formatTreeTable(report.leaves), report },
+    out.map((f) => f.bytes.buffer as ArrayBuffer),
+  );
+}
+
 /** Training throughput of the reference CNN on the digits (samples/s per repetition). */
 async function bench(request: BenchRequest): Promise<void> {
   const e = await engine();
@@ -253,6 +331,9 @@ self.onmessage = ({ data: request }) => {
       return;
     case 'run':
       run(request).catch(fail);
+      return;
+    case 'tree':
+      tree(request).catch(fail);
       return;
     case 'bench':
       bench(request).catch(fail);
