@@ -35,7 +35,7 @@ function splice(b: Uint8Array, at: number, insert: Uint8Array): Uint8Array {
 
 function mutate(src: Uint8Array, rand: () => number): Uint8Array {
   const int = (n: number) => Math.floor(rand() * n);
-  let b = new Uint8Array(src);
+  let b: Uint8Array = new Uint8Array(src);
   const rounds = 1 + int(2);
   for (let r = 0; r < rounds; r++) {
     switch (int(6)) {

@@ -86,8 +86,8 @@ const FILE_MUTATIONS: Record<string, FileMutation> = {
 
 /** Rewrites of a referenced path inside the model; returns [new path, reaches outside]. */
 const PATH_MUTATIONS: ((p: string, outside: string) => [string, boolean])[] = [
-  (p) => [`../outside/secret.bin`, true],
-  (p, outside) => [path.join(outside, 'secret.bin'), true],
+  () => [`../outside/secret.bin`, true],
+  (_p, outside) => [path.join(outside, 'secret.bin'), true],
   (p) => [`sub/../${p}`, false],
   (p) => [`..${p}`, false],
   (p) => [`./${p}`, false],

@@ -51,7 +51,18 @@ async function loadModel(modelBytes) {
   const { tf, tflite } = load();
   await tf.setBackend('cpu');
   const ab = modelBytes.buffer.slice(modelBytes.byteOffset, modelBytes.byteOffset + modelBytes.byteLength);
-  return tflite.loadTFLiteModel(ab, { numThreads: 1 });
+  // The WASM module binds console.warn as its stderr when it is first created (during the first
+  // load) and prints "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." on every load: give
+  // it a console.warn without that line.
+  const warn = console.warn;
+  console.warn = (...args) => {
+    if (!/^INFO: Created TensorFlow Lite XNNPACK delegate/.test(String(args[0]))) warn.apply(console, args);
+  };
+  try {
+    return await tflite.loadTFLiteModel(ab, { numThreads: 1 });
+  } finally {
+    console.warn = warn;
+  }
 }
 
 /**

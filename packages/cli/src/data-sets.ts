@@ -47,7 +47,8 @@ function missingData(): never {
 }
 
 function builtIn(name: string): { train: Dataset; test: Dataset } | undefined {
-  if (name === 'mnist') return loadMnistDigits();
+  // `mnist` is the CLI's dependency (not the engine's): resolve it from here.
+  if (name === 'mnist') return loadMnistDigits(path.dirname(require.resolve('mnist/package.json')));
   if (name === 'fashion-mnist') return loadFashionMnist();
   return undefined;
 }

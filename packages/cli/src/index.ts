@@ -1,5 +1,11 @@
 export { runCli } from './run-cli';
 export { registerAllPlugins } from './plugins';
+export {
+  loadUserPlugins,
+  cliRegistries,
+  type CollaboptPlugin,
+  type PluginRegistries,
+} from './user-plugins';
 export { treeCommand, formatTreeTable, type TreeOptions } from './commands/tree';
 export { optimizeCommand, type OptimizeOptions, type OptimizeReport } from './commands/optimize';
 export { loadDataSets, type DataRequest, type PipelineData } from './data-sets';

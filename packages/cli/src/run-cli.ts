@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { CancelledError, CollaboptError, InvalidArgumentError } from '@collabopt/core';
+import { printBackendDetails } from './backend-details';
 import { convertCommand } from './commands/convert';
 import { inspectCommand } from './commands/inspect';
 import { optimizeCommand } from './commands/optimize';
@@ -17,6 +18,8 @@ import { print, type CliIo } from './io';
 import { OutputJournal } from './output-journal';
 import { registerAllPlugins } from './plugins';
 import { USAGE } from './usage';
+import { loadUserPlugins } from './user-plugins';
+import { cliVersion } from './version';
 import { reportFormatOf } from '@collabopt/report';
 
 const OPTIONS = {
@@ -40,6 +43,9 @@ const OPTIONS = {
   'learning-rate': { type: 'string' },
   recipe: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+  verbose: { type: 'boolean', short: 'v' },
+  plugin: { type: 'string', multiple: true },
 } as const;
 
 function fraction(name: string, value: string | undefined): number | undefined {
@@ -80,12 +86,19 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       strict: true,
     });
     const [command, ...rest] = positionals;
+    if (values.version) {
+      print(io, `collabopt ${cliVersion()}`);
+      return 0;
+    }
     if (values.help || command === undefined || command === 'help') {
       print(io, USAGE);
       return command === undefined && !values.help ? 2 : 0;
     }
     registerAllPlugins();
+    await loadUserPlugins(values.plugin ?? [], process.cwd());
     const seed = integer('seed', values.seed, 0) ?? 0;
+    if (values.verbose && (command === 'optimize' || command === 'tree'))
+      await printBackendDetails(io);
     if (values.report !== undefined) reportFormatOf(values.report); // before any work
     const reportLayer = defined({ reportLayer: values['report-layer'] });
     const inputShapes = parseInputShapes(values['input-shape'] ?? []);

@@ -31,6 +31,10 @@ Options:
       --report-layer <l>  layer (or layer/weight) the report's density plots show (default: largest kernel)
       --seed <n>          random seed (default 0)
       --format <name>     force the output format
+      --plugin <module>   load custom passes, ops or formats: a file (./my-pass.js) or package
+                          exporting register(registries); repeatable (docs/writing-a-pass.md)
+  -v, --verbose           say why the engine picked its backend (optimize, tree)
+  -V, --version           print the version
   tree:
       --sparsity <f>      pruned branch sparsity (default 0.5)
       --clusters <n>      clusters per kernel (default 16)

@@ -276,6 +276,7 @@ async function runClustering(
       weightTransforms: [transform],
       ...(validation ? { validation } : {}),
       progress: ctx.progress,
+      label: 'fine-tune',
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     history = result.history;

@@ -62,9 +62,7 @@ function train(
     const diff = tf.tidy(() => tf.sub(inst.forward(raw, { ...info, step: s + 1 }), goal));
     losses.push(tf.tidy(() => tf.sum(tf.square(diff)).dataSync()[0]! / 2));
     const grads = transformGrads(raw, inst, diff);
-    const named: tf.NamedTensorMap = {};
-    vars.forEach((v, i) => (named[v.name] = grads[i]!));
-    optimizer.applyGradients(named);
+    optimizer.applyGradients(vars.map((v, i) => ({ name: v.name, tensor: grads[i]! })));
     tf.dispose([diff, ...grads]);
   }
   optimizer.dispose();

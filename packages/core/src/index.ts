@@ -256,6 +256,7 @@ export {
 } from './logger';
 export {
   createStreamProgress,
+  prefixedProgress,
   silentProgress,
   throwIfCancelled,
   type ProgressReporter,

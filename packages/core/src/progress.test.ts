@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { CancelledError } from './errors';
-import { createStreamProgress, throwIfCancelled } from './progress';
+import { createStreamProgress, prefixedProgress, throwIfCancelled } from './progress';
 
 function capture(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {
   const s = new PassThrough();
@@ -28,6 +28,15 @@ describe('progress', () => {
     task.update(5);
     task.finish();
     expect(text().split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
+  it('labels a task with the prefix once (the pass manager prefixes the pass name)', () => {
+    const { stream, text } = capture(false);
+    const progress = prefixedProgress(createStreamProgress(stream), 'pcqat');
+    progress.start('fine-tune', 1, ' epoch').finish();
+    progress.start('pcqat (one-shot)', 2, ' weights').finish();
+    expect(text()).toMatch(/^pcqat fine-tune \[#{20}\] 1\/1 epoch {2}\d+s\n/);
+    expect(text()).toMatch(/\npcqat \(one-shot\) \[#{20}\] 2\/2 weights/);
   });
 
   it('throws CancelledError once the signal fired', () => {

@@ -86,6 +86,21 @@ export function createStreamProgress(
   };
 }
 
+/**
+ * A reporter whose task labels start with `prefix`: the pass manager hands each pass one prefixed
+ * with the pass name, so a line reads `pcqat fine-tune [####] 1/1 epoch`, not the model's name.
+ */
+export function prefixedProgress(reporter: ProgressReporter, prefix: string): ProgressReporter {
+  return {
+    start: (label, total, unit) =>
+      reporter.start(
+        label === prefix || label.startsWith(`${prefix} `) ? label : `${prefix} ${label}`,
+        total,
+        unit,
+      ),
+  };
+}
+
 /** Throw CancelledError when the signal has fired (call between units of work). */
 export function throwIfCancelled(signal: AbortSignal | undefined, what = 'work'): void {
   if (signal?.aborted) {

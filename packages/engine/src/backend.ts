@@ -143,10 +143,17 @@ function withWasmThreads(choice: BackendChoice): BackendChoice {
 
 const reported = new Set<string>();
 
-/** Log the backend choice once per process and backend. */
+/** The one-line summary of a choice: `backend wasm, 2 threads`. */
+export function describeBackend(choice: BackendChoice): string {
+  const t = choice.wasmThreads;
+  return `backend ${choice.backend}${t === undefined ? '' : `, ${t} thread${t === 1 ? '' : 's'}`}`;
+}
+
+/** Log the backend choice once per process and backend: one short line, why at debug level. */
 export function reportBackendOnce(choice: BackendChoice, logger: Logger): void {
   const key = `${choice.backend}|${choice.reason}`;
   if (reported.has(key)) return;
   reported.add(key);
-  logger.info(`collabopt engine: TF.js backend "${choice.backend}" (${choice.reason})`);
+  logger.info(describeBackend(choice));
+  logger.debug(`${describeBackend(choice)}: ${choice.reason}`);
 }

@@ -158,6 +158,8 @@ export interface FitOptions extends TransformOptions, TrainingLossOptions {
    */
   teacher?: Graph;
   progress?: ProgressReporter;
+  /** Progress label (default `train`; passes say `fine-tune`, and the pass manager prefixes the pass name). */
+  label?: string;
   /** Checked every batch (the loop yields to the event loop every batch). */
   signal?: AbortSignal;
   callbacks?: FitCallbacks;
@@ -564,9 +566,9 @@ export class Engine {
     const seed = options.seed ?? 0;
     const rng = createRng(seed);
     const progress = (options.progress ?? silentProgress).start(
-      `fit ${graph.name}`,
+      options.label ?? 'train',
       epochs,
-      ' epochs',
+      epochs === 1 ? ' epoch' : ' epochs',
     );
     const history: EpochLog[] = [];
     const startTensors = tf.memory().numTensors;

@@ -16,6 +16,7 @@ import {
   createDataset,
   createEngine,
   loadMnistDigits,
+  referenceCnn,
   take,
   tf,
   type ActivationTransform,
@@ -202,7 +203,6 @@ describe('fit', () => {
   });
 
   test('trains the reference CNN on MNIST digits quickly to well above chance', async () => {
-    const { referenceCnn } = await import('./index');
     const g = referenceCnn(0);
     const { train, test: t } = loadMnistDigits();
     await engine.fit(g, take(train, 640), { epochs: 1, batchSize: 64, seed: 1 });
@@ -298,7 +298,9 @@ describe('transforms', () => {
     const masked = await engine.predict(g, [x], { weightTransforms: [halfMask(log)] });
     expect(log.every((l) => !l.startsWith('mask:') || l.endsWith(':false'))).toBe(true);
     const plain = await engine.predict(g, [x]);
-    expect(Array.from(masked[0]!.data)).not.toEqual(Array.from(plain[0]!.data));
+    expect(Array.from(masked[0]!.data as Float32Array)).not.toEqual(
+      Array.from(plain[0]!.data as Float32Array),
+    );
     expect(g.node('conv').weight('kernel').annotations.mask).toBeUndefined();
   });
 

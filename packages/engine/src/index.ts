@@ -3,6 +3,8 @@ export {
   BACKEND_NAMES,
   chooseBackend,
   activateBackend,
+  describeBackend,
+  reportBackendOnce,
   type BackendName,
   type BackendChoice,
   type BackendOptions,
@@ -128,7 +130,7 @@ export {
   type TrainTest,
 } from './data/builtin-datasets';
 export { referenceCnn, benchmarkCnn } from './reference-cnn';
-export { registerWasmGradientKernels } from './wasm-kernels';
+export { registerWasmGradientKernels, type WasmKernelOptions } from './wasm-kernels';
 export {
   transformStages,
   registerTransformStage,

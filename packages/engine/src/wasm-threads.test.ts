@@ -107,7 +107,7 @@ interface ChildResult {
 function runChild(threads: string): Promise<ChildResult> {
   const start = Date.now();
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, [WASM_THREADS_ENV]: threads };
+    const env: NodeJS.ProcessEnv = { ...process.env, [WASM_THREADS_ENV]: threads };
     delete env['JEST_WORKER_ID'];
     delete env['COLLABOPT_BACKEND'];
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD], { cwd: REPO, env });

@@ -32,9 +32,11 @@ export {
   type KerasLayerWriter,
   type EmittedLayer,
 } from './layer-writers';
-export { JsonReader } from './json';
+export { JsonReader, type JsonObject } from './json';
+export type { KerasGeneration, ActivationSpec } from './activations';
 export { METADATA_KEY as ANNOTATIONS_METADATA_KEY } from './annotation-metadata';
 export type {
+  ManifestDType,
   ShardReader,
   WeightSpec,
   WeightQuantization,

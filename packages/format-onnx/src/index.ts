@@ -16,6 +16,11 @@ export type {
   TensorProto,
   AttributeProto,
   ValueInfoProto,
+  TypeProto,
+  Dimension,
+  OperatorSetId,
+  StringStringEntry,
+  Int64,
 } from './proto/types';
 export { registerOnnxOp, type OnnxOpMapping } from './op-mappings';
 export { onnxExportHelpers, onnxImportHelpers } from './mapping-helpers';

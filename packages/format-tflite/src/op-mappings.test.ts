@@ -104,7 +104,6 @@ describe('registerTfliteOp', () => {
 
     // The same operator as CUSTOM("ScaledMatMul") reads back into the custom op.
     code.builtinCode = Op.CUSTOM;
-    code.deprecatedBuiltinCode = Op.CUSTOM;
     code.customCode = 'ScaledMatMul';
     const back = readTflite(serializeModel(model), { registry: registry() });
     const node = back.nodes.find((n) => n.op === 'ScaledMatMul')!;

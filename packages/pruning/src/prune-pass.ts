@@ -278,6 +278,7 @@ async function runPrune(graph: Graph, ctx: PassContext, o: PruneOptions): Promis
       seed: ctx.seed,
       weightTransforms: [transform],
       progress: ctx.progress,
+      label: 'fine-tune',
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     for (const t of targets) {

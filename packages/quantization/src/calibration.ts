@@ -86,7 +86,7 @@ export async function calibrate(
   const observer = observingTransform(graph, estimatorFor);
   const indices = spreadIndices(data.count, options.samples ?? 500);
   const batchSize = options.batchSize ?? 100;
-  const task = (options.progress ?? silentProgress).start('calibrate', indices.length, 'samples');
+  const task = (options.progress ?? silentProgress).start('calibrate', indices.length, ' samples');
   const input = graph.inputs[0]!;
   for (const batch of sampleBatches(data, indices, batchSize)) {
     throwIfCancelled(options.signal, 'calibration');

@@ -116,6 +116,7 @@ export async function quantizationAwareTraining(
     activationTransforms: [transform],
     ...(options.validation ? { validation: options.validation } : {}),
     ...(options.progress ? { progress: options.progress } : {}),
+    label: 'fine-tune',
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const missing = annotateQatActivations(state).map((v) => `"${v.name}"`);

@@ -1,13 +1,17 @@
 import {
+  GraphBuilder,
   MemoryLogger,
   PassManager,
   PassRegistry,
   checkWeightContract,
   countUnique,
+  createRng,
+  tensor,
   type Graph,
 } from '@collabopt/core';
 import { createEngine, type Engine } from '@collabopt/engine';
 import {
+  foldBatchNorm,
   paramsOfValue,
   quantizationAwareTraining,
   quantizePostTraining,
@@ -188,8 +192,6 @@ describe('qat', () => {
 
 describe('foldBatchNorm through the engine', () => {
   it('the folded graph predicts what the unfolded one did', async () => {
-    const { GraphBuilder, createRng, tensor } = await import('@collabopt/core');
-    const { foldBatchNorm } = await import('../src');
     const b = new GraphBuilder('bn', { seed: 5 });
     const x = b.input('x', [-1, 6, 6, 2]);
     const c = b.layer('Conv2D', 'conv', x, { filters: 3, kernelSize: [3, 3], padding: 'same' });

@@ -95,17 +95,13 @@ export async function optimizeCommand(
     ? await engine.evaluate(graph, data.test, { signal: io.signal })
     : undefined;
   const result = await pm.run(graph);
-  print(io, formatPassRecords(result.records));
   let accuracy: OptimizeReport['accuracy'] = null;
   if (data.test && before) {
     const after = await engine.evaluate(result.graph, data.test, { signal: io.signal });
     accuracy = { before: before.accuracy, after: after.accuracy, samples: data.test.count };
-    print(
-      io,
-      `test accuracy (${data.name}, float IR): before ${(before.accuracy * 100).toFixed(2)}%, after ${(after.accuracy * 100).toFixed(2)}%`,
-    );
   }
-  for (const w of result.warnings) print(io, `warning: ${w}`);
+  // The pass manager's logger printed each warning once, when it happened (result.warnings keeps
+  // them for the report).
   // Serialised once: these bytes are written and measured for the report. The main file is
   // committed last, after its weight shards / external data (as writeModel does).
   const files = await format.write!(result.graph, { fileName: path.basename(options.output) });
@@ -116,7 +112,6 @@ export async function optimizeCommand(
     [...files.slice(1), ...files.slice(0, 1)],
     (graph.metadata[SOURCE_FILES_KEY] as string[] | undefined) ?? [],
   );
-  print(io, `wrote ${files.map((f) => path.join(dir, f.path)).join(', ')}`);
   const report: OptimizeReport = {
     input,
     output: options.output,
@@ -131,6 +126,21 @@ export async function optimizeCommand(
     deflatedBytes: files.reduce((s, f) => s + deflatedSize(f.bytes), 0),
     warnings: result.warnings,
   };
+  // The table ends with the real size of the written file(s), next to the passes' IR estimates.
+  print(
+    io,
+    formatPassRecords(result.records, {
+      label: files.map((f) => f.path).join(' + '),
+      bytes: report.bytes,
+      deflatedBytes: report.deflatedBytes,
+    }),
+  );
+  if (accuracy)
+    print(
+      io,
+      `test accuracy (${data.name}, float IR): before ${(accuracy.before * 100).toFixed(2)}%, after ${(accuracy.after * 100).toFixed(2)}%`,
+    );
+  print(io, `wrote ${files.map((f) => path.join(dir, f.path)).join(', ')}`);
   if (options.report && stages) {
     const kernel = reportKernel(options.reportLayer);
     await writeReportFile(

@@ -108,6 +108,8 @@ async function readRecipe(file: string | undefined): Promise<unknown> {
   }
 }
 
+// Contract warnings are not reprinted here: the pass manager's logger printed each one when it
+// happened (the report keeps them).
 function printEvent(io: CliIo, e: TreeEvent): void {
   switch (e.kind) {
     case 'baseline':
@@ -118,7 +120,6 @@ function printEvent(io: CliIo, e: TreeEvent): void {
       return;
     case 'branch-done': {
       const r = e.report;
-      for (const w of r.warnings) print(io, `  warning: ${w}`);
       if (r.status !== 'ok') print(io, `  FAILED [${r.error?.code}]: ${r.error?.message}`);
       else
         print(
@@ -131,7 +132,6 @@ function printEvent(io: CliIo, e: TreeEvent): void {
       print(io, `leaf ${e.leaf.label}: ${e.leaf.pipeline}`);
       return;
     case 'leaf-done':
-      for (const w of e.report.warnings) print(io, `  warning: ${w}`);
       if (e.report.status !== 'ok')
         print(io, `  FAILED [${e.report.error?.code}]: ${e.report.error?.message}`);
   }

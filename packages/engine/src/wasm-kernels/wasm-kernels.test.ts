@@ -358,7 +358,7 @@ describe('training batch norm kernels (wasm) match the composed cpu computation'
     { shape: [5, 9, 7, 20], eps: 1e-3, offset: 100 }, // mean ≫ deviation; 5 row chunks + 10
   ])('x$shape ε $eps: y, mean, variance and dx, dgamma, dbeta (SIMD and JavaScript)', async (c) => {
     const ch = c.shape[3]!;
-    const offset = 'offset' in c ? c.offset : 0;
+    const offset = 'offset' in c ? (c.offset ?? 0) : 0;
     const xv = random(c.shape, 61).values.map((v, i) => v * 3 + (i % ch) + offset); // per channel
     const gv = random([ch], 62).values.map((v) => v + 1);
     const bv = random([ch], 63).values;

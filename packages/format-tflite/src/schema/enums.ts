@@ -60,6 +60,7 @@ export const BuiltinOperator = {
   RESIZE_BILINEAR: 23,
   SOFTMAX: 25,
   TANH: 28,
+  CUSTOM: 32,
   PAD: 34,
   MEAN: 40,
   SUB: 41,
