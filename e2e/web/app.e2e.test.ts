@@ -161,7 +161,7 @@ describeIf('collabopt web app in headless Chromium', () => {
     await page.evaluate(() => delete document.body.dataset['state']);
     await page.click('#demo');
     await page.waitForSelector('#cancel:not([disabled])');
-    await textWhen(page, '#status', (t) => t.startsWith('fit'));
+    await textWhen(page, '#log', (t) => t.includes('training the reference CNN'), 120_000);
     await page.click('#cancel');
     await page.waitForSelector('body[data-state="error"]', { timeout: 120_000 });
     expect(await page.textContent('#log')).toMatch(/error \[CANCELLED\]/);
@@ -232,13 +232,16 @@ async function textWhen(
   page: Page,
   selector: string,
   ready: (text: string) => boolean,
+  timeoutMs = 10_000,
 ): Promise<string> {
-  for (let i = 0; i < 200; i++) {
+  for (let waited = 0; waited < timeoutMs; waited += 50) {
     const text = (await page.textContent(selector)) ?? '';
     if (ready(text)) return text;
     await page.waitForTimeout(50);
   }
-  throw new Error(`${selector} never reached the expected text`);
+  throw new Error(
+    `${selector} never reached the expected text: "${await page.textContent(selector)}"`,
+  );
 }
 
 /** The reference CNN, trained one short epoch, as model.json + shards; and digits for the oracle. */
