@@ -25,7 +25,7 @@ import {
 } from './codebook';
 import { createClusterTransform, weightKey } from './cluster-transform';
 import { clusterEligibility, clustersPerChannel } from './eligibility';
-import { getDataset, getEngine } from './engine-api';
+import { getDataSource, getEngine, TRAINING_LOSS_OPTIONS, trainingLossOf } from './engine-api';
 import { CENTROID_INITS } from './initializers';
 
 /** Options of the `cluster` pass (`sparsityPreservingCluster` has them all but preserveSparsity). */
@@ -85,6 +85,7 @@ export const CLUSTER_OPTIONS = defineOptions({
     description: 'cluster only these layers (node names)',
     optional: true,
   },
+  ...TRAINING_LOSS_OPTIONS,
 });
 
 /**
@@ -158,6 +159,7 @@ export const cluster = definePass({
   options: CLUSTER_OPTIONS,
   preserves: ['codebook'],
   drops: ['mask', 'quant'],
+  usesTeacher: true,
   run: (graph, ctx, options) => runClustering('cluster', graph, ctx, options),
 });
 
@@ -171,6 +173,7 @@ export const sparsityPreservingCluster = definePass({
   options: SPARSITY_PRESERVING_CLUSTER_OPTIONS,
   preserves: ['codebook', 'mask'],
   drops: ['quant'],
+  usesTeacher: true,
   run: (graph, ctx, options) =>
     runClustering('sparsityPreservingCluster', graph, ctx, { ...options, preserveSparsity: true }),
 });
@@ -181,7 +184,8 @@ async function runClustering(
   ctx: PassContext,
   o: ClusterPassOptions,
 ): Promise<PassResult> {
-  const train = o.oneShot ? undefined : getDataset(ctx, 'train');
+  const given = o.oneShot ? undefined : getDataSource(ctx, 'train');
+  const train = given !== undefined && given.count > 0 ? given : undefined;
   const oneShot = train === undefined;
   if (!o.oneShot && oneShot)
     ctx.logger.info(`${name}: no training data in the context, clustering one-shot (k-means only)`);
@@ -266,7 +270,7 @@ async function runClustering(
       seed: ctx.seed,
       codebooks,
     });
-    const validation = getDataset(ctx, 'validation');
+    const validation = getDataSource(ctx, 'validation');
     const result = await engine.fit(graph, train, {
       epochs: o.epochs,
       batchSize: o.batchSize,
@@ -274,6 +278,8 @@ async function runClustering(
       learningRate: o.learningRate,
       seed: ctx.seed,
       weightTransforms: [transform],
+      ...trainingLossOf(o),
+      ...(ctx.teacher ? { teacher: ctx.teacher } : {}),
       ...(validation ? { validation } : {}),
       progress: ctx.progress,
       label: 'fine-tune',

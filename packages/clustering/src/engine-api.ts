@@ -5,7 +5,10 @@
 export {
   tf,
   getDataset,
+  getDataSource,
   getEngine,
+  TRAINING_LOSS_OPTIONS,
+  trainingLossOf,
   type Dataset,
   type StepInfo,
   type WeightTarget,

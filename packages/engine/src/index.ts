@@ -56,6 +56,11 @@ export {
   type TrainingLossOptions,
   type ResolvedTrainingLoss,
 } from './training-loss';
+export {
+  TRAINING_LOSS_OPTIONS,
+  trainingLossOf,
+  type TrainingLossPassOptions,
+} from './training-loss-options';
 export { TrainingObjective, type BatchLabels } from './training-objective';
 export { argmaxRows, OutputAgreementAccumulator, type OutputAgreementValues } from './metrics';
 export { yieldToEventLoop } from './yield-to-event-loop';
@@ -114,6 +119,7 @@ export {
 } from './data/preprocessing';
 export { detectModelNormalization, type ModelNormalization } from './data/model-normalization';
 export { parseNpyHeader, type NpyHeader } from './data/npy';
+export type { ArrayDType } from './data/array-dtype';
 export { removeTemporaryDataFiles } from './data/stored-array';
 export {
   openDataSet,

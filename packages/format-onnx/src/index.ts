@@ -1,5 +1,6 @@
 export { registerOnnxFormat, onnxFormat, looksLikeOnnx } from './format';
 export { readOnnx, type ReadOnnxOptions } from './reader/read-onnx';
+export type { RelatedReader } from './reader/external-data';
 export {
   writeOnnx,
   irVersionForOpset,

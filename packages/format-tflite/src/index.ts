@@ -19,5 +19,6 @@ export type {
   KernelInput,
   WeightSource,
 } from './export/context';
+export type { KernelKind } from './export/op-versions';
 export type { OperatorImporter as TfliteOperatorImporter } from './import/ops/common';
 export type { ImportContext as TfliteImportContext } from './import/context';

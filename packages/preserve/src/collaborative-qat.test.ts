@@ -116,7 +116,16 @@ describe('collaborative QAT (pqat, cqat, pcqat)', () => {
 describe('collaborative QAT declarations', () => {
   it('are one definePass each: typed partial options, declared contracts, registry entries', () => {
     const p = pcqat.create({ epochs: 2 });
-    expect(p.options).toEqual({ epochs: 2, batchSize: 128, learningRate: 1e-4, optimizer: 'adam' });
+    expect(p.options).toEqual({
+      epochs: 2,
+      batchSize: 128,
+      learningRate: 1e-4,
+      optimizer: 'adam',
+      rangeInit: 'tfmot',
+      loss: 'auto',
+      temperature: 1,
+    });
+    expect(p.usesTeacher).toBe(true);
     expect([pqat.drops, cqat.drops, pcqat.drops]).toEqual([['codebook'], ['mask'], []]);
     expect(pcqat.preserves).toEqual(['quant', 'range', 'mask', 'codebook']);
     const passes = new PassRegistry();

@@ -49,6 +49,7 @@ function collaborativeQat(name: string, description: string, keeps: Preservation
       ...(keeps.clusters ? (['codebook'] as const) : []),
     ],
     drops,
+    usesTeacher: true,
     run: (graph, ctx, options) =>
       runQatPass(name, graph, ctx, options, {
         transforms: (seed) => preservingTransforms(keeps, seed),

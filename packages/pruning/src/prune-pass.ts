@@ -11,7 +11,15 @@ import {
   type PassResult,
 } from '@collabopt/core';
 import { applyMasks } from './apply-masks';
-import { getDataset, getEngine, type Dataset, type Engine } from '@collabopt/engine';
+import {
+  getDataSource,
+  getEngine,
+  TRAINING_LOSS_OPTIONS,
+  trainingLossOf,
+  type DataSource,
+  type Dataset,
+  type Engine,
+} from '@collabopt/engine';
 import { selectPrunableWeights, type PruningPolicy } from './policy';
 import { pruningTransform } from './pruning-transform';
 import { pruningReport, type LayerSparsity } from './report';
@@ -118,6 +126,7 @@ export const PRUNE_OPTIONS = defineOptions({
     description: 'prune by magnitude without fine-tuning',
     default: false,
   },
+  ...TRAINING_LOSS_OPTIONS,
 });
 
 /**
@@ -187,17 +196,37 @@ interface Accuracy {
   readonly data: string;
 }
 
-function nonEmpty(d: Dataset | undefined): Dataset | undefined {
+/** Another headline metric than accuracy: agreement with the float model, or a dense label loss. */
+interface MetricChange {
+  readonly name: string;
+  readonly before: number;
+  readonly after: number;
+  readonly data: string;
+}
+
+type EvaluationData = Dataset | DataSource;
+
+function nonEmpty(d: EvaluationData | undefined): EvaluationData | undefined {
   return d !== undefined && d.count > 0 ? d : undefined;
 }
 
-async function accuracyOf(
+function hasLabels(d: EvaluationData): boolean {
+  return !('read' in d) || d.labels !== undefined;
+}
+
+/** The evaluation's headline metric: accuracy with labels, agreement with the teacher without. */
+async function metricOf(
   engine: Engine,
   graph: Graph,
-  data: Dataset,
+  data: EvaluationData,
   batchSize: number,
-): Promise<number> {
-  return (await engine.evaluate(graph, data, { batchSize })).accuracy;
+  teacher: Graph | undefined,
+): Promise<{ name: string; value: number }> {
+  const r = await engine.evaluate(graph, data, {
+    batchSize,
+    ...(hasLabels(data) || teacher === undefined ? {} : { teacher }),
+  });
+  return r.metric;
 }
 
 /**
@@ -215,6 +244,7 @@ export const prune = definePass({
   options: PRUNE_OPTIONS,
   preserves: ['mask'],
   drops: ['codebook', 'quant', 'range'],
+  usesTeacher: true,
   run: runPrune,
 });
 
@@ -231,16 +261,20 @@ async function runPrune(graph: Graph, ctx: PassContext, o: PruneOptions): Promis
     checkWeightFits(t.node, t.slot, t.weight.tensor.shape, structure, o.sparsity);
   }
   const selected = new Set(targets.map((t) => `${t.node.name}/${t.slot}`));
-  const evalData = nonEmpty(getDataset(ctx, 'test')) ?? nonEmpty(getDataset(ctx, 'validation'));
-  const train = nonEmpty(getDataset(ctx, 'train'));
+  const labelledOrTeacher = (d: EvaluationData | undefined): EvaluationData | undefined =>
+    d !== undefined && (hasLabels(d) || ctx.teacher !== undefined) ? d : undefined;
+  const evalData = labelledOrTeacher(
+    nonEmpty(getDataSource(ctx, 'test')) ?? nonEmpty(getDataSource(ctx, 'validation')),
+  );
+  const train = nonEmpty(getDataSource(ctx, 'train'));
   const oneShot = o.oneShot || train === undefined || o.epochs === 0;
   const started = Date.now();
 
   let engine: Engine | undefined;
-  let before: number | undefined;
+  let before: { name: string; value: number } | undefined;
   if (evalData !== undefined) {
     engine = await getEngine(ctx);
-    before = await accuracyOf(engine, graph, evalData, o.batchSize);
+    before = await metricOf(engine, graph, evalData, o.batchSize, ctx.teacher);
   }
   throwIfCancelled(ctx.signal, 'prune');
 
@@ -277,6 +311,8 @@ async function runPrune(graph: Graph, ctx: PassContext, o: PruneOptions): Promis
       learningRate: o.learningRate,
       seed: ctx.seed,
       weightTransforms: [transform],
+      ...trainingLossOf(o),
+      ...(ctx.teacher ? { teacher: ctx.teacher } : {}),
       progress: ctx.progress,
       label: 'fine-tune',
       ...(ctx.signal ? { signal: ctx.signal } : {}),
@@ -310,14 +346,18 @@ async function runPrune(graph: Graph, ctx: PassContext, o: PruneOptions): Promis
     );
 
   let accuracy: Accuracy | undefined;
+  let metric: MetricChange | undefined;
   if (engine !== undefined && evalData !== undefined && before !== undefined) {
-    const after = await accuracyOf(engine, graph, evalData, o.batchSize);
-    accuracy = {
-      before,
-      after,
-      dropPoints: (before - after) * 100,
-      data: evalData.name ?? (getDataset(ctx, 'test') ? 'test' : 'validation'),
-    };
+    const after = await metricOf(engine, graph, evalData, o.batchSize, ctx.teacher);
+    const data = evalData.name ?? (getDataSource(ctx, 'test') ? 'test' : 'validation');
+    if (before.name === 'accuracy')
+      accuracy = {
+        before: before.value,
+        after: after.value,
+        dropPoints: (before.value - after.value) * 100,
+        data,
+      };
+    else metric = { name: before.name, before: before.value, after: after.value, data };
   }
   const layers: LayerSparsity[] = pruningReport(graph).layers.filter((l) =>
     selected.has(`${l.node}/${l.slot}`),
@@ -336,6 +376,7 @@ async function runPrune(graph: Graph, ctx: PassContext, o: PruneOptions): Promis
       layers,
       ...training,
       ...(accuracy ? { accuracy } : {}),
+      ...(metric ? { metric } : {}),
       seconds: (Date.now() - started) / 1000,
     },
   };

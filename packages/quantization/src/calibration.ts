@@ -7,7 +7,13 @@ import {
   type ProgressReporter,
   type Value,
 } from '@collabopt/core';
-import type { ActivationTransform, Dataset, Engine, ValueTarget } from '@collabopt/engine';
+import type {
+  ActivationTransform,
+  DataSource,
+  Dataset,
+  Engine,
+  ValueTarget,
+} from '@collabopt/engine';
 import { sampleBatches, spreadIndices } from './dataset-batches';
 import {
   createRangeEstimator,
@@ -62,7 +68,7 @@ export function observingTransform(
 export async function calibrate(
   engine: Engine,
   graph: Graph,
-  data: Dataset,
+  data: Dataset | DataSource,
   options: CalibrationOptions = {},
 ): Promise<Map<Value, Range>> {
   if (graph.inputs.length !== 1) {
@@ -88,10 +94,14 @@ export async function calibrate(
   const batchSize = options.batchSize ?? 100;
   const task = (options.progress ?? silentProgress).start('calibrate', indices.length, ' samples');
   const input = graph.inputs[0]!;
-  for (const batch of sampleBatches(data, indices, batchSize)) {
+  for await (const batch of sampleBatches(data, indices, batchSize)) {
     throwIfCancelled(options.signal, 'calibration');
     estimatorFor(input).observe(batch.x.data as Float32Array);
-    await engine.predict(graph, [batch.x], { batchSize, activationTransforms: [observer] });
+    await engine.predict(graph, [batch.x], {
+      batchSize,
+      activationTransforms: [observer],
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     task.update(Math.min(indices.length, batch.start + batchSize));
   }
   task.finish();

@@ -1,5 +1,11 @@
 import { tensor, type Tensor } from '@collabopt/core';
-import type { Dataset } from '@collabopt/engine';
+import {
+  asDataSource,
+  dataSourceView,
+  readBatches,
+  type DataSource,
+  type Dataset,
+} from '@collabopt/engine';
 
 /** Indices of `n` samples spread evenly over the data set (deterministic, every class region visited). */
 export function spreadIndices(count: number, n: number): Uint32Array {
@@ -9,23 +15,21 @@ export function spreadIndices(count: number, n: number): Uint32Array {
   return out;
 }
 
-/** Yield batches of the chosen samples as core tensors [b, ...sampleShape] (one batch in memory at a time). */
-export function* sampleBatches(
-  data: Dataset,
+/**
+ * Batches of the chosen samples as core tensors [b, ...sampleShape], read from an in-memory data
+ * set or a streamed data source (one batch in memory at a time).
+ */
+export async function* sampleBatches(
+  data: Dataset | DataSource,
   indices: Uint32Array,
   batchSize: number,
-): Generator<{ x: Tensor; y: Int32Array; start: number }> {
-  const per = data.sampleShape.reduce((a, b) => a * b, 1);
-  for (let start = 0; start < indices.length; start += batchSize) {
-    const b = Math.min(batchSize, indices.length - start);
-    const x = new Float32Array(b * per);
-    const y = new Int32Array(b);
-    for (let i = 0; i < b; i++) {
-      const s = indices[start + i]!;
-      x.set(data.x.subarray(s * per, (s + 1) * per), i * per);
-      y[i] = data.y[s]!;
-    }
-    yield { x: tensor('float32', [b, ...data.sampleShape], x), y, start };
+): AsyncGenerator<{ x: Tensor; start: number }> {
+  const source = asDataSource(data);
+  const view = dataSourceView(source, indices, source.name);
+  let start = 0;
+  for await (const batch of readBatches(view, batchSize)) {
+    yield { x: tensor('float32', [batch.size, ...source.sampleShape], batch.x), start };
+    start += batch.size;
   }
 }
 

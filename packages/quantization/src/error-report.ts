@@ -1,6 +1,12 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { throwIfCancelled, type Graph } from '@collabopt/core';
-import type { ActivationTransform, Dataset, Engine, ValueTarget } from '@collabopt/engine';
+import type {
+  ActivationTransform,
+  DataSource,
+  Dataset,
+  Engine,
+  ValueTarget,
+} from '@collabopt/engine';
 import { sampleBatches, spreadIndices } from './dataset-batches';
 import { simulationTransform } from './simulate';
 import { SqnrAccumulator } from './sqnr';
@@ -49,17 +55,18 @@ export async function activationErrors(
   engine: Engine,
   floatGraph: Graph,
   quantGraph: Graph,
-  data: Dataset,
+  data: Dataset | DataSource,
   options: { samples?: number; batchSize?: number; signal?: AbortSignal } = {},
 ): Promise<ActivationQuantReport[]> {
   const acc = new Map<string, SqnrAccumulator>();
   const indices = spreadIndices(data.count, options.samples ?? 200);
   const batchSize = options.batchSize ?? 100;
-  for (const batch of sampleBatches(data, indices, batchSize)) {
+  for await (const batch of sampleBatches(data, indices, batchSize)) {
     throwIfCancelled(options.signal, 'quantization error report');
     const reference = new Map<string, Float32Array>();
     await engine.predict(floatGraph, [batch.x], {
       batchSize,
+      ...(options.signal ? { signal: options.signal } : {}),
       activationTransforms: [recorder(floatGraph, (n, d) => reference.set(n, d))],
     });
     const sim = recorder(
@@ -73,7 +80,11 @@ export async function activationErrors(
       },
       simulationTransform(quantGraph),
     );
-    await engine.predict(quantGraph, [batch.x], { batchSize, activationTransforms: [sim] });
+    await engine.predict(quantGraph, [batch.x], {
+      batchSize,
+      activationTransforms: [sim],
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   }
   const order = quantGraph.topologicalOrder().flatMap((n) => n.outputs.map((v) => v.name));
   return order.filter((n) => acc.has(n)).map((n) => ({ value: n, sqnrDb: acc.get(n)!.value() }));

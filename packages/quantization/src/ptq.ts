@@ -10,7 +10,13 @@ import {
   type PassContext,
   type Value,
 } from '@collabopt/core';
-import { getDataset, getEngine, type Dataset, type Engine } from '@collabopt/engine';
+import {
+  getDataSource,
+  getEngine,
+  type DataSource,
+  type Dataset,
+  type Engine,
+} from '@collabopt/engine';
 import { activationGroups, type ActivationBits, type ActivationGroup } from './activation-groups';
 import { activationParams, annotateValue } from './annotations';
 import { calibrate } from './calibration';
@@ -121,7 +127,7 @@ export async function quantizePostTraining(
   graph: Graph,
   options: Partial<PtqOptions> & {
     engine?: Engine;
-    data?: Dataset;
+    data?: Dataset | DataSource;
     registry?: OpRegistry;
     signal?: AbortSignal;
     progress?: PassContext['progress'];
@@ -186,7 +192,7 @@ export const ptq = definePass({
   async run(graph, ctx, o) {
     const needsData = activationBitsOf(o.mode) !== undefined;
     const data = needsData
-      ? (getDataset(ctx, 'calibration') ?? getDataset(ctx, 'train'))
+      ? (getDataSource(ctx, 'calibration') ?? getDataSource(ctx, 'train'))
       : undefined;
     if (needsData && !data) {
       throw new InvalidArgumentError(

@@ -36,6 +36,15 @@ describe('ActivationRange (spec §3.3)', () => {
     expect(r.max).toBeCloseTo(2, 6);
   });
 
+  it('firstBatch EMA starts at the first batch extremes, then moves by 0.001 per step', () => {
+    const r = new ActivationRange('ema', EMA_DECAY, 'firstBatch');
+    r.update(-30, 12);
+    expect([r.min, r.max]).toEqual([-30, 12]);
+    r.update(-10, 2);
+    expect(r.min).toBeCloseTo(EMA_DECAY * -30 + (1 - EMA_DECAY) * -10, 12);
+    expect(r.max).toBeCloseTo(EMA_DECAY * 12 + (1 - EMA_DECAY) * 2, 12);
+  });
+
   it('all-values (model inputs) starts at [0, 0] and keeps running extremes', () => {
     const r = new ActivationRange('all-values');
     expect(r.params()).toBeUndefined();
@@ -164,5 +173,36 @@ describe('QAT weight transform', () => {
       channelAxes: [3],
     });
     expect(checkWeightQuant(w.tensor, w.annotations.quant!)).toEqual({ ok: true });
+  });
+});
+
+describe('QAT of a Concat group', () => {
+  function concatGraph(): Graph {
+    const g = new GraphBuilder('cat', { seed: 2 });
+    const x = g.input('x', [-1, 4]);
+    const a = g.layer('Dense', 'a', x, { units: 2 });
+    const b = g.layer('Dense', 'b', x, { units: 2 });
+    return g.build(g.layer('Concat', 'cat', [a, b]));
+  }
+
+  it("leaves the Concat's inputs unclipped in training, so its range grows past the initial [−6, 6]", () => {
+    const graph = concatGraph();
+    const { transform, state } = qatActivationTransform(graph, undefined, 'firstBatch');
+    const input = graph.value('a');
+    const cat = graph.value('cat');
+    const member = transform.create({ graph, value: input, producer: input.producer });
+    const anchor = transform.create({ graph, value: cat, producer: cat.producer });
+    const wide = tf.tensor1d([-40, 0, 25, 50]);
+    // The input passes unchanged in training (TFMOT quantizes only the Concat's output)...
+    expect(Array.from(member.forward(wide, TRAIN).dataSync())).toEqual([-40, 0, 25, 50]);
+    // ...and the Concat's range sees the real extremes.
+    anchor.forward(wide, TRAIN);
+    const r = state.ranges.get(cat)!;
+    expect([r.min, r.max]).toEqual([-40, 50]);
+    // In inference the input is on the shared grid (what the int8 model computes).
+    const step = (50 - -40) / 255;
+    const y = member.forward(tf.tensor1d([1.01]), EVAL).dataSync()[0]!;
+    expect(Math.abs(y - 1.01)).toBeLessThanOrEqual(step / 2 + 1e-6);
+    expect(Math.abs(y - 1.01)).toBeGreaterThan(0);
   });
 });

@@ -22,13 +22,23 @@ export const EMA_INITIAL_RANGE = { min: -6, max: 6 } as const;
 /** How an activation range is tracked during QAT (spec §3.3). */
 export type RangeTracking = 'ema' | 'all-values';
 
+/**
+ * Where an EMA range starts: TFMOT's [−6, 6] (`tfmot`; with decay 0.999 it needs thousands of
+ * steps to reach the real range), or the first training batch's extremes (`firstBatch`, as
+ * PyTorch's moving-average observers), which suits a short fine-tuning.
+ */
+export const RANGE_INITS = ['tfmot', 'firstBatch'] as const;
+export type RangeInit = (typeof RANGE_INITS)[number];
+
 /** Range state of one activation, updated from each training batch. */
 export class ActivationRange {
   min: number;
   max: number;
+  private seen = false;
   constructor(
     readonly tracking: RangeTracking,
     readonly decay = EMA_DECAY,
+    readonly start: RangeInit = 'tfmot',
   ) {
     const init = tracking === 'ema' ? EMA_INITIAL_RANGE : { min: 0, max: 0 };
     this.min = init.min;
@@ -39,7 +49,12 @@ export class ActivationRange {
   update(batchMin: number, batchMax: number): void {
     const rmin = Math.min(batchMin, 0);
     const rmax = Math.max(batchMax, 0);
-    if (this.tracking === 'ema') {
+    const first = !this.seen;
+    this.seen = true;
+    if (this.tracking === 'ema' && first && this.start === 'firstBatch') {
+      this.min = rmin;
+      this.max = rmax;
+    } else if (this.tracking === 'ema') {
       this.min = this.decay * this.min + (1 - this.decay) * rmin;
       this.max = this.decay * this.max + (1 - this.decay) * rmax;
     } else {
@@ -96,6 +111,7 @@ export interface QatActivationState {
 export function qatActivationTransform(
   graph: Graph,
   registry: OpRegistry = defaultOpRegistry,
+  rangeInit: RangeInit = 'tfmot',
 ): { transform: ActivationTransform; state: QatActivationState } {
   const groups = activationGroups(graph, 8, registry);
   const groupOf = new Map<Value, ActivationGroup>();
@@ -105,8 +121,25 @@ export function qatActivationTransform(
     if (g.fixed) continue;
     ranges.set(
       g.anchor,
-      new ActivationRange(g.anchor.producer.op === 'Input' ? 'all-values' : 'ema'),
+      new ActivationRange(
+        g.anchor.producer.op === 'Input' ? 'all-values' : 'ema',
+        EMA_DECAY,
+        rangeInit,
+      ),
     );
+  }
+  // Values the anchor reads (through grid-keeping ops such as Reshape): a Concat's inputs. As in
+  // TFMOT, they are not fake-quantized in training, so the anchor's range sees their real extremes
+  // (clipped by the anchor's current range, it could never grow); the anchor's fake-quant follows.
+  const feedsAnchor = new Set<Value>();
+  for (const g of groups) {
+    const stack = [...g.anchor.producer.inputs];
+    while (stack.length > 0) {
+      const v = stack.pop()!;
+      if (feedsAnchor.has(v) || groupOf.get(v) !== g) continue;
+      feedsAnchor.add(v);
+      if (preservesGrid(v.producer, registry)) stack.push(...v.producer.inputs);
+    }
   }
   const role = (v: Value): 'track' | 'shared' | undefined => {
     const g = groupOf.get(v);
@@ -121,8 +154,10 @@ export function qatActivationTransform(
       const value = t.value;
       const anchorRange = ranges.get(groupOf.get(value)!.anchor)!;
       const tracks = role(value) === 'track';
+      const upstream = feedsAnchor.has(value);
       return {
         forward: (x: tfc.Tensor, info: StepInfo) => {
+          if (upstream && info.training) return x;
           if (tracks && info.training) {
             const [lo, hi] = tf.tidy(() => [tf.min(x).dataSync()[0]!, tf.max(x).dataSync()[0]!]);
             if (Number.isFinite(lo!) && Number.isFinite(hi!)) anchorRange.update(lo!, hi!);

@@ -11,13 +11,17 @@ import {
   type PassResult,
 } from '@collabopt/core';
 import {
-  getDataset,
+  getDataSource,
   getEngine,
+  TRAINING_LOSS_OPTIONS,
+  trainingLossOf,
   type Dataset,
+  type DataSource,
   type Engine,
   type WeightTransform,
 } from '@collabopt/engine';
 import {
+  RANGE_INITS,
   annotateQatActivations,
   qatActivationTransform,
   qatWeightTransform,
@@ -58,6 +62,14 @@ export const QAT_OPTIONS = defineOptions({
     optional: true,
     description: 'stop after this many optimizer steps (quick fine-tuning); default: all epochs',
   },
+  rangeInit: {
+    kind: 'enum',
+    values: RANGE_INITS,
+    default: 'tfmot',
+    description:
+      "start of the activation ranges' moving averages: TFMOT's [-6, 6] or the first batch's extremes (short fine-tuning)",
+  },
+  ...TRAINING_LOSS_OPTIONS,
 });
 
 export type QatOptions = OptionsOf<typeof QAT_OPTIONS>;
@@ -82,14 +94,16 @@ export interface QatResult {
 export async function quantizationAwareTraining(
   graph: Graph,
   engine: Engine,
-  data: Dataset,
+  data: Dataset | DataSource,
   options: Partial<QatOptions> & {
     registry?: OpRegistry;
     seed?: number;
     signal?: AbortSignal;
     progress?: PassContext['progress'];
     logger?: PassContext['logger'];
-    validation?: Dataset;
+    validation?: Dataset | DataSource;
+    /** The float model before the pipeline: distilled from (the default without labels). */
+    teacher?: Graph;
     /**
      * Transforms of earlier stages trained together with the fake-quant (collaborative QAT):
      * a fixed-mask stage keeps sparsity (PQAT), a codebook stage keeps clusters (CQAT), both PCQAT.
@@ -104,7 +118,7 @@ export async function quantizationAwareTraining(
   const folded = foldBatchNorm(graph, registry);
   for (const s of folded.skipped)
     options.logger?.warn(`qat: BatchNorm "${s.batchNorm}" stays unfolded: ${s.reason}`);
-  const { transform, state } = qatActivationTransform(graph, registry);
+  const { transform, state } = qatActivationTransform(graph, registry, o.rangeInit);
   const result = await engine.fit(graph, data, {
     epochs: o.epochs,
     batchSize: o.batchSize,
@@ -114,6 +128,8 @@ export async function quantizationAwareTraining(
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     weightTransforms: [...(options.preservingTransforms ?? []), qatWeightTransform(registry)],
     activationTransforms: [transform],
+    ...trainingLossOf(o),
+    ...(options.teacher ? { teacher: options.teacher } : {}),
     ...(options.validation ? { validation: options.validation } : {}),
     ...(options.progress ? { progress: options.progress } : {}),
     label: 'fine-tune',
@@ -161,13 +177,13 @@ export async function runQatPass(
   options: QatOptions,
   preserving?: PreservingStages,
 ): Promise<PassResult> {
-  const data = getDataset(ctx, 'train');
-  if (!data)
+  const data = getDataSource(ctx, 'train');
+  if (!data || data.count === 0)
     throw new InvalidArgumentError(`${name} needs a "train" data set in the pipeline context`, {
       pass: name,
     });
   const engine = await getEngine(ctx);
-  const validation = getDataset(ctx, 'validation');
+  const validation = getDataSource(ctx, 'validation');
   const r = await quantizationAwareTraining(graph, engine, data, {
     ...options,
     registry: ctx.registry,
@@ -181,6 +197,7 @@ export async function runQatPass(
         }
       : {}),
     ...(validation ? { validation } : {}),
+    ...(ctx.teacher ? { teacher: ctx.teacher } : {}),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   return {
@@ -198,5 +215,6 @@ export const qat = definePass({
   options: QAT_OPTIONS,
   preserves: ['quant', 'range'],
   drops: ['mask', 'codebook'],
+  usesTeacher: true,
   run: (graph, ctx, options) => runQatPass('qat', graph, ctx, options),
 });

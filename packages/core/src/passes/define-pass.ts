@@ -16,6 +16,8 @@ export interface PassDeclaration<S extends OptionSchema> {
   readonly preserves: readonly AnnotationKind[];
   /** Annotation kinds the pass may break; the pass manager removes them (with a warning) when they no longer hold. */
   readonly drops?: readonly AnnotationKind[];
+  /** The pass trains and may distil from the float model (`ctx.teacher`). */
+  readonly usesTeacher?: boolean;
   run(graph: Graph, ctx: PassContext, options: OptionsOf<S>): PassResult | Promise<PassResult>;
 }
 
@@ -34,6 +36,7 @@ export interface PassEntry {
   readonly options: OptionSchema;
   readonly preserves: readonly AnnotationKind[];
   readonly drops: readonly AnnotationKind[];
+  readonly usesTeacher?: boolean;
   /** A pass from (partial) options, validated against `options` with defaults filled in. */
   create(options?: RawOptions): Pass;
 }
@@ -65,6 +68,7 @@ export function definePass<const S extends OptionSchema>(
     options: declaration.options,
     preserves: declaration.preserves,
     drops,
+    ...(declaration.usesTeacher ? { usesTeacher: true } : {}),
     create(...args: [options?: RawOptions]): ConfiguredPass<OptionsOf<S>> {
       const options = resolveOptions<OptionsOf<S>>(
         declaration.name,
@@ -76,6 +80,7 @@ export function definePass<const S extends OptionSchema>(
         ...(declaration.family !== undefined ? { family: declaration.family } : {}),
         preserves: declaration.preserves,
         drops,
+        ...(declaration.usesTeacher ? { usesTeacher: true } : {}),
         options,
         run: (graph, ctx) => declaration.run(graph, ctx, options),
       };

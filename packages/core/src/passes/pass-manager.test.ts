@@ -7,6 +7,7 @@ import { PassManager } from './pass-manager';
 import { definePass } from './define-pass';
 import type { PassEntry } from './define-pass';
 import { PassRegistry } from './pass-registry';
+import { sequence } from './sequence';
 
 function model(): Graph {
   const b = new GraphBuilder('m', { seed: 3 });
@@ -285,5 +286,44 @@ describe('PassManager', () => {
         '\n  cluster(clusters=1.5)\n                   ^',
       );
     }
+  });
+});
+
+describe('PassManager teacher (the float model before the pipeline)', () => {
+  /** A pass that records the teacher it sees and then changes the kernels. */
+  function student(seen: (Graph | undefined)[], usesTeacher: boolean): Pass {
+    return {
+      ...perturb('student', []),
+      ...(usesTeacher ? { usesTeacher: true } : {}),
+      run(graph, ctx) {
+        seen.push(ctx.teacher);
+        return perturb('student', []).run(graph, ctx);
+      },
+    };
+  }
+
+  it('snapshots the input once when a pass (or a pass of a sequence) declares usesTeacher', async () => {
+    const seen: (Graph | undefined)[] = [];
+    const input = model();
+    const kernel = Float32Array.from(input.node('d1').weight('kernel').tensor.data as Float32Array);
+    await new PassManager({ logger: new MemoryLogger() })
+      .add(student(seen, false), sequence('s', [student(seen, true)]))
+      .run(input);
+    expect(seen[0]).toBe(seen[1]);
+    expect(seen[1]).not.toBe(input);
+    // The teacher holds the weights before the first pass, the student moved on.
+    expect(seen[1]!.node('d1').weight('kernel').tensor.data).toEqual(kernel);
+    expect(input.node('d1').weight('kernel').tensor.data).not.toEqual(kernel);
+  });
+
+  it('takes no copy when no pass distils, and uses the teacher it is given', async () => {
+    const seen: (Graph | undefined)[] = [];
+    await new PassManager({ logger: new MemoryLogger() }).add(student(seen, false)).run(model());
+    expect(seen).toEqual([undefined]);
+    const teacher = model();
+    await new PassManager({ logger: new MemoryLogger(), teacher })
+      .add(student(seen, true))
+      .run(model());
+    expect(seen[1]).toBe(teacher);
   });
 });

@@ -35,6 +35,11 @@ export interface PassManagerOptions {
   signal?: AbortSignal;
   data?: Record<string, unknown>;
   engine?: unknown;
+  /**
+   * The float model the training passes distil from (e.g. the model before a tree's shared
+   * prefix). Default: a copy of the pipeline's input, taken only when a pass declares `usesTeacher`.
+   */
+  teacher?: Graph;
   instruments?: Instrument[];
   /** Verify the graph structure after every pass (default true). */
   verify?: boolean;
@@ -71,6 +76,11 @@ function snapshot(graph: Graph): AnnotationSnapshot {
     }
   }
   return { weights, values };
+}
+
+/** Whether the pass, or a pass of the sequence it is, distils from the float model. */
+function usesTeacher(pass: Pass): boolean {
+  return pass.usesTeacher === true || (isPassSequence(pass) && pass.passes.some(usesTeacher));
 }
 
 /** What one `run()` accumulates; a fresh one per run, so runs do not leak into each other. */
@@ -128,6 +138,9 @@ export class PassManager {
       ...(this.options.engine !== undefined ? { engine: this.options.engine } : {}),
       analyses: new AnalysisCache(),
     };
+    const teacher =
+      this.options.teacher ?? (this.passes.some(usesTeacher) ? input.clone() : undefined);
+    if (teacher !== undefined) (ctx as { teacher?: Graph }).teacher = teacher;
     const statistics = new StatisticsInstrument(registry);
     const state: RunState = {
       ctx,

@@ -19,6 +19,12 @@ export interface PassContext {
   readonly data: Readonly<Record<string, unknown>>;
   readonly engine?: unknown;
   readonly analyses: AnalysisCache;
+  /**
+   * The float model before the pipeline, the teacher of distillation: the graph given to the
+   * pass manager as `teacher`, else a copy of the pipeline's input taken when one of its passes
+   * declares `usesTeacher`. Undefined otherwise.
+   */
+  readonly teacher?: Graph;
 }
 
 export interface PassResult {
@@ -42,5 +48,7 @@ export interface Pass {
   readonly preserves?: readonly AnnotationKind[];
   /** Annotation kinds this pass may break; the manager removes them (with a warning) when they no longer hold. */
   readonly drops?: readonly AnnotationKind[];
+  /** The pass may distil from the float model: the pass manager then provides `ctx.teacher`. */
+  readonly usesTeacher?: boolean;
   run(graph: Graph, ctx: PassContext): PassResult | Promise<PassResult>;
 }

@@ -26,6 +26,7 @@ export function sequence(name: string, passes: readonly Pass[]): PassSequence {
     passes: [...passes],
     preserves,
     drops,
+    ...(passes.some((p) => p.usesTeacher) ? { usesTeacher: true } : {}),
     async run(input: Graph, ctx: PassContext): Promise<PassResult> {
       let graph = input;
       let changed = false;

@@ -16,7 +16,7 @@ export const NPY_HEADER_PROBE_BYTES = 10;
 
 /**
  * Parse a `.npy` header from the first bytes of the file (`head` must hold the whole header:
- * read {@link npyHeaderLength} bytes first). Fortran order and structured dtypes are refused.
+ * read `npyHeaderLength` bytes first). Fortran order and structured dtypes are refused.
  */
 export function parseNpyHeader(head: Uint8Array, file?: string): NpyHeader {
   const loc = file !== undefined ? { file } : {};
