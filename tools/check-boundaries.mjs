@@ -21,6 +21,7 @@ const ALLOWED = {
   'format-tflite': ['core'],
   report: ['core'],
   cli: ['*'],
+  web: ['*'],
 };
 const NO_TFJS = new Set(['core', 'format-keras', 'format-onnx', 'format-tflite', 'report']);
 // Core runs in browsers: Node built-ins only in the Node implementation of its I/O interface.

@@ -289,14 +289,9 @@ const batchNorm: OpKernel = ([x], ctx) => {
   const beta = ctx.weights['beta'];
   if (ctx.training) {
     const momentum = attrFloat(ctx.attrs, 'momentum');
-    const mm = ctx.weights['movingMean']!;
-    const mv = ctx.weights['movingVariance']!;
     const updateMoving = (mean: tf.Tensor, variance: tf.Tensor): void => {
-      ctx.updateState('movingMean', tf.add(tf.mul(mm, momentum), tf.mul(mean, 1 - momentum)));
-      ctx.updateState(
-        'movingVariance',
-        tf.add(tf.mul(mv, momentum), tf.mul(variance, 1 - momentum)),
-      );
+      ctx.updateMovingAverage('movingMean', mean, momentum);
+      ctx.updateMovingAverage('movingVariance', variance, momentum);
     };
     // tfjs-node: one fused TensorFlow op each way (channels last).
     const fused = axis === input.rank - 1 ? batchNormTraining(input, gamma, beta, eps) : undefined;

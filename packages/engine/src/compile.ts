@@ -7,6 +7,7 @@ import {
   type Value,
 } from '@collabopt/core';
 import type { KernelContext, KernelRegistry, OpKernel } from './kernel-registry';
+import { applyMovingAverages, type MovingAverageUpdate } from './moving-averages';
 import { RELU_AFTER_POOL, reluPoolPairs } from './relu-after-pool';
 import { tf } from './tf';
 import type { ActivationTransformInstance, StepInfo } from './transforms';
@@ -138,6 +139,8 @@ export class CompiledGraph {
     const baseSeed = options.seed ?? 0;
     /** Values computed without their fused ReLU, which the pool reading them applies. */
     const reluDeferred = new Set<Value>();
+    const movingAverages: MovingAverageUpdate[] = [];
+    const { onStateUpdate } = options;
     for (const step of this.steps) {
       if (options.logits === true && step.node === this.skippedForLogits) continue;
       const { node } = step;
@@ -174,7 +177,17 @@ export class CompiledGraph {
         weights,
         training: options.training,
         seed: (Math.imul(baseSeed + 1, 0x9e3779b1) ^ Math.imul(step.index + 1, 0x85ebca6b)) >>> 0,
-        updateState: (slot, value) => options.onStateUpdate?.(node, slot, value),
+        updateState: (slot, value) => onStateUpdate?.(node, slot, value),
+        updateMovingAverage: (slot, batch, momentum) => {
+          const state = weights[slot];
+          if (state === undefined)
+            throw new GraphError(`missing state weight "${slot}"`, {
+              node: node.name,
+              field: slot,
+            });
+          if (onStateUpdate !== undefined)
+            movingAverages.push({ node, slot, state, batch, momentum });
+        },
       };
       const result = step.kernel(ins, ctx);
       let outs = Array.isArray(result) ? result : [result];
@@ -188,6 +201,7 @@ export class CompiledGraph {
       }
       node.outputs.forEach((v, i) => values.set(v, transformed(v, outs[i]!)));
     }
+    if (onStateUpdate !== undefined) applyMovingAverages(movingAverages, onStateUpdate);
     const wanted =
       options.logits === true && this.logitsValue !== undefined ? [this.logitsValue] : this.outputs;
     return wanted.map((v) => {

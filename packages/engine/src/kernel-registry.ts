@@ -14,6 +14,12 @@ export interface KernelContext {
   readonly seed: number;
   /** Record a new value of a state weight (BatchNorm moving statistics); ignored at inference. */
   updateState(slot: string, value: tf.Tensor): void;
+  /**
+   * Record state ← momentum · state + (1 − momentum) · batch for a state weight (BatchNorm's
+   * moving statistics); the step's updates run together after the forward pass
+   * (moving-averages.ts). Ignored at inference.
+   */
+  updateMovingAverage(slot: string, batch: tf.Tensor, momentum: number): void;
 }
 
 /** Computes a node's outputs from its inputs with TF.js ops (runs inside the gradient tape). */

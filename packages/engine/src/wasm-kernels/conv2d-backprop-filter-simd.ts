@@ -12,7 +12,11 @@ import type { HeapSimd } from './wasm-heap';
  */
 export const SIMD_FILTER_GRAD_MAX_IN_CHANNELS = 3;
 
-/** Conv2DBackpropFilter (NHWC, no dilation) as one WebAssembly SIMD pass over the heap. */
+/**
+ * Conv2DBackpropFilter (NHWC, no dilation) as one WebAssembly SIMD pass over the heap. 3×3 kernels
+ * with out channels % 4 = 0 keep their 9 taps in registers (`tapsInRegisters`, default true;
+ * measured in tools/bench/engine/conv-grad-micro.ts), others add each product to dW in memory.
+ */
 export function conv2dBackpropFilterSimd(
   simd: HeapSimd,
   x: tf.Tensor4D,
@@ -21,6 +25,7 @@ export function conv2dBackpropFilterSimd(
   strides: [number, number] | number,
   pad: PadAttr,
   dimRoundingMode?: 'floor' | 'round' | 'ceil',
+  tapsInRegisters = true,
 ): tf.TensorInfo {
   const g = convGeometry(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false);
   const [kh, kw, cin, cout] = filterShape;
@@ -28,6 +33,23 @@ export function conv2dBackpropFilterSimd(
   try {
     const out = simd.backend.makeOutput([...filterShape], 'float32');
     const at = simd.address;
+    if (tapsInRegisters && kh === 3 && kw === 3 && cout % 4 === 0) {
+      simd.kernels.convFilterGrad3x3(
+        at(xp),
+        at(dy),
+        at(out),
+        g.batch,
+        xp.shape[1],
+        xp.shape[2],
+        cin,
+        g.outH,
+        g.outW,
+        cout,
+        g.sh,
+        g.sw,
+      );
+      return out;
+    }
     simd.kernels.convFilterGrad(
       at(xp),
       at(dy),
@@ -72,5 +94,48 @@ export function pointwiseFilterGradSimd(
   const out = simd.backend.makeOutput([...filterShape], 'float32');
   const at = simd.address;
   simd.kernels.gemmTransposedA(at(x), at(dy), at(out), g.batch * g.outH * g.outW, cin, cout);
+  return out;
+}
+
+/**
+ * The filter gradient of any convolution (NHWC, no dilation; any kernel size, stride and padding)
+ * as one SIMD pass over the unpadded x and dy: per kernel tap an xᵀ·dy over the output pixels with
+ * register-blocked 4 × 8 outputs, taps outside the input skipped; undefined where in channels are
+ * not a multiple of 4 or out channels not a multiple of 8. The transposed convolution it replaces
+ * is a GEMM whose weights (all of dy) XNNPACK repacks on every call, after a padded copy of x and
+ * two transposes.
+ */
+export function blockedFilterGradSimd(
+  simd: HeapSimd,
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: [number, number, number, number],
+  strides: [number, number] | number,
+  pad: PadAttr,
+  dimRoundingMode?: 'floor' | 'round' | 'ceil',
+): tf.TensorInfo | undefined {
+  const [kh, kw, cin, cout] = filterShape;
+  if (cin % 4 !== 0 || cout % 8 !== 0) return undefined;
+  const g = convGeometry(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false);
+  const out = simd.backend.makeOutput([...filterShape], 'float32');
+  const at = simd.address;
+  simd.kernels.convFilterGradBlocked(
+    at(x),
+    at(dy),
+    at(out),
+    g.batch,
+    g.inH,
+    g.inW,
+    cin,
+    g.outH,
+    g.outW,
+    kh,
+    kw,
+    cout,
+    g.sh,
+    g.sw,
+    g.top,
+    g.left,
+  );
   return out;
 }

@@ -29,8 +29,11 @@ import {
 import { leadingAxesReduction, sumLeadingAxesKernel } from './sum-leading-axes';
 import { unsortedSegmentSum } from './unsorted-segment-sum';
 import { heapSimd, isHeapBackend } from './wasm-heap';
+import { transposedAMatMulSimd } from './transposed-a-matmul';
+import { conv2dBackpropInputSimd } from './conv2d-backprop-input-simd';
 import {
   SIMD_FILTER_GRAD_MAX_IN_CHANNELS,
+  blockedFilterGradSimd,
   conv2dBackpropFilterSimd,
   pointwiseFilterGradSimd,
 } from './conv2d-backprop-filter-simd';
@@ -81,6 +84,22 @@ function nhwcOnly(kernel: string, dataFormat: unknown): void {
     throw new Error(`${kernel}: only NHWC is supported, got ${String(dataFormat)}`);
 }
 
+let useBlockedFilterGrad = true;
+let useBlockedInputGrad = true;
+
+/**
+ * Benchmarks only: run multi-channel filter gradients as the transposed convolution, and 3×3
+ * few-channel ones with products added in memory, instead.
+ */
+export function setBlockedFilterGradEnabled(enabled: boolean): void {
+  useBlockedFilterGrad = enabled;
+}
+
+/** Benchmarks only: run convolution input gradients as the transposed convolution instead. */
+export function setBlockedInputGradEnabled(enabled: boolean): void {
+  useBlockedInputGrad = enabled;
+}
+
 const KERNELS: Record<string, tf.KernelFunc> = {
   Conv2DBackpropFilter: ({ inputs, attrs, backend }) => {
     const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
@@ -101,6 +120,19 @@ const KERNELS: Record<string, tf.KernelFunc> = {
             a.dimRoundingMode as Rounding,
           );
     if (pointwise !== undefined) return pointwise;
+    const blocked =
+      simd === undefined || !useBlockedFilterGrad
+        ? undefined
+        : blockedFilterGradSimd(
+            simd,
+            x,
+            dy,
+            a.filterShape,
+            a.strides,
+            a.pad as PadAttr,
+            a.dimRoundingMode as Rounding,
+          );
+    if (blocked !== undefined) return blocked;
     if (simd !== undefined && a.filterShape[2] <= SIMD_FILTER_GRAD_MAX_IN_CHANNELS) {
       return conv2dBackpropFilterSimd(
         simd,
@@ -110,6 +142,7 @@ const KERNELS: Record<string, tf.KernelFunc> = {
         a.strides,
         a.pad as PadAttr,
         a.dimRoundingMode as Rounding,
+        useBlockedFilterGrad,
       );
     }
     return conv2dBackpropFilter(
@@ -283,6 +316,10 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
     replaceKernel(backendName, 'BatchMatMul', (args) => {
       const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
       if (!transposeA && !transposeB) return stockMatMul.kernelFunc(args);
+      if (transposeA && !transposeB) {
+        const direct = transposedAMatMulSimd(args.backend, args.inputs['a']!, args.inputs['b']!);
+        if (direct !== undefined) return direct;
+      }
       return tf.tidy(() => {
         const lastTwo = (t: tf.Tensor): tf.Tensor =>
           tf.transpose(
@@ -310,9 +347,28 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
     });
   }
   if (options.replaceConv2DBackpropInput !== false) {
-    replaceKernel(backendName, 'Conv2DBackpropInput', ({ inputs, attrs }) => {
+    replaceKernel(backendName, 'Conv2DBackpropInput', ({ inputs, attrs, backend }) => {
       const a = attrs as unknown as tf.Conv2DBackpropInputAttrs;
       nhwcOnly('Conv2DBackpropInput', a.dataFormat);
+      const dy = asTensor<tf.Tensor4D>(inputs['dy']);
+      const filter = asTensor<tf.Tensor4D>(inputs['filter']);
+      const simd =
+        useBlockedInputGrad && dy.dtype === 'float32' && filter.dtype === 'float32'
+          ? heapSimd(backend)
+          : undefined;
+      const direct =
+        simd === undefined
+          ? undefined
+          : conv2dBackpropInputSimd(
+              simd,
+              a.inputShape,
+              dy,
+              filter,
+              a.strides,
+              a.pad as PadAttr,
+              a.dimRoundingMode as Rounding,
+            );
+      if (direct !== undefined) return direct;
       return conv2dBackpropInput(
         a.inputShape,
         asTensor(inputs['dy']),

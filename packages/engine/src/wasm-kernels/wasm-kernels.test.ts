@@ -20,6 +20,8 @@ import {
 } from './index';
 import { SIMD_KERNELS_PLAIN, SIMD_KERNELS_SHARED } from './simd/kernels-binary';
 import { heapSimd, type HeapBackend } from './wasm-heap';
+import { blockedFilterGradSimd } from './conv2d-backprop-filter-simd';
+import { conv2dBackpropInputSimd } from './conv2d-backprop-input-simd';
 import { registerCoreGradients } from '../core-gradients';
 
 // First TF.js's gradients (the batch-norm reference differentiates composed ops), then the
@@ -101,6 +103,25 @@ const CONV_CASES: Case[] = [
   { n: 2, h: 10, w: 10, c: 12, k: [1, 1], s: [1, 1], d: [1, 1], pad: 'valid', out: 24 },
   // 1×1 with channels the SIMD GEMM does not take (composed path)
   { n: 2, h: 5, w: 5, c: 6, k: [1, 1], s: [1, 1], d: [1, 1], pad: 'same', out: 10 },
+  // in channels % 4 = 0 and out channels % 8 = 0: the register-blocked SIMD filter gradient
+  // (output-row chunks of ≥ 64 pixels that end mid-image, taps in the padding skipped)
+  { n: 3, h: 7, w: 9, c: 4, k: [3, 3], s: [1, 1], d: [1, 1], pad: 'same', out: 8 },
+  { n: 2, h: 13, w: 11, c: 8, k: [3, 3], s: [1, 1], d: [1, 1], pad: 'valid', out: 16 },
+  { n: 2, h: 9, w: 7, c: 4, k: [3, 3], s: [2, 2], d: [1, 1], pad: 'same', out: 8 },
+  { n: 3, h: 10, w: 8, c: 8, k: [3, 3], s: [2, 2], d: [1, 1], pad: 'same', out: 8 },
+  { n: 2, h: 11, w: 9, c: 4, k: [3, 3], s: [2, 1], d: [1, 1], pad: 'valid', out: 16 },
+  { n: 2, h: 8, w: 9, c: 12, k: [5, 3], s: [1, 2], d: [1, 1], pad: 'same', out: 8 },
+  { n: 1, h: 5, w: 6, c: 4, k: [2, 2], s: [3, 3], d: [1, 1], pad: 'same', out: 24 },
+  { n: 2, h: 6, w: 5, c: 4, k: [1, 1], s: [2, 2], d: [1, 1], pad: 'same', out: 8 },
+  // 3×3 with 1–3 in channels and out channels % 4 = 0: the 9 taps in registers
+  { n: 3, h: 9, w: 7, c: 1, k: [3, 3], s: [2, 2], d: [1, 1], pad: 'same', out: 8 },
+  { n: 2, h: 8, w: 11, c: 2, k: [3, 3], s: [1, 2], d: [1, 1], pad: 'valid', out: 12 },
+  { n: 2, h: 12, w: 12, c: 1, k: [3, 3], s: [1, 1], d: [1, 1], pad: 'same', out: 4 },
+  // in channels % 8 = 0: the direct SIMD input gradient (4-pixel blocks and single pixels)
+  { n: 2, h: 9, w: 11, c: 16, k: [3, 3], s: [1, 1], d: [1, 1], pad: 'same', out: 5 },
+  { n: 2, h: 11, w: 13, c: 8, k: [3, 3], s: [2, 2], d: [1, 1], pad: 'valid', out: 8 },
+  { n: 1, h: 7, w: 10, c: 8, k: [5, 3], s: [2, 1], d: [1, 1], pad: 'same', out: 3 },
+  { n: 2, h: 6, w: 7, c: 24, k: [2, 4], s: [1, 3], d: [1, 1], pad: 'valid', out: 9 },
 ];
 
 describe('Conv2DBackpropFilter', () => {
@@ -118,6 +139,16 @@ describe('Conv2DBackpropFilter', () => {
     expectClose(await run('wasm', 'Conv2DBackpropFilter', inputs, attrs), expected);
     // Both formulations agree, whichever the heuristic picks.
     await tf.setBackend('wasm');
+    if (c.c % 4 === 0 && c.out % 8 === 0) {
+      // The register-blocked SIMD kernel itself (the kernel above may have taken the 1×1 GEMM).
+      const simd = heapSimd(tf.backend() as unknown as HeapBackend)!;
+      const x = tf.tensor4d(inputs.x.values, inputs.x.shape as [number, number, number, number]);
+      const dy = tf.tensor4d(inputs.dy.values, dyShape as [number, number, number, number]);
+      const info = blockedFilterGradSimd(simd, x, dy, filterShape, c.s, c.pad)!;
+      const dw = tf.engine().makeTensorFromTensorInfo(info);
+      expectClose({ values: dw.dataSync() as Float32Array, shape: dw.shape }, expected);
+      tf.dispose([x, dy, dw]);
+    }
     for (const method of ['im2col', 'conv'] as const) {
       const x = tf.tensor4d(inputs.x.values, inputs.x.shape as [number, number, number, number]);
       const dy = tf.tensor4d(inputs.dy.values, dyShape as [number, number, number, number]);
@@ -143,10 +174,19 @@ describe('Conv2DBackpropInput (replacement)', () => {
       dataFormat: 'NHWC',
       inputShape: [c.n, c.h, c.w, c.c],
     };
-    expectClose(
-      await run('wasm', 'Conv2DBackpropInput', inputs, attrs),
-      await run('cpu', 'Conv2DBackpropInput', inputs, attrs),
-    );
+    const expected = await run('cpu', 'Conv2DBackpropInput', inputs, attrs);
+    expectClose(await run('wasm', 'Conv2DBackpropInput', inputs, attrs), expected);
+    if (c.c % 8 === 0 && !(c.k[0] === 1 && c.k[1] === 1 && c.s[0] === 1 && c.s[1] === 1)) {
+      // The direct SIMD kernel itself.
+      await tf.setBackend('wasm');
+      const simd = heapSimd(tf.backend() as unknown as HeapBackend)!;
+      const dy = tf.tensor4d(inputs.dy.values, dyShape as [number, number, number, number]);
+      const filter = tf.tensor4d(inputs.filter.values, [c.k[0], c.k[1], c.c, c.out]);
+      const info = conv2dBackpropInputSimd(simd, [c.n, c.h, c.w, c.c], dy, filter, c.s, c.pad)!;
+      const dx = tf.engine().makeTensorFromTensorInfo(info);
+      expectClose({ values: dx.dataSync() as Float32Array, shape: dx.shape }, expected);
+      tf.dispose([dy, filter, dx]);
+    }
   });
 });
 
@@ -746,6 +786,11 @@ describe('BatchMatMul with transposed operands (replacement)', () => {
     { a: [5, 3], b: [5, 4], transposeA: true, transposeB: false },
     { a: [2, 6, 3], b: [2, 6, 4], transposeA: true, transposeB: false },
     { a: [1, 3, 6], b: [2, 4, 6], transposeA: false, transposeB: true }, // broadcast batch
+    // aᵀ·b on the SIMD GEMM: whole 4 × 8 blocks, blocks with edges, > 64 rows (two chunks)
+    { a: [64, 12], b: [64, 16], transposeA: true, transposeB: false },
+    { a: [2, 70, 13], b: [2, 70, 11], transposeA: true, transposeB: false },
+    { a: [1, 9, 37], b: [1, 9, 10], transposeA: true, transposeB: false },
+    { a: [2, 5, 8], b: [1, 5, 8], transposeA: true, transposeB: false }, // broadcast batch
   ])('matches cpu: a$a b$b tA $transposeA tB $transposeB', async ({ a, b, ...attrs }) => {
     const inputs = { a: random(a, 61), b: random(b, 62) };
     expectClose(

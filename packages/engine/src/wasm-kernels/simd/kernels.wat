@@ -599,8 +599,9 @@
         (br $rl))))
 
   ;; out[i, j] = Σ_r a[r, i] · b[r, j] for row-major a [rows, ca] and b [rows, cb] (aᵀ·b: the
-  ;; filter gradient of a 1×1 convolution, a = x and b = dy over all pixels). Needs ca % 4 = 0 and
-  ;; cb % 8 = 0: 4 × 8 output blocks accumulate in registers over chunks of 64 rows.
+  ;; filter gradient of a 1×1 convolution, a = x and b = dy over all pixels, or of a dense layer).
+  ;; 4 × 8 output blocks accumulate in registers over chunks of 64 rows; the last ca % 4 rows and
+  ;; cb % 8 columns of out are scalar dot products ($dotColumns).
   (func (export "gemmTransposedA")
     (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $ca i32) (param $cb i32)
     (local $strideA i32) (local $strideB i32) (local $r0 i32) (local $r1 i32) (local $r i32)
@@ -618,11 +619,11 @@
         (local.set $i (i32.const 0))
         (block $idone
           (loop $il
-            (br_if $idone (i32.ge_u (local.get $i) (local.get $ca)))
+            (br_if $idone (i32.ge_u (local.get $i) (i32.and (local.get $ca) (i32.const -4))))
             (local.set $j (i32.const 0))
             (block $jdone
               (loop $jl
-                (br_if $jdone (i32.ge_u (local.get $j) (local.get $cb)))
+                (br_if $jdone (i32.ge_u (local.get $j) (i32.and (local.get $cb) (i32.const -8))))
             (local.set $acc00 (v128.const i32x4 0 0 0 0))
             (local.set $acc01 (v128.const i32x4 0 0 0 0))
             (local.set $acc10 (v128.const i32x4 0 0 0 0))
@@ -676,5 +677,475 @@
             (local.set $i (i32.add (local.get $i) (i32.const 4)))
             (br $il)))
         (local.set $r0 (local.get $r1))
+        (br $cl)))
+    (call $dotColumns (local.get $a) (local.get $b) (local.get $out) (local.get $rows)
+      (local.get $ca) (local.get $cb)
+      (i32.const 0) (local.get $ca) (i32.and (local.get $cb) (i32.const -8)) (local.get $cb))
+    (call $dotColumns (local.get $a) (local.get $b) (local.get $out) (local.get $rows)
+      (local.get $ca) (local.get $cb)
+      (i32.and (local.get $ca) (i32.const -4)) (local.get $ca)
+      (i32.const 0) (i32.and (local.get $cb) (i32.const -8))))
+
+  ;; out[i, j] = Σ_r a[r, i] · b[r, j] (scalar) for i in [i0, i1), j in [j0, j1): the edges of
+  ;; gemmTransposedA's blocks.
+  (func $dotColumns
+    (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $ca i32) (param $cb i32)
+    (param $i0 i32) (param $i1 i32) (param $j0 i32) (param $j1 i32)
+    (local $i i32) (local $j i32) (local $r i32) (local $pa i32) (local $pb i32) (local $acc f32)
+    (local $strideA i32) (local $strideB i32)
+    (local.set $strideA (i32.shl (local.get $ca) (i32.const 2)))
+    (local.set $strideB (i32.shl (local.get $cb) (i32.const 2)))
+    (local.set $i (local.get $i0))
+    (block $idone
+      (loop $il
+        (br_if $idone (i32.ge_u (local.get $i) (local.get $i1)))
+        (local.set $j (local.get $j0))
+        (block $jdone
+          (loop $jl
+            (br_if $jdone (i32.ge_u (local.get $j) (local.get $j1)))
+            (local.set $acc (f32.const 0))
+            (local.set $pa (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))))
+            (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
+            (local.set $r (i32.const 0))
+            (block $rdone
+              (loop $rl
+                (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+                (local.set $acc (f32.add (local.get $acc)
+                  (f32.mul (f32.load (local.get $pa)) (f32.load (local.get $pb)))))
+                (local.set $pa (i32.add (local.get $pa) (local.get $strideA)))
+                (local.set $pb (i32.add (local.get $pb) (local.get $strideB)))
+                (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                (br $rl)))
+            (f32.store
+              (i32.add (local.get $out)
+                (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cb)) (local.get $j)) (i32.const 2)))
+              (local.get $acc))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $jl)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $il))))
+
+  ;; dW of a 2-D convolution (NHWC, no dilation, any stride and padding; `top`/`left` are the
+  ;; padding before the input) read from the unpadded x [n, inH, inW, cin] and dy [n, oh, ow, cout]:
+  ;; dw[ky, kx, ci, co] = Σ x[b, oy·sh + ky − top, ox·sw + kx − left, ci] · dy[b, oy, ox, co], taps
+  ;; outside the input skipped. Every tap is an aᵀ·b over the output pixels, blocked as in
+  ;; gemmTransposedA (4 × 8 outputs in registers; cin % 4 = 0, cout % 8 = 0) over chunks of
+  ;; output rows (≥ 64 pixels) that stay in cache for all taps and blocks.
+  (func (export "convFilterGradBlocked")
+    (param $x i32) (param $dy i32) (param $dw i32)
+    (param $n i32) (param $inH i32) (param $inW i32) (param $cin i32)
+    (param $oh i32) (param $ow i32) (param $kh i32) (param $kw i32) (param $cout i32)
+    (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
+    (local $rowsOut i32) (local $chunk i32) (local $q0 i32) (local $q1 i32) (local $q i32)
+    (local $ky i32) (local $kx i32) (local $oxLo i32) (local $oxHi i32) (local $t i32)
+    (local $i i32) (local $j i32) (local $b i32) (local $iy i32)
+    (local $pixA i32) (local $strideA i32) (local $strideB i32)
+    (local $pa i32) (local $pb i32) (local $end i32) (local $po i32)
+    (local $s v128) (local $b0 v128) (local $b1 v128)
+    (local $acc00 v128) (local $acc01 v128) (local $acc10 v128) (local $acc11 v128) (local $acc20 v128) (local $acc21 v128) (local $acc30 v128) (local $acc31 v128)
+    (local.set $pixA (i32.shl (local.get $cin) (i32.const 2)))
+    (local.set $strideA (i32.mul (local.get $sw) (local.get $pixA)))
+    (local.set $strideB (i32.shl (local.get $cout) (i32.const 2)))
+    (memory.fill (local.get $dw) (i32.const 0)
+      (i32.mul (i32.mul (i32.mul (local.get $kh) (local.get $kw)) (local.get $cin))
+               (local.get $strideB)))
+    (local.set $rowsOut (i32.mul (local.get $n) (local.get $oh)))
+    (local.set $chunk (i32.div_u (i32.add (local.get $ow) (i32.const 63)) (local.get $ow)))
+    (block $cdone
+      (loop $cl
+        (br_if $cdone (i32.ge_u (local.get $q0) (local.get $rowsOut)))
+        (local.set $q1 (i32.add (local.get $q0) (local.get $chunk)))
+        (if (i32.gt_u (local.get $q1) (local.get $rowsOut)) (then (local.set $q1 (local.get $rowsOut))))
+        (local.set $ky (i32.const 0))
+        (block $kydone
+          (loop $kyl
+            (br_if $kydone (i32.ge_u (local.get $ky) (local.get $kh)))
+            (local.set $kx (i32.const 0))
+            (block $kxdone
+              (loop $kxl
+                (br_if $kxdone (i32.ge_u (local.get $kx) (local.get $kw)))
+                ;; output columns whose tap kx lands inside the input: [oxLo, oxHi)
+                (local.set $oxLo (i32.const 0))
+                (if (i32.gt_s (local.get $left) (local.get $kx))
+                  (then (local.set $oxLo
+                    (i32.div_u
+                      (i32.add (i32.sub (local.get $left) (local.get $kx)) (i32.sub (local.get $sw) (i32.const 1)))
+                      (local.get $sw)))))
+                (local.set $t (i32.sub (i32.add (local.get $inW) (local.get $left))
+                                       (i32.add (local.get $kx) (i32.const 1))))
+                (local.set $oxHi (i32.const 0))
+                (if (i32.ge_s (local.get $t) (i32.const 0))
+                  (then (local.set $oxHi (i32.add (i32.div_u (local.get $t) (local.get $sw)) (i32.const 1)))))
+                (if (i32.gt_u (local.get $oxHi) (local.get $ow)) (then (local.set $oxHi (local.get $ow))))
+                (if (i32.lt_u (local.get $oxLo) (local.get $oxHi))
+                  (then
+                    (local.set $i (i32.const 0))
+                    (block $idone
+                      (loop $il
+                        (br_if $idone (i32.ge_u (local.get $i) (local.get $cin)))
+                        (local.set $j (i32.const 0))
+                        (block $jdone
+                          (loop $jl
+                            (br_if $jdone (i32.ge_u (local.get $j) (local.get $cout)))
+            (local.set $acc00 (v128.const i32x4 0 0 0 0))
+            (local.set $acc01 (v128.const i32x4 0 0 0 0))
+            (local.set $acc10 (v128.const i32x4 0 0 0 0))
+            (local.set $acc11 (v128.const i32x4 0 0 0 0))
+            (local.set $acc20 (v128.const i32x4 0 0 0 0))
+            (local.set $acc21 (v128.const i32x4 0 0 0 0))
+            (local.set $acc30 (v128.const i32x4 0 0 0 0))
+            (local.set $acc31 (v128.const i32x4 0 0 0 0))
+                            (local.set $q (local.get $q0))
+                            (block $qdone
+                              (loop $ql
+                                (br_if $qdone (i32.ge_u (local.get $q) (local.get $q1)))
+                                (local.set $b (i32.div_u (local.get $q) (local.get $oh)))
+                                (local.set $iy
+                                  (i32.sub
+                                    (i32.add
+                                      (i32.mul (i32.sub (local.get $q) (i32.mul (local.get $b) (local.get $oh)))
+                                               (local.get $sh))
+                                      (local.get $ky))
+                                    (local.get $top)))
+                                ;; unsigned: a negative row is out of range too
+                                (if (i32.lt_u (local.get $iy) (local.get $inH))
+                                  (then
+                                    (local.set $pa (i32.add (local.get $x)
+                                      (i32.add
+                                        (i32.mul
+                                          (i32.sub
+                                            (i32.add
+                                              (i32.mul
+                                                (i32.add (i32.mul (local.get $b) (local.get $inH)) (local.get $iy))
+                                                (local.get $inW))
+                                              (i32.add (i32.mul (local.get $oxLo) (local.get $sw)) (local.get $kx)))
+                                            (local.get $left))
+                                          (local.get $pixA))
+                                        (i32.shl (local.get $i) (i32.const 2)))))
+                                    (local.set $pb (i32.add (local.get $dy)
+                                      (i32.add
+                                        (i32.mul (i32.add (i32.mul (local.get $q) (local.get $ow)) (local.get $oxLo))
+                                                 (local.get $strideB))
+                                        (i32.shl (local.get $j) (i32.const 2)))))
+                                    (local.set $end (i32.add (local.get $pb)
+                                      (i32.mul (i32.sub (local.get $oxHi) (local.get $oxLo)) (local.get $strideB))))
+                                    (block $rdone
+                                      (loop $rl
+                                        (br_if $rdone (i32.ge_u (local.get $pb) (local.get $end)))
+                                        (local.set $b0 (v128.load (local.get $pb)))
+                                        (local.set $b1 (v128.load offset=16 (local.get $pb)))
+                (local.set $s (v128.load32_splat offset=0 (local.get $pa)))
+                (local.set $acc00 (f32x4.add (local.get $acc00) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $acc01 (f32x4.add (local.get $acc01) (f32x4.mul (local.get $s) (local.get $b1))))
+                (local.set $s (v128.load32_splat offset=4 (local.get $pa)))
+                (local.set $acc10 (f32x4.add (local.get $acc10) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $acc11 (f32x4.add (local.get $acc11) (f32x4.mul (local.get $s) (local.get $b1))))
+                (local.set $s (v128.load32_splat offset=8 (local.get $pa)))
+                (local.set $acc20 (f32x4.add (local.get $acc20) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $acc21 (f32x4.add (local.get $acc21) (f32x4.mul (local.get $s) (local.get $b1))))
+                (local.set $s (v128.load32_splat offset=12 (local.get $pa)))
+                (local.set $acc30 (f32x4.add (local.get $acc30) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $acc31 (f32x4.add (local.get $acc31) (f32x4.mul (local.get $s) (local.get $b1))))
+                                        (local.set $pa (i32.add (local.get $pa) (local.get $strideA)))
+                                        (local.set $pb (i32.add (local.get $pb) (local.get $strideB)))
+                                        (br $rl)))))
+                                (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                                (br $ql)))
+                            (local.set $po (i32.add (local.get $dw)
+                              (i32.shl
+                                (i32.add
+                                  (i32.mul
+                                    (i32.add
+                                      (i32.mul (i32.add (i32.mul (local.get $ky) (local.get $kw)) (local.get $kx))
+                                               (local.get $cin))
+                                      (local.get $i))
+                                    (local.get $cout))
+                                  (local.get $j))
+                                (i32.const 2))))
+            (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc00)))
+            (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc01)))
+            (local.set $po (i32.add (local.get $po) (local.get $strideB)))
+            (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc10)))
+            (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc11)))
+            (local.set $po (i32.add (local.get $po) (local.get $strideB)))
+            (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc20)))
+            (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc21)))
+            (local.set $po (i32.add (local.get $po) (local.get $strideB)))
+            (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc30)))
+            (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc31)))
+                            (local.set $j (i32.add (local.get $j) (i32.const 8)))
+                            (br $jl)))
+                        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                        (br $il)))))
+                (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+                (br $kxl)))
+            (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+            (br $kyl)))
+        (local.set $q0 (local.get $q1))
+        (br $cl))))
+
+  ;; dx of a 2-D convolution (NHWC, no dilation, any stride and padding; `top`/`left` are the
+  ;; padding before the input) from dy [n, oh, ow, cout] and the filter transposed to
+  ;; wt [kh, kw, cout, cin]: every dy pixel adds dy[b, oy, ox, :] · wt[ky, kx]ᵀ to
+  ;; dx[b, oy·sh + ky − top, ox·sw + kx − left, :] for the taps inside the input (no padded dy, no
+  ;; multiplications by padding). Needs cin % 8 = 0: 4 dy pixels × 8 input channels accumulate in
+  ;; registers over the out channels; dy rows outermost, so the few dx rows they reach stay in cache.
+  (func (export "convInputGradBlocked")
+    (param $dy i32) (param $wt i32) (param $dx i32)
+    (param $n i32) (param $inH i32) (param $inW i32) (param $cin i32)
+    (param $oh i32) (param $ow i32) (param $kh i32) (param $kw i32) (param $cout i32)
+    (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
+    (local $q i32) (local $rowsOut i32) (local $b i32) (local $iy i32)
+    (local $ky i32) (local $kx i32) (local $oxLo i32) (local $oxHi i32) (local $t i32) (local $ox i32)
+    (local $j i32) (local $pwTap i32) (local $pw i32) (local $pd i32) (local $pdEnd i32)
+    (local $px i32) (local $po i32) (local $dxRow i32)
+    (local $rowB i32) (local $pixX i32) (local $strideX i32) (local $strideW i32)
+    (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32)
+    (local $s v128) (local $b0 v128) (local $b1 v128)
+    (local $acc00 v128) (local $acc01 v128) (local $acc10 v128) (local $acc11 v128) (local $acc20 v128) (local $acc21 v128) (local $acc30 v128) (local $acc31 v128)
+    (local.set $rowB (i32.shl (local.get $cout) (i32.const 2)))
+    (local.set $pixX (i32.shl (local.get $cin) (i32.const 2)))
+    (local.set $strideX (i32.mul (local.get $sw) (local.get $pixX)))
+    (local.set $strideW (local.get $pixX))
+    (local.set $r1 (local.get $rowB))
+    (local.set $r2 (i32.shl (local.get $rowB) (i32.const 1)))
+    (local.set $r3 (i32.add (local.get $r2) (local.get $rowB)))
+    (local.set $r0 (i32.const 0))
+    (memory.fill (local.get $dx) (i32.const 0)
+      (i32.mul (i32.mul (i32.mul (local.get $n) (local.get $inH)) (local.get $inW)) (local.get $pixX)))
+    (local.set $rowsOut (i32.mul (local.get $n) (local.get $oh)))
+    (block $qdone
+      (loop $ql
+        (br_if $qdone (i32.ge_u (local.get $q) (local.get $rowsOut)))
+        (local.set $b (i32.div_u (local.get $q) (local.get $oh)))
+        (local.set $ky (i32.const 0))
+        (block $kydone
+          (loop $kyl
+            (br_if $kydone (i32.ge_u (local.get $ky) (local.get $kh)))
+            (local.set $iy
+              (i32.sub
+                (i32.add
+                  (i32.mul (i32.sub (local.get $q) (i32.mul (local.get $b) (local.get $oh))) (local.get $sh))
+                  (local.get $ky))
+                (local.get $top)))
+            (if (i32.lt_u (local.get $iy) (local.get $inH))
+              (then
+                (local.set $dxRow (i32.add (local.get $dx)
+                  (i32.mul (i32.mul (i32.add (i32.mul (local.get $b) (local.get $inH)) (local.get $iy))
+                                    (local.get $inW))
+                           (local.get $pixX))))
+                (local.set $kx (i32.const 0))
+                (block $kxdone
+                  (loop $kxl
+                    (br_if $kxdone (i32.ge_u (local.get $kx) (local.get $kw)))
+                    (local.set $oxLo (i32.const 0))
+                    (if (i32.gt_s (local.get $left) (local.get $kx))
+                      (then (local.set $oxLo
+                        (i32.div_u
+                          (i32.add (i32.sub (local.get $left) (local.get $kx)) (i32.sub (local.get $sw) (i32.const 1)))
+                          (local.get $sw)))))
+                    (local.set $t (i32.sub (i32.add (local.get $inW) (local.get $left))
+                                           (i32.add (local.get $kx) (i32.const 1))))
+                    (local.set $oxHi (i32.const 0))
+                    (if (i32.ge_s (local.get $t) (i32.const 0))
+                      (then (local.set $oxHi (i32.add (i32.div_u (local.get $t) (local.get $sw)) (i32.const 1)))))
+                    (if (i32.gt_u (local.get $oxHi) (local.get $ow)) (then (local.set $oxHi (local.get $ow))))
+                    (local.set $pwTap (i32.add (local.get $wt)
+                      (i32.mul (i32.add (i32.mul (local.get $ky) (local.get $kw)) (local.get $kx))
+                               (i32.mul (local.get $cout) (local.get $pixX)))))
+                    (local.set $j (i32.const 0))
+                    (block $jdone
+                      (loop $jl
+                        (br_if $jdone (i32.ge_u (local.get $j) (local.get $cin)))
+                        (local.set $ox (local.get $oxLo))
+                        ;; blocks of 4 dy pixels, then single pixels
+                        (block $odone
+                          (loop $ol
+                            (br_if $odone (i32.ge_u (local.get $ox) (local.get $oxHi)))
+                            (local.set $acc00 (v128.const i32x4 0 0 0 0))
+                            (local.set $acc01 (v128.const i32x4 0 0 0 0))
+                            (local.set $acc10 (v128.const i32x4 0 0 0 0))
+                            (local.set $acc11 (v128.const i32x4 0 0 0 0))
+                            (local.set $acc20 (v128.const i32x4 0 0 0 0))
+                            (local.set $acc21 (v128.const i32x4 0 0 0 0))
+                            (local.set $acc30 (v128.const i32x4 0 0 0 0))
+                            (local.set $acc31 (v128.const i32x4 0 0 0 0))
+                            (local.set $pd (i32.add (local.get $dy)
+                              (i32.mul (i32.add (i32.mul (local.get $q) (local.get $ow)) (local.get $ox)) (local.get $rowB))))
+                            (local.set $pdEnd (i32.add (local.get $pd) (local.get $rowB)))
+                            (local.set $pw (i32.add (local.get $pwTap) (i32.shl (local.get $j) (i32.const 2))))
+                            (local.set $px (i32.add (local.get $dxRow)
+                              (i32.add
+                                (i32.mul
+                                  (i32.sub (i32.add (i32.mul (local.get $ox) (local.get $sw)) (local.get $kx)) (local.get $left))
+                                  (local.get $pixX))
+                                (i32.shl (local.get $j) (i32.const 2)))))
+                            (if (i32.le_u (i32.add (local.get $ox) (i32.const 4)) (local.get $oxHi))
+                              (then
+                                (block $cdone
+                                  (loop $cl
+                                    (br_if $cdone (i32.ge_u (local.get $pd) (local.get $pdEnd)))
+                                    (local.set $b0 (v128.load (local.get $pw)))
+                                    (local.set $b1 (v128.load offset=16 (local.get $pw)))
+                                (local.set $s (v128.load32_splat (i32.add (local.get $pd) (local.get $r0))))
+                                (local.set $acc00 (f32x4.add (local.get $acc00) (f32x4.mul (local.get $s) (local.get $b0))))
+                                (local.set $acc01 (f32x4.add (local.get $acc01) (f32x4.mul (local.get $s) (local.get $b1))))
+                                (local.set $s (v128.load32_splat (i32.add (local.get $pd) (local.get $r1))))
+                                (local.set $acc10 (f32x4.add (local.get $acc10) (f32x4.mul (local.get $s) (local.get $b0))))
+                                (local.set $acc11 (f32x4.add (local.get $acc11) (f32x4.mul (local.get $s) (local.get $b1))))
+                                (local.set $s (v128.load32_splat (i32.add (local.get $pd) (local.get $r2))))
+                                (local.set $acc20 (f32x4.add (local.get $acc20) (f32x4.mul (local.get $s) (local.get $b0))))
+                                (local.set $acc21 (f32x4.add (local.get $acc21) (f32x4.mul (local.get $s) (local.get $b1))))
+                                (local.set $s (v128.load32_splat (i32.add (local.get $pd) (local.get $r3))))
+                                (local.set $acc30 (f32x4.add (local.get $acc30) (f32x4.mul (local.get $s) (local.get $b0))))
+                                (local.set $acc31 (f32x4.add (local.get $acc31) (f32x4.mul (local.get $s) (local.get $b1))))
+                                    (local.set $pw (i32.add (local.get $pw) (local.get $strideW)))
+                                    (local.set $pd (i32.add (local.get $pd) (i32.const 4)))
+                                    (br $cl)))
+                                (local.set $po (i32.add (local.get $px) (i32.mul (i32.const 0) (local.get $strideX))))
+                                (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc00)))
+                                (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc01)))
+                                (local.set $po (i32.add (local.get $px) (i32.mul (i32.const 1) (local.get $strideX))))
+                                (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc10)))
+                                (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc11)))
+                                (local.set $po (i32.add (local.get $px) (i32.mul (i32.const 2) (local.get $strideX))))
+                                (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc20)))
+                                (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc21)))
+                                (local.set $po (i32.add (local.get $px) (i32.mul (i32.const 3) (local.get $strideX))))
+                                (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc30)))
+                                (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc31)))
+                                (local.set $ox (i32.add (local.get $ox) (i32.const 4))))
+                              (else
+                                (block $c1done
+                                  (loop $c1l
+                                    (br_if $c1done (i32.ge_u (local.get $pd) (local.get $pdEnd)))
+                                    (local.set $s (v128.load32_splat (local.get $pd)))
+                                    (local.set $acc00 (f32x4.add (local.get $acc00) (f32x4.mul (local.get $s) (v128.load (local.get $pw)))))
+                                    (local.set $acc01 (f32x4.add (local.get $acc01) (f32x4.mul (local.get $s) (v128.load offset=16 (local.get $pw)))))
+                                    (local.set $pw (i32.add (local.get $pw) (local.get $strideW)))
+                                    (local.set $pd (i32.add (local.get $pd) (i32.const 4)))
+                                    (br $c1l)))
+                                (v128.store offset=0 (local.get $px) (f32x4.add (v128.load offset=0 (local.get $px)) (local.get $acc00)))
+                                (v128.store offset=16 (local.get $px) (f32x4.add (v128.load offset=16 (local.get $px)) (local.get $acc01)))
+                                (local.set $ox (i32.add (local.get $ox) (i32.const 1)))))
+                            (br $ol)))
+                        (local.set $j (i32.add (local.get $j) (i32.const 8)))
+                        (br $jl)))
+                    (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+                    (br $kxl)))))
+            (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+            (br $kyl)))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $ql))))
+
+  ;; dW of a 3×3 convolution with few input channels (NHWC, no dilation, any stride) from the
+  ;; padded input xp [n, hp, wp, cin] and dy [n, oh, ow, cout] (cout % 4 = 0): per input channel
+  ;; and 4 out channels, the 9 taps accumulate in registers over chunks of output rows (≥ 64
+  ;; pixels), where convFilterGrad adds every product to dW in memory.
+  (func (export "convFilterGrad3x3")
+    (param $xp i32) (param $dy i32) (param $dw i32)
+    (param $n i32) (param $hp i32) (param $wp i32) (param $cin i32)
+    (param $oh i32) (param $ow i32) (param $cout i32) (param $sh i32) (param $sw i32)
+    (local $rowsOut i32) (local $chunk i32) (local $q0 i32) (local $q1 i32) (local $q i32)
+    (local $b i32) (local $oy i32) (local $ci i32) (local $co i32)
+    (local $pixX i32) (local $rowX i32) (local $strideX i32) (local $rowB i32) (local $tapStride i32)
+    (local $row0 i32) (local $row1 i32) (local $row2 i32) (local $col0 i32) (local $col1 i32) (local $col2 i32)
+    (local $px i32) (local $pd i32) (local $pdEnd i32) (local $pw i32) (local $po i32)
+    (local $d v128)
+    (local $t00 v128) (local $t01 v128) (local $t02 v128) (local $t10 v128) (local $t11 v128) (local $t12 v128) (local $t20 v128) (local $t21 v128) (local $t22 v128)
+    (local.set $pixX (i32.shl (local.get $cin) (i32.const 2)))
+    (local.set $rowX (i32.mul (local.get $wp) (local.get $pixX)))
+    (local.set $strideX (i32.mul (local.get $sw) (local.get $pixX)))
+    (local.set $rowB (i32.shl (local.get $cout) (i32.const 2)))
+    (local.set $tapStride (i32.mul (local.get $cin) (local.get $rowB)))
+    (local.set $row0 (i32.const 0))
+    (local.set $row1 (local.get $rowX))
+    (local.set $row2 (i32.shl (local.get $rowX) (i32.const 1)))
+    (local.set $col0 (i32.const 0))
+    (local.set $col1 (local.get $pixX))
+    (local.set $col2 (i32.shl (local.get $pixX) (i32.const 1)))
+    (memory.fill (local.get $dw) (i32.const 0) (i32.mul (i32.const 9) (local.get $tapStride)))
+    (local.set $rowsOut (i32.mul (local.get $n) (local.get $oh)))
+    (local.set $chunk (i32.div_u (i32.add (local.get $ow) (i32.const 63)) (local.get $ow)))
+    (block $cdone
+      (loop $cl
+        (br_if $cdone (i32.ge_u (local.get $q0) (local.get $rowsOut)))
+        (local.set $q1 (i32.add (local.get $q0) (local.get $chunk)))
+        (if (i32.gt_u (local.get $q1) (local.get $rowsOut)) (then (local.set $q1 (local.get $rowsOut))))
+        (local.set $ci (i32.const 0))
+        (block $cidone
+          (loop $cil
+            (br_if $cidone (i32.ge_u (local.get $ci) (local.get $cin)))
+            (local.set $co (i32.const 0))
+            (block $codone
+              (loop $col
+                (br_if $codone (i32.ge_u (local.get $co) (local.get $rowB)))
+                (local.set $t00 (v128.const i32x4 0 0 0 0))
+                (local.set $t01 (v128.const i32x4 0 0 0 0))
+                (local.set $t02 (v128.const i32x4 0 0 0 0))
+                (local.set $t10 (v128.const i32x4 0 0 0 0))
+                (local.set $t11 (v128.const i32x4 0 0 0 0))
+                (local.set $t12 (v128.const i32x4 0 0 0 0))
+                (local.set $t20 (v128.const i32x4 0 0 0 0))
+                (local.set $t21 (v128.const i32x4 0 0 0 0))
+                (local.set $t22 (v128.const i32x4 0 0 0 0))
+                (local.set $q (local.get $q0))
+                (block $qdone
+                  (loop $ql
+                    (br_if $qdone (i32.ge_u (local.get $q) (local.get $q1)))
+                    (local.set $b (i32.div_u (local.get $q) (local.get $oh)))
+                    (local.set $oy (i32.sub (local.get $q) (i32.mul (local.get $b) (local.get $oh))))
+                    (local.set $px (i32.add (local.get $xp)
+                      (i32.add
+                        (i32.mul
+                          (i32.add (i32.mul (local.get $b) (local.get $hp)) (i32.mul (local.get $oy) (local.get $sh)))
+                          (local.get $rowX))
+                        (i32.shl (local.get $ci) (i32.const 2)))))
+                    (local.set $pd (i32.add (local.get $dy)
+                      (i32.add (i32.mul (i32.mul (local.get $q) (local.get $ow)) (local.get $rowB)) (local.get $co))))
+                    (local.set $pdEnd (i32.add (local.get $pd) (i32.mul (local.get $ow) (local.get $rowB))))
+                    (block $xdone
+                      (loop $xl
+                        (br_if $xdone (i32.ge_u (local.get $pd) (local.get $pdEnd)))
+                        (local.set $d (v128.load (local.get $pd)))
+                        (local.set $t00 (f32x4.add (local.get $t00) (f32x4.mul (v128.load32_splat (i32.add (local.get $px) (i32.add (local.get $row0) (local.get $col0)))) (local.get $d))))
+                        (local.set $t01 (f32x4.add (local.get $t01) (f32x4.mul (v128.load32_splat (i32.add (local.get $px) (i32.add (local.get $row0) (local.get $col1)))) (local.get $d))))
+                        (local.set $t02 (f32x4.add (local.get $t02) (f32x4.mul (v128.load32_splat (i32.add (local.get $px) (i32.add (local.get $row0) (local.get $col2)))) (local.get $d))))
+                        (local.set $t10 (f32x4.add (local.get $t10) (f32x4.mul (v128.load32_splat (i32.add (local.get $px) (i32.add (local.get $row1) (local.get $col0)))) (local.get $d))))
+                        (local.set $t11 (f32x4.add (local.get $t11) (f32x4.mul (v128.load32_splat (i32.add (local.get $px) (i32.add (local.get $row1) (local.get $col1)))) (local.get $d))))
+                        (local.set $t12 (f32x4.add (local.get $t12) (f32x4.mul (v128.load32_splat (i32.add (local.get $px) (i32.add (local.get $row1) (local.get $col2)))) (local.get $d))))
+                        (local.set $t20 (f32x4.add (local.get $t20) (f32x4.mul (v128.load32_splat (i32.add (local.get $px) (i32.add (local.get $row2) (local.get $col0)))) (local.get $d))))
+                        (local.set $t21 (f32x4.add (local.get $t21) (f32x4.mul (v128.load32_splat (i32.add (local.get $px) (i32.add (local.get $row2) (local.get $col1)))) (local.get $d))))
+                        (local.set $t22 (f32x4.add (local.get $t22) (f32x4.mul (v128.load32_splat (i32.add (local.get $px) (i32.add (local.get $row2) (local.get $col2)))) (local.get $d))))
+                        (local.set $px (i32.add (local.get $px) (local.get $strideX)))
+                        (local.set $pd (i32.add (local.get $pd) (local.get $rowB)))
+                        (br $xl)))
+                    (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                    (br $ql)))
+                (local.set $pw (i32.add (local.get $dw)
+                  (i32.add (i32.mul (local.get $ci) (local.get $rowB)) (local.get $co))))
+                (local.set $po (i32.add (local.get $pw) (i32.mul (i32.const 0) (local.get $tapStride))))
+                (v128.store (local.get $po) (f32x4.add (v128.load (local.get $po)) (local.get $t00)))
+                (local.set $po (i32.add (local.get $pw) (i32.mul (i32.const 1) (local.get $tapStride))))
+                (v128.store (local.get $po) (f32x4.add (v128.load (local.get $po)) (local.get $t01)))
+                (local.set $po (i32.add (local.get $pw) (i32.mul (i32.const 2) (local.get $tapStride))))
+                (v128.store (local.get $po) (f32x4.add (v128.load (local.get $po)) (local.get $t02)))
+                (local.set $po (i32.add (local.get $pw) (i32.mul (i32.const 3) (local.get $tapStride))))
+                (v128.store (local.get $po) (f32x4.add (v128.load (local.get $po)) (local.get $t10)))
+                (local.set $po (i32.add (local.get $pw) (i32.mul (i32.const 4) (local.get $tapStride))))
+                (v128.store (local.get $po) (f32x4.add (v128.load (local.get $po)) (local.get $t11)))
+                (local.set $po (i32.add (local.get $pw) (i32.mul (i32.const 5) (local.get $tapStride))))
+                (v128.store (local.get $po) (f32x4.add (v128.load (local.get $po)) (local.get $t12)))
+                (local.set $po (i32.add (local.get $pw) (i32.mul (i32.const 6) (local.get $tapStride))))
+                (v128.store (local.get $po) (f32x4.add (v128.load (local.get $po)) (local.get $t20)))
+                (local.set $po (i32.add (local.get $pw) (i32.mul (i32.const 7) (local.get $tapStride))))
+                (v128.store (local.get $po) (f32x4.add (v128.load (local.get $po)) (local.get $t21)))
+                (local.set $po (i32.add (local.get $pw) (i32.mul (i32.const 8) (local.get $tapStride))))
+                (v128.store (local.get $po) (f32x4.add (v128.load (local.get $po)) (local.get $t22)))
+                (local.set $co (i32.add (local.get $co) (i32.const 16)))
+                (br $col)))
+            (local.set $ci (i32.add (local.get $ci) (i32.const 1)))
+            (br $cil)))
+        (local.set $q0 (local.get $q1))
         (br $cl))))
 )

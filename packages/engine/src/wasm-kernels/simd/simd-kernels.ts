@@ -38,6 +38,67 @@ export interface SimdKernels {
     sh: number,
     sw: number,
   ): void;
+  /**
+   * dW of a convolution (NHWC, no dilation, any stride and padding; `top`/`left` are the padding
+   * before the input) from the unpadded input, 4 × 8 register blocks (inChannels % 4 = 0,
+   * outChannels % 8 = 0); see kernels.wat.
+   */
+  convFilterGradBlocked(
+    x: number,
+    dy: number,
+    dw: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    inChannels: number,
+    outH: number,
+    outW: number,
+    kh: number,
+    kw: number,
+    outChannels: number,
+    sh: number,
+    sw: number,
+    top: number,
+    left: number,
+  ): void;
+  /**
+   * dX of a convolution (NHWC, no dilation, any stride and padding) from dy and the filter
+   * transposed to [kh, kw, outChannels, inChannels], no padded dy (inChannels % 8 = 0); see
+   * kernels.wat.
+   */
+  convInputGradBlocked(
+    dy: number,
+    filterTransposed: number,
+    dx: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    inChannels: number,
+    outH: number,
+    outW: number,
+    kh: number,
+    kw: number,
+    outChannels: number,
+    sh: number,
+    sw: number,
+    top: number,
+    left: number,
+  ): void;
+  /** convFilterGrad for 3×3 kernels with out channels % 4 = 0, the 9 taps in registers. */
+  convFilterGrad3x3(
+    xp: number,
+    dy: number,
+    dw: number,
+    batch: number,
+    paddedH: number,
+    paddedW: number,
+    inChannels: number,
+    outH: number,
+    outW: number,
+    outChannels: number,
+    sh: number,
+    sw: number,
+  ): void;
   /** out[i] = 0 < y[i] < 6 ? dy[i] : 0. */
   relu6Grad(dy: number, y: number, out: number, n: number): void;
   /**
@@ -81,7 +142,7 @@ export interface SimdKernels {
     dotOut: number,
     scratch: number,
   ): void;
-  /** out = aᵀ·b for a [rows, ca], b [rows, cb] (ca % 4 = 0, cb % 8 = 0). */
+  /** out = aᵀ·b for a [rows, ca], b [rows, cb] (4 × 8 register blocks, scalar edges). */
   gemmTransposedA(a: number, b: number, out: number, rows: number, ca: number, cb: number): void;
   /** out[r, c] = p[c] · a[r, c] + q[c] · b[r, c] + k[c] over [rows, cols] matrices. */
   channelAffine(
