@@ -193,6 +193,43 @@ describe('a user model with a user image folder', () => {
     expect((await fs.stat(output)).size).toBeGreaterThan(0);
   });
 
+  it('optimize --data <folder of idx files> uses its t10k part as the test set', async () => {
+    const { test } = loadMnistDigits();
+    const dir = path.join(root, 'idx');
+    mkdirSync(dir);
+    const header = (magic: number, dims: number[]): Buffer => {
+      const b = Buffer.alloc(4 + 4 * dims.length);
+      b.writeUInt32BE(magic, 0);
+      dims.forEach((v, i) => b.writeUInt32BE(v, 4 + 4 * i));
+      return b;
+    };
+    for (const [prefix, from, n] of [
+      ['train', 0, 300],
+      ['t10k', 300, 100],
+    ] as const) {
+      const pixels = Array.from(test.x.subarray(from * 784, (from + n) * 784), (v) =>
+        Math.round(v * 255),
+      );
+      await fs.writeFile(
+        path.join(dir, `${prefix}-images-idx3-ubyte`),
+        Buffer.concat([header(0x803, [n, 28, 28]), Buffer.from(pixels)]),
+      );
+      await fs.writeFile(
+        path.join(dir, `${prefix}-labels-idx1-ubyte`),
+        Buffer.concat([header(0x801, [n]), Buffer.from(test.y.subarray(from, from + n))]),
+      );
+    }
+    const { io } = quietIo();
+    const output = path.join(root, 'opt-idx', 'small.tflite');
+    const report = await optimizeCommand(
+      model,
+      { pipeline: 'ptq(mode=int8)', output, data: dir, seed: 0 },
+      io,
+    );
+    expect(report.accuracy?.samples).toBe(100);
+    expect(report.accuracy!.before).toBeGreaterThan(0.5);
+  });
+
   it('bad data is a typed error naming the file before any pass runs', async () => {
     const { io } = quietIo();
     const missing = path.join(root, 'no-such-folder');

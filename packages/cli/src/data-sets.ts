@@ -1,3 +1,5 @@
+import { existsSync, statSync } from 'node:fs';
+import * as path from 'node:path';
 import { InvalidArgumentError, createRng, shuffledIndices } from '@collabopt/core';
 import {
   BUILTIN_DATA_SETS,
@@ -40,7 +42,7 @@ export interface DataRequest {
   readonly inputShape: readonly number[];
 }
 
-export const DATA_FORMS = `${DATA_SPEC_HELP}, or none (one-shot passes only)`;
+export const DATA_FORMS = `${DATA_SPEC_HELP}, a folder of MNIST-format idx files (train-…, t10k-… as the test part), or none (one-shot passes only)`;
 
 /** Fraction of a user's data set held out for validation and the leaves' measurements. */
 export const VALIDATION_FRACTION = 0.2;
@@ -51,6 +53,21 @@ function missingData(): never {
     `missing --data: the data to calibrate, fine-tune and evaluate with; accepted: ${DATA_FORMS}`,
     { field: '--data' },
   );
+}
+
+/** `<folder>/<part>-images-idx3-ubyte[.gz]` when it exists (an MNIST-format folder). */
+function idxImages(folder: string, part: 'train' | 't10k'): string | undefined {
+  const name = path.join(folder, `${part}-images-idx3-ubyte`);
+  return [name, `${name}.gz`].find((f) => existsSync(f));
+}
+
+/** A folder of MNIST-format idx files: its train and t10k (test) parts, when it is one. */
+function idxFolder(spec: string): { train: string; test?: string } | undefined {
+  if (!existsSync(spec) || !statSync(spec).isDirectory()) return undefined;
+  const train = idxImages(spec, 'train');
+  if (train === undefined) return undefined;
+  const test = idxImages(spec, 't10k');
+  return test !== undefined ? { train, test } : { train };
 }
 
 function calibrationOf(train: DataSource, seed: number): DataSource {
@@ -80,13 +97,18 @@ export async function loadDataSets(request: DataRequest): Promise<PipelineData> 
     ...(preprocess ? { preprocess } : {}),
     ...(request.labels === 'none' ? { labels: 'none' as const } : {}),
   };
-  const whole = await openDataSet(spec, options);
+  const idx = idxFolder(spec);
+  const whole = await openDataSet(idx?.train ?? spec, options);
   let train: DataSource;
   let validation: DataSource;
   let test: DataSource;
-  if ((BUILTIN_DATA_SETS as readonly string[]).includes(spec)) {
+  if ((BUILTIN_DATA_SETS as readonly string[]).includes(spec) || idx?.test !== undefined) {
+    // A data set with its own test part (the built-ins, an idx folder with t10k files).
     train = whole;
-    test = await openDataSet(spec, { ...options, split: 'test' });
+    test =
+      idx?.test !== undefined
+        ? await openDataSet(idx.test, options)
+        : await openDataSet(spec, { ...options, split: 'test' });
     validation = test;
   } else {
     ({ train, validation } = splitDataSource(whole, {
