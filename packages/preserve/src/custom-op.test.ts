@@ -1,8 +1,9 @@
 /**
  * "A custom op is one registry entry plus, where needed, a kernel": an op the built-ins do not know,
  * with a quantizable kernel declared in its registry entry, is pruned and quantized by the stock
- * passes with no other change. (Exporting it to TFLite/ONNX needs a format mapping per op, which the
- * format packages' per-op dispatch tables will accept; that part is not covered here.)
+ * passes with no other change. Its export to TFLite and ONNX (one mapping per format, registered
+ * with registerTfliteOp / registerOnnxOp) after prune → ptq, checked in TF's interpreter and ONNX
+ * Runtime, is e2e/format-onnx/custom-op.e2e.test.ts.
  */
 import {
   GraphBuilder,
