@@ -207,10 +207,10 @@ describe('runTree', () => {
         options: {},
         preserves: [],
         usesTeacher: true,
-        run: (graph, ctx) => {
+        run: (_graph, ctx) => {
           const kernel = ctx.teacher!.node('conv').weight('kernel').tensor.data as Float32Array;
           teachers.set(String(teachers.size), kernel.slice());
-          return graph;
+          return { changed: false };
         },
       }),
     );
