@@ -1,10 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { InvalidArgumentError, createRng, shuffledIndices } from '@collabopt/core';
+import { InvalidArgumentError } from '@collabopt/core';
 import {
   BUILTIN_DATA_SETS,
   DATA_SPEC_HELP,
-  dataSourceView,
+  calibrationSample,
   describePreprocessing,
   openDataSet,
   parsePreprocessing,
@@ -70,12 +70,6 @@ function idxFolder(spec: string): { train: string; test?: string } | undefined {
   return test !== undefined ? { train, test } : { train };
 }
 
-function calibrationOf(train: DataSource, seed: number): DataSource {
-  const order = shuffledIndices(train.count, createRng(seed));
-  const n = Math.min(CALIBRATION_SAMPLES, train.count);
-  return dataSourceView(train, order.slice(0, n), `${train.name}/calibration`);
-}
-
 /**
  * Resolve `--data`, `--labels` and `--preprocess` into the data sources passes read (the engine's
  * `openDataSet`: built-ins, image folders, .npy/.npz, idx files), checked against the model's input
@@ -122,7 +116,7 @@ export async function loadDataSets(request: DataRequest): Promise<PipelineData> 
     train,
     validation,
     test,
-    calibration: calibrationOf(train, request.seed),
+    calibration: calibrationSample(train, CALIBRATION_SAMPLES, request.seed),
     labelled: whole.labels !== undefined,
     preprocess: whole.preprocessing ? describePreprocessing(whole.preprocessing) : 'none',
   };

@@ -94,6 +94,7 @@ export { DataError, type DataErrorCode } from './data/data-error';
 export {
   isDataSource,
   asDataSource,
+  calibrationSample,
   dataSourceFromDataset,
   dataSourceView,
   splitDataSource,

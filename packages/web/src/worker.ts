@@ -17,7 +17,7 @@ import {
 import {
   createEngine,
   referenceCnn,
-  representativeSubset,
+  calibrationSample,
   take,
   type Engine,
 } from '@collabopt/engine';
@@ -149,7 +149,7 @@ async function run(request: RunRequest): Promise<void> {
   if (d) {
     data['train'] = d.train;
     data['test'] = d.test;
-    data['calibration'] = representativeSubset(d.train, 500, request.seed);
+    data['calibration'] = calibrationSample(d.train, 500, request.seed);
   }
   const started = performance.now();
   const stages = new StageRecorder({ label: 'input', graph });
@@ -257,7 +257,7 @@ async function tree(request: TreeRequest): Promise<void> {
       data: {
         train: d.train,
         test: d.test,
-        calibration: representativeSubset(d.train, 500, request.seed),
+        calibration: calibrationSample(d.train, 500, request.seed),
       },
       seed: request.seed,
       signal: controller.signal,

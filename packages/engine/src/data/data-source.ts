@@ -163,3 +163,18 @@ export async function* readBatches(
     yield await current;
   }
 }
+
+/**
+ * The calibration sample of a training set: up to `n` samples in a seeded random order (labels not
+ * needed). One definition for every caller (CLI, web app), so the same seed calibrates on the same
+ * samples everywhere.
+ */
+export function calibrationSample(data: Dataset | DataSource, n: number, seed: number): DataSource {
+  const source = asDataSource(data);
+  const order = shuffledIndices(source.count, createRng(seed));
+  return dataSourceView(
+    source,
+    order.slice(0, Math.min(n, source.count)),
+    `${source.name}/calibration`,
+  );
+}
