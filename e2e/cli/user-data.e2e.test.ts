@@ -133,9 +133,10 @@ describe('a user model with a user image folder', () => {
     expect(report.leaves.every((l) => l.metric?.kind === 'agreement')).toBe(true);
   });
 
-  it('optimize --labels none runs prune | pqat by distillation and writes an int8 file', async () => {
-    const { io } = quietIo();
+  it('optimize --labels none runs prune | pqat by distillation, writes an int8 file and reports agreement', async () => {
+    const { io, output: printed } = quietIo();
     const output = path.join(root, 'opt', 'small.tflite');
+    const reportFile = path.join(root, 'opt', 'report.json');
     const report = await optimizeCommand(
       model,
       {
@@ -144,12 +145,87 @@ describe('a user model with a user image folder', () => {
         data: flat,
         labels: 'none',
         seed: 0,
+        report: reportFile,
       },
       io,
     );
     expect(report.data.labelled).toBe(false);
+    expect(report.data.validationSplit).toBe(0.2);
     expect(report.accuracy).toBeNull();
     expect((await fs.stat(output)).size).toBeGreaterThan(0);
+    // Agreement with the float input model on the 40 held-out images: the input is its own
+    // reference; the pruned int8 classifier agrees on most top-1 classes (float IR and int8).
+    const agreement = report.agreement!;
+    expect(agreement.samples).toBe(40);
+    expect(agreement.before.metric).toEqual({ name: 'top1Agreement', value: 1 });
+    expect(agreement.before.outputs[0]).toMatchObject({ sqnrDb: 'Infinity', maxRelativeError: 0 });
+    for (const after of [agreement.after, agreement.afterInt8!]) {
+      expect(after.metric.name).toBe('top1Agreement');
+      expect(after.metric.value).toBeGreaterThan(0.5);
+      expect(after.metric.value).toBeLessThanOrEqual(1);
+      const [probabilities] = after.outputs;
+      expect(probabilities!.top1Agreement).toBe(after.metric.value);
+      expect(probabilities!.sqnrDb).toBeGreaterThan(0);
+      expect(probabilities!.maxRelativeError).toBeGreaterThan(0);
+    }
+    const text = printed();
+    expect(text).toMatch(
+      /agreement with the input model \(40 held-out samples .*\): after, float IR: top-1 agreement \d+\.\d\d% \(SQNR/,
+    );
+    expect(text).toMatch(/after, int8 simulation: top-1 agreement/);
+    expect(text).not.toMatch(/accuracy/);
+    const json = JSON.parse(await fs.readFile(reportFile, 'utf8')) as typeof report;
+    expect(json.agreement?.afterInt8?.metric).toEqual(agreement.afterInt8!.metric);
+    expect(json.data.validationSplit).toBe(0.2);
+  });
+
+  it('--validation-split sets the held-out part; an impossible one is a typed error before any pass', async () => {
+    const { io } = quietIo();
+    const output = path.join(root, 'opt-split', 'small.tflite');
+    const report = await optimizeCommand(
+      model,
+      { pipeline: 'ptq(mode=int8)', output, data: labelled, validationSplit: 0.3, seed: 0 },
+      io,
+    );
+    expect(report.data.validationSplit).toBe(0.3);
+    expect(report.accuracy?.samples).toBe(60); // 30% of 200 images
+    // 0.5 of 200 leaves 100 training images, fewer than prune's batch of 128.
+    const tooSmall = await optimizeCommand(
+      model,
+      {
+        pipeline: 'prune(sparsity=0.5)',
+        output: path.join(root, 'never-split', 'small.tflite'),
+        data: labelled,
+        validationSplit: 0.5,
+        seed: 0,
+      },
+      io,
+    ).catch((e: unknown) => e);
+    expect(tooSmall).toBeInstanceOf(CollaboptError);
+    expect((tooSmall as CollaboptError).code).toBe('DATA_TOO_SMALL');
+    expect((tooSmall as Error).message).toMatch(/100 training samples \(at least 128 needed\)/);
+    await expect(fs.access(path.join(root, 'never-split', 'small.tflite'))).rejects.toThrow();
+    for (const bad of [0, 1, 1.5, -0.1])
+      await expect(
+        optimizeCommand(
+          model,
+          { pipeline: 'ptq(mode=int8)', output, data: labelled, validationSplit: bad, seed: 0 },
+          io,
+        ),
+      ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    // The tree reads it from its recipe too, and records it.
+    const recipe = path.join(root, 'split-recipe.json');
+    await fs.writeFile(
+      recipe,
+      JSON.stringify({ validationSplit: 0.25, pruneEpochs: 1, clusterEpochs: 1, qatEpochs: 1 }),
+    );
+    const tree = await treeCommand(
+      model,
+      { seed: 0, epochs: 1, data: labelled, output: path.join(root, 'tree-split'), recipe },
+      io,
+    );
+    expect(tree.data?.validationSplit).toBe(0.25);
+    expect(tree.leaves.every((l) => l.metric?.samples === 50)).toBe(true);
   });
 
   it('optimize --data file.npz (x uint8, y) fine-tunes with labels and reports accuracy', async () => {

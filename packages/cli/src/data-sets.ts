@@ -27,6 +27,8 @@ export interface PipelineData {
   readonly labelled: boolean;
   /** The preprocessing applied, said in reports. */
   readonly preprocess: string;
+  /** Fraction of a user's data held out (undefined for data with its own test part). */
+  readonly validationSplit?: number;
 }
 
 /** What the user asked for on the command line. */
@@ -40,12 +42,26 @@ export interface DataRequest {
   readonly seed: number;
   /** The model's input shape (with or without the batch dimension). */
   readonly inputShape: readonly number[];
+  /** `--validation-split` (recipe `validationSplit`): fraction of a user's data held out. */
+  readonly validationSplit?: number;
+  /** The largest fine-tuning batch of the run: the training part must hold one. */
+  readonly trainingBatch?: number;
 }
 
 export const DATA_FORMS = `${DATA_SPEC_HELP}, a folder of MNIST-format idx files (train-…, t10k-… as the test part), or none (one-shot passes only)`;
 
-/** Fraction of a user's data set held out for validation and the leaves' measurements. */
+/** Default fraction of a user's data set held out for validation and the leaves' measurements. */
 export const VALIDATION_FRACTION = 0.2;
+
+/** `--validation-split`: a number strictly between 0 and 1. */
+export function checkValidationSplit(value: number, field = '--validation-split'): number {
+  if (!(Number.isFinite(value) && value > 0 && value < 1))
+    throw new InvalidArgumentError(
+      `${field} is the fraction of the data held out for validation: a number between 0 and 1 (exclusive), got ${value}`,
+      { field },
+    );
+  return value;
+}
 const CALIBRATION_SAMPLES = 500;
 
 function missingData(): never {
@@ -73,8 +89,8 @@ function idxFolder(spec: string): { train: string; test?: string } | undefined {
 /**
  * Resolve `--data`, `--labels` and `--preprocess` into the data sources passes read (the engine's
  * `openDataSet`: built-ins, image folders, .npy/.npz, idx files), checked against the model's input
- * shape. A user's data set is split (seeded) into train and validation; the built-ins keep their
- * own test part. Every problem is a typed error naming the file, before any pass runs.
+ * shape. A user's data set is split (seeded) into train and validation (`validationSplit`, default
+ * 0.2; the training part must hold one `trainingBatch`); the built-ins keep their own test part. Every problem is a typed error naming the file, before any pass runs.
  */
 export async function loadDataSets(request: DataRequest): Promise<PipelineData> {
   const spec = request.data ?? missingData();
@@ -85,6 +101,7 @@ export async function loadDataSets(request: DataRequest): Promise<PipelineData> 
     );
   const preprocess =
     request.preprocess !== undefined ? parsePreprocessing(request.preprocess) : undefined;
+  if (request.validationSplit !== undefined) checkValidationSplit(request.validationSplit);
   if (spec === 'none') return { name: 'none', labelled: false, preprocess: 'none (no data)' };
   const options: OpenDataSetOptions = {
     inputShape: request.inputShape,
@@ -96,7 +113,13 @@ export async function loadDataSets(request: DataRequest): Promise<PipelineData> 
   let train: DataSource;
   let validation: DataSource;
   let test: DataSource;
+  let validationSplit: number | undefined;
   if ((BUILTIN_DATA_SETS as readonly string[]).includes(spec) || idx?.test !== undefined) {
+    if (request.validationSplit !== undefined)
+      throw new InvalidArgumentError(
+        `--validation-split: ${spec} has its own test part, which is what the results are measured on; drop --validation-split`,
+        { field: '--validation-split' },
+      );
     // A data set with its own test part (the built-ins, an idx folder with t10k files).
     train = whole;
     test =
@@ -105,9 +128,11 @@ export async function loadDataSets(request: DataRequest): Promise<PipelineData> 
         : await openDataSet(spec, { ...options, split: 'test' });
     validation = test;
   } else {
+    validationSplit = request.validationSplit ?? VALIDATION_FRACTION;
     ({ train, validation } = splitDataSource(whole, {
-      validationFraction: VALIDATION_FRACTION,
+      validationFraction: validationSplit,
       seed: request.seed,
+      ...(request.trainingBatch !== undefined ? { minimumTrain: request.trainingBatch } : {}),
     }));
     test = validation;
   }
@@ -119,6 +144,7 @@ export async function loadDataSets(request: DataRequest): Promise<PipelineData> 
     calibration: calibrationSample(train, CALIBRATION_SAMPLES, request.seed),
     labelled: whole.labels !== undefined,
     preprocess: whole.preprocessing ? describePreprocessing(whole.preprocessing) : 'none',
+    ...(validationSplit !== undefined ? { validationSplit } : {}),
   };
 }
 

@@ -29,6 +29,7 @@ const OPTIONS = {
   labels: { type: 'string' },
   'input-shape': { type: 'string', multiple: true },
   preprocess: { type: 'string' },
+  'validation-split': { type: 'string' },
   seed: { type: 'string', default: '0' },
   epochs: { type: 'string' },
   format: { type: 'string' },
@@ -106,6 +107,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       data: values.data,
       labels: values.labels,
       preprocess: values.preprocess,
+      validationSplit: fraction('validation-split', values['validation-split']),
       inputShapes,
     });
     const notTree: Record<string, string> = {
@@ -117,6 +119,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       data: `${command} reads no data set`,
       labels: `${command} reads no data set`,
       preprocess: `${command} reads no data set`,
+      'validation-split': `${command} reads no data set`,
     });
     switch (command) {
       case 'inspect':

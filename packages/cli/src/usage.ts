@@ -23,8 +23,10 @@ Options:
                           mnist (embedded digits) | fashion-mnist (Debian dataset-fashion-mnist)
                           | <image folder> (one subfolder per class, or flat: no labels; PNG/JPEG/WebP)
                           | <file.npy> (inputs) | <file.npz> (x, optional y) | <…images-idx3-ubyte[.gz]>
-                          | none (one-shot passes only); a user's data is split 80/20 (seeded) into
-                          training and held-out validation
+                          | none (one-shot passes only); a user's data is split (seeded) into
+                          training and held-out validation, 80/20 unless --validation-split says
+      --validation-split <f>  fraction of a user's data held out for validation and every reported
+                          figure (default 0.2; 0 < f < 1; the training part must hold one batch)
       --labels none       ignore the data's labels: fine-tuning distils from the float model,
                           results are agreement with it
       --preprocess <p>    on raw pixels: scale=1/255[,offset=-1] or mean=…,std=… (per channel a:b:c),

@@ -12,6 +12,32 @@ describe('evaluation summary', () => {
     expect(describeEvaluation(r)).toBe('accuracy 75.00%');
   });
 
+  test('unlabelled single classifier output: top-1 agreement, then its SQNR and max error', () => {
+    const r: EvaluateResult = {
+      count: 8,
+      agreement: [
+        {
+          output: 'probs',
+          head: 'softmax',
+          top1Agreement: 0.875,
+          sqnrDb: 24.06,
+          maxRelativeError: 0.0518,
+        },
+      ],
+      metric: { name: 'top1Agreement', value: 0.875 },
+    };
+    expect(describeEvaluation(r)).toBe('top-1 agreement 87.50% (SQNR 24.1 dB, max rel. err 0.052)');
+  });
+
+  test('unlabelled single regression output: SQNR and max relative error', () => {
+    const r: EvaluateResult = {
+      count: 8,
+      agreement: [{ output: 'boxes', head: 'linear', sqnrDb: 31.44, maxRelativeError: 0.0312 }],
+      metric: { name: 'sqnrDb', value: 31.44 },
+    };
+    expect(describeEvaluation(r)).toBe('SQNR 31.4 dB, max rel. err 0.031');
+  });
+
   test('unlabelled multi-output: the lowest SQNR, then each output', () => {
     const r: EvaluateResult = {
       count: 10,

@@ -19,6 +19,8 @@ import { prepareOutput } from '../prepare-output';
 import { formatPassRecords } from '../report';
 import { reportKernel, runMetadata, writeReportFile } from '../report-file';
 import { optimizeReportModel } from '../optimize-report';
+import { measureAgreement, type OptimizeAgreement } from '../optimize-quality';
+import { trainingBatchOf } from '../training-batch';
 import { StageRecorder, reportFormatOf } from '@collabopt/report';
 
 export interface OptimizeOptions {
@@ -27,6 +29,8 @@ export interface OptimizeOptions {
   data?: string;
   labels?: string;
   preprocess?: string;
+  /** `--validation-split`: fraction of a user's data held out for the figures (default 0.2). */
+  validationSplit?: number;
   inputShapes?: Record<string, number[]>;
   seed: number;
   format?: string;
@@ -41,7 +45,13 @@ export interface OptimizeReport {
   readonly input: string;
   readonly output: string;
   readonly pipeline: string;
-  readonly data: { readonly name: string; readonly preprocess: string; readonly labelled: boolean };
+  readonly data: {
+    readonly name: string;
+    readonly preprocess: string;
+    readonly labelled: boolean;
+    /** Fraction of a user's data held out for the figures (absent: the data's own test part). */
+    readonly validationSplit?: number;
+  };
   readonly legalization: readonly LegalizationStep[];
   readonly passes: readonly PassRecord[];
   readonly accuracy: {
@@ -49,11 +59,18 @@ export interface OptimizeReport {
     readonly after: number;
     readonly samples: number;
   } | null;
+  /** Without labels: agreement with the input model on the held-out data (null without data). */
+  readonly agreement: OptimizeAgreement | null;
   readonly kernels: KernelFigures;
   readonly files: readonly { path: string; bytes: number }[];
   readonly bytes: number;
   readonly deflatedBytes: number;
   readonly warnings: readonly string[];
+}
+
+function trainingBatchRequest(pipeline: string): { trainingBatch?: number } {
+  const batch = trainingBatchOf([pipeline]);
+  return batch !== undefined ? { trainingBatch: batch } : {};
 }
 
 /** `collabopt optimize <in> -o <out> -p "<pipeline>"`: run a text pipeline and write the result. */
@@ -76,6 +93,8 @@ export async function optimizeCommand(
     ...(options.data !== undefined ? { data: options.data } : {}),
     ...(options.labels !== undefined ? { labels: options.labels } : {}),
     ...(options.preprocess !== undefined ? { preprocess: options.preprocess } : {}),
+    ...(options.validationSplit !== undefined ? { validationSplit: options.validationSplit } : {}),
+    ...trainingBatchRequest(options.pipeline),
     seed: options.seed,
     inputShape: graph.inputs[0]?.shape ?? [],
   });
@@ -92,8 +111,10 @@ export async function optimizeCommand(
     engine,
     ...(stages ? { instruments: [stages] } : {}),
   }).addPipeline(options.pipeline);
-  // Accuracy needs labels; without them the passes distil from the float model (their teacher).
+  // Accuracy needs labels; without them the passes distil from the float model (their teacher)
+  // and the result is measured by its agreement with it.
   const labelledTest = data.labelled ? data.test : undefined;
+  const teacher = labelledTest === undefined && data.test ? graph.clone() : undefined;
   const before = labelledTest
     ? await engine.evaluate(graph, labelledTest, { signal: io.signal })
     : undefined;
@@ -104,6 +125,10 @@ export async function optimizeCommand(
     if (after.accuracy !== undefined)
       accuracy = { before: before.accuracy, after: after.accuracy, samples: labelledTest.count };
   }
+  const measured =
+    teacher && data.test
+      ? await measureAgreement(engine, teacher, result.graph, data.test, io.signal)
+      : undefined;
   // The pass manager's logger printed each warning once, when it happened (result.warnings keeps
   // them for the report).
   // Serialised once: these bytes are written and measured for the report. The main file is
@@ -120,10 +145,16 @@ export async function optimizeCommand(
     input,
     output: options.output,
     pipeline: options.pipeline,
-    data: { name: data.name, preprocess: data.preprocess, labelled: data.labelled },
+    data: {
+      name: data.name,
+      preprocess: data.preprocess,
+      labelled: data.labelled,
+      ...(data.validationSplit !== undefined ? { validationSplit: data.validationSplit } : {}),
+    },
     legalization: steps,
     passes: result.records,
     accuracy,
+    agreement: measured?.agreement ?? null,
     kernels: kernelFigures(result.graph),
     files: files.map((f) => ({ path: f.path, bytes: f.bytes.length })),
     bytes: files.reduce((s, f) => s + f.bytes.length, 0),
@@ -144,6 +175,7 @@ export async function optimizeCommand(
       io,
       `test accuracy (${data.name}, float IR): before ${(accuracy.before * 100).toFixed(2)}%, after ${(accuracy.after * 100).toFixed(2)}%`,
     );
+  for (const line of measured?.printed ?? []) print(io, line);
   print(io, `wrote ${files.map((f) => path.join(dir, f.path)).join(', ')}`);
   if (options.report && stages) {
     const kernel = reportKernel(options.reportLayer);
@@ -168,7 +200,7 @@ export async function optimizeCommand(
           preprocessing: data.preprocess,
           backend: engine.backend,
           seed: options.seed,
-          reproduce: `collabopt optimize ${input} -o ${options.output} -p "${options.pipeline}" --data ${data.name}${data.labelled ? '' : ' --labels none'} --seed ${options.seed}${options.format ? ` --format ${options.format}` : ''} --report ${options.report}`,
+          reproduce: `collabopt optimize ${input} -o ${options.output} -p "${options.pipeline}" --data ${data.name}${data.labelled ? '' : ' --labels none'}${data.validationSplit !== undefined ? ` --validation-split ${data.validationSplit}` : ''} --seed ${options.seed}${options.format ? ` --format ${options.format}` : ''} --report ${options.report}`,
         }),
       }),
       [input, ...((graph.metadata[SOURCE_FILES_KEY] as string[] | undefined) ?? [])],

@@ -20,10 +20,12 @@ import {
   type TreeEvent,
   type TreeLeafReport,
   type TreeMetric,
+  type TreePlan,
   type TreePlanOptions,
   type TreeReport,
 } from '@collabopt/preserve';
-import { DATA_FORMS, contextData, loadDataSets } from '../data-sets';
+import { DATA_FORMS, checkValidationSplit, contextData, loadDataSets } from '../data-sets';
+import { trainingBatchOf } from '../training-batch';
 import { print, type CliIo } from '../io';
 import { prepareOutput } from '../prepare-output';
 import { reportKernel, runMetadata, writeReportFile } from '../report-file';
@@ -35,6 +37,8 @@ export interface TreeOptions extends Partial<TreePlanOptions> {
   data?: string;
   labels?: string;
   preprocess?: string;
+  /** `--validation-split` (overrides the recipe's `validationSplit`). */
+  validationSplit?: number;
   inputShapes?: Record<string, number[]>;
   /** `--recipe tree.json`. */
   recipe?: string;
@@ -85,6 +89,33 @@ function planOf(options: TreeOptions, recipe: unknown, trainSamples?: number) {
   return recipe === undefined
     ? treePlan(knobs)
     : treePlanFromRecipe(recipe, knobs, options.recipe ?? 'recipe');
+}
+
+/** The recipe's data key (`validationSplit`, checked) apart from its tree keys. */
+function recipeData(
+  recipe: unknown,
+  source: string,
+): { recipe: unknown; validationSplit?: number } {
+  if (typeof recipe !== 'object' || recipe === null || !('validationSplit' in recipe))
+    return { recipe };
+  const { validationSplit, ...rest } = recipe as Record<string, unknown>;
+  if (typeof validationSplit !== 'number')
+    throw new InvalidArgumentError(`${source}: "validationSplit" must be a number`, {
+      file: source,
+      field: 'validationSplit',
+    });
+  return {
+    recipe: rest,
+    validationSplit: checkValidationSplit(validationSplit, 'validationSplit'),
+  };
+}
+
+function trainingBatchRequest(plan: TreePlan): { trainingBatch?: number } {
+  const batch = trainingBatchOf([
+    ...plan.branches.flatMap((b) => (b.pipeline !== undefined ? [b.pipeline] : [])),
+    ...plan.leaves.map((l) => l.pipeline),
+  ]);
+  return batch !== undefined ? { trainingBatch: batch } : {};
 }
 
 async function readRecipe(file: string | undefined): Promise<unknown> {
@@ -179,8 +210,12 @@ export async function treeCommand(
   options: TreeOptions,
   io: CliIo,
 ): Promise<TreeReport> {
-  const recipe = await readRecipe(options.recipe);
-  planOf(options, recipe); // a bad recipe or knob fails before any work
+  const { recipe, validationSplit: recipeSplit } = recipeData(
+    await readRecipe(options.recipe),
+    options.recipe ?? 'recipe',
+  );
+  const validationSplit = options.validationSplit ?? recipeSplit;
+  const firstPlan = planOf(options, recipe); // a bad recipe or knob fails before any work
   let baseline: Graph;
   if (input) {
     baseline = await readModel(input, {
@@ -203,6 +238,8 @@ export async function treeCommand(
     ...(options.data !== undefined ? { data: options.data } : input ? {} : { data: 'mnist' }),
     ...(options.labels !== undefined ? { labels: options.labels } : {}),
     ...(options.preprocess !== undefined ? { preprocess: options.preprocess } : {}),
+    ...(validationSplit !== undefined ? { validationSplit } : {}),
+    ...trainingBatchRequest(firstPlan),
     seed: options.seed,
     inputShape: baseline.inputs[0]?.shape ?? [],
   });
@@ -256,7 +293,11 @@ export async function treeCommand(
       return files;
     },
     onEvent: (e) => printEvent(io, e),
-    dataDescription: { name: data.name, preprocess: data.preprocess },
+    dataDescription: {
+      name: data.name,
+      preprocess: data.preprocess,
+      ...(data.validationSplit !== undefined ? { validationSplit: data.validationSplit } : {}),
+    },
   });
   print(io, formatTreeTable(report.leaves));
   await writeFilesAtomically(
@@ -284,7 +325,7 @@ export async function treeCommand(
         preprocessing: data.preprocess,
         backend: engine.backend,
         seed: options.seed,
-        reproduce: `collabopt tree${input ? ` ${input}` : ''} --data ${data.name}${data.labelled ? '' : ' --labels none'} --seed ${options.seed} --epochs ${options.epochs} -o ${options.output}${options.recipe ? ` --recipe ${options.recipe}` : ''}`,
+        reproduce: `collabopt tree${input ? ` ${input}` : ''} --data ${data.name}${data.labelled ? '' : ' --labels none'} --seed ${options.seed}${data.validationSplit !== undefined ? ` --validation-split ${data.validationSplit}` : ''} --epochs ${options.epochs} -o ${options.output}${options.recipe ? ` --recipe ${options.recipe}` : ''}`,
       }),
     }),
     protect,

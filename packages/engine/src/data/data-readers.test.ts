@@ -365,6 +365,35 @@ describe('built-ins, split, model normalisation', () => {
     ]);
   });
 
+  test('a split whose parts are smaller than asked is a DATA_TOO_SMALL error naming the file', async () => {
+    const file = join(dir, 'ten-small.npy');
+    writeFileSync(file, npy('<f4', [10, 1], f32([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])));
+    const s = await openDataSet(file, { inputShape: [1] });
+    // 0.2 of 10: 8 training samples, fewer than a batch of 9.
+    const tooFewTrain = (): unknown =>
+      splitDataSource(s, { validationFraction: 0.2, minimumTrain: 9 });
+    expect(tooFewTrain).toThrow(DataError);
+    expect(tooFewTrain).toThrow(/8 training samples \(at least 9 needed\)/);
+    try {
+      tooFewTrain();
+    } catch (e) {
+      expect((e as DataError).code).toBe('DATA_TOO_SMALL');
+      expect((e as DataError).location.file).toBe(file);
+    }
+    // 0.2 of 10: 2 validation samples, fewer than 3.
+    expect(() => splitDataSource(s, { validationFraction: 0.2, minimumValidation: 3 })).toThrow(
+      /2 validation samples \(at least 3 needed\)/,
+    );
+    // Exactly the minimum on both sides is accepted.
+    const ok = splitDataSource(s, {
+      validationFraction: 0.2,
+      minimumTrain: 8,
+      minimumValidation: 2,
+    });
+    expect([ok.train.count, ok.validation.count]).toEqual([8, 2]);
+    expect(() => splitDataSource(s, { validationFraction: 1 })).toThrow(/in \(0, 1\)/);
+  });
+
   test('detects a normalisation the model applies to its input', () => {
     const b = new GraphBuilder('norm', { seed: 1 });
     const x = b.input('x', [-1, 4]);

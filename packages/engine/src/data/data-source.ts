@@ -1,3 +1,4 @@
+import { DataError } from './data-error';
 import { InvalidArgumentError, createRng, shuffledIndices, sizeOf } from '@collabopt/core';
 import type { Dataset } from './dataset';
 import type { Preprocessing } from './preprocessing';
@@ -105,6 +106,10 @@ export interface SplitOptions {
   validationFraction: number;
   /** Seed of the random assignment (default 0). */
   seed?: number;
+  /** Fewest samples the training part may hold, e.g. one fine-tuning batch (default 1). */
+  minimumTrain?: number;
+  /** Fewest samples the validation part may hold (default 1). */
+  minimumValidation?: number;
 }
 
 /**
@@ -121,10 +126,17 @@ export function splitDataSource(
       field: 'validationFraction',
     });
   const nVal = Math.round(source.count * f);
-  if (nVal < 1 || nVal >= source.count)
-    throw new InvalidArgumentError(
-      `cannot split ${source.count} samples of "${source.name}" with validation fraction ${f}`,
-      { field: 'validationFraction' },
+  const minimumTrain = Math.max(1, options.minimumTrain ?? 1);
+  const minimumValidation = Math.max(1, options.minimumValidation ?? 1);
+  if (nVal < minimumValidation || source.count - nVal < minimumTrain)
+    throw new DataError(
+      'DATA_TOO_SMALL',
+      `cannot split ${source.count} samples of "${source.name}" with validation fraction ${f}: ` +
+        `${source.count - nVal} training samples (at least ${minimumTrain} needed) and ${nVal} validation samples (at least ${minimumValidation} needed); give more data or another fraction`,
+      {
+        ...(source.origin !== undefined ? { file: source.origin } : {}),
+        field: 'validationFraction',
+      },
     );
   const perm = shuffledIndices(source.count, createRng(options.seed ?? 0));
   const isVal = new Uint8Array(source.count);

@@ -26,6 +26,8 @@ export interface TreeReport {
 export interface TreeDataDescription {
   readonly name: string;
   readonly preprocess?: string;
+  /** Fraction of the user's data held out for the figures (absent: the data's own test part). */
+  readonly validationSplit?: number;
 }
 
 /**
