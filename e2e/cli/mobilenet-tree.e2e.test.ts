@@ -162,7 +162,7 @@ describe('collabopt tree on a Keras MobileNet-style model and a Fashion-MNIST id
     const ptqLeaf = report.leaves.findIndex((l) => l.id === 'baseline-ptq');
     const ours = {
       accuracy: accuracies[ptqLeaf]!,
-      deflated: report.leaves[ptqLeaf]!.deflatedBytes,
+      deflated: report.leaves[ptqLeaf]!.deflatedBytes!,
     };
     process.stdout.write(
       `keras float ${(keras.keras_test_accuracy * 100).toFixed(1)}%\n${rows.join('\n')}\n` +
