@@ -123,3 +123,16 @@ export {
 } from './qat';
 export { registerQuantizationPasses, quantizationPasses } from './register';
 export { foldBatchNormPass } from './fold-batch-norm-pass';
+export {
+  LAYER_PRECISION_OPTIONS,
+  MIN_WEIGHT_BITS,
+  MAX_WEIGHT_BITS,
+  ALL_LAYERS_QUANTIZED,
+  parseLayerBits,
+  resolveLayerPrecision,
+  floatValues,
+  applyFloatLayers,
+  type LayerBitsRule,
+  type LayerPrecision,
+  type LayerPrecisionOptions,
+} from './layer-precision';

@@ -20,6 +20,11 @@ import {
 import { activationGroups, type ActivationBits, type ActivationGroup } from './activation-groups';
 import { activationParams, annotateValue } from './annotations';
 import { calibrate } from './calibration';
+import {
+  LAYER_PRECISION_OPTIONS,
+  applyFloatLayers,
+  resolveLayerPrecision,
+} from './layer-precision';
 import { activationErrors, type QuantizationErrorReport } from './error-report';
 import { foldBatchNorm } from './fold-batch-norm';
 import { representableRange } from './quant-params';
@@ -66,6 +71,7 @@ export const PTQ_OPTIONS = defineOptions({
     default: 0,
     description: 'samples for the per-activation SQNR report (0: weights only)',
   },
+  ...LAYER_PRECISION_OPTIONS,
 });
 
 export type PtqOptions = OptionsOf<typeof PTQ_OPTIONS>;
@@ -139,6 +145,7 @@ export async function quantizePostTraining(
   const folded = foldBatchNorm(graph, registry);
   for (const s of folded.skipped)
     options.logger?.warn(`ptq: BatchNorm "${s.batchNorm}" stays unfolded: ${s.reason}`);
+  const precision = resolveLayerPrecision(graph, registry, o);
   const bits = activationBitsOf(o.mode);
   const floatGraph = o.reportSamples > 0 && bits !== undefined ? graph.clone() : undefined;
   if (bits !== undefined) {
@@ -168,8 +175,9 @@ export async function quantizePostTraining(
       );
     }
   }
-  const weights = quantizeGraphWeights(graph, o.mode, registry);
+  const weights = quantizeGraphWeights(graph, o.mode, registry, { precision });
   graph.metadata['quantization'] = { mode: o.mode };
+  applyFloatLayers(graph, precision, { integerIo: o.mode === 'int8-io' });
   graph.touch();
   const activations =
     floatGraph && options.engine && options.data

@@ -11,6 +11,7 @@ import type {
 } from '@collabopt/engine';
 import { activationGroups, preservesGrid, type ActivationGroup } from './activation-groups';
 import { annotateValue } from './annotations';
+import { ALL_LAYERS_QUANTIZED, type LayerPrecision } from './layer-precision';
 import { nudgeRange, paramsFromNudged, representableRange, type QuantParams } from './quant-params';
 import { tf } from './tf';
 import { fakeQuantTensor, fakeQuantWeightTensor } from './tf-fake-quant';
@@ -73,17 +74,22 @@ export class ActivationRange {
 /**
  * LastValue symmetric narrow-range int8 weight fake-quant of each op's quantized kernel (the op
  * registry's `quantizedKernel`; per channel where the slot declares `perChannelQuantization`),
- * stage `quantize`.
+ * stage `quantize`. Float layers of `precision` are left alone; its per-layer bits override 8.
  */
-export function qatWeightTransform(registry: OpRegistry = defaultOpRegistry): WeightTransform {
+export function qatWeightTransform(
+  registry: OpRegistry = defaultOpRegistry,
+  precision: LayerPrecision = ALL_LAYERS_QUANTIZED,
+): WeightTransform {
   return {
     name: 'qat-weights',
     stage: 'quantize',
-    appliesTo: (t: WeightTarget) => registry.quantizedKernel(t.node)?.name === t.slot,
+    appliesTo: (t: WeightTarget) =>
+      registry.quantizedKernel(t.node)?.name === t.slot && !precision.isFloat(t.node),
     create: (t: WeightTarget): WeightTransformInstance => {
       const axes = t.capabilities.perChannelQuantization ? t.capabilities.channelAxes : undefined;
+      const bits = precision.weightBits(t.node);
       return {
-        forward: (w: tfc.Tensor) => fakeQuantWeightTensor(w, axes),
+        forward: (w: tfc.Tensor) => fakeQuantWeightTensor(w, axes, bits),
         // The kernel now holds fake-quantized values; quantizeGraphWeights writes its int8
         // annotation once, together with the bias (whose range may widen the kernel scale).
         strip: () => {},

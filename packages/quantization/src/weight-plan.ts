@@ -14,6 +14,7 @@ import {
   type Weight,
 } from '@collabopt/core';
 import { paramsOfValue } from './annotations';
+import { ALL_LAYERS_QUANTIZED, type LayerPrecision } from './layer-precision';
 import { sqnrDb } from './sqnr';
 import {
   minWeightScalesForBias,
@@ -51,12 +52,17 @@ function snapKernel(
   registry: OpRegistry,
   codebookAware: boolean,
   minScale?: Float32Array,
+  bits?: number,
 ): { scale: Float32Array; report: WeightQuantReport } {
   const w = node.weight(slot);
   const capabilities = registry.slot(node, slot)!.capabilities;
   const axes = capabilities.perChannelQuantization ? capabilities.channelAxes : undefined;
   const before = w.tensor.data as Float32Array;
-  const opts = { ...(axes ? { channelAxes: axes } : {}), ...(minScale ? { minScale } : {}) };
+  const opts = {
+    ...(axes ? { channelAxes: axes } : {}),
+    ...(minScale ? { minScale } : {}),
+    ...(bits !== undefined ? { bits } : {}),
+  };
   const r: WeightQuantizationResult = codebookAware
     ? quantizeWeight(w, opts)
     : quantizeSymmetric(w.tensor, opts);
@@ -108,17 +114,21 @@ function snapBias(
  * Quantize the weights of `graph` for `mode`, in place, writing `quant` annotations and snapping the
  * float values to the grid. Integer modes need the input activation of each kernel op annotated
  * first (bias scale = input scale × weight scale). Masks stay exact; codebooks are quantized
- * centroid-wise and updated.
+ * centroid-wise and updated. `precision` keeps float layers' weights float and gives per-layer
+ * weight bits.
  */
 export function quantizeGraphWeights(
   graph: Graph,
   mode: QuantizationMode,
   registry: OpRegistry = defaultOpRegistry,
-  options: { codebookAware?: boolean } = {},
+  options: { codebookAware?: boolean; precision?: LayerPrecision } = {},
 ): WeightQuantReport[] {
   const codebookAware = options.codebookAware ?? true;
+  const precision = options.precision ?? ALL_LAYERS_QUANTIZED;
   const report: WeightQuantReport[] = [];
   for (const node of graph.topologicalOrder()) {
+    if (precision.isFloat(node)) continue;
+    const bits = precision.weightBits(node);
     if (node.op === 'SeparableConv2D' && mode !== 'float16') {
       throw new UnsupportedError(
         `SeparableConv2D "${node.name}" cannot be integer-quantized as one node (its depthwise output needs its own range); split it into DepthwiseConv2D + Conv2D first`,
@@ -154,7 +164,7 @@ export function quantizeGraphWeights(
     if (kernelSlot === undefined || !kernel || !isFloat(kernel)) continue;
     if (mode === 'dynamic') {
       if (sizeOf(kernel.tensor.shape) >= DYNAMIC_MIN_ELEMENTS)
-        report.push(snapKernel(node, kernelSlot, registry, codebookAware).report);
+        report.push(snapKernel(node, kernelSlot, registry, codebookAware, undefined, bits).report);
       continue;
     }
     const inParams = paramsOfValue(node.inputs[0]!);
@@ -172,7 +182,7 @@ export function quantizeGraphWeights(
       bias && isFloat(bias)
         ? minWeightScalesForBias(bias.tensor.data as Float32Array, inParams.scale, biasBits)
         : undefined;
-    const k = snapKernel(node, kernelSlot, registry, codebookAware, minScale);
+    const k = snapKernel(node, kernelSlot, registry, codebookAware, minScale, bits);
     report.push(k.report);
     if (bias && isFloat(bias)) report.push(snapBias(node, inParams.scale, k.scale, biasBits));
   }
