@@ -2,3 +2,15 @@ export { pqat, cqat, pcqat, preservingTransforms, type Preservation } from './co
 export { registerPreservePasses, preservePasses } from './register';
 export * from './tree';
 export * from './legalize';
+export {
+  SENSITIVITY_PROBES,
+  probePipeline,
+  runSensitivity,
+  runPipelineCopy,
+  bySensitivity,
+  sensitivityColumn,
+  type SensitivityProbe,
+  type SensitivityOptions,
+  type SensitivityReport,
+  type LayerSensitivity,
+} from './sensitivity';
