@@ -14,3 +14,17 @@ export {
   type SensitivityReport,
   type LayerSensitivity,
 } from './sensitivity';
+export {
+  BUDGET_OBJECTIVES,
+  DEFAULT_BUDGET_BRANCHES,
+  searchBudget,
+  branchPipeline,
+  branchLabel,
+  quantizationPipeline,
+  type BudgetObjective,
+  type BudgetBranch,
+  type BudgetCandidate,
+  type BudgetSearchOptions,
+  type BudgetSearchResult,
+} from './budget-search';
+export { paretoFront, type SizedResult } from './budget-pareto';
