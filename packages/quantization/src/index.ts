@@ -80,6 +80,9 @@ export {
   quantizeGraphWeights,
   QUANTIZATION_MODES,
   DYNAMIC_MIN_ELEMENTS,
+  WEIGHT_BITS,
+  checkWeightBits,
+  type WeightQuantizationOptions,
   type QuantizationMode,
   type WeightQuantReport,
 } from './weight-plan';
@@ -125,8 +128,6 @@ export { registerQuantizationPasses, quantizationPasses } from './register';
 export { foldBatchNormPass } from './fold-batch-norm-pass';
 export {
   LAYER_PRECISION_OPTIONS,
-  MIN_WEIGHT_BITS,
-  MAX_WEIGHT_BITS,
   ALL_LAYERS_QUANTIZED,
   parseLayerBits,
   resolveLayerPrecision,

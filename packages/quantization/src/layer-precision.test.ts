@@ -48,11 +48,11 @@ describe('parseLayerBits', () => {
     ]);
   });
 
-  it('rejects malformed entries and bit widths outside 2–8 with INVALID_ARGUMENT', () => {
+  it('rejects malformed entries and bit widths outside 4–8 with INVALID_ARGUMENT', () => {
     expect(codeOf(() => parseLayerBits(['conv2']))).toBe('INVALID_ARGUMENT');
     expect(codeOf(() => parseLayerBits(['conv2:4,']))).toBeUndefined();
     expect(codeOf(() => parseLayerBits(['conv2:16']))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => parseLayerBits(['conv2:1']))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => parseLayerBits(['conv2:3']))).toBe('INVALID_ARGUMENT');
   });
 });
 

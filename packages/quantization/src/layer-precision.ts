@@ -12,6 +12,7 @@ import {
   type OpRegistry,
   type Value,
 } from '@collabopt/core';
+import { WEIGHT_BITS } from './weight-bits';
 
 /**
  * Per-layer precision options shared by every quantization pass (ptq, qat, pqat, cqat, pcqat):
@@ -42,14 +43,10 @@ export const LAYER_PRECISION_OPTIONS = defineOptions({
   layerBits: {
     kind: 'strings',
     description:
-      'per-layer weight bits, "layer:bits" entries (layer name, /regex/ or op type; bits 2–8), e.g. "conv2:4,dense_1:8"',
+      'per-layer weight bits, "layer:bits" entries (layer name, /regex/ or op type; bits 4–8), e.g. "conv2:4,dense_1:8"',
     optional: true,
   },
 });
-
-/** Weight bit widths a per-layer override may ask for (TFLite stores 4 as INT4, the rest as int8). */
-export const MIN_WEIGHT_BITS = 2;
-export const MAX_WEIGHT_BITS = 8;
 
 /** The library form of the per-layer options. */
 export interface LayerPrecisionOptions extends LayerSelection {
@@ -80,9 +77,9 @@ export function parseLayerBits(entries: readonly string[]): LayerBitsRule[] {
         );
       }
       const bits = Number(m[2]);
-      if (bits < MIN_WEIGHT_BITS || bits > MAX_WEIGHT_BITS) {
+      if (bits < WEIGHT_BITS.min || bits > WEIGHT_BITS.max) {
         throw new InvalidArgumentError(
-          `layerBits: ${m[1]} asks for ${bits}-bit weights; choose ${MIN_WEIGHT_BITS} to ${MAX_WEIGHT_BITS}`,
+          `layerBits: ${m[1]} asks for ${bits}-bit weights; choose ${WEIGHT_BITS.min} to ${WEIGHT_BITS.max}`,
           { field: 'layerBits' },
         );
       }

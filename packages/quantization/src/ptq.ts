@@ -29,7 +29,13 @@ import { activationErrors, type QuantizationErrorReport } from './error-report';
 import { foldBatchNorm } from './fold-batch-norm';
 import { representableRange } from './quant-params';
 import { RANGE_ESTIMATORS, type Range } from './range-estimators';
-import { QUANTIZATION_MODES, quantizeGraphWeights, type QuantizationMode } from './weight-plan';
+import {
+  QUANTIZATION_MODES,
+  WEIGHT_BITS,
+  checkWeightBits,
+  quantizeGraphWeights,
+  type QuantizationMode,
+} from './weight-plan';
 
 /** Options of the `ptq` pass (text pipelines: `ptq(mode=int8, estimator=percentile)`). */
 export const PTQ_OPTIONS = defineOptions({
@@ -64,6 +70,13 @@ export const PTQ_OPTIONS = defineOptions({
     min: 1,
     default: 100,
     description: 'calibration batch size',
+  },
+  weightBits: {
+    kind: 'integer',
+    min: WEIGHT_BITS.min,
+    max: WEIGHT_BITS.max,
+    default: 8,
+    description: "bits of the kernels' symmetric grid (4: int4 kernels; int8 and int8-io modes)",
   },
   reportSamples: {
     kind: 'integer',
@@ -142,6 +155,7 @@ export async function quantizePostTraining(
 ): Promise<PtqResult> {
   const o = { ...PTQ_DEFAULTS, ...options };
   const registry = options.registry ?? defaultOpRegistry;
+  checkWeightBits(o.mode, o.weightBits, 'ptq');
   const folded = foldBatchNorm(graph, registry);
   for (const s of folded.skipped)
     options.logger?.warn(`ptq: BatchNorm "${s.batchNorm}" stays unfolded: ${s.reason}`);
@@ -175,7 +189,10 @@ export async function quantizePostTraining(
       );
     }
   }
-  const weights = quantizeGraphWeights(graph, o.mode, registry, { precision });
+  const weights = quantizeGraphWeights(graph, o.mode, registry, {
+    weightBits: o.weightBits,
+    precision,
+  });
   graph.metadata['quantization'] = { mode: o.mode };
   applyFloatLayers(graph, precision, { integerIo: o.mode === 'int8-io' });
   graph.touch();

@@ -72,12 +72,14 @@ export class ActivationRange {
 }
 
 /**
- * LastValue symmetric narrow-range int8 weight fake-quant of each op's quantized kernel (the op
- * registry's `quantizedKernel`; per channel where the slot declares `perChannelQuantization`),
- * stage `quantize`. Float layers of `precision` are left alone; its per-layer bits override 8.
+ * LastValue symmetric narrow-range weight fake-quant (int8, or `bits` bits) of each op's quantized
+ * kernel (the op registry's `quantizedKernel`; per channel where the slot declares
+ * `perChannelQuantization`), stage `quantize`. Float layers of `precision` are left alone; its
+ * per-layer bits override `bits`.
  */
 export function qatWeightTransform(
   registry: OpRegistry = defaultOpRegistry,
+  bits = 8,
   precision: LayerPrecision = ALL_LAYERS_QUANTIZED,
 ): WeightTransform {
   return {
@@ -87,9 +89,9 @@ export function qatWeightTransform(
       registry.quantizedKernel(t.node)?.name === t.slot && !precision.isFloat(t.node),
     create: (t: WeightTarget): WeightTransformInstance => {
       const axes = t.capabilities.perChannelQuantization ? t.capabilities.channelAxes : undefined;
-      const bits = precision.weightBits(t.node);
+      const layerBits = precision.weightBits(t.node) ?? bits;
       return {
-        forward: (w: tfc.Tensor) => fakeQuantWeightTensor(w, axes, bits),
+        forward: (w: tfc.Tensor) => fakeQuantWeightTensor(w, axes, layerBits),
         // The kernel now holds fake-quantized values; quantizeGraphWeights writes its int8
         // annotation once, together with the bias (whose range may widen the kernel scale).
         strip: () => {},

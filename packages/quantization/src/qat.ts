@@ -34,7 +34,12 @@ import {
   floatValues,
   resolveLayerPrecision,
 } from './layer-precision';
-import { quantizeGraphWeights, type WeightQuantReport } from './weight-plan';
+import {
+  WEIGHT_BITS,
+  checkWeightBits,
+  quantizeGraphWeights,
+  type WeightQuantReport,
+} from './weight-plan';
 
 /** Options of `qat` and its collaborative siblings (pqat, cqat, pcqat). */
 export const QAT_OPTIONS = defineOptions({
@@ -68,6 +73,13 @@ export const QAT_OPTIONS = defineOptions({
     min: 1,
     optional: true,
     description: 'stop after this many optimizer steps (quick fine-tuning); default: all epochs',
+  },
+  weightBits: {
+    kind: 'integer',
+    min: WEIGHT_BITS.min,
+    max: WEIGHT_BITS.max,
+    default: 8,
+    description: "bits of the kernels' symmetric grid (4: int4 kernels)",
   },
   rangeInit: {
     kind: 'enum',
@@ -123,6 +135,7 @@ export async function quantizationAwareTraining(
 ): Promise<QatResult> {
   const o = { ...QAT_DEFAULTS, ...options };
   const registry = options.registry ?? defaultOpRegistry;
+  checkWeightBits('int8', o.weightBits, 'qat');
   const folded = foldBatchNorm(graph, registry);
   for (const s of folded.skipped)
     options.logger?.warn(`qat: BatchNorm "${s.batchNorm}" stays unfolded: ${s.reason}`);
@@ -154,7 +167,7 @@ export async function quantizationAwareTraining(
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     weightTransforms: [
       ...(options.preservingTransforms ?? []),
-      qatWeightTransform(registry, precision),
+      qatWeightTransform(registry, o.weightBits, precision),
     ],
     activationTransforms: [transform],
     ...trainingLossOf(o),
@@ -175,6 +188,7 @@ export async function quantizationAwareTraining(
   // Plain QAT drops codebooks (kernels are quantized element-wise); CQAT/PCQAT keep them.
   const weights = quantizeGraphWeights(graph, 'int8', registry, {
     codebookAware: options.codebookAware ?? false,
+    weightBits: o.weightBits,
     precision,
   });
   graph.metadata['quantization'] = { mode: 'int8' };

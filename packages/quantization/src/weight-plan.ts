@@ -15,6 +15,7 @@ import {
 } from '@collabopt/core';
 import { paramsOfValue } from './annotations';
 import { ALL_LAYERS_QUANTIZED, type LayerPrecision } from './layer-precision';
+import { WEIGHT_BITS, checkWeightBits } from './weight-bits';
 import { sqnrDb } from './sqnr';
 import {
   minWeightScalesForBias,
@@ -24,6 +25,9 @@ import {
   weightQuantAnnotation,
   type WeightQuantizationResult,
 } from './weight-quantization';
+
+/** Kernel bit widths live in weight-bits.ts (layer-precision checks them too). */
+export { WEIGHT_BITS, checkWeightBits };
 
 /** The quantization modes are core's one list (docs/quantization-contract.md). */
 export { QUANTIZATION_MODES, type QuantizationMode };
@@ -51,17 +55,17 @@ function snapKernel(
   slot: string,
   registry: OpRegistry,
   codebookAware: boolean,
+  bits: number,
   minScale?: Float32Array,
-  bits?: number,
 ): { scale: Float32Array; report: WeightQuantReport } {
   const w = node.weight(slot);
   const capabilities = registry.slot(node, slot)!.capabilities;
   const axes = capabilities.perChannelQuantization ? capabilities.channelAxes : undefined;
   const before = w.tensor.data as Float32Array;
   const opts = {
+    bits,
     ...(axes ? { channelAxes: axes } : {}),
     ...(minScale ? { minScale } : {}),
-    ...(bits !== undefined ? { bits } : {}),
   };
   const r: WeightQuantizationResult = codebookAware
     ? quantizeWeight(w, opts)
@@ -110,25 +114,37 @@ function snapBias(
   };
 }
 
+export interface WeightQuantizationOptions {
+  /** Quantize kept codebooks centroid-wise (default true). */
+  readonly codebookAware?: boolean;
+  /** Bits of the kernels' symmetric grid (default 8; 4 writes int4 kernels where formats can). */
+  readonly weightBits?: number;
+  /** Float layers (weights left float) and per-layer weight bits overriding `weightBits`. */
+  readonly precision?: LayerPrecision;
+}
+
 /**
  * Quantize the weights of `graph` for `mode`, in place, writing `quant` annotations and snapping the
  * float values to the grid. Integer modes need the input activation of each kernel op annotated
  * first (bias scale = input scale × weight scale). Masks stay exact; codebooks are quantized
- * centroid-wise and updated. `precision` keeps float layers' weights float and gives per-layer
- * weight bits.
+ * centroid-wise and updated. Kernels use `weightBits` bits (int8 and int8-io modes only), or their
+ * layer's `precision` override; float layers of `precision` keep float weights.
  */
 export function quantizeGraphWeights(
   graph: Graph,
   mode: QuantizationMode,
   registry: OpRegistry = defaultOpRegistry,
-  options: { codebookAware?: boolean; precision?: LayerPrecision } = {},
+  options: WeightQuantizationOptions = {},
 ): WeightQuantReport[] {
   const codebookAware = options.codebookAware ?? true;
+  const bits = options.weightBits ?? 8;
+  checkWeightBits(mode, bits, 'quantizeGraphWeights');
   const precision = options.precision ?? ALL_LAYERS_QUANTIZED;
   const report: WeightQuantReport[] = [];
   for (const node of graph.topologicalOrder()) {
     if (precision.isFloat(node)) continue;
-    const bits = precision.weightBits(node);
+    const layerBits = precision.weightBits(node);
+    if (layerBits !== undefined) checkWeightBits(mode, layerBits, `layerBits ${node.name}`);
     if (node.op === 'SeparableConv2D' && mode !== 'float16') {
       throw new UnsupportedError(
         `SeparableConv2D "${node.name}" cannot be integer-quantized as one node (its depthwise output needs its own range); split it into DepthwiseConv2D + Conv2D first`,
@@ -164,7 +180,7 @@ export function quantizeGraphWeights(
     if (kernelSlot === undefined || !kernel || !isFloat(kernel)) continue;
     if (mode === 'dynamic') {
       if (sizeOf(kernel.tensor.shape) >= DYNAMIC_MIN_ELEMENTS)
-        report.push(snapKernel(node, kernelSlot, registry, codebookAware, undefined, bits).report);
+        report.push(snapKernel(node, kernelSlot, registry, codebookAware, 8).report);
       continue;
     }
     const inParams = paramsOfValue(node.inputs[0]!);
@@ -182,7 +198,7 @@ export function quantizeGraphWeights(
       bias && isFloat(bias)
         ? minWeightScalesForBias(bias.tensor.data as Float32Array, inParams.scale, biasBits)
         : undefined;
-    const k = snapKernel(node, kernelSlot, registry, codebookAware, minScale, bits);
+    const k = snapKernel(node, kernelSlot, registry, codebookAware, layerBits ?? bits, minScale);
     report.push(k.report);
     if (bias && isFloat(bias)) report.push(snapBias(node, inParams.scale, k.scale, biasBits));
   }
