@@ -6,11 +6,9 @@ import {
   createConsoleLogger,
   createStreamProgress,
   formatTable,
-  readModel,
   writeFilesAtomically,
   type Graph,
 } from '@collabopt/core';
-import { getEngine, referenceCnn } from '@collabopt/engine';
 import {
   DEFAULT_TREE_OPTIONS,
   pruneFrequencyFor,
@@ -23,11 +21,11 @@ import {
   type TreePlanOptions,
   type TreeReport,
 } from '@collabopt/preserve';
-import { DATA_FORMS, contextData, loadDataSets } from '../data-sets';
+import { contextData } from '../data-sets';
 import { print, type CliIo } from '../io';
-import { prepareOutput } from '../prepare-output';
 import { reportKernel, runMetadata, writeReportFile } from '../report-file';
 import { treeReportModel } from '../tree-report';
+import { prepareTreeBaseline } from './tree-baseline';
 import { formatCompression } from '@collabopt/report';
 
 export interface TreeOptions extends Partial<TreePlanOptions> {
@@ -181,58 +179,8 @@ export async function treeCommand(
 ): Promise<TreeReport> {
   const recipe = await readRecipe(options.recipe);
   planOf(options, recipe); // a bad recipe or knob fails before any work
-  let baseline: Graph;
-  if (input) {
-    baseline = await readModel(input, {
-      logger: createConsoleLogger('info', io.stderr),
-      ...(options.inputShapes ? { inputShapes: options.inputShapes } : {}),
-    });
-  } else {
-    baseline = referenceCnn(options.seed);
-  }
-  // Every leaf is an int8 TFLite file: legalize and prove the first one writable before any work.
-  const { format, steps } = await prepareOutput(
-    baseline,
-    path.join(options.output, 'leaf.tflite'),
-    { format: 'tflite', pipeline: 'ptq(mode=int8)' },
-  );
-  for (const s of steps) io.stderr.write(`legalize: ${s.detail}\n`);
-
-  // The embedded digits are the demo's default only: a user's model needs the user's data.
-  const data = await loadDataSets({
-    ...(options.data !== undefined ? { data: options.data } : input ? {} : { data: 'mnist' }),
-    ...(options.labels !== undefined ? { labels: options.labels } : {}),
-    ...(options.preprocess !== undefined ? { preprocess: options.preprocess } : {}),
-    seed: options.seed,
-    inputShape: baseline.inputs[0]?.shape ?? [],
-  });
-  if (!data.train || !data.test)
-    throw new InvalidArgumentError(
-      `the tree fine-tunes and evaluates: it needs data (--data ${data.name} gives none); accepted: ${DATA_FORMS}`,
-      { field: '--data' },
-    );
-  if (!input && !data.labelled)
-    throw new InvalidArgumentError(
-      'the built-in demo trains the reference CNN from scratch: it needs labels (drop --labels none)',
-      { field: '--labels' },
-    );
+  const { baseline, format, data, engine } = await prepareTreeBaseline(input, options, io);
   const plan = planOf(options, recipe, data.train.count);
-  const engine = await getEngine();
-  if (!input) {
-    print(
-      io,
-      `training the reference CNN on ${data.name} (${data.train.count} samples, ${options.epochs} epochs, backend ${engine.backend})`,
-    );
-    await engine.fit(baseline, data.train, {
-      epochs: options.epochs,
-      batchSize: 128,
-      optimizer: 'adam',
-      learningRate: 1e-3,
-      seed: options.seed,
-      progress: createStreamProgress(io.stderr),
-      signal: io.signal,
-    });
-  }
   await fs.mkdir(options.output, { recursive: true });
   // The old report describes the leaves this run is about to replace: an interrupted run must not
   // leave it behind describing files that changed. The new one is written when the tree is done.
