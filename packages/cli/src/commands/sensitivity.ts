@@ -25,7 +25,7 @@ const PROBE_HEADERS: Record<SensitivityProbe, string> = {
 };
 
 const points = (x: number | null | undefined): string =>
-  x === null || x === undefined ? 'failed' : `${x >= 0 ? '' : '+'}${Math.abs(x).toFixed(2)}`;
+  x === null || x === undefined ? 'failed' : x.toFixed(2);
 
 /** The sensitivity table: one row per layer, the drop in points per probe. */
 export function formatSensitivityTable(report: SensitivityReport): string {
