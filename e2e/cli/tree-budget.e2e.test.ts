@@ -40,7 +40,8 @@ it('tree --budget 1 on Fashion-MNIST: the chosen file is within budget in the TF
   expect(bytes.length).toBe(result.chosen!.bytes);
   const acc = (
     JSON.parse(
-      runPython(path.join(__dirname, '../../tools/bench/size/fashion_mnist_accuracy.py'), [file]).stdout,
+      runPython(path.join(__dirname, '../../tools/bench/size/fashion_mnist_accuracy.py'), [file])
+        .stdout,
     ) as Record<string, number>
   )[file]!;
   const drop = (result.baseline - acc) * 100;
