@@ -31,10 +31,14 @@ out = {}
 for path in sys.argv[1:]:
     interp = tf.lite.Interpreter(model_path=path)
     inp = interp.get_input_details()[0]
-    interp.resize_tensor_input(inp["index"], [len(x), 28, 28, 1])
+    batch = len(x) if inp["shape_signature"][0] == -1 else 1  # a static batch-1 file: one at a time
+    interp.resize_tensor_input(inp["index"], [batch, 28, 28, 1])
     interp.allocate_tensors()
-    interp.set_tensor(inp["index"], x)
-    interp.invoke()
-    logits = interp.get_tensor(interp.get_output_details()[0]["index"])
-    out[path] = float((logits.argmax(axis=1) == y).mean())
+    correct = 0
+    for i in range(0, len(x), batch):
+        interp.set_tensor(inp["index"], x[i : i + batch])
+        interp.invoke()
+        logits = interp.get_tensor(interp.get_output_details()[0]["index"])
+        correct += int((logits.argmax(axis=1) == y[i : i + batch]).sum())
+    out[path] = correct / len(x)
 print(json.dumps(out))

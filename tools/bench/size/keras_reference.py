@@ -41,15 +41,21 @@ xt = idx("t10k-images-idx3-ubyte").astype(np.float32)[..., None] / 255.0
 yt = idx("t10k-labels-idx1-ubyte").astype(np.int64)
 
 keras.utils.set_random_seed(1)
-inp = keras.Input(shape=(28, 28, 1), name="image")
-h = keras.layers.Conv2D(16, 3, activation="relu", name="conv1")(inp)
-h = keras.layers.MaxPooling2D(2, name="pool1")(h)
-h = keras.layers.Conv2D(32, 3, activation="relu", name="conv2")(h)
-h = keras.layers.MaxPooling2D(2, name="pool2")(h)
-h = keras.layers.Flatten(name="flatten")(h)
-h = keras.layers.Dense(64, activation="relu", name="dense1")(h)
-logits = keras.layers.Dense(10, name="logits")(h)
-model = keras.Model(inp, logits)
+
+
+def reference_cnn(batch_size=None):
+    inp = keras.Input(shape=(28, 28, 1), batch_size=batch_size, name="image")
+    h = keras.layers.Conv2D(16, 3, activation="relu", name="conv1")(inp)
+    h = keras.layers.MaxPooling2D(2, name="pool1")(h)
+    h = keras.layers.Conv2D(32, 3, activation="relu", name="conv2")(h)
+    h = keras.layers.MaxPooling2D(2, name="pool2")(h)
+    h = keras.layers.Flatten(name="flatten")(h)
+    h = keras.layers.Dense(64, activation="relu", name="dense1")(h)
+    logits = keras.layers.Dense(10, name="logits")(h)
+    return keras.Model(inp, logits)
+
+
+model = reference_cnn()
 model.compile(
     optimizer=keras.optimizers.Adam(1e-3),
     loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -62,8 +68,14 @@ accuracy = float(model.evaluate(xt, yt, verbose=0)[1])
 calib = x[:500]
 
 
+# A batch-1 copy for the converter: with a dynamic batch Keras 3's Flatten becomes SHAPE /
+# STRIDED_SLICE / PACK ops; with a static one a plain RESHAPE (what a deployed file has).
+deployed = reference_cnn(batch_size=1)
+deployed.set_weights(model.get_weights())
+
+
 def convert(kind):
-    conv = tf.lite.TFLiteConverter.from_keras_model(model)
+    conv = tf.lite.TFLiteConverter.from_keras_model(deployed)
     if kind != "float":
         conv.optimizations = [tf.lite.Optimize.DEFAULT]
         conv.representative_dataset = lambda: ([c[None]] for c in calib)

@@ -51,6 +51,8 @@ function python(script: string, args: string[]): string {
 const dir = mkdtempSync(path.join(tmpdir(), 'collabopt-bench-size-'));
 const kib = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+/** The Keras layer name inside a converter tensor name (functional_1_1/conv1_1/Relu… → conv1). */
+const layer = (name: string): string => /functional_\d+_\d+\/(\w+?)_\d+\//.exec(name)?.[1] ?? name;
 
 async function main(): Promise<void> {
   registerAllPlugins();
@@ -152,7 +154,7 @@ async function main(): Promise<void> {
       const file = path.join(dir, `budget-${budget}.tflite`);
       writeFileSync(file, result.chosenFiles[0]!.bytes);
       rows.push({
-        id: `collabopt budget ${budget} (${result.chosen!.pipeline})`,
+        id: `collabopt budget ${budget}: ${branchLabel(result.chosen!.branch)}, 4-bit ${result.chosen!.fourBitLayers.map(layer).join(',') || '-'}, float ${result.chosen!.floatLayers.map(layer).join(',') || '-'}`,
         file,
         sim: result.chosen!.metric,
       });
@@ -205,7 +207,7 @@ async function main(): Promise<void> {
     formatTable(
       ['layer', 'int8', 'int4'],
       sensitivity.layers.map((l) => [
-        l.layer,
+        layer(l.layer),
         (l.drop.int8 ?? NaN).toFixed(2),
         (l.drop.int4 ?? NaN).toFixed(2),
       ]),
@@ -222,8 +224,8 @@ async function main(): Promise<void> {
         r.pareto.map((c) => [
           c.id === r.chosen?.id ? '*' : '',
           branchLabel(c.branch),
-          c.fourBitLayers.join(',') || '-',
-          c.floatLayers.join(',') || '-',
+          c.fourBitLayers.map(layer).join(',') || '-',
+          c.floatLayers.map(layer).join(',') || '-',
           pct(c.metric),
           c.drop.toFixed(2),
           kib(c.bytes),
