@@ -59,7 +59,7 @@ export async function prepareOutput(
   await checkOutputPlan(output, { graph, ...(options.format ? { format: options.format } : {}) });
   const outcome = pipelineOutcome(options.pipeline);
   const result = legalize(graph, {
-    format: format.name,
+    format,
     quantized: outcome.quantized,
     pipelineFoldsBatchNorm: outcome.foldsBatchNorm,
   });
