@@ -28,19 +28,23 @@ import { registerTfliteFormat } from '@collabopt/format-tflite';
 import {
   DEFAULT_TREE_OPTIONS,
   kernelFigures,
+  prepareOutput,
   pruneFrequencyFor,
   registerPreservePasses,
   runTree,
   treePlan,
   type TreeEvent,
 } from '@collabopt/preserve';
-import { formatTreeTable } from '@collabopt/cli/dist/commands/tree';
-import { StageRecorder, renderHtml } from '@collabopt/report';
+import {
+  StageRecorder,
+  formatLeafTable,
+  formatPassRecords,
+  optimizeReportModel,
+  renderHtml,
+  treeReportModel,
+} from '@collabopt/report';
 import { registerPruningPasses } from '@collabopt/pruning';
 import { registerQuantizationPasses } from '@collabopt/quantization';
-import { optimizeReportModel } from '@collabopt/cli/dist/optimize-report';
-import { prepareOutput } from '@collabopt/cli/dist/prepare-output';
-import { formatPassRecords } from '@collabopt/cli/dist/report';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { unpackDigits, type Digits } from './digits';
 import type {
@@ -249,7 +253,8 @@ async function tree(request: TreeRequest): Promise<void> {
   });
   const frequency = pruneFrequencyFor(d.train.count, DEFAULT_TREE_OPTIONS.pruneEpochs);
   const out: OutputFile[] = [];
-  const { report } = await runTree(
+  const leafGraphs = new Map<string, Graph>();
+  const { report, branches, passRecords } = await runTree(
     baseline,
     treePlan(frequency !== undefined ? { pruneFrequency: frequency } : {}),
     {
@@ -264,6 +269,7 @@ async function tree(request: TreeRequest): Promise<void> {
       logger,
       progress,
       writer: async (graph, leaf) => {
+        leafGraphs.set(leaf.id, graph);
         const files = await format.write!(graph, { fileName: `${leaf.id}.tflite` });
         for (const f of files) out.push({ name: f.path, bytes: f.bytes });
         return files;
@@ -272,12 +278,36 @@ async function tree(request: TreeRequest): Promise<void> {
       dataDescription: { name: 'mnist', preprocess: 'x/255' },
     },
   );
-  out.push({
-    name: 'tree-report.json',
-    bytes: new TextEncoder().encode(`${JSON.stringify(report, null, 2)}\n`),
+  const model = treeReportModel({
+    report,
+    branches,
+    leaves: leafGraphs,
+    passRecords,
+    metadata: {
+      command: 'web tree',
+      dataSet: 'mnist',
+      preprocessing: 'x/255',
+      backend: e.backend,
+      seed: request.seed,
+      versions: { browser: navigator.userAgent },
+      reproduce: `collabopt tree --data mnist --seed ${request.seed} --epochs 1`,
+      createdAt: new Date().toISOString(),
+    },
   });
+  out.push(
+    {
+      name: 'tree-report.json',
+      bytes: new TextEncoder().encode(`${JSON.stringify(report, null, 2)}\n`),
+    },
+    { name: 'report.html', bytes: new TextEncoder().encode(await renderHtml(model)) },
+  );
   post(
-    { type: 'done', files: out, summary: formatTreeTable(report.leaves), report },
+    {
+      type: 'done',
+      files: out,
+      summary: formatLeafTable(model, { leafHeader: 'leaf (int8 TFLite)' }),
+      report,
+    },
     out.map((f) => f.bytes.buffer as ArrayBuffer),
   );
 }
