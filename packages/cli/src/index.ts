@@ -9,5 +9,4 @@ export {
 export { treeCommand, type TreeOptions } from './commands/tree';
 export { optimizeCommand, type OptimizeOptions, type OptimizeReport } from './commands/optimize';
 export { loadDataSets, type DataRequest, type PipelineData } from './data-sets';
-export { parsePreprocess, type Preprocess } from './preprocess';
 export type { CliIo } from './io';
