@@ -2,7 +2,7 @@ import { FormatRegistry, readModel, writeModel } from '@collabopt/core';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { convFamilyModel } from './__fixtures__/models';
+import { convFamilyModel } from '../test/models';
 import { registerTfliteFormat, tfliteFormat } from './format';
 import { writeTflite } from './export/writer';
 

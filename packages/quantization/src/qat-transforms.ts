@@ -71,11 +71,14 @@ export class ActivationRange {
 }
 
 /**
- * LastValue symmetric narrow-range int8 weight fake-quant of each op's quantized kernel (the op
- * registry's `quantizedKernel`; per channel where the slot declares `perChannelQuantization`),
- * stage `quantize`.
+ * LastValue symmetric narrow-range weight fake-quant (int8, or `bits` bits) of each op's quantized
+ * kernel (the op registry's `quantizedKernel`; per channel where the slot declares
+ * `perChannelQuantization`), stage `quantize`.
  */
-export function qatWeightTransform(registry: OpRegistry = defaultOpRegistry): WeightTransform {
+export function qatWeightTransform(
+  registry: OpRegistry = defaultOpRegistry,
+  bits = 8,
+): WeightTransform {
   return {
     name: 'qat-weights',
     stage: 'quantize',
@@ -83,7 +86,7 @@ export function qatWeightTransform(registry: OpRegistry = defaultOpRegistry): We
     create: (t: WeightTarget): WeightTransformInstance => {
       const axes = t.capabilities.perChannelQuantization ? t.capabilities.channelAxes : undefined;
       return {
-        forward: (w: tfc.Tensor) => fakeQuantWeightTensor(w, axes),
+        forward: (w: tfc.Tensor) => fakeQuantWeightTensor(w, axes, bits),
         // The kernel now holds fake-quantized values; quantizeGraphWeights writes its int8
         // annotation once, together with the bias (whose range may widen the kernel scale).
         strip: () => {},
