@@ -1,7 +1,7 @@
 import { tf } from '@collabopt/engine';
 
 /**
- * Mean milliseconds per call of each variant, timed in interleaved rounds in one process so that
+ * Median milliseconds per call of each variant, timed in interleaved rounds in one process so that
  * every variant sees the same machine load (the microbenchmarks' A/B method). Results are disposed.
  */
 export function interleave(
@@ -10,15 +10,22 @@ export function interleave(
 ): Record<string, number> {
   const names = Object.keys(variants);
   for (let i = 0; i < warmup; i++) for (const n of names) tf.dispose(variants[n]!());
-  const total: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
+  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (let r = 0; r < rounds; r++) {
     for (const n of names) {
       const t0 = performance.now();
       tf.dispose(variants[n]!());
-      total[n]! += performance.now() - t0;
+      times[n]!.push(performance.now() - t0);
     }
   }
-  return Object.fromEntries(names.map((n) => [n, total[n]! / rounds]));
+  return Object.fromEntries(names.map((n) => [n, median(times[n]!)]));
+}
+
+/** The median of a non-empty list. */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** "a 1.23 ms; b 0.45 ms" */

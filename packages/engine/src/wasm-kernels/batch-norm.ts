@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { runByImages } from './split-by-images';
 import { heapFloats, heapSimd, type HeapBackend, type HeapSimd } from './wasm-heap';
 
 /**
@@ -144,6 +145,11 @@ class HeapVectors {
   }
 }
 
+/** channelAffine split across the SIMD threads by rows of `cols` channels. */
+function byRows(cols: number) {
+  return { batch: 'rows', perImage: { a: cols * 4, b: cols * 4, out: cols * 4 } } as const;
+}
+
 function rowsOf(x: tf.TensorInfo): { rows: number; channels: number } {
   const channels = x.shape[x.shape.length - 1]!;
   return { rows: tf.util.sizeFromShape(x.shape) / channels, channels };
@@ -194,17 +200,17 @@ export function batchNormTrainingKernel(
     const scratch = vec.address(3);
     vec.view(0).fill(0);
     // Shifted by x's first row (at x's own address).
-    simd.kernels.channelMoments(
-      at(x),
-      at(x),
-      at(x),
-      at(x),
+    simd.kernels.channelMoments({
+      a: at(x),
+      aCenter: at(x),
+      b: at(x),
+      center: at(x),
       rows,
-      channels,
-      at(mean),
-      at(variance),
+      cols: channels,
+      sumOut: at(mean),
+      dotOut: at(variance),
       scratch,
-    );
+    });
     const sq = view(variance);
     const m = view(mean);
     momentsFromShiftedSums(view(x).subarray(0, channels), m, sq, rows, m, sq);
@@ -220,15 +226,20 @@ export function batchNormTrainingKernel(
     view(mean2).set(view(mean));
     view(variance2).set(sq);
     view(rstdT).set(rstd);
-    simd.kernels.channelAffine(
-      at(x),
-      at(x),
-      vec.address(0),
-      vec.address(1),
-      vec.address(2),
-      rows,
-      channels,
-      at(y),
+    runByImages(
+      simd,
+      'channelAffine',
+      {
+        a: at(x),
+        b: at(x),
+        p: vec.address(0),
+        q: vec.address(1),
+        k: vec.address(2),
+        rows,
+        cols: channels,
+        out: at(y),
+      },
+      byRows(channels),
     );
   } finally {
     vec.free();
@@ -276,17 +287,17 @@ export function batchNormTrainingGradKernel(
   const vec = new HeapVectors(simd, channels, 4, channels * 16); // zeros, a, b, k; scratch
   try {
     vec.view(0).fill(0);
-    simd.kernels.channelMoments(
-      at(dy),
-      vec.address(0),
-      at(x),
-      at(meanT),
+    simd.kernels.channelMoments({
+      a: at(dy),
+      aCenter: vec.address(0),
+      b: at(x),
+      center: at(meanT),
       rows,
-      channels,
-      at(doffset),
-      at(dscale),
-      vec.address(4),
-    );
+      cols: channels,
+      sumOut: at(doffset),
+      dotOut: at(dscale),
+      scratch: vec.address(4),
+    });
     const c = batchNormGradCoefficients(
       view(scaleT),
       view(meanT),
@@ -299,15 +310,20 @@ export function batchNormTrainingGradKernel(
     vec.view(1).set(c.a);
     vec.view(2).set(c.b);
     vec.view(3).set(c.k);
-    simd.kernels.channelAffine(
-      at(dy),
-      at(x),
-      vec.address(1),
-      vec.address(2),
-      vec.address(3),
-      rows,
-      channels,
-      at(dx),
+    runByImages(
+      simd,
+      'channelAffine',
+      {
+        a: at(dy),
+        b: at(x),
+        p: vec.address(1),
+        q: vec.address(2),
+        k: vec.address(3),
+        rows,
+        cols: channels,
+        out: at(dx),
+      },
+      byRows(channels),
     );
   } finally {
     vec.free();

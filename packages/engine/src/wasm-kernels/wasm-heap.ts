@@ -1,5 +1,13 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { simdKernelsOn, type SimdKernels, type WasmMemory } from './simd/simd-kernels';
+import {
+  positionalArgs,
+  simdKernelsOn,
+  type SimdArgs,
+  type SimdKernelName,
+  type SimdKernels,
+  type WasmMemory,
+} from './simd/simd-kernels';
+import { simdHelperThreadsOn, type SimdHelperThread } from './simd/simd-helper-threads';
 
 /**
  * The part of the TF.js wasm backend a JavaScript kernel needs to work on tensors in place: every
@@ -48,6 +56,14 @@ export interface HeapSimd {
   free(pointer: number): void;
   /** A float32 view of the heap (detached when the memory grows: take it after allocating). */
   floats(address: number, length: number): Float32Array;
+  /** Threads a kernel can split its work across: the calling one plus the helper threads. */
+  threads(): number;
+  /**
+   * Run the calls of one kernel at the same time, the first on the calling thread and the others
+   * on helper threads (calls beyond the threads run after, on the calling thread); returns when
+   * all are done. The calls must write disjoint memory.
+   */
+  parallel<K extends SimdKernelName>(name: K, calls: readonly SimdArgs<K>[]): void;
 }
 
 const SIMD_DISABLED = { value: false };
@@ -73,6 +89,40 @@ export function heapSimd(backend: unknown): HeapSimd | undefined {
   return hit ?? undefined;
 }
 
+/** The memory of the backend's wasm module, or undefined when it is not a wasm backend. */
+export function backendMemory(backend: unknown): WasmMemory | undefined {
+  const module = (backend as WasmBackendInternals | null)?.wasm;
+  return module?.wasmMemory ?? module?.asm?.memory;
+}
+
+function runInParallel<K extends SimdKernelName>(
+  kernels: SimdKernels,
+  helpers: readonly SimdHelperThread[],
+  name: K,
+  calls: readonly SimdArgs<K>[],
+): void {
+  const started = helpers.slice(0, Math.max(0, calls.length - 1));
+  let joined = 0;
+  try {
+    for (let i = 0; i < started.length; i++)
+      started[i]!.start(name, positionalArgs(name, calls[i + 1]!));
+    const run = kernels[name] as (args: SimdArgs<K>) => void;
+    run(calls[0]!);
+    for (let i = started.length + 1; i < calls.length; i++) run(calls[i]!);
+  } finally {
+    // Join every started call, even when the calling thread's part threw.
+    let failure: unknown;
+    for (; joined < started.length; joined++) {
+      try {
+        started[joined]!.join();
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+    if (failure !== undefined) throw failure;
+  }
+}
+
 function bindSimd(b: WasmBackendInternals): HeapSimd | undefined {
   const module = b.wasm;
   const memory = module?.wasmMemory ?? module?.asm?.memory;
@@ -87,6 +137,8 @@ function bindSimd(b: WasmBackendInternals): HeapSimd | undefined {
   const kernels = simdKernelsOn(memory);
   if (kernels === undefined) return undefined;
   return {
+    threads: () => 1 + simdHelperThreadsOn(memory).length,
+    parallel: (name, calls) => runInParallel(kernels, simdHelperThreadsOn(memory), name, calls),
     backend: b,
     kernels,
     address: (t) => getMemoryOffset.call(b, t.dataId),
