@@ -1,71 +1,156 @@
 import { Worker } from 'node:worker_threads';
 import { SIMD_KERNEL_PARAMS } from './wasm-kernels/simd/kernels-binary';
-import type { SimdHelperThread } from './wasm-kernels/simd/simd-helper-threads';
+import type { SimdThreadPool } from './wasm-kernels/simd/simd-helper-threads';
 import { simdKernelsBinary, type SimdKernelName } from './wasm-kernels/simd/simd-kernels';
 
 /**
- * SIMD helper threads in Node: a worker thread instantiates kernels.wat on the wasm backend's
- * shared memory and runs one kernel call at a time, handed over through a small shared control
- * block (state, kernel index, arguments) with Atomics.wait/notify, so the calling thread hands
- * over and joins synchronously, inside a TF.js kernel. XNNPACK's own pool threads run TF.js's
- * kernels; they are idle while ours run, so a 2-thread backend splits our kernels in two.
+ * SIMD helper threads in Node: worker threads instantiate kernels.wat on the wasm backend's
+ * shared memory and take part in our kernels' calls through a shared control block, with
+ * Atomics.wait/notify, so the calling thread hands work over and collects it synchronously,
+ * inside a TF.js kernel. XNNPACK's own pool threads run only TF.js's kernels and idle while ours
+ * run.
+ *
+ * A job is a list of calls of one kernel. The claim word (64 bits: call count << 16 | next call)
+ * is set once per job; every thread claims a call with one atomic add and runs it if its index is
+ * below the count. Claims carry the count, so a helper waking late cannot take a call of a job
+ * whose arguments are still being written, and the calling thread never waits for a helper that
+ * has not started: it claims the remaining calls itself.
  */
 
-const IDLE = 0;
-const STARTED = 1;
-const DONE = 2;
-const FAILED = 3;
-const STOP = 4;
-/** Control block: state, kernel index, argument count, arguments. */
-const HEADER = 3;
+// Int32 control words.
+const WAKE = 0; // bumped for every job (helpers Atomics.wait on it)
+const COMPLETED = 1; // calls finished by helpers in the current job
+const FAILED = 2; // a helper's call threw
+const STOP = 3; // helpers exit
+const KERNEL = 4;
+const ARGC = 5;
+const HEADER = 8; // arguments from here on, MAX_ARGS per call; the claim word is separate
 const MAX_ARGS = Math.max(...Object.values(SIMD_KERNEL_PARAMS).map((p) => p.length));
-/** A joined call that has not finished within this time is reported as failed. */
+/** Calls per job the control block holds (kernels split into threads × a few calls). */
+export const MAX_CALLS_PER_JOB = 256;
+const INDEX_MASK = 0xffffn;
+/** A call not finished within this time is reported as failed. */
 const JOIN_TIMEOUT_MS = 120_000;
 const START_TIMEOUT_MS = 30_000;
 
 const KERNEL_NAMES = Object.keys(SIMD_KERNEL_PARAMS) as SimdKernelName[];
 
-/** The worker's whole program (CommonJS, evaluated): a loop over the control block. */
+/** The worker's whole program (CommonJS, evaluated). */
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
-const { memory, control, binary, names } = workerData;
+const { memory, control, claim, binary, names } = workerData;
 const exports = new WebAssembly.Instance(new WebAssembly.Module(binary), { env: { memory } }).exports;
 const kernels = names.map((n) => exports[n]);
-const state = new Int32Array(control);
+const st = new Int32Array(control);
+const word = new BigInt64Array(claim);
 parentPort.postMessage('ready');
 for (;;) {
-  const s = Atomics.load(state, 0);
-  if (s === ${STARTED}) {
-    let result = ${DONE};
+  if (Atomics.load(st, ${STOP}) !== 0) break;
+  const wake = Atomics.load(st, ${WAKE});
+  for (;;) {
+    const v = Atomics.add(word, 0, 1n);
+    const n = Number((v >> 16n) & ${INDEX_MASK}n);
+    const i = Number(v & ${INDEX_MASK}n);
+    if (i >= n) break;
+    const argc = st[${ARGC}];
+    const base = ${HEADER} + i * ${MAX_ARGS};
+    const args = [];
+    for (let a = 0; a < argc; a++) args.push(st[base + a]);
     try {
-      const args = [];
-      for (let i = 0; i < state[2]; i++) args.push(state[${HEADER} + i]);
-      kernels[state[1]](...args);
+      kernels[st[${KERNEL}]](...args);
     } catch (e) {
-      result = ${FAILED};
+      Atomics.store(st, ${FAILED}, 1);
     }
-    Atomics.store(state, 0, result);
-    Atomics.notify(state, 0);
-  } else if (s === ${STOP}) {
-    break;
-  } else {
-    Atomics.wait(state, 0, s);
+    Atomics.add(st, ${COMPLETED}, 1);
+    Atomics.notify(st, ${COMPLETED});
   }
+  Atomics.wait(st, ${WAKE}, wake);
 }
 `;
 
-/** A helper thread on `memory` (a shared WebAssembly.Memory), resolved once it is ready. */
-export async function startSimdHelperThread(memory: object): Promise<SimdHelperThread> {
-  const control = new SharedArrayBuffer(4 * (HEADER + MAX_ARGS));
-  const state = new Int32Array(control);
-  const worker = new Worker(WORKER_SOURCE, {
-    eval: true,
-    workerData: { memory, control, binary: simdKernelsBinary(true), names: KERNEL_NAMES },
-  });
-  await new Promise<void>((resolve, reject) => {
+/** `count` helper threads on `memory` (a shared WebAssembly.Memory), resolved once all are ready. */
+export async function startSimdThreadPool(memory: object, count: number): Promise<SimdThreadPool> {
+  const control = new SharedArrayBuffer(4 * (HEADER + MAX_CALLS_PER_JOB * MAX_ARGS));
+  const claim = new SharedArrayBuffer(8);
+  const st = new Int32Array(control);
+  const word = new BigInt64Array(claim);
+  const workers: Worker[] = [];
+  try {
+    await Promise.all(
+      Array.from({ length: count }, () => {
+        const worker = new Worker(WORKER_SOURCE, {
+          eval: true,
+          workerData: {
+            memory,
+            control,
+            claim,
+            binary: simdKernelsBinary(true),
+            names: KERNEL_NAMES,
+          },
+        });
+        workers.push(worker);
+        return ready(worker);
+      }),
+    );
+  } catch (e) {
+    Atomics.store(st, STOP, 1);
+    for (const w of workers) void w.terminate();
+    throw e;
+  }
+  for (const w of workers) w.unref(); // parked in Atomics.wait between jobs; exit ends them
+  return {
+    helpers: count,
+    run(name, calls, runHere) {
+      const n = calls.length;
+      if (n > MAX_CALLS_PER_JOB) throw new Error(`SIMD thread pool: ${n} calls in one job`);
+      const argc = SIMD_KERNEL_PARAMS[name].length;
+      st[KERNEL] = KERNEL_NAMES.indexOf(name);
+      st[ARGC] = argc;
+      for (let i = 0; i < n; i++) {
+        const call = calls[i]!;
+        for (let a = 0; a < argc; a++) st[HEADER + i * MAX_ARGS + a] = call[a]!;
+      }
+      Atomics.store(st, COMPLETED, 0);
+      Atomics.store(st, FAILED, 0);
+      Atomics.store(word, 0, BigInt(n) << 16n); // publishes the job (seq-cst)
+      Atomics.add(st, WAKE, 1);
+      Atomics.notify(st, WAKE);
+      let mine = 0;
+      let claimed = n;
+      try {
+        for (;;) {
+          const i = Number(Atomics.add(word, 0, 1n) & INDEX_MASK);
+          if (i >= n) break;
+          mine++;
+          runHere(i);
+        }
+      } catch (e) {
+        // Close the job; wait for the calls the helpers hold before the caller frees memory.
+        claimed = Math.min(
+          n,
+          Number(Atomics.exchange(word, 0, (BigInt(n) << 16n) | BigInt(n)) & INDEX_MASK),
+        );
+        waitForHelpers(st, claimed - mine, name);
+        throw e;
+      }
+      waitForHelpers(st, claimed - mine, name);
+      if (Atomics.load(st, FAILED) !== 0) throw new Error(`SIMD helper thread: ${name} failed`);
+    },
+  };
+}
+
+function waitForHelpers(st: Int32Array, calls: number, name: string): void {
+  const deadline = Date.now() + JOIN_TIMEOUT_MS;
+  for (let done = Atomics.load(st, COMPLETED); done < calls; done = Atomics.load(st, COMPLETED)) {
+    if (Date.now() > deadline) throw new Error(`SIMD helper thread: ${name} did not finish`);
+    Atomics.wait(st, COMPLETED, done, 1000);
+  }
+}
+
+function ready(worker: Worker): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
-      void worker.terminate();
-      reject(new Error(`the SIMD helper thread did not start within ${START_TIMEOUT_MS / 1000} s`));
+      reject(new Error(`a SIMD helper thread did not start within ${START_TIMEOUT_MS / 1000} s`));
     }, START_TIMEOUT_MS);
     worker.once('message', () => {
       clearTimeout(timer);
@@ -76,32 +161,4 @@ export async function startSimdHelperThread(memory: object): Promise<SimdHelperT
       reject(e);
     });
   });
-  worker.unref(); // parked in Atomics.wait between calls; exit ends it
-  let current = '';
-  return {
-    start(name, args) {
-      if (Atomics.load(state, 0) === STARTED) throw new Error('SIMD helper thread is busy');
-      state[1] = KERNEL_NAMES.indexOf(name);
-      state[2] = args.length;
-      for (let i = 0; i < args.length; i++) state[HEADER + i] = args[i]!;
-      current = name;
-      Atomics.store(state, 0, STARTED);
-      Atomics.notify(state, 0);
-    },
-    join() {
-      const deadline = Date.now() + JOIN_TIMEOUT_MS;
-      let s = Atomics.load(state, 0);
-      while (s === STARTED) {
-        if (Date.now() > deadline) {
-          Atomics.store(state, 0, STOP);
-          throw new Error(`SIMD helper thread: ${current} did not finish`);
-        }
-        Atomics.wait(state, 0, STARTED, 1000);
-        s = Atomics.load(state, 0);
-      }
-      if (s === IDLE) return; // nothing was started
-      Atomics.store(state, 0, IDLE);
-      if (s === FAILED) throw new Error(`SIMD helper thread: ${current} failed`);
-    },
-  };
 }

@@ -5,9 +5,9 @@ import { Worker } from 'node:worker_threads';
 import { InvalidArgumentError } from '@collabopt/core';
 import { BackendWasm, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from './tf';
-import { startSimdHelperThread } from './wasm-threads-helper';
+import { startSimdThreadPool } from './wasm-threads-helper';
 import { backendMemory } from './wasm-kernels/wasm-heap';
-import { setSimdHelperThreads } from './wasm-kernels/simd/simd-helper-threads';
+import { setSimdThreadPool } from './wasm-kernels/simd/simd-helper-threads';
 
 /**
  * Multi-threaded WebAssembly for the TF.js wasm backend in Node.
@@ -359,10 +359,7 @@ async function startKernelHelpers(backend: BackendWasm, count: number): Promise<
   const memory = backendMemory(backend);
   if (memory === undefined || count < 1) return;
   try {
-    const helpers = await Promise.all(
-      Array.from({ length: count }, () => startSimdHelperThread(memory)),
-    );
-    setSimdHelperThreads(memory, helpers);
+    setSimdThreadPool(memory, await startSimdThreadPool(memory, count));
   } catch {
     // The kernels stay single-threaded; nothing else depends on the helpers.
   }

@@ -1,7 +1,7 @@
 /**
  * Microbenchmark behind the SIMD helper threads (src/wasm-threads-helper.ts): collabopt's own wasm
- * gradient kernels split by images across the calling thread and a helper ("split") vs the
- * calling thread alone ("single"), on the layers of the benchmark CNN, the reference CNN and the
+ * gradient kernels split by images into calls the calling thread and a helper share ("split")
+ * vs the calling thread alone ("single"), on the layers of the benchmark CNN, the reference CNN and the
  * MobileNet models. Interleaved in one process, medians; fresh dy each call as in training.
  *
  *   npx tsc -b packages/engine/tsconfig.json
@@ -12,8 +12,8 @@ import { activateBackend, tf } from '@collabopt/engine';
 import { formatTimes, interleave } from './interleave';
 const {
   backendMemory,
-  setSimdHelperThreads,
-  simdHelperThreadsOn,
+  setSimdThreadPool,
+  simdThreadPoolOn,
   // eslint-disable-next-line @typescript-eslint/no-require-imports
 } = require('../../../packages/engine/dist/wasm-kernels');
 
@@ -115,16 +115,16 @@ function cases(): Case[] {
 async function main(): Promise<void> {
   await activateBackend('wasm');
   const memory = backendMemory(tf.backend());
-  const helpers = memory === undefined ? [] : simdHelperThreadsOn(memory);
-  console.log(`load average ${load()} (shared machine); helper threads: ${helpers.length}`);
-  if (helpers.length === 0) {
+  const pool = memory === undefined ? undefined : simdThreadPoolOn(memory);
+  console.log(`load average ${load()} (shared machine); helper threads: ${pool?.helpers ?? 0}`);
+  if (pool === undefined) {
     console.log('no helper threads: run with COLLABOPT_WASM_THREADS=2 (threaded wasm build)');
     return;
   }
   const reps = Number(process.env['REPS'] ?? 25);
   for (const c of cases()) {
     const run = (split: boolean) => () => {
-      setSimdHelperThreads(memory, split ? helpers : []);
+      setSimdThreadPool(memory, split ? pool : undefined);
       return tf.tidy(() => {
         const inputs = c.inputs();
         return tf.engine().runKernel(c.kernel, inputs, c.attrs as tf.NamedAttrMap) as tf.Tensor;
@@ -139,7 +139,7 @@ async function main(): Promise<void> {
       (times['single']! - times['inputsOnly']!) / (times['split']! - times['inputsOnly']!);
     console.log(`${c.name}: ${formatTimes(times)}; split ${ratio.toFixed(2)}× faster`);
   }
-  setSimdHelperThreads(memory, helpers);
+  setSimdThreadPool(memory, pool);
   console.log(`load average ${load()}`);
 }
 void main();

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { runByImages } from './split-by-images';
+import { runByImages, runByImagesSummed } from './split-by-images';
 import { heapFloats, heapSimd, type HeapBackend, type HeapSimd } from './wasm-heap';
 
 /**
@@ -150,6 +150,16 @@ function byRows(cols: number) {
   return { batch: 'rows', perImage: { a: cols * 4, b: cols * 4, out: cols * 4 } } as const;
 }
 
+/** channelMoments split across the SIMD threads by rows: partial sums, private float64 scratch. */
+function momentsByRows(cols: number) {
+  return {
+    batch: 'rows',
+    perImage: { a: cols * 4, b: cols * 4 },
+    outs: { sumOut: cols, dotOut: cols },
+    scratch: { scratch: cols * 16 },
+  } as const;
+}
+
 function rowsOf(x: tf.TensorInfo): { rows: number; channels: number } {
   const channels = x.shape[x.shape.length - 1]!;
   return { rows: tf.util.sizeFromShape(x.shape) / channels, channels };
@@ -199,18 +209,23 @@ export function batchNormTrainingKernel(
   try {
     const scratch = vec.address(3);
     vec.view(0).fill(0);
-    // Shifted by x's first row (at x's own address).
-    simd.kernels.channelMoments({
-      a: at(x),
-      aCenter: at(x),
-      b: at(x),
-      center: at(x),
-      rows,
-      cols: channels,
-      sumOut: at(mean),
-      dotOut: at(variance),
-      scratch,
-    });
+    // Shifted by x's first row (at x's own address; the centers stay put when split by rows).
+    runByImagesSummed(
+      simd,
+      'channelMoments',
+      {
+        a: at(x),
+        aCenter: at(x),
+        b: at(x),
+        center: at(x),
+        rows,
+        cols: channels,
+        sumOut: at(mean),
+        dotOut: at(variance),
+        scratch,
+      },
+      momentsByRows(channels),
+    );
     const sq = view(variance);
     const m = view(mean);
     momentsFromShiftedSums(view(x).subarray(0, channels), m, sq, rows, m, sq);
@@ -287,17 +302,22 @@ export function batchNormTrainingGradKernel(
   const vec = new HeapVectors(simd, channels, 4, channels * 16); // zeros, a, b, k; scratch
   try {
     vec.view(0).fill(0);
-    simd.kernels.channelMoments({
-      a: at(dy),
-      aCenter: vec.address(0),
-      b: at(x),
-      center: at(meanT),
-      rows,
-      cols: channels,
-      sumOut: at(doffset),
-      dotOut: at(dscale),
-      scratch: vec.address(4),
-    });
+    runByImagesSummed(
+      simd,
+      'channelMoments',
+      {
+        a: at(dy),
+        aCenter: vec.address(0),
+        b: at(x),
+        center: at(meanT),
+        rows,
+        cols: channels,
+        sumOut: at(doffset),
+        dotOut: at(dscale),
+        scratch: vec.address(4),
+      },
+      momentsByRows(channels),
+    );
     const c = batchNormGradCoefficients(
       view(scaleT),
       view(meanT),

@@ -54,8 +54,7 @@ export function conv2dBackpropFilterSimd(
     const split = {
       batch: 'n',
       perImage: { xp: hp * wp * cin * 4, dy: g.outH * g.outW * cout * 4 },
-      out: 'dw',
-      outFloats: kh * kw * cin * cout,
+      outs: { dw: kh * kw * cin * cout },
     } as const;
     if (tapsInRegisters && kh === 3 && kw === 3 && cout % 4 === 0)
       runByImagesSummed(simd, 'convFilterGrad3x3', common, split);
@@ -92,7 +91,7 @@ export function pointwiseFilterGradSimd(
     simd,
     'gemmTransposedA',
     { a: at(x), b: at(dy), out: at(out), rows: g.batch * g.outH * g.outW, ca: cin, cb: cout },
-    { batch: 'rows', perImage: { a: cin * 4, b: cout * 4 }, out: 'out', outFloats: cin * cout },
+    { batch: 'rows', perImage: { a: cin * 4, b: cout * 4 }, outs: { out: cin * cout } },
   );
   return out;
 }
@@ -127,8 +126,7 @@ export function blockedFilterGradSimd(
     {
       batch: 'n',
       perImage: { x: inputImageBytes, dy: outputImageBytes },
-      out: 'dw',
-      outFloats: kh * kw * cin * cout,
+      outs: { dw: kh * kw * cin * cout },
     },
   );
   return out;

@@ -42,8 +42,7 @@ function run(
     runByImagesSummed(simd, 'depthwiseBackprop', args, {
       batch: 'n',
       perImage: { src: inputImage, dy: outputImage },
-      out: 'out',
-      outFloats: g.kh * g.kw * channels,
+      outs: { out: g.kh * g.kw * channels },
     });
   } else {
     runByImages(simd, 'depthwiseBackprop', args, {

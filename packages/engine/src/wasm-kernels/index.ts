@@ -72,9 +72,9 @@ export {
 export { depthwiseBackpropFilterSimd, depthwiseBackpropInputSimd } from './depthwise-backprop-simd';
 export { backendMemory, setHeapSimdEnabled } from './wasm-heap';
 export {
-  setSimdHelperThreads,
-  simdHelperThreadsOn,
-  type SimdHelperThread,
+  setSimdThreadPool,
+  simdThreadPoolOn,
+  type SimdThreadPool,
 } from './simd/simd-helper-threads';
 export { imageRanges } from './split-by-images';
 

@@ -4,11 +4,11 @@ import { createEngine, tf } from '../index';
 import { imageRanges } from './split-by-images';
 import { backendMemory } from './wasm-heap';
 import {
-  setSimdHelperThreads,
-  simdHelperThreadsOn,
-  type SimdHelperThread,
+  setSimdThreadPool,
+  simdThreadPoolOn,
+  type SimdThreadPool,
 } from './simd/simd-helper-threads';
-import { BATCH_NORM_TRAINING_GRAD, RELU6_GRAD } from './index';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, RELU6_GRAD } from './index';
 
 describe('imageRanges', () => {
   test('contiguous ranges covering every image, sizes differing by at most one', () => {
@@ -76,25 +76,26 @@ function outSize(x: number, k: number, s: number, d: number, pad: 'same' | 'vali
 }
 
 /**
- * The gradient kernels on a 2-thread wasm backend, where they split their work by images across
- * the calling thread and a SIMD helper thread: each must start the helper (a run on one thread
- * fails the test) and agree with the cpu backend.
+ * The gradient kernels on a 2-thread wasm backend, where they split their work by images into
+ * calls the calling thread and a SIMD helper thread share: each must hand the pool a job (a run
+ * as one call fails the test) and agree with the cpu backend.
  */
 describe('kernels split across a SIMD helper thread', () => {
-  let starts = 0;
+  let jobs = 0;
   beforeAll(async () => {
     await createEngine({ backend: 'wasm', wasmThreads: 2, logger: silentLogger });
     const memory = backendMemory(tf.engine().findBackend('wasm'))!;
-    const [helper] = simdHelperThreadsOn(memory);
-    expect(helper).toBeDefined();
-    const counting: SimdHelperThread = {
-      start: (name, args) => {
-        starts++;
-        helper!.start(name, args);
+    const pool = simdThreadPoolOn(memory);
+    expect(pool?.helpers).toBe(1);
+    const counting: SimdThreadPool = {
+      helpers: pool!.helpers,
+      run: (name, calls, runHere) => {
+        jobs++;
+        expect(calls.length).toBeGreaterThan(1);
+        pool!.run(name, calls, runHere);
       },
-      join: () => helper!.join(),
     };
-    setSimdHelperThreads(memory, [counting]);
+    setSimdThreadPool(memory, counting);
   }, 60_000);
   afterAll(() => {
     if (tf.findBackend('wasm') !== null) tf.removeBackend('wasm');
@@ -106,9 +107,9 @@ describe('kernels split across a SIMD helper thread', () => {
     attrs: object,
   ): Promise<void> {
     const expected = await runOn('cpu', kernel, inputs, attrs);
-    const before = starts;
+    const before = jobs;
     const actual = await runOn('wasm', kernel, inputs, attrs);
-    expect(starts).toBeGreaterThan(before);
+    expect(jobs).toBeGreaterThan(before);
     expect(actual.shapes).toEqual(expected.shapes);
     actual.values.forEach((v, i) => expectClose(v, expected.values[i]!));
   }
@@ -197,9 +198,9 @@ describe('kernels split across a SIMD helper thread', () => {
       ['ReluGrad', Infinity],
       [RELU6_GRAD, 6],
     ] as const) {
-      const before = starts;
+      const before = jobs;
       const out = await runOn('wasm', kernel, { dy, x }, {});
-      expect(starts).toBeGreaterThan(before);
+      expect(jobs).toBeGreaterThan(before);
       const expected = xs.map((v, i) => (v > 0 && v < high ? dys[i]! : 0));
       expect(Array.from(out.values[0]!)).toEqual(Array.from(expected));
     }
@@ -213,14 +214,34 @@ describe('kernels split across a SIMD helper thread', () => {
     );
   });
 
-  test('batch-norm gradient: its affine pass is split by rows', async () => {
+  test('batch-norm training forward: moments and affine pass split by rows', async () => {
+    const x = random([3, 5, 7, 12], 18);
+    const scale = random([12], 19);
+    const offset = random([12], 20);
+    await tf.setBackend('wasm');
+    const before = jobs;
+    const [y, mean, variance] = tf
+      .engine()
+      .runKernel(BATCH_NORM_TRAINING, { x, scale, offset }, { epsilon: 1e-3 }) as tf.Tensor[];
+    expect(jobs).toBeGreaterThan(before + 1);
+    const m = tf.moments(x, [0, 1, 2]);
+    expectClose(mean!.dataSync() as Float32Array, m.mean.dataSync() as Float32Array);
+    expectClose(variance!.dataSync() as Float32Array, m.variance.dataSync() as Float32Array);
+    const expected = tf.add(
+      tf.mul(tf.mul(tf.sub(x, m.mean), tf.rsqrt(tf.add(m.variance, 1e-3))), scale),
+      offset,
+    );
+    expectClose(y!.dataSync() as Float32Array, expected.dataSync() as Float32Array);
+  });
+
+  test('batch-norm gradient: its sums and affine pass are split by rows', async () => {
     await tf.setBackend('wasm');
     const x = random([3, 5, 5, 8], 15);
     const dy = random([3, 5, 5, 8], 16);
     const scale = random([8], 17);
     const mean = tf.mean(x, [0, 1, 2]);
     const rstd = tf.rsqrt(tf.add(tf.moments(x, [0, 1, 2]).variance, 1e-3));
-    const before = starts;
+    const before = jobs;
     const [dx] = tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, {
       dy,
       x,
@@ -228,7 +249,7 @@ describe('kernels split across a SIMD helper thread', () => {
       mean,
       reserve: rstd,
     }) as tf.Tensor[];
-    expect(starts).toBeGreaterThan(before);
+    expect(jobs).toBeGreaterThan(before + 1);
     // dx = γ·rstd·(dy − mean(dy) − x̂·mean(dy·x̂)) per channel, composed on the same backend.
     const xhat = tf.mul(tf.sub(x, mean), rstd);
     const expected = tf.mul(

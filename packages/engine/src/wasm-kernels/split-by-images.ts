@@ -1,7 +1,13 @@
 import type { SimdArgs, SimdKernelName, SimdParam } from './simd/simd-kernels';
 import type { HeapSimd } from './wasm-heap';
 
-/** Contiguous image ranges for `parts` threads (fewer when there are fewer images), sizes ±1. */
+/**
+ * Calls per thread a kernel is split into: threads claim calls as they come free, so a thread
+ * the OS delays (other processes on the cores) leaves its share to the others.
+ */
+export const CALLS_PER_THREAD = 4;
+
+/** `parts` contiguous image ranges (fewer when there are fewer images), sizes differing by ≤ 1. */
 export function imageRanges(n: number, parts: number): { start: number; count: number }[] {
   const k = Math.max(1, Math.min(parts, n));
   const ranges: { start: number; count: number }[] = [];
@@ -37,7 +43,8 @@ function callsFor<K extends SimdKernelName>(
 
 /**
  * Run a kernel whose output for an image depends only on that image (input gradients, pooling
- * gradients) split by images across the SIMD threads; one call where there is one thread.
+ * gradients) split by images into calls the SIMD threads share; one call where there is one
+ * thread.
  */
 export function runByImages<K extends SimdKernelName>(
   simd: HeapSimd,
@@ -45,7 +52,10 @@ export function runByImages<K extends SimdKernelName>(
   args: SimdArgs<K>,
   split: ImageSplit<K>,
 ): void {
-  const ranges = imageRanges((args as Record<string, number>)[split.batch]!, simd.threads());
+  const ranges = imageRanges(
+    (args as Record<string, number>)[split.batch]!,
+    simd.threads() > 1 ? simd.threads() * CALLS_PER_THREAD : 1,
+  );
   if (ranges.length === 1) {
     (simd.kernels[name] as (a: SimdArgs<K>) => void)(args);
     return;
@@ -53,32 +63,67 @@ export function runByImages<K extends SimdKernelName>(
   simd.parallel(name, callsFor(args, split, ranges) as unknown as SimdArgs<K>[]);
 }
 
+/** What a kernel that sums over the images writes, and the scratch memory each call needs. */
+export interface SummedOutputs<K extends SimdKernelName> {
+  /** Every output the kernel sums into, with its size in floats. */
+  readonly outs: Partial<Record<SimdParam<K>, number>>;
+  /** Scratch arguments every call needs a private copy of, with their size in bytes. */
+  readonly scratch?: Partial<Record<SimdParam<K>, number>>;
+}
+
+const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
+
 /**
- * Run a kernel that sums over the images into its output `out` (`outFloats` floats: filter
- * gradients) split by images across the SIMD threads: every part but the first writes its own
- * sum to scratch memory, which is then added into the output.
+ * Run a kernel that sums over the images into its outputs (filter gradients, batch-norm sums)
+ * split by images into calls the SIMD threads share: every call but the first writes its own
+ * sums to scratch memory, added into the outputs afterwards in call order (the result does not
+ * depend on which thread ran which call).
  */
 export function runByImagesSummed<K extends SimdKernelName>(
   simd: HeapSimd,
   name: K,
   args: SimdArgs<K>,
-  split: ImageSplit<K> & { readonly out: SimdParam<K>; readonly outFloats: number },
+  split: ImageSplit<K> & SummedOutputs<K>,
 ): void {
-  const ranges = imageRanges((args as Record<string, number>)[split.batch]!, simd.threads());
+  const named = args as Record<string, number>;
+  const ranges = imageRanges(
+    named[split.batch]!,
+    simd.threads() > 1 ? simd.threads() * CALLS_PER_THREAD : 1,
+  );
   if (ranges.length === 1) {
     (simd.kernels[name] as (a: SimdArgs<K>) => void)(args);
     return;
   }
-  const bytes = split.outFloats * 4;
-  const scratch = simd.malloc(bytes * (ranges.length - 1));
+  const private_ = [
+    ...(Object.entries(split.outs) as [string, number][]).map(([p, floats]) => ({
+      p,
+      bytes: align16(floats * 4),
+      floats,
+    })),
+    ...(Object.entries(split.scratch ?? {}) as [string, number][]).map(([p, bytes]) => ({
+      p,
+      bytes: align16(bytes),
+      floats: 0,
+    })),
+  ];
+  const perCall = private_.reduce((sum, q) => sum + q.bytes, 0);
+  const block = simd.malloc(perCall * (ranges.length - 1) + 16);
   try {
+    const base = align16(block);
     const calls = callsFor(args, split, ranges);
-    for (let i = 1; i < calls.length; i++) calls[i]![split.out] = scratch + (i - 1) * bytes;
+    for (let i = 1; i < calls.length; i++) {
+      let at = base + (i - 1) * perCall;
+      for (const q of private_) {
+        calls[i]![q.p] = at;
+        at += q.bytes;
+      }
+    }
     simd.parallel(name, calls as unknown as SimdArgs<K>[]);
-    const dst = (args as Record<string, number>)[split.out]!;
     for (let i = 1; i < calls.length; i++)
-      simd.kernels.addInto({ dst, src: scratch + (i - 1) * bytes, n: split.outFloats });
+      for (const q of private_)
+        if (q.floats > 0)
+          simd.kernels.addInto({ dst: named[q.p]!, src: calls[i]![q.p]!, n: q.floats });
   } finally {
-    simd.free(scratch);
+    simd.free(block);
   }
 }

@@ -39,7 +39,7 @@ export function transposedAMatMulSimd(
         ca,
         cb,
       },
-      { batch: 'rows', perImage: { a: ca * 4, b: cb * 4 }, out: 'out', outFloats: ca * cb },
+      { batch: 'rows', perImage: { a: ca * 4, b: cb * 4 }, outs: { out: ca * cb } },
     );
   return out;
 }

@@ -7,7 +7,7 @@ import {
   type SimdKernels,
   type WasmMemory,
 } from './simd/simd-kernels';
-import { simdHelperThreadsOn, type SimdHelperThread } from './simd/simd-helper-threads';
+import { simdThreadPoolOn, type SimdThreadPool } from './simd/simd-helper-threads';
 
 /**
  * The part of the TF.js wasm backend a JavaScript kernel needs to work on tensors in place: every
@@ -59,9 +59,8 @@ export interface HeapSimd {
   /** Threads a kernel can split its work across: the calling one plus the helper threads. */
   threads(): number;
   /**
-   * Run the calls of one kernel at the same time, the first on the calling thread and the others
-   * on helper threads (calls beyond the threads run after, on the calling thread); returns when
-   * all are done. The calls must write disjoint memory.
+   * Run the calls of one kernel on the calling thread and the helper threads, each thread
+   * claiming the next unclaimed call; returns when all are done. Calls must write disjoint memory.
    */
   parallel<K extends SimdKernelName>(name: K, calls: readonly SimdArgs<K>[]): void;
 }
@@ -97,30 +96,20 @@ export function backendMemory(backend: unknown): WasmMemory | undefined {
 
 function runInParallel<K extends SimdKernelName>(
   kernels: SimdKernels,
-  helpers: readonly SimdHelperThread[],
+  pool: SimdThreadPool | undefined,
   name: K,
   calls: readonly SimdArgs<K>[],
 ): void {
-  const started = helpers.slice(0, Math.max(0, calls.length - 1));
-  let joined = 0;
-  try {
-    for (let i = 0; i < started.length; i++)
-      started[i]!.start(name, positionalArgs(name, calls[i + 1]!));
-    const run = kernels[name] as (args: SimdArgs<K>) => void;
-    run(calls[0]!);
-    for (let i = started.length + 1; i < calls.length; i++) run(calls[i]!);
-  } finally {
-    // Join every started call, even when the calling thread's part threw.
-    let failure: unknown;
-    for (; joined < started.length; joined++) {
-      try {
-        started[joined]!.join();
-      } catch (e) {
-        failure ??= e;
-      }
-    }
-    if (failure !== undefined) throw failure;
+  const run = kernels[name] as (args: SimdArgs<K>) => void;
+  if (pool === undefined || calls.length < 2) {
+    for (const call of calls) run(call);
+    return;
   }
+  pool.run(
+    name,
+    calls.map((c) => positionalArgs(name, c)),
+    (i) => run(calls[i]!),
+  );
 }
 
 function bindSimd(b: WasmBackendInternals): HeapSimd | undefined {
@@ -137,8 +126,8 @@ function bindSimd(b: WasmBackendInternals): HeapSimd | undefined {
   const kernels = simdKernelsOn(memory);
   if (kernels === undefined) return undefined;
   return {
-    threads: () => 1 + simdHelperThreadsOn(memory).length,
-    parallel: (name, calls) => runInParallel(kernels, simdHelperThreadsOn(memory), name, calls),
+    threads: () => 1 + (simdThreadPoolOn(memory)?.helpers ?? 0),
+    parallel: (name, calls) => runInParallel(kernels, simdThreadPoolOn(memory), name, calls),
     backend: b,
     kernels,
     address: (t) => getMemoryOffset.call(b, t.dataId),

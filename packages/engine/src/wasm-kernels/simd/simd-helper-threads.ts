@@ -1,28 +1,35 @@
 import type { SimdKernelName, WasmMemory } from './simd-kernels';
 
 /**
- * A thread running kernels.wat on the same shared memory as the wasm backend, one call at a time
- * (the Node implementation is in wasm-threads-helper.ts). The kernels here run on the calling
- * thread; with helpers, kernels split their work (by images) across the calling thread and them.
+ * Threads running kernels.wat on the same shared memory as the wasm backend (the Node
+ * implementation is in wasm-threads-helper.ts). A kernel hands the pool a list of calls; the
+ * calling thread and the helpers each claim the next unclaimed call until none is left, so a
+ * helper that the OS does not schedule (a loaded machine) delays nothing: the calling thread then
+ * runs the calls itself.
  */
-export interface SimdHelperThread {
-  /** Start `name` with its arguments in kernels.wat's order and return at once. */
-  start(name: SimdKernelName, args: readonly number[]): void;
-  /** Block until the started call has finished; throws if it failed. */
-  join(): void;
+export interface SimdThreadPool {
+  /** Helper threads besides the calling one. */
+  readonly helpers: number;
+  /**
+   * Run every call of kernel `name` (arguments in kernels.wat's order) on the calling thread and
+   * the helpers; `runHere(i)` runs call i on the calling thread. Returns when all have finished;
+   * throws if one failed. Calls must write disjoint memory.
+   */
+  run(
+    name: SimdKernelName,
+    calls: readonly (readonly number[])[],
+    runHere: (call: number) => void,
+  ): void;
 }
 
-const helpersByMemory = new WeakMap<WasmMemory, readonly SimdHelperThread[]>();
+const pools = new WeakMap<WasmMemory, SimdThreadPool | null>();
 
-/** Use these helper threads for the kernels on `memory` (replaces earlier ones). */
-export function setSimdHelperThreads(
-  memory: WasmMemory,
-  helpers: readonly SimdHelperThread[],
-): void {
-  helpersByMemory.set(memory, [...helpers]);
+/** Use this pool for the kernels on `memory` (undefined: the calling thread only). */
+export function setSimdThreadPool(memory: WasmMemory, pool: SimdThreadPool | undefined): void {
+  pools.set(memory, pool ?? null);
 }
 
-/** The helper threads registered for `memory` (none by default). */
-export function simdHelperThreadsOn(memory: WasmMemory): readonly SimdHelperThread[] {
-  return helpersByMemory.get(memory) ?? [];
+/** The pool registered for `memory`, if any. */
+export function simdThreadPoolOn(memory: WasmMemory): SimdThreadPool | undefined {
+  return pools.get(memory) ?? undefined;
 }
