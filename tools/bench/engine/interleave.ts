@@ -6,8 +6,20 @@ import { tf } from '@collabopt/engine';
  */
 export function interleave(
   variants: Record<string, () => tf.TensorContainer>,
-  { warmup = 5, rounds = 100 }: { warmup?: number; rounds?: number } = {},
+  options: { warmup?: number; rounds?: number } = {},
 ): Record<string, number> {
+  const stats = interleaveStats(variants, options);
+  return Object.fromEntries(Object.entries(stats).map(([n, s]) => [n, s.median]));
+}
+
+/**
+ * interleave's timings with their minimum too: on a loaded machine the fastest round is the one
+ * where every thread of a variant found a free core, the closest to an idle machine's time.
+ */
+export function interleaveStats(
+  variants: Record<string, () => tf.TensorContainer>,
+  { warmup = 5, rounds = 100 }: { warmup?: number; rounds?: number } = {},
+): Record<string, { median: number; min: number }> {
   const names = Object.keys(variants);
   for (let i = 0; i < warmup; i++) for (const n of names) tf.dispose(variants[n]!());
   const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
@@ -18,7 +30,9 @@ export function interleave(
       times[n]!.push(performance.now() - t0);
     }
   }
-  return Object.fromEntries(names.map((n) => [n, median(times[n]!)]));
+  return Object.fromEntries(
+    names.map((n) => [n, { median: median(times[n]!), min: Math.min(...times[n]!) }]),
+  );
 }
 
 /** The median of a non-empty list. */

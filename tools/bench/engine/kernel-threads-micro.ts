@@ -2,14 +2,15 @@
  * Microbenchmark behind the SIMD helper threads (src/wasm-threads-helper.ts): collabopt's own wasm
  * gradient kernels split by images into calls the calling thread and a helper share ("split")
  * vs the calling thread alone ("single"), on the layers of the benchmark CNN, the reference CNN and the
- * MobileNet models. Interleaved in one process, medians; fresh dy each call as in training.
+ * MobileNet models. Interleaved in one process, medians and minimums (on a loaded machine the
+ * minimum is the round where both threads found a core); fresh dy each call as in training.
  *
  *   npx tsc -b packages/engine/tsconfig.json
  *   COLLABOPT_WASM_THREADS=2 npx tsx tools/bench/engine/kernel-threads-micro.ts
  */
 import * as os from 'node:os';
 import { activateBackend, tf } from '@collabopt/engine';
-import { formatTimes, interleave } from './interleave';
+import { interleaveStats } from './interleave';
 const {
   backendMemory,
   setSimdThreadPool,
@@ -131,13 +132,16 @@ async function main(): Promise<void> {
       });
     };
     const inputsOnly = () => tf.tidy(() => Object.values(c.inputs()).map((t) => tf.clone(t)));
-    const times = interleave(
+    const t = interleaveStats(
       { split: run(true), single: run(false), inputsOnly },
       { warmup: 3, rounds: reps },
     );
-    const ratio =
-      (times['single']! - times['inputsOnly']!) / (times['split']! - times['inputsOnly']!);
-    console.log(`${c.name}: ${formatTimes(times)}; split ${ratio.toFixed(2)}× faster`);
+    const speedUp = (k: 'median' | 'min') =>
+      ((t['single']![k] - t['inputsOnly']![k]) / (t['split']![k] - t['inputsOnly']![k])).toFixed(2);
+    const ms = (n: string) => `${n} ${t[n]!.median.toFixed(2)} (min ${t[n]!.min.toFixed(2)}) ms`;
+    console.log(
+      `${c.name}: ${ms('split')}; ${ms('single')}; ${ms('inputsOnly')}; split faster: ${speedUp('median')}× median, ${speedUp('min')}× min`,
+    );
   }
   setSimdThreadPool(memory, pool);
   console.log(`load average ${load()}`);

@@ -76,7 +76,7 @@ export {
   simdThreadPoolOn,
   type SimdThreadPool,
 } from './simd/simd-helper-threads';
-export { imageRanges } from './split-by-images';
+export { imageRanges, setMinimumSplitBytes } from './split-by-images';
 
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 

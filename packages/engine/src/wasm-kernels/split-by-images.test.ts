@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { silentLogger } from '@collabopt/core';
 import { createEngine, tf } from '../index';
-import { imageRanges } from './split-by-images';
+import { imageRanges, setMinimumSplitBytes } from './split-by-images';
 import { backendMemory } from './wasm-heap';
 import {
   setSimdThreadPool,
@@ -83,6 +83,7 @@ function outSize(x: number, k: number, s: number, d: number, pad: 'same' | 'vali
 describe('kernels split across a SIMD helper thread', () => {
   let jobs = 0;
   beforeAll(async () => {
+    setMinimumSplitBytes(0); // split even these small tensors
     await createEngine({ backend: 'wasm', wasmThreads: 2, logger: silentLogger });
     const memory = backendMemory(tf.engine().findBackend('wasm'))!;
     const pool = simdThreadPoolOn(memory);
@@ -98,6 +99,7 @@ describe('kernels split across a SIMD helper thread', () => {
     setSimdThreadPool(memory, counting);
   }, 60_000);
   afterAll(() => {
+    setMinimumSplitBytes(1 << 20);
     if (tf.findBackend('wasm') !== null) tf.removeBackend('wasm');
   });
 
@@ -176,6 +178,22 @@ describe('kernels split across a SIMD helper thread', () => {
       { dy: random(dy, 7), filter: random(filterShape, 8) },
       { ...attrs, inputShape: [...c.x] },
     );
+  });
+
+  test('kernels over less than 1 MiB of batched data run as one call (no job)', async () => {
+    setMinimumSplitBytes(1 << 20);
+    try {
+      const x = random([4, 8, 8, 8], 21); // 8 KiB
+      const dy = random([4, 8, 8, 16], 22);
+      const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 8, 16] };
+      const expected = await runOn('cpu', 'Conv2DBackpropFilter', { x, dy }, attrs);
+      const before = jobs;
+      const actual = await runOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs);
+      expect(jobs).toBe(before);
+      expectClose(actual.values[0]!, expected.values[0]!);
+    } finally {
+      setMinimumSplitBytes(0);
+    }
   });
 
   test('MaxPoolGrad 2×2/2 over an odd batch and odd sizes', async () => {

@@ -7,6 +7,27 @@ import type { HeapSimd } from './wasm-heap';
  */
 export const CALLS_PER_THREAD = 4;
 
+/**
+ * Kernels over less batched data than this (bytes of every per-image operand) run as one call:
+ * handing a job to a helper costs a wake-up (tens of µs), as much as such a kernel takes.
+ */
+let minimumSplitBytes = 1 << 20;
+
+/** Tests and benchmarks only: split kernels over at least this many bytes (default 1 MiB). */
+export function setMinimumSplitBytes(bytes: number): void {
+  minimumSplitBytes = bytes;
+}
+
+/** How many calls to split a kernel over `n` images of `imageBytes` bytes into. */
+function callCount(simd: HeapSimd, n: number, imageBytes: number): number {
+  const threads = simd.threads();
+  return threads > 1 && n * imageBytes >= minimumSplitBytes ? threads * CALLS_PER_THREAD : 1;
+}
+
+function bytesPerImage(perImage: Partial<Record<string, number>>): number {
+  return Object.values(perImage).reduce<number>((sum, b) => sum + (b ?? 0), 0);
+}
+
 /** `parts` contiguous image ranges (fewer when there are fewer images), sizes differing by ≤ 1. */
 export function imageRanges(n: number, parts: number): { start: number; count: number }[] {
   const k = Math.max(1, Math.min(parts, n));
@@ -52,10 +73,8 @@ export function runByImages<K extends SimdKernelName>(
   args: SimdArgs<K>,
   split: ImageSplit<K>,
 ): void {
-  const ranges = imageRanges(
-    (args as Record<string, number>)[split.batch]!,
-    simd.threads() > 1 ? simd.threads() * CALLS_PER_THREAD : 1,
-  );
+  const n = (args as Record<string, number>)[split.batch]!;
+  const ranges = imageRanges(n, callCount(simd, n, bytesPerImage(split.perImage)));
   if (ranges.length === 1) {
     (simd.kernels[name] as (a: SimdArgs<K>) => void)(args);
     return;
@@ -86,10 +105,8 @@ export function runByImagesSummed<K extends SimdKernelName>(
   split: ImageSplit<K> & SummedOutputs<K>,
 ): void {
   const named = args as Record<string, number>;
-  const ranges = imageRanges(
-    named[split.batch]!,
-    simd.threads() > 1 ? simd.threads() * CALLS_PER_THREAD : 1,
-  );
+  const n = named[split.batch]!;
+  const ranges = imageRanges(n, callCount(simd, n, bytesPerImage(split.perImage)));
   if (ranges.length === 1) {
     (simd.kernels[name] as (a: SimdArgs<K>) => void)(args);
     return;
