@@ -19,7 +19,7 @@ import { createDataset, createEngine, type Engine } from '@collabopt/engine';
 import { parseModel, writeTflite, type TflModel } from '@collabopt/format-tflite';
 import { registerPruningPasses } from '@collabopt/pruning';
 import { registerQuantizationPasses, simulationTransform } from '@collabopt/quantization';
-import { convFamilyModel, sampleInput } from '../../packages/format-tflite/src/__fixtures__/models';
+import { convFamilyModel, sampleInput } from '../../packages/format-tflite/test/models';
 import { hasArmnn } from '../helpers/oracle';
 import { maxAbsError, outputsOf, runArmnn, runTfInterpreter } from './runtimes';
 

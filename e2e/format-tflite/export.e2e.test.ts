@@ -20,7 +20,7 @@ import {
   elementwiseModel,
   resizeModel,
   sampleInput,
-} from '../../packages/format-tflite/src/__fixtures__/models';
+} from '../../packages/format-tflite/test/models';
 import { hasArmnn } from '../helpers/oracle';
 import {
   maxAbsError,

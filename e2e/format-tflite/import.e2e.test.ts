@@ -11,7 +11,7 @@ import { tensor, type Graph } from '@collabopt/core';
 import { createEngine, type Engine } from '@collabopt/engine';
 import { readTflite, writeTflite } from '@collabopt/format-tflite';
 import { simulationTransform } from '@collabopt/quantization';
-import { sampleInput } from '../../packages/format-tflite/src/__fixtures__/models';
+import { sampleInput } from '../../packages/format-tflite/test/models';
 import { REPO_ROOT, runPython } from '../helpers/oracle';
 import {
   maxAbsError,

@@ -199,6 +199,7 @@ export {
   type ReadOptions,
   type WriteOptions,
 } from './formats/format-registry';
+export type { FormatRequirements, FormatTarget } from './formats/format-requirements';
 export {
   readModel,
   writeModel,

@@ -10,7 +10,7 @@ import {
   type Tensor,
 } from '@collabopt/core';
 import { createEngine, tf, type Engine } from './index';
-import { refConv, refConvTranspose, refPool, type Nhwc } from './test-util/reference-ops';
+import { refConv, refConvTranspose, refPool, type Nhwc } from '../test/reference-ops';
 
 let engine: Engine;
 beforeAll(async () => {

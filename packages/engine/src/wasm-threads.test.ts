@@ -19,7 +19,7 @@ import {
 } from './wasm-threads';
 
 const REPO = path.resolve(__dirname, '../../..');
-const CHILD = path.join(__dirname, 'test-util', 'wasm-threads-child.ts');
+const CHILD = path.join(__dirname, '..', 'test', 'wasm-threads-child.ts');
 
 function withEnv<T>(vars: Record<string, string | undefined>, f: () => T): T {
   const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));

@@ -1,6 +1,6 @@
 import { isCollaboptError } from '@collabopt/core';
-import { annotateInt8 } from './__fixtures__/annotate';
-import { convFamilyModel, elementwiseModel } from './__fixtures__/models';
+import { annotateInt8 } from '../test/annotate';
+import { convFamilyModel, elementwiseModel } from '../test/models';
 import { writeTflite } from './export/writer';
 import { readTflite } from './import/reader';
 

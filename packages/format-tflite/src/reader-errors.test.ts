@@ -1,5 +1,5 @@
 import { isCollaboptError } from '@collabopt/core';
-import { convFamilyModel } from './__fixtures__/models';
+import { convFamilyModel } from '../test/models';
 import { writeTflite } from './export/writer';
 import { readTflite } from './import/reader';
 import { BuiltinOperator as Op, TensorType } from './schema/enums';

@@ -4,13 +4,8 @@ import {
   isCollaboptError,
   type Graph,
 } from '@collabopt/core';
-import { annotateDynamic, annotateFloat16, annotateInt8 } from './__fixtures__/annotate';
-import {
-  activationsModel,
-  convFamilyModel,
-  elementwiseModel,
-  resizeModel,
-} from './__fixtures__/models';
+import { annotateDynamic, annotateFloat16, annotateInt8 } from '../test/annotate';
+import { activationsModel, convFamilyModel, elementwiseModel, resizeModel } from '../test/models';
 import { writeTflite } from './export/writer';
 import { readTflite } from './import/reader';
 import { BuiltinOperator as Op, TensorType, builtinOperatorName } from './schema/enums';

@@ -121,6 +121,7 @@ describe('collaborative QAT declarations', () => {
       batchSize: 128,
       learningRate: 1e-4,
       optimizer: 'adam',
+      weightBits: 8,
       rangeInit: 'tfmot',
       loss: 'auto',
       temperature: 1,

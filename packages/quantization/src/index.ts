@@ -80,6 +80,9 @@ export {
   quantizeGraphWeights,
   QUANTIZATION_MODES,
   DYNAMIC_MIN_ELEMENTS,
+  WEIGHT_BITS,
+  checkWeightBits,
+  type WeightQuantizationOptions,
   type QuantizationMode,
   type WeightQuantReport,
 } from './weight-plan';

@@ -24,7 +24,13 @@ import { activationErrors, type QuantizationErrorReport } from './error-report';
 import { foldBatchNorm } from './fold-batch-norm';
 import { representableRange } from './quant-params';
 import { RANGE_ESTIMATORS, type Range } from './range-estimators';
-import { QUANTIZATION_MODES, quantizeGraphWeights, type QuantizationMode } from './weight-plan';
+import {
+  QUANTIZATION_MODES,
+  WEIGHT_BITS,
+  checkWeightBits,
+  quantizeGraphWeights,
+  type QuantizationMode,
+} from './weight-plan';
 
 /** Options of the `ptq` pass (text pipelines: `ptq(mode=int8, estimator=percentile)`). */
 export const PTQ_OPTIONS = defineOptions({
@@ -59,6 +65,13 @@ export const PTQ_OPTIONS = defineOptions({
     min: 1,
     default: 100,
     description: 'calibration batch size',
+  },
+  weightBits: {
+    kind: 'integer',
+    min: WEIGHT_BITS.min,
+    max: WEIGHT_BITS.max,
+    default: 8,
+    description: "bits of the kernels' symmetric grid (4: int4 kernels; int8 and int8-io modes)",
   },
   reportSamples: {
     kind: 'integer',
@@ -136,6 +149,7 @@ export async function quantizePostTraining(
 ): Promise<PtqResult> {
   const o = { ...PTQ_DEFAULTS, ...options };
   const registry = options.registry ?? defaultOpRegistry;
+  checkWeightBits(o.mode, o.weightBits, 'ptq');
   const folded = foldBatchNorm(graph, registry);
   for (const s of folded.skipped)
     options.logger?.warn(`ptq: BatchNorm "${s.batchNorm}" stays unfolded: ${s.reason}`);
@@ -168,7 +182,7 @@ export async function quantizePostTraining(
       );
     }
   }
-  const weights = quantizeGraphWeights(graph, o.mode, registry);
+  const weights = quantizeGraphWeights(graph, o.mode, registry, { weightBits: o.weightBits });
   graph.metadata['quantization'] = { mode: o.mode };
   graph.touch();
   const activations =

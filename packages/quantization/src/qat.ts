@@ -27,7 +27,12 @@ import {
   qatWeightTransform,
 } from './qat-transforms';
 import { foldBatchNorm } from './fold-batch-norm';
-import { quantizeGraphWeights, type WeightQuantReport } from './weight-plan';
+import {
+  WEIGHT_BITS,
+  checkWeightBits,
+  quantizeGraphWeights,
+  type WeightQuantReport,
+} from './weight-plan';
 
 /** Options of `qat` and its collaborative siblings (pqat, cqat, pcqat). */
 export const QAT_OPTIONS = defineOptions({
@@ -61,6 +66,13 @@ export const QAT_OPTIONS = defineOptions({
     min: 1,
     optional: true,
     description: 'stop after this many optimizer steps (quick fine-tuning); default: all epochs',
+  },
+  weightBits: {
+    kind: 'integer',
+    min: WEIGHT_BITS.min,
+    max: WEIGHT_BITS.max,
+    default: 8,
+    description: "bits of the kernels' symmetric grid (4: int4 kernels)",
   },
   rangeInit: {
     kind: 'enum',
@@ -115,6 +127,7 @@ export async function quantizationAwareTraining(
 ): Promise<QatResult> {
   const o = { ...QAT_DEFAULTS, ...options };
   const registry = options.registry ?? defaultOpRegistry;
+  checkWeightBits('int8', o.weightBits, 'qat');
   const folded = foldBatchNorm(graph, registry);
   for (const s of folded.skipped)
     options.logger?.warn(`qat: BatchNorm "${s.batchNorm}" stays unfolded: ${s.reason}`);
@@ -126,7 +139,10 @@ export async function quantizationAwareTraining(
     learningRate: o.learningRate,
     ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
-    weightTransforms: [...(options.preservingTransforms ?? []), qatWeightTransform(registry)],
+    weightTransforms: [
+      ...(options.preservingTransforms ?? []),
+      qatWeightTransform(registry, o.weightBits, { codebookGrid: options.codebookAware ?? false }),
+    ],
     activationTransforms: [transform],
     ...trainingLossOf(o),
     ...(options.teacher ? { teacher: options.teacher } : {}),
@@ -146,6 +162,7 @@ export async function quantizationAwareTraining(
   // Plain QAT drops codebooks (kernels are quantized element-wise); CQAT/PCQAT keep them.
   const weights = quantizeGraphWeights(graph, 'int8', registry, {
     codebookAware: options.codebookAware ?? false,
+    weightBits: o.weightBits,
   });
   graph.metadata['quantization'] = { mode: 'int8' };
   graph.touch();

@@ -85,6 +85,42 @@ describe('quantizeGraphWeights', () => {
     });
   });
 
+  it('weightBits=4: every kernel on a symmetric 4-bit grid (codes in −7..7), biases still int32', () => {
+    const graph = smallCnn();
+    graph.value('x').annotations.quant = activationQuantAnnotation(asymmetricParams(0, 1), 8);
+    graph.value('flat').annotations.quant = activationQuantAnnotation(asymmetricParams(0, 3), 8);
+    const dense = graph.node('dense').weights['kernel']!;
+    (dense.tensor.data as Float32Array)[5] = 0; // a zero stays exactly zero
+    quantizeGraphWeights(graph, 'int8', undefined, { weightBits: 4 });
+    for (const name of ['conv', 'dense']) {
+      const k = graph.node(name).weights['kernel']!;
+      const q = k.annotations.quant!;
+      expect(q).toMatchObject({ dtype: 'int8', bits: 4, narrowRange: true });
+      expect(checkWeightContract(k, 'quant')).toEqual({ ok: true });
+      const data = k.tensor.data as Float32Array;
+      const scale = q.scale[0]!; // per channel for conv, but every code is an integer in −7..7 of its own channel
+      const codes = new Set<number>();
+      data.forEach((v, i) => {
+        const s = q.scale.length > 1 ? q.scale[i % q.scale.length]! : scale;
+        const code = Math.round(v / s);
+        expect(Math.abs(code)).toBeLessThanOrEqual(7);
+        codes.add(code);
+      });
+      expect(codes.size).toBeLessThanOrEqual(15);
+    }
+    expect((dense.tensor.data as Float32Array)[5]).toBe(0);
+    expect(graph.node('conv').weights['bias']!.annotations.quant).toMatchObject({ dtype: 'int32' });
+  });
+
+  it('weightBits below 8 needs a full-integer mode, and stays within 4..8', () => {
+    expect(() => quantizeGraphWeights(smallCnn(), 'dynamic', undefined, { weightBits: 4 })).toThrow(
+      /weightBits=4 needs mode int8 or int8-io/,
+    );
+    expect(() => quantizeGraphWeights(smallCnn(), 'int8', undefined, { weightBits: 3 })).toThrow(
+      /weightBits must be an integer in 4..8/,
+    );
+  });
+
   it('refuses integer modes when the kernel input has no parameters', () => {
     expect(() => quantizeGraphWeights(smallCnn(), 'int8')).toThrow(
       /no activation quantization parameters/,

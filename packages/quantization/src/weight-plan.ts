@@ -1,4 +1,5 @@
 import {
+  InvalidArgumentError,
   QUANTIZATION_MODES,
   UnsupportedError,
   defaultOpRegistry,
@@ -50,13 +51,18 @@ function snapKernel(
   slot: string,
   registry: OpRegistry,
   codebookAware: boolean,
+  bits: number,
   minScale?: Float32Array,
 ): { scale: Float32Array; report: WeightQuantReport } {
   const w = node.weight(slot);
   const capabilities = registry.slot(node, slot)!.capabilities;
   const axes = capabilities.perChannelQuantization ? capabilities.channelAxes : undefined;
   const before = w.tensor.data as Float32Array;
-  const opts = { ...(axes ? { channelAxes: axes } : {}), ...(minScale ? { minScale } : {}) };
+  const opts = {
+    bits,
+    ...(axes ? { channelAxes: axes } : {}),
+    ...(minScale ? { minScale } : {}),
+  };
   const r: WeightQuantizationResult = codebookAware
     ? quantizeWeight(w, opts)
     : quantizeSymmetric(w.tensor, opts);
@@ -104,19 +110,50 @@ function snapBias(
   };
 }
 
+/** Kernel bit widths the integer modes accept (`weightBits`): int8, or a narrower grid such as int4. */
+export const WEIGHT_BITS = { min: 4, max: 8 } as const;
+
+/** Modes whose kernels may use fewer than 8 bits (full-integer files with int8 activations). */
+const NARROW_WEIGHT_MODES: ReadonlySet<QuantizationMode> = new Set(['int8', 'int8-io']);
+
+/** A typed error unless `mode` can store kernels with `bits` bits. */
+export function checkWeightBits(mode: QuantizationMode, bits: number, pass: string): void {
+  if (!Number.isInteger(bits) || bits < WEIGHT_BITS.min || bits > WEIGHT_BITS.max) {
+    throw new InvalidArgumentError(
+      `${pass}: weightBits must be an integer in ${WEIGHT_BITS.min}..${WEIGHT_BITS.max}, got ${bits}`,
+      { pass },
+    );
+  }
+  if (bits < 8 && !NARROW_WEIGHT_MODES.has(mode)) {
+    throw new InvalidArgumentError(
+      `${pass}: weightBits=${bits} needs mode int8 or int8-io (full-integer files with int8 activations); mode ${mode} stores 8-bit (or float) weights`,
+      { pass },
+    );
+  }
+}
+
+export interface WeightQuantizationOptions {
+  /** Quantize kept codebooks centroid-wise (default true). */
+  readonly codebookAware?: boolean;
+  /** Bits of the kernels' symmetric grid (default 8; 4 writes int4 kernels where formats can). */
+  readonly weightBits?: number;
+}
+
 /**
  * Quantize the weights of `graph` for `mode`, in place, writing `quant` annotations and snapping the
  * float values to the grid. Integer modes need the input activation of each kernel op annotated
  * first (bias scale = input scale × weight scale). Masks stay exact; codebooks are quantized
- * centroid-wise and updated.
+ * centroid-wise and updated. Kernels use `weightBits` bits (int8 and int8-io modes only).
  */
 export function quantizeGraphWeights(
   graph: Graph,
   mode: QuantizationMode,
   registry: OpRegistry = defaultOpRegistry,
-  options: { codebookAware?: boolean } = {},
+  options: WeightQuantizationOptions = {},
 ): WeightQuantReport[] {
   const codebookAware = options.codebookAware ?? true;
+  const bits = options.weightBits ?? 8;
+  checkWeightBits(mode, bits, 'quantizeGraphWeights');
   const report: WeightQuantReport[] = [];
   for (const node of graph.topologicalOrder()) {
     if (node.op === 'SeparableConv2D' && mode !== 'float16') {
@@ -154,7 +191,7 @@ export function quantizeGraphWeights(
     if (kernelSlot === undefined || !kernel || !isFloat(kernel)) continue;
     if (mode === 'dynamic') {
       if (sizeOf(kernel.tensor.shape) >= DYNAMIC_MIN_ELEMENTS)
-        report.push(snapKernel(node, kernelSlot, registry, codebookAware).report);
+        report.push(snapKernel(node, kernelSlot, registry, codebookAware, 8).report);
       continue;
     }
     const inParams = paramsOfValue(node.inputs[0]!);
@@ -172,7 +209,7 @@ export function quantizeGraphWeights(
       bias && isFloat(bias)
         ? minWeightScalesForBias(bias.tensor.data as Float32Array, inParams.scale, biasBits)
         : undefined;
-    const k = snapKernel(node, kernelSlot, registry, codebookAware, minScale);
+    const k = snapKernel(node, kernelSlot, registry, codebookAware, bits, minScale);
     report.push(k.report);
     if (bias && isFloat(bias)) report.push(snapBias(node, inParams.scale, k.scale, biasBits));
   }

@@ -5,7 +5,7 @@
  * numbers against another thread count and that this process exits on its own.
  */
 import { createRng, silentLogger, type Graph } from '@collabopt/core';
-import { createDataset, createEngine, referenceCnn, tf } from '../index';
+import { createDataset, createEngine, referenceCnn, tf } from '../src/index';
 
 function randomArray(n: number, seed: number): Float32Array {
   const rng = createRng(seed);
