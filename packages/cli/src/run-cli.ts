@@ -12,6 +12,7 @@ import { parseInputShapes } from './input-shapes';
 import {
   checkOutputFile,
   checkOutputFolder,
+  checkReportFile,
   integerOption as integer,
   refuseOptions,
   required as need,
@@ -167,8 +168,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         refuseOptions(command, values, {
           ...notTree,
           ...noData(command),
-          report:
-            'it applies to inspect and optimize (the tree writes tree-report.json and report.html)',
+          report: 'it applies to inspect, optimize and tree',
           pipeline: 'use optimize',
           output: 'give the output file as the second argument',
         });
@@ -204,22 +204,27 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         refuseOptions(command, values, {
           pipeline: 'the tree runs its own pipelines (a whole tree goes in --recipe)',
           format: 'the tree writes int8 TFLite leaves',
-          report: 'the tree writes tree-report.json and report.html into its output folder',
         });
         const output = values.output ?? 'collabopt-tree';
         await checkOutputFolder(output);
+        if (values.report !== undefined) {
+          const inputs = [rest[0], values.recipe].filter((f): f is string => f !== undefined);
+          await checkReportFile(values.report, inputs);
+          await journal.watchFile(values.report);
+        }
         await journal.watch(output);
         if (values.budget !== undefined) {
           refuseOptions(command, values, {
             recipe: 'the budget search chooses its own sparsity, clusters and bit widths',
             sparsity: 'the budget search chooses the sparsity',
             clusters: 'the budget search chooses the cluster count',
-            'per-channel': 'the budget search tries per-tensor and per-channel codebooks itself',
+            'per-channel': 'the budget search tries per-tensor and per-channel codebooks',
             'prune-epochs': 'the budget search fine-tunes each branch for one epoch',
             'cluster-epochs': 'the budget search fine-tunes each branch for one epoch',
             'qat-epochs': 'the budget search quantizes post-training',
             'learning-rate': 'the budget search uses the tree defaults',
             'report-layer': 'the budget search writes budget-report.json',
+            report: 'the budget search writes budget-report.json into its output folder',
           });
           await treeBudgetCommand(
             rest[0],
@@ -252,6 +257,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             ...dataOptions,
             ...defined({
               recipe: values.recipe,
+              report: values.report,
               sparsity: fraction('sparsity', values.sparsity),
               clusters: integer('clusters', values.clusters, 2),
               perChannel: values['per-channel'],

@@ -200,6 +200,7 @@ export {
   type ReadOptions,
   type WriteOptions,
 } from './formats/format-registry';
+export type { FormatRequirements, FormatTarget } from './formats/format-requirements';
 export {
   readModel,
   writeModel,

@@ -38,7 +38,7 @@ export interface BudgetSearchOptions extends Omit<SensitivityOptions, 'probes' |
   readonly writer: (graph: Graph) => Promise<readonly ModelFile[]>;
   /** Wall-clock limit: no new candidate starts after it (default 600 s); the best so far wins. */
   readonly timeLimitSeconds?: number;
-  /** Float models to search, cheapest first (default: baseline, 50 %, 75 % pruned, each also with 16 clusters). */
+  /** Float models to search, cheapest first (default: baseline, 50 %, 75 % pruned, each also with 16 clusters; 50 % also with per-channel codebooks). */
   readonly branches?: readonly BudgetBranch[];
   /** Fine-tuning epochs of the prune/cluster branches (default 1). */
   readonly epochs?: number;
@@ -93,6 +93,7 @@ export const DEFAULT_BUDGET_BRANCHES: readonly BudgetBranch[] = [
   { sparsity: 0.5 },
   { sparsity: 0, clusters: 16 },
   { sparsity: 0.5, clusters: 16 },
+  { sparsity: 0.5, clusters: 16, perChannel: true },
   { sparsity: 0.75 },
   { sparsity: 0.75, clusters: 16 },
 ];

@@ -167,7 +167,10 @@ export async function quantizationAwareTraining(
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     weightTransforms: [
       ...(options.preservingTransforms ?? []),
-      qatWeightTransform(registry, o.weightBits, precision),
+      qatWeightTransform(registry, o.weightBits, {
+        codebookGrid: options.codebookAware ?? false,
+        precision,
+      }),
     ],
     activationTransforms: [transform],
     ...trainingLossOf(o),

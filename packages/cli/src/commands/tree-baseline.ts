@@ -10,7 +10,7 @@ import {
 import { getEngine, referenceCnn, type Engine } from '@collabopt/engine';
 import { DATA_FORMS, loadDataSets, type PipelineData } from '../data-sets';
 import { print, type CliIo } from '../io';
-import { prepareOutput } from '../prepare-output';
+import { prepareOutput } from '@collabopt/preserve';
 
 /** What `tree`, `tree --budget` and `sensitivity` start from. */
 export interface TreeBaselineOptions {

@@ -5,7 +5,6 @@ import {
   SOURCE_FILES_KEY,
   createConsoleLogger,
   createStreamProgress,
-  formatTable,
   writeFilesAtomically,
   type Graph,
 } from '@collabopt/core';
@@ -16,17 +15,15 @@ import {
   treePlan,
   treePlanFromRecipe,
   type TreeEvent,
-  type TreeLeafReport,
   type TreeMetric,
   type TreePlanOptions,
   type TreeReport,
 } from '@collabopt/preserve';
+import { formatLeafTable, treeReportModel } from '@collabopt/report';
 import { contextData } from '../data-sets';
 import { print, type CliIo } from '../io';
 import { reportKernel, runMetadata, writeReportFile } from '../report-file';
-import { treeReportModel } from '../tree-report';
 import { prepareTreeBaseline } from './tree-baseline';
-import { formatCompression } from '@collabopt/report';
 
 export interface TreeOptions extends Partial<TreePlanOptions> {
   /** `--data`; required for a user's model, `mnist` by default for the built-in demo. */
@@ -43,6 +40,8 @@ export interface TreeOptions extends Partial<TreePlanOptions> {
   output: string;
   /** `layer` or `layer/weight` whose values report.html's density plots show. */
   reportLayer?: string;
+  /** `--report x.html|x.json`: where the report goes (default: report.html in the output folder). */
+  report?: string;
 }
 
 const pct = (m?: TreeMetric | null): string =>
@@ -111,7 +110,12 @@ async function readRecipe(file: string | undefined): Promise<unknown> {
 function printEvent(io: CliIo, e: TreeEvent): void {
   switch (e.kind) {
     case 'baseline':
-      print(io, `baseline float ${e.metric?.kind ?? 'accuracy'}: ${pct(e.metric) || 'n/a'}`);
+      print(
+        io,
+        e.metric
+          ? `baseline float ${e.metric.kind}: ${pct(e.metric)}`
+          : 'baseline float: the reference (no labels: every leaf is measured against it, by agreement or SQNR)',
+      );
       return;
     case 'branch-start':
       print(io, `branch ${e.branch.label}: ${e.branch.pipeline ?? ''}`);
@@ -133,38 +137,6 @@ function printEvent(io: CliIo, e: TreeEvent): void {
       if (e.report.status !== 'ok')
         print(io, `  FAILED [${e.report.error?.code}]: ${e.report.error?.message}`);
   }
-}
-
-/** The per-leaf table (a runtime column only when a runtime measured the files). */
-export function formatTreeTable(leaves: readonly TreeLeafReport[]): string {
-  const runtime = leaves.some((l) => l.runtimeMetric !== undefined);
-  const rows = leaves.map((r) => {
-    const cells =
-      r.status === 'ok'
-        ? [
-            r.label,
-            pct(r.metric),
-            pct(r.runtimeMetric),
-            `${((r.kernels?.sparsity ?? 0) * 100).toFixed(2)}%`,
-            String(r.kernels?.maxUniquePerKernel ?? ''),
-            String(r.kernels?.maxUniquePerChannel ?? ''),
-            formatCompression(r.bytes, r.deflatedBytes),
-            r.seconds.toFixed(1),
-          ]
-        : [r.label, `${r.status}: ${r.error?.message ?? ''}`, '', '', '', '', '', ''];
-    return runtime ? cells : cells.filter((_, i) => i !== 2);
-  });
-  const header = [
-    'leaf (int8 TFLite)',
-    'int8 sim',
-    'runtime',
-    'kernel sparsity',
-    'int8 codes/kernel',
-    'int8 codes/channel',
-    'raw → zipped (reduction)',
-    'seconds',
-  ];
-  return formatTable(runtime ? header : header.filter((_, i) => i !== 2), rows);
 }
 
 /**
@@ -189,7 +161,7 @@ export async function treeCommand(
   const protect = (baseline.metadata[SOURCE_FILES_KEY] as string[] | undefined) ?? [];
   const kernel = reportKernel(options.reportLayer);
   const leafGraphs = new Map<string, Graph>();
-  const { report, branches } = await runTree(baseline, plan, {
+  const { report, branches, passRecords } = await runTree(baseline, plan, {
     engine,
     data: contextData(data),
     seed: options.seed,
@@ -206,7 +178,24 @@ export async function treeCommand(
     onEvent: (e) => printEvent(io, e),
     dataDescription: { name: data.name, preprocess: data.preprocess },
   });
-  print(io, formatTreeTable(report.leaves));
+  const reportPath = options.report ?? path.join(options.output, 'report.html');
+  const model = treeReportModel({
+    report,
+    branches,
+    leaves: leafGraphs,
+    passRecords,
+    ...(kernel ? { kernel } : {}),
+    metadata: runMetadata({
+      command: 'tree',
+      ...(input ? { model: input } : {}),
+      dataSet: data.name,
+      preprocessing: data.preprocess,
+      backend: engine.backend,
+      seed: options.seed,
+      reproduce: `collabopt tree${input ? ` ${input}` : ''} --data ${data.name}${data.labelled ? '' : ' --labels none'} --seed ${options.seed} --epochs ${options.epochs} -o ${options.output}${options.recipe ? ` --recipe ${options.recipe}` : ''}${options.report ? ` --report ${options.report}` : ''}`,
+    }),
+  });
+  print(io, formatLeafTable(model, { leafHeader: 'leaf (int8 TFLite)' }));
   await writeFilesAtomically(
     options.output,
     [
@@ -218,29 +207,14 @@ export async function treeCommand(
     protect,
     { signal: io.signal },
   );
-  await writeReportFile(
-    path.join(options.output, 'report.html'),
-    treeReportModel({
-      report,
-      branches,
-      leaves: leafGraphs,
-      ...(kernel ? { kernel } : {}),
-      metadata: runMetadata({
-        command: 'tree',
-        ...(input ? { model: input } : {}),
-        dataSet: data.name,
-        preprocessing: data.preprocess,
-        backend: engine.backend,
-        seed: options.seed,
-        reproduce: `collabopt tree${input ? ` ${input}` : ''} --data ${data.name}${data.labelled ? '' : ' --labels none'} --seed ${options.seed} --epochs ${options.epochs} -o ${options.output}${options.recipe ? ` --recipe ${options.recipe}` : ''}`,
-      }),
-    }),
-    protect,
-  );
+  await writeReportFile(reportPath, model, [
+    ...protect,
+    ...(options.recipe ? [options.recipe] : []),
+  ]);
   const failed = report.leaves.filter((l) => l.status !== 'ok').length;
   print(
     io,
-    `files, tree-report.json and report.html in ${options.output}${failed ? ` (${failed} leaf/leaves not built: see above)` : ''}`,
+    `files and tree-report.json in ${options.output}, the report in ${reportPath}${failed ? ` (${failed} leaf/leaves not built: see above)` : ''}`,
   );
   return report;
 }
