@@ -15,6 +15,7 @@ import {
 } from './sensitivity';
 import type { TreeMetric } from './tree/report';
 import { engineEvaluator } from './tree/run-tree';
+import { pruneFrequencyFor } from './tree/plan';
 import { paretoFront } from './budget-pareto';
 
 /** What the search minimises: the written file's bytes, or its deflated bytes. */
@@ -98,10 +99,18 @@ export const DEFAULT_BUDGET_BRANCHES: readonly BudgetBranch[] = [
   { sparsity: 0.75, clusters: 16 },
 ];
 
-/** The float pipeline of a branch ('' for the baseline). */
-export function branchPipeline(b: BudgetBranch, epochs: number): string {
+/**
+ * The float pipeline of a branch ('' for the baseline); `trainSamples` makes small data sets update
+ * the pruning masks often enough (as the tree does).
+ */
+export function branchPipeline(b: BudgetBranch, epochs: number, trainSamples?: number): string {
   const steps: string[] = [];
-  if (b.sparsity > 0) steps.push(`prune(sparsity=${b.sparsity}, epochs=${epochs})`);
+  const frequency =
+    trainSamples === undefined ? undefined : pruneFrequencyFor(trainSamples, epochs);
+  if (b.sparsity > 0)
+    steps.push(
+      `prune(sparsity=${b.sparsity}, epochs=${epochs}${frequency !== undefined ? `, frequency=${frequency}` : ''})`,
+    );
   if (b.clusters !== undefined) {
     const args = `clusters=${b.clusters}, epochs=${epochs}, kmeansIterations=100, learningRate=0.0001${b.perChannel ? ', perChannel=true' : ''}`;
     steps.push(b.sparsity > 0 ? `sparsityPreservingCluster(${args})` : `cluster(${args})`);
@@ -208,7 +217,7 @@ export async function searchBudget(
   for (const branch of options.branches ?? DEFAULT_BUDGET_BRANCHES) {
     if (outOfTime()) break;
     throwIfCancelled(options.signal);
-    const text = branchPipeline(branch, epochs);
+    const text = branchPipeline(branch, epochs, options.data.train?.count);
     const branchGraph = text
       ? await runPipelineCopy(baseline, text, { ...options, teacher })
       : baseline;

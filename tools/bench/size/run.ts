@@ -23,6 +23,7 @@ import { readTflite, writeTflite } from '@collabopt/format-tflite';
 import {
   branchLabel,
   kernelFigures,
+  pruneFrequencyFor,
   runPipelineCopy,
   runSensitivity,
   searchBudget,
@@ -84,17 +85,19 @@ async function main(): Promise<void> {
   console.log(`engine backend ${engine.backend}`);
   const context = { engine, data, seed: 0, teacher: baseline };
 
+  const frequency = pruneFrequencyFor(n, FINE_TUNE_EPOCHS);
+  const prune = `prune(sparsity=0.5, epochs=${FINE_TUNE_EPOCHS}${frequency !== undefined ? `, frequency=${frequency}` : ''})`;
   const leaves: { id: string; pipeline: string }[] = [
     { id: 'int8 PTQ', pipeline: 'ptq(mode=int8)' },
     { id: 'int4 PTQ', pipeline: 'ptq(mode=int8, weightBits=4)' },
     { id: '16x8 PTQ', pipeline: 'ptq(mode=int16x8)' },
     {
       id: 'pruned 50% → int8 PTQ',
-      pipeline: `prune(sparsity=0.5, epochs=${FINE_TUNE_EPOCHS}) | ptq(mode=int8)`,
+      pipeline: `${prune} | ptq(mode=int8)`,
     },
     {
       id: 'pruned 50% → int4 PTQ',
-      pipeline: `prune(sparsity=0.5, epochs=${FINE_TUNE_EPOCHS}) | ptq(mode=int8, weightBits=4)`,
+      pipeline: `${prune} | ptq(mode=int8, weightBits=4)`,
     },
     {
       id: 'clustered 16 → int8 PTQ',
@@ -102,7 +105,7 @@ async function main(): Promise<void> {
     },
     {
       id: 'pruned 50% → sp-clustered 16 → int8 PTQ',
-      pipeline: `prune(sparsity=0.5, epochs=${FINE_TUNE_EPOCHS}) | sparsityPreservingCluster(clusters=16, epochs=${FINE_TUNE_EPOCHS}, kmeansIterations=100, learningRate=0.0001) | ptq(mode=int8)`,
+      pipeline: `${prune} | sparsityPreservingCluster(clusters=16, epochs=${FINE_TUNE_EPOCHS}, kmeansIterations=100, learningRate=0.0001) | ptq(mode=int8)`,
     },
   ];
   const rows: {
