@@ -225,6 +225,10 @@ describe('kernels split across a SIMD helper thread', () => {
     }
   });
 
+  test('Sum over leading axes (bias gradients) split by rows', async () => {
+    await expectSplitMatchesCpu('Sum', { x: random([3, 7, 5, 12], 23) }, { axis: [0, 1, 2] });
+  });
+
   test('dense kernel gradient aᵀ·b (BatchMatMul, transposed a) split by rows', async () => {
     await expectSplitMatchesCpu(
       'BatchMatMul',
