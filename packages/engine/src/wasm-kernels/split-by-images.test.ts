@@ -81,6 +81,7 @@ function outSize(x: number, k: number, s: number, d: number, pad: 'same' | 'vali
  * as one call fails the test) and agree with the cpu backend.
  */
 describe('kernels split across a SIMD helper thread', () => {
+  jest.setTimeout(30_000); // the helper thread may wait long for a core on a loaded machine
   let jobs = 0;
   beforeAll(async () => {
     setMinimumSplitBytes(0); // split even these small tensors
