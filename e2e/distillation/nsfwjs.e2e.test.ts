@@ -27,7 +27,7 @@ import * as path from 'node:path';
 import { PassManager, silentLogger, type Graph } from '@collabopt/core';
 import { createEngine, openDataSet, readBatches, type DataSource } from '@collabopt/engine';
 import { readKerasModel } from '@collabopt/format-keras';
-import { writeTflite } from '@collabopt/format-tflite';
+import { tfliteFormat, writeTflite } from '@collabopt/format-tflite';
 import { registerClusteringPasses } from '@collabopt/clustering';
 import { registerQuantizationPasses } from '@collabopt/quantization';
 import { legalize, registerPreservePasses } from '@collabopt/preserve';
@@ -83,7 +83,7 @@ beforeAll(async () => {
     return s;
   });
   // An int8 TFLite file: BatchNorms folded, the softmax split out of the Dense head.
-  const { problems } = legalize(graph, { format: 'tflite', quantized: true });
+  const { problems } = legalize(graph, { format: tfliteFormat, quantized: true });
   expect(problems).toEqual([]);
   float = graph.clone();
   floatFile = writeTflite(float);

@@ -281,9 +281,10 @@ describe('collabopt command line', () => {
       }),
     );
     const out = path.join(dir, 'tree-out');
+    const reportFile = path.join(dir, 'reports', 'tree.json');
     const a = io();
     const code = await runCli(
-      ['tree', model, '--data', 'mnist', '--recipe', recipe, '-o', out],
+      ['tree', model, '--data', 'mnist', '--recipe', recipe, '-o', out, '--report', reportFile],
       a.io,
     );
     expect(a.err()).not.toContain('unexpected');
@@ -302,5 +303,120 @@ describe('collabopt command line', () => {
     expect(written.metadata['quantization']).toMatchObject({ mode: 'int8' });
     expect(report.leaves[1]!.bytes).toBe((await fs.stat(path.join(out, 'pruned-ptq.tflite'))).size);
     expect(report.leaves[1]!.kernels!.sparsity).toBeGreaterThanOrEqual(0.5);
+    // --report: the report model goes where it says (JSON by its extension), not into the folder
+    await expect(fs.stat(path.join(out, 'report.html'))).rejects.toThrow();
+    const model_ = JSON.parse(await fs.readFile(reportFile, 'utf8')) as {
+      metric: string;
+      leaves: { id: string }[];
+      layers: { id: string; rows: { node: string; slot: string; weightSqnrDb?: number }[] }[];
+    };
+    expect(model_.metric).toBe('accuracy');
+    expect(model_.leaves.map((l) => l.id)).toEqual(['never', 'pruned-ptq']);
+    // the leaf's per-layer table carries the SQNR its ptq pass measured
+    const leafTable = model_.layers.find((t) => t.id === 'pruned-ptq')!;
+    const conv = leafTable.rows.find((r) => r.node === 'conv' && r.slot === 'kernel')!;
+    expect(conv.weightSqnrDb).toBeGreaterThan(20);
+    expect(a.out()).toMatch(/int8 sim accuracy/);
   }, 120_000);
+
+  it('never calls the figures of a tree without labels accuracy, in the terminal or the report', async () => {
+    const b = new GraphBuilder('digits', { seed: 5 });
+    const x = b.input('input', [-1, 28, 28, 1]);
+    let h = b.layer('Conv2D', 'conv', x, { filters: 4, kernelSize: [3, 3], strides: [2, 2] });
+    h = b.layer('Flatten', 'flatten', h);
+    const model = path.join(dir, 'unlabelled.json');
+    await writeModel(b.build(b.layer('Dense', 'logits', h, { units: 10 })), model);
+    const recipe = path.join(dir, 'one-leaf.json');
+    await fs.writeFile(
+      recipe,
+      JSON.stringify({
+        branches: [{ id: 'baseline' }],
+        leaves: [{ id: 'baseline-ptq', from: 'baseline', pipeline: 'ptq(mode=int8)' }],
+      }),
+    );
+    const out = path.join(dir, 'unlabelled-tree');
+    const reportFile = path.join(out, 'report.json');
+    const a = io();
+    const code = await runCli(
+      [
+        'tree',
+        model,
+        '--data',
+        'mnist',
+        '--labels',
+        'none',
+        '--recipe',
+        recipe,
+        '-o',
+        out,
+        '--report',
+        reportFile,
+      ],
+      a.io,
+    );
+    expect(a.err()).not.toContain('unexpected');
+    expect(code).toBe(0);
+    expect(a.out()).toMatch(/baseline float: the reference \(no labels/);
+    // this untrained model's outputs are compared by SQNR (the engine's choice for its logits)
+    expect(a.out()).toMatch(/int8 sim SQNR[^\n]*\n[^\n]*\nbaseline-ptq +\d+\.\d dB/);
+    expect(a.out()).not.toMatch(/accuracy/);
+    const report = JSON.parse(await fs.readFile(reportFile, 'utf8')) as {
+      metric: string;
+      leaves: { accuracy: { fakeInt8?: number } }[];
+    };
+    expect(report.metric).toBe('sqnrDb');
+    expect(report.leaves[0]!.accuracy.fakeInt8).toBeGreaterThan(20); // dB: int8 stays close
+  }, 120_000);
+
+  it("refuses a tree --report over one of the tree's inputs, or where no folder can be, before any work", async () => {
+    const b = new GraphBuilder('tiny', { seed: 1 });
+    const x = b.input('input', [-1, 4]);
+    const model = path.join(dir, 'tiny.json');
+    await writeModel(b.build(b.layer('Dense', 'd', x, { units: 2 })), model);
+    const before = await fs.readFile(model);
+    const overInput = path.join(dir, 'tiny-as-report.json');
+    await fs.symlink(model, overInput);
+    const a = io();
+    const started = Date.now();
+    expect(
+      await runCli(['tree', model, '--data', 'mnist', '--report', overInput, '-o', dir], a.io),
+    ).toBe(2);
+    expect(a.err()).toMatch(/WRITE_WOULD_OVERWRITE_INPUT.*--report/);
+    expect(await fs.readFile(model)).toEqual(before);
+    const c = io();
+    const underFile = path.join(model, 'report.html'); // a file is no folder
+    expect(
+      await runCli(['tree', model, '--data', 'mnist', '--report', underFile, '-o', dir], c.io),
+    ).toBe(2);
+    expect(c.err()).toMatch(/FILE_NOT_WRITABLE.*is a file, not a folder/);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('tree --budget and sensitivity: bad budget, objective or options are exit 2 before any work', async () => {
+    const out = path.join(dir, 'budget-out');
+    const cases: [string[], RegExp][] = [
+      [['tree', modelFile, '--budget=-1', '-o', out], /--budget is a drop in accuracy points/],
+      [['tree', modelFile, '--budget', 'x', '-o', out], /--budget must be a number/],
+      [
+        ['tree', modelFile, '--budget', '1', '--objective', 'gzip', '-o', out],
+        /--objective must be raw or zip/,
+      ],
+      [
+        ['tree', modelFile, '--budget', '1', '--sparsity', '0.5', '-o', out],
+        /--sparsity does not apply/,
+      ],
+      [
+        ['tree', modelFile, '--objective', 'raw', '-o', out],
+        /--objective applies to tree --budget only/,
+      ],
+      [['optimize', modelFile, '--budget', '1'], /--budget does not apply to optimize/],
+      [['sensitivity', modelFile, '-p', 'ptq'], /--pipeline does not apply to sensitivity/],
+      [['sensitivity', modelFile, '--budget', '1'], /--budget does not apply to sensitivity/],
+    ];
+    for (const [args, message] of cases) {
+      const r = io();
+      expect([args.join(' '), await runCli(args, r.io)]).toEqual([args.join(' '), 2]);
+      expect(r.err()).toMatch(message);
+    }
+  });
 });

@@ -170,6 +170,7 @@ export {
   isQuantizationMode,
   isFullInteger,
   graphQuantizationMode,
+  graphFloatLayers,
   type QuantizationMode,
   type ModelMode,
 } from './quantization-modes';
@@ -188,6 +189,9 @@ export {
   type Rounding,
 } from './quant-grid';
 
+// 4-bit packing (TFLite INT4, ONNX INT4/UINT4)
+export { packInt4, unpackInt4, unpackUint4 } from './int4-packing';
+
 // Formats
 export {
   FormatRegistry,
@@ -199,6 +203,7 @@ export {
   type ReadOptions,
   type WriteOptions,
 } from './formats/format-registry';
+export type { FormatRequirements, FormatTarget } from './formats/format-requirements';
 export {
   readModel,
   writeModel,
@@ -263,3 +268,12 @@ export {
   type ProgressTask,
   type ProgressInfo,
 } from './progress';
+export {
+  checkLayerSelection,
+  compileLayerSelection,
+  isEmptyLayerSelection,
+  layerPattern,
+  type CompiledLayerSelection,
+  type LayerPattern,
+  type LayerSelection,
+} from './layer-selection';

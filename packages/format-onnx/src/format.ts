@@ -103,6 +103,8 @@ export const onnxFormat: FormatDefinition = {
       readRelated: (p, range) => source.readRelated(p, range),
     }),
   write: async (graph, options) => writeOnnx(graph, writeOptionsFrom(options)).files,
+  // QDQ has no quantized batch norm: an integer model needs its BatchNorms folded.
+  requirements: ({ quantized }) => ({ foldBatchNorm: quantized }),
 };
 
 /** Register the ONNX format with a format registry (default: the process-wide one). Idempotent. */

@@ -1,10 +1,13 @@
-import { FormatRegistry, readModel, writeModel } from '@collabopt/core';
+import { FormatRegistry, GraphBuilder, readModel, writeModel, type Graph } from '@collabopt/core';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { annotateInt8 } from '../test/annotate';
 import { convFamilyModel } from '../test/models';
 import { registerTfliteFormat, tfliteFormat } from './format';
 import { writeTflite } from './export/writer';
+import { builtinOperatorName } from './schema/enums';
+import { parseModel } from './schema/tables/model';
 
 describe('tflite format registration', () => {
   it('detects "TFL3" at bytes 4–7 only', () => {
@@ -31,5 +34,47 @@ describe('tflite format registration', () => {
     expect(String.fromCharCode(...readFileSync(file).subarray(4, 8))).toBe('TFL3');
     const g = await readModel(file);
     expect(g.outputs[0]!.shape).toEqual([-1, 5]);
+  });
+});
+
+describe('tflite format requirements (what legalization rewrites before any pass)', () => {
+  function denseModel(activation: string, batchNorm = false): Graph {
+    const b = new GraphBuilder('dense', { seed: 4 });
+    let h = b.layer('Dense', 'hidden', b.input('input', [-1, 6]), { units: 4, activation });
+    if (batchNorm) h = b.layer('BatchNorm', 'bn', h, {});
+    return b.build(b.layer('Dense', 'logits', h, { units: 3 }));
+  }
+  const range = (): [number, number] => [-4, 4];
+
+  it('folds BatchNorm in every mode: the writer has no batch-norm kernel', () => {
+    expect(tfliteFormat.requirements!({ quantized: false }).foldBatchNorm).toBe(true);
+    expect(tfliteFormat.requirements!({ quantized: true }).foldBatchNorm).toBe(true);
+    expect(() => writeTflite(denseModel('relu', true))).toThrow(/batch-norm kernel/);
+  });
+
+  it('int8: the declared fusable activations are exactly the ones the writer fuses', () => {
+    const float = tfliteFormat.requirements!({ quantized: false });
+    expect(float.fusableActivations).toBeUndefined();
+    expect(float.splitSeparableConv).toBe(false);
+    expect(writeTflite(denseModel('softmax')).length).toBeGreaterThan(0);
+
+    const int8 = tfliteFormat.requirements!({ quantized: true });
+    expect(int8.splitSeparableConv).toBe(true);
+    const operators = (bytes: Uint8Array): string[] => {
+      const m = parseModel(bytes);
+      return m.subgraphs[0]!.operators.map((o) =>
+        builtinOperatorName(m.operatorCodes[o.opcodeIndex]!.builtinCode),
+      );
+    };
+    for (const act of int8.fusableActivations!)
+      expect(
+        operators(writeTflite(annotateInt8(denseModel(act), range), { mode: 'int8' })),
+      ).toEqual(['QUANTIZE', 'FULLY_CONNECTED', 'FULLY_CONNECTED', 'DEQUANTIZE']);
+    for (const act of ['softmax', 'sigmoid', 'tanh']) {
+      expect(int8.fusableActivations).not.toContain(act);
+      expect(() => writeTflite(annotateInt8(denseModel(act), range), { mode: 'int8' })).toThrow(
+        /cannot be fused/,
+      );
+    }
   });
 });

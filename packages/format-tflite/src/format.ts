@@ -1,5 +1,6 @@
 import { defaultFormatRegistry, type FormatDefinition, type FormatRegistry } from '@collabopt/core';
 import { isExportMode } from './export/export-mode';
+import { tfliteFusableActivations } from './export/fused-activation';
 import { writeTflite } from './export/writer';
 import { readTflite } from './import/reader';
 import { hasTfliteIdentifier } from './schema/tables/model';
@@ -26,6 +27,13 @@ export const tfliteFormat: FormatDefinition = {
     });
     return [{ path: options.fileName, bytes }];
   },
+  // TFLite has no batch-norm kernel. In an integer model an activation TFLite cannot fuse needs
+  // its input range (its own node), and so does the intermediate of a SeparableConv2D.
+  requirements: ({ quantized }) => ({
+    foldBatchNorm: true,
+    splitSeparableConv: quantized,
+    ...(quantized ? { fusableActivations: tfliteFusableActivations } : {}),
+  }),
 };
 
 /** Register the TFLite format (idempotent) with `registry` (default: the process-wide one). */

@@ -88,7 +88,13 @@ export {
 } from './weight-plan';
 export { fakeQuantTensor, fakeQuantWeightTensor } from './tf-fake-quant';
 export { calibrate, observingTransform, type CalibrationOptions } from './calibration';
-export { simulationTransform, simulateQuantized } from './simulate';
+export {
+  simulationTransform,
+  simulateQuantized,
+  type SimulationOptions,
+  type Int4Requantization,
+} from './simulate';
+export { requantizeInt4Layer } from './int4-requantization';
 export {
   activationErrors,
   formatErrorReport,
@@ -126,3 +132,14 @@ export {
 } from './qat';
 export { registerQuantizationPasses, quantizationPasses } from './register';
 export { foldBatchNormPass } from './fold-batch-norm-pass';
+export {
+  LAYER_PRECISION_OPTIONS,
+  ALL_LAYERS_QUANTIZED,
+  parseLayerBits,
+  resolveLayerPrecision,
+  floatValues,
+  applyFloatLayers,
+  type LayerBitsRule,
+  type LayerPrecision,
+  type LayerPrecisionOptions,
+} from './layer-precision';

@@ -5,12 +5,9 @@ import {
   SOURCE_FILES_KEY,
   createConsoleLogger,
   createStreamProgress,
-  formatTable,
-  readModel,
   writeFilesAtomically,
   type Graph,
 } from '@collabopt/core';
-import { getEngine, referenceCnn } from '@collabopt/engine';
 import {
   DEFAULT_TREE_OPTIONS,
   pruneFrequencyFor,
@@ -18,19 +15,17 @@ import {
   treePlan,
   treePlanFromRecipe,
   type TreeEvent,
-  type TreeLeafReport,
   type TreeMetric,
   type TreePlan,
   type TreePlanOptions,
   type TreeReport,
 } from '@collabopt/preserve';
-import { DATA_FORMS, checkValidationSplit, contextData, loadDataSets } from '../data-sets';
+import { formatLeafTable, treeReportModel } from '@collabopt/report';
+import { checkValidationSplit, contextData } from '../data-sets';
 import { trainingBatchOf } from '../training-batch';
 import { print, type CliIo } from '../io';
-import { prepareOutput } from '../prepare-output';
 import { reportKernel, runMetadata, writeReportFile } from '../report-file';
-import { treeReportModel } from '../tree-report';
-import { formatCompression } from '@collabopt/report';
+import { prepareTreeBaseline } from './tree-baseline';
 
 export interface TreeOptions extends Partial<TreePlanOptions> {
   /** `--data`; required for a user's model, `mnist` by default for the built-in demo. */
@@ -49,6 +44,8 @@ export interface TreeOptions extends Partial<TreePlanOptions> {
   output: string;
   /** `layer` or `layer/weight` whose values report.html's density plots show. */
   reportLayer?: string;
+  /** `--report x.html|x.json`: where the report goes (default: report.html in the output folder). */
+  report?: string;
 }
 
 const pct = (m?: TreeMetric | null): string =>
@@ -144,7 +141,12 @@ async function readRecipe(file: string | undefined): Promise<unknown> {
 function printEvent(io: CliIo, e: TreeEvent): void {
   switch (e.kind) {
     case 'baseline':
-      print(io, `baseline float ${e.metric?.kind ?? 'accuracy'}: ${pct(e.metric) || 'n/a'}`);
+      print(
+        io,
+        e.metric
+          ? `baseline float ${e.metric.kind}: ${pct(e.metric)}`
+          : 'baseline float: the reference (no labels: every leaf is measured against it, by agreement or SQNR)',
+      );
       return;
     case 'branch-start':
       print(io, `branch ${e.branch.label}: ${e.branch.pipeline ?? ''}`);
@@ -168,38 +170,6 @@ function printEvent(io: CliIo, e: TreeEvent): void {
   }
 }
 
-/** The per-leaf table (a runtime column only when a runtime measured the files). */
-export function formatTreeTable(leaves: readonly TreeLeafReport[]): string {
-  const runtime = leaves.some((l) => l.runtimeMetric !== undefined);
-  const rows = leaves.map((r) => {
-    const cells =
-      r.status === 'ok'
-        ? [
-            r.label,
-            pct(r.metric),
-            pct(r.runtimeMetric),
-            `${((r.kernels?.sparsity ?? 0) * 100).toFixed(2)}%`,
-            String(r.kernels?.maxUniquePerKernel ?? ''),
-            String(r.kernels?.maxUniquePerChannel ?? ''),
-            formatCompression(r.bytes, r.deflatedBytes),
-            r.seconds.toFixed(1),
-          ]
-        : [r.label, `${r.status}: ${r.error?.message ?? ''}`, '', '', '', '', '', ''];
-    return runtime ? cells : cells.filter((_, i) => i !== 2);
-  });
-  const header = [
-    'leaf (int8 TFLite)',
-    'int8 sim',
-    'runtime',
-    'kernel sparsity',
-    'int8 codes/kernel',
-    'int8 codes/channel',
-    'raw → zipped (reduction)',
-    'seconds',
-  ];
-  return formatTable(runtime ? header : header.filter((_, i) => i !== 2), rows);
-}
-
 /**
  * `collabopt tree [<model>]`: the deployment tree of @collabopt/preserve's `runTree` on the given
  * model (or, for the built-in demo, the reference CNN trained on the data), every leaf written as
@@ -216,60 +186,16 @@ export async function treeCommand(
   );
   const validationSplit = options.validationSplit ?? recipeSplit;
   const firstPlan = planOf(options, recipe); // a bad recipe or knob fails before any work
-  let baseline: Graph;
-  if (input) {
-    baseline = await readModel(input, {
-      logger: createConsoleLogger('info', io.stderr),
-      ...(options.inputShapes ? { inputShapes: options.inputShapes } : {}),
-    });
-  } else {
-    baseline = referenceCnn(options.seed);
-  }
-  // Every leaf is an int8 TFLite file: legalize and prove the first one writable before any work.
-  const { format, steps } = await prepareOutput(
-    baseline,
-    path.join(options.output, 'leaf.tflite'),
-    { format: 'tflite', pipeline: 'ptq(mode=int8)' },
+  const { baseline, format, data, engine } = await prepareTreeBaseline(
+    input,
+    {
+      ...options,
+      ...(validationSplit !== undefined ? { validationSplit } : {}),
+      ...trainingBatchRequest(firstPlan),
+    },
+    io,
   );
-  for (const s of steps) io.stderr.write(`legalize: ${s.detail}\n`);
-
-  // The embedded digits are the demo's default only: a user's model needs the user's data.
-  const data = await loadDataSets({
-    ...(options.data !== undefined ? { data: options.data } : input ? {} : { data: 'mnist' }),
-    ...(options.labels !== undefined ? { labels: options.labels } : {}),
-    ...(options.preprocess !== undefined ? { preprocess: options.preprocess } : {}),
-    ...(validationSplit !== undefined ? { validationSplit } : {}),
-    ...trainingBatchRequest(firstPlan),
-    seed: options.seed,
-    inputShape: baseline.inputs[0]?.shape ?? [],
-  });
-  if (!data.train || !data.test)
-    throw new InvalidArgumentError(
-      `the tree fine-tunes and evaluates: it needs data (--data ${data.name} gives none); accepted: ${DATA_FORMS}`,
-      { field: '--data' },
-    );
-  if (!input && !data.labelled)
-    throw new InvalidArgumentError(
-      'the built-in demo trains the reference CNN from scratch: it needs labels (drop --labels none)',
-      { field: '--labels' },
-    );
   const plan = planOf(options, recipe, data.train.count);
-  const engine = await getEngine();
-  if (!input) {
-    print(
-      io,
-      `training the reference CNN on ${data.name} (${data.train.count} samples, ${options.epochs} epochs, backend ${engine.backend})`,
-    );
-    await engine.fit(baseline, data.train, {
-      epochs: options.epochs,
-      batchSize: 128,
-      optimizer: 'adam',
-      learningRate: 1e-3,
-      seed: options.seed,
-      progress: createStreamProgress(io.stderr),
-      signal: io.signal,
-    });
-  }
   await fs.mkdir(options.output, { recursive: true });
   // The old report describes the leaves this run is about to replace: an interrupted run must not
   // leave it behind describing files that changed. The new one is written when the tree is done.
@@ -278,7 +204,7 @@ export async function treeCommand(
   const protect = (baseline.metadata[SOURCE_FILES_KEY] as string[] | undefined) ?? [];
   const kernel = reportKernel(options.reportLayer);
   const leafGraphs = new Map<string, Graph>();
-  const { report, branches } = await runTree(baseline, plan, {
+  const { report, branches, passRecords } = await runTree(baseline, plan, {
     engine,
     data: contextData(data),
     seed: options.seed,
@@ -299,7 +225,24 @@ export async function treeCommand(
       ...(data.validationSplit !== undefined ? { validationSplit: data.validationSplit } : {}),
     },
   });
-  print(io, formatTreeTable(report.leaves));
+  const reportPath = options.report ?? path.join(options.output, 'report.html');
+  const model = treeReportModel({
+    report,
+    branches,
+    leaves: leafGraphs,
+    passRecords,
+    ...(kernel ? { kernel } : {}),
+    metadata: runMetadata({
+      command: 'tree',
+      ...(input ? { model: input } : {}),
+      dataSet: data.name,
+      preprocessing: data.preprocess,
+      backend: engine.backend,
+      seed: options.seed,
+      reproduce: `collabopt tree${input ? ` ${input}` : ''} --data ${data.name}${data.labelled ? '' : ' --labels none'} --seed ${options.seed}${data.validationSplit !== undefined ? ` --validation-split ${data.validationSplit}` : ''} --epochs ${options.epochs} -o ${options.output}${options.recipe ? ` --recipe ${options.recipe}` : ''}${options.report ? ` --report ${options.report}` : ''}`,
+    }),
+  });
+  print(io, formatLeafTable(model, { leafHeader: 'leaf (int8 TFLite)' }));
   await writeFilesAtomically(
     options.output,
     [
@@ -311,29 +254,14 @@ export async function treeCommand(
     protect,
     { signal: io.signal },
   );
-  await writeReportFile(
-    path.join(options.output, 'report.html'),
-    treeReportModel({
-      report,
-      branches,
-      leaves: leafGraphs,
-      ...(kernel ? { kernel } : {}),
-      metadata: runMetadata({
-        command: 'tree',
-        ...(input ? { model: input } : {}),
-        dataSet: data.name,
-        preprocessing: data.preprocess,
-        backend: engine.backend,
-        seed: options.seed,
-        reproduce: `collabopt tree${input ? ` ${input}` : ''} --data ${data.name}${data.labelled ? '' : ' --labels none'} --seed ${options.seed}${data.validationSplit !== undefined ? ` --validation-split ${data.validationSplit}` : ''} --epochs ${options.epochs} -o ${options.output}${options.recipe ? ` --recipe ${options.recipe}` : ''}`,
-      }),
-    }),
-    protect,
-  );
+  await writeReportFile(reportPath, model, [
+    ...protect,
+    ...(options.recipe ? [options.recipe] : []),
+  ]);
   const failed = report.leaves.filter((l) => l.status !== 'ok').length;
   print(
     io,
-    `files, tree-report.json and report.html in ${options.output}${failed ? ` (${failed} leaf/leaves not built: see above)` : ''}`,
+    `files and tree-report.json in ${options.output}, the report in ${reportPath}${failed ? ` (${failed} leaf/leaves not built: see above)` : ''}`,
   );
   return report;
 }

@@ -1,6 +1,7 @@
 import { FormatError } from '../errors';
 import type { Graph } from '../graph';
 import type { OpRegistry } from '../op-registry';
+import type { FormatRequirements, FormatTarget } from './format-requirements';
 
 /** Which bytes of a referenced file to read, and how many a reader accepts at most. */
 export interface ByteRange {
@@ -54,6 +55,8 @@ export interface FormatDefinition {
   detect?(bytes: Uint8Array): boolean;
   read?(source: ModelSource, options?: ReadOptions): Promise<Graph>;
   write?(graph: Graph, options: WriteOptions): Promise<ModelFile[]>;
+  /** What the writer needs from a graph for `target` (none when left out); legalization meets it. */
+  requirements?(target: FormatTarget): FormatRequirements;
 }
 
 /** Formats by name, extension and magic bytes. */

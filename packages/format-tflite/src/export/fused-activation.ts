@@ -4,18 +4,21 @@ import { Activation } from '../schema/enums';
 import type { ExportContext } from './context';
 import { emitActivation } from './ops/activations';
 
+/** IR activations TFLite fuses into an op, with their fused activation codes. */
+const FUSED_ACTIVATION_CODES: Readonly<Record<string, number>> = {
+  linear: Activation.NONE,
+  relu: Activation.RELU,
+  relu6: Activation.RELU6,
+};
+
+/** The IR activations TFLite can fuse (any other is its own operator). */
+export const tfliteFusableActivations: readonly string[] = Object.keys(FUSED_ACTIVATION_CODES);
+
 /** TFLite fused activation code for an IR activation, or undefined when TFLite cannot fuse it. */
 export function fusedActivationCode(activation: string): number | undefined {
-  switch (activation) {
-    case 'linear':
-      return Activation.NONE;
-    case 'relu':
-      return Activation.RELU;
-    case 'relu6':
-      return Activation.RELU6;
-    default:
-      return undefined;
-  }
+  return Object.hasOwn(FUSED_ACTIVATION_CODES, activation)
+    ? FUSED_ACTIVATION_CODES[activation]
+    : undefined;
 }
 
 /**

@@ -6,10 +6,4 @@ export {
   type LegalizationTarget,
   type LegalizationResult,
 } from './legalize';
-export {
-  formatRequirements,
-  registerFormatRequirements,
-  type FormatRequirements,
-  type FormatRequirementsOf,
-} from './format-requirements';
 export { splitFusedActivation, splitSeparableConv } from './rewrites';

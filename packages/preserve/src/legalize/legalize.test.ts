@@ -1,5 +1,22 @@
-import { GraphBuilder, verifyGraph } from '@collabopt/core';
+import { GraphBuilder, verifyGraph, type FormatDefinition } from '@collabopt/core';
 import { legalize } from './legalize';
+
+/** Formats that declare requirements like TFLite's and ONNX's (the format packages own the real ones). */
+const tfliteLike: FormatDefinition = {
+  name: 'tflite',
+  description: 'declares what TFLite declares',
+  extensions: ['.tflite'],
+  requirements: ({ quantized }) => ({
+    foldBatchNorm: true,
+    splitSeparableConv: quantized,
+    ...(quantized ? { fusableActivations: ['linear', 'relu', 'relu6'] } : {}),
+  }),
+};
+const needsNothing: FormatDefinition = {
+  name: 'onnx',
+  description: 'no requirements',
+  extensions: [],
+};
 
 function model(activation: string) {
   const b = new GraphBuilder('m', { seed: 1 });
@@ -16,9 +33,9 @@ function model(activation: string) {
 }
 
 describe('legalize', () => {
-  it('int8 TFLite: splits SeparableConv2D and a fused softmax, checks BatchNorm for the quantizer', () => {
+  it('asks the format: int8 TFLite splits SeparableConv2D and a fused softmax, checks BatchNorm for the quantizer', () => {
     const g = model('softmax');
-    const r = legalize(g, { format: 'tflite', quantized: true, pipelineFoldsBatchNorm: true });
+    const r = legalize(g, { format: tfliteLike, quantized: true, pipelineFoldsBatchNorm: true });
     expect(r.problems).toEqual([]);
     expect(r.steps.map((s) => [s.rewrite, s.node])).toEqual([
       ['splitSeparableConv', 'sep'],
@@ -39,14 +56,14 @@ describe('legalize', () => {
     verifyGraph(g);
   });
 
-  it('float TFLite folds BatchNorm now and keeps fused activations; ONNX float needs nothing', () => {
+  it('float TFLite folds BatchNorm now and keeps fused activations; a format without requirements needs nothing', () => {
     const g = model('softmax');
-    const r = legalize(g, { format: 'tflite', quantized: false });
+    const r = legalize(g, { format: tfliteLike, quantized: false });
     expect(r.steps.map((s) => s.rewrite)).toEqual(['foldBatchNorm']);
     expect(g.findNode('bn')).toBeUndefined();
     expect(g.node('sep').op).toBe('SeparableConv2D');
     const o = model('sigmoid');
-    expect(legalize(o, { format: 'onnx', quantized: false }).steps).toEqual([]);
+    expect(legalize(o, { format: needsNothing, quantized: false }).steps).toEqual([]);
   });
 
   it('reports a BatchNorm that cannot be folded with node, reason and fix', () => {
@@ -54,7 +71,7 @@ describe('legalize', () => {
     const x = b.input('input', [-1, 4, 4, 1]);
     const c = b.layer('Conv2D', 'conv', x, { filters: 2, kernelSize: [1, 1], activation: 'relu' });
     const g = b.build(b.layer('BatchNorm', 'bn', c, {}));
-    const r = legalize(g, { format: 'tflite', quantized: true, pipelineFoldsBatchNorm: true });
+    const r = legalize(g, { format: tfliteLike, quantized: true, pipelineFoldsBatchNorm: true });
     expect(r.problems).toEqual([
       {
         node: 'bn',

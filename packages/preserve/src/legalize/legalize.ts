@@ -1,12 +1,13 @@
 import {
   UnsupportedError,
   defaultOpRegistry,
+  type FormatDefinition,
+  type FormatRequirements,
   type Graph,
   type Node,
   type OpRegistry,
 } from '@collabopt/core';
 import { foldBatchNorm, whyBatchNormNotFoldable } from '@collabopt/quantization';
-import { formatRequirements, type FormatRequirements } from './format-requirements';
 import { splitFusedActivation, splitSeparableConv } from './rewrites';
 
 /** One rewrite legalization made, said to the user. */
@@ -24,8 +25,8 @@ export interface LegalizationProblem {
 }
 
 export interface LegalizationTarget {
-  /** Format registry name of the output ('tflite', 'onnx', 'keras', …). */
-  readonly format: string;
+  /** The output format; its `requirements` say what legalization must rewrite. */
+  readonly format: FormatDefinition;
   /** Whether the written model will be integer-quantized. */
   readonly quantized: boolean;
   /**
@@ -59,7 +60,10 @@ export function legalize(
   target: LegalizationTarget,
   registry: OpRegistry = defaultOpRegistry,
 ): LegalizationResult {
-  const needs: FormatRequirements = formatRequirements(target.format, target.quantized);
+  const needs: FormatRequirements =
+    target.format.requirements?.({ quantized: target.quantized }) ?? {};
+  const formatName = target.format.name;
+  const kind = target.quantized ? 'integer' : 'float';
   const steps: LegalizationStep[] = [];
   const problems: LegalizationProblem[] = [];
   if (needs.splitSeparableConv) {
@@ -68,7 +72,7 @@ export function legalize(
       steps.push({
         rewrite: 'splitSeparableConv',
         node: node.name,
-        detail: `SeparableConv2D "${node.name}" → DepthwiseConv2D "${depthwise.name}" + 1×1 Conv2D "${node.name}" (${target.format} ${target.quantized ? 'integer' : 'float'} needs a range for the intermediate)`,
+        detail: `SeparableConv2D "${node.name}" → DepthwiseConv2D "${depthwise.name}" + 1×1 Conv2D "${node.name}" (${formatName} ${kind} needs a range for the intermediate)`,
       });
     }
   }
@@ -81,7 +85,7 @@ export function legalize(
       steps.push({
         rewrite: 'splitActivation',
         node: node.name,
-        detail: `${act} split out of ${node.op} "${node.name}" into Activation "${split.name}" (${target.format} cannot fuse it in an integer model)`,
+        detail: `${act} split out of ${node.op} "${node.name}" into Activation "${split.name}" (${formatName} cannot fuse it in an integer model)`,
       });
     }
   }
@@ -92,7 +96,7 @@ export function legalize(
       if (reason !== undefined)
         problems.push({
           node: bn.name,
-          reason: `${target.format} has no batch-norm kernel and this BatchNorm cannot be folded: ${reason}`,
+          reason: `${formatName} ${kind} needs every BatchNorm folded and this one cannot be: ${reason}`,
           fix: `write another format (e.g. .onnx or .json), or change the model so the BatchNorm directly follows a Conv2D/DepthwiseConv2D/Dense without activation`,
         });
     }
@@ -101,7 +105,7 @@ export function legalize(
         steps.push({
           rewrite: 'foldBatchNorm',
           node: f.batchNorm,
-          detail: `BatchNorm "${f.batchNorm}" folded into "${f.into}" (${target.format} has no batch-norm kernel)`,
+          detail: `BatchNorm "${f.batchNorm}" folded into "${f.into}" (${formatName} ${kind} needs BatchNorms folded)`,
         });
     } else if (target.pipelineFoldsBatchNorm && problems.length === 0 && batchNorms.length > 0) {
       steps.push({
