@@ -31,7 +31,7 @@ import {
   type Engine,
 } from '@collabopt/engine';
 import { readKerasModel } from '@collabopt/format-keras';
-import { readTflite, writeTflite } from '@collabopt/format-tflite';
+import { readTflite, tfliteFormat, writeTflite } from '@collabopt/format-tflite';
 import { legalize, type TreeReport } from '@collabopt/preserve';
 import { runPython, REPO_ROOT } from '../../../e2e/helpers/oracle';
 import { outputsOf, runTfInterpreter, type SampleInput } from '../../../e2e/format-tflite/runtimes';
@@ -256,7 +256,7 @@ async function nsfwjsRows(): Promise<void> {
   });
   const { modelJson, shards } = loadNsfwjsModel();
   const graph = await readKerasModel(modelJson, async (p) => shards[p]!);
-  legalize(graph, { format: 'tflite', quantized: true });
+  legalize(graph, { format: tfliteFormat, quantized: true });
   const options = { inputShape: graph.inputs[0]!.shape!, labels: 'none' as const };
   const train = await openDataSet(trainDir, options);
   const held = await samplesOf(await openDataSet(heldDir, options));
