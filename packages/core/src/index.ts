@@ -170,6 +170,7 @@ export {
   isQuantizationMode,
   isFullInteger,
   graphQuantizationMode,
+  graphFloatLayers,
   type QuantizationMode,
   type ModelMode,
 } from './quantization-modes';
@@ -267,3 +268,12 @@ export {
   type ProgressTask,
   type ProgressInfo,
 } from './progress';
+export {
+  checkLayerSelection,
+  compileLayerSelection,
+  isEmptyLayerSelection,
+  layerPattern,
+  type CompiledLayerSelection,
+  type LayerPattern,
+  type LayerSelection,
+} from './layer-selection';
