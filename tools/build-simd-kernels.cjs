@@ -2,8 +2,9 @@
 /**
  * Assembles packages/engine/src/wasm-kernels/simd/kernels.wat (WebAssembly text, SIMD + bulk
  * memory) into kernels-binary.ts: the module for the single-threaded wasm backend (imports a
- * plain memory) and, from the same text, the variant for the threaded build (imports a shared
- * memory). Run after editing the .wat: `node tools/build-simd-kernels.cjs`; `--check` exits 1
+ * plain memory), from the same text the variant for the threaded build (imports a shared
+ * memory), and the binding table: every exported function with its parameter names in order, from
+ * which the TypeScript bindings take their types and call with named arguments. Run after editing the .wat: `node tools/build-simd-kernels.cjs`; `--check` exits 1
  * when kernels-binary.ts is stale (the engine's unit tests run the same comparison).
  */
 const fs = require('node:fs');
@@ -38,10 +39,20 @@ async function assemble(watText) {
   return {
     plain: binary(watText, 'kernels.wat'),
     shared: binary(watText.replace(PLAIN_MEMORY, SHARED_MEMORY), 'kernels-shared.wat'),
+    params: exportedParams(watText),
   };
 }
 
-function render({ plain, shared }) {
+/** Every exported function's parameter names (all i32), in order: { name: ['a', 'b', …] }. */
+function exportedParams(watText) {
+  const table = {};
+  for (const m of watText.matchAll(/\(func \(export "(\w+)"\)((?:\s*\(param \$\w+ i32\))*)/g)) {
+    table[m[1]] = [...m[2].matchAll(/\(param \$(\w+) i32\)/g)].map((p) => p[1]);
+  }
+  return table;
+}
+
+function render({ plain, shared, params }) {
   const wrap = (s) =>
     s
       .match(/.{1,96}/g)
@@ -54,11 +65,24 @@ ${wrap(plain)};
 /** kernels.wat for a shared (threaded) memory, base64. */
 export const SIMD_KERNELS_SHARED =
 ${wrap(shared)};
+/** Every function kernels.wat exports, with its parameter names in order. */
+export const SIMD_KERNEL_PARAMS = {
+${Object.entries(params)
+  .map(([name, ps]) => `  ${name}: [${ps.map((p) => `'${p}'`).join(', ')}],`)
+  .join('\n')}
+} as const;
 `;
 }
 
+/** The file's text as the repository's prettier formats it (format:check covers it). */
+async function formatted(text) {
+  const prettier = require('prettier');
+  const options = (await prettier.resolveConfig(OUT)) ?? {};
+  return prettier.format(text, { ...options, filepath: OUT });
+}
+
 async function main() {
-  const text = render(await assemble(fs.readFileSync(WAT, 'utf8')));
+  const text = await formatted(render(await assemble(fs.readFileSync(WAT, 'utf8'))));
   if (process.argv.includes('--check')) {
     const current = fs.existsSync(OUT) ? fs.readFileSync(OUT, 'utf8') : '';
     if (current !== text) {

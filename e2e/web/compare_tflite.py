@@ -39,29 +39,35 @@ def constants(it):
     return out
 
 
-a_path, b_path, images, labels, count = sys.argv[1:6]
-count = int(count)
-x = np.fromfile(images, dtype=np.float32).reshape(count, 28, 28, 1)
-y = np.fromfile(labels, dtype=np.uint8)[:count]
-pa, ia = classify(a_path, x)
-pb, ib = classify(b_path, x)
-ca, cb = constants(ia), constants(ib)
-max_lsb = 0
-for name, t in ca.items():
-    u = cb.get(name)
-    if u is not None and u.shape == t.shape and t.size > 0:
-        max_lsb = max(max_lsb, int(np.abs(t - u).max()))
-ba, bb = open(a_path, "rb").read(), open(b_path, "rb").read()
-print(
-    json.dumps(
-        {
-            "accuracyA": float((pa == y).mean()),
-            "accuracyB": float((pb == y).mean()),
-            "agreement": float((pa == pb).mean()),
-            "constantsCompared": len([n for n in ca if n in cb]),
-            "maxConstantLsb": max_lsb,
-            "sizes": [len(ba), len(bb)],
-            "identical": ba == bb,
-        }
-    )
-)
+def load_digits(images, labels, count):
+    x = np.fromfile(images, dtype=np.float32).reshape(count, 28, 28, 1)
+    y = np.fromfile(labels, dtype=np.uint8)[:count]
+    return x, y
+
+
+def compare(a_path, b_path, x, y):
+    """Accuracy of both files, agreement, largest int8/int32 tensor difference (LSB), bytes."""
+    pa, ia = classify(a_path, x)
+    pb, ib = classify(b_path, x)
+    ca, cb = constants(ia), constants(ib)
+    max_lsb = 0
+    for name, t in ca.items():
+        u = cb.get(name)
+        if u is not None and u.shape == t.shape and t.size > 0:
+            max_lsb = max(max_lsb, int(np.abs(t - u).max()))
+    ba, bb = open(a_path, "rb").read(), open(b_path, "rb").read()
+    return {
+        "accuracyA": float((pa == y).mean()),
+        "accuracyB": float((pb == y).mean()),
+        "agreement": float((pa == pb).mean()),
+        "constantsCompared": len([n for n in ca if n in cb]),
+        "maxConstantLsb": max_lsb,
+        "sizes": [len(ba), len(bb)],
+        "identical": ba == bb,
+    }
+
+
+if __name__ == "__main__":
+    a_path, b_path, images, labels, count = sys.argv[1:6]
+    x, y = load_digits(images, labels, int(count))
+    print(json.dumps(compare(a_path, b_path, x, y)))

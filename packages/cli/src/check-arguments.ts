@@ -1,4 +1,11 @@
-import { checkOutputPlan, getIoHost, InvalidArgumentError } from '@collabopt/core';
+import {
+  checkOutputPlan,
+  FormatError,
+  getIoHost,
+  InvalidArgumentError,
+  sameFile,
+} from '@collabopt/core';
+import { reportFormatOf } from '@collabopt/report';
 
 /** An integer option ≥ `min`, or undefined when absent; a typed error names the option. */
 export function integerOption(
@@ -51,4 +58,25 @@ export async function checkOutputFile(
 /** The tree's output folder exists as a folder or can be created. */
 export async function checkOutputFolder(folder: string): Promise<void> {
   await getIoHost().checkOutputFolder(folder);
+}
+
+/**
+ * A `--report` file, before any work runs: `.html` or `.json`, its folder exists or can be
+ * created, and it is none of the command's inputs (by real path or device/inode).
+ */
+export async function checkReportFile(report: string, inputs: readonly string[]): Promise<void> {
+  reportFormatOf(report);
+  const io = getIoHost();
+  await io.checkOutputFolder(io.dirname(report));
+  const target = await io.identify(report);
+  if (target === undefined) return;
+  for (const input of inputs) {
+    const id = await io.identify(input);
+    if (id && sameFile(id, target))
+      throw new FormatError(
+        `refusing to write the report over "${id.realPath}", an input of this command; choose another --report path`,
+        { file: report, field: '--report' },
+        'WRITE_WOULD_OVERWRITE_INPUT',
+      );
+  }
 }

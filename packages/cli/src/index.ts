@@ -6,8 +6,7 @@ export {
   type CollaboptPlugin,
   type PluginRegistries,
 } from './user-plugins';
-export { treeCommand, formatTreeTable, type TreeOptions } from './commands/tree';
+export { treeCommand, type TreeOptions } from './commands/tree';
 export { optimizeCommand, type OptimizeOptions, type OptimizeReport } from './commands/optimize';
 export { loadDataSets, type DataRequest, type PipelineData } from './data-sets';
-export { prepareOutput, pipelineOutcome, type PreparedOutput } from './prepare-output';
 export type { CliIo } from './io';

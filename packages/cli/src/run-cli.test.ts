@@ -263,9 +263,10 @@ describe('collabopt command line', () => {
       }),
     );
     const out = path.join(dir, 'tree-out');
+    const reportFile = path.join(dir, 'reports', 'tree.json');
     const a = io();
     const code = await runCli(
-      ['tree', model, '--data', 'mnist', '--recipe', recipe, '-o', out],
+      ['tree', model, '--data', 'mnist', '--recipe', recipe, '-o', out, '--report', reportFile],
       a.io,
     );
     expect(a.err()).not.toContain('unexpected');
@@ -284,5 +285,43 @@ describe('collabopt command line', () => {
     expect(written.metadata['quantization']).toMatchObject({ mode: 'int8' });
     expect(report.leaves[1]!.bytes).toBe((await fs.stat(path.join(out, 'pruned-ptq.tflite'))).size);
     expect(report.leaves[1]!.kernels!.sparsity).toBeGreaterThanOrEqual(0.5);
+    // --report: the report model goes where it says (JSON by its extension), not into the folder
+    await expect(fs.stat(path.join(out, 'report.html'))).rejects.toThrow();
+    const model_ = JSON.parse(await fs.readFile(reportFile, 'utf8')) as {
+      metric: string;
+      leaves: { id: string }[];
+      layers: { id: string; rows: { node: string; slot: string; weightSqnrDb?: number }[] }[];
+    };
+    expect(model_.metric).toBe('accuracy');
+    expect(model_.leaves.map((l) => l.id)).toEqual(['never', 'pruned-ptq']);
+    // the leaf's per-layer table carries the SQNR its ptq pass measured
+    const leafTable = model_.layers.find((t) => t.id === 'pruned-ptq')!;
+    const conv = leafTable.rows.find((r) => r.node === 'conv' && r.slot === 'kernel')!;
+    expect(conv.weightSqnrDb).toBeGreaterThan(20);
+    expect(a.out()).toMatch(/int8 sim accuracy/);
   }, 120_000);
+
+  it("refuses a tree --report over one of the tree's inputs, or where no folder can be, before any work", async () => {
+    const b = new GraphBuilder('tiny', { seed: 1 });
+    const x = b.input('input', [-1, 4]);
+    const model = path.join(dir, 'tiny.json');
+    await writeModel(b.build(b.layer('Dense', 'd', x, { units: 2 })), model);
+    const before = await fs.readFile(model);
+    const overInput = path.join(dir, 'tiny-as-report.json');
+    await fs.symlink(model, overInput);
+    const a = io();
+    const started = Date.now();
+    expect(
+      await runCli(['tree', model, '--data', 'mnist', '--report', overInput, '-o', dir], a.io),
+    ).toBe(2);
+    expect(a.err()).toMatch(/WRITE_WOULD_OVERWRITE_INPUT.*--report/);
+    expect(await fs.readFile(model)).toEqual(before);
+    const c = io();
+    const underFile = path.join(model, 'report.html'); // a file is no folder
+    expect(
+      await runCli(['tree', model, '--data', 'mnist', '--report', underFile, '-o', dir], c.io),
+    ).toBe(2);
+    expect(c.err()).toMatch(/FILE_NOT_WRITABLE.*is a file, not a folder/);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
 });

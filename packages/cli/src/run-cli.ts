@@ -10,6 +10,7 @@ import { parseInputShapes } from './input-shapes';
 import {
   checkOutputFile,
   checkOutputFolder,
+  checkReportFile,
   integerOption as integer,
   refuseOptions,
   required as need,
@@ -135,8 +136,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         refuseOptions(command, values, {
           ...notTree,
           ...noData(command),
-          report:
-            'it applies to inspect and optimize (the tree writes tree-report.json and report.html)',
+          report: 'it applies to inspect, optimize and tree',
           pipeline: 'use optimize',
           output: 'give the output file as the second argument',
         });
@@ -172,10 +172,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         refuseOptions(command, values, {
           pipeline: 'the tree runs its own pipelines (a whole tree goes in --recipe)',
           format: 'the tree writes int8 TFLite leaves',
-          report: 'the tree writes tree-report.json and report.html into its output folder',
         });
         const output = values.output ?? 'collabopt-tree';
         await checkOutputFolder(output);
+        if (values.report !== undefined) {
+          const inputs = [rest[0], values.recipe].filter((f): f is string => f !== undefined);
+          await checkReportFile(values.report, inputs);
+          await journal.watchFile(values.report);
+        }
         await journal.watch(output);
         await treeCommand(
           rest[0],
@@ -186,6 +190,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             ...dataOptions,
             ...defined({
               recipe: values.recipe,
+              report: values.report,
               sparsity: fraction('sparsity', values.sparsity),
               clusters: integer('clusters', values.clusters, 2),
               perChannel: values['per-channel'],

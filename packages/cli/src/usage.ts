@@ -30,9 +30,10 @@ Options:
       --preprocess <p>    on raw pixels: scale=1/255[,offset=-1] or mean=…,std=… (per channel a:b:c),
                           order=bgr, resize=stretch|crop|pad|none
       --input-shape <n=s> static shape of a dynamic model input, e.g. input=1x3x224x224 (repeatable)
-      --report <file>     inspect, optimize: <file>.html is the report page (tables, size/accuracy
-                          chart, weight density plots; self-contained); optimize <file>.json its
-                          JSON report. tree writes report.html into its output folder
+      --report <file>     inspect, optimize, tree: <file>.html is the report page (tables,
+                          size/accuracy chart, weight density plots; self-contained), <file>.json
+                          its JSON (optimize: the run's JSON report). tree writes report.html into
+                          its output folder unless --report says where
       --report-layer <l>  layer (or layer/weight) the report's density plots show (default: largest kernel)
       --seed <n>          random seed (default 0)
       --format <name>     force the output format

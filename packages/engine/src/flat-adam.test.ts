@@ -73,3 +73,42 @@ test('FlatAdamOptimizer: a variable that first appears later gets fresh moments'
   flat.dispose();
   stock.dispose();
 });
+
+test('FlatAdamOptimizer sees a variable assigned between steps (its flat parameter copy is rebuilt)', () => {
+  const make = (): tf.Variable[] => [
+    tf.variable(tf.tensor2d([1, -2, 3, -4], [2, 2])),
+    tf.variable(tf.tensor1d([0.5, -0.5])),
+  ];
+  const [a, b] = make();
+  const [a2, b2] = make();
+  const flat = new FlatAdamOptimizer(0.1);
+  const stock = tf.train.adam(0.1, 0.9, 0.999, 1e-7);
+  const loss = (x: tf.Variable, y: tf.Variable) => (): tf.Scalar =>
+    tf.add(tf.sum(tf.square(x)), tf.sum(tf.mul(y, y))) as tf.Scalar;
+  for (let step = 0; step < 4; step++) {
+    flat.minimize(loss(a!, b!), false, [a!, b!]);
+    stock.minimize(loss(a2!, b2!), false, [a2!, b2!]);
+    if (step === 1) {
+      // What a pruning mask does after a step: zero some weights outside the optimizer.
+      const mask = tf.tensor2d([0, 1, 1, 0], [2, 2]);
+      a!.assign(tf.mul(a!, mask));
+      a2!.assign(tf.mul(a2!, mask));
+      b!.assign(tf.tensor1d([7, 8]));
+      b2!.assign(tf.tensor1d([7, 8]));
+      mask.dispose();
+    }
+  }
+  // Same values as tf.train.adam up to its different float32 evaluation order.
+  expect(Array.from(a!.dataSync())).toEqual(
+    Array.from(a2!.dataSync()).map((x) => expect.closeTo(x, 5)),
+  );
+  expect(Array.from(b!.dataSync())).toEqual(
+    Array.from(b2!.dataSync()).map((x) => expect.closeTo(x, 5)),
+  );
+  expect(b!.dataSync()[0]).toBeGreaterThan(6);
+  // The masked weights started from zero after step 2 and moved only by the Adam update.
+  expect(Math.abs(a!.dataSync()[0]!)).toBeLessThan(0.5);
+  tf.dispose([a!, b!, a2!, b2!]);
+  flat.dispose();
+  stock.dispose();
+});

@@ -52,12 +52,17 @@ export function hasTfjsNodeKernel(name: string): boolean {
 /** Register a kernel for the `tensorflow` backend (once). */
 export function register(
   kernelName: string,
-  run: (b: NodeBackend, inputs: tf.NamedTensorInfoMap) => tf.TensorInfo | tf.TensorInfo[],
+  run: (
+    b: NodeBackend,
+    inputs: tf.NamedTensorInfoMap,
+    attrs: tf.NamedAttrMap,
+  ) => tf.TensorInfo | tf.TensorInfo[],
 ): void {
   if (tf.getKernel(kernelName, BACKEND) !== undefined) return;
   tf.registerKernel({
     kernelName,
     backendName: BACKEND,
-    kernelFunc: ({ inputs, backend }) => run(backend as unknown as NodeBackend, inputs),
+    kernelFunc: ({ inputs, backend, attrs }) =>
+      run(backend as unknown as NodeBackend, inputs, attrs ?? {}),
   });
 }

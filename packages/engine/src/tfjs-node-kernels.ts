@@ -1,5 +1,6 @@
 import { tf } from './tf';
 import {
+  BACKEND,
   hasTfjsNodeKernel,
   nhwc,
   register,
@@ -8,6 +9,7 @@ import {
   type OpAttr,
 } from './tfjs-node-backend';
 
+import { registerTfjsNodeGradients } from './tfjs-node-gradients';
 import { RELU6_GRAD, RELU_GRAD, routeGradientToKernel } from './wasm-kernels';
 
 export { hasTfjsNodeKernel } from './tfjs-node-backend';
@@ -25,6 +27,10 @@ export { hasTfjsNodeKernel } from './tfjs-node-backend';
  *
  * Other backends do not have these kernels; every caller checks `hasTfjsNodeKernel` and keeps its
  * portable composition there.
+ *
+ * Also replaced: `Reshape` to the shape a tensor already has (TF.js's Add/Sub/Mul gradients
+ * reshape every input gradient to its input's shape) shares the tensor like `Identity` does,
+ * instead of running a TensorFlow Reshape and uploading its shape.
  */
 export const BIAS_ADD = 'CollaboptBiasAdd';
 export const BIAS_ADD_GRAD = 'CollaboptBiasAddGrad';
@@ -57,6 +63,8 @@ export function registerTfjsNodeKernels(): void {
       2,
     ),
   );
+  registerSameShapeReshape();
+  registerTfjsNodeGradients();
   routeGradientToKernel('Relu', RELU_GRAD);
   routeGradientToKernel('Relu6', RELU6_GRAD);
   if (tf.getGradient(BIAS_ADD) === undefined) {
@@ -68,6 +76,24 @@ export function registerTfjsNodeKernels(): void {
       }),
     });
   }
+}
+
+function registerSameShapeReshape(): void {
+  const stock = tf.getKernel('Reshape', BACKEND);
+  if (stock === undefined) return;
+  tf.unregisterKernel('Reshape', BACKEND);
+  tf.registerKernel({
+    ...stock,
+    kernelFunc: (args) => {
+      const x = args.inputs['x']!;
+      const shape = (args.attrs as unknown as { shape: number[] }).shape;
+      if (shape.length !== x.shape.length || shape.some((d, i) => d !== x.shape[i]))
+        return stock.kernelFunc(args);
+      // What tfjs-node's Identity kernel does: one more reference to the same TensorFlow handle.
+      (args.backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+    },
+  });
 }
 
 /**

@@ -276,3 +276,153 @@ test('tfjs-node: fused training batch norm matches the composed one on cpu (stat
     expectClose(stats[0]!, stats[1]!, 1e-5);
   }
 });
+
+test('tfjs-node: bias-free convolutions (MobileNet-style, before BatchNorm) match the cpu backend', async () => {
+  if (!available) return;
+  const cases: [number, number, number, 'valid' | 'same'][] = [
+    [1, 3, 1, 'same'],
+    [16, 1, 1, 'same'],
+    [5, 3, 2, 'same'],
+    [7, 2, 2, 'valid'],
+  ];
+  for (const [cin, size, stride, pad] of cases) {
+    const { node, cpu } = await onBothBackends(
+      ([x, k, w]) => {
+        const y = fusedConv2d(x as tf.Tensor4D, k as tf.Tensor4D, undefined, {
+          strides: [stride, stride],
+          padding: pad,
+          activation: 'linear',
+        });
+        return tf.sum(tf.mul(y, tf.slice(w!, [0, 0, 0, 0], y.shape)));
+      },
+      randomInputs(cin * 3 + size + stride, [
+        [3, 9, 7, cin],
+        [size, size, cin, 6],
+        [3, 9, 7, 6],
+      ]),
+    );
+    expectClose(node, cpu, 1e-4);
+    expect(cpu[2]!.some((v) => v !== 0)).toBe(true);
+  }
+});
+
+test('tfjs-node: the Mean gradient (BroadcastTo, no uploaded ones) matches the cpu backend', async () => {
+  if (!available) return;
+  const cases: [number[], number[], boolean][] = [
+    [[3, 5, 4, 6], [1, 2], false],
+    [[3, 5, 4, 6], [1, 2], true],
+    [[4, 7], [0], false],
+    [[2, 3, 5], [0, 1, 2], false],
+  ];
+  for (const [shape, axes, keepDims] of cases) {
+    const { node, cpu } = await onBothBackends(
+      ([x, w]) => {
+        const m = tf.mean(x!, axes, keepDims);
+        return tf.sum(tf.mul(m, tf.reshape(tf.slice(tf.reshape(w!, [-1]), 0, m.size), m.shape)));
+      },
+      randomInputs(shape.length + axes.length, [shape, shape]),
+    );
+    expectClose(node, cpu, 1e-6);
+    expect(cpu[1]!.some((v) => v !== 0)).toBe(true);
+  }
+});
+
+/** TensorFlow ops executed by `run`, by name (oneDNN ops as TensorFlow registers them). */
+async function countTensorFlowOps(run: () => Promise<unknown>): Promise<Map<string, number>> {
+  type Execute = (name: string, ...rest: unknown[]) => unknown;
+  const backend = tf.backend() as unknown as Record<string, Execute>;
+  const counts = new Map<string, number>();
+  const stock: Record<string, Execute> = {};
+  for (const method of ['executeSingleOutput', 'executeMultipleOutputs']) {
+    const original = backend[method]!;
+    stock[method] = original;
+    backend[method] = function (this: unknown, name, ...rest) {
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+      return original.call(this, name, ...rest);
+    };
+  }
+  try {
+    await run();
+  } finally {
+    Object.assign(backend, stock);
+  }
+  return counts;
+}
+
+/** Stem conv + BN + ReLU6, an inverted residual block (1×1 expand, DW 3×3, 1×1 project, add), a stride-2 depthwise-separable block, GAP, dense. */
+function mobileNetStyle(): Graph {
+  const b = new GraphBuilder('m', { seed: 2 });
+  const bnRelu6 = (name: string, h: ReturnType<typeof b.input>, relu6 = true) => {
+    const n = b.layer('BatchNorm', `${name}_bn`, h);
+    return relu6 ? b.layer('Activation', `${name}_relu6`, n, { activation: 'relu6' }) : n;
+  };
+  const conv = (name: string, h: ReturnType<typeof b.input>, filters: number, size: number) =>
+    b.layer('Conv2D', name, h, {
+      filters,
+      kernelSize: [size, size],
+      padding: 'same',
+      useBias: false,
+    });
+  const dw = (name: string, h: ReturnType<typeof b.input>, stride: number) =>
+    b.layer('DepthwiseConv2D', name, h, {
+      kernelSize: [3, 3],
+      strides: [stride, stride],
+      padding: 'same',
+      useBias: false,
+    });
+  let h = bnRelu6('stem', conv('stem', b.input('x', [-1, 8, 8, 1]), 8, 3));
+  let y = bnRelu6('expand', conv('expand', h, 16, 1));
+  y = bnRelu6('dw1', dw('dw1', y, 1));
+  y = bnRelu6('project', conv('project', y, 8, 1), false);
+  h = b.layer('Add', 'add', [h, y]);
+  h = bnRelu6('dw2', dw('dw2', h, 2));
+  h = bnRelu6('pw2', conv('pw2', h, 16, 1));
+  const p = b.layer('GlobalAvgPool', 'pool', h);
+  return b.build(b.layer('Dense', 'logits', p, { units: 3 }));
+}
+
+test('tfjs-node: TensorFlow ops per training step of a MobileNet-style model stay within budget', async () => {
+  if (!available) return;
+  await activateBackend('tensorflow');
+  const rng = createRng(3);
+  const batch = 8;
+  const steps = 4;
+  const data = createDataset(
+    Float32Array.from({ length: batch * steps * 64 }, () => rng.uniform(0, 1)),
+    Array.from({ length: batch * steps }, (_, i) => i % 3),
+    [8, 8, 1],
+  );
+  const engine = await createEngine({ backend: 'tensorflow', logger: silentLogger });
+  const g = mobileNetStyle();
+  const fit = (maxSteps: number) => () =>
+    engine.fit(g, data, { epochs: 1, batchSize: batch, maxSteps, seed: 1 });
+  await fit(1)();
+  // Per step: the difference between a 4-step and a 1-step run (the per-run work cancels).
+  const one = await countTensorFlowOps(fit(1));
+  const four = await countTensorFlowOps(fit(steps));
+  const perStep = new Map(
+    [...four].map(([name, n]) => [name, (n - (one.get(name) ?? 0)) / (steps - 1)]),
+  );
+  const total = [...perStep.values()].reduce((a, n) => a + n, 0);
+  const count = (name: string): number => perStep.get(name) ?? 0;
+  // Every convolution, depthwise convolution and gradient on oneDNN; no Eigen fallback.
+  expect(count('_MklNativeConv2D')).toBe(4);
+  expect(count('_MklNativeConv2DBackpropFilter')).toBe(4);
+  expect(count('_MklNativeConv2DBackpropInput')).toBe(3); // not for the image
+  expect(count('_MklNativeDepthwiseConv2dNative')).toBe(2);
+  expect(count('_MklNativeDepthwiseConv2dNativeBackpropInput')).toBe(2);
+  expect(count('_MklNativeDepthwiseConv2dNativeBackpropFilter')).toBe(2);
+  for (const eigen of ['Conv2D', 'DepthwiseConv2dNative', 'Conv2DBackpropInput'])
+    expect(count(eigen)).toBe(0);
+  // Every BatchNorm one fused op each way; ReLU6 and its gradient one op each.
+  expect(count('FusedBatchNormV3')).toBe(6);
+  expect(count('FusedBatchNormGradV3')).toBe(6);
+  expect(count('Relu6Grad')).toBe(5);
+  // Reshapes: the optimizer flattens and restores each of the 7 variables of rank > 1, plus the
+  // pooling gradient; none per bias or BatchNorm scale, none for the residual add's gradients.
+  expect(count('Reshape')).toBeLessThanOrEqual(15);
+  // 98 on TensorFlow 2.21 / tfjs-node 4.22: 47 layer ops forward and backward, 16 Adam, 6
+  // moving averages, 14 loss, accuracy and bookkeeping, the 15 reshapes. It was 145 before the
+  // flat-parameter Adam update, the Mean gradient and the same-shape Reshape (43 Reshapes, 28 Adds).
+  expect(total).toBeLessThanOrEqual(98);
+});

@@ -5,6 +5,9 @@ import { Worker } from 'node:worker_threads';
 import { InvalidArgumentError } from '@collabopt/core';
 import { BackendWasm, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from './tf';
+import { startSimdThreadPool } from './wasm-threads-helper';
+import { backendMemory } from './wasm-kernels/wasm-heap';
+import { setSimdThreadPool } from './wasm-kernels/simd/simd-helper-threads';
 
 /**
  * Multi-threaded WebAssembly for the TF.js wasm backend in Node.
@@ -343,7 +346,23 @@ export async function createThreadedWasmBackend(threads: number): Promise<Backen
   for (const worker of module.PThread.runningWorkers) worker.unref();
   for (const worker of module.PThread.unusedWorkers) void worker.terminate();
   module.PThread.unusedWorkers = [];
+  await startKernelHelpers(backend, threads - 1);
   return backend;
+}
+
+/**
+ * Helper threads for collabopt's own SIMD kernels (XNNPACK's pool runs only TF.js's): with them
+ * the gradient kernels split their work by images across as many threads as XNNPACK uses. If
+ * they cannot start, those kernels run on the calling thread alone.
+ */
+async function startKernelHelpers(backend: BackendWasm, count: number): Promise<void> {
+  const memory = backendMemory(backend);
+  if (memory === undefined || count < 1) return;
+  try {
+    setSimdThreadPool(memory, await startSimdThreadPool(memory, count));
+  } catch {
+    // The kernels stay single-threaded; nothing else depends on the helpers.
+  }
 }
 
 let status: WasmThreadsStatus | undefined;

@@ -2,3 +2,4 @@ export { pqat, cqat, pcqat, preservingTransforms, type Preservation } from './co
 export { registerPreservePasses, preservePasses } from './register';
 export * from './tree';
 export * from './legalize';
+export { prepareOutput, pipelineOutcome, type PreparedOutput } from './prepare-output';

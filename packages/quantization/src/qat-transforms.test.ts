@@ -206,3 +206,41 @@ describe('QAT of a Concat group', () => {
     expect(Math.abs(y - 1.01)).toBeGreaterThan(0);
   });
 });
+
+describe('QAT weight transform on the codebook grid (CQAT, PCQAT)', () => {
+  it('trains a per-tensor clustered conv kernel on one shared scale, so each centroid is one code', () => {
+    const graph = tinyGraph();
+    const conv = graph.node('conv');
+    const w = conv.weights['kernel']!;
+    // two channels, centroids ±0.3 and 0.1: per-channel scales would put 0.1 on different codes
+    const centroids = Float32Array.of(-0.3, 0.1, 0.3);
+    const indices = Uint8Array.from({ length: 18 }, (_, i) => (i % 2 === 0 ? i % 3 : 1));
+    // channel 1 (odd elements) only holds 0.1: its own max would be 0.1
+    const data = Float32Array.from(indices, (j) => centroids[j]!);
+    w.tensor = coreTensor('float32', [3, 3, 1, 2], data);
+    w.annotations.codebook = { centroids, indices, clusters: 3 };
+    const target = {
+      graph,
+      node: conv,
+      slot: 'kernel',
+      weight: w,
+      capabilities: defaultOpRegistry.slot(conv, 'kernel')!.capabilities,
+    };
+    const raw = tf.variable(tf.tensor(data, [3, 3, 1, 2]));
+    const shared = qatWeightTransform(defaultOpRegistry, 8, { codebookGrid: true })
+      .create(target, raw)
+      .forward(raw, TRAIN)
+      .dataSync() as Float32Array;
+    // one scale 0.3/127: 0.1 → round(42.33) = 42 everywhere
+    const s = 0.3 / 127;
+    for (let i = 0; i < 18; i++) expect(shared[i]).toBeCloseTo(Math.round(data[i]! / s) * s, 6);
+    expect(new Set(Array.from(shared, (v) => Math.round(v / s))).size).toBe(3);
+    // without the codebook grid, channel 1 has its own scale 0.1/127 (0.1 is code 127 there)
+    const perChannel = qatWeightTransform(defaultOpRegistry, 8)
+      .create(target, raw)
+      .forward(raw, TRAIN)
+      .dataSync() as Float32Array;
+    expect(perChannel[1]).toBeCloseTo(0.1, 6);
+    expect(shared[1]).toBeCloseTo(42 * s, 6);
+  });
+});

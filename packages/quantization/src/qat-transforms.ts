@@ -11,6 +11,7 @@ import type {
 } from '@collabopt/engine';
 import { activationGroups, preservesGrid, type ActivationGroup } from './activation-groups';
 import { annotateValue } from './annotations';
+import { codebookScaleAxes } from './codebook-grid';
 import { nudgeRange, paramsFromNudged, representableRange, type QuantParams } from './quant-params';
 import { tf } from './tf';
 import { fakeQuantTensor, fakeQuantWeightTensor } from './tf-fake-quant';
@@ -74,19 +75,33 @@ export class ActivationRange {
  * LastValue symmetric narrow-range weight fake-quant (int8, or `bits` bits) of each op's quantized
  * kernel (the op registry's `quantizedKernel`; per channel where the slot declares
  * `perChannelQuantization`), stage `quantize`.
+ *
+ * With `codebookGrid` (CQAT, PCQAT), a kernel that carries a codebook trains on the grid it is
+ * exported with: one scale shared by the tensor for a per-tensor codebook (per channel only for a
+ * per-channel codebook along the quantization axes, see `codebookScaleAxes`), so every centroid is
+ * one code and the centroids' gradients come through the fake-quant of that grid; a 4-bit grid with
+ * more centroids than its 15 symmetric levels uses its full range.
  */
 export function qatWeightTransform(
   registry: OpRegistry = defaultOpRegistry,
   bits = 8,
+  options: { codebookGrid?: boolean } = {},
 ): WeightTransform {
   return {
     name: 'qat-weights',
     stage: 'quantize',
     appliesTo: (t: WeightTarget) => registry.quantizedKernel(t.node)?.name === t.slot,
     create: (t: WeightTarget): WeightTransformInstance => {
-      const axes = t.capabilities.perChannelQuantization ? t.capabilities.channelAxes : undefined;
+      const quantAxes = t.capabilities.perChannelQuantization
+        ? t.capabilities.channelAxes
+        : undefined;
+      const codebook = options.codebookGrid ? t.weight.annotations.codebook : undefined;
+      const axes = codebook
+        ? codebookScaleAxes(codebook.channelAxes, quantAxes, t.weight.tensor.shape.length)
+        : quantAxes;
+      const narrowRange = !codebook || bits >= 8 || codebook.clusters <= 2 ** bits - 1;
       return {
-        forward: (w: tfc.Tensor) => fakeQuantWeightTensor(w, axes, bits),
+        forward: (w: tfc.Tensor) => fakeQuantWeightTensor(w, axes, bits, narrowRange),
         // The kernel now holds fake-quantized values; quantizeGraphWeights writes its int8
         // annotation once, together with the bias (whose range may widen the kernel scale).
         strip: () => {},

@@ -141,7 +141,7 @@ export async function quantizationAwareTraining(
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     weightTransforms: [
       ...(options.preservingTransforms ?? []),
-      qatWeightTransform(registry, o.weightBits),
+      qatWeightTransform(registry, o.weightBits, { codebookGrid: options.codebookAware ?? false }),
     ],
     activationTransforms: [transform],
     ...trainingLossOf(o),

@@ -38,14 +38,17 @@ function symmetricScaleTensor(absMax: tfc.Tensor, qmax: number): tfc.Tensor {
 /**
  * LastValue symmetric narrow-range fake quantization of a weight (TFMOT's weight quantizer): the
  * range is ±max|w| of the current weight, per channel along `channelAxes` or per tensor. Every
- * weight lies inside its range, so the straight-through gradient is the identity.
+ * weight lies inside its range, so the straight-through gradient is the identity. With
+ * `narrowRange` false the lowest code −2^(bits−1) is allowed too (same scale, max|w| / qmax).
  */
 export function fakeQuantWeightTensor(
   w: tfc.Tensor,
   channelAxes: readonly number[] | undefined,
   bits = 8,
+  narrowRange = true,
 ): tfc.Tensor {
   const qmax = 2 ** (bits - 1) - 1;
+  const qmin = narrowRange ? -qmax : -qmax - 1;
   const op = tf.customGrad((input: tfc.Tensor | tfc.GradSaveFunc) => {
     const t = input as tfc.Tensor;
     let scale: tfc.Tensor;
@@ -57,7 +60,7 @@ export function fakeQuantWeightTensor(
     } else {
       scale = symmetricScaleTensor(tf.max(tf.abs(t)), qmax);
     }
-    const q = tf.clipByValue(tf.round(tf.div(shaped, scale)), -qmax, qmax);
+    const q = tf.clipByValue(tf.round(tf.div(shaped, scale)), qmin, qmax);
     const value = tf.reshape(tf.mul(q, scale), t.shape);
     return { value, gradFunc: (dy: tfc.Tensor) => dy };
   });

@@ -86,6 +86,50 @@ describe('symmetric weight quantization (TFLite int8 spec)', () => {
   });
 });
 
+describe('codebook-exact quantization', () => {
+  it('maps 16 per-tensor centroids of a conv kernel to exactly 16 int4 codes (full range −8..7)', () => {
+    // centroids −0.75..0.75 step 0.1, scale 0.75/7: 16 centroids cannot take 15 narrow levels
+    // (±0.05 would both round to 0); the 4-bit grid opens −8 and every centroid gets its own code
+    const centroids = Float32Array.from({ length: 16 }, (_, j) => Math.fround(-0.75 + 0.1 * j));
+    const shape = [3, 3, 4, 8];
+    const n = 3 * 3 * 4 * 8;
+    const indices = Uint8Array.from({ length: n }, (_, i) => (i * 5) % 16);
+    const data = Float32Array.from(indices, (j) => centroids[j]!);
+    const w: Weight = {
+      tensor: tensor('float32', shape, data),
+      annotations: { codebook: { centroids, indices, clusters: 16 } },
+    };
+    const r = quantizeWeight(w, { channelAxes: [3], bits: 4 });
+    expect(r.narrowRange).toBe(false);
+    expect(new Set(r.scale).size).toBe(1);
+    expect(r.scale[0]).toBeCloseTo(0.75 / 7, 7);
+    expect(countUnique(r.q)).toBe(16);
+    expect(Math.min(...r.q)).toBe(-8);
+    expect(Math.max(...r.q)).toBe(7);
+    const t = tensor('float32', shape, r.values);
+    expect(checkCodebook(t, r.codebook!)).toEqual({ ok: true });
+    expect(checkWeightQuant(t, weightQuantAnnotation(r))).toEqual({ ok: true });
+  });
+
+  it('int8 keeps the narrow range and gives k distinct centroids k codes even when two are close', () => {
+    // 0.5 sets the scale 0.5/127; 0.1 (code 25.4) and 0.1 + 0.05·scale (25.45) would both round to 25
+    const scale = Math.fround(0.5 / 127);
+    const centroids = Float32Array.of(-0.2, 0.1, Math.fround(0.1 + 0.05 * scale), 0.5);
+    const indices = Uint8Array.from({ length: 40 }, (_, i) => i % 4);
+    const w: Weight = {
+      tensor: tensor(
+        'float32',
+        [10, 4],
+        Float32Array.from(indices, (j) => centroids[j]!),
+      ),
+      annotations: { codebook: { centroids, indices, clusters: 4 } },
+    };
+    const r = quantizeWeight(w);
+    expect(r.narrowRange).toBe(true);
+    expect(Array.from(new Set(r.q)).sort((a, b) => a - b)).toEqual([-51, 25, 26, 127]);
+  });
+});
+
 describe('bias quantization', () => {
   it('uses scale = input scale × weight scale and int32', () => {
     const b = quantizeBias(Float32Array.of(0.1, -0.2), 0.5, Float32Array.of(0.01, 0.002));

@@ -8,7 +8,8 @@ import {
   type Tensor,
   type Weight,
 } from '@collabopt/core';
-import { symmetricParams } from './quant-params';
+import { codebookScaleAxes, distinctCentroidCodes } from './codebook-grid';
+import { signedRange, symmetricParams } from './quant-params';
 
 /** A weight snapped to a symmetric integer grid (the float values equal scale_c · q exactly). */
 export interface QuantizedWeight {
@@ -159,28 +160,21 @@ export function weightQuantAnnotation(
   };
 }
 
-function sameAxes(
-  a: readonly number[] | undefined,
-  b: readonly number[] | undefined,
-  rank: number,
-): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  const norm = (x: readonly number[]): number[] => x.map((v) => (v < 0 ? v + rank : v));
-  return norm(a).join(',') === norm(b).join(',');
-}
-
 export interface WeightQuantizationResult extends QuantizedWeight {
   /** The codebook with its centroids moved to the grid (when the weight had one). */
   readonly codebook?: CodebookAnnotation;
 }
 
 /**
- * Quantize a weight honouring the contracts it already carries:
+ * Quantize a weight honouring the contracts it already carries (codebook-exact quantization):
  * - a `mask`: pruned zeros quantize to exactly 0 (the grid is symmetric, zero point 0);
  * - a `codebook`: the centroids are quantized, not the weights, and every element is set to its
- *   quantized centroid, so the weight keeps ≤ k unique int8 values per codebook. A per-tensor
- *   codebook gets one scale shared by every channel (so the same centroid maps to the same integer
- *   everywhere); a per-channel codebook along the quantization axes gets one scale per channel.
+ *   quantized centroid. A per-tensor codebook gets one scale shared by every channel (so a centroid
+ *   is the same integer everywhere); a per-channel codebook along the quantization axes gets one
+ *   scale per channel (`codebookScaleAxes`). Distinct centroids of a row get distinct codes
+ *   (`distinctCentroidCodes`), so k centroids are exactly k codes per tensor (per channel for
+ *   per-channel codebooks) whenever the grid has k levels; a narrow grid (int4's 15 symmetric
+ *   levels) with more centroids than levels uses its full range (−8..7 for int4).
  */
 export function quantizeWeight(
   weight: Weight,
@@ -191,22 +185,31 @@ export function quantizeWeight(
   const t = weight.tensor;
   const data = floatData(t, 'weight');
   const perRow =
-    cb.channelAxes !== undefined && sameAxes(cb.channelAxes, options.channelAxes, t.shape.length);
-  const base = quantizeSymmetric(t, { ...options, sharedScale: options.sharedScale ?? !perRow });
+    codebookScaleAxes(cb.channelAxes, options.channelAxes, t.shape.length) !== undefined;
+  const bits = options.bits ?? 8;
   const k = cb.clusters;
+  const narrowLevels = 2 ** bits - 1;
+  // int8 weights stay narrow (TFLite spec); narrower grids open their full range when k needs it.
+  const narrowRange = options.narrowRange ?? (bits >= 8 || k <= narrowLevels);
+  const base = quantizeSymmetric(t, {
+    ...options,
+    narrowRange,
+    sharedScale: options.sharedScale ?? !perRow,
+  });
   const rows = cb.centroids.length / k;
   const cbLayout = cb.channelAxes ? channelLayout(t.shape, cb.channelAxes) : undefined;
-  const qmax = 2 ** (base.bits - 1) - 1;
-  const qmin = base.narrowRange ? -qmax : -qmax - 1;
+  const [qmin, qmax] = signedRange(base.bits, base.narrowRange);
   // Scale per codebook row: the row's channel scale (per-row) or the shared one.
   const rowScale = (row: number): number => base.scale[perRow ? row : 0]!;
   const centroids = new Float32Array(cb.centroids.length);
   const centroidQ = new Int32Array(cb.centroids.length);
   for (let r = 0; r < rows; r++) {
+    const s = rowScale(r);
+    const codes = distinctCentroidCodes(cb.centroids.subarray(r * k, (r + 1) * k), s, qmin, qmax);
     for (let j = 0; j < k; j++) {
-      const snapped = snapToGrid(cb.centroids[r * k + j]!, rowScale(r), qmin, qmax);
-      centroids[r * k + j] = snapped.value;
-      centroidQ[r * k + j] = snapped.q;
+      const q = codes[j]!;
+      centroidQ[r * k + j] = q;
+      centroids[r * k + j] = q === 0 ? 0 : Math.fround(s * q);
     }
   }
   const values = new Float32Array(data.length);

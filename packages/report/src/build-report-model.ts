@@ -10,6 +10,7 @@ import {
   type RunMetadata,
 } from './report-model';
 import type { Graph } from '@collabopt/core';
+import type { QualityMetric } from './quality-metric';
 
 /**
  * One leaf as the deployment tree reports it (the fields of `tree-report.json`), plus what the
@@ -45,6 +46,8 @@ export interface LayerTableInput {
 
 export interface ReportInput {
   readonly title: string;
+  /** What the accuracy figures measure (default: accuracy). */
+  readonly metric?: QualityMetric;
   readonly metadata?: RunMetadata;
   readonly baseline?: BaselineReport;
   readonly leaves?: readonly TreeLeafResult[];
@@ -120,6 +123,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     title: input.title,
+    metric: input.metric ?? 'accuracy',
     metadata: input.metadata ?? {},
     ...(input.baseline ? { baseline: input.baseline } : {}),
     leaves: markParetoFront((input.leaves ?? []).map(leafFromTreeResult)),

@@ -50,3 +50,16 @@ export { chartSvg } from './chart-svg';
 export { sizeAccuracySpec } from './size-accuracy-chart';
 export { densitySpec } from './density-chart';
 export { StageRecorder, sqnrOfPassReport } from './stage-recorder';
+export { qualityMetricText, type QualityMetric, type QualityMetricText } from './quality-metric';
+export { formatLeafTable } from './leaf-table';
+export { formatPassRecords, type WrittenSize } from './pass-table';
+export { optimizeReportModel, type OptimizeReportInput } from './optimize-report';
+export {
+  treeReportModel,
+  treeRunMetric,
+  type TreeReportInput,
+  type TreeRunSummary,
+  type TreeRunBranch,
+  type TreeRunLeaf,
+  type TreeRunMetric,
+} from './tree-report-model';

@@ -10,6 +10,7 @@ import { densitySpec } from './density-chart';
 import { escapeHtml, jsonForScript } from './html';
 import { REPORT_CSS } from './report-style';
 import type { DensityFigure, LayerTable, LeafReport, ReportModel } from './report-model';
+import { qualityMetricText, type QualityMetricText } from './quality-metric';
 import { sizeAccuracySpec } from './size-accuracy-chart';
 
 /** Id of the `<script type="application/json">` element that carries the model in the page. */
@@ -25,8 +26,8 @@ function cell(text: string, field?: string, value?: number, cls?: string): strin
   return `<td${attrs}>${escapeHtml(text)}</td>`;
 }
 
-function summaryRow(l: LeafReport): string {
-  const label = `<td class="text" data-field="label">${escapeHtml(l.label)}${l.pareto ? '<span class="badge" title="on the size/accuracy Pareto front">Pareto</span>' : ''}</td>`;
+function summaryRow(l: LeafReport, q: QualityMetricText): string {
+  const label = `<td class="text" data-field="label">${escapeHtml(l.label)}${l.pareto ? `<span class="badge" title="on the size/${q.name} Pareto front">Pareto</span>` : ''}</td>`;
   if (l.status !== 'ok')
     return `<tr class="unavailable" data-leaf="${escapeHtml(l.id)}">${label}<td class="text" colspan="8">unavailable: ${escapeHtml(l.reason ?? '')}</td></tr>`;
   const compression =
@@ -36,9 +37,9 @@ function summaryRow(l: LeafReport): string {
   return [
     `<tr data-leaf="${escapeHtml(l.id)}">`,
     label,
-    cell(formatPercent(l.accuracy.float), 'float', l.accuracy.float),
-    cell(formatPercent(l.accuracy.fakeInt8), 'fakeInt8', l.accuracy.fakeInt8),
-    cell(formatPercent(l.accuracy.runtime), 'runtime', l.accuracy.runtime),
+    cell(q.format(l.accuracy.float), 'float', l.accuracy.float),
+    cell(q.format(l.accuracy.fakeInt8), 'fakeInt8', l.accuracy.fakeInt8),
+    cell(q.format(l.accuracy.runtime), 'runtime', l.accuracy.runtime),
     compression,
     cell(formatPercent(l.sparsity, 1), 'sparsity', l.sparsity),
     cell(
@@ -58,21 +59,23 @@ function summaryRow(l: LeafReport): string {
 
 function summarySection(model: ReportModel): string {
   if (model.leaves.length === 0 && !model.baseline) return '';
+  const q = qualityMetricText(model.metric);
   const b = model.baseline;
   const baselineRow = b
-    ? `<tr class="baseline" data-leaf="baseline"><td class="text">${escapeHtml(b.label)}</td>${cell(formatPercent(b.accuracy), 'float', b.accuracy)}${cell('')}${cell('')}${cell(formatCompression(b.rawBytes, b.zippedBytes) || (b.rawBytes !== undefined ? formatBytes(b.rawBytes) : ''))}${cell('')}${cell('')}${cell('')}${cell('')}</tr>`
+    ? `<tr class="baseline" data-leaf="baseline"><td class="text">${escapeHtml(b.label)}</td>${cell(q.format(b.accuracy), 'float', b.accuracy)}${cell('')}${cell('')}${cell(formatCompression(b.rawBytes, b.zippedBytes) || (b.rawBytes !== undefined ? formatBytes(b.rawBytes) : ''))}${cell('')}${cell('')}${cell('')}${cell('')}</tr>`
     : '';
   return `<section id="summary"><h2>Leaves</h2>
-<p class="lead">Accuracy of each deployable file as float, as the engine's int8 simulation and as run by the real runtime; its size raw → zipped (reduction); kernel sparsity; distinct int8 codes per kernel and per output channel.</p>
-<div class="scroll"><table class="summary"><thead><tr><th class="text">leaf</th><th>float acc</th><th>fake-int8 acc</th><th>runtime acc</th><th>raw → zipped (reduction)</th><th>sparsity</th><th>codes / tensor</th><th>codes / channel</th><th>wall time</th></tr></thead>
-<tbody>${baselineRow}${model.leaves.map(summaryRow).join('\n')}</tbody></table></div></section>`;
+<p class="lead">Quality of each deployable file (${escapeHtml(q.description)}) as float, as the engine's int8 simulation and as run by the real runtime; its size raw → zipped (reduction); kernel sparsity; distinct int8 codes per kernel and per output channel.</p>
+<div class="scroll"><table class="summary" data-metric="${q.name}"><thead><tr><th class="text">leaf</th><th>float ${q.short}</th><th>fake-int8 ${q.short}</th><th>runtime ${q.short}</th><th>raw → zipped (reduction)</th><th>sparsity</th><th>codes / tensor</th><th>codes / channel</th><th>wall time</th></tr></thead>
+<tbody>${baselineRow}${model.leaves.map((l) => summaryRow(l, q)).join('\n')}</tbody></table></div></section>`;
 }
 
 async function sizeAccuracySection(model: ReportModel): Promise<string> {
   const spec = sizeAccuracySpec(model);
   if (!spec) return '';
-  return `<section id="size-accuracy"><h2>Size vs accuracy</h2>
-<p class="lead">Each leaf at its zipped size and accuracy (real runtime where measured, else the int8 simulation). Leaves no other leaf beats on both are the Pareto front; the dashed line is the baseline.</p>
+  const q = qualityMetricText(model.metric);
+  return `<section id="size-accuracy"><h2>Size vs ${q.name}</h2>
+<p class="lead">Each leaf at its zipped size and ${escapeHtml(q.description)} (real runtime where measured, else the int8 simulation). Leaves no other leaf beats on both are the Pareto front; the dashed line is the baseline.</p>
 <figure class="chart" data-chart="size-accuracy">${await chartSvg(spec)}</figure></section>`;
 }
 

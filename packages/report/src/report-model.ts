@@ -4,10 +4,15 @@
  * web app or another tool read the same figures.
  */
 
+import type { QualityMetric } from './quality-metric';
+
 /** Bumped when a field changes meaning or disappears. */
 export const REPORT_SCHEMA_VERSION = 1;
 
-/** Accuracy of one leaf as measured three ways (each a fraction in [0, 1], when measured). */
+/**
+ * Quality of one leaf as measured three ways, in the unit of the report's `metric` (a fraction in
+ * [0, 1] for accuracy and agreement, dB for SQNR), when measured.
+ */
 export interface LeafAccuracy {
   /** The float model of the branch the leaf was quantized from. */
   readonly float?: number;
@@ -146,6 +151,11 @@ export interface RunMetadata {
 export interface ReportModel {
   readonly schemaVersion: number;
   readonly title: string;
+  /**
+   * What every `accuracy` figure of the report measures: `accuracy` against labels (also when
+   * absent), or without labels `agreement` with the float model / its output `sqnrDb`.
+   */
+  readonly metric?: QualityMetric;
   readonly metadata: RunMetadata;
   readonly baseline?: BaselineReport;
   readonly leaves: readonly LeafReport[];

@@ -1,6 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { leafAccuracy } from './build-report-model';
 import { CHART_CONFIG, COLORS } from './chart-theme';
+import { qualityMetricText } from './quality-metric';
 import type { ReportModel } from './report-model';
 
 const KIND_COLOR = {
@@ -19,6 +20,7 @@ interface SizeAccuracyPoint {
 
 /** The points of the size/accuracy chart (ok leaves with a zipped size and an accuracy). */
 export function sizeAccuracyPoints(model: ReportModel): SizeAccuracyPoint[] {
+  const q = qualityMetricText(model.metric);
   const points: SizeAccuracyPoint[] = [];
   for (const l of model.leaves) {
     const accuracy = leafAccuracy(l);
@@ -26,7 +28,7 @@ export function sizeAccuracyPoints(model: ReportModel): SizeAccuracyPoint[] {
     points.push({
       label: l.label,
       kib: l.zippedBytes / 1024,
-      accuracy: accuracy * 100,
+      accuracy: q.chartValue(accuracy),
       kind: l.pareto ? 'Pareto front' : 'dominated',
     });
   }
@@ -35,7 +37,7 @@ export function sizeAccuracyPoints(model: ReportModel): SizeAccuracyPoint[] {
     points.push({
       label: b.label,
       kib: b.zippedBytes / 1024,
-      accuracy: b.accuracy * 100,
+      accuracy: q.chartValue(b.accuracy),
       kind: 'baseline',
     });
   return points;
@@ -47,6 +49,7 @@ export function sizeAccuracyPoints(model: ReportModel): SizeAccuracyPoint[] {
  * size is known). Undefined when no leaf has both figures.
  */
 export function sizeAccuracySpec(model: ReportModel): TopLevelSpec | undefined {
+  const q = qualityMetricText(model.metric);
   const points = sizeAccuracyPoints(model);
   if (!points.some((p) => p.kind !== 'baseline')) return undefined;
   const kinds = (['Pareto front', 'dominated', 'baseline'] as const).filter((k) =>
@@ -62,7 +65,7 @@ export function sizeAccuracySpec(model: ReportModel): TopLevelSpec | undefined {
   const y = {
     field: 'accuracy',
     type: 'quantitative',
-    title: 'accuracy (%)',
+    title: q.axisTitle,
     scale: { zero: false, nice: true },
   } as const;
   const layers: NonNullable<Extract<TopLevelSpec, { layer: unknown }>['layer']> = [
@@ -100,7 +103,7 @@ export function sizeAccuracySpec(model: ReportModel): TopLevelSpec | undefined {
         tooltip: [
           { field: 'label' },
           { field: 'kib', format: '.1f' },
-          { field: 'accuracy', format: '.2f' },
+          { field: 'accuracy', title: q.name, format: '.2f' },
         ],
       },
     },
@@ -112,7 +115,7 @@ export function sizeAccuracySpec(model: ReportModel): TopLevelSpec | undefined {
   ];
   const baseline = model.baseline;
   if (baseline?.accuracy !== undefined) {
-    const datum = { accuracy: baseline.accuracy * 100, label: `${baseline.label}` };
+    const datum = { accuracy: q.chartValue(baseline.accuracy), label: `${baseline.label}` };
     layers.push(
       {
         data: { values: [datum] },

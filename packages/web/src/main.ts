@@ -1,4 +1,6 @@
 /** The page: collects the model files and the pipeline, drives the worker, offers the outputs. */
+import { droppedFolder, type NamedFile } from './folder-entries';
+import { mountPassForms } from './pass-forms';
 import type { InputFile, OutputFile, WorkerEvent, WorkerRequest } from './protocol';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -7,6 +9,8 @@ const send = (r: WorkerRequest, transfer: Transferable[] = []): void =>
   worker.postMessage(r, transfer);
 
 let files: File[] = [];
+/** The chosen image folder's files, by their path from the folder's parent. */
+let images: NamedFile[] = [];
 let busy = false;
 let ready = false;
 let pipelineOk = true;
@@ -33,6 +37,22 @@ function refresh(): void {
   $<HTMLButtonElement>('cancel').disabled = !busy;
 }
 
+function chooseImages(list: NamedFile[]): void {
+  images = list;
+  const top = new Set(
+    list
+      .map((f) => f.path.split('/'))
+      .filter((parts) => parts.length >= 3)
+      .map((parts) => parts[1]),
+  );
+  $('images-chosen').textContent =
+    list.length === 0
+      ? 'no image folder'
+      : `images: ${list[0]!.path.split('/')[0]} (${list.length} files${top.size > 0 ? `, ${top.size} class folders` : ''})`;
+  if (list.length > 0) $<HTMLSelectElement>('data').value = 'images';
+  refresh();
+}
+
 function choose(list: FileList | null): void {
   files = list ? Array.from(list) : [];
   refresh();
@@ -54,6 +74,14 @@ async function start(demo: boolean): Promise<void> {
   const inputs: InputFile[] = demo
     ? []
     : await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+  const data = $<HTMLSelectElement>('data').value as 'mnist' | 'none' | 'images';
+  const imageFiles: InputFile[] =
+    data === 'images'
+      ? await Promise.all(
+          images.map(async (f) => ({ name: f.path, bytes: await f.file.arrayBuffer() })),
+        )
+      : [];
+  const preprocess = $<HTMLInputElement>('preprocess').value.trim();
   busy = true;
   $('log').textContent = '';
   $('downloads').textContent = '';
@@ -67,10 +95,17 @@ async function start(demo: boolean): Promise<void> {
       demo,
       pipeline: $<HTMLInputElement>('pipeline').value,
       output: outputName(),
-      data: $<HTMLSelectElement>('data').value === 'none' ? 'none' : 'mnist',
+      data,
+      ...(data === 'images'
+        ? {
+            images: imageFiles,
+            labels: $<HTMLSelectElement>('labels').value === 'none' ? 'none' : 'auto',
+            ...(preprocess ? { preprocess } : {}),
+          }
+        : {}),
       seed: Number($<HTMLInputElement>('seed').value) || 0,
     },
-    inputs.map((f) => f.bytes),
+    [...inputs, ...imageFiles].map((f) => f.bytes),
   );
 }
 
@@ -90,6 +125,11 @@ worker.onmessage = ({ data: e }: MessageEvent<WorkerEvent>) => {
     case 'ready':
       ready = true;
       $('backend').textContent = `engine: TF.js ${e.backend}`;
+      mountPassForms($('pass-forms'), e.passes, (text) => {
+        const field = $<HTMLInputElement>('pipeline');
+        field.value = text;
+        field.dispatchEvent(new Event('input'));
+      });
       break;
     case 'log':
       log(`${e.level === 'info' ? '' : `${e.level}: `}${e.message}`);
@@ -140,6 +180,32 @@ drop.addEventListener('drop', (ev) => {
   ev.preventDefault();
   drop.classList.remove('over');
   choose(ev.dataTransfer?.files ?? null);
+});
+$<HTMLInputElement>('images').addEventListener('change', (ev) =>
+  chooseImages(
+    Array.from((ev.target as HTMLInputElement).files ?? []).map((file) => ({
+      path: file.webkitRelativePath || file.name,
+      file,
+    })),
+  ),
+);
+const imageDrop = $('image-drop');
+imageDrop.addEventListener('dragover', (ev) => {
+  ev.preventDefault();
+  imageDrop.classList.add('over');
+});
+imageDrop.addEventListener('dragleave', () => imageDrop.classList.remove('over'));
+imageDrop.addEventListener('drop', (ev) => {
+  ev.preventDefault();
+  imageDrop.classList.remove('over');
+  const folder = ev.dataTransfer ? droppedFolder(ev.dataTransfer.items) : undefined;
+  if (!folder) {
+    $('images-chosen').textContent = 'drop a folder (of class subfolders or images)';
+    return;
+  }
+  folder.then(chooseImages).catch((e: unknown) => {
+    $('images-chosen').textContent = `cannot read the folder: ${String(e)}`;
+  });
 });
 $<HTMLInputElement>('pipeline').addEventListener('input', (ev) =>
   send({ type: 'check', pipeline: (ev.target as HTMLInputElement).value }),

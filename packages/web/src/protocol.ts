@@ -1,4 +1,5 @@
 /** Messages between the page and the pipeline worker (structured-clone data only). */
+import type { OptionSchema } from '@collabopt/core';
 
 export interface InputFile {
   /** Name as dropped (relative paths of shards matter: a Layers model.json names them). */
@@ -16,7 +17,14 @@ export interface RunRequest {
   readonly pipeline: string;
   /** Output file name; its extension picks the format (.tflite, .onnx, .json). */
   readonly output: string;
-  readonly data: 'mnist' | 'none';
+  /** `images`: the folder in `images` (split 80/20, seeded, as the CLI splits a user's data). */
+  readonly data: 'mnist' | 'none' | 'images';
+  /** The chosen image folder's files, named by their path from the folder (`digits/3/a.png`). */
+  readonly images?: readonly InputFile[];
+  /** `none`: ignore the class subfolders (fine-tuning distils from the float model). */
+  readonly labels?: 'auto' | 'none';
+  /** The CLI's `--preprocess` text for the images (default x/255, RGB, resize stretch). */
+  readonly preprocess?: string;
   readonly seed: number;
 }
 
@@ -49,8 +57,19 @@ export interface OutputFile {
   readonly bytes: Uint8Array;
 }
 
+/** A registered pass as the option forms need it: its name, what it does, its option schema. */
+export interface PassCatalogueEntry {
+  readonly name: string;
+  readonly description: string;
+  readonly options: OptionSchema;
+}
+
 export type WorkerEvent =
-  | { readonly type: 'ready'; readonly backend: string }
+  | {
+      readonly type: 'ready';
+      readonly backend: string;
+      readonly passes: readonly PassCatalogueEntry[];
+    }
   | { readonly type: 'log'; readonly level: string; readonly message: string }
   | {
       readonly type: 'progress';

@@ -1,24 +1,45 @@
 import { tf } from '@collabopt/engine';
 
 /**
- * Mean milliseconds per call of each variant, timed in interleaved rounds in one process so that
+ * Median milliseconds per call of each variant, timed in interleaved rounds in one process so that
  * every variant sees the same machine load (the microbenchmarks' A/B method). Results are disposed.
  */
 export function interleave(
   variants: Record<string, () => tf.TensorContainer>,
-  { warmup = 5, rounds = 100 }: { warmup?: number; rounds?: number } = {},
+  options: { warmup?: number; rounds?: number } = {},
 ): Record<string, number> {
+  const stats = interleaveStats(variants, options);
+  return Object.fromEntries(Object.entries(stats).map(([n, s]) => [n, s.median]));
+}
+
+/**
+ * interleave's timings with their minimum too: on a loaded machine the fastest round is the one
+ * where every thread of a variant found a free core, the closest to an idle machine's time.
+ */
+export function interleaveStats(
+  variants: Record<string, () => tf.TensorContainer>,
+  { warmup = 5, rounds = 100 }: { warmup?: number; rounds?: number } = {},
+): Record<string, { median: number; min: number }> {
   const names = Object.keys(variants);
   for (let i = 0; i < warmup; i++) for (const n of names) tf.dispose(variants[n]!());
-  const total: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
+  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (let r = 0; r < rounds; r++) {
     for (const n of names) {
       const t0 = performance.now();
       tf.dispose(variants[n]!());
-      total[n]! += performance.now() - t0;
+      times[n]!.push(performance.now() - t0);
     }
   }
-  return Object.fromEntries(names.map((n) => [n, total[n]! / rounds]));
+  return Object.fromEntries(
+    names.map((n) => [n, { median: median(times[n]!), min: Math.min(...times[n]!) }]),
+  );
+}
+
+/** The median of a non-empty list. */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** "a 1.23 ms; b 0.45 ms" */

@@ -1,6 +1,6 @@
 import { createConsoleLogger, readModel, writeModel } from '@collabopt/core';
 import { print, type CliIo } from '../io';
-import { prepareOutput } from '../prepare-output';
+import { prepareOutput } from '@collabopt/preserve';
 
 /**
  * `collabopt convert <in> <out>`: read with one registered format, legalize for the output

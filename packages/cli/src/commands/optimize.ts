@@ -12,14 +12,21 @@ import {
   type PassRecord,
 } from '@collabopt/core';
 import { getEngine } from '@collabopt/engine';
-import { kernelFigures, type KernelFigures, type LegalizationStep } from '@collabopt/preserve';
+import {
+  kernelFigures,
+  prepareOutput,
+  type KernelFigures,
+  type LegalizationStep,
+} from '@collabopt/preserve';
 import { contextData, loadDataSets } from '../data-sets';
 import { print, type CliIo } from '../io';
-import { prepareOutput } from '../prepare-output';
-import { formatPassRecords } from '../report';
 import { reportKernel, runMetadata, writeReportFile } from '../report-file';
-import { optimizeReportModel } from '../optimize-report';
-import { StageRecorder, reportFormatOf } from '@collabopt/report';
+import {
+  StageRecorder,
+  formatPassRecords,
+  optimizeReportModel,
+  reportFormatOf,
+} from '@collabopt/report';
 
 export interface OptimizeOptions {
   pipeline: string;

@@ -5,7 +5,6 @@ import {
   SOURCE_FILES_KEY,
   createConsoleLogger,
   createStreamProgress,
-  formatTable,
   readModel,
   writeFilesAtomically,
   type Graph,
@@ -13,22 +12,20 @@ import {
 import { getEngine, referenceCnn } from '@collabopt/engine';
 import {
   DEFAULT_TREE_OPTIONS,
+  prepareOutput,
   pruneFrequencyFor,
   runTree,
   treePlan,
   treePlanFromRecipe,
   type TreeEvent,
-  type TreeLeafReport,
   type TreeMetric,
   type TreePlanOptions,
   type TreeReport,
 } from '@collabopt/preserve';
+import { formatLeafTable, treeReportModel } from '@collabopt/report';
 import { DATA_FORMS, contextData, loadDataSets } from '../data-sets';
 import { print, type CliIo } from '../io';
-import { prepareOutput } from '../prepare-output';
 import { reportKernel, runMetadata, writeReportFile } from '../report-file';
-import { treeReportModel } from '../tree-report';
-import { formatCompression } from '@collabopt/report';
 
 export interface TreeOptions extends Partial<TreePlanOptions> {
   /** `--data`; required for a user's model, `mnist` by default for the built-in demo. */
@@ -45,6 +42,8 @@ export interface TreeOptions extends Partial<TreePlanOptions> {
   output: string;
   /** `layer` or `layer/weight` whose values report.html's density plots show. */
   reportLayer?: string;
+  /** `--report x.html|x.json`: where the report goes (default: report.html in the output folder). */
+  report?: string;
 }
 
 const pct = (m?: TreeMetric | null): string =>
@@ -137,38 +136,6 @@ function printEvent(io: CliIo, e: TreeEvent): void {
   }
 }
 
-/** The per-leaf table (a runtime column only when a runtime measured the files). */
-export function formatTreeTable(leaves: readonly TreeLeafReport[]): string {
-  const runtime = leaves.some((l) => l.runtimeMetric !== undefined);
-  const rows = leaves.map((r) => {
-    const cells =
-      r.status === 'ok'
-        ? [
-            r.label,
-            pct(r.metric),
-            pct(r.runtimeMetric),
-            `${((r.kernels?.sparsity ?? 0) * 100).toFixed(2)}%`,
-            String(r.kernels?.maxUniquePerKernel ?? ''),
-            String(r.kernels?.maxUniquePerChannel ?? ''),
-            formatCompression(r.bytes, r.deflatedBytes),
-            r.seconds.toFixed(1),
-          ]
-        : [r.label, `${r.status}: ${r.error?.message ?? ''}`, '', '', '', '', '', ''];
-    return runtime ? cells : cells.filter((_, i) => i !== 2);
-  });
-  const header = [
-    'leaf (int8 TFLite)',
-    'int8 sim',
-    'runtime',
-    'kernel sparsity',
-    'int8 codes/kernel',
-    'int8 codes/channel',
-    'raw → zipped (reduction)',
-    'seconds',
-  ];
-  return formatTable(runtime ? header : header.filter((_, i) => i !== 2), rows);
-}
-
 /**
  * `collabopt tree [<model>]`: the deployment tree of @collabopt/preserve's `runTree` on the given
  * model (or, for the built-in demo, the reference CNN trained on the data), every leaf written as
@@ -241,7 +208,7 @@ export async function treeCommand(
   const protect = (baseline.metadata[SOURCE_FILES_KEY] as string[] | undefined) ?? [];
   const kernel = reportKernel(options.reportLayer);
   const leafGraphs = new Map<string, Graph>();
-  const { report, branches } = await runTree(baseline, plan, {
+  const { report, branches, passRecords } = await runTree(baseline, plan, {
     engine,
     data: contextData(data),
     seed: options.seed,
@@ -258,7 +225,24 @@ export async function treeCommand(
     onEvent: (e) => printEvent(io, e),
     dataDescription: { name: data.name, preprocess: data.preprocess },
   });
-  print(io, formatTreeTable(report.leaves));
+  const reportPath = options.report ?? path.join(options.output, 'report.html');
+  const model = treeReportModel({
+    report,
+    branches,
+    leaves: leafGraphs,
+    passRecords,
+    ...(kernel ? { kernel } : {}),
+    metadata: runMetadata({
+      command: 'tree',
+      ...(input ? { model: input } : {}),
+      dataSet: data.name,
+      preprocessing: data.preprocess,
+      backend: engine.backend,
+      seed: options.seed,
+      reproduce: `collabopt tree${input ? ` ${input}` : ''} --data ${data.name}${data.labelled ? '' : ' --labels none'} --seed ${options.seed} --epochs ${options.epochs} -o ${options.output}${options.recipe ? ` --recipe ${options.recipe}` : ''}${options.report ? ` --report ${options.report}` : ''}`,
+    }),
+  });
+  print(io, formatLeafTable(model, { leafHeader: 'leaf (int8 TFLite)' }));
   await writeFilesAtomically(
     options.output,
     [
@@ -270,29 +254,14 @@ export async function treeCommand(
     protect,
     { signal: io.signal },
   );
-  await writeReportFile(
-    path.join(options.output, 'report.html'),
-    treeReportModel({
-      report,
-      branches,
-      leaves: leafGraphs,
-      ...(kernel ? { kernel } : {}),
-      metadata: runMetadata({
-        command: 'tree',
-        ...(input ? { model: input } : {}),
-        dataSet: data.name,
-        preprocessing: data.preprocess,
-        backend: engine.backend,
-        seed: options.seed,
-        reproduce: `collabopt tree${input ? ` ${input}` : ''} --data ${data.name}${data.labelled ? '' : ' --labels none'} --seed ${options.seed} --epochs ${options.epochs} -o ${options.output}${options.recipe ? ` --recipe ${options.recipe}` : ''}`,
-      }),
-    }),
-    protect,
-  );
+  await writeReportFile(reportPath, model, [
+    ...protect,
+    ...(options.recipe ? [options.recipe] : []),
+  ]);
   const failed = report.leaves.filter((l) => l.status !== 'ok').length;
   print(
     io,
-    `files, tree-report.json and report.html in ${options.output}${failed ? ` (${failed} leaf/leaves not built: see above)` : ''}`,
+    `files and tree-report.json in ${options.output}, the report in ${reportPath}${failed ? ` (${failed} leaf/leaves not built: see above)` : ''}`,
   );
   return report;
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { runByImages, runByImagesSummed } from './split-by-images';
 import { heapFloats, heapSimd, type HeapBackend, type HeapSimd } from './wasm-heap';
 
 /**
@@ -144,6 +145,21 @@ class HeapVectors {
   }
 }
 
+/** channelAffine split across the SIMD threads by rows of `cols` channels. */
+function byRows(cols: number) {
+  return { batch: 'rows', perImage: { a: cols * 4, b: cols * 4, out: cols * 4 } } as const;
+}
+
+/** channelMoments split across the SIMD threads by rows: partial sums, private float64 scratch. */
+function momentsByRows(cols: number) {
+  return {
+    batch: 'rows',
+    perImage: { a: cols * 4, b: cols * 4 },
+    outs: { sumOut: cols, dotOut: cols },
+    scratch: { scratch: cols * 16 },
+  } as const;
+}
+
 function rowsOf(x: tf.TensorInfo): { rows: number; channels: number } {
   const channels = x.shape[x.shape.length - 1]!;
   return { rows: tf.util.sizeFromShape(x.shape) / channels, channels };
@@ -193,17 +209,22 @@ export function batchNormTrainingKernel(
   try {
     const scratch = vec.address(3);
     vec.view(0).fill(0);
-    // Shifted by x's first row (at x's own address).
-    simd.kernels.channelMoments(
-      at(x),
-      at(x),
-      at(x),
-      at(x),
-      rows,
-      channels,
-      at(mean),
-      at(variance),
-      scratch,
+    // Shifted by x's first row (at x's own address; the centers stay put when split by rows).
+    runByImagesSummed(
+      simd,
+      'channelMoments',
+      {
+        a: at(x),
+        aCenter: at(x),
+        b: at(x),
+        center: at(x),
+        rows,
+        cols: channels,
+        sumOut: at(mean),
+        dotOut: at(variance),
+        scratch,
+      },
+      momentsByRows(channels),
     );
     const sq = view(variance);
     const m = view(mean);
@@ -220,15 +241,20 @@ export function batchNormTrainingKernel(
     view(mean2).set(view(mean));
     view(variance2).set(sq);
     view(rstdT).set(rstd);
-    simd.kernels.channelAffine(
-      at(x),
-      at(x),
-      vec.address(0),
-      vec.address(1),
-      vec.address(2),
-      rows,
-      channels,
-      at(y),
+    runByImages(
+      simd,
+      'channelAffine',
+      {
+        a: at(x),
+        b: at(x),
+        p: vec.address(0),
+        q: vec.address(1),
+        k: vec.address(2),
+        rows,
+        cols: channels,
+        out: at(y),
+      },
+      byRows(channels),
     );
   } finally {
     vec.free();
@@ -276,16 +302,21 @@ export function batchNormTrainingGradKernel(
   const vec = new HeapVectors(simd, channels, 4, channels * 16); // zeros, a, b, k; scratch
   try {
     vec.view(0).fill(0);
-    simd.kernels.channelMoments(
-      at(dy),
-      vec.address(0),
-      at(x),
-      at(meanT),
-      rows,
-      channels,
-      at(doffset),
-      at(dscale),
-      vec.address(4),
+    runByImagesSummed(
+      simd,
+      'channelMoments',
+      {
+        a: at(dy),
+        aCenter: vec.address(0),
+        b: at(x),
+        center: at(meanT),
+        rows,
+        cols: channels,
+        sumOut: at(doffset),
+        dotOut: at(dscale),
+        scratch: vec.address(4),
+      },
+      momentsByRows(channels),
     );
     const c = batchNormGradCoefficients(
       view(scaleT),
@@ -299,15 +330,20 @@ export function batchNormTrainingGradKernel(
     vec.view(1).set(c.a);
     vec.view(2).set(c.b);
     vec.view(3).set(c.k);
-    simd.kernels.channelAffine(
-      at(dy),
-      at(x),
-      vec.address(1),
-      vec.address(2),
-      vec.address(3),
-      rows,
-      channels,
-      at(dx),
+    runByImages(
+      simd,
+      'channelAffine',
+      {
+        a: at(dy),
+        b: at(x),
+        p: vec.address(1),
+        q: vec.address(2),
+        k: vec.address(3),
+        rows,
+        cols: channels,
+        out: at(dx),
+      },
+      byRows(channels),
     );
   } finally {
     vec.free();

@@ -1,6 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { convGeometry, paddedInput, type PadAttr } from './conv-geometry';
+import { convGradArgs } from './conv-grad-args';
 import { isPointwise } from './conv2d-backprop';
+import { runByImagesSummed } from './split-by-images';
 import type { HeapSimd } from './wasm-heap';
 
 /**
@@ -13,9 +15,10 @@ import type { HeapSimd } from './wasm-heap';
 export const SIMD_FILTER_GRAD_MAX_IN_CHANNELS = 3;
 
 /**
- * Conv2DBackpropFilter (NHWC, no dilation) as one WebAssembly SIMD pass over the heap. 3×3 kernels
- * with out channels % 4 = 0 keep their 9 taps in registers (`tapsInRegisters`, default true;
- * measured in tools/bench/engine/conv-grad-micro.ts), others add each product to dW in memory.
+ * Conv2DBackpropFilter (NHWC, no dilation) as one WebAssembly SIMD pass over the heap, split by
+ * images across the SIMD threads. 3×3 kernels with out channels % 4 = 0 keep their 9 taps in
+ * registers (`tapsInRegisters`, default true; measured in tools/bench/engine/conv-grad-micro.ts),
+ * others add each product to dW in memory.
  */
 export function conv2dBackpropFilterSimd(
   simd: HeapSimd,
@@ -33,39 +36,29 @@ export function conv2dBackpropFilterSimd(
   try {
     const out = simd.backend.makeOutput([...filterShape], 'float32');
     const at = simd.address;
-    if (tapsInRegisters && kh === 3 && kw === 3 && cout % 4 === 0) {
-      simd.kernels.convFilterGrad3x3(
-        at(xp),
-        at(dy),
-        at(out),
-        g.batch,
-        xp.shape[1],
-        xp.shape[2],
-        cin,
-        g.outH,
-        g.outW,
-        cout,
-        g.sh,
-        g.sw,
-      );
-      return out;
-    }
-    simd.kernels.convFilterGrad(
-      at(xp),
-      at(dy),
-      at(out),
-      g.batch,
-      xp.shape[1],
-      xp.shape[2],
+    const [, hp, wp] = xp.shape;
+    const common = {
+      xp: at(xp),
+      dy: at(dy),
+      dw: at(out),
+      n: g.batch,
+      hp,
+      wp,
       cin,
-      g.outH,
-      g.outW,
-      kh,
-      kw,
+      oh: g.outH,
+      ow: g.outW,
       cout,
-      g.sh,
-      g.sw,
-    );
+      sh: g.sh,
+      sw: g.sw,
+    };
+    const split = {
+      batch: 'n',
+      perImage: { xp: hp * wp * cin * 4, dy: g.outH * g.outW * cout * 4 },
+      outs: { dw: kh * kw * cin * cout },
+    } as const;
+    if (tapsInRegisters && kh === 3 && kw === 3 && cout % 4 === 0)
+      runByImagesSummed(simd, 'convFilterGrad3x3', common, split);
+    else runByImagesSummed(simd, 'convFilterGrad', { ...common, kh, kw }, split);
     return out;
   } finally {
     if (xp !== x) xp.dispose();
@@ -93,17 +86,23 @@ export function pointwiseFilterGradSimd(
   if (!isPointwise(g)) return undefined;
   const out = simd.backend.makeOutput([...filterShape], 'float32');
   const at = simd.address;
-  simd.kernels.gemmTransposedA(at(x), at(dy), at(out), g.batch * g.outH * g.outW, cin, cout);
+  // Split by pixel rows (each a "batch" of one row here).
+  runByImagesSummed(
+    simd,
+    'gemmTransposedA',
+    { a: at(x), b: at(dy), out: at(out), rows: g.batch * g.outH * g.outW, ca: cin, cb: cout },
+    { batch: 'rows', perImage: { a: cin * 4, b: cout * 4 }, outs: { out: cin * cout } },
+  );
   return out;
 }
 
 /**
  * The filter gradient of any convolution (NHWC, no dilation; any kernel size, stride and padding)
- * as one SIMD pass over the unpadded x and dy: per kernel tap an xᵀ·dy over the output pixels with
- * register-blocked 4 × 8 outputs, taps outside the input skipped; undefined where in channels are
- * not a multiple of 4 or out channels not a multiple of 8. The transposed convolution it replaces
- * is a GEMM whose weights (all of dy) XNNPACK repacks on every call, after a padded copy of x and
- * two transposes.
+ * as one SIMD pass over the unpadded x and dy, split by images across the SIMD threads: per
+ * kernel tap an xᵀ·dy over the output pixels with register-blocked 4 × 8 outputs, taps outside
+ * the input skipped; undefined where in channels are not a multiple of 4 or out channels not a
+ * multiple of 8. The transposed convolution it replaces is a GEMM whose weights (all of dy)
+ * XNNPACK repacks on every call, after a padded copy of x and two transposes.
  */
 export function blockedFilterGradSimd(
   simd: HeapSimd,
@@ -117,25 +116,18 @@ export function blockedFilterGradSimd(
   const [kh, kw, cin, cout] = filterShape;
   if (cin % 4 !== 0 || cout % 8 !== 0) return undefined;
   const g = convGeometry(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false);
+  const { geometry, inputImageBytes, outputImageBytes } = convGradArgs(g, cin, cout);
   const out = simd.backend.makeOutput([...filterShape], 'float32');
   const at = simd.address;
-  simd.kernels.convFilterGradBlocked(
-    at(x),
-    at(dy),
-    at(out),
-    g.batch,
-    g.inH,
-    g.inW,
-    cin,
-    g.outH,
-    g.outW,
-    kh,
-    kw,
-    cout,
-    g.sh,
-    g.sw,
-    g.top,
-    g.left,
+  runByImagesSummed(
+    simd,
+    'convFilterGradBlocked',
+    { ...geometry, x: at(x), dy: at(dy), dw: at(out) },
+    {
+      batch: 'n',
+      perImage: { x: inputImageBytes, dy: outputImageBytes },
+      outs: { dw: kh * kw * cin * cout },
+    },
   );
   return out;
 }

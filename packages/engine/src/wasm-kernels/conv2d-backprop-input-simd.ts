@@ -1,15 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { convGeometry, type PadAttr } from './conv-geometry';
+import { convGradArgs } from './conv-grad-args';
 import { isPointwise } from './conv2d-backprop';
+import { runByImages } from './split-by-images';
 import type { HeapSimd } from './wasm-heap';
 
 /**
- * Conv2DBackpropInput (NHWC, no dilation; any kernel size, stride and padding) as one SIMD pass:
- * every dy pixel adds its product with the transposed filter tap to the input pixels the tap
- * reached, 4 pixels × 8 input channels in registers; undefined where in channels are not a
- * multiple of 8 or the convolution is pointwise (a plain MatMul there). The transposed convolution
- * it replaces pads (and for strides spreads) dy and multiplies the padding too: ~30% of its work
- * on an 11×11 dy with a 3×3 kernel.
+ * Conv2DBackpropInput (NHWC, no dilation; any kernel size, stride and padding) as one SIMD pass,
+ * split by images across the SIMD threads: every dy pixel adds its product with the transposed
+ * filter tap to the input pixels the tap reached, 4 pixels × 8 input channels in registers;
+ * undefined where in channels are not a multiple of 8 or the convolution is pointwise (a plain
+ * MatMul there). The transposed convolution it replaces pads (and for strides spreads) dy and
+ * multiplies the padding too: ~30% of its work on an 11×11 dy with a 3×3 kernel.
  */
 export function conv2dBackpropInputSimd(
   simd: HeapSimd,
@@ -20,31 +22,20 @@ export function conv2dBackpropInputSimd(
   pad: PadAttr,
   dimRoundingMode?: 'floor' | 'round' | 'ceil',
 ): tf.TensorInfo | undefined {
-  const [kh, kw, cin, cout] = filter.shape;
+  const [, , cin, cout] = filter.shape;
   if (cin % 8 !== 0) return undefined;
   const g = convGeometry(inputShape, filter.shape, strides, 1, pad, dimRoundingMode, false);
   if (isPointwise(g)) return undefined;
+  const { geometry, inputImageBytes, outputImageBytes } = convGradArgs(g, cin, cout);
   const filterTransposed = tf.transpose(filter, [0, 1, 3, 2]); // [kh, kw, cout, cin]
   try {
     const out = simd.backend.makeOutput([...inputShape], 'float32');
     const at = simd.address;
-    simd.kernels.convInputGradBlocked(
-      at(dy),
-      at(filterTransposed),
-      at(out),
-      g.batch,
-      g.inH,
-      g.inW,
-      cin,
-      g.outH,
-      g.outW,
-      kh,
-      kw,
-      cout,
-      g.sh,
-      g.sw,
-      g.top,
-      g.left,
+    runByImages(
+      simd,
+      'convInputGradBlocked',
+      { ...geometry, dy: at(dy), wt: at(filterTransposed), dx: at(out) },
+      { batch: 'n', perImage: { dy: outputImageBytes, dx: inputImageBytes } },
     );
     return out;
   } finally {

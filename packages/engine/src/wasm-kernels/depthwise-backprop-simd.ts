@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { convGeometry, type ConvGeometry, type PadAttr } from './conv-geometry';
+import { runByImages, runByImagesSummed } from './split-by-images';
 import type { HeapSimd } from './wasm-heap';
 
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -14,26 +15,41 @@ function run(
   channels: number,
 ): void {
   const at = simd.address;
-  simd.kernels.depthwiseBackprop(
-    at(src),
-    at(dy),
-    at(out),
+  const args = {
+    src: at(src),
+    dy: at(dy),
+    out: at(out),
     filterGrad,
-    g.batch,
-    g.inH,
-    g.inW,
-    channels,
-    g.outH,
-    g.outW,
-    g.kh,
-    g.kw,
-    g.sh,
-    g.sw,
-    g.dh,
-    g.dw,
-    g.top,
-    g.left,
-  );
+    n: g.batch,
+    inH: g.inH,
+    inW: g.inW,
+    c: channels,
+    outH: g.outH,
+    outW: g.outW,
+    kh: g.kh,
+    kw: g.kw,
+    sh: g.sh,
+    sw: g.sw,
+    dh: g.dh,
+    dw: g.dw,
+    top: g.top,
+    left: g.left,
+  };
+  const inputImage = g.inH * g.inW * channels * 4;
+  const outputImage = g.outH * g.outW * channels * 4;
+  if (filterGrad === 1) {
+    // dW sums over the images: per-thread partial sums.
+    runByImagesSummed(simd, 'depthwiseBackprop', args, {
+      batch: 'n',
+      perImage: { src: inputImage, dy: outputImage },
+      outs: { out: g.kh * g.kw * channels },
+    });
+  } else {
+    runByImages(simd, 'depthwiseBackprop', args, {
+      batch: 'n',
+      perImage: { dy: outputImage, out: inputImage },
+    });
+  }
 }
 
 /** x [n, h, w, c] with every channel repeated `mult` times: [n, h, w, c·mult] (channel c·mult + m = c). */

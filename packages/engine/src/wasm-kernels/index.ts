@@ -70,7 +70,13 @@ export {
   momentsFromShiftedSums,
 } from './batch-norm';
 export { depthwiseBackpropFilterSimd, depthwiseBackpropInputSimd } from './depthwise-backprop-simd';
-export { setHeapSimdEnabled } from './wasm-heap';
+export { backendMemory, setHeapSimdEnabled } from './wasm-heap';
+export {
+  setSimdThreadPool,
+  simdThreadPoolOn,
+  type SimdThreadPool,
+} from './simd/simd-helper-threads';
+export { imageRanges, setMinimumSplitBytes } from './split-by-images';
 
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 

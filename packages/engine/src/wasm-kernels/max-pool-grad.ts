@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { geometryOf, type ConvGeometry, type PadAttr } from './conv-geometry';
+import { runByImages } from './split-by-images';
 import { heapFloats, heapSimd, type HeapBackend } from './wasm-heap';
 
 /** Geometry of a 2-D max pooling (NHWC): a convolution geometry whose channels are `inC`. */
@@ -151,16 +152,25 @@ export function maxPoolGradKernel(
   const simd = isDisjoint2x2(g) ? heapSimd(backend) : undefined;
   if (simd !== undefined) {
     const at = simd.address;
-    simd.kernels.maxPoolGrad2x2(
-      at(input),
-      at(dy),
-      at(out),
-      g.batch,
-      g.inH,
-      g.inW,
-      g.inC,
-      g.outH,
-      g.outW,
+    const inputImage = g.inH * g.inW * g.inC * 4;
+    runByImages(
+      simd,
+      'maxPoolGrad2x2',
+      {
+        x: at(input),
+        dy: at(dy),
+        dx: at(out),
+        batch: g.batch,
+        inH: g.inH,
+        inW: g.inW,
+        c: g.inC,
+        outH: g.outH,
+        outW: g.outW,
+      },
+      {
+        batch: 'batch',
+        perImage: { x: inputImage, dy: g.outH * g.outW * g.inC * 4, dx: inputImage },
+      },
     );
     return out;
   }

@@ -1,5 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { runByImages } from './split-by-images';
 import { heapFloats, heapSimd, type HeapBackend } from './wasm-heap';
+
+/** Elementwise gradients split across the SIMD threads by elements. */
+const ELEMENTWISE = { batch: 'n', perImage: { dy: 4, y: 4, out: 4 } } as const;
 
 /** out[i] = y[i] > 0 ? dy[i] : 0 — the ReLU gradient from its input (or output) y. */
 export function reluGradInto(dy: Float32Array, y: Float32Array, out: Float32Array): void {
@@ -16,7 +20,12 @@ export function reluGradKernel(
   const simd = heapSimd(backend);
   if (simd !== undefined) {
     const at = simd.address;
-    simd.kernels.reluGrad(at(dy), at(x), at(out), tf.util.sizeFromShape(dy.shape));
+    runByImages(
+      simd,
+      'reluGrad',
+      { dy: at(dy), y: at(x), out: at(out), n: tf.util.sizeFromShape(dy.shape) },
+      ELEMENTWISE,
+    );
   } else {
     reluGradInto(heapFloats(backend, dy), heapFloats(backend, x), heapFloats(backend, out));
   }
@@ -38,7 +47,12 @@ export function relu6GradKernel(
   const simd = heapSimd(backend);
   if (simd !== undefined) {
     const at = simd.address;
-    simd.kernels.relu6Grad(at(dy), at(x), at(out), tf.util.sizeFromShape(dy.shape));
+    runByImages(
+      simd,
+      'relu6Grad',
+      { dy: at(dy), y: at(x), out: at(out), n: tf.util.sizeFromShape(dy.shape) },
+      ELEMENTWISE,
+    );
   } else {
     relu6GradInto(heapFloats(backend, dy), heapFloats(backend, x), heapFloats(backend, out));
   }

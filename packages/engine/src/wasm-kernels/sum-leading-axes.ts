@@ -47,7 +47,7 @@ export function sumLeadingAxesKernel(
   const cols = tf.util.sizeFromShape(outShape);
   const scratch = simd.malloc(cols * 8);
   try {
-    simd.kernels.sumRows(simd.address(x), rows, cols, simd.address(out), scratch);
+    simd.kernels.sumRows({ x: simd.address(x), rows, cols, out: simd.address(out), scratch });
   } finally {
     simd.free(scratch);
   }

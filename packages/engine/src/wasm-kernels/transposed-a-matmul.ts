@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { runByImagesSummed } from './split-by-images';
 import { heapSimd } from './wasm-heap';
 
 /**
@@ -27,13 +28,18 @@ export function transposedAMatMulSimd(
   const at = simd.address;
   const [pa, pb, po] = [at(a), at(b), at(out)];
   for (let k = 0; k < batches; k++)
-    simd.kernels.gemmTransposedA(
-      pa + 4 * k * rows * ca,
-      pb + 4 * k * rows * cb,
-      po + 4 * k * ca * cb,
-      rows,
-      ca,
-      cb,
+    runByImagesSummed(
+      simd,
+      'gemmTransposedA',
+      {
+        a: pa + 4 * k * rows * ca,
+        b: pb + 4 * k * rows * cb,
+        out: po + 4 * k * ca * cb,
+        rows,
+        ca,
+        cb,
+      },
+      { batch: 'rows', perImage: { a: ca * 4, b: cb * 4 }, outs: { out: ca * cb } },
     );
   return out;
 }

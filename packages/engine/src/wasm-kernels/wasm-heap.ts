@@ -1,5 +1,13 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { simdKernelsOn, type SimdKernels, type WasmMemory } from './simd/simd-kernels';
+import {
+  positionalArgs,
+  simdKernelsOn,
+  type SimdArgs,
+  type SimdKernelName,
+  type SimdKernels,
+  type WasmMemory,
+} from './simd/simd-kernels';
+import { simdThreadPoolOn, type SimdThreadPool } from './simd/simd-helper-threads';
 
 /**
  * The part of the TF.js wasm backend a JavaScript kernel needs to work on tensors in place: every
@@ -48,6 +56,13 @@ export interface HeapSimd {
   free(pointer: number): void;
   /** A float32 view of the heap (detached when the memory grows: take it after allocating). */
   floats(address: number, length: number): Float32Array;
+  /** Threads a kernel can split its work across: the calling one plus the helper threads. */
+  threads(): number;
+  /**
+   * Run the calls of one kernel on the calling thread and the helper threads, each thread
+   * claiming the next unclaimed call; returns when all are done. Calls must write disjoint memory.
+   */
+  parallel<K extends SimdKernelName>(name: K, calls: readonly SimdArgs<K>[]): void;
 }
 
 const SIMD_DISABLED = { value: false };
@@ -73,6 +88,30 @@ export function heapSimd(backend: unknown): HeapSimd | undefined {
   return hit ?? undefined;
 }
 
+/** The memory of the backend's wasm module, or undefined when it is not a wasm backend. */
+export function backendMemory(backend: unknown): WasmMemory | undefined {
+  const module = (backend as WasmBackendInternals | null)?.wasm;
+  return module?.wasmMemory ?? module?.asm?.memory;
+}
+
+function runInParallel<K extends SimdKernelName>(
+  kernels: SimdKernels,
+  pool: SimdThreadPool | undefined,
+  name: K,
+  calls: readonly SimdArgs<K>[],
+): void {
+  const run = kernels[name] as (args: SimdArgs<K>) => void;
+  if (pool === undefined || calls.length < 2) {
+    for (const call of calls) run(call);
+    return;
+  }
+  pool.run(
+    name,
+    calls.map((c) => positionalArgs(name, c)),
+    (i) => run(calls[i]!),
+  );
+}
+
 function bindSimd(b: WasmBackendInternals): HeapSimd | undefined {
   const module = b.wasm;
   const memory = module?.wasmMemory ?? module?.asm?.memory;
@@ -87,6 +126,8 @@ function bindSimd(b: WasmBackendInternals): HeapSimd | undefined {
   const kernels = simdKernelsOn(memory);
   if (kernels === undefined) return undefined;
   return {
+    threads: () => 1 + (simdThreadPoolOn(memory)?.helpers ?? 0),
+    parallel: (name, calls) => runInParallel(kernels, simdThreadPoolOn(memory), name, calls),
     backend: b,
     kernels,
     address: (t) => getMemoryOffset.call(b, t.dataId),

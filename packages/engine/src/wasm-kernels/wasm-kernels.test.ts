@@ -18,7 +18,7 @@ import {
   setHeapSimdEnabled,
   type PoolGeometry,
 } from './index';
-import { SIMD_KERNELS_PLAIN, SIMD_KERNELS_SHARED } from './simd/kernels-binary';
+import { SIMD_KERNELS_PLAIN, SIMD_KERNELS_SHARED, SIMD_KERNEL_PARAMS } from './simd/kernels-binary';
 import { heapSimd, type HeapBackend } from './wasm-heap';
 import { blockedFilterGradSimd } from './conv2d-backprop-filter-simd';
 import { conv2dBackpropInputSimd } from './conv2d-backprop-input-simd';
@@ -641,12 +641,34 @@ describe('WebAssembly SIMD kernels', () => {
   test('kernels-binary.ts is kernels.wat assembled (run tools/build-simd-kernels.cjs after editing)', async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const build = require('../../../../tools/build-simd-kernels.cjs') as {
-      assemble(text: string): Promise<{ plain: string; shared: string }>;
+      assemble(
+        text: string,
+      ): Promise<{ plain: string; shared: string; params: Record<string, string[]> }>;
       WAT: string;
     };
     const built = await build.assemble(readFileSync(build.WAT, 'utf8'));
     expect(built.plain).toBe(SIMD_KERNELS_PLAIN);
     expect(built.shared).toBe(SIMD_KERNELS_SHARED);
+    // The binding table: every export with its parameter names, in order.
+    expect(built.params).toEqual(SIMD_KERNEL_PARAMS);
+    expect(built.params['convInputGradBlocked']).toEqual([
+      'dy',
+      'wt',
+      'dx',
+      'n',
+      'inH',
+      'inW',
+      'cin',
+      'oh',
+      'ow',
+      'kh',
+      'kw',
+      'cout',
+      'sh',
+      'sw',
+      'top',
+      'left',
+    ]);
   });
 
   test('are in use on the wasm backend here', async () => {

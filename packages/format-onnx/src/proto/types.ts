@@ -110,6 +110,8 @@ export const ONNX_DTYPE = {
   DOUBLE: 11,
   UINT32: 12,
   UINT64: 13,
+  UINT4: 21,
+  INT4: 22,
 } as const;
 
 /** AttributeProto.AttributeType values. */

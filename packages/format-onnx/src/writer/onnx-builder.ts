@@ -40,6 +40,13 @@ export class OnnxGraphBuilder {
     return name;
   }
 
+  /** An initializer given as a ready TensorProto (packed types core tensors cannot hold). */
+  protoInitializer(base: string, proto: (name: string) => TensorProto): string {
+    const name = this.name(base);
+    this.initializers.push(proto(name));
+    return name;
+  }
+
   /** Add a node; returns its first output name. */
   node(
     opType: string,

@@ -10,6 +10,7 @@ import {
   type Tensor,
   type Value,
 } from '@collabopt/core';
+import { INT4_MIN_OPSET, int4TensorProto } from './int4-initializer';
 import type { OnnxGraphBuilder } from './onnx-builder';
 
 /** 7-bit symmetric weights: q in [−63, 63]. */
@@ -28,6 +29,8 @@ export class QdqWriter {
     private readonly b: OnnxGraphBuilder,
     private readonly reduceRange: boolean,
     private readonly registry: OpRegistry = defaultOpRegistry,
+    /** The opset being written (4-bit weights need INT4, opset ≥ 21). */
+    private readonly opset: number = INT4_MIN_OPSET,
   ) {}
 
   hasActivationQuant(v: Value): boolean {
@@ -100,6 +103,7 @@ export class QdqWriter {
         'ONNX_BAD_QUANTIZATION',
       );
     }
+    if (ann.bits === 4) return this.int4Weight(node, slot, layout, onnxAxis, axes, channels);
     const [, annQmax] = quantRange(ann);
     const reduce = this.reduceRange && ann.bits > 7;
     const qmax = reduce ? REDUCED_QMAX : annQmax;
@@ -133,6 +137,66 @@ export class QdqWriter {
       shape: perChannel ? [zps.length] : [],
       data: zps,
     });
+    const out = this.b.name(base);
+    this.b.node(
+      'DequantizeLinear',
+      `${base}_dequantize`,
+      [qName, scaleName, zpName],
+      [out],
+      perChannel ? { axis: onnxAxis } : {},
+    );
+    return out;
+  }
+
+  /** A 4-bit weight as an INT4 initializer (and INT4 zero points) + DequantizeLinear (opset ≥ 21). */
+  private int4Weight(
+    node: Node,
+    slot: string,
+    layout: ((t: Tensor) => Tensor) | undefined,
+    onnxAxis: number,
+    axes: readonly number[],
+    channels: ReturnType<typeof channelLayout> | undefined,
+  ): string {
+    const w = node.weights[slot]!;
+    const ann = w.annotations.quant!;
+    if (this.opset < INT4_MIN_OPSET) {
+      throw new UnsupportedError(
+        `${node.op} "${node.name}" ${slot} has 4-bit weights, which ONNX stores as INT4 from opset ${INT4_MIN_OPSET}; write with opset ${INT4_MIN_OPSET} or later (this file: opset ${this.opset})`,
+        { node: node.name, field: slot },
+        'ONNX_UNSUPPORTED_QUANTIZATION',
+      );
+    }
+    const [qmin, qmax] = quantRange(ann);
+    const codes = encodeTensor(
+      w.tensor.data as Float32Array,
+      w.tensor.shape,
+      {
+        scale: ann.scale,
+        zeroPoint: ann.zeroPoint,
+        ...(channels ? { channelAxes: axes } : {}),
+        qmin,
+        qmax,
+      },
+      new Int8Array(w.tensor.data.length),
+    );
+    this.kernelScales.set(node, Float32Array.from(ann.scale));
+    const laid: Tensor = layout
+      ? layout({ dtype: 'int8', shape: w.tensor.shape, data: codes })
+      : { dtype: 'int8', shape: w.tensor.shape, data: codes };
+    const perChannel = channels !== undefined;
+    const base = `${node.name}_${slot}`;
+    const qName = this.b.protoInitializer(`${base}_quantized`, (name) =>
+      int4TensorProto(name, laid.shape, laid.data as Int8Array),
+    );
+    const scaleName = this.b.initializer(`${base}_scale`, {
+      dtype: 'float32',
+      shape: perChannel ? [ann.scale.length] : [],
+      data: Float32Array.from(ann.scale),
+    });
+    const zps = Int8Array.from(perChannel ? ann.zeroPoint : [ann.zeroPoint[0] ?? 0]);
+    const zpName = this.b.protoInitializer(`${base}_zero_point`, (name) =>
+      int4TensorProto(name, perChannel ? [zps.length] : [], zps),
+    );
     const out = this.b.name(base);
     this.b.node(
       'DequantizeLinear',

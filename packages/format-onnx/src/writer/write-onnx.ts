@@ -19,6 +19,7 @@ import { type Emitter, onnxShape, rankOf } from './emitter';
 import { writesQdq } from './export-mode';
 import { moveToExternalData } from './external-data';
 import { OnnxGraphBuilder } from './onnx-builder';
+import { INT4_MIN_OPSET } from './int4-initializer';
 import { QdqWriter } from './qdq';
 
 /** Lowest and highest default-domain opset the writer emits (ONNX Runtime 1.30 loads up to 26). */
@@ -38,7 +39,10 @@ export function irVersionForOpset(opset: number): number {
 }
 
 export interface WriteOnnxOptions {
-  /** Default-domain opset, 13 (default) to 26. */
+  /**
+   * Default-domain opset, 13 to 26. Default 13, or 21 for a QDQ file with 4-bit weights (INT4
+   * initializers need opset ≥ 21; an explicit lower opset is a typed error for them).
+   */
   opset?: number;
   /**
    * 'float' writes float weights and ignores quantization annotations; 'qdq' writes
@@ -94,9 +98,20 @@ export function quantizationMode(graph: Graph): string | undefined {
   return graphQuantizationMode(graph.metadata);
 }
 
+/** Whether any weight of `graph` is annotated as 4-bit integer (stored as INT4 in QDQ files). */
+function hasInt4Weights(graph: Graph): boolean {
+  for (const { weight } of graph.weights()) {
+    const q = weight.annotations.quant;
+    if (q !== undefined && q.dtype === 'int8' && q.bits === 4) return true;
+  }
+  return false;
+}
+
 /** Write an IR graph as an ONNX model (NCHW, opset 13+), float or QDQ int8. Never modifies `graph`. */
 export function writeOnnx(source: Graph, options: WriteOnnxOptions = {}): OnnxWriteResult {
-  const opset = options.opset ?? MIN_WRITE_OPSET;
+  const qdqFile = writesQdq(quantizationMode(source), options.mode ?? 'auto');
+  const opset =
+    options.opset ?? (qdqFile && hasInt4Weights(source) ? INT4_MIN_OPSET : MIN_WRITE_OPSET);
   if (!Number.isInteger(opset) || opset < MIN_WRITE_OPSET || opset > MAX_WRITE_OPSET) {
     throw new InvalidArgumentError(
       `opset must be an integer from ${MIN_WRITE_OPSET} to ${MAX_WRITE_OPSET}, got ${opset}`,
@@ -113,7 +128,9 @@ export function writeOnnx(source: Graph, options: WriteOnnxOptions = {}): OnnxWr
   const outputs = new Set(graph.outputs);
   const nhwcIo = options.nhwcIo === true;
   const pendingOut = new Map<Value, string>();
-  const qdq = qdqWanted ? new QdqWriter(b, options.reduceRange === true, registry) : undefined;
+  const qdq = qdqWanted
+    ? new QdqWriter(b, options.reduceRange === true, registry, opset)
+    : undefined;
   for (const v of graph.outputs) b.reserve(v.name);
   for (const v of graph.inputs) b.reserve(v.name);
 

@@ -113,7 +113,7 @@ describe('runTree', () => {
     const returned = new Map<string, ModelFile[]>();
     const baseline = model();
     const before = (baseline.node('conv').weight('kernel').tensor.data as Float32Array).slice();
-    const { report, branches } = await runTree(baseline, plan, {
+    const { report, branches, passRecords } = await runTree(baseline, plan, {
       engine,
       data: { train: data(64, 1), test: data(32, 2), calibration: data(32, 3) },
       writer: async (g, l) => {
@@ -155,6 +155,14 @@ describe('runTree', () => {
     expect(report.leaves[4]!.kernels!.maxUniquePerKernel).toBeLessThanOrEqual(4);
     expect(report.baseline).toMatchObject({ kind: 'accuracy', source: 'float' });
     expect(branches.has('broken')).toBe(false);
+    // each built branch's and leaf's own pipeline, pass by pass, with what the passes reported
+    expect(passRecords.get('pruned')!.map((r) => r.pass)).toEqual(['input', 'prune']);
+    const ptqRecord = passRecords.get('pruned-ptq')!.find((r) => r.pass === 'ptq')!;
+    const sqnr = ptqRecord.report!['weights'] as { node: string; slot: string; sqnrDb: number }[];
+    const convKernel = sqnr.find((w) => w.node === 'conv' && w.slot === 'kernel');
+    expect(convKernel!.sqnrDb).toBeGreaterThan(20); // int8 per-channel: about 40 dB
+    expect(passRecords.has('pruned-fails')).toBe(false);
+    expect(passRecords.has('broken')).toBe(false);
     // the baseline graph is not modified, and the report is plain JSON
     expect(baseline.node('conv').weight('kernel').tensor.data).toEqual(before);
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);

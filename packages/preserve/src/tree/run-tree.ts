@@ -11,6 +11,7 @@ import {
   type Logger,
   type ModelFile,
   type OpRegistry,
+  type PassRecord,
   type PassRegistry,
   type ProgressReporter,
 } from '@collabopt/core';
@@ -82,6 +83,11 @@ export interface TreeRun {
   readonly report: TreeReport;
   /** The float model of every branch that was built, by branch id. */
   readonly branches: ReadonlyMap<string, Graph>;
+  /**
+   * The pass manager's records of every built branch's and leaf's own pipeline, by id: per pass
+   * its statistics and the figures it reported (ptq: weight and activation SQNR).
+   */
+  readonly passRecords: ReadonlyMap<string, readonly PassRecord[]>;
 }
 
 function labelledTest(test: Dataset | DataSource | undefined): boolean {
@@ -187,6 +193,7 @@ export async function runTree(
   emit({ kind: 'baseline', metric: baselineMetric });
 
   const graphs = new Map<string, Graph>();
+  const passRecords = new Map<string, readonly PassRecord[]>();
   const branchReports: TreeBranchReport[] = [];
   const status = new Map<string, TreeBranchReport['status']>();
   for (const b of plan.branches) {
@@ -220,6 +227,7 @@ export async function runTree(
       try {
         const r = await runPipeline(graphs.get(b.from)!, b.pipeline);
         graphs.set(b.id, r.graph);
+        passRecords.set(b.id, r.records);
         const metric = await evaluate(r.graph, { quantized: false, ...metricOpts });
         report = {
           ...base,
@@ -271,6 +279,7 @@ export async function runTree(
       try {
         const r = await runPipeline(graphs.get(leaf.from)!, leaf.pipeline);
         const files = await options.writer(r.graph, leaf);
+        passRecords.set(leaf.id, r.records);
         const metric = await evaluate(r.graph, { quantized: true, ...metricOpts });
         const runtimeMetric = options.checkFiles
           ? await options.checkFiles(files, leaf)
@@ -314,5 +323,6 @@ export async function runTree(
       seconds: since(started),
     },
     branches: graphs,
+    passRecords,
   };
 }

@@ -1148,4 +1148,30 @@
             (br $cil)))
         (local.set $q0 (local.get $q1))
         (br $cl))))
+
+  ;; dst[i] += src[i] for n floats: adds a partial sum (a filter gradient over part of the batch,
+  ;; computed on a helper thread) into the whole.
+  (func (export "addInto") (param $dst i32) (param $src i32) (param $n i32)
+    (local $i i32) (local $stop i32) (local $a i32)
+    (local.set $stop (i32.and (local.get $n) (i32.const -4)))
+    (block $vdone
+      (loop $v
+        (br_if $vdone (i32.ge_u (local.get $i) (local.get $stop)))
+        (local.set $a (i32.shl (local.get $i) (i32.const 2)))
+        (v128.store (i32.add (local.get $dst) (local.get $a))
+          (f32x4.add
+            (v128.load (i32.add (local.get $dst) (local.get $a)))
+            (v128.load (i32.add (local.get $src) (local.get $a)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $v)))
+    (block $sdone
+      (loop $s
+        (br_if $sdone (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $a (i32.shl (local.get $i) (i32.const 2)))
+        (f32.store (i32.add (local.get $dst) (local.get $a))
+          (f32.add
+            (f32.load (i32.add (local.get $dst) (local.get $a)))
+            (f32.load (i32.add (local.get $src) (local.get $a)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $s))))
 )

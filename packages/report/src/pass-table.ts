@@ -1,5 +1,5 @@
 import { formatTable, type PassRecord } from '@collabopt/core';
-import { formatCompression } from '@collabopt/report';
+import { formatCompression } from './compression';
 
 /** The files a command wrote, measured on disk. */
 export interface WrittenSize {

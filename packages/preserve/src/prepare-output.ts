@@ -1,15 +1,15 @@
-import * as path from 'node:path';
 import {
   CollaboptError,
   UnsupportedError,
   checkOutputPlan,
   defaultPassRegistry,
+  getIoHost,
   outputFormat,
   parsePipeline,
   type FormatDefinition,
   type Graph,
 } from '@collabopt/core';
-import { legalize, legalizationError, type LegalizationStep } from '@collabopt/preserve';
+import { legalize, legalizationError, type LegalizationStep } from './legalize';
 import { activationBitsOf, foldBatchNorm, type QuantizationMode } from '@collabopt/quantization';
 
 export interface PreparedOutput {
@@ -72,7 +72,7 @@ export async function prepareOutput(
   const probe = graph.clone();
   if (outcome.foldsBatchNorm) foldBatchNorm(probe);
   try {
-    await write.call(format, probe, { fileName: path.basename(output) });
+    await write.call(format, probe, { fileName: getIoHost().basename(output) });
   } catch (e) {
     if (!(e instanceof CollaboptError)) throw e;
     throw new UnsupportedError(

@@ -1,10 +1,7 @@
 import type { Graph } from '@collabopt/core';
-import {
-  buildReportModel,
-  type ReportModel,
-  type RunMetadata,
-  type StageRecorder,
-} from '@collabopt/report';
+import { buildReportModel } from './build-report-model';
+import type { ReportModel, RunMetadata } from './report-model';
+import type { StageRecorder } from './stage-recorder';
 
 /** What `optimize` knows at its end, for its report. */
 export interface OptimizeReportInput {

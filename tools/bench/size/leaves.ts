@@ -1,0 +1,205 @@
+/**
+ * Size benchmark of the quantized leaves (issue #17, items 1 and 2), on DESIGN.md's reference CNN
+ * with Fashion-MNIST: the deployment tree's pipelines (`treePlan`) plus int4 leaves
+ * (`weightBits=4`). Per leaf: accuracy of the exported .tflite in TensorFlow 2.21's interpreter,
+ * raw bytes, deflated bytes (zlib, the seed's "Compression" measure), int codes per kernel tensor
+ * and per output channel (max over kernels). Ratios compare each CQAT/PCQAT leaf with the PTQ
+ * leaf of the same branch, and int4 leaves with their int8 counterparts of the same run.
+ *
+ *   npx tsx --tsconfig tools/bench/size/tsconfig.json tools/bench/size/leaves.ts \
+ *     [--train=60000 --test=10000 --epochs=3 --prune-epochs=2 --cluster-epochs=1 --qat-epochs=1 --seed=0]
+ *
+ * A smaller --train/--test keeps the run short on a loaded machine (the table says what it used).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { deflateSync } from 'node:zlib';
+import {
+  PassManager,
+  PassRegistry,
+  channelLayout,
+  encodeOnGrid,
+  formatTable,
+  quantRange,
+  silentLogger,
+  type Graph,
+} from '@collabopt/core';
+import { registerClusteringPasses } from '@collabopt/clustering';
+import { createEngine, loadFashionMnist, referenceCnn, type Dataset } from '@collabopt/engine';
+import { writeTflite } from '@collabopt/format-tflite';
+import { pruneFrequencyFor, registerPreservePasses, treePlan } from '@collabopt/preserve';
+import { registerPruningPasses } from '@collabopt/pruning';
+import { registerQuantizationPasses } from '@collabopt/quantization';
+import { arg } from '../args';
+
+const REPO = path.resolve(__dirname, '../../..');
+const PYTHON = path.join(REPO, '.venv-oracle', 'bin', 'python');
+const TRAIN = Number(arg('train', '60000'));
+const TEST = Number(arg('test', '10000'));
+const EPOCHS = Number(arg('epochs', '3'));
+const SEED = Number(arg('seed', '0'));
+
+function first(d: Dataset, count: number): Dataset {
+  if (count >= d.count) return d;
+  const per = d.sampleShape.reduce((a, b) => a * b, 1);
+  return { ...d, x: d.x.subarray(0, count * per), y: d.y.subarray(0, count), count };
+}
+
+/** Most distinct integer codes in one kernel tensor and in one output channel of one kernel. */
+function kernelCodes(graph: Graph): { perTensor: number; perChannel: number } {
+  let perTensor = 0;
+  let perChannel = 0;
+  for (const { weight, slot } of graph.weights()) {
+    const q = weight.annotations.quant;
+    if (slot !== 'kernel' || !q || q.dtype === 'float16') continue;
+    const data = weight.tensor.data as Float32Array;
+    const shape = weight.tensor.shape;
+    const layout = channelLayout(shape, q.channelAxes ?? [shape.length - 1]);
+    const all = new Set<number>();
+    const per = new Map<number, Set<number>>();
+    for (let i = 0; i < data.length; i++) {
+      const c = layout.channelOf(i);
+      const s = q.scale.length > 1 ? c : 0;
+      const code = encodeOnGrid(data[i]!, q.scale[s]!, q.zeroPoint[s] ?? 0, ...quantRange(q));
+      all.add(code);
+      if (!per.has(c)) per.set(c, new Set());
+      per.get(c)!.add(code);
+    }
+    perTensor = Math.max(perTensor, all.size);
+    for (const set of per.values()) perChannel = Math.max(perChannel, set.size);
+  }
+  return { perTensor, perChannel };
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const engine = await createEngine({ logger: silentLogger });
+  const fm = loadFashionMnist();
+  const train = first(fm.train, TRAIN);
+  const passes = new PassRegistry();
+  registerPruningPasses(passes);
+  registerClusteringPasses(passes);
+  registerQuantizationPasses(passes);
+  registerPreservePasses(passes);
+  const teacherless = { passRegistry: passes, logger: silentLogger, engine, seed: SEED };
+  const run = async (g: Graph, pipeline: string): Promise<Graph> =>
+    (
+      await new PassManager({ ...teacherless, data: { train, calibration: train } })
+        .addPipeline(pipeline)
+        .run(g)
+    ).graph;
+
+  const baseline = referenceCnn(SEED);
+  await engine.fit(baseline, train, {
+    epochs: EPOCHS,
+    batchSize: 128,
+    optimizer: 'adam',
+    learningRate: 1e-3,
+    seed: SEED,
+    label: 'baseline',
+  });
+  const pruneEpochs = Number(arg('prune-epochs', '2'));
+  const pruneFrequency = pruneFrequencyFor(train.count, pruneEpochs);
+  const plan = treePlan({
+    pruneEpochs,
+    clusterEpochs: Number(arg('cluster-epochs', '1')),
+    qatEpochs: Number(arg('qat-epochs', '1')),
+    ...(pruneFrequency !== undefined ? { pruneFrequency } : {}),
+  });
+  const branches = new Map<string, Graph>([['baseline', baseline]]);
+  for (const b of plan.branches.slice(1))
+    branches.set(b.id, await run(branches.get(b.from!)!.clone(), b.pipeline!));
+
+  // The tree's leaves, and each QAT-family leaf and the baseline PTQ again with int4 kernels.
+  const withBits = (pipeline: string): string => pipeline.replace(/\)$/, ', weightBits=4)');
+  const leaves = plan.leaves.flatMap((l) =>
+    l.id.endsWith('-ptq') && l.from !== 'baseline'
+      ? [l]
+      : [l, { ...l, id: `${l.id}-int4`, pipeline: withBits(l.pipeline) }],
+  );
+  const dir = mkdtempSync(path.join(tmpdir(), 'collabopt-size-'));
+  const rows: {
+    id: string;
+    pipeline: string;
+    raw: number;
+    zip: number;
+    codes: string;
+    file: string;
+  }[] = [];
+  for (const l of leaves) {
+    const g = await run(branches.get(l.from)!.clone(), l.pipeline);
+    const bytes = writeTflite(g, { logger: silentLogger });
+    const file = path.join(dir, `${l.id}.tflite`);
+    writeFileSync(file, bytes);
+    const c = kernelCodes(g);
+    rows.push({
+      id: l.id,
+      pipeline: l.pipeline,
+      raw: bytes.length,
+      zip: deflateSync(bytes).length,
+      codes: `${c.perTensor} / ${c.perChannel}`,
+      file,
+    });
+  }
+  const r = spawnSync(
+    PYTHON,
+    [path.join(__dirname, 'tflite_accuracy.py'), String(TEST), ...rows.map((x) => x.file)],
+    { encoding: 'utf8', maxBuffer: 1 << 26 },
+  );
+  if (r.status !== 0) throw new Error(`tflite_accuracy.py failed: ${r.stderr}`);
+  const accuracy = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as Record<string, number>;
+  const byId = new Map(rows.map((x) => [x.id, x]));
+  const ratio = (a: number, b: number | undefined): string =>
+    b === undefined ? '' : `${(a / b).toFixed(3)}×`;
+  const peer = (id: string): string | undefined =>
+    id.endsWith('-int4')
+      ? id.slice(0, -'-int4'.length)
+      : /-(cqat|pcqat)$/.test(id)
+        ? id.replace(/-(cqat|pcqat)$/, '-ptq')
+        : undefined;
+  console.log(
+    `reference CNN, Fashion-MNIST: ${train.count} training samples, ${TEST} test samples, baseline ${EPOCHS} epochs, backend ${engine.backend}, seed ${SEED}; accuracy in TF 2.21's interpreter`,
+  );
+  console.log(
+    formatTable(
+      [
+        'leaf',
+        'pipeline',
+        'accuracy',
+        'raw bytes',
+        'zip bytes',
+        'codes tensor / channel',
+        'vs',
+        'raw ratio',
+        'zip ratio',
+      ],
+      rows.map((x) => {
+        const p = peer(x.id);
+        const other = p ? byId.get(p) : undefined;
+        return [
+          x.id,
+          x.pipeline,
+          `${(accuracy[x.file]! * 100).toFixed(2)}%`,
+          String(x.raw),
+          String(x.zip),
+          x.codes,
+          p ?? '',
+          ratio(x.raw, other?.raw),
+          ratio(x.zip, other?.zip),
+        ];
+      }),
+    ),
+  );
+  const acc = (id: string): number => (accuracy[byId.get(id)!.file] ?? NaN) * 100;
+  const zipRatio = (id: string): string => ratio(byId.get(id)!.zip, byId.get(peer(id)!)!.zip);
+  console.log(
+    `key figures: CQAT/PTQ zip ${zipRatio('clustered-cqat')}, PCQAT/PTQ zip ${zipRatio('pruned-clustered-pcqat')}; int4 QAT raw ${ratio(byId.get('baseline-qat-int4')!.raw, byId.get('baseline-qat')!.raw)} of int8 QAT, accuracy ${(acc('baseline-qat-int4') - acc('baseline-qat')).toFixed(2)} points; wall ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

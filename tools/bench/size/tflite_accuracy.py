@@ -1,0 +1,43 @@
+"""Accuracy of .tflite files on the Fashion-MNIST test set in TensorFlow 2.21's tf.lite.Interpreter.
+
+usage: tflite_accuracy.py <test count> model.tflite [...]  → one JSON object {path: accuracy}
+Pixels scaled to [0, 1] (the reference CNN's preprocessing), float32 input, one sample per invoke.
+"""
+import gzip
+import json
+import sys
+
+import numpy as np
+import tensorflow as tf
+
+FASHION = "/usr/share/datasets/fashion-mnist"
+
+
+def idx(path):
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    rank = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(rank)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
+
+
+def main():
+    count = int(sys.argv[1])
+    x = idx(f"{FASHION}/t10k-images-idx3-ubyte.gz")[:count].astype(np.float32) / 255.0
+    y = idx(f"{FASHION}/t10k-labels-idx1-ubyte.gz")[:count]
+    out = {}
+    for path in sys.argv[2:]:
+        it = tf.lite.Interpreter(model_path=path, num_threads=1)
+        it.allocate_tensors()
+        inp = it.get_input_details()[0]
+        res = it.get_output_details()[0]
+        correct = 0
+        for i in range(count):
+            it.set_tensor(inp["index"], x[i].reshape(inp["shape"]))
+            it.invoke()
+            correct += int(np.argmax(it.get_tensor(res["index"])) == y[i])
+        out[path] = correct / count
+    print(json.dumps(out))
+
+
+main()
