@@ -10,6 +10,7 @@ import {
   quantizePostTraining,
   simulationTransform,
   type QuantizationMode,
+  type SimulationOptions,
 } from '@collabopt/quantization';
 import {
   maxAbsError,
@@ -67,10 +68,11 @@ export async function simulateQuantized(
   graph: Graph,
   x: Float32Array,
   sampleShape: readonly number[],
+  options: SimulationOptions = {},
 ): Promise<Float32Array> {
   const n = x.length / sizeOf(sampleShape);
   const [y] = await engine.predict(graph, [tensor('float32', [n, ...sampleShape], x)], {
-    activationTransforms: [simulationTransform(graph)],
+    activationTransforms: [simulationTransform(graph, options)],
   });
   return y!.data as Float32Array;
 }

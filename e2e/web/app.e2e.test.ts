@@ -6,67 +6,33 @@
  * the same seed. The digits demo runs the same pipeline from one click.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { Server } from 'node:http';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { REPO_ROOT, runPython } from '../helpers/oracle';
+import { hasChromium, openWebApp, textWhen, type WebApp } from './web-app';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PIPELINE = 'prune(sparsity=0.5, epochs=1, frequency=10) | ptq';
 const SEED = 3;
 const TEST_SAMPLES = 500;
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the server is plain CommonJS shared with `npm run web`
-const { serveStatic } = require('../../packages/web/tools/serve.cjs') as {
-  serveStatic(dir: string, port?: number): Promise<{ server: Server; url: string }>;
-};
-
-const describeIf = existsSync(CHROMIUM) ? describe : describe.skip;
+const describeIf = hasChromium() ? describe : describe.skip;
 
 describeIf('collabopt web app in headless Chromium', () => {
   let dir: string;
-  let server: Server;
-  let url: string;
-  let context: BrowserContext;
+  let app: WebApp;
   let page: Page;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'collabopt-web-'));
-    execFileSync('npx', ['tsc', '-b', 'packages/cli/tsconfig.json'], {
-      cwd: REPO_ROOT,
-      stdio: 'inherit',
-    });
-    execFileSync('node', ['packages/web/tools/build.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
+    app = await openWebApp(path.join(dir, 'profile'));
+    page = app.page;
     writeUserModelAndDigits(dir);
-    ({ server, url } = await serveStatic(path.join(REPO_ROOT, 'packages/web/dist')));
-    context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      acceptDownloads: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(url);
-    await page.waitForFunction(
-      () => document.getElementById('backend')?.textContent?.startsWith('engine:') === true,
-      null,
-      { timeout: 120_000 },
-    );
   }, 600_000);
 
   afterAll(async () => {
-    await context?.close();
-    server?.close();
+    await app?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -226,23 +192,6 @@ describeIf('collabopt web app in headless Chromium', () => {
     expect(r.accuracyA).toBeGreaterThan(0.85);
   }, 900_000);
 });
-
-/** The text of `selector` once `ready(text)` holds (the worker answers asynchronously). */
-async function textWhen(
-  page: Page,
-  selector: string,
-  ready: (text: string) => boolean,
-  timeoutMs = 10_000,
-): Promise<string> {
-  for (let waited = 0; waited < timeoutMs; waited += 50) {
-    const text = (await page.textContent(selector)) ?? '';
-    if (ready(text)) return text;
-    await page.waitForTimeout(50);
-  }
-  throw new Error(
-    `${selector} never reached the expected text: "${await page.textContent(selector)}"`,
-  );
-}
 
 /** The reference CNN, trained one short epoch, as model.json + shards; and digits for the oracle. */
 function writeUserModelAndDigits(dir: string): void {

@@ -301,6 +301,55 @@ describe('collabopt command line', () => {
     expect(a.out()).toMatch(/int8 sim accuracy/);
   }, 120_000);
 
+  it('never calls the figures of a tree without labels accuracy, in the terminal or the report', async () => {
+    const b = new GraphBuilder('digits', { seed: 5 });
+    const x = b.input('input', [-1, 28, 28, 1]);
+    let h = b.layer('Conv2D', 'conv', x, { filters: 4, kernelSize: [3, 3], strides: [2, 2] });
+    h = b.layer('Flatten', 'flatten', h);
+    const model = path.join(dir, 'unlabelled.json');
+    await writeModel(b.build(b.layer('Dense', 'logits', h, { units: 10 })), model);
+    const recipe = path.join(dir, 'one-leaf.json');
+    await fs.writeFile(
+      recipe,
+      JSON.stringify({
+        branches: [{ id: 'baseline' }],
+        leaves: [{ id: 'baseline-ptq', from: 'baseline', pipeline: 'ptq(mode=int8)' }],
+      }),
+    );
+    const out = path.join(dir, 'unlabelled-tree');
+    const reportFile = path.join(out, 'report.json');
+    const a = io();
+    const code = await runCli(
+      [
+        'tree',
+        model,
+        '--data',
+        'mnist',
+        '--labels',
+        'none',
+        '--recipe',
+        recipe,
+        '-o',
+        out,
+        '--report',
+        reportFile,
+      ],
+      a.io,
+    );
+    expect(a.err()).not.toContain('unexpected');
+    expect(code).toBe(0);
+    expect(a.out()).toMatch(/baseline float: the reference \(no labels/);
+    // this untrained model's outputs are compared by SQNR (the engine's choice for its logits)
+    expect(a.out()).toMatch(/int8 sim SQNR[^\n]*\n[^\n]*\nbaseline-ptq +\d+\.\d dB/);
+    expect(a.out()).not.toMatch(/accuracy/);
+    const report = JSON.parse(await fs.readFile(reportFile, 'utf8')) as {
+      metric: string;
+      leaves: { accuracy: { fakeInt8?: number } }[];
+    };
+    expect(report.metric).toBe('sqnrDb');
+    expect(report.leaves[0]!.accuracy.fakeInt8).toBeGreaterThan(20); // dB: int8 stays close
+  }, 120_000);
+
   it("refuses a tree --report over one of the tree's inputs, or where no folder can be, before any work", async () => {
     const b = new GraphBuilder('tiny', { seed: 1 });
     const x = b.input('input', [-1, 4]);

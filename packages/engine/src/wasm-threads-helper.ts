@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { SIMD_KERNEL_PARAMS } from './wasm-kernels/simd/kernels-binary';
+import { HelperStallMonitor } from './wasm-kernels/simd/helper-stall-monitor';
 import type { SimdThreadPool } from './wasm-kernels/simd/simd-helper-threads';
 import { simdKernelsBinary, type SimdKernelName } from './wasm-kernels/simd/simd-kernels';
 
@@ -98,8 +99,10 @@ export async function startSimdThreadPool(memory: object, count: number): Promis
     throw e;
   }
   for (const w of workers) w.unref(); // parked in Atomics.wait between jobs; exit ends them
+  const monitor = new HelperStallMonitor();
   return {
     helpers: count,
+    helpersForNextKernel: () => (monitor.useHelpers() ? count : 0),
     run(name, calls, runHere) {
       const n = calls.length;
       if (n > MAX_CALLS_PER_JOB) throw new Error(`SIMD thread pool: ${n} calls in one job`);
@@ -117,6 +120,7 @@ export async function startSimdThreadPool(memory: object, count: number): Promis
       Atomics.notify(st, WAKE);
       let mine = 0;
       let claimed = n;
+      const t0 = performance.now();
       try {
         for (;;) {
           const i = Number(Atomics.add(word, 0, 1n) & INDEX_MASK);
@@ -133,7 +137,9 @@ export async function startSimdThreadPool(memory: object, count: number): Promis
         waitForHelpers(st, claimed - mine, name);
         throw e;
       }
+      const t1 = performance.now();
       waitForHelpers(st, claimed - mine, name);
+      monitor.record(t1 - t0, performance.now() - t1);
       if (Atomics.load(st, FAILED) !== 0) throw new Error(`SIMD helper thread: ${name} failed`);
     },
   };

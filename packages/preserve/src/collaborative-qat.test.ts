@@ -92,6 +92,28 @@ describe('collaborative QAT (pqat, cqat, pcqat)', () => {
     expect(r.graph.metadata['quantization']).toEqual({ mode: 'int8' });
   });
 
+  it('pcqat(weightBits=4) keeps the zeros and the clusters on a 4-bit grid', async () => {
+    const pruned = (
+      await run(
+        model(),
+        'prune(sparsity=0.5, oneShot=true) | sparsityPreservingCluster(clusters=6, oneShot=true)',
+      )
+    ).graph;
+    const before = kernelFacts(pruned, 'hidden');
+    const r = await run(pruned, 'pcqat(epochs=1, batchSize=32, weightBits=4)');
+    expect(r.warnings).toEqual([]);
+    for (const name of ['conv', 'hidden', 'logits']) {
+      const k = r.graph.node(name).weight('kernel');
+      const q = k.annotations.quant!;
+      expect([name, q.bits, q.narrowRange]).toEqual([name, 4, true]);
+      expect(new Set(q.scale).size).toBe(1); // per-tensor codebook: one scale, even for the conv
+      const codes = new Set(Array.from(k.tensor.data as Float32Array, (v) => v / q.scale[0]!));
+      for (const c of codes) expect(Math.abs(Math.round(c) - c)).toBeLessThan(1e-4);
+      expect(codes.size).toBeLessThanOrEqual(6);
+    }
+    expect(kernelFacts(r.graph, 'hidden').zeros).toBe(before.zeros);
+  });
+
   it('plain qat on a pruned model drops the sparsity and names pqat', async () => {
     const pruned = (await run(model(), 'prune(sparsity=0.5, oneShot=true)')).graph;
     // a large learning rate moves pruned weights well past half a quantization step (short, gentle QAT can keep zeros by accident)

@@ -88,7 +88,13 @@ export {
 } from './weight-plan';
 export { fakeQuantTensor, fakeQuantWeightTensor } from './tf-fake-quant';
 export { calibrate, observingTransform, type CalibrationOptions } from './calibration';
-export { simulationTransform, simulateQuantized } from './simulate';
+export {
+  simulationTransform,
+  simulateQuantized,
+  type SimulationOptions,
+  type Int4Requantization,
+} from './simulate';
+export { requantizeInt4Layer } from './int4-requantization';
 export {
   activationErrors,
   formatErrorReport,

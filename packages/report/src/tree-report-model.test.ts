@@ -89,7 +89,7 @@ const REPORT = {
     },
   ],
   seconds: 10,
-} as const satisfies TreeRunSummary;
+} as const;
 
 describe('treeReportModel', () => {
   it('gives each leaf its branch accuracy, full pipeline and stage path', () => {
@@ -180,7 +180,7 @@ describe('treeReportModel with pass records', () => {
 
 describe('treeReportModel without labels', () => {
   /** The same run measured by agreement with the float model (unlabelled test data). */
-  const UNLABELLED = {
+  const UNLABELLED: TreeRunSummary = {
     ...REPORT,
     baseline: null,
     branches: REPORT.branches.map((b) => ({
@@ -190,7 +190,7 @@ describe('treeReportModel without labels', () => {
     leaves: REPORT.leaves.map((l) =>
       'metric' in l ? { ...l, metric: { ...l.metric, kind: 'agreement' as const } } : l,
     ),
-  } satisfies TreeRunSummary;
+  };
 
   it('calls every figure an agreement: JSON, HTML table and chart axis, terminal table', async () => {
     const model = treeReportModel({

@@ -9,6 +9,7 @@
  *   npx tsx tools/bench/engine/profile.ts wasm mobilenet-v1 128  # MobileNet-v1 style, batch 128
  *   PROFILE_NAMES=1 npx tsx tools/bench/engine/profile.ts tensorflow   # + dispatches per kernel name
  */
+import * as os from 'node:os';
 import { silentLogger, type Graph } from '@collabopt/core';
 import {
   activateBackend,
@@ -17,10 +18,17 @@ import {
   loadFashionMnist,
   referenceCnn,
   take,
+  tf,
+  wasmThreadsStatus,
   type BackendName,
 } from '@collabopt/engine';
 import { formatProfile, profileTraining } from './kernel-profile';
 import { mobilenetV1, mobilenetV2 } from './mobilenet-models';
+const {
+  backendMemory,
+  simdThreadPoolOn,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+} = require('../../../packages/engine/dist/wasm-kernels');
 
 const PROFILED_STEPS = 10;
 const TIMED_STEPS = 20;
@@ -39,6 +47,17 @@ async function main(): Promise<void> {
   const batch = Number(process.argv[4] ?? 64);
   await activateBackend(backend);
   const engine = await createEngine({ backend, logger: silentLogger });
+  const load = () =>
+    os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
+  const threads = wasmThreadsStatus();
+  const memory = backend === 'wasm' ? backendMemory(tf.backend()) : undefined;
+  const helpers = memory === undefined ? 0 : (simdThreadPoolOn(memory)?.helpers ?? 0);
+  console.log(
+    `${backend}${threads === undefined ? '' : `: ${threads.threads} threads (${threads.build}), ${helpers} SIMD helper threads`}; load average ${load()} (shared machine)`,
+  );
   const { train } = loadFashionMnist();
   const graph = build(0);
   const p = await profileTraining(engine, graph, train, batch, PROFILED_STEPS);
@@ -55,6 +74,7 @@ async function main(): Promise<void> {
     `wall ms per step (unprofiled): ${((performance.now() - t0) / TIMED_STEPS).toFixed(1)}`,
   );
   console.log(formatProfile(p, 40));
+  console.log(`load average ${load()}`);
 }
 
 void main();

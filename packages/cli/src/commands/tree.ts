@@ -112,7 +112,12 @@ async function readRecipe(file: string | undefined): Promise<unknown> {
 function printEvent(io: CliIo, e: TreeEvent): void {
   switch (e.kind) {
     case 'baseline':
-      print(io, `baseline float ${e.metric?.kind ?? 'accuracy'}: ${pct(e.metric) || 'n/a'}`);
+      print(
+        io,
+        e.metric
+          ? `baseline float ${e.metric.kind}: ${pct(e.metric)}`
+          : 'baseline float: the reference (no labels: every leaf is measured against it, by agreement or SQNR)',
+      );
       return;
     case 'branch-start':
       print(io, `branch ${e.branch.label}: ${e.branch.pipeline ?? ''}`);

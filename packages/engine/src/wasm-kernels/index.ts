@@ -28,7 +28,7 @@ import {
 } from './relu-grad';
 import { leadingAxesReduction, sumLeadingAxesKernel } from './sum-leading-axes';
 import { unsortedSegmentSum } from './unsorted-segment-sum';
-import { heapSimd, isHeapBackend } from './wasm-heap';
+import { heapSimd, isHeapBackend, type HeapBackend } from './wasm-heap';
 import { transposedAMatMulSimd } from './transposed-a-matmul';
 import { conv2dBackpropInputSimd } from './conv2d-backprop-input-simd';
 import {
@@ -226,6 +226,62 @@ export interface WasmKernelOptions {
   backendName?: string;
 }
 
+/**
+ * A kernel that works on tensors in the wasm heap in place: which inputs must be float32, and
+ * the function (the kernels TF.js's wasm backend does not have under these names).
+ */
+interface HeapKernel {
+  readonly name: string;
+  /** What it computes, for the error when it is asked to run elsewhere. */
+  readonly what: string;
+  readonly float32: readonly string[];
+  run(
+    backend: HeapBackend,
+    inputs: Readonly<Record<string, tf.TensorInfo>>,
+    attrs: Readonly<Record<string, unknown>>,
+  ): tf.TensorInfo | tf.TensorInfo[];
+}
+
+/** The binding table of the heap kernels registered by registerWasmGradientKernels. */
+const HEAP_KERNELS: readonly HeapKernel[] = [
+  {
+    name: RELU_GRAD,
+    what: 'ReluGrad',
+    float32: ['dy', 'x'],
+    run: (b, i) => reluGradKernel(b, i['dy']!, i['x']!),
+  },
+  {
+    name: RELU6_GRAD,
+    what: 'Relu6Grad',
+    float32: ['dy', 'x'],
+    run: (b, i) => relu6GradKernel(b, i['dy']!, i['x']!),
+  },
+  // Training-mode batch norm (the engine asks for these kernels by name; channels last).
+  {
+    name: BATCH_NORM_TRAINING,
+    what: 'batch norm',
+    float32: ['x'],
+    run: (b, i, a) =>
+      batchNormTrainingKernel(b, i['x']!, i['scale']!, i['offset']!, a['epsilon'] as number),
+  },
+  {
+    name: BATCH_NORM_TRAINING_GRAD,
+    what: 'batch norm gradient',
+    float32: ['dy', 'x'],
+    run: (b, i) =>
+      batchNormTrainingGradKernel(b, i['dy']!, i['x']!, i['scale']!, i['mean']!, i['reserve']!),
+  },
+];
+
+function heapKernelFunc(k: HeapKernel): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const named = inputs as Record<string, tf.TensorInfo>;
+    if (!isHeapBackend(backend) || k.float32.some((n) => named[n]?.dtype !== 'float32'))
+      throw new Error(`${k.what}: float32 tensors on the wasm backend expected`);
+    return k.run(backend, named, attrs as Record<string, unknown>);
+  };
+}
+
 const registered = new Set<string>();
 
 /** Register the kernels (idempotent per backend). Call after importing @tensorflow/tfjs-backend-wasm. */
@@ -262,58 +318,12 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
       return sumLeadingAxesKernel(backend, x, r.rows, shape);
     });
   }
-  if (tf.getKernel(RELU_GRAD, backendName) === undefined) {
-    tf.registerKernel({
-      kernelName: RELU_GRAD,
-      backendName,
-      kernelFunc: ({ inputs, backend }) => {
-        const dy = inputs['dy']!;
-        const x = inputs['x']!;
-        if (!isHeapBackend(backend) || dy.dtype !== 'float32' || x.dtype !== 'float32')
-          throw new Error('ReluGrad: float32 tensors on the wasm backend expected');
-        return reluGradKernel(backend, dy, x);
-      },
-    });
+  for (const k of HEAP_KERNELS) {
+    if (tf.getKernel(k.name, backendName) !== undefined) continue;
+    tf.registerKernel({ kernelName: k.name, backendName, kernelFunc: heapKernelFunc(k) });
   }
   routeGradientToKernel('Relu', RELU_GRAD);
-  if (tf.getKernel(RELU6_GRAD, backendName) === undefined) {
-    tf.registerKernel({
-      kernelName: RELU6_GRAD,
-      backendName,
-      kernelFunc: ({ inputs, backend }) => {
-        const dy = inputs['dy']!;
-        const x = inputs['x']!;
-        if (!isHeapBackend(backend) || dy.dtype !== 'float32' || x.dtype !== 'float32')
-          throw new Error('Relu6Grad: float32 tensors on the wasm backend expected');
-        return relu6GradKernel(backend, dy, x);
-      },
-    });
-  }
   routeGradientToKernel('Relu6', RELU6_GRAD);
-  // Training-mode batch norm (the engine asks for these kernels by name; channels last).
-  if (tf.getKernel(BATCH_NORM_TRAINING, backendName) === undefined) {
-    tf.registerKernel({
-      kernelName: BATCH_NORM_TRAINING,
-      backendName,
-      kernelFunc: ({ inputs, backend, attrs }) => {
-        const { x, scale, offset } = inputs as Record<string, tf.TensorInfo>;
-        if (!isHeapBackend(backend) || x!.dtype !== 'float32')
-          throw new Error('batch norm: float32 tensors on the wasm backend expected');
-        const { epsilon } = attrs as unknown as { epsilon: number };
-        return batchNormTrainingKernel(backend, x!, scale!, offset!, epsilon);
-      },
-    });
-    tf.registerKernel({
-      kernelName: BATCH_NORM_TRAINING_GRAD,
-      backendName,
-      kernelFunc: ({ inputs, backend }) => {
-        const { dy, x, scale, mean, reserve } = inputs as Record<string, tf.TensorInfo>;
-        if (!isHeapBackend(backend) || x!.dtype !== 'float32' || dy!.dtype !== 'float32')
-          throw new Error('batch norm gradient: float32 tensors on the wasm backend expected');
-        return batchNormTrainingGradKernel(backend, dy!, x!, scale!, mean!, reserve!);
-      },
-    });
-  }
   // XNNPACK multiplies untransposed operands only; the stock kernel runs transposed ones (every
   // MatMul gradient) through a slow path: 3-4× slower than transposing explicitly first
   // ([64,10]·[1600,10]ᵀ: 3.4 → 0.9 ms; [64,1600]ᵀ·[64,10]: 2.3 → 0.8 ms).

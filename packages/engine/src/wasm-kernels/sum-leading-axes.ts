@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { runByImagesSummed } from './split-by-images';
 import { heapFloats, heapSimd, type HeapBackend } from './wasm-heap';
 
 /**
@@ -26,8 +27,8 @@ export function sumRowsInto(x: Float32Array, rows: number, out: Float32Array): v
 }
 
 /**
- * Σ over leading axes as one pass over the wasm heap (WebAssembly SIMD when available, else
- * JavaScript). The stock wasm Sum first
+ * Σ over leading axes as one pass over the wasm heap (WebAssembly SIMD when available, split by
+ * rows across the SIMD threads, else JavaScript). The stock wasm Sum first
  * transposes the whole input so that the reduced axes come last (~5 ms for a 64×26×26×32
  * activation, against ~1 ms here); a ones-row MatMul would repack the input as XNNPACK weights on
  * every call, which costs as much.
@@ -47,7 +48,17 @@ export function sumLeadingAxesKernel(
   const cols = tf.util.sizeFromShape(outShape);
   const scratch = simd.malloc(cols * 8);
   try {
-    simd.kernels.sumRows({ x: simd.address(x), rows, cols, out: simd.address(out), scratch });
+    runByImagesSummed(
+      simd,
+      'sumRows',
+      { x: simd.address(x), rows, cols, out: simd.address(out), scratch },
+      {
+        batch: 'rows',
+        perImage: { x: cols * 4 },
+        outs: { out: cols },
+        scratch: { scratch: cols * 8 },
+      },
+    );
   } finally {
     simd.free(scratch);
   }

@@ -56,7 +56,10 @@ export interface HeapSimd {
   free(pointer: number): void;
   /** A float32 view of the heap (detached when the memory grows: take it after allocating). */
   floats(address: number, length: number): Float32Array;
-  /** Threads a kernel can split its work across: the calling one plus the helper threads. */
+  /**
+   * Threads the next kernel may split its work across: the calling one plus the helper threads
+   * in use (ask once per kernel).
+   */
   threads(): number;
   /**
    * Run the calls of one kernel on the calling thread and the helper threads, each thread
@@ -126,7 +129,7 @@ function bindSimd(b: WasmBackendInternals): HeapSimd | undefined {
   const kernels = simdKernelsOn(memory);
   if (kernels === undefined) return undefined;
   return {
-    threads: () => 1 + (simdThreadPoolOn(memory)?.helpers ?? 0),
+    threads: () => 1 + (simdThreadPoolOn(memory)?.helpersForNextKernel() ?? 0),
     parallel: (name, calls) => runInParallel(kernels, simdThreadPoolOn(memory), name, calls),
     backend: b,
     kernels,

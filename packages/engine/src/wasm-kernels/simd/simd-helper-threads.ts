@@ -11,6 +11,11 @@ export interface SimdThreadPool {
   /** Helper threads besides the calling one. */
   readonly helpers: number;
   /**
+   * Helpers worth splitting the next kernel for: all of them, or 0 while they rest after making
+   * the calling thread wait (see HelperStallMonitor). Asked once per kernel.
+   */
+  helpersForNextKernel(): number;
+  /**
    * Run every call of kernel `name` (arguments in kernels.wat's order) on the calling thread and
    * the helpers; `runHere(i)` runs call i on the calling thread. Returns when all have finished;
    * throws if one failed. Calls must write disjoint memory.
