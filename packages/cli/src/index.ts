@@ -7,6 +7,17 @@ export {
   type PluginRegistries,
 } from './user-plugins';
 export { treeCommand, type TreeOptions } from './commands/tree';
+export {
+  treeBudgetCommand,
+  formatBudgetFront,
+  BUDGET_FILE,
+  type TreeBudgetOptions,
+} from './commands/tree-budget';
+export {
+  sensitivityCommand,
+  formatSensitivityTable,
+  type SensitivityCommandOptions,
+} from './commands/sensitivity';
 export { optimizeCommand, type OptimizeOptions, type OptimizeReport } from './commands/optimize';
 export { loadDataSets, type DataRequest, type PipelineData } from './data-sets';
 export type { CliIo } from './io';

@@ -373,4 +373,32 @@ describe('collabopt command line', () => {
     expect(c.err()).toMatch(/FILE_NOT_WRITABLE.*is a file, not a folder/);
     expect(Date.now() - started).toBeLessThan(5000);
   });
+
+  it('tree --budget and sensitivity: bad budget, objective or options are exit 2 before any work', async () => {
+    const out = path.join(dir, 'budget-out');
+    const cases: [string[], RegExp][] = [
+      [['tree', modelFile, '--budget=-1', '-o', out], /--budget is a drop in accuracy points/],
+      [['tree', modelFile, '--budget', 'x', '-o', out], /--budget must be a number/],
+      [
+        ['tree', modelFile, '--budget', '1', '--objective', 'gzip', '-o', out],
+        /--objective must be raw or zip/,
+      ],
+      [
+        ['tree', modelFile, '--budget', '1', '--sparsity', '0.5', '-o', out],
+        /--sparsity does not apply/,
+      ],
+      [
+        ['tree', modelFile, '--objective', 'raw', '-o', out],
+        /--objective applies to tree --budget only/,
+      ],
+      [['optimize', modelFile, '--budget', '1'], /--budget does not apply to optimize/],
+      [['sensitivity', modelFile, '-p', 'ptq'], /--pipeline does not apply to sensitivity/],
+      [['sensitivity', modelFile, '--budget', '1'], /--budget does not apply to sensitivity/],
+    ];
+    for (const [args, message] of cases) {
+      const r = io();
+      expect([args.join(' '), await runCli(args, r.io)]).toEqual([args.join(' '), 2]);
+      expect(r.err()).toMatch(message);
+    }
+  });
 });

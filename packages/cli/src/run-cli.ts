@@ -5,7 +5,9 @@ import { convertCommand } from './commands/convert';
 import { inspectCommand } from './commands/inspect';
 import { optimizeCommand } from './commands/optimize';
 import { formatsCommand, passesCommand } from './commands/registries';
+import { sensitivityCommand } from './commands/sensitivity';
 import { treeCommand } from './commands/tree';
+import { treeBudgetCommand } from './commands/tree-budget';
 import { parseInputShapes } from './input-shapes';
 import {
   checkOutputFile,
@@ -22,6 +24,7 @@ import { USAGE } from './usage';
 import { loadUserPlugins } from './user-plugins';
 import { cliVersion } from './version';
 import { reportFormatOf } from '@collabopt/report';
+import { BUDGET_OBJECTIVES, type BudgetObjective } from '@collabopt/preserve';
 
 const OPTIONS = {
   pipeline: { type: 'string', short: 'p' },
@@ -43,6 +46,9 @@ const OPTIONS = {
   'qat-epochs': { type: 'string' },
   'learning-rate': { type: 'string' },
   recipe: { type: 'string' },
+  budget: { type: 'string' },
+  objective: { type: 'string' },
+  'time-limit': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
   verbose: { type: 'boolean', short: 'v' },
@@ -59,6 +65,26 @@ function fraction(name: string, value: string | undefined): number | undefined {
   return n;
 }
 
+/** `--budget`: points of accuracy, ≥ 0. */
+function budgetPoints(value: string): number {
+  const n = fraction('budget', value)!;
+  if (n < 0)
+    throw new InvalidArgumentError(`--budget is a drop in accuracy points, ≥ 0; got ${value}`, {
+      field: '--budget',
+    });
+  return n;
+}
+
+function objectiveOf(value: string | undefined): BudgetObjective | undefined {
+  if (value === undefined) return undefined;
+  if (!(BUDGET_OBJECTIVES as readonly string[]).includes(value))
+    throw new InvalidArgumentError(
+      `--objective must be ${BUDGET_OBJECTIVES.join(' or ')}, got "${value}"`,
+      { field: '--objective' },
+    );
+  return value as BudgetObjective;
+}
+
 function defined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
@@ -73,6 +99,9 @@ const TREE_ONLY = [
   'qat-epochs',
   'learning-rate',
   'recipe',
+  'budget',
+  'objective',
+  'time-limit',
 ] as const;
 
 /** Run the command line; returns the process exit code (0 ok, 1 unexpected, 2 bad input, 130 cancelled). */
@@ -98,7 +127,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     registerAllPlugins();
     await loadUserPlugins(values.plugin ?? [], process.cwd());
     const seed = integer('seed', values.seed, 0) ?? 0;
-    if (values.verbose && (command === 'optimize' || command === 'tree'))
+    if (
+      values.verbose &&
+      (command === 'optimize' || command === 'tree' || command === 'sensitivity')
+    )
       await printBackendDetails(io);
     if (values.report !== undefined) reportFormatOf(values.report); // before any work
     const reportLayer = defined({ reportLayer: values['report-layer'] });
@@ -181,6 +213,41 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           await journal.watchFile(values.report);
         }
         await journal.watch(output);
+        if (values.budget !== undefined) {
+          refuseOptions(command, values, {
+            recipe: 'the budget search chooses its own sparsity, clusters and bit widths',
+            sparsity: 'the budget search chooses the sparsity',
+            clusters: 'the budget search chooses the cluster count',
+            'per-channel': 'the budget search tries per-tensor and per-channel codebooks',
+            'prune-epochs': 'the budget search fine-tunes each branch for one epoch',
+            'cluster-epochs': 'the budget search fine-tunes each branch for one epoch',
+            'qat-epochs': 'the budget search quantizes post-training',
+            'learning-rate': 'the budget search uses the tree defaults',
+            'report-layer': 'the budget search writes budget-report.json',
+            report: 'the budget search writes budget-report.json into its output folder',
+          });
+          await treeBudgetCommand(
+            rest[0],
+            {
+              seed,
+              epochs: integer('epochs', values.epochs, 1) ?? 3,
+              output,
+              ...dataOptions,
+              budget: budgetPoints(values.budget),
+              ...defined({
+                objective: objectiveOf(values.objective),
+                timeLimit: integer('time-limit', values['time-limit'], 1),
+              }),
+            },
+            io,
+          );
+          return 0;
+        }
+        for (const o of ['objective', 'time-limit'] as const)
+          if (values[o] !== undefined)
+            throw new InvalidArgumentError(`--${o} applies to tree --budget only`, {
+              field: `--${o}`,
+            });
         await treeCommand(
           rest[0],
           {
@@ -205,6 +272,27 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         );
         return 0;
       }
+      case 'sensitivity': {
+        const notSensitivity: Record<string, string> = {
+          pipeline: 'sensitivity runs its own probes',
+          format: 'sensitivity writes no model',
+          output: 'sensitivity prints its table; --report writes it',
+        };
+        for (const o of TREE_ONLY) notSensitivity[o] = 'it applies to tree only';
+        refuseOptions(command, values, notSensitivity);
+        if (values.report !== undefined) await journal.watchFile(values.report);
+        await sensitivityCommand(
+          rest[0],
+          {
+            seed,
+            epochs: integer('epochs', values.epochs, 1) ?? 3,
+            ...dataOptions,
+            ...defined({ report: values.report }),
+          },
+          io,
+        );
+        return 0;
+      }
       case 'passes':
         passesCommand(io);
         return 0;
@@ -213,7 +301,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return 0;
       default:
         throw new InvalidArgumentError(
-          `unknown command "${command}"; commands: inspect, convert, optimize, tree, passes, formats`,
+          `unknown command "${command}"; commands: inspect, convert, optimize, tree, sensitivity, passes, formats`,
           { field: 'command' },
         );
     }

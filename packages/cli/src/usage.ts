@@ -9,6 +9,12 @@ Usage:
   collabopt tree [<model> --data <data>]         run the deployment tree (baseline, PTQ, QAT, pruned,
                                                  clustered, sparsity-preserving clustered) and report every leaf;
                                                  without a model: the demo on the embedded MNIST digits
+  collabopt tree [<model>] --data <data> --budget <points> [--objective raw|zip]
+                                                 smallest int8 file within <points> of float accuracy:
+                                                 searches sparsity, clusters, 4-bit and float layers,
+                                                 prints the Pareto front, writes budget.tflite
+  collabopt sensitivity [<model>] --data <data>  per layer: accuracy drop when only that layer is
+                                                 int8/int4-quantized, 50% pruned or 16-clustered
   collabopt passes                               list the registered passes and their options
   collabopt formats                              list the registered formats
 
@@ -30,7 +36,7 @@ Options:
       --preprocess <p>    on raw pixels: scale=1/255[,offset=-1] or mean=…,std=… (per channel a:b:c),
                           order=bgr, resize=stretch|crop|pad|none
       --input-shape <n=s> static shape of a dynamic model input, e.g. input=1x3x224x224 (repeatable)
-      --report <file>     inspect, optimize, tree: <file>.html is the report page (tables,
+      --report <file>     inspect, optimize, tree, sensitivity: <file>.html is the report page (tables,
                           size/accuracy chart, weight density plots; self-contained), <file>.json
                           its JSON (optimize: the run's JSON report). tree writes report.html into
                           its output folder unless --report says where
@@ -48,7 +54,10 @@ Options:
       --prune-epochs <n>  (default 2)   --cluster-epochs <n> (default 1)   --qat-epochs <n> (default 1)
       --learning-rate <f> fine-tuning rate of every training pass (default: each pass's own)
       --recipe <file>     a JSON recipe: these knobs, or the whole tree as branches and leaves
-      --epochs <n>        demo only: reference CNN training epochs (default 3)
+      --epochs <n>        demo only: reference CNN training epochs (default 3; sensitivity too)
+      --budget <points>   accuracy-budget search instead of the tree (drop vs float, in points)
+      --objective raw|zip what the budget search minimises: file bytes or deflated bytes (default zip)
+      --time-limit <s>    budget search: no new candidate after this many seconds (default 600)
   -h, --help              this text
 
 Exit codes: 0 ok, 1 unexpected failure, 2 bad input (the message names what and where), 130 cancelled.

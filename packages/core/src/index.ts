@@ -170,6 +170,7 @@ export {
   isQuantizationMode,
   isFullInteger,
   graphQuantizationMode,
+  graphFloatLayers,
   type QuantizationMode,
   type ModelMode,
 } from './quantization-modes';
@@ -187,6 +188,9 @@ export {
   type TensorGrid,
   type Rounding,
 } from './quant-grid';
+
+// 4-bit packing (TFLite INT4, ONNX INT4/UINT4)
+export { packInt4, unpackInt4, unpackUint4 } from './int4-packing';
 
 // Formats
 export {
@@ -264,3 +268,12 @@ export {
   type ProgressTask,
   type ProgressInfo,
 } from './progress';
+export {
+  checkLayerSelection,
+  compileLayerSelection,
+  isEmptyLayerSelection,
+  layerPattern,
+  type CompiledLayerSelection,
+  type LayerPattern,
+  type LayerSelection,
+} from './layer-selection';

@@ -29,3 +29,17 @@ export function graphQuantizationMode(
   if (q && typeof q === 'object' && 'mode' in q) return String((q as { mode: unknown }).mode);
   return undefined;
 }
+
+/**
+ * The layers a quantization pass kept float inside an integer model
+ * (`graph.metadata.quantization.floatLayers`, docs/quantization-contract.md "Float layers"):
+ * writers compute them in float with QUANTIZE/DEQUANTIZE at their boundaries.
+ */
+export function graphFloatLayers(metadata: Readonly<Record<string, unknown>>): ReadonlySet<string> {
+  const q = metadata['quantization'];
+  if (q && typeof q === 'object' && 'floatLayers' in q) {
+    const list = (q as { floatLayers: unknown }).floatLayers;
+    if (Array.isArray(list)) return new Set(list.map((x) => String(x)));
+  }
+  return new Set();
+}

@@ -3,3 +3,29 @@ export { registerPreservePasses, preservePasses } from './register';
 export * from './tree';
 export * from './legalize';
 export { prepareOutput, pipelineOutcome, type PreparedOutput } from './prepare-output';
+export {
+  SENSITIVITY_PROBES,
+  probePipeline,
+  runSensitivity,
+  runPipelineCopy,
+  bySensitivity,
+  sensitivityColumn,
+  type SensitivityProbe,
+  type SensitivityOptions,
+  type SensitivityReport,
+  type LayerSensitivity,
+} from './sensitivity';
+export {
+  BUDGET_OBJECTIVES,
+  DEFAULT_BUDGET_BRANCHES,
+  searchBudget,
+  branchPipeline,
+  branchLabel,
+  quantizationPipeline,
+  type BudgetObjective,
+  type BudgetBranch,
+  type BudgetCandidate,
+  type BudgetSearchOptions,
+  type BudgetSearchResult,
+} from './budget-search';
+export { paretoFront, type SizedResult } from './budget-pareto';

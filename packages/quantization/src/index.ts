@@ -132,3 +132,14 @@ export {
 } from './qat';
 export { registerQuantizationPasses, quantizationPasses } from './register';
 export { foldBatchNormPass } from './fold-batch-norm-pass';
+export {
+  LAYER_PRECISION_OPTIONS,
+  ALL_LAYERS_QUANTIZED,
+  parseLayerBits,
+  resolveLayerPrecision,
+  floatValues,
+  applyFloatLayers,
+  type LayerBitsRule,
+  type LayerPrecision,
+  type LayerPrecisionOptions,
+} from './layer-precision';

@@ -20,6 +20,11 @@ import {
 import { activationGroups, type ActivationBits, type ActivationGroup } from './activation-groups';
 import { activationParams, annotateValue } from './annotations';
 import { calibrate } from './calibration';
+import {
+  LAYER_PRECISION_OPTIONS,
+  applyFloatLayers,
+  resolveLayerPrecision,
+} from './layer-precision';
 import { activationErrors, type QuantizationErrorReport } from './error-report';
 import { foldBatchNorm } from './fold-batch-norm';
 import { representableRange } from './quant-params';
@@ -79,6 +84,7 @@ export const PTQ_OPTIONS = defineOptions({
     default: 0,
     description: 'samples for the per-activation SQNR report (0: weights only)',
   },
+  ...LAYER_PRECISION_OPTIONS,
 });
 
 export type PtqOptions = OptionsOf<typeof PTQ_OPTIONS>;
@@ -153,6 +159,7 @@ export async function quantizePostTraining(
   const folded = foldBatchNorm(graph, registry);
   for (const s of folded.skipped)
     options.logger?.warn(`ptq: BatchNorm "${s.batchNorm}" stays unfolded: ${s.reason}`);
+  const precision = resolveLayerPrecision(graph, registry, o);
   const bits = activationBitsOf(o.mode);
   const floatGraph = o.reportSamples > 0 && bits !== undefined ? graph.clone() : undefined;
   if (bits !== undefined) {
@@ -182,8 +189,12 @@ export async function quantizePostTraining(
       );
     }
   }
-  const weights = quantizeGraphWeights(graph, o.mode, registry, { weightBits: o.weightBits });
+  const weights = quantizeGraphWeights(graph, o.mode, registry, {
+    weightBits: o.weightBits,
+    precision,
+  });
   graph.metadata['quantization'] = { mode: o.mode };
+  applyFloatLayers(graph, precision, { integerIo: o.mode === 'int8-io' });
   graph.touch();
   const activations =
     floatGraph && options.engine && options.data

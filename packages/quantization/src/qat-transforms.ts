@@ -11,6 +11,7 @@ import type {
 } from '@collabopt/engine';
 import { activationGroups, preservesGrid, type ActivationGroup } from './activation-groups';
 import { annotateValue } from './annotations';
+import { ALL_LAYERS_QUANTIZED, type LayerPrecision } from './layer-precision';
 import { codebookScaleAxes } from './codebook-grid';
 import { nudgeRange, paramsFromNudged, representableRange, type QuantParams } from './quant-params';
 import { tf } from './tf';
@@ -81,16 +82,20 @@ export class ActivationRange {
  * per-channel codebook along the quantization axes, see `codebookScaleAxes`), so every centroid is
  * one code and the centroids' gradients come through the fake-quant of that grid; a 4-bit grid with
  * more centroids than its 15 symmetric levels uses its full range.
+ *
+ * Float layers of `options.precision` are left alone; its per-layer bits override `bits`.
  */
 export function qatWeightTransform(
   registry: OpRegistry = defaultOpRegistry,
   bits = 8,
-  options: { codebookGrid?: boolean } = {},
+  options: { codebookGrid?: boolean; precision?: LayerPrecision } = {},
 ): WeightTransform {
+  const precision = options.precision ?? ALL_LAYERS_QUANTIZED;
   return {
     name: 'qat-weights',
     stage: 'quantize',
-    appliesTo: (t: WeightTarget) => registry.quantizedKernel(t.node)?.name === t.slot,
+    appliesTo: (t: WeightTarget) =>
+      registry.quantizedKernel(t.node)?.name === t.slot && !precision.isFloat(t.node),
     create: (t: WeightTarget): WeightTransformInstance => {
       const quantAxes = t.capabilities.perChannelQuantization
         ? t.capabilities.channelAxes
@@ -99,9 +104,10 @@ export function qatWeightTransform(
       const axes = codebook
         ? codebookScaleAxes(codebook.channelAxes, quantAxes, t.weight.tensor.shape.length)
         : quantAxes;
-      const narrowRange = !codebook || bits >= 8 || codebook.clusters <= 2 ** bits - 1;
+      const layerBits = precision.weightBits(t.node) ?? bits;
+      const narrowRange = !codebook || layerBits >= 8 || codebook.clusters <= 2 ** layerBits - 1;
       return {
-        forward: (w: tfc.Tensor) => fakeQuantWeightTensor(w, axes, bits, narrowRange),
+        forward: (w: tfc.Tensor) => fakeQuantWeightTensor(w, axes, layerBits, narrowRange),
         // The kernel now holds fake-quantized values; quantizeGraphWeights writes its int8
         // annotation once, together with the bias (whose range may widen the kernel scale).
         strip: () => {},

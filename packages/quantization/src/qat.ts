@@ -17,6 +17,7 @@ import {
   trainingLossOf,
   type Dataset,
   type DataSource,
+  type ActivationTransform,
   type Engine,
   type WeightTransform,
 } from '@collabopt/engine';
@@ -27,6 +28,12 @@ import {
   qatWeightTransform,
 } from './qat-transforms';
 import { foldBatchNorm } from './fold-batch-norm';
+import {
+  LAYER_PRECISION_OPTIONS,
+  applyFloatLayers,
+  floatValues,
+  resolveLayerPrecision,
+} from './layer-precision';
 import {
   WEIGHT_BITS,
   checkWeightBits,
@@ -81,6 +88,7 @@ export const QAT_OPTIONS = defineOptions({
     description:
       "start of the activation ranges' moving averages: TFMOT's [-6, 6] or the first batch's extremes (short fine-tuning)",
   },
+  ...LAYER_PRECISION_OPTIONS,
   ...TRAINING_LOSS_OPTIONS,
 });
 
@@ -131,7 +139,25 @@ export async function quantizationAwareTraining(
   const folded = foldBatchNorm(graph, registry);
   for (const s of folded.skipped)
     options.logger?.warn(`qat: BatchNorm "${s.batchNorm}" stays unfolded: ${s.reason}`);
-  const { transform, state } = qatActivationTransform(graph, registry, o.rangeInit);
+  const precision = resolveLayerPrecision(graph, registry, o);
+  const { transform: allValues, state } = qatActivationTransform(graph, registry, o.rangeInit);
+  // Values that stay float still track their group's range (a group's anchor may be one) but are
+  // not fake-quantized.
+  const stayFloat = floatValues(graph, precision);
+  const transform: ActivationTransform = {
+    ...allValues,
+    create: (t) => {
+      const inner = allValues.create(t);
+      if (!stayFloat.has(t.value)) return inner;
+      return {
+        ...inner,
+        forward: (x, info) => {
+          inner.forward(x, info);
+          return x;
+        },
+      };
+    },
+  };
   const result = await engine.fit(graph, data, {
     epochs: o.epochs,
     batchSize: o.batchSize,
@@ -141,7 +167,10 @@ export async function quantizationAwareTraining(
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     weightTransforms: [
       ...(options.preservingTransforms ?? []),
-      qatWeightTransform(registry, o.weightBits, { codebookGrid: options.codebookAware ?? false }),
+      qatWeightTransform(registry, o.weightBits, {
+        codebookGrid: options.codebookAware ?? false,
+        precision,
+      }),
     ],
     activationTransforms: [transform],
     ...trainingLossOf(o),
@@ -163,8 +192,10 @@ export async function quantizationAwareTraining(
   const weights = quantizeGraphWeights(graph, 'int8', registry, {
     codebookAware: options.codebookAware ?? false,
     weightBits: o.weightBits,
+    precision,
   });
   graph.metadata['quantization'] = { mode: 'int8' };
+  applyFloatLayers(graph, precision);
   graph.touch();
   return {
     foldedBatchNorms: folded.folded.length,

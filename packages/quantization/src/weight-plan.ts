@@ -1,5 +1,4 @@
 import {
-  InvalidArgumentError,
   QUANTIZATION_MODES,
   UnsupportedError,
   defaultOpRegistry,
@@ -15,6 +14,8 @@ import {
   type Weight,
 } from '@collabopt/core';
 import { paramsOfValue } from './annotations';
+import { ALL_LAYERS_QUANTIZED, type LayerPrecision } from './layer-precision';
+import { WEIGHT_BITS, checkWeightBits } from './weight-bits';
 import { sqnrDb } from './sqnr';
 import {
   minWeightScalesForBias,
@@ -24,6 +25,9 @@ import {
   weightQuantAnnotation,
   type WeightQuantizationResult,
 } from './weight-quantization';
+
+/** Kernel bit widths live in weight-bits.ts (layer-precision checks them too). */
+export { WEIGHT_BITS, checkWeightBits };
 
 /** The quantization modes are core's one list (docs/quantization-contract.md). */
 export { QUANTIZATION_MODES, type QuantizationMode };
@@ -110,40 +114,21 @@ function snapBias(
   };
 }
 
-/** Kernel bit widths the integer modes accept (`weightBits`): int8, or a narrower grid such as int4. */
-export const WEIGHT_BITS = { min: 4, max: 8 } as const;
-
-/** Modes whose kernels may use fewer than 8 bits (full-integer files with int8 activations). */
-const NARROW_WEIGHT_MODES: ReadonlySet<QuantizationMode> = new Set(['int8', 'int8-io']);
-
-/** A typed error unless `mode` can store kernels with `bits` bits. */
-export function checkWeightBits(mode: QuantizationMode, bits: number, pass: string): void {
-  if (!Number.isInteger(bits) || bits < WEIGHT_BITS.min || bits > WEIGHT_BITS.max) {
-    throw new InvalidArgumentError(
-      `${pass}: weightBits must be an integer in ${WEIGHT_BITS.min}..${WEIGHT_BITS.max}, got ${bits}`,
-      { pass },
-    );
-  }
-  if (bits < 8 && !NARROW_WEIGHT_MODES.has(mode)) {
-    throw new InvalidArgumentError(
-      `${pass}: weightBits=${bits} needs mode int8 or int8-io (full-integer files with int8 activations); mode ${mode} stores 8-bit (or float) weights`,
-      { pass },
-    );
-  }
-}
-
 export interface WeightQuantizationOptions {
   /** Quantize kept codebooks centroid-wise (default true). */
   readonly codebookAware?: boolean;
   /** Bits of the kernels' symmetric grid (default 8; 4 writes int4 kernels where formats can). */
   readonly weightBits?: number;
+  /** Float layers (weights left float) and per-layer weight bits overriding `weightBits`. */
+  readonly precision?: LayerPrecision;
 }
 
 /**
  * Quantize the weights of `graph` for `mode`, in place, writing `quant` annotations and snapping the
  * float values to the grid. Integer modes need the input activation of each kernel op annotated
  * first (bias scale = input scale × weight scale). Masks stay exact; codebooks are quantized
- * centroid-wise and updated. Kernels use `weightBits` bits (int8 and int8-io modes only).
+ * centroid-wise and updated. Kernels use `weightBits` bits (int8 and int8-io modes only), or their
+ * layer's `precision` override; float layers of `precision` keep float weights.
  */
 export function quantizeGraphWeights(
   graph: Graph,
@@ -154,8 +139,12 @@ export function quantizeGraphWeights(
   const codebookAware = options.codebookAware ?? true;
   const bits = options.weightBits ?? 8;
   checkWeightBits(mode, bits, 'quantizeGraphWeights');
+  const precision = options.precision ?? ALL_LAYERS_QUANTIZED;
   const report: WeightQuantReport[] = [];
   for (const node of graph.topologicalOrder()) {
+    if (precision.isFloat(node)) continue;
+    const layerBits = precision.weightBits(node);
+    if (layerBits !== undefined) checkWeightBits(mode, layerBits, `layerBits ${node.name}`);
     if (node.op === 'SeparableConv2D' && mode !== 'float16') {
       throw new UnsupportedError(
         `SeparableConv2D "${node.name}" cannot be integer-quantized as one node (its depthwise output needs its own range); split it into DepthwiseConv2D + Conv2D first`,
@@ -209,7 +198,7 @@ export function quantizeGraphWeights(
       bias && isFloat(bias)
         ? minWeightScalesForBias(bias.tensor.data as Float32Array, inParams.scale, biasBits)
         : undefined;
-    const k = snapKernel(node, kernelSlot, registry, codebookAware, bits, minScale);
+    const k = snapKernel(node, kernelSlot, registry, codebookAware, layerBits ?? bits, minScale);
     report.push(k.report);
     if (bias && isFloat(bias)) report.push(snapBias(node, inParams.scale, k.scale, biasBits));
   }

@@ -5,14 +5,11 @@ import {
   SOURCE_FILES_KEY,
   createConsoleLogger,
   createStreamProgress,
-  readModel,
   writeFilesAtomically,
   type Graph,
 } from '@collabopt/core';
-import { getEngine, referenceCnn } from '@collabopt/engine';
 import {
   DEFAULT_TREE_OPTIONS,
-  prepareOutput,
   pruneFrequencyFor,
   runTree,
   treePlan,
@@ -23,9 +20,10 @@ import {
   type TreeReport,
 } from '@collabopt/preserve';
 import { formatLeafTable, treeReportModel } from '@collabopt/report';
-import { DATA_FORMS, contextData, loadDataSets } from '../data-sets';
+import { contextData } from '../data-sets';
 import { print, type CliIo } from '../io';
 import { reportKernel, runMetadata, writeReportFile } from '../report-file';
+import { prepareTreeBaseline } from './tree-baseline';
 
 export interface TreeOptions extends Partial<TreePlanOptions> {
   /** `--data`; required for a user's model, `mnist` by default for the built-in demo. */
@@ -153,58 +151,8 @@ export async function treeCommand(
 ): Promise<TreeReport> {
   const recipe = await readRecipe(options.recipe);
   planOf(options, recipe); // a bad recipe or knob fails before any work
-  let baseline: Graph;
-  if (input) {
-    baseline = await readModel(input, {
-      logger: createConsoleLogger('info', io.stderr),
-      ...(options.inputShapes ? { inputShapes: options.inputShapes } : {}),
-    });
-  } else {
-    baseline = referenceCnn(options.seed);
-  }
-  // Every leaf is an int8 TFLite file: legalize and prove the first one writable before any work.
-  const { format, steps } = await prepareOutput(
-    baseline,
-    path.join(options.output, 'leaf.tflite'),
-    { format: 'tflite', pipeline: 'ptq(mode=int8)' },
-  );
-  for (const s of steps) io.stderr.write(`legalize: ${s.detail}\n`);
-
-  // The embedded digits are the demo's default only: a user's model needs the user's data.
-  const data = await loadDataSets({
-    ...(options.data !== undefined ? { data: options.data } : input ? {} : { data: 'mnist' }),
-    ...(options.labels !== undefined ? { labels: options.labels } : {}),
-    ...(options.preprocess !== undefined ? { preprocess: options.preprocess } : {}),
-    seed: options.seed,
-    inputShape: baseline.inputs[0]?.shape ?? [],
-  });
-  if (!data.train || !data.test)
-    throw new InvalidArgumentError(
-      `the tree fine-tunes and evaluates: it needs data (--data ${data.name} gives none); accepted: ${DATA_FORMS}`,
-      { field: '--data' },
-    );
-  if (!input && !data.labelled)
-    throw new InvalidArgumentError(
-      'the built-in demo trains the reference CNN from scratch: it needs labels (drop --labels none)',
-      { field: '--labels' },
-    );
+  const { baseline, format, data, engine } = await prepareTreeBaseline(input, options, io);
   const plan = planOf(options, recipe, data.train.count);
-  const engine = await getEngine();
-  if (!input) {
-    print(
-      io,
-      `training the reference CNN on ${data.name} (${data.train.count} samples, ${options.epochs} epochs, backend ${engine.backend})`,
-    );
-    await engine.fit(baseline, data.train, {
-      epochs: options.epochs,
-      batchSize: 128,
-      optimizer: 'adam',
-      learningRate: 1e-3,
-      seed: options.seed,
-      progress: createStreamProgress(io.stderr),
-      signal: io.signal,
-    });
-  }
   await fs.mkdir(options.output, { recursive: true });
   // The old report describes the leaves this run is about to replace: an interrupted run must not
   // leave it behind describing files that changed. The new one is written when the tree is done.

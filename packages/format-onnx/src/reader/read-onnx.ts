@@ -12,7 +12,7 @@ import {
 } from '@collabopt/core';
 import { NCHW_TO_NHWC, permuteShape } from '../layout';
 import { decodeModel } from '../proto/codec';
-import { fromTensorProto } from '../proto/tensor-proto';
+import { tensorProtoConst } from './tensor-proto-const';
 import { type ModelProto, ONNX_DTYPE, toNumber } from '../proto/types';
 import { type Entry, type ImportContext, MAX_SAMPLE_ELEMENTS } from './context';
 import { loadExternalTensorBytes, type RelatedReader } from './external-data';
@@ -85,7 +85,7 @@ export async function importModel(
     const ext = await loadExternalTensorBytes(init, options.readRelated, where);
     table.set(init.name ?? '', {
       kind: 'const',
-      c: constOrTensor(fromTensorProto(init, where, ext)),
+      c: tensorProtoConst(init, where, ext),
     });
   }
 

@@ -36,6 +36,11 @@ export interface ExportSettings {
   readonly allFloat16: boolean;
   /** Where fallbacks are reported (e.g. an int4 weight written as int8). */
   readonly warn: (message: string) => void;
+  /**
+   * Layers computed in float inside a full-integer file (`graph.metadata.quantization.floatLayers`):
+   * DEQUANTIZE feeds them, QUANTIZE follows them where integer layers read their outputs.
+   */
+  readonly floatLayers: ReadonlySet<string>;
 }
 
 /**
@@ -104,6 +109,8 @@ export class ExportContext {
   /** The IR node being exported (error locations). */
   currentNode: Node | undefined;
   private readonly valueTensors = new Map<Value, number>();
+  /** DEQUANTIZE outputs of integer values read by float layers, made once per value. */
+  private readonly floatViews = new Map<Value, number>();
 
   constructor(
     readonly graph: Graph,
@@ -114,8 +121,18 @@ export class ExportContext {
     return this.settings.mode;
   }
 
+  /** Whether the current node computes in integers (full-integer file, not a float layer). */
   get quantized(): boolean {
-    return isFullInteger(this.settings.mode);
+    return isFullInteger(this.settings.mode) && !this.inFloatLayer;
+  }
+
+  /** The current node is a float layer of a full-integer file. */
+  get inFloatLayer(): boolean {
+    return (
+      isFullInteger(this.settings.mode) &&
+      this.currentNode !== undefined &&
+      this.settings.floatLayers.has(this.currentNode.name)
+    );
   }
 
   /** 16x8: int16 activations (symmetric, zero point 0), int8 weights, int64 biases. */
@@ -133,13 +150,60 @@ export class ExportContext {
     return this.quantized ? 'int8' : 'float';
   }
 
+  /**
+   * The tensor the current node reads for `value`: a float layer reading an integer value gets
+   * its DEQUANTIZE (one per value); an integer layer must never read a float tensor.
+   */
   tensorOf(value: Value): number {
+    const t = this.boundTensor(value);
+    if (!isFullInteger(this.settings.mode) || this.currentNode === undefined) return t;
+    const isFloat = this.b.tensor(t).type === TensorType.FLOAT32;
+    if (this.quantized && isFloat)
+      throw quantMissing(
+        `"${this.currentNode.name}" computes in integers but its input "${value.name}" is float (it has no quant annotation)`,
+        { node: this.currentNode.name, field: value.name },
+      );
+    if (this.quantized || isFloat) return t;
+    let view = this.floatViews.get(value);
+    if (view === undefined) {
+      view = this.b.addTensor({
+        name: `${value.name}/dequantize`,
+        type: TensorType.FLOAT32,
+        shape: this.shapeOf(value),
+      });
+      this.addOp(Op.DEQUANTIZE, [t], [view], 0, undefined, {
+        kind: 'float',
+        inputType: this.int16Activations ? 'int16' : 'int8',
+      });
+      this.floatViews.set(value, view);
+    }
+    return view;
+  }
+
+  /** The tensor bound to `value`, as written by its producer (no conversion). */
+  boundTensor(value: Value): number {
     const t = this.valueTensors.get(value);
     if (t === undefined)
       throw new GraphError(`value "${value.name}" is read before it is written`, {
         field: value.name,
       });
     return t;
+  }
+
+  /**
+   * After a float layer: each output an integer layer reads (it carries a quant annotation) is
+   * quantized right away, so every reader sees the same integer values the simulation computes.
+   */
+  quantizeFloatOutputs(node: Node): void {
+    if (!this.inFloatLayer) return;
+    for (const v of node.outputs) {
+      if (!this.has(v) || v.annotations.quant === undefined) continue;
+      const f = this.boundTensor(v);
+      if (this.b.tensor(f).type !== TensorType.FLOAT32) continue;
+      const q = this.integerTensor(v);
+      this.addOp(Op.QUANTIZE, [f], [q], BuiltinOptionsType.QuantizeOptions, {}, { kind: 'int8' });
+      this.bind(v, q);
+    }
   }
 
   bind(value: Value, index: number): void {
@@ -179,21 +243,29 @@ export class ExportContext {
 
   /** The tensor a node's output value is written to (int8 with its annotation in full-integer modes). */
   outputTensor(value: Value, name?: string): number {
+    if (this.quantized) return this.integerTensor(value, name);
+    // A float layer's output an integer layer reads is quantized next (quantizeFloatOutputs).
+    const tname =
+      name ??
+      (this.inFloatLayer && value.annotations.quant !== undefined
+        ? `${value.name}/float`
+        : value.name);
+    return this.b.addTensor({ name: tname, type: TensorType.FLOAT32, shape: this.shapeOf(value) });
+  }
+
+  private integerTensor(value: Value, name?: string): number {
     const isGraphOutput = this.graph.outputs.includes(value);
     const tname =
       name ??
       (hasFloatIo(this.mode) && isGraphOutput
         ? `${value.name}_${this.int16Activations ? 'int16' : 'int8'}`
         : value.name);
-    if (this.quantized) {
-      return this.b.addTensor({
-        name: tname,
-        type: this.activationType,
-        shape: this.shapeOf(value),
-        quantization: this.activationQuant(value),
-      });
-    }
-    return this.b.addTensor({ name: tname, type: TensorType.FLOAT32, shape: this.shapeOf(value) });
+    return this.b.addTensor({
+      name: tname,
+      type: this.activationType,
+      shape: this.shapeOf(value),
+      quantization: this.activationQuant(value),
+    });
   }
 
   /** A tensor between two operators of one IR node. */
@@ -273,7 +345,7 @@ export class ExportContext {
     options: Record<string, number | boolean | readonly number[]> | undefined,
     facts: Parameters<typeof operatorVersion>[1] = { kind: this.activationKind },
   ): void {
-    if (this.int16Activations && !INT16_ACTIVATION_OPS.has(code)) {
+    if (this.int16Activations && this.quantized && !INT16_ACTIVATION_OPS.has(code)) {
       const node = this.currentNode;
       throw unsupportedFeature(
         `TFLite has no 16x8 (int16 activation) kernel for ${builtinOperatorName(code)}${node ? `, which ${node.op} "${node.name}" needs` : ''}; write this model as int8, or keep the layer out of 16x8 quantization`,
@@ -282,7 +354,10 @@ export class ExportContext {
     }
     this.b.addOperator(
       code,
-      operatorVersion(code, { ...facts, ...(this.int16Activations ? { int16: true } : {}) }),
+      operatorVersion(code, {
+        ...facts,
+        ...(this.int16Activations && this.quantized ? { int16: true } : {}),
+      }),
       inputs,
       outputs,
       optionsType,

@@ -1,5 +1,6 @@
 import {
   createConsoleLogger,
+  graphFloatLayers,
   graphQuantizationMode,
   defaultOpRegistry,
   type Logger,
@@ -74,11 +75,14 @@ export function writeTflite(input: Graph, options: TfliteWriteOptions = {}): Uin
     sparse: options.sparse === true,
     allFloat16: options.mode === 'float16',
     warn: (message) => (options.logger ?? createConsoleLogger('warn')).warn(message),
+    floatLayers: graphFloatLayers(graph.metadata),
   });
   const inputs: number[] = [];
   for (const v of graph.inputs) {
     const shape = ctx.shapeOf(v);
-    if (hasFloatIo(mode)) {
+    // An input only float layers read (no quant annotation) stays float.
+    const floatInput = ctx.settings.floatLayers.size > 0 && v.annotations.quant === undefined;
+    if (hasFloatIo(mode) && !floatInput) {
       const f = ctx.b.addTensor({ name: v.name, type: TensorType.FLOAT32, shape });
       const q = ctx.b.addTensor({
         name: `${v.name}_${ctx.int16Activations ? 'int16' : 'int8'}`,
@@ -90,7 +94,9 @@ export function writeTflite(input: Graph, options: TfliteWriteOptions = {}): Uin
       inputs.push(f);
       ctx.bind(v, q);
     } else {
-      const t = ctx.outputTensor(v);
+      const t = floatInput
+        ? ctx.b.addTensor({ name: v.name, type: TensorType.FLOAT32, shape })
+        : ctx.outputTensor(v);
       inputs.push(t);
       ctx.bind(v, t);
     }
@@ -115,11 +121,12 @@ export function writeTflite(input: Graph, options: TfliteWriteOptions = {}): Uin
     }
     ctx.currentNode = node;
     exporter(node, ctx);
+    ctx.quantizeFloatOutputs(node);
     ctx.currentNode = undefined;
   }
   const outputs = graph.outputs.map((v) => {
-    const t = ctx.tensorOf(v);
-    if (!hasFloatIo(mode)) return t;
+    const t = ctx.boundTensor(v);
+    if (!hasFloatIo(mode) || ctx.b.tensor(t).type === TensorType.FLOAT32) return t;
     const f = ctx.b.addTensor({ name: v.name, type: TensorType.FLOAT32, shape: ctx.shapeOf(v) });
     ctx.addOp(Op.DEQUANTIZE, [t], [f], 0, undefined, {
       kind: 'float',

@@ -1,0 +1,120 @@
+import { promises as fs } from 'node:fs';
+import {
+  SOURCE_FILES_KEY,
+  createConsoleLogger,
+  formatTable,
+  writeFilesAtomically,
+} from '@collabopt/core';
+import {
+  branchLabel,
+  searchBudget,
+  type BudgetCandidate,
+  type BudgetObjective,
+  type BudgetSearchResult,
+} from '@collabopt/preserve';
+import { formatCompression } from '@collabopt/report';
+import { print, type CliIo } from '../io';
+import { formatSensitivityTable } from './sensitivity';
+import { prepareTreeBaseline, type TreeBaselineOptions } from './tree-baseline';
+
+export interface TreeBudgetOptions extends TreeBaselineOptions {
+  /** `--budget`: largest accuracy drop vs float, in points. */
+  budget: number;
+  /** `--objective raw|zip` (default zip). */
+  objective?: BudgetObjective;
+  /** `--time-limit` seconds: no new candidate starts after it (default 600). */
+  timeLimit?: number;
+}
+
+/** The file name of the chosen model in the output folder. */
+export const BUDGET_FILE = 'budget.tflite';
+
+const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+
+function plan(c: BudgetCandidate): string {
+  const parts = [branchLabel(c.branch)];
+  if (c.fourBitLayers.length > 0) parts.push(`4-bit ${c.fourBitLayers.join(',')}`);
+  if (c.floatLayers.length > 0) parts.push(`float ${c.floatLayers.join(',')}`);
+  return parts.join('; ');
+}
+
+/** The Pareto front (size vs metric) of a budget search, the chosen one marked. */
+export function formatBudgetFront(r: BudgetSearchResult): string {
+  return formatTable(
+    ['', 'candidate', 'int8 sim', 'drop (points)', 'raw → zipped (reduction)'],
+    r.pareto.map((c) => [
+      c.id === r.chosen?.id ? '*' : '',
+      plan(c),
+      pct(c.metric),
+      c.drop.toFixed(2),
+      formatCompression(c.bytes, c.zipBytes),
+    ]),
+  );
+}
+
+/**
+ * `collabopt tree [<model>] --budget <points> [--objective raw|zip]`: @collabopt/preserve's
+ * `searchBudget` on the baseline; prints the sensitivity table, each candidate and the Pareto
+ * front, writes the chosen int8 TFLite file (`budget.tflite`) and `budget-report.json` into the
+ * output folder. Parses, prints, writes.
+ */
+export async function treeBudgetCommand(
+  input: string | undefined,
+  options: TreeBudgetOptions,
+  io: CliIo,
+): Promise<BudgetSearchResult> {
+  const { baseline, format, data, engine } = await prepareTreeBaseline(
+    input,
+    options,
+    io,
+    'tree --budget',
+  );
+  const objective = options.objective ?? 'zip';
+  const timeLimit = options.timeLimit ?? 600;
+  print(
+    io,
+    `budget search: smallest ${objective === 'raw' ? 'raw' : 'deflated'} int8 TFLite file within ${options.budget} points of the float ${data.labelled ? 'accuracy' : 'agreement'} (no new candidate after ${timeLimit} s)`,
+  );
+  const result = await searchBudget(baseline, {
+    engine,
+    data: {
+      train: data.train,
+      test: data.test,
+      ...(data.validation ? { validation: data.validation } : {}),
+      ...(data.calibration ? { calibration: data.calibration } : {}),
+    },
+    budget: options.budget,
+    objective,
+    timeLimitSeconds: timeLimit,
+    seed: options.seed,
+    signal: io.signal,
+    logger: createConsoleLogger('warn', io.stderr),
+    writer: (graph) => format.write!(graph, { fileName: BUDGET_FILE }),
+    onCandidate: (c) =>
+      print(
+        io,
+        `  ${c.id} ${plan(c)}: ${pct(c.metric)} (drop ${c.drop.toFixed(2)}), ${formatCompression(c.bytes, c.zipBytes)}${c.withinBudget ? '' : ' — over budget'}`,
+      ),
+  });
+  print(io, formatSensitivityTable(result.sensitivity));
+  print(io, `Pareto front (size vs ${result.kind}), * = chosen:`);
+  print(io, formatBudgetFront(result));
+  await fs.mkdir(options.output, { recursive: true });
+  const protect = (baseline.metadata[SOURCE_FILES_KEY] as string[] | undefined) ?? [];
+  const { chosenGraph: _graph, chosenFiles, ...summary } = result;
+  const files = [
+    ...(chosenFiles ?? []).map((f) => ({ ...f, path: BUDGET_FILE })),
+    {
+      path: 'budget-report.json',
+      bytes: new TextEncoder().encode(`${JSON.stringify(summary, null, 2)}\n`),
+    },
+  ];
+  await writeFilesAtomically(options.output, files, protect, { signal: io.signal });
+  print(
+    io,
+    result.chosen
+      ? `chosen ${result.chosen.id} (${plan(result.chosen)}): ${BUDGET_FILE} and budget-report.json in ${options.output}; ${result.candidates.length} candidates in ${result.seconds.toFixed(0)} s${result.stoppedByTime ? ' (stopped by the time limit)' : ''}`
+      : `no candidate within ${options.budget} points (${result.candidates.length} tried in ${result.seconds.toFixed(0)} s${result.stoppedByTime ? ', stopped by the time limit' : ''}); budget-report.json in ${options.output}`,
+  );
+  return result;
+}

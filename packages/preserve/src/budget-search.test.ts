@@ -1,0 +1,118 @@
+import { GraphBuilder, PassRegistry, createRng, type Graph, type ModelFile } from '@collabopt/core';
+import { registerClusteringPasses } from '@collabopt/clustering';
+import { createDataset, createEngine, type Dataset, type Engine } from '@collabopt/engine';
+import { registerPruningPasses } from '@collabopt/pruning';
+import { registerQuantizationPasses } from '@collabopt/quantization';
+import { registerPreservePasses } from './register';
+import { paretoFront } from './budget-pareto';
+import { branchPipeline, quantizationPipeline, searchBudget } from './budget-search';
+
+function model(): Graph {
+  const b = new GraphBuilder('toy', { seed: 3 });
+  const x = b.input('input', [-1, 6, 6, 1]);
+  let h = b.layer('Conv2D', 'conv', x, { filters: 4, kernelSize: [3, 3], activation: 'relu' });
+  h = b.layer('Flatten', 'flatten', h);
+  return b.build(b.layer('Dense', 'logits', h, { units: 2 }));
+}
+
+function data(n: number, seed: number): Dataset {
+  const rng = createRng(seed);
+  const x = Float32Array.from({ length: n * 36 }, () => rng.next());
+  const y = Int32Array.from({ length: n }, (_, i) => (x[i * 36]! > 0.5 ? 1 : 0));
+  return createDataset(x, y, [6, 6, 1], 'toy');
+}
+
+/** Stored bits of each weight (its quant bits, 32 when float), rounded up to bytes. */
+async function bitsWriter(graph: Graph): Promise<ModelFile[]> {
+  let bits = 0;
+  for (const n of graph.nodes)
+    for (const w of Object.values(n.weights))
+      bits += (w.annotations.quant?.bits ?? 32) * w.tensor.shape.reduce((a, b) => a * b, 1);
+  return [{ path: 'model.bin', bytes: new Uint8Array(Math.ceil(bits / 8)) }];
+}
+
+describe('paretoFront', () => {
+  it('keeps the points nothing beats on both size and metric, smallest first', () => {
+    const pts = [
+      { id: 'a', size: 10, metric: 0.8 },
+      { id: 'b', size: 5, metric: 0.7 },
+      { id: 'c', size: 7, metric: 0.65 },
+      { id: 'd', size: 12, metric: 0.9 },
+      { id: 'e', size: 10, metric: 0.85 },
+    ];
+    expect(paretoFront(pts).map((p) => p.id)).toEqual(['b', 'e', 'd']);
+  });
+});
+
+describe('budget pipelines', () => {
+  it('writes the branch and the per-layer PTQ plan in the pipeline language', () => {
+    expect(branchPipeline({ sparsity: 0 }, 1)).toBe('');
+    expect(branchPipeline({ sparsity: 0.5, clusters: 16 }, 2)).toBe(
+      'prune(sparsity=0.5, epochs=2) | sparsityPreservingCluster(clusters=16, epochs=2, kmeansIterations=100, learningRate=0.0001)',
+    );
+    expect(quantizationPipeline(['a', 'b'], ['c'])).toBe(
+      'ptq(mode=int8, exclude=["c"], layerBits="a:4,b:4")',
+    );
+  });
+});
+
+describe('searchBudget', () => {
+  let engine: Engine;
+  const passes = new PassRegistry();
+  beforeAll(async () => {
+    engine = await createEngine({ backend: 'cpu' });
+    registerPruningPasses(passes);
+    registerClusteringPasses(passes);
+    registerQuantizationPasses(passes);
+    registerPreservePasses(passes);
+  });
+
+  it('a generous budget: every layer goes to 4 bits; the choice is the smallest within budget and on the front', async () => {
+    const r = await searchBudget(model(), {
+      engine,
+      data: { test: data(40, 2), calibration: data(20, 5), train: data(20, 5) },
+      passRegistry: passes,
+      seed: 1,
+      budget: 100,
+      objective: 'raw',
+      writer: bitsWriter,
+      branches: [{ sparsity: 0 }],
+    });
+    expect(r.stoppedByTime).toBe(false);
+    expect(r.chosen).toBeDefined();
+    expect([...r.chosen!.fourBitLayers].sort()).toEqual(['conv', 'logits']);
+    const within = r.candidates.filter((c) => c.withinBudget).map((c) => c.size);
+    expect(r.chosen!.size).toBe(Math.min(...within));
+    expect(r.pareto.map((c) => c.id)).toContain(r.chosen!.id);
+    // all-int8 first, then the binary search's first probe is all layers at 4 bits
+    expect(r.candidates.map((c) => c.fourBitLayers.length)).toEqual([0, 2]);
+    expect(r.candidates[1]!.bytes).toBeLessThan(r.candidates[0]!.bytes);
+    expect(r.chosenGraph!.metadata['quantization']).toMatchObject({ mode: 'int8' });
+  });
+
+  it('an impossible budget leaves layers float one by one and chooses nothing when none fits; the time limit stops new candidates', async () => {
+    const base = {
+      engine,
+      data: { test: data(40, 2), calibration: data(20, 5), train: data(20, 5) },
+      passRegistry: passes,
+      seed: 1,
+      writer: bitsWriter,
+      branches: [{ sparsity: 0 }],
+    };
+    const r = await searchBudget(model(), {
+      ...base,
+      budget: 0, // 0 points: only an exact match of the float accuracy fits
+      evaluate: async (_g, { quantized }) => ({
+        kind: 'accuracy' as const,
+        value: quantized ? 0.5 : 0.9,
+        samples: 40,
+        source: 'float' as const,
+      }),
+    });
+    expect(r.chosen).toBeUndefined();
+    expect(r.candidates.map((c) => c.floatLayers.length)).toEqual([0, 1]);
+    const timed = await searchBudget(model(), { ...base, budget: 100, timeLimitSeconds: 0 });
+    expect(timed.stoppedByTime).toBe(true);
+    expect(timed.candidates).toEqual([]);
+  });
+});
