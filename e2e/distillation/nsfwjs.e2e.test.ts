@@ -25,12 +25,13 @@ import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassManager, silentLogger, type Graph } from '@collabopt/core';
-import { createEngine, openDataSet, readBatches, type DataSource } from '@collabopt/engine';
+import { createEngine, openDataSet } from '@collabopt/engine';
 import { readKerasModel } from '@collabopt/format-keras';
 import { tfliteFormat, writeTflite } from '@collabopt/format-tflite';
 import { registerClusteringPasses } from '@collabopt/clustering';
 import { registerQuantizationPasses } from '@collabopt/quantization';
 import { legalize, registerPreservePasses } from '@collabopt/preserve';
+import { interpreterSamples } from '../helpers/interpreter-outputs';
 import { outputsOf, runTfInterpreter, type SampleInput } from '../format-tflite/runtimes';
 import { loadNsfwjsModel } from '../format-keras/tfjs-helpers';
 import { top1Agreement } from './agreement';
@@ -50,16 +51,6 @@ let int8File: Uint8Array;
 let ptqFile: Uint8Array;
 let held: SampleInput[][];
 let seconds = 0;
-
-async function samplesOf(source: DataSource): Promise<SampleInput[][]> {
-  const out: SampleInput[][] = [];
-  for await (const b of readBatches(source, 8)) {
-    const per = b.x.length / b.size;
-    for (let i = 0; i < b.size; i++)
-      out.push([{ data: b.x.subarray(i * per, (i + 1) * per), shape: [1, ...source.sampleShape] }]);
-  }
-  return out;
-}
 
 beforeAll(async () => {
   registerClusteringPasses();
@@ -89,7 +80,7 @@ beforeAll(async () => {
   floatFile = writeTflite(float);
   const options = { inputShape: graph.inputs[0]!.shape!, labels: 'none' as const };
   const train = await openDataSet(trainDir, options);
-  held = await samplesOf(await openDataSet(heldDir, options));
+  held = await interpreterSamples(await openDataSet(heldDir, options));
 
   const engine = await createEngine({ logger: silentLogger });
   const started = Date.now();

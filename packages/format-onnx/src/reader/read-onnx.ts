@@ -16,7 +16,7 @@ import { tensorProtoConst } from './tensor-proto-const';
 import { type ModelProto, ONNX_DTYPE, toNumber } from '../proto/types';
 import { type Entry, type ImportContext, MAX_SAMPLE_ELEMENTS } from './context';
 import { loadExternalTensorBytes, type RelatedReader } from './external-data';
-import { type Const, FoldBudget, constFromTensor } from './fold';
+import { FoldBudget, constFromTensor } from './fold';
 import { importNode } from './import-node';
 import { NodeReader, sameInts } from './node-reader';
 import { staticInputShape } from './input-shape';
@@ -215,8 +215,4 @@ export async function importModel(
   if (mode) graph.metadata['quantization'] = { mode };
   verifyGraph(graph, { registry });
   return graph;
-}
-
-export function constOrTensor(t: Tensor): Const {
-  return constFromTensor(t);
 }
