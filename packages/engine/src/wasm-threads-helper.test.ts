@@ -19,7 +19,7 @@ describe('SIMD thread pool (helper threads on a shared memory)', () => {
   const src = (i: number) => 8192 + i * 32;
   const calls = Array.from({ length: CALLS }, (_, i) => [dst(i), src(i), N]);
 
-  test('every call runs once, the helper taking calls while the calling thread is busy', async () => {
+  test('every call runs once and the helper takes calls while the calling thread is busy', async () => {
     const pool = await startSimdThreadPool(memory, 1);
     expect(pool.helpers).toBe(1);
     for (let i = 0; i < CALLS; i++) {
@@ -42,8 +42,11 @@ describe('SIMD thread pool (helper threads on a shared memory)', () => {
       expect(Array.from(floats.subarray(dst(i) / 4, dst(i) / 4 + N))).toEqual(
         new Array(N).fill(10 + i + 1),
       );
-    expect(ranHere.length).toBeGreaterThan(0);
+    // The helper took calls (the caller alone would have run all 16). The caller may run none:
+    // a helper that claims every call before the caller's first claim is correct scheduling
+    // (seen on a loaded machine), so only "fewer than all" is asserted.
     expect(ranHere.length).toBeLessThan(CALLS);
+    expect(new Set(ranHere).size).toBe(ranHere.length);
   }, 90_000);
 
   test('a call that fails on either thread fails the job; the pool keeps working', async () => {
