@@ -8,11 +8,12 @@
 import { mkdtempSync, promises as fs, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { runCli, type CliIo } from '@collabopt/cli';
+import { runCli } from '@collabopt/cli';
 import type { TreeReport } from '@collabopt/preserve';
 import { loadFashionMnist, type Dataset } from '@collabopt/engine';
+import { capturedIo } from '../../packages/cli/test/captured-io';
 import { runPython } from '../helpers/oracle';
+import { expectBranchStructureKept, expectEveryLeafOk } from '../helpers/tree-leaves';
 import { runTfInterpreter, type Job } from '../format-tflite/runtimes';
 
 const TRAIN = 2000;
@@ -38,20 +39,6 @@ function writeIdx(dir: string, prefix: string, d: Dataset, n: number): void {
   );
 }
 
-function capture(): { io: CliIo; text: () => string } {
-  let text = '';
-  const sink = new PassThrough();
-  sink.on('data', (c: Buffer) => (text += c.toString()));
-  return {
-    io: {
-      stdout: sink as unknown as NodeJS.WriteStream,
-      stderr: sink as unknown as NodeJS.WriteStream,
-      signal: new AbortController().signal,
-    },
-    text: () => text,
-  };
-}
-
 describe('collabopt tree on a Keras MobileNet-style model and a Fashion-MNIST idx folder', () => {
   let dir: string;
   afterAll(() => {
@@ -72,7 +59,7 @@ describe('collabopt tree on a Keras MobileNet-style model and a Fashion-MNIST id
       runPython(path.join(__dirname, 'mobilenet_model.py'), [data, model, '2']).stdout.trim(),
     ) as { keras_test_accuracy: number };
 
-    const cli = capture();
+    const cli = capturedIo();
     const code = await runCli(
       [
         'tree',
@@ -97,16 +84,7 @@ describe('collabopt tree on a Keras MobileNet-style model and a Fashion-MNIST id
     ) as TreeReport;
     const failures = [...report.branches, ...report.leaves].filter((x) => x.status !== 'ok');
     expect(failures.map((x) => `${x.id}: ${x.error?.code} ${x.error?.message}`)).toEqual([]);
-    expect(report.leaves.map((l) => [l.id, l.status])).toEqual([
-      ['baseline-ptq', 'ok'],
-      ['baseline-qat', 'ok'],
-      ['pruned-ptq', 'ok'],
-      ['pruned-pqat', 'ok'],
-      ['pruned-clustered-ptq', 'ok'],
-      ['pruned-clustered-pcqat', 'ok'],
-      ['clustered-ptq', 'ok'],
-      ['clustered-cqat', 'ok'],
-    ]);
+    expectEveryLeafOk(report.leaves);
     // the float baseline in the engine agrees with Keras on the same test images
     expect(Math.abs(report.baseline!.value - keras.keras_test_accuracy)).toBeLessThan(0.01);
 
@@ -149,20 +127,6 @@ describe('collabopt tree on a Keras MobileNet-style model and a Fashion-MNIST id
       // 50% pruning fine-tuned for 1 epoch on 2,000 images costs more; far above chance (10%)
       else expect(accuracy).toBeGreaterThan(0.3);
     });
-    const byId = new Map(report.leaves.map((l) => [l.id, l]));
-    for (const id of [
-      'pruned-clustered-ptq',
-      'pruned-clustered-pcqat',
-      'clustered-ptq',
-      'clustered-cqat',
-    ])
-      expect(byId.get(id)!.kernels!.maxUniquePerChannel).toBeLessThanOrEqual(16);
-    for (const id of [
-      'pruned-ptq',
-      'pruned-pqat',
-      'pruned-clustered-ptq',
-      'pruned-clustered-pcqat',
-    ])
-      expect(byId.get(id)!.kernels!.sparsity).toBeGreaterThan(0.4);
+    expectBranchStructureKept(report.leaves, { minSparsity: 0.4, maxCodesPerChannel: 16 });
   }, 1_200_000);
 });

@@ -6,11 +6,11 @@
 import { mkdirSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
 import sharp from 'sharp';
 import { CollaboptError, GraphBuilder, writeModel, type Graph } from '@collabopt/core';
 import { optimizeCommand, registerAllPlugins, treeCommand } from '@collabopt/cli';
 import { getEngine, loadMnistDigits } from '@collabopt/engine';
+import { capturedIo as quietIo } from '../../packages/cli/test/captured-io';
 import { runPython } from '../helpers/oracle';
 
 /** A tiny Keras-style classifier with a softmax head (as a user's model.json usually has). */
@@ -43,20 +43,6 @@ async function writeDigits(dir: string, labelled: boolean): Promise<string> {
       .toFile(path.join(folder, `${String(j).padStart(5, '0')}.png`));
   }
   return dir;
-}
-
-function quietIo() {
-  const sink = new PassThrough();
-  let text = '';
-  sink.on('data', (b: Buffer) => (text += b.toString()));
-  return {
-    io: {
-      stdout: sink as unknown as NodeJS.WriteStream,
-      stderr: sink as unknown as NodeJS.WriteStream,
-      signal: new AbortController().signal,
-    },
-    output: () => text,
-  };
 }
 
 describe('a user model with a user image folder', () => {

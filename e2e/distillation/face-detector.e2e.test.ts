@@ -9,13 +9,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassManager, silentLogger, type Graph } from '@collabopt/core';
-import { createEngine, openDataSet, readBatches, type DataSource } from '@collabopt/engine';
+import { createEngine, openDataSet } from '@collabopt/engine';
 import { readTflite, writeTflite } from '@collabopt/format-tflite';
 import { registerPruningPasses } from '@collabopt/pruning';
 import { registerQuantizationPasses } from '@collabopt/quantization';
 import { registerPreservePasses } from '@collabopt/preserve';
 import { REPO_ROOT } from '../helpers/oracle';
-import { outputsOf, runTfInterpreter, type SampleInput } from '../format-tflite/runtimes';
+import { interpreterOutputs, interpreterSamples } from '../helpers/interpreter-outputs';
+import type { SampleInput } from '../format-tflite/runtimes';
 import { sqnrDb } from './agreement';
 import { writeFaceImages } from './synthetic-images';
 
@@ -46,16 +47,6 @@ let ptqFile: Uint8Array;
 let held: SampleInput[][];
 let seconds = 0;
 
-async function samplesOf(source: DataSource): Promise<SampleInput[][]> {
-  const out: SampleInput[][] = [];
-  for await (const b of readBatches(source, 8)) {
-    const per = b.x.length / b.size;
-    for (let i = 0; i < b.size; i++)
-      out.push([{ data: b.x.subarray(i * per, (i + 1) * per), shape: [1, ...source.sampleShape] }]);
-  }
-  return out;
-}
-
 beforeAll(async () => {
   registerPruningPasses();
   registerQuantizationPasses();
@@ -67,7 +58,7 @@ beforeAll(async () => {
   const inputShape = float.inputs[0]!.shape!;
   const options = { inputShape, preprocess: PREPROCESS, labels: 'none' as const };
   const train = await openDataSet(trainDir, options);
-  held = await samplesOf(await openDataSet(heldDir, options));
+  held = await interpreterSamples(await openDataSet(heldDir, options));
   expect(train.labels).toBeUndefined();
 
   const engine = await createEngine({ logger: silentLogger });
@@ -91,24 +82,13 @@ beforeAll(async () => {
 
 describe('MediaPipe face detector: prune | pqat by distillation on unlabelled images', () => {
   it('its int8 TFLite file agrees with the float model in the TFLite interpreter (SQNR per output, PTQ printed as the peer)', () => {
-    const [floatRun, int8Run, ptqRun] = runTfInterpreter([
-      { model: new Uint8Array(readFileSync(FACE)), samples: held },
-      { model: int8File, samples: held },
-      { model: ptqFile, samples: held },
-    ]);
-    const reference = outputsOf(floatRun, 'float');
+    const out = interpreterOutputs(
+      { float: new Uint8Array(readFileSync(FACE)), pqat: int8File, ptq: ptqFile },
+      held,
+    );
     const names = float.outputs.map((v) => v.name);
-    const sqnrOf = (run: typeof int8Run, what: string): number[] => {
-      const quantized = outputsOf(run, what);
-      return names.map((_, o) =>
-        sqnrDb(
-          reference.flatMap((s) => s[o]!.data),
-          quantized.flatMap((s) => s[o]!.data),
-        ),
-      );
-    };
-    const sqnr = sqnrOf(int8Run, 'pruned + pqat int8');
-    const ptqSqnr = sqnrOf(ptqRun, 'ptq int8');
+    const sqnr = names.map((_, o) => sqnrDb(out.float[o]!, out.pqat[o]!));
+    const ptqSqnr = names.map((_, o) => sqnrDb(out.float[o]!, out.ptq[o]!));
     // eslint-disable-next-line no-console
     console.log(
       `face detector ${PIPELINE}: ${seconds.toFixed(0)} s; int8 file vs float (TFLite interpreter, ${held.length} held-out images): ` +

@@ -18,13 +18,14 @@ import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassManager, silentLogger, type Graph } from '@collabopt/core';
-import { createEngine, openDataSet, readBatches, type DataSource } from '@collabopt/engine';
+import { createEngine, openDataSet } from '@collabopt/engine';
 import { readKerasModel } from '@collabopt/format-keras';
 import { tfliteFormat, writeTflite } from '@collabopt/format-tflite';
 import { registerClusteringPasses } from '@collabopt/clustering';
 import { registerQuantizationPasses } from '@collabopt/quantization';
 import { legalize, registerPreservePasses } from '@collabopt/preserve';
-import { outputsOf, runTfInterpreter, type SampleInput } from '../format-tflite/runtimes';
+import { interpreterOutputs, interpreterSamples } from '../helpers/interpreter-outputs';
+import type { SampleInput } from '../format-tflite/runtimes';
 import { loadNsfwjsModel } from '../format-keras/tfjs-helpers';
 import { top1Agreement } from './agreement';
 import { writeFashionImages } from './synthetic-images';
@@ -39,16 +40,6 @@ let int8File: Uint8Array;
 let ptqFile: Uint8Array;
 let held: SampleInput[][];
 let seconds = 0;
-
-async function samplesOf(source: DataSource): Promise<SampleInput[][]> {
-  const out: SampleInput[][] = [];
-  for await (const b of readBatches(source, 8)) {
-    const per = b.x.length / b.size;
-    for (let i = 0; i < b.size; i++)
-      out.push([{ data: b.x.subarray(i * per, (i + 1) * per), shape: [1, ...source.sampleShape] }]);
-  }
-  return out;
-}
 
 beforeAll(async () => {
   registerClusteringPasses();
@@ -70,7 +61,7 @@ beforeAll(async () => {
   floatFile = writeTflite(float);
   const options = { inputShape: graph.inputs[0]!.shape!, labels: 'none' as const };
   const train = await openDataSet(trainDir, options);
-  held = await samplesOf(await openDataSet(heldDir, options));
+  held = await interpreterSamples(await openDataSet(heldDir, options));
 
   const engine = await createEngine({ logger: silentLogger });
   const started = Date.now();
@@ -94,14 +85,8 @@ beforeAll(async () => {
 
 describe('nsfwjs MobileNetV2: sparsityPreservingCluster | pcqat by distillation on unlabelled images', () => {
   it('its int8 TFLite file agrees with the float model (top-1) at least as well as PTQ, within 5 points', () => {
-    const [floatRun, int8Run, ptqRun] = runTfInterpreter([
-      { model: floatFile, samples: held },
-      { model: int8File, samples: held },
-      { model: ptqFile, samples: held },
-    ]);
-    const ptqQuantized = outputsOf(ptqRun, 'ptq').flatMap((s) => s[0]!.data);
-    const reference = outputsOf(floatRun, 'float').flatMap((s) => s[0]!.data);
-    const quantized = outputsOf(int8Run, 'int8').flatMap((s) => s[0]!.data);
+    const out = interpreterOutputs({ float: floatFile, int8: int8File, ptq: ptqFile }, held);
+    const [reference, quantized, ptqQuantized] = [out.float[0]!, out.int8[0]!, out.ptq[0]!];
     const classes = reference.length / held.length;
     const agreement = top1Agreement(reference, quantized, classes);
     const ptqAgreement = top1Agreement(reference, ptqQuantized, classes);

@@ -7,8 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { GraphBuilder, createRng, tensor, type Graph } from '@collabopt/core';
-import { createDataset, createEngine, type Engine } from '@collabopt/engine';
+import { GraphBuilder, createRng, type Graph } from '@collabopt/core';
+import { createEngine, type Engine } from '@collabopt/engine';
 import {
   TensorType,
   builtinOperatorName,
@@ -16,16 +16,17 @@ import {
   readTflite,
   writeTflite,
 } from '@collabopt/format-tflite';
+import { paramsOfValue } from '@collabopt/quantization';
 import {
-  paramsOfValue,
-  quantizeBias,
-  quantizePostTraining,
-  quantizeSymmetric,
-  simulationTransform,
-  weightQuantAnnotation,
-} from '@collabopt/quantization';
+  errorInLsb,
+  interpreterOutput as interpreter,
+  quantizeOn,
+  simulateQuantized,
+  uniformSamples,
+} from '../helpers/interpreter-vs-simulation';
 import { runPython } from '../helpers/oracle';
-import { maxAbsError, outputsOf, runTfInterpreter, tempDir } from './runtimes';
+import { requantizeKernels } from '../helpers/requantize-kernels';
+import { maxAbsError, tempDir } from './runtimes';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -35,24 +36,6 @@ beforeAll(async () => {
 function f32(file: string): Float32Array {
   const b = readFileSync(file);
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
-
-/** Run a batch-1 file sample by sample in TF's interpreter; first output, concatenated. */
-function interpreter(model: Uint8Array, x: Float32Array, sampleShape: number[]): Float32Array {
-  const per = sampleShape.reduce((a, b) => a * b, 1);
-  const samples = Array.from({ length: x.length / per }, (_, i) => [
-    { data: x.subarray(i * per, (i + 1) * per), shape: [1, ...sampleShape] },
-  ]);
-  const [r] = runTfInterpreter([{ model, samples }]);
-  return Float32Array.from(outputsOf(r, 'tflite').flatMap((s) => s[0]!.data));
-}
-
-async function simulate(g: Graph, x: Float32Array, sampleShape: number[]): Promise<Float32Array> {
-  const n = x.length / sampleShape.reduce((a, b) => a * b, 1);
-  const [y] = await engine.predict(g, [tensor('float32', [n, ...sampleShape], x)], {
-    activationTransforms: [simulationTransform(g)],
-  });
-  return y!.data as Float32Array;
 }
 
 function argmaxAgreement(a: Float32Array, b: Float32Array, classes: number): number {
@@ -69,38 +52,12 @@ function argmaxAgreement(a: Float32Array, b: Float32Array, classes: number): num
 }
 
 /** `quantized` with its Dense kernels re-quantized per output channel from `float` (int64 biases). */
-function perChannelDense(float: Graph, quantized: Graph): Graph {
-  const g = quantized.clone();
-  for (const node of g.nodes) {
-    if (node.op !== 'Dense') continue;
-    const kernel = node.weight('kernel');
-    const qw = quantizeSymmetric(float.node(node.name).weight('kernel').tensor, {
-      channelAxes: [1],
-    });
-    kernel.tensor = { ...kernel.tensor, data: qw.values };
-    kernel.annotations.quant = weightQuantAnnotation(qw);
-    const bias = node.weights['bias'];
-    if (bias) {
-      const inScale = node.inputs[0]!.annotations.quant!.scale[0]!;
-      const qb = quantizeBias(
-        float.node(node.name).weight('bias').tensor.data as Float32Array,
-        inScale,
-        qw.scale,
-        64,
-      );
-      bias.tensor = { ...bias.tensor, data: qb.values };
-      bias.annotations.quant = {
-        dtype: 'int64',
-        scale: qb.scale,
-        zeroPoint: new Int32Array(qb.scale.length),
-        channelAxes: [0],
-        bits: 64,
-        narrowRange: false,
-      };
-    }
-  }
-  return g;
-}
+const perChannelDense = (float: Graph, quantized: Graph): Graph =>
+  requantizeKernels(float, quantized, {
+    select: (node) => node.op === 'Dense',
+    channelAxes: () => [1],
+    biasBits: 64,
+  });
 
 describe('16x8 TFLite', () => {
   it('a Keras model: our 16x8 file runs within 1 LSB of the IR simulation, next to TFLiteConverter 16x8', async () => {
@@ -111,8 +68,7 @@ describe('16x8 TFLite', () => {
     const x = f32(path.join(dir, 'inputs.f32'));
     const graph = readTflite(readFileSync(path.join(dir, 'float.tflite')));
     const floatGraph = graph.clone();
-    const data = createDataset(calib, new Int32Array(calib.length / 288), shape);
-    await quantizePostTraining(graph, { mode: 'int16x8', engine, data, samples: 64 });
+    await quantizeOn(graph, engine, 'int16x8', calib, shape); // the converter's 64 samples
     const ours = writeTflite(graph);
 
     // the file is 16x8: int16 activations with zero point 0, int8 weights, int64 biases
@@ -140,12 +96,12 @@ describe('16x8 TFLite', () => {
     }
 
     const converter = readFileSync(path.join(dir, '16x8.tflite'));
-    const sim = await simulate(graph, x, shape);
+    const sim = await simulateQuantized(engine, graph, x, shape);
     const tfOurs = interpreter(ours, x, shape);
     const tfConverter = interpreter(converter, x, shape);
     const tfFloat = interpreter(readFileSync(path.join(dir, 'float.tflite')), x, shape);
     const step = paramsOfValue(graph.outputs[0]!)!.scale;
-    const lsb = maxAbsError(tfOurs, sim) / step;
+    const lsb = errorInLsb(tfOurs, sim, graph);
     const vsConverter = maxAbsError(tfOurs, tfConverter);
     const agreement = argmaxAgreement(tfOurs, tfConverter, 6);
     // quantization error of each 16x8 file against the float model
@@ -166,8 +122,8 @@ describe('16x8 TFLite', () => {
     const perChannel = perChannelDense(floatGraph, graph);
     const oursPc = writeTflite(perChannel);
     const tfOursPc = interpreter(oursPc, x, shape);
-    const simPc = await simulate(perChannel, x, shape);
-    const lsbPc = maxAbsError(tfOursPc, simPc) / step;
+    const simPc = await simulateQuantized(engine, perChannel, x, shape);
+    const lsbPc = errorInLsb(tfOursPc, simPc, perChannel);
     const pcVsFloat = maxAbsError(tfOursPc, tfFloat);
     console.log(
       `16x8 with per-channel Dense kernels: |TFLite − IR sim| ${lsbPc.toFixed(2)} LSB, |ours − float| ${pcVsFloat.toExponential(2)} (converter ${converterVsFloat.toExponential(2)}), top-1 agreement with float ${(argmaxAgreement(tfOursPc, tfFloat, 6) * 100).toFixed(1)}%`,
@@ -215,21 +171,15 @@ describe('16x8 TFLite', () => {
     const graph = g.build(g.layer('Dense', 'logits', rs, { units: 5 }));
     const rng = createRng(3);
     const shape = [8, 8, 3];
-    const calib = Float32Array.from({ length: 48 * 192 }, () => rng.uniform(-1, 1));
-    const xs = Float32Array.from({ length: 16 * 192 }, () => rng.uniform(-1, 1));
-    await quantizePostTraining(graph, {
-      mode: 'int16x8',
-      engine,
-      data: createDataset(calib, new Int32Array(48), shape),
-      samples: 48,
-    });
+    const calib = uniformSamples(rng, 48, shape);
+    const xs = uniformSamples(rng, 16, shape);
+    await quantizeOn(graph, engine, 'int16x8', calib, shape);
     const bytes = writeTflite(graph);
     const m = parseModel(bytes);
     const ops = [...new Set(m.operatorCodes.map((c) => builtinOperatorName(c.builtinCode)))].sort();
     const tf = interpreter(bytes, xs, shape);
-    const sim = await simulate(graph, xs, shape);
-    const step = paramsOfValue(graph.outputs[0]!)!.scale;
-    const lsb = maxAbsError(tf, sim) / step;
+    const sim = await simulateQuantized(engine, graph, xs, shape);
+    const lsb = errorInLsb(tf, sim, graph);
     console.log(`16x8 ops ${ops.join(' ')}: |TFLite − IR sim| ${lsb.toFixed(2)} LSB`);
     expect(lsb).toBeLessThanOrEqual(1.001);
 
@@ -241,12 +191,7 @@ describe('16x8 TFLite', () => {
         activation: 'hard_swish',
       }),
     );
-    await quantizePostTraining(hg, {
-      mode: 'int16x8',
-      engine,
-      data: createDataset(calib.subarray(0, 64), new Int32Array(16), [4]),
-      samples: 16,
-    });
+    await quantizeOn(hg, engine, 'int16x8', calib.subarray(0, 64), [4]);
     expect(() => writeTflite(hg)).toThrow(
       /no 16x8 \(int16 activation\) kernel for HARD_SWISH, which Activation "hswish" needs/,
     );

@@ -4,8 +4,8 @@
  * IR's simulation (which requantizes 4-bit-kernel layers with TFLite's double rounding); a transposed convolution falls back to int8 with a warning. The file is
  * smaller than the int8 file of the same graph and reads back with its 4-bit annotations.
  */
-import { GraphBuilder, MemoryLogger, createRng, tensor, type Graph } from '@collabopt/core';
-import { createDataset, createEngine, type Engine } from '@collabopt/engine';
+import { GraphBuilder, MemoryLogger, createRng, type Graph } from '@collabopt/core';
+import { createEngine, type Engine } from '@collabopt/engine';
 import {
   TensorType,
   builtinOperatorName,
@@ -14,13 +14,14 @@ import {
   writeTflite,
 } from '@collabopt/format-tflite';
 import {
-  paramsOfValue,
-  quantizeBias,
-  quantizePostTraining,
-  quantizeSymmetric,
-  simulationTransform,
-  weightQuantAnnotation,
-} from '@collabopt/quantization';
+  batchOneSamples,
+  errorInLsb,
+  interpreterOutput,
+  quantizeOn,
+  simulateQuantized,
+  uniformSamples,
+} from '../helpers/interpreter-vs-simulation';
+import { requantizeKernels } from '../helpers/requantize-kernels';
 import { maxAbsError, outputsOf, runTfInterpreter } from './runtimes';
 
 let engine: Engine;
@@ -50,50 +51,21 @@ function cnn(): Graph {
   return g.build(h);
 }
 
-/** Re-quantize every kernel to 4 bits (per channel where the op entry says so) and its bias. */
-function toInt4Kernels(float: Graph, quantized: Graph): Graph {
-  const g = quantized.clone();
-  for (const node of g.nodes) {
-    const kernel = node.weights['kernel'];
-    if (!kernel) continue;
-    const axes = kernel.annotations.quant!.channelAxes;
-    const qw = quantizeSymmetric(float.node(node.name).weight('kernel').tensor, {
-      bits: 4,
-      ...(axes ? { channelAxes: axes } : {}),
-    });
-    kernel.tensor = { ...kernel.tensor, data: qw.values };
-    kernel.annotations.quant = {
-      ...weightQuantAnnotation(qw),
-      ...(axes ? { channelAxes: axes } : {}),
-    };
-    const bias = node.weights['bias'];
-    if (bias) {
-      const qb = quantizeBias(
-        float.node(node.name).weight('bias').tensor.data as Float32Array,
-        node.inputs[0]!.annotations.quant!.scale[0]!,
-        qw.scale,
-      );
-      bias.tensor = { ...bias.tensor, data: qb.values };
-      bias.annotations.quant = { ...bias.annotations.quant!, scale: qb.scale };
-    }
-  }
-  return g;
-}
+/** Every kernel re-quantized to 4 bits (per channel where PTQ quantized it per channel), and its bias. */
+const toInt4Kernels = (float: Graph, quantized: Graph): Graph =>
+  requantizeKernels(float, quantized, {
+    bits: 4,
+    channelAxes: (node) => node.weight('kernel').annotations.quant!.channelAxes,
+  });
 
 it('a CNN with int4 kernels runs in TF interpreter next to the IR simulation; unsupported ops fall back to int8', async () => {
   const rng = createRng(2);
   const shape = [10, 10, 3];
-  const per = 300;
-  const calib = Float32Array.from({ length: 64 * per }, () => rng.uniform(-1, 1));
-  const x = Float32Array.from({ length: 16 * per }, () => rng.uniform(-1, 1));
+  const calib = uniformSamples(rng, 64, shape);
+  const x = uniformSamples(rng, 16, shape);
   const float = cnn();
   const int8 = float.clone();
-  await quantizePostTraining(int8, {
-    mode: 'int8',
-    engine,
-    data: createDataset(calib, new Int32Array(64), shape),
-    samples: 64,
-  });
+  await quantizeOn(int8, engine, 'int8', calib, shape);
   const graph = toInt4Kernels(float, int8);
   const logger = new MemoryLogger();
   const bytes = writeTflite(graph, { logger });
@@ -119,9 +91,7 @@ it('a CNN with int4 kernels runs in TF interpreter next to the IR simulation; un
   expect(warnings[0]).toMatch(/Conv2DTranspose "deconv" kernel: 4-bit weights are written as int8/);
 
   // the interpreter runs it, within 1 LSB of our simulation
-  const samples = Array.from({ length: 16 }, (_, i) => [
-    { data: x.subarray(i * per, (i + 1) * per), shape: [1, ...shape] },
-  ]);
+  const samples = batchOneSamples(x, shape);
   // The same 4-bit codes stored as INT8 (annotation bits 8): the INT4 file must compute exactly the same.
   const asInt8 = graph.clone();
   for (const n of asInt8.nodes) {
@@ -135,18 +105,15 @@ it('a CNN with int4 kernels runs in TF interpreter next to the IR simulation; un
   ]);
   const tf = Float32Array.from(outputsOf(r, 'tflite int4').flatMap((s) => s[0]!.data));
   const tf8 = Float32Array.from(outputsOf(r8, 'tflite int8').flatMap((s) => s[0]!.data));
-  const [sim] = await engine.predict(graph, [tensor('float32', [16, ...shape], x)], {
-    activationTransforms: [simulationTransform(graph)],
-  });
+  const sim = await simulateQuantized(engine, graph, x, shape);
   // The same codes stored as INT8 run TFLite's optimized int8 kernels, which round once, like the
   // simulation's float fake-quant.
-  const [simFloat] = await engine.predict(graph, [tensor('float32', [16, ...shape], x)], {
-    activationTransforms: [simulationTransform(graph, { int4Requantization: 'float' })],
+  const simFloat = await simulateQuantized(engine, graph, x, shape, {
+    int4Requantization: 'float',
   });
-  const step = paramsOfValue(graph.outputs[0]!)!.scale;
-  const lsb = maxAbsError(tf, sim!.data as Float32Array) / step;
-  const lsbFloat = maxAbsError(tf, simFloat!.data as Float32Array) / step;
-  const lsb8 = maxAbsError(tf8, simFloat!.data as Float32Array) / step;
+  const lsb = errorInLsb(tf, sim, graph);
+  const lsbFloat = errorInLsb(tf, simFloat, graph);
+  const lsb8 = errorInLsb(tf8, simFloat, graph);
   console.log(
     `int4 kernels: |TFLite INT4 − same codes as INT8| ${maxAbsError(tf, tf8)}; |TFLite − IR sim| ${lsb.toFixed(2)} LSB (one float rounding per layer: ${lsbFloat.toFixed(2)} LSB; INT8 storage vs that: ${lsb8.toFixed(2)} LSB); raw bytes int4 ${bytes.length} vs int8 ${int8Bytes.length} (${((bytes.length / int8Bytes.length) * 100).toFixed(0)}%)`,
   );
@@ -177,35 +144,21 @@ it.each([
   async (op, attrs) => {
     const rng = createRng(5);
     const shape = op === 'Dense' ? [40] : [6, 6, 4];
-    const per = shape.reduce((a, b) => a * b, 1);
     const g = new GraphBuilder('single', { seed: 8 });
     const float = g.build(g.layer(op, 'layer', g.input('x', [-1, ...shape]), { ...attrs }));
     const b = float.node('layer').weights['bias'];
     if (b) (b.tensor.data as Float32Array).forEach((_, i, a) => (a[i] = rng.uniform(-0.3, 0.3)));
-    const calib = Float32Array.from({ length: 64 * per }, () => rng.uniform(-1, 1));
-    const x = Float32Array.from({ length: 16 * per }, () => rng.uniform(-1, 1));
+    const calib = uniformSamples(rng, 64, shape);
+    const x = uniformSamples(rng, 16, shape);
     const int8 = float.clone();
-    await quantizePostTraining(int8, {
-      mode: 'int8',
-      engine,
-      data: createDataset(calib, new Int32Array(64), shape),
-      samples: 64,
-    });
+    await quantizeOn(int8, engine, 'int8', calib, shape);
     const graph = toInt4Kernels(float, int8);
     const bytes = writeTflite(graph, { logger: new MemoryLogger() });
     expect(
       parseModel(bytes).subgraphs[0]!.tensors.find((t) => t.name === 'layer/kernel')!.type,
     ).toBe(TensorType.INT4);
-    const samples = Array.from({ length: 16 }, (_, i) => [
-      { data: x.subarray(i * per, (i + 1) * per), shape: [1, ...shape] },
-    ]);
-    const [r] = runTfInterpreter([{ model: bytes, samples }]);
-    const tf = Float32Array.from(outputsOf(r, op).flatMap((s) => s[0]!.data));
-    const [sim] = await engine.predict(graph, [tensor('float32', [16, ...shape], x)], {
-      activationTransforms: [simulationTransform(graph)],
-    });
-    const step = paramsOfValue(graph.outputs[0]!)!.scale;
-    const lsb = maxAbsError(tf, sim!.data as Float32Array) / step;
+    const tf = interpreterOutput(bytes, x, shape, op);
+    const lsb = errorInLsb(tf, await simulateQuantized(engine, graph, x, shape), graph);
     console.log(`single ${op} with INT4 weights: |TFLite − IR sim| ${lsb.toFixed(2)} LSB`);
     expect(lsb).toBeLessThanOrEqual(1.001);
   },

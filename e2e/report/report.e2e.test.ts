@@ -8,11 +8,11 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { PassThrough } from 'node:stream';
 import { build } from 'esbuild';
 import { registerAllPlugins, treeCommand } from '@collabopt/cli';
 import type { TreeLeafReport, TreeReport } from '@collabopt/preserve';
 import { REPORT_DATA_ELEMENT_ID, formatPercent, type ReportModel } from '@collabopt/report';
+import { capturedIo } from '../../packages/cli/test/captured-io';
 import { launchOfflineChromium, type OfflineBrowser } from './chromium';
 
 const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
@@ -33,13 +33,7 @@ describe('the HTML report in headless Chromium', () => {
   beforeAll(async () => {
     registerAllPlugins();
     out = await fs.mkdtemp(path.join(os.tmpdir(), 'collabopt-report-'));
-    const sink = new PassThrough();
-    sink.resume();
-    const io = {
-      stdout: sink as unknown as NodeJS.WriteStream,
-      stderr: sink as unknown as NodeJS.WriteStream,
-      signal: new AbortController().signal,
-    };
+    const { io } = capturedIo();
     leaves = (await treeCommand(undefined, { data: 'mnist', seed: 0, epochs: 1, output: out }, io))
       .leaves;
     browser = await launchOfflineChromium();

@@ -1,28 +1,10 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { GraphBuilder, readModel, writeModel } from '@collabopt/core';
 import { registerAllPlugins } from './plugins';
 import { runCli } from './run-cli';
-
-function io(): { io: Parameters<typeof runCli>[1]; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  return {
-    io: {
-      stdout: stdout as unknown as NodeJS.WriteStream,
-      stderr: stderr as unknown as NodeJS.WriteStream,
-      signal: new AbortController().signal,
-    },
-    out: () => out,
-    err: () => err,
-  };
-}
+import { capturedIo as io } from '../test/captured-io';
 
 // A user's pass as a plain CommonJS module: it gets the registries, imports nothing of ours.
 const SCALE_PLUGIN = `

@@ -189,6 +189,9 @@ export {
   type Rounding,
 } from './quant-grid';
 
+// 4-bit packing (TFLite INT4, ONNX INT4/UINT4)
+export { packInt4, unpackInt4, unpackUint4 } from './int4-packing';
+
 // Formats
 export {
   FormatRegistry,

@@ -70,11 +70,13 @@ export interface QdqFindings {
 /** Quantization parameters of a dequantized constant, in ONNX terms. */
 export interface ConstQuant {
   readonly dtype: 'int8' | 'uint8' | 'int32';
+  /** Bits of the codes: 4 for INT4/UINT4 weights, 8, or 32 (int32 biases). */
+  readonly bits: 4 | 8 | 32;
   readonly scale: Float32Array;
   readonly zeroPoint: Int32Array;
   /** ONNX axis of per-axis scales (undefined: per tensor). */
   readonly axis?: number;
-  /** Every code is in [−127, 127] (int8). */
+  /** Signed codes never take the lowest value (int8 in [−127, 127], int4 in [−7, 7]). */
   readonly narrow: boolean;
 }
 

@@ -16,6 +16,8 @@ export interface Const {
   readonly dtype: DType;
   readonly shape: readonly number[];
   readonly values: Float64Array;
+  /** 4 for codes read from an INT4/UINT4 tensor (held as int8/uint8); absent otherwise. */
+  readonly bits?: 4;
 }
 
 /** Folded tensors larger than this are refused (guards corrupt files against huge allocations). */

@@ -12,11 +12,11 @@ import {
 } from '@collabopt/core';
 import { NCHW_TO_NHWC, permuteShape } from '../layout';
 import { decodeModel } from '../proto/codec';
-import { fromTensorProto } from '../proto/tensor-proto';
+import { tensorProtoConst } from './tensor-proto-const';
 import { type ModelProto, ONNX_DTYPE, toNumber } from '../proto/types';
 import { type Entry, type ImportContext, MAX_SAMPLE_ELEMENTS } from './context';
 import { loadExternalTensorBytes, type RelatedReader } from './external-data';
-import { type Const, FoldBudget, constFromTensor } from './fold';
+import { FoldBudget, constFromTensor } from './fold';
 import { importNode } from './import-node';
 import { NodeReader, sameInts } from './node-reader';
 import { staticInputShape } from './input-shape';
@@ -85,7 +85,7 @@ export async function importModel(
     const ext = await loadExternalTensorBytes(init, options.readRelated, where);
     table.set(init.name ?? '', {
       kind: 'const',
-      c: constOrTensor(fromTensorProto(init, where, ext)),
+      c: tensorProtoConst(init, where, ext),
     });
   }
 
@@ -215,8 +215,4 @@ export async function importModel(
   if (mode) graph.metadata['quantization'] = { mode };
   verifyGraph(graph, { registry });
   return graph;
-}
-
-export function constOrTensor(t: Tensor): Const {
-  return constFromTensor(t);
 }

@@ -1,3 +1,4 @@
+import { packInt4 } from '@collabopt/core';
 import type { TensorProto } from '../proto/types';
 import { ONNX_DTYPE } from '../proto/types';
 
@@ -14,12 +15,11 @@ export function int4TensorProto(
   shape: readonly number[],
   values: Int8Array,
 ): TensorProto {
-  const raw = new Uint8Array(Math.ceil(values.length / 2));
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (v < -8 || v > 7)
-      throw new RangeError(`${name}: value ${v} at ${i} is outside int4 [−8, 7]`);
-    raw[i >> 1]! |= (v & 0x0f) << ((i & 1) * 4);
+  let raw: Uint8Array;
+  try {
+    raw = packInt4(values);
+  } catch (e) {
+    throw new RangeError(`${name}: ${(e as Error).message}`);
   }
   return { name, dims: [...shape], dataType: ONNX_DTYPE.INT4, rawData: raw };
 }

@@ -1,5 +1,6 @@
 /** Constant and shape-computing nodes, evaluated at import time (see ../fold.ts for the arithmetic). */
 import { fromTensorProto } from '../../proto/tensor-proto';
+import { tensorProtoConst } from '../tensor-proto-const';
 import { ONNX_DTYPE } from '../../proto/types';
 import { type ImportContext, constIn, entry, onnxShapeOf, optConstIn, outName } from '../context';
 import {
@@ -16,7 +17,7 @@ import { NodeReader } from '../node-reader';
 export function importConstant(ctx: ImportContext, r: NodeReader): void {
   const a = r.attrs;
   let c: Const;
-  if (a.get('value')?.t) c = constFromTensor(fromTensorProto(a.get('value')!.t!, r.where));
+  if (a.get('value')?.t) c = tensorProtoConst(a.get('value')!.t!, r.where);
   else if (a.has('value_float')) c = makeConst('float32', [], [r.float('value_float', 0)], r.where);
   else if (a.has('value_floats'))
     c = makeConst(

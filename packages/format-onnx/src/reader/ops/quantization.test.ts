@@ -134,3 +134,191 @@ describe('QDQ import', () => {
     expect((e as CollaboptError).message).toMatch(/differ from its QuantizeLinear/);
   });
 });
+
+describe('QDQ import of 4-bit weights (INT4 / UINT4, opset 21)', () => {
+  const int4 = (name: string, dims: number[], bytes: number[]): TensorProto => ({
+    name,
+    dims,
+    dataType: ONNX_DTYPE.INT4,
+    rawData: Uint8Array.from(bytes),
+  });
+  /** x [N, 2] → Gemm(x, DQ(w4)) → y, with the given DequantizeLinear inputs and attributes. */
+  function int4Dense(inits: TensorProto[], dq: Partial<NodeProto> = {}, domain = ''): Uint8Array {
+    const vi = (name: string, dims: number[]) => ({
+      name,
+      type: {
+        tensorType: {
+          elemType: ONNX_DTYPE.FLOAT,
+          shape: { dim: dims.map((d) => (d < 0 ? { dimParam: 'N' } : { dimValue: d })) },
+        },
+      },
+    });
+    return encodeModel({
+      irVersion: 10,
+      opsetImport: [{ domain: '', version: 21 }],
+      graph: {
+        name: 'int4',
+        node: [
+          {
+            opType: 'DequantizeLinear',
+            domain,
+            input: ['w_q', 'w_s', 'w_zp'],
+            output: ['w'],
+            ...dq,
+          },
+          { name: 'dense', opType: 'Gemm', input: ['x', 'w'], output: ['y'] },
+        ],
+        initializer: inits,
+        input: [vi('x', [-1, 2])],
+        output: [vi('y', [-1, 3])],
+      },
+    });
+  }
+  // w [2, 3] = [[1, −2, 7], [0, −7, 5]]: bytes 0xe1, 0x07, 0x59 (low nibble first)
+  const w = int4('w_q', [2, 3], [0xe1, 0x07, 0x59]);
+
+  it('dequantizes per channel with INT4 zero points and annotates bits = 4, narrow range', async () => {
+    const g = await readOnnx(
+      int4Dense(
+        [w, toTensorProto('w_s', f32([3], [0.25, 0.5, 0.125])), int4('w_zp', [3], [0x00, 0x00])],
+        { attribute: [{ name: 'axis', type: 2, i: 1 }] },
+      ),
+    );
+    const k = g.node('dense').weight('kernel');
+    expect(Array.from(k.tensor.data as Float32Array)).toEqual([0.25, -1, 0.875, 0, -3.5, 0.625]);
+    const q = k.annotations.quant!;
+    expect([q.dtype, q.bits, q.narrowRange]).toEqual(['int8', 4, true]);
+    expect(Array.from(q.scale)).toEqual([0.25, 0.5, 0.125]);
+    expect(q.channelAxes).toEqual([1]);
+  });
+
+  it('reads a per-tensor INT4 weight with a −8 code (full range) and a non-zero zero point', async () => {
+    // w [2, 3] = [[−8, 1, 2], [3, 4, 5]], zero point −1, scale 0.5: (q + 1) · 0.5
+    const g = await readOnnx(
+      int4Dense([
+        int4('w_q', [2, 3], [0x18, 0x32, 0x54]),
+        toTensorProto('w_s', f32([], [0.5])),
+        int4('w_zp', [], [0x0f]),
+      ]),
+    );
+    const k = g.node('dense').weight('kernel');
+    expect(Array.from(k.tensor.data as Float32Array)).toEqual([-3.5, 1, 1.5, 2, 2.5, 3]);
+    const q = k.annotations.quant!;
+    expect([q.bits, q.narrowRange, q.zeroPoint[0]]).toEqual([4, false, -1]);
+  });
+
+  it('reads UINT4 weights (uint8 codes, bits = 4) and ONNX Runtime’s com.microsoft DequantizeLinear', async () => {
+    const uint4 = (name: string, dims: number[], bytes: number[]): TensorProto => ({
+      ...int4(name, dims, bytes),
+      dataType: ONNX_DTYPE.UINT4,
+    });
+    // codes [[1, 15, 8], [0, 9, 8]], zero point 8, scale 1: [[−7, 7, 0], [−8, 1, 0]]
+    const g = await readOnnx(
+      int4Dense(
+        [
+          uint4('w_q', [2, 3], [0xf1, 0x08, 0x89]),
+          toTensorProto('w_s', f32([], [1])),
+          uint4('w_zp', [], [0x08]),
+        ],
+        {},
+        'com.microsoft',
+      ),
+    );
+    const k = g.node('dense').weight('kernel');
+    expect(Array.from(k.tensor.data as Float32Array)).toEqual([-7, 7, 0, -8, 1, 0]);
+    expect([k.annotations.quant!.dtype, k.annotations.quant!.bits]).toEqual(['uint8', 4]);
+  });
+
+  it('dequantizes blocked weights (block_size) exactly, without a per-block annotation', async () => {
+    // axis 1 of w [2, 3] in blocks of 2: scale [2, 2], block 0 = columns 0–1, block 1 = column 2
+    const g = await readOnnx(
+      int4Dense(
+        [
+          w,
+          toTensorProto('w_s', f32([2, 2], [1, 2, 0.5, 0.25])),
+          int4('w_zp', [2, 2], [0x00, 0x00]),
+        ],
+        {
+          attribute: [
+            { name: 'axis', type: 2, i: 1 },
+            { name: 'block_size', type: 2, i: 2 },
+          ],
+        },
+      ),
+    );
+    const k = g.node('dense').weight('kernel');
+    // row 0: [1, −2] · 1, [7] · 2; row 1: [0, −7] · 0.5, [5] · 0.25
+    expect(Array.from(k.tensor.data as Float32Array)).toEqual([1, -2, 14, 0, -3.5, 1.25]);
+    expect(k.annotations.quant).toBeUndefined();
+    const meta = g.metadata['onnx'] as { qdq: { droppedWeights: number } };
+    expect(meta.qdq.droppedWeights).toBe(1);
+  });
+
+  it('refuses an int8 zero point for INT4 data and a mis-shaped blocked scale, naming the problem', async () => {
+    const mixed = int4Dense([
+      w,
+      toTensorProto('w_s', f32([], [1])),
+      toTensorProto('w_zp', i8([], [0])),
+    ]);
+    await expect(readOnnx(mixed)).rejects.toMatchObject({
+      code: 'ONNX_BAD_QUANTIZATION',
+      message: expect.stringMatching(/zero point type int8 differs from the data type int4/),
+    });
+    const blocked = int4Dense([w, toTensorProto('w_s', f32([2, 3], [1, 1, 1, 1, 1, 1]))], {
+      input: ['w_q', 'w_s'],
+      attribute: [{ name: 'block_size', type: 2, i: 2 }],
+    });
+    await expect(readOnnx(blocked)).rejects.toMatchObject({
+      code: 'ONNX_BAD_QUANTIZATION',
+      message: expect.stringMatching(/blocked scale has shape \[2, 3\].*needs \[2, 2\]/),
+    });
+  });
+
+  it('folds a QuantizeLinear of a float weight to INT4 codes (clamped to −8..7) and refuses 4-bit activations', async () => {
+    // float w [2, 3] quantized with scale 1, INT4 zero point 0: 9.6 clamps to 7, −9 to −8
+    const vi = (name: string, dims: number[]) => ({
+      name,
+      type: {
+        tensorType: {
+          elemType: ONNX_DTYPE.FLOAT,
+          shape: { dim: dims.map((d) => (d < 0 ? { dimParam: 'N' } : { dimValue: d })) },
+        },
+      },
+    });
+    const model = (nodes: NodeProto[]) =>
+      encodeModel({
+        irVersion: 10,
+        opsetImport: [{ domain: '', version: 21 }],
+        graph: {
+          name: 'fold',
+          node: nodes,
+          initializer: [
+            toTensorProto('w_f', f32([2, 3], [1, -2, 9.6, 0, -9, 2.5])),
+            toTensorProto('s', f32([], [1])),
+            int4('zp', [], [0x00]),
+          ],
+          input: [vi('x', [-1, 2])],
+          output: [vi('y', [-1, 3])],
+        },
+      });
+    const g = await readOnnx(
+      model([
+        { opType: 'QuantizeLinear', input: ['w_f', 's', 'zp'], output: ['w_q'] },
+        { opType: 'DequantizeLinear', input: ['w_q', 's', 'zp'], output: ['w'] },
+        { name: 'dense', opType: 'Gemm', input: ['x', 'w'], output: ['y'] },
+      ]),
+    );
+    const k = g.node('dense').weight('kernel');
+    // round half to even: 2.5 → 2
+    expect(Array.from(k.tensor.data as Float32Array)).toEqual([1, -2, 7, 0, -8, 2]);
+    expect(k.annotations.quant!.bits).toBe(4);
+    const activations = model([
+      { name: 'q', opType: 'QuantizeLinear', input: ['x', 's', 'zp'], output: ['xq'] },
+      { opType: 'DequantizeLinear', input: ['xq', 's', 'zp'], output: ['xd'] },
+      { name: 'dense', opType: 'Gemm', input: ['xd', 'w_f'], output: ['y'] },
+    ]);
+    await expect(readOnnx(activations)).rejects.toMatchObject({
+      message: expect.stringMatching(/4-bit activations are not supported/),
+    });
+  });
+});

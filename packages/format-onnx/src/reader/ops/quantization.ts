@@ -29,11 +29,34 @@ const INT_RANGE: Record<IntType, [number, number]> = {
   int32: [-(2 ** 31), 2 ** 31 - 1],
 };
 
-/** ONNX TensorProto data types of QuantizeLinear's `output_dtype` attribute. */
-const OUTPUT_DTYPES: Record<number, IntType> = { 2: 'uint8', 3: 'int8', 5: 'int16' };
+/** ONNX TensorProto data types of QuantizeLinear's `output_dtype` attribute (21/22: UINT4/INT4). */
+const OUTPUT_DTYPES: Record<number, { dtype: IntType; bits: 4 | 8 | 16 }> = {
+  2: { dtype: 'uint8', bits: 8 },
+  3: { dtype: 'int8', bits: 8 },
+  5: { dtype: 'int16', bits: 16 },
+  21: { dtype: 'uint8', bits: 4 },
+  22: { dtype: 'int8', bits: 4 },
+};
+
+/** Code range of an integer type with `bits` bits (4-bit codes are held as int8/uint8). */
+function codeRange(dtype: IntType, bits: number): [number, number] {
+  if (bits !== 4) return INT_RANGE[dtype];
+  return dtype === 'uint8' ? [0, 15] : [-8, 7];
+}
+
+/** The bit width of a quantized type as ONNX names it (INT4 constants carry bits = 4). */
+function bitsOf(dtype: IntType, c?: Const): 4 | 8 | 16 | 32 {
+  if (c?.bits === 4) return 4;
+  return dtype === 'int16' ? 16 : dtype === 'int32' ? 32 : 8;
+}
+
+function typeName(dtype: IntType, bits: number): string {
+  return bits === 4 ? (dtype === 'uint8' ? 'uint4' : 'int4') : dtype;
+}
 
 interface Params {
   dtype: IntType;
+  bits: 4 | 8 | 16 | 32;
   scale: Float32Array;
   zeroPoint: Int32Array;
   axis?: number;
@@ -45,14 +68,23 @@ function intType(r: NodeReader, dtype: string, what: string): IntType {
 }
 
 /** Scale, zero point and axis of a Q/DQ node for an input of the given rank. */
-function params(ctx: ImportContext, r: NodeReader, rank: number, dtype?: IntType): Params {
-  if (r.int('block_size', 0) > 0) r.fail('blocked quantization (block_size) is not supported');
+function params(
+  ctx: ImportContext,
+  r: NodeReader,
+  rank: number,
+  data?: { dtype: IntType; bits: 4 | 8 | 16 | 32 },
+): Params {
+  if (r.int('block_size', 0) > 0)
+    r.fail(
+      'blocked quantization (block_size) is supported only for DequantizeLinear of a constant weight',
+    );
   const s = constIn(ctx, r, 1, 'scale');
   const zp = optConstIn(ctx, r, 2, 'zero point');
   const outputDtype = OUTPUT_DTYPES[r.int('output_dtype', 0)];
   const type = zp
     ? intType(r, zp.dtype, 'zero point')
-    : (dtype ?? outputDtype ?? ('uint8' as const));
+    : (data?.dtype ?? outputDtype?.dtype ?? ('uint8' as const));
+  const bits = zp ? bitsOf(type, zp) : (data?.bits ?? outputDtype?.bits ?? bitsOf(type));
   const n = s.values.length;
   if (zp && zp.values.length !== n)
     r.fail(`zero point has ${zp.values.length} values for ${n} scales`, 'ONNX_BAD_QUANTIZATION');
@@ -63,6 +95,7 @@ function params(ctx: ImportContext, r: NodeReader, rank: number, dtype?: IntType
   const perAxis = s.shape.length > 0 && n > 1;
   return {
     dtype: type,
+    bits,
     scale,
     zeroPoint,
     // (axis defaults to 1; a 1-D per-axis tensor, e.g. a bias, can only mean axis 0)
@@ -83,10 +116,15 @@ export function importDequantizeLinear(ctx: ImportContext, r: NodeReader): void 
   if (e === undefined) r.fail('input 0 is missing', 'ONNX_INVALID_MODEL');
   if (e.kind === 'const') {
     const dtype = intType(r, e.c.dtype, 'a quantized constant');
-    const p = params(ctx, r, e.c.shape.length, dtype);
-    if (p.dtype !== dtype)
+    const bits = bitsOf(dtype, e.c);
+    if (r.int('block_size', 0) > 0) {
+      importBlockedWeight(ctx, r, e.c, dtype, bits);
+      return;
+    }
+    const p = params(ctx, r, e.c.shape.length, { dtype, bits });
+    if (p.dtype !== dtype || p.bits !== bits)
       r.fail(
-        `zero point type ${p.dtype} differs from the data type ${dtype}`,
+        `zero point type ${typeName(p.dtype, p.bits)} differs from the data type ${typeName(dtype, bits)}`,
         'ONNX_BAD_QUANTIZATION',
       );
     if (p.axis !== undefined && e.c.shape[p.axis] !== p.scale.length)
@@ -97,16 +135,19 @@ export function importDequantizeLinear(ctx: ImportContext, r: NodeReader): void 
     const ch = channelOf(e.c.shape, p.axis);
     const codes = e.c.values;
     const values = new Float64Array(codes.length);
+    // narrow: a signed type whose lowest code (−128, or −8 for int4) never occurs
+    const [lowest] = codeRange(dtype, bits);
     let narrow = dtype === 'int8';
     for (let i = 0; i < codes.length; i++) {
       const c = ch(i);
       // float32 arithmetic, as ONNX Runtime computes DequantizeLinear
       values[i] = Math.fround(Math.fround(codes[i]! - p.zeroPoint[c]!) * p.scale[c]!);
-      if (codes[i]! < -127) narrow = false;
+      if (codes[i]! <= lowest) narrow = false;
     }
     const out = makeConst('float32', e.c.shape, values, r.where);
     const quant: ConstQuant = {
       dtype: dtype === 'int16' ? r.fail('int16 weights are not supported') : dtype,
+      bits: bits === 4 ? 4 : dtype === 'int32' ? 32 : 8,
       scale: p.scale,
       zeroPoint: p.zeroPoint,
       ...(p.axis !== undefined ? { axis: p.axis } : {}),
@@ -134,6 +175,62 @@ export function importDequantizeLinear(ctx: ImportContext, r: NodeReader): void 
   alias(ctx, r, plain);
 }
 
+/**
+ * DequantizeLinear of a constant with `block_size` (opset 21 blocked quantization): scale and zero
+ * point have the data's shape except along `axis`, where each entry covers `block_size`
+ * consecutive elements. The weight is read as its exact float values; the IR's quant annotation has
+ * one scale per channel at most, so the blocked parameters are not kept (counted as dropped).
+ */
+function importBlockedWeight(
+  ctx: ImportContext,
+  r: NodeReader,
+  data: Const,
+  dtype: IntType,
+  bits: 4 | 8 | 16 | 32,
+): void {
+  const shape = data.shape;
+  const block = r.int('block_size', 0);
+  const axis = normAxis(r.int('axis', 1), shape.length, r.where);
+  const s = constIn(ctx, r, 1, 'scale');
+  const zp = optConstIn(ctx, r, 2, 'zero point');
+  const blocks = Math.ceil(shape[axis]! / block);
+  const expected = shape.map((d, i) => (i === axis ? blocks : d));
+  const same = (a: readonly number[]) =>
+    a.length === expected.length && a.every((d, i) => d === expected[i]);
+  if (!same(s.shape))
+    r.fail(
+      `blocked scale has shape [${s.shape.join(', ')}]; block_size ${block} on axis ${axis} of [${shape.join(', ')}] needs [${expected.join(', ')}]`,
+      'ONNX_BAD_QUANTIZATION',
+    );
+  if (zp) {
+    if (!same(zp.shape))
+      r.fail(
+        `blocked zero point has shape [${zp.shape.join(', ')}], expected [${expected.join(', ')}]`,
+        'ONNX_BAD_QUANTIZATION',
+      );
+    const zpType = intType(r, zp.dtype, 'zero point');
+    if (zpType !== dtype || bitsOf(zpType, zp) !== bits)
+      r.fail(
+        `zero point type ${typeName(zpType, bitsOf(zpType, zp))} differs from the data type ${typeName(dtype, bits)}`,
+        'ONNX_BAD_QUANTIZATION',
+      );
+  }
+  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const values = new Float64Array(data.values.length);
+  for (let i = 0; i < values.length; i++) {
+    const outer = Math.floor(i / (inner * shape[axis]!));
+    const along = Math.floor(i / inner) % shape[axis]!;
+    const k = (outer * blocks + Math.floor(along / block)) * inner + (i % inner);
+    const scale = s.values[k]!;
+    if (!(scale > 0) || !Number.isFinite(scale))
+      r.fail('scales must be positive and finite', 'ONNX_BAD_QUANTIZATION');
+    values[i] = Math.fround(Math.fround(data.values[i]! - (zp ? zp.values[k]! : 0)) * scale);
+  }
+  ctx.table.set(outName(r), { kind: 'const', c: makeConst('float32', shape, values, r.where) });
+  ctx.qdq.weights++;
+  ctx.qdq.droppedWeights++;
+}
+
 export function importQuantizeLinear(ctx: ImportContext, r: NodeReader): void {
   const e = entry(ctx, r, 0);
   if (e === undefined) r.fail('input 0 is missing', 'ONNX_INVALID_MODEL');
@@ -141,14 +238,15 @@ export function importQuantizeLinear(ctx: ImportContext, r: NodeReader): void {
     // A float weight quantized in the graph (some exporters): fold to its integer codes.
     const p = params(ctx, r, e.c.shape.length);
     const ch = channelOf(e.c.shape, p.axis);
-    const [lo, hi] = INT_RANGE[p.dtype];
+    const [lo, hi] = codeRange(p.dtype, p.bits);
     const codes = e.c.values.map((v, i) => {
       const c = ch(i);
       return Math.min(hi, Math.max(lo, roundHalfEven(v / p.scale[c]!) + p.zeroPoint[c]!));
     });
+    const folded = makeConst(p.dtype, e.c.shape, codes, r.where);
     ctx.table.set(outName(r), {
       kind: 'const',
-      c: makeConst(p.dtype, e.c.shape, codes, r.where),
+      c: p.bits === 4 ? { ...folded, bits: 4 } : folded,
     });
     return;
   }
@@ -171,6 +269,7 @@ function roundHalfEven(x: number): number {
 /** The IR annotation of an activation: uint8 parameters become the equivalent int8 ones (zero point − 128). */
 function activationAnnotation(p: Params, r: NodeReader): QuantAnnotation {
   if (p.dtype === 'int32') r.fail('int32 activations are not supported');
+  if (p.bits === 4) r.fail('4-bit activations are not supported (4-bit weights are)');
   const shift = p.dtype === 'uint8' ? 128 : 0;
   const dtype = p.dtype === 'int16' ? 'int16' : 'int8';
   const [lo, hi] = INT_RANGE[dtype];
@@ -241,7 +340,7 @@ export function quantizedWeight(
     dtype: q.dtype,
     scale: factor === 1 ? q.scale : q.scale.map((s) => s * factor),
     zeroPoint: q.zeroPoint,
-    bits: q.dtype === 'int32' ? 32 : 8,
+    bits: q.bits,
     narrowRange: q.narrow,
   };
   return { tensor, annotations: { quant } };

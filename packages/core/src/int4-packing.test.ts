@@ -1,4 +1,4 @@
-import { packInt4, unpackInt4 } from './int4-packing';
+import { packInt4, unpackInt4, unpackUint4 } from './int4-packing';
 
 describe('int4 packing', () => {
   it('puts element 2i in the low nibble and 2i + 1 in the high nibble, two’s complement', () => {
@@ -26,7 +26,15 @@ describe('int4 packing', () => {
 
   it('refuses values outside [−8, 7] and short buffers', () => {
     expect(() => packInt4(Int8Array.of(0, 8))).toThrow(RangeError);
-    expect(() => packInt4(Int8Array.of(-9))).toThrow(/outside the int4 range/);
+    expect(() => packInt4(Int8Array.of(-9))).toThrow(/outside int4/);
     expect(() => unpackInt4(Uint8Array.of(0), 3)).toThrow(RangeError);
+  });
+
+  it('unpacks hand-packed bytes: negatives sign-extended, uint4 not, odd count ignores the last high nibble', () => {
+    // 0xf1 → 1, −1; 0x87 → 7, −8; 0xa9 → −7 (the high nibble 0xa is padding for count 5)
+    expect(Array.from(unpackInt4(Uint8Array.of(0xf1, 0x87, 0xa9), 5))).toEqual([1, -1, 7, -8, -7]);
+    expect(Array.from(unpackUint4(Uint8Array.of(0xf1, 0x87, 0xa9), 5))).toEqual([1, 15, 7, 8, 9]);
+    expect(Array.from(unpackUint4(Uint8Array.of(0x0f), 1))).toEqual([15]);
+    expect(() => unpackUint4(Uint8Array.of(0), 3)).toThrow(/fewer than 3 4-bit values/);
   });
 });
