@@ -53,4 +53,4 @@ it('tree --budget 1 on Fashion-MNIST: the chosen file is within budget in the TF
   expect(result.pareto.map((c) => c.id)).toContain(result.chosen!.id);
   const report = JSON.parse(await fs.readFile(path.join(out, 'budget-report.json'), 'utf8'));
   expect(report.chosen.id).toBe(result.chosen!.id);
-});
+}, 900_000);

@@ -218,9 +218,17 @@ export async function searchBudget(
     if (outOfTime()) break;
     throwIfCancelled(options.signal);
     const text = branchPipeline(branch, epochs, options.data.train?.count);
-    const branchGraph = text
-      ? await runPipelineCopy(baseline, text, { ...options, teacher })
-      : baseline;
+    let branchGraph: Graph = baseline;
+    try {
+      if (text) branchGraph = await runPipelineCopy(baseline, text, { ...options, teacher });
+    } catch (e) {
+      // A branch that cannot be built is skipped (said on the logger); cancellation stops the search.
+      throwIfCancelled(options.signal);
+      options.logger?.warn(
+        `budget search: branch "${text}" failed and is skipped: ${e instanceof Error ? e.message : String(e)}`,
+      );
+      continue;
+    }
     if (outOfTime()) break;
     const all8 = await measure(branch, branchGraph, text, [], []);
     if (all8.withinBudget) {
