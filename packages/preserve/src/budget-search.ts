@@ -142,7 +142,8 @@ export function branchLabel(b: BudgetBranch): string {
  * misses the budget the most int8-sensitive layers stay float, one more at a time. Every candidate
  * is quantized, written and measured (engine int8 simulation); the Pareto front and the choice
  * follow. Time-bounded: no candidate starts after `timeLimitSeconds` (a branch's fine-tuning is not
- * interrupted), and the best candidate so far is returned.
+ * interrupted), and the best candidate so far is returned — except the first branch's all-int8
+ * candidate, which is always measured, so a slow sensitivity pass cannot leave nothing to choose.
  */
 export async function searchBudget(
   baseline: Graph,
@@ -215,7 +216,7 @@ export async function searchBudget(
   };
 
   for (const branch of options.branches ?? DEFAULT_BUDGET_BRANCHES) {
-    if (outOfTime()) break;
+    if (candidates.length > 0 && outOfTime()) break;
     throwIfCancelled(options.signal);
     const text = branchPipeline(branch, epochs, options.data.train?.count);
     let branchGraph: Graph = baseline;
@@ -229,7 +230,7 @@ export async function searchBudget(
       );
       continue;
     }
-    if (outOfTime()) break;
+    if (candidates.length > 0 && outOfTime()) break;
     const all8 = await measure(branch, branchGraph, text, [], []);
     if (all8.withinBudget) {
       // Most 4-bit layers within budget: binary search over the int4-sensitivity order.
