@@ -19,5 +19,10 @@ export {
   type SensitivityCommandOptions,
 } from './commands/sensitivity';
 export { optimizeCommand, type OptimizeOptions, type OptimizeReport } from './commands/optimize';
+export type {
+  AgreementFigures,
+  OptimizeAgreement,
+  OutputAgreementFigures,
+} from './optimize-quality';
 export { loadDataSets, type DataRequest, type PipelineData } from './data-sets';
 export type { CliIo } from './io';
