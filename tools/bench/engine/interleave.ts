@@ -1,4 +1,5 @@
 import { tf } from '@collabopt/engine';
+import { median } from '../stats';
 
 /**
  * Median milliseconds per call of each variant, timed in interleaved rounds in one process so that
@@ -33,13 +34,6 @@ export function interleaveStats(
   return Object.fromEntries(
     names.map((n) => [n, { median: median(times[n]!), min: Math.min(...times[n]!) }]),
   );
-}
-
-/** The median of a non-empty list. */
-export function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** "a 1.23 ms; b 0.45 ms" */

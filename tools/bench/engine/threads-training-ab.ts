@@ -17,7 +17,7 @@ import {
   take,
   tf,
 } from '@collabopt/engine';
-import { median } from './interleave';
+import { median } from '../stats';
 import { mobilenetV1, mobilenetV2 } from './mobilenet-models';
 
 const {

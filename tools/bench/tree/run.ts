@@ -23,6 +23,7 @@ import { parsePipeline } from '@collabopt/core';
 import { TREE_BATCH_SIZE, treePlan, type TreePlanOptions } from '@collabopt/preserve';
 import { arg } from '../args';
 import { describeCpu } from '../engine/cpu-info';
+import { median } from '../stats';
 
 const REPO = path.resolve(__dirname, '../../..');
 const PYTHON = path.join(REPO, '.venv-oracle', 'bin', 'python');
@@ -46,7 +47,7 @@ function firstItems(idx: Buffer, n: number): Buffer {
   return out;
 }
 
-const options: Partial<TreePlanOptions> = {};
+const options: { -readonly [K in keyof TreePlanOptions]?: TreePlanOptions[K] } = {};
 const treeFlags: string[] = [];
 for (const [flag, key] of [
   ['prune-epochs', 'pruneEpochs'],
@@ -93,12 +94,6 @@ function kerasSeconds(modelJson: string, data: string, epochs: number): number {
   if (line === undefined) throw new Error(`keras_epochs.py printed no timing:\n${out}`);
   return (JSON.parse(line) as { fit_seconds: number }).fit_seconds;
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 function main(): void {
   const epochs = fineTuningEpochs(treePlan(options));

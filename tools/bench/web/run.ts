@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { silentLogger } from '@collabopt/core';
 import { createEngine, loadMnistDigits, referenceCnn, take } from '@collabopt/engine';
 import { chromium } from 'playwright-core';
+import { median } from '../stats';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- plain CommonJS shared with `npm run web`
 const { serveStatic } = require('../../../packages/web/tools/serve.cjs') as {
@@ -25,12 +26,6 @@ function arg(name: string, fallback: number): number {
   const a = process.argv.find((s) => s.startsWith(`--${name}=`));
   return a === undefined ? fallback : Number(a.slice(name.length + 3));
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 async function browserRates(
   samples: number,
