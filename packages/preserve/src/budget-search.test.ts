@@ -1,4 +1,11 @@
-import { GraphBuilder, PassRegistry, createRng, type Graph, type ModelFile } from '@collabopt/core';
+import {
+  GraphBuilder,
+  MemoryLogger,
+  PassRegistry,
+  createRng,
+  type Graph,
+  type ModelFile,
+} from '@collabopt/core';
 import { registerClusteringPasses } from '@collabopt/clustering';
 import { createDataset, createEngine, type Dataset, type Engine } from '@collabopt/engine';
 import { registerPruningPasses } from '@collabopt/pruning';
@@ -118,5 +125,30 @@ describe('searchBudget', () => {
       [0, 0],
     ]);
     expect(timed.chosen?.id).toBe(timed.candidates[0]!.id);
+  });
+
+  it('a branch that fails to build is skipped with a warning naming it; the next branch is searched', async () => {
+    const logger = new MemoryLogger();
+    const r = await searchBudget(model(), {
+      engine,
+      data: { test: data(40, 2), calibration: data(20, 5), train: data(20, 5) },
+      passRegistry: passes,
+      seed: 1,
+      logger,
+      budget: 100,
+      objective: 'raw',
+      writer: bitsWriter,
+      // clusters=1 is refused by the cluster pass's option schema: the branch cannot be built.
+      branches: [{ sparsity: 0, clusters: 1 }, { sparsity: 0 }],
+    });
+    const warnings = logger.messages('warn');
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^budget search: branch "cluster\(clusters=1, .*" failed and is skipped: /,
+      ),
+    ]);
+    expect(r.candidates.length).toBeGreaterThan(0);
+    expect(r.candidates.every((c) => c.branch.clusters === undefined)).toBe(true);
+    expect(r.chosen).toBeDefined();
   });
 });
