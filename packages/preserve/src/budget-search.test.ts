@@ -151,4 +151,30 @@ describe('searchBudget', () => {
     expect(r.candidates.every((c) => c.branch.clusters === undefined)).toBe(true);
     expect(r.chosen).toBeDefined();
   });
+
+  it('the time limit counts from the end of the sensitivity pass: a slow sensitivity pass does not use it up', async () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // Every evaluation takes 0.6 s: the sensitivity pass (baseline + 2 layers × 2 probes = 5)
+    // takes ≥ 3 s, longer than the 2 s limit; the search's first two candidates take ≈ 1.2 s.
+    const r = await searchBudget(model(), {
+      engine,
+      data: { test: data(40, 2), calibration: data(20, 5), train: data(20, 5) },
+      passRegistry: passes,
+      seed: 1,
+      budget: 100,
+      objective: 'raw',
+      writer: bitsWriter,
+      branches: [{ sparsity: 0 }],
+      timeLimitSeconds: 2,
+      evaluate: async () => {
+        await sleep(600);
+        return { kind: 'accuracy' as const, value: 0.9, samples: 40, source: 'float' as const };
+      },
+    });
+    expect(r.sensitivitySeconds).toBeGreaterThan(2);
+    // all-int8, then all-4-bit: the second candidate started within the limit of the search.
+    expect(r.candidates.map((c) => c.fourBitLayers.length)).toEqual([0, 2]);
+    expect(r.stoppedByTime).toBe(false);
+    expect(r.seconds).toBeGreaterThanOrEqual(r.sensitivitySeconds);
+  });
 });
