@@ -11,7 +11,6 @@ import { createDataset, createEngine, type Dataset, type Engine } from '@collabo
 import { registerPruningPasses } from '@collabopt/pruning';
 import { registerQuantizationPasses } from '@collabopt/quantization';
 import { registerPreservePasses } from './register';
-import { paretoFront } from './budget-pareto';
 import { branchPipeline, quantizationPipeline, searchBudget } from './budget-search';
 
 function model(): Graph {
@@ -37,19 +36,6 @@ async function bitsWriter(graph: Graph): Promise<ModelFile[]> {
       bits += (w.annotations.quant?.bits ?? 32) * w.tensor.shape.reduce((a, b) => a * b, 1);
   return [{ path: 'model.bin', bytes: new Uint8Array(Math.ceil(bits / 8)) }];
 }
-
-describe('paretoFront', () => {
-  it('keeps the points nothing beats on both size and metric, smallest first', () => {
-    const pts = [
-      { id: 'a', size: 10, metric: 0.8 },
-      { id: 'b', size: 5, metric: 0.7 },
-      { id: 'c', size: 7, metric: 0.65 },
-      { id: 'd', size: 12, metric: 0.9 },
-      { id: 'e', size: 10, metric: 0.85 },
-    ];
-    expect(paretoFront(pts).map((p) => p.id)).toEqual(['b', 'e', 'd']);
-  });
-});
 
 describe('budget pipelines', () => {
   it('writes the branch and the per-layer PTQ plan in the pipeline language', () => {
