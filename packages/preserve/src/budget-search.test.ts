@@ -1,32 +1,11 @@
-import {
-  GraphBuilder,
-  MemoryLogger,
-  PassRegistry,
-  createRng,
-  type Graph,
-  type ModelFile,
-} from '@collabopt/core';
+import { MemoryLogger, PassRegistry, type Graph, type ModelFile } from '@collabopt/core';
 import { registerClusteringPasses } from '@collabopt/clustering';
-import { createDataset, createEngine, type Dataset, type Engine } from '@collabopt/engine';
+import { createEngine, type Engine } from '@collabopt/engine';
 import { registerPruningPasses } from '@collabopt/pruning';
 import { registerQuantizationPasses } from '@collabopt/quantization';
 import { registerPreservePasses } from './register';
 import { branchPipeline, quantizationPipeline, searchBudget } from './budget-search';
-
-function model(): Graph {
-  const b = new GraphBuilder('toy', { seed: 3 });
-  const x = b.input('input', [-1, 6, 6, 1]);
-  let h = b.layer('Conv2D', 'conv', x, { filters: 4, kernelSize: [3, 3], activation: 'relu' });
-  h = b.layer('Flatten', 'flatten', h);
-  return b.build(b.layer('Dense', 'logits', h, { units: 2 }));
-}
-
-function data(n: number, seed: number): Dataset {
-  const rng = createRng(seed);
-  const x = Float32Array.from({ length: n * 36 }, () => rng.next());
-  const y = Int32Array.from({ length: n }, (_, i) => (x[i * 36]! > 0.5 ? 1 : 0));
-  return createDataset(x, y, [6, 6, 1], 'toy');
-}
+import { toyData, toyModel } from '../test/toy-model';
 
 /** Stored bits of each weight (its quant bits, 32 when float), rounded up to bytes. */
 async function bitsWriter(graph: Graph): Promise<ModelFile[]> {
@@ -61,9 +40,9 @@ describe('searchBudget', () => {
   });
 
   it('a generous budget: every layer goes to 4 bits; the choice is the smallest within budget and on the front', async () => {
-    const r = await searchBudget(model(), {
+    const r = await searchBudget(toyModel(), {
       engine,
-      data: { test: data(40, 2), calibration: data(20, 5), train: data(20, 5) },
+      data: { test: toyData(40, 2), calibration: toyData(20, 5), train: toyData(20, 5) },
       passRegistry: passes,
       seed: 1,
       budget: 100,
@@ -86,13 +65,13 @@ describe('searchBudget', () => {
   it('an impossible budget leaves layers float one by one and chooses nothing when none fits; the time limit stops new candidates', async () => {
     const base = {
       engine,
-      data: { test: data(40, 2), calibration: data(20, 5), train: data(20, 5) },
+      data: { test: toyData(40, 2), calibration: toyData(20, 5), train: toyData(20, 5) },
       passRegistry: passes,
       seed: 1,
       writer: bitsWriter,
       branches: [{ sparsity: 0 }],
     };
-    const r = await searchBudget(model(), {
+    const r = await searchBudget(toyModel(), {
       ...base,
       budget: 0, // 0 points: only an exact match of the float accuracy fits
       evaluate: async (_g, { quantized }) => ({
@@ -104,7 +83,7 @@ describe('searchBudget', () => {
     });
     expect(r.chosen).toBeUndefined();
     expect(r.candidates.map((c) => c.floatLayers.length)).toEqual([0, 1]);
-    const timed = await searchBudget(model(), { ...base, budget: 100, timeLimitSeconds: 0 });
+    const timed = await searchBudget(toyModel(), { ...base, budget: 100, timeLimitSeconds: 0 });
     // Out of time before the search starts: only the first branch's all-int8 candidate is measured.
     expect(timed.stoppedByTime).toBe(true);
     expect(timed.candidates.map((c) => [c.fourBitLayers.length, c.floatLayers.length])).toEqual([
@@ -115,9 +94,9 @@ describe('searchBudget', () => {
 
   it('a branch that fails to build is skipped with a warning naming it; the next branch is searched', async () => {
     const logger = new MemoryLogger();
-    const r = await searchBudget(model(), {
+    const r = await searchBudget(toyModel(), {
       engine,
-      data: { test: data(40, 2), calibration: data(20, 5), train: data(20, 5) },
+      data: { test: toyData(40, 2), calibration: toyData(20, 5), train: toyData(20, 5) },
       passRegistry: passes,
       seed: 1,
       logger,
@@ -142,9 +121,9 @@ describe('searchBudget', () => {
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     // Every evaluation takes 0.6 s: the sensitivity pass (baseline + 2 layers × 2 probes = 5)
     // takes ≥ 3 s, longer than the 2 s limit; the search's first two candidates take ≈ 1.2 s.
-    const r = await searchBudget(model(), {
+    const r = await searchBudget(toyModel(), {
       engine,
-      data: { test: data(40, 2), calibration: data(20, 5), train: data(20, 5) },
+      data: { test: toyData(40, 2), calibration: toyData(20, 5), train: toyData(20, 5) },
       passRegistry: passes,
       seed: 1,
       budget: 100,
