@@ -156,4 +156,18 @@ describe('cluster pass with fine-tuning (engine)', () => {
     expect(hidden.annotations.codebook!.zeroCentroid).toEqual([expect.any(Number)]);
     expect(checkMask(hidden.tensor, hidden.annotations.mask!)).toEqual({ ok: true });
   });
+
+  it('sparsity preserving with layers= keeps the zeros of the masked layers it does not cluster', async () => {
+    const graph = pretrained();
+    pruneHalf(graph);
+    await run(
+      graph,
+      'sparsityPreservingCluster(clusters=4, layers=["hidden"], epochs=1, batchSize=32, learningRate=1e-2)',
+    );
+    for (const node of ['conv', 'hidden', 'logits']) {
+      const w = graph.findNode(node)!.weight('kernel');
+      expect(checkMask(w.tensor, w.annotations.mask!)).toEqual({ ok: true });
+      expect(w.annotations.codebook !== undefined).toBe(node === 'hidden');
+    }
+  });
 });
