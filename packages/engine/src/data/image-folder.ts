@@ -4,13 +4,11 @@
  */
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { DataError } from './data-error';
 import type { DataSource, SampleBatch } from './data-source';
+import { classFolderNames, imageFolderLayout, type FolderEntry } from './image-folder-layout';
 import { checkPreprocessing, preprocessingCoefficients, type Preprocessing } from './preprocessing';
-
-/** File extensions read as images. */
-export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.webp'];
 
 /** The images of a folder: one subfolder per class (labelled) or the images themselves. */
 export interface ImageFolderListing {
@@ -21,10 +19,6 @@ export interface ImageFolderListing {
   /** Class names (sorted subfolder names), when labelled. */
   readonly classNames?: readonly string[];
 }
-
-const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-const isImage = (name: string): boolean =>
-  IMAGE_EXTENSIONS.includes(extname(name).toLowerCase()) && !name.startsWith('.');
 
 async function listDir(folder: string): Promise<Dirent[]> {
   try {
@@ -39,64 +33,41 @@ async function listDir(folder: string): Promise<Dirent[]> {
 }
 
 /**
- * List an image folder. With subfolders, each (sorted by name) is a class and its images are
- * labelled with the class id; otherwise the folder's images are unlabelled. Files are sorted by
- * name, so the order (and a seeded split) is the same on every machine.
+ * List an image folder on disk by the image-folder rule (`imageFolderLayout`): with subfolders,
+ * each (sorted by name) is a class and its images are labelled with the class id; otherwise the
+ * folder's images are unlabelled. Files are sorted by name.
  */
 export async function listImageFolder(folder: string): Promise<ImageFolderListing> {
   const entries = await entriesOf(folder);
-  const dirs = entries
-    .filter((e) => e.kind === 'folder' && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .sort(byCodePoint);
-  const imagesOf = (list: readonly Entry[]): string[] =>
-    list
-      .filter((e) => e.kind === 'file' && isImage(e.name))
-      .map((e) => e.name)
-      .sort(byCodePoint);
-  if (dirs.length === 0) {
-    const files = imagesOf(entries).map((n) => join(folder, n));
-    if (files.length === 0)
-      throw new DataError(
-        'DATA_EMPTY',
-        `no images (${IMAGE_EXTENSIONS.join(', ')}) and no class subfolders in the folder`,
-        { file: folder },
-      );
-    return { folder, files };
-  }
-  const files: string[] = [];
-  const ids: number[] = [];
-  for (let c = 0; c < dirs.length; c++) {
-    const sub = join(folder, dirs[c]!);
-    const names = imagesOf(await entriesOf(sub));
-    if (names.length === 0)
-      throw new DataError(
-        'DATA_EMPTY',
-        `class folder "${dirs[c]}" holds no images (${IMAGE_EXTENSIONS.join(', ')})`,
-        { file: sub },
-      );
-    for (const n of names) {
-      files.push(join(sub, n));
-      ids.push(c);
-    }
-  }
-  return { folder, files, classes: Int32Array.from(ids), classNames: dirs };
-}
-
-interface Entry {
-  readonly name: string;
-  readonly kind: 'file' | 'folder' | 'other';
+  const inside = new Map<string, FolderEntry[]>();
+  for (const c of classFolderNames(entries)) inside.set(c, await entriesOf(join(folder, c)));
+  const layout = imageFolderLayout(
+    folder,
+    entries,
+    (c) => inside.get(c)!,
+    (c) => join(folder, c),
+  );
+  const files = layout.images.map((i) =>
+    layout.classNames ? join(folder, layout.classNames[i.classId!]!, i.name) : join(folder, i.name),
+  );
+  if (!layout.classNames) return { folder, files };
+  return {
+    folder,
+    files,
+    classes: Int32Array.from(layout.images, (i) => i.classId!),
+    classNames: layout.classNames,
+  };
 }
 
 /**
  * A folder's entries as regular files, folders or other; a symlink counts as what it points to
  * (data sets are often assembled from links), so FIFOs and devices are never opened.
  */
-async function entriesOf(folder: string): Promise<Entry[]> {
-  const kindOf = (d: { isFile(): boolean; isDirectory(): boolean }): Entry['kind'] =>
+async function entriesOf(folder: string): Promise<FolderEntry[]> {
+  const kindOf = (d: { isFile(): boolean; isDirectory(): boolean }): FolderEntry['kind'] =>
     d.isFile() ? 'file' : d.isDirectory() ? 'folder' : 'other';
   return Promise.all(
-    (await listDir(folder)).map(async (e): Promise<Entry> => {
+    (await listDir(folder)).map(async (e): Promise<FolderEntry> => {
       if (!e.isSymbolicLink()) return { name: e.name, kind: kindOf(e) };
       const target = await stat(join(folder, e.name)).catch(() => undefined);
       return { name: e.name, kind: target === undefined ? 'other' : kindOf(target) };
