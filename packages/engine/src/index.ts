@@ -100,6 +100,12 @@ export {
   type ImageFolderLayout,
 } from './data/image-folder-layout';
 export {
+  imageListSource,
+  imageSampleShape,
+  type ImageDecoder,
+  type ImageList,
+} from './data/image-list-source';
+export {
   isDataSource,
   asDataSource,
   calibrationSample,

@@ -6,19 +6,13 @@ import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError } from './data-error';
-import type { DataSource, SampleBatch } from './data-source';
+import type { DataSource } from './data-source';
 import { classFolderNames, imageFolderLayout, type FolderEntry } from './image-folder-layout';
-import { checkPreprocessing, preprocessingCoefficients, type Preprocessing } from './preprocessing';
+import { imageListSource, type ImageList } from './image-list-source';
+import type { Preprocessing } from './preprocessing';
 
-/** The images of a folder: one subfolder per class (labelled) or the images themselves. */
-export interface ImageFolderListing {
-  readonly folder: string;
-  readonly files: readonly string[];
-  /** Class id per file, when the folder has class subfolders. */
-  readonly classes?: Int32Array;
-  /** Class names (sorted subfolder names), when labelled. */
-  readonly classNames?: readonly string[];
-}
+/** The images of a folder on disk: one subfolder per class (labelled) or the images themselves. */
+export type ImageFolderListing = ImageList<string>;
 
 async function listDir(folder: string): Promise<Dirent[]> {
   try {
@@ -154,77 +148,12 @@ export function imageFolderSource(
   preprocessing: Preprocessing,
   name: string,
 ): DataSource {
-  const [height, width, channels] = sampleShape as [number, number, number];
-  if (sampleShape.length !== 3 || !(height > 0 && width > 0) || (channels !== 1 && channels !== 3))
-    throw new DataError(
-      'DATA_SHAPE',
-      `images need a model input of [height, width, 1 or 3], got [${sampleShape.join(', ')}]`,
-      { file: listing.folder },
-    );
-  checkPreprocessing(preprocessing, channels);
-  const per = height * width * channels;
-  const count = listing.files.length;
-  const { a, b } = preprocessingCoefficients(preprocessing, channels);
-  const [a0, a1, a2] = [a[0]!, a[1] ?? 0, a[2] ?? 0];
-  const [b0, b1, b2] = [b[0]!, b[1] ?? 0, b[2] ?? 0];
-  const bgr = preprocessing.channelOrder === 'bgr';
-  return {
-    name,
-    count,
-    sampleShape: [height, width, channels],
+  return imageListSource(
+    listing,
+    sampleShape,
     preprocessing,
-    origin: listing.folder,
-    ...(listing.classes !== undefined
-      ? {
-          labels: {
-            kind: 'class' as const,
-            numClasses: listing.classNames!.length,
-            classNames: listing.classNames!,
-          },
-        }
-      : {}),
-    async read(indices): Promise<SampleBatch> {
-      const n = indices.length;
-      const x = new Float32Array(n * per);
-      // Raw pixels → model values in one pass (channel order and preprocessing together).
-      const store = (i: number, px: Uint8Array): void => {
-        const o = i * per;
-        if (channels === 1) {
-          const a = a0;
-          const b = b0;
-          for (let q = 0; q < per; q++) x[o + q] = px[q]! * a + b;
-          return;
-        }
-        for (let q = 0; q < per; q += 3) {
-          const r = px[q + (bgr ? 2 : 0)]!;
-          const g = px[q + 1]!;
-          const bl = px[q + (bgr ? 0 : 2)]!;
-          x[o + q] = r * a0 + b0;
-          x[o + q + 1] = g * a1 + b1;
-          x[o + q + 2] = bl * a2 + b2;
-        }
-      };
-      // A pool of decoders pulling the next image: sharp works on its own threads meanwhile.
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (next < n) {
-          const i = next++;
-          const j = indices[i]!;
-          if (!(j >= 0 && j < count))
-            throw new DataError('DATA_SHAPE', `sample ${j} is outside 0..${count - 1}`, {
-              file: listing.folder,
-            });
-          store(i, await decodeImage(listing.files[j]!, height, width, channels, preprocessing));
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(DECODE_CONCURRENCY, n) }, worker));
-      return listing.classes !== undefined
-        ? {
-            x,
-            size: n,
-            classes: Int32Array.from(indices as ArrayLike<number>, (j) => listing.classes![j]!),
-          }
-        : { x, size: n };
-    },
-  };
+    name,
+    decodeImage,
+    DECODE_CONCURRENCY,
+  );
 }
