@@ -5,11 +5,11 @@
  * backend, the downloaded .tflite runs in TF's interpreter and matches the Node CLI's output for
  * the same seed. The digits demo runs the same pipeline from one click.
  */
-import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { REPO_ROOT, runPython } from '../helpers/oracle';
+import { runPython } from '../helpers/oracle';
 import { compareTflite, testDigitsArguments, writeDigitsFixture } from './digits-fixture';
+import { runNodePeer } from './node-peer';
 import { describeInChromium, textWhen, webAppSuite } from './web-app';
 
 const PIPELINE = 'prune(sparsity=0.5, epochs=1, frequency=10) | ptq';
@@ -61,23 +61,18 @@ describeInChromium('collabopt web app in headless Chromium', () => {
 
     const fromNode = path.join(dir, 'node.tflite');
     const t0 = Date.now();
-    execFileSync(
-      'node',
-      [
-        'packages/cli/dist/bin.js',
-        'optimize',
-        path.join(model, 'model.json'),
-        '-o',
-        fromNode,
-        '-p',
-        PIPELINE,
-        '--data',
-        'mnist',
-        '--seed',
-        String(SEED),
-      ],
-      { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, COLLABOPT_BACKEND: 'wasm' } },
-    );
+    runNodePeer([
+      'optimize',
+      path.join(model, 'model.json'),
+      '-o',
+      fromNode,
+      '-p',
+      PIPELINE,
+      '--data',
+      'mnist',
+      '--seed',
+      String(SEED),
+    ]);
     const nodeSeconds = (Date.now() - t0) / 1000;
     process.stderr.write(
       `web e2e: prune | ptq took ${browserSeconds.toFixed(1)} s in the page, ${nodeSeconds.toFixed(1)} s with the Node CLI (wasm)\n`,

@@ -6,17 +6,17 @@
  * `collabopt optimize --data <folder>`; the option forms write the text pipeline. The page's
  * and the CLI's tree times are printed (the done-when asks for the page within 2× of Node).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
-import { REPO_ROOT, runPython } from '../helpers/oracle';
+import { runPython } from '../helpers/oracle';
 import {
   compareTflite,
   testDigitsArguments,
   writeDigitsFixture,
   type TfliteComparison,
 } from './digits-fixture';
+import { runNodePeer } from './node-peer';
 import { describeInChromium, saveDownloads, textWhen, webAppSuite } from './web-app';
 
 const SEED = 5;
@@ -91,23 +91,18 @@ describeInChromium(
       expect(await saveDownloads(page, browserDir)).toContain('model.tflite');
 
       const fromNode = path.join(dir, 'node-images.tflite');
-      execFileSync(
-        'node',
-        [
-          'packages/cli/dist/bin.js',
-          'optimize',
-          path.join(model, 'model.json'),
-          '-o',
-          fromNode,
-          '-p',
-          PIPELINE,
-          '--data',
-          path.join(dir, 'digits'),
-          '--seed',
-          String(SEED),
-        ],
-        { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, COLLABOPT_BACKEND: 'wasm' } },
-      );
+      runNodePeer([
+        'optimize',
+        path.join(model, 'model.json'),
+        '-o',
+        fromNode,
+        '-p',
+        PIPELINE,
+        '--data',
+        path.join(dir, 'digits'),
+        '--seed',
+        String(SEED),
+      ]);
       const r = compareTflite(path.join(browserDir, 'model.tflite'), fromNode, dir);
       process.stderr.write(`web e2e (image folder): ${JSON.stringify(r)}\n`);
       expect(r.accuracyA).toBeGreaterThan(0.5);
@@ -138,22 +133,17 @@ describeInChromium(
       const nodeDir = path.join(dir, 'node-tree');
       const load1 = loadavg()[0]!;
       const t1 = Date.now();
-      execFileSync(
-        'node',
-        [
-          'packages/cli/dist/bin.js',
-          'tree',
-          '--data',
-          'mnist',
-          '--epochs',
-          '1',
-          '--seed',
-          String(SEED),
-          '-o',
-          nodeDir,
-        ],
-        { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, COLLABOPT_BACKEND: 'wasm' } },
-      );
+      runNodePeer([
+        'tree',
+        '--data',
+        'mnist',
+        '--epochs',
+        '1',
+        '--seed',
+        String(SEED),
+        '-o',
+        nodeDir,
+      ]);
       const nodeSeconds = (Date.now() - t1) / 1000;
       process.stderr.write(
         `web e2e (tree): page ${browserSeconds.toFixed(1)} s (load ${load0.toFixed(1)}), Node CLI wasm ${nodeSeconds.toFixed(1)} s (load ${load1.toFixed(1)}), ratio ${(browserSeconds / nodeSeconds).toFixed(2)}× — one run each, not a benchmark\n`,
