@@ -9,7 +9,7 @@ import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { runPython } from '../helpers/oracle';
 import { compareTflite, testDigitsArguments, writeDigitsFixture } from './digits-fixture';
-import { runNodePeer } from './node-peer';
+import { optimizeWithNodePeer } from './node-peer';
 import { describeInChromium, textWhen, webAppSuite } from './web-app';
 
 const PIPELINE = 'prune(sparsity=0.5, epochs=1, frequency=10) | ptq';
@@ -61,18 +61,7 @@ describeInChromium('collabopt web app in headless Chromium', () => {
 
     const fromNode = path.join(dir, 'node.tflite');
     const t0 = Date.now();
-    runNodePeer([
-      'optimize',
-      path.join(model, 'model.json'),
-      '-o',
-      fromNode,
-      '-p',
-      PIPELINE,
-      '--data',
-      'mnist',
-      '--seed',
-      String(SEED),
-    ]);
+    optimizeWithNodePeer(path.join(model, 'model.json'), fromNode, PIPELINE, 'mnist', SEED);
     const nodeSeconds = (Date.now() - t0) / 1000;
     process.stderr.write(
       `web e2e: prune | ptq took ${browserSeconds.toFixed(1)} s in the page, ${nodeSeconds.toFixed(1)} s with the Node CLI (wasm)\n`,

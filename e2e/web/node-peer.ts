@@ -10,3 +10,25 @@ export function runNodePeer(args: readonly string[]): void {
     env: { ...process.env, COLLABOPT_BACKEND: 'wasm' },
   });
 }
+
+/** `collabopt optimize <model> -o <output> -p <pipeline> --data <data> --seed <seed>`. */
+export function optimizeWithNodePeer(
+  model: string,
+  output: string,
+  pipeline: string,
+  data: string,
+  seed: number,
+): void {
+  runNodePeer([
+    'optimize',
+    model,
+    '-o',
+    output,
+    '-p',
+    pipeline,
+    '--data',
+    data,
+    '--seed',
+    String(seed),
+  ]);
+}

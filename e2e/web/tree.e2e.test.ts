@@ -16,7 +16,7 @@ import {
   writeDigitsFixture,
   type TfliteComparison,
 } from './digits-fixture';
-import { runNodePeer } from './node-peer';
+import { optimizeWithNodePeer, runNodePeer } from './node-peer';
 import { describeInChromium, saveDownloads, textWhen, webAppSuite } from './web-app';
 
 const SEED = 5;
@@ -91,18 +91,13 @@ describeInChromium(
       expect(await saveDownloads(page, browserDir)).toContain('model.tflite');
 
       const fromNode = path.join(dir, 'node-images.tflite');
-      runNodePeer([
-        'optimize',
+      optimizeWithNodePeer(
         path.join(model, 'model.json'),
-        '-o',
         fromNode,
-        '-p',
         PIPELINE,
-        '--data',
         path.join(dir, 'digits'),
-        '--seed',
-        String(SEED),
-      ]);
+        SEED,
+      );
       const r = compareTflite(path.join(browserDir, 'model.tflite'), fromNode, dir);
       process.stderr.write(`web e2e (image folder): ${JSON.stringify(r)}\n`);
       expect(r.accuracyA).toBeGreaterThan(0.5);
