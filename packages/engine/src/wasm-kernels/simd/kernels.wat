@@ -1154,7 +1154,8 @@
   ;; (cout % 8 = 0), with the bias [cout] added when hasBias ≠ 0 and the activation applied
   ;; (act: 0 linear, 1 ReLU, 2 ReLU6): 4 output pixels × 8 out channels accumulate in registers over
   ;; every tap and input channel and are stored once. Blocks of 4 pixels whose taps all fall inside
-  ;; the input row run unchecked; pixels near the left/right padding run one at a time, skipping
+  ;; the input row run unchecked, one loop over a filter row's kw × cin (contiguous in x and w, so
+  ;; few-channel layers pay no per-tap loop); pixels near the left/right padding run one at a time, skipping
   ;; the taps outside (no padded copy of x). Output rows outermost, so their input rows stay in cache.
   (func (export "convForwardBlocked")
     (param $x i32) (param $w i32) (param $bias i32) (param $y i32)
@@ -1167,7 +1168,7 @@
     (local $safeLo i32) (local $safeHi i32) (local $t i32)
     (local $pw i32) (local $pwTap i32) (local $px i32) (local $xRow i32) (local $po i32)
     (local $pixX i32) (local $strideX i32) (local $tapW i32) (local $rowW i32)
-    (local $r1 i32) (local $r2 i32) (local $r3 i32)
+    (local $r1 i32) (local $r2 i32) (local $r3 i32) (local $kwCin i32)
     (local $s v128) (local $b0 v128) (local $b1 v128) (local $bias0 v128) (local $bias1 v128)
     (local $zero v128) (local $six v128)
     (local $acc00 v128) (local $acc01 v128) (local $acc10 v128) (local $acc11 v128) (local $acc20 v128) (local $acc21 v128) (local $acc30 v128) (local $acc31 v128)
@@ -1175,6 +1176,7 @@
     (local.set $strideX (i32.mul (local.get $sw) (local.get $pixX)))
     (local.set $rowW (i32.shl (local.get $cout) (i32.const 2)))
     (local.set $tapW (i32.mul (local.get $cin) (local.get $rowW)))
+    (local.set $kwCin (i32.mul (local.get $kw) (local.get $cin)))
     (local.set $r1 (local.get $strideX))
     (local.set $r2 (i32.shl (local.get $strideX) (i32.const 1)))
     (local.set $r3 (i32.add (local.get $r2) (local.get $strideX)))
@@ -1208,6 +1210,14 @@
             (block $odone
               (loop $ol
                 (br_if $odone (i32.ge_u (local.get $ox) (local.get $ow)))
+                ;; the last 1–3 unchecked pixels of a row: one block ending at safeHi (recomputing
+                ;; up to 3 pixels) instead of the single-pixel path, ~3× slower per product
+                (if (i32.and
+                      (i32.and (i32.ge_u (local.get $ox) (local.get $safeLo))
+                               (i32.lt_u (local.get $ox) (local.get $safeHi)))
+                      (i32.and (i32.gt_u (i32.add (local.get $ox) (i32.const 4)) (local.get $safeHi))
+                               (i32.ge_u (local.get $safeHi) (i32.add (local.get $safeLo) (i32.const 4)))))
+                  (then (local.set $ox (i32.sub (local.get $safeHi) (i32.const 4)))))
                 (local.set $acc00 (local.get $bias0))
                 (local.set $acc01 (local.get $bias1))
                 (local.set $acc10 (local.get $bias0))
@@ -1231,19 +1241,16 @@
                             (local.set $xRow (i32.add (local.get $x)
                               (i32.mul (i32.mul (i32.add (i32.mul (local.get $b) (local.get $inH)) (local.get $iy)) (local.get $inW))
                                        (local.get $pixX))))
-                            (local.set $kx (i32.const 0))
-                            (block $kxdone
-                              (loop $kxl
-                                (br_if $kxdone (i32.ge_u (local.get $kx) (local.get $kw)))
-                                (local.set $px (i32.add (local.get $xRow)
-                                  (i32.mul (i32.sub (i32.add (i32.mul (local.get $ox) (local.get $sw)) (local.get $kx)) (local.get $left))
-                                           (local.get $pixX))))
-                                (local.set $pw (i32.add (i32.add (local.get $w) (i32.shl (local.get $j) (i32.const 2)))
-                                  (i32.mul (i32.add (i32.mul (local.get $ky) (local.get $kw)) (local.get $kx)) (local.get $tapW))))
-                                (local.set $c (i32.const 0))
+                            ;; the kw taps × cin channels of this row are contiguous in x and in w
+                            (local.set $px (i32.add (local.get $xRow)
+                              (i32.mul (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $left))
+                                       (local.get $pixX))))
+                            (local.set $pw (i32.add (i32.add (local.get $w) (i32.shl (local.get $j) (i32.const 2)))
+                              (i32.mul (i32.mul (local.get $ky) (local.get $kw)) (local.get $tapW))))
+                            (local.set $c (i32.const 0))
                                 (block $cdone
                                   (loop $cl
-                                    (br_if $cdone (i32.ge_u (local.get $c) (local.get $cin)))
+                                    (br_if $cdone (i32.ge_u (local.get $c) (local.get $kwCin)))
                                     (local.set $b0 (v128.load (local.get $pw)))
                                     (local.set $b1 (v128.load offset=16 (local.get $pw)))
                                     (local.set $s (v128.load32_splat (local.get $px)))
@@ -1261,9 +1268,7 @@
                                     (local.set $pw (i32.add (local.get $pw) (local.get $rowW)))
                                     (local.set $px (i32.add (local.get $px) (i32.const 4)))
                                     (local.set $c (i32.add (local.get $c) (i32.const 1)))
-                                    (br $cl)))
-                                (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
-                                (br $kxl)))))
+                                    (br $cl)))))
                         (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
                         (br $kyl)))
                     (if (local.get $act)
