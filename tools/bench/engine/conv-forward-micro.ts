@@ -4,14 +4,16 @@
  * ("direct", split by images over the SIMD threads) vs the stock XNNPACK kernel ("xnnpack"), on the
  * convolutions of the benchmark CNN, the reference CNN and the MobileNet stems. A fresh filter
  * each call, as in training (the weights change every step, so XNNPACK repacks them); interleaved
- * in one process, medians and minimums.
+ * in one process, medians and minimums of wall time, and the median CPU time of the process (all
+ * threads): on a loaded machine wall times absorb preemption, while with 1 thread the CPU time
+ * measures the kernel's own work.
  *
  *   npx tsc -b packages/engine/tsconfig.json
  *   COLLABOPT_WASM_THREADS=2 npx tsx tools/bench/engine/conv-forward-micro.ts [batch] [rounds]
  */
 import * as os from 'node:os';
 import { activateBackend, tf, wasmThreadsStatus } from '@collabopt/engine';
-import { interleaveStats } from './interleave';
+import { median } from '../stats';
 const {
   setDirectForwardConvEnabled,
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -37,6 +39,33 @@ function load(): string {
     .loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
+}
+
+/** Median wall ms, minimum wall ms and median process CPU ms per call, interleaved rounds. */
+function timed(
+  variants: Record<string, () => tf.TensorContainer>,
+  rounds: number,
+): Record<string, { wall: number; min: number; cpu: number }> {
+  const names = Object.keys(variants);
+  for (let i = 0; i < 2; i++) for (const n of names) tf.dispose(variants[n]!());
+  const wall: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const cpu: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const n of names) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      tf.dispose(variants[n]!());
+      wall[n]!.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpu[n]!.push((c.user + c.system) / 1000);
+    }
+  }
+  return Object.fromEntries(
+    names.map((n) => [
+      n,
+      { wall: median(wall[n]!), min: Math.min(...wall[n]!), cpu: median(cpu[n]!) },
+    ]),
+  );
 }
 
 async function main(): Promise<void> {
@@ -65,15 +94,13 @@ async function main(): Promise<void> {
       });
     };
     const filterOnly = () => tf.add(filter0, 0);
-    const t = interleaveStats(
-      { direct: conv(true), xnnpack: conv(false), filterOnly },
-      { warmup: 2, rounds },
-    );
-    const base = t['filterOnly']!.median;
-    const ratio = (t['xnnpack']!.median - base) / (t['direct']!.median - base);
-    const fmt = (n: string) => `${n} ${t[n]!.median.toFixed(2)} ms (min ${t[n]!.min.toFixed(2)})`;
+    const t = timed({ direct: conv(true), xnnpack: conv(false), filterOnly }, rounds);
+    const ratio = (key: 'wall' | 'cpu') =>
+      (t['xnnpack']![key] - t['filterOnly']![key]) / (t['direct']![key] - t['filterOnly']![key]);
+    const fmt = (n: string) =>
+      `${n} ${t[n]!.wall.toFixed(2)} ms (min ${t[n]!.min.toFixed(2)}, cpu ${t[n]!.cpu.toFixed(2)})`;
     console.log(
-      `${l.name} x[${batch},${l.x}] f[${l.f}] s${l.s} ${l.pad}: ${fmt('direct')}; ${fmt('xnnpack')}; speed-up ${ratio.toFixed(2)}× (medians)`,
+      `${l.name} x[${batch},${l.x}] f[${l.f}] s${l.s} ${l.pad}: ${fmt('direct')}; ${fmt('xnnpack')}; speed-up ${ratio('wall').toFixed(2)}× wall, ${ratio('cpu').toFixed(2)}× cpu (medians)`,
     );
     tf.dispose([x, filter0, bias]);
   }
