@@ -13,7 +13,7 @@
  */
 import * as os from 'node:os';
 import { activateBackend, tf, wasmThreadsStatus } from '@collabopt/engine';
-import { median } from '../stats';
+import { interleaveWallAndCpu } from './interleave';
 const {
   setDirectForwardConvEnabled,
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -39,33 +39,6 @@ function load(): string {
     .loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
-}
-
-/** Median wall ms, minimum wall ms and median process CPU ms per call, interleaved rounds. */
-function timed(
-  variants: Record<string, () => tf.TensorContainer>,
-  rounds: number,
-): Record<string, { wall: number; min: number; cpu: number }> {
-  const names = Object.keys(variants);
-  for (let i = 0; i < 2; i++) for (const n of names) tf.dispose(variants[n]!());
-  const wall: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
-  const cpu: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
-  for (let r = 0; r < rounds; r++) {
-    for (const n of names) {
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      tf.dispose(variants[n]!());
-      wall[n]!.push(performance.now() - t0);
-      const c = process.cpuUsage(c0);
-      cpu[n]!.push((c.user + c.system) / 1000);
-    }
-  }
-  return Object.fromEntries(
-    names.map((n) => [
-      n,
-      { wall: median(wall[n]!), min: Math.min(...wall[n]!), cpu: median(cpu[n]!) },
-    ]),
-  );
 }
 
 async function main(): Promise<void> {
@@ -94,7 +67,10 @@ async function main(): Promise<void> {
       });
     };
     const filterOnly = () => tf.add(filter0, 0);
-    const t = timed({ direct: conv(true), xnnpack: conv(false), filterOnly }, rounds);
+    const t = interleaveWallAndCpu(
+      { direct: conv(true), xnnpack: conv(false), filterOnly },
+      rounds,
+    );
     const ratio = (key: 'wall' | 'cpu') =>
       (t['xnnpack']![key] - t['filterOnly']![key]) / (t['direct']![key] - t['filterOnly']![key]);
     const fmt = (n: string) =>

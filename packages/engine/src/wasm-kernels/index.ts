@@ -32,6 +32,7 @@ import { heapSimd, isHeapBackend, type HeapBackend } from './wasm-heap';
 import { transposedAMatMulSimd } from './transposed-a-matmul';
 import { conv2dBackpropInputSimd } from './conv2d-backprop-input-simd';
 import { conv2dForwardSimd } from './conv2d-forward-simd';
+import { maxPool2x2Simd } from './max-pool-simd';
 import {
   SIMD_FILTER_GRAD_MAX_IN_CHANNELS,
   blockedFilterGradSimd,
@@ -94,6 +95,7 @@ function nhwcOnly(kernel: string, dataFormat: unknown): void {
 let useBlockedFilterGrad = true;
 let useBlockedInputGrad = true;
 let useDirectForwardConv = true;
+let useDirectMaxPool = true;
 
 /**
  * Benchmarks only: run multi-channel filter gradients as the transposed convolution, and 3×3
@@ -106,6 +108,11 @@ export function setBlockedFilterGradEnabled(enabled: boolean): void {
 /** Benchmarks only: run convolution input gradients as the transposed convolution instead. */
 export function setBlockedInputGradEnabled(enabled: boolean): void {
   useBlockedInputGrad = enabled;
+}
+
+/** Benchmarks only: run 2×2/2 MaxPool as the stock (XNNPACK) kernel instead. */
+export function setDirectMaxPoolEnabled(enabled: boolean): void {
+  useDirectMaxPool = enabled;
 }
 
 /** Benchmarks only: run Conv2D / FusedConv2D as the stock (XNNPACK) kernels instead. */
@@ -351,6 +358,27 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
     const g = poolGeometry(input.shape, a.filterSize, a.strides, a.pad, a.dimRoundingMode);
     return maxPoolGradKernel(backend, input, dy, g);
   });
+  const stockMaxPool = tf.getKernel('MaxPool', backendName);
+  if (stockMaxPool !== undefined) {
+    replaceKernel(backendName, 'MaxPool', (args) => {
+      const { inputs, attrs, backend } = args;
+      const a = attrs as unknown as tf.MaxPoolAttrs;
+      const x = inputs['x']!;
+      const simd =
+        useDirectMaxPool && x.dtype === 'float32' && x.shape.length === 4
+          ? heapSimd(backend)
+          : undefined;
+      const direct =
+        simd === undefined
+          ? undefined
+          : maxPool2x2Simd(
+              simd,
+              x,
+              poolGeometry(x.shape, a.filterSize, a.strides, a.pad, a.dimRoundingMode),
+            );
+      return direct ?? stockMaxPool.kernelFunc(args);
+    });
+  }
   const stockSum = tf.getKernel('Sum', backendName);
   if (stockSum !== undefined) {
     replaceKernel(backendName, 'Sum', (args) => {

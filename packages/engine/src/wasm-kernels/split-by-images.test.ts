@@ -226,6 +226,14 @@ describe('kernels split across a SIMD helper thread', () => {
     );
   });
 
+  test('MaxPool 2×2/2 over an odd batch and odd sizes', async () => {
+    await expectSplitMatchesCpu(
+      'MaxPool',
+      { x: random([3, 9, 7, 5], 15) },
+      { filterSize: 2, strides: 2, pad: 'valid' },
+    );
+  });
+
   test('ReLU and ReLU6 gradients over an odd number of elements', async () => {
     const x = tf.mul(random([3, 5, 7, 3], 11), 16);
     const dy = random([3, 5, 7, 3], 12);

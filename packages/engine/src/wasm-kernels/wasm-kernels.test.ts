@@ -23,6 +23,7 @@ import { heapSimd, type HeapBackend } from './wasm-heap';
 import { blockedFilterGradSimd } from './conv2d-backprop-filter-simd';
 import { conv2dBackpropInputSimd } from './conv2d-backprop-input-simd';
 import { conv2dForwardSimd } from './conv2d-forward-simd';
+import { maxPool2x2Simd } from './max-pool-simd';
 import { registerCoreGradients } from '../core-gradients';
 
 // First TF.js's gradients (the batch-norm reference differentiates composed ops), then the
@@ -750,6 +751,58 @@ describe('MaxPoolGrad (replaced where the pooling pads)', () => {
       await run('wasm', 'MaxPoolGrad', inputs, attrs),
       await run('cpu', 'MaxPoolGrad', inputs, attrs),
     );
+  });
+});
+
+describe('MaxPool 2×2/2 (replacement by the SIMD kernel)', () => {
+  test.each([
+    { n: 2, h: 4, w: 6, c: 8, pad: 'valid' },
+    { n: 3, h: 7, w: 5, c: 5, pad: 'valid' }, // odd sizes: last row/column ignored; 4 + 1 lanes
+    { n: 1, h: 26, w: 26, c: 32, pad: 'valid' },
+    { n: 2, h: 6, w: 4, c: 3, pad: 'same' }, // even sizes: 'same' pads nothing
+  ])('matches cpu: x[$n,$h,$w,$c] $pad', async ({ n, h, w, c, pad }) => {
+    const inputs = { x: random([n, h, w, c], 13) };
+    const attrs = { filterSize: 2, strides: 2, pad };
+    const expected = await run('cpu', 'MaxPool', inputs, attrs);
+    expectClose(await run('wasm', 'MaxPool', inputs, attrs), expected);
+    // The SIMD kernel itself (a silent fallback to the stock kernel fails here).
+    await tf.setBackend('wasm');
+    const simd = heapSimd(tf.backend() as unknown as HeapBackend)!;
+    const x = tf.tensor4d(inputs.x.values, [n, h, w, c]);
+    const info = maxPool2x2Simd(simd, x, poolGeometry(x.shape, 2, 2, pad as 'valid'))!;
+    expect(info).toBeDefined();
+    const y = tf.engine().makeTensorFromTensorInfo(info);
+    expectClose({ values: y.dataSync() as Float32Array, shape: y.shape }, expected);
+    tf.dispose([x, y]);
+  });
+
+  test('hand-computed: the maximum of each window, negative windows included', async () => {
+    await tf.setBackend('wasm');
+    const simd = heapSimd(tf.backend() as unknown as HeapBackend)!;
+    // x[1, 2, 4, 1]: windows [1, 5; -2, 0] and [-3, -1; -4, -2]
+    const x = tf.tensor4d([1, 5, -3, -1, -2, 0, -4, -2], [1, 2, 4, 1]);
+    const y = tf
+      .engine()
+      .makeTensorFromTensorInfo(maxPool2x2Simd(simd, x, poolGeometry(x.shape, 2, 2, 'valid'))!);
+    expect(Array.from(y.dataSync())).toEqual([5, -1]);
+    expect(y.shape).toEqual([1, 1, 2, 1]);
+    tf.dispose([x, y]);
+  });
+
+  test('leaves other windows to the stock kernel (3×3, stride 1, padded)', async () => {
+    await tf.setBackend('wasm');
+    const simd = heapSimd(tf.backend() as unknown as HeapBackend)!;
+    const x = tf.tensor4d(random([1, 5, 5, 4], 14).values, [1, 5, 5, 4]);
+    expect(maxPool2x2Simd(simd, x, poolGeometry(x.shape, 3, 2, 'valid'))).toBeUndefined();
+    expect(maxPool2x2Simd(simd, x, poolGeometry(x.shape, 2, 1, 'valid'))).toBeUndefined();
+    expect(maxPool2x2Simd(simd, x, poolGeometry(x.shape, 2, 2, 'same'))).toBeUndefined();
+    const inputs = { x: random([1, 5, 5, 4], 14) };
+    const attrs = { filterSize: 3, strides: 2, pad: 'same' };
+    expectClose(
+      await run('wasm', 'MaxPool', inputs, attrs),
+      await run('cpu', 'MaxPool', inputs, attrs),
+    );
+    x.dispose();
   });
 });
 

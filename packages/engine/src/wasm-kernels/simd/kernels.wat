@@ -202,6 +202,74 @@
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $bl))))
 
+  ;; 2×2 max pooling with stride 2 and no padding (NHWC; input rows/columns past the last window
+  ;; are ignored): y[b, oy, ox, :] = the maximum of x's 2×2 window, 4 channels at a time (f32x4.pmax:
+  ;; one instruction; NaN inputs are not propagated the way TensorFlow does).
+  (func (export "maxPool2x2")
+    (param $x i32) (param $y i32)
+    (param $batch i32) (param $inH i32) (param $inW i32) (param $c i32)
+    (param $outH i32) (param $outW i32)
+    (local $cb i32) (local $row i32) (local $c4 i32)
+    (local $b i32) (local $oy i32) (local $ox i32) (local $ch i32)
+    (local $p i32) (local $o i32) (local $a i32)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $row (i32.mul (local.get $inW) (local.get $cb)))
+    (local.set $c4 (i32.and (local.get $c) (i32.const -4)))
+    (local.set $o (local.get $y))
+    (block $bdone
+      (loop $bl
+        (br_if $bdone (i32.ge_u (local.get $b) (local.get $batch)))
+        (local.set $oy (i32.const 0))
+        (block $ydone
+          (loop $yl
+            (br_if $ydone (i32.ge_u (local.get $oy) (local.get $outH)))
+            (local.set $p
+              (i32.add (local.get $x)
+                (i32.mul
+                  (i32.add (i32.mul (local.get $b) (local.get $inH))
+                           (i32.shl (local.get $oy) (i32.const 1)))
+                  (local.get $row))))
+            (local.set $ox (i32.const 0))
+            (block $xdone
+              (loop $xl
+                (br_if $xdone (i32.ge_u (local.get $ox) (local.get $outW)))
+                (local.set $ch (i32.const 0))
+                (block $vdone
+                  (loop $vl
+                    (br_if $vdone (i32.ge_u (local.get $ch) (local.get $c4)))
+                    (local.set $a (i32.add (local.get $p) (i32.shl (local.get $ch) (i32.const 2))))
+                    (v128.store (local.get $o)
+                      (f32x4.pmax
+                        (f32x4.pmax (v128.load (local.get $a))
+                                    (v128.load (i32.add (local.get $a) (local.get $cb))))
+                        (f32x4.pmax (v128.load (i32.add (local.get $a) (local.get $row)))
+                                    (v128.load (i32.add (i32.add (local.get $a) (local.get $row))
+                                                        (local.get $cb))))))
+                    (local.set $o (i32.add (local.get $o) (i32.const 16)))
+                    (local.set $ch (i32.add (local.get $ch) (i32.const 4)))
+                    (br $vl)))
+                (block $sdone
+                  (loop $sl
+                    (br_if $sdone (i32.ge_u (local.get $ch) (local.get $c)))
+                    (local.set $a (i32.add (local.get $p) (i32.shl (local.get $ch) (i32.const 2))))
+                    (f32.store (local.get $o)
+                      (f32.max
+                        (f32.max (f32.load (local.get $a))
+                                 (f32.load (i32.add (local.get $a) (local.get $cb))))
+                        (f32.max (f32.load (i32.add (local.get $a) (local.get $row)))
+                                 (f32.load (i32.add (i32.add (local.get $a) (local.get $row))
+                                                    (local.get $cb))))))
+                    (local.set $o (i32.add (local.get $o) (i32.const 4)))
+                    (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
+                    (br $sl)))
+                (local.set $p (i32.add (local.get $p) (i32.shl (local.get $cb) (i32.const 1))))
+                (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                (br $xl)))
+            (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+            (br $yl)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bl))))
+
   ;; dW of a 2-D convolution (NHWC, no dilation) from the padded input xp [n, hp, wp, cin] and
   ;; dy [n, oh, ow, cout]: dw[ky, kx, ci, co] = Σ xp[b, oy·sh + ky, ox·sw + kx, ci] · dy[b, oy, ox, co].
   ;; Meant for few input channels (a first layer on images), where the transposed-convolution
