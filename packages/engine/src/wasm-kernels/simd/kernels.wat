@@ -957,7 +957,9 @@
   ;; wt [kh, kw, cout, cin]: every dy pixel adds dy[b, oy, ox, :] · wt[ky, kx]ᵀ to
   ;; dx[b, oy·sh + ky − top, ox·sw + kx − left, :] for the taps inside the input (no padded dy, no
   ;; multiplications by padding). Needs cin % 8 = 0: 4 dy pixels × 8 input channels accumulate in
-  ;; registers over the out channels; dy rows outermost, so the few dx rows they reach stay in cache.
+  ;; registers over the out channels (a run's last 1–3 pixels as a 4-pixel block overlapping the
+  ;; previous one that adds only its new pixels to dx); dy rows outermost, so the few dx rows they
+  ;; reach stay in cache.
   (func (export "convInputGradBlocked")
     (param $dy i32) (param $wt i32) (param $dx i32)
     (param $n i32) (param $inH i32) (param $inW i32) (param $cin i32)
@@ -966,7 +968,7 @@
     (local $q i32) (local $rowsOut i32) (local $b i32) (local $iy i32)
     (local $ky i32) (local $kx i32) (local $oxLo i32) (local $oxHi i32) (local $t i32) (local $ox i32)
     (local $j i32) (local $pwTap i32) (local $pw i32) (local $pd i32) (local $pdEnd i32)
-    (local $px i32) (local $po i32) (local $dxRow i32)
+    (local $px i32) (local $po i32) (local $dxRow i32) (local $skip i32)
     (local $rowB i32) (local $pixX i32) (local $strideX i32) (local $strideW i32)
     (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32)
     (local $s v128) (local $b0 v128) (local $b1 v128)
@@ -1030,6 +1032,15 @@
                         (block $odone
                           (loop $ol
                             (br_if $odone (i32.ge_u (local.get $ox) (local.get $oxHi)))
+                            ;; the last 1–3 pixels of a run: one 4-pixel block ending at oxHi whose
+                            ;; first `skip` pixels (done already) are computed but not added to dx
+                            (local.set $skip (i32.const 0))
+                            (if (i32.and
+                                  (i32.gt_u (i32.add (local.get $ox) (i32.const 4)) (local.get $oxHi))
+                                  (i32.ge_u (local.get $oxHi) (i32.add (local.get $oxLo) (i32.const 4))))
+                              (then
+                                (local.set $skip (i32.sub (i32.add (local.get $ox) (i32.const 4)) (local.get $oxHi)))
+                                (local.set $ox (i32.sub (local.get $oxHi) (i32.const 4)))))
                             (local.set $acc00 (v128.const i32x4 0 0 0 0))
                             (local.set $acc01 (v128.const i32x4 0 0 0 0))
                             (local.set $acc10 (v128.const i32x4 0 0 0 0))
@@ -1070,15 +1081,21 @@
                                     (local.set $pw (i32.add (local.get $pw) (local.get $strideW)))
                                     (local.set $pd (i32.add (local.get $pd) (i32.const 4)))
                                     (br $cl)))
+                                (if (i32.le_u (local.get $skip) (i32.const 0))
+                                  (then
                                 (local.set $po (i32.add (local.get $px) (i32.mul (i32.const 0) (local.get $strideX))))
                                 (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc00)))
-                                (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc01)))
+                                (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc01)))))
+                                (if (i32.le_u (local.get $skip) (i32.const 1))
+                                  (then
                                 (local.set $po (i32.add (local.get $px) (i32.mul (i32.const 1) (local.get $strideX))))
                                 (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc10)))
-                                (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc11)))
+                                (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc11)))))
+                                (if (i32.le_u (local.get $skip) (i32.const 2))
+                                  (then
                                 (local.set $po (i32.add (local.get $px) (i32.mul (i32.const 2) (local.get $strideX))))
                                 (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc20)))
-                                (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc21)))
+                                (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc21)))))
                                 (local.set $po (i32.add (local.get $px) (i32.mul (i32.const 3) (local.get $strideX))))
                                 (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc30)))
                                 (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc31)))
