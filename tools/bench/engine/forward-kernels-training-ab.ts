@@ -1,12 +1,13 @@
 /**
- * A/B of whole wasm training steps with the direct SIMD forward convolution
- * (src/wasm-kernels/conv2d-forward-simd.ts) switched on ("direct") and off ("xnnpack"),
+ * A/B of whole wasm training steps with the direct SIMD forward convolution and 2×2 max pooling
+ * (src/wasm-kernels/conv2d-forward-simd.ts, max-pool-simd.ts) switched on ("direct") and off
+ * (XNNPACK's, "xnnpack"),
  * interleaved in one process (same load for both), median of the rounds: wall ms per step and
  * process CPU ms per step (all threads; with 1 thread the step's own work, which preemption on a
  * loaded machine does not inflate).
  *
  *   npx tsc -b packages/engine/tsconfig.json
- *   COLLABOPT_WASM_THREADS=2 npx tsx tools/bench/engine/conv-forward-training-ab.ts [rounds] [batch]
+ *   COLLABOPT_WASM_THREADS=2 npx tsx tools/bench/engine/forward-kernels-training-ab.ts [rounds] [batch]
  */
 import * as os from 'node:os';
 import { silentLogger } from '@collabopt/core';
@@ -23,6 +24,7 @@ import { median } from '../stats';
 
 const {
   setDirectForwardConvEnabled,
+  setDirectMaxPoolEnabled,
   // eslint-disable-next-line @typescript-eslint/no-require-imports
 } = require('../../../packages/engine/dist/wasm-kernels');
 
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
     for (let r = 0; r <= rounds; r++) {
       for (const variant of ['direct', 'xnnpack'] as const) {
         setDirectForwardConvEnabled(variant === 'direct');
+        setDirectMaxPoolEnabled(variant === 'direct');
         const c0 = process.cpuUsage();
         const t0 = performance.now();
         await engine.fit(graph, data, { epochs: 1, batchSize: batch });
@@ -66,6 +69,7 @@ async function main(): Promise<void> {
     );
   }
   setDirectForwardConvEnabled(true);
+  setDirectMaxPoolEnabled(true);
   loads.push(os.loadavg()[0]!);
   console.log(`load average ${loads.map((l) => l.toFixed(1)).join(' → ')} (shared 2-core machine)`);
 }
