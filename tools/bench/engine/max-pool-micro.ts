@@ -15,7 +15,7 @@ const {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
 } = require('../../../packages/engine/dist/wasm-kernels');
 
-const INPUTS = [
+const INPUTS: { name: string; x: [number, number, number] }[] = [
   { name: 'benchmark CNN pool1', x: [26, 26, 32] },
   { name: 'benchmark CNN pool2', x: [11, 11, 64] },
   { name: 'reference CNN pool1', x: [26, 26, 16] },
