@@ -1,4 +1,4 @@
-import { definePass, type AnnotationKind } from '@collabopt/core';
+import { defineOptions, definePass, type AnnotationKind } from '@collabopt/core';
 import { createClusterTransform } from '@collabopt/clustering';
 import type { WeightTransform } from '@collabopt/engine';
 import { pruningTransform } from '@collabopt/pruning';
@@ -18,14 +18,39 @@ export interface Preservation {
  * existing codebook and trains its centroids (indices re-assigned every step, zero centroid pinned
  * when the codebook has one).
  */
-export function preservingTransforms(p: Preservation, seed = 0): WeightTransform[] {
+export function preservingTransforms(
+  p: Preservation,
+  seed = 0,
+  entropyWeight = 0,
+): WeightTransform[] {
   const stages: WeightTransform[] = [];
   if (p.sparsity)
     stages.push(pruningTransform({ policy: { allow: () => false }, keepExistingMasks: true }));
   if (p.clusters)
-    stages.push(createClusterTransform({ clusters: 2, initialFrom: 'annotation', seed }));
+    stages.push(
+      createClusterTransform({ clusters: 2, initialFrom: 'annotation', seed, entropyWeight }),
+    );
   return stages;
 }
+
+/**
+ * Default `entropyWeight` of cqat/pcqat: one bit of index entropy saved is worth a squared error of
+ * this fraction of the kernel's variance (chosen on the reference CNN, see
+ * tools/bench/size/leaves.ts).
+ */
+export const DEFAULT_ENTROPY_WEIGHT = 0.02;
+
+/** Options of the cluster-preserving QATs: QAT's plus the rate-aware assignment's weight. */
+export const CLUSTER_QAT_OPTIONS = defineOptions({
+  ...QAT_OPTIONS,
+  entropyWeight: {
+    kind: 'number',
+    min: 0,
+    default: DEFAULT_ENTROPY_WEIGHT,
+    description:
+      'rate-aware cluster assignment while fine-tuning: each weight joins the centroid minimising squared error + entropyWeight × kernel variance × (−log2 cluster share), so rare clusters empty and the int8 kernels deflate smaller; 0: nearest centroid with fixed membership rule (TFMOT)',
+  },
+});
 
 /**
  * Quantization-aware fine-tuning that keeps what earlier passes achieved: QAT's fake-quant stage
@@ -41,7 +66,7 @@ function collaborativeQat(name: string, description: string, keeps: Preservation
     name,
     description,
     family: 'qat',
-    options: QAT_OPTIONS,
+    options: keeps.clusters ? CLUSTER_QAT_OPTIONS : QAT_OPTIONS,
     preserves: [
       'quant',
       'range',
@@ -52,7 +77,12 @@ function collaborativeQat(name: string, description: string, keeps: Preservation
     usesTeacher: true,
     run: (graph, ctx, options) =>
       runQatPass(name, graph, ctx, options, {
-        transforms: (seed) => preservingTransforms(keeps, seed),
+        transforms: (seed) =>
+          preservingTransforms(
+            keeps,
+            seed,
+            'entropyWeight' in options ? (options.entropyWeight as number) : 0,
+          ),
         codebookAware: keeps.clusters,
       }),
   });
