@@ -48,7 +48,7 @@ export interface ClusterTransformOptions {
   readonly initialFrom?: 'weights' | 'annotation';
   /**
    * Rate-aware assignment (`assignCodebookRateAware`): each step re-assigns weights to the
-   * centroid minimising squared error + entropyWeight × variance × (−log2 share), so rare clusters
+   * centroid minimising squared error + entropyWeight × clustering error × (−log2 share), so rare clusters
    * lose members and the exported indices compress better. Default 0: nearest centroid (TFMOT).
    */
   readonly entropyWeight?: number;

@@ -89,25 +89,25 @@ describe('assignCodebookRateAware', () => {
     // Free values: 0.9, −1.1, 0.3, 1.2, 0.8, 1.0, −0.2 → nearest: −1 for −1.1 and −0.2 (2 of 7).
     const nearest = assignCodebookRateAware(data, [10], sparse, 0, { frozen });
     expect(Array.from(nearest)).toEqual([0, 2, 0, 1, 2, 2, 2, 2, 1, 0]);
-    // Free values' mean 0.4143, variance 0.5755. −0.2 costs (0.8)² + λ·log2(7/2) on −1 and
-    // (1.2)² + λ·log2(7/5) on +1, λ = entropyWeight × 0.5755: weight 0.3 → 0.952 vs 1.524 and
-    // weight 1 → 1.680 vs 1.719 (stays on −1); weight 1.5 → 2.200 vs 1.859 (moves to +1).
-    // −1.1 (0.01 vs 4.41 + …) stays on −1.
-    expect(Array.from(assignCodebookRateAware(data, [10], sparse, 0.3, { frozen }))).toEqual(
+    // Nearest-centroid error of the free values: (0.01 + 0.01 + 0.49 + 0.04 + 0.04 + 0 + 0.64) / 7
+    // = 0.17571 = D. −0.2 costs (0.8)² + λ·log2(7/2) on −1 and (1.2)² + λ·log2(7/5) on +1,
+    // λ = entropyWeight × D: weight 1 → 0.958 vs 1.525 and weight 3 → 1.593 vs 1.696 (stays on
+    // −1); weight 4 → 1.910 vs 1.781 (moves to +1). −1.1 (0.01 vs 4.41 + …) stays on −1.
+    expect(Array.from(assignCodebookRateAware(data, [10], sparse, 3, { frozen }))).toEqual(
       Array.from(nearest),
     );
     expect(Array.from(assignCodebookRateAware(data, [10], sparse, 1, { frozen }))).toEqual(
       Array.from(nearest),
     );
-    const moved = assignCodebookRateAware(data, [10], sparse, 1.5, { frozen });
+    const moved = assignCodebookRateAware(data, [10], sparse, 4, { frozen });
     expect(Array.from(moved)).toEqual([0, 2, 0, 1, 2, 2, 2, 2, 2, 0]);
   });
 
   it('is scale-free: scaling weights and centroids together gives the same assignment', () => {
     const scaled: Codebook = { ...sparse, centroids: sparse.centroids.map((c) => c * 1e-3) };
     const small = data.map((v) => v * 1e-3);
-    expect(Array.from(assignCodebookRateAware(small, [10], scaled, 1.5, { frozen }))).toEqual(
-      Array.from(assignCodebookRateAware(data, [10], sparse, 1.5, { frozen })),
+    expect(Array.from(assignCodebookRateAware(small, [10], scaled, 4, { frozen }))).toEqual(
+      Array.from(assignCodebookRateAware(data, [10], sparse, 4, { frozen })),
     );
   });
 

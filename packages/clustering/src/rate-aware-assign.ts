@@ -76,11 +76,14 @@ export function indexEntropy(indices: ArrayLike<number>, k: number): number {
 /**
  * One rate-aware re-assignment of a clustered weight (the CQAT/PCQAT option `entropyWeight`).
  * Per codebook row, the shares come from `previous` (the assignment of the last training step;
- * nearest-centroid when absent) over the row's free elements, and λ = entropyWeight × the variance
- * of the row's free values, so the weight is scale-free: one bit saved is worth a squared error of
- * `entropyWeight` times the weights' variance. Frozen elements (`frozen[i] === 0`, pruned or zero)
- * and zeros stay on the pinned zero centroid; free elements never take it, so a sparsity mask
- * holds exactly as in `assignCodebook`. Deterministic: no randomness.
+ * nearest-centroid when absent) over the row's free elements, and λ = entropyWeight × D, D the
+ * mean squared error of the row's free values under nearest-centroid assignment to the current
+ * centroids. So the weight is scale-free and comparable across codebooks: one bit of index
+ * entropy saved is worth a squared error of `entropyWeight` times the plain clustering error
+ * (D does not depend on the rate-aware assignment, so it cannot feed back on itself).
+ * Frozen elements (`frozen[i] === 0`, pruned or zero) and zeros stay on the pinned zero centroid;
+ * free elements never take it, so a sparsity mask holds exactly as in `assignCodebook`.
+ * Deterministic: no randomness.
  */
 export function assignCodebookRateAware(
   data: ArrayLike<number>,
@@ -111,21 +114,20 @@ export function assignCodebookRateAware(
     const at = members[r]!;
     if (at.length === 0) continue;
     const values = Float64Array.from(at, (i) => data[i]!);
-    let mean = 0;
-    for (const v of values) mean += v;
-    mean /= values.length;
-    let variance = 0;
-    for (const v of values) variance += (v - mean) * (v - mean);
-    variance /= values.length;
+    const centroids = codebook.centroids.subarray(r * k, (r + 1) * k);
+    const nearest = new NearestCentroid(centroids, zeros?.[r]);
+    let distortion = 0;
+    for (const v of values) distortion += (v - centroids[nearest.nearest(v)]!) ** 2;
+    distortion /= values.length;
     const shares = indexShares(
       at.map((i) => previous[i]!),
       k,
     );
     const assigned = rateAwareAssign(
       values,
-      codebook.centroids.subarray(r * k, (r + 1) * k),
+      centroids,
       shares,
-      entropyWeight * variance,
+      entropyWeight * distortion,
       zeros !== undefined ? { exclude: zeros[r]! } : {},
     );
     at.forEach((i, t) => (out[i] = assigned[t]!));

@@ -34,11 +34,11 @@ export function preservingTransforms(
 }
 
 /**
- * Default `entropyWeight` of cqat/pcqat: one bit of index entropy saved is worth a squared error of
- * this fraction of the kernel's variance (chosen on the reference CNN, see
- * tools/bench/size/leaves.ts).
+ * Default `entropyWeight` of cqat/pcqat: one bit of index entropy saved is worth this many times
+ * the kernel's plain (nearest-centroid) clustering error, in squared error (chosen on the
+ * reference CNN with tools/bench/size/leaves.ts).
  */
-export const DEFAULT_ENTROPY_WEIGHT = 0.02;
+export const DEFAULT_ENTROPY_WEIGHT = 10;
 
 /** Options of the cluster-preserving QATs: QAT's plus the rate-aware assignment's weight. */
 export const CLUSTER_QAT_OPTIONS = defineOptions({
@@ -48,7 +48,7 @@ export const CLUSTER_QAT_OPTIONS = defineOptions({
     min: 0,
     default: DEFAULT_ENTROPY_WEIGHT,
     description:
-      'rate-aware cluster assignment while fine-tuning: each weight joins the centroid minimising squared error + entropyWeight × kernel variance × (−log2 cluster share), so rare clusters empty and the int8 kernels deflate smaller; 0: nearest centroid with fixed membership rule (TFMOT)',
+      'rate-aware cluster assignment while fine-tuning: each weight joins the centroid minimising squared error + entropyWeight × clustering error × (−log2 cluster share), so rare clusters lose members and the int8 kernels deflate smaller (still ≤ k codes); 0: nearest centroid (TFMOT)',
   },
 });
 

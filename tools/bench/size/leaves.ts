@@ -8,7 +8,7 @@
  *
  *   npx tsx --tsconfig tools/bench/size/tsconfig.json tools/bench/size/leaves.ts \
  *     [--train=60000 --test=10000 --epochs=3 --prune-epochs=2 --cluster-epochs=1 --qat-epochs=1 --seed=0]
- *     [--leaves=clustered-ptq,clustered-cqat] [--cqat-options="entropyWeight=0.02"]
+ *     [--leaves=clustered-ptq,clustered-cqat] [--cqat-options=";entropyWeight=0"]
  *
  * A smaller --train/--test keeps the run short on a loaded machine (the table says what it used).
  * `--leaves` runs only the named leaves (and the branches they start from); `--cqat-options`
@@ -49,7 +49,7 @@ const EPOCHS = Number(arg('epochs', '3'));
 const SEED = Number(arg('seed', '0'));
 
 const ONLY = arg('leaves')?.split(',');
-/** Option sets appended to the cqat/pcqat pipelines, `;`-separated: one extra leaf per set. */
+/** Option sets appended to the cqat/pcqat pipelines, `;`-separated, one leaf each ('' = as planned). */
 const CQAT_OPTIONS = arg('cqat-options')?.split(';');
 
 function first(d: Dataset, count: number): Dataset {
@@ -146,11 +146,11 @@ async function main(): Promise<void> {
   // Each cqat/pcqat leaf once per --cqat-options set, as `<leaf>[<options>]`.
   const withCqatOptions = <L extends { id: string; pipeline: string }>(l: L): L[] =>
     CQAT_OPTIONS !== undefined && /^p?cqat\(/.test(l.pipeline)
-      ? CQAT_OPTIONS.map((o) => ({
-          ...l,
-          id: `${l.id}[${o}]`,
-          pipeline: l.pipeline.replace(/\)$/, `, ${o})`),
-        }))
+      ? CQAT_OPTIONS.map((o) =>
+          o === ''
+            ? l
+            : { ...l, id: `${l.id}[${o}]`, pipeline: l.pipeline.replace(/\)$/, `, ${o})`) },
+        )
       : [l];
   const leaves = plan.leaves
     .flatMap((l) =>
