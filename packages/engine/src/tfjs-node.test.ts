@@ -6,6 +6,7 @@ import { fusedConv2d } from './fused';
 import { meanCrossEntropy } from './loss';
 import { batchNormTraining } from './tfjs-node-batchnorm';
 import { biasAdd } from './tfjs-node-kernels';
+import { matMul2d } from './tfjs-node-matmul';
 import { maxPoolKeepingWorkspace } from './tfjs-node-onednn';
 
 let available = false;
@@ -327,6 +328,33 @@ test('tfjs-node: the Mean gradient (BroadcastTo, no uploaded ones) matches the c
   }
 });
 
+test('tfjs-node: the rank-2 MatMul kernel matches the cpu backend (values, gradients, transposes)', async () => {
+  if (!available) return;
+  for (const [transposeA, transposeB] of [
+    [false, false],
+    [false, true],
+    [true, false],
+    [true, true],
+  ] as const) {
+    // op(a) is 5×3, op(b) is 3×4; w weights the output so every gradient entry differs.
+    const shapes = [transposeA ? [3, 5] : [5, 3], transposeB ? [4, 3] : [3, 4], [5, 4]];
+    const { node, cpu } = await onBothBackends(
+      ([a, b, w]) =>
+        tf.sum(tf.mul(matMul2d(a as tf.Tensor2D, b as tf.Tensor2D, transposeA, transposeB), w!)),
+      randomInputs(7, shapes),
+    );
+    expectClose(node, cpu, 1e-4);
+  }
+  // On tfjs-node it is one TensorFlow MatMul, no BatchMatMulV2 and no reshapes.
+  const [a, b] = randomInputs(8, [
+    [6, 2],
+    [2, 3],
+  ])() as [tf.Tensor2D, tf.Tensor2D];
+  const ops = await countTensorFlowOps(async () => tf.dispose(matMul2d(a, b)));
+  expect([...ops]).toEqual([['MatMul', 1]]);
+  tf.dispose([a, b]);
+});
+
 /** TensorFlow ops executed by `run`, by name (oneDNN ops as TensorFlow registers them). */
 async function countTensorFlowOps(run: () => Promise<unknown>): Promise<Map<string, number>> {
   type Execute = (name: string, ...rest: unknown[]) => unknown;
@@ -418,6 +446,9 @@ test('tfjs-node: TensorFlow ops per training step of a MobileNet-style model sta
   expect(count('FusedBatchNormV3')).toBe(6);
   expect(count('FusedBatchNormGradV3')).toBe(6);
   expect(count('Relu6Grad')).toBe(5);
+  // The dense layer: one rank-2 MatMul forward and one per gradient (input and kernel).
+  expect(count('MatMul')).toBe(3);
+  expect(count('BatchMatMulV2')).toBe(0);
   // Reshapes: the optimizer flattens and restores each of the 7 variables of rank > 1, plus the
   // pooling gradient; none per bias or BatchNorm scale, none for the residual add's gradients.
   expect(count('Reshape')).toBeLessThanOrEqual(15);
