@@ -15,8 +15,8 @@
  * training step per model (`--no-profile` skips it).
  *
  * Method: every side (Keras, each backend) traces, runs `--warmup` (10) timed warm-up steps, then
- * at least `--steps` (20) measured steps and at least `--min-seconds` (2) of training; the step
- * count of the first repetition is kept in the later ones. Repetitions (`--reps`, 3) interleave
+ * at least `--steps` (20) measured steps and at least `--min-seconds` (2) of training (a shorter
+ * run is redone longer; later repetitions start from the step count earlier ones needed). Repetitions (`--reps`, 3) interleave
  * Keras and the backends model by model, Keras first in even and last in odd repetitions. The
  * table prints the ratio of medians, the median of the per-repetition paired ratios, and Keras's
  * min–max (Keras on this machine kind is bimodal: a wide spread shows it switched modes). Keras
@@ -91,7 +91,7 @@ const RUNS = MODELS.flatMap((m) =>
 interface Throughput {
   trainPerSec?: number;
   inferPerSec: number;
-  /** Measured training steps (the same in every repetition of one side and model). */
+  /** Measured training steps (enough for MIN_SECONDS in this repetition). */
   trainSteps?: number;
 }
 
@@ -146,15 +146,15 @@ async function availableBackends(): Promise<{ backend: BackendName; engine: Engi
 
 /**
  * Training samples/s of the engine's fit on `graph`: a first call (compiles), a timed warm-up of
- * WARMUP steps, then `steps` steps — or, when not given, at least STEPS and enough for MIN_SECONDS
- * (a run that came out shorter, fit's fixed cost misleading the warm-up estimate, is redone longer).
+ * WARMUP steps, then at least `minSteps` steps and enough for MIN_SECONDS (a run that came out
+ * shorter — fit's fixed cost misleads the warm-up estimate, the load changes — is redone longer).
  */
 async function measureTraining(
   engine: Engine,
   graph: Graph,
   train: Dataset,
   batch: number,
-  steps: number | undefined,
+  minSteps: number,
 ): Promise<{ perSec: number; steps: number }> {
   const most = Math.floor(train.count / batch);
   const timedFit = async (n: number): Promise<number> => {
@@ -164,9 +164,9 @@ async function measureTraining(
   };
   await timedFit(3);
   const warmSeconds = await timedFit(WARMUP);
-  let n = steps ?? Math.min(most, Math.max(STEPS, Math.ceil(MIN_SECONDS / (warmSeconds / WARMUP))));
+  let n = Math.min(most, Math.max(minSteps, Math.ceil(MIN_SECONDS / (warmSeconds / WARMUP))));
   let seconds = await timedFit(n);
-  while (steps === undefined && seconds < MIN_SECONDS && n < most) {
+  while (seconds < MIN_SECONDS && n < most) {
     n = Math.min(most, Math.ceil(n * 1.1 * (MIN_SECONDS / seconds)));
     seconds = await timedFit(n);
   }
@@ -200,8 +200,8 @@ async function main(): Promise<void> {
     for (const m of RUNS) {
       const batch = m.batch;
       const measureKeras = (): void => {
-        // Repetitions after the first train as many steps as the first did.
-        const steps = kerasRuns.get(m.id)?.[0]?.trainSteps ?? STEPS;
+        // Later repetitions start from the step count the earlier ones needed.
+        const steps = Math.max(STEPS, ...(kerasRuns.get(m.id) ?? []).map((k) => k.trainSteps ?? 0));
         const k = runKeras({
           dataDir: FASHION_MNIST_DIR,
           throughput: [
@@ -209,7 +209,7 @@ async function main(): Promise<void> {
               model: m.key,
               batchSize: batch,
               trainSamples: batch * steps,
-              minSeconds: rep === 0 ? MIN_SECONDS : 0,
+              minSeconds: MIN_SECONDS,
               warmupSteps: WARMUP,
               inferSamples: INFER,
               inferBatchSize: 256,
@@ -238,7 +238,10 @@ async function main(): Promise<void> {
             g,
             train,
             batch,
-            runs.get(`${backend}:${m.id}`)?.[0]?.trainSteps,
+            Math.max(
+              STEPS,
+              ...(runs.get(`${backend}:${m.id}`) ?? []).map((r) => r.trainSteps ?? 0),
+            ),
           );
           trainPerSec = measured.perSec;
           trainSteps = measured.steps;
