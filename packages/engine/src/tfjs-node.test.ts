@@ -198,6 +198,57 @@ test('tfjs-node: oneDNN convolutions (plain and fused with bias + ReLU) match th
   }
 });
 
+/** Whether the loaded tfjs-node addon passes list attributes (tools/tfjs-node-attr-lists.patch). */
+function addonPassesAttributeLists(): boolean {
+  const b = tf.backend() as unknown as {
+    binding: Record<string, number>;
+    executeSingleOutput(name: string, attrs: unknown[], inputs: tf.Tensor[]): tf.Tensor;
+  };
+  const [x, w, bias] = [tf.ones([1, 2]), tf.ones([2, 1]), tf.ones([1])];
+  try {
+    // An Eigen op (not oneDNN) whose fused_ops / TArgs are lists.
+    const y = b.executeSingleOutput(
+      '_FusedMatMul',
+      [
+        { name: 'T', type: b.binding['TF_ATTR_TYPE'], value: b.binding['TF_FLOAT'] },
+        { name: 'num_args', type: b.binding['TF_ATTR_INT'], value: 1 },
+        { name: 'fused_ops', type: b.binding['TF_ATTR_STRING'], value: ['BiasAdd'] },
+      ],
+      [x, w, bias],
+    );
+    const ok = y.dataSync()[0] === 3;
+    y.dispose();
+    return ok;
+  } catch {
+    return false;
+  } finally {
+    tf.dispose([x, w, bias]);
+  }
+}
+
+test('tfjs-node: conv + bias + ReLU is one oneDNN op where the addon passes list attributes', async () => {
+  if (!available) return;
+  await activateBackend('tensorflow');
+  const [x, k, bias] = randomInputs(5, [[2, 9, 8, 3], [3, 3, 3, 4], [4]])() as [
+    tf.Tensor4D,
+    tf.Tensor4D,
+    tf.Tensor,
+  ];
+  const run = async (): Promise<void> =>
+    tf.dispose(fusedConv2d(x, k, bias, { strides: [1, 1], padding: 'same', activation: 'relu' }));
+  await run(); // a stock addon fails the fused op once, then takes the two-op path
+  const ops = [...(await countTensorFlowOps(run))];
+  expect(ops).toEqual(
+    addonPassesAttributeLists()
+      ? [['_MklNativeFusedConv2D', 1]]
+      : [
+          ['_MklNativeConv2DWithBias', 1],
+          ['Relu', 1],
+        ],
+  );
+  tf.dispose([x, k, bias]);
+});
+
 test('tfjs-node: depthwise convolutions (oneDNN; dilation, unequal strides) match the cpu backend', async () => {
   if (!available) return;
   const cases: [[number, number], [number, number], 'valid' | 'same'][] = [
