@@ -16,6 +16,7 @@ import { KernelRegistry, type KernelContext, type OpKernel } from './kernel-regi
 import { tf } from './tf';
 import { batchNormTraining } from './tfjs-node-batchnorm';
 import { biasAdd } from './tfjs-node-kernels';
+import { matMul2d } from './tfjs-node-matmul';
 import { maxPoolKeepingWorkspace } from './tfjs-node-onednn';
 
 type Pair = [number, number];
@@ -255,11 +256,11 @@ const dense: OpKernel = ([x], ctx) => {
   if (input.rank === 2 && fuseDense() && act !== undefined)
     return fusedDense(input as tf.Tensor2D, kernel, ctx.weights['bias'], act);
   if (input.rank === 2) {
-    y = tf.matMul(input as tf.Tensor2D, kernel);
+    y = matMul2d(input as tf.Tensor2D, kernel);
   } else {
     const lead = input.shape.slice(0, -1);
     const flat = tf.reshape(input, [-1, input.shape[input.rank - 1]!]) as tf.Tensor2D;
-    y = tf.reshape(tf.matMul(flat, kernel), [...lead, kernel.shape[1]]);
+    y = tf.reshape(matMul2d(flat, kernel), [...lead, kernel.shape[1]]);
   }
   return withBiasAndActivation(y, ctx);
 };

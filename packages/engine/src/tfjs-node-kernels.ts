@@ -10,6 +10,7 @@ import {
 } from './tfjs-node-backend';
 
 import { registerTfjsNodeGradients } from './tfjs-node-gradients';
+import { registerTfjsNodeMatMul } from './tfjs-node-matmul';
 import { RELU6_GRAD, RELU_GRAD, routeGradientToKernel } from './wasm-kernels';
 
 export { hasTfjsNodeKernel } from './tfjs-node-backend';
@@ -24,6 +25,7 @@ export { hasTfjsNodeKernel } from './tfjs-node-backend';
  *   Add needs a Sum and two Reshapes in the backward pass).
  * - `SparseSoftmaxCrossEntropyWithLogits`: loss and its gradient in one op (instead of
  *   ~15 ops of logSoftmax, oneHot, multiply, sum and their gradients).
+ * - `MatMul` for rank-2 products (src/tfjs-node-matmul.ts).
  *
  * Other backends do not have these kernels; every caller checks `hasTfjsNodeKernel` and keeps its
  * portable composition there.
@@ -65,6 +67,7 @@ export function registerTfjsNodeKernels(): void {
   );
   registerSameShapeReshape();
   registerTfjsNodeGradients();
+  registerTfjsNodeMatMul();
   routeGradientToKernel('Relu', RELU_GRAD);
   routeGradientToKernel('Relu6', RELU6_GRAD);
   if (tf.getGradient(BIAS_ADD) === undefined) {

@@ -6,6 +6,7 @@ import { fusedConv2d } from './fused';
 import { meanCrossEntropy } from './loss';
 import { batchNormTraining } from './tfjs-node-batchnorm';
 import { biasAdd } from './tfjs-node-kernels';
+import { matMul2d } from './tfjs-node-matmul';
 import { maxPoolKeepingWorkspace } from './tfjs-node-onednn';
 
 let available = false;
@@ -197,6 +198,57 @@ test('tfjs-node: oneDNN convolutions (plain and fused with bias + ReLU) match th
   }
 });
 
+/** Whether the loaded tfjs-node addon passes list attributes (tools/tfjs-node-attr-lists.patch). */
+function addonPassesAttributeLists(): boolean {
+  const b = tf.backend() as unknown as {
+    binding: Record<string, number>;
+    executeSingleOutput(name: string, attrs: unknown[], inputs: tf.Tensor[]): tf.Tensor;
+  };
+  const [x, w, bias] = [tf.ones([1, 2]), tf.ones([2, 1]), tf.ones([1])];
+  try {
+    // An Eigen op (not oneDNN) whose fused_ops / TArgs are lists.
+    const y = b.executeSingleOutput(
+      '_FusedMatMul',
+      [
+        { name: 'T', type: b.binding['TF_ATTR_TYPE'], value: b.binding['TF_FLOAT'] },
+        { name: 'num_args', type: b.binding['TF_ATTR_INT'], value: 1 },
+        { name: 'fused_ops', type: b.binding['TF_ATTR_STRING'], value: ['BiasAdd'] },
+      ],
+      [x, w, bias],
+    );
+    const ok = y.dataSync()[0] === 3;
+    y.dispose();
+    return ok;
+  } catch {
+    return false;
+  } finally {
+    tf.dispose([x, w, bias]);
+  }
+}
+
+test('tfjs-node: conv + bias + ReLU is one oneDNN op where the addon passes list attributes', async () => {
+  if (!available) return;
+  await activateBackend('tensorflow');
+  const [x, k, bias] = randomInputs(5, [[2, 9, 8, 3], [3, 3, 3, 4], [4]])() as [
+    tf.Tensor4D,
+    tf.Tensor4D,
+    tf.Tensor,
+  ];
+  const run = async (): Promise<void> =>
+    tf.dispose(fusedConv2d(x, k, bias, { strides: [1, 1], padding: 'same', activation: 'relu' }));
+  await run(); // a stock addon fails the fused op once, then takes the two-op path
+  const ops = [...(await countTensorFlowOps(run))];
+  expect(ops).toEqual(
+    addonPassesAttributeLists()
+      ? [['_MklNativeFusedConv2D', 1]]
+      : [
+          ['_MklNativeConv2DWithBias', 1],
+          ['Relu', 1],
+        ],
+  );
+  tf.dispose([x, k, bias]);
+});
+
 test('tfjs-node: depthwise convolutions (oneDNN; dilation, unequal strides) match the cpu backend', async () => {
   if (!available) return;
   const cases: [[number, number], [number, number], 'valid' | 'same'][] = [
@@ -327,6 +379,33 @@ test('tfjs-node: the Mean gradient (BroadcastTo, no uploaded ones) matches the c
   }
 });
 
+test('tfjs-node: the rank-2 MatMul kernel matches the cpu backend (values, gradients, transposes)', async () => {
+  if (!available) return;
+  for (const [transposeA, transposeB] of [
+    [false, false],
+    [false, true],
+    [true, false],
+    [true, true],
+  ] as const) {
+    // op(a) is 5×3, op(b) is 3×4; w weights the output so every gradient entry differs.
+    const shapes = [transposeA ? [3, 5] : [5, 3], transposeB ? [4, 3] : [3, 4], [5, 4]];
+    const { node, cpu } = await onBothBackends(
+      ([a, b, w]) =>
+        tf.sum(tf.mul(matMul2d(a as tf.Tensor2D, b as tf.Tensor2D, transposeA, transposeB), w!)),
+      randomInputs(7, shapes),
+    );
+    expectClose(node, cpu, 1e-4);
+  }
+  // On tfjs-node it is one TensorFlow MatMul, no BatchMatMulV2 and no reshapes.
+  const [a, b] = randomInputs(8, [
+    [6, 2],
+    [2, 3],
+  ])() as [tf.Tensor2D, tf.Tensor2D];
+  const ops = await countTensorFlowOps(async () => tf.dispose(matMul2d(a, b)));
+  expect([...ops]).toEqual([['MatMul', 1]]);
+  tf.dispose([a, b]);
+});
+
 /** TensorFlow ops executed by `run`, by name (oneDNN ops as TensorFlow registers them). */
 async function countTensorFlowOps(run: () => Promise<unknown>): Promise<Map<string, number>> {
   type Execute = (name: string, ...rest: unknown[]) => unknown;
@@ -418,6 +497,9 @@ test('tfjs-node: TensorFlow ops per training step of a MobileNet-style model sta
   expect(count('FusedBatchNormV3')).toBe(6);
   expect(count('FusedBatchNormGradV3')).toBe(6);
   expect(count('Relu6Grad')).toBe(5);
+  // The dense layer: one rank-2 MatMul forward and one per gradient (input and kernel).
+  expect(count('MatMul')).toBe(3);
+  expect(count('BatchMatMulV2')).toBe(0);
   // Reshapes: the optimizer flattens and restores each of the 7 variables of rank > 1, plus the
   // pooling gradient; none per bias or BatchNorm scale, none for the residual add's gradients.
   expect(count('Reshape')).toBeLessThanOrEqual(15);

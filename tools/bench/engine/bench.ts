@@ -13,6 +13,15 @@
  * `--model` picks from bench, reference, mobilenet-v1, mobilenet-v2 (default: the first two);
  * `--batch` takes a list; after the table, a per-kernel profile (top 10) of each backend's
  * training step per model (`--no-profile` skips it).
+ *
+ * Method: every side (Keras, each backend) traces, runs `--warmup` (10) timed warm-up steps, then
+ * at least `--steps` (20) measured steps and at least `--min-seconds` (2) of training (a shorter
+ * run is redone longer; later repetitions start from the step count earlier ones needed). Repetitions (`--reps`, 3) interleave
+ * Keras and the backends model by model, Keras first in even and last in odd repetitions. The
+ * table prints the ratio of medians, the median of the per-repetition paired ratios, and Keras's
+ * min–max (Keras on this machine kind is bimodal: a wide spread shows it switched modes). Keras
+ * runs `model.fit` with compile/fit defaults (no XLA on CPU, tf.function, one step per call),
+ * printed from the model itself.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -27,21 +36,28 @@ import {
   referenceCnn,
   take,
   type BackendName,
+  type Dataset,
   type Engine,
 } from '@collabopt/engine';
 import { arg } from '../args';
 import { describeCpu } from './cpu-info';
 import { formatProfile, profileTraining } from './kernel-profile';
 import { mobilenetV1, mobilenetV2 } from './mobilenet-models';
+import { pairedRatios } from './paired-ratios';
+import { median } from '../stats';
 
 const REPO = path.resolve(__dirname, '../../..');
 
 const BATCHES = (arg('batch') ?? '64').split(',').map(Number);
-const STEPS = Number(arg('steps') ?? 40);
+/** The fewest measured training steps; more when a repetition would otherwise last < MIN_SECONDS. */
+const STEPS = Number(arg('steps') ?? 20);
+const MIN_SECONDS = Number(arg('min-seconds') ?? 2);
+/** Timed warm-up steps after the first (tracing) call, on every side. */
+const WARMUP = Number(arg('warmup') ?? 10);
 const INFER = Number(arg('infer') ?? 4096);
 const EPOCHS = Number(arg('epochs') ?? 3);
 const ACCURACY = arg('no-accuracy') === undefined;
-const REPS = Number(arg('reps') ?? 2);
+const REPS = Number(arg('reps') ?? 3);
 const WANTED = (arg('backends') ?? 'tensorflow,wasm,cpu').split(',') as BackendName[];
 
 const PROFILE = arg('no-profile') === undefined;
@@ -75,6 +91,16 @@ const RUNS = MODELS.flatMap((m) =>
 interface Throughput {
   trainPerSec?: number;
   inferPerSec: number;
+  /** Measured training steps (enough for MIN_SECONDS in this repetition). */
+  trainSteps?: number;
+}
+
+/** How Keras's model.fit ran (keras_bench.py's fit_settings). */
+interface KerasFitSettings {
+  jit_compile: boolean;
+  run_eagerly: boolean;
+  steps_per_execution: number;
+  onednn: string;
 }
 
 function oraclePython(): string | undefined {
@@ -118,6 +144,35 @@ async function availableBackends(): Promise<{ backend: BackendName; engine: Engi
   return out;
 }
 
+/**
+ * Training samples/s of the engine's fit on `graph`: a first call (compiles), a timed warm-up of
+ * WARMUP steps, then at least `minSteps` steps and enough for MIN_SECONDS (a run that came out
+ * shorter — fit's fixed cost misleads the warm-up estimate, the load changes — is redone longer).
+ */
+async function measureTraining(
+  engine: Engine,
+  graph: Graph,
+  train: Dataset,
+  batch: number,
+  minSteps: number,
+): Promise<{ perSec: number; steps: number }> {
+  const most = Math.floor(train.count / batch);
+  const timedFit = async (n: number): Promise<number> => {
+    const t0 = performance.now();
+    await engine.fit(graph, take(train, batch * n), { epochs: 1, batchSize: batch });
+    return (performance.now() - t0) / 1000;
+  };
+  await timedFit(3);
+  const warmSeconds = await timedFit(WARMUP);
+  let n = Math.min(most, Math.max(minSteps, Math.ceil(MIN_SECONDS / (warmSeconds / WARMUP))));
+  let seconds = await timedFit(n);
+  while (seconds < MIN_SECONDS && n < most) {
+    n = Math.min(most, Math.ceil(n * 1.1 * (MIN_SECONDS / seconds)));
+    seconds = await timedFit(n);
+  }
+  return { perSec: (batch * n) / seconds, steps: n };
+}
+
 const fmt = (v: number | undefined, d = 0): string => (v === undefined ? '—' : v.toFixed(d));
 
 async function main(): Promise<void> {
@@ -140,36 +195,56 @@ async function main(): Promise<void> {
   const runs = new Map<string, Throughput[]>();
   const push = (map: Map<string, Throughput[]>, key: string, t: Throughput): void =>
     void map.set(key, [...(map.get(key) ?? []), t]);
+  let kerasFit: KerasFitSettings | undefined;
   for (let rep = 0; rep < REPS; rep++) {
     for (const m of RUNS) {
       const batch = m.batch;
-      const k = runKeras({
-        dataDir: FASHION_MNIST_DIR,
-        throughput: [
-          {
-            model: m.key,
-            batchSize: batch,
-            trainSamples: batch * STEPS,
-            inferSamples: INFER,
-            inferBatchSize: 256,
-          },
-        ],
-      })?.[`${m.key}:throughput`] as Throughput | undefined;
-      if (k) {
-        push(kerasRuns, m.id, k);
-        console.log(
-          `  measured keras ${m.id}: train ${fmt(k.trainPerSec)} samples/s, infer ${fmt(k.inferPerSec)} samples/s`,
-        );
-      }
+      const measureKeras = (): void => {
+        // Later repetitions start from the step count the earlier ones needed.
+        const steps = Math.max(STEPS, ...(kerasRuns.get(m.id) ?? []).map((k) => k.trainSteps ?? 0));
+        const k = runKeras({
+          dataDir: FASHION_MNIST_DIR,
+          throughput: [
+            {
+              model: m.key,
+              batchSize: batch,
+              trainSamples: batch * steps,
+              minSeconds: MIN_SECONDS,
+              warmupSteps: WARMUP,
+              inferSamples: INFER,
+              inferBatchSize: 256,
+            },
+          ],
+        })?.[`${m.key}:throughput`] as (Throughput & { fit: KerasFitSettings }) | undefined;
+        if (k) {
+          push(kerasRuns, m.id, k);
+          kerasFit = k.fit;
+          console.log(
+            `  measured keras ${m.id}: train ${fmt(k.trainPerSec)} samples/s (${fmt(k.trainSteps)} steps), infer ${fmt(k.inferPerSec)} samples/s`,
+          );
+        }
+      };
+      // Keras first in even repetitions, last in odd ones: a drift of the machine's load within a
+      // repetition then favours neither side.
+      if (rep % 2 === 0) measureKeras();
       for (const { backend, engine } of backends) {
         const g = m.build(0);
         let trainPerSec: number | undefined;
         // The cpu backend trains at ~1 sample/s: measure only its inference.
+        let trainSteps: number | undefined;
         if (backend !== 'cpu') {
-          await engine.fit(g, take(train, batch * 3), { epochs: 1, batchSize: batch });
-          const t0 = performance.now();
-          await engine.fit(g, take(train, batch * STEPS), { epochs: 1, batchSize: batch });
-          trainPerSec = (batch * STEPS) / ((performance.now() - t0) / 1000);
+          const measured = await measureTraining(
+            engine,
+            g,
+            train,
+            batch,
+            Math.max(
+              STEPS,
+              ...(runs.get(`${backend}:${m.id}`) ?? []).map((r) => r.trainSteps ?? 0),
+            ),
+          );
+          trainPerSec = measured.perSec;
+          trainSteps = measured.steps;
         }
         const inferN = backend === 'cpu' ? Math.min(INFER, 512) : INFER;
         await engine.predict(
@@ -191,33 +266,20 @@ async function main(): Promise<void> {
         );
         const inferPerSec = inferN / ((performance.now() - t1) / 1000);
         push(runs, `${backend}:${m.id}`, {
-          ...(trainPerSec !== undefined ? { trainPerSec } : {}),
+          ...(trainPerSec !== undefined ? { trainPerSec, trainSteps } : {}),
           inferPerSec,
         });
         console.log(
-          `  measured ${backend} ${m.id}: train ${fmt(trainPerSec)} samples/s, infer ${fmt(inferPerSec)} samples/s`,
+          `  measured ${backend} ${m.id}: train ${fmt(trainPerSec)} samples/s (${fmt(trainSteps)} steps), infer ${fmt(inferPerSec)} samples/s`,
         );
       }
+      if (rep % 2 === 1) measureKeras();
     }
   }
-  const median = (xs: (number | undefined)[]): number | undefined => {
-    const v = xs.filter((x): x is number => x !== undefined).sort((a, b) => a - b);
-    return v.length === 0
-      ? undefined
-      : v.length % 2 === 1
-        ? v[(v.length - 1) / 2]
-        : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+  const medianOf = (xs: (number | undefined)[]): number | undefined => {
+    const v = xs.filter((x): x is number => x !== undefined);
+    return v.length === 0 ? undefined : median(v);
   };
-  const summarize = (ts: Throughput[] | undefined): Throughput | undefined => {
-    if (ts === undefined || ts.length === 0) return undefined;
-    const trainPerSec = median(ts.map((t) => t.trainPerSec));
-    return {
-      ...(trainPerSec !== undefined ? { trainPerSec } : {}),
-      inferPerSec: median(ts.map((t) => t.inferPerSec))!,
-    };
-  };
-  const kerasTp = (m: string): Throughput | undefined => summarize(kerasRuns.get(m));
-  const results = new Map<string, Throughput>([...runs].map(([k, v]) => [k, summarize(v)!]));
   const keras = ACCURACY
     ? runKeras({
         dataDir: FASHION_MNIST_DIR,
@@ -227,22 +289,43 @@ async function main(): Promise<void> {
     : undefined;
 
   console.log(
-    `\nthroughput (samples/s, median of ${REPS} interleaved runs; ratio = TF.js / TensorFlow Keras)`,
+    `\nthroughput (samples/s, median of ${REPS} interleaved repetitions, each ≥ ${MIN_SECONDS} s of training after ${WARMUP} warm-up steps)`,
   );
+  console.log(
+    '×TF = median TF.js / median Keras; paired = median over repetitions of (TF.js rep i / Keras rep i);',
+  );
+  console.log(
+    'Keras min–max: its spread over repetitions (a wide one means Keras switched speed modes during the run)',
+  );
+  if (kerasFit)
+    console.log(
+      `Keras runs model.fit as a user does (compile/fit defaults): jit_compile=${kerasFit.jit_compile}, run_eagerly=${kerasFit.run_eagerly}, steps_per_execution=${kerasFit.steps_per_execution}, oneDNN ${kerasFit.onednn}`,
+    );
   console.log(`cpu: ${describeCpu()}`);
-  console.log('model/batch        backend      train   ×TF   infer   ×TF');
+  console.log(
+    'model/batch        backend      train   ×TF paired  min–max / per-rep ratios      infer   ×TF',
+  );
   for (const m of RUNS) {
-    const k = kerasTp(m.id);
-    if (k)
+    const ks = kerasRuns.get(m.id) ?? [];
+    const kTrain = ks.map((k) => k.trainPerSec);
+    const kInfer = medianOf(ks.map((k) => k.inferPerSec));
+    if (ks.length > 0) {
+      const v = kTrain.filter((x): x is number => x !== undefined);
+      const spread = v.length > 0 ? `${fmt(Math.min(...v))}–${fmt(Math.max(...v))}` : '—';
       console.log(
-        `${m.id.padEnd(18)} ${'keras'.padEnd(10)} ${fmt(k.trainPerSec).padStart(7)}  1.00 ${fmt(k.inferPerSec).padStart(7)}  1.00`,
+        `${m.id.padEnd(18)} ${'keras'.padEnd(10)} ${fmt(medianOf(kTrain)).padStart(7)}  1.00   1.00  ${spread.padEnd(28)} ${fmt(kInfer).padStart(7)}  1.00`,
       );
+    }
     for (const { backend } of backends) {
-      const r = results.get(`${backend}:${m.id}`)!;
-      const tr = k?.trainPerSec && r.trainPerSec ? r.trainPerSec / k.trainPerSec : undefined;
-      const ir = k ? r.inferPerSec / k.inferPerSec : undefined;
+      const rs = runs.get(`${backend}:${m.id}`) ?? [];
+      const train = pairedRatios(
+        rs.map((r) => r.trainPerSec),
+        kTrain,
+      );
+      const infer = medianOf(rs.map((r) => r.inferPerSec));
+      const perRep = train ? train.perRound.map((x) => x.toFixed(2)).join(' ') : '';
       console.log(
-        `${m.id.padEnd(18)} ${backend.padEnd(10)} ${fmt(r.trainPerSec).padStart(7)} ${fmt(tr, 2).padStart(5)} ${fmt(r.inferPerSec).padStart(7)} ${fmt(ir, 2).padStart(5)}`,
+        `${m.id.padEnd(18)} ${backend.padEnd(10)} ${fmt(medianOf(rs.map((r) => r.trainPerSec))).padStart(7)} ${fmt(train?.ofMedians, 2).padStart(5)}  ${fmt(train?.pairedMedian, 2).padStart(5)}  ${perRep.padEnd(28)} ${fmt(infer).padStart(7)} ${fmt(infer !== undefined && kInfer ? infer / kInfer : undefined, 2).padStart(5)}`,
       );
     }
   }
@@ -283,14 +366,15 @@ async function main(): Promise<void> {
     }
   }
 
-  // One line of key figures.
+  // One line of key figures: the paired ratio (the ratio of medians is in the table).
   const key: string[] = [];
   for (const m of RUNS) {
     for (const { backend } of backends) {
-      const r = results.get(`${backend}:${m.id}`);
-      const k = kerasTp(m.id);
-      if (r?.trainPerSec && k?.trainPerSec)
-        key.push(`${backend} ${m.id} train ${(r.trainPerSec / k.trainPerSec).toFixed(2)}×TF`);
+      const r = pairedRatios(
+        (runs.get(`${backend}:${m.id}`) ?? []).map((t) => t.trainPerSec),
+        (kerasRuns.get(m.id) ?? []).map((t) => t.trainPerSec),
+      );
+      if (r) key.push(`${backend} ${m.id} train ${r.pairedMedian.toFixed(2)}×TF paired`);
     }
   }
   for (const [b, a] of accuracy) key.push(`${b} acc ${(a * 100).toFixed(2)}%`);

@@ -105,21 +105,53 @@ def build(kind, seed):
     return model
 
 
+def fit_settings(model):
+    """How model.fit runs here: the comparison is against Keras as a user runs it (compile() and
+    fit() defaults: a tf.function train step, no XLA on a CPU-only machine, one step per call)."""
+    return {
+        "jit_compile": bool(model.jit_compile),
+        "run_eagerly": bool(model.run_eagerly),
+        "steps_per_execution": int(model.steps_per_execution),
+        "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default (on)"),
+    }
+
+
+def timed_fit(model, n, b):
+    t0 = time.perf_counter()
+    model.fit(x_train[:n], y_train[:n], batch_size=b, epochs=1, verbose=0, shuffle=False)
+    return time.perf_counter() - t0
+
+
 out = {"tensorflow": tf.__version__, "threads": tf.config.threading.get_intra_op_parallelism_threads()}
 for job in cfg["throughput"]:
     model = build(job["model"], 0)
     b = job["batchSize"]
-    n = job["trainSamples"]
-    model.fit(x_train[: b * 3], y_train[: b * 3], batch_size=b, epochs=1, verbose=0)  # trace + warm up
-    t0 = time.perf_counter()
-    model.fit(x_train[:n], y_train[:n], batch_size=b, epochs=1, verbose=0, shuffle=False)
-    train_s = time.perf_counter() - t0
+    warmup = job.get("warmupSteps", 3)
+    model.fit(x_train[: b * 3], y_train[: b * 3], batch_size=b, epochs=1, verbose=0)  # trace
+    # A timed warm-up (the first steps after tracing are slower) that also sizes the measured run:
+    # at least trainSamples, and at least minSeconds long, within the training set. fit's fixed
+    # cost makes the warm-up overestimate the step time: a run that came out too short is redone
+    # longer.
+    warm_s = timed_fit(model, b * warmup, b)
+    most = len(x_train) // b
+    steps = max(job["trainSamples"] // b, int(np.ceil(job.get("minSeconds", 0) / (warm_s / warmup))))
+    n = min(steps, most) * b
+    train_s = timed_fit(model, n, b)
+    while train_s < job.get("minSeconds", 0) and n < most * b:
+        n = min(most, int(np.ceil(n / b * 1.1 * job["minSeconds"] / train_s))) * b
+        train_s = timed_fit(model, n, b)
     m = job["inferSamples"]
     model.predict(x_test[:256], batch_size=job["inferBatchSize"], verbose=0)
     t0 = time.perf_counter()
     model.predict(x_test[:m], batch_size=job["inferBatchSize"], verbose=0)
     infer_s = time.perf_counter() - t0
-    out[f"{job['model']}:throughput"] = {"trainPerSec": n / train_s, "inferPerSec": m / infer_s}
+    out[f"{job['model']}:throughput"] = {
+        "trainPerSec": n / train_s,
+        "inferPerSec": m / infer_s,
+        "trainSteps": n // b,
+        "trainSeconds": train_s,
+        "fit": fit_settings(model),
+    }
 
 if cfg.get("accuracy"):
     acc = cfg["accuracy"]
