@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { convGeometry, type PadAttr } from './conv-geometry';
 import { forwardActivationCode } from './conv2d-forward-simd';
-import { runByImagesSummed } from './split-by-images';
 import type { HeapSimd } from './wasm-heap';
-import { winogradFilterTransform } from './winograd-filter-transform';
+import { winogradChannelsFit, winogradConv3x3 } from './winograd-conv3x3';
 
 /**
  * Conv2D / FusedConv2D for a 3×3 stride-1 undilated NHWC convolution (any padding; bias and
@@ -31,7 +30,7 @@ export function conv2dForwardWinograd(
   const act = forwardActivationCode(activation);
   if (act === undefined || x.shape.length !== 4 || filter.shape.length !== 4) return undefined;
   const [kh, kw, cin, cout] = filter.shape as [number, number, number, number];
-  if (kh !== 3 || kw !== 3 || cin % 4 !== 0 || cout % 8 !== 0) return undefined;
+  if (kh !== 3 || kw !== 3 || !winogradChannelsFit(cin, cout)) return undefined;
   if (bias !== undefined && (bias.shape.length !== 1 || bias.shape[0] !== cout)) return undefined;
   const g = convGeometry(
     x.shape,
@@ -43,52 +42,22 @@ export function conv2dForwardWinograd(
     false,
   );
   if (g.sh !== 1 || g.sw !== 1 || g.dh !== 1 || g.dw !== 1) return undefined;
-  const out = simd.backend.makeOutput([g.batch, g.outH, g.outW, cout], 'float32');
-  if (g.batch === 0 || g.outH === 0 || g.outW === 0) return out;
-  const uFloats = 16 * cin * cout;
-  const scratchBytes = 16 * 4 * (cin + cout) * 4;
-  const block = simd.malloc(uFloats * 4 + scratchBytes + 16);
-  try {
-    const u = Math.ceil(block / 16) * 16;
-    const scratch = u + uFloats * 4;
-    // views after the last allocation (growing the memory detaches them)
-    winogradFilterTransform(
-      simd.floats(simd.address(filter), 9 * cin * cout),
+  return winogradConv3x3(
+    simd,
+    x,
+    () => simd.floats(simd.address(filter), 9 * cin * cout),
+    bias,
+    {
+      batch: g.batch,
+      inH: g.inH,
+      inW: g.inW,
       cin,
+      outH: g.outH,
+      outW: g.outW,
       cout,
-      simd.floats(u, uFloats),
-    );
-    runByImagesSummed(
-      simd,
-      'convForwardWinograd',
-      {
-        x: simd.address(x),
-        u,
-        bias: bias === undefined ? 0 : simd.address(bias),
-        y: simd.address(out),
-        scratch,
-        n: g.batch,
-        inH: g.inH,
-        inW: g.inW,
-        cin,
-        oh: g.outH,
-        ow: g.outW,
-        cout,
-        top: g.top,
-        left: g.left,
-        hasBias: bias === undefined ? 0 : 1,
-        act,
-      },
-      {
-        batch: 'n',
-        perImage: { x: g.inH * g.inW * cin * 4, y: g.outH * g.outW * cout * 4 },
-        // nothing is summed: each call only needs its own transform scratch
-        outs: {},
-        scratch: { scratch: scratchBytes },
-      },
-    );
-  } finally {
-    simd.free(block);
-  }
-  return out;
+      top: g.top,
+      left: g.left,
+    },
+    act,
+  );
 }

@@ -31,6 +31,7 @@ import { unsortedSegmentSum } from './unsorted-segment-sum';
 import { heapSimd, isHeapBackend, type HeapBackend } from './wasm-heap';
 import { transposedAMatMulSimd } from './transposed-a-matmul';
 import { conv2dBackpropInputSimd } from './conv2d-backprop-input-simd';
+import { conv2dBackpropInputWinograd } from './conv2d-backprop-input-winograd';
 import { conv2dForwardSimd } from './conv2d-forward-simd';
 import { conv2dForwardWinograd } from './conv2d-forward-winograd';
 import { maxPool2x2Simd } from './max-pool-simd';
@@ -130,6 +131,16 @@ let useWinogradForwardConv = true;
  */
 export function setWinogradForwardConvEnabled(enabled: boolean): void {
   useWinogradForwardConv = enabled;
+}
+
+let useWinogradInputGrad = false;
+
+/**
+ * Run 3×3 stride-1 Conv2DBackpropInput by Winograd F(2×2, 3×3) (conv2d-backprop-input-winograd.ts)
+ * where it applies, before the direct kernel (with the direct input gradient enabled).
+ */
+export function setWinogradInputGradEnabled(enabled: boolean): void {
+  useWinogradInputGrad = enabled;
 }
 
 /**
@@ -479,6 +490,19 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
         useBlockedInputGrad && dy.dtype === 'float32' && filter.dtype === 'float32'
           ? heapSimd(backend)
           : undefined;
+      const winograd =
+        simd === undefined || !useWinogradInputGrad
+          ? undefined
+          : conv2dBackpropInputWinograd(
+              simd,
+              a.inputShape,
+              dy,
+              filter,
+              a.strides,
+              a.pad as PadAttr,
+              a.dimRoundingMode as Rounding,
+            );
+      if (winograd !== undefined) return winograd;
       const direct =
         simd === undefined
           ? undefined
