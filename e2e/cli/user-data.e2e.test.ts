@@ -139,12 +139,12 @@ describe('a user model with a user image folder', () => {
     expect(report.data.validationSplit).toBe(0.2);
     expect(report.accuracy).toBeNull();
     expect((await fs.stat(output)).size).toBeGreaterThan(0);
-    // Agreement with the float input model on the 40 held-out images: the input is its own
-    // reference; the pruned int8 classifier agrees on most top-1 classes (float IR and int8).
+    // Agreement with the float input model (the reference, not measured against itself) on the
+    // 40 held-out images: the pruned int8 classifier agrees on most top-1 classes (float IR, int8).
     const agreement = report.agreement!;
     expect(agreement.samples).toBe(40);
-    expect(agreement.before.metric).toEqual({ name: 'top1Agreement', value: 1 });
-    expect(agreement.before.outputs[0]).toMatchObject({ sqnrDb: 'Infinity', maxRelativeError: 0 });
+    expect(agreement.reference).toBe('input model (float, before the pipeline)');
+    expect(agreement).not.toHaveProperty('before');
     for (const after of [agreement.after, agreement.afterInt8!]) {
       expect(after.metric.name).toBe('top1Agreement');
       expect(after.metric.value).toBeGreaterThan(0.5);
@@ -159,10 +159,47 @@ describe('a user model with a user image folder', () => {
       /agreement with the input model \(40 held-out samples .*\): after, float IR: top-1 agreement \d+\.\d\d% \(SQNR/,
     );
     expect(text).toMatch(/after, int8 simulation: top-1 agreement/);
+    expect(text).not.toMatch(/: before |it is the reference/);
     expect(text).not.toMatch(/accuracy/);
     const json = JSON.parse(await fs.readFile(reportFile, 'utf8')) as typeof report;
     expect(json.agreement?.afterInt8?.metric).toEqual(agreement.afterInt8!.metric);
     expect(json.data.validationSplit).toBe(0.2);
+  });
+
+  it('optimize --labels none --report x.html shows the agreement panel with the same figures', async () => {
+    const { io } = quietIo();
+    const reportFile = path.join(root, 'opt-html', 'report.html');
+    const report = await optimizeCommand(
+      model,
+      {
+        pipeline: 'ptq(mode=int8)',
+        output: path.join(root, 'opt-html', 'small.tflite'),
+        data: flat,
+        labels: 'none',
+        seed: 0,
+        report: reportFile,
+      },
+      io,
+    );
+    const agreement = report.agreement!;
+    const html = await fs.readFile(reportFile, 'utf8');
+    expect(html).toContain('<section id="agreement">');
+    const embedded =
+      /<script type="application\/json" id="collabopt-report-data">(.*?)<\/script>/s.exec(
+        html,
+      )![1]!;
+    expect((JSON.parse(embedded) as { agreement: unknown }).agreement).toEqual(agreement);
+    for (const [model, figures] of [
+      ['float', agreement.after],
+      ['int8', agreement.afterInt8!],
+    ] as const) {
+      const [output] = figures.outputs;
+      const row = new RegExp(
+        `<tr data-model="${model}" data-output="${output!.output}">(.*?)</tr>`,
+      ).exec(html)![1]!;
+      expect(row).toContain(`data-field="top1Agreement" data-value="${output!.top1Agreement}"`);
+      expect(row).toContain(`data-field="sqnrDb" data-value="${output!.sqnrDb}"`);
+    }
   });
 
   it('--validation-split sets the held-out part; an impossible one is a typed error before any pass', async () => {

@@ -3,23 +3,11 @@
  * browser download, a fresh profile per launch, every request that is not a file:// URL aborted
  * and recorded, so a page that tries to reach the network fails the test that opened it.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-
-export const CHROMIUM = process.env['COLLABOPT_CHROMIUM'] ?? '/usr/bin/chromium';
-
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import type { BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM, hasChromium, launchChromium } from '../helpers/chromium';
 
 export interface OfflineBrowser {
   readonly context: BrowserContext;
@@ -32,17 +20,12 @@ export interface OfflineBrowser {
 }
 
 export async function launchOfflineChromium(): Promise<OfflineBrowser> {
-  if (!existsSync(CHROMIUM))
+  if (!hasChromium())
     throw new Error(
       `no Chromium at ${CHROMIUM}: run tools/setup-system (Debian package "chromium") or set COLLABOPT_CHROMIUM`,
     );
   const profile = mkdtempSync(path.join(os.tmpdir(), 'collabopt-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: FLAGS,
-    offline: true,
-  });
+  const context = await launchChromium(profile, { offline: true });
   const blocked: string[] = [];
   const errors: string[] = [];
   await context.route('**/*', (route) => {

@@ -5,43 +5,27 @@
  * backend, the downloaded .tflite runs in TF's interpreter and matches the Node CLI's output for
  * the same seed. The digits demo runs the same pipeline from one click.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
-import { REPO_ROOT, runPython } from '../helpers/oracle';
-import { hasChromium, openWebApp, textWhen, type WebApp } from './web-app';
+import { runPython } from '../helpers/oracle';
+import { compareTflite, testDigitsArguments, writeDigitsFixture } from './digits-fixture';
+import { optimizeWithNodePeer } from './node-peer';
+import { describeInChromium, textWhen, webAppSuite } from './web-app';
 
 const PIPELINE = 'prune(sparsity=0.5, epochs=1, frequency=10) | ptq';
 const SEED = 3;
-const TEST_SAMPLES = 500;
 
-const describeIf = hasChromium() ? describe : describe.skip;
-
-describeIf('collabopt web app in headless Chromium', () => {
-  let dir: string;
-  let app: WebApp;
-  let page: Page;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'collabopt-web-'));
-    app = await openWebApp(path.join(dir, 'profile'));
-    page = app.page;
-    writeUserModelAndDigits(dir);
-  }, 600_000);
-
-  afterAll(async () => {
-    await app?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+describeInChromium('collabopt web app in headless Chromium', () => {
+  const web = webAppSuite('collabopt-web-', (dir) => writeDigitsFixture(dir, { onnx: true }));
 
   it('runs on the wasm backend, threaded because the page is cross-origin isolated', async () => {
+    const { page } = web;
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
     expect(await page.textContent('#backend')).toMatch(/wasm .*threaded SIMD build/);
   });
 
   it('says what is wrong with a pipeline as the CLI does, with "did you mean"', async () => {
+    const { page } = web;
     await page.fill('#pipeline', 'prnue | ptq');
     expect(await textWhen(page, '#pipeline-error', (t) => t !== '')).toMatch(
       /unknown pass "prnue"; did you mean "prune"\?/,
@@ -53,6 +37,7 @@ describeIf('collabopt web app in headless Chromium', () => {
   });
 
   it('optimizes a dropped multi-file Layers model like the Node CLI does', async () => {
+    const { dir, page } = web;
     const model = path.join(dir, 'model');
     await page.setInputFiles(
       '#files',
@@ -76,43 +61,12 @@ describeIf('collabopt web app in headless Chromium', () => {
 
     const fromNode = path.join(dir, 'node.tflite');
     const t0 = Date.now();
-    execFileSync(
-      'node',
-      [
-        'packages/cli/dist/bin.js',
-        'optimize',
-        path.join(model, 'model.json'),
-        '-o',
-        fromNode,
-        '-p',
-        PIPELINE,
-        '--data',
-        'mnist',
-        '--seed',
-        String(SEED),
-      ],
-      { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, COLLABOPT_BACKEND: 'wasm' } },
-    );
+    optimizeWithNodePeer(path.join(model, 'model.json'), fromNode, PIPELINE, 'mnist', SEED);
     const nodeSeconds = (Date.now() - t0) / 1000;
     process.stderr.write(
       `web e2e: prune | ptq took ${browserSeconds.toFixed(1)} s in the page, ${nodeSeconds.toFixed(1)} s with the Node CLI (wasm)\n`,
     );
-    const r = JSON.parse(
-      runPython(path.join(__dirname, 'compare_tflite.py'), [
-        fromBrowser,
-        fromNode,
-        path.join(dir, 'test.f32'),
-        path.join(dir, 'test.u8'),
-        String(TEST_SAMPLES),
-      ]).stdout,
-    ) as {
-      accuracyA: number;
-      accuracyB: number;
-      agreement: number;
-      constantsCompared: number;
-      maxConstantLsb: number;
-      identical: boolean;
-    };
+    const r = compareTflite(fromBrowser, fromNode, dir);
     process.stderr.write(`web e2e: ${JSON.stringify(r)}\n`);
     expect(r.accuracyA).toBeGreaterThan(0.5);
     expect(Math.abs(r.accuracyA - r.accuracyB)).toBeLessThanOrEqual(0.01);
@@ -122,6 +76,7 @@ describeIf('collabopt web app in headless Chromium', () => {
   }, 900_000);
 
   it('cancels a running pipeline with a typed CANCELLED error', async () => {
+    const { page } = web;
     await page.fill('#pipeline', 'prune(sparsity=0.5, epochs=2, frequency=10) | ptq');
     expect(await textWhen(page, '#pipeline-error', (t) => t === '')).toBe('');
     await page.evaluate(() => delete document.body.dataset['state']);
@@ -135,6 +90,7 @@ describeIf('collabopt web app in headless Chromium', () => {
   }, 300_000);
 
   it('quantizes a dropped .onnx model into an int8 .onnx that ONNX Runtime runs', async () => {
+    const { dir, page } = web;
     await page.setInputFiles('#files', [path.join(dir, 'cnn.onnx')]);
     await page.fill('#pipeline', 'ptq');
     expect(await textWhen(page, '#pipeline-error', (t) => t === '')).toBe('');
@@ -151,12 +107,8 @@ describeIf('collabopt web app in headless Chromium', () => {
     const file = path.join(dir, 'browser.onnx');
     await download.saveAs(file);
     const r = JSON.parse(
-      runPython(path.join(__dirname, 'onnx_accuracy.py'), [
-        file,
-        path.join(dir, 'test.f32'),
-        path.join(dir, 'test.u8'),
-        String(TEST_SAMPLES),
-      ]).stdout,
+      runPython(path.join(__dirname, 'onnx_accuracy.py'), [file, ...testDigitsArguments(dir)])
+        .stdout,
     ) as { accuracy: number; qdq: boolean };
     expect(r.qdq).toBe(true);
     expect(r.accuracy).toBeGreaterThan(0.75); // the float model, trained on 2048 digits, scores ~85%
@@ -164,6 +116,7 @@ describeIf('collabopt web app in headless Chromium', () => {
   }, 300_000);
 
   it('runs the one-click digits demo: trains the reference CNN, quantizes it, offers the file', async () => {
+    const { dir, page } = web;
     await page.fill('#pipeline', 'ptq');
     expect(await textWhen(page, '#pipeline-error', (t) => t === '')).toBe('');
     await page.evaluate(() => delete document.body.dataset['state']);
@@ -180,42 +133,7 @@ describeIf('collabopt web app in headless Chromium', () => {
     ]);
     const file = path.join(dir, 'demo.tflite');
     await download.saveAs(file);
-    const r = JSON.parse(
-      runPython(path.join(__dirname, 'compare_tflite.py'), [
-        file,
-        file,
-        path.join(dir, 'test.f32'),
-        path.join(dir, 'test.u8'),
-        String(TEST_SAMPLES),
-      ]).stdout,
-    ) as { accuracyA: number };
+    const r = compareTflite(file, file, dir);
     expect(r.accuracyA).toBeGreaterThan(0.85);
   }, 900_000);
 });
-
-/** The reference CNN, trained one short epoch, as model.json + shards; and digits for the oracle. */
-function writeUserModelAndDigits(dir: string): void {
-  const script = `
-    const { registerKerasFormat } = require('@collabopt/format-keras');
-    const { registerOnnxFormat } = require('@collabopt/format-onnx');
-    const { writeModel } = require('@collabopt/core');
-    const { createEngine, referenceCnn, loadMnistDigits, take } = require('@collabopt/engine');
-    const fs = require('node:fs');
-    (async () => {
-      registerKerasFormat();
-      registerOnnxFormat();
-      const engine = await createEngine({ backend: 'wasm' });
-      const { train, test } = loadMnistDigits();
-      const g = referenceCnn(7);
-      await engine.fit(g, take(train, 2048), { epochs: 1, batchSize: 64, optimizer: 'adam', learningRate: 2e-3, seed: 7 });
-      fs.mkdirSync(process.argv[1] + '/model', { recursive: true });
-      await writeModel(g, process.argv[1] + '/model/model.json');
-      await writeModel(g, process.argv[1] + '/cnn.onnx');
-      const n = ${TEST_SAMPLES};
-      fs.writeFileSync(process.argv[1] + '/test.f32', Buffer.from(test.x.buffer, 0, n * 784 * 4));
-      fs.writeFileSync(process.argv[1] + '/test.u8', Uint8Array.from(test.y.subarray(0, n)));
-    })().catch((e) => { console.error(e); process.exit(1); });
-  `;
-  execFileSync('node', ['-e', script, dir], { cwd: REPO_ROOT, stdio: 'inherit' });
-  writeFileSync(path.join(dir, 'pipeline.txt'), PIPELINE);
-}

@@ -6,165 +6,129 @@
  * `collabopt optimize --data <folder>`; the option forms write the text pipeline. The page's
  * and the CLI's tree times are printed (the done-when asks for the page within 2× of Node).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
-import { REPO_ROOT, runPython } from '../helpers/oracle';
-import { hasChromium, openWebApp, saveDownloads, textWhen, type WebApp } from './web-app';
+import { runPython } from '../helpers/oracle';
+import {
+  compareTflite,
+  testDigitsArguments,
+  writeDigitsFixture,
+  type TfliteComparison,
+} from './digits-fixture';
+import { optimizeWithNodePeer, runNodePeer } from './node-peer';
+import { describeInChromium, saveDownloads, textWhen, webAppSuite } from './web-app';
 
 const SEED = 5;
-const TEST_SAMPLES = 500;
 const IMAGES_PER_CLASS = 60;
 /** 480 training images (80% of the folder) are 4 batches: the masks update every 2 steps. */
 const PIPELINE = 'prune(sparsity=0.5, epochs=1, frequency=2) | ptq';
 
-interface Comparison {
-  accuracyA: number;
-  accuracyB: number;
-  agreement: number;
-  constantsCompared: number;
-  maxConstantLsb: number;
-  sizes: [number, number];
-  identical: boolean;
-}
-
-const describeIf = hasChromium() ? describe : describe.skip;
-
-describeIf('collabopt web app: tree, image folders and option forms in headless Chromium', () => {
-  let dir: string;
-  let app: WebApp;
-  let page: Page;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'collabopt-web-tree-'));
-    app = await openWebApp(path.join(dir, 'profile'));
-    page = app.page;
-    writeModelDigitsAndImages(dir);
-  }, 600_000);
-
-  afterAll(async () => {
-    await app?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  it("builds a pipeline from forms generated from the passes' option schemas", async () => {
-    await page.click('#forms summary');
-    await page.selectOption('#pass-picker', 'prune');
-    await page.click('#add-step');
-    const prune = page.locator('fieldset[data-pass="prune"]');
-    // generated from the schema: a number field with the range, an enum select, the default shown
-    const sparsity = prune.locator('[data-option="sparsity"] input');
-    expect(await sparsity.getAttribute('type')).toBe('number');
-    expect(await sparsity.getAttribute('min')).toBe('0');
-    expect(await prune.locator('[data-option="sparsity"]').textContent()).toMatch(/≥ 0, < 1/);
-    expect(await sparsity.getAttribute('placeholder')).toBe('0.5');
-    expect(await prune.locator('[data-option="schedule"] select option').allTextContents()).toEqual(
-      expect.arrayContaining(['constant', 'polynomial']),
+describeInChromium(
+  'collabopt web app: tree, image folders and option forms in headless Chromium',
+  () => {
+    const web = webAppSuite('collabopt-web-tree-', (dir) =>
+      writeDigitsFixture(dir, { imagesPerClass: IMAGES_PER_CLASS }),
     );
-    await sparsity.fill('0.75');
-    await prune.locator('[data-option="epochs"] input').fill('1');
-    await page.selectOption('#pass-picker', 'ptq');
-    await page.click('#add-step');
-    await page.selectOption('fieldset[data-pass="ptq"] [data-option="mode"] select', 'float16');
-    expect(await page.inputValue('#pipeline')).toBe(
-      'prune(sparsity=0.75, epochs=1) | ptq(mode=float16)',
-    );
-    expect(await textWhen(page, '#pipeline-error', (t) => t === '')).toBe('');
-    // an out-of-range value gets the pass's own message, as typed text would
-    await sparsity.fill('1.5');
-    expect(await textWhen(page, '#pipeline-error', (t) => t !== '')).toMatch(/sparsity/);
-    await page.click('fieldset[data-pass="ptq"] button.remove');
-    await page.click('fieldset[data-pass="prune"] button.remove');
-    expect(await page.inputValue('#pipeline')).toBe('');
-  });
 
-  it('optimizes a user model with sample images from the directory picker like the CLI does', async () => {
-    const model = path.join(dir, 'model');
-    await page.setInputFiles(
-      '#files',
-      readdirSync(model).map((f) => path.join(model, f)),
-    );
-    await page.setInputFiles('#images', path.join(dir, 'digits'));
-    expect(await page.textContent('#images-chosen')).toMatch(
-      new RegExp(`digits \\(${10 * IMAGES_PER_CLASS} files, 10 class folders\\)`),
-    );
-    expect(await page.inputValue('#data')).toBe('images');
-    await page.fill('#pipeline', PIPELINE);
-    expect(await textWhen(page, '#pipeline-error', (t) => t === '')).toBe('');
-    await page.fill('#seed', String(SEED));
-    await page.selectOption('#format', 'tflite');
-    await page.evaluate(() => delete document.body.dataset['state']);
-    await page.click('#run');
-    await page.waitForSelector('body[data-state]', { timeout: 900_000 });
-    const log = (await page.textContent('#log')) ?? '';
-    expect(log).not.toMatch(/^error/m);
-    expect(log).toMatch(/image folder "digits", 600 images, 10 classes/);
-    expect(log).toMatch(/test accuracy \(digits, held-out 20%/);
-    const browserDir = path.join(dir, 'browser-images');
-    mkdirSync(browserDir);
-    expect(await saveDownloads(page, browserDir)).toContain('model.tflite');
+    it("builds a pipeline from forms generated from the passes' option schemas", async () => {
+      const { page } = web;
+      await page.click('#forms summary');
+      await page.selectOption('#pass-picker', 'prune');
+      await page.click('#add-step');
+      const prune = page.locator('fieldset[data-pass="prune"]');
+      // generated from the schema: a number field with the range, an enum select, the default shown
+      const sparsity = prune.locator('[data-option="sparsity"] input');
+      expect(await sparsity.getAttribute('type')).toBe('number');
+      expect(await sparsity.getAttribute('min')).toBe('0');
+      expect(await prune.locator('[data-option="sparsity"]').textContent()).toMatch(/≥ 0, < 1/);
+      expect(await sparsity.getAttribute('placeholder')).toBe('0.5');
+      expect(
+        await prune.locator('[data-option="schedule"] select option').allTextContents(),
+      ).toEqual(expect.arrayContaining(['constant', 'polynomial']));
+      await sparsity.fill('0.75');
+      await prune.locator('[data-option="epochs"] input').fill('1');
+      await page.selectOption('#pass-picker', 'ptq');
+      await page.click('#add-step');
+      await page.selectOption('fieldset[data-pass="ptq"] [data-option="mode"] select', 'float16');
+      expect(await page.inputValue('#pipeline')).toBe(
+        'prune(sparsity=0.75, epochs=1) | ptq(mode=float16)',
+      );
+      expect(await textWhen(page, '#pipeline-error', (t) => t === '')).toBe('');
+      // an out-of-range value gets the pass's own message, as typed text would
+      await sparsity.fill('1.5');
+      expect(await textWhen(page, '#pipeline-error', (t) => t !== '')).toMatch(/sparsity/);
+      await page.click('fieldset[data-pass="ptq"] button.remove');
+      await page.click('fieldset[data-pass="prune"] button.remove');
+      expect(await page.inputValue('#pipeline')).toBe('');
+    });
 
-    const fromNode = path.join(dir, 'node-images.tflite');
-    execFileSync(
-      'node',
-      [
-        'packages/cli/dist/bin.js',
-        'optimize',
+    it('optimizes a user model with sample images from the directory picker like the CLI does', async () => {
+      const { dir, page } = web;
+      const model = path.join(dir, 'model');
+      await page.setInputFiles(
+        '#files',
+        readdirSync(model).map((f) => path.join(model, f)),
+      );
+      await page.setInputFiles('#images', path.join(dir, 'digits'));
+      expect(await page.textContent('#images-chosen')).toMatch(
+        new RegExp(`digits \\(${10 * IMAGES_PER_CLASS} files, 10 class folders\\)`),
+      );
+      expect(await page.inputValue('#data')).toBe('images');
+      await page.fill('#pipeline', PIPELINE);
+      expect(await textWhen(page, '#pipeline-error', (t) => t === '')).toBe('');
+      await page.fill('#seed', String(SEED));
+      await page.selectOption('#format', 'tflite');
+      await page.evaluate(() => delete document.body.dataset['state']);
+      await page.click('#run');
+      await page.waitForSelector('body[data-state]', { timeout: 900_000 });
+      const log = (await page.textContent('#log')) ?? '';
+      expect(log).not.toMatch(/^error/m);
+      expect(log).toMatch(/image folder "digits", 600 images, 10 classes/);
+      expect(log).toMatch(/test accuracy \(digits, held-out 20%/);
+      const browserDir = path.join(dir, 'browser-images');
+      mkdirSync(browserDir);
+      expect(await saveDownloads(page, browserDir)).toContain('model.tflite');
+
+      const fromNode = path.join(dir, 'node-images.tflite');
+      optimizeWithNodePeer(
         path.join(model, 'model.json'),
-        '-o',
         fromNode,
-        '-p',
         PIPELINE,
-        '--data',
         path.join(dir, 'digits'),
-        '--seed',
-        String(SEED),
-      ],
-      { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, COLLABOPT_BACKEND: 'wasm' } },
-    );
-    const r = JSON.parse(
-      runPython(path.join(__dirname, 'compare_tflite.py'), [
-        path.join(browserDir, 'model.tflite'),
-        fromNode,
-        path.join(dir, 'test.f32'),
-        path.join(dir, 'test.u8'),
-        String(TEST_SAMPLES),
-      ]).stdout,
-    ) as Comparison;
-    process.stderr.write(`web e2e (image folder): ${JSON.stringify(r)}\n`);
-    expect(r.accuracyA).toBeGreaterThan(0.5);
-    expect(Math.abs(r.accuracyA - r.accuracyB)).toBeLessThanOrEqual(0.01);
-    expect(r.constantsCompared).toBeGreaterThan(0);
-    expect(r.maxConstantLsb).toBeLessThanOrEqual(1);
-  }, 1_200_000);
+        SEED,
+      );
+      const r = compareTflite(path.join(browserDir, 'model.tflite'), fromNode, dir);
+      process.stderr.write(`web e2e (image folder): ${JSON.stringify(r)}\n`);
+      expect(r.accuracyA).toBeGreaterThan(0.5);
+      expect(Math.abs(r.accuracyA - r.accuracyB)).toBeLessThanOrEqual(0.01);
+      expect(r.constantsCompared).toBeGreaterThan(0);
+      expect(r.maxConstantLsb).toBeLessThanOrEqual(1);
+    }, 1_200_000);
 
-  it("runs the digits tree in the page; every leaf matches the Node CLI's tree in TF's interpreter", async () => {
-    await page.fill('#seed', String(SEED));
-    await page.evaluate(() => delete document.body.dataset['state']);
-    const load0 = loadavg()[0]!;
-    const t0 = Date.now();
-    await page.click('#tree');
-    await page.waitForSelector('body[data-state]', { timeout: 1_800_000 });
-    const browserSeconds = (Date.now() - t0) / 1000;
-    const log = (await page.textContent('#log')) ?? '';
-    expect(log).not.toMatch(/^error/m);
-    expect(log).toMatch(/leaf \(int8 TFLite\)\s+.*int8 sim accuracy/);
-    const browserDir = path.join(dir, 'browser-tree');
-    mkdirSync(browserDir);
-    const saved = await saveDownloads(page, browserDir);
-    expect(saved).toEqual(expect.arrayContaining(['tree-report.json', 'report.html']));
-    const html = readFileSync(path.join(browserDir, 'report.html'), 'utf8');
-    expect(html).toContain('weight SQNR dB'); // the leaves' ptq SQNR in their layer tables
+    it("runs the digits tree in the page; every leaf matches the Node CLI's tree in TF's interpreter", async () => {
+      const { dir, page } = web;
+      await page.fill('#seed', String(SEED));
+      await page.evaluate(() => delete document.body.dataset['state']);
+      const load0 = loadavg()[0]!;
+      const t0 = Date.now();
+      await page.click('#tree');
+      await page.waitForSelector('body[data-state]', { timeout: 1_800_000 });
+      const browserSeconds = (Date.now() - t0) / 1000;
+      const log = (await page.textContent('#log')) ?? '';
+      expect(log).not.toMatch(/^error/m);
+      expect(log).toMatch(/leaf \(int8 TFLite\)\s+.*int8 sim accuracy/);
+      const browserDir = path.join(dir, 'browser-tree');
+      mkdirSync(browserDir);
+      const saved = await saveDownloads(page, browserDir);
+      expect(saved).toEqual(expect.arrayContaining(['tree-report.json', 'report.html']));
+      const html = readFileSync(path.join(browserDir, 'report.html'), 'utf8');
+      expect(html).toContain('weight SQNR dB'); // the leaves' ptq SQNR in their layer tables
 
-    const nodeDir = path.join(dir, 'node-tree');
-    const load1 = loadavg()[0]!;
-    const t1 = Date.now();
-    execFileSync(
-      'node',
-      [
-        'packages/cli/dist/bin.js',
+      const nodeDir = path.join(dir, 'node-tree');
+      const load1 = loadavg()[0]!;
+      const t1 = Date.now();
+      runNodePeer([
         'tree',
         '--data',
         'mnist',
@@ -174,86 +138,44 @@ describeIf('collabopt web app: tree, image folders and option forms in headless 
         String(SEED),
         '-o',
         nodeDir,
-      ],
-      { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, COLLABOPT_BACKEND: 'wasm' } },
-    );
-    const nodeSeconds = (Date.now() - t1) / 1000;
-    process.stderr.write(
-      `web e2e (tree): page ${browserSeconds.toFixed(1)} s (load ${load0.toFixed(1)}), Node CLI wasm ${nodeSeconds.toFixed(1)} s (load ${load1.toFixed(1)}), ratio ${(browserSeconds / nodeSeconds).toFixed(2)}× — one run each, not a benchmark\n`,
-    );
-
-    const nodeReport = JSON.parse(readFileSync(path.join(nodeDir, 'tree-report.json'), 'utf8')) as {
-      leaves: { id: string; status: string }[];
-    };
-    const browserReport = JSON.parse(
-      readFileSync(path.join(browserDir, 'tree-report.json'), 'utf8'),
-    ) as { leaves: { id: string; status: string }[] };
-    expect(browserReport.leaves.map((l) => [l.id, l.status])).toEqual(
-      nodeReport.leaves.map((l) => [l.id, l.status]),
-    );
-    const leaves = nodeReport.leaves.filter((l) => l.status === 'ok').map((l) => l.id);
-    expect(leaves.length).toBeGreaterThanOrEqual(6);
-    expect(saved).toEqual(expect.arrayContaining(leaves.map((id) => `${id}.tflite`)));
-    const results = JSON.parse(
-      runPython(path.join(__dirname, 'compare_tree.py'), [
-        browserDir,
-        nodeDir,
-        path.join(dir, 'test.f32'),
-        path.join(dir, 'test.u8'),
-        String(TEST_SAMPLES),
-        ...leaves,
-      ]).stdout,
-    ) as Record<string, Comparison>;
-    for (const [leaf, r] of Object.entries(results))
+      ]);
+      const nodeSeconds = (Date.now() - t1) / 1000;
       process.stderr.write(
-        `web e2e (tree) ${leaf}: accuracy page ${r.accuracyA} / Node ${r.accuracyB}, agreement ${r.agreement}, max ${r.maxConstantLsb} LSB, identical bytes ${r.identical}\n`,
+        `web e2e (tree): page ${browserSeconds.toFixed(1)} s (load ${load0.toFixed(1)}), Node CLI wasm ${nodeSeconds.toFixed(1)} s (load ${load1.toFixed(1)}), ratio ${(browserSeconds / nodeSeconds).toFixed(2)}× — one run each, not a benchmark\n`,
       );
-    for (const r of Object.values(results)) {
-      expect(r.accuracyA).toBeGreaterThan(0.5);
-      expect(Math.abs(r.accuracyA - r.accuracyB)).toBeLessThanOrEqual(0.01);
-      expect(r.constantsCompared).toBeGreaterThan(0);
-      expect(r.maxConstantLsb).toBeLessThanOrEqual(1);
-    }
-  }, 3_600_000);
-});
 
-/**
- * The reference CNN briefly trained, as a multi-file Layers model; 500 test digits for the
- * interpreter; and a folder of PNG digits, one subfolder per class (`digits/0/…`).
- */
-function writeModelDigitsAndImages(dir: string): void {
-  const script = `
-    const { registerKerasFormat } = require('@collabopt/format-keras');
-    const { writeModel } = require('@collabopt/core');
-    const { createEngine, referenceCnn, loadMnistDigits, take } = require('@collabopt/engine');
-    const sharp = require('sharp');
-    const fs = require('node:fs');
-    const path = require('node:path');
-    (async () => {
-      registerKerasFormat();
-      const dir = process.argv[1];
-      const engine = await createEngine({ backend: 'wasm' });
-      const { train, test } = loadMnistDigits();
-      const g = referenceCnn(7);
-      await engine.fit(g, take(train, 2048), { epochs: 1, batchSize: 64, optimizer: 'adam', learningRate: 2e-3, seed: 7 });
-      fs.mkdirSync(path.join(dir, 'model'), { recursive: true });
-      await writeModel(g, path.join(dir, 'model', 'model.json'));
-      const n = ${TEST_SAMPLES};
-      fs.writeFileSync(path.join(dir, 'test.f32'), Buffer.from(test.x.buffer, 0, n * 784 * 4));
-      fs.writeFileSync(path.join(dir, 'test.u8'), Uint8Array.from(test.y.subarray(0, n)));
-      const written = new Array(10).fill(0);
-      for (let i = 0; i < train.count && written.some((c) => c < ${IMAGES_PER_CLASS}); i++) {
-        const c = train.y[i];
-        if (written[c] >= ${IMAGES_PER_CLASS}) continue;
-        const px = Uint8Array.from(train.x.subarray(i * 784, (i + 1) * 784), (v) => Math.round(v * 255));
-        const folder = path.join(dir, 'digits', String(c));
-        fs.mkdirSync(folder, { recursive: true });
-        await sharp(Buffer.from(px), { raw: { width: 28, height: 28, channels: 1 } })
-          .png()
-          .toFile(path.join(folder, 'd' + String(i).padStart(5, '0') + '.png'));
-        written[c]++;
+      const nodeReport = JSON.parse(
+        readFileSync(path.join(nodeDir, 'tree-report.json'), 'utf8'),
+      ) as {
+        leaves: { id: string; status: string }[];
+      };
+      const browserReport = JSON.parse(
+        readFileSync(path.join(browserDir, 'tree-report.json'), 'utf8'),
+      ) as { leaves: { id: string; status: string }[] };
+      expect(browserReport.leaves.map((l) => [l.id, l.status])).toEqual(
+        nodeReport.leaves.map((l) => [l.id, l.status]),
+      );
+      const leaves = nodeReport.leaves.filter((l) => l.status === 'ok').map((l) => l.id);
+      expect(leaves.length).toBeGreaterThanOrEqual(6);
+      expect(saved).toEqual(expect.arrayContaining(leaves.map((id) => `${id}.tflite`)));
+      const results = JSON.parse(
+        runPython(path.join(__dirname, 'compare_tree.py'), [
+          browserDir,
+          nodeDir,
+          ...testDigitsArguments(dir),
+          ...leaves,
+        ]).stdout,
+      ) as Record<string, TfliteComparison>;
+      for (const [leaf, r] of Object.entries(results))
+        process.stderr.write(
+          `web e2e (tree) ${leaf}: accuracy page ${r.accuracyA} / Node ${r.accuracyB}, agreement ${r.agreement}, max ${r.maxConstantLsb} LSB, identical bytes ${r.identical}\n`,
+        );
+      for (const r of Object.values(results)) {
+        expect(r.accuracyA).toBeGreaterThan(0.5);
+        expect(Math.abs(r.accuracyA - r.accuracyB)).toBeLessThanOrEqual(0.01);
+        expect(r.constantsCompared).toBeGreaterThan(0);
+        expect(r.maxConstantLsb).toBeLessThanOrEqual(1);
       }
-    })().catch((e) => { console.error(e); process.exit(1); });
-  `;
-  execFileSync('node', ['-e', script, dir], { cwd: REPO_ROOT, stdio: 'inherit' });
-}
+    }, 3_600_000);
+  },
+);

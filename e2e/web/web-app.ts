@@ -3,14 +3,16 @@
  * (playwright-core, no browser download), for the e2e suites of e2e/web.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Server } from 'node:http';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { hasChromium, launchChromium } from '../helpers/chromium';
 import { REPO_ROOT } from '../helpers/oracle';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const hasChromium = (): boolean => existsSync(CHROMIUM);
+/** `describe` where Debian's Chromium is installed, else `describe.skip`. */
+export const describeInChromium = hasChromium() ? describe : describe.skip;
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the server is plain CommonJS shared with `npm run web`
 const { serveStatic } = require('../../packages/web/tools/serve.cjs') as {
@@ -35,20 +37,7 @@ export async function openWebApp(profileDir: string): Promise<WebApp> {
   const { server, url } = await serveStatic(path.join(REPO_ROOT, 'packages/web/dist'));
   let context: BrowserContext | undefined;
   try {
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      acceptDownloads: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    context = await launchChromium(profileDir, { acceptDownloads: true });
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(url);
     await page.waitForFunction(
@@ -69,6 +58,44 @@ export async function openWebApp(profileDir: string): Promise<WebApp> {
     server.close();
     throw e;
   }
+}
+
+/** What the tests of a web suite use: its temporary folder and the opened app's page. */
+export interface WebAppSuite {
+  readonly dir: string;
+  readonly page: Page;
+}
+
+/**
+ * The describe-level set-up of a web e2e suite: before its tests, a temporary folder (named
+ * `<tmpPrefix>…`) holding the browser profile and what `prepare(dir)` writes, and the app opened
+ * in it; after them, both closed and removed. Call inside `describe`; read `dir` and `page` in
+ * the tests (not before `beforeAll` has run).
+ */
+export function webAppSuite(tmpPrefix: string, prepare: (dir: string) => void): WebAppSuite {
+  let dir: string | undefined;
+  let app: WebApp | undefined;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), tmpPrefix));
+    app = await openWebApp(path.join(dir, 'profile'));
+    prepare(dir);
+  }, 600_000);
+  afterAll(async () => {
+    await app?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  const opened = (): { dir: string; app: WebApp } => {
+    if (!dir || !app) throw new Error('the web app is opened in beforeAll: use it in the tests');
+    return { dir, app };
+  };
+  return {
+    get dir() {
+      return opened().dir;
+    },
+    get page() {
+      return opened().app.page;
+    },
+  };
 }
 
 /** The text of `selector` once `ready(text)` holds (the worker answers asynchronously). */

@@ -19,10 +19,7 @@ export {
   type SensitivityCommandOptions,
 } from './commands/sensitivity';
 export { optimizeCommand, type OptimizeOptions, type OptimizeReport } from './commands/optimize';
-export type {
-  AgreementFigures,
-  OptimizeAgreement,
-  OutputAgreementFigures,
-} from './optimize-quality';
+export type { OptimizeAgreement } from './optimize-quality';
+export type { AgreementFigures, OutputAgreementFigures } from '@collabopt/report';
 export { loadDataSets, type DataRequest, type PipelineData } from './data-sets';
 export type { CliIo } from './io';

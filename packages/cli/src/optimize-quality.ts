@@ -4,38 +4,15 @@ import {
   type DataSource,
   type Engine,
   type EvaluateResult,
-  type OutputHead,
 } from '@collabopt/engine';
 import { simulationTransform } from '@collabopt/quantization';
+import type { AgreementFigures, AgreementReport } from '@collabopt/report';
 
-/** One output's agreement with the input model (JSON-safe: an infinite SQNR is "Infinity"). */
-export interface OutputAgreementFigures {
-  readonly output: string;
-  readonly head: OutputHead;
-  readonly top1Agreement?: number;
-  readonly sqnrDb: number | 'Infinity';
-  readonly maxRelativeError: number;
-}
-
-/** How the optimized model agrees with the input model on the held-out data. */
-export interface AgreementFigures {
-  /** `top1Agreement` for classifier heads, else the lowest SQNR over the outputs (dB). */
-  readonly metric: { readonly name: 'top1Agreement' | 'sqnrDb'; readonly value: number };
-  readonly outputs: readonly OutputAgreementFigures[];
-}
+/** What optimize's agreement figures are measured against. */
+const REFERENCE = 'input model (float, before the pipeline)';
 
 /** `optimize`'s figures without labels: agreement with the float model before the pipeline. */
-export interface OptimizeAgreement {
-  /** What the output is compared with. */
-  readonly reference: 'input model (float, before the pipeline)';
-  readonly samples: number;
-  /** Before the pipeline the model is its own reference: 100 % top-1, infinite SQNR, error 0. */
-  readonly before: AgreementFigures;
-  /** The optimized model's float IR. */
-  readonly after: AgreementFigures;
-  /** The optimized model with its int8 activation grids simulated (quantized output only). */
-  readonly afterInt8?: AgreementFigures;
-}
+export type OptimizeAgreement = AgreementReport;
 
 /** True when the graph carries integer quantization (its activations must be simulated). */
 export function isQuantized(graph: Graph): boolean {
@@ -56,8 +33,10 @@ function figuresOf(r: EvaluateResult): AgreementFigures {
 }
 
 /**
- * Agreement of `optimized` with `input` (the teacher) on `test`: the float IR, and for an int8
- * result also the int8 simulation. `printed` holds one line per figure for the command's table.
+ * Agreement of `optimized` with `input` (the teacher, the float reference) on `test`: the float
+ * IR, and for an int8 result also the int8 simulation. The input is not measured against itself
+ * (it would agree 100 %, at infinite SQNR): it is the reference each line names. `printed` holds
+ * one line per figure for the command's table.
  */
 export async function measureAgreement(
   engine: Engine,
@@ -67,7 +46,6 @@ export async function measureAgreement(
   signal?: AbortSignal,
 ): Promise<{ agreement: OptimizeAgreement; printed: string[] }> {
   const options = { teacher: input, ...(signal ? { signal } : {}) };
-  const before = await engine.evaluate(input, test, options);
   const after = await engine.evaluate(optimized, test, options);
   const int8 = isQuantized(optimized)
     ? await engine.evaluate(optimized, test, {
@@ -77,7 +55,6 @@ export async function measureAgreement(
     : undefined;
   const on = `${test.count} held-out samples of ${test.name}`;
   const printed = [
-    `agreement with the input model (${on}): before ${describeEvaluation(before)} (it is the reference)`,
     `agreement with the input model (${on}): after, float IR: ${describeEvaluation(after)}`,
     ...(int8
       ? [
@@ -87,9 +64,8 @@ export async function measureAgreement(
   ];
   return {
     agreement: {
-      reference: 'input model (float, before the pipeline)',
+      reference: REFERENCE,
       samples: test.count,
-      before: figuresOf(before),
       after: figuresOf(after),
       ...(int8 ? { afterInt8: figuresOf(int8) } : {}),
     },

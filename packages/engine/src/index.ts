@@ -92,6 +92,20 @@ export {
 export { parseIdx, readIdxFile, type IdxArray } from './data/idx';
 export { DataError, type DataErrorCode } from './data/data-error';
 export {
+  IMAGE_EXTENSIONS,
+  classFolderNames,
+  imageFolderLayout,
+  isImageFileName,
+  type FolderEntry,
+  type ImageFolderLayout,
+} from './data/image-folder-layout';
+export {
+  imageListSource,
+  imageSampleShape,
+  type ImageDecoder,
+  type ImageList,
+} from './data/image-list-source';
+export {
   isDataSource,
   asDataSource,
   calibrationSample,

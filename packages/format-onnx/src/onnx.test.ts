@@ -10,9 +10,10 @@ import {
 } from '@collabopt/core';
 import { registerOnnxFormat, looksLikeOnnx } from './format';
 import { encodeModel, decodeModel } from './proto/codec';
-import { toNumber, type ModelProto } from './proto/types';
+import { toNumber } from './proto/types';
 import { readOnnx } from './reader/read-onnx';
 import { writeOnnx } from './writer/write-onnx';
+import { floatValueInfo, onnxModel } from '../test/onnx-test-models';
 
 function smallCnn(): Graph {
   const g = new GraphBuilder('small', { seed: 5 });
@@ -47,20 +48,6 @@ async function expectCode(p: Promise<unknown>, code: string): Promise<CollaboptE
   }
   throw new Error(`expected error ${code}`);
 }
-
-function model(nodes: ModelProto['graph'], opset = 13): Uint8Array {
-  return encodeModel({ irVersion: 7, opsetImport: [{ domain: '', version: opset }], graph: nodes });
-}
-
-const floatInput = (name: string, dims: (number | string)[]) => ({
-  name,
-  type: {
-    tensorType: {
-      elemType: 1,
-      shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
-    },
-  },
-});
 
 describe('ONNX writer and reader', () => {
   it('round-trips weights, layouts and op kinds', async () => {
@@ -193,9 +180,9 @@ describe('ONNX writer and reader', () => {
       'ONNX_INVALID_PROTOBUF',
     );
     await expectCode(readOnnx(encodeModel({ irVersion: 7 })), 'ONNX_INVALID_MODEL');
-    const unsupported = model({
+    const unsupported = onnxModel({
       name: 'g',
-      input: [floatInput('x', ['N', 4])],
+      input: [floatValueInfo('x', ['N', 4])],
       output: [{ name: 'y' }],
       node: [{ name: 'topk_node', opType: 'TopK', input: ['x'], output: ['y'] }],
     });
@@ -204,14 +191,14 @@ describe('ONNX writer and reader', () => {
     expect(e.message).toMatch(/TopK/);
     expect(e.location.node).toBe('topk_node');
     expect(e.location.file).toBe('u.onnx');
-    const custom = model({
-      input: [floatInput('x', ['N', 4])],
+    const custom = onnxModel({
+      input: [floatValueInfo('x', ['N', 4])],
       output: [{ name: 'y' }],
       node: [{ name: 'n', opType: 'Foo', domain: 'com.example', input: ['x'], output: ['y'] }],
     });
     await expect(readOnnx(custom)).rejects.toThrow(/domain "com.example"/);
-    const dynamic = model({
-      input: [floatInput('x', ['N', 3, 'H', 'W'])],
+    const dynamic = onnxModel({
+      input: [floatValueInfo('x', ['N', 3, 'H', 'W'])],
       output: [{ name: 'y' }],
       node: [{ name: 'r', opType: 'Relu', input: ['x'], output: ['y'] }],
     });

@@ -1,49 +1,14 @@
-import {
-  GraphBuilder,
-  InvalidArgumentError,
-  UnsupportedError,
-  createOpRegistry,
-  type OpDef,
-} from '@collabopt/core';
+import { InvalidArgumentError, UnsupportedError } from '@collabopt/core';
 import { onnxExportHelpers, onnxImportHelpers } from './mapping-helpers';
 import { registerOnnxOp } from './op-mappings';
 import { decodeModel, encodeModel } from './proto/codec';
 import { readOnnx } from './reader/read-onnx';
 import { writeOnnx } from './writer/write-onnx';
-
-/** y = alpha · x · kernel (a custom op no package knows). */
-const scaledMatMul: OpDef = {
-  name: 'ScaledMatMul',
-  description: 'alpha · x · kernel',
-  attrs: { units: { kind: 'int' }, alpha: { kind: 'float', default: 1 } },
-  minInputs: 1,
-  maxInputs: 1,
-  weights: [
-    {
-      name: 'kernel',
-      role: 'kernel',
-      capabilities: { prunable: true, clusterable: true, quantizable: true, channelAxes: [1] },
-      shape: (ctx) => [ctx.inputShapes[0]!.at(-1)!, ctx.attrs['units'] as number],
-    },
-  ],
-  infer: (ctx) => [{ shape: [-1, ctx.attrs['units'] as number], dtype: 'float32' }],
-};
-
-function registry() {
-  const r = createOpRegistry();
-  r.register(scaledMatMul);
-  return r;
-}
-
-function graph() {
-  const g = new GraphBuilder('custom', { registry: registry(), seed: 2 });
-  const x = g.input('x', [-1, 3]);
-  return g.build(g.layer('ScaledMatMul', 'smm', x, { units: 2, alpha: 0.5 }));
-}
+import { scaledMatMulGraph, scaledMatMulRegistry } from '../../core/test/scaled-mat-mul-op';
 
 describe('registerOnnxOp', () => {
   it('names the registration when an op has no mapping', () => {
-    expect(() => writeOnnx(graph(), { registry: registry() })).toThrow(
+    expect(() => writeOnnx(scaledMatMulGraph(-1), { registry: scaledMatMulRegistry() })).toThrow(
       /registerOnnxOp\("ScaledMatMul"/,
     );
   });
@@ -79,8 +44,8 @@ describe('registerOnnxOp', () => {
         },
       },
     });
-    const g = graph();
-    const model = decodeModel(writeOnnx(g, { registry: registry() }).bytes);
+    const g = scaledMatMulGraph(-1);
+    const model = decodeModel(writeOnnx(g, { registry: scaledMatMulRegistry() }).bytes);
     const gemm = model.graph!.node!.find((n) => n.name === 'smm')!;
     expect(gemm.opType).toBe('Gemm');
     expect(gemm.attribute!.find((a) => a.name === 'alpha')!.f).toBeCloseTo(0.5, 7);
@@ -89,7 +54,7 @@ describe('registerOnnxOp', () => {
     gemm.opType = 'ScaledMatMul';
     gemm.domain = 'com.example';
     model.opsetImport = [...(model.opsetImport ?? []), { domain: 'com.example', version: 1 }];
-    const back = await readOnnx(encodeModel(model), { registry: registry() });
+    const back = await readOnnx(encodeModel(model), { registry: scaledMatMulRegistry() });
     const node = back.node('smm');
     expect(node.op).toBe('ScaledMatMul');
     expect(node.attrs['alpha']).toBeCloseTo(0.5, 7);
@@ -99,11 +64,11 @@ describe('registerOnnxOp', () => {
 
     // Another custom domain stays a typed error that says how to add it.
     gemm.domain = 'com.other';
-    await expect(readOnnx(encodeModel(model), { registry: registry() })).rejects.toThrow(
-      UnsupportedError,
-    );
-    await expect(readOnnx(encodeModel(model), { registry: registry() })).rejects.toThrow(
-      /registerOnnxOp/,
-    );
+    await expect(
+      readOnnx(encodeModel(model), { registry: scaledMatMulRegistry() }),
+    ).rejects.toThrow(UnsupportedError);
+    await expect(
+      readOnnx(encodeModel(model), { registry: scaledMatMulRegistry() }),
+    ).rejects.toThrow(/registerOnnxOp/);
   });
 });

@@ -1,10 +1,4 @@
-import {
-  GraphBuilder,
-  InvalidArgumentError,
-  createOpRegistry,
-  isCollaboptError,
-  type OpDef,
-} from '@collabopt/core';
+import { InvalidArgumentError, isCollaboptError } from '@collabopt/core';
 import { writeTflite } from './export/writer';
 import { readTflite } from './import/reader';
 import { tfliteExportHelpers, tfliteImportHelpers } from './mapping-helpers';
@@ -12,40 +6,11 @@ import { registerTfliteOp } from './op-mappings';
 import { BuiltinOptionsType } from './schema/builtin-options';
 import { BuiltinOperator as Op } from './schema/enums';
 import { parseModel, serializeModel } from './schema/tables/model';
-
-/** y = alpha · x · kernel (a custom op no package knows). */
-const scaledMatMul: OpDef = {
-  name: 'ScaledMatMul',
-  description: 'alpha · x · kernel',
-  attrs: { units: { kind: 'int' }, alpha: { kind: 'float', default: 1 } },
-  minInputs: 1,
-  maxInputs: 1,
-  weights: [
-    {
-      name: 'kernel',
-      role: 'kernel',
-      capabilities: { prunable: true, clusterable: true, quantizable: true, channelAxes: [1] },
-      shape: (ctx) => [ctx.inputShapes[0]!.at(-1)!, ctx.attrs['units'] as number],
-    },
-  ],
-  infer: (ctx) => [{ shape: [1, ctx.attrs['units'] as number], dtype: 'float32' }],
-};
-
-function registry() {
-  const r = createOpRegistry();
-  r.register(scaledMatMul);
-  return r;
-}
-
-function graph() {
-  const g = new GraphBuilder('custom', { registry: registry(), seed: 2 });
-  const x = g.input('x', [1, 3]);
-  return g.build(g.layer('ScaledMatMul', 'smm', x, { units: 2, alpha: 0.5 }));
-}
+import { scaledMatMulGraph, scaledMatMulRegistry } from '../../core/test/scaled-mat-mul-op';
 
 describe('registerTfliteOp', () => {
   it('names the registration when an op has no mapping', () => {
-    expect(() => writeTflite(graph(), { registry: registry() })).toThrow(
+    expect(() => writeTflite(scaledMatMulGraph(1), { registry: scaledMatMulRegistry() })).toThrow(
       /registerTfliteOp\("ScaledMatMul"/,
     );
   });
@@ -96,8 +61,8 @@ describe('registerTfliteOp', () => {
         },
       },
     });
-    const g = graph();
-    const bytes = writeTflite(g, { registry: registry() });
+    const g = scaledMatMulGraph(1);
+    const bytes = writeTflite(g, { registry: scaledMatMulRegistry() });
     const model = parseModel(bytes);
     const code = model.operatorCodes[model.subgraphs[0]!.operators[0]!.opcodeIndex]!;
     expect(code.builtinCode).toBe(Op.FULLY_CONNECTED);
@@ -105,7 +70,7 @@ describe('registerTfliteOp', () => {
     // The same operator as CUSTOM("ScaledMatMul") reads back into the custom op.
     code.builtinCode = Op.CUSTOM;
     code.customCode = 'ScaledMatMul';
-    const back = readTflite(serializeModel(model), { registry: registry() });
+    const back = readTflite(serializeModel(model), { registry: scaledMatMulRegistry() });
     const node = back.nodes.find((n) => n.op === 'ScaledMatMul')!;
     const want = Array.from(
       g.node('smm').weight('kernel').tensor.data as Float32Array,
@@ -119,7 +84,7 @@ describe('registerTfliteOp', () => {
     code.customCode = 'Other';
     let err: unknown;
     try {
-      readTflite(serializeModel(model), { registry: registry() });
+      readTflite(serializeModel(model), { registry: scaledMatMulRegistry() });
     } catch (e) {
       err = e;
     }

@@ -10,6 +10,7 @@ import {
   type RunMetadata,
 } from './report-model';
 import type { Graph } from '@collabopt/core';
+import type { AgreementReport } from './agreement-report';
 import type { QualityMetric } from './quality-metric';
 
 /**
@@ -58,6 +59,8 @@ export interface ReportInput {
     /** The kernel to show (`--report-layer`); default: the largest kernel of the first stage. */
     readonly kernel?: { readonly node: string; readonly slot: string };
   };
+  /** Without labels: the result's agreement with the float reference. */
+  readonly agreement?: AgreementReport;
   readonly registry?: OpRegistry;
 }
 
@@ -131,5 +134,6 @@ export function buildReportModel(input: ReportInput): ReportModel {
       layerTable(l.id, l.label, l.graph, { ...registryOption, ...l.options }),
     ),
     ...(density ? { density } : {}),
+    ...(input.agreement ? { agreement: input.agreement } : {}),
   };
 }

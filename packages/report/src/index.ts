@@ -36,6 +36,12 @@ export {
   MAX_SPIKES,
   type DensityStageInput,
 } from './density';
+export type {
+  AgreementHead,
+  AgreementFigures,
+  AgreementReport,
+  OutputAgreementFigures,
+} from './agreement-report';
 export { paretoFront, type ParetoPoint } from './pareto';
 export {
   formatBytes,

@@ -1,4 +1,5 @@
 import type { Graph } from '@collabopt/core';
+import type { AgreementReport } from './agreement-report';
 import { buildReportModel } from './build-report-model';
 import type { ReportModel, RunMetadata } from './report-model';
 import type { StageRecorder } from './stage-recorder';
@@ -13,6 +14,8 @@ export interface OptimizeReportInput {
   readonly stages: StageRecorder;
   readonly accuracyBefore?: number;
   readonly accuracyAfter?: number;
+  /** Without labels: the result's agreement with the input model (the float reference). */
+  readonly agreement?: AgreementReport;
   readonly kernel?: {
     readonly sparsity: number;
     readonly maxUniquePerKernel: number;
@@ -28,7 +31,8 @@ export interface OptimizeReportInput {
 /**
  * The report model of one `optimize` run: the written model as the single leaf (float-IR accuracy
  * before and after, size raw → zipped), the layer table with the SQNR the passes reported, and the
- * density of one kernel after every pass of the pipeline.
+ * density of one kernel after every pass of the pipeline; without labels, the agreement with the
+ * input model.
  */
 export function optimizeReportModel(o: OptimizeReportInput): ReportModel {
   return buildReportModel({
@@ -68,5 +72,6 @@ export function optimizeReportModel(o: OptimizeReportInput): ReportModel {
       },
     ],
     density: { stages: o.stages.stages, ...(o.densityKernel ? { kernel: o.densityKernel } : {}) },
+    ...(o.agreement ? { agreement: o.agreement } : {}),
   });
 }

@@ -3,6 +3,7 @@ import { buildReportModel, type TreeLeafResult } from './build-report-model';
 import { formatCompression, formatPercent } from './compression';
 import { REPORT_DATA_ELEMENT_ID, renderHtml } from './render-html';
 import { renderReport, reportFormatOf } from './render-report';
+import type { AgreementReport } from './agreement-report';
 import type { ReportModel } from './report-model';
 
 const LEAVES: TreeLeafResult[] = [
@@ -157,6 +158,67 @@ describe('the report model and its HTML', () => {
     expect(tr).toContain(`data-field="params" data-value="${row.params}">${row.params}<`);
     expect(tr).toContain(`data-field="bits" data-value="8">8<`);
     expect(tr).toContain(`data-field="uniqueValues" data-value="3">3<`);
+  });
+
+  it('shows the agreement with the float reference per output, as float IR and as int8', async () => {
+    const agreement: AgreementReport = {
+      reference: 'input model (float, before the pipeline)',
+      samples: 40,
+      after: {
+        metric: { name: 'top1Agreement', value: 0.975 },
+        outputs: [
+          {
+            output: 'probabilities',
+            head: 'softmax',
+            top1Agreement: 0.975,
+            sqnrDb: 'Infinity',
+            maxRelativeError: 0,
+          },
+        ],
+      },
+      afterInt8: {
+        metric: { name: 'top1Agreement', value: 0.95 },
+        outputs: [
+          {
+            output: 'probabilities',
+            head: 'softmax',
+            top1Agreement: 0.95,
+            sqnrDb: 24.25,
+            maxRelativeError: 0.0312,
+          },
+        ],
+      },
+    };
+    const m = buildReportModel({ title: 'collabopt optimize m.json', agreement });
+    expect(m.agreement).toEqual(agreement);
+    const html = await renderHtml(m);
+    expect(html).toContain('<section id="agreement">');
+    expect(html).toContain('input model (float, before the pipeline) on 40 held-out samples');
+    const cells = (model: string): string[] =>
+      [
+        ...new RegExp(`<tr data-model="${model}" data-output="probabilities">(.*?)</tr>`, 's')
+          .exec(html)![1]!
+          .matchAll(/<td[^>]*>([^<]*)<\/td>/g),
+      ].map((c) => c[1]!);
+    expect(cells('float')).toEqual([
+      'float IR',
+      'probabilities',
+      'softmax',
+      '97.50%',
+      '∞ dB',
+      '0.00',
+    ]);
+    expect(cells('int8')).toEqual([
+      'int8 simulation',
+      'probabilities',
+      'softmax',
+      '95.00%',
+      '24.3 dB',
+      '0.0312',
+    ]);
+    expect(html).toContain('data-field="sqnrDb" data-value="Infinity"');
+    // a labelled run has no agreement panel
+    expect(await renderHtml(model())).not.toContain('id="agreement"');
   });
 
   it('tells the report format from the file name', () => {

@@ -9,6 +9,7 @@ import {
 import { densitySpec } from './density-chart';
 import { escapeHtml, jsonForScript } from './html';
 import { REPORT_CSS } from './report-style';
+import type { AgreementFigures, AgreementReport } from './agreement-report';
 import type { DensityFigure, LayerTable, LeafReport, ReportModel } from './report-model';
 import { qualityMetricText, type QualityMetricText } from './quality-metric';
 import { sizeAccuracySpec } from './size-accuracy-chart';
@@ -68,6 +69,39 @@ function summarySection(model: ReportModel): string {
 <p class="lead">Quality of each deployable file (${escapeHtml(q.description)}) as float, as the engine's int8 simulation and as run by the real runtime; its size raw → zipped (reduction); kernel sparsity; distinct int8 codes per kernel and per output channel.</p>
 <div class="scroll"><table class="summary" data-metric="${q.name}"><thead><tr><th class="text">leaf</th><th>float ${q.short}</th><th>fake-int8 ${q.short}</th><th>runtime ${q.short}</th><th>raw → zipped (reduction)</th><th>sparsity</th><th>codes / tensor</th><th>codes / channel</th><th>wall time</th></tr></thead>
 <tbody>${baselineRow}${model.leaves.map((l) => summaryRow(l, q)).join('\n')}</tbody></table></div></section>`;
+}
+
+/** An SQNR as table text; the JSON's "Infinity" (identical outputs) as ∞. */
+function sqnrText(db: number | 'Infinity'): string {
+  return db === 'Infinity' ? '∞ dB' : `${db.toFixed(1)} dB`;
+}
+
+function agreementRows(model: string, figures: AgreementFigures): string {
+  return figures.outputs
+    .map((o) =>
+      [
+        `<tr data-model="${model}" data-output="${escapeHtml(o.output)}">`,
+        `<td class="text">${model === 'int8' ? 'int8 simulation' : 'float IR'}</td>`,
+        `<td class="text">${escapeHtml(o.output)}</td>`,
+        `<td class="text">${escapeHtml(o.head)}</td>`,
+        cell(
+          o.top1Agreement === undefined ? '' : formatPercent(o.top1Agreement),
+          'top1Agreement',
+          o.top1Agreement,
+        ),
+        cell(sqnrText(o.sqnrDb), 'sqnrDb', o.sqnrDb === 'Infinity' ? Infinity : o.sqnrDb),
+        cell(o.maxRelativeError.toPrecision(3), 'maxRelativeError', o.maxRelativeError),
+        '</tr>',
+      ].join(''),
+    )
+    .join('\n');
+}
+
+function agreementSection(a: AgreementReport): string {
+  return `<section id="agreement"><h2>Agreement with the float reference</h2>
+<p class="lead">Without labels there is no accuracy: each output of the result is compared with the same output of the ${escapeHtml(a.reference)} on ${a.samples} held-out samples — top-1 agreement for classifier heads, SQNR and the largest relative error for every output.</p>
+<div class="scroll"><table class="agreement"><thead><tr><th class="text">model</th><th class="text">output</th><th class="text">head</th><th>top-1 agreement</th><th>SQNR</th><th>max relative error</th></tr></thead>
+<tbody>${agreementRows('float', a.after)}${a.afterInt8 ? `\n${agreementRows('int8', a.afterInt8)}` : ''}</tbody></table></div></section>`;
 }
 
 async function sizeAccuracySection(model: ReportModel): Promise<string> {
@@ -180,6 +214,7 @@ export async function renderHtml(model: ReportModel): Promise<string> {
     .join(' · ');
   const sections = [
     summarySection(model),
+    model.agreement ? agreementSection(model.agreement) : '',
     await sizeAccuracySection(model),
     model.density ? await densitySection(model, model.density) : '',
     layerSection(model.layers),

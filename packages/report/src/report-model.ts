@@ -4,6 +4,7 @@
  * web app or another tool read the same figures.
  */
 
+import type { AgreementReport } from './agreement-report';
 import type { QualityMetric } from './quality-metric';
 
 /** Bumped when a field changes meaning or disappears. */
@@ -161,4 +162,6 @@ export interface ReportModel {
   readonly leaves: readonly LeafReport[];
   readonly layers: readonly LayerTable[];
   readonly density?: DensityFigure;
+  /** Without labels: the result's agreement with the float reference, per output. */
+  readonly agreement?: AgreementReport;
 }

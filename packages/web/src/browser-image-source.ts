@@ -9,11 +9,11 @@ import {
   DEFAULT_IMAGE_SCALE,
   DataError,
   checkPreprocessing,
+  imageListSource,
+  imageSampleShape,
   parsePreprocessing,
-  preprocessingCoefficients,
   type DataSource,
   type Preprocessing,
-  type SampleBatch,
 } from '@collabopt/engine';
 import { drawRects, pixelsFromRgba } from './image-pixels';
 import { listBrowserImageFolder } from './image-folder-listing';
@@ -85,54 +85,17 @@ export function browserImageFolderSource(
   options: { readonly preprocess?: string; readonly labels: 'auto' | 'none' },
 ): DataSource {
   const listing = listBrowserImageFolder(files.map((f) => f.name));
-  const [height, width, channels] = sampleShape as [number, number, number];
-  if (sampleShape.length !== 3 || !(height > 0 && width > 0) || (channels !== 1 && channels !== 3))
-    throw new DataError(
-      'DATA_SHAPE',
-      `images need a model input of [height, width, 1 or 3], got [${sampleShape.join(', ')}]`,
-      { file: listing.folder },
-    );
-  const preprocessing = imagePreprocessing(options.preprocess, channels);
-  const { a, b } = preprocessingCoefficients(preprocessing, channels);
-  const bgr = preprocessing.channelOrder === 'bgr';
-  const per = height * width * channels;
-  const count = listing.order.length;
-  const classes = options.labels === 'none' ? undefined : listing.classes;
-  return {
-    name: listing.folder,
-    count,
-    sampleShape: [height, width, channels],
-    preprocessing,
-    origin: listing.folder,
-    ...(classes !== undefined
-      ? {
-          labels: {
-            kind: 'class' as const,
-            numClasses: listing.classNames!.length,
-            classNames: listing.classNames!,
-          },
-        }
-      : {}),
-    async read(indices): Promise<SampleBatch> {
-      const n = indices.length;
-      const x = new Float32Array(n * per);
-      for (let i = 0; i < n; i++) {
-        const j = indices[i]!;
-        if (!(j >= 0 && j < count))
-          throw new DataError('DATA_SHAPE', `sample ${j} is outside 0..${count - 1}`, {
-            file: listing.folder,
-          });
-        const px = await decode(files[listing.order[j]!]!, height, width, channels, preprocessing);
-        const o = i * per;
-        for (let q = 0; q < per; q += channels)
-          for (let c = 0; c < channels; c++) {
-            const from = channels === 3 && bgr ? 2 - c : c;
-            x[o + q + c] = px[q + from]! * a[c]! + b[c]!;
-          }
-      }
-      return classes !== undefined
-        ? { x, size: n, classes: Int32Array.from(indices as ArrayLike<number>, (j) => classes[j]!) }
-        : { x, size: n };
+  const [, , channels] = imageSampleShape(sampleShape, listing.folder);
+  const labelled = options.labels !== 'none' && listing.classes !== undefined;
+  return imageListSource(
+    {
+      folder: listing.folder,
+      files: listing.order.map((i) => files[i]!),
+      ...(labelled ? { classes: listing.classes!, classNames: listing.classNames! } : {}),
     },
-  };
+    sampleShape,
+    imagePreprocessing(options.preprocess, channels),
+    listing.folder,
+    decode,
+  );
 }

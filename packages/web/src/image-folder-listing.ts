@@ -1,14 +1,10 @@
 /**
- * An image folder chosen in the browser (directory picker or a dropped folder) as the engine's
- * image-folder rules read a folder on disk: one subfolder per class — sorted by name, class id =
- * position — or the images themselves, unlabelled; files sorted by name; only .png/.jpg/.jpeg/
- * .webp that do not start with a dot. Paths are relative to the chosen folder's parent, as
- * `webkitRelativePath` gives them (`digits/3/img7.png`).
+ * An image folder chosen in the browser (directory picker or a dropped folder), listed by the
+ * engine's image-folder rule (`imageFolderLayout`, the same the CLI applies to a folder on disk).
+ * Paths are relative to the chosen folder's parent, as `webkitRelativePath` gives them
+ * (`digits/3/img7.png`).
  */
-import { DataError } from '@collabopt/engine';
-
-/** File extensions read as images (the engine's list for folders on disk). */
-export const IMAGE_EXTENSIONS_BROWSER: readonly string[] = ['.png', '.jpg', '.jpeg', '.webp'];
+import { DataError, imageFolderLayout, type FolderEntry } from '@collabopt/engine';
 
 export interface BrowserImageListing {
   /** The chosen folder's name. */
@@ -20,15 +16,9 @@ export interface BrowserImageListing {
   readonly classNames?: readonly string[];
 }
 
-const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-function isImage(name: string): boolean {
-  const dot = name.lastIndexOf('.');
-  return (
-    !name.startsWith('.') &&
-    dot > 0 &&
-    IMAGE_EXTENSIONS_BROWSER.includes(name.slice(dot).toLowerCase())
-  );
+/** A folder's entries from the path parts below it: a file where one part is left, else a folder. */
+function entriesBelow(paths: readonly (readonly string[])[]): FolderEntry[] {
+  return paths.map((parts) => ({ name: parts[0]!, kind: parts.length === 1 ? 'file' : 'folder' }));
 }
 
 /** List the images among `paths` (each `folder/…`); a typed error when there are none. */
@@ -39,45 +29,21 @@ export function listBrowserImageFolder(paths: readonly string[]): BrowserImageLi
     throw new DataError('DATA_UNREADABLE', 'choose one folder (these files come from several)', {
       file: folder,
     });
-  // Class subfolders: the first level below the folder, hidden ones ignored.
-  const classNames = [
-    ...new Set(
-      split
-        .filter((parts) => parts.length >= 3 && !parts[1]!.startsWith('.'))
-        .map((parts) => parts[1]!),
-    ),
-  ].sort(byCodePoint);
-  if (classNames.length === 0) {
-    const order = split
-      .map((parts, i) => ({ i, parts }))
-      .filter(({ parts }) => parts.length === 2 && isImage(parts[1]!))
-      .sort((a, b) => byCodePoint(a.parts[1]!, b.parts[1]!))
-      .map(({ i }) => i);
-    if (order.length === 0)
-      throw new DataError(
-        'DATA_EMPTY',
-        `no images (${IMAGE_EXTENSIONS_BROWSER.join(', ')}) and no class subfolders in the folder`,
-        { file: folder },
-      );
-    return { folder, order };
-  }
-  const order: number[] = [];
-  const ids: number[] = [];
-  classNames.forEach((name, c) => {
-    const members = split
-      .map((parts, i) => ({ i, parts }))
-      .filter(({ parts }) => parts.length === 3 && parts[1] === name && isImage(parts[2]!))
-      .sort((a, b) => byCodePoint(a.parts[2]!, b.parts[2]!));
-    if (members.length === 0)
-      throw new DataError(
-        'DATA_EMPTY',
-        `class folder "${name}" holds no images (${IMAGE_EXTENSIONS_BROWSER.join(', ')})`,
-        { file: `${folder}/${name}` },
-      );
-    for (const m of members) {
-      order.push(m.i);
-      ids.push(c);
-    }
-  });
-  return { folder, order, classes: Int32Array.from(ids), classNames };
+  const below = split.map((parts) => parts.slice(1)).filter((parts) => parts.length > 0);
+  const layout = imageFolderLayout(folder, entriesBelow(below), (className) =>
+    entriesBelow(below.filter((parts) => parts[0] === className).map((parts) => parts.slice(1))),
+  );
+  const indexOf = new Map(split.map((parts, i) => [parts.slice(1).join('/'), i]));
+  const order = layout.images.map((image) =>
+    indexOf.get(
+      layout.classNames ? `${layout.classNames[image.classId!]}/${image.name}` : image.name,
+    )!,
+  );
+  if (!layout.classNames) return { folder, order };
+  return {
+    folder,
+    order,
+    classes: Int32Array.from(layout.images, (image) => image.classId!),
+    classNames: layout.classNames,
+  };
 }

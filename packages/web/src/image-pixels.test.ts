@@ -1,46 +1,26 @@
 import { drawRects, pixelsFromRgba } from './image-pixels';
 
+/** The source window [sx, sy, sw, sh] drawn into the target window [dx, dy, dw, dh]. */
+const rects = (source: number[], target: number[]) => {
+  const [sx, sy, sw, sh] = source;
+  const [dx, dy, dw, dh] = target;
+  return { sx, sy, sw, sh, dx, dy, dw, dh };
+};
+
 describe('in-browser image pixels', () => {
   it('stretches (and draws unresized images) onto the whole target', () => {
-    expect(drawRects('stretch', 40, 20, 28, 28)).toEqual({
-      sx: 0,
-      sy: 0,
-      sw: 40,
-      sh: 20,
-      dx: 0,
-      dy: 0,
-      dw: 28,
-      dh: 28,
-    });
+    expect(drawRects('stretch', 40, 20, 28, 28)).toEqual(rects([0, 0, 40, 20], [0, 0, 28, 28]));
     expect(drawRects('none', 28, 28, 28, 28)).toMatchObject({ sw: 28, sh: 28, dw: 28, dh: 28 });
   });
 
   it('crops the centre of a 40×20 image to cover a 10×10 target', () => {
     // scale = max(10/40, 10/20) = 0.5: the source window is 20×20 centred at x 10..30
-    expect(drawRects('crop', 40, 20, 10, 10)).toEqual({
-      sx: 10,
-      sy: 0,
-      sw: 20,
-      sh: 20,
-      dx: 0,
-      dy: 0,
-      dw: 10,
-      dh: 10,
-    });
+    expect(drawRects('crop', 40, 20, 10, 10)).toEqual(rects([10, 0, 20, 20], [0, 0, 10, 10]));
   });
 
   it('pads a 40×20 image into a 10×10 target, centred', () => {
     // scale = min(10/40, 10/20) = 0.25: drawn 10×5, 2.5 rows of black above and below
-    expect(drawRects('pad', 40, 20, 10, 10)).toEqual({
-      sx: 0,
-      sy: 0,
-      sw: 40,
-      sh: 20,
-      dx: 0,
-      dy: 2.5,
-      dw: 10,
-      dh: 5,
-    });
+    expect(drawRects('pad', 40, 20, 10, 10)).toEqual(rects([0, 0, 40, 20], [0, 2.5, 10, 5]));
   });
 
   it('keeps RGB, and turns RGBA into Rec. 709 luma (gray stays exact)', () => {

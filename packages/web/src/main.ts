@@ -170,17 +170,21 @@ worker.onmessage = ({ data: e }: MessageEvent<WorkerEvent>) => {
 $<HTMLInputElement>('files').addEventListener('change', (ev) =>
   choose((ev.target as HTMLInputElement).files),
 );
-const drop = $('drop');
-drop.addEventListener('dragover', (ev) => {
-  ev.preventDefault();
-  drop.classList.add('over');
-});
-drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-drop.addEventListener('drop', (ev) => {
-  ev.preventDefault();
-  drop.classList.remove('over');
-  choose(ev.dataTransfer?.files ?? null);
-});
+/** Make element `id` a drop zone: highlighted while dragged over, `dropped` called on a drop. */
+function dropZone(id: string, dropped: (data: DataTransfer | null) => void): void {
+  const zone = $(id);
+  zone.addEventListener('dragover', (ev) => {
+    ev.preventDefault();
+    zone.classList.add('over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (ev) => {
+    ev.preventDefault();
+    zone.classList.remove('over');
+    dropped(ev.dataTransfer);
+  });
+}
+dropZone('drop', (data) => choose(data?.files ?? null));
 $<HTMLInputElement>('images').addEventListener('change', (ev) =>
   chooseImages(
     Array.from((ev.target as HTMLInputElement).files ?? []).map((file) => ({
@@ -189,16 +193,8 @@ $<HTMLInputElement>('images').addEventListener('change', (ev) =>
     })),
   ),
 );
-const imageDrop = $('image-drop');
-imageDrop.addEventListener('dragover', (ev) => {
-  ev.preventDefault();
-  imageDrop.classList.add('over');
-});
-imageDrop.addEventListener('dragleave', () => imageDrop.classList.remove('over'));
-imageDrop.addEventListener('drop', (ev) => {
-  ev.preventDefault();
-  imageDrop.classList.remove('over');
-  const folder = ev.dataTransfer ? droppedFolder(ev.dataTransfer.items) : undefined;
+dropZone('image-drop', (data) => {
+  const folder = data ? droppedFolder(data.items) : undefined;
   if (!folder) {
     $('images-chosen').textContent = 'drop a folder (of class subfolders or images)';
     return;

@@ -195,6 +195,7 @@ export async function optimizeCommand(
         graph: result.graph,
         stages,
         ...(accuracy ? { accuracyBefore: accuracy.before, accuracyAfter: accuracy.after } : {}),
+        ...(report.agreement ? { agreement: report.agreement } : {}),
         kernel: report.kernels,
         rawBytes: report.bytes,
         zippedBytes: report.deflatedBytes,

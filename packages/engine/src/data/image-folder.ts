@@ -4,27 +4,15 @@
  */
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { DataError } from './data-error';
-import type { DataSource, SampleBatch } from './data-source';
-import { checkPreprocessing, preprocessingCoefficients, type Preprocessing } from './preprocessing';
+import type { DataSource } from './data-source';
+import { classFolderNames, imageFolderLayout, type FolderEntry } from './image-folder-layout';
+import { imageListSource, type ImageList } from './image-list-source';
+import type { Preprocessing } from './preprocessing';
 
-/** File extensions read as images. */
-export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.webp'];
-
-/** The images of a folder: one subfolder per class (labelled) or the images themselves. */
-export interface ImageFolderListing {
-  readonly folder: string;
-  readonly files: readonly string[];
-  /** Class id per file, when the folder has class subfolders. */
-  readonly classes?: Int32Array;
-  /** Class names (sorted subfolder names), when labelled. */
-  readonly classNames?: readonly string[];
-}
-
-const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-const isImage = (name: string): boolean =>
-  IMAGE_EXTENSIONS.includes(extname(name).toLowerCase()) && !name.startsWith('.');
+/** The images of a folder on disk: one subfolder per class (labelled) or the images themselves. */
+export type ImageFolderListing = ImageList<string>;
 
 async function listDir(folder: string): Promise<Dirent[]> {
   try {
@@ -39,64 +27,41 @@ async function listDir(folder: string): Promise<Dirent[]> {
 }
 
 /**
- * List an image folder. With subfolders, each (sorted by name) is a class and its images are
- * labelled with the class id; otherwise the folder's images are unlabelled. Files are sorted by
- * name, so the order (and a seeded split) is the same on every machine.
+ * List an image folder on disk by the image-folder rule (`imageFolderLayout`): with subfolders,
+ * each (sorted by name) is a class and its images are labelled with the class id; otherwise the
+ * folder's images are unlabelled. Files are sorted by name.
  */
 export async function listImageFolder(folder: string): Promise<ImageFolderListing> {
   const entries = await entriesOf(folder);
-  const dirs = entries
-    .filter((e) => e.kind === 'folder' && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .sort(byCodePoint);
-  const imagesOf = (list: readonly Entry[]): string[] =>
-    list
-      .filter((e) => e.kind === 'file' && isImage(e.name))
-      .map((e) => e.name)
-      .sort(byCodePoint);
-  if (dirs.length === 0) {
-    const files = imagesOf(entries).map((n) => join(folder, n));
-    if (files.length === 0)
-      throw new DataError(
-        'DATA_EMPTY',
-        `no images (${IMAGE_EXTENSIONS.join(', ')}) and no class subfolders in the folder`,
-        { file: folder },
-      );
-    return { folder, files };
-  }
-  const files: string[] = [];
-  const ids: number[] = [];
-  for (let c = 0; c < dirs.length; c++) {
-    const sub = join(folder, dirs[c]!);
-    const names = imagesOf(await entriesOf(sub));
-    if (names.length === 0)
-      throw new DataError(
-        'DATA_EMPTY',
-        `class folder "${dirs[c]}" holds no images (${IMAGE_EXTENSIONS.join(', ')})`,
-        { file: sub },
-      );
-    for (const n of names) {
-      files.push(join(sub, n));
-      ids.push(c);
-    }
-  }
-  return { folder, files, classes: Int32Array.from(ids), classNames: dirs };
-}
-
-interface Entry {
-  readonly name: string;
-  readonly kind: 'file' | 'folder' | 'other';
+  const inside = new Map<string, FolderEntry[]>();
+  for (const c of classFolderNames(entries)) inside.set(c, await entriesOf(join(folder, c)));
+  const layout = imageFolderLayout(
+    folder,
+    entries,
+    (c) => inside.get(c)!,
+    (c) => join(folder, c),
+  );
+  const files = layout.images.map((i) =>
+    layout.classNames ? join(folder, layout.classNames[i.classId!]!, i.name) : join(folder, i.name),
+  );
+  if (!layout.classNames) return { folder, files };
+  return {
+    folder,
+    files,
+    classes: Int32Array.from(layout.images, (i) => i.classId!),
+    classNames: layout.classNames,
+  };
 }
 
 /**
  * A folder's entries as regular files, folders or other; a symlink counts as what it points to
  * (data sets are often assembled from links), so FIFOs and devices are never opened.
  */
-async function entriesOf(folder: string): Promise<Entry[]> {
-  const kindOf = (d: { isFile(): boolean; isDirectory(): boolean }): Entry['kind'] =>
+async function entriesOf(folder: string): Promise<FolderEntry[]> {
+  const kindOf = (d: { isFile(): boolean; isDirectory(): boolean }): FolderEntry['kind'] =>
     d.isFile() ? 'file' : d.isDirectory() ? 'folder' : 'other';
   return Promise.all(
-    (await listDir(folder)).map(async (e): Promise<Entry> => {
+    (await listDir(folder)).map(async (e): Promise<FolderEntry> => {
       if (!e.isSymbolicLink()) return { name: e.name, kind: kindOf(e) };
       const target = await stat(join(folder, e.name)).catch(() => undefined);
       return { name: e.name, kind: target === undefined ? 'other' : kindOf(target) };
@@ -183,77 +148,12 @@ export function imageFolderSource(
   preprocessing: Preprocessing,
   name: string,
 ): DataSource {
-  const [height, width, channels] = sampleShape as [number, number, number];
-  if (sampleShape.length !== 3 || !(height > 0 && width > 0) || (channels !== 1 && channels !== 3))
-    throw new DataError(
-      'DATA_SHAPE',
-      `images need a model input of [height, width, 1 or 3], got [${sampleShape.join(', ')}]`,
-      { file: listing.folder },
-    );
-  checkPreprocessing(preprocessing, channels);
-  const per = height * width * channels;
-  const count = listing.files.length;
-  const { a, b } = preprocessingCoefficients(preprocessing, channels);
-  const [a0, a1, a2] = [a[0]!, a[1] ?? 0, a[2] ?? 0];
-  const [b0, b1, b2] = [b[0]!, b[1] ?? 0, b[2] ?? 0];
-  const bgr = preprocessing.channelOrder === 'bgr';
-  return {
-    name,
-    count,
-    sampleShape: [height, width, channels],
+  return imageListSource(
+    listing,
+    sampleShape,
     preprocessing,
-    origin: listing.folder,
-    ...(listing.classes !== undefined
-      ? {
-          labels: {
-            kind: 'class' as const,
-            numClasses: listing.classNames!.length,
-            classNames: listing.classNames!,
-          },
-        }
-      : {}),
-    async read(indices): Promise<SampleBatch> {
-      const n = indices.length;
-      const x = new Float32Array(n * per);
-      // Raw pixels → model values in one pass (channel order and preprocessing together).
-      const store = (i: number, px: Uint8Array): void => {
-        const o = i * per;
-        if (channels === 1) {
-          const a = a0;
-          const b = b0;
-          for (let q = 0; q < per; q++) x[o + q] = px[q]! * a + b;
-          return;
-        }
-        for (let q = 0; q < per; q += 3) {
-          const r = px[q + (bgr ? 2 : 0)]!;
-          const g = px[q + 1]!;
-          const bl = px[q + (bgr ? 0 : 2)]!;
-          x[o + q] = r * a0 + b0;
-          x[o + q + 1] = g * a1 + b1;
-          x[o + q + 2] = bl * a2 + b2;
-        }
-      };
-      // A pool of decoders pulling the next image: sharp works on its own threads meanwhile.
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (next < n) {
-          const i = next++;
-          const j = indices[i]!;
-          if (!(j >= 0 && j < count))
-            throw new DataError('DATA_SHAPE', `sample ${j} is outside 0..${count - 1}`, {
-              file: listing.folder,
-            });
-          store(i, await decodeImage(listing.files[j]!, height, width, channels, preprocessing));
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(DECODE_CONCURRENCY, n) }, worker));
-      return listing.classes !== undefined
-        ? {
-            x,
-            size: n,
-            classes: Int32Array.from(indices as ArrayLike<number>, (j) => listing.classes![j]!),
-          }
-        : { x, size: n };
-    },
-  };
+    name,
+    decodeImage,
+    DECODE_CONCURRENCY,
+  );
 }

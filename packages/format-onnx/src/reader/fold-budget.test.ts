@@ -1,6 +1,6 @@
 import { CollaboptError } from '@collabopt/core';
-import { encodeModel } from '../proto/codec';
 import type { NodeProto } from '../proto/types';
+import { floatValueInfo, int64Tensor, onnxModel } from '../../test/onnx-test-models';
 import { FoldBudget } from './fold';
 import { readOnnx } from './read-onnx';
 
@@ -22,26 +22,12 @@ function modelWithConstants(used: number, unused: number): Uint8Array {
   }
   for (let i = 0; i < unused; i++)
     nodes.push({ name: `dead${i}`, opType: 'ConstantOfShape', input: ['huge'], output: [`d${i}`] });
-  const int64 = (name: string, values: number[]) => ({
-    name,
-    dims: [values.length],
-    dataType: 7,
-    int64Data: values,
-  });
-  const io = (name: string) => ({
-    name,
-    type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }, { dimValue: N }] } } },
-  });
-  return encodeModel({
-    irVersion: 7,
-    opsetImport: [{ domain: '', version: 13 }],
-    graph: {
-      name: 'fold-budget',
-      node: nodes,
-      initializer: [int64('shape', [1, N]), int64('huge', [1 << 24])],
-      input: [io('x')],
-      output: [io(prev)],
-    },
+  return onnxModel({
+    name: 'fold-budget',
+    node: nodes,
+    initializer: [int64Tensor('shape', [1, N]), int64Tensor('huge', [1 << 24])],
+    input: [floatValueInfo('x', [1, N])],
+    output: [floatValueInfo(prev, [1, N])],
   });
 }
 

@@ -1,24 +1,19 @@
 import { CollaboptError, type Tensor } from '@collabopt/core';
-import { encodeModel } from '../../proto/codec';
 import { toTensorProto } from '../../proto/tensor-proto';
 import { ONNX_DTYPE, type NodeProto, type TensorProto } from '../../proto/types';
 import { readOnnx } from '../read-onnx';
-
-const f32 = (shape: number[], data: number[]): Tensor => ({
-  dtype: 'float32',
-  shape,
-  data: Float32Array.from(data),
-});
-const i8 = (shape: number[], data: number[]): Tensor => ({
-  dtype: 'int8',
-  shape,
-  data: Int8Array.from(data),
-});
-const i32 = (shape: number[], data: number[]): Tensor => ({
-  dtype: 'int32',
-  shape,
-  data: Int32Array.from(data),
-});
+import {
+  dequantizeLinear,
+  f32,
+  floatValueInfo,
+  i32,
+  i8,
+  int4Tensor,
+  intAttribute,
+  onnxModel,
+  quantizeDequantize,
+  quantizeLinear,
+} from '../../../test/onnx-test-models';
 
 /** x [N, 2] → Q/DQ → Gemm(DQ(W), DQ(b)) → Q/DQ (zero point −128: a folded ReLU) → y. */
 function qdqDense(nodes: NodeProto[] = [], extra: TensorProto[] = []): Uint8Array {
@@ -37,39 +32,22 @@ function qdqDense(nodes: NodeProto[] = [], extra: TensorProto[] = []): Uint8Arra
   const body: NodeProto[] = nodes.length
     ? nodes
     : [
-        { opType: 'QuantizeLinear', input: ['x', 'x_s', 'x_zp'], output: ['xq'] },
-        { opType: 'DequantizeLinear', input: ['xq', 'x_s', 'x_zp'], output: ['xd'] },
-        {
-          opType: 'DequantizeLinear',
-          input: ['w_q', 'w_s', 'w_zp'],
-          output: ['w'],
-          attribute: [{ name: 'axis', type: 2, i: 1 }],
-        },
-        { opType: 'DequantizeLinear', input: ['b_q', 'b_s', 'b_zp'], output: ['b'] },
+        ...quantizeDequantize('x', 'x_s', 'x_zp', 'xd'),
+        dequantizeLinear('w_q', 'w_s', 'w_zp', 'w', 1),
+        dequantizeLinear('b_q', 'b_s', 'b_zp', 'b'),
         { name: 'dense', opType: 'Gemm', input: ['xd', 'w', 'b'], output: ['h'] },
-        { opType: 'QuantizeLinear', input: ['h', 'y_s', 'y_zp'], output: ['hq'] },
-        { opType: 'DequantizeLinear', input: ['hq', 'y_s', 'y_zp'], output: ['y'] },
+        ...quantizeDequantize('h', 'y_s', 'y_zp', 'y'),
       ];
-  const vi = (name: string, dims: number[]) => ({
-    name,
-    type: {
-      tensorType: {
-        elemType: ONNX_DTYPE.FLOAT,
-        shape: { dim: dims.map((d) => (d < 0 ? { dimParam: 'N' } : { dimValue: d })) },
-      },
-    },
-  });
-  return encodeModel({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 13 }],
-    graph: {
+  return onnxModel(
+    {
       name: 'qdq',
       node: body,
       initializer: [...inits.map(([n, t]) => toTensorProto(n, t)), ...extra],
-      input: [vi('x', [-1, 2])],
-      output: [vi('y', [-1, 3])],
+      input: [floatValueInfo('x', [-1, 2])],
+      output: [floatValueInfo('y', [-1, 3])],
     },
-  });
+    8,
+  );
 }
 
 describe('QDQ import', () => {
@@ -100,14 +78,8 @@ describe('QDQ import', () => {
     const g = await readOnnx(
       qdqDense(
         [
-          { opType: 'QuantizeLinear', input: ['x', 'x_s', 'x_zp8'], output: ['xq'] },
-          { opType: 'DequantizeLinear', input: ['xq', 'x_s', 'x_zp8'], output: ['xd'] },
-          {
-            opType: 'DequantizeLinear',
-            input: ['w_q', 'w_s', 'w_zp'],
-            output: ['w'],
-            attribute: [{ name: 'axis', type: 2, i: 1 }],
-          },
+          ...quantizeDequantize('x', 'x_s', 'x_zp8', 'xd'),
+          dequantizeLinear('w_q', 'w_s', 'w_zp', 'w', 1),
           { name: 'dense', opType: 'Gemm', input: ['xd', 'w'], output: ['y'] },
         ],
         [u8('x_zp8', 131)],
@@ -120,13 +92,11 @@ describe('QDQ import', () => {
   });
 
   it('refuses what the IR cannot hold, with typed errors', async () => {
-    const dqOfComputed = qdqDense([
-      { name: 'dq', opType: 'DequantizeLinear', input: ['x', 'x_s', 'x_zp'], output: ['y'] },
-    ]);
+    const dqOfComputed = qdqDense([{ ...dequantizeLinear('x', 'x_s', 'x_zp', 'y'), name: 'dq' }]);
     await expect(readOnnx(dqOfComputed)).rejects.toMatchObject({ code: 'ONNX_UNSUPPORTED_OP' });
     const requantize = qdqDense([
-      { opType: 'QuantizeLinear', input: ['x', 'x_s', 'x_zp'], output: ['xq'] },
-      { name: 'dq', opType: 'DequantizeLinear', input: ['xq', 'y_s', 'x_zp'], output: ['y'] },
+      quantizeLinear('x', 'x_s', 'x_zp', 'xq'),
+      { ...dequantizeLinear('xq', 'y_s', 'x_zp', 'y'), name: 'dq' },
     ]);
     const e = await readOnnx(requantize).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(CollaboptError);
@@ -136,43 +106,24 @@ describe('QDQ import', () => {
 });
 
 describe('QDQ import of 4-bit weights (INT4 / UINT4, opset 21)', () => {
-  const int4 = (name: string, dims: number[], bytes: number[]): TensorProto => ({
-    name,
-    dims,
-    dataType: ONNX_DTYPE.INT4,
-    rawData: Uint8Array.from(bytes),
-  });
+  const int4 = (name: string, dims: number[], bytes: number[]): TensorProto =>
+    int4Tensor(name, dims, bytes);
   /** x [N, 2] → Gemm(x, DQ(w4)) → y, with the given DequantizeLinear inputs and attributes. */
   function int4Dense(inits: TensorProto[], dq: Partial<NodeProto> = {}, domain = ''): Uint8Array {
-    const vi = (name: string, dims: number[]) => ({
-      name,
-      type: {
-        tensorType: {
-          elemType: ONNX_DTYPE.FLOAT,
-          shape: { dim: dims.map((d) => (d < 0 ? { dimParam: 'N' } : { dimValue: d })) },
-        },
-      },
-    });
-    return encodeModel({
-      irVersion: 10,
-      opsetImport: [{ domain: '', version: 21 }],
-      graph: {
+    return onnxModel(
+      {
         name: 'int4',
         node: [
-          {
-            opType: 'DequantizeLinear',
-            domain,
-            input: ['w_q', 'w_s', 'w_zp'],
-            output: ['w'],
-            ...dq,
-          },
+          { ...dequantizeLinear('w_q', 'w_s', 'w_zp', 'w'), domain, ...dq },
           { name: 'dense', opType: 'Gemm', input: ['x', 'w'], output: ['y'] },
         ],
         initializer: inits,
-        input: [vi('x', [-1, 2])],
-        output: [vi('y', [-1, 3])],
+        input: [floatValueInfo('x', [-1, 2])],
+        output: [floatValueInfo('y', [-1, 3])],
       },
-    });
+      10,
+      21,
+    );
   }
   // w [2, 3] = [[1, −2, 7], [0, −7, 5]]: bytes 0xe1, 0x07, 0x59 (low nibble first)
   const w = int4('w_q', [2, 3], [0xe1, 0x07, 0x59]);
@@ -181,7 +132,7 @@ describe('QDQ import of 4-bit weights (INT4 / UINT4, opset 21)', () => {
     const g = await readOnnx(
       int4Dense(
         [w, toTensorProto('w_s', f32([3], [0.25, 0.5, 0.125])), int4('w_zp', [3], [0x00, 0x00])],
-        { attribute: [{ name: 'axis', type: 2, i: 1 }] },
+        { attribute: [intAttribute('axis', 1)] },
       ),
     );
     const k = g.node('dense').weight('kernel');
@@ -208,10 +159,8 @@ describe('QDQ import of 4-bit weights (INT4 / UINT4, opset 21)', () => {
   });
 
   it('reads UINT4 weights (uint8 codes, bits = 4) and ONNX Runtime’s com.microsoft DequantizeLinear', async () => {
-    const uint4 = (name: string, dims: number[], bytes: number[]): TensorProto => ({
-      ...int4(name, dims, bytes),
-      dataType: ONNX_DTYPE.UINT4,
-    });
+    const uint4 = (name: string, dims: number[], bytes: number[]): TensorProto =>
+      int4Tensor(name, dims, bytes, ONNX_DTYPE.UINT4);
     // codes [[1, 15, 8], [0, 9, 8]], zero point 8, scale 1: [[−7, 7, 0], [−8, 1, 0]]
     const g = await readOnnx(
       int4Dense(
@@ -239,10 +188,7 @@ describe('QDQ import of 4-bit weights (INT4 / UINT4, opset 21)', () => {
           int4('w_zp', [2, 2], [0x00, 0x00]),
         ],
         {
-          attribute: [
-            { name: 'axis', type: 2, i: 1 },
-            { name: 'block_size', type: 2, i: 2 },
-          ],
+          attribute: [intAttribute('axis', 1), intAttribute('block_size', 2)],
         },
       ),
     );
@@ -266,7 +212,7 @@ describe('QDQ import of 4-bit weights (INT4 / UINT4, opset 21)', () => {
     });
     const blocked = int4Dense([w, toTensorProto('w_s', f32([2, 3], [1, 1, 1, 1, 1, 1]))], {
       input: ['w_q', 'w_s'],
-      attribute: [{ name: 'block_size', type: 2, i: 2 }],
+      attribute: [intAttribute('block_size', 2)],
     });
     await expect(readOnnx(blocked)).rejects.toMatchObject({
       code: 'ONNX_BAD_QUANTIZATION',
@@ -276,20 +222,9 @@ describe('QDQ import of 4-bit weights (INT4 / UINT4, opset 21)', () => {
 
   it('folds a QuantizeLinear of a float weight to INT4 codes (clamped to −8..7) and refuses 4-bit activations', async () => {
     // float w [2, 3] quantized with scale 1, INT4 zero point 0: 9.6 clamps to 7, −9 to −8
-    const vi = (name: string, dims: number[]) => ({
-      name,
-      type: {
-        tensorType: {
-          elemType: ONNX_DTYPE.FLOAT,
-          shape: { dim: dims.map((d) => (d < 0 ? { dimParam: 'N' } : { dimValue: d })) },
-        },
-      },
-    });
     const model = (nodes: NodeProto[]) =>
-      encodeModel({
-        irVersion: 10,
-        opsetImport: [{ domain: '', version: 21 }],
-        graph: {
+      onnxModel(
+        {
           name: 'fold',
           node: nodes,
           initializer: [
@@ -297,14 +232,15 @@ describe('QDQ import of 4-bit weights (INT4 / UINT4, opset 21)', () => {
             toTensorProto('s', f32([], [1])),
             int4('zp', [], [0x00]),
           ],
-          input: [vi('x', [-1, 2])],
-          output: [vi('y', [-1, 3])],
+          input: [floatValueInfo('x', [-1, 2])],
+          output: [floatValueInfo('y', [-1, 3])],
         },
-      });
+        10,
+        21,
+      );
     const g = await readOnnx(
       model([
-        { opType: 'QuantizeLinear', input: ['w_f', 's', 'zp'], output: ['w_q'] },
-        { opType: 'DequantizeLinear', input: ['w_q', 's', 'zp'], output: ['w'] },
+        ...quantizeDequantize('w_f', 's', 'zp', 'w'),
         { name: 'dense', opType: 'Gemm', input: ['x', 'w'], output: ['y'] },
       ]),
     );
@@ -313,8 +249,8 @@ describe('QDQ import of 4-bit weights (INT4 / UINT4, opset 21)', () => {
     expect(Array.from(k.tensor.data as Float32Array)).toEqual([1, -2, 7, 0, -8, 2]);
     expect(k.annotations.quant!.bits).toBe(4);
     const activations = model([
-      { name: 'q', opType: 'QuantizeLinear', input: ['x', 's', 'zp'], output: ['xq'] },
-      { opType: 'DequantizeLinear', input: ['xq', 's', 'zp'], output: ['xd'] },
+      quantizeLinear('x', 's', 'zp', 'xq', 'q'),
+      dequantizeLinear('xq', 's', 'zp', 'xd'),
       { name: 'dense', opType: 'Gemm', input: ['xd', 'w_f'], output: ['y'] },
     ]);
     await expect(readOnnx(activations)).rejects.toMatchObject({
