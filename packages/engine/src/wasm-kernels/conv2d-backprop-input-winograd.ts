@@ -5,6 +5,14 @@ import type { HeapSimd } from './wasm-heap';
 import { winogradChannelsFit, winogradConv3x3 } from './winograd-conv3x3';
 
 /**
+ * In channels (dx's) from which the Winograd input gradient beats the direct SIMD kernel: 1 thread,
+ * batch 128 (tools/bench/engine/winograd-input-grad-micro.ts): 32 in / 64 out channels 1.13×
+ * and 32 / 32 1.72× less CPU time, 16 / 32 0.95× (the direct kernel's 8-channel blocks are
+ * cheaper there).
+ */
+export const WINOGRAD_INPUT_GRAD_MIN_IN_CHANNELS = 32;
+
+/**
  * Conv2DBackpropInput of a 3×3 stride-1 NHWC convolution (any padding) by Winograd F(2×2, 3×3):
  * dx is dy convolved with the filter rotated by 180° and its channels swapped, padded by 2 − the
  * forward padding. Undefined where that does not apply: not 3×3 stride 1, dilated, or out
