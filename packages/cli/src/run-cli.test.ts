@@ -374,6 +374,32 @@ describe('collabopt command line', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('tree --budget with a 1 s time limit still writes a file within its budget (the first all-int8 candidate always runs)', async () => {
+    const b = new GraphBuilder('digits', { seed: 4 });
+    const x = b.input('input', [-1, 28, 28, 1]);
+    let h = b.layer('Conv2D', 'conv', x, { filters: 4, kernelSize: [3, 3], strides: [2, 2] });
+    h = b.layer('Flatten', 'flatten', h);
+    const model = path.join(dir, 'budget-digits.json');
+    await writeModel(b.build(b.layer('Dense', 'logits', h, { units: 10 })), model);
+    const out = path.join(dir, 'budget-tiny-limit');
+    const c = io();
+    const code = await runCli(
+      ['tree', model, '--data', 'mnist', '--budget', '100', '--time-limit', '1', '-o', out],
+      c.io,
+    );
+    expect(c.err()).not.toContain('unexpected');
+    expect(code).toBe(0);
+    const report = JSON.parse(await fs.readFile(path.join(out, 'budget-report.json'), 'utf8')) as {
+      chosen: { id: string; drop: number; bytes: number; floatLayers: string[] };
+      candidates: { id: string }[];
+    };
+    expect(report.candidates.length).toBeGreaterThanOrEqual(1);
+    expect(report.chosen.drop).toBeLessThanOrEqual(100);
+    expect((await fs.stat(path.join(out, 'budget.tflite'))).size).toBe(report.chosen.bytes);
+    expect(c.out()).toContain('counted after the sensitivity pass');
+    expect(c.out()).toMatch(/chosen c\d+ .*budget\.tflite/);
+  });
+
   it('tree --budget and sensitivity: bad budget, objective or options are exit 2 before any work', async () => {
     const out = path.join(dir, 'budget-out');
     const cases: [string[], RegExp][] = [

@@ -59,8 +59,10 @@ Options:
       --epochs <n>        demo only: reference CNN training epochs (default 3; sensitivity too)
       --budget <points>   accuracy-budget search instead of the tree (drop vs float, in points)
       --objective raw|zip what the budget search minimises: file bytes or deflated bytes (default zip)
-      --time-limit <s>    budget search: no new candidate after this many seconds (default 600;
-                          the first all-int8 candidate is always measured)
+      --time-limit <s>    budget search: no new candidate after this many seconds of search
+                          (default 600), counted after the per-layer sensitivity pass; the first
+                          all-int8 candidate is always measured. No candidate within the budget:
+                          exit 2 (NO_CANDIDATE_WITHIN_BUDGET), budget-report.json still written
   -h, --help              this text
 
 Exit codes: 0 ok, 1 unexpected failure, 2 bad input (the message names what and where), 130 cancelled.

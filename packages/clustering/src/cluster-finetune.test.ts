@@ -1,5 +1,6 @@
 import {
   checkCodebook,
+  checkMask,
   countNonZeros,
   countUnique,
   createRng,
@@ -71,6 +72,17 @@ function run(graph: Graph, pipeline: string) {
 
 const kernels = (g: Graph) => [...g.weights()].filter((w) => w.slot === 'kernel');
 
+/** Magnitude-prune every kernel to 50% and record the mask, as the pruning pass would. */
+function pruneHalf(graph: Graph): void {
+  for (const { weight } of kernels(graph)) {
+    const data = weight.tensor.data as Float32Array;
+    const threshold = Float32Array.from(data, Math.abs).sort()[Math.floor(data.length / 2)]!;
+    const mask = Uint8Array.from(data, (v) => (Math.abs(v) >= threshold ? 1 : 0));
+    data.forEach((v, i) => (data[i] = mask[i] ? v : 0));
+    weight.annotations.mask = { mask };
+  }
+}
+
 describe('cluster pass with fine-tuning (engine)', () => {
   it('fine-tunes, then every kernel takes ≤ k values of its codebook', async () => {
     const graph = pretrained();
@@ -93,13 +105,7 @@ describe('cluster pass with fine-tuning (engine)', () => {
 
   it('per channel + sparsity preserving after pruning: zero count unchanged, ≤ k values per channel', async () => {
     const graph = pretrained();
-    for (const { weight } of kernels(graph)) {
-      const data = weight.tensor.data as Float32Array;
-      const threshold = Float32Array.from(data, Math.abs).sort()[Math.floor(data.length / 2)]!;
-      const mask = Uint8Array.from(data, (v) => (Math.abs(v) >= threshold ? 1 : 0));
-      data.forEach((v, i) => (data[i] = mask[i] ? v : 0));
-      weight.annotations.mask = { mask };
-    }
+    pruneHalf(graph);
     const zeros = kernels(graph).map(
       ({ weight }) => weight.tensor.data.length - countNonZeros(weight.tensor.data),
     );
@@ -119,5 +125,49 @@ describe('cluster pass with fine-tuning (engine)', () => {
       expect(countUnique(data.filter((_, i) => i % 8 === ch))).toBeLessThanOrEqual(4);
     expect(conv.annotations.mask).toBeDefined();
     expect(conv.annotations.codebook!.zeroCentroid).toHaveLength(8);
+  });
+
+  it('sparsity preserving keeps the zeros of a pruned kernel it leaves unclustered (too few weights per channel) while the rest fine-tunes', async () => {
+    // conv's kernel has 9 weights per output channel: with 16 clusters per channel TFMOT's guard
+    // leaves it unclustered, yet it is trained with the rest of the model. Its pruned zeros must
+    // stay exactly zero (bench:size's per-channel budget branch once broke the mask contract here).
+    const graph = pretrained();
+    pruneHalf(graph);
+    const conv = graph.findNode('conv')!.weight('kernel');
+    const zerosBefore = conv.tensor.data.length - countNonZeros(conv.tensor.data);
+    const convBefore = Float32Array.from(conv.tensor.data as Float32Array);
+    const { records } = await run(
+      graph,
+      'sparsityPreservingCluster(clusters=16, perChannel=true, epochs=1, batchSize=32, learningRate=1e-2)',
+    );
+    const report = records[records.length - 1]!.report as unknown as ClusterReport;
+    expect(report.mode).toBe('fine-tune');
+    expect(report.skipped).toEqual([
+      { node: 'conv', slot: 'kernel', reason: expect.stringMatching(/9 weight\(s\) per channel/) },
+    ]);
+    expect(conv.annotations.codebook).toBeUndefined();
+    expect(checkMask(conv.tensor, conv.annotations.mask!)).toEqual({ ok: true });
+    expect(conv.tensor.data.length - countNonZeros(conv.tensor.data)).toBe(zerosBefore);
+    // The unclustered kernel did train (its kept weights moved): the zeros were kept on purpose.
+    const kept = convBefore.findIndex((v) => v !== 0);
+    expect(conv.tensor.data.some((v, i) => convBefore[i] !== 0 && v !== convBefore[i])).toBe(true);
+    expect(kept).toBeGreaterThanOrEqual(0);
+    const hidden = graph.findNode('hidden')!.weight('kernel');
+    expect(hidden.annotations.codebook!.zeroCentroid).toEqual([expect.any(Number)]);
+    expect(checkMask(hidden.tensor, hidden.annotations.mask!)).toEqual({ ok: true });
+  });
+
+  it('sparsity preserving with layers= keeps the zeros of the masked layers it does not cluster', async () => {
+    const graph = pretrained();
+    pruneHalf(graph);
+    await run(
+      graph,
+      'sparsityPreservingCluster(clusters=4, layers=["hidden"], epochs=1, batchSize=32, learningRate=1e-2)',
+    );
+    for (const node of ['conv', 'hidden', 'logits']) {
+      const w = graph.findNode(node)!.weight('kernel');
+      expect(checkMask(w.tensor, w.annotations.mask!)).toEqual({ ok: true });
+      expect(w.annotations.codebook !== undefined).toBe(node === 'hidden');
+    }
   });
 });

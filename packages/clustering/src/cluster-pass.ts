@@ -24,6 +24,7 @@ import {
   type CodebookPlan,
 } from './codebook';
 import { createClusterTransform, weightKey } from './cluster-transform';
+import { keepPrunedZerosTransform } from './keep-pruned-zeros';
 import { clusterEligibility, clustersPerChannel } from './eligibility';
 import { getDataSource, getEngine, TRAINING_LOSS_OPTIONS, trainingLossOf } from './engine-api';
 import { CENTROID_INITS } from './initializers';
@@ -270,6 +271,10 @@ async function runClustering(
       seed: ctx.seed,
       codebooks,
     });
+    // Fine-tuning trains every weight: the masked weights left unclustered keep their zeros too.
+    const keepZeros = o.preserveSparsity
+      ? [keepPrunedZerosTransform((t) => !codebooks.has(weightKey(t.node.name, t.slot)))]
+      : [];
     const validation = getDataSource(ctx, 'validation');
     const result = await engine.fit(graph, train, {
       epochs: o.epochs,
@@ -277,7 +282,7 @@ async function runClustering(
       optimizer: 'adam',
       learningRate: o.learningRate,
       seed: ctx.seed,
-      weightTransforms: [transform],
+      weightTransforms: [...keepZeros, transform],
       ...trainingLossOf(o),
       ...(ctx.teacher ? { teacher: ctx.teacher } : {}),
       ...(validation ? { validation } : {}),

@@ -22,6 +22,7 @@ import {
   type WeightTransformInstance,
 } from './engine-api';
 import type { CentroidInit } from './initializers';
+import { assignCodebookRateAware } from './rate-aware-assign';
 
 export type GradientAggregation = 'sum' | 'avg';
 
@@ -45,6 +46,12 @@ export interface ClusterTransformOptions {
    * pinned when the annotation has one). Default `weights`: plan a codebook from the values.
    */
   readonly initialFrom?: 'weights' | 'annotation';
+  /**
+   * Rate-aware assignment (`assignCodebookRateAware`): each step re-assigns weights to the
+   * centroid minimising squared error + entropyWeight × clustering error × (−log2 share), so rare clusters
+   * lose members and the exported indices compress better. Default 0: nearest centroid (TFMOT).
+   */
+  readonly entropyWeight?: number;
 }
 
 /** A codebook from a `codebook` annotation (the centroids an earlier pass established). */
@@ -151,7 +158,13 @@ export function createClusterTransform(options: ClusterTransformOptions): Weight
           },
           where,
         );
-      return new ClusterInstance(target, codebook, frozen, options.gradientAggregation ?? 'sum');
+      return new ClusterInstance(
+        target,
+        codebook,
+        frozen,
+        options.gradientAggregation ?? 'sum',
+        options.entropyWeight ?? 0,
+      );
     },
   };
 }
@@ -171,6 +184,7 @@ class ClusterInstance implements WeightTransformInstance {
     private readonly initial: Codebook,
     private readonly frozen: Uint8Array | undefined,
     private readonly aggregation: GradientAggregation,
+    private readonly entropyWeight: number,
   ) {
     const { rows, clusters } = initial;
     this.shape = [...target.weight.tensor.shape];
@@ -203,13 +217,14 @@ class ClusterInstance implements WeightTransformInstance {
   forward(w: tf.Tensor, _info: StepInfo): tf.Tensor {
     const k = this.initial.clusters;
     const rows = this.initial.rows;
-    assignCodebook(
-      w.dataSync() as Float32Array,
-      this.shape,
-      this.currentCodebook(),
-      this.frozen,
-      this.indices,
-    );
+    const values = w.dataSync() as Float32Array;
+    if (this.entropyWeight > 0)
+      assignCodebookRateAware(values, this.shape, this.currentCodebook(), this.entropyWeight, {
+        ...(this.frozen ? { frozen: this.frozen } : {}),
+        ...(this.assigned ? { previous: this.indices } : {}),
+        out: this.indices,
+      });
+    else assignCodebook(values, this.shape, this.currentCodebook(), this.frozen, this.indices);
     this.assigned = true;
     const flat = new Int32Array(this.indices.length);
     for (let i = 0; i < flat.length; i++)

@@ -25,6 +25,12 @@ export {
   type Codebook,
   type CodebookPlan,
 } from './codebook';
+export {
+  assignCodebookRateAware,
+  indexEntropy,
+  indexShares,
+  rateAwareAssign,
+} from './rate-aware-assign';
 export { clusterWeight, type ClusteredWeight } from './cluster-weight';
 export { clusterEligibility, clustersPerChannel, type Eligibility } from './eligibility';
 export {

@@ -244,6 +244,7 @@ export {
   type GraphStatistics,
   type GraphWeightStatistics,
 } from './statistics';
+export { paretoOptimal, type TradeOffPoint } from './pareto';
 export {
   summarize,
   formatSummary,

@@ -1,3 +1,5 @@
+import { paretoOptimal } from '@collabopt/core';
+
 /** A point of a size/quality trade-off. */
 export interface SizedResult {
   readonly size: number;
@@ -5,18 +7,10 @@ export interface SizedResult {
 }
 
 /**
- * The Pareto front of size (smaller is better) against metric (larger is better): the points no
- * other point beats on both, smallest first. Ties on both keep the first.
+ * The Pareto front of size (smaller is better) against metric (larger is better), core's
+ * `paretoOptimal`: the points no other point beats on both, smallest first.
  */
 export function paretoFront<T extends SizedResult>(points: readonly T[]): T[] {
-  const sorted = [...points].sort((a, b) => a.size - b.size || b.metric - a.metric);
-  const front: T[] = [];
-  let best = -Infinity;
-  for (const p of sorted) {
-    if (p.metric > best) {
-      front.push(p);
-      best = p.metric;
-    }
-  }
-  return front;
+  const optimal = paretoOptimal(points.map((p) => ({ size: p.size, quality: p.metric })));
+  return points.filter((_, i) => optimal[i]).sort((a, b) => a.size - b.size || b.metric - a.metric);
 }

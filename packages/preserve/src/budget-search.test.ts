@@ -1,26 +1,11 @@
-import { GraphBuilder, PassRegistry, createRng, type Graph, type ModelFile } from '@collabopt/core';
+import { MemoryLogger, PassRegistry, type Graph, type ModelFile } from '@collabopt/core';
 import { registerClusteringPasses } from '@collabopt/clustering';
-import { createDataset, createEngine, type Dataset, type Engine } from '@collabopt/engine';
+import { createEngine, type Engine } from '@collabopt/engine';
 import { registerPruningPasses } from '@collabopt/pruning';
 import { registerQuantizationPasses } from '@collabopt/quantization';
 import { registerPreservePasses } from './register';
-import { paretoFront } from './budget-pareto';
 import { branchPipeline, quantizationPipeline, searchBudget } from './budget-search';
-
-function model(): Graph {
-  const b = new GraphBuilder('toy', { seed: 3 });
-  const x = b.input('input', [-1, 6, 6, 1]);
-  let h = b.layer('Conv2D', 'conv', x, { filters: 4, kernelSize: [3, 3], activation: 'relu' });
-  h = b.layer('Flatten', 'flatten', h);
-  return b.build(b.layer('Dense', 'logits', h, { units: 2 }));
-}
-
-function data(n: number, seed: number): Dataset {
-  const rng = createRng(seed);
-  const x = Float32Array.from({ length: n * 36 }, () => rng.next());
-  const y = Int32Array.from({ length: n }, (_, i) => (x[i * 36]! > 0.5 ? 1 : 0));
-  return createDataset(x, y, [6, 6, 1], 'toy');
-}
+import { toyData, toyModel } from '../test/toy-model';
 
 /** Stored bits of each weight (its quant bits, 32 when float), rounded up to bytes. */
 async function bitsWriter(graph: Graph): Promise<ModelFile[]> {
@@ -30,19 +15,6 @@ async function bitsWriter(graph: Graph): Promise<ModelFile[]> {
       bits += (w.annotations.quant?.bits ?? 32) * w.tensor.shape.reduce((a, b) => a * b, 1);
   return [{ path: 'model.bin', bytes: new Uint8Array(Math.ceil(bits / 8)) }];
 }
-
-describe('paretoFront', () => {
-  it('keeps the points nothing beats on both size and metric, smallest first', () => {
-    const pts = [
-      { id: 'a', size: 10, metric: 0.8 },
-      { id: 'b', size: 5, metric: 0.7 },
-      { id: 'c', size: 7, metric: 0.65 },
-      { id: 'd', size: 12, metric: 0.9 },
-      { id: 'e', size: 10, metric: 0.85 },
-    ];
-    expect(paretoFront(pts).map((p) => p.id)).toEqual(['b', 'e', 'd']);
-  });
-});
 
 describe('budget pipelines', () => {
   it('writes the branch and the per-layer PTQ plan in the pipeline language', () => {
@@ -68,9 +40,9 @@ describe('searchBudget', () => {
   });
 
   it('a generous budget: every layer goes to 4 bits; the choice is the smallest within budget and on the front', async () => {
-    const r = await searchBudget(model(), {
+    const r = await searchBudget(toyModel(), {
       engine,
-      data: { test: data(40, 2), calibration: data(20, 5), train: data(20, 5) },
+      data: { test: toyData(40, 2), calibration: toyData(20, 5), train: toyData(20, 5) },
       passRegistry: passes,
       seed: 1,
       budget: 100,
@@ -93,13 +65,13 @@ describe('searchBudget', () => {
   it('an impossible budget leaves layers float one by one and chooses nothing when none fits; the time limit stops new candidates', async () => {
     const base = {
       engine,
-      data: { test: data(40, 2), calibration: data(20, 5), train: data(20, 5) },
+      data: { test: toyData(40, 2), calibration: toyData(20, 5), train: toyData(20, 5) },
       passRegistry: passes,
       seed: 1,
       writer: bitsWriter,
       branches: [{ sparsity: 0 }],
     };
-    const r = await searchBudget(model(), {
+    const r = await searchBudget(toyModel(), {
       ...base,
       budget: 0, // 0 points: only an exact match of the float accuracy fits
       evaluate: async (_g, { quantized }) => ({
@@ -111,12 +83,63 @@ describe('searchBudget', () => {
     });
     expect(r.chosen).toBeUndefined();
     expect(r.candidates.map((c) => c.floatLayers.length)).toEqual([0, 1]);
-    const timed = await searchBudget(model(), { ...base, budget: 100, timeLimitSeconds: 0 });
+    const timed = await searchBudget(toyModel(), { ...base, budget: 100, timeLimitSeconds: 0 });
     // Out of time before the search starts: only the first branch's all-int8 candidate is measured.
     expect(timed.stoppedByTime).toBe(true);
     expect(timed.candidates.map((c) => [c.fourBitLayers.length, c.floatLayers.length])).toEqual([
       [0, 0],
     ]);
     expect(timed.chosen?.id).toBe(timed.candidates[0]!.id);
+  });
+
+  it('a branch that fails to build is skipped with a warning naming it; the next branch is searched', async () => {
+    const logger = new MemoryLogger();
+    const r = await searchBudget(toyModel(), {
+      engine,
+      data: { test: toyData(40, 2), calibration: toyData(20, 5), train: toyData(20, 5) },
+      passRegistry: passes,
+      seed: 1,
+      logger,
+      budget: 100,
+      objective: 'raw',
+      writer: bitsWriter,
+      // clusters=1 is refused by the cluster pass's option schema: the branch cannot be built.
+      branches: [{ sparsity: 0, clusters: 1 }, { sparsity: 0 }],
+    });
+    const warnings = logger.messages('warn');
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^budget search: branch "cluster\(clusters=1, .*" failed and is skipped: /,
+      ),
+    ]);
+    expect(r.candidates.length).toBeGreaterThan(0);
+    expect(r.candidates.every((c) => c.branch.clusters === undefined)).toBe(true);
+    expect(r.chosen).toBeDefined();
+  });
+
+  it('the time limit counts from the end of the sensitivity pass: a slow sensitivity pass does not use it up', async () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // Every evaluation takes 0.6 s: the sensitivity pass (baseline + 2 layers × 2 probes = 5)
+    // takes ≥ 3 s, longer than the 2 s limit; the search's first two candidates take ≈ 1.2 s.
+    const r = await searchBudget(toyModel(), {
+      engine,
+      data: { test: toyData(40, 2), calibration: toyData(20, 5), train: toyData(20, 5) },
+      passRegistry: passes,
+      seed: 1,
+      budget: 100,
+      objective: 'raw',
+      writer: bitsWriter,
+      branches: [{ sparsity: 0 }],
+      timeLimitSeconds: 2,
+      evaluate: async () => {
+        await sleep(600);
+        return { kind: 'accuracy' as const, value: 0.9, samples: 40, source: 'float' as const };
+      },
+    });
+    expect(r.sensitivitySeconds).toBeGreaterThan(2);
+    // all-int8, then all-4-bit: the second candidate started within the limit of the search.
+    expect(r.candidates.map((c) => c.fourBitLayers.length)).toEqual([0, 2]);
+    expect(r.stoppedByTime).toBe(false);
+    expect(r.seconds).toBeGreaterThanOrEqual(r.sensitivitySeconds);
   });
 });

@@ -10,7 +10,7 @@ import { registerClusteringPasses } from '@collabopt/clustering';
 import { createDataset, createEngine, type Dataset, type Engine } from '@collabopt/engine';
 import { registerPruningPasses } from '@collabopt/pruning';
 import { registerQuantizationPasses } from '@collabopt/quantization';
-import { cqat, pcqat, pqat } from './collaborative-qat';
+import { DEFAULT_ENTROPY_WEIGHT, cqat, pcqat, pqat } from './collaborative-qat';
 import { registerPreservePasses } from './register';
 
 /** A small conv net and a separable toy task (class = quadrant with the brightest pixel). */
@@ -42,6 +42,16 @@ function data(n: number, seed: number): Dataset {
 function kernelFacts(g: Graph, node: string): { zeros: number; unique: number; size: number } {
   const k = g.node(node).weight('kernel').tensor.data as Float32Array;
   return { zeros: k.filter((v) => v === 0).length, unique: new Set(k).size, size: k.length };
+}
+
+/** Entropy of a kernel's value histogram, bits per weight (what an entropy coder pays at best). */
+function valueEntropy(g: Graph, node: string): number {
+  const k = g.node(node).weight('kernel').tensor.data as Float32Array;
+  const counts = new Map<number, number>();
+  for (const v of k) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let h = 0;
+  for (const n of counts.values()) h -= (n / k.length) * Math.log2(n / k.length);
+  return h;
 }
 
 describe('collaborative QAT (pqat, cqat, pcqat)', () => {
@@ -90,6 +100,55 @@ describe('collaborative QAT (pqat, cqat, pcqat)', () => {
     expect(k.annotations.codebook).toBeDefined();
     expect(k.annotations.quant?.dtype).toBe('int8');
     expect(r.graph.metadata['quantization']).toEqual({ mode: 'int8' });
+  });
+
+  it('pcqat(entropyWeight) keeps zeros and ≤ k codes, lowers the index entropy, is deterministic', async () => {
+    const pruned = (
+      await run(
+        model(),
+        'prune(sparsity=0.5, oneShot=true) | sparsityPreservingCluster(clusters=6, oneShot=true)',
+      )
+    ).graph;
+    const before = kernelFacts(pruned, 'hidden');
+    // The latent weights start exactly on the centroids (a stripped clustered model), and the
+    // rate term is relative to their clustering error, so re-assignment acts as fine-tuning moves
+    // them: a large learning rate makes 8 steps enough here.
+    const nearest = await run(
+      pruned.clone(),
+      'pcqat(epochs=1, batchSize=32, learningRate=0.01, entropyWeight=0)',
+    );
+    const rateAware = await run(
+      pruned.clone(),
+      'pcqat(epochs=1, batchSize=32, learningRate=0.01, entropyWeight=20)',
+    );
+    const again = await run(
+      pruned.clone(),
+      'pcqat(epochs=1, batchSize=32, learningRate=0.01, entropyWeight=20)',
+    );
+    expect(rateAware.warnings).toEqual([]);
+    for (const name of ['conv', 'hidden', 'logits']) {
+      const k = rateAware.graph.node(name).weight('kernel');
+      const q = k.annotations.quant!;
+      const data = k.tensor.data as Float32Array;
+      expect(new Set(data).size).toBeLessThanOrEqual(6);
+      expect(k.annotations.codebook?.clusters).toBe(6);
+      // every value is an int8 code of the tensor's single grid (per-tensor codebook)
+      expect(new Set(q.scale).size).toBe(1);
+      for (const v of data)
+        expect(Math.abs(Math.round(v / q.scale[0]!) - v / q.scale[0]!)).toBeLessThan(1e-4);
+      // deterministic: the same seed gives the same kernel
+      expect(Array.from(again.graph.node(name).weight('kernel').tensor.data)).toEqual(
+        Array.from(data),
+      );
+    }
+    const after = kernelFacts(rateAware.graph, 'hidden');
+    expect(after.zeros).toBe(before.zeros);
+    const mask = rateAware.graph.node('hidden').weight('kernel').annotations.mask!.mask;
+    const kernel = rateAware.graph.node('hidden').weight('kernel').tensor.data as Float32Array;
+    mask.forEach((m, i) => m === 0 && expect(kernel[i]).toBe(0));
+    expect(valueEntropy(rateAware.graph, 'hidden')).toBeLessThan(
+      valueEntropy(nearest.graph, 'hidden'),
+    );
   });
 
   it('pcqat(weightBits=4) keeps the zeros and the clusters on a 4-bit grid', async () => {
@@ -147,7 +206,10 @@ describe('collaborative QAT declarations', () => {
       rangeInit: 'tfmot',
       loss: 'auto',
       temperature: 1,
+      entropyWeight: DEFAULT_ENTROPY_WEIGHT,
     });
+    expect(pqat.create({}).options).not.toHaveProperty('entropyWeight');
+    expect(() => cqat.create({ entropyWeight: -1 })).toThrow(/entropyWeight/);
     expect(p.usesTeacher).toBe(true);
     expect([pqat.drops, cqat.drops, pcqat.drops]).toEqual([['codebook'], ['mask'], []]);
     expect(pcqat.preserves).toEqual(['quant', 'range', 'mask', 'codebook']);

@@ -1,4 +1,4 @@
-import { definePass, type AnnotationKind } from '@collabopt/core';
+import { defineOptions, definePass, type AnnotationKind } from '@collabopt/core';
 import { createClusterTransform } from '@collabopt/clustering';
 import type { WeightTransform } from '@collabopt/engine';
 import { pruningTransform } from '@collabopt/pruning';
@@ -18,14 +18,42 @@ export interface Preservation {
  * existing codebook and trains its centroids (indices re-assigned every step, zero centroid pinned
  * when the codebook has one).
  */
-export function preservingTransforms(p: Preservation, seed = 0): WeightTransform[] {
+export function preservingTransforms(
+  p: Preservation,
+  seed = 0,
+  entropyWeight = 0,
+): WeightTransform[] {
   const stages: WeightTransform[] = [];
   if (p.sparsity)
     stages.push(pruningTransform({ policy: { allow: () => false }, keepExistingMasks: true }));
   if (p.clusters)
-    stages.push(createClusterTransform({ clusters: 2, initialFrom: 'annotation', seed }));
+    stages.push(
+      createClusterTransform({ clusters: 2, initialFrom: 'annotation', seed, entropyWeight }),
+    );
   return stages;
 }
+
+/**
+ * Default `entropyWeight` of cqat/pcqat: one bit of index entropy saved is worth this many times
+ * the kernel's plain (nearest-centroid) clustering error, in squared error. Chosen on the
+ * reference CNN (tools/bench/size/leaves.ts, 60k/10k Fashion-MNIST, the tree's epochs=1):
+ * 8 is the largest tried weight at which both CQAT (0.970× PTQ's deflated size, +0.02 points)
+ * and PCQAT (0.920×, +0.04 points) keep PTQ's accuracy; 9 and 10 cost PCQAT 0.24–0.27 points,
+ * 6 leaves CQAT at 0.997×.
+ */
+export const DEFAULT_ENTROPY_WEIGHT = 8;
+
+/** Options of the cluster-preserving QATs: QAT's plus the rate-aware assignment's weight. */
+export const CLUSTER_QAT_OPTIONS = defineOptions({
+  ...QAT_OPTIONS,
+  entropyWeight: {
+    kind: 'number',
+    min: 0,
+    default: DEFAULT_ENTROPY_WEIGHT,
+    description:
+      'rate-aware cluster assignment while fine-tuning: each weight joins the centroid minimising squared error + entropyWeight × clustering error × (−log2 cluster share), so rare clusters lose members and the int8 kernels deflate smaller (still ≤ k codes); 0: nearest centroid (TFMOT)',
+  },
+});
 
 /**
  * Quantization-aware fine-tuning that keeps what earlier passes achieved: QAT's fake-quant stage
@@ -41,7 +69,7 @@ function collaborativeQat(name: string, description: string, keeps: Preservation
     name,
     description,
     family: 'qat',
-    options: QAT_OPTIONS,
+    options: keeps.clusters ? CLUSTER_QAT_OPTIONS : QAT_OPTIONS,
     preserves: [
       'quant',
       'range',
@@ -52,7 +80,12 @@ function collaborativeQat(name: string, description: string, keeps: Preservation
     usesTeacher: true,
     run: (graph, ctx, options) =>
       runQatPass(name, graph, ctx, options, {
-        transforms: (seed) => preservingTransforms(keeps, seed),
+        transforms: (seed) =>
+          preservingTransforms(
+            keeps,
+            seed,
+            'entropyWeight' in options ? (options.entropyWeight as number) : 0,
+          ),
         codebookAware: keeps.clusters,
       }),
   });

@@ -1,4 +1,12 @@
-export { pqat, cqat, pcqat, preservingTransforms, type Preservation } from './collaborative-qat';
+export {
+  pqat,
+  cqat,
+  pcqat,
+  preservingTransforms,
+  CLUSTER_QAT_OPTIONS,
+  DEFAULT_ENTROPY_WEIGHT,
+  type Preservation,
+} from './collaborative-qat';
 export { registerPreservePasses, preservePasses } from './register';
 export * from './tree';
 export * from './legalize';

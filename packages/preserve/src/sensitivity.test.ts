@@ -1,6 +1,6 @@
-import { GraphBuilder, PassRegistry, createRng, type Graph } from '@collabopt/core';
+import { PassRegistry } from '@collabopt/core';
 import { registerClusteringPasses } from '@collabopt/clustering';
-import { createDataset, createEngine, type Dataset, type Engine } from '@collabopt/engine';
+import { createEngine, type Engine } from '@collabopt/engine';
 import { registerPruningPasses } from '@collabopt/pruning';
 import { registerQuantizationPasses } from '@collabopt/quantization';
 import {
@@ -10,21 +10,7 @@ import {
   sensitivityColumn,
   type SensitivityReport,
 } from './sensitivity';
-
-function model(): Graph {
-  const b = new GraphBuilder('toy', { seed: 3 });
-  const x = b.input('input', [-1, 6, 6, 1]);
-  let h = b.layer('Conv2D', 'conv', x, { filters: 4, kernelSize: [3, 3], activation: 'relu' });
-  h = b.layer('Flatten', 'flatten', h);
-  return b.build(b.layer('Dense', 'logits', h, { units: 2 }));
-}
-
-function data(n: number, seed: number): Dataset {
-  const rng = createRng(seed);
-  const x = Float32Array.from({ length: n * 36 }, () => rng.next());
-  const y = Int32Array.from({ length: n }, (_, i) => (x[i * 36]! > 0.5 ? 1 : 0));
-  return createDataset(x, y, [6, 6, 1], 'toy');
-}
+import { toyData, toyModel } from '../test/toy-model';
 
 describe('probePipeline', () => {
   it('applies each probe to the one layer through the passes’ own layer options', () => {
@@ -50,11 +36,11 @@ describe('runSensitivity', () => {
   });
 
   it('measures every probe on every kernel layer; the drop is baseline − metric in points', async () => {
-    const test = data(40, 2);
+    const test = toyData(40, 2);
     const lines: string[] = [];
-    const report = await runSensitivity(model(), {
+    const report = await runSensitivity(toyModel(), {
       engine,
-      data: { test, calibration: data(20, 5), train: data(20, 5) },
+      data: { test, calibration: toyData(20, 5), train: toyData(20, 5) },
       passRegistry: passes,
       seed: 1,
       onLayer: (l) => lines.push(l.layer),

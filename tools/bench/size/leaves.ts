@@ -8,8 +8,14 @@
  *
  *   npx tsx --tsconfig tools/bench/size/tsconfig.json tools/bench/size/leaves.ts \
  *     [--train=60000 --test=10000 --epochs=3 --prune-epochs=2 --cluster-epochs=1 --qat-epochs=1 --seed=0]
+ *     [--leaves=clustered-ptq,clustered-cqat] [--cqat-options=";entropyWeight=0"]
  *
  * A smaller --train/--test keeps the run short on a loaded machine (the table says what it used).
+ * `--leaves` runs only the named leaves (and the branches they start from); `--cqat-options`
+ * appends options to the cqat/pcqat pipelines (e.g. to compare entropyWeight values). A second
+ * table shows, per kernel, the entropy of its integer codes (bits per weight, what deflate's
+ * Huffman stage pays at best) and the deflated bytes of the kernel alone, so the part of the file
+ * that clustering can shrink is visible.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -25,6 +31,7 @@ import {
   quantRange,
   silentLogger,
   type Graph,
+  type Weight,
 } from '@collabopt/core';
 import { registerClusteringPasses } from '@collabopt/clustering';
 import { createEngine, loadFashionMnist, referenceCnn, type Dataset } from '@collabopt/engine';
@@ -40,6 +47,10 @@ const TRAIN = Number(arg('train', '60000'));
 const TEST = Number(arg('test', '10000'));
 const EPOCHS = Number(arg('epochs', '3'));
 const SEED = Number(arg('seed', '0'));
+
+const ONLY = arg('leaves')?.split(',');
+/** Option sets appended to the cqat/pcqat pipelines, `;`-separated, one leaf each ('' = as planned). */
+const CQAT_OPTIONS = arg('cqat-options')?.split(';');
 
 function first(d: Dataset, count: number): Dataset {
   if (count >= d.count) return d;
@@ -71,6 +82,28 @@ function kernelCodes(graph: Graph): { perTensor: number; perChannel: number } {
     for (const set of per.values()) perChannel = Math.max(perChannel, set.size);
   }
   return { perTensor, perChannel };
+}
+
+/** Integer codes of one quantized kernel (its stored int8/int4 values), or undefined for float. */
+function kernelIntCodes(weight: Weight): Int8Array | undefined {
+  const q = weight.annotations.quant;
+  if (!q || q.dtype === 'float16') return undefined;
+  const data = weight.tensor.data as Float32Array;
+  const shape = weight.tensor.shape;
+  const layout = channelLayout(shape, q.channelAxes ?? [shape.length - 1]);
+  return Int8Array.from(data, (v, i) => {
+    const s = q.scale.length > 1 ? layout.channelOf(i) : 0;
+    return encodeOnGrid(v, q.scale[s]!, q.zeroPoint[s] ?? 0, ...quantRange(q));
+  });
+}
+
+/** Shannon entropy of the values' histogram, bits per value. */
+function entropyBits(codes: Int8Array): number {
+  const counts = new Map<number, number>();
+  for (const c of codes) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let h = 0;
+  for (const n of counts.values()) h -= (n / codes.length) * Math.log2(n / codes.length);
+  return h;
 }
 
 async function main(): Promise<void> {
@@ -108,17 +141,32 @@ async function main(): Promise<void> {
     qatEpochs: Number(arg('qat-epochs', '1')),
     ...(pruneFrequency !== undefined ? { pruneFrequency } : {}),
   });
-  const branches = new Map<string, Graph>([['baseline', baseline]]);
-  for (const b of plan.branches.slice(1))
-    branches.set(b.id, await run(branches.get(b.from!)!.clone(), b.pipeline!));
-
   // The tree's leaves, and each QAT-family leaf and the baseline PTQ again with int4 kernels.
   const withBits = (pipeline: string): string => pipeline.replace(/\)$/, ', weightBits=4)');
-  const leaves = plan.leaves.flatMap((l) =>
-    l.id.endsWith('-ptq') && l.from !== 'baseline'
-      ? [l]
-      : [l, { ...l, id: `${l.id}-int4`, pipeline: withBits(l.pipeline) }],
-  );
+  // Each cqat/pcqat leaf once per --cqat-options set, as `<leaf>[<options>]`.
+  const withCqatOptions = <L extends { id: string; pipeline: string }>(l: L): L[] =>
+    CQAT_OPTIONS !== undefined && /^p?cqat\(/.test(l.pipeline)
+      ? CQAT_OPTIONS.map((o) =>
+          o === ''
+            ? l
+            : { ...l, id: `${l.id}[${o}]`, pipeline: l.pipeline.replace(/\)$/, `, ${o})`) },
+        )
+      : [l];
+  const leaves = plan.leaves
+    .flatMap((l) =>
+      l.id.endsWith('-ptq') && l.from !== 'baseline'
+        ? [l]
+        : [l, { ...l, id: `${l.id}-int4`, pipeline: withBits(l.pipeline) }],
+    )
+    .filter((l) => ONLY === undefined || ONLY.includes(l.id))
+    .flatMap(withCqatOptions);
+  // Only the branches the chosen leaves start from (and their ancestors).
+  const needed = new Set(leaves.map((l) => l.from));
+  for (const b of [...plan.branches].reverse()) if (needed.has(b.id) && b.from) needed.add(b.from);
+  const branches = new Map<string, Graph>([['baseline', baseline]]);
+  for (const b of plan.branches.slice(1))
+    if (needed.has(b.id))
+      branches.set(b.id, await run(branches.get(b.from!)!.clone(), b.pipeline!));
   const dir = mkdtempSync(path.join(tmpdir(), 'collabopt-size-'));
   const rows: {
     id: string;
@@ -128,12 +176,38 @@ async function main(): Promise<void> {
     codes: string;
     file: string;
   }[] = [];
+  const kernelRows: string[][] = [];
   for (const l of leaves) {
     const g = await run(branches.get(l.from)!.clone(), l.pipeline);
     const bytes = writeTflite(g, { logger: silentLogger });
     const file = path.join(dir, `${l.id}.tflite`);
     writeFileSync(file, bytes);
     const c = kernelCodes(g);
+    const kernels: Int8Array[] = [];
+    for (const { node, weight, slot } of g.weights()) {
+      const codes = slot === 'kernel' ? kernelIntCodes(weight) : undefined;
+      if (!codes) continue;
+      kernels.push(codes);
+      const h = entropyBits(codes);
+      kernelRows.push([
+        l.id,
+        node.name,
+        String(codes.length),
+        h.toFixed(3),
+        String(Math.ceil((h * codes.length) / 8)),
+        String(deflateSync(codes).length),
+      ]);
+    }
+    const all = new Int8Array(kernels.reduce((a, k) => a + k.length, 0));
+    kernels.reduce((at, k) => (all.set(k, at), at + k.length), 0);
+    kernelRows.push([
+      l.id,
+      'all kernels',
+      String(all.length),
+      '',
+      '',
+      `${deflateSync(all).length} of ${deflateSync(bytes).length} (file)`,
+    ]);
     rows.push({
       id: l.id,
       pipeline: l.pipeline,
@@ -153,12 +227,14 @@ async function main(): Promise<void> {
   const byId = new Map(rows.map((x) => [x.id, x]));
   const ratio = (a: number, b: number | undefined): string =>
     b === undefined ? '' : `${(a / b).toFixed(3)}×`;
-  const peer = (id: string): string | undefined =>
-    id.endsWith('-int4')
+  const peer = (variant: string): string | undefined => {
+    const id = variant.replace(/\[.*\]$/, '');
+    return id.endsWith('-int4')
       ? id.slice(0, -'-int4'.length)
       : /-(cqat|pcqat)$/.test(id)
         ? id.replace(/-(cqat|pcqat)$/, '-ptq')
         : undefined;
+  };
   console.log(
     `reference CNN, Fashion-MNIST: ${train.count} training samples, ${TEST} test samples, baseline ${EPOCHS} epochs, backend ${engine.backend}, seed ${SEED}; accuracy in TF 2.21's interpreter`,
   );
@@ -192,10 +268,29 @@ async function main(): Promise<void> {
       }),
     ),
   );
+  console.log(
+    formatTable(
+      ['leaf', 'kernel', 'weights', 'code entropy bits/weight', 'entropy bytes', 'zip bytes'],
+      kernelRows,
+    ),
+  );
+  const has = (...ids: string[]): boolean => ids.every((id) => byId.has(id));
   const acc = (id: string): number => (accuracy[byId.get(id)!.file] ?? NaN) * 100;
   const zipRatio = (id: string): string => ratio(byId.get(id)!.zip, byId.get(peer(id)!)!.zip);
+  const points = (id: string): string => (acc(id) - acc(peer(id)!)).toFixed(2);
+  const figures = [
+    ...rows
+      .filter((x) => /^(clustered-cqat|pruned-clustered-pcqat)(\[|$)/.test(x.id))
+      .filter((x) => byId.has(peer(x.id)!))
+      .map((x) => `${x.id}/PTQ zip ${zipRatio(x.id)} (${points(x.id)} points)`),
+    ...(has('baseline-qat-int4', 'baseline-qat')
+      ? [
+          `int4 QAT raw ${ratio(byId.get('baseline-qat-int4')!.raw, byId.get('baseline-qat')!.raw)} of int8 QAT, accuracy ${points('baseline-qat-int4')} points`,
+        ]
+      : []),
+  ];
   console.log(
-    `key figures: CQAT/PTQ zip ${zipRatio('clustered-cqat')}, PCQAT/PTQ zip ${zipRatio('pruned-clustered-pcqat')}; int4 QAT raw ${ratio(byId.get('baseline-qat-int4')!.raw, byId.get('baseline-qat')!.raw)} of int8 QAT, accuracy ${(acc('baseline-qat-int4') - acc('baseline-qat')).toFixed(2)} points; wall ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    `key figures: ${figures.join('; ')}; wall ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );
 }
 

@@ -1,28 +1,48 @@
 /**
- * Size benchmark (issue #17): how small collabopt's int8 files get on the reference CNN with
- * Fashion-MNIST, measured by TensorFlow's own TFLite interpreter on the 10,000 test images.
+ * Size benchmark (issue #17): how small collabopt's int8 files get on the reference CNN and on a
+ * MobileNet-v1-style model with Fashion-MNIST, measured by TensorFlow's own TFLite interpreter on
+ * the 10,000 test images.
  *
- *   npm run bench:size              # 60k training images, 3 Keras epochs, 1 fine-tuning epoch, 600 s search limit
- *   npm run bench:size -- --quick   # 10k training images, 1 epoch, 60 s search limit
+ *   npm run bench:size              # CNN: 60k images, 3 Keras epochs; MobileNet: 20k, 4 epochs; 600 s search limit
+ *   npm run bench:size -- --quick   # CNN: 10k images, 1 epoch; MobileNet: 3k, 2 epochs; 60 s search limit
+ *   npm run bench:size -- --models=reference,mobilenet   # either or both (default both)
  *
- * The float model is trained by Keras in the oracle venv (keras_reference.py) and read from its
- * float .tflite, so collabopt's files and TFLiteConverter's (full int8 and 16x8) start from the
- * same weights; the peers are measured in the same run. Per leaf: interpreter accuracy, raw bytes,
- * deflated bytes (zlib, what a zip stores), the most int8 codes per kernel tensor and per channel.
- * Then the accuracy-budget search (preserve's searchBudget) for budgets 0.5 and 1.0 points: its
- * Pareto front and wall time (sensitivity measured once, counted in the first search's time).
+ * Both float models are trained by Keras in the oracle venv, so collabopt's files and
+ * TFLiteConverter's (full int8 and 16x8) start from the same weights; the peers are measured in the
+ * same run. The reference CNN comes from keras_reference.py (read from its float .tflite); the
+ * MobileNet-style model is the one of e2e/cli/mobilenet-tree and bench:models
+ * (e2e/cli/mobilenet_model.py, read from its TF.js Layers model.json; keras_json_converter.py writes
+ * the converter's float and 16x8 files of it, its script the int8 one). Per leaf: interpreter
+ * accuracy, raw bytes, deflated bytes (zlib, what a zip stores), the most int8 codes per kernel
+ * tensor and per channel; a leaf that cannot be built says why in its row. Then the accuracy-budget
+ * search (preserve's searchBudget) for budgets 0.5 and 1.0 points: its Pareto front and wall time.
+ * The sensitivity pass is measured once per model and reused by both budgets; its time is printed
+ * on its own and is not part of either search's time (nor of --time-limit).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { deflatedSize, formatTable, type Graph } from '@collabopt/core';
+import {
+  createConsoleLogger,
+  deflatedSize,
+  formatTable,
+  readModel,
+  type Graph,
+} from '@collabopt/core';
 import { registerAllPlugins } from '@collabopt/cli';
-import { createDataset, getEngine, loadFashionMnist } from '@collabopt/engine';
+import {
+  createDataset,
+  getEngine,
+  loadFashionMnist,
+  type Dataset,
+  type Engine,
+} from '@collabopt/engine';
 import { readTflite, writeTflite } from '@collabopt/format-tflite';
 import {
   branchLabel,
   kernelFigures,
+  prepareOutput,
   pruneFrequencyFor,
   runPipelineCopy,
   runSensitivity,
@@ -36,11 +56,16 @@ const PYTHON = path.join(REPO, '.venv-oracle', 'bin', 'python');
 const QUICK = arg('quick') === 'true';
 const TRAIN = Number(arg('samples') ?? (QUICK ? 10000 : 60000));
 const EPOCHS = Number(arg('epochs') ?? (QUICK ? 1 : 3));
+const MOBILENET_TRAIN = QUICK ? 3000 : 20000;
+const MOBILENET_EPOCHS = QUICK ? 2 : 4;
+/** Test images the engine's int8 simulation scores MobileNet budget candidates on (the interpreter uses all 10,000). */
+const MOBILENET_SIM_TEST = QUICK ? 2000 : 10000;
 const LIMIT = Number(arg('time-limit') ?? (QUICK ? 60 : 600));
+const MODELS = arg('models', 'reference,mobilenet').split(',');
 const FINE_TUNE_EPOCHS = 1;
 
 function python(script: string, args: string[]): string {
-  const r = spawnSync(PYTHON, [path.join(__dirname, script), ...args], {
+  const r = spawnSync(PYTHON, [path.resolve(__dirname, script), ...args], {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
     env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' },
@@ -55,125 +80,212 @@ const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 /** The Keras layer name inside a converter tensor name (functional_1_1/conv1_1/Relu… → conv1). */
 const layer = (name: string): string => /functional_\d+_\d+\/(\w+?)_\d+\//.exec(name)?.[1] ?? name;
 
-async function main(): Promise<void> {
-  registerAllPlugins();
-  console.log(
-    `bench:size${QUICK ? ' --quick' : ''}: Keras trains the reference CNN on ${TRAIN} Fashion-MNIST images for ${EPOCHS} epoch(s); machine shared and loaded, sizes are exact, times are not`,
-  );
-  const keras = JSON.parse(python('keras_reference.py', [dir, String(TRAIN), String(EPOCHS)])) as {
-    keras_accuracy: number;
-    seconds: number;
-  };
-  const baseline = readTflite(readFileSync(path.join(dir, 'float.tflite')));
-  const fashion = loadFashionMnist();
-  const n = Math.min(TRAIN, fashion.train.count);
-  const per = 28 * 28;
-  const train = createDataset(
-    fashion.train.x.subarray(0, n * per),
-    fashion.train.y.subarray(0, n),
-    [28, 28, 1],
-    'fashion-mnist/train',
-  );
-  const calibration = createDataset(
-    fashion.train.x.subarray(0, 500 * per),
-    fashion.train.y.subarray(0, 500),
-    [28, 28, 1],
-    'calibration',
-  );
-  const data = { train, test: fashion.test, calibration };
-  const engine = await getEngine();
-  console.log(`engine backend ${engine.backend}`);
-  const context = { engine, data, seed: 0, teacher: baseline };
+/** The first `n` samples of a data set. */
+function first(d: Dataset, n: number, name: string): Dataset {
+  const per = d.sampleShape.reduce((a, b) => a * b, 1);
+  const count = Math.min(n, d.count);
+  return createDataset(d.x.subarray(0, count * per), d.y.subarray(0, count), d.sampleShape, name);
+}
 
-  const frequency = pruneFrequencyFor(n, FINE_TUNE_EPOCHS);
+/** The first `n` samples of a [0, 1] 28×28 data set as an MNIST idx pair (raw uint8). */
+function writeIdx(dir: string, prefix: string, d: Dataset, n: number): void {
+  const header = (magic: number, dims: number[]): Buffer => {
+    const b = Buffer.alloc(4 + 4 * dims.length);
+    b.writeUInt32BE(magic, 0);
+    dims.forEach((v, i) => b.writeUInt32BE(v, 4 + 4 * i));
+    return b;
+  };
+  const pixels = Uint8Array.from(d.x.subarray(0, n * 784), (v) => Math.round(v * 255));
+  const labels = Uint8Array.from(d.y.subarray(0, n));
+  writeFileSync(
+    path.join(dir, `${prefix}-images-idx3-ubyte`),
+    Buffer.concat([header(0x803, [n, 28, 28]), pixels]),
+  );
+  writeFileSync(
+    path.join(dir, `${prefix}-labels-idx1-ubyte`),
+    Buffer.concat([header(0x801, [n]), labels]),
+  );
+}
+
+/** One model to measure: its float graph, the data, and the peers' files (float first). */
+interface BenchModel {
+  readonly name: string;
+  readonly key: string;
+  readonly baseline: Graph;
+  readonly data: { train: Dataset; test: Dataset; calibration: Dataset };
+  readonly kerasAccuracy: number;
+  readonly peers: { id: string; file: string }[];
+}
+
+interface Row {
+  id: string;
+  file?: string;
+  error?: string;
+  codes?: [number, number];
+}
+
+interface BenchSummary {
+  readonly model: BenchModel;
+  readonly rows: Row[];
+  readonly searches: { budget: number; result: BudgetSearchResult; seconds: number }[];
+  readonly sensitivity: Awaited<ReturnType<typeof runSensitivity>>;
+  readonly sensitivitySeconds: number;
+}
+
+async function referenceCnnModel(): Promise<BenchModel> {
+  const out = path.join(dir, 'reference');
+  mkdirSync(out);
+  const keras = JSON.parse(python('keras_reference.py', [out, String(TRAIN), String(EPOCHS)])) as {
+    keras_accuracy: number;
+  };
+  const fashion = loadFashionMnist();
+  return {
+    name: `reference CNN (Keras, ${TRAIN} train images, ${EPOCHS} epoch(s))`,
+    key: 'reference',
+    baseline: readTflite(readFileSync(path.join(out, 'float.tflite'))),
+    data: {
+      train: first(fashion.train, TRAIN, 'fashion-mnist/train'),
+      test: fashion.test,
+      calibration: first(fashion.train, 500, 'calibration'),
+    },
+    kerasAccuracy: keras.keras_accuracy,
+    peers: [
+      { id: 'float (Keras → TFLiteConverter)', file: path.join(out, 'float.tflite') },
+      { id: 'TFLiteConverter int8', file: path.join(out, 'converter-int8.tflite') },
+      { id: 'TFLiteConverter 16x8', file: path.join(out, 'converter-16x8.tflite') },
+    ],
+  };
+}
+
+/** The MobileNet-v1-style model of e2e/cli/mobilenet-tree and bench:models (its builder, reused). */
+async function mobilenetModel(): Promise<BenchModel> {
+  const data = path.join(dir, 'mobilenet-data');
+  const model = path.join(dir, 'mobilenet');
+  mkdirSync(data);
+  mkdirSync(model);
+  const fashion = loadFashionMnist();
+  writeIdx(data, 'train', fashion.train, MOBILENET_TRAIN);
+  writeIdx(data, 't10k', fashion.test, fashion.test.count);
+  const keras = JSON.parse(
+    python(path.join(REPO, 'e2e', 'cli', 'mobilenet_model.py'), [
+      data,
+      model,
+      String(MOBILENET_EPOCHS),
+    ]),
+  ) as { keras_test_accuracy: number };
+  python('keras_json_converter.py', [model, data]);
+  const baseline = await readModel(path.join(model, 'model.json'));
+  // As the tree does: legalize for int8 TFLite (the softmax leaves the Dense head) before any pass.
+  await prepareOutput(baseline, path.join(model, 'probe.tflite'), {
+    format: 'tflite',
+    pipeline: 'ptq(mode=int8)',
+  });
+  return {
+    name: `MobileNet-v1-style (Keras, ${MOBILENET_TRAIN} train images, ${MOBILENET_EPOCHS} epochs; engine simulation on ${MOBILENET_SIM_TEST} test images)`,
+    key: 'mobilenet',
+    baseline,
+    data: {
+      train: first(fashion.train, MOBILENET_TRAIN, 'fashion-mnist/train'),
+      test: first(fashion.test, MOBILENET_SIM_TEST, 'fashion-mnist/test'),
+      calibration: first(fashion.train, 500, 'calibration'),
+    },
+    kerasAccuracy: keras.keras_test_accuracy,
+    peers: [
+      { id: 'float (Keras → TFLiteConverter)', file: path.join(model, 'float.tflite') },
+      { id: 'TFLiteConverter int8', file: path.join(model, 'keras_ptq.tflite') },
+      { id: 'TFLiteConverter 16x8', file: path.join(model, 'converter-16x8.tflite') },
+    ],
+  };
+}
+
+function leafPipelines(trainCount: number): { id: string; pipeline: string }[] {
+  const frequency = pruneFrequencyFor(trainCount, FINE_TUNE_EPOCHS);
   const prune = `prune(sparsity=0.5, epochs=${FINE_TUNE_EPOCHS}${frequency !== undefined ? `, frequency=${frequency}` : ''})`;
-  const leaves: { id: string; pipeline: string }[] = [
+  const cluster = `clusters=16, epochs=${FINE_TUNE_EPOCHS}, kmeansIterations=100, learningRate=0.0001`;
+  return [
     { id: 'int8 PTQ', pipeline: 'ptq(mode=int8)' },
     { id: 'int4 PTQ', pipeline: 'ptq(mode=int8, weightBits=4)' },
     { id: '16x8 PTQ', pipeline: 'ptq(mode=int16x8)' },
-    {
-      id: 'pruned 50% → int8 PTQ',
-      pipeline: `${prune} | ptq(mode=int8)`,
-    },
-    {
-      id: 'pruned 50% → int4 PTQ',
-      pipeline: `${prune} | ptq(mode=int8, weightBits=4)`,
-    },
-    {
-      id: 'clustered 16 → int8 PTQ',
-      pipeline: `cluster(clusters=16, epochs=${FINE_TUNE_EPOCHS}, kmeansIterations=100, learningRate=0.0001) | ptq(mode=int8)`,
-    },
+    { id: 'pruned 50% → int8 PTQ', pipeline: `${prune} | ptq(mode=int8)` },
+    { id: 'pruned 50% → int4 PTQ', pipeline: `${prune} | ptq(mode=int8, weightBits=4)` },
+    { id: 'clustered 16 → int8 PTQ', pipeline: `cluster(${cluster}) | ptq(mode=int8)` },
     {
       id: 'pruned 50% → sp-clustered 16 → int8 PTQ',
-      pipeline: `${prune} | sparsityPreservingCluster(clusters=16, epochs=${FINE_TUNE_EPOCHS}, kmeansIterations=100, learningRate=0.0001) | ptq(mode=int8)`,
+      pipeline: `${prune} | sparsityPreservingCluster(${cluster}) | ptq(mode=int8)`,
+    },
+    {
+      id: 'pruned 50% → sp-clustered 16/channel → int8 PTQ',
+      pipeline: `${prune} | sparsityPreservingCluster(${cluster}, perChannel=true) | ptq(mode=int8)`,
     },
   ];
-  const rows: {
-    id: string;
-    file: string;
-    seconds?: number;
-    codes?: [number, number];
-    sim?: number;
-  }[] = [
-    { id: 'float (Keras → TFLiteConverter)', file: path.join(dir, 'float.tflite') },
-    { id: 'TFLiteConverter int8', file: path.join(dir, 'converter-int8.tflite') },
-    { id: 'TFLiteConverter 16x8', file: path.join(dir, 'converter-16x8.tflite') },
-  ];
-  for (const [i, leaf] of leaves.entries()) {
+}
+
+async function benchModel(model: BenchModel, engine: Engine): Promise<BenchSummary> {
+  console.log(`\n== ${model.name}`);
+  const context = { engine, data: model.data, seed: 0, teacher: model.baseline };
+  const rows: Row[] = model.peers.map((p) => ({ ...p }));
+  for (const [i, leaf] of leafPipelines(model.data.train.count).entries()) {
     const t0 = Date.now();
-    const graph: Graph = await runPipelineCopy(baseline, leaf.pipeline, context);
-    const file = path.join(dir, `leaf-${i}.tflite`);
-    writeFileSync(file, writeTflite(graph, { logger: { warn: () => {} } }));
-    const k = kernelFigures(graph);
-    rows.push({
-      id: `collabopt ${leaf.id}`,
-      file,
-      seconds: (Date.now() - t0) / 1000,
-      codes: [k.maxUniquePerKernel, k.maxUniquePerChannel],
-    });
-    console.log(`  built ${leaf.id} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    try {
+      const graph: Graph = await runPipelineCopy(model.baseline, leaf.pipeline, context);
+      const file = path.join(dir, `${model.key}-leaf-${i}.tflite`);
+      writeFileSync(file, writeTflite(graph, { logger: { warn: () => {} } }));
+      const k = kernelFigures(graph);
+      rows.push({
+        id: `collabopt ${leaf.id}`,
+        file,
+        codes: [k.maxUniquePerKernel, k.maxUniquePerChannel],
+      });
+      console.log(`  built ${leaf.id} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      rows.push({ id: `collabopt ${leaf.id}`, error });
+      console.log(`  ${leaf.id} failed after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${error}`);
+    }
   }
 
-  // The budget searches: sensitivity once, reused by both budgets.
-  const searches: { budget: number; result: BudgetSearchResult; seconds: number }[] = [];
+  // The budget searches: sensitivity once, reused by both budgets (its time is not theirs).
+  const searches: BenchSummary['searches'] = [];
   const s0 = Date.now();
-  const sensitivity = await runSensitivity(baseline, { ...context, probes: ['int8', 'int4'] });
+  const sensitivity = await runSensitivity(model.baseline, {
+    ...context,
+    probes: ['int8', 'int4'],
+  });
   const sensitivitySeconds = (Date.now() - s0) / 1000;
   for (const budget of [0.5, 1.0]) {
     const t0 = Date.now();
-    const result = await searchBudget(baseline, {
+    const result = await searchBudget(model.baseline, {
       ...context,
       budget,
       objective: 'zip',
       timeLimitSeconds: LIMIT,
       epochs: FINE_TUNE_EPOCHS,
       sensitivity,
+      logger: createConsoleLogger('warn', process.stdout),
       writer: async (g) => [
         { path: 'm.tflite', bytes: writeTflite(g, { logger: { warn: () => {} } }) },
       ],
     });
     searches.push({ budget, result, seconds: (Date.now() - t0) / 1000 });
     if (result.chosenFiles) {
-      const file = path.join(dir, `budget-${budget}.tflite`);
+      const file = path.join(dir, `${model.key}-budget-${budget}.tflite`);
       writeFileSync(file, result.chosenFiles[0]!.bytes);
       rows.push({
         id: `collabopt budget ${budget}: ${branchLabel(result.chosen!.branch)}, 4-bit ${result.chosen!.fourBitLayers.map(layer).join(',') || '-'}, float ${result.chosen!.floatLayers.map(layer).join(',') || '-'}`,
         file,
-        sim: result.chosen!.metric,
       });
     }
   }
+  return { model, rows, searches, sensitivity, sensitivitySeconds };
+}
 
-  const acc = JSON.parse(
-    python(
-      'fashion_mnist_accuracy.py',
-      rows.map((r) => r.file),
-    ),
-  ) as Record<string, number>;
-  const floatAcc = acc[rows[0]!.file]!;
-  const int8Bytes = readFileSync(rows.find((r) => r.id === 'collabopt int8 PTQ')!.file).length;
+function printSummary(s: BenchSummary, acc: Record<string, number>): string {
+  const { model, rows, searches, sensitivity } = s;
+  const floatAcc = acc[rows[0]!.file!]!;
+  const int8 = rows.find((r) => r.id === 'collabopt int8 PTQ' && r.file);
+  const int8Bytes = int8 ? readFileSync(int8.file!).length : NaN;
   console.log(
-    `\nreference CNN, Fashion-MNIST test (10,000), TF ${'2.21'} interpreter accuracy; Keras float ${pct(keras.keras_accuracy)}`,
+    `\n${model.name}: Fashion-MNIST test (10,000), TF 2.21 interpreter accuracy; Keras float ${pct(model.kerasAccuracy)}`,
   );
   console.log(
     formatTable(
@@ -188,6 +300,7 @@ async function main(): Promise<void> {
         'codes/channel',
       ],
       rows.map((r) => {
+        if (!r.file) return [r.id, `failed: ${r.error}`, '', '', '', '', '', ''];
         const bytes = readFileSync(r.file);
         const a = acc[r.file]!;
         return [
@@ -204,7 +317,7 @@ async function main(): Promise<void> {
     ),
   );
   console.log(
-    `\nsensitivity (int8 / int4 PTQ of one layer, drop in points; ${sensitivitySeconds.toFixed(0)} s):`,
+    `\nsensitivity (int8 / int4 PTQ of one layer, drop in points; ${s.sensitivitySeconds.toFixed(0)} s, outside the searches' times and time limit):`,
   );
   console.log(
     formatTable(
@@ -216,10 +329,10 @@ async function main(): Promise<void> {
       ]),
     ),
   );
-  for (const s of searches) {
-    const r = s.result;
+  for (const x of searches) {
+    const r = x.result;
     console.log(
-      `\nbudget ${s.budget} points: ${r.candidates.length} candidates in ${s.seconds.toFixed(0)} s${r.stoppedByTime ? ' (time limit hit)' : ''}; Pareto front (int8 simulation on the 10k test set):`,
+      `\nbudget ${x.budget} points: ${r.candidates.length} candidates in ${x.seconds.toFixed(0)} s${r.stoppedByTime ? ` (time limit ${LIMIT} s hit)` : ''}; Pareto front (engine int8 simulation on ${model.data.test.count} test images):`,
     );
     console.log(
       formatTable(
@@ -237,12 +350,45 @@ async function main(): Promise<void> {
       ),
     );
   }
-  const int4 = rows.find((r) => r.id === 'collabopt int4 PTQ')!;
-  const ours16 = rows.find((r) => r.id === 'collabopt 16x8 PTQ')!;
-  const conv16 = rows.find((r) => r.id === 'TFLiteConverter 16x8')!;
-  const b1 = searches.find((s) => s.budget === 1.0)!;
+  const fig = (id: string): Row | undefined => rows.find((r) => r.id === id && r.file);
+  const int4 = fig('collabopt int4 PTQ');
+  const ours16 = fig('collabopt 16x8 PTQ');
+  const conv16 = fig('TFLiteConverter 16x8');
+  const b1 = searches.find((x) => x.budget === 1.0)!;
+  const b1File = rows.find((r) => r.id.startsWith('collabopt budget 1:'))?.file;
+  return `${model.key}: ${[
+    int4
+      ? `int4/int8 raw ${(readFileSync(int4.file!).length / int8Bytes).toFixed(2)}×, int4 Δacc ${((acc[int4.file!]! - floatAcc) * 100).toFixed(2)} pts`
+      : 'int4 failed',
+    ours16 && conv16
+      ? `our 16x8 ${pct(acc[ours16.file!]!)} vs converter 16x8 ${pct(acc[conv16.file!]!)} (raw ${(readFileSync(ours16.file!).length / readFileSync(conv16.file!).length).toFixed(2)}×)`
+      : '16x8 failed',
+    `budget 1.0 → ${b1.result.chosen && b1File ? `${kib(b1.result.chosen.zipBytes)} zip, interpreter drop ${((floatAcc - acc[b1File]!) * 100).toFixed(2)} pts` : 'none'} in ${b1.seconds.toFixed(0)} s`,
+  ].join('; ')}`;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  registerAllPlugins();
   console.log(
-    `\nkey: int4/int8 raw ${(readFileSync(int4.file).length / int8Bytes).toFixed(2)}×, int4 Δacc ${((acc[int4.file]! - floatAcc) * 100).toFixed(2)} pts; our 16x8 ${pct(acc[ours16.file]!)} vs converter 16x8 ${pct(acc[conv16.file]!)} (raw ${(readFileSync(ours16.file).length / readFileSync(conv16.file).length).toFixed(2)}×); budget 1.0 → ${b1.result.chosen ? `${kib(b1.result.chosen.zipBytes)} zip, interpreter drop ${((floatAcc - acc[path.join(dir, 'budget-1.tflite')]!) * 100).toFixed(2)} pts` : 'none'} in ${b1.seconds.toFixed(0)} s`,
+    `bench:size${QUICK ? ' --quick' : ''} (${MODELS.join(', ')}); load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${cpus().length} CPUs: sizes are exact, times are not`,
+  );
+  const engine = await getEngine();
+  console.log(`engine backend ${engine.backend}`);
+  const summaries: BenchSummary[] = [];
+  if (MODELS.includes('reference'))
+    summaries.push(await benchModel(await referenceCnnModel(), engine));
+  if (MODELS.includes('mobilenet'))
+    summaries.push(await benchModel(await mobilenetModel(), engine));
+  const files = summaries.flatMap((s) => s.rows.flatMap((r) => (r.file ? [r.file] : [])));
+  const acc = JSON.parse(python('fashion_mnist_accuracy.py', files)) as Record<string, number>;
+  const keys = summaries.map((s) => printSummary(s, acc));
+  console.log(
+    `\nkey (${((Date.now() - started) / 1000).toFixed(0)} s wall, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}): ${keys.join(' | ')}`,
   );
 }
 

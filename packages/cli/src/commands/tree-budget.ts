@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import {
+  BudgetExceededError,
   SOURCE_FILES_KEY,
   createConsoleLogger,
   formatTable,
@@ -22,7 +23,10 @@ export interface TreeBudgetOptions extends TreeBaselineOptions {
   budget: number;
   /** `--objective raw|zip` (default zip). */
   objective?: BudgetObjective;
-  /** `--time-limit` seconds: no new candidate starts after it (default 600). */
+  /**
+   * `--time-limit` seconds of search (default 600): no new candidate starts after it; the
+   * sensitivity pass before the search is not counted; the first all-int8 candidate always runs.
+   */
   timeLimit?: number;
 }
 
@@ -73,7 +77,7 @@ export async function treeBudgetCommand(
   const timeLimit = options.timeLimit ?? 600;
   print(
     io,
-    `budget search: smallest ${objective === 'raw' ? 'raw' : 'deflated'} int8 TFLite file within ${options.budget} points of the float ${data.labelled ? 'accuracy' : 'agreement'} (no new candidate after ${timeLimit} s)`,
+    `budget search: smallest ${objective === 'raw' ? 'raw' : 'deflated'} int8 TFLite file within ${options.budget} points of the float ${data.labelled ? 'accuracy' : 'agreement'} (no new candidate after ${timeLimit} s of search, counted after the sensitivity pass; the first all-int8 candidate is always measured)`,
   );
   const result = await searchBudget(baseline, {
     engine,
@@ -110,11 +114,17 @@ export async function treeBudgetCommand(
     },
   ];
   await writeFilesAtomically(options.output, files, protect, { signal: io.signal });
+  const tried = `${result.candidates.length} candidates in ${result.seconds.toFixed(0)} s (sensitivity ${result.sensitivitySeconds.toFixed(0)} s)${result.stoppedByTime ? `, stopped by the ${timeLimit} s time limit` : ''}`;
+  if (!result.chosen) {
+    throw new BudgetExceededError(
+      `no candidate within ${options.budget} points of the float ${result.kind} (${tried}); budget-report.json in ${options.output} lists them: raise --budget${result.stoppedByTime ? ' or --time-limit' : ''}`,
+      { field: '--budget' },
+      'NO_CANDIDATE_WITHIN_BUDGET',
+    );
+  }
   print(
     io,
-    result.chosen
-      ? `chosen ${result.chosen.id} (${plan(result.chosen)}): ${BUDGET_FILE} and budget-report.json in ${options.output}; ${result.candidates.length} candidates in ${result.seconds.toFixed(0)} s${result.stoppedByTime ? ' (stopped by the time limit)' : ''}`
-      : `no candidate within ${options.budget} points (${result.candidates.length} tried in ${result.seconds.toFixed(0)} s${result.stoppedByTime ? ', stopped by the time limit' : ''}); budget-report.json in ${options.output}`,
+    `chosen ${result.chosen.id} (${plan(result.chosen)}): ${BUDGET_FILE} and budget-report.json in ${options.output}; ${tried}`,
   );
   return result;
 }

@@ -1,8 +1,6 @@
 import {
-  GraphBuilder,
   InvalidArgumentError,
   PassRegistry,
-  createRng,
   definePass,
   deflatedSize,
   type Graph,
@@ -10,11 +8,9 @@ import {
 } from '@collabopt/core';
 import { registerClusteringPasses } from '@collabopt/clustering';
 import {
-  createDataset,
   createEngine,
   dataSourceFromDataset,
   type DataSource,
-  type Dataset,
   type Engine,
 } from '@collabopt/engine';
 import { registerPruningPasses } from '@collabopt/pruning';
@@ -23,21 +19,7 @@ import { registerPreservePasses } from '../register';
 import { runTree, type TreeEvent } from './run-tree';
 import type { TreePlan } from './plan';
 import { pipelinePasses } from './plan';
-
-function model(): Graph {
-  const b = new GraphBuilder('toy', { seed: 3 });
-  const x = b.input('input', [-1, 6, 6, 1]);
-  let h = b.layer('Conv2D', 'conv', x, { filters: 4, kernelSize: [3, 3], activation: 'relu' });
-  h = b.layer('Flatten', 'flatten', h);
-  return b.build(b.layer('Dense', 'logits', h, { units: 2 }));
-}
-
-function data(n: number, seed: number): Dataset {
-  const rng = createRng(seed);
-  const x = Float32Array.from({ length: n * 36 }, () => rng.next());
-  const y = Int32Array.from({ length: n }, (_, i) => (x[i * 36]! > 0.5 ? 1 : 0));
-  return createDataset(x, y, [6, 6, 1], 'toy');
-}
+import { toyData, toyModel } from '../../test/toy-model';
 
 /** A writer that serialises every kernel's float bytes: what a format writer returns, without disk. */
 async function weightsWriter(graph: Graph): Promise<ModelFile[]> {
@@ -111,11 +93,11 @@ describe('runTree', () => {
     };
     const events: TreeEvent['kind'][] = [];
     const returned = new Map<string, ModelFile[]>();
-    const baseline = model();
+    const baseline = toyModel();
     const before = (baseline.node('conv').weight('kernel').tensor.data as Float32Array).slice();
     const { report, branches, passRecords } = await runTree(baseline, plan, {
       engine,
-      data: { train: data(64, 1), test: data(32, 2), calibration: data(32, 3) },
+      data: { train: toyData(64, 1), test: toyData(32, 2), calibration: toyData(32, 3) },
       writer: async (g, l) => {
         const files = await weightsWriter(g);
         returned.set(l.id, files);
@@ -170,7 +152,7 @@ describe('runTree', () => {
   }, 60_000);
 
   it('measures agreement with the float baseline when the test data has no labels', async () => {
-    const labelled = dataSourceFromDataset(data(32, 2));
+    const labelled = dataSourceFromDataset(toyData(32, 2));
     const unlabelled: DataSource = {
       ...labelled,
       labels: undefined,
@@ -179,7 +161,7 @@ describe('runTree', () => {
         return { x: b.x, size: b.size };
       },
     };
-    const classifier = model();
+    const classifier = toyModel();
     classifier.node('logits').attrs['activation'] = 'softmax';
     const { report } = await runTree(
       classifier,
@@ -189,7 +171,7 @@ describe('runTree', () => {
       },
       {
         engine,
-        data: { test: unlabelled, calibration: data(32, 3) },
+        data: { test: unlabelled, calibration: toyData(32, 3) },
         writer: weightsWriter,
         passRegistry: passes,
       },
@@ -222,7 +204,7 @@ describe('runTree', () => {
         },
       }),
     );
-    const baseline = model();
+    const baseline = toyModel();
     const float = (baseline.node('conv').weight('kernel').tensor.data as Float32Array).slice();
     const { report } = await runTree(
       baseline,
@@ -241,7 +223,7 @@ describe('runTree', () => {
       },
       {
         engine,
-        data: { train: data(64, 1), test: data(32, 2), calibration: data(32, 3) },
+        data: { train: toyData(64, 1), test: toyData(32, 2), calibration: toyData(32, 3) },
         writer: weightsWriter,
         passRegistry: registry,
       },
@@ -258,14 +240,14 @@ describe('runTree', () => {
     controller.abort(new Error('stop'));
     await expect(
       runTree(
-        model(),
+        toyModel(),
         {
           branches: [{ id: 'baseline', label: 'b' }],
           leaves: [leaf('q', 'baseline', 'ptq(mode=int8)')],
         },
         {
           engine,
-          data: { calibration: data(32, 3) },
+          data: { calibration: toyData(32, 3) },
           writer: weightsWriter,
           passRegistry: passes,
           signal: controller.signal,
