@@ -2,7 +2,9 @@
  * Microbenchmark behind the direct SIMD forward convolution on wasm
  * (src/wasm-kernels/conv2d-forward-simd.ts): FusedConv2D (bias + ReLU) by the direct kernel
  * ("direct", split by images over the SIMD threads) vs the stock XNNPACK kernel ("xnnpack"), on the
- * convolutions of the benchmark CNN, the reference CNN and the MobileNet stems. A fresh filter
+ * convolutions of the benchmark CNN, the reference CNN and the MobileNet stems; and Winograd
+ * F(2×2, 3×3) ("winograd", src/wasm-kernels/conv2d-forward-winograd.ts) where it applies (3×3
+ * stride 1, cin % 4 = 0; elsewhere that variant is the direct kernel again). A fresh filter
  * each call, as in training (the weights change every step, so XNNPACK repacks them); interleaved
  * in one process, medians and minimums of wall time, and the median CPU time of the process (all
  * threads): on a loaded machine wall times absorb preemption, while with 1 thread the CPU time
@@ -16,6 +18,7 @@ import { activateBackend, tf, wasmThreadsStatus } from '@collabopt/engine';
 import { interleaveWallAndCpu } from './interleave';
 const {
   setDirectForwardConvEnabled,
+  setWinogradForwardConvEnabled,
   // eslint-disable-next-line @typescript-eslint/no-require-imports
 } = require('../../../packages/engine/dist/wasm-kernels');
 
@@ -53,34 +56,38 @@ async function main(): Promise<void> {
     const x = tf.randomNormal([batch, ...l.x]);
     const filter0 = tf.randomNormal(l.f);
     const bias = tf.randomNormal([l.f[3]]);
-    const conv = (direct: boolean) => () => {
-      setDirectForwardConvEnabled(direct);
-      return tf.tidy(() => {
-        const filter = tf.add(filter0, 0); // a new tensor each step, as in training
-        return tf.engine().runKernel('FusedConv2D', { x, filter, bias }, {
-          strides: l.s,
-          pad: l.pad,
-          dataFormat: 'NHWC',
-          dilations: 1,
-          activation: 'relu',
-        } as unknown as tf.NamedAttrMap) as tf.Tensor;
-      });
-    };
+    const conv =
+      (direct: boolean, winograd = false) =>
+      () => {
+        setDirectForwardConvEnabled(direct);
+        setWinogradForwardConvEnabled(winograd);
+        return tf.tidy(() => {
+          const filter = tf.add(filter0, 0); // a new tensor each step, as in training
+          return tf.engine().runKernel('FusedConv2D', { x, filter, bias }, {
+            strides: l.s,
+            pad: l.pad,
+            dataFormat: 'NHWC',
+            dilations: 1,
+            activation: 'relu',
+          } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        });
+      };
     const filterOnly = () => tf.add(filter0, 0);
     const t = interleaveWallAndCpu(
-      { direct: conv(true), xnnpack: conv(false), filterOnly },
+      { direct: conv(true), winograd: conv(true, true), xnnpack: conv(false), filterOnly },
       rounds,
     );
-    const ratio = (key: 'wall' | 'cpu') =>
-      (t['xnnpack']![key] - t['filterOnly']![key]) / (t['direct']![key] - t['filterOnly']![key]);
+    const ratio = (key: 'wall' | 'cpu', peer = 'xnnpack', variant = 'direct') =>
+      (t[peer]![key] - t['filterOnly']![key]) / (t[variant]![key] - t['filterOnly']![key]);
     const fmt = (n: string) =>
       `${n} ${t[n]!.wall.toFixed(2)} ms (min ${t[n]!.min.toFixed(2)}, cpu ${t[n]!.cpu.toFixed(2)})`;
     console.log(
-      `${l.name} x[${batch},${l.x}] f[${l.f}] s${l.s} ${l.pad}: ${fmt('direct')}; ${fmt('xnnpack')}; speed-up ${ratio('wall').toFixed(2)}× wall, ${ratio('cpu').toFixed(2)}× cpu (medians)`,
+      `${l.name} x[${batch},${l.x}] f[${l.f}] s${l.s} ${l.pad}: ${fmt('direct')}; ${fmt('winograd')}; ${fmt('xnnpack')}; direct vs xnnpack ${ratio('wall').toFixed(2)}× wall, ${ratio('cpu').toFixed(2)}× cpu; winograd vs direct ${ratio('wall', 'direct', 'winograd').toFixed(2)}× wall, ${ratio('cpu', 'direct', 'winograd').toFixed(2)}× cpu (medians)`,
     );
     tf.dispose([x, filter0, bias]);
   }
   setDirectForwardConvEnabled(true);
+  setWinogradForwardConvEnabled(false);
   console.log(`load average ${load()}`);
 }
 

@@ -1,8 +1,10 @@
 /**
  * A/B of whole wasm training steps with the direct SIMD forward convolution and 2×2 max pooling
  * (src/wasm-kernels/conv2d-forward-simd.ts, max-pool-simd.ts) switched on ("direct") and off
- * (XNNPACK's, "xnnpack"),
- * interleaved in one process (same load for both), median of the rounds: wall ms per step and
+ * (XNNPACK's, "xnnpack"), and
+ * the direct kernels with the 3×3 stride-1 convolutions by Winograd F(2×2, 3×3) ("winograd",
+ * src/wasm-kernels/conv2d-forward-winograd.ts), also their input gradients ("winogradDx",
+ * conv2d-backprop-input-winograd.ts), interleaved in one process (same load for both), median of the rounds: wall ms per step and
  * process CPU ms per step (all threads; with 1 thread the step's own work, which preemption on a
  * loaded machine does not inflate).
  *
@@ -25,6 +27,8 @@ import { median } from '../stats';
 const {
   setDirectForwardConvEnabled,
   setDirectMaxPoolEnabled,
+  setWinogradForwardConvEnabled,
+  setWinogradInputGradEnabled,
   // eslint-disable-next-line @typescript-eslint/no-require-imports
 } = require('../../../packages/engine/dist/wasm-kernels');
 
@@ -43,12 +47,21 @@ async function main(): Promise<void> {
     ['reference CNN', referenceCnn],
   ] as const) {
     const graph = build(0);
-    const ms: Record<'direct' | 'xnnpack', number[]> = { direct: [], xnnpack: [] };
-    const cpu: Record<'direct' | 'xnnpack', number[]> = { direct: [], xnnpack: [] };
+    const variants = ['direct', 'winograd', 'winogradDx', 'xnnpack'] as const;
+    type Variant = (typeof variants)[number];
+    const ms: Record<Variant, number[]> = { direct: [], winograd: [], winogradDx: [], xnnpack: [] };
+    const cpu: Record<Variant, number[]> = {
+      direct: [],
+      winograd: [],
+      winogradDx: [],
+      xnnpack: [],
+    };
     for (let r = 0; r <= rounds; r++) {
-      for (const variant of ['direct', 'xnnpack'] as const) {
-        setDirectForwardConvEnabled(variant === 'direct');
-        setDirectMaxPoolEnabled(variant === 'direct');
+      for (const variant of variants) {
+        setDirectForwardConvEnabled(variant !== 'xnnpack');
+        setDirectMaxPoolEnabled(variant !== 'xnnpack');
+        setWinogradForwardConvEnabled(variant === 'winograd' || variant === 'winogradDx');
+        setWinogradInputGradEnabled(variant === 'winogradDx');
         const c0 = process.cpuUsage();
         const t0 = performance.now();
         await engine.fit(graph, data, { epochs: 1, batchSize: batch });
@@ -64,12 +77,18 @@ async function main(): Promise<void> {
     const x = median(ms.xnnpack);
     const dc = median(cpu.direct);
     const xc = median(cpu.xnnpack);
+    const w = median(ms.winograd);
+    const wc = median(cpu.winograd);
+    const wd = median(ms.winogradDx);
+    const wdc = median(cpu.winogradDx);
     console.log(
-      `${name} batch ${batch}: ms per step direct ${d.toFixed(1)} (cpu ${dc.toFixed(1)}), xnnpack ${x.toFixed(1)} (cpu ${xc.toFixed(1)}); speed-up ${(x / d).toFixed(2)}× wall, ${(xc / dc).toFixed(2)}× cpu (medians of ${rounds} interleaved rounds)`,
+      `${name} batch ${batch}: ms per step direct ${d.toFixed(1)} (cpu ${dc.toFixed(1)}), winograd ${w.toFixed(1)} (cpu ${wc.toFixed(1)}), xnnpack ${x.toFixed(1)} (cpu ${xc.toFixed(1)}); direct vs xnnpack ${(x / d).toFixed(2)}× wall, ${(xc / dc).toFixed(2)}× cpu; winograd vs direct ${(d / w).toFixed(2)}× wall, ${(dc / wc).toFixed(2)}× cpu; winogradDx ${wd.toFixed(1)} (cpu ${wdc.toFixed(1)}) vs direct ${(d / wd).toFixed(2)}× wall, ${(dc / wdc).toFixed(2)}× cpu (medians of ${rounds} interleaved rounds)`,
     );
   }
   setDirectForwardConvEnabled(true);
   setDirectMaxPoolEnabled(true);
+  setWinogradForwardConvEnabled(true);
+  setWinogradInputGradEnabled(true);
   loads.push(os.loadavg()[0]!);
   console.log(`load average ${loads.map((l) => l.toFixed(1)).join(' → ')} (shared 2-core machine)`);
 }

@@ -31,7 +31,12 @@ import { unsortedSegmentSum } from './unsorted-segment-sum';
 import { heapSimd, isHeapBackend, type HeapBackend } from './wasm-heap';
 import { transposedAMatMulSimd } from './transposed-a-matmul';
 import { conv2dBackpropInputSimd } from './conv2d-backprop-input-simd';
+import {
+  WINOGRAD_INPUT_GRAD_MIN_IN_CHANNELS,
+  conv2dBackpropInputWinograd,
+} from './conv2d-backprop-input-winograd';
 import { conv2dForwardSimd } from './conv2d-forward-simd';
+import { conv2dForwardWinograd } from './conv2d-forward-winograd';
 import { maxPool2x2Simd } from './max-pool-simd';
 import {
   SIMD_FILTER_GRAD_MAX_IN_CHANNELS,
@@ -120,6 +125,29 @@ export function setDirectForwardConvEnabled(enabled: boolean): void {
   useDirectForwardConv = enabled;
 }
 
+let useWinogradForwardConv = true;
+
+/**
+ * Benchmarks only: run 3×3 stride-1 Conv2D / FusedConv2D by the direct kernel instead of Winograd
+ * F(2×2, 3×3) (conv2d-forward-winograd.ts; the default where it applies, with the direct forward
+ * conv enabled: benchmark CNN step 75 → 65 ms CPU on one thread).
+ */
+export function setWinogradForwardConvEnabled(enabled: boolean): void {
+  useWinogradForwardConv = enabled;
+}
+
+let useWinogradInputGrad = true;
+
+/**
+ * Benchmarks only: run 3×3 stride-1 Conv2DBackpropInput by the direct kernel instead of Winograd
+ * F(2×2, 3×3) (conv2d-backprop-input-winograd.ts; the default where it applies, with the direct
+ * input gradient enabled, from WINOGRAD_INPUT_GRAD_MIN_IN_CHANNELS in channels: benchmark CNN
+ * conv2 at batch 128 14.0 → 12.4 ms CPU on one thread).
+ */
+export function setWinogradInputGradEnabled(enabled: boolean): void {
+  useWinogradInputGrad = enabled;
+}
+
 /**
  * Conv2D / FusedConv2D by the direct SIMD kernel where it applies (float32, NHWC, no PReLU/leaky
  * ReLU), else the stock kernel.
@@ -140,6 +168,21 @@ function directForwardConv(stock: tf.KernelConfig, fused: boolean): tf.KernelFun
       (!fused || inputs['preluActivationWeights'] === undefined)
         ? heapSimd(backend)
         : undefined;
+    const winograd =
+      simd === undefined || !useWinogradForwardConv
+        ? undefined
+        : conv2dForwardWinograd(
+            simd,
+            x,
+            filter,
+            bias,
+            a.strides,
+            a.pad as PadAttr,
+            a.dilations,
+            a.dimRoundingMode as Rounding,
+            fused ? a.activation : 'linear',
+          );
+    if (winograd !== undefined) return winograd;
     const direct =
       simd === undefined
         ? undefined
@@ -452,6 +495,21 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
         useBlockedInputGrad && dy.dtype === 'float32' && filter.dtype === 'float32'
           ? heapSimd(backend)
           : undefined;
+      const winograd =
+        simd === undefined ||
+        !useWinogradInputGrad ||
+        filter.shape[2] < WINOGRAD_INPUT_GRAD_MIN_IN_CHANNELS
+          ? undefined
+          : conv2dBackpropInputWinograd(
+              simd,
+              a.inputShape,
+              dy,
+              filter,
+              a.strides,
+              a.pad as PadAttr,
+              a.dimRoundingMode as Rounding,
+            );
+      if (winograd !== undefined) return winograd;
       const direct =
         simd === undefined
           ? undefined

@@ -1,0 +1,55 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { convGeometry, type PadAttr } from './conv-geometry';
+import { flippedTransposedFilter } from './flipped-transposed-filter';
+import type { HeapSimd } from './wasm-heap';
+import { winogradChannelsFit, winogradConv3x3 } from './winograd-conv3x3';
+
+/**
+ * In channels (dx's) from which the Winograd input gradient beats the direct SIMD kernel: 1 thread,
+ * batch 128 (tools/bench/engine/winograd-input-grad-micro.ts): 32 in / 64 out channels 1.13×
+ * and 32 / 32 1.72× less CPU time, 16 / 32 0.95× (the direct kernel's 8-channel blocks are
+ * cheaper there).
+ */
+export const WINOGRAD_INPUT_GRAD_MIN_IN_CHANNELS = 32;
+
+/**
+ * Conv2DBackpropInput of a 3×3 stride-1 NHWC convolution (any padding) by Winograd F(2×2, 3×3):
+ * dx is dy convolved with the filter rotated by 180° and its channels swapped, padded by 2 − the
+ * forward padding. Undefined where that does not apply: not 3×3 stride 1, dilated, or out
+ * channels (dy's) not a multiple of 4 or in channels (dx's) not of 8.
+ */
+export function conv2dBackpropInputWinograd(
+  simd: HeapSimd,
+  inputShape: [number, number, number, number],
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  strides: [number, number] | number,
+  pad: PadAttr,
+  dimRoundingMode?: 'floor' | 'round' | 'ceil',
+): tf.TensorInfo | undefined {
+  if (filter.shape.length !== 4 || dy.shape.length !== 4) return undefined;
+  const [kh, kw, cin, cout] = filter.shape as [number, number, number, number];
+  if (kh !== 3 || kw !== 3 || !winogradChannelsFit(cout, cin)) return undefined;
+  const g = convGeometry(inputShape, filter.shape, strides, 1, pad, dimRoundingMode, false);
+  if (g.sh !== 1 || g.sw !== 1) return undefined;
+  if (dy.shape[1] !== g.outH || dy.shape[2] !== g.outW || dy.shape[3] !== cout) return undefined;
+  return winogradConv3x3(
+    simd,
+    dy,
+    () =>
+      flippedTransposedFilter(simd.floats(simd.address(filter), 9 * cin * cout), 3, 3, cin, cout),
+    undefined,
+    {
+      batch: g.batch,
+      inH: g.outH,
+      inW: g.outW,
+      cin: cout,
+      outH: g.inH,
+      outW: g.inW,
+      cout: cin,
+      top: 2 - g.top,
+      left: 2 - g.left,
+    },
+    0,
+  );
+}
