@@ -48,8 +48,9 @@ export interface ClusterTransformOptions {
   readonly initialFrom?: 'weights' | 'annotation';
   /**
    * Rate-aware assignment (`assignCodebookRateAware`): each step re-assigns weights to the
-   * centroid minimising squared error + entropyWeight × clustering error × (−log2 share), so rare clusters
-   * lose members and the exported indices compress better. Default 0: nearest centroid (TFMOT).
+   * centroid minimising squared error + entropyWeight × (mean squared gap between adjacent
+   * centroids of its row) × (−log2 share), so rare clusters lose members and the exported indices
+   * compress better. Default 0: nearest centroid (TFMOT).
    */
   readonly entropyWeight?: number;
 }

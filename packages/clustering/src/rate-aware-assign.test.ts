@@ -5,6 +5,7 @@ import {
   assignCodebookRateAware,
   indexEntropy,
   indexShares,
+  meanSquaredCentroidGap,
   rateAwareAssign,
 } from './rate-aware-assign';
 
@@ -58,6 +59,17 @@ describe('indexShares / indexEntropy', () => {
   });
 });
 
+describe('meanSquaredCentroidGap', () => {
+  it('is the mean squared gap between adjacent sorted centroids, without the excluded one', () => {
+    // Sorted 0, 1, 3: gaps 1 and 2 → (1 + 4) / 2 = 2.5.
+    expect(meanSquaredCentroidGap([3, 0, 1])).toBe(2.5);
+    // Without index 1 (the 0): −1, 1, 3 → gaps 2 and 2 → 4.
+    expect(meanSquaredCentroidGap([3, 0, -1, 1], 1)).toBe(4);
+    expect(meanSquaredCentroidGap([0.5])).toBe(0);
+    expect(meanSquaredCentroidGap([0, 2], 0)).toBe(0);
+  });
+});
+
 describe('assignCodebookRateAware', () => {
   // Per-tensor codebook with a pinned zero centroid (index 0), as sparsity-preserving clustering.
   const sparse: Codebook = {
@@ -89,32 +101,45 @@ describe('assignCodebookRateAware', () => {
     // Free values: 0.9, −1.1, 0.3, 1.2, 0.8, 1.0, −0.2 → nearest: −1 for −1.1 and −0.2 (2 of 7).
     const nearest = assignCodebookRateAware(data, [10], sparse, 0, { frozen });
     expect(Array.from(nearest)).toEqual([0, 2, 0, 1, 2, 2, 2, 2, 1, 0]);
-    // Nearest-centroid error of the free values: (0.01 + 0.01 + 0.49 + 0.04 + 0.04 + 0 + 0.64) / 7
-    // = 0.17571 = D. −0.2 costs (0.8)² + λ·log2(7/2) on −1 and (1.2)² + λ·log2(7/5) on +1,
-    // λ = entropyWeight × D: weight 1 → 0.958 vs 1.525 and weight 3 → 1.593 vs 1.696 (stays on
-    // −1); weight 4 → 1.910 vs 1.781 (moves to +1). −1.1 (0.01 vs 4.41 + …) stays on −1.
-    expect(Array.from(assignCodebookRateAware(data, [10], sparse, 3, { frozen }))).toEqual(
+    // Centroids without the pinned zero: −1 and 1, one gap of 2 → G = 4, λ = entropyWeight × 4.
+    // −0.2 costs (0.8)² + λ·log2(7/2) on −1 and (1.2)² + λ·log2(7/5) on +1: it moves once
+    // λ·(1.80735 − 0.48543) > 0.8, λ > 0.60518, weight > 0.15130. Weight 0.15: 1.72443 vs
+    // 1.73126 (stays); 0.16: 1.79672 vs 1.75068 (moves). −1.1 (0.01 vs 4.41 + …) stays on −1.
+    expect(Array.from(assignCodebookRateAware(data, [10], sparse, 0.15, { frozen }))).toEqual(
       Array.from(nearest),
     );
-    expect(Array.from(assignCodebookRateAware(data, [10], sparse, 1, { frozen }))).toEqual(
-      Array.from(nearest),
-    );
-    const moved = assignCodebookRateAware(data, [10], sparse, 4, { frozen });
+    const moved = assignCodebookRateAware(data, [10], sparse, 0.16, { frozen });
     expect(Array.from(moved)).toEqual([0, 2, 0, 1, 2, 2, 2, 2, 2, 0]);
+  });
+
+  it('acts on weights that sit exactly on their centroids (λ does not depend on drift)', () => {
+    // CQAT starts with every weight on a centroid: one −1 and six +1 (shares 1/7, 6/7), G = 4.
+    // The −1 costs λ·log2 7 = 2.80735λ where it is and 4 + λ·log2(7/6) = 4 + 0.22239λ on +1:
+    // it moves once 2.58496λ > 4, λ > 1.54741, weight > 0.38685.
+    const codebook: Codebook = { clusters: 2, rows: 1, centroids: Float32Array.from([-1, 1]) };
+    const onCentroids = Float32Array.from([-1, 1, 1, 1, 1, 1, 1]);
+    expect(Array.from(assignCodebookRateAware(onCentroids, [7], codebook, 0.38))).toEqual([
+      0, 1, 1, 1, 1, 1, 1,
+    ]);
+    expect(Array.from(assignCodebookRateAware(onCentroids, [7], codebook, 0.39))).toEqual([
+      1, 1, 1, 1, 1, 1, 1,
+    ]);
   });
 
   it('is scale-free: scaling weights and centroids together gives the same assignment', () => {
     const scaled: Codebook = { ...sparse, centroids: sparse.centroids.map((c) => c * 1e-3) };
     const small = data.map((v) => v * 1e-3);
-    expect(Array.from(assignCodebookRateAware(small, [10], scaled, 4, { frozen }))).toEqual(
-      Array.from(assignCodebookRateAware(data, [10], sparse, 4, { frozen })),
-    );
+    for (const w of [0.15, 0.16])
+      expect(Array.from(assignCodebookRateAware(small, [10], scaled, w, { frozen }))).toEqual(
+        Array.from(assignCodebookRateAware(data, [10], sparse, w, { frozen })),
+      );
   });
 
   it('uses each row’s own shares for a per-channel codebook', () => {
     // Shape [4, 2], channel axis 1: column 0 is mostly −1, column 1 mostly +1; the middle value
     // 0.1 in each column goes to that column's common centroid, although +1 and −1 are equally
-    // common over the whole tensor.
+    // common over the whole tensor. Each row: G = 4, weight 0.2 → λ = 0.8; column 0's 0.1 costs
+    // 1.21 + 0.8·log2(4/3) = 1.542 on −1 and 0.81 + 0.8·2 = 2.41 on +1.
     const perChannel: Codebook = {
       clusters: 2,
       rows: 2,
@@ -125,7 +150,7 @@ describe('assignCodebookRateAware', () => {
     expect(Array.from(assignCodebookRateAware(w, [4, 2], perChannel, 0))).toEqual([
       0, 1, 0, 1, 0, 1, 1, 0,
     ]);
-    expect(Array.from(assignCodebookRateAware(w, [4, 2], perChannel, 2))).toEqual([
+    expect(Array.from(assignCodebookRateAware(w, [4, 2], perChannel, 0.2))).toEqual([
       0, 1, 0, 1, 0, 1, 0, 1,
     ]);
   });

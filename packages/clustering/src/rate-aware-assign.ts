@@ -74,13 +74,30 @@ export function indexEntropy(indices: ArrayLike<number>, k: number): number {
 }
 
 /**
+ * Mean squared gap between adjacent centroids (sorted by value), leaving out `exclude` (the pinned
+ * zero centroid of a sparse codebook): the codebook's own scale of squared error, the cost of
+ * moving a value that sits on a centroid to its neighbour. 0 with fewer than two centroids.
+ */
+export function meanSquaredCentroidGap(centroids: ArrayLike<number>, exclude?: number): number {
+  const sorted: number[] = [];
+  for (let j = 0; j < centroids.length; j++) if (j !== exclude) sorted.push(centroids[j]!);
+  if (sorted.length < 2) return 0;
+  sorted.sort((a, b) => a - b);
+  let sum = 0;
+  for (let j = 1; j < sorted.length; j++) sum += (sorted[j]! - sorted[j - 1]!) ** 2;
+  return sum / (sorted.length - 1);
+}
+
+/**
  * One rate-aware re-assignment of a clustered weight (the CQAT/PCQAT option `entropyWeight`).
  * Per codebook row, the shares come from `previous` (the assignment of the last training step;
- * nearest-centroid when absent) over the row's free elements, and λ = entropyWeight × D, D the
- * mean squared error of the row's free values under nearest-centroid assignment to the current
- * centroids. So the weight is scale-free and comparable across codebooks: one bit of index
- * entropy saved is worth a squared error of `entropyWeight` times the plain clustering error
- * (D does not depend on the rate-aware assignment, so it cannot feed back on itself).
+ * nearest-centroid when absent) over the row's free elements, and λ = entropyWeight × G, G the
+ * mean squared gap between the row's adjacent centroids (`meanSquaredCentroidGap`, the zero
+ * centroid left out). G depends on the codebook only, not on how far fine-tuning has moved the
+ * weights off their centroids (CQAT starts with every weight exactly on a centroid), so one weight
+ * means the same at the first and the last step, per tensor and per channel, and it is scale-free:
+ * a value sitting on a centroid moves to a neighbour one gap away once entropyWeight × (bits
+ * saved) exceeds 1 (for an average gap).
  * Frozen elements (`frozen[i] === 0`, pruned or zero) and zeros stay on the pinned zero centroid;
  * free elements never take it, so a sparsity mask holds exactly as in `assignCodebook`.
  * Deterministic: no randomness.
@@ -115,10 +132,6 @@ export function assignCodebookRateAware(
     if (at.length === 0) continue;
     const values = Float64Array.from(at, (i) => data[i]!);
     const centroids = codebook.centroids.subarray(r * k, (r + 1) * k);
-    const nearest = new NearestCentroid(centroids, zeros?.[r]);
-    let distortion = 0;
-    for (const v of values) distortion += (v - centroids[nearest.nearest(v)]!) ** 2;
-    distortion /= values.length;
     const shares = indexShares(
       at.map((i) => previous[i]!),
       k,
@@ -127,7 +140,7 @@ export function assignCodebookRateAware(
       values,
       centroids,
       shares,
-      entropyWeight * distortion,
+      entropyWeight * meanSquaredCentroidGap(centroids, zeros?.[r]),
       zeros !== undefined ? { exclude: zeros[r]! } : {},
     );
     at.forEach((i, t) => (out[i] = assigned[t]!));
