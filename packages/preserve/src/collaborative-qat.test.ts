@@ -110,20 +110,20 @@ describe('collaborative QAT (pqat, cqat, pcqat)', () => {
       )
     ).graph;
     const before = kernelFacts(pruned, 'hidden');
-    // The latent weights start exactly on the centroids (a stripped clustered model), and the
-    // rate term is relative to their clustering error, so re-assignment acts as fine-tuning moves
-    // them: a large learning rate makes 8 steps enough here.
+    // The latent weights start exactly on the centroids (a stripped clustered model); the rate
+    // term is relative to the codebook's centroid gaps, not to the weights' drift, so
+    // re-assignment acts from the first step.
     const nearest = await run(
       pruned.clone(),
       'pcqat(epochs=1, batchSize=32, learningRate=0.01, entropyWeight=0)',
     );
     const rateAware = await run(
       pruned.clone(),
-      'pcqat(epochs=1, batchSize=32, learningRate=0.01, entropyWeight=20)',
+      'pcqat(epochs=1, batchSize=32, learningRate=0.01, entropyWeight=0.5)',
     );
     const again = await run(
       pruned.clone(),
-      'pcqat(epochs=1, batchSize=32, learningRate=0.01, entropyWeight=20)',
+      'pcqat(epochs=1, batchSize=32, learningRate=0.01, entropyWeight=0.5)',
     );
     expect(rateAware.warnings).toEqual([]);
     for (const name of ['conv', 'hidden', 'logits']) {
@@ -206,8 +206,9 @@ describe('collaborative QAT declarations', () => {
       rangeInit: 'tfmot',
       loss: 'auto',
       temperature: 1,
-      entropyWeight: DEFAULT_ENTROPY_WEIGHT,
+      entropyWeight: DEFAULT_ENTROPY_WEIGHT.pcqat,
     });
+    expect(cqat.create({}).options.entropyWeight).toBe(DEFAULT_ENTROPY_WEIGHT.cqat);
     expect(pqat.create({}).options).not.toHaveProperty('entropyWeight');
     expect(() => cqat.create({ entropyWeight: -1 })).toThrow(/entropyWeight/);
     expect(p.usesTeacher).toBe(true);

@@ -34,26 +34,29 @@ export function preservingTransforms(
 }
 
 /**
- * Default `entropyWeight` of cqat/pcqat: one bit of index entropy saved is worth this many times
- * the kernel's plain (nearest-centroid) clustering error, in squared error. Chosen on the
- * reference CNN (tools/bench/size/leaves.ts, 60k/10k Fashion-MNIST, the tree's epochs=1):
- * 8 is the largest tried weight at which both CQAT (0.970× PTQ's deflated size, +0.02 points)
- * and PCQAT (0.920×, +0.04 points) keep PTQ's accuracy; 9 and 10 cost PCQAT 0.24–0.27 points,
- * 6 leaves CQAT at 0.997×.
+ * Default `entropyWeight` of cqat and pcqat: one bit of index entropy saved is worth this many
+ * times the codebook row's mean squared gap between adjacent centroids, in squared error. Chosen
+ * on the reference CNN (tools/bench/size/leaves.ts, 60k/10k Fashion-MNIST, the tree's epochs=1,
+ * seeds 0, 1, 2), each the smallest tried weight reaching ≤ 0.97× PTQ's deflated size on every
+ * seed. One weight does not serve both, probably because PCQAT's free centroids straddle the
+ * pruned-away zero region, whose wide gap raises its rows' mean squared gap: PCQAT reacts at a
+ * smaller weight (0.15 costs it 0.2–0.4 points at 0.83×), CQAT not below 0.15 (1.000× on seed 0).
  */
-export const DEFAULT_ENTROPY_WEIGHT = 8;
+export const DEFAULT_ENTROPY_WEIGHT = { cqat: 0.25, pcqat: 0.1 } as const;
 
-/** Options of the cluster-preserving QATs: QAT's plus the rate-aware assignment's weight. */
-export const CLUSTER_QAT_OPTIONS = defineOptions({
-  ...QAT_OPTIONS,
-  entropyWeight: {
-    kind: 'number',
-    min: 0,
-    default: DEFAULT_ENTROPY_WEIGHT,
-    description:
-      'rate-aware cluster assignment while fine-tuning: each weight joins the centroid minimising squared error + entropyWeight × clustering error × (−log2 cluster share), so rare clusters lose members and the int8 kernels deflate smaller (still ≤ k codes); 0: nearest centroid (TFMOT)',
-  },
-});
+/** Options of a cluster-preserving QAT: QAT's plus the rate-aware assignment's weight. */
+export function clusterQatOptions(defaultEntropyWeight: number) {
+  return defineOptions({
+    ...QAT_OPTIONS,
+    entropyWeight: {
+      kind: 'number',
+      min: 0,
+      default: defaultEntropyWeight,
+      description:
+        'rate-aware cluster assignment while fine-tuning: each weight joins the centroid minimising squared error + entropyWeight × (mean squared gap between adjacent centroids) × (−log2 cluster share), so rare clusters lose members and the int8 kernels deflate smaller (still ≤ k codes); 0: nearest centroid (TFMOT)',
+    },
+  });
+}
 
 /**
  * Quantization-aware fine-tuning that keeps what earlier passes achieved: QAT's fake-quant stage
@@ -61,7 +64,12 @@ export const CLUSTER_QAT_OPTIONS = defineOptions({
  * the pruned zeros and at most k distinct values per codebook. Family 'qat': the pass manager
  * names these when plain qat drops sparsity or clusters.
  */
-function collaborativeQat(name: string, description: string, keeps: Preservation) {
+function collaborativeQat(
+  name: string,
+  description: string,
+  keeps: Preservation,
+  defaultEntropyWeight = 0,
+) {
   const drops: AnnotationKind[] = [];
   if (!keeps.sparsity) drops.push('mask');
   if (!keeps.clusters) drops.push('codebook');
@@ -69,7 +77,7 @@ function collaborativeQat(name: string, description: string, keeps: Preservation
     name,
     description,
     family: 'qat',
-    options: keeps.clusters ? CLUSTER_QAT_OPTIONS : QAT_OPTIONS,
+    options: keeps.clusters ? clusterQatOptions(defaultEntropyWeight) : QAT_OPTIONS,
     preserves: [
       'quant',
       'range',
@@ -103,6 +111,7 @@ export const cqat = collaborativeQat(
   'cqat',
   'cluster-preserving QAT: int8 fake-quant training that keeps ≤ k values per codebook',
   { sparsity: false, clusters: true },
+  DEFAULT_ENTROPY_WEIGHT.cqat,
 );
 
 /** Sparsity- and cluster-preserving QAT (the fully optimized leaf of the deployment tree). */
@@ -110,4 +119,5 @@ export const pcqat = collaborativeQat(
   'pcqat',
   'sparsity- and cluster-preserving QAT: keeps the zeros and the clusters (fully optimized leaf)',
   { sparsity: true, clusters: true },
+  DEFAULT_ENTROPY_WEIGHT.pcqat,
 );

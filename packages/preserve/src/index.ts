@@ -3,7 +3,7 @@ export {
   cqat,
   pcqat,
   preservingTransforms,
-  CLUSTER_QAT_OPTIONS,
+  clusterQatOptions,
   DEFAULT_ENTROPY_WEIGHT,
   type Preservation,
 } from './collaborative-qat';

@@ -12,7 +12,9 @@
  *
  * A smaller --train/--test keeps the run short on a loaded machine (the table says what it used).
  * `--leaves` runs only the named leaves (and the branches they start from); `--cqat-options`
- * appends options to the cqat/pcqat pipelines (e.g. to compare entropyWeight values). A second
+ * appends options to the cqat/pcqat pipelines (e.g. to compare entropyWeight values); a set
+ * prefixed `cqat:` or `pcqat:` applies to that pass only (`--cqat-options="cqat:entropyWeight=0.3;
+ * pcqat:entropyWeight=0.1"` runs each leaf once). A second
  * table shows, per kernel, the entropy of its integer codes (bits per weight, what deflate's
  * Huffman stage pays at best) and the deflated bytes of the kernel alone, so the part of the file
  * that clustering can shrink is visible.
@@ -144,14 +146,20 @@ async function main(): Promise<void> {
   // The tree's leaves, and each QAT-family leaf and the baseline PTQ again with int4 kernels.
   const withBits = (pipeline: string): string => pipeline.replace(/\)$/, ', weightBits=4)');
   // Each cqat/pcqat leaf once per --cqat-options set, as `<leaf>[<options>]`.
-  const withCqatOptions = <L extends { id: string; pipeline: string }>(l: L): L[] =>
-    CQAT_OPTIONS !== undefined && /^p?cqat\(/.test(l.pipeline)
-      ? CQAT_OPTIONS.map((o) =>
-          o === ''
-            ? l
-            : { ...l, id: `${l.id}[${o}]`, pipeline: l.pipeline.replace(/\)$/, `, ${o})`) },
-        )
-      : [l];
+  const withCqatOptions = <L extends { id: string; pipeline: string }>(l: L): L[] => {
+    const pass = /^(p?cqat)\(/.exec(l.pipeline)?.[1];
+    if (CQAT_OPTIONS === undefined || pass === undefined) return [l];
+    return CQAT_OPTIONS.flatMap((set) => {
+      const only = /^(p?cqat):(.*)$/.exec(set);
+      if (only && only[1] !== pass) return [];
+      const o = only ? only[2]! : set;
+      return [
+        o === ''
+          ? l
+          : { ...l, id: `${l.id}[${o}]`, pipeline: l.pipeline.replace(/\)$/, `, ${o})`) },
+      ];
+    });
+  };
   const leaves = plan.leaves
     .flatMap((l) =>
       l.id.endsWith('-ptq') && l.from !== 'baseline'
