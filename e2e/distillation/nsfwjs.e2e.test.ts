@@ -21,11 +21,11 @@
  * Note: the held-out crops are drawn from the same seeded generator after the calibration crops, so
  * changing NSFWJS_CALIBRATION also changes which held-out crops are cut (from the same pictures).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassManager, silentLogger, type Graph } from '@collabopt/core';
-import { createEngine, openDataSet } from '@collabopt/engine';
+import { createEngine, openDataSet, readBatches, type DataSource } from '@collabopt/engine';
 import { readKerasModel } from '@collabopt/format-keras';
 import { tfliteFormat, writeTflite } from '@collabopt/format-tflite';
 import { registerClusteringPasses } from '@collabopt/clustering';
@@ -34,6 +34,8 @@ import { legalize, registerPreservePasses } from '@collabopt/preserve';
 import { interpreterSamples } from '../helpers/interpreter-outputs';
 import { outputsOf, runTfInterpreter, type SampleInput } from '../format-tflite/runtimes';
 import { loadNsfwjsModel } from '../format-keras/tfjs-helpers';
+import { npy } from '../format-onnx/helpers';
+import { runPython } from '../helpers/oracle';
 import { top1Agreement } from './agreement';
 import { writePhotoCrops } from './photo-crops';
 
@@ -49,6 +51,7 @@ let float: Graph;
 let floatFile: Uint8Array;
 let int8File: Uint8Array;
 let ptqFile: Uint8Array;
+let converterFile: Uint8Array;
 let held: SampleInput[][];
 let seconds = 0;
 
@@ -100,25 +103,59 @@ beforeAll(async () => {
     .addPipeline(`ptq(mode=int8, samples=${CALIBRATION}, batchSize=8)`)
     .run(float.clone());
   ptqFile = writeTflite(ptq.graph);
+  converterFile = await converterPtq(tmp, modelJson, shards, train);
 }, 3_600_000);
+
+/** All samples of `source` as one float32 array of shape [n, …sampleShape]. */
+async function allSamples(source: DataSource): Promise<{ data: Float32Array; dims: number[] }> {
+  const parts: Float32Array[] = [];
+  for await (const b of readBatches(source, 8)) parts.push(b.x.slice());
+  const data = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((offset, p) => (data.set(p, offset), offset + p.length), 0);
+  const per = source.sampleShape.reduce((a, b) => a * b, 1);
+  return { data, dims: [data.length / per, ...source.sampleShape] };
+}
+
+/**
+ * The peer: TFLiteConverter's full-integer PTQ of the same Layers model (rebuilt in Keras 3 by
+ * keras_layers_converter.py), calibrated on the same crops.
+ */
+async function converterPtq(
+  dir: string,
+  modelJson: Record<string, unknown>,
+  shards: Record<string, Uint8Array>,
+  calibration: DataSource,
+): Promise<Uint8Array> {
+  const modelPath = path.join(dir, 'model.json');
+  writeFileSync(modelPath, JSON.stringify(modelJson));
+  for (const [name, bytes] of Object.entries(shards)) writeFileSync(path.join(dir, name), bytes);
+  const { data, dims } = await allSamples(calibration);
+  const calibrationPath = npy('nsfwjs-calibration.npy', data, dims);
+  runPython(path.join(__dirname, 'keras_layers_converter.py'), [modelPath, calibrationPath, dir], {
+    timeoutMs: 1_800_000,
+  });
+  return new Uint8Array(readFileSync(path.join(dir, 'keras_ptq.tflite')));
+}
 
 describe('nsfwjs MobileNetV2: sparsityPreservingCluster | pcqat by distillation on unlabelled images', () => {
   it('its int8 TFLite file agrees with the float model (top-1) on held-out photographs at the measured floor', () => {
-    // 224×224×3 inputs travel to the interpreter as JSON: 30 images (all three files) per call.
+    // 224×224×3 inputs travel to the interpreter as JSON: 25 images (all four files) per call.
     const reference: number[] = [];
     const quantized: number[] = [];
     const ptqQuantized: number[] = [];
-    for (let i = 0; i < held.length; i += 30) {
-      const samples = held.slice(i, i + 30);
+    const converterQuantized: number[] = [];
+    for (let i = 0; i < held.length; i += 25) {
+      const samples = held.slice(i, i + 25);
       const runs = runTfInterpreter(
-        [floatFile, int8File, ptqFile].map((model) => ({ model, samples })),
+        [floatFile, int8File, ptqFile, converterFile].map((model) => ({ model, samples })),
       );
-      for (const [k, into] of [reference, quantized, ptqQuantized].entries())
+      for (const [k, into] of [reference, quantized, ptqQuantized, converterQuantized].entries())
         into.push(...outputsOf(runs[k], `file ${k}`).flatMap((s) => s[0]!.data));
     }
     const classes = reference.length / held.length;
     const agreement = top1Agreement(reference, quantized, classes);
     const ptqAgreement = top1Agreement(reference, ptqQuantized, classes);
+    const converterAgreement = top1Agreement(reference, converterQuantized, classes);
     const floatClasses = new Array<number>(classes).fill(0);
     for (let r = 0; r < held.length; r++) {
       const row = reference.slice(r * classes, (r + 1) * classes);
@@ -126,7 +163,7 @@ describe('nsfwjs MobileNetV2: sparsityPreservingCluster | pcqat by distillation 
     }
     // eslint-disable-next-line no-console
     console.log(
-      `nsfwjs ${PIPELINE}: ${seconds.toFixed(0)} s; int8 file vs float file (TFLite interpreter, ${held.length} held-out images): top-1 agreement ${(agreement * 100).toFixed(1)}% (PTQ ${(ptqAgreement * 100).toFixed(1)}%); ${int8File.length} bytes (float ${floatFile.length}, PTQ ${ptqFile.length}); float top-1 per class ${floatClasses.join('/')}`,
+      `nsfwjs ${PIPELINE}: ${seconds.toFixed(0)} s; int8 file vs float file (TFLite interpreter, ${held.length} held-out images): top-1 agreement ${(agreement * 100).toFixed(1)}% (our PTQ ${(ptqAgreement * 100).toFixed(1)}%, TFLiteConverter PTQ ${(converterAgreement * 100).toFixed(1)}%); ${int8File.length} bytes (float ${floatFile.length}, PTQ ${ptqFile.length}, converter ${converterFile.length}); float top-1 per class ${floatClasses.join('/')}`,
     );
     expect(agreement).toBeGreaterThanOrEqual(AGREEMENT_FLOOR);
   }, 1_200_000);
