@@ -6,20 +6,19 @@
  * `photo-crops.ts`), and its int8 TFLite file, run in TensorFlow's interpreter, agrees with the float
  * model's TFLite file on 200 held-out crops of *other* photographs (top-1).
  *
- * Measured (loaded 2-core machine, load 12–25, wasm backend), the issue's pipeline below:
- * - 64 calibration crops: top-1 agreement 93.0 % (PTQ int8 of the same float model in the same
- *   run: 82.5 %); fine-tuning 756 s;
- * - 16 calibration crops: 90.5 % (PTQ 90.5 %); 196 s;
- * - `npm run bench:models -- --quick --models=nsfwjs` (16 crops, 50 held-out): 92.0 % (PTQ 94.0 %).
- * The issue's 95 % is not reached. On these photographs the float model says "neutral" for 86–88 %
- * of the crops and "drawing" or "porn" for the rest; PTQ of the same model loses a comparable
- * amount (82.5–94 %), so int8 quantization on these images, not only clustering, costs the
- * points. More calibration crops helped (16 → 64: +2.5 points); longer fine-tuning, more clusters
- * or per-layer precision could not be tried in this session's time. The test holds the measured
- * floor (90 %, six images below the 64-crop figure).
+ * Next to it, in the same run: our PTQ int8 file of the float model and TFLiteConverter's
+ * full-integer PTQ of the same Layers model (rebuilt in Keras 3 by keras_layers_converter.py), both
+ * calibrated on the same crops. The held-out crops come from their own seeded stream, independent of
+ * NSFWJS_CALIBRATION.
  *
- * Note: the held-out crops are drawn from the same seeded generator after the calibration crops, so
- * changing NSFWJS_CALIBRATION also changes which held-out crops are cut (from the same pictures).
+ * Measured (loaded 2-core machine, load 11–16, wasm backend), 64 calibration crops, 200 held-out:
+ * top-1 agreement 95.0 % (our PTQ 94.5 %, TFLiteConverter PTQ 94.5 %); fine-tuning 446 s, whole
+ * test 1,408 s. The float model says "neutral" for 174 of the 200 crops.
+ *
+ * History: before ptq/qat fused a separate ReLU6 into the convolution before it, the same pipeline
+ * reached 93.0 % and our PTQ only 82.5 % (on the earlier held-out crops): Keras' `Conv → BatchNorm → ReLU6` layers left every
+ * convolution's int8 output on its unclamped range (e.g. [−77, 100]) and the ReLU6 output a few
+ * int8 steps. (PTQ-only, 32 crops, 100 held-out: ours 88 % → 94 %, TFLiteConverter 95 %.)
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -43,8 +42,8 @@ const PIPELINE =
   process.env['NSFWJS_PIPELINE'] ??
   'sparsityPreservingCluster(clusters=32, perChannel=true, kmeansIterations=10, epochs=1, batchSize=8, learningRate=0.00001) | pcqat(epochs=1, batchSize=8, learningRate=0.00001, rangeInit=firstBatch)';
 const CALIBRATION = Number(process.env['NSFWJS_CALIBRATION'] ?? 64);
-/** Measured 93.0 % with 64 calibration crops (see above). */
-const AGREEMENT_FLOOR = 0.9;
+/** The issue's bar; measured 95.0 % (190 of 200) with 64 calibration crops on wasm (see above). */
+const AGREEMENT_FLOOR = 0.95;
 const HELD_OUT = Number(process.env['NSFWJS_HELD_OUT'] ?? 200);
 
 let float: Graph;
