@@ -19,6 +19,26 @@ describe('TF.js fake quantization', () => {
     ref.forEach((v, i) => expect(y[i]).toBeCloseTo(v, 6));
   });
 
+  it('equals quantize, clip and dequantize with the zero point, exactly, on cpu and wasm', async () => {
+    const p = asymmetricParams(-1.3, 7.9);
+    expect(p.zeroPoint).not.toBe(0);
+    const xs = Float32Array.from({ length: 3000 }, (_, i) => Math.sin(i * 7.77) * 11);
+    for (let k = 0; k < 60; k++) xs[k] = Math.fround((k - 30.5) * Math.fround(p.scale)); // ties
+    for (const backend of ['cpu', 'wasm']) {
+      await createEngine({ backend: backend as 'cpu' | 'wasm' });
+      const x = tf.tensor1d(xs);
+      const got = fakeQuantTensor(x, p);
+      const q = tf.clipByValue(tf.add(tf.round(tf.div(x, p.scale)), p.zeroPoint), p.qmin, p.qmax);
+      const want = tf.mul(tf.sub(q, p.zeroPoint), p.scale);
+      // equal values (a zero may come out as −0 where the zero point's addition made it +0)
+      const a = Array.from(got.dataSync()).map((v) => v + 0);
+      const b = Array.from(want.dataSync()).map((v) => v + 0);
+      expect(a).toEqual(b);
+      tf.dispose([x, got, q, want]);
+    }
+    await createEngine({ backend: 'cpu' });
+  });
+
   it('passes gradients straight through inside the range and blocks them where clipped', () => {
     const p = asymmetricParams(-2, 6);
     const g = tf.grad((x: tf.Tensor) => fakeQuantTensor(x, p));
