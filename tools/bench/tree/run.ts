@@ -206,7 +206,7 @@ function main(): void {
       "\nthe tree's table:\n" +
         log
           .split('\n')
-          .filter((l) => l.startsWith('|') || /leaf|branch/.test(l))
+          .filter((l) => l.startsWith('|') || /leaf|branch|→|baseline/.test(l))
           .join('\n'),
     );
   } finally {
