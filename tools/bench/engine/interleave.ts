@@ -36,6 +36,37 @@ export function interleaveStats(
   );
 }
 
+/**
+ * Median wall ms, minimum wall ms and median process CPU ms (all threads) per call of each
+ * variant, in interleaved rounds after 2 warm-up calls. With one thread the CPU time is the
+ * variant's own work, which preemption on a loaded machine does not inflate.
+ */
+export function interleaveWallAndCpu(
+  variants: Record<string, () => tf.TensorContainer>,
+  rounds: number,
+): Record<string, { wall: number; min: number; cpu: number }> {
+  const names = Object.keys(variants);
+  for (let i = 0; i < 2; i++) for (const n of names) tf.dispose(variants[n]!());
+  const wall: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const cpu: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const n of names) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      tf.dispose(variants[n]!());
+      wall[n]!.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpu[n]!.push((c.user + c.system) / 1000);
+    }
+  }
+  return Object.fromEntries(
+    names.map((n) => [
+      n,
+      { wall: median(wall[n]!), min: Math.min(...wall[n]!), cpu: median(cpu[n]!) },
+    ]),
+  );
+}
+
 /** "a 1.23 ms; b 0.45 ms" */
 export function formatTimes(times: Record<string, number>): string {
   return Object.entries(times)

@@ -8,6 +8,7 @@
  *   npx tsx tools/bench/engine/profile.ts wasm reference         # reference CNN (DESIGN.md)
  *   npx tsx tools/bench/engine/profile.ts wasm mobilenet-v1 128  # MobileNet-v1 style, batch 128
  *   PROFILE_NAMES=1 npx tsx tools/bench/engine/profile.ts tensorflow   # + dispatches per kernel name
+ *   PROFILE_XNNPACK_CONV=1 npx tsx tools/bench/engine/profile.ts wasm   # forward convs by XNNPACK
  */
 import * as os from 'node:os';
 import { silentLogger, type Graph } from '@collabopt/core';
@@ -26,6 +27,7 @@ import { formatProfile, profileTraining } from './kernel-profile';
 import { mobilenetV1, mobilenetV2 } from './mobilenet-models';
 const {
   backendMemory,
+  setDirectForwardConvEnabled,
   simdThreadPoolOn,
   // eslint-disable-next-line @typescript-eslint/no-require-imports
 } = require('../../../packages/engine/dist/wasm-kernels');
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
   if (build === undefined) throw new Error(`model: one of ${Object.keys(MODELS).join(', ')}`);
   const batch = Number(process.argv[4] ?? 64);
   await activateBackend(backend);
+  if (process.env['PROFILE_XNNPACK_CONV']) setDirectForwardConvEnabled(false);
   const engine = await createEngine({ backend, logger: silentLogger });
   const load = () =>
     os

@@ -31,6 +31,8 @@ import { unsortedSegmentSum } from './unsorted-segment-sum';
 import { heapSimd, isHeapBackend, type HeapBackend } from './wasm-heap';
 import { transposedAMatMulSimd } from './transposed-a-matmul';
 import { conv2dBackpropInputSimd } from './conv2d-backprop-input-simd';
+import { conv2dForwardSimd } from './conv2d-forward-simd';
+import { maxPool2x2Simd } from './max-pool-simd';
 import {
   SIMD_FILTER_GRAD_MAX_IN_CHANNELS,
   blockedFilterGradSimd,
@@ -92,6 +94,8 @@ function nhwcOnly(kernel: string, dataFormat: unknown): void {
 
 let useBlockedFilterGrad = true;
 let useBlockedInputGrad = true;
+let useDirectForwardConv = true;
+let useDirectMaxPool = true;
 
 /**
  * Benchmarks only: run multi-channel filter gradients as the transposed convolution, and 3×3
@@ -104,6 +108,54 @@ export function setBlockedFilterGradEnabled(enabled: boolean): void {
 /** Benchmarks only: run convolution input gradients as the transposed convolution instead. */
 export function setBlockedInputGradEnabled(enabled: boolean): void {
   useBlockedInputGrad = enabled;
+}
+
+/** Benchmarks only: run 2×2/2 MaxPool as the stock (XNNPACK) kernel instead. */
+export function setDirectMaxPoolEnabled(enabled: boolean): void {
+  useDirectMaxPool = enabled;
+}
+
+/** Benchmarks only: run Conv2D / FusedConv2D as the stock (XNNPACK) kernels instead. */
+export function setDirectForwardConvEnabled(enabled: boolean): void {
+  useDirectForwardConv = enabled;
+}
+
+/**
+ * Conv2D / FusedConv2D by the direct SIMD kernel where it applies (float32, NHWC, no PReLU/leaky
+ * ReLU), else the stock kernel.
+ */
+function directForwardConv(stock: tf.KernelConfig, fused: boolean): tf.KernelFunc {
+  return (args) => {
+    const { inputs, attrs, backend } = args;
+    const a = attrs as unknown as tf.FusedConv2DAttrs;
+    const x = inputs['x']!;
+    const filter = inputs['filter']!;
+    const bias = fused ? inputs['bias'] : undefined;
+    const simd =
+      useDirectForwardConv &&
+      x.dtype === 'float32' &&
+      filter.dtype === 'float32' &&
+      (bias === undefined || bias.dtype === 'float32') &&
+      (a.dataFormat === undefined || a.dataFormat === 'NHWC') &&
+      (!fused || inputs['preluActivationWeights'] === undefined)
+        ? heapSimd(backend)
+        : undefined;
+    const direct =
+      simd === undefined
+        ? undefined
+        : conv2dForwardSimd(
+            simd,
+            x,
+            filter,
+            bias,
+            a.strides,
+            a.pad as PadAttr,
+            a.dilations,
+            a.dimRoundingMode as Rounding,
+            fused ? a.activation : 'linear',
+          );
+    return direct ?? stock.kernelFunc(args);
+  };
 }
 
 const KERNELS: Record<string, tf.KernelFunc> = {
@@ -306,6 +358,27 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
     const g = poolGeometry(input.shape, a.filterSize, a.strides, a.pad, a.dimRoundingMode);
     return maxPoolGradKernel(backend, input, dy, g);
   });
+  const stockMaxPool = tf.getKernel('MaxPool', backendName);
+  if (stockMaxPool !== undefined) {
+    replaceKernel(backendName, 'MaxPool', (args) => {
+      const { inputs, attrs, backend } = args;
+      const a = attrs as unknown as tf.MaxPoolAttrs;
+      const x = inputs['x']!;
+      const simd =
+        useDirectMaxPool && x.dtype === 'float32' && x.shape.length === 4
+          ? heapSimd(backend)
+          : undefined;
+      const direct =
+        simd === undefined
+          ? undefined
+          : maxPool2x2Simd(
+              simd,
+              x,
+              poolGeometry(x.shape, a.filterSize, a.strides, a.pad, a.dimRoundingMode),
+            );
+      return direct ?? stockMaxPool.kernelFunc(args);
+    });
+  }
   const stockSum = tf.getKernel('Sum', backendName);
   if (stockSum !== undefined) {
     replaceKernel(backendName, 'Sum', (args) => {
@@ -361,6 +434,13 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
       backend.incRef(x.dataId);
       return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
     });
+  }
+  for (const [name, fused] of [
+    ['Conv2D', false],
+    ['FusedConv2D', true],
+  ] as const) {
+    const stock = tf.getKernel(name, backendName);
+    if (stock !== undefined) replaceKernel(backendName, name, directForwardConv(stock, fused));
   }
   if (options.replaceConv2DBackpropInput !== false) {
     replaceKernel(backendName, 'Conv2DBackpropInput', ({ inputs, attrs, backend }) => {

@@ -125,7 +125,7 @@ export function maxPoolGrad2x2Into(
 }
 
 /** 2×2 windows with stride 2 that all lie inside the input (no padding on any side). */
-function isDisjoint2x2(g: PoolGeometry): boolean {
+export function isDisjoint2x2(g: PoolGeometry): boolean {
   return (
     g.kh === 2 &&
     g.kw === 2 &&

@@ -158,6 +158,23 @@ describe('kernels split across a SIMD helper thread', () => {
     },
   );
 
+  test.each(CONV.filter((c) => c.f[2] % 8 === 0 && c.f[0] * c.f[1] > 1))(
+    'FusedConv2D (direct SIMD forward) x$x f$f s$s $pad',
+    async (c) => {
+      const [, , , cin] = c.x;
+      const [kh, kw, cout] = c.f;
+      await expectSplitMatchesCpu(
+        'FusedConv2D',
+        {
+          x: random([...c.x], 9),
+          filter: random([kh, kw, cin, cout], 10),
+          bias: random([cout], 11),
+        },
+        { strides: c.s, pad: c.pad, dataFormat: 'NHWC', dilations: 1, activation: 'relu' },
+      );
+    },
+  );
+
   const DEPTHWISE = [
     { x: [3, 11, 9, 17], k: 3, mult: 1, s: 2, pad: 'same' },
     { x: [2, 13, 13, 9], k: 3, mult: 2, s: 2, pad: 'valid' },
@@ -205,6 +222,14 @@ describe('kernels split across a SIMD helper thread', () => {
     await expectSplitMatchesCpu(
       'MaxPoolGrad',
       { dy: random(y.shapes[0]!, 10), input: x, output },
+      { filterSize: 2, strides: 2, pad: 'valid' },
+    );
+  });
+
+  test('MaxPool 2×2/2 over an odd batch and odd sizes', async () => {
+    await expectSplitMatchesCpu(
+      'MaxPool',
+      { x: random([3, 9, 7, 5], 15) },
       { filterSize: 2, strides: 2, pad: 'valid' },
     );
   });

@@ -22,6 +22,8 @@ import { SIMD_KERNELS_PLAIN, SIMD_KERNELS_SHARED, SIMD_KERNEL_PARAMS } from './s
 import { heapSimd, type HeapBackend } from './wasm-heap';
 import { blockedFilterGradSimd } from './conv2d-backprop-filter-simd';
 import { conv2dBackpropInputSimd } from './conv2d-backprop-input-simd';
+import { conv2dForwardSimd } from './conv2d-forward-simd';
+import { maxPool2x2Simd } from './max-pool-simd';
 import { registerCoreGradients } from '../core-gradients';
 
 // First TF.js's gradients (the batch-norm reference differentiates composed ops), then the
@@ -187,6 +189,198 @@ describe('Conv2DBackpropInput (replacement)', () => {
       expectClose({ values: dx.dataSync() as Float32Array, shape: dx.shape }, expected);
       tf.dispose([dy, filter, dx]);
     }
+  });
+});
+
+/** Forward convolutions the direct SIMD kernel takes: out channels % 8 = 0, not pointwise. */
+const FORWARD_CASES: (Case & { activation: 'linear' | 'relu' | 'relu6'; bias: boolean })[] = [
+  // 4-pixel blocks and single pixels at the 'same' padding, odd sizes
+  {
+    n: 2,
+    h: 9,
+    w: 11,
+    c: 3,
+    k: [3, 3],
+    s: [1, 1],
+    d: [1, 1],
+    pad: 'same',
+    out: 8,
+    activation: 'relu',
+    bias: true,
+  },
+  {
+    n: 3,
+    h: 13,
+    w: 13,
+    c: 32,
+    k: [3, 3],
+    s: [1, 1],
+    d: [1, 1],
+    pad: 'valid',
+    out: 16,
+    activation: 'relu',
+    bias: true,
+  },
+  {
+    n: 2,
+    h: 11,
+    w: 9,
+    c: 5,
+    k: [3, 3],
+    s: [2, 2],
+    d: [1, 1],
+    pad: 'same',
+    out: 16,
+    activation: 'relu6',
+    bias: true,
+  },
+  {
+    n: 1,
+    h: 12,
+    w: 15,
+    c: 1,
+    k: [3, 3],
+    s: [2, 2],
+    d: [1, 1],
+    pad: 'valid',
+    out: 8,
+    activation: 'linear',
+    bias: false,
+  },
+  {
+    n: 2,
+    h: 10,
+    w: 7,
+    c: 7,
+    k: [5, 3],
+    s: [2, 1],
+    d: [1, 1],
+    pad: 'same',
+    out: 24,
+    activation: 'relu',
+    bias: false,
+  },
+  {
+    n: 2,
+    h: 6,
+    w: 17,
+    c: 4,
+    k: [2, 4],
+    s: [1, 3],
+    d: [1, 1],
+    pad: 'valid',
+    out: 8,
+    activation: 'relu6',
+    bias: false,
+  },
+  {
+    n: 2,
+    h: 7,
+    w: 8,
+    c: 6,
+    k: [1, 1],
+    s: [2, 2],
+    d: [1, 1],
+    pad: 'same',
+    out: 8,
+    activation: 'linear',
+    bias: true,
+  },
+  {
+    n: 1,
+    h: 28,
+    w: 28,
+    c: 1,
+    k: [3, 3],
+    s: [1, 1],
+    d: [1, 1],
+    pad: 'valid',
+    out: 32,
+    activation: 'relu',
+    bias: true,
+  },
+];
+
+describe('Conv2D / FusedConv2D (replacement by the direct SIMD kernel)', () => {
+  test.each(FORWARD_CASES)(
+    'matches cpu: x[$n,$h,$w,$c] k$k s$s $pad → $out $activation bias $bias',
+    async (c) => {
+      const filterShape = [c.k[0], c.k[1], c.c, c.out];
+      const inputs: Record<string, { values: Float32Array; shape: number[] }> = {
+        x: random([c.n, c.h, c.w, c.c], 5),
+        filter: random(filterShape, 6),
+      };
+      if (c.bias) inputs['bias'] = random([c.out], 7);
+      const attrs = {
+        strides: c.s,
+        pad: c.pad,
+        dataFormat: 'NHWC',
+        dilations: [1, 1],
+        activation: c.activation,
+      };
+      const expected = await run('cpu', 'FusedConv2D', inputs, attrs);
+      expectClose(await run('wasm', 'FusedConv2D', inputs, attrs), expected);
+      // The direct SIMD kernel itself (a silent fallback to the stock kernel fails here).
+      await tf.setBackend('wasm');
+      const simd = heapSimd(tf.backend() as unknown as HeapBackend)!;
+      const x = tf.tensor4d(inputs['x']!.values, [c.n, c.h, c.w, c.c]);
+      const filter = tf.tensor4d(
+        inputs['filter']!.values,
+        filterShape as [number, number, number, number],
+      );
+      const bias = c.bias ? tf.tensor1d(inputs['bias']!.values) : undefined;
+      const info = conv2dForwardSimd(
+        simd,
+        x,
+        filter,
+        bias,
+        c.s,
+        c.pad,
+        1,
+        undefined,
+        c.activation,
+      )!;
+      expect(info).toBeDefined();
+      const y = tf.engine().makeTensorFromTensorInfo(info);
+      expectClose({ values: y.dataSync() as Float32Array, shape: y.shape }, expected);
+      tf.dispose([x, filter, y, ...(bias === undefined ? [] : [bias])]);
+      if (!c.bias && c.activation === 'linear') {
+        const plain = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', dilations: [1, 1] };
+        expectClose(
+          await run('wasm', 'Conv2D', inputs, plain),
+          await run('cpu', 'Conv2D', inputs, plain),
+        );
+      }
+    },
+  );
+
+  test('leaves what it does not take to the stock kernel (cout % 8 ≠ 0, pointwise, leaky ReLU)', async () => {
+    await tf.setBackend('wasm');
+    const simd = heapSimd(tf.backend() as unknown as HeapBackend)!;
+    const x = tf.tensor4d(random([1, 5, 5, 8], 1).values, [1, 5, 5, 8]);
+    const f6 = tf.tensor4d(random([3, 3, 8, 6], 2).values, [3, 3, 8, 6]);
+    const f1x1 = tf.tensor4d(random([1, 1, 8, 8], 3).values, [1, 1, 8, 8]);
+    const f8 = tf.tensor4d(random([3, 3, 8, 8], 4).values, [3, 3, 8, 8]);
+    expect(
+      conv2dForwardSimd(simd, x, f6, undefined, 1, 'same', 1, undefined, 'relu'),
+    ).toBeUndefined();
+    expect(
+      conv2dForwardSimd(simd, x, f1x1, undefined, 1, 'same', 1, undefined, 'relu'),
+    ).toBeUndefined();
+    expect(
+      conv2dForwardSimd(simd, x, f8, undefined, 1, 'same', 2, undefined, 'relu'),
+    ).toBeUndefined();
+    expect(
+      conv2dForwardSimd(simd, x, f8, undefined, 1, 'same', 1, undefined, 'leakyrelu'),
+    ).toBeUndefined();
+    // and the stock kernel still answers for these through the replacement
+    const inputs = { x: random([1, 5, 5, 8], 1), filter: random([3, 3, 8, 6], 2) };
+    const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, activation: 'relu' };
+    expectClose(
+      await run('wasm', 'FusedConv2D', inputs, attrs),
+      await run('cpu', 'FusedConv2D', inputs, attrs),
+    );
+    tf.dispose([x, f6, f1x1, f8]);
   });
 });
 
@@ -557,6 +751,58 @@ describe('MaxPoolGrad (replaced where the pooling pads)', () => {
       await run('wasm', 'MaxPoolGrad', inputs, attrs),
       await run('cpu', 'MaxPoolGrad', inputs, attrs),
     );
+  });
+});
+
+describe('MaxPool 2×2/2 (replacement by the SIMD kernel)', () => {
+  test.each([
+    { n: 2, h: 4, w: 6, c: 8, pad: 'valid' },
+    { n: 3, h: 7, w: 5, c: 5, pad: 'valid' }, // odd sizes: last row/column ignored; 4 + 1 lanes
+    { n: 1, h: 26, w: 26, c: 32, pad: 'valid' },
+    { n: 2, h: 6, w: 4, c: 3, pad: 'same' }, // even sizes: 'same' pads nothing
+  ])('matches cpu: x[$n,$h,$w,$c] $pad', async ({ n, h, w, c, pad }) => {
+    const inputs = { x: random([n, h, w, c], 13) };
+    const attrs = { filterSize: 2, strides: 2, pad };
+    const expected = await run('cpu', 'MaxPool', inputs, attrs);
+    expectClose(await run('wasm', 'MaxPool', inputs, attrs), expected);
+    // The SIMD kernel itself (a silent fallback to the stock kernel fails here).
+    await tf.setBackend('wasm');
+    const simd = heapSimd(tf.backend() as unknown as HeapBackend)!;
+    const x = tf.tensor4d(inputs.x.values, [n, h, w, c]);
+    const info = maxPool2x2Simd(simd, x, poolGeometry(x.shape, 2, 2, pad as 'valid'))!;
+    expect(info).toBeDefined();
+    const y = tf.engine().makeTensorFromTensorInfo(info);
+    expectClose({ values: y.dataSync() as Float32Array, shape: y.shape }, expected);
+    tf.dispose([x, y]);
+  });
+
+  test('hand-computed: the maximum of each window, negative windows included', async () => {
+    await tf.setBackend('wasm');
+    const simd = heapSimd(tf.backend() as unknown as HeapBackend)!;
+    // x[1, 2, 4, 1]: windows [1, 5; -2, 0] and [-3, -1; -4, -2]
+    const x = tf.tensor4d([1, 5, -3, -1, -2, 0, -4, -2], [1, 2, 4, 1]);
+    const y = tf
+      .engine()
+      .makeTensorFromTensorInfo(maxPool2x2Simd(simd, x, poolGeometry(x.shape, 2, 2, 'valid'))!);
+    expect(Array.from(y.dataSync())).toEqual([5, -1]);
+    expect(y.shape).toEqual([1, 1, 2, 1]);
+    tf.dispose([x, y]);
+  });
+
+  test('leaves other windows to the stock kernel (3×3, stride 1, padded)', async () => {
+    await tf.setBackend('wasm');
+    const simd = heapSimd(tf.backend() as unknown as HeapBackend)!;
+    const x = tf.tensor4d(random([1, 5, 5, 4], 14).values, [1, 5, 5, 4]);
+    expect(maxPool2x2Simd(simd, x, poolGeometry(x.shape, 3, 2, 'valid'))).toBeUndefined();
+    expect(maxPool2x2Simd(simd, x, poolGeometry(x.shape, 2, 1, 'valid'))).toBeUndefined();
+    expect(maxPool2x2Simd(simd, x, poolGeometry(x.shape, 2, 2, 'same'))).toBeUndefined();
+    const inputs = { x: random([1, 5, 5, 4], 14) };
+    const attrs = { filterSize: 3, strides: 2, pad: 'same' };
+    expectClose(
+      await run('wasm', 'MaxPool', inputs, attrs),
+      await run('cpu', 'MaxPool', inputs, attrs),
+    );
+    x.dispose();
   });
 });
 

@@ -202,6 +202,74 @@
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $bl))))
 
+  ;; 2×2 max pooling with stride 2 and no padding (NHWC; input rows/columns past the last window
+  ;; are ignored): y[b, oy, ox, :] = the maximum of x's 2×2 window, 4 channels at a time (f32x4.pmax:
+  ;; one instruction; NaN inputs are not propagated the way TensorFlow does).
+  (func (export "maxPool2x2")
+    (param $x i32) (param $y i32)
+    (param $batch i32) (param $inH i32) (param $inW i32) (param $c i32)
+    (param $outH i32) (param $outW i32)
+    (local $cb i32) (local $row i32) (local $c4 i32)
+    (local $b i32) (local $oy i32) (local $ox i32) (local $ch i32)
+    (local $p i32) (local $o i32) (local $a i32)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $row (i32.mul (local.get $inW) (local.get $cb)))
+    (local.set $c4 (i32.and (local.get $c) (i32.const -4)))
+    (local.set $o (local.get $y))
+    (block $bdone
+      (loop $bl
+        (br_if $bdone (i32.ge_u (local.get $b) (local.get $batch)))
+        (local.set $oy (i32.const 0))
+        (block $ydone
+          (loop $yl
+            (br_if $ydone (i32.ge_u (local.get $oy) (local.get $outH)))
+            (local.set $p
+              (i32.add (local.get $x)
+                (i32.mul
+                  (i32.add (i32.mul (local.get $b) (local.get $inH))
+                           (i32.shl (local.get $oy) (i32.const 1)))
+                  (local.get $row))))
+            (local.set $ox (i32.const 0))
+            (block $xdone
+              (loop $xl
+                (br_if $xdone (i32.ge_u (local.get $ox) (local.get $outW)))
+                (local.set $ch (i32.const 0))
+                (block $vdone
+                  (loop $vl
+                    (br_if $vdone (i32.ge_u (local.get $ch) (local.get $c4)))
+                    (local.set $a (i32.add (local.get $p) (i32.shl (local.get $ch) (i32.const 2))))
+                    (v128.store (local.get $o)
+                      (f32x4.pmax
+                        (f32x4.pmax (v128.load (local.get $a))
+                                    (v128.load (i32.add (local.get $a) (local.get $cb))))
+                        (f32x4.pmax (v128.load (i32.add (local.get $a) (local.get $row)))
+                                    (v128.load (i32.add (i32.add (local.get $a) (local.get $row))
+                                                        (local.get $cb))))))
+                    (local.set $o (i32.add (local.get $o) (i32.const 16)))
+                    (local.set $ch (i32.add (local.get $ch) (i32.const 4)))
+                    (br $vl)))
+                (block $sdone
+                  (loop $sl
+                    (br_if $sdone (i32.ge_u (local.get $ch) (local.get $c)))
+                    (local.set $a (i32.add (local.get $p) (i32.shl (local.get $ch) (i32.const 2))))
+                    (f32.store (local.get $o)
+                      (f32.max
+                        (f32.max (f32.load (local.get $a))
+                                 (f32.load (i32.add (local.get $a) (local.get $cb))))
+                        (f32.max (f32.load (i32.add (local.get $a) (local.get $row)))
+                                 (f32.load (i32.add (i32.add (local.get $a) (local.get $row))
+                                                    (local.get $cb))))))
+                    (local.set $o (i32.add (local.get $o) (i32.const 4)))
+                    (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
+                    (br $sl)))
+                (local.set $p (i32.add (local.get $p) (i32.shl (local.get $cb) (i32.const 1))))
+                (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                (br $xl)))
+            (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+            (br $yl)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bl))))
+
   ;; dW of a 2-D convolution (NHWC, no dilation) from the padded input xp [n, hp, wp, cin] and
   ;; dy [n, oh, ow, cout]: dw[ky, kx, ci, co] = Σ xp[b, oy·sh + ky, ox·sw + kx, ci] · dy[b, oy, ox, co].
   ;; Meant for few input channels (a first layer on images), where the transposed-convolution
@@ -889,7 +957,9 @@
   ;; wt [kh, kw, cout, cin]: every dy pixel adds dy[b, oy, ox, :] · wt[ky, kx]ᵀ to
   ;; dx[b, oy·sh + ky − top, ox·sw + kx − left, :] for the taps inside the input (no padded dy, no
   ;; multiplications by padding). Needs cin % 8 = 0: 4 dy pixels × 8 input channels accumulate in
-  ;; registers over the out channels; dy rows outermost, so the few dx rows they reach stay in cache.
+  ;; registers over the out channels (a run's last 1–3 pixels as a 4-pixel block overlapping the
+  ;; previous one that adds only its new pixels to dx); dy rows outermost, so the few dx rows they
+  ;; reach stay in cache.
   (func (export "convInputGradBlocked")
     (param $dy i32) (param $wt i32) (param $dx i32)
     (param $n i32) (param $inH i32) (param $inW i32) (param $cin i32)
@@ -898,7 +968,7 @@
     (local $q i32) (local $rowsOut i32) (local $b i32) (local $iy i32)
     (local $ky i32) (local $kx i32) (local $oxLo i32) (local $oxHi i32) (local $t i32) (local $ox i32)
     (local $j i32) (local $pwTap i32) (local $pw i32) (local $pd i32) (local $pdEnd i32)
-    (local $px i32) (local $po i32) (local $dxRow i32)
+    (local $px i32) (local $po i32) (local $dxRow i32) (local $skip i32)
     (local $rowB i32) (local $pixX i32) (local $strideX i32) (local $strideW i32)
     (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32)
     (local $s v128) (local $b0 v128) (local $b1 v128)
@@ -962,6 +1032,15 @@
                         (block $odone
                           (loop $ol
                             (br_if $odone (i32.ge_u (local.get $ox) (local.get $oxHi)))
+                            ;; the last 1–3 pixels of a run: one 4-pixel block ending at oxHi whose
+                            ;; first `skip` pixels (done already) are computed but not added to dx
+                            (local.set $skip (i32.const 0))
+                            (if (i32.and
+                                  (i32.gt_u (i32.add (local.get $ox) (i32.const 4)) (local.get $oxHi))
+                                  (i32.ge_u (local.get $oxHi) (i32.add (local.get $oxLo) (i32.const 4))))
+                              (then
+                                (local.set $skip (i32.sub (i32.add (local.get $ox) (i32.const 4)) (local.get $oxHi)))
+                                (local.set $ox (i32.sub (local.get $oxHi) (i32.const 4)))))
                             (local.set $acc00 (v128.const i32x4 0 0 0 0))
                             (local.set $acc01 (v128.const i32x4 0 0 0 0))
                             (local.set $acc10 (v128.const i32x4 0 0 0 0))
@@ -1002,15 +1081,21 @@
                                     (local.set $pw (i32.add (local.get $pw) (local.get $strideW)))
                                     (local.set $pd (i32.add (local.get $pd) (i32.const 4)))
                                     (br $cl)))
+                                (if (i32.le_u (local.get $skip) (i32.const 0))
+                                  (then
                                 (local.set $po (i32.add (local.get $px) (i32.mul (i32.const 0) (local.get $strideX))))
                                 (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc00)))
-                                (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc01)))
+                                (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc01)))))
+                                (if (i32.le_u (local.get $skip) (i32.const 1))
+                                  (then
                                 (local.set $po (i32.add (local.get $px) (i32.mul (i32.const 1) (local.get $strideX))))
                                 (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc10)))
-                                (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc11)))
+                                (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc11)))))
+                                (if (i32.le_u (local.get $skip) (i32.const 2))
+                                  (then
                                 (local.set $po (i32.add (local.get $px) (i32.mul (i32.const 2) (local.get $strideX))))
                                 (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc20)))
-                                (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc21)))
+                                (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc21)))))
                                 (local.set $po (i32.add (local.get $px) (i32.mul (i32.const 3) (local.get $strideX))))
                                 (v128.store offset=0 (local.get $po) (f32x4.add (v128.load offset=0 (local.get $po)) (local.get $acc30)))
                                 (v128.store offset=16 (local.get $po) (f32x4.add (v128.load offset=16 (local.get $po)) (local.get $acc31)))
@@ -1148,6 +1233,222 @@
             (br $cil)))
         (local.set $q0 (local.get $q1))
         (br $cl))))
+
+  ;; y of a 2-D convolution (NHWC, no dilation, any kernel size, stride and padding; `top`/`left`
+  ;; are the padding before the input) from x [n, inH, inW, cin] and the filter w [kh, kw, cin, cout]
+  ;; (cout % 8 = 0), with the bias [cout] added when hasBias ≠ 0 and the activation applied
+  ;; (act: 0 linear, 1 ReLU, 2 ReLU6): 4 output pixels × 8 out channels accumulate in registers over
+  ;; every tap and input channel and are stored once. Blocks of 4 pixels whose taps all fall inside
+  ;; the input row run unchecked, one loop over a filter row's kw × cin (contiguous in x and w, so
+  ;; few-channel layers pay no per-tap loop); pixels near the left/right padding run one at a time, skipping
+  ;; the taps outside (no padded copy of x). Output rows outermost, so their input rows stay in cache.
+  (func (export "convForwardBlocked")
+    (param $x i32) (param $w i32) (param $bias i32) (param $y i32)
+    (param $n i32) (param $inH i32) (param $inW i32) (param $cin i32)
+    (param $oh i32) (param $ow i32) (param $kh i32) (param $kw i32) (param $cout i32)
+    (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
+    (param $hasBias i32) (param $act i32)
+    (local $q i32) (local $rowsOut i32) (local $b i32) (local $oy i32) (local $iy i32) (local $ix i32)
+    (local $ky i32) (local $kx i32) (local $j i32) (local $ox i32) (local $c i32)
+    (local $safeLo i32) (local $safeHi i32) (local $t i32)
+    (local $pw i32) (local $pwTap i32) (local $px i32) (local $xRow i32) (local $po i32)
+    (local $pixX i32) (local $strideX i32) (local $tapW i32) (local $rowW i32)
+    (local $r1 i32) (local $r2 i32) (local $r3 i32) (local $kwCin i32)
+    (local $s v128) (local $b0 v128) (local $b1 v128) (local $bias0 v128) (local $bias1 v128)
+    (local $zero v128) (local $six v128)
+    (local $acc00 v128) (local $acc01 v128) (local $acc10 v128) (local $acc11 v128) (local $acc20 v128) (local $acc21 v128) (local $acc30 v128) (local $acc31 v128)
+    (local.set $pixX (i32.shl (local.get $cin) (i32.const 2)))
+    (local.set $strideX (i32.mul (local.get $sw) (local.get $pixX)))
+    (local.set $rowW (i32.shl (local.get $cout) (i32.const 2)))
+    (local.set $tapW (i32.mul (local.get $cin) (local.get $rowW)))
+    (local.set $kwCin (i32.mul (local.get $kw) (local.get $cin)))
+    (local.set $r1 (local.get $strideX))
+    (local.set $r2 (i32.shl (local.get $strideX) (i32.const 1)))
+    (local.set $r3 (i32.add (local.get $r2) (local.get $strideX)))
+    (local.set $zero (v128.const i32x4 0 0 0 0))
+    (local.set $six (f32x4.splat (f32.const 6)))
+    ;; output columns whose every tap lies inside the input row: safeLo ≤ ox < safeHi
+    (local.set $safeLo
+      (i32.div_u (i32.add (local.get $left) (i32.sub (local.get $sw) (i32.const 1))) (local.get $sw)))
+    (local.set $t (i32.sub (i32.add (local.get $inW) (local.get $left)) (local.get $kw)))
+    (local.set $safeHi (i32.const 0))
+    (if (i32.ge_s (local.get $t) (i32.const 0))
+      (then (local.set $safeHi (i32.add (i32.div_u (local.get $t) (local.get $sw)) (i32.const 1)))))
+    (if (i32.gt_u (local.get $safeHi) (local.get $ow)) (then (local.set $safeHi (local.get $ow))))
+    (local.set $rowsOut (i32.mul (local.get $n) (local.get $oh)))
+    (block $qdone
+      (loop $ql
+        (br_if $qdone (i32.ge_u (local.get $q) (local.get $rowsOut)))
+        (local.set $b (i32.div_u (local.get $q) (local.get $oh)))
+        (local.set $oy (i32.sub (local.get $q) (i32.mul (local.get $b) (local.get $oh))))
+        (local.set $j (i32.const 0))
+        (block $jdone
+          (loop $jl
+            (br_if $jdone (i32.ge_u (local.get $j) (local.get $cout)))
+            (local.set $bias0 (local.get $zero))
+            (local.set $bias1 (local.get $zero))
+            (if (local.get $hasBias)
+              (then
+                (local.set $bias0 (v128.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2)))))
+                (local.set $bias1 (v128.load offset=16 (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2)))))))
+            (local.set $ox (i32.const 0))
+            (block $odone
+              (loop $ol
+                (br_if $odone (i32.ge_u (local.get $ox) (local.get $ow)))
+                ;; the last 1–3 unchecked pixels of a row: one block ending at safeHi (recomputing
+                ;; up to 3 pixels) instead of the single-pixel path, ~3× slower per product
+                (if (i32.and
+                      (i32.and (i32.ge_u (local.get $ox) (local.get $safeLo))
+                               (i32.lt_u (local.get $ox) (local.get $safeHi)))
+                      (i32.and (i32.gt_u (i32.add (local.get $ox) (i32.const 4)) (local.get $safeHi))
+                               (i32.ge_u (local.get $safeHi) (i32.add (local.get $safeLo) (i32.const 4)))))
+                  (then (local.set $ox (i32.sub (local.get $safeHi) (i32.const 4)))))
+                (local.set $acc00 (local.get $bias0))
+                (local.set $acc01 (local.get $bias1))
+                (local.set $acc10 (local.get $bias0))
+                (local.set $acc11 (local.get $bias1))
+                (local.set $acc20 (local.get $bias0))
+                (local.set $acc21 (local.get $bias1))
+                (local.set $acc30 (local.get $bias0))
+                (local.set $acc31 (local.get $bias1))
+                (if (i32.and
+                      (i32.ge_u (local.get $ox) (local.get $safeLo))
+                      (i32.le_u (i32.add (local.get $ox) (i32.const 4)) (local.get $safeHi)))
+                  (then
+                    ;; 4 pixels, every tap inside the row
+                    (local.set $ky (i32.const 0))
+                    (block $kydone
+                      (loop $kyl
+                        (br_if $kydone (i32.ge_u (local.get $ky) (local.get $kh)))
+                        (local.set $iy (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $sh)) (local.get $ky)) (local.get $top)))
+                        (if (i32.lt_u (local.get $iy) (local.get $inH))
+                          (then
+                            (local.set $xRow (i32.add (local.get $x)
+                              (i32.mul (i32.mul (i32.add (i32.mul (local.get $b) (local.get $inH)) (local.get $iy)) (local.get $inW))
+                                       (local.get $pixX))))
+                            ;; the kw taps × cin channels of this row are contiguous in x and in w
+                            (local.set $px (i32.add (local.get $xRow)
+                              (i32.mul (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $left))
+                                       (local.get $pixX))))
+                            (local.set $pw (i32.add (i32.add (local.get $w) (i32.shl (local.get $j) (i32.const 2)))
+                              (i32.mul (i32.mul (local.get $ky) (local.get $kw)) (local.get $tapW))))
+                            (local.set $c (i32.const 0))
+                                (block $cdone
+                                  (loop $cl
+                                    (br_if $cdone (i32.ge_u (local.get $c) (local.get $kwCin)))
+                                    (local.set $b0 (v128.load (local.get $pw)))
+                                    (local.set $b1 (v128.load offset=16 (local.get $pw)))
+                                    (local.set $s (v128.load32_splat (local.get $px)))
+                                    (local.set $acc00 (f32x4.add (local.get $acc00) (f32x4.mul (local.get $s) (local.get $b0))))
+                                    (local.set $acc01 (f32x4.add (local.get $acc01) (f32x4.mul (local.get $s) (local.get $b1))))
+                                    (local.set $s (v128.load32_splat (i32.add (local.get $px) (local.get $r1))))
+                                    (local.set $acc10 (f32x4.add (local.get $acc10) (f32x4.mul (local.get $s) (local.get $b0))))
+                                    (local.set $acc11 (f32x4.add (local.get $acc11) (f32x4.mul (local.get $s) (local.get $b1))))
+                                    (local.set $s (v128.load32_splat (i32.add (local.get $px) (local.get $r2))))
+                                    (local.set $acc20 (f32x4.add (local.get $acc20) (f32x4.mul (local.get $s) (local.get $b0))))
+                                    (local.set $acc21 (f32x4.add (local.get $acc21) (f32x4.mul (local.get $s) (local.get $b1))))
+                                    (local.set $s (v128.load32_splat (i32.add (local.get $px) (local.get $r3))))
+                                    (local.set $acc30 (f32x4.add (local.get $acc30) (f32x4.mul (local.get $s) (local.get $b0))))
+                                    (local.set $acc31 (f32x4.add (local.get $acc31) (f32x4.mul (local.get $s) (local.get $b1))))
+                                    (local.set $pw (i32.add (local.get $pw) (local.get $rowW)))
+                                    (local.set $px (i32.add (local.get $px) (i32.const 4)))
+                                    (local.set $c (i32.add (local.get $c) (i32.const 1)))
+                                    (br $cl)))))
+                        (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+                        (br $kyl)))
+                    (if (local.get $act)
+                      (then
+                        (local.set $acc00 (f32x4.max (local.get $acc00) (local.get $zero)))
+                        (local.set $acc01 (f32x4.max (local.get $acc01) (local.get $zero)))
+                        (local.set $acc10 (f32x4.max (local.get $acc10) (local.get $zero)))
+                        (local.set $acc11 (f32x4.max (local.get $acc11) (local.get $zero)))
+                        (local.set $acc20 (f32x4.max (local.get $acc20) (local.get $zero)))
+                        (local.set $acc21 (f32x4.max (local.get $acc21) (local.get $zero)))
+                        (local.set $acc30 (f32x4.max (local.get $acc30) (local.get $zero)))
+                        (local.set $acc31 (f32x4.max (local.get $acc31) (local.get $zero)))
+                        (if (i32.eq (local.get $act) (i32.const 2))
+                          (then
+                            (local.set $acc00 (f32x4.min (local.get $acc00) (local.get $six)))
+                            (local.set $acc01 (f32x4.min (local.get $acc01) (local.get $six)))
+                            (local.set $acc10 (f32x4.min (local.get $acc10) (local.get $six)))
+                            (local.set $acc11 (f32x4.min (local.get $acc11) (local.get $six)))
+                            (local.set $acc20 (f32x4.min (local.get $acc20) (local.get $six)))
+                            (local.set $acc21 (f32x4.min (local.get $acc21) (local.get $six)))
+                            (local.set $acc30 (f32x4.min (local.get $acc30) (local.get $six)))
+                            (local.set $acc31 (f32x4.min (local.get $acc31) (local.get $six)))))))
+                    (local.set $po (i32.add (local.get $y)
+                      (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $q) (local.get $ow)) (local.get $ox)) (local.get $cout))
+                                        (local.get $j))
+                               (i32.const 2))))
+                    (v128.store offset=0 (local.get $po) (local.get $acc00))
+                    (v128.store offset=16 (local.get $po) (local.get $acc01))
+                    (local.set $po (i32.add (local.get $po) (local.get $rowW)))
+                    (v128.store offset=0 (local.get $po) (local.get $acc10))
+                    (v128.store offset=16 (local.get $po) (local.get $acc11))
+                    (local.set $po (i32.add (local.get $po) (local.get $rowW)))
+                    (v128.store offset=0 (local.get $po) (local.get $acc20))
+                    (v128.store offset=16 (local.get $po) (local.get $acc21))
+                    (local.set $po (i32.add (local.get $po) (local.get $rowW)))
+                    (v128.store offset=0 (local.get $po) (local.get $acc30))
+                    (v128.store offset=16 (local.get $po) (local.get $acc31))
+                    (local.set $ox (i32.add (local.get $ox) (i32.const 4))))
+                  (else
+                    ;; one pixel, skipping the taps in the padding
+                    (local.set $ky (i32.const 0))
+                    (block $ky1done
+                      (loop $ky1l
+                        (br_if $ky1done (i32.ge_u (local.get $ky) (local.get $kh)))
+                        (local.set $iy (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $sh)) (local.get $ky)) (local.get $top)))
+                        (if (i32.lt_u (local.get $iy) (local.get $inH))
+                          (then
+                            (local.set $kx (i32.const 0))
+                            (block $kx1done
+                              (loop $kx1l
+                                (br_if $kx1done (i32.ge_u (local.get $kx) (local.get $kw)))
+                                (local.set $ix (i32.sub (i32.add (i32.mul (local.get $ox) (local.get $sw)) (local.get $kx)) (local.get $left)))
+                                (if (i32.lt_u (local.get $ix) (local.get $inW))
+                                  (then
+                                    (local.set $px (i32.add (local.get $x)
+                                      (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $inH)) (local.get $iy)) (local.get $inW))
+                                                        (local.get $ix))
+                                               (local.get $pixX))))
+                                    (local.set $pw (i32.add (i32.add (local.get $w) (i32.shl (local.get $j) (i32.const 2)))
+                                      (i32.mul (i32.add (i32.mul (local.get $ky) (local.get $kw)) (local.get $kx)) (local.get $tapW))))
+                                    (local.set $c (i32.const 0))
+                                    (block $c1done
+                                      (loop $c1l
+                                        (br_if $c1done (i32.ge_u (local.get $c) (local.get $cin)))
+                                        (local.set $s (v128.load32_splat (local.get $px)))
+                                        (local.set $acc00 (f32x4.add (local.get $acc00) (f32x4.mul (local.get $s) (v128.load (local.get $pw)))))
+                                        (local.set $acc01 (f32x4.add (local.get $acc01) (f32x4.mul (local.get $s) (v128.load offset=16 (local.get $pw)))))
+                                        (local.set $pw (i32.add (local.get $pw) (local.get $rowW)))
+                                        (local.set $px (i32.add (local.get $px) (i32.const 4)))
+                                        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+                                        (br $c1l)))))
+                                (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+                                (br $kx1l)))))
+                        (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+                        (br $ky1l)))
+                    (if (local.get $act)
+                      (then
+                        (local.set $acc00 (f32x4.max (local.get $acc00) (local.get $zero)))
+                        (local.set $acc01 (f32x4.max (local.get $acc01) (local.get $zero)))
+                        (if (i32.eq (local.get $act) (i32.const 2))
+                          (then
+                            (local.set $acc00 (f32x4.min (local.get $acc00) (local.get $six)))
+                            (local.set $acc01 (f32x4.min (local.get $acc01) (local.get $six)))))))
+                    (local.set $po (i32.add (local.get $y)
+                      (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $q) (local.get $ow)) (local.get $ox)) (local.get $cout))
+                                        (local.get $j))
+                               (i32.const 2))))
+                    (v128.store offset=0 (local.get $po) (local.get $acc00))
+                    (v128.store offset=16 (local.get $po) (local.get $acc01))
+                    (local.set $ox (i32.add (local.get $ox) (i32.const 1)))))
+                (br $ol)))
+            (local.set $j (i32.add (local.get $j) (i32.const 8)))
+            (br $jl)))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $ql))))
 
   ;; dst[i] += src[i] for n floats: adds a partial sum (a filter gradient over part of the batch,
   ;; computed on a helper thread) into the whole.
