@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { convGeometry, type PadAttr } from './conv-geometry';
+import { inputGradCallGeometry } from './conv-call-geometry';
+import type { PadAttr } from './conv-geometry';
 import { convGradArgs } from './conv-grad-args';
 import { isPointwise } from './conv2d-backprop';
 import { runByImages } from './split-by-images';
@@ -22,9 +23,9 @@ export function conv2dBackpropInputSimd(
   pad: PadAttr,
   dimRoundingMode?: 'floor' | 'round' | 'ceil',
 ): tf.TensorInfo | undefined {
-  const [, , cin, cout] = filter.shape;
-  if (cin % 8 !== 0) return undefined;
-  const g = convGeometry(inputShape, filter.shape, strides, 1, pad, dimRoundingMode, false);
+  const call = inputGradCallGeometry(inputShape, dy, filter, strides, pad, dimRoundingMode);
+  if (call === undefined || call.cin % 8 !== 0) return undefined;
+  const { g, cin, cout } = call;
   if (isPointwise(g)) return undefined;
   const { geometry, inputImageBytes, outputImageBytes } = convGradArgs(g, cin, cout);
   const filterTransposed = tf.transpose(filter, [0, 1, 3, 2]); // [kh, kw, cout, cin]

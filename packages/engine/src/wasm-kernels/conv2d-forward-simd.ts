@@ -1,17 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { convGeometry, type PadAttr } from './conv-geometry';
+import { forwardConvCallGeometry } from './conv-call-geometry';
+import type { PadAttr } from './conv-geometry';
 import { convGradArgs } from './conv-grad-args';
 import { isPointwise } from './conv2d-backprop';
 import { runByImages } from './split-by-images';
 import type { HeapSimd } from './wasm-heap';
-
-/** The activations convForwardBlocked applies to its output, by TF.js's fused activation name. */
-const FUSED_ACTIVATION_CODES: Readonly<Record<string, number>> = { linear: 0, relu: 1, relu6: 2 };
-
-/** The activation code convForwardBlocked takes, or undefined for one it does not fuse. */
-export function forwardActivationCode(activation: string | undefined): number | undefined {
-  return FUSED_ACTIVATION_CODES[activation ?? 'linear'];
-}
 
 /**
  * Conv2D / FusedConv2D (NHWC, no dilation; any kernel size, stride and padding; bias and
@@ -31,20 +24,18 @@ export function conv2dForwardSimd(
   dimRoundingMode: 'floor' | 'round' | 'ceil' | undefined,
   activation: string | undefined,
 ): tf.TensorInfo | undefined {
-  const act = forwardActivationCode(activation);
-  if (act === undefined || x.shape.length !== 4 || filter.shape.length !== 4) return undefined;
-  const [, , cin, cout] = filter.shape as [number, number, number, number];
-  if (cout % 8 !== 0) return undefined;
-  if (bias !== undefined && (bias.shape.length !== 1 || bias.shape[0] !== cout)) return undefined;
-  const g = convGeometry(
-    x.shape,
-    filter.shape,
+  const call = forwardConvCallGeometry(
+    x,
+    filter,
+    bias,
     strides,
-    dilations ?? 1,
     pad,
+    dilations,
     dimRoundingMode,
-    false,
+    activation,
   );
+  if (call === undefined || call.cout % 8 !== 0) return undefined;
+  const { act, g, cin, cout } = call;
   if (g.dh !== 1 || g.dw !== 1 || isPointwise(g)) return undefined;
   const { geometry, inputImageBytes, outputImageBytes } = convGradArgs(g, cin, cout);
   const out = simd.backend.makeOutput([g.batch, g.outH, g.outW, cout], 'float32');

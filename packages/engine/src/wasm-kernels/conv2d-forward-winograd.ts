@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { convGeometry, type PadAttr } from './conv-geometry';
-import { forwardActivationCode } from './conv2d-forward-simd';
+import { forwardConvCallGeometry } from './conv-call-geometry';
+import type { PadAttr } from './conv-geometry';
 import type { HeapSimd } from './wasm-heap';
 import { winogradChannelsFit, winogradConv3x3 } from './winograd-conv3x3';
 
@@ -27,37 +27,28 @@ export function conv2dForwardWinograd(
   dimRoundingMode: 'floor' | 'round' | 'ceil' | undefined,
   activation: string | undefined,
 ): tf.TensorInfo | undefined {
-  const act = forwardActivationCode(activation);
-  if (act === undefined || x.shape.length !== 4 || filter.shape.length !== 4) return undefined;
-  const [kh, kw, cin, cout] = filter.shape as [number, number, number, number];
-  if (kh !== 3 || kw !== 3 || !winogradChannelsFit(cin, cout)) return undefined;
-  if (bias !== undefined && (bias.shape.length !== 1 || bias.shape[0] !== cout)) return undefined;
-  const g = convGeometry(
-    x.shape,
-    filter.shape,
+  const call = forwardConvCallGeometry(
+    x,
+    filter,
+    bias,
     strides,
-    dilations ?? 1,
     pad,
+    dilations,
     dimRoundingMode,
-    false,
+    activation,
   );
+  if (call === undefined) return undefined;
+  const { act, g, kh, kw, cin, cout } = call;
+  if (kh !== 3 || kw !== 3 || !winogradChannelsFit(cin, cout)) return undefined;
   if (g.sh !== 1 || g.sw !== 1 || g.dh !== 1 || g.dw !== 1) return undefined;
   return winogradConv3x3(
     simd,
     x,
     () => simd.floats(simd.address(filter), 9 * cin * cout),
     bias,
-    {
-      batch: g.batch,
-      inH: g.inH,
-      inW: g.inW,
-      cin,
-      outH: g.outH,
-      outW: g.outW,
-      cout,
-      top: g.top,
-      left: g.left,
-    },
+    g,
+    cin,
+    cout,
     act,
   );
 }

@@ -168,25 +168,10 @@ function directForwardConv(stock: tf.KernelConfig, fused: boolean): tf.KernelFun
       (!fused || inputs['preluActivationWeights'] === undefined)
         ? heapSimd(backend)
         : undefined;
-    const winograd =
-      simd === undefined || !useWinogradForwardConv
-        ? undefined
-        : conv2dForwardWinograd(
-            simd,
-            x,
-            filter,
-            bias,
-            a.strides,
-            a.pad as PadAttr,
-            a.dilations,
-            a.dimRoundingMode as Rounding,
-            fused ? a.activation : 'linear',
-          );
-    if (winograd !== undefined) return winograd;
-    const direct =
+    const run = (kernel: typeof conv2dForwardSimd): tf.TensorInfo | undefined =>
       simd === undefined
         ? undefined
-        : conv2dForwardSimd(
+        : kernel(
             simd,
             x,
             filter,
@@ -197,7 +182,11 @@ function directForwardConv(stock: tf.KernelConfig, fused: boolean): tf.KernelFun
             a.dimRoundingMode as Rounding,
             fused ? a.activation : 'linear',
           );
-    return direct ?? stock.kernelFunc(args);
+    return (
+      (useWinogradForwardConv ? run(conv2dForwardWinograd) : undefined) ??
+      run(conv2dForwardSimd) ??
+      stock.kernelFunc(args)
+    );
   };
 }
 
@@ -208,10 +197,10 @@ const KERNELS: Record<string, tf.KernelFunc> = {
     const x = asTensor<tf.Tensor4D>(inputs['x']);
     const dy = asTensor<tf.Tensor4D>(inputs['dy']);
     const simd = x.dtype === 'float32' && dy.dtype === 'float32' ? heapSimd(backend) : undefined;
-    const pointwise =
+    const run = (kernel: typeof pointwiseFilterGradSimd): tf.TensorInfo | undefined =>
       simd === undefined
         ? undefined
-        : pointwiseFilterGradSimd(
+        : kernel(
             simd,
             x,
             dy,
@@ -220,20 +209,10 @@ const KERNELS: Record<string, tf.KernelFunc> = {
             a.pad as PadAttr,
             a.dimRoundingMode as Rounding,
           );
-    if (pointwise !== undefined) return pointwise;
-    const blocked =
-      simd === undefined || !useBlockedFilterGrad
-        ? undefined
-        : blockedFilterGradSimd(
-            simd,
-            x,
-            dy,
-            a.filterShape,
-            a.strides,
-            a.pad as PadAttr,
-            a.dimRoundingMode as Rounding,
-          );
-    if (blocked !== undefined) return blocked;
+    const simdResult =
+      run(pointwiseFilterGradSimd) ??
+      (useBlockedFilterGrad ? run(blockedFilterGradSimd) : undefined);
+    if (simdResult !== undefined) return simdResult;
     if (simd !== undefined && a.filterShape[2] <= SIMD_FILTER_GRAD_MAX_IN_CHANNELS) {
       return conv2dBackpropFilterSimd(
         simd,
@@ -495,25 +474,10 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
         useBlockedInputGrad && dy.dtype === 'float32' && filter.dtype === 'float32'
           ? heapSimd(backend)
           : undefined;
-      const winograd =
-        simd === undefined ||
-        !useWinogradInputGrad ||
-        filter.shape[2] < WINOGRAD_INPUT_GRAD_MIN_IN_CHANNELS
-          ? undefined
-          : conv2dBackpropInputWinograd(
-              simd,
-              a.inputShape,
-              dy,
-              filter,
-              a.strides,
-              a.pad as PadAttr,
-              a.dimRoundingMode as Rounding,
-            );
-      if (winograd !== undefined) return winograd;
-      const direct =
+      const run = (kernel: typeof conv2dBackpropInputSimd): tf.TensorInfo | undefined =>
         simd === undefined
           ? undefined
-          : conv2dBackpropInputSimd(
+          : kernel(
               simd,
               a.inputShape,
               dy,
@@ -522,6 +486,10 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
               a.pad as PadAttr,
               a.dimRoundingMode as Rounding,
             );
+      const direct =
+        (useWinogradInputGrad && filter.shape[2] >= WINOGRAD_INPUT_GRAD_MIN_IN_CHANNELS
+          ? run(conv2dBackpropInputWinograd)
+          : undefined) ?? run(conv2dBackpropInputSimd);
       if (direct !== undefined) return direct;
       return conv2dBackpropInput(
         a.inputShape,
