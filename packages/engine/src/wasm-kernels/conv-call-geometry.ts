@@ -9,6 +9,29 @@ export function forwardActivationCode(activation: string | undefined): number | 
   return FUSED_ACTIVATION_CODES[activation ?? 'linear'];
 }
 
+/** A Conv2D / FusedConv2D call as TF.js hands it to a kernel (NHWC). */
+export interface ForwardConvCall {
+  readonly x: tf.TensorInfo;
+  readonly filter: tf.TensorInfo;
+  readonly bias?: tf.TensorInfo;
+  readonly strides: [number, number] | number;
+  readonly pad: PadAttr;
+  readonly dilations?: [number, number] | number;
+  readonly dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  /** TF.js's fused activation name (linear when absent). */
+  readonly activation?: string;
+}
+
+/** A Conv2DBackpropInput call as TF.js hands it to a kernel (NHWC, no dilation). */
+export interface InputGradCall<T extends tf.TensorInfo = tf.TensorInfo> {
+  readonly inputShape: [number, number, number, number];
+  readonly dy: T;
+  readonly filter: T;
+  readonly strides: [number, number] | number;
+  readonly pad: PadAttr;
+  readonly dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
 /** A convolution call's geometry with its filter's size and channel counts (HWIO). */
 export interface ConvCallGeometry {
   readonly g: ConvGeometry;
@@ -23,16 +46,16 @@ export interface ConvCallGeometry {
  * geometry; undefined where none of them applies (an activation they do not fuse, x or filter
  * not rank 4, a bias that is not [cout]).
  */
-export function forwardConvCallGeometry(
-  x: tf.TensorInfo,
-  filter: tf.TensorInfo,
-  bias: tf.TensorInfo | undefined,
-  strides: [number, number] | number,
-  pad: PadAttr,
-  dilations: [number, number] | number | undefined,
-  dimRoundingMode: 'floor' | 'round' | 'ceil' | undefined,
-  activation: string | undefined,
-): (ConvCallGeometry & { readonly act: number }) | undefined {
+export function forwardConvCallGeometry({
+  x,
+  filter,
+  bias,
+  strides,
+  pad,
+  dilations,
+  dimRoundingMode,
+  activation,
+}: ForwardConvCall): (ConvCallGeometry & { readonly act: number }) | undefined {
   const act = forwardActivationCode(activation);
   if (act === undefined || x.shape.length !== 4 || filter.shape.length !== 4) return undefined;
   const [kh, kw, cin, cout] = filter.shape as [number, number, number, number];
@@ -53,14 +76,14 @@ export function forwardConvCallGeometry(
  * What every SIMD Conv2DBackpropInput kernel reads from its call: the forward convolution's
  * (undilated) geometry; undefined where dy or the filter is not rank 4.
  */
-export function inputGradCallGeometry(
-  inputShape: [number, number, number, number],
-  dy: tf.TensorInfo,
-  filter: tf.TensorInfo,
-  strides: [number, number] | number,
-  pad: PadAttr,
-  dimRoundingMode: 'floor' | 'round' | 'ceil' | undefined,
-): ConvCallGeometry | undefined {
+export function inputGradCallGeometry({
+  inputShape,
+  dy,
+  filter,
+  strides,
+  pad,
+  dimRoundingMode,
+}: InputGradCall): ConvCallGeometry | undefined {
   if (filter.shape.length !== 4 || dy.shape.length !== 4) return undefined;
   const [kh, kw, cin, cout] = filter.shape as [number, number, number, number];
   const g = convGeometry(inputShape, filter.shape, strides, 1, pad, dimRoundingMode, false);

@@ -1,6 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { inputGradCallGeometry } from './conv-call-geometry';
-import type { PadAttr } from './conv-geometry';
+import { inputGradCallGeometry, type InputGradCall } from './conv-call-geometry';
 import { flippedTransposedFilter } from './flipped-transposed-filter';
 import type { HeapSimd } from './wasm-heap';
 import { winogradChannelsFit, winogradConv3x3 } from './winograd-conv3x3';
@@ -21,16 +20,12 @@ export const WINOGRAD_INPUT_GRAD_MIN_IN_CHANNELS = 32;
  */
 export function conv2dBackpropInputWinograd(
   simd: HeapSimd,
-  inputShape: [number, number, number, number],
-  dy: tf.TensorInfo,
-  filter: tf.TensorInfo,
-  strides: [number, number] | number,
-  pad: PadAttr,
-  dimRoundingMode?: 'floor' | 'round' | 'ceil',
+  call: InputGradCall,
 ): tf.TensorInfo | undefined {
-  const call = inputGradCallGeometry(inputShape, dy, filter, strides, pad, dimRoundingMode);
-  if (call === undefined) return undefined;
-  const { g, kh, kw, cin, cout } = call;
+  const parsed = inputGradCallGeometry(call);
+  if (parsed === undefined) return undefined;
+  const { g, kh, kw, cin, cout } = parsed;
+  const { dy, filter } = call;
   if (kh !== 3 || kw !== 3 || !winogradChannelsFit(cout, cin)) return undefined;
   if (g.sh !== 1 || g.sw !== 1) return undefined;
   if (dy.shape[1] !== g.outH || dy.shape[2] !== g.outW || dy.shape[3] !== cout) return undefined;

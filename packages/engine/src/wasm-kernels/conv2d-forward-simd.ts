@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { forwardConvCallGeometry } from './conv-call-geometry';
-import type { PadAttr } from './conv-geometry';
+import { forwardConvCallGeometry, type ForwardConvCall } from './conv-call-geometry';
 import { convGradArgs } from './conv-grad-args';
 import { isPointwise } from './conv2d-backprop';
 import { runByImages } from './split-by-images';
@@ -15,27 +14,12 @@ import type { HeapSimd } from './wasm-heap';
  */
 export function conv2dForwardSimd(
   simd: HeapSimd,
-  x: tf.TensorInfo,
-  filter: tf.TensorInfo,
-  bias: tf.TensorInfo | undefined,
-  strides: [number, number] | number,
-  pad: PadAttr,
-  dilations: [number, number] | number | undefined,
-  dimRoundingMode: 'floor' | 'round' | 'ceil' | undefined,
-  activation: string | undefined,
+  call: ForwardConvCall,
 ): tf.TensorInfo | undefined {
-  const call = forwardConvCallGeometry(
-    x,
-    filter,
-    bias,
-    strides,
-    pad,
-    dilations,
-    dimRoundingMode,
-    activation,
-  );
-  if (call === undefined || call.cout % 8 !== 0) return undefined;
-  const { act, g, cin, cout } = call;
+  const parsed = forwardConvCallGeometry(call);
+  if (parsed === undefined || parsed.cout % 8 !== 0) return undefined;
+  const { act, g, cin, cout } = parsed;
+  const { x, filter, bias } = call;
   if (g.dh !== 1 || g.dw !== 1 || isPointwise(g)) return undefined;
   const { geometry, inputImageBytes, outputImageBytes } = convGradArgs(g, cin, cout);
   const out = simd.backend.makeOutput([g.batch, g.outH, g.outW, cout], 'float32');

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { forwardConvCallGeometry } from './conv-call-geometry';
-import type { PadAttr } from './conv-geometry';
+import { forwardConvCallGeometry, type ForwardConvCall } from './conv-call-geometry';
 import type { HeapSimd } from './wasm-heap';
 import { winogradChannelsFit, winogradConv3x3 } from './winograd-conv3x3';
 
@@ -18,27 +17,12 @@ import { winogradChannelsFit, winogradConv3x3 } from './winograd-conv3x3';
  */
 export function conv2dForwardWinograd(
   simd: HeapSimd,
-  x: tf.TensorInfo,
-  filter: tf.TensorInfo,
-  bias: tf.TensorInfo | undefined,
-  strides: [number, number] | number,
-  pad: PadAttr,
-  dilations: [number, number] | number | undefined,
-  dimRoundingMode: 'floor' | 'round' | 'ceil' | undefined,
-  activation: string | undefined,
+  call: ForwardConvCall,
 ): tf.TensorInfo | undefined {
-  const call = forwardConvCallGeometry(
-    x,
-    filter,
-    bias,
-    strides,
-    pad,
-    dilations,
-    dimRoundingMode,
-    activation,
-  );
-  if (call === undefined) return undefined;
-  const { act, g, kh, kw, cin, cout } = call;
+  const parsed = forwardConvCallGeometry(call);
+  if (parsed === undefined) return undefined;
+  const { act, g, kh, kw, cin, cout } = parsed;
+  const { x, filter, bias } = call;
   if (kh !== 3 || kw !== 3 || !winogradChannelsFit(cin, cout)) return undefined;
   if (g.sh !== 1 || g.sw !== 1 || g.dh !== 1 || g.dw !== 1) return undefined;
   return winogradConv3x3(

@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv2d-backprop';
+import type { ForwardConvCall, InputGradCall } from './conv-call-geometry';
 import type { PadAttr } from './conv-geometry';
 import { depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './depthwise-backprop';
 import { depthwiseBackpropFilterSimd, depthwiseBackpropInputSimd } from './depthwise-backprop-simd';
@@ -168,20 +169,18 @@ function directForwardConv(stock: tf.KernelConfig, fused: boolean): tf.KernelFun
       (!fused || inputs['preluActivationWeights'] === undefined)
         ? heapSimd(backend)
         : undefined;
+    const call: ForwardConvCall = {
+      x,
+      filter,
+      bias,
+      strides: a.strides,
+      pad: a.pad as PadAttr,
+      dilations: a.dilations,
+      dimRoundingMode: a.dimRoundingMode as Rounding,
+      activation: fused ? a.activation : 'linear',
+    };
     const run = (kernel: typeof conv2dForwardSimd): tf.TensorInfo | undefined =>
-      simd === undefined
-        ? undefined
-        : kernel(
-            simd,
-            x,
-            filter,
-            bias,
-            a.strides,
-            a.pad as PadAttr,
-            a.dilations,
-            a.dimRoundingMode as Rounding,
-            fused ? a.activation : 'linear',
-          );
+      simd === undefined ? undefined : kernel(simd, call);
     return (
       (useWinogradForwardConv ? run(conv2dForwardWinograd) : undefined) ??
       run(conv2dForwardSimd) ??
@@ -474,18 +473,16 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
         useBlockedInputGrad && dy.dtype === 'float32' && filter.dtype === 'float32'
           ? heapSimd(backend)
           : undefined;
+      const call: InputGradCall<tf.Tensor4D> = {
+        inputShape: a.inputShape,
+        dy,
+        filter,
+        strides: a.strides,
+        pad: a.pad as PadAttr,
+        dimRoundingMode: a.dimRoundingMode as Rounding,
+      };
       const run = (kernel: typeof conv2dBackpropInputSimd): tf.TensorInfo | undefined =>
-        simd === undefined
-          ? undefined
-          : kernel(
-              simd,
-              a.inputShape,
-              dy,
-              filter,
-              a.strides,
-              a.pad as PadAttr,
-              a.dimRoundingMode as Rounding,
-            );
+        simd === undefined ? undefined : kernel(simd, call);
       const direct =
         (useWinogradInputGrad && filter.shape[2] >= WINOGRAD_INPUT_GRAD_MIN_IN_CHANNELS
           ? run(conv2dBackpropInputWinograd)
