@@ -11,6 +11,7 @@ import {
   createEngine,
   dataSourceFromDataset,
   type DataSource,
+  type Dataset,
   type Engine,
 } from '@collabopt/engine';
 import { registerPruningPasses } from '@collabopt/pruning';
@@ -258,17 +259,17 @@ describe('runTree', () => {
       ],
       leaves: [],
     };
-    const train = data(64, 1);
-    const test = data(32, 2);
+    const train = toyData(64, 1);
+    const test = toyData(32, 2);
     const run = (validation: Dataset) =>
-      runTree(model(), plan, {
+      runTree(toyModel(), plan, {
         engine,
         data: { train, test, validation },
         writer: weightsWriter,
         passRegistry: registry,
       });
     await run(test);
-    await run(data(32, 4));
+    await run(toyData(32, 4));
     expect(seen).toEqual([
       ['test', 'train'],
       ['test', 'train', 'validation'],
@@ -278,7 +279,7 @@ describe('runTree', () => {
   it('reports where each branch and leaf spent its time: every pass, evaluation, writing', async () => {
     let writes = 0;
     const { report } = await runTree(
-      model(),
+      toyModel(),
       {
         branches: [
           { id: 'baseline', label: 'b' },
@@ -295,7 +296,7 @@ describe('runTree', () => {
       },
       {
         engine,
-        data: { train: data(64, 1), test: data(32, 2), calibration: data(32, 3) },
+        data: { train: toyData(64, 1), test: toyData(32, 2), calibration: toyData(32, 3) },
         writer: async (g) => {
           writes++;
           return weightsWriter(g);
