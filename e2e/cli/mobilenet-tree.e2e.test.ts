@@ -7,15 +7,15 @@
  * compared with TFLiteConverter's full-integer int8 file of the same Keras model (same run, same
  * interpreter, same test images): accuracy and deflated size.
  */
-import { mkdtempSync, promises as fs, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { deflatedSize } from '@collabopt/core';
 import { runCli } from '@collabopt/cli';
 import type { TreeReport } from '@collabopt/preserve';
-import { loadFashionMnist, type Dataset } from '@collabopt/engine';
+import { loadFashionMnist } from '@collabopt/engine';
 import { capturedIo } from '../../packages/cli/test/captured-io';
-import { runPython } from '../helpers/oracle';
+import { trainKerasMobilenet } from '../helpers/keras-mobilenet';
 import { expectBranchStructureKept, expectEveryLeafOk } from '../helpers/tree-leaves';
 import { runTfInterpreter, type Job } from '../format-tflite/runtimes';
 
@@ -31,26 +31,6 @@ const TEST = 300;
 const PTQ_ACCURACY_MARGIN = 0.02;
 const PTQ_SIZE_RATIO_MAX = 1.0;
 
-/** Write the first `n` samples of a [0, 1] 28×28 data set as an MNIST idx pair (raw uint8). */
-function writeIdx(dir: string, prefix: string, d: Dataset, n: number): void {
-  const header = (magic: number, dims: number[]): Buffer => {
-    const b = Buffer.alloc(4 + 4 * dims.length);
-    b.writeUInt32BE(magic, 0);
-    dims.forEach((v, i) => b.writeUInt32BE(v, 4 + 4 * i));
-    return b;
-  };
-  const pixels = Uint8Array.from(d.x.subarray(0, n * 784), (v) => Math.round(v * 255));
-  const labels = Uint8Array.from(d.y.subarray(0, n));
-  writeFileSync(
-    path.join(dir, `${prefix}-images-idx3-ubyte`),
-    Buffer.concat([header(0x803, [n, 28, 28]), pixels]),
-  );
-  writeFileSync(
-    path.join(dir, `${prefix}-labels-idx1-ubyte`),
-    Buffer.concat([header(0x801, [n]), labels]),
-  );
-}
-
 describe('collabopt tree on a Keras MobileNet-style model and a Fashion-MNIST idx folder', () => {
   let dir: string;
   afterAll(() => {
@@ -62,14 +42,15 @@ describe('collabopt tree on a Keras MobileNet-style model and a Fashion-MNIST id
     const data = path.join(dir, 'data');
     const model = path.join(dir, 'model');
     const out = path.join(dir, 'out');
-    await fs.mkdir(data);
-    await fs.mkdir(model);
     const fashion = loadFashionMnist();
-    writeIdx(data, 'train', fashion.train, TRAIN);
-    writeIdx(data, 't10k', fashion.test, TEST);
-    const keras = JSON.parse(
-      runPython(path.join(__dirname, 'mobilenet_model.py'), [data, model, '2']).stdout.trim(),
-    ) as { keras_test_accuracy: number };
+    const keras = trainKerasMobilenet({
+      fashion,
+      train: TRAIN,
+      test: TEST,
+      epochs: 2,
+      dataDir: data,
+      modelDir: model,
+    });
 
     const cli = capturedIo();
     const code = await runCli(
@@ -98,7 +79,7 @@ describe('collabopt tree on a Keras MobileNet-style model and a Fashion-MNIST id
     expect(failures.map((x) => `${x.id}: ${x.error?.code} ${x.error?.message}`)).toEqual([]);
     expectEveryLeafOk(report.leaves);
     // the float baseline in the engine agrees with Keras on the same test images
-    expect(Math.abs(report.baseline!.value - keras.keras_test_accuracy)).toBeLessThan(0.01);
+    expect(Math.abs(report.baseline!.value - keras.kerasTestAccuracy)).toBeLessThan(0.01);
 
     const test = fashion.test;
     const samples = Array.from({ length: TEST }, (_, i) => [
@@ -143,7 +124,7 @@ describe('collabopt tree on a Keras MobileNet-style model and a Fashion-MNIST id
       deflated: report.leaves[ptqLeaf]!.deflatedBytes!,
     };
     process.stdout.write(
-      `keras float ${(keras.keras_test_accuracy * 100).toFixed(1)}%\n${rows.join('\n')}\n` +
+      `keras float ${(keras.kerasTestAccuracy * 100).toFixed(1)}%\n${rows.join('\n')}\n` +
         `TFLiteConverter int8 PTQ: TFLite ${(converterAccuracy * 100).toFixed(1)}%, ${converterFile.length} B, deflated ${converterDeflated} B; ` +
         `collabopt baseline-ptq: ${(ours.accuracy * 100).toFixed(1)}%, deflated ${ours.deflated} B (${((ours.deflated / converterDeflated) * 100).toFixed(1)}% of the converter's)\n`,
     );
@@ -156,7 +137,7 @@ describe('collabopt tree on a Keras MobileNet-style model and a Fashion-MNIST id
       expect(Math.abs(accuracy - l.metric!.value)).toBeLessThan(0.03);
       if (l.from === 'baseline' || l.from === 'clustered')
         // quantization (and 16 clusters) cost little
-        expect(accuracy).toBeGreaterThan(keras.keras_test_accuracy - 0.05);
+        expect(accuracy).toBeGreaterThan(keras.kerasTestAccuracy - 0.05);
       // 50% pruning fine-tuned for 1 epoch on 2,000 images costs more; far above chance (10%)
       else expect(accuracy).toBeGreaterThan(0.3);
     });

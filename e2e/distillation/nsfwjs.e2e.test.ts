@@ -6,26 +6,25 @@
  * `photo-crops.ts`), and its int8 TFLite file, run in TensorFlow's interpreter, agrees with the float
  * model's TFLite file on 200 held-out crops of *other* photographs (top-1).
  *
- * Measured (loaded 2-core machine, load 12–25, wasm backend), the issue's pipeline below:
- * - 64 calibration crops: top-1 agreement 93.0 % (PTQ int8 of the same float model in the same
- *   run: 82.5 %); fine-tuning 756 s;
- * - 16 calibration crops: 90.5 % (PTQ 90.5 %); 196 s;
- * - `npm run bench:models -- --quick --models=nsfwjs` (16 crops, 50 held-out): 92.0 % (PTQ 94.0 %).
- * The issue's 95 % is not reached. On these photographs the float model says "neutral" for 86–88 %
- * of the crops and "drawing" or "porn" for the rest; PTQ of the same model loses a comparable
- * amount (82.5–94 %), so int8 quantization on these images, not only clustering, costs the
- * points. More calibration crops helped (16 → 64: +2.5 points); longer fine-tuning, more clusters
- * or per-layer precision could not be tried in this session's time. The test holds the measured
- * floor (90 %, six images below the 64-crop figure).
+ * Next to it, in the same run: our PTQ int8 file of the float model and TFLiteConverter's
+ * full-integer PTQ of the same Layers model (rebuilt in Keras 3 by keras_layers_converter.py), both
+ * calibrated on the same crops. The held-out crops come from their own seeded stream, independent of
+ * NSFWJS_CALIBRATION.
  *
- * Note: the held-out crops are drawn from the same seeded generator after the calibration crops, so
- * changing NSFWJS_CALIBRATION also changes which held-out crops are cut (from the same pictures).
+ * Measured (loaded 2-core machine, load 11–16, wasm backend), 64 calibration crops, 200 held-out:
+ * top-1 agreement 95.0 % (our PTQ 94.5 %, TFLiteConverter PTQ 94.5 %); fine-tuning 446 s, whole
+ * test 1,408 s. The float model says "neutral" for 174 of the 200 crops.
+ *
+ * History: before ptq/qat fused a separate ReLU6 into the convolution before it, the same pipeline
+ * reached 93.0 % and our PTQ only 82.5 % (on the earlier held-out crops): Keras' `Conv → BatchNorm → ReLU6` layers left every
+ * convolution's int8 output on its unclamped range (e.g. [−77, 100]) and the ReLU6 output a few
+ * int8 steps. (PTQ-only, 32 crops, 100 held-out: ours 88 % → 94 %, TFLiteConverter 95 %.)
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassManager, silentLogger, type Graph } from '@collabopt/core';
-import { createEngine, openDataSet } from '@collabopt/engine';
+import { createEngine, openDataSet, readBatches, type DataSource } from '@collabopt/engine';
 import { readKerasModel } from '@collabopt/format-keras';
 import { tfliteFormat, writeTflite } from '@collabopt/format-tflite';
 import { registerClusteringPasses } from '@collabopt/clustering';
@@ -34,6 +33,8 @@ import { legalize, registerPreservePasses } from '@collabopt/preserve';
 import { interpreterSamples } from '../helpers/interpreter-outputs';
 import { outputsOf, runTfInterpreter, type SampleInput } from '../format-tflite/runtimes';
 import { loadNsfwjsModel } from '../format-keras/tfjs-helpers';
+import { npy } from '../format-onnx/helpers';
+import { runPython } from '../helpers/oracle';
 import { top1Agreement } from './agreement';
 import { writePhotoCrops } from './photo-crops';
 
@@ -41,14 +42,15 @@ const PIPELINE =
   process.env['NSFWJS_PIPELINE'] ??
   'sparsityPreservingCluster(clusters=32, perChannel=true, kmeansIterations=10, epochs=1, batchSize=8, learningRate=0.00001) | pcqat(epochs=1, batchSize=8, learningRate=0.00001, rangeInit=firstBatch)';
 const CALIBRATION = Number(process.env['NSFWJS_CALIBRATION'] ?? 64);
-/** Measured 93.0 % with 64 calibration crops (see above). */
-const AGREEMENT_FLOOR = 0.9;
+/** The issue's bar; measured 95.0 % (190 of 200) with 64 calibration crops on wasm (see above). */
+const AGREEMENT_FLOOR = 0.95;
 const HELD_OUT = Number(process.env['NSFWJS_HELD_OUT'] ?? 200);
 
 let float: Graph;
 let floatFile: Uint8Array;
 let int8File: Uint8Array;
 let ptqFile: Uint8Array;
+let converterFile: Uint8Array;
 let held: SampleInput[][];
 let seconds = 0;
 
@@ -100,25 +102,59 @@ beforeAll(async () => {
     .addPipeline(`ptq(mode=int8, samples=${CALIBRATION}, batchSize=8)`)
     .run(float.clone());
   ptqFile = writeTflite(ptq.graph);
+  converterFile = await converterPtq(tmp, modelJson, shards, train);
 }, 3_600_000);
+
+/** All samples of `source` as one float32 array of shape [n, …sampleShape]. */
+async function allSamples(source: DataSource): Promise<{ data: Float32Array; dims: number[] }> {
+  const parts: Float32Array[] = [];
+  for await (const b of readBatches(source, 8)) parts.push(b.x.slice());
+  const data = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((offset, p) => (data.set(p, offset), offset + p.length), 0);
+  const per = source.sampleShape.reduce((a, b) => a * b, 1);
+  return { data, dims: [data.length / per, ...source.sampleShape] };
+}
+
+/**
+ * The peer: TFLiteConverter's full-integer PTQ of the same Layers model (rebuilt in Keras 3 by
+ * keras_layers_converter.py), calibrated on the same crops.
+ */
+async function converterPtq(
+  dir: string,
+  modelJson: Record<string, unknown>,
+  shards: Record<string, Uint8Array>,
+  calibration: DataSource,
+): Promise<Uint8Array> {
+  const modelPath = path.join(dir, 'model.json');
+  writeFileSync(modelPath, JSON.stringify(modelJson));
+  for (const [name, bytes] of Object.entries(shards)) writeFileSync(path.join(dir, name), bytes);
+  const { data, dims } = await allSamples(calibration);
+  const calibrationPath = npy('nsfwjs-calibration.npy', data, dims);
+  runPython(path.join(__dirname, 'keras_layers_converter.py'), [modelPath, calibrationPath, dir], {
+    timeoutMs: 1_800_000,
+  });
+  return new Uint8Array(readFileSync(path.join(dir, 'keras_ptq.tflite')));
+}
 
 describe('nsfwjs MobileNetV2: sparsityPreservingCluster | pcqat by distillation on unlabelled images', () => {
   it('its int8 TFLite file agrees with the float model (top-1) on held-out photographs at the measured floor', () => {
-    // 224×224×3 inputs travel to the interpreter as JSON: 30 images (all three files) per call.
+    // 224×224×3 inputs travel to the interpreter as JSON: 25 images (all four files) per call.
     const reference: number[] = [];
     const quantized: number[] = [];
     const ptqQuantized: number[] = [];
-    for (let i = 0; i < held.length; i += 30) {
-      const samples = held.slice(i, i + 30);
+    const converterQuantized: number[] = [];
+    for (let i = 0; i < held.length; i += 25) {
+      const samples = held.slice(i, i + 25);
       const runs = runTfInterpreter(
-        [floatFile, int8File, ptqFile].map((model) => ({ model, samples })),
+        [floatFile, int8File, ptqFile, converterFile].map((model) => ({ model, samples })),
       );
-      for (const [k, into] of [reference, quantized, ptqQuantized].entries())
+      for (const [k, into] of [reference, quantized, ptqQuantized, converterQuantized].entries())
         into.push(...outputsOf(runs[k], `file ${k}`).flatMap((s) => s[0]!.data));
     }
     const classes = reference.length / held.length;
     const agreement = top1Agreement(reference, quantized, classes);
     const ptqAgreement = top1Agreement(reference, ptqQuantized, classes);
+    const converterAgreement = top1Agreement(reference, converterQuantized, classes);
     const floatClasses = new Array<number>(classes).fill(0);
     for (let r = 0; r < held.length; r++) {
       const row = reference.slice(r * classes, (r + 1) * classes);
@@ -126,7 +162,7 @@ describe('nsfwjs MobileNetV2: sparsityPreservingCluster | pcqat by distillation 
     }
     // eslint-disable-next-line no-console
     console.log(
-      `nsfwjs ${PIPELINE}: ${seconds.toFixed(0)} s; int8 file vs float file (TFLite interpreter, ${held.length} held-out images): top-1 agreement ${(agreement * 100).toFixed(1)}% (PTQ ${(ptqAgreement * 100).toFixed(1)}%); ${int8File.length} bytes (float ${floatFile.length}, PTQ ${ptqFile.length}); float top-1 per class ${floatClasses.join('/')}`,
+      `nsfwjs ${PIPELINE}: ${seconds.toFixed(0)} s; int8 file vs float file (TFLite interpreter, ${held.length} held-out images): top-1 agreement ${(agreement * 100).toFixed(1)}% (our PTQ ${(ptqAgreement * 100).toFixed(1)}%, TFLiteConverter PTQ ${(converterAgreement * 100).toFixed(1)}%); ${int8File.length} bytes (float ${floatFile.length}, PTQ ${ptqFile.length}, converter ${converterFile.length}); float top-1 per class ${floatClasses.join('/')}`,
     );
     expect(agreement).toBeGreaterThanOrEqual(AGREEMENT_FLOOR);
   }, 1_200_000);

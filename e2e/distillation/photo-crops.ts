@@ -34,6 +34,11 @@ export interface PhotoCropOptions {
   heldOut: number;
   /** Side of the square crops written (pixels). */
   size: number;
+  /**
+   * Seed of the calibration crops; the held-out crops come from their own stream (seeded from
+   * `seed` and the held-out pictures only), so the held-out set does not change with the
+   * calibration count.
+   */
   seed: number;
   /** Every `heldOutEvery`-th source picture (sorted by name) feeds only the held-out folder. */
   heldOutEvery?: number;
@@ -90,6 +95,11 @@ async function writeCrops(
   }
 }
 
+/** The held-out stream's seed (createRng mixes seeds with splitmix32: neighbours are unrelated). */
+function heldOutSeed(seed: number): number {
+  return seed + 1;
+}
+
 /** Write the calibration and held-out crop folders; returns which pictures fed which folder. */
 export async function writePhotoCrops(options: PhotoCropOptions): Promise<PhotoCropResult> {
   const dir = options.sources ?? photosDir();
@@ -101,7 +111,6 @@ export async function writePhotoCrops(options: PhotoCropOptions): Promise<PhotoC
   const heldOutFiles = files.filter((_, i) => i % every === every - 1);
   if (calibrationFiles.length === 0 || heldOutFiles.length === 0)
     throw new Error(`${dir} has ${files.length} pictures: too few for disjoint crop folders`);
-  const rng = createRng(options.seed);
   const load = (names: string[]): Promise<Source[]> =>
     Promise.all(names.map((n) => loadSource(path.join(dir, n))));
   await writeCrops(
@@ -109,14 +118,14 @@ export async function writePhotoCrops(options: PhotoCropOptions): Promise<PhotoC
     options.calibrationDir,
     options.calibration,
     options.size,
-    rng,
+    createRng(options.seed),
   );
   await writeCrops(
     await load(heldOutFiles),
     options.heldOutDir,
     options.heldOut,
     options.size,
-    rng,
+    createRng(heldOutSeed(options.seed)),
   );
   return { calibrationSources: calibrationFiles, heldOutSources: heldOutFiles };
 }

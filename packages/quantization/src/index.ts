@@ -64,6 +64,11 @@ export {
   type FoldBatchNormReport,
 } from './fold-batch-norm';
 export {
+  fuseClampActivations,
+  CLAMP_ACTIVATIONS,
+  type FuseClampActivationsReport,
+} from './fuse-clamp-activations';
+export {
   activationGroups,
   fixedOutputParams,
   preservesGrid,

@@ -27,6 +27,7 @@ import {
 } from './layer-precision';
 import { activationErrors, type QuantizationErrorReport } from './error-report';
 import { foldBatchNorm } from './fold-batch-norm';
+import { fuseClampActivations } from './fuse-clamp-activations';
 import { representableRange } from './quant-params';
 import { RANGE_ESTIMATORS, type Range } from './range-estimators';
 import {
@@ -159,6 +160,9 @@ export async function quantizePostTraining(
   const folded = foldBatchNorm(graph, registry);
   for (const s of folded.skipped)
     options.logger?.warn(`ptq: BatchNorm "${s.batchNorm}" stays unfolded: ${s.reason}`);
+  // A separate ReLU/ReLU6 after a conv (Keras Conv → BatchNorm → ReLU) fuses into it, so the
+  // layer's int8 output grid spans the clamped range, not the raw one.
+  fuseClampActivations(graph, registry);
   const precision = resolveLayerPrecision(graph, registry, o);
   const bits = activationBitsOf(o.mode);
   const floatGraph = o.reportSamples > 0 && bits !== undefined ? graph.clone() : undefined;

@@ -28,6 +28,7 @@ import {
   qatWeightTransform,
 } from './qat-transforms';
 import { foldBatchNorm } from './fold-batch-norm';
+import { fuseClampActivations } from './fuse-clamp-activations';
 import {
   LAYER_PRECISION_OPTIONS,
   applyFloatLayers,
@@ -139,6 +140,9 @@ export async function quantizationAwareTraining(
   const folded = foldBatchNorm(graph, registry);
   for (const s of folded.skipped)
     options.logger?.warn(`qat: BatchNorm "${s.batchNorm}" stays unfolded: ${s.reason}`);
+  // A separate ReLU/ReLU6 after a conv (Keras Conv → BatchNorm → ReLU) fuses into it, so the
+  // layer's int8 output grid spans the clamped range, not the raw one.
+  fuseClampActivations(graph, registry);
   const precision = resolveLayerPrecision(graph, registry, o);
   const { transform: allValues, state } = qatActivationTransform(graph, registry, o.rangeInit);
   // Values that stay float still track their group's range (a group's anchor may be one) but are

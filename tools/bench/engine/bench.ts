@@ -26,12 +26,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { silentLogger, type Graph } from '@collabopt/core';
+import type { Graph } from '@collabopt/core';
 import {
   FASHION_MNIST_DIR,
-  activateBackend,
   benchmarkCnn,
-  createEngine,
   loadFashionMnist,
   referenceCnn,
   take,
@@ -40,6 +38,7 @@ import {
   type Engine,
 } from '@collabopt/engine';
 import { arg } from '../args';
+import { benchEngine } from './bench-setup';
 import { describeCpu } from './cpu-info';
 import { formatProfile, profileTraining } from './kernel-profile';
 import { mobilenetV1, mobilenetV2 } from './mobilenet-models';
@@ -131,8 +130,7 @@ async function availableBackends(): Promise<{ backend: BackendName; engine: Engi
   const out: { backend: BackendName; engine: Engine }[] = [];
   for (const backend of WANTED) {
     try {
-      await activateBackend(backend);
-      out.push({ backend, engine: await createEngine({ backend, logger: silentLogger }) });
+      out.push({ backend, engine: await benchEngine(backend) });
     } catch (e) {
       const why =
         backend === 'tensorflow'

@@ -13,8 +13,9 @@
  *   npx tsc -b packages/engine/tsconfig.json
  *   COLLABOPT_WASM_THREADS=2 npx tsx tools/bench/engine/conv-forward-micro.ts [batch] [rounds]
  */
-import * as os from 'node:os';
-import { activateBackend, tf, wasmThreadsStatus } from '@collabopt/engine';
+import { tf } from '@collabopt/engine';
+import { wasmMicroSetup, type ConvBenchLayer } from './bench-setup';
+import { loadAverage } from './cpu-info';
 import { interleaveWallAndCpu } from './interleave';
 const {
   setDirectForwardConvEnabled,
@@ -22,13 +23,7 @@ const {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
 } = require('../../../packages/engine/dist/wasm-kernels');
 
-const LAYERS: {
-  name: string;
-  x: number[];
-  f: [number, number, number, number];
-  s: number;
-  pad: 'same' | 'valid';
-}[] = [
+const LAYERS: ConvBenchLayer[] = [
   { name: 'benchmark CNN conv2', x: [13, 13, 32], f: [3, 3, 32, 64], s: 1, pad: 'valid' },
   { name: 'benchmark CNN conv1', x: [28, 28, 1], f: [3, 3, 1, 32], s: 1, pad: 'valid' },
   { name: 'reference CNN conv2', x: [13, 13, 16], f: [3, 3, 16, 32], s: 1, pad: 'valid' },
@@ -37,21 +32,8 @@ const LAYERS: {
   { name: '3×3/2 same 16→32', x: [28, 28, 16], f: [3, 3, 16, 32], s: 2, pad: 'same' },
 ];
 
-function load(): string {
-  return os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
-}
-
 async function main(): Promise<void> {
-  const batch = Number(process.argv[2] ?? 128);
-  const rounds = Number(process.argv[3] ?? 15);
-  await activateBackend('wasm');
-  const threads = wasmThreadsStatus();
-  console.log(
-    `wasm ${threads?.threads ?? 1} threads, batch ${batch}, ${rounds} rounds; load average ${load()} (shared machine)`,
-  );
+  const { batch, rounds } = await wasmMicroSetup(15);
   for (const l of LAYERS) {
     const x = tf.randomNormal([batch, ...l.x]);
     const filter0 = tf.randomNormal(l.f);
@@ -88,7 +70,7 @@ async function main(): Promise<void> {
   }
   setDirectForwardConvEnabled(true);
   setWinogradForwardConvEnabled(false);
-  console.log(`load average ${load()}`);
+  console.log(`load average ${loadAverage()}`);
 }
 
 void main();

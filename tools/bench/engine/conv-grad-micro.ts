@@ -9,8 +9,9 @@
  *
  *   npx tsc -b packages/engine/tsconfig.json && npx tsx tools/bench/engine/conv-grad-micro.ts
  */
-import * as os from 'node:os';
 import { activateBackend, tf } from '@collabopt/engine';
+import type { ConvBenchLayer } from './bench-setup';
+import { loadAverage } from './cpu-info';
 import { formatTimes, interleave } from './interleave';
 const {
   setBlockedFilterGradEnabled,
@@ -18,13 +19,7 @@ const {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
 } = require('../../../packages/engine/dist/wasm-kernels');
 
-const LAYERS: {
-  name: string;
-  x: number[];
-  f: [number, number, number, number];
-  s: number;
-  pad: 'same' | 'valid';
-}[] = [
+const LAYERS: ConvBenchLayer[] = [
   { name: 'benchmark CNN conv2', x: [64, 13, 13, 32], f: [3, 3, 32, 64], s: 1, pad: 'valid' },
   { name: 'reference CNN conv2', x: [64, 13, 13, 16], f: [3, 3, 16, 32], s: 1, pad: 'valid' },
   { name: '3×3/2 same 16→32', x: [64, 28, 28, 16], f: [3, 3, 16, 32], s: 2, pad: 'same' },
@@ -34,12 +29,7 @@ const LAYERS: {
 
 async function main(): Promise<void> {
   await activateBackend('wasm');
-  console.log(
-    `load average ${os
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')} (shared machine)`,
-  );
+  console.log(`load average ${loadAverage(1)} (shared machine)`);
   for (const l of LAYERS) {
     const x = tf.randomNormal(l.x) as tf.Tensor4D;
     const probe = tf.conv2d(x, tf.zeros(l.f) as tf.Tensor4D, l.s, l.pad);
@@ -125,11 +115,6 @@ async function main(): Promise<void> {
     );
     tf.dispose([x, dy0]);
   }
-  console.log(
-    `load average ${os
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')}`,
-  );
+  console.log(`load average ${loadAverage(1)}`);
 }
 void main();

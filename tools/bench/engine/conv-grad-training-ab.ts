@@ -5,16 +5,9 @@
  *
  *   npx tsc -b packages/engine/tsconfig.json && npx tsx tools/bench/engine/conv-grad-training-ab.ts [rounds]
  */
-import * as os from 'node:os';
-import { silentLogger } from '@collabopt/core';
-import {
-  activateBackend,
-  benchmarkCnn,
-  createEngine,
-  loadFashionMnist,
-  referenceCnn,
-  take,
-} from '@collabopt/engine';
+import { median } from '../stats';
+import { SMALL_CNNS, benchEngine, timedEpoch, trainingExamples } from './bench-setup';
+import { loadDrift } from './cpu-info';
 
 const {
   setBlockedFilterGradEnabled,
@@ -25,30 +18,20 @@ const {
 const BATCH = 64;
 const STEPS = 10;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 5);
-  await activateBackend('wasm');
-  const engine = await createEngine({ backend: 'wasm', logger: silentLogger });
-  const data = take(loadFashionMnist().train, BATCH * STEPS);
-  const loads = [os.loadavg()[0]!];
-  for (const [name, build] of [
-    ['benchmark CNN', benchmarkCnn],
-    ['reference CNN', referenceCnn],
-  ] as const) {
+  const engine = await benchEngine('wasm');
+  const data = trainingExamples(BATCH * STEPS);
+  const load = loadDrift();
+  for (const [name, build] of SMALL_CNNS) {
     const graph = build(0);
     const ms: Record<'direct' | 'transposedConv', number[]> = { direct: [], transposedConv: [] };
     for (let r = 0; r <= rounds; r++) {
       for (const variant of ['direct', 'transposedConv'] as const) {
         setBlockedFilterGradEnabled(variant === 'direct');
         setBlockedInputGradEnabled(variant === 'direct');
-        const t0 = performance.now();
-        await engine.fit(graph, data, { epochs: 1, batchSize: BATCH });
-        if (r > 0) ms[variant].push((performance.now() - t0) / STEPS); // round 0 warms up
+        const t = await timedEpoch(engine, graph, data, BATCH, STEPS);
+        if (r > 0) ms[variant].push(t.wallMs); // round 0 warms up
       }
     }
     const d = median(ms.direct);
@@ -59,7 +42,6 @@ async function main(): Promise<void> {
   }
   setBlockedFilterGradEnabled(true);
   setBlockedInputGradEnabled(true);
-  loads.push(os.loadavg()[0]!);
-  console.log(`load average ${loads.map((l) => l.toFixed(1)).join(' → ')} (shared 2-core machine)`);
+  console.log(load.report());
 }
 void main();

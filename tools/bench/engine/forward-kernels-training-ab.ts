@@ -11,18 +11,9 @@
  *   npx tsc -b packages/engine/tsconfig.json
  *   COLLABOPT_WASM_THREADS=2 npx tsx tools/bench/engine/forward-kernels-training-ab.ts [rounds] [batch]
  */
-import * as os from 'node:os';
-import { silentLogger } from '@collabopt/core';
-import {
-  activateBackend,
-  benchmarkCnn,
-  createEngine,
-  loadFashionMnist,
-  referenceCnn,
-  take,
-  wasmThreadsStatus,
-} from '@collabopt/engine';
 import { median } from '../stats';
+import { SMALL_CNNS, benchEngine, timedEpoch, trainingExamples, wasmThreads } from './bench-setup';
+import { loadDrift } from './cpu-info';
 
 const {
   setDirectForwardConvEnabled,
@@ -37,15 +28,11 @@ const STEPS = 10;
 async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 5);
   const batch = Number(process.argv[3] ?? 128);
-  await activateBackend('wasm');
-  const engine = await createEngine({ backend: 'wasm', logger: silentLogger });
-  console.log(`wasm ${wasmThreadsStatus()?.threads ?? 1} threads, batch ${batch}`);
-  const data = take(loadFashionMnist().train, batch * STEPS);
-  const loads = [os.loadavg()[0]!];
-  for (const [name, build] of [
-    ['benchmark CNN', benchmarkCnn],
-    ['reference CNN', referenceCnn],
-  ] as const) {
+  const engine = await benchEngine('wasm');
+  console.log(`wasm ${wasmThreads()} threads, batch ${batch}`);
+  const data = trainingExamples(batch * STEPS);
+  const load = loadDrift();
+  for (const [name, build] of SMALL_CNNS) {
     const graph = build(0);
     const variants = ['direct', 'winograd', 'winogradDx', 'xnnpack'] as const;
     type Variant = (typeof variants)[number];
@@ -62,14 +49,11 @@ async function main(): Promise<void> {
         setDirectMaxPoolEnabled(variant !== 'xnnpack');
         setWinogradForwardConvEnabled(variant === 'winograd' || variant === 'winogradDx');
         setWinogradInputGradEnabled(variant === 'winogradDx');
-        const c0 = process.cpuUsage();
-        const t0 = performance.now();
-        await engine.fit(graph, data, { epochs: 1, batchSize: batch });
-        const c = process.cpuUsage(c0);
+        const t = await timedEpoch(engine, graph, data, batch, STEPS);
         if (r > 0) {
           // round 0 warms up
-          ms[variant].push((performance.now() - t0) / STEPS);
-          cpu[variant].push((c.user + c.system) / 1000 / STEPS);
+          ms[variant].push(t.wallMs);
+          cpu[variant].push(t.cpuMs);
         }
       }
     }
@@ -89,7 +73,6 @@ async function main(): Promise<void> {
   setDirectMaxPoolEnabled(true);
   setWinogradForwardConvEnabled(true);
   setWinogradInputGradEnabled(true);
-  loads.push(os.loadavg()[0]!);
-  console.log(`load average ${loads.map((l) => l.toFixed(1)).join(' → ')} (shared 2-core machine)`);
+  console.log(load.report());
 }
 void main();

@@ -8,8 +8,8 @@
  *   npx tsc -b packages/engine/tsconfig.json
  *   COLLABOPT_WASM_THREADS=2 npx tsx tools/bench/engine/kernel-threads-micro.ts
  */
-import * as os from 'node:os';
 import { activateBackend, tf } from '@collabopt/engine';
+import { loadAverage } from './cpu-info';
 import { interleaveStats } from './interleave';
 const {
   backendMemory,
@@ -23,13 +23,6 @@ interface Case {
   readonly kernel: string;
   readonly inputs: () => Record<string, tf.Tensor>;
   readonly attrs: object;
-}
-
-function load(): string {
-  return os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
 }
 
 function cases(): Case[] {
@@ -117,7 +110,9 @@ async function main(): Promise<void> {
   await activateBackend('wasm');
   const memory = backendMemory(tf.backend());
   const pool = memory === undefined ? undefined : simdThreadPoolOn(memory);
-  console.log(`load average ${load()} (shared machine); helper threads: ${pool?.helpers ?? 0}`);
+  console.log(
+    `load average ${loadAverage()} (shared machine); helper threads: ${pool?.helpers ?? 0}`,
+  );
   if (pool === undefined) {
     console.log('no helper threads: run with COLLABOPT_WASM_THREADS=2 (threaded wasm build)');
     return;
@@ -146,6 +141,6 @@ async function main(): Promise<void> {
     );
   }
   setSimdThreadPool(memory, pool);
-  console.log(`load average ${load()}`);
+  console.log(`load average ${loadAverage()}`);
 }
 void main();

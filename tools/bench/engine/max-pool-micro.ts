@@ -7,8 +7,9 @@
  *   npx tsc -b packages/engine/tsconfig.json
  *   COLLABOPT_WASM_THREADS=1 npx tsx tools/bench/engine/max-pool-micro.ts [batch] [rounds]
  */
-import * as os from 'node:os';
-import { activateBackend, tf, wasmThreadsStatus } from '@collabopt/engine';
+import { tf } from '@collabopt/engine';
+import { wasmMicroSetup } from './bench-setup';
+import { loadAverage } from './cpu-info';
 import { interleaveWallAndCpu } from './interleave';
 const {
   setDirectMaxPoolEnabled,
@@ -21,20 +22,8 @@ const INPUTS: { name: string; x: [number, number, number] }[] = [
   { name: 'reference CNN pool1', x: [26, 26, 16] },
 ];
 
-function load(): string {
-  return os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
-}
-
 async function main(): Promise<void> {
-  const batch = Number(process.argv[2] ?? 128);
-  const rounds = Number(process.argv[3] ?? 21);
-  await activateBackend('wasm');
-  console.log(
-    `wasm ${wasmThreadsStatus()?.threads ?? 1} threads, batch ${batch}, ${rounds} rounds; load average ${load()} (shared machine)`,
-  );
+  const { batch, rounds } = await wasmMicroSetup(21);
   for (const l of INPUTS) {
     const x = tf.randomNormal([batch, ...l.x]) as tf.Tensor4D;
     const pool = (direct: boolean) => () => {
@@ -52,7 +41,7 @@ async function main(): Promise<void> {
     x.dispose();
   }
   setDirectMaxPoolEnabled(true);
-  console.log(`load average ${load()}`);
+  console.log(`load average ${loadAverage()}`);
 }
 
 void main();

@@ -10,21 +10,10 @@
  *   PROFILE_NAMES=1 npx tsx tools/bench/engine/profile.ts tensorflow   # + dispatches per kernel name
  *   PROFILE_XNNPACK_CONV=1 npx tsx tools/bench/engine/profile.ts wasm   # forward convs by XNNPACK
  */
-import * as os from 'node:os';
-import { silentLogger, type Graph } from '@collabopt/core';
-import {
-  activateBackend,
-  benchmarkCnn,
-  createEngine,
-  loadFashionMnist,
-  referenceCnn,
-  take,
-  tf,
-  wasmThreadsStatus,
-  type BackendName,
-} from '@collabopt/engine';
+import { loadFashionMnist, take, tf, wasmThreadsStatus, type BackendName } from '@collabopt/engine';
+import { benchEngine, benchModel } from './bench-setup';
+import { loadAverage } from './cpu-info';
 import { formatProfile, profileTraining } from './kernel-profile';
-import { mobilenetV1, mobilenetV2 } from './mobilenet-models';
 const {
   backendMemory,
   setDirectForwardConvEnabled,
@@ -35,31 +24,17 @@ const {
 const PROFILED_STEPS = 10;
 const TIMED_STEPS = 20;
 
-const MODELS: Record<string, (seed: number) => Graph> = {
-  bench: benchmarkCnn,
-  reference: referenceCnn,
-  'mobilenet-v1': mobilenetV1,
-  'mobilenet-v2': mobilenetV2,
-};
-
 async function main(): Promise<void> {
   const backend = (process.argv[2] ?? 'wasm') as BackendName;
-  const build = MODELS[process.argv[3] ?? 'bench'];
-  if (build === undefined) throw new Error(`model: one of ${Object.keys(MODELS).join(', ')}`);
+  const build = benchModel(process.argv[3] ?? 'bench');
   const batch = Number(process.argv[4] ?? 64);
-  await activateBackend(backend);
+  const engine = await benchEngine(backend);
   if (process.env['PROFILE_XNNPACK_CONV']) setDirectForwardConvEnabled(false);
-  const engine = await createEngine({ backend, logger: silentLogger });
-  const load = () =>
-    os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ');
   const threads = wasmThreadsStatus();
   const memory = backend === 'wasm' ? backendMemory(tf.backend()) : undefined;
   const helpers = memory === undefined ? 0 : (simdThreadPoolOn(memory)?.helpers ?? 0);
   console.log(
-    `${backend}${threads === undefined ? '' : `: ${threads.threads} threads (${threads.build}), ${helpers} SIMD helper threads`}; load average ${load()} (shared machine)`,
+    `${backend}${threads === undefined ? '' : `: ${threads.threads} threads (${threads.build}), ${helpers} SIMD helper threads`}; load average ${loadAverage()} (shared machine)`,
   );
   const { train } = loadFashionMnist();
   const graph = build(0);
@@ -77,7 +52,7 @@ async function main(): Promise<void> {
     `wall ms per step (unprofiled): ${((performance.now() - t0) / TIMED_STEPS).toFixed(1)}`,
   );
   console.log(formatProfile(p, 40));
-  console.log(`load average ${load()}`);
+  console.log(`load average ${loadAverage()}`);
 }
 
 void main();

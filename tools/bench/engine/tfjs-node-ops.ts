@@ -8,24 +8,8 @@
  *   npx tsc -b packages/engine/tsconfig.json
  *   npx tsx tools/bench/engine/tfjs-node-ops.ts mobilenet-v1 64
  */
-import { silentLogger, type Graph } from '@collabopt/core';
-import {
-  activateBackend,
-  benchmarkCnn,
-  createEngine,
-  loadFashionMnist,
-  referenceCnn,
-  take,
-  tf,
-} from '@collabopt/engine';
-import { mobilenetV1, mobilenetV2 } from './mobilenet-models';
-
-const MODELS: Record<string, (seed: number) => Graph> = {
-  bench: benchmarkCnn,
-  reference: referenceCnn,
-  'mobilenet-v1': mobilenetV1,
-  'mobilenet-v2': mobilenetV2,
-};
+import { loadFashionMnist, take, tf } from '@collabopt/engine';
+import { benchEngine, benchModel } from './bench-setup';
 const STEPS = 10;
 
 type Execute = (
@@ -35,11 +19,9 @@ type Execute = (
 ) => unknown;
 
 async function main(): Promise<void> {
-  const build = MODELS[process.argv[2] ?? 'mobilenet-v1'];
-  if (build === undefined) throw new Error(`model: one of ${Object.keys(MODELS).join(', ')}`);
+  const build = benchModel(process.argv[2] ?? 'mobilenet-v1');
   const batch = Number(process.argv[3] ?? 64);
-  await activateBackend('tensorflow');
-  const engine = await createEngine({ backend: 'tensorflow', logger: silentLogger });
+  const engine = await benchEngine('tensorflow');
   const { train } = loadFashionMnist();
   const graph = build(0);
   await engine.fit(graph, take(train, batch * 3), { epochs: 1, batchSize: batch });

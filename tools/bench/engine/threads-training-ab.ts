@@ -6,18 +6,16 @@
  *   npx tsc -b packages/engine/tsconfig.json
  *   COLLABOPT_WASM_THREADS=2 npx tsx tools/bench/engine/threads-training-ab.ts [rounds] [batch]
  */
-import * as os from 'node:os';
-import { silentLogger, type Graph } from '@collabopt/core';
-import {
-  activateBackend,
-  benchmarkCnn,
-  createEngine,
-  loadFashionMnist,
-  referenceCnn,
-  take,
-  tf,
-} from '@collabopt/engine';
+import { tf } from '@collabopt/engine';
 import { median } from '../stats';
+import {
+  SMALL_CNNS,
+  benchEngine,
+  timedEpoch,
+  trainingExamples,
+  type ModelBuilder,
+} from './bench-setup';
+import { loadDrift } from './cpu-info';
 import { mobilenetV1, mobilenetV2 } from './mobilenet-models';
 
 const {
@@ -29,9 +27,8 @@ const {
 
 const STEPS = 5;
 
-const MODELS: [string, (seed: number) => Graph][] = [
-  ['benchmark CNN', benchmarkCnn],
-  ['reference CNN', referenceCnn],
+const MODELS: readonly (readonly [string, ModelBuilder])[] = [
+  ...SMALL_CNNS,
   ['mobilenet-v1', mobilenetV1],
   ['mobilenet-v2', mobilenetV2],
 ];
@@ -39,16 +36,15 @@ const MODELS: [string, (seed: number) => Graph][] = [
 async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 5);
   const batch = Number(process.argv[3] ?? 64);
-  await activateBackend('wasm');
-  const engine = await createEngine({ backend: 'wasm', logger: silentLogger });
+  const engine = await benchEngine('wasm');
   const memory = backendMemory(tf.backend());
   const pool = memory === undefined ? undefined : simdThreadPoolOn(memory);
   if (pool === undefined) {
     console.log('no SIMD thread pool: run with COLLABOPT_WASM_THREADS=2 (threaded wasm build)');
     return;
   }
-  const data = take(loadFashionMnist().train, batch * STEPS);
-  const loads = [os.loadavg()[0]!];
+  const data = trainingExamples(batch * STEPS);
+  const load = loadDrift();
   const only = process.env['MODELS']?.split(',');
   for (const [name, build] of MODELS) {
     if (only !== undefined && !only.some((m) => name.startsWith(m))) continue;
@@ -57,9 +53,8 @@ async function main(): Promise<void> {
     for (let r = 0; r <= rounds; r++) {
       for (const variant of ['pool', 'single'] as const) {
         setSimdThreadPool(memory, variant === 'pool' ? pool : undefined);
-        const t0 = performance.now();
-        await engine.fit(graph, data, { epochs: 1, batchSize: batch });
-        if (r > 0) ms[variant].push((performance.now() - t0) / STEPS); // round 0 warms up
+        const t = await timedEpoch(engine, graph, data, batch, STEPS);
+        if (r > 0) ms[variant].push(t.wallMs); // round 0 warms up
       }
     }
     const f = (v: number[]) => `${median(v).toFixed(1)} (min ${Math.min(...v).toFixed(1)})`;
@@ -70,7 +65,6 @@ async function main(): Promise<void> {
     );
   }
   setSimdThreadPool(memory, pool);
-  loads.push(os.loadavg()[0]!);
-  console.log(`load average ${loads.map((l) => l.toFixed(1)).join(' → ')} (shared 2-core machine)`);
+  console.log(load.report());
 }
 void main();

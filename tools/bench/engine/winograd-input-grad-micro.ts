@@ -9,33 +9,23 @@
  *   npx tsc -b packages/engine/tsconfig.json
  *   COLLABOPT_WASM_THREADS=1 npx tsx tools/bench/engine/winograd-input-grad-micro.ts [batch] [rounds]
  */
-import * as os from 'node:os';
-import { activateBackend, tf, wasmThreadsStatus } from '@collabopt/engine';
+import { tf } from '@collabopt/engine';
+import { wasmMicroSetup, type ConvBenchLayer } from './bench-setup';
+import { loadAverage } from './cpu-info';
 import { interleaveWallAndCpu } from './interleave';
 const {
   setWinogradInputGradEnabled,
   // eslint-disable-next-line @typescript-eslint/no-require-imports
 } = require('../../../packages/engine/dist/wasm-kernels');
 
-const LAYERS: {
-  name: string;
-  x: number[];
-  f: [number, number, number, number];
-  pad: 'same' | 'valid';
-}[] = [
+const LAYERS: Omit<ConvBenchLayer, 's'>[] = [
   { name: 'benchmark CNN conv2', x: [13, 13, 32], f: [3, 3, 32, 64], pad: 'valid' },
   { name: 'reference CNN conv2', x: [13, 13, 16], f: [3, 3, 16, 32], pad: 'valid' },
   { name: '3×3 same 32→32', x: [14, 14, 32], f: [3, 3, 32, 32], pad: 'same' },
 ];
 
 async function main(): Promise<void> {
-  const batch = Number(process.argv[2] ?? 128);
-  const rounds = Number(process.argv[3] ?? 21);
-  await activateBackend('wasm');
-  const load = () => os.loadavg()[0]!.toFixed(1);
-  console.log(
-    `wasm ${wasmThreadsStatus()?.threads ?? 1} threads, batch ${batch}, ${rounds} rounds; load average ${load()} (shared machine)`,
-  );
+  const { batch, rounds } = await wasmMicroSetup(21);
   for (const l of LAYERS) {
     const filter = tf.randomNormal(l.f);
     const inputShape = [batch, ...l.x];
@@ -64,7 +54,7 @@ async function main(): Promise<void> {
     tf.dispose([filter, dy0]);
   }
   setWinogradInputGradEnabled(true);
-  console.log(`load average ${load()}`);
+  console.log(`load average ${loadAverage()}`);
 }
 
 void main();

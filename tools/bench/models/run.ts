@@ -15,7 +15,7 @@
  * Wall time is each leaf's (or pipeline's) own time on this shared machine; the CPU and its load
  * are printed. Usage: npm run bench:models [-- --quick] [--models=reference,mobilenet,nsfwjs,face]
  */
-import { mkdtempSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -33,7 +33,8 @@ import {
 import { readKerasModel } from '@collabopt/format-keras';
 import { readTflite, tfliteFormat, writeTflite } from '@collabopt/format-tflite';
 import { legalize, type TreeReport } from '@collabopt/preserve';
-import { runPython, REPO_ROOT } from '../../../e2e/helpers/oracle';
+import { trainKerasMobilenet, writeMnistIdx } from '../../../e2e/helpers/keras-mobilenet';
+import { REPO_ROOT } from '../../../e2e/helpers/oracle';
 import { outputsOf, runTfInterpreter, type SampleInput } from '../../../e2e/format-tflite/runtimes';
 import { loadNsfwjsModel } from '../../../e2e/format-keras/tfjs-helpers';
 import { sqnrDb, top1Agreement } from '../../../e2e/distillation/agreement';
@@ -67,25 +68,6 @@ function quietIo(): CliIo {
     stderr: sink as unknown as NodeJS.WriteStream,
     signal: new AbortController().signal,
   };
-}
-
-/** Write the first `n` samples of a [0, 1] 28×28 data set as an MNIST idx pair. */
-function writeIdx(dir: string, prefix: string, d: Dataset, n: number): void {
-  const header = (magic: number, dims: number[]): Buffer => {
-    const b = Buffer.alloc(4 + 4 * dims.length);
-    b.writeUInt32BE(magic, 0);
-    dims.forEach((v, i) => b.writeUInt32BE(v, 4 + 4 * i));
-    return b;
-  };
-  const pixels = Uint8Array.from(d.x.subarray(0, n * 784), (v) => Math.round(v * 255));
-  writeFileSync(
-    path.join(dir, `${prefix}-images-idx3-ubyte`),
-    Buffer.concat([header(0x803, [n, 28, 28]), pixels]),
-  );
-  writeFileSync(
-    path.join(dir, `${prefix}-labels-idx1-ubyte`),
-    Buffer.concat([header(0x801, [n]), Uint8Array.from(d.y.subarray(0, n))]),
-  );
 }
 
 /** Top-1 accuracy of TFLite files on the first `n` Fashion-MNIST test images, in TF's interpreter. */
@@ -153,8 +135,8 @@ async function referenceCnnRows(): Promise<void> {
   const test = QUICK ? 1000 : 10000;
   const data = path.join(TMP, 'reference-data');
   await fs.mkdir(data);
-  writeIdx(data, 'train', fashion.train, train);
-  writeIdx(data, 't10k', fashion.test, test);
+  writeMnistIdx(data, 'train', fashion.train, train);
+  writeMnistIdx(data, 't10k', fashion.test, test);
   await treeRows(`reference CNN (${train} train)`, undefined, data, fashion.test, test, {
     epochs: QUICK ? 1 : 3,
   });
@@ -166,18 +148,15 @@ async function mobilenetRows(): Promise<void> {
   const test = QUICK ? 1000 : 10000;
   const data = path.join(TMP, 'mobilenet-data');
   const model = path.join(TMP, 'mobilenet-model');
-  await fs.mkdir(data);
-  await fs.mkdir(model);
-  writeIdx(data, 'train', fashion.train, train);
-  writeIdx(data, 't10k', fashion.test, test);
   const started = Date.now();
-  const keras = JSON.parse(
-    runPython(path.join(REPO_ROOT, 'e2e', 'cli', 'mobilenet_model.py'), [
-      data,
-      model,
-      QUICK ? '2' : '4',
-    ]).stdout.trim(),
-  ) as { keras_test_accuracy: number };
+  const keras = trainKerasMobilenet({
+    fashion,
+    train,
+    test,
+    epochs: QUICK ? 2 : 4,
+    dataDir: data,
+    modelDir: model,
+  });
   const kerasSeconds = (Date.now() - started) / 1000;
   const name = `MobileNet-v1-style, Keras-trained (${train} train)`;
   const converter = new Uint8Array(readFileSync(path.join(model, 'keras_ptq.tflite')));
@@ -185,7 +164,7 @@ async function mobilenetRows(): Promise<void> {
   rows.push({
     model: name,
     leaf: 'Keras float',
-    quality: `accuracy ${pct(keras.keras_test_accuracy)}`,
+    quality: `accuracy ${pct(keras.kerasTestAccuracy)}`,
     deflatedBytes: NaN,
     seconds: kerasSeconds,
   });

@@ -49,6 +49,7 @@ import {
   searchBudget,
   type BudgetSearchResult,
 } from '@collabopt/preserve';
+import { trainKerasMobilenet } from '../../../e2e/helpers/keras-mobilenet';
 import { arg } from '../args';
 
 const REPO = path.resolve(__dirname, '../../..');
@@ -85,26 +86,6 @@ function first(d: Dataset, n: number, name: string): Dataset {
   const per = d.sampleShape.reduce((a, b) => a * b, 1);
   const count = Math.min(n, d.count);
   return createDataset(d.x.subarray(0, count * per), d.y.subarray(0, count), d.sampleShape, name);
-}
-
-/** The first `n` samples of a [0, 1] 28×28 data set as an MNIST idx pair (raw uint8). */
-function writeIdx(dir: string, prefix: string, d: Dataset, n: number): void {
-  const header = (magic: number, dims: number[]): Buffer => {
-    const b = Buffer.alloc(4 + 4 * dims.length);
-    b.writeUInt32BE(magic, 0);
-    dims.forEach((v, i) => b.writeUInt32BE(v, 4 + 4 * i));
-    return b;
-  };
-  const pixels = Uint8Array.from(d.x.subarray(0, n * 784), (v) => Math.round(v * 255));
-  const labels = Uint8Array.from(d.y.subarray(0, n));
-  writeFileSync(
-    path.join(dir, `${prefix}-images-idx3-ubyte`),
-    Buffer.concat([header(0x803, [n, 28, 28]), pixels]),
-  );
-  writeFileSync(
-    path.join(dir, `${prefix}-labels-idx1-ubyte`),
-    Buffer.concat([header(0x801, [n]), labels]),
-  );
 }
 
 /** One model to measure: its float graph, the data, and the peers' files (float first). */
@@ -161,18 +142,16 @@ async function referenceCnnModel(): Promise<BenchModel> {
 async function mobilenetModel(): Promise<BenchModel> {
   const data = path.join(dir, 'mobilenet-data');
   const model = path.join(dir, 'mobilenet');
-  mkdirSync(data);
-  mkdirSync(model);
   const fashion = loadFashionMnist();
-  writeIdx(data, 'train', fashion.train, MOBILENET_TRAIN);
-  writeIdx(data, 't10k', fashion.test, fashion.test.count);
-  const keras = JSON.parse(
-    python(path.join(REPO, 'e2e', 'cli', 'mobilenet_model.py'), [
-      data,
-      model,
-      String(MOBILENET_EPOCHS),
-    ]),
-  ) as { keras_test_accuracy: number };
+  const keras = trainKerasMobilenet({
+    fashion,
+    train: MOBILENET_TRAIN,
+    test: fashion.test.count,
+    epochs: MOBILENET_EPOCHS,
+    dataDir: data,
+    modelDir: model,
+    timeoutMs: 60 * 60_000,
+  });
   python('keras_json_converter.py', [model, data]);
   const baseline = await readModel(path.join(model, 'model.json'));
   // As the tree does: legalize for int8 TFLite (the softmax leaves the Dense head) before any pass.
@@ -189,7 +168,7 @@ async function mobilenetModel(): Promise<BenchModel> {
       test: first(fashion.test, MOBILENET_SIM_TEST, 'fashion-mnist/test'),
       calibration: first(fashion.train, 500, 'calibration'),
     },
-    kerasAccuracy: keras.keras_test_accuracy,
+    kerasAccuracy: keras.kerasTestAccuracy,
     peers: [
       { id: 'float (Keras → TFLiteConverter)', file: path.join(model, 'float.tflite') },
       { id: 'TFLiteConverter int8', file: path.join(model, 'keras_ptq.tflite') },

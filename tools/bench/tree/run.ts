@@ -20,7 +20,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parsePipeline } from '@collabopt/core';
-import { TREE_BATCH_SIZE, treePlan, type TreePlanOptions } from '@collabopt/preserve';
+import {
+  TREE_BATCH_SIZE,
+  treePlan,
+  type TreePlanOptions,
+  type TreeReport,
+} from '@collabopt/preserve';
 import { arg } from '../args';
 import { describeCpu } from '../engine/cpu-info';
 import { median } from '../stats';
@@ -95,6 +100,32 @@ function kerasSeconds(modelJson: string, data: string, epochs: number): number {
   return (JSON.parse(line) as { fit_seconds: number }).fit_seconds;
 }
 
+/**
+ * Where the tree's time went, from its report's per-phase seconds: each pass kind summed over the
+ * branches and leaves that ran it, evaluation, writing, and what is left of the wall time
+ * (loading, legalization, the report).
+ */
+function phaseTable(report: TreeReport, wallSeconds: number): string {
+  const sums = new Map<string, { seconds: number; runs: number }>();
+  const add = (key: string, seconds: number): void => {
+    const e = sums.get(key) ?? { seconds: 0, runs: 0 };
+    sums.set(key, { seconds: e.seconds + seconds, runs: e.runs + 1 });
+  };
+  for (const r of [...report.branches, ...report.leaves]) {
+    if (r.phases === undefined) continue;
+    for (const p of r.phases.passes) add(`pass ${p.pass}`, p.seconds);
+    add('evaluate (test set)', r.phases.evaluate);
+    if (r.phases.write !== undefined) add('write files', r.phases.write);
+  }
+  const accounted = [...sums.values()].reduce((s, e) => s + e.seconds, 0);
+  add('rest (load, legalize, baseline evaluation, report)', wallSeconds - accounted);
+  const rows = [...sums].map(
+    ([k, e]) =>
+      `| ${k} | ${e.runs} | ${e.seconds.toFixed(1)} s | ${((100 * e.seconds) / wallSeconds).toFixed(1)}% |`,
+  );
+  return ['| phase | runs | seconds | share |', '|---|---|---|---|', ...rows].join('\n');
+}
+
 function main(): void {
   const epochs = fineTuningEpochs(treePlan(options));
   const dir = mkdtempSync(path.join(tmpdir(), 'collabopt-bench-tree-'));
@@ -165,11 +196,17 @@ function main(): void {
     console.log(
       `| MobileNet-v1 style | Fashion-MNIST ${SAMPLES} train | ${epochs} | ${k.toFixed(1)} s | ${treeSeconds.toFixed(1)} s (${backend}) | **${(treeSeconds / k).toFixed(2)}×** |`,
     );
+    const report = JSON.parse(
+      readFileSync(path.join(dir, 'out', 'tree-report.json'), 'utf8'),
+    ) as TreeReport;
+    console.log(
+      `\nwhere the tree's ${treeSeconds.toFixed(1)} s went:\n${phaseTable(report, treeSeconds)}`,
+    );
     console.log(
       "\nthe tree's table:\n" +
         log
           .split('\n')
-          .filter((l) => l.startsWith('|') || /leaf|branch/.test(l))
+          .filter((l) => l.startsWith('|') || /leaf|branch|→|baseline/.test(l))
           .join('\n'),
     );
   } finally {

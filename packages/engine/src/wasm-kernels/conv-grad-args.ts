@@ -1,9 +1,9 @@
 import type { ConvGeometry } from './conv-geometry';
 
 /**
- * The kernels.wat arguments both direct convolution gradients (convFilterGradBlocked,
- * convInputGradBlocked) take from the forward convolution's geometry, and the bytes per image of
- * its input and output gradient (to split the work by images).
+ * The kernels.wat arguments the SIMD convolutions (convForwardBlocked, convForwardWinograd,
+ * convFilterGradBlocked, convInputGradBlocked) take from a convolution's geometry, and the bytes
+ * per image of its input and output (or their gradients; to split the work by images).
  */
 export function convGradArgs(
   g: ConvGeometry,

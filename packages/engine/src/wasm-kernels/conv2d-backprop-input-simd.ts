@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { convGeometry, type PadAttr } from './conv-geometry';
+import { inputGradCallGeometry, type InputGradCall } from './conv-call-geometry';
 import { convGradArgs } from './conv-grad-args';
 import { isPointwise } from './conv2d-backprop';
 import { runByImages } from './split-by-images';
@@ -15,16 +15,12 @@ import type { HeapSimd } from './wasm-heap';
  */
 export function conv2dBackpropInputSimd(
   simd: HeapSimd,
-  inputShape: [number, number, number, number],
-  dy: tf.Tensor4D,
-  filter: tf.Tensor4D,
-  strides: [number, number] | number,
-  pad: PadAttr,
-  dimRoundingMode?: 'floor' | 'round' | 'ceil',
+  call: InputGradCall<tf.Tensor4D>,
 ): tf.TensorInfo | undefined {
-  const [, , cin, cout] = filter.shape;
-  if (cin % 8 !== 0) return undefined;
-  const g = convGeometry(inputShape, filter.shape, strides, 1, pad, dimRoundingMode, false);
+  const parsed = inputGradCallGeometry(call);
+  if (parsed === undefined || parsed.cin % 8 !== 0) return undefined;
+  const { g, cin, cout } = parsed;
+  const { inputShape, dy, filter } = call;
   if (isPointwise(g)) return undefined;
   const { geometry, inputImageBytes, outputImageBytes } = convGradArgs(g, cin, cout);
   const filterTransposed = tf.transpose(filter, [0, 1, 3, 2]); // [kh, kw, cout, cin]

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { convGeometry, type PadAttr } from './conv-geometry';
+import { inputGradCallGeometry, type InputGradCall } from './conv-call-geometry';
 import { flippedTransposedFilter } from './flipped-transposed-filter';
 import type { HeapSimd } from './wasm-heap';
 import { winogradChannelsFit, winogradConv3x3 } from './winograd-conv3x3';
@@ -20,36 +20,35 @@ export const WINOGRAD_INPUT_GRAD_MIN_IN_CHANNELS = 32;
  */
 export function conv2dBackpropInputWinograd(
   simd: HeapSimd,
-  inputShape: [number, number, number, number],
-  dy: tf.TensorInfo,
-  filter: tf.TensorInfo,
-  strides: [number, number] | number,
-  pad: PadAttr,
-  dimRoundingMode?: 'floor' | 'round' | 'ceil',
+  call: InputGradCall,
 ): tf.TensorInfo | undefined {
-  if (filter.shape.length !== 4 || dy.shape.length !== 4) return undefined;
-  const [kh, kw, cin, cout] = filter.shape as [number, number, number, number];
+  const parsed = inputGradCallGeometry(call);
+  if (parsed === undefined) return undefined;
+  const { g, kh, kw, cin, cout } = parsed;
+  const { dy, filter } = call;
   if (kh !== 3 || kw !== 3 || !winogradChannelsFit(cout, cin)) return undefined;
-  const g = convGeometry(inputShape, filter.shape, strides, 1, pad, dimRoundingMode, false);
   if (g.sh !== 1 || g.sw !== 1) return undefined;
   if (dy.shape[1] !== g.outH || dy.shape[2] !== g.outW || dy.shape[3] !== cout) return undefined;
+  // dx = dy ⋆ rotated filter: the forward convolution with input and output swapped
+  const rotated = {
+    ...g,
+    inH: g.outH,
+    inW: g.outW,
+    inC: cout,
+    outH: g.inH,
+    outW: g.inW,
+    top: 2 - g.top,
+    left: 2 - g.left,
+  };
   return winogradConv3x3(
     simd,
     dy,
     () =>
       flippedTransposedFilter(simd.floats(simd.address(filter), 9 * cin * cout), 3, 3, cin, cout),
     undefined,
-    {
-      batch: g.batch,
-      inH: g.outH,
-      inW: g.outW,
-      cin: cout,
-      outH: g.inH,
-      outW: g.inW,
-      cout: cin,
-      top: 2 - g.top,
-      left: 2 - g.left,
-    },
+    rotated,
+    cout,
+    cin,
     0,
   );
 }

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { convGeometry, type PadAttr } from './conv-geometry';
-import { forwardActivationCode } from './conv2d-forward-simd';
+import { forwardConvCallGeometry, type ForwardConvCall } from './conv-call-geometry';
 import type { HeapSimd } from './wasm-heap';
 import { winogradChannelsFit, winogradConv3x3 } from './winograd-conv3x3';
 
@@ -18,46 +17,22 @@ import { winogradChannelsFit, winogradConv3x3 } from './winograd-conv3x3';
  */
 export function conv2dForwardWinograd(
   simd: HeapSimd,
-  x: tf.TensorInfo,
-  filter: tf.TensorInfo,
-  bias: tf.TensorInfo | undefined,
-  strides: [number, number] | number,
-  pad: PadAttr,
-  dilations: [number, number] | number | undefined,
-  dimRoundingMode: 'floor' | 'round' | 'ceil' | undefined,
-  activation: string | undefined,
+  call: ForwardConvCall,
 ): tf.TensorInfo | undefined {
-  const act = forwardActivationCode(activation);
-  if (act === undefined || x.shape.length !== 4 || filter.shape.length !== 4) return undefined;
-  const [kh, kw, cin, cout] = filter.shape as [number, number, number, number];
+  const parsed = forwardConvCallGeometry(call);
+  if (parsed === undefined) return undefined;
+  const { act, g, kh, kw, cin, cout } = parsed;
+  const { x, filter, bias } = call;
   if (kh !== 3 || kw !== 3 || !winogradChannelsFit(cin, cout)) return undefined;
-  if (bias !== undefined && (bias.shape.length !== 1 || bias.shape[0] !== cout)) return undefined;
-  const g = convGeometry(
-    x.shape,
-    filter.shape,
-    strides,
-    dilations ?? 1,
-    pad,
-    dimRoundingMode,
-    false,
-  );
   if (g.sh !== 1 || g.sw !== 1 || g.dh !== 1 || g.dw !== 1) return undefined;
   return winogradConv3x3(
     simd,
     x,
     () => simd.floats(simd.address(filter), 9 * cin * cout),
     bias,
-    {
-      batch: g.batch,
-      inH: g.inH,
-      inW: g.inW,
-      cin,
-      outH: g.outH,
-      outW: g.outW,
-      cout,
-      top: g.top,
-      left: g.left,
-    },
+    g,
+    cin,
+    cout,
     act,
   );
 }

@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv2d-backprop';
+import type { ForwardConvCall, InputGradCall } from './conv-call-geometry';
 import type { PadAttr } from './conv-geometry';
 import { depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './depthwise-backprop';
 import { depthwiseBackpropFilterSimd, depthwiseBackpropInputSimd } from './depthwise-backprop-simd';
@@ -168,36 +169,23 @@ function directForwardConv(stock: tf.KernelConfig, fused: boolean): tf.KernelFun
       (!fused || inputs['preluActivationWeights'] === undefined)
         ? heapSimd(backend)
         : undefined;
-    const winograd =
-      simd === undefined || !useWinogradForwardConv
-        ? undefined
-        : conv2dForwardWinograd(
-            simd,
-            x,
-            filter,
-            bias,
-            a.strides,
-            a.pad as PadAttr,
-            a.dilations,
-            a.dimRoundingMode as Rounding,
-            fused ? a.activation : 'linear',
-          );
-    if (winograd !== undefined) return winograd;
-    const direct =
-      simd === undefined
-        ? undefined
-        : conv2dForwardSimd(
-            simd,
-            x,
-            filter,
-            bias,
-            a.strides,
-            a.pad as PadAttr,
-            a.dilations,
-            a.dimRoundingMode as Rounding,
-            fused ? a.activation : 'linear',
-          );
-    return direct ?? stock.kernelFunc(args);
+    const call: ForwardConvCall = {
+      x,
+      filter,
+      bias,
+      strides: a.strides,
+      pad: a.pad as PadAttr,
+      dilations: a.dilations,
+      dimRoundingMode: a.dimRoundingMode as Rounding,
+      activation: fused ? a.activation : 'linear',
+    };
+    const run = (kernel: typeof conv2dForwardSimd): tf.TensorInfo | undefined =>
+      simd === undefined ? undefined : kernel(simd, call);
+    return (
+      (useWinogradForwardConv ? run(conv2dForwardWinograd) : undefined) ??
+      run(conv2dForwardSimd) ??
+      stock.kernelFunc(args)
+    );
   };
 }
 
@@ -208,10 +196,10 @@ const KERNELS: Record<string, tf.KernelFunc> = {
     const x = asTensor<tf.Tensor4D>(inputs['x']);
     const dy = asTensor<tf.Tensor4D>(inputs['dy']);
     const simd = x.dtype === 'float32' && dy.dtype === 'float32' ? heapSimd(backend) : undefined;
-    const pointwise =
+    const run = (kernel: typeof pointwiseFilterGradSimd): tf.TensorInfo | undefined =>
       simd === undefined
         ? undefined
-        : pointwiseFilterGradSimd(
+        : kernel(
             simd,
             x,
             dy,
@@ -220,20 +208,10 @@ const KERNELS: Record<string, tf.KernelFunc> = {
             a.pad as PadAttr,
             a.dimRoundingMode as Rounding,
           );
-    if (pointwise !== undefined) return pointwise;
-    const blocked =
-      simd === undefined || !useBlockedFilterGrad
-        ? undefined
-        : blockedFilterGradSimd(
-            simd,
-            x,
-            dy,
-            a.filterShape,
-            a.strides,
-            a.pad as PadAttr,
-            a.dimRoundingMode as Rounding,
-          );
-    if (blocked !== undefined) return blocked;
+    const simdResult =
+      run(pointwiseFilterGradSimd) ??
+      (useBlockedFilterGrad ? run(blockedFilterGradSimd) : undefined);
+    if (simdResult !== undefined) return simdResult;
     if (simd !== undefined && a.filterShape[2] <= SIMD_FILTER_GRAD_MAX_IN_CHANNELS) {
       return conv2dBackpropFilterSimd(
         simd,
@@ -495,33 +473,20 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
         useBlockedInputGrad && dy.dtype === 'float32' && filter.dtype === 'float32'
           ? heapSimd(backend)
           : undefined;
-      const winograd =
-        simd === undefined ||
-        !useWinogradInputGrad ||
-        filter.shape[2] < WINOGRAD_INPUT_GRAD_MIN_IN_CHANNELS
-          ? undefined
-          : conv2dBackpropInputWinograd(
-              simd,
-              a.inputShape,
-              dy,
-              filter,
-              a.strides,
-              a.pad as PadAttr,
-              a.dimRoundingMode as Rounding,
-            );
-      if (winograd !== undefined) return winograd;
+      const call: InputGradCall<tf.Tensor4D> = {
+        inputShape: a.inputShape,
+        dy,
+        filter,
+        strides: a.strides,
+        pad: a.pad as PadAttr,
+        dimRoundingMode: a.dimRoundingMode as Rounding,
+      };
+      const run = (kernel: typeof conv2dBackpropInputSimd): tf.TensorInfo | undefined =>
+        simd === undefined ? undefined : kernel(simd, call);
       const direct =
-        simd === undefined
-          ? undefined
-          : conv2dBackpropInputSimd(
-              simd,
-              a.inputShape,
-              dy,
-              filter,
-              a.strides,
-              a.pad as PadAttr,
-              a.dimRoundingMode as Rounding,
-            );
+        (useWinogradInputGrad && filter.shape[2] >= WINOGRAD_INPUT_GRAD_MIN_IN_CHANNELS
+          ? run(conv2dBackpropInputWinograd)
+          : undefined) ?? run(conv2dBackpropInputSimd);
       if (direct !== undefined) return direct;
       return conv2dBackpropInput(
         a.inputShape,

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { geometryOf, type ConvGeometry, type PadAttr } from './conv-geometry';
+import { poolKernelArgs } from './pool-kernel-args';
 import { runByImages } from './split-by-images';
 import { heapFloats, heapSimd, type HeapBackend } from './wasm-heap';
 
@@ -151,25 +152,15 @@ export function maxPoolGradKernel(
   const out = backend.makeOutput([...input.shape], 'float32');
   const simd = isDisjoint2x2(g) ? heapSimd(backend) : undefined;
   if (simd !== undefined) {
+    const { geometry, inputImageBytes, outputImageBytes } = poolKernelArgs(g);
     const at = simd.address;
-    const inputImage = g.inH * g.inW * g.inC * 4;
     runByImages(
       simd,
       'maxPoolGrad2x2',
-      {
-        x: at(input),
-        dy: at(dy),
-        dx: at(out),
-        batch: g.batch,
-        inH: g.inH,
-        inW: g.inW,
-        c: g.inC,
-        outH: g.outH,
-        outW: g.outW,
-      },
+      { ...geometry, x: at(input), dy: at(dy), dx: at(out) },
       {
         batch: 'batch',
-        perImage: { x: inputImage, dy: g.outH * g.outW * g.inC * 4, dx: inputImage },
+        perImage: { x: inputImageBytes, dy: outputImageBytes, dx: inputImageBytes },
       },
     );
     return out;

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { isDisjoint2x2, type PoolGeometry } from './max-pool-grad';
+import { poolKernelArgs } from './pool-kernel-args';
 import { runByImages } from './split-by-images';
 import type { HeapSimd } from './wasm-heap';
 
@@ -15,24 +16,13 @@ export function maxPool2x2Simd(
   g: PoolGeometry,
 ): tf.TensorInfo | undefined {
   if (!isDisjoint2x2(g)) return undefined;
+  const { geometry, inputImageBytes, outputImageBytes } = poolKernelArgs(g);
   const out = simd.backend.makeOutput([g.batch, g.outH, g.outW, g.inC], 'float32');
   runByImages(
     simd,
     'maxPool2x2',
-    {
-      x: simd.address(x),
-      y: simd.address(out),
-      batch: g.batch,
-      inH: g.inH,
-      inW: g.inW,
-      c: g.inC,
-      outH: g.outH,
-      outW: g.outW,
-    },
-    {
-      batch: 'batch',
-      perImage: { x: g.inH * g.inW * g.inC * 4, y: g.outH * g.outW * g.inC * 4 },
-    },
+    { ...geometry, x: simd.address(x), y: simd.address(out) },
+    { batch: 'batch', perImage: { x: inputImageBytes, y: outputImageBytes } },
   );
   return out;
 }

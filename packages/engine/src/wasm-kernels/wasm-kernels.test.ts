@@ -20,6 +20,7 @@ import {
 } from './index';
 import { SIMD_KERNELS_PLAIN, SIMD_KERNELS_SHARED, SIMD_KERNEL_PARAMS } from './simd/kernels-binary';
 import { heapSimd, type HeapBackend } from './wasm-heap';
+import type { ForwardConvCall } from './conv-call-geometry';
 import { blockedFilterGradSimd } from './conv2d-backprop-filter-simd';
 import { conv2dBackpropInputSimd } from './conv2d-backprop-input-simd';
 import { conv2dForwardSimd } from './conv2d-forward-simd';
@@ -184,7 +185,13 @@ describe('Conv2DBackpropInput (replacement)', () => {
       const simd = heapSimd(tf.backend() as unknown as HeapBackend)!;
       const dy = tf.tensor4d(inputs.dy.values, dyShape as [number, number, number, number]);
       const filter = tf.tensor4d(inputs.filter.values, [c.k[0], c.k[1], c.c, c.out]);
-      const info = conv2dBackpropInputSimd(simd, [c.n, c.h, c.w, c.c], dy, filter, c.s, c.pad)!;
+      const info = conv2dBackpropInputSimd(simd, {
+        inputShape: [c.n, c.h, c.w, c.c],
+        dy,
+        filter,
+        strides: c.s,
+        pad: c.pad,
+      })!;
       const dx = tf.engine().makeTensorFromTensorInfo(info);
       expectClose({ values: dx.dataSync() as Float32Array, shape: dx.shape }, expected);
       tf.dispose([dy, filter, dx]);
@@ -329,17 +336,15 @@ describe('Conv2D / FusedConv2D (replacement by the direct SIMD kernel)', () => {
         filterShape as [number, number, number, number],
       );
       const bias = c.bias ? tf.tensor1d(inputs['bias']!.values) : undefined;
-      const info = conv2dForwardSimd(
-        simd,
+      const info = conv2dForwardSimd(simd, {
         x,
         filter,
         bias,
-        c.s,
-        c.pad,
-        1,
-        undefined,
-        c.activation,
-      )!;
+        strides: c.s,
+        pad: c.pad,
+        dilations: 1,
+        activation: c.activation,
+      })!;
       expect(info).toBeDefined();
       const y = tf.engine().makeTensorFromTensorInfo(info);
       expectClose({ values: y.dataSync() as Float32Array, shape: y.shape }, expected);
@@ -361,18 +366,18 @@ describe('Conv2D / FusedConv2D (replacement by the direct SIMD kernel)', () => {
     const f6 = tf.tensor4d(random([3, 3, 8, 6], 2).values, [3, 3, 8, 6]);
     const f1x1 = tf.tensor4d(random([1, 1, 8, 8], 3).values, [1, 1, 8, 8]);
     const f8 = tf.tensor4d(random([3, 3, 8, 8], 4).values, [3, 3, 8, 8]);
-    expect(
-      conv2dForwardSimd(simd, x, f6, undefined, 1, 'same', 1, undefined, 'relu'),
-    ).toBeUndefined();
-    expect(
-      conv2dForwardSimd(simd, x, f1x1, undefined, 1, 'same', 1, undefined, 'relu'),
-    ).toBeUndefined();
-    expect(
-      conv2dForwardSimd(simd, x, f8, undefined, 1, 'same', 2, undefined, 'relu'),
-    ).toBeUndefined();
-    expect(
-      conv2dForwardSimd(simd, x, f8, undefined, 1, 'same', 1, undefined, 'leakyrelu'),
-    ).toBeUndefined();
+    const call: ForwardConvCall = {
+      x,
+      filter: f8,
+      strides: 1,
+      pad: 'same',
+      dilations: 1,
+      activation: 'relu',
+    };
+    expect(conv2dForwardSimd(simd, { ...call, filter: f6 })).toBeUndefined();
+    expect(conv2dForwardSimd(simd, { ...call, filter: f1x1 })).toBeUndefined();
+    expect(conv2dForwardSimd(simd, { ...call, dilations: 2 })).toBeUndefined();
+    expect(conv2dForwardSimd(simd, { ...call, activation: 'leakyrelu' })).toBeUndefined();
     // and the stock kernel still answers for these through the replacement
     const inputs = { x: random([1, 5, 5, 8], 1), filter: random([3, 3, 8, 6], 2) };
     const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, activation: 'relu' };

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import type { ForwardConvCall, InputGradCall } from './conv-call-geometry';
 import { conv2dBackpropInputWinograd } from './conv2d-backprop-input-winograd';
 import { conv2dForwardWinograd } from './conv2d-forward-winograd';
 import { flippedTransposedFilter } from './flipped-transposed-filter';
@@ -113,7 +114,15 @@ describe('conv2dForwardWinograd matches the cpu backend', () => {
     const x = tf.tensor4d(xv, [c.n, c.h, c.w, c.cin]);
     const filter = tf.tensor4d(fv, [3, 3, c.cin, c.cout]);
     const bias = c.bias ? tf.tensor1d(bv) : undefined;
-    const info = conv2dForwardWinograd(simd, x, filter, bias, 1, c.pad, 1, undefined, c.activation);
+    const info = conv2dForwardWinograd(simd, {
+      x,
+      filter,
+      bias,
+      strides: 1,
+      pad: c.pad,
+      dilations: 1,
+      activation: c.activation,
+    });
     expect(info).toBeDefined(); // no silent fallback
     const y = tf.engine().makeTensorFromTensorInfo(info!);
     expect(y.shape).toEqual(expectedShape);
@@ -139,12 +148,20 @@ describe('conv2dForwardWinograd matches the cpu backend', () => {
     const f2 = tf.zeros([3, 3, 2, 8]);
     const f12 = tf.zeros([3, 3, 8, 12]);
     const none = (v: tf.TensorInfo | undefined) => expect(v).toBeUndefined();
-    none(conv2dForwardWinograd(simd, x8, f, undefined, 2, 'same', 1, undefined, 'relu'));
-    none(conv2dForwardWinograd(simd, x8, f5, undefined, 1, 'same', 1, undefined, 'relu'));
-    none(conv2dForwardWinograd(simd, x2, f2, undefined, 1, 'same', 1, undefined, 'relu'));
-    none(conv2dForwardWinograd(simd, x8, f12, undefined, 1, 'same', 1, undefined, 'relu'));
-    none(conv2dForwardWinograd(simd, x8, f, undefined, 1, 'same', 2, undefined, 'relu'));
-    none(conv2dForwardWinograd(simd, x8, f, undefined, 1, 'same', 1, undefined, 'leakyrelu'));
+    const call: ForwardConvCall = {
+      x: x8,
+      filter: f,
+      strides: 1,
+      pad: 'same',
+      dilations: 1,
+      activation: 'relu',
+    };
+    none(conv2dForwardWinograd(simd, { ...call, strides: 2 }));
+    none(conv2dForwardWinograd(simd, { ...call, filter: f5 }));
+    none(conv2dForwardWinograd(simd, { ...call, x: x2, filter: f2 }));
+    none(conv2dForwardWinograd(simd, { ...call, filter: f12 }));
+    none(conv2dForwardWinograd(simd, { ...call, dilations: 2 }));
+    none(conv2dForwardWinograd(simd, { ...call, activation: 'leakyrelu' }));
     tf.dispose([x8, x2, f, f5, f2, f12]);
   });
 });
@@ -210,7 +227,13 @@ describe('conv2dBackpropInputWinograd matches the cpu backend', () => {
     setMinimumSplitBytes(1);
     const dy = tf.tensor4d(dyv, [c.n, oh, ow, c.cout]);
     const filter = tf.tensor4d(fv, [3, 3, c.cin, c.cout]);
-    const info = conv2dBackpropInputWinograd(simd, inputShape, dy, filter, 1, c.pad);
+    const info = conv2dBackpropInputWinograd(simd, {
+      inputShape,
+      dy,
+      filter,
+      strides: 1,
+      pad: c.pad,
+    });
     expect(info).toBeDefined(); // no silent fallback
     const dx = tf.engine().makeTensorFromTensorInfo(info!);
     expect(dx.shape).toEqual(inputShape);
@@ -235,9 +258,16 @@ describe('conv2dBackpropInputWinograd matches the cpu backend', () => {
     const f5 = tf.zeros([5, 5, 8, 8]);
     const f12 = tf.zeros([3, 3, 12, 8]);
     const none = (v: tf.TensorInfo | undefined) => expect(v).toBeUndefined();
-    none(conv2dBackpropInputWinograd(simd, [1, 6, 6, 8], dy3, f, 2, 'same'));
-    none(conv2dBackpropInputWinograd(simd, [1, 6, 6, 8], dy, f5, 1, 'same'));
-    none(conv2dBackpropInputWinograd(simd, [1, 6, 6, 12], dy, f12, 1, 'same'));
+    const call: InputGradCall = {
+      inputShape: [1, 6, 6, 8],
+      dy,
+      filter: f,
+      strides: 1,
+      pad: 'same',
+    };
+    none(conv2dBackpropInputWinograd(simd, { ...call, dy: dy3, strides: 2 }));
+    none(conv2dBackpropInputWinograd(simd, { ...call, filter: f5 }));
+    none(conv2dBackpropInputWinograd(simd, { ...call, inputShape: [1, 6, 6, 12], filter: f12 }));
     tf.dispose([dy, dy3, f, f5, f12]);
   });
 });

@@ -1,21 +1,9 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { ConvGeometry } from './conv-geometry';
+import { convGradArgs } from './conv-grad-args';
 import { runByImagesSummed } from './split-by-images';
 import type { HeapSimd } from './wasm-heap';
 import { winogradFilterTransform } from './winograd-filter-transform';
-
-/** The shape of a 3×3 stride-1 convolution convForwardWinograd computes (NHWC, one padding). */
-export interface Winograd3x3Geometry {
-  readonly batch: number;
-  readonly inH: number;
-  readonly inW: number;
-  readonly cin: number;
-  readonly outH: number;
-  readonly outW: number;
-  readonly cout: number;
-  /** Zero rows above / columns left of the input (negative: rows / columns skipped). */
-  readonly top: number;
-  readonly left: number;
-}
 
 /** Whether convForwardWinograd takes these channel counts (4 in, 8 out channels per SIMD step). */
 export function winogradChannelsFit(cin: number, cout: number): boolean {
@@ -25,23 +13,26 @@ export function winogradChannelsFit(cin: number, cout: number): boolean {
 /**
  * y = x ⋆ filter (+ bias, activation code as convForwardBlocked's) for a 3×3 stride-1 convolution
  * by Winograd F(2×2, 3×3) (convForwardWinograd in kernels.wat), split by images across the SIMD
- * threads, each call with its own transform scratch. `filterHwio` is read (HWIO, [3, 3, cin,
- * cout]) after the kernel's allocations, so it may view the heap. Channels must fit
- * (winogradChannelsFit).
+ * threads, each call with its own transform scratch. `g` is a 3×3 stride-1 undilated geometry
+ * (its top/left: zero rows above / columns left of the input, negative: rows / columns skipped).
+ * `filterHwio` is read (HWIO, [3, 3, cin, cout]) after the kernel's allocations, so it may view
+ * the heap. Channels must fit (winogradChannelsFit).
  */
 export function winogradConv3x3(
   simd: HeapSimd,
   x: tf.TensorInfo,
   filterHwio: () => Float32Array,
   bias: tf.TensorInfo | undefined,
-  g: Winograd3x3Geometry,
+  g: ConvGeometry,
+  cin: number,
+  cout: number,
   act: number,
 ): tf.TensorInfo {
-  const { cin, cout } = g;
   const out = simd.backend.makeOutput([g.batch, g.outH, g.outW, cout], 'float32');
   if (g.batch === 0 || g.outH === 0 || g.outW === 0) return out;
   const uFloats = 16 * cin * cout;
   const scratchBytes = 16 * 4 * (cin + cout) * 4;
+  const { geometry, inputImageBytes, outputImageBytes } = convGradArgs(g, cin, cout);
   const block = simd.malloc(uFloats * 4 + scratchBytes + 16);
   try {
     const u = Math.ceil(block / 16) * 16;
@@ -51,26 +42,18 @@ export function winogradConv3x3(
       simd,
       'convForwardWinograd',
       {
+        ...geometry,
         x: simd.address(x),
         u,
         bias: bias === undefined ? 0 : simd.address(bias),
         y: simd.address(out),
         scratch: u + uFloats * 4,
-        n: g.batch,
-        inH: g.inH,
-        inW: g.inW,
-        cin,
-        oh: g.outH,
-        ow: g.outW,
-        cout,
-        top: g.top,
-        left: g.left,
         hasBias: bias === undefined ? 0 : 1,
         act,
       },
       {
         batch: 'n',
-        perImage: { x: g.inH * g.inW * cin * 4, y: g.outH * g.outW * cout * 4 },
+        perImage: { x: inputImageBytes, y: outputImageBytes },
         // nothing is summed: each call only needs its own transform scratch
         outs: {},
         scratch: { scratch: scratchBytes },

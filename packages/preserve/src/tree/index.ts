@@ -31,4 +31,5 @@ export type {
   TreeBranchReport,
   TreeLeafReport,
   TreeFileReport,
+  TreePhaseSeconds,
 } from './report';

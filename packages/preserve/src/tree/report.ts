@@ -74,6 +74,20 @@ export interface TreeBranchReport {
   /** Contract warnings of its pipeline (dropped annotations). */
   readonly warnings: readonly string[];
   readonly seconds: number;
+  /** Where `seconds` went (built branches only). */
+  readonly phases?: TreePhaseSeconds;
+}
+
+/**
+ * Where a branch's or leaf's wall time went, seconds: each pass of its pipeline (training passes
+ * include their fine-tuning and k-means; ptq its calibration), then the measurement on the test
+ * data, writing the files and the caller's runtime check (leaves).
+ */
+export interface TreePhaseSeconds {
+  readonly passes: readonly { readonly pass: string; readonly seconds: number }[];
+  readonly evaluate: number;
+  readonly write?: number;
+  readonly check?: number;
 }
 
 /** One file a leaf's writer produced; `path` is relative to the output folder. */
@@ -102,4 +116,6 @@ export interface TreeLeafReport {
   readonly deflatedBytes?: number;
   readonly warnings: readonly string[];
   readonly seconds: number;
+  /** Where `seconds` went (built leaves only). */
+  readonly phases?: TreePhaseSeconds;
 }

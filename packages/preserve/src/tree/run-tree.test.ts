@@ -11,6 +11,7 @@ import {
   createEngine,
   dataSourceFromDataset,
   type DataSource,
+  type Dataset,
   type Engine,
 } from '@collabopt/engine';
 import { registerPruningPasses } from '@collabopt/pruning';
@@ -233,6 +234,94 @@ describe('runTree', () => {
     expect(teachers.size).toBe(2);
     for (const kernel of teachers.values()) expect(kernel).toEqual(float);
     expect(float.some((v) => v === 0)).toBe(false);
+  });
+
+  it('gives the passes no validation data when it is the test data the tree measures on', async () => {
+    const seen: string[][] = [];
+    const registry = new PassRegistry();
+    registerQuantizationPasses(registry);
+    registry.register(
+      definePass({
+        name: 'recordData',
+        description: 'test pass that keeps the names of the data sets it is given',
+        options: {},
+        preserves: [],
+        run: (_graph, ctx) => {
+          seen.push(Object.keys(ctx.data).sort());
+          return { changed: false };
+        },
+      }),
+    );
+    const plan: TreePlan = {
+      branches: [
+        { id: 'baseline', label: 'b' },
+        { id: 'recorded', from: 'baseline', pipeline: 'recordData', label: 'r' },
+      ],
+      leaves: [],
+    };
+    const train = toyData(64, 1);
+    const test = toyData(32, 2);
+    const run = (validation: Dataset) =>
+      runTree(toyModel(), plan, {
+        engine,
+        data: { train, test, validation },
+        writer: weightsWriter,
+        passRegistry: registry,
+      });
+    await run(test);
+    await run(toyData(32, 4));
+    expect(seen).toEqual([
+      ['test', 'train'],
+      ['test', 'train', 'validation'],
+    ]);
+  });
+
+  it('reports where each branch and leaf spent its time: every pass, evaluation, writing', async () => {
+    let writes = 0;
+    const { report } = await runTree(
+      toyModel(),
+      {
+        branches: [
+          { id: 'baseline', label: 'b' },
+          {
+            id: 'pruned',
+            from: 'baseline',
+            pipeline: 'prune(sparsity=0.5, oneShot=true)',
+            label: 'p',
+          },
+        ],
+        leaves: [
+          leaf('pruned-ptq', 'pruned', 'prune(sparsity=0.6, oneShot=true) | ptq(mode=int8)'),
+        ],
+      },
+      {
+        engine,
+        data: { train: toyData(64, 1), test: toyData(32, 2), calibration: toyData(32, 3) },
+        writer: async (g) => {
+          writes++;
+          return weightsWriter(g);
+        },
+        passRegistry: passes,
+      },
+    );
+    expect(writes).toBe(1);
+    expect(report.branches[0]!.phases).toBeUndefined(); // the baseline is not built
+    const pruned = report.branches[1]!.phases!;
+    expect(pruned.passes.map((p) => p.pass)).toEqual(['prune']);
+    expect(pruned.write).toBeUndefined();
+    const leafPhases = report.leaves[0]!.phases!;
+    expect(leafPhases.passes.map((p) => p.pass)).toEqual(['prune', 'ptq']);
+    expect(leafPhases.check).toBeUndefined(); // no runtime check was asked for
+    for (const p of [pruned, leafPhases]) {
+      const parts = [...p.passes.map((x) => x.seconds), p.evaluate, p.write ?? 0];
+      for (const s of parts) expect(s).toBeGreaterThanOrEqual(0);
+    }
+    // the phases are parts of the branch's and the leaf's wall time
+    const sum = (p: typeof pruned) =>
+      p.passes.reduce((s, x) => s + x.seconds, 0) + p.evaluate + (p.write ?? 0);
+    expect(sum(pruned)).toBeLessThanOrEqual(report.branches[1]!.seconds + 0.002);
+    expect(sum(leafPhases)).toBeLessThanOrEqual(report.leaves[0]!.seconds + 0.002);
+    expect(report.leaves[0]!.seconds).toBeGreaterThan(0);
   });
 
   it('stops on cancellation instead of reporting it as a failed leaf', async () => {

@@ -25,6 +25,7 @@ import type {
   TreeFailure,
   TreeLeafReport,
   TreeMetric,
+  TreePhaseSeconds,
   TreeReport,
 } from './report';
 
@@ -131,6 +132,25 @@ export function engineEvaluator(
   };
 }
 
+/** Seconds of each pass of a pipeline, from the pass manager's records (not the input graph's). */
+function passSeconds(records: readonly PassRecord[]): TreePhaseSeconds['passes'] {
+  return records
+    .filter((r, i) => !(i === 0 && r.pass === 'input'))
+    .map((r) => ({ pass: r.pass, seconds: r.timeMs / 1000 }));
+}
+
+/**
+ * The data sets the passes see. The tree measures every branch and leaf on `test` once it is
+ * built; when `validation` is that same data set, the training passes' per-epoch validation would
+ * measure it again (the model and the float teacher, over the whole set), so it is left out.
+ */
+export function passData(data: TreeData): Record<string, Dataset | DataSource> {
+  const out: Record<string, Dataset | DataSource> = {};
+  for (const [k, v] of Object.entries(data) as [keyof TreeData, TreeData[keyof TreeData]][])
+    if (v !== undefined && !(k === 'validation' && v === data.test)) out[k] = v;
+  return out;
+}
+
 function failure(e: unknown): TreeFailure {
   if (e instanceof CollaboptError)
     return {
@@ -164,8 +184,7 @@ export async function runTree(
   const emit = options.onEvent ?? (() => {});
   const signal = options.signal;
   const floatGraph = baseline.clone();
-  const contextData: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(options.data)) if (v !== undefined) contextData[k] = v;
+  const contextData = passData(options.data);
 
   const runPipeline = async (graph: Graph, pipeline: string) => {
     const pm = new PassManager({
@@ -228,7 +247,12 @@ export async function runTree(
         const r = await runPipeline(graphs.get(b.from)!, b.pipeline);
         graphs.set(b.id, r.graph);
         passRecords.set(b.id, r.records);
+        const tEvaluate = Date.now();
         const metric = await evaluate(r.graph, { quantized: false, ...metricOpts });
+        const phases: TreePhaseSeconds = {
+          passes: passSeconds(r.records),
+          evaluate: since(tEvaluate),
+        };
         report = {
           ...base,
           status: 'ok',
@@ -236,6 +260,7 @@ export async function runTree(
           kernels: kernelFigures(r.graph, registry),
           warnings: [...r.warnings],
           seconds: since(t0),
+          phases,
         };
       } catch (e) {
         rethrowIfCancelled(e, signal);
@@ -278,12 +303,21 @@ export async function runTree(
       emit({ kind: 'leaf-start', leaf });
       try {
         const r = await runPipeline(graphs.get(leaf.from)!, leaf.pipeline);
+        const tWrite = Date.now();
         const files = await options.writer(r.graph, leaf);
         passRecords.set(leaf.id, r.records);
+        const tEvaluate = Date.now();
         const metric = await evaluate(r.graph, { quantized: true, ...metricOpts });
+        const tCheck = Date.now();
         const runtimeMetric = options.checkFiles
           ? await options.checkFiles(files, leaf)
           : undefined;
+        const phases: TreePhaseSeconds = {
+          passes: passSeconds(r.records),
+          evaluate: (tCheck - tEvaluate) / 1000,
+          write: (tEvaluate - tWrite) / 1000,
+          ...(options.checkFiles ? { check: since(tCheck) } : {}),
+        };
         report = {
           ...base,
           status: 'ok',
@@ -295,6 +329,7 @@ export async function runTree(
           deflatedBytes: files.reduce((s, f) => s + deflatedSize(f.bytes), 0),
           warnings: [...r.warnings],
           seconds: since(t0),
+          phases,
         };
       } catch (e) {
         rethrowIfCancelled(e, signal);
