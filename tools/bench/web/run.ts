@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { silentLogger } from '@collabopt/core';
 import { createEngine, loadMnistDigits, referenceCnn, take } from '@collabopt/engine';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../../../e2e/helpers/chromium';
 import { median } from '../stats';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- plain CommonJS shared with `npm run web`
@@ -33,19 +33,7 @@ async function browserRates(
 ): Promise<{ rates: number[]; backend: string; threads: string }> {
   const profile = mkdtempSync(path.join(tmpdir(), 'collabopt-bench-web-'));
   const { server, url } = await serveStatic(path.join(__dirname, '../../../packages/web/dist'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const context = await launchChromium(profile);
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(url);
