@@ -40,9 +40,10 @@ function transformGrads(
   raw: tf.Variable,
   inst: WeightTransformInstance,
   dy: tf.Tensor,
+  stepInfo = info,
 ): tf.Tensor[] {
   const vars = [raw, ...(inst.trainableVariables?.() ?? [])];
-  const { value, grads } = tf.engine().gradients(() => inst.forward(raw, info), vars, dy);
+  const { value, grads } = tf.engine().gradients(() => inst.forward(raw, stepInfo), vars, dy);
   value.dispose();
   return grads;
 }
@@ -54,14 +55,16 @@ function train(
   goal: tf.Tensor,
   steps: number,
   lr = 0.02,
+  firstStep = 1,
 ): number[] {
   const optimizer = tf.train.adam(lr);
   const losses: number[] = [];
   const vars = [raw, ...(inst.trainableVariables?.() ?? [])];
   for (let s = 0; s < steps; s++) {
-    const diff = tf.tidy(() => tf.sub(inst.forward(raw, { ...info, step: s + 1 }), goal));
+    const stepInfo = { ...info, step: firstStep + s };
+    const diff = tf.tidy(() => tf.sub(inst.forward(raw, stepInfo), goal));
     losses.push(tf.tidy(() => tf.sum(tf.square(diff)).dataSync()[0]! / 2));
-    const grads = transformGrads(raw, inst, diff);
+    const grads = transformGrads(raw, inst, diff, stepInfo);
     optimizer.applyGradients(vars.map((v, i) => ({ name: v.name, tensor: grads[i]! })));
     tf.dispose([diff, ...grads]);
   }
@@ -292,5 +295,137 @@ describe('cluster transform from an existing codebook (CQAT/PCQAT reuse)', () =>
     expect(checkCodebook(target.weight.tensor, ann)).toEqual({ ok: true });
     inst.dispose();
     tf.dispose([raw, goal]);
+  });
+});
+
+/** Index of each effective value among the instance's current centroids (pinned zeros as 0). */
+function indicesOf(effective: tf.Tensor, inst: WeightTransformInstance, zero?: number): number[] {
+  const centroids = Array.from(inst.trainableVariables!()[0]!.dataSync());
+  if (zero !== undefined) centroids[zero] = 0;
+  return Array.from(effective.dataSync(), (v) => centroids.indexOf(v));
+}
+
+describe('cluster transform recovery phase (reassignUntilStep)', () => {
+  /** A 2×2 kernel on the codebook {−1, 1}: elements 0, 1 on −1, elements 2, 3 on 1. */
+  function twoByTwo(reassignUntilStep: number) {
+    const graph = denseGraph(2, 2);
+    const target = targetOf(graph, 'fc', 'kernel');
+    const data = target.weight.tensor.data as Float32Array;
+    data.set([-1, -1, 1, 1]);
+    target.weight.annotations.codebook = {
+      centroids: Float32Array.from([-1, 1]),
+      indices: Uint8Array.from([0, 0, 1, 1]),
+      clusters: 2,
+    };
+    const transform = createClusterTransform({
+      clusters: 2,
+      initialFrom: 'annotation',
+      reassignUntilStep,
+    });
+    const raw = tf.variable(tf.tensor(Float32Array.from(data), [2, 2]));
+    return { target, raw, inst: transform.create(target, raw) };
+  }
+  const step = (n: number, training = true) => ({ step: n, epoch: 0, training });
+
+  it('re-assigns up to the switch step, then keeps the indices while the centroids still get gradients', () => {
+    const { raw, inst } = twoByTwo(1);
+    const first = inst.forward(raw, step(1));
+    expect(Array.from(first.dataSync())).toEqual([-1, -1, 1, 1]);
+    // Elements 0 and 3 cross over; nearest-centroid assignment would swap their clusters.
+    raw.assign(tf.tensor([0.9, -1, 1, -0.9], [2, 2]));
+    const frozen = inst.forward(raw, step(2));
+    expect(Array.from(frozen.dataSync())).toEqual([-1, -1, 1, 1]);
+    const inference = inst.forward(raw, step(0, false));
+    expect(Array.from(inference.dataSync())).toEqual([-1, -1, 1, 1]);
+    // Centroid gradients follow the frozen indices: −1 gets dy0 + dy1 = 3, 1 gets dy2 + dy3 = 7.
+    const dy = tf.tensor([1, 2, 3, 4], [2, 2]);
+    const { value, grads } = tf
+      .engine()
+      .gradients(() => inst.forward(raw, step(3)), [raw, inst.trainableVariables!()[0]!], dy);
+    expect(Array.from(grads[1]!.dataSync())).toEqual([3, 7]);
+    expect(Array.from(grads[0]!.dataSync())).toEqual([1, 2, 3, 4]);
+    tf.dispose([first, frozen, inference, dy, value, ...grads, raw]);
+    inst.dispose();
+  });
+
+  it('still re-assigns on the switch step itself (steps count from 1)', () => {
+    const { raw, inst } = twoByTwo(2);
+    tf.dispose(inst.forward(raw, step(1)));
+    raw.assign(tf.tensor([0.9, -1, 1, -0.9], [2, 2]));
+    const second = inst.forward(raw, step(2));
+    expect(Array.from(second.dataSync())).toEqual([1, -1, 1, -1]);
+    tf.dispose([second, raw]);
+    inst.dispose();
+  });
+
+  it('strip records the frozen indices', () => {
+    const { target, raw, inst } = twoByTwo(1);
+    tf.dispose(inst.forward(raw, step(1)));
+    raw.assign(tf.tensor([0.9, -1, 1, -0.9], [2, 2]));
+    tf.dispose(inst.forward(raw, step(2)));
+    finish(raw, inst, target);
+    expect(Array.from(target.weight.annotations.codebook!.indices)).toEqual([0, 0, 1, 1]);
+    expect(Array.from(target.weight.tensor.data as Float32Array)).toEqual([-1, -1, 1, 1]);
+    tf.dispose(raw);
+    inst.dispose();
+  });
+
+  /**
+   * PCQAT's case: a sparse codebook (zero centroid 1), rate-aware assignment for 5 steps, then 15
+   * steps of recovery. Returns the indices at the switch and at the end, the zero count before and
+   * after, and the final values.
+   */
+  function pcqatRecovery() {
+    const graph = denseGraph(12, 4, 5);
+    const target = targetOf(graph, 'fc', 'kernel');
+    const data = target.weight.tensor.data as Float32Array;
+    const centroids = Float32Array.from([-0.2, 0, 0.1, 0.3]);
+    const indices = Uint8Array.from(data, (_, i) =>
+      i % 3 === 0 ? 1 : i % 4 === 1 ? 0 : i % 2 ? 2 : 3,
+    );
+    indices.forEach((j, i) => (data[i] = centroids[j]!));
+    const zerosBefore = data.length - countNonZeros(data);
+    target.weight.annotations.codebook = { centroids, indices, clusters: 4, zeroCentroid: [1] };
+    const transform = createClusterTransform({
+      clusters: 4,
+      initialFrom: 'annotation',
+      entropyWeight: 0.5,
+      reassignUntilStep: 5,
+    });
+    const raw = tf.variable(tf.tensor(Float32Array.from(data), [12, 4]));
+    const inst = transform.create(target, raw);
+    const goal = tf.randomNormal([12, 4], 0, 0.3, 'float32', 2);
+    train(raw, inst, goal, 5);
+    const atSwitch = tf.tidy(() => indicesOf(inst.forward(raw, step(6)), inst, 1));
+    const centroidsAtSwitch = Array.from(inst.trainableVariables!()[0]!.dataSync());
+    train(raw, inst, goal, 15, 0.02, 6);
+    const atEnd = tf.tidy(() => indicesOf(inst.forward(raw, step(0, false)), inst, 1));
+    const centroidsAtEnd = Array.from(inst.trainableVariables!()[0]!.dataSync());
+    finish(raw, inst, target);
+    const out = Float32Array.from(target.weight.tensor.data as Float32Array);
+    const ann = target.weight.annotations.codebook!;
+    inst.dispose();
+    tf.dispose([raw, goal]);
+    return { atSwitch, atEnd, centroidsAtSwitch, centroidsAtEnd, zerosBefore, out, ann, target };
+  }
+
+  it('PCQAT: indices frozen after the switch, the mask contract holds, the centroids keep training', () => {
+    const r = pcqatRecovery();
+    expect(r.atSwitch).not.toContain(-1);
+    expect(r.atEnd).toEqual(r.atSwitch);
+    expect(Array.from(r.ann.indices)).toEqual(r.atSwitch);
+    // Zeros stay zeros on the pinned zero centroid; free weights never take it.
+    expect(r.out.length - countNonZeros(r.out)).toBe(r.zerosBefore);
+    r.atEnd.forEach((j, i) => expect(j === 1).toBe(r.out[i] === 0));
+    expect(r.ann.centroids[1]).toBe(0);
+    expect(r.centroidsAtEnd).not.toEqual(r.centroidsAtSwitch);
+    expect(checkCodebook(r.target.weight.tensor, r.ann)).toEqual({ ok: true });
+  });
+
+  it('same inputs, same result', () => {
+    const a = pcqatRecovery();
+    const b = pcqatRecovery();
+    expect(b.atEnd).toEqual(a.atEnd);
+    expect(Array.from(b.out)).toEqual(Array.from(a.out));
   });
 });

@@ -53,6 +53,12 @@ export interface ClusterTransformOptions {
    * compress better. Default 0: nearest centroid (TFMOT).
    */
   readonly entropyWeight?: number;
+  /**
+   * Recovery phase: re-assign indices only up to this training step (steps count from 1); later
+   * steps keep the last assignment (the index histogram, hence the compressed size, stays) while
+   * the centroids and the unclustered weights keep training. Default: re-assign every step.
+   */
+  readonly reassignUntilStep?: number;
 }
 
 /** A codebook from a `codebook` annotation (the centroids an earlier pass established). */
@@ -165,6 +171,7 @@ export function createClusterTransform(options: ClusterTransformOptions): Weight
         frozen,
         options.gradientAggregation ?? 'sum',
         options.entropyWeight ?? 0,
+        options.reassignUntilStep,
       );
     },
   };
@@ -179,6 +186,8 @@ class ClusterInstance implements WeightTransformInstance {
   private readonly indices: IndexArray;
   private readonly rowOf: Int32Array | undefined;
   private assigned = false;
+  /** The last training step seen (0 before training). */
+  private lastStep = 0;
 
   constructor(
     private readonly target: WeightTarget,
@@ -186,6 +195,7 @@ class ClusterInstance implements WeightTransformInstance {
     private readonly frozen: Uint8Array | undefined,
     private readonly aggregation: GradientAggregation,
     private readonly entropyWeight: number,
+    private readonly reassignUntilStep: number | undefined,
   ) {
     const { rows, clusters } = initial;
     this.shape = [...target.weight.tensor.shape];
@@ -215,10 +225,17 @@ class ClusterInstance implements WeightTransformInstance {
     return { ...this.initial, centroids: values };
   }
 
-  forward(w: tf.Tensor, _info: StepInfo): tf.Tensor {
-    const k = this.initial.clusters;
-    const rows = this.initial.rows;
-    const values = w.dataSync() as Float32Array;
+  /** Whether the assignment is frozen: it exists and the recovery phase has begun. */
+  private assignmentFrozen(): boolean {
+    return (
+      this.assigned &&
+      this.reassignUntilStep !== undefined &&
+      this.lastStep > this.reassignUntilStep
+    );
+  }
+
+  /** Re-assign every element to a centroid of the current codebook (rate-aware or nearest). */
+  private assign(values: Float32Array): void {
     if (this.entropyWeight > 0)
       assignCodebookRateAware(values, this.shape, this.currentCodebook(), this.entropyWeight, {
         ...(this.frozen ? { frozen: this.frozen } : {}),
@@ -227,6 +244,14 @@ class ClusterInstance implements WeightTransformInstance {
       });
     else assignCodebook(values, this.shape, this.currentCodebook(), this.frozen, this.indices);
     this.assigned = true;
+  }
+
+  forward(w: tf.Tensor, info: StepInfo): tf.Tensor {
+    const k = this.initial.clusters;
+    const rows = this.initial.rows;
+    if (info.training) this.lastStep = info.step;
+    // In the recovery phase the indices stay; only the centroids (and other weights) train.
+    if (!this.assignmentFrozen()) this.assign(w.dataSync() as Float32Array);
     const flat = new Int32Array(this.indices.length);
     for (let i = 0; i < flat.length; i++)
       flat[i] = (this.rowOf ? this.rowOf[i]! * k : 0) + this.indices[i]!;
