@@ -10,7 +10,14 @@ import { registerClusteringPasses } from '@collabopt/clustering';
 import { createDataset, createEngine, type Dataset, type Engine } from '@collabopt/engine';
 import { registerPruningPasses } from '@collabopt/pruning';
 import { registerQuantizationPasses } from '@collabopt/quantization';
-import { DEFAULT_ENTROPY_WEIGHT, cqat, pcqat, pqat } from './collaborative-qat';
+import {
+  DEFAULT_ENTROPY_WEIGHT,
+  DEFAULT_REASSIGN_FRACTION,
+  cqat,
+  pcqat,
+  pqat,
+  reassignUntilStep,
+} from './collaborative-qat';
 import { registerPreservePasses } from './register';
 
 /** A small conv net and a separable toy task (class = quadrant with the brightest pixel). */
@@ -151,6 +158,31 @@ describe('collaborative QAT (pqat, cqat, pcqat)', () => {
     );
   });
 
+  it('pcqat(reassignFraction) keeps zeros and ≤ k codes and is deterministic', async () => {
+    const pruned = (
+      await run(
+        model(),
+        'prune(sparsity=0.5, oneShot=true) | sparsityPreservingCluster(clusters=6, oneShot=true)',
+      )
+    ).graph;
+    const before = kernelFacts(pruned, 'hidden');
+    // 256 samples / 32 = 8 steps: indices re-assigned on steps 1–4, frozen on 5–8.
+    const pipeline =
+      'pcqat(epochs=1, batchSize=32, learningRate=0.01, entropyWeight=0.5, reassignFraction=0.5)';
+    const a = await run(pruned.clone(), pipeline);
+    const b = await run(pruned.clone(), pipeline);
+    expect(a.warnings).toEqual([]);
+    const after = kernelFacts(a.graph, 'hidden');
+    expect(after.zeros).toBe(before.zeros);
+    expect(after.unique).toBeLessThanOrEqual(6);
+    const k = a.graph.node('hidden').weight('kernel');
+    const kernel = k.tensor.data as Float32Array;
+    k.annotations.mask!.mask.forEach((m, i) => m === 0 && expect(kernel[i]).toBe(0));
+    expect(Array.from(b.graph.node('hidden').weight('kernel').tensor.data as Float32Array)).toEqual(
+      Array.from(kernel),
+    );
+  });
+
   it('pcqat(weightBits=4) keeps the zeros and the clusters on a 4-bit grid', async () => {
     const pruned = (
       await run(
@@ -207,12 +239,14 @@ describe('collaborative QAT declarations', () => {
       loss: 'auto',
       temperature: 1,
       entropyWeight: DEFAULT_ENTROPY_WEIGHT.pcqat,
+      reassignFraction: DEFAULT_REASSIGN_FRACTION,
     });
     expect(cqat.create({}).options).toMatchObject({ entropyWeight: DEFAULT_ENTROPY_WEIGHT.cqat });
     expect(pqat.create({}).options).not.toHaveProperty('entropyWeight');
     // cqat's declared options are the union of the QAT and cluster-QAT sets; the cast reaches the
     // cluster-QAT option the type does not name.
     expect(() => cqat.create({ entropyWeight: -1 } as never)).toThrow(/entropyWeight/);
+    expect(() => pcqat.create({ reassignFraction: 1.5 } as never)).toThrow(/reassignFraction/);
     expect(p.usesTeacher).toBe(true);
     expect([pqat.drops, cqat.drops, pcqat.drops]).toEqual([['codebook'], ['mask'], []]);
     expect(pcqat.preserves).toEqual(['quant', 'range', 'mask', 'codebook']);
@@ -221,5 +255,18 @@ describe('collaborative QAT declarations', () => {
     expect(passes.get('pqat')).toBe(pqat);
     expect(passes.findPreserving('qat', ['mask'])).toBe('pqat');
     expect(passes.findPreserving('qat', ['mask', 'codebook'])).toBe('pcqat');
+  });
+});
+
+describe('reassignUntilStep', () => {
+  it("is the fraction of the run's steps, rounded down; undefined (every step) at 1", () => {
+    // 1000 samples / 128 = 8 batches per epoch, 2 epochs = 16 steps.
+    const run = { samples: 1000, batchSize: 128, epochs: 2 };
+    expect(reassignUntilStep(0.5, run)).toBe(8);
+    expect(reassignUntilStep(0.3, run)).toBe(4); // 4.8
+    expect(reassignUntilStep(0, run)).toBe(0);
+    expect(reassignUntilStep(1, run)).toBeUndefined();
+    // maxSteps caps the run: 5 steps × 0.5 = 2.5
+    expect(reassignUntilStep(0.5, { ...run, maxSteps: 5 })).toBe(2);
   });
 });

@@ -1,6 +1,6 @@
 import { defineOptions, definePass, type AnnotationKind } from '@collabopt/core';
 import { createClusterTransform } from '@collabopt/clustering';
-import type { WeightTransform } from '@collabopt/engine';
+import { getDataSource, type WeightTransform } from '@collabopt/engine';
 import { pruningTransform } from '@collabopt/pruning';
 import { QAT_OPTIONS, runQatPass } from '@collabopt/quantization';
 
@@ -22,13 +22,20 @@ export function preservingTransforms(
   p: Preservation,
   seed = 0,
   entropyWeight = 0,
+  reassignUntilStep?: number,
 ): WeightTransform[] {
   const stages: WeightTransform[] = [];
   if (p.sparsity)
     stages.push(pruningTransform({ policy: { allow: () => false }, keepExistingMasks: true }));
   if (p.clusters)
     stages.push(
-      createClusterTransform({ clusters: 2, initialFrom: 'annotation', seed, entropyWeight }),
+      createClusterTransform({
+        clusters: 2,
+        initialFrom: 'annotation',
+        seed,
+        entropyWeight,
+        ...(reassignUntilStep !== undefined ? { reassignUntilStep } : {}),
+      }),
     );
   return stages;
 }
@@ -45,7 +52,33 @@ export function preservingTransforms(
  */
 export const DEFAULT_ENTROPY_WEIGHT = { cqat: 0.2, pcqat: 0.1 } as const;
 
-/** Options of a cluster-preserving QAT: QAT's plus the rate-aware assignment's weight. */
+/**
+ * Default `reassignFraction` of cqat and pcqat: the share of the fine-tuning steps that re-assign
+ * cluster indices before the recovery phase freezes them.
+ */
+export const DEFAULT_REASSIGN_FRACTION = 1;
+
+/**
+ * The last training step that re-assigns cluster indices when a fraction of the fine-tune does:
+ * `fraction` × the run's steps (epochs × batches per epoch, capped by `maxSteps`), rounded down;
+ * undefined (every step) for fraction 1.
+ */
+export function reassignUntilStep(
+  fraction: number,
+  run: { samples: number; batchSize: number; epochs: number; maxSteps?: number },
+): number | undefined {
+  if (fraction >= 1) return undefined;
+  const steps = Math.min(
+    run.epochs * Math.ceil(run.samples / run.batchSize),
+    run.maxSteps ?? Infinity,
+  );
+  return Math.floor(fraction * steps);
+}
+
+/**
+ * Options of a cluster-preserving QAT: QAT's plus the rate-aware assignment's weight and the
+ * recovery phase.
+ */
 export function clusterQatOptions(defaultEntropyWeight: number) {
   return defineOptions({
     ...QAT_OPTIONS,
@@ -55,6 +88,14 @@ export function clusterQatOptions(defaultEntropyWeight: number) {
       default: defaultEntropyWeight,
       description:
         'rate-aware cluster assignment while fine-tuning: each weight joins the centroid minimising squared error + entropyWeight × (mean squared gap between adjacent centroids) × (−log2 cluster share), so rare clusters lose members and the int8 kernels deflate smaller (still ≤ k codes); 0: nearest centroid (TFMOT)',
+    },
+    reassignFraction: {
+      kind: 'number',
+      min: 0,
+      max: 1,
+      default: DEFAULT_REASSIGN_FRACTION,
+      description:
+        'share of the fine-tuning steps that re-assign cluster indices; afterwards (recovery phase) the indices are frozen, so the index histogram and the compressed size stay, while centroids and unclustered weights keep training; 1: every step (TFMOT)',
     },
   });
 }
@@ -87,16 +128,25 @@ function collaborativeQat(
     ],
     drops,
     usesTeacher: true,
-    run: (graph, ctx, options) =>
-      runQatPass(name, graph, ctx, options, {
+    run: (graph, ctx, options) => {
+      const fraction = 'reassignFraction' in options ? (options.reassignFraction as number) : 1;
+      const until = reassignUntilStep(fraction, {
+        samples: getDataSource(ctx, 'train')?.count ?? 0,
+        batchSize: options.batchSize,
+        epochs: options.epochs,
+        ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
+      });
+      return runQatPass(name, graph, ctx, options, {
         transforms: (seed) =>
           preservingTransforms(
             keeps,
             seed,
             'entropyWeight' in options ? (options.entropyWeight as number) : 0,
+            until,
           ),
         codebookAware: keeps.clusters,
-      }),
+      });
+    },
   });
 }
 

@@ -5,6 +5,8 @@ export {
   preservingTransforms,
   clusterQatOptions,
   DEFAULT_ENTROPY_WEIGHT,
+  DEFAULT_REASSIGN_FRACTION,
+  reassignUntilStep,
   type Preservation,
 } from './collaborative-qat';
 export { registerPreservePasses, preservePasses } from './register';

@@ -10,6 +10,9 @@
  *     [--train=60000 --test=10000 --epochs=3 --prune-epochs=2 --cluster-epochs=1 --qat-epochs=1 --seed=0]
  *     [--leaves=clustered-ptq,clustered-cqat] [--cqat-options=";entropyWeight=0"]
  *
+ * Every pipeline gets the trained float baseline as its teacher, as in the deployment tree, so
+ * `--cqat-options="distill=0.5"` distils CQAT/PCQAT from the float model.
+ *
  * A smaller --train/--test keeps the run short on a loaded machine (the table says what it used).
  * `--leaves` runs only the named leaves (and the branches they start from); `--cqat-options`
  * appends options to the cqat/pcqat pipelines (e.g. to compare entropyWeight values); a set
@@ -118,15 +121,20 @@ async function main(): Promise<void> {
   registerClusteringPasses(passes);
   registerQuantizationPasses(passes);
   registerPreservePasses(passes);
-  const teacherless = { passRegistry: passes, logger: silentLogger, engine, seed: SEED };
+  const baseline = referenceCnn(SEED);
+  // As in the deployment tree, the float baseline is every pipeline's teacher (`distill=…`).
+  const context = { passRegistry: passes, logger: silentLogger, engine, seed: SEED };
   const run = async (g: Graph, pipeline: string): Promise<Graph> =>
     (
-      await new PassManager({ ...teacherless, data: { train, calibration: train } })
+      await new PassManager({
+        ...context,
+        teacher: baseline,
+        data: { train, calibration: train },
+      })
         .addPipeline(pipeline)
         .run(g)
     ).graph;
 
-  const baseline = referenceCnn(SEED);
   await engine.fit(baseline, train, {
     epochs: EPOCHS,
     batchSize: 128,
