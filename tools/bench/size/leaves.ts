@@ -15,7 +15,8 @@
  *
  * A smaller --train/--test keeps the run short on a loaded machine (the table says what it used).
  * `--leaves` runs only the named leaves (and the branches they start from); `--cqat-options`
- * appends options to the cqat/pcqat pipelines (e.g. to compare entropyWeight values); a set
+ * appends options to the cqat/pcqat pipelines (e.g. to compare entropyWeight values; an option
+ * the pipeline already has, such as `epochs`, is replaced); a set
  * prefixed `cqat:` or `pcqat:` applies to that pass only (`--cqat-options="cqat:entropyWeight=0.3;
  * pcqat:entropyWeight=0.1"` runs each leaf once). A second
  * table shows, per kernel, the entropy of its integer codes (bits per weight, what deflate's
@@ -153,6 +154,16 @@ async function main(): Promise<void> {
   });
   // The tree's leaves, and each QAT-family leaf and the baseline PTQ again with int4 kernels.
   const withBits = (pipeline: string): string => pipeline.replace(/\)$/, ', weightBits=4)');
+  // A one-pass pipeline with extra options; one it already has (e.g. `epochs`) is replaced.
+  const withOptions = (pipeline: string, options: string): string => {
+    const keys = new Set([...options.matchAll(/(\w+)\s*=/g)].map((m) => m[1]!));
+    const [, pass, args] = /^(\w+)\((.*)\)$/.exec(pipeline)!;
+    const kept = args!
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== '' && !keys.has(a.split('=')[0]!.trim()));
+    return `${pass}(${[...kept, options].join(', ')})`;
+  };
   // Each cqat/pcqat leaf once per --cqat-options set, as `<leaf>[<options>]`.
   const withCqatOptions = <L extends { id: string; pipeline: string }>(l: L): L[] => {
     const pass = /^(p?cqat)\(/.exec(l.pipeline)?.[1];
@@ -161,11 +172,7 @@ async function main(): Promise<void> {
       const only = /^(p?cqat):(.*)$/.exec(set);
       if (only && only[1] !== pass) return [];
       const o = only ? only[2]! : set;
-      return [
-        o === ''
-          ? l
-          : { ...l, id: `${l.id}[${o}]`, pipeline: l.pipeline.replace(/\)$/, `, ${o})`) },
-      ];
+      return [o === '' ? l : { ...l, id: `${l.id}[${o}]`, pipeline: withOptions(l.pipeline, o) }];
     });
   };
   const leaves = plan.leaves
@@ -176,6 +183,8 @@ async function main(): Promise<void> {
     )
     .filter((l) => ONLY === undefined || ONLY.includes(l.id))
     .flatMap(withCqatOptions);
+  // Fail on a mistyped option set now, not after minutes of training.
+  for (const l of leaves) passes.fromText(l.pipeline);
   // Only the branches the chosen leaves start from (and their ancestors).
   const needed = new Set(leaves.map((l) => l.from));
   for (const b of [...plan.branches].reverse()) if (needed.has(b.id) && b.from) needed.add(b.from);
