@@ -103,6 +103,17 @@ function kernelIntCodes(weight: Weight): Int8Array | undefined {
   });
 }
 
+/** The `range` annotation of every node output, by value name. */
+function activationRanges(graph: Graph): Map<string, { min: number; max: number }> {
+  const out = new Map<string, { min: number; max: number }>();
+  for (const node of graph.topologicalOrder())
+    for (const v of node.outputs) {
+      const r = v.annotations.range;
+      if (r) out.set(v.name, { min: r.min, max: r.max });
+    }
+  return out;
+}
+
 /** Shannon entropy of the values' histogram, bits per value. */
 function entropyBits(codes: Int8Array): number {
   const counts = new Map<number, number>();
@@ -202,12 +213,15 @@ async function main(): Promise<void> {
     file: string;
   }[] = [];
   const kernelRows: string[][] = [];
+  /** Each leaf's activation ranges by value name (for the range table). */
+  const rangesOf = new Map<string, Map<string, { min: number; max: number }>>();
   for (const l of leaves) {
     const g = await run(branches.get(l.from)!.clone(), l.pipeline);
     const bytes = writeTflite(g, { logger: silentLogger });
     const file = path.join(dir, `${l.id}.tflite`);
     writeFileSync(file, bytes);
     const c = kernelCodes(g);
+    rangesOf.set(l.id, activationRanges(g));
     const kernels: Int8Array[] = [];
     for (const { node, weight, slot } of g.weights()) {
       const codes = slot === 'kernel' ? kernelIntCodes(weight) : undefined;
@@ -299,6 +313,30 @@ async function main(): Promise<void> {
       kernelRows,
     ),
   );
+  // QAT's EMA ranges start at TFMOT's [-6, 6] (decay 0.999): after a 1-epoch fine-tune they can
+  // still be far wider than the calibrated PTQ ranges of the same branch, a coarser int8 grid.
+  const rangeRows: string[][] = [];
+  for (const x of rows) {
+    const p = peer(x.id);
+    const mine = rangesOf.get(x.id);
+    const theirs = p === undefined ? undefined : rangesOf.get(p);
+    if (!mine || !theirs || p!.endsWith('-int4') || x.id.endsWith('-int4')) continue;
+    for (const [name, r] of mine) {
+      const q = theirs.get(name);
+      if (!q) continue;
+      rangeRows.push([
+        x.id,
+        name,
+        `[${q.min.toFixed(2)}, ${q.max.toFixed(2)}]`,
+        `[${r.min.toFixed(2)}, ${r.max.toFixed(2)}]`,
+        `${((r.max - r.min) / (q.max - q.min)).toFixed(2)}×`,
+      ]);
+    }
+  }
+  if (rangeRows.length > 0)
+    console.log(
+      formatTable(['leaf', 'activation', 'PTQ range', 'leaf range', 'width vs PTQ'], rangeRows),
+    );
   const has = (...ids: string[]): boolean => ids.every((id) => byId.has(id));
   const acc = (id: string): number => (accuracy[byId.get(id)!.file] ?? NaN) * 100;
   const zipRatio = (id: string): string => ratio(byId.get(id)!.zip, byId.get(peer(id)!)!.zip);
