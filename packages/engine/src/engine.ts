@@ -40,6 +40,7 @@ import type { KernelRegistry } from './kernel-registry';
 import { OutputAgreementAccumulator, type OutputAgreementValues } from './metrics';
 import { ParameterSet } from './parameters';
 import { tf } from './tf';
+import { TfjsNodeGraphStep, graphStepDefault, type StepOutputs } from './tfjs-node-graph-step';
 import { TrainingObjective, type BatchLabels } from './training-objective';
 import {
   outputHeads,
@@ -57,6 +58,11 @@ export interface EngineOptions extends BackendOptions {
   kernels?: KernelRegistry;
   /** Op registry (default: core's default registry). */
   registry?: OpRegistry;
+  /**
+   * Run each training step on tfjs-node as one TensorFlow graph instead of op by op (default on;
+   * `COLLABOPT_GRAPH_STEP=0` turns it off). Results are the same to float round-off.
+   */
+  graphStep?: boolean;
   /** Where the backend choice is reported (once per process); default stderr at info level. */
   logger?: Logger;
 }
@@ -186,6 +192,8 @@ export class Engine {
     readonly backendReason: string,
     readonly kernels: KernelRegistry,
     readonly registry: OpRegistry,
+    /** Run training steps on tfjs-node as one TensorFlow graph (tfjs-node-graph-step.ts). */
+    readonly graphStep: boolean = graphStepDefault(),
   ) {}
 
   /** The graph compiled into a TF.js function (cached until the graph changes). */
@@ -581,6 +589,15 @@ export class Engine {
         : (options.momentum ?? 0) > 0
           ? tf.train.momentum(lr, options.momentum!)
           : tf.train.sgd(lr);
+    const graphStep =
+      this.backend === 'tensorflow' &&
+      this.graphStep &&
+      optimizer instanceof FlatAdamOptimizer &&
+      teacher === undefined
+        ? new TfjsNodeGraphStep(optimizer, [
+            ...new Set([...params.variables(), ...params.trainableVariables()]),
+          ])
+        : undefined;
     let step = 0;
     let lossSum: tf.Tensor | undefined;
     let correctSum: tf.Tensor | undefined;
@@ -628,29 +645,35 @@ export class Engine {
             slot: string;
             value: tf.Tensor;
           }[] = [];
-          let correct: tf.Tensor | undefined;
-          const loss = optimizer.minimize(
-            () => {
-              const outs = compiled.run([x], {
-                training: true,
-                info,
-                seed: stepSeed,
-                params: params.effective(info),
-                activationTransforms: params.activations,
-                onStateUpdate: (node, slot, value) =>
-                  stateUpdates.push({ node, slot, value: tf.keep(value) }),
-                logits: objective.logits,
-              });
-              if (labels.classes !== undefined)
-                correct = tf.keep(
-                  tf.sum(tf.cast(tf.equal(tf.argMax(outs[0]!, -1), labels.classes), 'int32')),
-                );
-              return objective.compute(outs, teacherOutputs, labels);
-            },
-            true,
-            vars,
-          )!;
-          for (const u of stateUpdates) params.assignState(u.node, u.slot, u.value);
+          const eagerStep = (): StepOutputs => {
+            let correct: tf.Tensor | undefined;
+            const loss = optimizer.minimize(
+              () => {
+                const outs = compiled.run([x], {
+                  training: true,
+                  info,
+                  seed: stepSeed,
+                  params: params.effective(info),
+                  activationTransforms: params.activations,
+                  onStateUpdate: (node, slot, value) =>
+                    stateUpdates.push({ node, slot, value: tf.keep(value) }),
+                  logits: objective.logits,
+                });
+                if (labels.classes !== undefined)
+                  correct = tf.keep(
+                    tf.sum(tf.cast(tf.equal(tf.argMax(outs[0]!, -1), labels.classes), 'int32')),
+                  );
+                return objective.compute(outs, teacherOutputs, labels);
+              },
+              true,
+              vars,
+            )!;
+            for (const u of stateUpdates) params.assignState(u.node, u.slot, u.value);
+            stateUpdates.length = 0;
+            return { loss, ...(correct !== undefined ? { correct } : {}) };
+          };
+          const { loss, correct } =
+            graphStep !== undefined ? graphStep.step({ x, ...labels }, eagerStep) : eagerStep();
           const newLoss = tf.tidy(() => tf.add(lossSum!, tf.mul(loss, batch.size)));
           const newCorrect: tf.Tensor =
             correct !== undefined ? tf.add(correctSum!, correct) : tf.clone(correctSum!);
@@ -725,6 +748,7 @@ export class Engine {
       throw e;
     } finally {
       tf.dispose([lossSum, correctSum].filter((t): t is tf.Tensor => t !== undefined));
+      graphStep?.dispose();
       optimizer.dispose();
       params.dispose();
       teacher?.params.dispose();
@@ -799,5 +823,6 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     choice.reason,
     options.kernels ?? builtinKernels(),
     options.registry ?? defaultOpRegistry,
+    options.graphStep ?? graphStepDefault(),
   );
 }

@@ -131,6 +131,11 @@ export class ParameterSet {
     return vars;
   }
 
+  /** Every raw variable (trainable weights and state such as BatchNorm moving statistics). */
+  variables(): tf.Variable[] {
+    return this.entries.map((e) => e.raw);
+  }
+
   /** Overwrite a state weight (BatchNorm moving statistics). Takes ownership of `value`. */
   assignState(node: Node, slot: string, value: tf.Tensor): void {
     const e = this.entries.find((x) => x.node === node && x.slot === slot);
