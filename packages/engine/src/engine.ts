@@ -583,18 +583,17 @@ export class Engine {
     const params = new ParameterSet(graph, this.registry, { ...options, trainable: true });
     const teacher =
       options.teacher !== undefined ? this.teacherOf(compiled, options.teacher) : undefined;
+    const flatAdam = kind === 'adam' ? new FlatAdamOptimizer(lr, 0.9, 0.999, 1e-7) : undefined;
     const optimizer =
-      kind === 'adam'
-        ? new FlatAdamOptimizer(lr, 0.9, 0.999, 1e-7)
-        : (options.momentum ?? 0) > 0
-          ? tf.train.momentum(lr, options.momentum!)
-          : tf.train.sgd(lr);
+      flatAdam ??
+      ((options.momentum ?? 0) > 0 ? tf.train.momentum(lr, options.momentum!) : tf.train.sgd(lr));
+    // (Not `instanceof`: TF.js's Optimizer answers it for any object with an optimizer's methods.)
     const graphStep =
       this.backend === 'tensorflow' &&
       this.graphStep &&
-      optimizer instanceof FlatAdamOptimizer &&
+      flatAdam !== undefined &&
       teacher === undefined
-        ? new TfjsNodeGraphStep(optimizer, [
+        ? new TfjsNodeGraphStep(flatAdam, [
             ...new Set([...params.variables(), ...params.trainableVariables()]),
           ])
         : undefined;
