@@ -40,7 +40,12 @@ import type { KernelRegistry } from './kernel-registry';
 import { OutputAgreementAccumulator, type OutputAgreementValues } from './metrics';
 import { ParameterSet } from './parameters';
 import { tf } from './tf';
-import { TfjsNodeGraphStep, graphStepDefault, type StepOutputs } from './tfjs-node-graph-step';
+import {
+  StepGraphCache,
+  TfjsNodeGraphStep,
+  graphStepDefault,
+  type StepOutputs,
+} from './tfjs-node-graph-step';
 import { TrainingObjective, type BatchLabels } from './training-objective';
 import {
   outputHeads,
@@ -185,6 +190,8 @@ const INFERENCE: StepInfo = { step: 0, epoch: 0, training: false };
 /** Runs and trains IR graphs on one TF.js backend. */
 export class Engine {
   private readonly compiled = new WeakMap<Graph, { version: number; compiled: CompiledGraph }>();
+  /** TensorFlow graphs of training steps on tfjs-node, reused across fits (tfjs-node-graph-step.ts). */
+  private readonly stepGraphs = new StepGraphCache();
 
   constructor(
     readonly backend: BackendName,
@@ -593,9 +600,11 @@ export class Engine {
       this.graphStep &&
       flatAdam !== undefined &&
       teacher === undefined
-        ? new TfjsNodeGraphStep(flatAdam, [
-            ...new Set([...params.variables(), ...params.trainableVariables()]),
-          ])
+        ? new TfjsNodeGraphStep(
+            flatAdam,
+            [...new Set([...params.variables(), ...params.trainableVariables()])],
+            this.stepGraphs,
+          )
         : undefined;
     let step = 0;
     let lossSum: tf.Tensor | undefined;

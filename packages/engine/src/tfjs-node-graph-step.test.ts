@@ -172,3 +172,22 @@ test('graph step: off by engine option or environment variable, and leaves no te
   expect(on.graphRuns).toBe(2);
   expect(readdirSync(tmpdir()).filter((f) => f.startsWith('collabopt-step-')).length).toBe(before);
 });
+
+test('graph step: a later fit of the same model reuses the loaded graph after one recorded step', async () => {
+  if (!available) return;
+  const engine = await createEngine({ backend: 'tensorflow', logger: silentLogger });
+  const backend = tf.backend() as unknown as { runSavedModel: (...args: unknown[]) => unknown };
+  const run = jest.spyOn(backend, 'runSavedModel');
+  try {
+    const fit = async (): Promise<number> => {
+      run.mockClear();
+      await engine.fit(referenceCnn(3), data(8, 28, 2), { epochs: 5, batchSize: 8 });
+      return run.mock.calls.length;
+    };
+    // First fit: step 1 eager, 2 and 3 recorded, then graph. Second: step 2's recording matches.
+    expect(await fit()).toBe(2);
+    expect(await fit()).toBe(3);
+  } finally {
+    run.mockRestore();
+  }
+});

@@ -100,12 +100,13 @@ const STEP_SCALARS = ['step_scale', 'root_scale'];
 export class TfjsNodeGraphStep {
   private readonly shapes = new Map<string, ShapeState>();
   private warned = false;
-  private disposed = false;
 
   constructor(
     private readonly optimizer: FlatAdamOptimizer,
     /** Every variable the step may read or assign (weights and state). */
     private readonly variables: readonly tf.Variable[],
+    /** Graphs of earlier fits (of the same engine) that a matching step reuses. */
+    private readonly cache: StepGraphCache,
     private readonly warn: (message: string) => void = (m) => process.emitWarning(m),
   ) {}
 
@@ -210,6 +211,11 @@ export class TfjsNodeGraphStep {
       t: this.optimizer.stepsTaken,
       signature: signatureOf(trace, roles, outputs),
     };
+    const cached = this.cache.find(recording, (t) => this.optimizer.stepScalars(t));
+    if (cached !== undefined) {
+      state.loaded = cached;
+      return result;
+    }
     const previous = state.last;
     state.last = recording;
     if (previous === undefined) return result;
@@ -221,6 +227,7 @@ export class TfjsNodeGraphStep {
     }
     try {
       state.loaded = this.load(recording, matched);
+      this.cache.add(recording, matched, state.loaded);
     } catch (e) {
       this.giveUp(state, `TensorFlow rejected the step graph (${(e as Error).message})`);
     }
@@ -316,12 +323,66 @@ export class TfjsNodeGraphStep {
     );
   }
 
+  /** Forget this fit's recordings (the loaded graphs stay in the cache). */
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    for (const s of this.shapes.values())
-      if (s.loaded !== undefined) this.backend().deleteSavedModel(s.loaded.id);
     this.shapes.clear();
+  }
+}
+
+interface CachedGraph {
+  readonly signature: string;
+  readonly roles: readonly ExternalRole[];
+  /** The recorded values of the externals that are constants in the graph. */
+  readonly values: readonly (ArrayLike<number> | undefined)[];
+  readonly loaded: Loaded;
+}
+
+/**
+ * The step graphs an engine loaded, so that later fits of the same model and settings (a
+ * benchmark's repeated fits, a pipeline's fine-tuning passes) reuse the session TensorFlow
+ * already optimized instead of recording twice and optimizing again: a fit's first recorded step
+ * that matches a cached graph (same ops, same constants, Adam's step scalars at their places)
+ * runs it from the next step on. Holds at most `capacity` sessions (the oldest is deleted).
+ */
+export class StepGraphCache {
+  private readonly entries: CachedGraph[] = [];
+
+  constructor(private readonly capacity = 8) {}
+
+  find(recording: Recording, stepScalars: (t: number) => number[]): Loaded | undefined {
+    const scalars = stepScalars(recording.t).map(Math.fround);
+    const hit = this.entries.find(
+      (e) =>
+        e.signature === recording.signature &&
+        e.roles.every((role, i) => {
+          const value = recording.trace.externals[i]!.values;
+          if (role === 'const') return sameValues(e.values[i]!, value);
+          const k = STEP_SCALARS.indexOf(role.feed);
+          return k < 0 || (value.length === 1 && value[0] === scalars[k]);
+        }),
+    );
+    return hit?.loaded;
+  }
+
+  add(recording: Recording, roles: readonly ExternalRole[], loaded: Loaded): void {
+    this.entries.push({
+      signature: recording.signature,
+      roles,
+      values: roles.map((r, i) =>
+        r === 'const' ? recording.trace.externals[i]!.values : undefined,
+      ),
+      loaded,
+    });
+    while (this.entries.length > this.capacity) {
+      const old = this.entries.shift()!;
+      (tf.backend() as unknown as SavedModelBackend).deleteSavedModel(old.loaded.id);
+    }
+  }
+
+  /** Delete every loaded session. */
+  clear(): void {
+    for (const e of this.entries.splice(0))
+      (tf.backend() as unknown as SavedModelBackend).deleteSavedModel(e.loaded.id);
   }
 }
 
