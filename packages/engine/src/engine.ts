@@ -594,12 +594,15 @@ export class Engine {
     const optimizer =
       flatAdam ??
       ((options.momentum ?? 0) > 0 ? tf.train.momentum(lr, options.momentum!) : tf.train.sgd(lr));
+    // Plain training only: a transform's per-step hooks may replace tensors a recorded graph
+    // would keep as constants (a new pruning mask), and the teacher's outputs are not fed yet.
     // (Not `instanceof`: TF.js's Optimizer answers it for any object with an optimizer's methods.)
     const graphStep =
       this.backend === 'tensorflow' &&
       this.graphStep &&
       flatAdam !== undefined &&
-      teacher === undefined
+      teacher === undefined &&
+      !params.hasTransforms()
         ? new TfjsNodeGraphStep(
             flatAdam,
             [...new Set([...params.variables(), ...params.trainableVariables()])],

@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { GraphBuilder, createRng, silentLogger, type Graph } from '@collabopt/core';
 import { activateBackend, createDataset, createEngine, tf, type FitOptions } from './index';
+import type { WeightTransform } from './transforms';
 import { referenceCnn } from './reference-cnn';
 import { GRAPH_STEP_ENV } from './tfjs-node-graph-step';
 
@@ -190,4 +191,39 @@ test('graph step: a later fit of the same model reuses the loaded graph after on
   } finally {
     run.mockRestore();
   }
+});
+
+test('graph step: training with a weight transform stays eager (its hooks may swap constants)', async () => {
+  if (!available) return;
+  // A mask whose tensor is replaced after every step: a recorded graph would keep the first one.
+  let masks = 0;
+  const masking: WeightTransform = {
+    name: 'test-mask',
+    stage: 'mask',
+    appliesTo: (t) => t.node.name === 'logits' && t.slot === 'kernel',
+    create: (_, raw) => {
+      masks = 0;
+      let mask = tf.onesLike(raw);
+      return {
+        forward: (w) => tf.mul(w, mask),
+        afterStep: () => {
+          mask.dispose();
+          mask = tf.fill(raw.shape, ++masks % 2, 'float32');
+        },
+        strip: () => undefined,
+        dispose: () => mask.dispose(),
+      };
+    },
+  };
+  const graph = await train(() => referenceCnn(4), true, 28, {
+    steps: 6,
+    weightTransforms: [masking],
+  });
+  const eager = await train(() => referenceCnn(4), false, 28, {
+    steps: 6,
+    weightTransforms: [masking],
+  });
+  expect(graph.graphRuns).toBe(0);
+  expect(graph.warnings).toEqual([]);
+  expect(maxDifference(graph.weights, eager.weights)).toBe(0);
 });

@@ -99,7 +99,6 @@ const STEP_SCALARS = ['step_scale', 'root_scale'];
 
 export class TfjsNodeGraphStep {
   private readonly shapes = new Map<string, ShapeState>();
-  private warned = false;
 
   constructor(
     private readonly optimizer: FlatAdamOptimizer,
@@ -316,14 +315,13 @@ export class TfjsNodeGraphStep {
   private giveUp(state: ShapeState, why: string): void {
     state.gaveUp = true;
     state.last = undefined;
-    if (this.warned) return;
-    this.warned = true;
+    if (!this.cache.firstWarning()) return;
     this.warn(
       `collabopt engine: training steps run eagerly on tfjs-node, not as one TensorFlow graph: ${why}`,
     );
   }
 
-  /** Forget this fit's recordings (the loaded graphs stay in the cache). */
+  /** Forget this fit's recordings (the loaded graphs stay in the engine's cache). */
   dispose(): void {
     this.shapes.clear();
   }
@@ -348,6 +346,15 @@ export class StepGraphCache {
   private readonly entries: CachedGraph[] = [];
 
   constructor(private readonly capacity = 8) {}
+
+  private warned = false;
+
+  /** True the first time it is asked: the engine warns about an eager fallback once. */
+  firstWarning(): boolean {
+    const first = !this.warned;
+    this.warned = true;
+    return first;
+  }
 
   find(recording: Recording, stepScalars: (t: number) => number[]): Loaded | undefined {
     const scalars = stepScalars(recording.t).map(Math.fround);
