@@ -203,7 +203,7 @@ test('graph step: training with a weight transform stays eager (its hooks may sw
     appliesTo: (t) => t.node.name === 'logits' && t.slot === 'kernel',
     create: (_, raw) => {
       masks = 0;
-      let mask = tf.onesLike(raw);
+      let mask: tf.Tensor = tf.onesLike(raw);
       return {
         forward: (w) => tf.mul(w, mask),
         afterStep: () => {

@@ -197,6 +197,8 @@ export class TfjsNodeGraphStep {
       const ref =
         (id !== undefined ? trace.refOf.get(id) : undefined) ??
         (feed !== undefined ? feedRef(roles, feed) : undefined);
+      // A variable the step neither reads nor assigns keeps its value: nothing to fetch.
+      if (ref === undefined && feed !== undefined && name.startsWith('var')) continue;
       if (ref === undefined) {
         this.giveUp(state, `the step's ${name} comes from outside the recorded ops`);
         return result;
@@ -299,7 +301,8 @@ export class TfjsNodeGraphStep {
     }
     const byName = new Map(loaded.fetches.map((name, i) => [name, outs[i]!]));
     this.variables.forEach((v, i) => {
-      const next = byName.get(`var${i}`)!;
+      const next = byName.get(`var${i}`);
+      if (next === undefined) return;
       v.assign(next);
       next.dispose();
     });
