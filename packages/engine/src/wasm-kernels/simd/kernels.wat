@@ -1777,4 +1777,83 @@
             (f32.load (i32.add (local.get $src) (local.get $a)))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $s))))
+
+  ;; One Adam step over n floats, TF.js's tf.train.adam arithmetic in float32, operation by
+  ;; operation (no fused multiply-add, so the result equals the composed kernels bit for bit):
+  ;;   outM = m·β1 + g·(1 − β1);  outV = v·β2 + g²·(1 − β2)
+  ;;   outP = p + (outM · stepScale) / (√outV · rootScale + ε)
+  ;; with stepScale = −lr / (1 − β1ᵗ) and rootScale = 1 / √(1 − β2ᵗ). The seven coefficients are
+  ;; float32 values passed as their bit patterns (i32) so every argument stays an integer.
+  (func (export "adamUpdate")
+    (param $g i32) (param $m i32) (param $v i32) (param $p i32)
+    (param $outM i32) (param $outV i32) (param $outP i32) (param $n i32)
+    (param $beta1Bits i32) (param $oneMinusBeta1Bits i32) (param $beta2Bits i32)
+    (param $oneMinusBeta2Bits i32) (param $stepScaleBits i32) (param $rootScaleBits i32)
+    (param $epsilonBits i32)
+    (local $i i32) (local $stop i32) (local $a i32)
+    (local $b1 f32) (local $c1 f32) (local $b2 f32) (local $c2 f32) (local $ss f32) (local $rs f32) (local $eps f32)
+    (local $vb1 v128) (local $vc1 v128) (local $vb2 v128) (local $vc2 v128) (local $vss v128) (local $vrs v128) (local $veps v128)
+    (local $gv v128) (local $mv v128) (local $vv v128)
+    (local $gs f32) (local $ms f32) (local $vs f32)
+    (local.set $b1 (f32.reinterpret_i32 (local.get $beta1Bits)))
+    (local.set $c1 (f32.reinterpret_i32 (local.get $oneMinusBeta1Bits)))
+    (local.set $b2 (f32.reinterpret_i32 (local.get $beta2Bits)))
+    (local.set $c2 (f32.reinterpret_i32 (local.get $oneMinusBeta2Bits)))
+    (local.set $ss (f32.reinterpret_i32 (local.get $stepScaleBits)))
+    (local.set $rs (f32.reinterpret_i32 (local.get $rootScaleBits)))
+    (local.set $eps (f32.reinterpret_i32 (local.get $epsilonBits)))
+    (local.set $vb1 (f32x4.splat (local.get $b1)))
+    (local.set $vc1 (f32x4.splat (local.get $c1)))
+    (local.set $vb2 (f32x4.splat (local.get $b2)))
+    (local.set $vc2 (f32x4.splat (local.get $c2)))
+    (local.set $vss (f32x4.splat (local.get $ss)))
+    (local.set $vrs (f32x4.splat (local.get $rs)))
+    (local.set $veps (f32x4.splat (local.get $eps)))
+    (local.set $stop (i32.and (local.get $n) (i32.const -4)))
+    (block $vdone
+      (loop $vl
+        (br_if $vdone (i32.ge_u (local.get $i) (local.get $stop)))
+        (local.set $a (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $gv (v128.load (i32.add (local.get $g) (local.get $a))))
+        (local.set $mv
+          (f32x4.add
+            (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $a))) (local.get $vb1))
+            (f32x4.mul (local.get $gv) (local.get $vc1))))
+        (local.set $vv
+          (f32x4.add
+            (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $a))) (local.get $vb2))
+            (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (local.get $vc2))))
+        (v128.store (i32.add (local.get $outM) (local.get $a)) (local.get $mv))
+        (v128.store (i32.add (local.get $outV) (local.get $a)) (local.get $vv))
+        (v128.store (i32.add (local.get $outP) (local.get $a))
+          (f32x4.add
+            (v128.load (i32.add (local.get $p) (local.get $a)))
+            (f32x4.div
+              (f32x4.mul (local.get $mv) (local.get $vss))
+              (f32x4.add (f32x4.mul (f32x4.sqrt (local.get $vv)) (local.get $vrs)) (local.get $veps)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vl)))
+    (block $sdone
+      (loop $sl
+        (br_if $sdone (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $a (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $gs (f32.load (i32.add (local.get $g) (local.get $a))))
+        (local.set $ms
+          (f32.add
+            (f32.mul (f32.load (i32.add (local.get $m) (local.get $a))) (local.get $b1))
+            (f32.mul (local.get $gs) (local.get $c1))))
+        (local.set $vs
+          (f32.add
+            (f32.mul (f32.load (i32.add (local.get $v) (local.get $a))) (local.get $b2))
+            (f32.mul (f32.mul (local.get $gs) (local.get $gs)) (local.get $c2))))
+        (f32.store (i32.add (local.get $outM) (local.get $a)) (local.get $ms))
+        (f32.store (i32.add (local.get $outV) (local.get $a)) (local.get $vs))
+        (f32.store (i32.add (local.get $outP) (local.get $a))
+          (f32.add
+            (f32.load (i32.add (local.get $p) (local.get $a)))
+            (f32.div
+              (f32.mul (local.get $ms) (local.get $ss))
+              (f32.add (f32.mul (f32.sqrt (local.get $vs)) (local.get $rs)) (local.get $eps)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $sl))))
 )
