@@ -21,6 +21,7 @@ import {
 } from './batch-norm';
 import { maxPoolGradKernel, poolGeometry } from './max-pool-grad';
 import { contiguousSlice, contiguousSplit } from './contiguous-slice';
+import { denseGemmSimd } from './dense-gemm';
 import { ADAM_UPDATE, adamUpdateKernel, type AdamCoefficients } from './adam-update';
 import {
   RELU6_GRAD,
@@ -133,6 +134,13 @@ export function setDirectMaxPoolEnabled(enabled: boolean): void {
 /** Benchmarks only: run Conv2D / FusedConv2D as the stock (XNNPACK) kernels instead. */
 export function setDirectForwardConvEnabled(enabled: boolean): void {
   useDirectForwardConv = enabled;
+}
+
+let useDenseGemm = true;
+
+/** Benchmarks only: run untransposed MatMul / _FusedMatMul by the stock (XNNPACK) kernels. */
+export function setDenseGemmEnabled(enabled: boolean): void {
+  useDenseGemm = enabled;
 }
 
 let useHeapSlice = true;
@@ -459,7 +467,18 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
   if (stockMatMul !== undefined) {
     replaceKernel(backendName, 'BatchMatMul', (args) => {
       const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
-      if (!transposeA && !transposeB) return stockMatMul.kernelFunc(args);
+      if (!transposeA && !transposeB) {
+        const simd = useDenseGemm ? heapSimd(args.backend) : undefined;
+        const direct =
+          simd === undefined
+            ? undefined
+            : denseGemmSimd(simd, {
+                a: args.inputs['a']!,
+                b: args.inputs['b']!,
+                activation: 'linear',
+              });
+        return direct ?? stockMatMul.kernelFunc(args);
+      }
       if (transposeA && !transposeB) {
         const direct = transposedAMatMulSimd(args.backend, args.inputs['a']!, args.inputs['b']!);
         if (direct !== undefined) return direct;
@@ -474,6 +493,30 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
         const b = asTensor(args.inputs['b']);
         return tf.matMul(transposeA ? lastTwo(a) : a, transposeB ? lastTwo(b) : b);
       });
+    });
+  }
+  // Dense layers: the product with the weights as they are (dense-gemm.ts).
+  const stockFusedMatMul = tf.getKernel('_FusedMatMul', backendName);
+  if (stockFusedMatMul !== undefined) {
+    replaceKernel(backendName, '_FusedMatMul', (args) => {
+      const a = args.attrs as unknown as tf._FusedMatMulAttrs;
+      const simd =
+        useDenseGemm &&
+        !a.transposeA &&
+        !a.transposeB &&
+        args.inputs['preluActivationWeights'] === undefined
+          ? heapSimd(args.backend)
+          : undefined;
+      const direct =
+        simd === undefined
+          ? undefined
+          : denseGemmSimd(simd, {
+              a: args.inputs['a']!,
+              b: args.inputs['b']!,
+              bias: args.inputs['bias'],
+              activation: a.activation ?? 'linear',
+            });
+      return direct ?? stockFusedMatMul.kernelFunc(args);
     });
   }
   // Contiguous slices (SplitV of the optimizer's flat buffer every step) copied inside the heap;
