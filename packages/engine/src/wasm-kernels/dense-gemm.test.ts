@@ -106,7 +106,40 @@ describe('MatMul / _FusedMatMul by the SIMD gemm (dense layers)', () => {
     },
   );
 
-  test('hand-computed: [[1, 2], [3, 4]] · [[5, -6], [7, 8]] + [1, -40], then ReLU', async () => {
+  test.each([
+    [[2, 5, 3, 8], 16, 'relu6'],
+    [[3, 7, 7, 13], 12, 'linear'],
+    [[1, 4, 4, 32], 9, 'relu'],
+  ] as [number[], number, tf.fused.Activation][])(
+    'pointwise conv %j → %i channels (bias, %s) as the cpu backend, by the gemm',
+    async (xShape, cout, activation) => {
+      const shapes = { a: xShape, b: [1, 1, xShape[3]!, cout], bias: [cout] };
+      const conv: Product = (x, w, bias) =>
+        tf.fused.conv2d({
+          x: x as tf.Tensor4D,
+          filter: w as tf.Tensor4D,
+          strides: 1,
+          pad: 'same',
+          bias,
+          activation,
+        });
+      const want = await on('cpu', shapes, conv);
+      // Values scaled up so that ReLU6 clips some of them.
+      const scaled: Product = (x, w, bias) => conv(tf.mul(x, 20), w, bias);
+      const wantScaled = await on('cpu', shapes, scaled);
+      expectClose(await on('wasm', shapes, conv), want);
+      expectClose(await on('wasm', shapes, scaled), wantScaled);
+      await tf.setBackend('wasm');
+      const x = tf.randomNormal(xShape) as tf.Tensor4D;
+      const w = tf.randomNormal([1, 1, xShape[3]!, cout]) as tf.Tensor4D;
+      expect(await callsGemm(() => tf.conv2d(x, w, 1, 'valid').dispose())).toBe(true);
+      // Strided or padded 1×1 convolutions are not one product: the stock kernel.
+      expect(await callsGemm(() => tf.conv2d(x, w, 2, 'same').dispose())).toBe(false);
+      tf.dispose([x, w]);
+    },
+  );
+
+  test('hand-computed: [[1, 2], [3, 4]] · [[5, -6], [7, 8]] + bias, then ReLU or ReLU6', async () => {
     await tf.setBackend('wasm');
     const out = tf.fused.matMul({
       a: tf.tensor2d([1, 2, 3, 4], [2, 2]),
@@ -116,7 +149,15 @@ describe('MatMul / _FusedMatMul by the SIMD gemm (dense layers)', () => {
     });
     // [1·5 + 2·7 + 1, 1·(−6) + 2·8 − 40] = [20, −30 → 0]; [3·5 + 4·7 + 1, −18 + 32 − 40] = [44, 0].
     expect(Array.from(out.dataSync())).toEqual([20, 0, 44, 0]);
-    out.dispose();
+    const clipped = tf.fused.matMul({
+      a: tf.tensor2d([1, 2, 3, 4], [2, 2]),
+      b: tf.tensor2d([5, -6, 7, 8], [2, 2]),
+      bias: tf.tensor1d([-16, -40]),
+      activation: 'relu6',
+    });
+    // ReLU6 of [19 − 16, 10 − 40; 43 − 16, 14 − 40] = [3, −30; 27, −26]: [3, 0; 6, 0].
+    expect(Array.from(clipped.dataSync())).toEqual([3, 0, 6, 0]);
+    tf.dispose([out, clipped]);
   });
 
   test('runs the gemm for dense products and leaves the rest to the stock kernels', async () => {

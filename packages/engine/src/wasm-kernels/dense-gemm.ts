@@ -1,8 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
+import {
+  forwardActivationCode,
+  forwardConvCallGeometry,
+  type ForwardConvCall,
+} from './conv-call-geometry';
+import { isPointwise } from './conv2d-backprop';
 import { runByImages } from './split-by-images';
 import type { HeapSimd } from './wasm-heap';
 
-/** A product the SIMD gemm takes: a [m, k] · b [k, n] (+ bias [n]), then ReLU or nothing. */
+/** A product the SIMD gemm takes: a [m, k] · b [k, n] (+ bias [n]), then ReLU, ReLU6 or nothing. */
 export interface DenseProduct {
   readonly a: tf.TensorInfo;
   readonly b: tf.TensorInfo;
@@ -19,7 +25,7 @@ function matrix(t: tf.TensorInfo): [number, number] | undefined {
 }
 
 /**
- * a · b (+ bias, then ReLU) as the SIMD gemm, reading the weights b as they are: TF.js's wasm
+ * a · b (+ bias, then ReLU or ReLU6) as the SIMD gemm, reading the weights b as they are: TF.js's wasm
  * MatMul hands b to XNNPACK as a new weight matrix to repack whenever its tensor is new, which for
  * a dense layer's kernel is after every optimizer step (and for its input gradient, dy · Wᵀ, the
  * transposed copy is new every step too). Undefined where it does not apply (other dtypes, batched
@@ -28,7 +34,8 @@ function matrix(t: tf.TensorInfo): [number, number] | undefined {
 export function denseGemmSimd(simd: HeapSimd, p: DenseProduct): tf.TensorInfo | undefined {
   const { a, b, bias } = p;
   if (a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
-  if (p.activation !== 'linear' && p.activation !== 'relu') return undefined;
+  const act = forwardActivationCode(p.activation);
+  if (act === undefined) return undefined;
   const ma = matrix(a);
   const mb = matrix(b);
   if (ma === undefined || mb === undefined || a.shape.length !== b.shape.length) return undefined;
@@ -40,6 +47,48 @@ export function denseGemmSimd(simd: HeapSimd, p: DenseProduct): tf.TensorInfo | 
     if (bias.shape.length > 0 && bias.shape[bias.shape.length - 1] !== n) return undefined;
   }
   const out = simd.backend.makeOutput(a.shape.length === 3 ? [1, m, n] : [m, n], 'float32');
+  runGemm(simd, { a, b, bias, out, m, k, n, act });
+  return out;
+}
+
+/**
+ * A pointwise (1×1, stride 1, unpadded) Conv2D / FusedConv2D as the gemm of x viewed as
+ * [pixels, in channels] with the filter viewed as [in channels, out channels]: XNNPACK's
+ * convolution repacks the filter whenever its tensor is new (every training step). Undefined for
+ * any other convolution and where forwardConvCallGeometry declines (activation, bias shape).
+ */
+export function pointwiseConvGemm(
+  simd: HeapSimd,
+  call: ForwardConvCall,
+): tf.TensorInfo | undefined {
+  const { x, filter, bias } = call;
+  if (x.dtype !== 'float32' || filter.dtype !== 'float32') return undefined;
+  if (bias !== undefined && bias.dtype !== 'float32') return undefined;
+  const parsed = forwardConvCallGeometry(call);
+  if (parsed === undefined || !isPointwise(parsed.g) || parsed.g.dh !== 1 || parsed.g.dw !== 1)
+    return undefined;
+  const { g, cin, cout, act } = parsed;
+  const m = g.batch * g.outH * g.outW;
+  if (m === 0 || cin === 0 || cout === 0) return undefined;
+  const out = simd.backend.makeOutput([g.batch, g.outH, g.outW, cout], 'float32');
+  runGemm(simd, { a: x, b: filter, bias, out, m, k: cin, n: cout, act });
+  return out;
+}
+
+function runGemm(
+  simd: HeapSimd,
+  p: {
+    a: tf.TensorInfo;
+    b: tf.TensorInfo;
+    bias: tf.TensorInfo | undefined;
+    out: tf.TensorInfo;
+    m: number;
+    k: number;
+    n: number;
+    act: number;
+  },
+): void {
+  const { a, b, bias, out, m, k, n, act } = p;
   const at = simd.address;
   runByImages(
     simd,
@@ -52,9 +101,8 @@ export function denseGemmSimd(simd: HeapSimd, p: DenseProduct): tf.TensorInfo | 
       m,
       k,
       n,
-      relu: p.activation === 'relu' ? 1 : 0,
+      act,
     },
     { batch: 'm', perImage: { a: k * 4, out: n * 4 } },
   );
-  return out;
 }

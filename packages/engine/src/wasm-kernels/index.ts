@@ -21,7 +21,7 @@ import {
 } from './batch-norm';
 import { maxPoolGradKernel, poolGeometry } from './max-pool-grad';
 import { contiguousSlice, contiguousSplit } from './contiguous-slice';
-import { denseGemmSimd } from './dense-gemm';
+import { denseGemmSimd, pointwiseConvGemm } from './dense-gemm';
 import { ADAM_UPDATE, adamUpdateKernel, type AdamCoefficients } from './adam-update';
 import {
   RELU6_GRAD,
@@ -138,7 +138,10 @@ export function setDirectForwardConvEnabled(enabled: boolean): void {
 
 let useDenseGemm = true;
 
-/** Benchmarks only: run untransposed MatMul / _FusedMatMul by the stock (XNNPACK) kernels. */
+/**
+ * Benchmarks only: run untransposed MatMul / _FusedMatMul and pointwise Conv2D / FusedConv2D by
+ * the stock (XNNPACK) kernels.
+ */
 export function setDenseGemmEnabled(enabled: boolean): void {
   useDenseGemm = enabled;
 }
@@ -211,6 +214,7 @@ function directForwardConv(stock: tf.KernelConfig, fused: boolean): tf.KernelFun
     return (
       (useWinogradForwardConv ? run(conv2dForwardWinograd) : undefined) ??
       run(conv2dForwardSimd) ??
+      (useDenseGemm ? run(pointwiseConvGemm) : undefined) ??
       stock.kernelFunc(args)
     );
   };

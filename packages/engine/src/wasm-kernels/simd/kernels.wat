@@ -1858,12 +1858,13 @@
         (br $sl))))
 
   ;; out[i, j] = act(Σ_r a[i, r] · b[r, j] + bias[j]) for a [m, k], b [k, n], out [m, n] (row-major
-  ;; float32; bias = 0 for none, relu = 1 for max(·, 0)): a dense layer's product with its weights
+  ;; float32; bias = 0 for none; act 0 = linear, 1 = ReLU, 2 = ReLU6): a dense layer's product with
+  ;; its weights (or a pointwise convolution's, x as [pixels, in channels])
   ;; as they are (XNNPACK first repacks a new weight matrix, i.e. after every optimizer step).
   ;; Blocks of 4 rows × 8 columns in registers over the whole reduction; the edges by $gemmEdge.
   (func (export "gemm")
     (param $a i32) (param $b i32) (param $bias i32) (param $out i32) (param $m i32) (param $k i32)
-    (param $n i32) (param $relu i32)
+    (param $n i32) (param $act i32)
     (local $strideA i32) (local $strideA2 i32) (local $strideA3 i32) (local $strideB i32) (local $strideO i32)
     (local $i i32) (local $j i32) (local $r i32) (local $pa i32) (local $pb i32) (local $po i32)
     (local $m4 i32) (local $n8 i32)
@@ -1917,17 +1918,17 @@
             (br $rl)))
         (local.set $po (i32.add (local.get $out)
           (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j)) (i32.const 2))))
-        (v128.store offset=0 (local.get $po) (call $biasRelu4 (local.get $acc00) (local.get $bias) (i32.add (local.get $j) (i32.const 0)) (local.get $relu)))
-        (v128.store offset=16 (local.get $po) (call $biasRelu4 (local.get $acc01) (local.get $bias) (i32.add (local.get $j) (i32.const 4)) (local.get $relu)))
+        (v128.store offset=0 (local.get $po) (call $biasRelu4 (local.get $acc00) (local.get $bias) (i32.add (local.get $j) (i32.const 0)) (local.get $act)))
+        (v128.store offset=16 (local.get $po) (call $biasRelu4 (local.get $acc01) (local.get $bias) (i32.add (local.get $j) (i32.const 4)) (local.get $act)))
         (local.set $po (i32.add (local.get $po) (local.get $strideO)))
-        (v128.store offset=0 (local.get $po) (call $biasRelu4 (local.get $acc10) (local.get $bias) (i32.add (local.get $j) (i32.const 0)) (local.get $relu)))
-        (v128.store offset=16 (local.get $po) (call $biasRelu4 (local.get $acc11) (local.get $bias) (i32.add (local.get $j) (i32.const 4)) (local.get $relu)))
+        (v128.store offset=0 (local.get $po) (call $biasRelu4 (local.get $acc10) (local.get $bias) (i32.add (local.get $j) (i32.const 0)) (local.get $act)))
+        (v128.store offset=16 (local.get $po) (call $biasRelu4 (local.get $acc11) (local.get $bias) (i32.add (local.get $j) (i32.const 4)) (local.get $act)))
         (local.set $po (i32.add (local.get $po) (local.get $strideO)))
-        (v128.store offset=0 (local.get $po) (call $biasRelu4 (local.get $acc20) (local.get $bias) (i32.add (local.get $j) (i32.const 0)) (local.get $relu)))
-        (v128.store offset=16 (local.get $po) (call $biasRelu4 (local.get $acc21) (local.get $bias) (i32.add (local.get $j) (i32.const 4)) (local.get $relu)))
+        (v128.store offset=0 (local.get $po) (call $biasRelu4 (local.get $acc20) (local.get $bias) (i32.add (local.get $j) (i32.const 0)) (local.get $act)))
+        (v128.store offset=16 (local.get $po) (call $biasRelu4 (local.get $acc21) (local.get $bias) (i32.add (local.get $j) (i32.const 4)) (local.get $act)))
         (local.set $po (i32.add (local.get $po) (local.get $strideO)))
-        (v128.store offset=0 (local.get $po) (call $biasRelu4 (local.get $acc30) (local.get $bias) (i32.add (local.get $j) (i32.const 0)) (local.get $relu)))
-        (v128.store offset=16 (local.get $po) (call $biasRelu4 (local.get $acc31) (local.get $bias) (i32.add (local.get $j) (i32.const 4)) (local.get $relu)))
+        (v128.store offset=0 (local.get $po) (call $biasRelu4 (local.get $acc30) (local.get $bias) (i32.add (local.get $j) (i32.const 0)) (local.get $act)))
+        (v128.store offset=16 (local.get $po) (call $biasRelu4 (local.get $acc31) (local.get $bias) (i32.add (local.get $j) (i32.const 4)) (local.get $act)))
         (local.set $po (i32.add (local.get $po) (local.get $strideO)))
             (local.set $j (i32.add (local.get $j) (i32.const 8)))
             (br $jl)))
@@ -1936,23 +1937,25 @@
     ;; Columns past the last full block of 8 for the blocked rows, then the rows past the last
     ;; block of 4 for every column.
     (call $gemmEdge (local.get $a) (local.get $b) (local.get $bias) (local.get $out) (local.get $k)
-      (local.get $n) (local.get $relu) (i32.const 0) (local.get $m4) (local.get $n8) (local.get $n))
+      (local.get $n) (local.get $act) (i32.const 0) (local.get $m4) (local.get $n8) (local.get $n))
     (call $gemmEdge (local.get $a) (local.get $b) (local.get $bias) (local.get $out) (local.get $k)
-      (local.get $n) (local.get $relu) (local.get $m4) (local.get $m) (i32.const 0) (local.get $n)))
+      (local.get $n) (local.get $act) (local.get $m4) (local.get $m) (i32.const 0) (local.get $n)))
 
-  ;; max(acc + bias[j .. j + 3], 0) if relu, else acc + bias[j .. j + 3] (bias = 0: none).
-  (func $biasRelu4 (param $acc v128) (param $bias i32) (param $j i32) (param $relu i32) (result v128)
+  ;; act(acc + bias[j .. j + 3]) (bias = 0: none; act 0 = linear, 1 = ReLU, 2 = ReLU6).
+  (func $biasRelu4 (param $acc v128) (param $bias i32) (param $j i32) (param $act i32) (result v128)
     (if (local.get $bias)
       (then (local.set $acc (f32x4.add (local.get $acc)
         (v128.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))))))))
-    (if (result v128) (local.get $relu)
-      (then (f32x4.max (local.get $acc) (v128.const f32x4 0 0 0 0)))
+    (if (local.get $act)
+      (then (local.set $acc (f32x4.max (local.get $acc) (v128.const f32x4 0 0 0 0)))))
+    (if (result v128) (i32.eq (local.get $act) (i32.const 2))
+      (then (f32x4.min (local.get $acc) (v128.const f32x4 6 6 6 6)))
       (else (local.get $acc))))
 
   ;; gemm's out[i, j] one at a time for i in [i0, i1), j in [j0, j1) (the edges of its blocks).
   (func $gemmEdge
     (param $a i32) (param $b i32) (param $bias i32) (param $out i32) (param $k i32) (param $n i32)
-    (param $relu i32) (param $i0 i32) (param $i1 i32) (param $j0 i32) (param $j1 i32)
+    (param $act i32) (param $i0 i32) (param $i1 i32) (param $j0 i32) (param $j1 i32)
     (local $i i32) (local $j i32) (local $r i32) (local $pa i32) (local $pb i32) (local $acc f32)
     (local $strideB i32)
     (local.set $strideB (i32.shl (local.get $n) (i32.const 2)))
@@ -1980,8 +1983,10 @@
             (if (local.get $bias)
               (then (local.set $acc (f32.add (local.get $acc)
                 (f32.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))))))))
-            (if (local.get $relu)
+            (if (local.get $act)
               (then (local.set $acc (f32.max (local.get $acc) (f32.const 0)))))
+            (if (i32.eq (local.get $act) (i32.const 2))
+              (then (local.set $acc (f32.min (local.get $acc) (f32.const 6)))))
             (f32.store
               (i32.add (local.get $out)
                 (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j)) (i32.const 2)))
