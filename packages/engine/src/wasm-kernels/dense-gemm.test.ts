@@ -110,7 +110,7 @@ describe('MatMul / _FusedMatMul by the SIMD gemm (dense layers)', () => {
     [[2, 5, 3, 8], 16, 'relu6'],
     [[3, 7, 7, 13], 12, 'linear'],
     [[1, 4, 4, 32], 9, 'relu'],
-  ] as [number[], number, tf.fused.Activation][])(
+  ] as [[number, number, number, number], number, tf.fused.Activation][])(
     'pointwise conv %j → %i channels (bias, %s) as the cpu backend, by the gemm',
     async (xShape, cout, activation) => {
       const shapes = { a: xShape, b: [1, 1, xShape[3]!, cout], bias: [cout] };
