@@ -1,5 +1,11 @@
-import { createDataset } from '@collabopt/engine';
-import { dropStandardError, screeningSubset, screeningVerdict } from './budget-screening';
+import { createDataset, createEngine } from '@collabopt/engine';
+import {
+  dropStandardError,
+  screeningEvaluator,
+  screeningSubset,
+  screeningVerdict,
+} from './budget-screening';
+import { toyData, toyModel } from '../test/toy-model';
 
 describe('dropStandardError (points)', () => {
   it('paired: √(changed share / n), the binomial bound of the drop of n images', () => {
@@ -74,5 +80,34 @@ describe('screeningSubset', () => {
   it('no subset when it would hold every sample', () => {
     expect(screeningSubset(data, 10)).toBeUndefined();
     expect(screeningSubset(data, 0)).toBeUndefined();
+  });
+});
+
+describe('screeningEvaluator', () => {
+  it('pairs the model with the float model on the same subset: accuracy as the engine measures it, and the share of changed predictions', async () => {
+    const engine = await createEngine({ backend: 'cpu' });
+    const data = toyData(60, 2);
+    const subset = screeningSubset(data, 30)!;
+    const teacher = toyModel();
+    const screen = screeningEvaluator(engine, subset, teacher);
+    const same = await screen(teacher, { quantized: false });
+    const engineFigure = await engine.evaluate(teacher, subset);
+    expect(same).toEqual({
+      kind: 'accuracy',
+      value: engineFigure.accuracy,
+      samples: 30,
+      source: 'float',
+      changedFraction: 0,
+    });
+    // negated logits weights flip every prediction of a two-class model (ties aside)
+    const flipped = toyModel();
+    const logits = flipped.nodes.find((n) => n.name === 'logits')!;
+    for (const w of Object.values(logits.weights)) {
+      const d = w.tensor.data as Float32Array;
+      for (let i = 0; i < d.length; i++) d[i] = -d[i]!;
+    }
+    const other = (await screen(flipped, { quantized: false }))!;
+    expect(other.changedFraction).toBeGreaterThan(0.9);
+    expect(other.value).toBeCloseTo((await engine.evaluate(flipped, subset)).accuracy, 12);
   });
 });

@@ -1,13 +1,15 @@
 import {
   asDataSource,
   dataSourceView,
+  readBatches,
   type DataSource,
   type Dataset,
   type Engine,
 } from '@collabopt/engine';
-import type { Graph } from '@collabopt/core';
+import { tensor, type Graph } from '@collabopt/core';
 import { simulationTransform } from '@collabopt/quantization';
 import type { TreeMetric } from './tree/report';
+import { engineEvaluator } from './tree/run-tree';
 
 /**
  * Screening budget candidates on a subset of the test set (issue #17): a drop measured on n images
@@ -89,31 +91,81 @@ export function screeningSubset(
   return dataSourceView(source, indices, `${source.name} (${samples} of ${source.count})`);
 }
 
+/** Row-wise argmax of a [rows, classes] output. */
+function argmaxRows(data: ArrayLike<number>, classes: number): Int32Array {
+  const rows = Math.floor(data.length / classes);
+  const out = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let k = 1; k < classes; k++)
+      if (data[r * classes + k]! > data[r * classes + best]!) best = k;
+    out[r] = best;
+  }
+  return out;
+}
+
 /**
- * The engine's evaluation on the subset (float IR, or the int8 simulation) with the float model as
- * teacher on the same images: the metric (accuracy with labels, else agreement) and the share of
- * changed predictions that bounds the drop's sampling error.
+ * The engine's top-1 evaluation on the subset (float IR, or the int8 simulation), paired with the
+ * float model's predictions on the same images (computed once): the metric (accuracy with class
+ * labels, else agreement) and the share of changed predictions that bounds the drop's sampling
+ * error. Models that are not single-output classifiers get the engine's evaluation without that
+ * share (the unpaired margin applies).
  */
 export function screeningEvaluator(
   engine: Engine,
   subset: DataSource,
   teacher: Graph,
 ): ScreenedEvaluator {
+  const fallback = engineEvaluator(engine, subset, teacher);
+  const output = teacher.outputs.length === 1 ? teacher.outputs[0]!.shape : undefined;
+  const classes = output && output.length === 2 ? output[1]! : 0;
+  let loaded: Promise<{ x: Float32Array; labels?: Int32Array; reference: Int32Array }> | undefined;
+  const predictions = async (
+    graph: Graph,
+    quantized: boolean,
+    x: Float32Array,
+    signal?: AbortSignal,
+  ) => {
+    const [out] = await engine.predict(
+      graph,
+      [tensor('float32', [subset.count, ...subset.sampleShape], x)],
+      {
+        ...(signal ? { signal } : {}),
+        ...(quantized ? { activationTransforms: [simulationTransform(graph)] } : {}),
+      },
+    );
+    return argmaxRows(out!.data as Float32Array, classes);
+  };
+  const load = async (signal?: AbortSignal) => {
+    const per = subset.sampleShape.reduce((a, b) => a * b, 1);
+    const x = new Float32Array(subset.count * per);
+    const labels = subset.labels?.kind === 'class' ? new Int32Array(subset.count) : undefined;
+    let at = 0;
+    for await (const b of readBatches(subset, 512)) {
+      x.set(b.x, at * per);
+      if (labels && b.classes) labels.set(b.classes, at);
+      at += b.size;
+    }
+    const reference = await predictions(teacher, false, x, signal);
+    return { x, reference, ...(labels ? { labels } : {}) };
+  };
   return async (graph, { quantized, signal }) => {
-    const r = await engine.evaluate(graph, subset, {
-      teacher,
-      ...(signal ? { signal } : {}),
-      ...(quantized ? { activationTransforms: [simulationTransform(graph)] } : {}),
-    });
-    const agreement = r.agreement?.length === 1 ? r.agreement[0]!.top1Agreement : undefined;
-    const value = r.accuracy ?? agreement;
-    if (value === undefined) return undefined;
+    if (classes < 2) return fallback(graph, { quantized, ...(signal ? { signal } : {}) });
+    loaded ??= load(signal);
+    const { x, labels, reference } = await loaded;
+    const pred = await predictions(graph, quantized, x, signal);
+    let changed = 0;
+    let correct = 0;
+    for (let i = 0; i < pred.length; i++) {
+      if (pred[i] !== reference[i]) changed++;
+      if (pred[i] === (labels ? labels[i] : reference[i])) correct++;
+    }
     return {
-      kind: r.accuracy !== undefined ? 'accuracy' : 'agreement',
-      value,
-      samples: r.count,
+      kind: labels ? 'accuracy' : 'agreement',
+      value: correct / pred.length,
+      samples: pred.length,
       source: quantized ? 'int8-simulation' : 'float',
-      ...(agreement !== undefined ? { changedFraction: 1 - agreement } : {}),
+      changedFraction: changed / pred.length,
     };
   };
 }

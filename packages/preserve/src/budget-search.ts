@@ -133,7 +133,7 @@ export interface BudgetSearchResult {
   readonly rechecks: number;
   readonly objective: BudgetObjective;
   readonly candidates: readonly BudgetCandidate[];
-  /** Non-dominated candidates (smaller and at least as accurate), smallest first. */
+  /** Non-dominated candidates (smaller and at least as accurate; on the subset's figures when screening), smallest first. */
   readonly pareto: readonly BudgetCandidate[];
   /** The smallest candidate within the budget (real-runtime checked when `checkFiles` is given). */
   readonly chosen?: BudgetCandidate;
@@ -415,7 +415,12 @@ export async function searchBudget(
     rechecks,
     objective,
     candidates,
-    pareto: paretoFront(candidates),
+    // One set for every point: with screening the subset figures (every candidate has one).
+    pareto: screen
+      ? paretoFront(candidates.map((c) => ({ ...c, metric: c.screen!.metric }))).map((p) =>
+          candidates.find((c) => c.id === p.id)!,
+        )
+      : paretoFront(candidates),
     ...(chosen ? { chosen } : {}),
     ...(picked ? { chosenGraph: picked.graph, chosenFiles: picked.files } : {}),
     sensitivity,
