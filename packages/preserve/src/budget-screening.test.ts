@@ -108,6 +108,6 @@ describe('screeningEvaluator', () => {
     }
     const other = (await screen(flipped, { quantized: false }))!;
     expect(other.changedFraction).toBeGreaterThan(0.9);
-    expect(other.value).toBeCloseTo((await engine.evaluate(flipped, subset)).accuracy, 12);
+    expect(other.value).toBeCloseTo((await engine.evaluate(flipped, subset)).accuracy!, 12);
   });
 });
