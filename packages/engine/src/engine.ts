@@ -40,6 +40,12 @@ import type { KernelRegistry } from './kernel-registry';
 import { OutputAgreementAccumulator, type OutputAgreementValues } from './metrics';
 import { ParameterSet } from './parameters';
 import { tf } from './tf';
+import {
+  StepGraphCache,
+  TfjsNodeGraphStep,
+  graphStepDefault,
+  type StepOutputs,
+} from './tfjs-node-graph-step';
 import { TrainingObjective, type BatchLabels } from './training-objective';
 import {
   outputHeads,
@@ -57,6 +63,11 @@ export interface EngineOptions extends BackendOptions {
   kernels?: KernelRegistry;
   /** Op registry (default: core's default registry). */
   registry?: OpRegistry;
+  /**
+   * Run each training step on tfjs-node as one TensorFlow graph instead of op by op (default on;
+   * `COLLABOPT_GRAPH_STEP=0` turns it off). Results are the same to float round-off.
+   */
+  graphStep?: boolean;
   /** Where the backend choice is reported (once per process); default stderr at info level. */
   logger?: Logger;
 }
@@ -179,6 +190,8 @@ const INFERENCE: StepInfo = { step: 0, epoch: 0, training: false };
 /** Runs and trains IR graphs on one TF.js backend. */
 export class Engine {
   private readonly compiled = new WeakMap<Graph, { version: number; compiled: CompiledGraph }>();
+  /** TensorFlow graphs of training steps on tfjs-node, reused across fits (tfjs-node-graph-step.ts). */
+  private readonly stepGraphs = new StepGraphCache();
 
   constructor(
     readonly backend: BackendName,
@@ -186,6 +199,8 @@ export class Engine {
     readonly backendReason: string,
     readonly kernels: KernelRegistry,
     readonly registry: OpRegistry,
+    /** Run training steps on tfjs-node as one TensorFlow graph (tfjs-node-graph-step.ts). */
+    readonly graphStep: boolean = graphStepDefault(),
   ) {}
 
   /** The graph compiled into a TF.js function (cached until the graph changes). */
@@ -575,12 +590,25 @@ export class Engine {
     const params = new ParameterSet(graph, this.registry, { ...options, trainable: true });
     const teacher =
       options.teacher !== undefined ? this.teacherOf(compiled, options.teacher) : undefined;
+    const flatAdam = kind === 'adam' ? new FlatAdamOptimizer(lr, 0.9, 0.999, 1e-7) : undefined;
     const optimizer =
-      kind === 'adam'
-        ? new FlatAdamOptimizer(lr, 0.9, 0.999, 1e-7)
-        : (options.momentum ?? 0) > 0
-          ? tf.train.momentum(lr, options.momentum!)
-          : tf.train.sgd(lr);
+      flatAdam ??
+      ((options.momentum ?? 0) > 0 ? tf.train.momentum(lr, options.momentum!) : tf.train.sgd(lr));
+    // Plain training only: a transform's per-step hooks may replace tensors a recorded graph
+    // would keep as constants (a new pruning mask), and the teacher's outputs are not fed yet.
+    // (Not `instanceof`: TF.js's Optimizer answers it for any object with an optimizer's methods.)
+    const graphStep =
+      this.backend === 'tensorflow' &&
+      this.graphStep &&
+      flatAdam !== undefined &&
+      teacher === undefined &&
+      !params.hasTransforms()
+        ? new TfjsNodeGraphStep(
+            flatAdam,
+            [...new Set([...params.variables(), ...params.trainableVariables()])],
+            this.stepGraphs,
+          )
+        : undefined;
     let step = 0;
     let lossSum: tf.Tensor | undefined;
     let correctSum: tf.Tensor | undefined;
@@ -628,29 +656,35 @@ export class Engine {
             slot: string;
             value: tf.Tensor;
           }[] = [];
-          let correct: tf.Tensor | undefined;
-          const loss = optimizer.minimize(
-            () => {
-              const outs = compiled.run([x], {
-                training: true,
-                info,
-                seed: stepSeed,
-                params: params.effective(info),
-                activationTransforms: params.activations,
-                onStateUpdate: (node, slot, value) =>
-                  stateUpdates.push({ node, slot, value: tf.keep(value) }),
-                logits: objective.logits,
-              });
-              if (labels.classes !== undefined)
-                correct = tf.keep(
-                  tf.sum(tf.cast(tf.equal(tf.argMax(outs[0]!, -1), labels.classes), 'int32')),
-                );
-              return objective.compute(outs, teacherOutputs, labels);
-            },
-            true,
-            vars,
-          )!;
-          for (const u of stateUpdates) params.assignState(u.node, u.slot, u.value);
+          const eagerStep = (): StepOutputs => {
+            let correct: tf.Tensor | undefined;
+            const loss = optimizer.minimize(
+              () => {
+                const outs = compiled.run([x], {
+                  training: true,
+                  info,
+                  seed: stepSeed,
+                  params: params.effective(info),
+                  activationTransforms: params.activations,
+                  onStateUpdate: (node, slot, value) =>
+                    stateUpdates.push({ node, slot, value: tf.keep(value) }),
+                  logits: objective.logits,
+                });
+                if (labels.classes !== undefined)
+                  correct = tf.keep(
+                    tf.sum(tf.cast(tf.equal(tf.argMax(outs[0]!, -1), labels.classes), 'int32')),
+                  );
+                return objective.compute(outs, teacherOutputs, labels);
+              },
+              true,
+              vars,
+            )!;
+            for (const u of stateUpdates) params.assignState(u.node, u.slot, u.value);
+            stateUpdates.length = 0;
+            return { loss, ...(correct !== undefined ? { correct } : {}) };
+          };
+          const { loss, correct } =
+            graphStep !== undefined ? graphStep.step({ x, ...labels }, eagerStep) : eagerStep();
           const newLoss = tf.tidy(() => tf.add(lossSum!, tf.mul(loss, batch.size)));
           const newCorrect: tf.Tensor =
             correct !== undefined ? tf.add(correctSum!, correct) : tf.clone(correctSum!);
@@ -725,6 +759,7 @@ export class Engine {
       throw e;
     } finally {
       tf.dispose([lossSum, correctSum].filter((t): t is tf.Tensor => t !== undefined));
+      graphStep?.dispose();
       optimizer.dispose();
       params.dispose();
       teacher?.params.dispose();
@@ -799,5 +834,6 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     choice.reason,
     options.kernels ?? builtinKernels(),
     options.registry ?? defaultOpRegistry,
+    options.graphStep ?? graphStepDefault(),
   );
 }

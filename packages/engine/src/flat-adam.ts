@@ -107,9 +107,11 @@ export class FlatAdamOptimizer extends tf.Optimizer {
       let m = tf.add(tf.mul(this.m!, c.beta1), tf.mul(flat, c.oneMinusBeta1));
       let v = tf.add(tf.mul(this.v!, c.beta2), tf.mul(tf.square(flat), c.oneMinusBeta2));
       // m̂ / (√v̂ + ε) with m̂ = m / (1 − β1ᵗ), √v̂ = √v / √(1 − β2ᵗ); the signed step folded in.
-      const stepScale = tf.scalar(-this.learningRate / (1 - this.beta1 ** t));
-      const rootScale = tf.scalar(1 / Math.sqrt(1 - this.beta2 ** t));
-      const update = tf.div(tf.mul(m, stepScale), tf.add(tf.mul(tf.sqrt(v), rootScale), c.epsilon));
+      const [stepScale, rootScale] = this.stepScalars(t).map((s) => tf.scalar(s));
+      const update = tf.div(
+        tf.mul(m, stepScale!),
+        tf.add(tf.mul(tf.sqrt(v), rootScale!), c.epsilon),
+      );
       const sizes = this.slots.map((s) => s.size);
       if (!complete) {
         // Variables without a gradient keep their values and moments (per-variable updates).
@@ -149,6 +151,53 @@ export class FlatAdamOptimizer extends tf.Optimizer {
     tf.dispose([this.m!, this.v!]);
     this.m = m;
     this.v = v;
+    this.incrementIterations();
+  }
+
+  /**
+   * The two scalars of step `t` (1-based) that change from step to step: the signed step size
+   * −lr / (1 − β1ᵗ) and 1 / √(1 − β2ᵗ).
+   */
+  stepScalars(t: number): [number, number] {
+    return [-this.learningRate / (1 - this.beta1 ** t), 1 / Math.sqrt(1 - this.beta2 ** t)];
+  }
+
+  /** Steps taken so far. */
+  get stepsTaken(): number {
+    return this.step;
+  }
+
+  /** The variables this optimizer updates, in the order of its flat buffers. */
+  slotVariables(): tf.Variable[] {
+    return this.slots.map((s) => tf.engine().registeredVariables[s.name]!);
+  }
+
+  /**
+   * The flat state (moments and the parameter copy) while the parameter copy is current, i.e. the
+   * next step would add to it rather than rebuild it from the variables; else undefined.
+   */
+  flatState(): { m: tf.Tensor; v: tf.Tensor; params: tf.Tensor } | undefined {
+    const variables = this.slotVariables();
+    const valid =
+      this.m !== undefined &&
+      this.v !== undefined &&
+      this.params !== undefined &&
+      this.paramIds.length === variables.length &&
+      variables.every((variable, i) => variable.dataId === this.paramIds[i]);
+    return valid ? { m: this.m!, v: this.v!, params: this.params! } : undefined;
+  }
+
+  /**
+   * Take the state after one step computed elsewhere (tfjs-node-graph-step.ts): new moments and
+   * parameter copy (owned from now on), after the caller assigned the new values to the variables.
+   */
+  adoptStep(m: tf.Tensor, v: tf.Tensor, params: tf.Tensor): void {
+    tf.dispose([this.m, this.v, this.params].filter((t): t is tf.Tensor => t !== undefined));
+    this.m = m;
+    this.v = v;
+    this.params = params;
+    this.paramIds = this.slotVariables().map((w) => w.dataId);
+    this.step++;
     this.incrementIterations();
   }
 

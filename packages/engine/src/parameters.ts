@@ -131,6 +131,16 @@ export class ParameterSet {
     return vars;
   }
 
+  /** Whether any weight or activation transform takes part (their per-step hooks run JavaScript). */
+  hasTransforms(): boolean {
+    return this.activationList.length > 0 || this.entries.some((e) => e.instances.length > 0);
+  }
+
+  /** Every raw variable (trainable weights and state such as BatchNorm moving statistics). */
+  variables(): tf.Variable[] {
+    return this.entries.map((e) => e.raw);
+  }
+
   /** Overwrite a state weight (BatchNorm moving statistics). Takes ownership of `value`. */
   assignState(node: Node, slot: string, value: tf.Tensor): void {
     const e = this.entries.find((x) => x.node === node && x.slot === slot);

@@ -471,7 +471,12 @@ test('tfjs-node: TensorFlow ops per training step of a MobileNet-style model sta
     Array.from({ length: batch * steps }, (_, i) => i % 3),
     [8, 8, 1],
   );
-  const engine = await createEngine({ backend: 'tensorflow', logger: silentLogger });
+  // The eager step's ops (the graph step runs them all in one TensorFlow session call).
+  const engine = await createEngine({
+    backend: 'tensorflow',
+    logger: silentLogger,
+    graphStep: false,
+  });
   const g = mobileNetStyle();
   const fit = (maxSteps: number) => () =>
     engine.fit(g, data, { epochs: 1, batchSize: batch, maxSteps, seed: 1 });

@@ -1,5 +1,5 @@
 import type { Graph } from '@collabopt/core';
-import { take, tf, type Dataset, type Engine } from '@collabopt/engine';
+import { Engine, take, tf, type Dataset } from '@collabopt/engine';
 
 export interface KernelProfile {
   /** Kernel dispatches per training step. */
@@ -16,14 +16,27 @@ export interface KernelProfile {
   }[];
 }
 
-/** tf.profile of `steps` training steps (Adam, the engine's fit) of `graph` on `train`. */
+/**
+ * tf.profile of `steps` training steps (Adam, the engine's fit) of `graph` on `train`. On tfjs-node
+ * the eager step is profiled: the default graph step runs the same ops inside one TensorFlow
+ * session call, invisible to TF.js's profiler.
+ */
 export async function profileTraining(
-  engine: Engine,
+  stepEngine: Engine,
   graph: Graph,
   train: Dataset,
   batch: number,
   steps: number,
 ): Promise<KernelProfile> {
+  const engine = stepEngine.graphStep
+    ? new Engine(
+        stepEngine.backend,
+        stepEngine.backendReason,
+        stepEngine.kernels,
+        stepEngine.registry,
+        false,
+      )
+    : stepEngine;
   await engine.fit(graph, take(train, batch * 2), { epochs: 1, batchSize: batch });
   const profile = await tf.profile(async () => {
     await engine.fit(graph, take(train, batch * steps), { epochs: 1, batchSize: batch });

@@ -8,8 +8,9 @@
  *   npx tsc -b packages/engine/tsconfig.json
  *   npx tsx tools/bench/engine/tfjs-node-ops.ts mobilenet-v1 64
  */
-import { loadFashionMnist, take, tf } from '@collabopt/engine';
-import { benchEngine, benchModel } from './bench-setup';
+import { silentLogger } from '@collabopt/core';
+import { createEngine, loadFashionMnist, take, tf } from '@collabopt/engine';
+import { benchModel } from './bench-setup';
 const STEPS = 10;
 
 type Execute = (
@@ -21,7 +22,12 @@ type Execute = (
 async function main(): Promise<void> {
   const build = benchModel(process.argv[2] ?? 'mobilenet-v1');
   const batch = Number(process.argv[3] ?? 64);
-  const engine = await benchEngine('tensorflow');
+  // The eager step: the default graph step runs these ops inside one TensorFlow session call.
+  const engine = await createEngine({
+    backend: 'tensorflow',
+    logger: silentLogger,
+    graphStep: false,
+  });
   const { train } = loadFashionMnist();
   const graph = build(0);
   await engine.fit(graph, take(train, batch * 3), { epochs: 1, batchSize: batch });
