@@ -374,7 +374,7 @@ describe('collabopt command line', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  it('tree --budget with a 1 s time limit still writes a file within its budget (the first all-int8 candidate always runs)', async () => {
+  it('tree --budget with a 1 s time limit still writes a file within its budget (the first all-int8 candidate always runs); screened candidates, the chosen one re-measured on the whole test set', async () => {
     const b = new GraphBuilder('digits', { seed: 4 });
     const x = b.input('input', [-1, 28, 28, 1]);
     let h = b.layer('Conv2D', 'conv', x, { filters: 4, kernelSize: [3, 3], strides: [2, 2] });
@@ -384,15 +384,45 @@ describe('collabopt command line', () => {
     const out = path.join(dir, 'budget-tiny-limit');
     const c = io();
     const code = await runCli(
-      ['tree', model, '--data', 'mnist', '--budget', '100', '--time-limit', '1', '-o', out],
+      [
+        'tree',
+        model,
+        '--data',
+        'mnist',
+        '--budget',
+        '100',
+        '--time-limit',
+        '1',
+        '--screen-samples',
+        '100',
+        '-o',
+        out,
+      ],
       c.io,
     );
     expect(c.err()).not.toContain('unexpected');
     expect(code).toBe(0);
     const report = JSON.parse(await fs.readFile(path.join(out, 'budget-report.json'), 'utf8')) as {
-      chosen: { id: string; drop: number; bytes: number; floatLayers: string[] };
+      chosen: {
+        id: string;
+        drop: number;
+        bytes: number;
+        floatLayers: string[];
+        screen: { samples: number; verdict: string };
+        full: { drop: number; samples: number };
+      };
       candidates: { id: string }[];
+      screenSamples: number;
+      rechecks: number;
     };
+    // a 100-point budget: every candidate is "within" on the subset; the chosen one still gets its
+    // full-set figure before it is written
+    expect(report.screenSamples).toBe(100);
+    expect(report.chosen.screen).toMatchObject({ samples: 100, verdict: 'within' });
+    expect(report.chosen.full.samples).toBeGreaterThan(100);
+    expect(report.chosen.drop).toBe(report.chosen.full.drop);
+    expect(report.rechecks).toBeGreaterThanOrEqual(1);
+    expect(c.out()).toContain('int8 sim, subset 100');
     expect(report.candidates.length).toBeGreaterThanOrEqual(1);
     expect(report.chosen.drop).toBeLessThanOrEqual(100);
     expect((await fs.stat(path.join(out, 'budget.tflite'))).size).toBe(report.chosen.bytes);
@@ -416,6 +446,10 @@ describe('collabopt command line', () => {
       [
         ['tree', modelFile, '--objective', 'raw', '-o', out],
         /--objective applies to tree --budget only/,
+      ],
+      [
+        ['tree', modelFile, '--screen-samples', '100', '-o', out],
+        /--screen-samples applies to tree --budget only/,
       ],
       [['optimize', modelFile, '--budget', '1'], /--budget does not apply to optimize/],
       [['sensitivity', modelFile, '-p', 'ptq'], /--pipeline does not apply to sensitivity/],

@@ -50,6 +50,7 @@ const OPTIONS = {
   budget: { type: 'string' },
   objective: { type: 'string' },
   'time-limit': { type: 'string' },
+  'screen-samples': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
   verbose: { type: 'boolean', short: 'v' },
@@ -103,6 +104,7 @@ const TREE_ONLY = [
   'budget',
   'objective',
   'time-limit',
+  'screen-samples',
 ] as const;
 
 /** Run the command line; returns the process exit code (0 ok, 1 unexpected, 2 bad input, 130 cancelled). */
@@ -240,13 +242,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
               ...defined({
                 objective: objectiveOf(values.objective),
                 timeLimit: integer('time-limit', values['time-limit'], 1),
+                screenSamples: integer('screen-samples', values['screen-samples'], 0),
               }),
             },
             io,
           );
           return 0;
         }
-        for (const o of ['objective', 'time-limit'] as const)
+        for (const o of ['objective', 'time-limit', 'screen-samples'] as const)
           if (values[o] !== undefined)
             throw new InvalidArgumentError(`--${o} applies to tree --budget only`, {
               field: `--${o}`,

@@ -63,6 +63,10 @@ Options:
                           (default 600), counted after the per-layer sensitivity pass; the first
                           all-int8 candidate is always measured. No candidate within the budget:
                           exit 2 (NO_CANDIDATE_WITHIN_BUDGET), budget-report.json still written
+      --screen-samples <n> budget search: measure candidates and the sensitivity pass on <n> test
+                          samples spread over the set (default 2000; 0: all). A candidate within 2
+                          standard errors of the budget, and the chosen one always, is re-measured
+                          on the whole test set: the chosen file's drop there is within the budget
   -h, --help              this text
 
 Exit codes: 0 ok, 1 unexpected failure, 2 bad input (the message names what and where), 130 cancelled.

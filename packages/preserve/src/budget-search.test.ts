@@ -142,4 +142,96 @@ describe('searchBudget', () => {
     expect(r.stoppedByTime).toBe(false);
     expect(r.seconds).toBeGreaterThanOrEqual(r.sensitivitySeconds);
   });
+
+  it('screening: a candidate inside the budget on the subset but over it on the full set is not chosen; the next smallest is re-checked and chosen', async () => {
+    // Any 4-bit layer: the subset sees no change (drop 0, nothing changed → margin 0, "within"),
+    // the full set a 10-point drop. All-int8: no drop on either.
+    const fourBit = (g: Graph): boolean =>
+      g.nodes.some((n) => Object.values(n.weights).some((w) => w.annotations.quant?.bits === 4));
+    const full: string[] = [];
+    const r = await searchBudget(toyModel(), {
+      engine,
+      data: { test: toyData(40, 2), calibration: toyData(20, 5), train: toyData(20, 5) },
+      passRegistry: passes,
+      seed: 1,
+      budget: 1,
+      objective: 'raw',
+      writer: bitsWriter,
+      branches: [{ sparsity: 0 }],
+      screenEvaluate: async () => ({
+        kind: 'accuracy' as const,
+        value: 0.9,
+        samples: 10,
+        source: 'int8-simulation' as const,
+        changedFraction: 0,
+      }),
+      evaluate: async (g, { quantized }) => {
+        full.push(quantized ? (fourBit(g) ? '4-bit' : 'int8') : 'float');
+        return {
+          kind: 'accuracy' as const,
+          value: quantized && fourBit(g) ? 0.8 : 0.9,
+          samples: 40,
+          source: 'float' as const,
+        };
+      },
+    });
+    expect(r.screenSamples).toBe(10);
+    // all-int8 (c1), then all layers at 4 bits (c2): both "within" on the subset
+    expect(r.candidates.map((c) => c.screen?.verdict)).toEqual(['within', 'within']);
+    // the smallest (c2) is re-checked first and misses; c1 is re-checked and fits
+    const c2 = r.candidates.find((c) => c.id === 'c2')!;
+    expect(c2.full).toEqual({ metric: 0.8, drop: expect.closeTo(10, 9), samples: 40 });
+    expect(c2.withinBudget).toBe(false);
+    expect(c2.screen).toMatchObject({ drop: 0, margin: 0 });
+    expect(r.chosen?.id).toBe('c1');
+    expect(r.chosen?.full?.drop).toBeCloseTo(0, 9);
+    expect(r.rechecks).toBe(2);
+    expect(full).toEqual(['float', '4-bit', 'int8']);
+    expect(r.baseline).toBe(0.9);
+  });
+
+  it('screening: a subset drop within the margin of the budget is re-measured on the full set before the search uses it', async () => {
+    // subset: 4-bit drops 0.5 points with 5 % changed on 2,000 images (margin 1 point) against a
+    // 1-point budget → re-check; the full set says 2 points → over, so the search keeps int8.
+    const fourBit = (g: Graph): boolean =>
+      g.nodes.some((n) => Object.values(n.weights).some((w) => w.annotations.quant?.bits === 4));
+    const r = await searchBudget(toyModel(), {
+      engine,
+      data: { test: toyData(40, 2), calibration: toyData(20, 5), train: toyData(20, 5) },
+      passRegistry: passes,
+      seed: 1,
+      budget: 1,
+      objective: 'raw',
+      writer: bitsWriter,
+      branches: [{ sparsity: 0 }],
+      screenEvaluate: async (g, { quantized }) => ({
+        kind: 'accuracy' as const,
+        value: quantized && fourBit(g) ? 0.895 : 0.9,
+        samples: 2000,
+        source: 'int8-simulation' as const,
+        changedFraction: quantized && fourBit(g) ? 0.05 : 0,
+      }),
+      evaluate: async (g, { quantized }) => ({
+        kind: 'accuracy' as const,
+        value: quantized && fourBit(g) ? 0.88 : 0.9,
+        samples: 40,
+        source: 'float' as const,
+      }),
+    });
+    const verdicts = r.candidates.map((c) => [
+      c.fourBitLayers.length,
+      c.screen?.verdict,
+      c.withinBudget,
+    ]);
+    expect(verdicts[0]).toEqual([0, 'within', true]);
+    // every 4-bit candidate was re-checked at once and found over budget on the full set
+    for (const c of r.candidates.slice(1)) {
+      expect(c.screen?.verdict).toBe('recheck');
+      expect(c.screen?.margin).toBeCloseTo(1, 9);
+      expect(c.full?.drop).toBeCloseTo(2, 9);
+      expect(c.withinBudget).toBe(false);
+    }
+    expect(r.candidates.length).toBeGreaterThan(1);
+    expect(r.chosen?.id).toBe('c1');
+  });
 });

@@ -17,6 +17,14 @@ import type { TreeMetric } from './tree/report';
 import { engineEvaluator } from './tree/run-tree';
 import { pruneFrequencyFor } from './tree/plan';
 import { paretoFront } from './budget-pareto';
+import {
+  SCREENING_Z,
+  screeningEvaluator,
+  screeningSubset,
+  screeningVerdict,
+  type ScreenedEvaluator,
+  type ScreeningVerdict,
+} from './budget-screening';
 
 /** What the search minimises: the written file's bytes, or its deflated bytes. */
 export const BUDGET_OBJECTIVES = ['raw', 'zip'] as const;
@@ -51,7 +59,38 @@ export interface BudgetSearchOptions extends Omit<SensitivityOptions, 'probes' |
   readonly sensitivity?: SensitivityReport;
   /** Measures the chosen candidate's files in a real runtime; a candidate it puts over budget is dropped. */
   readonly checkFiles?: (files: readonly ModelFile[]) => Promise<TreeMetric | undefined>;
+  /**
+   * Screen candidates (and measure the sensitivity report) on this many test samples spread over
+   * `data.test` instead of all of it. A candidate whose subset drop is within ±`screenZ` standard
+   * errors of the budget is re-measured on the full set before the search decides on it, and the
+   * chosen one always is: the chosen file's drop on the full set is within the budget. Default: all
+   * samples (no screening).
+   */
+  readonly screenSamples?: number;
+  /** The subset's evaluator (default: the engine on `screenSamples` of `data.test`, the float model as teacher). */
+  readonly screenEvaluate?: ScreenedEvaluator;
+  /** Standard errors of the screening margin (default 2). */
+  readonly screenZ?: number;
   readonly onCandidate?: (candidate: BudgetCandidate) => void;
+}
+
+/** A candidate's figures on the screening subset and the decision they gave. */
+export interface BudgetScreening {
+  readonly metric: number;
+  /** (subset baseline − metric) × 100. */
+  readonly drop: number;
+  readonly samples: number;
+  /** z · standard error of the subset drop, in points. */
+  readonly margin: number;
+  readonly verdict: ScreeningVerdict;
+}
+
+/** A candidate's figures on the full test set. */
+export interface BudgetFullFigures {
+  readonly metric: number;
+  /** (full baseline − metric) × 100. */
+  readonly drop: number;
+  readonly samples: number;
 }
 
 /** One measured candidate: a branch plus a per-layer quantization plan. */
@@ -62,13 +101,19 @@ export interface BudgetCandidate {
   readonly pipeline: string;
   readonly fourBitLayers: readonly string[];
   readonly floatLayers: readonly string[];
+  /** The full set's figure when it was measured, else the screening subset's. */
   readonly metric: number;
-  /** (baseline − metric) × 100. */
+  /** (baseline − metric) × 100, of the same set as `metric`. */
   readonly drop: number;
+  /** Screening figures (only when the search screened on a subset). */
+  readonly screen?: BudgetScreening;
+  /** Full-set figures: every candidate without screening; with screening, the re-checked ones. */
+  readonly full?: BudgetFullFigures;
   readonly bytes: number;
   readonly zipBytes: number;
   /** bytes or zipBytes, by objective. */
   readonly size: number;
+  /** Within the budget: on the full set when measured there, else by the screening verdict. */
   readonly withinBudget: boolean;
   /** The real runtime's value, when `checkFiles` measured this candidate. */
   readonly runtimeMetric?: number;
@@ -77,11 +122,18 @@ export interface BudgetCandidate {
 
 export interface BudgetSearchResult {
   readonly kind: TreeMetric['kind'];
+  /** The float model's metric on the full test set. */
   readonly baseline: number;
   readonly budget: number;
+  /** Samples of the screening subset (undefined: every candidate was measured on the full set). */
+  readonly screenSamples?: number;
+  /** The float model's metric on the screening subset. */
+  readonly screenBaseline?: number;
+  /** Candidates re-measured on the full set after screening. */
+  readonly rechecks: number;
   readonly objective: BudgetObjective;
   readonly candidates: readonly BudgetCandidate[];
-  /** Non-dominated candidates (smaller and at least as accurate), smallest first. */
+  /** Non-dominated candidates (smaller and at least as accurate; on the subset's figures when screening), smallest first. */
   readonly pareto: readonly BudgetCandidate[];
   /** The smallest candidate within the budget (real-runtime checked when `checkFiles` is given). */
   readonly chosen?: BudgetCandidate;
@@ -148,7 +200,10 @@ export function branchLabel(b: BudgetBranch): string {
  * int4-sensitive one (binary search for the most 4-bit layers within budget), and when even all-int8
  * misses the budget the most int8-sensitive layers stay float, one more at a time. Every candidate
  * is quantized, written and measured (engine int8 simulation); the Pareto front and the choice
- * follow. Time-bounded: no candidate starts more than `timeLimitSeconds` after the sensitivity
+ * follow. With `screenSamples`, candidates and the sensitivity pass are measured on a subset of the
+ * test set; a subset drop within `screenZ` standard errors of the budget is re-measured on the full
+ * set before the search uses it, and the chosen candidate is always re-measured there (the next
+ * smallest is tried when it misses), so the chosen file is within the budget on the full set. Time-bounded: no candidate starts more than `timeLimitSeconds` after the sensitivity
  * report is ready (measuring it is not counted; a branch's fine-tuning is not interrupted), and the
  * best candidate so far is returned. The first branch's all-int8 candidate is always measured, so
  * even a tiny limit leaves one candidate to choose (if it is within the budget).
@@ -169,12 +224,42 @@ export async function searchBudget(
   const teacher = baseline.clone();
   const evaluate = options.evaluate ?? engineEvaluator(options.engine, options.data.test, teacher);
   const signalOpt = options.signal ? { signal: options.signal } : {};
+  const z = options.screenZ ?? SCREENING_Z;
+  const subset =
+    options.screenEvaluate || options.screenSamples === undefined || !options.data.test
+      ? undefined
+      : screeningSubset(options.data.test, options.screenSamples);
+  const screen: ScreenedEvaluator | undefined =
+    options.screenEvaluate ??
+    (subset ? screeningEvaluator(options.engine, subset, teacher) : undefined);
   const sensitivity =
     options.sensitivity ??
-    (await runSensitivity(baseline, { ...options, probes: ['int8', 'int4'] }));
+    (await runSensitivity(baseline, {
+      ...options,
+      ...(screen ? { evaluate: screen } : {}),
+      probes: ['int8', 'int4'],
+    }));
+  // Without screening the sensitivity pass measured the float model on the full set already.
+  let fullBaseline: number | undefined =
+    screen || options.sensitivity ? undefined : sensitivity.baseline;
+  const fullBase = async (): Promise<number> => {
+    fullBaseline ??= (await evaluate(baseline, { quantized: false, ...signalOpt }))?.value ?? 1;
+    return fullBaseline;
+  };
+  const screenFloat = screen
+    ? await screen(baseline, { quantized: false, ...signalOpt })
+    : undefined;
+  const screenBaseline = screen ? (screenFloat?.value ?? 1) : undefined;
+  let rechecks = 0;
+  const measureFull = async (graph: Graph): Promise<BudgetFullFigures> => {
+    const base = await fullBase();
+    const m = await evaluate(graph, { quantized: true, ...signalOpt });
+    const metric = m?.value ?? 0;
+    return { metric, drop: (base - metric) * 100, samples: m?.samples ?? 0 };
+  };
+  const fits = (drop: number): boolean => drop <= options.budget + 1e-9;
   // The time limit bounds the search itself: its clock starts once the sensitivity report exists.
   const searchStarted = Date.now();
-  const base = sensitivity.baseline;
   const layers = baseline
     .topologicalOrder()
     .filter((n) => registry.quantizedKernel(n) !== undefined)
@@ -199,12 +284,31 @@ export async function searchBudget(
     const t0 = Date.now();
     const q = quantizationPipeline(fourBit, float);
     const graph = await runPipelineCopy(branchGraph, q, { ...options, teacher });
-    const m = await evaluate(graph, { quantized: true, ...signalOpt });
+    let screening: BudgetScreening | undefined;
+    let full: BudgetFullFigures | undefined;
+    if (screen) {
+      const m = await screen(graph, { quantized: true, ...signalOpt });
+      const figures = {
+        baseline: screenBaseline!,
+        metric: m?.value ?? 0,
+        samples: m?.samples ?? 0,
+        ...(m?.changedFraction !== undefined ? { changedFraction: m.changedFraction } : {}),
+      };
+      const v = screeningVerdict(figures, options.budget, z);
+      screening = { metric: figures.metric, samples: figures.samples, ...v };
+      // Near the boundary the subset cannot decide: the full set does, before the search goes on.
+      if (v.verdict === 'recheck') {
+        full = await measureFull(graph);
+        rechecks++;
+      }
+    } else {
+      full = await measureFull(graph);
+    }
     const files = await options.writer(graph);
     const bytes = files.reduce((s, f) => s + f.bytes.length, 0);
     const zipBytes = files.reduce((s, f) => s + deflatedSize(f.bytes), 0);
-    const metric = m?.value ?? 0;
-    const drop = (base - metric) * 100;
+    const metric = full ? full.metric : screening!.metric;
+    const drop = full ? full.drop : screening!.drop;
     const c: BudgetCandidate = {
       id: `c${candidates.length + 1}`,
       branch,
@@ -213,10 +317,12 @@ export async function searchBudget(
       floatLayers: [...float],
       metric,
       drop,
+      ...(screening ? { screen: screening } : {}),
+      ...(full ? { full } : {}),
       bytes,
       zipBytes,
       size: objective === 'raw' ? bytes : zipBytes,
-      withinBudget: drop <= options.budget + 1e-9,
+      withinBudget: full ? fits(full.drop) : screening!.verdict === 'within',
       seconds: (Date.now() - t0) / 1000,
     };
     candidates.push(c);
@@ -267,10 +373,27 @@ export async function searchBudget(
     }
   }
 
-  // The smallest within budget; a real runtime may veto it (then the next smallest).
+  // The smallest within budget, measured on the full set before it is chosen (a screened one may
+  // miss there: then the next smallest); a real runtime may veto it too.
   let chosen: BudgetCandidate | undefined;
   const within = candidates.filter((c) => c.withinBudget).sort((a, b) => a.size - b.size);
-  for (const c of within) {
+  for (let c of within) {
+    if (!c.full) {
+      throwIfCancelled(options.signal);
+      const full = await measureFull(graphs.get(c.id)!.graph);
+      rechecks++;
+      const rechecked: BudgetCandidate = {
+        ...c,
+        full,
+        metric: full.metric,
+        drop: full.drop,
+        withinBudget: fits(full.drop),
+      };
+      candidates[candidates.indexOf(c)] = rechecked;
+      options.onCandidate?.(rechecked);
+      if (!rechecked.withinBudget) continue;
+      c = rechecked;
+    }
     if (!options.checkFiles) {
       chosen = c;
       break;
@@ -278,7 +401,7 @@ export async function searchBudget(
     const r = await options.checkFiles(graphs.get(c.id)!.files);
     const checked = { ...c, ...(r ? { runtimeMetric: r.value } : {}) };
     candidates[candidates.indexOf(c)] = checked;
-    if (!r || (base - r.value) * 100 <= options.budget + 1e-9) {
+    if (!r || fits((fullBaseline! - r.value) * 100)) {
       chosen = checked;
       break;
     }
@@ -286,11 +409,18 @@ export async function searchBudget(
   const picked = chosen ? graphs.get(chosen.id) : undefined;
   return {
     kind: sensitivity.kind,
-    baseline: base,
+    baseline: await fullBase(),
     budget: options.budget,
+    ...(screen ? { screenSamples: screenFloat?.samples ?? 0, screenBaseline } : {}),
+    rechecks,
     objective,
     candidates,
-    pareto: paretoFront(candidates),
+    // One set for every point: with screening the subset figures (every candidate has one).
+    pareto: screen
+      ? paretoFront(candidates.map((c) => ({ ...c, metric: c.screen!.metric }))).map((p) =>
+          candidates.find((c) => c.id === p.id)!,
+        )
+      : paretoFront(candidates),
     ...(chosen ? { chosen } : {}),
     ...(picked ? { chosenGraph: picked.graph, chosenFiles: picked.files } : {}),
     sensitivity,

@@ -35,7 +35,20 @@ export {
   type BudgetObjective,
   type BudgetBranch,
   type BudgetCandidate,
+  type BudgetScreening,
+  type BudgetFullFigures,
   type BudgetSearchOptions,
   type BudgetSearchResult,
 } from './budget-search';
 export { paretoFront, type SizedResult } from './budget-pareto';
+export {
+  SCREENING_Z,
+  dropStandardError,
+  screeningVerdict,
+  screeningSubset,
+  screeningEvaluator,
+  type ScreenedMetric,
+  type ScreenedEvaluator,
+  type ScreeningFigures,
+  type ScreeningVerdict,
+} from './budget-screening';

@@ -44,6 +44,41 @@ describe('fixed-point multiplication', () => {
     expect(saturatingRoundingDoublingHighMul(INT32_MAX, INT32_MAX)).toBe(2147483646);
   });
 
+  it('SRDHM equals the 64-bit definition (BigInt) on edge and spread int32 pairs', () => {
+    const bigIntSrdhm = (a: number, b: number): number => {
+      if (a === INT32_MIN && b === INT32_MIN) return INT32_MAX;
+      const ab = BigInt(a) * BigInt(b);
+      const nudge = ab >= 0n ? 1n << 30n : 1n - (1n << 30n);
+      return Number((ab + nudge) / (1n << 31n));
+    };
+    const edges = [
+      0,
+      1,
+      -1,
+      2,
+      -2,
+      65535,
+      65536,
+      -65536,
+      -65537,
+      2 ** 30,
+      -(2 ** 30),
+      INT32_MAX,
+      INT32_MIN,
+      INT32_MIN + 1,
+    ];
+    const values = [...edges];
+    // a fixed linear congruential sequence: reproducible, covers every sign and magnitude
+    let s = 12345;
+    for (let i = 0; i < 400; i++) {
+      s = (Math.imul(s, 1103515245) + 12345) | 0;
+      values.push(i % 3 === 0 ? s >> (i % 31) : s);
+    }
+    for (const a of values)
+      for (const b of values.slice(0, 60))
+        expect([a, b, saturatingRoundingDoublingHighMul(a, b)]).toEqual([a, b, bigIntSrdhm(a, b)]);
+  });
+
   it('RDBPOT rounds to nearest with ties away from zero', () => {
     expect(roundingDivideByPOT(6, 2)).toBe(2); // 1.5
     expect(roundingDivideByPOT(5, 2)).toBe(1); // 1.25

@@ -11,6 +11,9 @@
  *   npm run bench:engine -- --model=mobilenet-v1,mobilenet-v2 --batch=64,128 --no-accuracy
  *
  * `--model` picks from bench, reference, mobilenet-v1, mobilenet-v2 (default: the first two);
+ * `--wasm-threads=N` runs wasm with N threads (the same as COLLABOPT_WASM_THREADS=N; without
+ * either, the engine picks the count from the cores idle at start-up, which is 1 right after
+ * another job loaded the machine: the table states the count every wasm row ran with);
  * `--batch` takes a list; after the table, a per-kernel profile (top 10) of each backend's
  * training step per model (`--no-profile` skips it).
  *
@@ -36,6 +39,8 @@ import {
   type BackendName,
   type Dataset,
   type Engine,
+  WASM_THREADS_ENV,
+  wasmThreadsStatus,
 } from '@collabopt/engine';
 import { arg } from '../args';
 import { benchEngine } from './bench-setup';
@@ -60,6 +65,16 @@ const REPS = Number(arg('reps') ?? 3);
 const WANTED = (arg('backends') ?? 'tensorflow,wasm,cpu').split(',') as BackendName[];
 
 const PROFILE = arg('no-profile') === undefined;
+
+/** --wasm-threads forces the wasm thread count as COLLABOPT_WASM_THREADS does (set before start-up). */
+const FORCED_WASM_THREADS = arg('wasm-threads');
+if (FORCED_WASM_THREADS !== undefined) process.env[WASM_THREADS_ENV] = FORCED_WASM_THREADS;
+
+/** How a backend ran, for the table: wasm with its thread count (fixed when the backend starts). */
+function backendLabel(backend: BackendName): string {
+  if (backend !== 'wasm') return backend;
+  return `wasm ${wasmThreadsStatus()?.threads ?? 1}t`;
+}
 
 const ALL_MODELS: { key: string; label: string; build: (seed: number) => Graph }[] = [
   { key: 'bench', label: 'CNN conv32-pool-conv64-pool-dense10', build: benchmarkCnn },
@@ -186,6 +201,10 @@ async function main(): Promise<void> {
   console.log(`cpu: ${describeCpu()}`);
   console.log(`backends: ${backends.map((b) => b.backend).join(', ')}`);
   for (const { backend, engine } of backends) console.log(`  ${backend}: ${engine.backendReason}`);
+  if (backends.some((b) => b.backend === 'wasm') && !process.env[WASM_THREADS_ENV]?.trim())
+    console.log(
+      `  wasm threads were chosen from the cores idle at start-up (${wasmThreadsStatus()?.detail ?? '?'}); for a reproducible run set ${WASM_THREADS_ENV} or --wasm-threads`,
+    );
 
   // Absolute speed drifts with the load of this shared machine: measure Keras and every backend
   // model by model, back to back, REPS times, and report medians.
@@ -268,7 +287,7 @@ async function main(): Promise<void> {
           inferPerSec,
         });
         console.log(
-          `  measured ${backend} ${m.id}: train ${fmt(trainPerSec)} samples/s (${fmt(trainSteps)} steps), infer ${fmt(inferPerSec)} samples/s`,
+          `  measured ${backendLabel(backend)} ${m.id}: train ${fmt(trainPerSec)} samples/s (${fmt(trainSteps)} steps), infer ${fmt(inferPerSec)} samples/s`,
         );
       }
       if (rep % 2 === 1) measureKeras();
@@ -323,7 +342,7 @@ async function main(): Promise<void> {
       const infer = medianOf(rs.map((r) => r.inferPerSec));
       const perRep = train ? train.perRound.map((x) => x.toFixed(2)).join(' ') : '';
       console.log(
-        `${m.id.padEnd(18)} ${backend.padEnd(10)} ${fmt(medianOf(rs.map((r) => r.trainPerSec))).padStart(7)} ${fmt(train?.ofMedians, 2).padStart(5)}  ${fmt(train?.pairedMedian, 2).padStart(5)}  ${perRep.padEnd(28)} ${fmt(infer).padStart(7)} ${fmt(infer !== undefined && kInfer ? infer / kInfer : undefined, 2).padStart(5)}`,
+        `${m.id.padEnd(18)} ${backendLabel(backend).padEnd(10)} ${fmt(medianOf(rs.map((r) => r.trainPerSec))).padStart(7)} ${fmt(train?.ofMedians, 2).padStart(5)}  ${fmt(train?.pairedMedian, 2).padStart(5)}  ${perRep.padEnd(28)} ${fmt(infer).padStart(7)} ${fmt(infer !== undefined && kInfer ? infer / kInfer : undefined, 2).padStart(5)}`,
       );
     }
   }
@@ -334,7 +353,7 @@ async function main(): Promise<void> {
         if (backend === 'cpu') continue;
         const p = await profileTraining(engine, m.build(0), train, BATCHES[0]!, 5);
         console.log(
-          `\nper-kernel profile, ${backend}, ${m.key}, batch ${BATCHES[0]} (5 steps, top 10):\n${formatProfile(p, 10)}`,
+          `\nper-kernel profile, ${backendLabel(backend)}, ${m.key}, batch ${BATCHES[0]} (5 steps, top 10):\n${formatProfile(p, 10)}`,
         );
       }
     }
@@ -372,7 +391,8 @@ async function main(): Promise<void> {
         (runs.get(`${backend}:${m.id}`) ?? []).map((t) => t.trainPerSec),
         (kerasRuns.get(m.id) ?? []).map((t) => t.trainPerSec),
       );
-      if (r) key.push(`${backend} ${m.id} train ${r.pairedMedian.toFixed(2)}×TF paired`);
+      if (r)
+        key.push(`${backendLabel(backend)} ${m.id} train ${r.pairedMedian.toFixed(2)}×TF paired`);
     }
   }
   for (const [b, a] of accuracy) key.push(`${b} acc ${(a * 100).toFixed(2)}%`);

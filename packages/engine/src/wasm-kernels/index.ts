@@ -20,6 +20,9 @@ import {
   batchNormTrainingKernel,
 } from './batch-norm';
 import { maxPoolGradKernel, poolGeometry } from './max-pool-grad';
+import { contiguousSlice, contiguousSplit } from './contiguous-slice';
+import { denseGemmSimd, pointwiseConvGemm } from './dense-gemm';
+import { ADAM_UPDATE, adamUpdateKernel, type AdamCoefficients } from './adam-update';
 import {
   RELU6_GRAD,
   RELU_GRAD,
@@ -78,6 +81,13 @@ export {
   momentsFromShiftedSums,
 } from './batch-norm';
 export { depthwiseBackpropFilterSimd, depthwiseBackpropInputSimd } from './depthwise-backprop-simd';
+export {
+  ADAM_UPDATE,
+  adamCoefficients,
+  adamUpdateInto,
+  type AdamCoefficients,
+} from './adam-update';
+export { contiguousSliceOffset } from './contiguous-slice';
 export { backendMemory, setHeapSimdEnabled } from './wasm-heap';
 export {
   setSimdThreadPool,
@@ -124,6 +134,26 @@ export function setDirectMaxPoolEnabled(enabled: boolean): void {
 /** Benchmarks only: run Conv2D / FusedConv2D as the stock (XNNPACK) kernels instead. */
 export function setDirectForwardConvEnabled(enabled: boolean): void {
   useDirectForwardConv = enabled;
+}
+
+let useDenseGemm = true;
+
+/**
+ * Benchmarks only: run untransposed MatMul / _FusedMatMul and pointwise Conv2D / FusedConv2D by
+ * the stock (XNNPACK) kernels.
+ */
+export function setDenseGemmEnabled(enabled: boolean): void {
+  useDenseGemm = enabled;
+}
+
+let useHeapSlice = true;
+
+/**
+ * Benchmarks only: run contiguous Slice / SplitV by the stock kernels (which copy the whole input
+ * out of the heap once per slice) instead of copying the run inside the heap.
+ */
+export function setHeapSliceEnabled(enabled: boolean): void {
+  useHeapSlice = enabled;
 }
 
 let useWinogradForwardConv = true;
@@ -184,6 +214,7 @@ function directForwardConv(stock: tf.KernelConfig, fused: boolean): tf.KernelFun
     return (
       (useWinogradForwardConv ? run(conv2dForwardWinograd) : undefined) ??
       run(conv2dForwardSimd) ??
+      (useDenseGemm ? run(pointwiseConvGemm) : undefined) ??
       stock.kernelFunc(args)
     );
   };
@@ -344,6 +375,21 @@ const HEAP_KERNELS: readonly HeapKernel[] = [
     run: (b, i) =>
       batchNormTrainingGradKernel(b, i['dy']!, i['x']!, i['scale']!, i['mean']!, i['reserve']!),
   },
+  // One Adam step over the optimizer's flat buffers (attrs: AdamCoefficients).
+  {
+    name: ADAM_UPDATE,
+    what: 'Adam update',
+    float32: ['grad', 'm', 'v', 'params'],
+    run: (b, i, a) =>
+      adamUpdateKernel(
+        b,
+        i['grad']!,
+        i['m']!,
+        i['v']!,
+        i['params']!,
+        a as unknown as AdamCoefficients,
+      ),
+  },
 ];
 
 function heapKernelFunc(k: HeapKernel): tf.KernelFunc {
@@ -425,7 +471,18 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
   if (stockMatMul !== undefined) {
     replaceKernel(backendName, 'BatchMatMul', (args) => {
       const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
-      if (!transposeA && !transposeB) return stockMatMul.kernelFunc(args);
+      if (!transposeA && !transposeB) {
+        const simd = useDenseGemm ? heapSimd(args.backend) : undefined;
+        const direct =
+          simd === undefined
+            ? undefined
+            : denseGemmSimd(simd, {
+                a: args.inputs['a']!,
+                b: args.inputs['b']!,
+                activation: 'linear',
+              });
+        return direct ?? stockMatMul.kernelFunc(args);
+      }
       if (transposeA && !transposeB) {
         const direct = transposedAMatMulSimd(args.backend, args.inputs['a']!, args.inputs['b']!);
         if (direct !== undefined) return direct;
@@ -440,6 +497,54 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
         const b = asTensor(args.inputs['b']);
         return tf.matMul(transposeA ? lastTwo(a) : a, transposeB ? lastTwo(b) : b);
       });
+    });
+  }
+  // Dense layers: the product with the weights as they are (dense-gemm.ts).
+  const stockFusedMatMul = tf.getKernel('_FusedMatMul', backendName);
+  if (stockFusedMatMul !== undefined) {
+    replaceKernel(backendName, '_FusedMatMul', (args) => {
+      const a = args.attrs as unknown as tf._FusedMatMulAttrs;
+      const simd =
+        useDenseGemm &&
+        !a.transposeA &&
+        !a.transposeB &&
+        args.inputs['preluActivationWeights'] === undefined
+          ? heapSimd(args.backend)
+          : undefined;
+      const direct =
+        simd === undefined
+          ? undefined
+          : denseGemmSimd(simd, {
+              a: args.inputs['a']!,
+              b: args.inputs['b']!,
+              bias: args.inputs['bias'],
+              activation: a.activation ?? 'linear',
+            });
+      return direct ?? stockFusedMatMul.kernelFunc(args);
+    });
+  }
+  // Contiguous slices (SplitV of the optimizer's flat buffer every step) copied inside the heap;
+  // the stock kernels copy the whole input out of it per slice (contiguous-slice.ts).
+  const stockSlice = tf.getKernel('Slice', backendName);
+  if (stockSlice !== undefined) {
+    replaceKernel(backendName, 'Slice', (args) => {
+      const a = args.attrs as unknown as tf.SliceAttrs;
+      const direct =
+        useHeapSlice && isHeapBackend(args.backend)
+          ? contiguousSlice(args.backend, args.inputs['x']!, a.begin, a.size)
+          : undefined;
+      return direct ?? stockSlice.kernelFunc(args);
+    });
+  }
+  const stockSplit = tf.getKernel('SplitV', backendName);
+  if (stockSplit !== undefined) {
+    replaceKernel(backendName, 'SplitV', (args) => {
+      const a = args.attrs as unknown as tf.SplitVAttrs;
+      const direct =
+        useHeapSlice && isHeapBackend(args.backend)
+          ? contiguousSplit(args.backend, args.inputs['x']!, a.numOrSizeSplits, a.axis)
+          : undefined;
+      return direct ?? stockSplit.kernelFunc(args);
     });
   }
   // TF.js clones every tensor it saves for the backward pass through Identity, and the stock wasm

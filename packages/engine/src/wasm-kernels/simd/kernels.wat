@@ -1777,4 +1777,222 @@
             (f32.load (i32.add (local.get $src) (local.get $a)))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $s))))
+
+  ;; One Adam step over n floats, TF.js's tf.train.adam arithmetic in float32, operation by
+  ;; operation (no fused multiply-add, so the result equals the composed kernels bit for bit):
+  ;;   outM = m·β1 + g·(1 − β1);  outV = v·β2 + g²·(1 − β2)
+  ;;   outP = p + (outM · stepScale) / (√outV · rootScale + ε)
+  ;; with stepScale = −lr / (1 − β1ᵗ) and rootScale = 1 / √(1 − β2ᵗ). The seven coefficients are
+  ;; float32 values passed as their bit patterns (i32) so every argument stays an integer.
+  (func (export "adamUpdate")
+    (param $g i32) (param $m i32) (param $v i32) (param $p i32)
+    (param $outM i32) (param $outV i32) (param $outP i32) (param $n i32)
+    (param $beta1Bits i32) (param $oneMinusBeta1Bits i32) (param $beta2Bits i32)
+    (param $oneMinusBeta2Bits i32) (param $stepScaleBits i32) (param $rootScaleBits i32)
+    (param $epsilonBits i32)
+    (local $i i32) (local $stop i32) (local $a i32)
+    (local $b1 f32) (local $c1 f32) (local $b2 f32) (local $c2 f32) (local $ss f32) (local $rs f32) (local $eps f32)
+    (local $vb1 v128) (local $vc1 v128) (local $vb2 v128) (local $vc2 v128) (local $vss v128) (local $vrs v128) (local $veps v128)
+    (local $gv v128) (local $mv v128) (local $vv v128)
+    (local $gs f32) (local $ms f32) (local $vs f32)
+    (local.set $b1 (f32.reinterpret_i32 (local.get $beta1Bits)))
+    (local.set $c1 (f32.reinterpret_i32 (local.get $oneMinusBeta1Bits)))
+    (local.set $b2 (f32.reinterpret_i32 (local.get $beta2Bits)))
+    (local.set $c2 (f32.reinterpret_i32 (local.get $oneMinusBeta2Bits)))
+    (local.set $ss (f32.reinterpret_i32 (local.get $stepScaleBits)))
+    (local.set $rs (f32.reinterpret_i32 (local.get $rootScaleBits)))
+    (local.set $eps (f32.reinterpret_i32 (local.get $epsilonBits)))
+    (local.set $vb1 (f32x4.splat (local.get $b1)))
+    (local.set $vc1 (f32x4.splat (local.get $c1)))
+    (local.set $vb2 (f32x4.splat (local.get $b2)))
+    (local.set $vc2 (f32x4.splat (local.get $c2)))
+    (local.set $vss (f32x4.splat (local.get $ss)))
+    (local.set $vrs (f32x4.splat (local.get $rs)))
+    (local.set $veps (f32x4.splat (local.get $eps)))
+    (local.set $stop (i32.and (local.get $n) (i32.const -4)))
+    (block $vdone
+      (loop $vl
+        (br_if $vdone (i32.ge_u (local.get $i) (local.get $stop)))
+        (local.set $a (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $gv (v128.load (i32.add (local.get $g) (local.get $a))))
+        (local.set $mv
+          (f32x4.add
+            (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $a))) (local.get $vb1))
+            (f32x4.mul (local.get $gv) (local.get $vc1))))
+        (local.set $vv
+          (f32x4.add
+            (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $a))) (local.get $vb2))
+            (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (local.get $vc2))))
+        (v128.store (i32.add (local.get $outM) (local.get $a)) (local.get $mv))
+        (v128.store (i32.add (local.get $outV) (local.get $a)) (local.get $vv))
+        (v128.store (i32.add (local.get $outP) (local.get $a))
+          (f32x4.add
+            (v128.load (i32.add (local.get $p) (local.get $a)))
+            (f32x4.div
+              (f32x4.mul (local.get $mv) (local.get $vss))
+              (f32x4.add (f32x4.mul (f32x4.sqrt (local.get $vv)) (local.get $vrs)) (local.get $veps)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vl)))
+    (block $sdone
+      (loop $sl
+        (br_if $sdone (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $a (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $gs (f32.load (i32.add (local.get $g) (local.get $a))))
+        (local.set $ms
+          (f32.add
+            (f32.mul (f32.load (i32.add (local.get $m) (local.get $a))) (local.get $b1))
+            (f32.mul (local.get $gs) (local.get $c1))))
+        (local.set $vs
+          (f32.add
+            (f32.mul (f32.load (i32.add (local.get $v) (local.get $a))) (local.get $b2))
+            (f32.mul (f32.mul (local.get $gs) (local.get $gs)) (local.get $c2))))
+        (f32.store (i32.add (local.get $outM) (local.get $a)) (local.get $ms))
+        (f32.store (i32.add (local.get $outV) (local.get $a)) (local.get $vs))
+        (f32.store (i32.add (local.get $outP) (local.get $a))
+          (f32.add
+            (f32.load (i32.add (local.get $p) (local.get $a)))
+            (f32.div
+              (f32.mul (local.get $ms) (local.get $ss))
+              (f32.add (f32.mul (f32.sqrt (local.get $vs)) (local.get $rs)) (local.get $eps)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $sl))))
+
+  ;; out[i, j] = act(Σ_r a[i, r] · b[r, j] + bias[j]) for a [m, k], b [k, n], out [m, n] (row-major
+  ;; float32; bias = 0 for none; act 0 = linear, 1 = ReLU, 2 = ReLU6): a dense layer's product with
+  ;; its weights (or a pointwise convolution's, x as [pixels, in channels])
+  ;; as they are (XNNPACK first repacks a new weight matrix, i.e. after every optimizer step).
+  ;; Blocks of 4 rows × 8 columns in registers over the whole reduction; the edges by $gemmEdge.
+  (func (export "gemm")
+    (param $a i32) (param $b i32) (param $bias i32) (param $out i32) (param $m i32) (param $k i32)
+    (param $n i32) (param $act i32)
+    (local $strideA i32) (local $strideA2 i32) (local $strideA3 i32) (local $strideB i32) (local $strideO i32)
+    (local $i i32) (local $j i32) (local $r i32) (local $pa i32) (local $pb i32) (local $po i32)
+    (local $m4 i32) (local $n8 i32)
+    (local $s v128) (local $b0 v128) (local $b1 v128)
+    (local $acc00 v128) (local $acc01 v128) (local $acc10 v128) (local $acc11 v128) (local $acc20 v128) (local $acc21 v128) (local $acc30 v128) (local $acc31 v128)
+    (local.set $strideA (i32.shl (local.get $k) (i32.const 2)))
+    (local.set $strideA2 (i32.shl (local.get $strideA) (i32.const 1)))
+    (local.set $strideA3 (i32.add (local.get $strideA2) (local.get $strideA)))
+    (local.set $strideB (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $strideO (local.get $strideB))
+    (local.set $m4 (i32.and (local.get $m) (i32.const -4)))
+    (local.set $n8 (i32.and (local.get $n) (i32.const -8)))
+    (block $idone
+      (loop $il
+        (br_if $idone (i32.ge_u (local.get $i) (local.get $m4)))
+        (local.set $j (i32.const 0))
+        (block $jdone
+          (loop $jl
+            (br_if $jdone (i32.ge_u (local.get $j) (local.get $n8)))
+        (local.set $acc00 (v128.const i32x4 0 0 0 0))
+        (local.set $acc01 (v128.const i32x4 0 0 0 0))
+        (local.set $acc10 (v128.const i32x4 0 0 0 0))
+        (local.set $acc11 (v128.const i32x4 0 0 0 0))
+        (local.set $acc20 (v128.const i32x4 0 0 0 0))
+        (local.set $acc21 (v128.const i32x4 0 0 0 0))
+        (local.set $acc30 (v128.const i32x4 0 0 0 0))
+        (local.set $acc31 (v128.const i32x4 0 0 0 0))
+        (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $strideA))))
+        (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $r (i32.const 0))
+        (block $rdone
+          (loop $rl
+            (br_if $rdone (i32.ge_u (local.get $r) (local.get $k)))
+            (local.set $b0 (v128.load (local.get $pb)))
+            (local.set $b1 (v128.load offset=16 (local.get $pb)))
+            (local.set $s (v128.load32_splat (local.get $pa)))
+            (local.set $acc00 (f32x4.add (local.get $acc00) (f32x4.mul (local.get $s) (local.get $b0))))
+            (local.set $acc01 (f32x4.add (local.get $acc01) (f32x4.mul (local.get $s) (local.get $b1))))
+            (local.set $s (v128.load32_splat (i32.add (local.get $pa) (local.get $strideA))))
+            (local.set $acc10 (f32x4.add (local.get $acc10) (f32x4.mul (local.get $s) (local.get $b0))))
+            (local.set $acc11 (f32x4.add (local.get $acc11) (f32x4.mul (local.get $s) (local.get $b1))))
+            (local.set $s (v128.load32_splat (i32.add (local.get $pa) (local.get $strideA2))))
+            (local.set $acc20 (f32x4.add (local.get $acc20) (f32x4.mul (local.get $s) (local.get $b0))))
+            (local.set $acc21 (f32x4.add (local.get $acc21) (f32x4.mul (local.get $s) (local.get $b1))))
+            (local.set $s (v128.load32_splat (i32.add (local.get $pa) (local.get $strideA3))))
+            (local.set $acc30 (f32x4.add (local.get $acc30) (f32x4.mul (local.get $s) (local.get $b0))))
+            (local.set $acc31 (f32x4.add (local.get $acc31) (f32x4.mul (local.get $s) (local.get $b1))))
+            (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
+            (local.set $pb (i32.add (local.get $pb) (local.get $strideB)))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br $rl)))
+        (local.set $po (i32.add (local.get $out)
+          (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j)) (i32.const 2))))
+        (v128.store offset=0 (local.get $po) (call $biasRelu4 (local.get $acc00) (local.get $bias) (i32.add (local.get $j) (i32.const 0)) (local.get $act)))
+        (v128.store offset=16 (local.get $po) (call $biasRelu4 (local.get $acc01) (local.get $bias) (i32.add (local.get $j) (i32.const 4)) (local.get $act)))
+        (local.set $po (i32.add (local.get $po) (local.get $strideO)))
+        (v128.store offset=0 (local.get $po) (call $biasRelu4 (local.get $acc10) (local.get $bias) (i32.add (local.get $j) (i32.const 0)) (local.get $act)))
+        (v128.store offset=16 (local.get $po) (call $biasRelu4 (local.get $acc11) (local.get $bias) (i32.add (local.get $j) (i32.const 4)) (local.get $act)))
+        (local.set $po (i32.add (local.get $po) (local.get $strideO)))
+        (v128.store offset=0 (local.get $po) (call $biasRelu4 (local.get $acc20) (local.get $bias) (i32.add (local.get $j) (i32.const 0)) (local.get $act)))
+        (v128.store offset=16 (local.get $po) (call $biasRelu4 (local.get $acc21) (local.get $bias) (i32.add (local.get $j) (i32.const 4)) (local.get $act)))
+        (local.set $po (i32.add (local.get $po) (local.get $strideO)))
+        (v128.store offset=0 (local.get $po) (call $biasRelu4 (local.get $acc30) (local.get $bias) (i32.add (local.get $j) (i32.const 0)) (local.get $act)))
+        (v128.store offset=16 (local.get $po) (call $biasRelu4 (local.get $acc31) (local.get $bias) (i32.add (local.get $j) (i32.const 4)) (local.get $act)))
+        (local.set $po (i32.add (local.get $po) (local.get $strideO)))
+            (local.set $j (i32.add (local.get $j) (i32.const 8)))
+            (br $jl)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $il)))
+    ;; Columns past the last full block of 8 for the blocked rows, then the rows past the last
+    ;; block of 4 for every column.
+    (call $gemmEdge (local.get $a) (local.get $b) (local.get $bias) (local.get $out) (local.get $k)
+      (local.get $n) (local.get $act) (i32.const 0) (local.get $m4) (local.get $n8) (local.get $n))
+    (call $gemmEdge (local.get $a) (local.get $b) (local.get $bias) (local.get $out) (local.get $k)
+      (local.get $n) (local.get $act) (local.get $m4) (local.get $m) (i32.const 0) (local.get $n)))
+
+  ;; act(acc + bias[j .. j + 3]) (bias = 0: none; act 0 = linear, 1 = ReLU, 2 = ReLU6).
+  (func $biasRelu4 (param $acc v128) (param $bias i32) (param $j i32) (param $act i32) (result v128)
+    (if (local.get $bias)
+      (then (local.set $acc (f32x4.add (local.get $acc)
+        (v128.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))))))))
+    (if (local.get $act)
+      (then (local.set $acc (f32x4.max (local.get $acc) (v128.const f32x4 0 0 0 0)))))
+    (if (result v128) (i32.eq (local.get $act) (i32.const 2))
+      (then (f32x4.min (local.get $acc) (v128.const f32x4 6 6 6 6)))
+      (else (local.get $acc))))
+
+  ;; gemm's out[i, j] one at a time for i in [i0, i1), j in [j0, j1) (the edges of its blocks).
+  (func $gemmEdge
+    (param $a i32) (param $b i32) (param $bias i32) (param $out i32) (param $k i32) (param $n i32)
+    (param $act i32) (param $i0 i32) (param $i1 i32) (param $j0 i32) (param $j1 i32)
+    (local $i i32) (local $j i32) (local $r i32) (local $pa i32) (local $pb i32) (local $acc f32)
+    (local $strideB i32)
+    (local.set $strideB (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $i (local.get $i0))
+    (block $idone
+      (loop $il
+        (br_if $idone (i32.ge_u (local.get $i) (local.get $i1)))
+        (local.set $j (local.get $j0))
+        (block $jdone
+          (loop $jl
+            (br_if $jdone (i32.ge_u (local.get $j) (local.get $j1)))
+            (local.set $acc (f32.const 0))
+            (local.set $pa (i32.add (local.get $a) (i32.shl (i32.mul (local.get $i) (local.get $k)) (i32.const 2))))
+            (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
+            (local.set $r (i32.const 0))
+            (block $rdone
+              (loop $rl
+                (br_if $rdone (i32.ge_u (local.get $r) (local.get $k)))
+                (local.set $acc (f32.add (local.get $acc)
+                  (f32.mul (f32.load (local.get $pa)) (f32.load (local.get $pb)))))
+                (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
+                (local.set $pb (i32.add (local.get $pb) (local.get $strideB)))
+                (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                (br $rl)))
+            (if (local.get $bias)
+              (then (local.set $acc (f32.add (local.get $acc)
+                (f32.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))))))))
+            (if (local.get $act)
+              (then (local.set $acc (f32.max (local.get $acc) (f32.const 0)))))
+            (if (i32.eq (local.get $act) (i32.const 2))
+              (then (local.set $acc (f32.min (local.get $acc) (f32.const 6)))))
+            (f32.store
+              (i32.add (local.get $out)
+                (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j)) (i32.const 2)))
+              (local.get $acc))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $jl)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $il))))
 )
