@@ -425,39 +425,29 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
     const g = poolGeometry(input.shape, a.filterSize, a.strides, a.pad, a.dimRoundingMode);
     return maxPoolGradKernel(backend, input, dy, g);
   });
-  const stockMaxPool = tf.getKernel('MaxPool', backendName);
-  if (stockMaxPool !== undefined) {
-    replaceKernel(backendName, 'MaxPool', (args) => {
-      const { inputs, attrs, backend } = args;
-      const a = attrs as unknown as tf.MaxPoolAttrs;
-      const x = inputs['x']!;
-      const simd =
-        useDirectMaxPool && x.dtype === 'float32' && x.shape.length === 4
-          ? heapSimd(backend)
-          : undefined;
-      const direct =
-        simd === undefined
-          ? undefined
-          : maxPool2x2Simd(
-              simd,
-              x,
-              poolGeometry(x.shape, a.filterSize, a.strides, a.pad, a.dimRoundingMode),
-            );
-      return direct ?? stockMaxPool.kernelFunc(args);
-    });
-  }
-  const stockSum = tf.getKernel('Sum', backendName);
-  if (stockSum !== undefined) {
-    replaceKernel(backendName, 'Sum', (args) => {
-      const { inputs, attrs, backend } = args;
-      const a = attrs as unknown as tf.SumAttrs;
-      const x = inputs['x']!;
-      const r = x.dtype === 'float32' ? leadingAxesReduction(x.shape, a.axis) : undefined;
-      if (r === undefined || !isHeapBackend(backend)) return stockSum.kernelFunc(args);
-      const shape = a.keepDims ? [...new Array<number>(r.reduced).fill(1), ...r.kept] : r.kept;
-      return sumLeadingAxesKernel(backend, x, r.rows, shape);
-    });
-  }
+  preferDirectKernel(backendName, 'MaxPool', ({ inputs, attrs, backend }) => {
+    const a = attrs as unknown as tf.MaxPoolAttrs;
+    const x = inputs['x']!;
+    const simd =
+      useDirectMaxPool && x.dtype === 'float32' && x.shape.length === 4
+        ? heapSimd(backend)
+        : undefined;
+    return simd === undefined
+      ? undefined
+      : maxPool2x2Simd(
+          simd,
+          x,
+          poolGeometry(x.shape, a.filterSize, a.strides, a.pad, a.dimRoundingMode),
+        );
+  });
+  preferDirectKernel(backendName, 'Sum', ({ inputs, attrs, backend }) => {
+    const a = attrs as unknown as tf.SumAttrs;
+    const x = inputs['x']!;
+    const r = x.dtype === 'float32' ? leadingAxesReduction(x.shape, a.axis) : undefined;
+    if (r === undefined || !isHeapBackend(backend)) return undefined;
+    const shape = a.keepDims ? [...new Array<number>(r.reduced).fill(1), ...r.kept] : r.kept;
+    return sumLeadingAxesKernel(backend, x, r.rows, shape);
+  });
   for (const k of HEAP_KERNELS) {
     if (tf.getKernel(k.name, backendName) !== undefined) continue;
     tf.registerKernel({ kernelName: k.name, backendName, kernelFunc: heapKernelFunc(k) });
@@ -500,53 +490,38 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
     });
   }
   // Dense layers: the product with the weights as they are (dense-gemm.ts).
-  const stockFusedMatMul = tf.getKernel('_FusedMatMul', backendName);
-  if (stockFusedMatMul !== undefined) {
-    replaceKernel(backendName, '_FusedMatMul', (args) => {
-      const a = args.attrs as unknown as tf._FusedMatMulAttrs;
-      const simd =
-        useDenseGemm &&
-        !a.transposeA &&
-        !a.transposeB &&
-        args.inputs['preluActivationWeights'] === undefined
-          ? heapSimd(args.backend)
-          : undefined;
-      const direct =
-        simd === undefined
-          ? undefined
-          : denseGemmSimd(simd, {
-              a: args.inputs['a']!,
-              b: args.inputs['b']!,
-              bias: args.inputs['bias'],
-              activation: a.activation ?? 'linear',
-            });
-      return direct ?? stockFusedMatMul.kernelFunc(args);
-    });
-  }
+  preferDirectKernel(backendName, '_FusedMatMul', ({ inputs, attrs, backend }) => {
+    const a = attrs as unknown as tf._FusedMatMulAttrs;
+    const simd =
+      useDenseGemm &&
+      !a.transposeA &&
+      !a.transposeB &&
+      inputs['preluActivationWeights'] === undefined
+        ? heapSimd(backend)
+        : undefined;
+    return simd === undefined
+      ? undefined
+      : denseGemmSimd(simd, {
+          a: inputs['a']!,
+          b: inputs['b']!,
+          bias: inputs['bias'],
+          activation: a.activation ?? 'linear',
+        });
+  });
   // Contiguous slices (SplitV of the optimizer's flat buffer every step) copied inside the heap;
   // the stock kernels copy the whole input out of it per slice (contiguous-slice.ts).
-  const stockSlice = tf.getKernel('Slice', backendName);
-  if (stockSlice !== undefined) {
-    replaceKernel(backendName, 'Slice', (args) => {
-      const a = args.attrs as unknown as tf.SliceAttrs;
-      const direct =
-        useHeapSlice && isHeapBackend(args.backend)
-          ? contiguousSlice(args.backend, args.inputs['x']!, a.begin, a.size)
-          : undefined;
-      return direct ?? stockSlice.kernelFunc(args);
-    });
-  }
-  const stockSplit = tf.getKernel('SplitV', backendName);
-  if (stockSplit !== undefined) {
-    replaceKernel(backendName, 'SplitV', (args) => {
-      const a = args.attrs as unknown as tf.SplitVAttrs;
-      const direct =
-        useHeapSlice && isHeapBackend(args.backend)
-          ? contiguousSplit(args.backend, args.inputs['x']!, a.numOrSizeSplits, a.axis)
-          : undefined;
-      return direct ?? stockSplit.kernelFunc(args);
-    });
-  }
+  preferDirectKernel(backendName, 'Slice', ({ inputs, attrs, backend }) => {
+    const a = attrs as unknown as tf.SliceAttrs;
+    return useHeapSlice && isHeapBackend(backend)
+      ? contiguousSlice(backend, inputs['x']!, a.begin, a.size)
+      : undefined;
+  });
+  preferDirectKernel(backendName, 'SplitV', ({ inputs, attrs, backend }) => {
+    const a = attrs as unknown as tf.SplitVAttrs;
+    return useHeapSlice && isHeapBackend(backend)
+      ? contiguousSplit(backend, inputs['x']!, a.numOrSizeSplits, a.axis)
+      : undefined;
+  });
   // TF.js clones every tensor it saves for the backward pass through Identity, and the stock wasm
   // Identity copies the data (~0.5 ms per 64×26×26×32 activation, several per layer and step).
   // Tensors are immutable, so share the buffer by reference count, as the wasm Reshape does.
@@ -603,6 +578,20 @@ export function registerWasmGradientKernels(options: WasmKernelOptions = {}): vo
       );
     });
   }
+}
+
+/**
+ * Run `direct` in place of a stock kernel, falling back to the stock kernel whenever `direct`
+ * declines (returns undefined); nothing changes when the backend has no such stock kernel.
+ */
+function preferDirectKernel(
+  backendName: string,
+  kernelName: string,
+  direct: (args: Parameters<tf.KernelFunc>[0]) => ReturnType<tf.KernelFunc> | undefined,
+): void {
+  const stock = tf.getKernel(kernelName, backendName);
+  if (stock === undefined) return;
+  replaceKernel(backendName, kernelName, (args) => direct(args) ?? stock.kernelFunc(args));
 }
 
 /** Swap a stock kernel's function, keeping its setup/dispose hooks (the backend binds wasm functions through them). */
