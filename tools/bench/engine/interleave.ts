@@ -73,3 +73,32 @@ export function formatTimes(times: Record<string, number>): string {
     .map(([n, ms]) => `${n} ${ms.toFixed(2)} ms`)
     .join('; ');
 }
+
+/** One timed run of a training variant: wall and process CPU ms (all threads) per step. */
+export interface TimedRun {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+}
+
+/**
+ * Per-round wall and CPU ms per step of an on/off pair of training variants, after one warm-up
+ * round. The variant that goes first alternates, so a load drift within a round favours neither;
+ * round i of `on` pairs with round i of `off` for paired ratios.
+ */
+export async function interleaveOnOff(
+  rounds: number,
+  run: (variant: 'on' | 'off') => Promise<TimedRun>,
+): Promise<Record<'wall' | 'CPU', Record<'on' | 'off', number[]>>> {
+  const wall: Record<'on' | 'off', number[]> = { on: [], off: [] };
+  const cpu: Record<'on' | 'off', number[]> = { on: [], off: [] };
+  for (let r = 0; r <= rounds; r++) {
+    const order = r % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const);
+    for (const variant of order) {
+      const t = await run(variant);
+      if (r === 0) continue; // warm-up
+      wall[variant].push(t.wallMs);
+      cpu[variant].push(t.cpuMs);
+    }
+  }
+  return { wall, CPU: cpu };
+}

@@ -14,6 +14,7 @@ import { activateBackend, createEngine } from '@collabopt/engine';
 import { median } from '../stats';
 import { BENCH_MODELS, timedEpoch, trainingExamples } from './bench-setup';
 import { describeCpu, loadDrift } from './cpu-info';
+import { interleaveOnOff } from './interleave';
 
 async function main(): Promise<void> {
   const [model = 'reference', batchArg = '64', roundsArg = '5', stepsArg = '40'] =
@@ -36,25 +37,11 @@ async function main(): Promise<void> {
   const data = trainingExamples(batch * steps);
   const graph = build(0);
   const load = loadDrift();
-  const ms: Record<'on' | 'off', number[]> = { on: [], off: [] };
-  const cpuMs: Record<'on' | 'off', number[]> = { on: [], off: [] };
-  for (let r = 0; r <= rounds; r++) {
-    // Alternate which variant goes first, so a load drift within a round favours neither.
-    const order = r % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const);
-    for (const variant of order) {
-      const t = await timedEpoch(engines[variant], graph, data, batch, steps);
-      if (r > 0) {
-        // round 0 warms up
-        ms[variant].push(t.wallMs);
-        cpuMs[variant].push(t.cpuMs);
-      }
-    }
-  }
+  const times = await interleaveOnOff(rounds, (variant) =>
+    timedEpoch(engines[variant], graph, data, batch, steps),
+  );
   console.log(`graph step, ${model} batch ${batch}, ${steps} steps per round, ${rounds} rounds:`);
-  for (const [what, t] of [
-    ['wall', ms],
-    ['CPU', cpuMs],
-  ] as const) {
+  for (const [what, t] of Object.entries(times)) {
     const paired = t.on.map((on, i) => t.off[i]! / on);
     console.log(
       `  ${what} ms per step: graph ${median(t.on).toFixed(2)}, eager ${median(t.off).toFixed(2)}; speed-up paired median ${median(paired).toFixed(2)}× (per round ${paired.map((p) => p.toFixed(2)).join(' ')})`,

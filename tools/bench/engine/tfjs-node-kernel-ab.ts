@@ -11,6 +11,7 @@ import { tf } from '@collabopt/engine';
 import { median } from '../stats';
 import { BENCH_MODELS, benchEngine, timedEpoch, trainingExamples } from './bench-setup';
 import { loadDrift } from './cpu-info';
+import { interleaveOnOff } from './interleave';
 
 const STEPS = 40;
 
@@ -34,29 +35,15 @@ async function main(): Promise<void> {
     if (!on && registered) tf.unregisterKernel(kernel, 'tensorflow');
   };
   const load = loadDrift();
-  const ms: Record<'on' | 'off', number[]> = { on: [], off: [] };
   // Process CPU time (all threads) per step too: on a machine loaded many times over, wall time
   // mostly measures waiting for a core.
-  const cpuMs: Record<'on' | 'off', number[]> = { on: [], off: [] };
-  for (let r = 0; r <= rounds; r++) {
-    // Alternate which variant goes first, so a load drift within a round favours neither.
-    const order = r % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const);
-    for (const variant of order) {
-      setKernel(variant === 'on');
-      const t = await timedEpoch(engine, graph, data, batch, STEPS);
-      if (r > 0) {
-        // round 0 warms up
-        ms[variant].push(t.wallMs);
-        cpuMs[variant].push(t.cpuMs);
-      }
-    }
-  }
+  const times = await interleaveOnOff(rounds, async (variant) => {
+    setKernel(variant === 'on');
+    return timedEpoch(engine, graph, data, batch, STEPS);
+  });
   setKernel(true);
   console.log(`${kernel}, ${model} batch ${batch}, ${STEPS} steps per round, ${rounds} rounds:`);
-  for (const [what, t] of [
-    ['wall', ms],
-    ['CPU', cpuMs],
-  ] as const) {
+  for (const [what, t] of Object.entries(times)) {
     const paired = t.on.map((on, i) => t.off[i]! / on);
     console.log(
       `  ${what} ms per step: on ${median(t.on).toFixed(1)}, off ${median(t.off).toFixed(1)}; speed-up ratio of medians ${(median(t.off) / median(t.on)).toFixed(2)}×, paired median ${median(paired).toFixed(2)}× (per round ${paired.map((p) => p.toFixed(2)).join(' ')})`,
