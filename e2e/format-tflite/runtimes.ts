@@ -5,7 +5,7 @@
  * (Debian python3). Every call runs a batch of samples through one loaded model.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEBIAN_PYTHON, REPO_ROOT, runPython } from '../helpers/oracle';
@@ -40,20 +40,32 @@ export interface JobResult {
   error?: string;
 }
 
-function request(jobs: Job[], runtime: string): string {
+/**
+ * Write the jobs' models and the request file, hand the request's path to `run` (a runtime process
+ * that reads them), and delete them afterwards: a request of 200 photographs is ~270 MB of JSON,
+ * and a CI run makes dozens.
+ */
+function withRequest<T>(jobs: Job[], runtime: string, run: (requestPath: string) => T): T {
   const id = counter++;
-  const list = jobs.map((job, j) => {
-    const modelPath = path.join(TMP, `model-${id}-${j}.tflite`);
-    writeFileSync(modelPath, job.model);
-    return {
-      model: modelPath,
-      ranges: job.ranges === true,
-      samples: job.samples.map((s) => s.map((x) => ({ ...x, data: Array.from(x.data) }))),
-    };
-  });
-  const reqPath = path.join(TMP, `request-${id}.json`);
-  writeFileSync(reqPath, JSON.stringify({ runtime, jobs: list }));
-  return reqPath;
+  const written: string[] = [];
+  try {
+    const list = jobs.map((job, j) => {
+      const modelPath = path.join(TMP, `model-${id}-${j}.tflite`);
+      written.push(modelPath);
+      writeFileSync(modelPath, job.model);
+      return {
+        model: modelPath,
+        ranges: job.ranges === true,
+        samples: job.samples.map((s) => s.map((x) => ({ ...x, data: Array.from(x.data) }))),
+      };
+    });
+    const reqPath = path.join(TMP, `request-${id}.json`);
+    written.push(reqPath);
+    writeFileSync(reqPath, JSON.stringify({ runtime, jobs: list }));
+    return run(reqPath);
+  } finally {
+    for (const f of written) rmSync(f, { force: true });
+  }
 }
 
 function parse(stdout: string): JobResult[] {
@@ -69,24 +81,28 @@ export function tempModel(bytes: Uint8Array, name: string): string {
 
 /** TensorFlow 2.21 tf.lite.Interpreter (oracle venv), one process for all jobs. */
 export function runTfInterpreter(jobs: Job[]): JobResult[] {
-  return parse(runPython(SCRIPT, [request(jobs, 'tflite')]).stdout);
+  return withRequest(jobs, 'tflite', (req) => parse(runPython(SCRIPT, [req]).stdout));
 }
 
 /** Arm NN TfLiteParser + CpuRef (Debian python3). */
 export function runArmnn(jobs: Job[]): JobResult[] {
-  return parse(runPython(SCRIPT, [request(jobs, 'armnn')], { python: DEBIAN_PYTHON }).stdout);
+  return withRequest(jobs, 'armnn', (req) =>
+    parse(runPython(SCRIPT, [req], { python: DEBIAN_PYTHON }).stdout),
+  );
 }
 
 /** The TFLite WASM runtime of @tensorflow/tfjs-tflite in a child Node process (shim in tools/tflite-runtime). */
 export function runTfjsTflite(jobs: Job[]): JobResult[] {
   const script = path.join(REPO_ROOT, 'tools', 'tflite-runtime', 'index.js');
-  const r = spawnSync(process.execPath, [script, request(jobs, 'tfjs')], {
-    encoding: 'utf8',
-    timeout: 240_000,
-    maxBuffer: 256 << 20,
+  return withRequest(jobs, 'tfjs', (req) => {
+    const r = spawnSync(process.execPath, [script, req], {
+      encoding: 'utf8',
+      timeout: 240_000,
+      maxBuffer: 256 << 20,
+    });
+    if (r.status !== 0) throw new Error(`tfjs-tflite failed (${r.status}):\n${r.stderr}`);
+    return parse(r.stdout);
   });
-  if (r.status !== 0) throw new Error(`tfjs-tflite failed (${r.status}):\n${r.stderr}`);
-  return parse(r.stdout);
 }
 
 /** Outputs of a job, failing with the runtime's message if it refused the model. */
