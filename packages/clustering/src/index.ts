@@ -27,10 +27,13 @@ export {
 } from './codebook';
 export {
   assignCodebookRateAware,
+  codebookRowEntropies,
+  freeTargetBits,
   indexEntropy,
   indexShares,
   rateAwareAssign,
 } from './rate-aware-assign';
+export { countsEntropy, lambdaForEntropy, rateAwareCounts } from './entropy-target';
 export { clusterWeight, type ClusteredWeight } from './cluster-weight';
 export { clusterEligibility, clustersPerChannel, type Eligibility } from './eligibility';
 export {

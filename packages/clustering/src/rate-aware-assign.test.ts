@@ -3,6 +3,8 @@ import { NearestCentroid } from './assign';
 import { assignCodebook, type Codebook } from './codebook';
 import {
   assignCodebookRateAware,
+  codebookRowEntropies,
+  freeTargetBits,
   indexEntropy,
   indexShares,
   meanSquaredCentroidGap,
@@ -159,5 +161,53 @@ describe('assignCodebookRateAware', () => {
     const previous = Uint8Array.from([0, 1, 0, 1, 1, 1, 1, 1, 1, 0]); // −1 common, +1 absent
     const got = assignCodebookRateAware(data, [10], sparse, 0.01, { frozen, previous });
     data.forEach((_, i) => expect(got[i]).toBe(frozen[i] === 0 ? 0 : 1));
+  });
+
+  it('with targetBits reaches each row’s target on the whole index stream (pinned zeros included)', () => {
+    // Nearest: [0,2,0,1,2,2,2,2,1,0], counts 3/2/5 → 1.48548 bits. A target of 1.3 leaves the
+    // free values (share 0.7; h(0.3) = 0.88129) (1.3 − 0.88129)/0.7 = 0.59816 bits: 2/7 vs 5/7
+    // (0.86312) is too much, 1/7 vs 6/7 (0.59167) fits, so the cheapest move happens: −0.2 (one
+    // gap from +1) joins +1; −1.1 stays. The row then has 3/1/6 → 1.29546 bits.
+    const nearest = assignCodebookRateAware(data, [10], sparse, 0, { frozen });
+    const start = codebookRowEntropies([10], sparse, nearest)[0]!;
+    expect(start).toBeCloseTo(1.48548, 5);
+    const kept = assignCodebookRateAware(data, [10], sparse, 0, { frozen, targetBits: [start] });
+    expect(Array.from(kept)).toEqual(Array.from(nearest));
+    const got = assignCodebookRateAware(data, [10], sparse, 0, { frozen, targetBits: [1.3] });
+    expect(Array.from(got)).toEqual([0, 2, 0, 1, 2, 2, 2, 2, 2, 0]);
+    expect(codebookRowEntropies([10], sparse, got)[0]).toBeCloseTo(1.29546, 5);
+  });
+
+  it('with targetBits moves weights that sit exactly on their centroids', () => {
+    const codebook: Codebook = { clusters: 2, rows: 1, centroids: Float32Array.from([-1, 1]) };
+    const onCentroids = Float32Array.from([-1, 1, 1, 1, 1, 1, 1]); // 0.59167 bits
+    const got = assignCodebookRateAware(onCentroids, [7], codebook, 0, { targetBits: [0.5] });
+    expect(Array.from(got)).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    expect(() =>
+      assignCodebookRateAware(onCentroids, [7], codebook, 0, { targetBits: [] }),
+    ).toThrow(/0 target entropies for 1 codebook rows/);
+  });
+});
+
+describe('codebookRowEntropies / freeTargetBits', () => {
+  it('gives each row of a per-channel codebook its own entropy', () => {
+    const perChannel: Codebook = {
+      clusters: 2,
+      rows: 2,
+      centroids: Float32Array.from([-1, 1, -1, 1]),
+      channelAxes: [1],
+    };
+    // Column 0: indices 0, 0, 0, 1 (0.81128 bits); column 1: 1, 1, 1, 1 (0 bits).
+    const bits = codebookRowEntropies([4, 2], perChannel, [0, 1, 0, 1, 0, 1, 1, 1]);
+    expect(bits[0]).toBeCloseTo(0.81128, 5);
+    expect(bits[1]).toBe(0);
+  });
+
+  it('leaves the free elements what the zero symbol does not take', () => {
+    // Half the row pinned: h(0.5) = 1 bit, so a row target of 1.5 leaves (1.5 − 1)/0.5 = 1 bit.
+    expect(freeTargetBits(1.5, 0.5)).toBeCloseTo(1, 12);
+    expect(freeTargetBits(1.5, 0)).toBe(1.5);
+    expect(freeTargetBits(0.5, 0.5)).toBe(0);
+    expect(freeTargetBits(2, 1)).toBe(0);
   });
 });

@@ -1,6 +1,12 @@
 import { InvalidArgumentError } from '@collabopt/core';
 import { allocateIndices, NearestCentroid, type IndexArray } from './assign';
 import { assignCodebook, codebookLayout, type Codebook } from './codebook';
+import {
+  countsEntropy,
+  importanceWeightedCounts,
+  lambdaForEntropy,
+  rateAwareCounts,
+} from './entropy-target';
 
 /**
  * Entropy-constrained (rate-aware) assignment of values to fixed centroids (Chou, Lookabaugh &
@@ -12,13 +18,15 @@ import { assignCodebook, codebookLayout, type Codebook } from './codebook';
  * λ = 0 is nearest-centroid assignment (ties to the lowest index, as `NearestCentroid`). A centroid
  * with share 0 is never chosen when λ > 0 (its rate is infinite), so an emptied cluster stays
  * empty. `exclude` is a centroid no value may take (the pinned zero centroid of a sparse codebook).
+ * `importance` (one factor per value, > 0) weighs each value's squared error: the cost becomes
+ * importance_i·(v − c_j)² + λ·(−log2 p_j), so unimportant values move first (Hessian-weighted ECSQ).
  */
 export function rateAwareAssign(
   values: ArrayLike<number>,
   centroids: ArrayLike<number>,
   shares: ArrayLike<number>,
   lambda: number,
-  options: { exclude?: number; out?: IndexArray } = {},
+  options: { exclude?: number; out?: IndexArray; importance?: ArrayLike<number> } = {},
 ): IndexArray {
   const k = centroids.length;
   if (shares.length !== k)
@@ -41,13 +49,15 @@ export function rateAwareAssign(
   if (candidates.length === 0) return rateAwareAssign(values, centroids, shares, 0, options);
   const c = Float64Array.from(candidates, (j) => centroids[j]!);
   const rate = Float64Array.from(candidates, (j) => -lambda * Math.log2(shares[j]!));
+  const importance = options.importance;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
+    const w = importance === undefined ? 1 : importance[i]!;
     let best = 0;
     let bestCost = Infinity;
     for (let t = 0; t < c.length; t++) {
       const d = v - c[t]!;
-      const cost = d * d + rate[t]!;
+      const cost = w * d * d + rate[t]!;
       if (cost < bestCost) {
         bestCost = cost;
         best = t;
@@ -88,16 +98,93 @@ export function meanSquaredCentroidGap(centroids: ArrayLike<number>, exclude?: n
   return sum / (sorted.length - 1);
 }
 
+/** Smallest relative importance a value gets (so its rate term λ/importance stays finite). */
+const MIN_RELATIVE_IMPORTANCE = 1e-3;
+
 /**
- * One rate-aware re-assignment of a clustered weight (the CQAT/PCQAT option `entropyWeight`).
- * Per codebook row, the shares come from `previous` (the assignment of the last training step;
- * nearest-centroid when absent) over the row's free elements, and λ = entropyWeight × G, G the
- * mean squared gap between the row's adjacent centroids (`meanSquaredCentroidGap`, the zero
- * centroid left out). G depends on the codebook only, not on how far fine-tuning has moved the
- * weights off their centroids (CQAT starts with every weight exactly on a centroid), so one weight
- * means the same at the first and the last step, per tensor and per channel, and it is scale-free:
- * a value sitting on a centroid moves to a neighbour one gap away once entropyWeight × (bits
- * saved) exceeds 1 (for an average gap).
+ * The importance of a row's free values relative to their mean (mean 1, so λ keeps the unit of
+ * squared error), each at least `MIN_RELATIVE_IMPORTANCE`; all 1 when the row has no importance yet
+ * (mean 0) or a non-finite one.
+ */
+function rowImportance(importance: ArrayLike<number>, at: readonly number[]): Float64Array {
+  let sum = 0;
+  for (const i of at) sum += importance[i]!;
+  const mean = sum / at.length;
+  if (!(mean > 0) || !Number.isFinite(mean)) return new Float64Array(at.length).fill(1);
+  return Float64Array.from(at, (i) => Math.max(MIN_RELATIVE_IMPORTANCE, importance[i]! / mean));
+}
+
+/** Element positions of each codebook row's free values (frozen or zero elements left out). */
+function freeMembers(
+  data: ArrayLike<number>,
+  shape: readonly number[],
+  codebook: Codebook,
+  frozen: Uint8Array | undefined,
+): { members: number[][]; rowOf: (i: number) => number } {
+  const layout = codebookLayout(shape, codebook.channelAxes);
+  const rows = layout ? layout.count : 1;
+  const inner = layout ? layout.inner : 1;
+  const rowOf = (i: number) => (layout ? Math.floor(i / inner) % rows : 0);
+  const members: number[][] = Array.from({ length: rows }, () => []);
+  const pinned = codebook.zeroCentroid !== undefined;
+  for (let i = 0; i < data.length; i++)
+    if (!(pinned && (data[i] === 0 || (frozen !== undefined && frozen[i] === 0))))
+      members[rowOf(i)]!.push(i);
+  return { members, rowOf };
+}
+
+/**
+ * Index entropy (bits per element) of each codebook row under `indices`, over all of the row's
+ * elements (the pinned zeros of a sparse codebook included): what an entropy coder pays per
+ * element for the row's index stream.
+ */
+export function codebookRowEntropies(
+  shape: readonly number[],
+  codebook: Codebook,
+  indices: ArrayLike<number>,
+): Float64Array {
+  const layout = codebookLayout(shape, codebook.channelAxes);
+  const rows = layout ? layout.count : 1;
+  const inner = layout ? layout.inner : 1;
+  const k = codebook.clusters;
+  const counts = new Float64Array(rows * k);
+  for (let i = 0; i < indices.length; i++)
+    counts[(layout ? (Math.floor(i / inner) % rows) * k : 0) + indices[i]!]!++;
+  return Float64Array.from({ length: rows }, (_, r) =>
+    countsEntropy(counts.subarray(r * k, (r + 1) * k)),
+  );
+}
+
+/**
+ * The entropy the free elements of a row may have so that the whole row's index stream has
+ * `rowBits` per element, when a share `z` of the row sits on the pinned zero centroid (a symbol
+ * free elements never take): rowBits = h(z) + (1 − z)·freeBits, h the binary entropy. 0 when even
+ * a single free cluster would exceed the target.
+ */
+export function freeTargetBits(rowBits: number, z: number): number {
+  if (!(z > 0)) return rowBits;
+  if (z >= 1) return 0;
+  const binary = -z * Math.log2(z) - (1 - z) * Math.log2(1 - z);
+  return Math.max(0, (rowBits - binary) / (1 - z));
+}
+
+/**
+ * One rate-aware re-assignment of a clustered weight (the CQAT/PCQAT options `entropyReduction`
+ * and `entropyWeight`). Per codebook row, the shares come from `previous` (the assignment of the
+ * last training step; nearest-centroid when absent) over the row's free elements, and λ is either
+ *
+ * - chosen per row (`targetBits`, bits per element of the row's whole index stream, pinned zeros
+ *   included, as `codebookRowEntropies`): the smallest λ whose assignment has an index entropy ≤
+ *   the row's target (`lambdaForEntropy` on the free elements' share of it, `freeTargetBits`; 0
+ *   when nearest-centroid assignment already meets it), so every row shrinks by what it is asked,
+ *   whatever its values; or
+ * - entropyWeight × G, G the mean squared gap between the row's adjacent centroids
+ *   (`meanSquaredCentroidGap`, the zero centroid left out). G depends on the codebook only, not on
+ *   how far fine-tuning has moved the weights off their centroids (CQAT starts with every weight
+ *   exactly on a centroid), so one weight means the same at the first and the last step, per
+ *   tensor and per channel, and it is scale-free: a value sitting on a centroid moves to a
+ *   neighbour one gap away once entropyWeight × (bits saved) exceeds 1 (for an average gap).
+ *
  * Frozen elements (`frozen[i] === 0`, pruned or zero) and zeros stay on the pinned zero centroid;
  * free elements never take it, so a sparsity mask holds exactly as in `assignCodebook`.
  * Deterministic: no randomness.
@@ -107,27 +194,32 @@ export function assignCodebookRateAware(
   shape: readonly number[],
   codebook: Codebook,
   entropyWeight: number,
-  options: { frozen?: Uint8Array; previous?: ArrayLike<number>; out?: IndexArray } = {},
+  options: {
+    frozen?: Uint8Array;
+    previous?: ArrayLike<number>;
+    out?: IndexArray;
+    targetBits?: ArrayLike<number>;
+    importance?: ArrayLike<number>;
+  } = {},
 ): IndexArray {
   const k = codebook.clusters;
   const out = options.out ?? allocateIndices(data.length, k);
   const previous =
     options.previous ??
     assignCodebook(data, shape, codebook, options.frozen, allocateIndices(data.length, k));
-  const layout = codebookLayout(shape, codebook.channelAxes);
-  const rows = layout ? layout.count : 1;
-  const inner = layout ? layout.inner : 1;
   const zeros = codebook.zeroCentroid;
-  const frozen = options.frozen;
-  // Element positions of each row's free values (the others go to the zero centroid).
-  const members: number[][] = Array.from({ length: rows }, () => []);
-  for (let i = 0; i < data.length; i++) {
-    const r = layout ? Math.floor(i / inner) % rows : 0;
-    if (zeros !== undefined && (data[i] === 0 || (frozen !== undefined && frozen[i] === 0)))
-      out[i] = zeros[r]!;
-    else members[r]!.push(i);
+  const { members, rowOf } = freeMembers(data, shape, codebook, options.frozen);
+  const rowSize = data.length / members.length;
+  if (options.targetBits !== undefined && options.targetBits.length !== members.length)
+    throw new InvalidArgumentError(
+      `rate-aware assignment: ${options.targetBits.length} target entropies for ${members.length} codebook rows`,
+    );
+  if (zeros !== undefined) {
+    const free = new Uint8Array(data.length);
+    for (const at of members) for (const i of at) free[i] = 1;
+    for (let i = 0; i < data.length; i++) if (!free[i]) out[i] = zeros[rowOf(i)]!;
   }
-  for (let r = 0; r < rows; r++) {
+  for (let r = 0; r < members.length; r++) {
     const at = members[r]!;
     if (at.length === 0) continue;
     const values = Float64Array.from(at, (i) => data[i]!);
@@ -136,13 +228,26 @@ export function assignCodebookRateAware(
       at.map((i) => previous[i]!),
       k,
     );
-    const assigned = rateAwareAssign(
-      values,
-      centroids,
-      shares,
-      entropyWeight * meanSquaredCentroidGap(centroids, zeros?.[r]),
-      zeros !== undefined ? { exclude: zeros[r]! } : {},
-    );
+    const exclude = zeros?.[r];
+    const gap = meanSquaredCentroidGap(centroids, exclude);
+    const importance =
+      options.importance !== undefined ? rowImportance(options.importance, at) : undefined;
+    let lambda = entropyWeight * gap;
+    if (options.targetBits !== undefined) {
+      const sorted = importance === undefined ? Float64Array.from(values).sort() : undefined;
+      lambda = lambdaForEntropy(
+        (l) =>
+          importance === undefined
+            ? rateAwareCounts(sorted!, centroids, shares, l, exclude)
+            : importanceWeightedCounts(values, importance, centroids, shares, l, exclude),
+        freeTargetBits(options.targetBits[r]!, 1 - at.length / rowSize),
+        gap,
+      );
+    }
+    const assigned = rateAwareAssign(values, centroids, shares, lambda, {
+      ...(exclude !== undefined ? { exclude } : {}),
+      ...(importance !== undefined ? { importance } : {}),
+    });
     at.forEach((i, t) => (out[i] = assigned[t]!));
   }
   return out;
