@@ -429,3 +429,77 @@ describe('cluster transform recovery phase (reassignUntilStep)', () => {
     expect(Array.from(b.out)).toEqual(Array.from(a.out));
   });
 });
+
+describe('cluster transform with a target index entropy (entropyReduction)', () => {
+  /** A 16×8 kernel on a 4-centroid annotation with uneven shares, and its row entropy. */
+  function annotated(options: { entropyReduction: number; entropyRampSteps?: number }) {
+    const graph = denseGraph(16, 8, 3);
+    const target = targetOf(graph, 'fc', 'kernel');
+    const data = target.weight.tensor.data as Float32Array;
+    const centroids = Float32Array.from([-0.3, -0.1, 0.1, 0.3]);
+    const indices = Uint8Array.from(data, (_, i) => [0, 1, 1, 2, 2, 2, 3, 3][i % 8]!);
+    indices.forEach((j, i) => (data[i] = centroids[j]!));
+    target.weight.annotations.codebook = { centroids, indices, clusters: 4 };
+    const transform = createClusterTransform({
+      clusters: 4,
+      initialFrom: 'annotation',
+      ...options,
+    });
+    const raw = tf.variable(tf.tensor(Float32Array.from(data), [16, 8]));
+    // Shares 1/8, 2/8, 3/8, 2/8: 1.90564 bits per index.
+    const start = -[1, 2, 3, 2].reduce((h, c) => h + (c / 8) * Math.log2(c / 8), 0);
+    return { target, raw, inst: transform.create(target, raw), start };
+  }
+  const entropyOf = (values: number[]) => {
+    const counts = new Map<number, number>();
+    for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+    let h = 0;
+    for (const c of counts.values()) h -= (c / values.length) * Math.log2(c / values.length);
+    return h;
+  };
+
+  it('holds the index entropy at (1 − reduction × ramp) × the start, step by step', () => {
+    const { target, raw, inst, start } = annotated({ entropyReduction: 0.3, entropyRampSteps: 4 });
+    expect(start).toBeCloseTo(1.90564, 5);
+    const goal = tf.randomNormal([16, 8], 0, 0.2, 'float32', 5);
+    const optimizer = tf.train.adam(0.01);
+    const vars = [raw, ...inst.trainableVariables!()];
+    const seen: number[] = [];
+    for (let t = 1; t <= 6; t++) {
+      const stepInfo = { step: t, epoch: 0, training: true };
+      const effective = inst.forward(raw, stepInfo);
+      const used = indicesOf(effective, inst);
+      expect(used).not.toContain(-1);
+      seen.push(entropyOf(used));
+      const diff = tf.sub(effective, goal);
+      effective.dispose();
+      const grads = transformGrads(raw, inst, diff, stepInfo);
+      optimizer.applyGradients(vars.map((v, i) => ({ name: v.name, tensor: grads[i]! })));
+      tf.dispose([diff, ...grads]);
+    }
+    seen.forEach((bits, i) =>
+      expect(bits).toBeLessThanOrEqual(start * (1 - 0.3 * Math.min(1, (i + 1) / 4)) + 1e-9),
+    );
+    // The target is met by moving few weights, not by collapsing: ≥ 3 clusters stay in use.
+    expect(seen[5]!).toBeGreaterThan(start * 0.7 - 0.25);
+    finish(raw, inst, target);
+    expect(checkCodebook(target.weight.tensor, target.weight.annotations.codebook!)).toEqual({
+      ok: true,
+    });
+    expect(countUnique(target.weight.tensor.data as Float32Array)).toBeLessThanOrEqual(4);
+    optimizer.dispose();
+    tf.dispose([raw, goal]);
+    inst.dispose();
+  });
+
+  it('rejects entropyReduction with entropyWeight, and one outside [0, 1)', () => {
+    const graph = denseGraph(16, 8, 3);
+    const target = targetOf(graph, 'fc', 'kernel');
+    const raw = tf.variable(tf.tensor(Float32Array.from(target.weight.tensor.data), [16, 8]));
+    const both = createClusterTransform({ clusters: 4, entropyReduction: 0.1, entropyWeight: 0.2 });
+    expect(() => both.create(target, raw)).toThrow(/give one/);
+    const whole = createClusterTransform({ clusters: 4, entropyReduction: 1 });
+    expect(() => whole.create(target, raw)).toThrow(/entropyReduction must be in \[0, 1\), got 1/);
+    raw.dispose();
+  });
+});

@@ -22,7 +22,7 @@ import {
   type WeightTransformInstance,
 } from './engine-api';
 import type { CentroidInit } from './initializers';
-import { assignCodebookRateAware } from './rate-aware-assign';
+import { assignCodebookRateAware, codebookRowEntropies } from './rate-aware-assign';
 
 export type GradientAggregation = 'sum' | 'avg';
 
@@ -53,6 +53,24 @@ export interface ClusterTransformOptions {
    * compress better. Default 0: nearest centroid (TFMOT).
    */
   readonly entropyWeight?: number;
+  /**
+   * Rate-aware assignment to a target: each codebook row's index entropy (bits per element, the
+   * pinned zeros of a sparse codebook included: the row's whole index stream) is held at ≤ (1 − entropyReduction × ramp) × its entropy at the start (nearest-centroid
+   * assignment of the incoming weights), ramp rising linearly from 0 to 1 over `entropyRampSteps`
+   * training steps; λ is found per row and step (`lambdaForEntropy`). Unlike a fixed
+   * `entropyWeight`, every row shrinks by the asked share whatever its values and however far its
+   * latent weights drift. Default 0 (off); excludes `entropyWeight`.
+   */
+  readonly entropyReduction?: number;
+  /** Training steps over which `entropyReduction` ramps up (default 1: in full from the first step). */
+  readonly entropyRampSteps?: number;
+  /**
+   * What a move to another centroid costs in the rate-aware assignment: `uniform` (default) its
+   * squared error; `gradient` its squared error times the weight's importance, a running mean
+   * (decay 0.99) of its squared loss gradient (the diagonal of the empirical Fisher, a second-order
+   * estimate of the loss the move costs), so weights the loss does not feel move first.
+   */
+  readonly moveCost?: 'uniform' | 'gradient';
   /**
    * Recovery phase: re-assign indices only up to this training step (steps count from 1); later
    * steps keep the last assignment (the index histogram, hence the compressed size, stays) while
@@ -119,6 +137,17 @@ export function createClusterTransform(options: ClusterTransformOptions): Weight
         .ok;
     },
     create(target, raw) {
+      if ((options.entropyReduction ?? 0) > 0 && (options.entropyWeight ?? 0) > 0)
+        throw new InvalidArgumentError(
+          'entropyReduction and entropyWeight are two ways to choose the rate-aware λ: give one',
+          { node: target.node.name, field: 'entropyReduction' },
+        );
+      const reduction = options.entropyReduction ?? 0;
+      if (!(reduction >= 0 && reduction < 1))
+        throw new InvalidArgumentError(`entropyReduction must be in [0, 1), got ${reduction}`, {
+          node: target.node.name,
+          field: 'entropyReduction',
+        });
       const shape = raw.shape;
       const data = Float32Array.from(raw.dataSync() as Float32Array);
       const where = { node: target.node.name, field: target.slot };
@@ -170,12 +199,28 @@ export function createClusterTransform(options: ClusterTransformOptions): Weight
         codebook,
         frozen,
         options.gradientAggregation ?? 'sum',
-        options.entropyWeight ?? 0,
+        {
+          weight: options.entropyWeight ?? 0,
+          reduction: options.entropyReduction ?? 0,
+          rampSteps: Math.max(1, options.entropyRampSteps ?? 1),
+          moveCost: options.moveCost ?? 'uniform',
+        },
         options.reassignUntilStep,
       );
     },
   };
 }
+
+/** How the assignment trades squared error for index entropy (see `ClusterTransformOptions`). */
+interface RateOptions {
+  readonly weight: number;
+  readonly reduction: number;
+  readonly rampSteps: number;
+  readonly moveCost: 'uniform' | 'gradient';
+}
+
+/** Decay of the running mean of squared gradients behind `moveCost: 'gradient'` (~100 steps). */
+const IMPORTANCE_DECAY = 0.99;
 
 class ClusterInstance implements WeightTransformInstance {
   private readonly centroids: tf.Variable;
@@ -186,6 +231,10 @@ class ClusterInstance implements WeightTransformInstance {
   private readonly indices: IndexArray;
   private readonly rowOf: Int32Array | undefined;
   private assigned = false;
+  /** Each codebook row's index entropy at the first assignment (for `entropyReduction`). */
+  private startBits: Float64Array | undefined;
+  /** Running mean of each element's squared gradient (`moveCost: 'gradient'`), after a backward pass. */
+  private importance: Float32Array | undefined;
   /** The last training step seen (0 before training). */
   private lastStep = 0;
 
@@ -194,7 +243,7 @@ class ClusterInstance implements WeightTransformInstance {
     private readonly initial: Codebook,
     private readonly frozen: Uint8Array | undefined,
     private readonly aggregation: GradientAggregation,
-    private readonly entropyWeight: number,
+    private readonly rate: RateOptions,
     private readonly reassignUntilStep: number | undefined,
   ) {
     const { rows, clusters } = initial;
@@ -234,15 +283,33 @@ class ClusterInstance implements WeightTransformInstance {
     );
   }
 
+  /**
+   * Each row's target index entropy at the current step (`entropyReduction`), from the row
+   * entropies of the first assignment; undefined when the assignment has no target.
+   */
+  private targetBits(values: Float32Array, codebook: Codebook): Float64Array | undefined {
+    if (!(this.rate.reduction > 0)) return undefined;
+    if (this.startBits === undefined) {
+      const nearest = assignCodebook(values, this.shape, codebook, this.frozen);
+      this.startBits = codebookRowEntropies(this.shape, codebook, nearest);
+    }
+    const share = this.rate.reduction * Math.min(1, this.lastStep / this.rate.rampSteps);
+    return this.startBits.map((bits) => bits * (1 - share));
+  }
+
   /** Re-assign every element to a centroid of the current codebook (rate-aware or nearest). */
   private assign(values: Float32Array): void {
-    if (this.entropyWeight > 0)
-      assignCodebookRateAware(values, this.shape, this.currentCodebook(), this.entropyWeight, {
+    const codebook = this.currentCodebook();
+    const targetBits = this.targetBits(values, codebook);
+    if (this.rate.weight > 0 || targetBits !== undefined)
+      assignCodebookRateAware(values, this.shape, codebook, this.rate.weight, {
         ...(this.frozen ? { frozen: this.frozen } : {}),
         ...(this.assigned ? { previous: this.indices } : {}),
+        ...(targetBits ? { targetBits } : {}),
+        ...(this.importance ? { importance: this.importance } : {}),
         out: this.indices,
       });
-    else assignCodebook(values, this.shape, this.currentCodebook(), this.frozen, this.indices);
+    else assignCodebook(values, this.shape, codebook, this.frozen, this.indices);
     this.assigned = true;
   }
 
@@ -277,6 +344,7 @@ class ClusterInstance implements WeightTransformInstance {
         gradFunc: (dy: tf.Tensor) => {
           const toWeight = frozenMask ? tf.mul(dy, frozenMask) : dy;
           const g = dy.dataSync() as Float32Array;
+          this.trackImportance(g);
           const sums = new Float32Array(rows * k);
           for (let i = 0; i < flat.length; i++) sums[flat[i]!]! += g[i]!;
           if (scale) for (let j = 0; j < sums.length; j++) sums[j]! *= scale[j]!;
@@ -286,6 +354,18 @@ class ClusterInstance implements WeightTransformInstance {
       };
     });
     return clustered(w, this.centroids) as tf.Tensor;
+  }
+
+  /** Fold one backward pass's gradient into the running importance (`moveCost: 'gradient'`). */
+  private trackImportance(g: Float32Array): void {
+    if (this.rate.moveCost !== 'gradient') return;
+    if (this.importance === undefined) {
+      this.importance = Float32Array.from(g, (x) => x * x);
+      return;
+    }
+    const imp = this.importance;
+    for (let i = 0; i < imp.length; i++)
+      imp[i] = IMPORTANCE_DECAY * imp[i]! + (1 - IMPORTANCE_DECAY) * g[i]! * g[i]!;
   }
 
   trainableVariables(): tf.Variable[] {
