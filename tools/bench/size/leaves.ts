@@ -42,7 +42,12 @@ import {
 import { registerClusteringPasses } from '@collabopt/clustering';
 import { createEngine, loadFashionMnist, referenceCnn, type Dataset } from '@collabopt/engine';
 import { writeTflite } from '@collabopt/format-tflite';
-import { pruneFrequencyFor, registerPreservePasses, treePlan } from '@collabopt/preserve';
+import {
+  dropStandardError,
+  pruneFrequencyFor,
+  registerPreservePasses,
+  treePlan,
+} from '@collabopt/preserve';
 import { registerPruningPasses } from '@collabopt/pruning';
 import { registerQuantizationPasses } from '@collabopt/quantization';
 import { arg } from '../args';
@@ -121,6 +126,24 @@ function entropyBits(codes: Int8Array): number {
   let h = 0;
   for (const n of counts.values()) h -= (n / codes.length) * Math.log2(n / codes.length);
   return h;
+}
+
+/**
+ * McNemar's exact two-sided p-value for b discordant pairs one way and c the other: twice the
+ * smaller binomial(b + c, ½) tail, at most 1.
+ */
+function mcNemarExactP(b: number, c: number): number {
+  const n = b + c;
+  if (n === 0) return 1;
+  const k = Math.min(b, c);
+  // log C(n, i) − n·log 2, summed from i = 0 to k.
+  let logTerm = -n * Math.LN2;
+  let tail = Math.exp(logTerm);
+  for (let i = 1; i <= k; i++) {
+    logTerm += Math.log((n - i + 1) / i);
+    tail += Math.exp(logTerm);
+  }
+  return Math.min(1, 2 * tail);
 }
 
 async function main(): Promise<void> {
@@ -258,11 +281,19 @@ async function main(): Promise<void> {
   }
   const r = spawnSync(
     PYTHON,
-    [path.join(__dirname, 'tflite_accuracy.py'), String(TEST), ...rows.map((x) => x.file)],
+    [
+      path.join(__dirname, 'tflite_accuracy.py'),
+      '--correct',
+      String(TEST),
+      ...rows.map((x) => x.file),
+    ],
     { encoding: 'utf8', maxBuffer: 1 << 26 },
   );
   if (r.status !== 0) throw new Error(`tflite_accuracy.py failed: ${r.stderr}`);
-  const accuracy = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as Record<string, number>;
+  const { accuracy, correct } = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as {
+    accuracy: Record<string, number>;
+    correct: Record<string, string>;
+  };
   const byId = new Map(rows.map((x) => [x.id, x]));
   const ratio = (a: number, b: number | undefined): string =>
     b === undefined ? '' : `${(a / b).toFixed(3)}×`;
@@ -336,6 +367,52 @@ async function main(): Promise<void> {
   if (rangeRows.length > 0)
     console.log(
       formatTable(['leaf', 'activation', 'PTQ range', 'leaf range', 'width vs PTQ'], rangeRows),
+    );
+  // Paired comparison with the PTQ leaf on the same test images: b images only the leaf gets
+  // right, c only PTQ; the difference (b − c)/n, its standard error and McNemar's exact p-value.
+  const pairedRows: string[][] = [];
+  for (const x of rows) {
+    const p = peer(x.id);
+    const other = p === undefined ? undefined : byId.get(p);
+    if (!other || !/-(cqat|pcqat)(\[|$)/.test(x.id)) continue;
+    const mine = correct[x.file]!;
+    const theirs = correct[other.file]!;
+    let b = 0;
+    let c = 0;
+    for (let i = 0; i < mine.length; i++) {
+      if (mine[i] === theirs[i]) continue;
+      if (mine[i] === '1') b++;
+      else c++;
+    }
+    const n = mine.length;
+    const se = dropStandardError({
+      baseline: 0,
+      metric: 0,
+      samples: n,
+      changedFraction: (b + c) / n,
+    });
+    pairedRows.push([
+      x.id,
+      String(b),
+      String(c),
+      (((b - c) / n) * 100).toFixed(2),
+      se.toFixed(2),
+      mcNemarExactP(b, c).toFixed(3),
+    ]);
+  }
+  if (pairedRows.length > 0)
+    console.log(
+      formatTable(
+        [
+          'leaf',
+          'only leaf right',
+          'only PTQ right',
+          'points vs PTQ',
+          'paired SE (points)',
+          'McNemar p (two-sided)',
+        ],
+        pairedRows,
+      ),
     );
   const has = (...ids: string[]): boolean => ids.every((id) => byId.has(id));
   const acc = (id: string): number => (accuracy[byId.get(id)!.file] ?? NaN) * 100;
