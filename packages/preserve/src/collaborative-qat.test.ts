@@ -10,14 +10,7 @@ import { registerClusteringPasses } from '@collabopt/clustering';
 import { createDataset, createEngine, type Dataset, type Engine } from '@collabopt/engine';
 import { registerPruningPasses } from '@collabopt/pruning';
 import { registerQuantizationPasses } from '@collabopt/quantization';
-import {
-  DEFAULT_ENTROPY_WEIGHT,
-  DEFAULT_REASSIGN_FRACTION,
-  cqat,
-  pcqat,
-  pqat,
-  reassignUntilStep,
-} from './collaborative-qat';
+import { CLUSTER_QAT_DEFAULTS, cqat, pcqat, pqat, reassignUntilStep } from './collaborative-qat';
 import { registerPreservePasses } from './register';
 
 /** A small conv net and a separable toy task (class = quadrant with the brightest pixel). */
@@ -109,7 +102,7 @@ describe('collaborative QAT (pqat, cqat, pcqat)', () => {
     expect(r.graph.metadata['quantization']).toEqual({ mode: 'int8' });
   });
 
-  it('pcqat(entropyWeight) keeps zeros and ≤ k codes, lowers the index entropy, is deterministic', async () => {
+  it('pcqat(entropyWeight, entropyReduction=0) keeps zeros and ≤ k codes, lowers the index entropy, is deterministic', async () => {
     const pruned = (
       await run(
         model(),
@@ -122,15 +115,15 @@ describe('collaborative QAT (pqat, cqat, pcqat)', () => {
     // re-assignment acts from the first step.
     const nearest = await run(
       pruned.clone(),
-      'pcqat(epochs=1, batchSize=32, learningRate=0.01, entropyWeight=0)',
+      'pcqat(epochs=1, batchSize=32, learningRate=0.01, entropyWeight=0, entropyReduction=0)',
     );
     const rateAware = await run(
       pruned.clone(),
-      'pcqat(epochs=1, batchSize=32, learningRate=0.01, entropyWeight=0.5)',
+      'pcqat(epochs=1, batchSize=32, learningRate=0.01, entropyWeight=0.5, entropyReduction=0)',
     );
     const again = await run(
       pruned.clone(),
-      'pcqat(epochs=1, batchSize=32, learningRate=0.01, entropyWeight=0.5)',
+      'pcqat(epochs=1, batchSize=32, learningRate=0.01, entropyWeight=0.5, entropyReduction=0)',
     );
     expect(rateAware.warnings).toEqual([]);
     for (const name of ['conv', 'hidden', 'logits']) {
@@ -168,7 +161,7 @@ describe('collaborative QAT (pqat, cqat, pcqat)', () => {
     const before = kernelFacts(pruned, 'hidden');
     // 256 samples / 32 = 8 steps: indices re-assigned on steps 1–4, frozen on 5–8.
     const pipeline =
-      'pcqat(epochs=1, batchSize=32, learningRate=0.01, entropyWeight=0.5, reassignFraction=0.5)';
+      'pcqat(epochs=1, batchSize=32, learningRate=0.01, entropyWeight=0.5, entropyReduction=0, reassignFraction=0.5)';
     const a = await run(pruned.clone(), pipeline);
     const b = await run(pruned.clone(), pipeline);
     expect(a.warnings).toEqual([]);
@@ -181,6 +174,46 @@ describe('collaborative QAT (pqat, cqat, pcqat)', () => {
     expect(Array.from(b.graph.node('hidden').weight('kernel').tensor.data as Float32Array)).toEqual(
       Array.from(kernel),
     );
+  });
+
+  it("pcqat(entropyReduction) shrinks every kernel's index entropy by the asked share, keeps zeros and ≤ k codes", async () => {
+    const pruned = (
+      await run(
+        model(),
+        'prune(sparsity=0.5, oneShot=true) | sparsityPreservingCluster(clusters=6, oneShot=true)',
+      )
+    ).graph;
+    const before = kernelFacts(pruned, 'hidden');
+    const base = 'pcqat(epochs=1, batchSize=32, learningRate=0.01, entropyWeight=0';
+    const nearest = await run(pruned.clone(), `${base}, entropyReduction=0)`);
+    // 8 steps: the target ramps in over steps 1–4 (reassignFraction 0.5), then indices freeze.
+    for (const moveCost of ['uniform', 'gradient']) {
+      const pipeline = `${base}, entropyReduction=0.2, reassignFraction=0.5, moveCost=${moveCost})`;
+      const a = await run(pruned.clone(), pipeline);
+      const b = await run(pruned.clone(), pipeline);
+      expect(a.warnings).toEqual([]);
+      for (const name of ['conv', 'hidden', 'logits']) {
+        // The int8 values stand for the cluster indices (one per-tensor grid), so their entropy
+        // is the index entropy: ≤ 0.8 × the start (nearest-centroid training keeps it there).
+        expect(valueEntropy(a.graph, name)).toBeLessThanOrEqual(
+          0.8 * valueEntropy(pruned, name) + 1e-9,
+        );
+        expect(valueEntropy(nearest.graph, name)).toBeGreaterThan(0.8 * valueEntropy(pruned, name));
+        const kernel = a.graph.node(name).weight('kernel').tensor.data as Float32Array;
+        expect(new Set(kernel).size).toBeLessThanOrEqual(6);
+        expect(Array.from(b.graph.node(name).weight('kernel').tensor.data as Float32Array)).toEqual(
+          Array.from(kernel),
+        );
+      }
+      expect(kernelFacts(a.graph, 'hidden').zeros).toBe(before.zeros);
+    }
+  });
+
+  it('cqat rejects entropyReduction together with entropyWeight before training', async () => {
+    const clustered = (await run(model(), 'cluster(clusters=6, oneShot=true)')).graph;
+    await expect(
+      run(clustered, 'cqat(epochs=1, entropyReduction=0.1, entropyWeight=0.2)'),
+    ).rejects.toThrow(/give one/);
   });
 
   it('pcqat(weightBits=4) keeps the zeros and the clusters on a 4-bit grid', async () => {
@@ -235,14 +268,18 @@ describe('collaborative QAT declarations', () => {
       learningRate: 1e-4,
       optimizer: 'adam',
       weightBits: 8,
-      rangeInit: 'tfmot',
+      rangeInit: 'firstBatch',
       loss: 'auto',
       temperature: 1,
-      entropyWeight: DEFAULT_ENTROPY_WEIGHT.pcqat,
-      reassignFraction: DEFAULT_REASSIGN_FRACTION,
+      entropyWeight: 0,
+      entropyReduction: CLUSTER_QAT_DEFAULTS.entropyReduction,
+      moveCost: 'gradient',
+      reassignFraction: CLUSTER_QAT_DEFAULTS.reassignFraction,
     });
-    expect(cqat.create({}).options).toMatchObject({ entropyWeight: DEFAULT_ENTROPY_WEIGHT.cqat });
-    expect(pqat.create({}).options).not.toHaveProperty('entropyWeight');
+    expect(cqat.create({}).options).toMatchObject(CLUSTER_QAT_DEFAULTS);
+    expect(pqat.create({}).options).not.toHaveProperty('entropyReduction');
+    // Plain QAT keeps TFMOT's activation-range start.
+    expect(pqat.create({}).options).toMatchObject({ rangeInit: 'tfmot' });
     // cqat's declared options are the union of the QAT and cluster-QAT sets; the cast reaches the
     // cluster-QAT option the type does not name.
     expect(() => cqat.create({ entropyWeight: -1 } as never)).toThrow(/entropyWeight/);

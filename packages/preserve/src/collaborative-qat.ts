@@ -1,4 +1,9 @@
-import { defineOptions, definePass, type AnnotationKind } from '@collabopt/core';
+import {
+  defineOptions,
+  definePass,
+  InvalidArgumentError,
+  type AnnotationKind,
+} from '@collabopt/core';
 import { createClusterTransform } from '@collabopt/clustering';
 import { getDataSource, type WeightTransform } from '@collabopt/engine';
 import { pruningTransform } from '@collabopt/pruning';
@@ -12,17 +17,29 @@ export interface Preservation {
   readonly clusters: boolean;
 }
 
+/** How the codebook stage of CQAT/PCQAT assigns weights to clusters (see `clusterQatOptions`). */
+export interface ClusterAssignment {
+  /** Fixed rate-aware weight (0: off). */
+  readonly entropyWeight: number;
+  /** Target share of index entropy to remove per kernel (0: off). */
+  readonly entropyReduction: number;
+  /** Steps over which the target ramps in (the re-assigning steps). */
+  readonly rampSteps: number;
+  /** Last step that re-assigns indices (undefined: every step). */
+  readonly reassignUntilStep?: number;
+  readonly moveCost: MoveCost;
+}
+
 /**
  * The preserving stages that run before the fake-quant: a mask stage that only keeps existing
  * masks fixed (it prunes nothing new), and a codebook stage that starts from each weight's
- * existing codebook and trains its centroids (indices re-assigned every step, zero centroid pinned
- * when the codebook has one).
+ * existing codebook and trains its centroids (indices re-assigned as `assignment` says, zero
+ * centroid pinned when the codebook has one). Without `assignment`: nearest centroid every step.
  */
 export function preservingTransforms(
   p: Preservation,
   seed = 0,
-  entropyWeight = 0,
-  reassignUntilStep?: number,
+  assignment?: ClusterAssignment,
 ): WeightTransform[] {
   const stages: WeightTransform[] = [];
   if (p.sparsity)
@@ -33,75 +50,133 @@ export function preservingTransforms(
         clusters: 2,
         initialFrom: 'annotation',
         seed,
-        entropyWeight,
-        ...(reassignUntilStep !== undefined ? { reassignUntilStep } : {}),
+        ...(assignment !== undefined
+          ? {
+              entropyWeight: assignment.entropyWeight,
+              entropyReduction: assignment.entropyReduction,
+              entropyRampSteps: assignment.rampSteps,
+              moveCost: assignment.moveCost,
+              ...(assignment.reassignUntilStep !== undefined
+                ? { reassignUntilStep: assignment.reassignUntilStep }
+                : {}),
+            }
+          : {}),
       }),
     );
   return stages;
 }
 
-/**
- * Default `entropyWeight` of cqat and pcqat: one bit of index entropy saved is worth this many
- * times the codebook row's mean squared gap between adjacent centroids, in squared error. Chosen
- * on the reference CNN (tools/bench/size/leaves.ts, 60k/10k Fashion-MNIST, the tree's epochs=1):
- * each the smallest tried weight reaching ≤ 0.97× PTQ's deflated size on seeds 0, 1 and 2 (CQAT
- * 0.841×/0.911×/0.882× at −0.07/+0.44/+0.10 points; PCQAT 0.876×/0.900×/0.875× at
- * +0.17/−0.22/−0.31 points). One weight does not serve both, probably because PCQAT's free
- * centroids straddle the pruned-away zero region, whose wide gap raises its rows' mean squared
- * gap: PCQAT at 0.15 already costs 0.2–0.4 points (0.83×), CQAT at 0.15 stays at 1.000× on seed 0.
- * Retuned under `rangeInit=firstBatch` over seeds 0–4 (README): no weight reached ≤ 0.97× at equal
- * or better accuracy on every seed, so these stay.
- */
-export const DEFAULT_ENTROPY_WEIGHT = { cqat: 0.2, pcqat: 0.1 } as const;
+/** Values of the `moveCost` option (see `ClusterTransformOptions.moveCost`). */
+export const MOVE_COSTS = ['uniform', 'gradient'] as const;
+export type MoveCost = (typeof MOVE_COSTS)[number];
 
 /**
- * Default `reassignFraction` of cqat and pcqat: the share of the fine-tuning steps that re-assign
- * cluster indices before the recovery phase freezes them. 1 (no recovery phase): on the reference
- * CNN (tools/bench/size/leaves.ts, full Fashion-MNIST, seeds 0–4, table in the README) 0.5 kept
- * the deflated size and moved accuracy against PTQ by less than the seed-to-seed spread.
+ * Defaults of cqat and pcqat where they differ from plain QAT's, chosen on the reference CNN with
+ * the full Fashion-MNIST tree (tools/bench/size/leaves.ts, the tree's epochs=1; tables in the
+ * README):
+ *
+ * - `entropyReduction` 0.08 with `moveCost` 'gradient': every kernel's cluster-index entropy falls
+ *   by 8 % (ramped in over the re-assigning steps), importance-weighted; a fixed `entropyWeight`
+ *   shrank some seeds by 24 % and others not at all.
+ * - `reassignFraction` 0.5: the second half of the fine-tune keeps the indices (recovery phase).
+ * - `rangeInit` 'firstBatch': TFMOT's [−6, 6] start leaves the activation ranges 3–7× wider than
+ *   PTQ's calibrated ones after a 1-epoch fine-tune, so CQAT/PCQAT trailed PTQ.
  */
-export const DEFAULT_REASSIGN_FRACTION = 1;
+export const CLUSTER_QAT_DEFAULTS = {
+  entropyReduction: 0.08,
+  moveCost: 'gradient',
+  reassignFraction: 0.5,
+  rangeInit: 'firstBatch',
+} as const;
 
 /**
  * The last training step that re-assigns cluster indices when a fraction of the fine-tune does:
  * `fraction` × the run's steps (epochs × batches per epoch, capped by `maxSteps`), rounded down;
  * undefined (every step) for fraction 1.
  */
-export function reassignUntilStep(
-  fraction: number,
-  run: { samples: number; batchSize: number; epochs: number; maxSteps?: number },
-): number | undefined {
+export function reassignUntilStep(fraction: number, run: FineTuneRun): number | undefined {
   if (fraction >= 1) return undefined;
-  const steps = Math.min(
-    run.epochs * Math.ceil(run.samples / run.batchSize),
-    run.maxSteps ?? Infinity,
-  );
-  return Math.floor(fraction * steps);
+  return Math.floor(fraction * fineTuneSteps(run));
+}
+
+/** The length of a fine-tune: samples, batch size, epochs and an optional cap on the steps. */
+export interface FineTuneRun {
+  readonly samples: number;
+  readonly batchSize: number;
+  readonly epochs: number;
+  readonly maxSteps?: number;
+}
+
+/** Training steps of a fine-tune: epochs × batches per epoch, capped by `maxSteps`. */
+export function fineTuneSteps(run: FineTuneRun): number {
+  return Math.min(run.epochs * Math.ceil(run.samples / run.batchSize), run.maxSteps ?? Infinity);
 }
 
 /**
- * Options of a cluster-preserving QAT: QAT's plus the rate-aware assignment's weight and the
- * recovery phase.
+ * Options of a cluster-preserving QAT: QAT's (with `rangeInit` defaulting to the first batch) plus
+ * the rate-aware assignment and the recovery phase.
  */
-export function clusterQatOptions(defaultEntropyWeight: number) {
+export function clusterQatOptions() {
   return defineOptions({
     ...QAT_OPTIONS,
+    rangeInit: { ...QAT_OPTIONS.rangeInit, default: CLUSTER_QAT_DEFAULTS.rangeInit },
+    entropyReduction: {
+      kind: 'number',
+      min: 0,
+      max: 0.9,
+      default: CLUSTER_QAT_DEFAULTS.entropyReduction,
+      description:
+        "rate-aware cluster assignment to a target: each kernel's cluster-index entropy (what a compressor pays per weight) is brought to (1 − entropyReduction) × its starting entropy, ramped in linearly over the re-assigning steps (see reassignFraction); the trade-off λ is solved per kernel and step, so every kernel shrinks by the same share whatever its weights; still ≤ k codes; 0: off",
+    },
+    moveCost: {
+      kind: 'enum',
+      values: MOVE_COSTS,
+      default: CLUSTER_QAT_DEFAULTS.moveCost,
+      description:
+        "what moving a weight to another cluster costs in the rate-aware assignment: its squared error ('uniform'), or its squared error times a running mean of its squared gradient ('gradient': weights the loss does not feel move first)",
+    },
     entropyWeight: {
       kind: 'number',
       min: 0,
-      default: defaultEntropyWeight,
+      default: 0,
       description:
-        'rate-aware cluster assignment while fine-tuning: each weight joins the centroid minimising squared error + entropyWeight × (mean squared gap between adjacent centroids) × (−log2 cluster share), so rare clusters lose members and the int8 kernels deflate smaller (still ≤ k codes); 0: nearest centroid (TFMOT)',
+        'the earlier, fixed rate-aware assignment: each weight joins the centroid minimising squared error + entropyWeight × (mean squared gap between adjacent centroids) × (−log2 cluster share); how much a kernel shrinks then depends on its weights (give entropyReduction=0 with it); 0: off',
     },
     reassignFraction: {
       kind: 'number',
       min: 0,
       max: 1,
-      default: DEFAULT_REASSIGN_FRACTION,
+      default: CLUSTER_QAT_DEFAULTS.reassignFraction,
       description:
         'share of the fine-tuning steps that re-assign cluster indices; afterwards (recovery phase) the indices are frozen, so the index histogram and the compressed size stay, while centroids and unclustered weights keep training; 1: every step (TFMOT)',
     },
   });
+}
+
+/**
+ * The cluster assignment a cqat/pcqat run asks for; a typed error when it asks for both the fixed
+ * weight and the target.
+ */
+function clusterAssignment(
+  name: string,
+  options: Record<string, unknown>,
+  run: FineTuneRun,
+): ClusterAssignment {
+  const entropyWeight = options.entropyWeight as number;
+  const entropyReduction = options.entropyReduction as number;
+  if (entropyWeight > 0 && entropyReduction > 0)
+    throw new InvalidArgumentError(
+      `${name}: entropyWeight=${entropyWeight} and entropyReduction=${entropyReduction} are two ways to choose the rate-aware assignment; give one (entropyReduction=0 to use entropyWeight)`,
+      { field: 'entropyReduction' },
+    );
+  const until = reassignUntilStep(options.reassignFraction as number, run);
+  return {
+    entropyWeight,
+    entropyReduction,
+    rampSteps: Math.max(1, until ?? fineTuneSteps(run)),
+    ...(until !== undefined ? { reassignUntilStep: until } : {}),
+    moveCost: options.moveCost as MoveCost,
+  };
 }
 
 /**
@@ -110,12 +185,7 @@ export function clusterQatOptions(defaultEntropyWeight: number) {
  * the pruned zeros and at most k distinct values per codebook. Family 'qat': the pass manager
  * names these when plain qat drops sparsity or clusters.
  */
-function collaborativeQat(
-  name: string,
-  description: string,
-  keeps: Preservation,
-  defaultEntropyWeight = 0,
-) {
+function collaborativeQat(name: string, description: string, keeps: Preservation) {
   const drops: AnnotationKind[] = [];
   if (!keeps.sparsity) drops.push('mask');
   if (!keeps.clusters) drops.push('codebook');
@@ -123,7 +193,7 @@ function collaborativeQat(
     name,
     description,
     family: 'qat',
-    options: keeps.clusters ? clusterQatOptions(defaultEntropyWeight) : QAT_OPTIONS,
+    options: keeps.clusters ? clusterQatOptions() : QAT_OPTIONS,
     preserves: [
       'quant',
       'range',
@@ -133,21 +203,17 @@ function collaborativeQat(
     drops,
     usesTeacher: true,
     run: (graph, ctx, options) => {
-      const fraction = 'reassignFraction' in options ? (options.reassignFraction as number) : 1;
-      const until = reassignUntilStep(fraction, {
+      const run: FineTuneRun = {
         samples: getDataSource(ctx, 'train')?.count ?? 0,
         batchSize: options.batchSize,
         epochs: options.epochs,
         ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
-      });
+      };
+      const assignment = keeps.clusters
+        ? clusterAssignment(name, options as Record<string, unknown>, run)
+        : undefined;
       return runQatPass(name, graph, ctx, options, {
-        transforms: (seed) =>
-          preservingTransforms(
-            keeps,
-            seed,
-            'entropyWeight' in options ? (options.entropyWeight as number) : 0,
-            until,
-          ),
+        transforms: (seed) => preservingTransforms(keeps, seed, assignment),
         codebookAware: keeps.clusters,
       });
     },
@@ -166,7 +232,6 @@ export const cqat = collaborativeQat(
   'cqat',
   'cluster-preserving QAT: int8 fake-quant training that keeps ≤ k values per codebook',
   { sparsity: false, clusters: true },
-  DEFAULT_ENTROPY_WEIGHT.cqat,
 );
 
 /** Sparsity- and cluster-preserving QAT (the fully optimized leaf of the deployment tree). */
@@ -174,5 +239,4 @@ export const pcqat = collaborativeQat(
   'pcqat',
   'sparsity- and cluster-preserving QAT: keeps the zeros and the clusters (fully optimized leaf)',
   { sparsity: true, clusters: true },
-  DEFAULT_ENTROPY_WEIGHT.pcqat,
 );

@@ -4,9 +4,13 @@ export {
   pcqat,
   preservingTransforms,
   clusterQatOptions,
-  DEFAULT_ENTROPY_WEIGHT,
-  DEFAULT_REASSIGN_FRACTION,
+  CLUSTER_QAT_DEFAULTS,
+  MOVE_COSTS,
+  fineTuneSteps,
   reassignUntilStep,
+  type ClusterAssignment,
+  type FineTuneRun,
+  type MoveCost,
   type Preservation,
 } from './collaborative-qat';
 export { registerPreservePasses, preservePasses } from './register';
