@@ -63,10 +63,12 @@ describe('lambdaForEntropy', () => {
 
   it('is the smallest λ reaching the target, by hand', () => {
     const lambda = lambdaForEntropy(countsAt, 0.95, 0.5);
-    expect(lambda).toBeCloseTo(0.1 / boundaryShift, 8);
-    expect(lambda).toBeGreaterThanOrEqual(0.1 / boundaryShift);
+    // To 0.1 % (the search's tolerance), never below the exact threshold.
+    expect(lambda / (0.1 / boundaryShift)).toBeGreaterThanOrEqual(1);
+    expect(lambda / (0.1 / boundaryShift)).toBeLessThanOrEqual(1.001);
     const below = lambdaForEntropy(countsAt, 0.5, 0.5);
-    expect(below).toBeCloseTo(0.5 / boundaryShift, 8);
+    expect(below / (0.5 / boundaryShift)).toBeGreaterThanOrEqual(1);
+    expect(below / (0.5 / boundaryShift)).toBeLessThanOrEqual(1.001);
     expect(Array.from(rateAwareAssign(values, centroids, shares, below))).toEqual([
       0, 0, 0, 0, 0, 0,
     ]);
@@ -77,7 +79,7 @@ describe('lambdaForEntropy', () => {
     expect(lambdaForEntropy(countsAt, 0.5, 0)).toBe(0);
   });
 
-  it('reaches a target on random data, and a slightly smaller λ does not', () => {
+  it('reaches a target on random data, and a λ 0.1 % smaller does not', () => {
     const rng = createRng(3);
     const sorted = Float64Array.from({ length: 2000 }, () => rng.normal() * 0.3).sort();
     const centroids = [-0.6, -0.3, -0.1, 0, 0.1, 0.3, 0.6];
@@ -93,7 +95,7 @@ describe('lambdaForEntropy', () => {
     const bits = (l: number) =>
       countsEntropy(histogram(rateAwareAssign(sorted, centroids, shares, l), 7));
     expect(bits(lambda)).toBeLessThanOrEqual(target);
-    expect(bits(lambda * (1 - 1e-6))).toBeGreaterThan(target);
+    expect(bits(lambda * (1 - 1e-3))).toBeGreaterThan(target);
   });
 });
 

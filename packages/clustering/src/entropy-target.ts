@@ -70,11 +70,16 @@ export function countsEntropy(counts: ArrayLike<number>): number {
 
 /** Doublings of λ tried before giving up on reaching the target (2^60 × the start is far past the collapse into one cluster). */
 const MAX_DOUBLINGS = 60;
-/** Bisection steps after the bracket is found (relative precision 2^-30). */
+/** Most bisection steps after the bracket is found. */
 const BISECTIONS = 30;
+/**
+ * The bisection stops once the bracket is this narrow relative to λ: a λ 0.1 % off moves only the
+ * values within 0.1 % of a rate term from a decision boundary.
+ */
+const LAMBDA_TOLERANCE = 1e-3;
 
 /**
- * The smallest λ (to 2^-30 of its bracket) at which a rate-aware assignment has an index entropy ≤
+ * The smallest λ (to 0.1 %) at which a rate-aware assignment has an index entropy ≤
  * `targetBits`; `countsAt(λ)` gives the assignment's histogram at λ (`rateAwareCounts` for plain
  * squared error, `importanceWeightedCounts` with per-weight importance). 0 when λ = 0 (nearest
  * centroid) already meets the target. `scale` is λ's natural unit (the row's mean squared centroid
@@ -96,7 +101,7 @@ export function lambdaForEntropy(
     lo = hi;
     hi *= 2;
   }
-  for (let i = 0; i < BISECTIONS; i++) {
+  for (let i = 0; i < BISECTIONS && hi - lo > LAMBDA_TOLERANCE * hi; i++) {
     const mid = (lo + hi) / 2;
     if (bits(mid) <= targetBits) hi = mid;
     else lo = mid;

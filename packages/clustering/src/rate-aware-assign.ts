@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@collabopt/core';
 import { allocateIndices, NearestCentroid, type IndexArray } from './assign';
 import { assignCodebook, codebookLayout, type Codebook } from './codebook';
+import { sortFloat32 } from './sorted-values';
 import {
   countsEntropy,
   importanceWeightedCounts,
@@ -106,12 +107,35 @@ const MIN_RELATIVE_IMPORTANCE = 1e-3;
  * squared error), each at least `MIN_RELATIVE_IMPORTANCE`; all 1 when the row has no importance yet
  * (mean 0) or a non-finite one.
  */
-function rowImportance(importance: ArrayLike<number>, at: readonly number[]): Float64Array {
+function rowImportance(importance: ArrayLike<number>, at: Int32Array): Float64Array {
   let sum = 0;
   for (const i of at) sum += importance[i]!;
   const mean = sum / at.length;
   if (!(mean > 0) || !Number.isFinite(mean)) return new Float64Array(at.length).fill(1);
-  return Float64Array.from(at, (i) => Math.max(MIN_RELATIVE_IMPORTANCE, importance[i]! / mean));
+  const out = new Float64Array(at.length);
+  for (let t = 0; t < at.length; t++)
+    out[t] = Math.max(MIN_RELATIVE_IMPORTANCE, importance[at[t]!]! / mean);
+  return out;
+}
+
+/**
+ * Values the importance-weighted λ search looks at: all of a row's values up to this many, else an
+ * evenly strided sample of this many (the entropy of 16,384 indices is within ~0.01 bit of the
+ * row's; the final assignment still visits every value).
+ */
+const SEARCH_SAMPLE = 16384;
+
+function searchSample(
+  values: Float32Array,
+  importance: Float64Array,
+): { values: Float32Array; importance: Float64Array } {
+  if (values.length <= SEARCH_SAMPLE) return { values, importance };
+  const stride = values.length / SEARCH_SAMPLE;
+  const at = Int32Array.from({ length: SEARCH_SAMPLE }, (_, t) => Math.floor(t * stride));
+  return {
+    values: Float32Array.from(at, (i) => values[i]!),
+    importance: Float64Array.from(at, (i) => importance[i]!),
+  };
 }
 
 /** Element positions of each codebook row's free values (frozen or zero elements left out). */
@@ -120,16 +144,25 @@ function freeMembers(
   shape: readonly number[],
   codebook: Codebook,
   frozen: Uint8Array | undefined,
-): { members: number[][]; rowOf: (i: number) => number } {
+): { members: Int32Array[]; rowOf: (i: number) => number } {
   const layout = codebookLayout(shape, codebook.channelAxes);
   const rows = layout ? layout.count : 1;
   const inner = layout ? layout.inner : 1;
   const rowOf = (i: number) => (layout ? Math.floor(i / inner) % rows : 0);
-  const members: number[][] = Array.from({ length: rows }, () => []);
   const pinned = codebook.zeroCentroid !== undefined;
+  const free = (i: number) =>
+    !(pinned && (data[i] === 0 || (frozen !== undefined && frozen[i] === 0)));
+  // Two passes over typed arrays: a million-element row built with number[].push and mapped
+  // with Float32Array.from(…, fn) cost ~0.3 s per training step.
+  const counts = new Int32Array(rows);
+  for (let i = 0; i < data.length; i++) if (free(i)) counts[rowOf(i)]!++;
+  const members = Array.from(counts, (c) => new Int32Array(c));
+  const filled = new Int32Array(rows);
   for (let i = 0; i < data.length; i++)
-    if (!(pinned && (data[i] === 0 || (frozen !== undefined && frozen[i] === 0))))
-      members[rowOf(i)]!.push(i);
+    if (free(i)) {
+      const r = rowOf(i);
+      members[r]![filled[r]!++] = i;
+    }
   return { members, rowOf };
 }
 
@@ -222,33 +255,48 @@ export function assignCodebookRateAware(
   for (let r = 0; r < members.length; r++) {
     const at = members[r]!;
     if (at.length === 0) continue;
-    const values = Float64Array.from(at, (i) => data[i]!);
+    const values = new Float32Array(at.length);
+    for (let t = 0; t < at.length; t++) values[t] = data[at[t]!]!;
     const centroids = codebook.centroids.subarray(r * k, (r + 1) * k);
-    const shares = indexShares(
-      at.map((i) => previous[i]!),
-      k,
-    );
+    const shares = new Float64Array(k);
+    for (const i of at) shares[previous[i]!]!++;
+    for (let j = 0; j < k; j++) shares[j]! /= at.length;
     const exclude = zeros?.[r];
     const gap = meanSquaredCentroidGap(centroids, exclude);
     const importance =
       options.importance !== undefined ? rowImportance(options.importance, at) : undefined;
     let lambda = entropyWeight * gap;
     if (options.targetBits !== undefined) {
-      const sorted = importance === undefined ? Float64Array.from(values).sort() : undefined;
-      lambda = lambdaForEntropy(
-        (l) =>
-          importance === undefined
-            ? rateAwareCounts(sorted!, centroids, shares, l, exclude)
-            : importanceWeightedCounts(values, importance, centroids, shares, l, exclude),
-        freeTargetBits(options.targetBits[r]!, 1 - at.length / rowSize),
-        gap,
-      );
+      const target = freeTargetBits(options.targetBits[r]!, 1 - at.length / rowSize);
+      if (importance === undefined) {
+        const sorted = sortFloat32(values);
+        lambda = lambdaForEntropy(
+          (l) => rateAwareCounts(sorted, centroids, shares, l, exclude),
+          target,
+          gap,
+        );
+      } else {
+        const sample = searchSample(values, importance);
+        lambda = lambdaForEntropy(
+          (l) =>
+            importanceWeightedCounts(
+              sample.values,
+              sample.importance,
+              centroids,
+              shares,
+              l,
+              exclude,
+            ),
+          target,
+          gap,
+        );
+      }
     }
     const assigned = rateAwareAssign(values, centroids, shares, lambda, {
       ...(exclude !== undefined ? { exclude } : {}),
       ...(importance !== undefined ? { importance } : {}),
     });
-    at.forEach((i, t) => (out[i] = assigned[t]!));
+    for (let t = 0; t < at.length; t++) out[at[t]!] = assigned[t]!;
   }
   return out;
 }
