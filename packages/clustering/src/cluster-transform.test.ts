@@ -495,7 +495,9 @@ describe('cluster transform with a target index entropy (entropyReduction)', () 
   it('rejects entropyReduction with entropyWeight, and one outside [0, 1)', () => {
     const graph = denseGraph(16, 8, 3);
     const target = targetOf(graph, 'fc', 'kernel');
-    const raw = tf.variable(tf.tensor(Float32Array.from(target.weight.tensor.data), [16, 8]));
+    const raw = tf.variable(
+      tf.tensor(Float32Array.from(target.weight.tensor.data as Float32Array), [16, 8]),
+    );
     const both = createClusterTransform({ clusters: 4, entropyReduction: 0.1, entropyWeight: 0.2 });
     expect(() => both.create(target, raw)).toThrow(/give one/);
     const whole = createClusterTransform({ clusters: 4, entropyReduction: 1 });
