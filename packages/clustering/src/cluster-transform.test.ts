@@ -492,6 +492,36 @@ describe('cluster transform with a target index entropy (entropyReduction)', () 
     inst.dispose();
   });
 
+  it('leaves a per-channel codebook on nearest-centroid assignment', () => {
+    /** Train a per-channel (2 rows along axis 1) annotated kernel for 6 steps; final values. */
+    const trained = (entropyReduction: number): number[] => {
+      const graph = denseGraph(16, 2, 3);
+      const target = targetOf(graph, 'fc', 'kernel');
+      const data = target.weight.tensor.data as Float32Array;
+      const centroids = Float32Array.from([-0.3, -0.1, 0.1, 0.3, -0.6, -0.2, 0.2, 0.6]);
+      const indices = Uint8Array.from(data, (_, i) => [0, 1, 1, 2, 2, 2, 3, 3][(i >> 1) % 8]!);
+      indices.forEach((j, i) => (data[i] = centroids[(i % 2) * 4 + j]!));
+      target.weight.annotations.codebook = { centroids, indices, clusters: 4, channelAxes: [1] };
+      const transform = createClusterTransform({
+        clusters: 4,
+        initialFrom: 'annotation',
+        entropyReduction,
+        moveCost: 'gradient',
+      });
+      const raw = tf.variable(tf.tensor(Float32Array.from(data), [16, 2]));
+      const inst = transform.create(target, raw);
+      const goal = tf.randomNormal([16, 2], 0, 0.3, 'float32', 9);
+      train(raw, inst, goal, 6);
+      const out = tf.tidy(() =>
+        Array.from(inst.forward(raw, { ...info, training: false }).dataSync()),
+      );
+      tf.dispose([raw, goal]);
+      inst.dispose();
+      return out;
+    };
+    expect(trained(0.5)).toEqual(trained(0));
+  });
+
   it('rejects entropyReduction with entropyWeight, and one outside [0, 1)', () => {
     const graph = denseGraph(16, 8, 3);
     const target = targetOf(graph, 'fc', 'kernel');

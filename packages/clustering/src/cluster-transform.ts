@@ -60,6 +60,12 @@ export interface ClusterTransformOptions {
    * training steps; λ is found per row and step (`lambdaForEntropy`). Unlike a fixed
    * `entropyWeight`, every row shrinks by the asked share whatever its values and however far its
    * latent weights drift. Default 0 (off); excludes `entropyWeight`.
+   *
+   * Only per-tensor codebooks (one row) take the target; a codebook per channel (per-channel
+   * clustering, or a per-tensor one scaled per channel by BatchNorm folding) keeps nearest-centroid
+   * assignment. Its exported codes differ from channel to channel, so fewer index bits do not make
+   * the file smaller (measured: 1.01–1.03× the PTQ leaf on a MobileNet-style model), while a target
+   * per channel row of 64–576 weights cost PCQAT up to 20 points there.
    */
   readonly entropyReduction?: number;
   /** Training steps over which `entropyReduction` ramps up (default 1: in full from the first step). */
@@ -288,7 +294,7 @@ class ClusterInstance implements WeightTransformInstance {
    * entropies of the first assignment; undefined when the assignment has no target.
    */
   private targetBits(values: Float32Array, codebook: Codebook): Float64Array | undefined {
-    if (!(this.rate.reduction > 0)) return undefined;
+    if (!(this.rate.reduction > 0) || codebook.rows > 1) return undefined;
     if (this.startBits === undefined) {
       const nearest = assignCodebook(values, this.shape, codebook, this.frozen);
       this.startBits = codebookRowEntropies(this.shape, codebook, nearest);
