@@ -1,6 +1,7 @@
 /**
  * Size benchmark of the quantized leaves (issue #17, items 1 and 2), on DESIGN.md's reference CNN
- * with Fashion-MNIST: the deployment tree's pipelines (`treePlan`) plus int4 leaves
+ * (or, with --model=mobilenet, the Keras-trained MobileNet-v1-style model of bench:size; default
+ * --train=20000 --epochs=4 there) with Fashion-MNIST: the deployment tree's pipelines (`treePlan`) plus int4 leaves
  * (`weightBits=4`). Per leaf: accuracy of the exported .tflite in TensorFlow 2.21's interpreter,
  * raw bytes, deflated bytes (zlib, the seed's "Compression" measure), int codes per kernel tensor
  * and per output channel (max over kernels). Ratios compare each CQAT/PCQAT leaf with the PTQ
@@ -24,7 +25,7 @@
  * that clustering can shrink is visible.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -32,6 +33,7 @@ import {
   PassManager,
   PassRegistry,
   channelLayout,
+  readModel,
   encodeOnGrid,
   formatTable,
   quantRange,
@@ -39,24 +41,29 @@ import {
   type Graph,
   type Weight,
 } from '@collabopt/core';
+import { registerAllPlugins } from '@collabopt/cli';
 import { registerClusteringPasses } from '@collabopt/clustering';
 import { createEngine, loadFashionMnist, referenceCnn, type Dataset } from '@collabopt/engine';
 import { writeTflite } from '@collabopt/format-tflite';
 import {
   dropStandardError,
+  prepareOutput,
   pruneFrequencyFor,
   registerPreservePasses,
   treePlan,
 } from '@collabopt/preserve';
 import { registerPruningPasses } from '@collabopt/pruning';
 import { registerQuantizationPasses } from '@collabopt/quantization';
+import { trainKerasMobilenet } from '../../../e2e/helpers/keras-mobilenet';
 import { arg } from '../args';
 
 const REPO = path.resolve(__dirname, '../../..');
 const PYTHON = path.join(REPO, '.venv-oracle', 'bin', 'python');
-const TRAIN = Number(arg('train', '60000'));
+/** `reference` (DESIGN.md's reference CNN, trained here) or `mobilenet` (trained by Keras). */
+const MODEL = arg('model', 'reference');
+const TRAIN = Number(arg('train', MODEL === 'mobilenet' ? '20000' : '60000'));
 const TEST = Number(arg('test', '10000'));
-const EPOCHS = Number(arg('epochs', '3'));
+const EPOCHS = Number(arg('epochs', MODEL === 'mobilenet' ? '4' : '3'));
 const SEED = Number(arg('seed', '0'));
 
 const ONLY = arg('leaves')?.split(',');
@@ -146,6 +153,34 @@ function mcNemarExactP(b: number, c: number): number {
   return Math.min(1, 2 * tail);
 }
 
+/**
+ * The Keras-trained MobileNet-v1-style model of e2e/cli/mobilenet-tree and bench:size (depthwise
+ * separable blocks, BatchNorm, ReLU6, softmax head), trained once per --train/--epochs and kept in
+ * the temp folder for the next seed (Keras's own seed is fixed; --seed varies collabopt's passes).
+ * Legalized for int8 TFLite as the tree does.
+ */
+async function kerasMobilenet(fashion: ReturnType<typeof loadFashionMnist>): Promise<Graph> {
+  const cache = path.join(tmpdir(), `collabopt-leaves-mobilenet-${TRAIN}-${EPOCHS}`);
+  const modelDir = path.join(cache, 'model');
+  if (!existsSync(path.join(modelDir, 'model.json')))
+    trainKerasMobilenet({
+      fashion,
+      train: TRAIN,
+      test: fashion.test.count,
+      epochs: EPOCHS,
+      dataDir: path.join(cache, 'data'),
+      modelDir,
+      timeoutMs: 60 * 60_000,
+    });
+  registerAllPlugins(); // the TF.js Layers reader and the TFLite writer prepareOutput probes with
+  const graph = await readModel(path.join(modelDir, 'model.json'));
+  await prepareOutput(graph, path.join(cache, 'probe.tflite'), {
+    format: 'tflite',
+    pipeline: 'ptq(mode=int8)',
+  });
+  return graph;
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const engine = await createEngine({ logger: silentLogger });
@@ -156,7 +191,7 @@ async function main(): Promise<void> {
   registerClusteringPasses(passes);
   registerQuantizationPasses(passes);
   registerPreservePasses(passes);
-  const baseline = referenceCnn(SEED);
+  const baseline = MODEL === 'mobilenet' ? await kerasMobilenet(fm) : referenceCnn(SEED);
   // As in the deployment tree, the float baseline is every pipeline's teacher (`distill=…`).
   const context = { passRegistry: passes, logger: silentLogger, engine, seed: SEED };
   const run = async (g: Graph, pipeline: string): Promise<Graph> =>
@@ -170,14 +205,15 @@ async function main(): Promise<void> {
         .run(g)
     ).graph;
 
-  await engine.fit(baseline, train, {
-    epochs: EPOCHS,
-    batchSize: 128,
-    optimizer: 'adam',
-    learningRate: 1e-3,
-    seed: SEED,
-    label: 'baseline',
-  });
+  if (MODEL === 'reference')
+    await engine.fit(baseline, train, {
+      epochs: EPOCHS,
+      batchSize: 128,
+      optimizer: 'adam',
+      learningRate: 1e-3,
+      seed: SEED,
+      label: 'baseline',
+    });
   const pruneEpochs = Number(arg('prune-epochs', '2'));
   const pruneFrequency = pruneFrequencyFor(train.count, pruneEpochs);
   const plan = treePlan({
@@ -306,7 +342,7 @@ async function main(): Promise<void> {
         : undefined;
   };
   console.log(
-    `reference CNN, Fashion-MNIST: ${train.count} training samples, ${TEST} test samples, baseline ${EPOCHS} epochs, backend ${engine.backend}, seed ${SEED}; accuracy in TF 2.21's interpreter`,
+    `${MODEL === 'mobilenet' ? 'MobileNet-v1-style (Keras-trained)' : 'reference CNN'}, Fashion-MNIST: ${train.count} training samples, ${TEST} test samples, baseline ${EPOCHS} epochs, backend ${engine.backend}, seed ${SEED}; accuracy in TF 2.21's interpreter`,
   );
   console.log(
     formatTable(
