@@ -35,6 +35,17 @@ export interface BackendOptions {
   wasmThreads?: number | 'auto';
 }
 
+/**
+ * TensorFlow's C++ runtime behind tfjs-node logs at INFO level to stderr, e.g. four lines for every
+ * SavedModel the training-step graph loads: third-party noise in our output. TF_CPP_MIN_LOG_LEVEL=1
+ * hides INFO and keeps its warnings and errors; it is read from the process environment, so it is
+ * set before the binding loads, unless the user chose a level. (TF 2.21 still prints its one
+ * oneDNN line at load, before its logging reads the level.)
+ */
+function quietTensorFlowInfoLogs(): void {
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '1';
+}
+
 const loaded = new Map<BackendName, Promise<string | undefined>>();
 
 /** Load and register one backend; resolves to undefined on success or to why it is unavailable. */
@@ -48,6 +59,7 @@ function loadBackend(
       try {
         switch (name) {
           case 'tensorflow':
+            quietTensorFlowInfoLogs();
             // Optional peer dependency: present only when installed (tools/setup-tfjs-node here).
             // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand (optional backends)
             require('@tensorflow/tfjs-node');

@@ -9,6 +9,8 @@ import { biasAdd } from './tfjs-node-kernels';
 import { matMul2d } from './tfjs-node-matmul';
 import { maxPoolKeepingWorkspace } from './tfjs-node-onednn';
 
+/** The level the environment set before the backend loaded (normally none). */
+const levelBefore = process.env.TF_CPP_MIN_LOG_LEVEL;
 let available = false;
 beforeAll(async () => {
   try {
@@ -36,6 +38,12 @@ function net(): Graph {
   const p = b.layer('MaxPool2D', 'pool', d, { padding: 'same' });
   return b.build(b.layer('Dense', 'logits', b.layer('Flatten', 'f', p), { units: 3 }));
 }
+
+test("tfjs-node: TensorFlow's INFO logs are off unless the user chose a level", () => {
+  if (!available) return;
+  // Loading the backend set it before the binding read it; a level the user set stays.
+  expect(process.env.TF_CPP_MIN_LOG_LEVEL).toBe(levelBefore ?? '1');
+});
 
 test('tfjs-node: the Step fix keeps Step semantics (NaN, alpha)', async () => {
   if (!available) return;
