@@ -1,11 +1,6 @@
 import { createRng } from '@collabopt/core';
-import {
-  countsEntropy,
-  importanceWeightedCounts,
-  lambdaForEntropy,
-  rateAwareCounts,
-} from './entropy-target';
-import { indexShares, rateAwareAssign } from './rate-aware-assign';
+import { countsEntropy, lambdaForEntropy, rateAwareCounts } from './entropy-target';
+import { importanceWeightedCounts, indexShares, rateAwareAssign } from './rate-aware-assign';
 
 /** The histogram of an assignment, as counts. */
 function histogram(indices: ArrayLike<number>, k: number): number[] {

@@ -1,3 +1,4 @@
+import { rateCandidates } from './rate-candidates';
 import { searchSorted } from './sorted-values';
 
 /**
@@ -18,11 +19,8 @@ export function rateAwareCounts(
   lambda: number,
   exclude?: number,
 ): Float64Array {
-  const k = centroids.length;
-  const counts = new Float64Array(k);
-  const candidates: number[] = [];
-  for (let j = 0; j < k; j++)
-    if (j !== exclude && (lambda === 0 || shares[j]! > 0)) candidates.push(j);
+  const counts = new Float64Array(centroids.length);
+  const candidates = rateCandidates(shares, lambda, exclude);
   if (candidates.length === 0) return counts;
   // Ascending centroid value; of equal values the cheaper line (then the lower index) only.
   const intercept = (j: number) =>
@@ -107,47 +105,4 @@ export function lambdaForEntropy(
     else lo = mid;
   }
   return hi;
-}
-
-/**
- * The histogram of the importance-weighted rate-aware assignment at λ: value i goes to the
- * centroid minimising (v_i − c_j)² + (λ / importance_i)·(−log2 p_j), i.e. importance_i·(v_i − c_j)²
- * + λ·(−log2 p_j), the second-order estimate of the loss a move costs against the bits it saves
- * (Hessian-weighted ECSQ, Choi, El-Khamy & Lee 2017). Same candidates and ties as
- * `rateAwareAssign`; O(n·k) per λ.
- */
-export function importanceWeightedCounts(
-  values: ArrayLike<number>,
-  importance: ArrayLike<number>,
-  centroids: ArrayLike<number>,
-  shares: ArrayLike<number>,
-  lambda: number,
-  exclude?: number,
-): Float64Array {
-  const k = centroids.length;
-  const counts = new Float64Array(k);
-  const candidates: number[] = [];
-  for (let j = 0; j < k; j++)
-    if (j !== exclude && (lambda === 0 || shares[j]! > 0)) candidates.push(j);
-  if (candidates.length === 0) return counts;
-  const c = Float64Array.from(candidates, (j) => centroids[j]!);
-  const rate = Float64Array.from(candidates, (j) =>
-    lambda === 0 ? 0 : -lambda * Math.log2(shares[j]!),
-  );
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    const w = importance[i]!;
-    let best = 0;
-    let bestCost = Infinity;
-    for (let t = 0; t < c.length; t++) {
-      const d = v - c[t]!;
-      const cost = w * d * d + rate[t]!;
-      if (cost < bestCost) {
-        bestCost = cost;
-        best = t;
-      }
-    }
-    counts[candidates[best]!]!++;
-  }
-  return counts;
 }

@@ -29,6 +29,7 @@ export {
   assignCodebookRateAware,
   codebookRowEntropies,
   freeTargetBits,
+  importanceWeightedCounts,
   indexEntropy,
   indexShares,
   rateAwareAssign,

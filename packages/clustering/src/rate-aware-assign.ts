@@ -2,12 +2,8 @@ import { InvalidArgumentError } from '@collabopt/core';
 import { allocateIndices, NearestCentroid, type IndexArray } from './assign';
 import { assignCodebook, codebookLayout, type Codebook } from './codebook';
 import { sortFloat32 } from './sorted-values';
-import {
-  countsEntropy,
-  importanceWeightedCounts,
-  lambdaForEntropy,
-  rateAwareCounts,
-} from './entropy-target';
+import { countsEntropy, lambdaForEntropy, rateAwareCounts } from './entropy-target';
+import { rateCandidates } from './rate-candidates';
 
 /**
  * Entropy-constrained (rate-aware) assignment of values to fixed centroids (Chou, Lookabaugh &
@@ -45,8 +41,7 @@ export function rateAwareAssign(
     return out;
   }
   // Candidates: centroids a value may take, each with its rate cost λ·(−log2 p).
-  const candidates: number[] = [];
-  for (let j = 0; j < k; j++) if (j !== options.exclude && shares[j]! > 0) candidates.push(j);
+  const candidates = rateCandidates(shares, lambda, options.exclude);
   if (candidates.length === 0) return rateAwareAssign(values, centroids, shares, 0, options);
   const c = Float64Array.from(candidates, (j) => centroids[j]!);
   const rate = Float64Array.from(candidates, (j) => -lambda * Math.log2(shares[j]!));
@@ -67,6 +62,30 @@ export function rateAwareAssign(
     out[i] = candidates[best]!;
   }
   return out;
+}
+
+/**
+ * The histogram of the importance-weighted rate-aware assignment at λ: value i goes to the
+ * centroid minimising (v_i − c_j)² + (λ / importance_i)·(−log2 p_j), i.e. importance_i·(v_i − c_j)²
+ * + λ·(−log2 p_j), the second-order estimate of the loss a move costs against the bits it saves
+ * (Hessian-weighted ECSQ, Choi, El-Khamy & Lee 2017). Same candidates and ties as
+ * `rateAwareAssign`; O(n·k) per λ.
+ */
+export function importanceWeightedCounts(
+  values: ArrayLike<number>,
+  importance: ArrayLike<number>,
+  centroids: ArrayLike<number>,
+  shares: ArrayLike<number>,
+  lambda: number,
+  exclude?: number,
+): Float64Array {
+  const assigned = rateAwareAssign(values, centroids, shares, lambda, {
+    importance,
+    ...(exclude !== undefined ? { exclude } : {}),
+  });
+  const counts = new Float64Array(centroids.length);
+  for (let i = 0; i < assigned.length; i++) counts[assigned[i]!]!++;
+  return counts;
 }
 
 /** Each centroid's share of the given indices (0 for an unused centroid); all 0 without indices. */

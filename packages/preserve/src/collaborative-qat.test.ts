@@ -81,13 +81,15 @@ describe('collaborative QAT (pqat, cqat, pcqat)', () => {
     return pm.run(g);
   }
 
+  /** The toy model pruned to 50 % and sparsity-preserving clustered to 6 clusters, one-shot. */
+  async function prunedClustered(): Promise<Graph> {
+    const pipeline =
+      'prune(sparsity=0.5, oneShot=true) | sparsityPreservingCluster(clusters=6, oneShot=true)';
+    return (await run(model(), pipeline)).graph;
+  }
+
   it('pcqat keeps the pruned zeros and at most k int8 values per kernel', async () => {
-    const pruned = (
-      await run(
-        model(),
-        'prune(sparsity=0.5, oneShot=true) | sparsityPreservingCluster(clusters=6, oneShot=true)',
-      )
-    ).graph;
+    const pruned = await prunedClustered();
     const before = kernelFacts(pruned, 'hidden');
     expect(before.zeros).toBeGreaterThanOrEqual(before.size / 2);
     const r = await run(pruned, 'pcqat(epochs=1, batchSize=32)');
@@ -103,12 +105,7 @@ describe('collaborative QAT (pqat, cqat, pcqat)', () => {
   });
 
   it('pcqat(entropyWeight, entropyReduction=0) keeps zeros and ≤ k codes, lowers the index entropy, is deterministic', async () => {
-    const pruned = (
-      await run(
-        model(),
-        'prune(sparsity=0.5, oneShot=true) | sparsityPreservingCluster(clusters=6, oneShot=true)',
-      )
-    ).graph;
+    const pruned = await prunedClustered();
     const before = kernelFacts(pruned, 'hidden');
     // The latent weights start exactly on the centroids (a stripped clustered model); the rate
     // term is relative to the codebook's centroid gaps, not to the weights' drift, so
@@ -152,12 +149,7 @@ describe('collaborative QAT (pqat, cqat, pcqat)', () => {
   });
 
   it('pcqat(reassignFraction) keeps zeros and ≤ k codes and is deterministic', async () => {
-    const pruned = (
-      await run(
-        model(),
-        'prune(sparsity=0.5, oneShot=true) | sparsityPreservingCluster(clusters=6, oneShot=true)',
-      )
-    ).graph;
+    const pruned = await prunedClustered();
     const before = kernelFacts(pruned, 'hidden');
     // 256 samples / 32 = 8 steps: indices re-assigned on steps 1–4, frozen on 5–8.
     const pipeline =
@@ -177,12 +169,7 @@ describe('collaborative QAT (pqat, cqat, pcqat)', () => {
   });
 
   it("pcqat(entropyReduction) shrinks every kernel's index entropy by the asked share, keeps zeros and ≤ k codes", async () => {
-    const pruned = (
-      await run(
-        model(),
-        'prune(sparsity=0.5, oneShot=true) | sparsityPreservingCluster(clusters=6, oneShot=true)',
-      )
-    ).graph;
+    const pruned = await prunedClustered();
     const before = kernelFacts(pruned, 'hidden');
     const base = 'pcqat(epochs=1, batchSize=32, learningRate=0.01, entropyWeight=0';
     const nearest = await run(pruned.clone(), `${base}, entropyReduction=0)`);
@@ -217,12 +204,7 @@ describe('collaborative QAT (pqat, cqat, pcqat)', () => {
   });
 
   it('pcqat(weightBits=4) keeps the zeros and the clusters on a 4-bit grid', async () => {
-    const pruned = (
-      await run(
-        model(),
-        'prune(sparsity=0.5, oneShot=true) | sparsityPreservingCluster(clusters=6, oneShot=true)',
-      )
-    ).graph;
+    const pruned = await prunedClustered();
     const before = kernelFacts(pruned, 'hidden');
     const r = await run(pruned, 'pcqat(epochs=1, batchSize=32, weightBits=4)');
     expect(r.warnings).toEqual([]);
