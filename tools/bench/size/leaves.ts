@@ -25,7 +25,7 @@
  * that clustering can shrink is visible.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -325,6 +325,8 @@ async function main(): Promise<void> {
     ],
     { encoding: 'utf8', maxBuffer: 1 << 26 },
   );
+  // The interpreter has read every file: the temp folder goes (a run wrote ~12 files into it).
+  rmSync(dir, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`tflite_accuracy.py failed: ${r.stderr}`);
   const { accuracy, correct } = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as {
     accuracy: Record<string, number>;
