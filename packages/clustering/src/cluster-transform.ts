@@ -66,7 +66,7 @@ export interface ClusterTransformOptions {
    * clustering, or a per-tensor one scaled per channel by BatchNorm folding) keeps nearest-centroid
    * assignment. Its exported codes differ from channel to channel, so fewer index bits did not make
    * the file smaller (1.01–1.02× the PTQ leaf on a MobileNet-style model), while a target per channel
-   * row of 64–576 weights cost PCQAT 2.9 points there (20k training images; 23 points with 3k).
+   * row of 64–576 weights left PCQAT 2.9 points below PTQ there (20k training images; 22 with 3k).
    */
   readonly entropyReduction?: number;
   /** Training steps over which `entropyReduction` ramps up (default 1: in full from the first step). */
