@@ -522,16 +522,12 @@ describe('cluster transform with a target index entropy (entropyReduction)', () 
     expect(trained(0.5)).toEqual(trained(0));
   });
 
-  it('rejects entropyReduction with entropyWeight, and one outside [0, 1)', () => {
-    const graph = denseGraph(16, 8, 3);
-    const target = targetOf(graph, 'fc', 'kernel');
-    const raw = tf.variable(
-      tf.tensor(Float32Array.from(target.weight.tensor.data as Float32Array), [16, 8]),
+  it('rejects entropyReduction with entropyWeight, and one outside [0, 1), before any weight', () => {
+    expect(() =>
+      createClusterTransform({ clusters: 4, entropyReduction: 0.1, entropyWeight: 0.2 }),
+    ).toThrow(/entropyWeight=0.2 and entropyReduction=0.1 .* give one/);
+    expect(() => createClusterTransform({ clusters: 4, entropyReduction: 1 })).toThrow(
+      /entropyReduction must be in \[0, 1\), got 1/,
     );
-    const both = createClusterTransform({ clusters: 4, entropyReduction: 0.1, entropyWeight: 0.2 });
-    expect(() => both.create(target, raw)).toThrow(/give one/);
-    const whole = createClusterTransform({ clusters: 4, entropyReduction: 1 });
-    expect(() => whole.create(target, raw)).toThrow(/entropyReduction must be in \[0, 1\), got 1/);
-    raw.dispose();
   });
 });

@@ -126,6 +126,7 @@ export function weightKey(node: string, slot: string): string {
  * `codebook` annotation matching the final weight values.
  */
 export function createClusterTransform(options: ClusterTransformOptions): WeightTransform {
+  const rate = rateOptions(options);
   const perChannel = options.perChannel ?? false;
   const fromAnnotation = options.initialFrom === 'annotation';
   const rng = createRng(options.seed ?? 0);
@@ -144,17 +145,6 @@ export function createClusterTransform(options: ClusterTransformOptions): Weight
         .ok;
     },
     create(target, raw) {
-      if ((options.entropyReduction ?? 0) > 0 && (options.entropyWeight ?? 0) > 0)
-        throw new InvalidArgumentError(
-          'entropyReduction and entropyWeight are two ways to choose the rate-aware λ: give one',
-          { node: target.node.name, field: 'entropyReduction' },
-        );
-      const reduction = options.entropyReduction ?? 0;
-      if (!(reduction >= 0 && reduction < 1))
-        throw new InvalidArgumentError(`entropyReduction must be in [0, 1), got ${reduction}`, {
-          node: target.node.name,
-          field: 'entropyReduction',
-        });
       const shape = raw.shape;
       const data = Float32Array.from(raw.dataSync() as Float32Array);
       const where = { node: target.node.name, field: target.slot };
@@ -206,12 +196,7 @@ export function createClusterTransform(options: ClusterTransformOptions): Weight
         codebook,
         frozen,
         options.gradientAggregation ?? 'sum',
-        {
-          weight: options.entropyWeight ?? 0,
-          reduction: options.entropyReduction ?? 0,
-          rampSteps: Math.max(1, options.entropyRampSteps ?? 1),
-          moveCost: options.moveCost ?? 'uniform',
-        },
+        rate,
         options.reassignUntilStep,
       );
     },
@@ -224,6 +209,27 @@ interface RateOptions {
   readonly reduction: number;
   readonly rampSteps: number;
   readonly moveCost: 'uniform' | 'gradient';
+}
+
+/** The rate options with their defaults; a typed error, before any weight, for contradictory ones. */
+function rateOptions(options: ClusterTransformOptions): RateOptions {
+  const weight = options.entropyWeight ?? 0;
+  const reduction = options.entropyReduction ?? 0;
+  if (!(reduction >= 0 && reduction < 1))
+    throw new InvalidArgumentError(`entropyReduction must be in [0, 1), got ${reduction}`, {
+      field: 'entropyReduction',
+    });
+  if (weight > 0 && reduction > 0)
+    throw new InvalidArgumentError(
+      `entropyWeight=${weight} and entropyReduction=${reduction} are two ways to choose the rate-aware assignment; give one (entropyReduction=0 to use entropyWeight)`,
+      { field: 'entropyReduction' },
+    );
+  return {
+    weight,
+    reduction,
+    rampSteps: Math.max(1, options.entropyRampSteps ?? 1),
+    moveCost: options.moveCost ?? 'uniform',
+  };
 }
 
 /** Decay of the running mean of squared gradients behind `moveCost: 'gradient'` (~100 steps). */
@@ -242,6 +248,11 @@ class ClusterInstance implements WeightTransformInstance {
   private startBits: Float64Array | undefined;
   /** Running mean of each element's squared gradient (`moveCost: 'gradient'`), after a backward pass. */
   private importance: Float32Array | undefined;
+  /**
+   * Whether a rate-aware assignment will read `importance`: `moveCost: 'gradient'` with a fixed
+   * weight, or with a target on a per-tensor codebook (`targetBits`). Otherwise the hot path skips it.
+   */
+  private readonly usesImportance: boolean;
   /** The last training step seen (0 before training). */
   private lastStep = 0;
 
@@ -254,6 +265,8 @@ class ClusterInstance implements WeightTransformInstance {
     private readonly reassignUntilStep: number | undefined,
   ) {
     const { rows, clusters } = initial;
+    this.usesImportance =
+      rate.moveCost === 'gradient' && (rate.weight > 0 || (rate.reduction > 0 && rows === 1));
     this.shape = [...target.weight.tensor.shape];
     const init = tf.tensor2d(initial.centroids, [rows, clusters]);
     this.centroids = tf.variable(init, true);
@@ -365,7 +378,7 @@ class ClusterInstance implements WeightTransformInstance {
 
   /** Fold one backward pass's gradient into the running importance (`moveCost: 'gradient'`). */
   private trackImportance(g: Float32Array): void {
-    if (this.rate.moveCost !== 'gradient') return;
+    if (!this.usesImportance) return;
     if (this.importance === undefined) {
       this.importance = Float32Array.from(g, (x) => x * x);
       return;

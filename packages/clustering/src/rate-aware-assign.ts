@@ -98,9 +98,7 @@ export function indexShares(indices: ArrayLike<number>, k: number): Float64Array
 
 /** Shannon entropy of an index histogram, bits per index. */
 export function indexEntropy(indices: ArrayLike<number>, k: number): number {
-  let h = 0;
-  for (const p of indexShares(indices, k)) if (p > 0) h -= p * Math.log2(p);
-  return h;
+  return countsEntropy(indexShares(indices, k));
 }
 
 /**
@@ -157,32 +155,35 @@ function searchSample(
   };
 }
 
-/** Element positions of each codebook row's free values (frozen or zero elements left out). */
+/**
+ * Element positions of each codebook row's free values, and which elements are free (frozen or
+ * zero elements of a codebook with a pinned zero centroid are not). Typed arrays: a million-element
+ * row built with number[].push cost ~0.3 s per training step.
+ */
 function freeMembers(
   data: ArrayLike<number>,
   shape: readonly number[],
   codebook: Codebook,
   frozen: Uint8Array | undefined,
-): { members: Int32Array[]; rowOf: (i: number) => number } {
+): { members: Int32Array[]; free: Uint8Array; rowOf: (i: number) => number } {
   const layout = codebookLayout(shape, codebook.channelAxes);
-  const rows = layout ? layout.count : 1;
-  const inner = layout ? layout.inner : 1;
-  const rowOf = (i: number) => (layout ? Math.floor(i / inner) % rows : 0);
+  const rowOf = layout ? layout.channelOf : () => 0;
   const pinned = codebook.zeroCentroid !== undefined;
-  const free = (i: number) =>
-    !(pinned && (data[i] === 0 || (frozen !== undefined && frozen[i] === 0)));
-  // Two passes over typed arrays: a million-element row built with number[].push and mapped
-  // with Float32Array.from(…, fn) cost ~0.3 s per training step.
-  const counts = new Int32Array(rows);
-  for (let i = 0; i < data.length; i++) if (free(i)) counts[rowOf(i)]!++;
-  const members = Array.from(counts, (c) => new Int32Array(c));
-  const filled = new Int32Array(rows);
+  const free = new Uint8Array(data.length);
+  const counts = new Int32Array(layout ? layout.count : 1);
   for (let i = 0; i < data.length; i++)
-    if (free(i)) {
+    if (!(pinned && (data[i] === 0 || (frozen !== undefined && frozen[i] === 0)))) {
+      free[i] = 1;
+      counts[rowOf(i)]!++;
+    }
+  const members = Array.from(counts, (c) => new Int32Array(c));
+  const filled = new Int32Array(counts.length);
+  for (let i = 0; i < data.length; i++)
+    if (free[i]) {
       const r = rowOf(i);
       members[r]![filled[r]!++] = i;
     }
-  return { members, rowOf };
+  return { members, free, rowOf };
 }
 
 /**
@@ -197,11 +198,10 @@ export function codebookRowEntropies(
 ): Float64Array {
   const layout = codebookLayout(shape, codebook.channelAxes);
   const rows = layout ? layout.count : 1;
-  const inner = layout ? layout.inner : 1;
   const k = codebook.clusters;
   const counts = new Float64Array(rows * k);
   for (let i = 0; i < indices.length; i++)
-    counts[(layout ? (Math.floor(i / inner) % rows) * k : 0) + indices[i]!]!++;
+    counts[(layout ? layout.channelOf(i) * k : 0) + indices[i]!]!++;
   return Float64Array.from({ length: rows }, (_, r) =>
     countsEntropy(counts.subarray(r * k, (r + 1) * k)),
   );
@@ -260,17 +260,14 @@ export function assignCodebookRateAware(
     options.previous ??
     assignCodebook(data, shape, codebook, options.frozen, allocateIndices(data.length, k));
   const zeros = codebook.zeroCentroid;
-  const { members, rowOf } = freeMembers(data, shape, codebook, options.frozen);
+  const { members, free, rowOf } = freeMembers(data, shape, codebook, options.frozen);
   const rowSize = data.length / members.length;
   if (options.targetBits !== undefined && options.targetBits.length !== members.length)
     throw new InvalidArgumentError(
       `rate-aware assignment: ${options.targetBits.length} target entropies for ${members.length} codebook rows`,
     );
-  if (zeros !== undefined) {
-    const free = new Uint8Array(data.length);
-    for (const at of members) for (const i of at) free[i] = 1;
+  if (zeros !== undefined)
     for (let i = 0; i < data.length; i++) if (!free[i]) out[i] = zeros[rowOf(i)]!;
-  }
   for (let r = 0; r < members.length; r++) {
     const at = members[r]!;
     if (at.length === 0) continue;

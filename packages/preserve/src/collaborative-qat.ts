@@ -1,10 +1,5 @@
-import {
-  defineOptions,
-  definePass,
-  InvalidArgumentError,
-  type AnnotationKind,
-} from '@collabopt/core';
-import { createClusterTransform } from '@collabopt/clustering';
+import { defineOptions, definePass, type AnnotationKind } from '@collabopt/core';
+import { createClusterTransform, type ClusterTransformOptions } from '@collabopt/clustering';
 import { getDataSource, type WeightTransform } from '@collabopt/engine';
 import { pruningTransform } from '@collabopt/pruning';
 import { QAT_OPTIONS, runQatPass } from '@collabopt/quantization';
@@ -17,18 +12,14 @@ export interface Preservation {
   readonly clusters: boolean;
 }
 
-/** How the codebook stage of CQAT/PCQAT assigns weights to clusters (see `clusterQatOptions`). */
-export interface ClusterAssignment {
-  /** Fixed rate-aware weight (0: off). */
-  readonly entropyWeight: number;
-  /** Target share of index entropy to remove per kernel (0: off). */
-  readonly entropyReduction: number;
-  /** Steps over which the target ramps in (the re-assigning steps). */
-  readonly rampSteps: number;
-  /** Last step that re-assigns indices (undefined: every step). */
-  readonly reassignUntilStep?: number;
-  readonly moveCost: MoveCost;
-}
+/**
+ * How the codebook stage of CQAT/PCQAT assigns weights to clusters: the cluster transform's
+ * rate-aware options (see `clusterQatOptions`).
+ */
+export type ClusterAssignment = Pick<
+  ClusterTransformOptions,
+  'entropyWeight' | 'entropyReduction' | 'entropyRampSteps' | 'moveCost' | 'reassignUntilStep'
+>;
 
 /**
  * The preserving stages that run before the fake-quant: a mask stage that only keeps existing
@@ -50,17 +41,7 @@ export function preservingTransforms(
         clusters: 2,
         initialFrom: 'annotation',
         seed,
-        ...(assignment !== undefined
-          ? {
-              entropyWeight: assignment.entropyWeight,
-              entropyReduction: assignment.entropyReduction,
-              entropyRampSteps: assignment.rampSteps,
-              moveCost: assignment.moveCost,
-              ...(assignment.reassignUntilStep !== undefined
-                ? { reassignUntilStep: assignment.reassignUntilStep }
-                : {}),
-            }
-          : {}),
+        ...assignment,
       }),
     );
   return stages;
@@ -156,28 +137,17 @@ export function clusterQatOptions() {
 }
 
 /**
- * The cluster assignment a cqat/pcqat run asks for; a typed error when it asks for both the fixed
- * weight and the target.
+ * The cluster assignment a cqat/pcqat run asks for; the cluster transform rejects contradictory
+ * options (both a fixed weight and a target) when the pass builds it, before training.
  */
-function clusterAssignment(
-  name: string,
-  options: Record<string, unknown>,
-  run: FineTuneRun,
-): ClusterAssignment {
-  const entropyWeight = options.entropyWeight as number;
-  const entropyReduction = options.entropyReduction as number;
-  if (entropyWeight > 0 && entropyReduction > 0)
-    throw new InvalidArgumentError(
-      `${name}: entropyWeight=${entropyWeight} and entropyReduction=${entropyReduction} are two ways to choose the rate-aware assignment; give one (entropyReduction=0 to use entropyWeight)`,
-      { field: 'entropyReduction' },
-    );
+function clusterAssignment(options: Record<string, unknown>, run: FineTuneRun): ClusterAssignment {
   const until = reassignUntilStep(options.reassignFraction as number, run);
   return {
-    entropyWeight,
-    entropyReduction,
-    rampSteps: Math.max(1, until ?? fineTuneSteps(run)),
-    ...(until !== undefined ? { reassignUntilStep: until } : {}),
+    entropyWeight: options.entropyWeight as number,
+    entropyReduction: options.entropyReduction as number,
+    entropyRampSteps: Math.max(1, until ?? fineTuneSteps(run)),
     moveCost: options.moveCost as MoveCost,
+    ...(until !== undefined ? { reassignUntilStep: until } : {}),
   };
 }
 
@@ -212,7 +182,7 @@ function collaborativeQat(name: string, description: string, keeps: Preservation
         ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
       };
       const assignment = keeps.clusters
-        ? clusterAssignment(name, options as Record<string, unknown>, run)
+        ? clusterAssignment(options as Record<string, unknown>, run)
         : undefined;
       return runQatPass(name, graph, ctx, options, {
         transforms: (seed) => preservingTransforms(keeps, seed, assignment),
