@@ -33,7 +33,6 @@ import {
   PassManager,
   PassRegistry,
   channelLayout,
-  readModel,
   encodeOnGrid,
   formatTable,
   quantRange,
@@ -47,7 +46,6 @@ import { createEngine, loadFashionMnist, referenceCnn, type Dataset } from '@col
 import { writeTflite } from '@collabopt/format-tflite';
 import {
   dropStandardError,
-  prepareOutput,
   pruneFrequencyFor,
   registerPreservePasses,
   treePlan,
@@ -56,6 +54,7 @@ import { registerPruningPasses } from '@collabopt/pruning';
 import { registerQuantizationPasses } from '@collabopt/quantization';
 import { trainKerasMobilenet } from '../../../e2e/helpers/keras-mobilenet';
 import { arg } from '../args';
+import { legalizedKerasMobilenet } from './mobilenet-baseline';
 
 const REPO = path.resolve(__dirname, '../../..');
 const PYTHON = path.join(REPO, '.venv-oracle', 'bin', 'python');
@@ -172,13 +171,8 @@ async function kerasMobilenet(fashion: ReturnType<typeof loadFashionMnist>): Pro
       modelDir,
       timeoutMs: 60 * 60_000,
     });
-  registerAllPlugins(); // the TF.js Layers reader and the TFLite writer prepareOutput probes with
-  const graph = await readModel(path.join(modelDir, 'model.json'));
-  await prepareOutput(graph, path.join(cache, 'probe.tflite'), {
-    format: 'tflite',
-    pipeline: 'ptq(mode=int8)',
-  });
-  return graph;
+  registerAllPlugins(); // the TF.js Layers reader and the TFLite writer the legalization probes with
+  return legalizedKerasMobilenet(modelDir);
 }
 
 async function main(): Promise<void> {

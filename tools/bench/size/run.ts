@@ -23,13 +23,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
-import {
-  createConsoleLogger,
-  deflatedSize,
-  formatTable,
-  readModel,
-  type Graph,
-} from '@collabopt/core';
+import { createConsoleLogger, deflatedSize, formatTable, type Graph } from '@collabopt/core';
 import { registerAllPlugins } from '@collabopt/cli';
 import {
   createDataset,
@@ -42,7 +36,6 @@ import { readTflite, writeTflite } from '@collabopt/format-tflite';
 import {
   branchLabel,
   kernelFigures,
-  prepareOutput,
   pruneFrequencyFor,
   runPipelineCopy,
   runSensitivity,
@@ -52,6 +45,7 @@ import {
 } from '@collabopt/preserve';
 import { trainKerasMobilenet } from '../../../e2e/helpers/keras-mobilenet';
 import { arg } from '../args';
+import { legalizedKerasMobilenet } from './mobilenet-baseline';
 
 const REPO = path.resolve(__dirname, '../../..');
 const PYTHON = path.join(REPO, '.venv-oracle', 'bin', 'python');
@@ -160,12 +154,7 @@ async function mobilenetModel(): Promise<BenchModel> {
     timeoutMs: 60 * 60_000,
   });
   python('keras_json_converter.py', [model, data]);
-  const baseline = await readModel(path.join(model, 'model.json'));
-  // As the tree does: legalize for int8 TFLite (the softmax leaves the Dense head) before any pass.
-  await prepareOutput(baseline, path.join(model, 'probe.tflite'), {
-    format: 'tflite',
-    pipeline: 'ptq(mode=int8)',
-  });
+  const baseline = await legalizedKerasMobilenet(model);
   return {
     name: `MobileNet-v1-style (Keras, ${MOBILENET_TRAIN} train images, ${MOBILENET_EPOCHS} epochs${MOBILENET_SCREEN ? `; budget search screens on ${MOBILENET_SCREEN} test images` : ''})`,
     key: 'mobilenet',
